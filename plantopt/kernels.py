@@ -1,0 +1,83 @@
+"""Hot kernels: route-tree node coefficients (numba), with a plain NumPy twin as oracle.
+
+The composition of node n per tonne of its feed is
+
+    coef[n, :] = comp[feed[n], :]                       if parent[n] == -1 (entry node)
+    coef[n, :] = coef[parent[n], :] * tc[tcrow[n], :]   otherwise,
+
+evaluated in node order (parents come before children). The numba kernel does one pass over
+the nodes; the NumPy twin processes whole depth levels at once. Both give identical numbers
+(the same products in the same order).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # numba is a dependency, but keep a working fallback (e.g. on an unsupported Python)
+    from numba import njit
+    HAVE_NUMBA = os.environ.get("PLANTOPT_DISABLE_NUMBA", "") == ""
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+
+def node_coefficients_numpy(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
+                            node_parent: np.ndarray, node_tcrow: np.ndarray) -> np.ndarray:
+    """NumPy twin of :func:`node_coefficients`: level by level, vectorised."""
+    n_nodes = node_parent.shape[0]
+    coef = np.empty((n_nodes, comp.shape[1]))
+    if n_nodes == 0:
+        return coef
+    depth = np.zeros(n_nodes, dtype=np.int64)
+    # parents precede children, so one forward pass gives every depth
+    for n in range(n_nodes):  # cheap int loop; the float work below is vectorised
+        p = node_parent[n]
+        depth[n] = 0 if p < 0 else depth[p] + 1
+    entry = depth == 0
+    coef[entry] = comp[node_feed[entry]]
+    for d in range(1, int(depth.max()) + 1):
+        idx = np.flatnonzero(depth == d)
+        coef[idx] = coef[node_parent[idx]] * tc[node_tcrow[idx]]
+    return coef
+
+
+def _node_coefficients_loop(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
+                            node_parent: np.ndarray, node_tcrow: np.ndarray,
+                            coef: np.ndarray) -> None:
+    n_nodes, n_mat = coef.shape
+    for n in range(n_nodes):
+        p = node_parent[n]
+        if p < 0:
+            f = node_feed[n]
+            for m in range(n_mat):
+                coef[n, m] = comp[f, m]
+        else:
+            k = node_tcrow[n]
+            for m in range(n_mat):
+                coef[n, m] = coef[p, m] * tc[k, m]
+
+
+if HAVE_NUMBA:
+    _node_coefficients_jit = njit(cache=True, nogil=True)(_node_coefficients_loop)
+else:  # pragma: no cover
+    _node_coefficients_jit = None
+
+
+def node_coefficients(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
+                      node_parent: np.ndarray, node_tcrow: np.ndarray) -> np.ndarray:
+    """Composition of every route-tree node per tonne of its feed, shape (nodes, materials).
+
+    Uses the numba kernel when available, else the NumPy twin.
+    """
+    coef = np.empty((node_parent.shape[0], comp.shape[1]))
+    if _node_coefficients_jit is None:
+        return node_coefficients_numpy(comp, tc, node_feed, node_parent, node_tcrow)
+    tc_c = np.ascontiguousarray(tc, dtype=np.float64)
+    if tc_c.shape[0] == 0:
+        tc_c = np.zeros((1, comp.shape[1]))
+    _node_coefficients_jit(np.ascontiguousarray(comp, dtype=np.float64), tc_c,
+                           node_feed.astype(np.int64), node_parent.astype(np.int64),
+                           node_tcrow.astype(np.int64), coef)
+    return coef

@@ -1,0 +1,254 @@
+"""The one module that talks to a solver.
+
+Default path: Pyomo's linear standard-form compiler turns the model into sparse matrices,
+which are handed to HiGHS through ``highspy`` in one call (no per-component interface
+overhead). Any other Pyomo solver can be chosen by name; it then goes through
+``SolverFactory``.
+
+Ties are broken lexicographically: after the primary objective z1 is solved, the row
+``c1 x >= z1 - tol`` is added to the same HiGHS model and the secondary objective (profit
+after recovery, recovery after profit) is maximised, warm-started from the first incumbent.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+INF = highspy.kHighsInf
+
+
+class SolveStatus(str, enum.Enum):
+    """Outcome of a solve, as scripts see it."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a solution with a gap (time limit or gap reached)
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver options; ``None`` leaves the solver default."""
+
+    solver: str = "highs"
+    time_limit_s: float | None = None
+    mip_rel_gap: float | None = 1e-6
+    threads: int | None = None
+    random_seed: int = 0
+    tie_break: bool = True
+    tie_break_rel_tol: float = 1e-7
+    log_to_console: bool = False
+
+
+@dataclass
+class MatrixModel:
+    """A MILP in matrix form: max/min c x + offset, row_lower <= A x <= row_upper."""
+
+    a_csc: object  # scipy.sparse.csc_array (rows x cols)
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    costs: np.ndarray  # (objectives x cols), one row per declared objective
+    offsets: np.ndarray
+    maximize: bool
+    integrality: np.ndarray  # int32: 0 continuous, 1 integer
+    columns: list = field(default_factory=list)  # Pyomo VarData per column
+    objective_names: list[str] = field(default_factory=list)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(rows, columns, nonzeros)."""
+        return (int(self.a_csc.shape[0]), int(self.a_csc.shape[1]), int(self.a_csc.nnz))
+
+
+@dataclass
+class RawSolution:
+    status: SolveStatus
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_s: float
+    message: str = ""
+    secondary_objective: float | None = None
+    node_count: int = 0
+
+
+def compile_model(model: pyo.ConcreteModel, objectives: list[str]) -> MatrixModel:
+    """Compile ``model`` to matrix form with the named objectives (all maximised) as cost rows.
+
+    The objectives are activated for the compile only; the model's own active objective is
+    restored afterwards.
+    """
+    objs = [getattr(model, f"obj_{name}") for name in objectives]
+    was_active = {o.name: o.active for o in model.component_objects(pyo.Objective)}
+    for o in model.component_objects(pyo.Objective):
+        o.deactivate()
+    for o in objs:
+        o.activate()
+    try:
+        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    finally:
+        for o in model.component_objects(pyo.Objective):
+            o.activate() if was_active[o.name] else o.deactivate()
+    senses = {o.sense for o in info.objectives}
+    if senses != {pyo.maximize}:
+        raise ValueError("plantopt objectives are all maximised")
+    n_rows = len(info.rows)
+    row_lower = np.full(n_rows, -INF)
+    row_upper = np.full(n_rows, INF)
+    mult = np.fromiter((r[1] for r in info.rows), dtype=np.int64, count=n_rows)
+    rhs = np.asarray(info.rhs, dtype=float)
+    row_lower[mult <= 0] = rhs[mult <= 0]
+    row_upper[mult >= 0] = rhs[mult >= 0]
+    cols = info.columns
+    lower = np.fromiter((-INF if v.lb is None else v.lb for v in cols), float, len(cols))
+    upper = np.fromiter((INF if v.ub is None else v.ub for v in cols), float, len(cols))
+    integrality = np.fromiter((1 if v.is_integer() else 0 for v in cols), np.int32, len(cols))
+    costs = info.c.toarray() if len(cols) else np.zeros((len(objs), 0))
+    # the compiler orders objectives as declared on the model; map back to the names asked
+    ids = [id(o) for o in info.objectives]
+    order = [ids.index(id(o)) for o in objs]
+    return MatrixModel(
+        a_csc=info.A.tocsc(), row_lower=row_lower, row_upper=row_upper, col_lower=lower,
+        col_upper=upper, costs=np.asarray(costs)[order],
+        offsets=np.asarray(info.c_offset, dtype=float)[order], maximize=True,
+        integrality=integrality, columns=list(cols), objective_names=list(objectives))
+
+
+def _new_highs(options: SolveOptions) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.log_to_console))
+    h.setOptionValue("random_seed", int(options.random_seed))
+    if options.time_limit_s is not None:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.mip_rel_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    return h
+
+
+def _pass(h: highspy.Highs, mm: MatrixModel, cost: np.ndarray, offset: float) -> None:
+    a = mm.a_csc
+    n_rows, n_cols = a.shape
+    status = h.passModel(
+        int(n_cols), int(n_rows), int(a.nnz), 1, -1 if mm.maximize else 1, float(offset),
+        np.ascontiguousarray(cost, dtype=np.float64), mm.col_lower, mm.col_upper,
+        mm.row_lower, mm.row_upper, a.indptr.astype(np.int32), a.indices.astype(np.int32),
+        a.data.astype(np.float64), mm.integrality)
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+
+
+def _read(h: highspy.Highs, is_mip: bool, started: float) -> RawSolution:
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_x = info.primal_solution_status == 2
+    x = np.asarray(h.getSolution().col_value) if has_x else None
+    obj = float(info.objective_function_value) if has_x else None
+    bound = gap = None
+    if is_mip and has_x:
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
+    M = highspy.HighsModelStatus
+    if ms == M.kOptimal:
+        status = SolveStatus.OPTIMAL
+        if not is_mip:
+            bound, gap = obj, 0.0
+    elif ms in (M.kInfeasible,):
+        status = SolveStatus.INFEASIBLE
+    elif ms == M.kUnboundedOrInfeasible:
+        status = SolveStatus.INFEASIBLE  # every plantopt model is bounded (feeds are finite)
+    elif ms == M.kUnbounded:
+        status = SolveStatus.UNBOUNDED
+    elif ms in (M.kTimeLimit, M.kIterationLimit, M.kSolutionLimit, M.kInterrupt,
+                M.kObjectiveBound, M.kObjectiveTarget):
+        status = SolveStatus.FEASIBLE if has_x else SolveStatus.TIME_LIMIT_NO_SOLUTION
+    else:
+        status = SolveStatus.ERROR
+    return RawSolution(status, x, obj, bound, gap, time.perf_counter() - started,
+                       h.modelStatusToString(ms), node_count=int(info.mip_node_count)
+                       if is_mip else 0)
+
+
+def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
+    """Solve with HiGHS: primary objective (cost row 0), then optionally the tie-break."""
+    started = time.perf_counter()
+    is_mip = bool(mm.integrality.any())
+    h = _new_highs(options)
+    _pass(h, mm, mm.costs[0], mm.offsets[0])
+    h.run()
+    first = _read(h, is_mip, started)
+    if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
+        return first
+    z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
+    tol = options.tie_break_rel_tol * max(1.0, abs(z1))
+    c1 = mm.costs[0]
+    idx = np.flatnonzero(c1).astype(np.int32)
+    h.addRow(z1 - tol, INF, len(idx), idx, c1[idx].astype(np.float64))
+    n = mm.a_csc.shape[1]
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), mm.costs[1].astype(np.float64))
+    h.changeObjectiveOffset(float(mm.offsets[1]))
+    if is_mip and first.x is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(first.x)
+        sol.value_valid = True
+        h.setSolution(sol)
+    if options.time_limit_s is not None:
+        h.setOptionValue("time_limit", max(1.0, options.time_limit_s - first.solve_s))
+    h.run()
+    second = _read(h, is_mip, started)
+    if not second.status.has_solution or second.x is None:
+        first.message += "; tie-break stage found no solution, primary solution kept"
+        return first
+    x = second.x
+    primary = float(c1 @ x + mm.offsets[0])
+    # bound and gap refer to the primary objective of the first stage
+    return RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
+                       SolveStatus.FEASIBLE, x, primary, first.bound, first.gap,
+                       time.perf_counter() - started, first.message,
+                       secondary_objective=float(second.objective),
+                       node_count=first.node_count + second.node_count)
+
+
+def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> RawSolution:
+    """Solve through ``pyo.SolverFactory(options.solver)`` (no tie-break stage)."""
+    from pyomo.opt import TerminationCondition as TC
+
+    started = time.perf_counter()
+    opt = pyo.SolverFactory(options.solver)
+    if opt is None or not opt.available(exception_flag=False):
+        return RawSolution(SolveStatus.ERROR, None, None, None, None, 0.0,
+                           f"solver {options.solver!r} is not available")
+    res = opt.solve(model, load_solutions=False,
+                    **({"timelimit": options.time_limit_s} if options.time_limit_s else {}))
+    tc = res.solver.termination_condition
+    elapsed = time.perf_counter() - started
+    if tc in (TC.infeasible, TC.infeasibleOrUnbounded):
+        return RawSolution(SolveStatus.INFEASIBLE, None, None, None, None, elapsed, str(tc))
+    if tc == TC.unbounded:
+        return RawSolution(SolveStatus.UNBOUNDED, None, None, None, None, elapsed, str(tc))
+    if len(res.solution) == 0:
+        status = SolveStatus.TIME_LIMIT_NO_SOLUTION if tc == TC.maxTimeLimit \
+            else SolveStatus.ERROR
+        return RawSolution(status, None, None, None, None, elapsed, str(tc))
+    model.solutions.load_from(res)
+    obj = next(o for o in model.component_data_objects(pyo.Objective, active=True))
+    status = SolveStatus.OPTIMAL if tc == TC.optimal else SolveStatus.FEASIBLE
+    return RawSolution(status, None, float(pyo.value(obj)), None, None, elapsed, str(tc))
