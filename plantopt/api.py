@@ -29,8 +29,7 @@ from .model import build_model
 from .model.objective import OBJECTIVES
 from .results import Result, economics_table, extract_tables
 from .routetree import build_route_tree
-from .solver import SolveOptions, SolveStatus, compile_model, solve_matrix, \
-    solve_with_pyomo_solver
+from .solver import SolveOptions, SolveStatus, compile_model, solve_matrix, solve_with_pyomo_solver
 
 
 def versions() -> dict[str, str]:

@@ -12,9 +12,13 @@ after recovery, recovery after profit) is maximised, warm-started from the first
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import highspy
@@ -25,7 +29,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 INF = highspy.kHighsInf
 
 
-class SolveStatus(str, enum.Enum):
+class SolveStatus(enum.StrEnum):
     """Outcome of a solve, as scripts see it."""
 
     OPTIMAL = "optimal"
@@ -131,8 +135,31 @@ def compile_model(model: pyo.ConcreteModel, objectives: list[str]) -> MatrixMode
         integrality=integrality, columns=list(cols), objective_names=list(objectives))
 
 
+@contextlib.contextmanager
+def _silence_stdout_fd() -> Iterator[None]:
+    """Silence C-level stdout (HiGHS prints a banner from its constructor)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no usable fd 1 (embedded interpreters): just run
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _new_highs(options: SolveOptions) -> highspy.Highs:
-    h = highspy.Highs()
+    if options.log_to_console:
+        h = highspy.Highs()
+    else:
+        with _silence_stdout_fd():
+            h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.log_to_console))
     h.setOptionValue("random_seed", int(options.random_seed))
     if options.time_limit_s is not None:

@@ -1,0 +1,189 @@
+"""Command line: ``plantopt validate | describe | solve | schema-doc``.
+
+Exit codes (scripts can trust them):
+
+    0  a solution was found (optimal, or feasible within the time limit)
+    1  internal error (a bug: please report it)
+    2  bad input (instance problems, unknown files, bad options)
+    3  infeasible
+    4  no solution within the time limit
+    5  unbounded
+    6  solver error
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .errors import InstanceError, PlantoptError
+from .solver import SolveStatus
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNBOUNDED, EXIT_SOLVER_ERROR = 3, 4, 5, 6
+STATUS_EXIT = {
+    SolveStatus.OPTIMAL: EXIT_OK, SolveStatus.FEASIBLE: EXIT_OK,
+    SolveStatus.INFEASIBLE: EXIT_INFEASIBLE,
+    SolveStatus.TIME_LIMIT_NO_SOLUTION: EXIT_NO_SOLUTION,
+    SolveStatus.UNBOUNDED: EXIT_UNBOUNDED, SolveStatus.ERROR: EXIT_SOLVER_ERROR,
+}
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Optimise recycling plants for critical raw materials.")
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+PathArg = Annotated[Path | None, typer.Argument(
+    help="Instance folder (default: the packaged nl-2027 instance).", show_default=False)]
+
+
+def _load(path: Path | None):
+    from .loader import load_instance
+    return load_instance(path)
+
+
+@app.command()
+def validate(path: PathArg = None) -> None:
+    """Check an instance and list every problem (file, row, column, expected)."""
+    from .loader import packaged_instance_path
+    from .report_text import print_problems
+    from .validate import validate as run_validate
+
+    folder = path or packaged_instance_path()
+    problems = run_validate(folder)
+    print_problems(console, problems, str(folder))
+    if any(p.severity == "error" for p in problems):
+        raise typer.Exit(EXIT_BAD_INPUT)
+    console.print(f"[green]ok[/]: {folder} is valid "
+                  f"({sum(p.severity == 'warning' for p in problems)} warning(s))")
+
+
+@app.command()
+def describe(path: PathArg = None,
+             objective: Annotated[str | None, typer.Option(help="recovery or profit")] = None
+             ) -> None:
+    """Set sizes, route-tree size and model size (rows, columns, nonzeros)."""
+    from .api import model_size
+    from .model import build_model
+    from .report_text import _t
+    from .routetree import KIND_NAMES, build_route_tree
+
+    inst = _load(path)
+    t0 = time.perf_counter()
+    tree = build_route_tree(inst)
+    t_tree = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model = build_model(inst, objective, tree=tree)
+    t_build = time.perf_counter() - t0
+    size = model_size(model)
+    tab = _t(f"{inst.name}: sizes", "what", "count")
+    for name in ("materials", "feeds", "units", "capacity_options", "transfer_coefficients",
+                 "routing", "products"):
+        tab.add_row(name, str(len(inst[name])))
+    tab.add_row("route-tree nodes", f"{tree.n_nodes:,}")
+    for k, kind in enumerate(KIND_NAMES):
+        tab.add_row(f"  {kind} nodes", f"{int((tree.node_kind == k).sum()):,}")
+    tab.add_row("conservation groups", f"{tree.n_groups:,}")
+    for key in ("rows", "columns", "nonzeros", "integer_columns"):
+        tab.add_row(f"model {key.replace('_', ' ')}", f"{size[key]:,}")
+    tab.add_row("route tree time", f"{t_tree:.3f} s")
+    tab.add_row("build time", f"{t_build:.3f} s")
+    console.print(tab)
+    per_feed = tab = _t("Route-tree nodes per feed", "feed", "nodes")
+    for f, name in enumerate(tree.feeds):
+        per_feed.add_row(name, f"{int((tree.node_feed == f).sum()):,}")
+    console.print(per_feed)
+
+
+@app.command()
+def solve(
+    path: PathArg = None,
+    objective: Annotated[str | None, typer.Option(
+        help="recovery or profit (default: the instance manifest's)")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds.", min=0.0)] = None,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap.", min=0.0)] = None,
+    threads: Annotated[int | None, typer.Option(help="Solver threads.", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
+    solver: Annotated[str, typer.Option(help="highs, or any Pyomo solver name.")] = "highs",
+    out: Annotated[Path | None, typer.Option(
+        help="Result folder (default: results/<instance>-<objective>).")] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
+) -> None:
+    """Solve an instance, print the plan and write Parquet tables plus summary.json."""
+    from .api import solve as run_solve
+    from .report_text import print_plan
+    from .solver import SolveOptions
+
+    if objective is not None and objective not in ("recovery", "profit"):
+        err_console.print(f"error: --objective must be recovery or profit, not {objective!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    inst = _load(path)
+    opts = SolveOptions(solver=solver, time_limit_s=time_limit, threads=threads,
+                        random_seed=seed, **({"mip_rel_gap": gap} if gap is not None else {}))
+    res = run_solve(inst, objective=objective, options=opts)
+    if quiet:
+        console.print(f"{inst.name} {res.objective_name} {res.status.value} {res.objective}")
+    else:
+        print_plan(console, res)
+    target = out or Path("results") / f"{inst.name}-{res.objective_name}"
+    res.save(target)
+    console.print(f"results written to {target}/")
+    raise typer.Exit(STATUS_EXIT[res.status])
+
+
+@app.command("schema-doc")
+def schema_doc(out: Annotated[Path | None, typer.Option(
+        help="Write to this file instead of standard output.")] = None) -> None:
+    """Print the instance-format documentation generated from the schema."""
+    from .schema import format_markdown
+
+    text = format_markdown()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+
+
+def _register_plugins() -> None:
+    from .commands import register_all
+
+    register_all(app)
+
+
+_register_plugins()
+
+
+def main() -> None:
+    """Entry point: run the app, turning plantopt's errors into messages and exit codes.
+
+    Usage errors are reported by typer itself (exit 2); bad input raises plantopt's own
+    errors, printed here without a traceback.
+    """
+    import os
+
+    try:
+        app()
+    except InstanceError as exc:
+        from .report_text import print_problems
+
+        print_problems(err_console, exc.problems, exc.source)
+        sys.exit(EXIT_BAD_INPUT)
+    except (PlantoptError, FileNotFoundError) as exc:
+        err_console.print(f"error: {exc}")
+        sys.exit(EXIT_BAD_INPUT)
+    except Exception as exc:  # a genuine bug
+        if os.environ.get("PLANTOPT_DEBUG"):
+            raise
+        err_console.print(f"internal error: {type(exc).__name__}: {exc}\n"
+                          "This is a bug in plantopt; please report it with the command "
+                          "you ran. Set PLANTOPT_DEBUG=1 to see the traceback.")
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

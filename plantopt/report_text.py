@@ -1,0 +1,82 @@
+"""Readable terminal output of a plan and of instance problems (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from .errors import Problem
+from .results import Result
+
+
+def _t(title: str, *cols: str) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, c in enumerate(cols):
+        table.add_column(c, justify="left" if i == 0 else "right")
+    return table
+
+
+def _n(x: float, digits: int = 1) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def print_problems(console: Console, problems: list[Problem], source: str) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    if errors:
+        console.print(f"[bold red]{len(errors)} error(s)[/] in {source}:")
+        for p in errors:
+            console.print(f"  [red]error[/]   {p}", highlight=False, soft_wrap=True)
+    for p in warnings:
+        console.print(f"  [yellow]warning[/] {p}", highlight=False, soft_wrap=True)
+
+
+def print_plan(console: Console, res: Result) -> None:
+    s = res.summary
+    gap = f", gap {res.gap:.2e}" if res.gap is not None else ""
+    console.print(f"[bold]{s['instance']['name']}[/]  objective [bold]{res.objective_name}[/]"
+                  f"  status [bold]{res.status.value}[/]{gap}  "
+                  f"({res.timings_s.get('total', 0.0):.2f} s)")
+    if not res.has_solution:
+        console.print(f"no solution: {res.message}")
+        return
+    t = res.tables
+    fi = t["feed_intake"]
+    tab = _t("Feed accepted", "feed", "class", "accepted t/yr", "available t/yr",
+             "gate fee EUR/yr")
+    for r in fi.itertuples():
+        tab.add_row(r.feed_id, r.feed_class, _n(r.accepted_t_per_yr),
+                    _n(r.available_t_per_yr), _n(r.gate_fee_eur_per_yr, 0))
+    console.print(tab)
+    ut = t["unit_throughput"]
+    tab = _t("Units", "unit", "stage", "built", "capacity t/yr", "throughput t/yr", "load")
+    for r in ut.itertuples():
+        if r.capacity_t_per_yr <= 0 and r.throughput_t_per_yr <= 0:
+            continue
+        built = r.built_option or ("existing" if r.existing_capacity_t_per_yr > 0 else "")
+        tab.add_row(r.unit_id, r.stage, built, _n(r.capacity_t_per_yr),
+                    _n(r.throughput_t_per_yr), f"{100 * r.utilisation_frac:.0f} %")
+    console.print(tab)
+    pr = t["products"]
+    if len(pr):
+        g = pr.groupby("product_id", sort=False)[["mass_t_per_yr", "revenue_eur_per_yr"]].sum()
+        tab = _t("Products (contained tracked material)", "product", "t/yr", "revenue EUR/yr")
+        for pid, r in g.iterrows():
+            tab.add_row(str(pid), _n(r.mass_t_per_yr, 2), _n(r.revenue_eur_per_yr, 0))
+        console.print(tab)
+    rec = t["recovery"]
+    crit = rec[rec["eu_critical"] & (rec["input_t_per_yr"] > 0)]
+    tab = _t("Critical materials", "material", "strategic", "in t/yr", "recovered t/yr",
+             "recovery")
+    for r in crit.itertuples():
+        tab.add_row(r.material, "yes" if r.eu_strategic else "", _n(r.input_t_per_yr, 2),
+                    _n(r.recovered_t_per_yr, 2), f"{100 * r.recovery_frac:.1f} %")
+    console.print(tab)
+    econ = t["economics"]
+    tab = _t("Economics", "item", "EUR/yr")
+    for r in econ.itertuples():
+        label = r.item.replace("_", " ") + (" (EUR)" if r.unit == "EUR" else "")
+        tab.add_row(label, _n(r.eur_per_yr, 0))
+    console.print(tab)
+    console.print(f"mass balance: max relative error "
+                  f"{s['mass_balance_max_relative_error']:.1e} over all materials")
