@@ -217,7 +217,35 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
     })
     return {"feed_intake": feed_intake, "flows": flows, "unit_throughput": unit_throughput,
             "built_units": built, "products": products, "losses": losses,
-            "recovery": recovery, "mass_balance": mass_balance}
+            "recovery": recovery, "mass_balance": mass_balance,
+            "material_flows": material_flow_table(tree, used, mat_flow)}
+
+
+def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd.DataFrame:
+    """Real t/yr of each material on each edge (feed or unit -> unit, product or sink).
+
+    Long format, summed over route-tree nodes with the same feed, source, output, target and
+    material; only positive entries. Entry nodes have source ``feed:<feed_id>``. This is what
+    a Sankey diagram per material (or by total mass) is drawn from.
+    """
+    rows_n, rows_m = np.nonzero(mat_flow[used] > 0)
+    nodes = used[rows_n]
+    par = tree.node_parent[nodes]
+    names = (tree.units, tree.products, tree.sinks, tree.sinks)
+    src_id = [tree.feeds[tree.node_feed[n]] if p < 0 else tree.units[tree.node_target[p]]
+              for n, p in zip(nodes, par)]
+    df = pd.DataFrame({
+        "feed_id": [tree.feeds[f] for f in tree.node_feed[nodes]],
+        "source_kind": np.where(par < 0, "feed", "unit"), "source_id": src_id,
+        "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[nodes]],
+        "target_kind": [KIND_NAMES[k] for k in tree.node_kind[nodes]],
+        "target_id": [names[tree.node_kind[n]][tree.node_target[n]] for n in nodes],
+        "material": [tree.materials[m] for m in rows_m],
+        "mass_t_per_yr": mat_flow[nodes, rows_m],
+    })
+    keys = ["feed_id", "source_kind", "source_id", "output_id", "target_kind", "target_id",
+            "material"]
+    return df.groupby(keys, as_index=False, sort=False)["mass_t_per_yr"].sum()
 
 
 def economics_table(data: ModelData, tables: dict[str, pd.DataFrame], flow: np.ndarray,
