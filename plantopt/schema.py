@@ -220,6 +220,10 @@ TABLES: dict[str, Table] = {
                        "for disposal and loss.", required=True),
                 Column("cost_eur_per_t", "float", "Cost per tonne sent along this route "
                        "(disposal fee, transport).", unit="EUR/t", default=0.0),
+                Column("counts_recovered", "bool", "Mass sent along this route counts as "
+                       "recovered (energy recovery) for WEEE recovery targets; honoured on "
+                       "disposal rows only (landfill and incineration without energy recovery: "
+                       "false).", default=False),
                 _source(),
             ),
             key=("unit_id", "output_id", "to_kind", "to_id"),
@@ -241,6 +245,10 @@ TABLES: dict[str, Table] = {
                 Column("description", "str", "Readable description.", default=""),
                 Column("counts_recycled", "bool", "The fraction counts as recycled for "
                        "recycling-efficiency targets.", default=True),
+                Column("counts_recovered", "bool", "The fraction counts as recovered "
+                       "(energy recovery, e.g. refuse-derived fuel) for WEEE recovery targets "
+                       "although not recycled; a recycled fraction counts as recovered anyway.",
+                       default=False),
                 Column("max_offtake_t_per_yr", "float", "Most product mass buyers take per "
                        "year; empty for no limit.", unit="t/yr", lo=0.0),
                 _source(),
@@ -265,6 +273,28 @@ TABLES: dict[str, Table] = {
             ),
             key=("product_id", "material"),
         ),
+        Table(
+            "offtake_contracts", "offtake_contracts.csv",
+            "Optional recycled-content offtake contracts (Battery Regulation Art. 8 demand): a "
+            "buyer takes recycled Co, Li, Ni or Pb contained in a product at a premium on top "
+            "of the product price, up to a maximum; a minimum is take-or-pay (a constraint).",
+            (
+                Column("contract_id", "str", "Contract id.", required=True),
+                Column("product_id", "str", "Product the material is delivered in "
+                       "(products.csv).", required=True),
+                Column("material", "str", "Contained material bought.", required=True,
+                       choices=("Co", "Li", "Ni", "Pb")),
+                Column("max_t_per_yr", "float", "Most contained material taken per year.",
+                       unit="t/yr", required=True, lo=0.0),
+                Column("min_t_per_yr", "float", "Take-or-pay minimum the plant must deliver.",
+                       unit="t/yr", default=0.0, lo=0.0),
+                Column("premium_eur_per_t", "float", "Premium per tonne of contained "
+                       "material, on top of the product price.", unit="EUR/t", default=0.0),
+                _source(),
+            ),
+            key=("contract_id",),
+            required=False,
+        ),
     )
 }
 
@@ -287,6 +317,11 @@ MANIFEST: tuple[Column, ...] = (
            "critical-material recovery; empty for none.", unit="t/yr", lo=0.0),
     Column("max_route_nodes", "int", "Largest route tree plantopt builds before it stops "
            "with an error.", default=200_000, lo=1.0),
+    Column("target_year", "int", "Year whose EU targets are in force (rows of the targets "
+           "table with year <= target_year, latest per target); empty: no targets unless "
+           "--target-year is given.", unit="yr", lo=2000.0, hi=2100.0),
+    Column("apply_targets", "bool", "Enforce the targets in force as constraints (false: only "
+           "report compliance).", default=True),
     Column("tc_sum_tolerance", "float", "Tolerance on transfer coefficients and compositions "
            "summing to 1.", default=1e-6, lo=0.0, hi=0.01),
 )
