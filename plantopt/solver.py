@@ -279,3 +279,21 @@ def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> 
     obj = next(o for o in model.component_data_objects(pyo.Objective, active=True))
     status = SolveStatus.OPTIMAL if tc == TC.optimal else SolveStatus.FEASIBLE
     return RawSolution(status, None, float(pyo.value(obj)), None, None, elapsed, str(tc))
+
+
+def write_mps(mm: MatrixModel, path: str, objective_row: int = 0) -> None:
+    """Write the matrix model with one objective to an MPS file (for solver-alone timing)."""
+    h = _new_highs(SolveOptions())
+    _pass(h, mm, mm.costs[objective_row], mm.offsets[objective_row])
+    h.writeModel(str(path))
+
+
+def solve_mps(path: str, options: SolveOptions) -> RawSolution:
+    """Read an MPS file into a fresh HiGHS and solve it: the solver's own time, nothing else."""
+    h = _new_highs(options)
+    h.readModel(str(path))
+    started = time.perf_counter()
+    h.run()
+    is_mip = h.getLp().integrality_ is not None and len(h.getLp().integrality_) > 0 and \
+        any(int(v) != 0 for v in h.getLp().integrality_)
+    return _read(h, is_mip, started)

@@ -1,0 +1,172 @@
+"""plantopt benchmark suite: phase timings, model size and peak memory per case.
+
+Each case runs in its own subprocess (so peak RSS is the case's own). Phases: load (read +
+validate from disk), route_tree, build (Pyomo), handoff (standard-form compile to matrices),
+solve (HiGHS via plantopt, tie-break off so it is the same single solve as the reference),
+extract (result tables). Reference: HiGHS alone reading the same model from MPS and solving
+it — the limit plantopt can approach. Printed ratios are measured in one run.
+
+    python benchmarks/run.py                 # default registry
+    python benchmarks/run.py --cases S,M      # a subset
+    python benchmarks/run.py --smoke          # S only, quick (used by the test suite)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.registry import CASES, case_names  # noqa: E402
+
+
+def run_case(name: str) -> dict:
+    """Run one case in this process and return its measurements."""
+    import resource
+
+    import plantopt
+    from plantopt.api import _active_objective
+    from plantopt.model import build_model
+    from plantopt.results import economics_table, extract_tables
+    from plantopt.routetree import build_route_tree
+    from plantopt.solver import SolveOptions, compile_model, solve_matrix, solve_mps, write_mps
+
+    case = CASES[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = case.materialise(Path(tmp))
+        t = {}
+        t0 = time.perf_counter()
+        inst = plantopt.load_instance(folder)
+        t["load"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        tree = build_route_tree(inst)
+        t["route_tree"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        model = build_model(inst, case.objective, tree=tree)
+        t["build"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        mm = compile_model(model, [_active_objective(model)])
+        t["handoff"] = time.perf_counter() - t0
+        opts = SolveOptions(tie_break=False, threads=1, time_limit_s=case.time_limit_s)
+        raw = solve_matrix(mm, opts)
+        t["solve"] = raw.solve_s
+        t0 = time.perf_counter()
+        if raw.x is not None:
+            for var, value in zip(mm.columns, raw.x):
+                var.set_value(float(value), skip_validation=True)
+            import numpy as np
+            data = model.plantopt_data
+            accept = np.array([model.accept[f].value or 0.0 for f in data.feeds])
+            flow = np.array([model.flow[n].value or 0.0 for n in range(tree.n_nodes)])
+            build = {k: (model.build[k].value or 0.0) for k in data.options}
+            run = {u: (model.run[u].value or 0.0) for u in model.MIN_LOAD_UNITS}
+            tables = extract_tables(inst, data, accept, flow, build, run)
+            economics_table(data, tables, flow, accept)
+        t["extract"] = time.perf_counter() - t0
+        mps = Path(tmp) / "model.mps"
+        write_mps(mm, str(mps))
+        ref = solve_mps(str(mps), opts)
+        rows, cols, nnz = mm.shape
+        rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        end_to_end = sum(t.values())
+        return {
+            "case": name, "status": raw.status.value, "objective": raw.objective,
+            "highs_alone_status": ref.status.value, "highs_alone_objective": ref.objective,
+            "rows": rows, "cols": cols, "nnz": nnz, "integers": int(mm.integrality.sum()),
+            "nodes": tree.n_nodes, **{f"t_{k}": v for k, v in t.items()},
+            "t_end_to_end": end_to_end, "t_highs_alone": ref.solve_s,
+            "ratio_end_to_end_vs_highs": end_to_end / max(ref.solve_s, 1e-9),
+            "ratio_overhead_vs_solve": (end_to_end - t["solve"]) / max(t["solve"], 1e-9),
+            "peak_rss_mib": rss_kib / 1024, "bytes_per_nnz": rss_kib * 1024 / max(nnz, 1),
+        }
+
+
+def _machine() -> str:
+    from importlib import metadata
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    vers = ", ".join(f"{p} {metadata.version(p)}" for p in ("plantopt", "pyomo", "highspy",
+                                                             "numpy", "numba"))
+    return (f"{platform.node()}: {os.cpu_count()} cores, {cpu}; Python "
+            f"{platform.python_version()}; {vers}")
+
+
+COLUMNS = [("case", "{}"), ("status", "{}"), ("nodes", "{:,}"), ("rows", "{:,}"),
+           ("cols", "{:,}"), ("nnz", "{:,}"), ("integers", "{:,}"), ("t_load", "{:.3f}"),
+           ("t_route_tree", "{:.3f}"), ("t_build", "{:.3f}"), ("t_handoff", "{:.3f}"),
+           ("t_solve", "{:.3f}"), ("t_extract", "{:.3f}"), ("t_end_to_end", "{:.3f}"),
+           ("t_highs_alone", "{:.3f}"), ("ratio_end_to_end_vs_highs", "{:.2f}"),
+           ("ratio_overhead_vs_solve", "{:.2f}"), ("peak_rss_mib", "{:.0f}"),
+           ("bytes_per_nnz", "{:.0f}")]
+
+
+def to_markdown(results: list[dict], machine: str) -> str:
+    head = "| " + " | ".join(c for c, _ in COLUMNS) + " |"
+    sep = "|" + "---|" * len(COLUMNS)
+    lines = [head, sep]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['case']} | error: {r['error']} |")
+            continue
+        lines.append("| " + " | ".join(f.format(r[c]) for c, f in COLUMNS) + " |")
+    return (f"Machine: {machine}\n\nTimes in seconds; ratios from the same run. "
+            "`ratio_end_to_end_vs_highs` = (load + route_tree + build + handoff + solve + "
+            "extract) / HiGHS-alone solve of the same model read from MPS. "
+            "`ratio_overhead_vs_solve` = (everything but solve) / solve.\n\n"
+            + "\n".join(lines) + "\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", default=None, help="comma-separated case names")
+    ap.add_argument("--smoke", action="store_true", help="S only, for CI")
+    ap.add_argument("--out", default=None, help="write a Markdown table here")
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # child mode
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_case(args.one)))
+        return 0
+    names = ["gen-S"] if args.smoke else (args.cases.split(",") if args.cases
+                                          else case_names())
+    results = []
+    for name in names:
+        if name not in CASES:
+            print(f"unknown case {name}; known: {', '.join(case_names())}", file=sys.stderr)
+            return 2
+        proc = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True,
+                              text=True, timeout=CASES[name].wall_limit_s)
+        if proc.returncode != 0:
+            results.append({"case": name, "error": proc.stderr.strip().splitlines()[-1:]})
+        else:
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        r = results[-1]
+        if "error" in r:
+            print(f"{name}: error {r['error']}", flush=True)
+        else:
+            print(f"{name}: {r['status']} nnz={r['nnz']:,} end-to-end {r['t_end_to_end']:.2f}s"
+                  f" highs-alone {r['t_highs_alone']:.2f}s ratio "
+                  f"{r['ratio_end_to_end_vs_highs']:.2f}", flush=True)
+    md = to_markdown(results, _machine())
+    print(md)
+    if args.out:
+        Path(args.out).write_text(md)
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

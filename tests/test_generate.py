@@ -1,0 +1,45 @@
+"""The generator: deterministic by seed, valid, solvable, and growing with size."""
+
+from __future__ import annotations
+
+import plantopt
+from plantopt.generate import SIZES, generate
+from plantopt.writer import write_instance
+from tests.conftest import INSTANCES, assert_mass_balance
+
+
+def test_generate_is_deterministic_and_round_trips(tmp_path) -> None:
+    base = plantopt.load_instance(INSTANCES / "tiny")
+    a = generate("M", seed=7, base=base)
+    b = generate("M", seed=7, base=base)
+    c = generate("M", seed=8, base=base)
+    assert a.content_hash() == b.content_hash()
+    assert a.content_hash() != c.content_hash()
+    folder = write_instance(a, tmp_path / "gen")
+    again = plantopt.load_instance(folder)
+    assert len(again["feeds"]) == len(a["feeds"]) == 3
+    assert len(again["units"]) == 2 * len(base["units"])
+    res = plantopt.solve(again)
+    assert res.status == plantopt.SolveStatus.OPTIMAL
+    assert_mass_balance(again, res)
+
+
+def test_sizes_grow_and_sources_say_generated() -> None:
+    base = plantopt.load_instance(INSTANCES / "tiny")
+    nodes = []
+    for size in SIZES:
+        inst = generate(size, seed=1, base=base)
+        nodes.append(plantopt.build_route_tree(inst).n_nodes)
+        generated = inst["feeds"]["feed_id"].str.contains("_v")
+        assert inst["feeds"].loc[generated, "source"].str.startswith("generated").all()
+    assert nodes == sorted(nodes) and nodes[-1] > nodes[0]
+
+
+def test_hard_variant_has_min_loads_and_budget() -> None:
+    base = plantopt.load_instance(INSTANCES / "tiny")
+    inst = generate("M", seed=3, base=base, hard=True)
+    assert (inst["units"]["min_load_frac"] >= 0.5).all()
+    assert inst.manifest["budget_eur"] is not None
+    res = plantopt.solve(inst, objective="profit")
+    assert res.has_solution
+    assert_mass_balance(inst, res)
