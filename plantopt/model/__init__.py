@@ -16,6 +16,7 @@ from .data import ModelData, build_model_data
 from .economics import add_economics
 from .feeds import add_feeds
 from .objective import OBJECTIVES, add_objective, set_objective
+from .regulation import add_regulation
 from .routing import add_routing
 from .units import add_units
 
@@ -34,6 +35,9 @@ def build_model(instance: Instance, objective: str | None = None,
     add_feeds(model, data)
     add_units(model, data)
     add_economics(model, data)
+    from ..regulation.terms import build_regulation_data  # avoids an import cycle
+
+    add_regulation(model, data, build_regulation_data(instance, data))
     add_objective(model, data, objective)
     return model
 
