@@ -1,0 +1,509 @@
+"""Derive the reference tables and assemble the shipped Dutch instances from them.
+
+Run ``python -m plantopt.data.build_instances`` (or this file) from the repository. The
+script is deterministic: it only reads ``plantopt/data/reference/*.csv`` and writes
+
+1. derived reference rows (marked ``derived:`` in their ``source``):
+   - pack, WEEE and other mixture compositions in ``feed_compositions.csv`` from
+     ``feed_mixtures.csv`` (share x component composition);
+   - dismantling transfer coefficients in ``unit_transfer_coefficients.csv`` from
+     ``dismantling_routes.csv`` and ``class_representatives.csv``;
+   - ``unit_capacity_options.csv`` from ``unit_capacity_anchors.csv`` (power-law scaling);
+   - ``product_prices.csv`` from ``price_quotes.csv`` and ``product_price_basis.csv``
+     (USD -> EUR and compound -> contained element);
+2. the instance folders ``instances/nl-2027`` and ``instances/nl-2031`` with tonnages
+   computed from ``nl_anchors.csv``.
+
+Nothing numeric lives in this file except unit conversions (troy ounce, kg) and the
+USD->EUR rate, both stated below and in docs/data-sources.md.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from plantopt.schema import TABLES
+
+HERE = Path(__file__).resolve().parent
+REF = HERE / "reference"
+INSTANCES = HERE / "instances"
+
+#: EUR per USD: ECB reference-rate annual average 2023 was 1.0813 USD/EUR (2024: 1.0824).
+EUR_PER_USD = 0.925
+#: Troy ounces per tonne (1 oz t = 31.1035 g).
+OZ_PER_T = 1e6 / 31.1035
+DERIVED = "derived: "
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(REF / name, dtype=str, keep_default_na=False)
+
+
+def _write(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+
+
+def _f(x: object) -> float:
+    return float(x) if str(x) != "" else 0.0
+
+
+# ------------------------------------------------------------------ compositions
+
+
+Comp = dict[str, tuple[float, float, float]]  # material -> (low, nominal, high)
+
+
+def _primary_compositions(comp: pd.DataFrame) -> dict[str, Comp]:
+    out: dict[str, Comp] = {}
+    for r in comp.itertuples(index=False):
+        out.setdefault(r.feed_type, {})[r.material] = (
+            _f(r.mass_frac_low), _f(r.mass_frac), _f(r.mass_frac_high))
+    return out
+
+
+def _mixture_composition(feed_type: str, mixtures: pd.DataFrame, known: dict[str, Comp],
+                         materials: set[str]) -> Comp:
+    if feed_type in known:
+        return known[feed_type]
+    rows = mixtures[mixtures["feed_type"] == feed_type]
+    if rows.empty:
+        raise KeyError(f"no composition or mixture for feed type {feed_type!r}")
+    acc: dict[str, list[float]] = {}
+    for r in rows.itertuples(index=False):
+        shares = (_f(r.share_low), _f(r.share), _f(r.share_high))
+        if r.component in materials:
+            part: Comp = {r.component: (1.0, 1.0, 1.0)}
+        else:
+            part = _mixture_composition(r.component, mixtures, known, materials)
+        for m, vals in part.items():
+            a = acc.setdefault(m, [0.0, 0.0, 0.0])
+            for i in range(3):
+                a[i] += shares[i] * vals[i]
+    result = {m: (round(a[0], 8), round(a[1], 8), round(min(a[2], 1.0), 8))
+              for m, a in acc.items()}
+    known[feed_type] = result
+    return result
+
+
+def derive_compositions() -> pd.DataFrame:
+    comp = _read("feed_compositions.csv")
+    comp = comp[~comp["source"].str.startswith(DERIVED)].reset_index(drop=True)
+    mixtures = _read("feed_mixtures.csv")
+    materials = set(_read("materials.csv")["material"])
+    known = _primary_compositions(comp)
+    rows = []
+    for ft in dict.fromkeys(mixtures["feed_type"]):
+        parts = mixtures[mixtures["feed_type"] == ft]
+        recipe = " + ".join(f"{_f(s):g} x {c}" for c, s in zip(parts["component"],
+                                                                parts["share"]))
+        for m, (lo, nom, hi) in _mixture_composition(ft, mixtures, known, materials).items():
+            if m == "other" or hi <= 0:
+                continue
+            rows.append({"feed_type": ft, "material": m, "mass_frac_low": lo,
+                         "mass_frac": nom, "mass_frac_high": hi,
+                         "source": f"{DERIVED}{recipe} (feed_mixtures.csv; low/high use the "
+                                   "low/high shares and component ranges)"})
+    out = pd.concat([comp, pd.DataFrame(rows, dtype=object)], ignore_index=True)
+    _write(out, REF / "feed_compositions.csv")
+    return out
+
+
+# ------------------------------------------------------------ dismantling split
+
+
+def derive_dismantling_tc(comp: pd.DataFrame) -> pd.DataFrame:
+    """Transfer coefficients of dismantling units from the component structure of a feed.
+
+    A dismantling line separates components (cells, PCBs, magnets, housings), not
+    elements; the fraction of material m leaving through output o is the mass-weighted
+    route of the components that carry m.
+    """
+    tc = _read("unit_transfer_coefficients.csv")
+    tc = tc[~tc["source"].str.startswith(DERIVED)].reset_index(drop=True)
+    routes = _read("dismantling_routes.csv")
+    reps = _read("class_representatives.csv")
+    mixtures = _read("feed_mixtures.csv")
+    materials = set(_read("materials.csv")["material"])
+    known = _primary_compositions(comp[~comp["source"].str.startswith(DERIVED)])
+    rows = []
+    for rep in reps.itertuples(index=False):
+        r_unit = routes[routes["unit_id"] == rep.unit_id]
+        route = {}
+        for r in r_unit.itertuples(index=False):
+            route.setdefault(r.component, {})[r.output_id] = (
+                _f(r.frac_low), _f(r.frac), _f(r.frac_high))
+        parts = mixtures[mixtures["feed_type"] == rep.feed_type]
+        outputs = list(dict.fromkeys(r_unit["output_id"]))
+        # mass of material m carried by component c per t of feed, for each share setting
+        carried: list[dict[str, dict[str, float]]] = []
+        for k in range(3):
+            per_c: dict[str, dict[str, float]] = {}
+            other_direct = 1.0
+            for p in parts.itertuples(index=False):
+                share = (_f(p.share_low), _f(p.share), _f(p.share_high))[k]
+                other_direct -= _f(p.share)
+                if p.component in materials:
+                    d = per_c.setdefault(p.component, {})
+                    d[p.component] = d.get(p.component, 0.0) + share
+                    continue
+                cc = _mixture_composition(p.component, mixtures, known, materials)
+                masses = {m: share * v[1] for m, v in cc.items()}
+                masses["other"] = share * max(0.0, 1.0 - sum(v[1] for v in cc.values()))
+                if p.component in route:
+                    per_c[p.component] = masses
+                else:  # no route for the component as a whole: its materials go by their own
+                    for m, v in masses.items():
+                        d = per_c.setdefault(m, {})
+                        d[m] = d.get(m, 0.0) + v
+            per_c.setdefault("other", {})["other"] = max(0.0, other_direct)
+            carried.append(per_c)
+        mats = sorted({m for c in carried[1].values() for m, v in c.items() if v > 0})
+        recipe = ", ".join(f"{c}" for c in parts["component"])
+        for m in mats:
+            vals = {}
+            for o in outputs:
+                per_setting = []
+                for k in range(3):
+                    w = {c: masses.get(m, 0.0) for c, masses in carried[k].items()}
+                    tot = sum(w.values())
+                    if tot <= 0:
+                        continue
+                    per_setting.append(tuple(
+                        sum(w[c] * route.get(c, {}).get(o, (0, 0, 0))[i] for c in w) / tot
+                        for i in range(3)))
+                nom = per_setting[1][1] if len(per_setting) == 3 else per_setting[0][1]
+                lo = min(min(s[0] for s in per_setting), nom)
+                hi = min(1.0, max(max(s[2] for s in per_setting), nom))
+                if hi > 0:
+                    vals[o] = (lo, nom, hi)
+            missing = {c for c, masses in carried[1].items()
+                       if masses.get(m, 0) > 0 and c not in route}
+            if missing:
+                raise KeyError(f"{rep.unit_id}: no dismantling route for {sorted(missing)}")
+            for o, (lo, nom, hi) in vals.items():
+                rows.append({"unit_id": rep.unit_id, "feed_class": rep.feed_class,
+                             "material": m, "output_id": o, "tc_frac_low": round(lo, 8),
+                             "tc_frac": round(nom, 8), "tc_frac_high": round(hi, 8),
+                             "source": f"{DERIVED}component split of {rep.feed_type} "
+                                       f"({recipe}) x dismantling_routes.csv"})
+        for o in ("residue",):
+            rows.append({"unit_id": rep.unit_id, "feed_class": rep.feed_class,
+                         "material": "*", "output_id": o, "tc_frac_low": 1.0,
+                         "tc_frac": 1.0, "tc_frac_high": 1.0,
+                         "source": f"{DERIVED}materials absent from {rep.feed_type} go to "
+                                   "residue"})
+    out = pd.concat([tc, pd.DataFrame(rows, dtype=object)], ignore_index=True)
+    _write(out, REF / "unit_transfer_coefficients.csv")
+    return out
+
+
+# ------------------------------------------------------------ capacity options
+
+
+#: Loaded cost of one industrial FTE in NL (assumption, see docs/data-sources.md).
+EUR_PER_FTE = 60000.0
+
+
+def derive_capacity_options() -> pd.DataFrame:
+    anchors = _read("unit_capacity_anchors.csv")
+    rows = []
+    for a in anchors.itertuples(index=False):
+        c0, k0, e = _f(a.anchor_capacity_t_per_yr), _f(a.anchor_capex_eur), _f(
+            a.scale_exponent)
+        for size in a.sizes_t_per_yr.split(";"):
+            c = float(size)
+            capex = k0 * (c / c0) ** e
+            fte = max(_f(a.fte_min), _f(a.fte_per_kt) * c / 1000.0)
+            land = max(_f(a.land_m2_min), _f(a.land_m2_per_kt) * c / 1000.0)
+            rows.append({
+                "unit_id": a.unit_id, "option_id": f"c{int(c)}", "capacity_t_per_yr": c,
+                "capex_eur": round(capex, -3),
+                "capex_eur_low": round(capex * _f(a.capex_low_factor), -3),
+                "capex_eur_high": round(capex * _f(a.capex_high_factor), -3),
+                "fixed_opex_eur_per_yr": round(_f(a.maintenance_frac) * capex
+                                               + EUR_PER_FTE * round(fte), -3),
+                "lifetime_yr": _f(a.lifetime_yr), "staff_fte": round(fte),
+                "land_m2": round(land, -2),
+                "source": f"{DERIVED}capex = {k0:.4g} EUR x (C/{c0:g})^{e:g}; fixed opex = "
+                          f"{_f(a.maintenance_frac):g} x capex + {EUR_PER_FTE:g} EUR/FTE x "
+                          f"staff; anchor: {a.source}"})
+    out = pd.DataFrame(rows, dtype=object)
+    _write(out, REF / "unit_capacity_options.csv")
+    return out
+
+
+# ---------------------------------------------------------------------- prices
+
+
+def _eur_per_t_contained(q: pd.Series, which: str = "value") -> float:
+    v = _f(q[which])
+    unit = q["unit"]
+    if unit == "USD/kg":
+        per_t = v * 1000.0 * EUR_PER_USD
+    elif unit == "USD/oz":
+        per_t = v * OZ_PER_T * EUR_PER_USD
+    elif unit == "EUR/t":
+        per_t = v
+    else:
+        raise ValueError(f"unknown price unit {unit!r}")
+    return per_t / _f(q["contained_frac"])
+
+
+def derive_product_prices() -> pd.DataFrame:
+    quotes = _read("price_quotes.csv").set_index("quote_id")
+    basis = _read("product_price_basis.csv")
+    rows = []
+    for b in basis.itertuples(index=False):
+        q, q31 = quotes.loc[b.quote_id], quotes.loc[b.quote_id_2031]
+        rows.append({
+            "product_id": b.product_id, "material": b.material,
+            "price_eur_per_t": round(_eur_per_t_contained(q), 2),
+            "price_eur_per_t_low": round(_eur_per_t_contained(q, "value_low"), 2),
+            "price_eur_per_t_high": round(_eur_per_t_contained(q, "value_high"), 2),
+            "payable_frac": _f(b.payable_frac), "payable_frac_low": _f(b.payable_low),
+            "payable_frac_high": _f(b.payable_high), "recovered": b.recovered,
+            "price_date": q["date"], "currency": "EUR",
+            "price_eur_per_t_2031": round(_eur_per_t_contained(q31), 2),
+            "price_date_2031": q31["date"],
+            "source": f"{DERIVED}quote '{b.quote_id}' ({q['value']} {q['unit']}, "
+                      f"{q['date']}) / {q['contained_frac']} contained, at {EUR_PER_USD} "
+                      f"EUR/USD where in USD; quote: {q['source']}; payable/recovered: "
+                      f"{b.source}"})
+    out = pd.DataFrame(rows, dtype=object)
+    _write(out, REF / "product_prices.csv")
+    return out
+
+
+def derive_reference() -> None:
+    comp = derive_compositions()
+    derive_dismantling_tc(comp)
+    derive_capacity_options()
+    derive_product_prices()
+
+
+# -------------------------------------------------------------------- tonnages
+
+
+def _anchors() -> dict[str, float]:
+    a = _read("nl_anchors.csv")
+    return {k: float(v) for k, v in zip(a["anchor_id"], a["value"])}
+
+
+def _anchor_src(*ids: str) -> str:
+    a = _read("nl_anchors.csv").set_index("anchor_id")
+    return "; ".join(f"{i} = {a.loc[i, 'value']} {a.loc[i, 'unit']} ({a.loc[i, 'source']})"
+                     for i in ids)
+
+
+def feed_tonnages(year: int) -> dict[str, tuple[float, str]]:
+    """Tonnes per year on offer for each NL feed in ``year`` and how they were computed."""
+    A = _anchors()
+    y = "2027" if year < 2031 else "2031"
+    mix = _read("feed_mixtures.csv")
+    pcb_in_small = _f(mix[(mix.feed_type == "weee_small")
+                          & (mix.component == "pcb")]["share"].iloc[0])
+    eu = A["eu_spent_liion_2025"] * (A["eu_spent_liion_2035"] / A["eu_spent_liion_2025"]) ** (
+        (year - 2025) / 10.0)
+    share = A["nl_population"] / A["eu_population"]
+    nl_li = eu * share
+    portable = A["nl_portable_pom"] * A[f"portable_collection_{y}"]
+    port_li = portable * A["portable_liion_share"]
+    ebike = A["nl_ebike_pom"] * A[f"lmt_collection_{y}"]
+    ev = nl_li - port_li - ebike
+    weee = A["nl_weee_collected_2024"] * (1 + A["weee_growth"]) ** (year - 2024)
+    pv_base = A["nl_pv_installed_2023"] + A["nl_pv_added_per_yr"] * (
+        year - A["pv_lag_yr"] - 2023)
+    ev_src = (f"EV packs = EU spent Li-ion {year} (exponential between EY 2022 0.2 Mt 2025 and "
+              f"1.4 Mt 2035: {eu:,.0f} t) x NL population share {share:.4f} = {nl_li:,.0f} t, "
+              f"minus portable Li-ion {port_li:,.0f} t and e-bike {ebike:,.0f} t = {ev:,.0f} t")
+    out = {
+        "ev_nmc811": (ev * A[f"ev_share_nmc811_{y}"], f"{ev_src}; x NMC811 share; " +
+                      _anchor_src(f"ev_share_nmc811_{y}", "nl_population", "eu_population")),
+        "ev_nmc622": (ev * A[f"ev_share_nmc622_{y}"], f"{ev_src}; x NMC622 share; " +
+                      _anchor_src(f"ev_share_nmc622_{y}")),
+        "ev_lfp": (ev * A[f"ev_share_lfp_{y}"], f"{ev_src}; x LFP share; " +
+                   _anchor_src(f"ev_share_lfp_{y}")),
+        "portable_liion": (port_li, "portable POM x collection target x Li-ion share; " +
+                           _anchor_src("nl_portable_pom", f"portable_collection_{y}",
+                                       "portable_liion_share")),
+        "ebike_liion": (ebike, "e-bike POM x LMT collection target; " +
+                        _anchor_src("nl_ebike_pom", f"lmt_collection_{y}")),
+        "nimh": (portable * A["portable_nimh_share"] + A[f"nimh_hev_{y}"],
+                 "portable POM x collection target x NiMH share + hybrid packs; " +
+                 _anchor_src("portable_nimh_share", f"nimh_hev_{y}")),
+        "lead_acid": (A["nl_passenger_cars"] * A["sli_mass_kg"] / 1000.0 / A["sli_life_yr"],
+                      "cars x battery mass / service life; " +
+                      _anchor_src("nl_passenger_cars", "sli_mass_kg", "sli_life_yr")),
+        "small_it": (weee * A["cat6_share"],
+                     f"collected WEEE {year} ({weee:,.0f} t) x category-6 share; " +
+                     _anchor_src("nl_weee_collected_2024", "weee_growth", "cat6_share")),
+        "pcb": (weee * A["cat5_share"] * pcb_in_small,
+                f"collected WEEE {year} x category-5 share x PCB share of small equipment "
+                f"({pcb_in_small:g}, feed_mixtures.csv); " + _anchor_src("cat5_share")),
+        "hdd": (A[f"hdd_{y}"], _anchor_src(f"hdd_{y}")),
+        "pv": (pv_base * A["pv_mass_t_per_mw"] * A["pv_discard_rate"],
+               f"installed PV base of {year - int(A['pv_lag_yr'])} ({pv_base:,.0f} MWp) x mass "
+               "x discard rate; " + _anchor_src("nl_pv_installed_2023", "nl_pv_added_per_yr",
+                                                "pv_mass_t_per_mw", "pv_discard_rate",
+                                                "pv_lag_yr")),
+    }
+    return {k: (round(v, 0), s) for k, (v, s) in out.items()}
+
+
+#: feed id -> reference feed type
+NL_FEEDS = {
+    "ev_nmc811": "li_nmc811_pack", "ev_nmc622": "li_nmc622_pack", "ev_lfp": "li_lfp_pack",
+    "portable_liion": "portable_liion", "ebike_liion": "ebike_liion", "nimh": "nimh",
+    "lead_acid": "lead_acid_sli", "small_it": "weee_small_it", "pcb": "pcb", "hdd": "hdd",
+    "pv": "pv_csi",
+}
+NL_UNITS = ["dismantle_pack", "shred_bm", "thermal_pre", "hydromet", "pyro_smelt",
+            "direct_recycl", "lead_smelter", "pm_smelter", "ndfeb_recycl", "pv_delam",
+            "dismantle_weee", "weee_shred"]
+#: existing capacity (t/yr) -- assumption: the park may use part of an existing Dutch WEEE
+#: shredder line.
+NL_EXISTING = {"weee_shred": 40000.0}
+#: budget and discount rate -- assumptions, documented in docs/data-sources.md
+NL_BUDGET_EUR = 400e6
+NL_DISCOUNT_RATE = 0.08
+#: Enforce the EU targets of the instance year as constraints? 2031: no -- at the nominal
+#: reference yields no route reaches the 2031 Part C targets (Co/Ni/Cu 95 %), so the
+#: optimiser would simply refuse every battery feed; the targets are reported instead.
+NL_APPLY_TARGETS = {2027: True, 2031: False}
+
+
+def _cols(table: str) -> list[str]:
+    return TABLES[table].column_names
+
+
+def _conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Exactly the schema's columns, in its order; absent ones take the schema default."""
+    df = df.copy()
+    for col in TABLES[table].columns:
+        if col.name not in df.columns:
+            df[col.name] = "" if col.default is None else (
+                str(col.default).lower() if isinstance(col.default, bool) else col.default)
+    return df[_cols(table)]
+
+
+def build_instance(name: str, year: int) -> Path:
+    out_dir = INSTANCES / name
+    price_col = "price_eur_per_t" if year < 2031 else "price_eur_per_t_2031"
+    date_col = "price_date" if year < 2031 else "price_date_2031"
+    materials = _read("materials.csv")
+    ftypes = _read("feed_types.csv").set_index("feed_type")
+    comp = _read("feed_compositions.csv")
+    tonnes = feed_tonnages(year)
+
+    feeds, comps = [], []
+    for fid, ft in NL_FEEDS.items():
+        t, src = tonnes[fid]
+        info = ftypes.loc[ft]
+        feeds.append({"feed_id": fid, "feed_class": info["feed_class"],
+                      "reg_class": info["reg_class"], "description": info["description"],
+                      "available_t_per_yr": t, "contracted_min_t_per_yr": 0.0,
+                      "gate_fee_eur_per_t": _f(info["gate_fee_eur_per_t"]),
+                      "source": f"tonnage: {src} | gate fee: {info['source']}"})
+        for r in comp[comp["feed_type"] == ft].itertuples(index=False):
+            comps.append({"feed_id": fid, "material": r.material, "mass_frac": _f(r.mass_frac),
+                          "mass_frac_low": _f(r.mass_frac_low),
+                          "mass_frac_high": _f(r.mass_frac_high),
+                          "source": f"reference feed type {ft}: {r.source}"})
+    classes = {f["feed_class"] for f in feeds}
+
+    pu = _read("process_units.csv")
+    pu = pu[pu["unit_id"].isin(NL_UNITS)]
+    units = pd.DataFrame({
+        "unit_id": pu["unit_id"], "stage": pu["stage"], "description": pu["description"],
+        "opex_eur_per_t": pu["opex_eur_per_t"].astype(float),
+        "min_load_frac": pu["min_load_frac"].astype(float),
+        "existing_capacity_t_per_yr": [NL_EXISTING.get(u, 0.0) for u in pu["unit_id"]],
+        "energy_mwh_per_t": pu["energy_mwh_per_t"].astype(float),
+        "co2_t_per_t": pu["co2_t_per_t"].astype(float),
+        "source": [s + (" | existing capacity: assumption, part of an existing Dutch WEEE "
+                        "shredder" if u in NL_EXISTING else "")
+                   for u, s in zip(pu["unit_id"], pu["source"])]})
+
+    cap = _read("unit_capacity_options.csv")
+    cap = cap[cap["unit_id"].isin(NL_UNITS)]
+
+    tc = _read("unit_transfer_coefficients.csv")
+    tc = tc[tc["unit_id"].isin(NL_UNITS) & (tc["feed_class"].isin(classes)
+                                            | (tc["feed_class"] == "*"))]
+
+    routing = _read("unit_routing.csv")
+    routing = routing[routing["unit_id"].isin(NL_UNITS)
+                      & ((routing["to_kind"] != "unit") | routing["to_id"].isin(NL_UNITS))]
+    entry = _read("feed_entry.csv")
+    entry = entry[entry["feed_class"].isin(classes) & entry["unit_id"].isin(NL_UNITS)]
+
+    used_products = set(routing.loc[routing["to_kind"] == "product", "to_id"])
+    products = _read("products.csv")
+    products = products[products["product_id"].isin(used_products)]
+    prices = _read("product_prices.csv")
+    prices = prices[prices["product_id"].isin(used_products)]
+    prices = pd.DataFrame({
+        "product_id": prices["product_id"], "material": prices["material"],
+        "price_eur_per_t": prices[price_col].astype(float),
+        "payable_frac": prices["payable_frac"].astype(float),
+        "recovered": prices["recovered"], "price_date": prices[date_col],
+        "source": prices["source"]})
+
+    tables = {
+        "materials": materials, "feeds": pd.DataFrame(feeds),
+        "composition": pd.DataFrame(comps), "units": units, "capacity_options": cap,
+        "transfer_coefficients": tc, "routing": routing, "feed_entry": entry,
+        "products": products, "product_prices": prices,
+    }
+    for tname, df in tables.items():
+        _write(_conform(df, tname).reset_index(drop=True), out_dir / TABLES[tname].file)
+    total = sum(t for t, _ in tonnages_values(tonnes))
+    manifest = (
+        f"name: {name}\n"
+        f"description: >-\n"
+        f"  Dutch national recycling plant park for waste batteries and WEEE, {year}:\n"
+        f"  {len(feeds)} feeds ({total:,.0f} t/yr on offer), {len(units)} units. Tonnages,\n"
+        f"  compositions, costs and prices are built by plantopt/data/build_instances.py\n"
+        f"  from the reference tables; see docs/data-sources.md.\n"
+        f"currency: EUR\n"
+        f"price_year: {2024 if year < 2031 else 2025}\n"
+        f"objective: recovery\n"
+        f"discount_rate: {NL_DISCOUNT_RATE}\n"
+        f"budget_eur: {NL_BUDGET_EUR:.0f}\n"
+        f"target_year: {year}\n"
+        f"apply_targets: {'true' if NL_APPLY_TARGETS[year] else 'false'}\n")
+    (out_dir / "instance.yaml").write_text(manifest)
+    return out_dir
+
+
+def tonnages_values(tonnes: dict[str, tuple[float, str]]) -> list[tuple[float, str]]:
+    return list(tonnes.values())
+
+
+def critical_content(instance_dir: Path, exclude: tuple[str, ...] = ()) -> float:
+    """Sum over feeds of available tonnes x mass fraction of EU-critical materials (t/yr)."""
+    feeds = pd.read_csv(instance_dir / "feeds.csv")
+    comp = pd.read_csv(instance_dir / "composition.csv")
+    mats = pd.read_csv(instance_dir / "materials.csv")
+    crit = set(mats.loc[mats["eu_critical"].astype(str).str.lower() == "true", "material"])
+    crit -= set(exclude)
+    c = comp[comp["material"].isin(crit)].merge(feeds[["feed_id", "available_t_per_yr"]])
+    return float((c["mass_frac"] * c["available_t_per_yr"]).sum())
+
+
+def main() -> None:
+    derive_reference()
+    for name, year in (("nl-2027", 2027), ("nl-2031", 2031)):
+        d = build_instance(name, year)
+        print(f"{name}: critical content {critical_content(d):,.0f} t/yr "
+              f"(without Cu, Al: {critical_content(d, ('Cu', 'Al')):,.0f} t/yr)")
+        for fid, (t, _) in feed_tonnages(year).items():
+            print(f"  {fid:15s} {t:10,.0f} t/yr")
+
+
+if __name__ == "__main__":
+    main()
