@@ -26,7 +26,10 @@ import pyomo.environ as pyo
 from .instance import Instance
 from .loader import load_instance
 from .model import build_model
+from .model.data import build_model_data
+from .model.matrix import build_matrix
 from .model.objective import OBJECTIVES
+from .regulation.terms import build_regulation_data
 from .results import Result, economics_table, extract_tables
 from .routetree import build_route_tree
 from .solver import SolveOptions, SolveStatus, compile_model, solve_matrix, solve_with_pyomo_solver
@@ -63,63 +66,77 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
     """Solve an instance (object, folder, or None for the packaged default) or a built model.
 
     ``option_overrides`` are fields of :class:`SolveOptions` (``time_limit_s``,
-    ``mip_rel_gap``, ``threads``, ``random_seed``, ``tie_break``, ``solver``). The returned
-    :class:`Result` carries status, objective, bound, gap, timings per phase and tables; the
-    instance is never modified.
+    ``mip_rel_gap``, ``threads``, ``random_seed``, ``tie_break``, ``solver``, ``build``). An
+    instance is built straight into matrices (``build="matrix"``, the default with HiGHS) or
+    through the Pyomo model (``build="pyomo"``, or any other solver); a Pyomo model passed in
+    (e.g. with user constraints) is always solved as it is. The returned :class:`Result`
+    carries status, objective, bound, gap, timings per phase and tables; the instance is
+    never modified.
     """
     options = replace(options or SolveOptions(), **option_overrides)
+    if options.build not in ("matrix", "pyomo"):
+        raise ValueError(f"unknown build {options.build!r}; expected 'matrix' or 'pyomo'")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    if isinstance(target, pyo.ConcreteModel):
-        model = target
+    model = target if isinstance(target, pyo.ConcreteModel) else None
+    if model is not None:
         instance: Instance = model.plantopt_instance
         if objective is not None:
             from .model import set_objective
             set_objective(model, objective)
-        timings["load"] = 0.0
-        timings["route_tree"] = 0.0
-        timings["build"] = 0.0
+        timings.update(load=0.0, route_tree=0.0, build=0.0)
+        obj_name = _active_objective(model)
     else:
         instance = target if isinstance(target, Instance) else load_instance(target)
         timings["load"] = time.perf_counter() - t0
+        obj_name = objective or instance.manifest.get("objective") or "recovery"
+        if obj_name not in OBJECTIVES:
+            raise ValueError(f"unknown objective {obj_name!r}; expected one of {OBJECTIVES}")
         t = time.perf_counter()
         tree = build_route_tree(instance)
         timings["route_tree"] = time.perf_counter() - t
-        t = time.perf_counter()
-        model = build_model(instance, objective, tree=tree)
-        timings["build"] = time.perf_counter() - t
-    obj_name = _active_objective(model)
-    data = model.plantopt_data
+    objectives = [obj_name] + ([o for o in OBJECTIVES if o != obj_name]
+                               if options.tie_break else [])
 
     t = time.perf_counter()
-    raw_obj = None
-    if options.solver == "highs":
-        secondary = [o for o in OBJECTIVES if o != obj_name]
-        mm = compile_model(model, [obj_name] + (secondary if options.tie_break else []))
+    if model is None and options.solver == "highs" and options.build == "matrix":
+        data = build_model_data(instance, tree)
+        regulation = build_regulation_data(instance, data)
+        timings["build"] = time.perf_counter() - t
+        t = time.perf_counter()
+        mm, cm = build_matrix(data, objectives, regulation)
         timings["handoff"] = time.perf_counter() - t
         raw = solve_matrix(mm, options)
-        timings["solve"] = raw.solve_s
+        solution = cm.split(raw.x) if raw.x is not None else None
+    else:
+        if model is None:
+            model = build_model(instance, obj_name, tree=tree)
+            timings["build"] = time.perf_counter() - t
+        data, regulation = model.plantopt_data, model.plantopt_regulation
+        t = time.perf_counter()
+        if options.solver == "highs":
+            mm = compile_model(model, objectives)
+            timings["handoff"] = time.perf_counter() - t
+            raw = solve_matrix(mm, options)
+            if raw.x is not None:
+                for var, value in zip(mm.columns, raw.x):
+                    var.set_value(float(value), skip_validation=True)
+        else:
+            mm = None
+            timings["handoff"] = 0.0
+            raw = solve_with_pyomo_solver(model, options)
+        solution = _read_model_solution(model) if raw.status.has_solution else None
+    timings["solve"] = raw.solve_s
+    size = {}
+    if mm is not None:
         size = dict(zip(("rows", "columns", "nonzeros"), mm.shape))
         size["integer_columns"] = int(mm.integrality.sum())
-        if raw.x is not None:
-            for var, value in zip(mm.columns, raw.x):
-                var.set_value(float(value), skip_validation=True)
-    else:
-        timings["handoff"] = 0.0
-        raw = solve_with_pyomo_solver(model, options)
-        timings["solve"] = raw.solve_s
-        size = {}
-    raw_obj = raw.objective
 
     t = time.perf_counter()
     tables: dict = {}
     mb_err = None
-    if raw.status.has_solution:
-        accept = np.array([pyo.value(model.accept[f], exception=False) or 0.0
-                           for f in data.feeds])
-        flow = np.array([model.flow[n].value or 0.0 for n in range(data.tree.n_nodes)])
-        build = {k: (model.build[k].value or 0.0) for k in data.options}
-        run = {u: (model.run[u].value or 0.0) for u in model.MIN_LOAD_UNITS}
+    if solution is not None:
+        accept, flow, build, run = solution
         tables = extract_tables(instance, data, accept, flow, build, run)
         tables["economics"] = economics_table(data, tables, flow, accept)
         mb_err = float(tables["mass_balance"]["relative_error"].max()) \
@@ -129,7 +146,7 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
 
     summary = {
         "status": raw.status.value, "message": raw.message, "objective_name": obj_name,
-        "objective": raw_obj, "bound": raw.bound, "gap": raw.gap,
+        "objective": raw.objective, "bound": raw.bound, "gap": raw.gap,
         "secondary_objective": raw.secondary_objective, "mip_nodes": raw.node_count,
         "mass_balance_max_relative_error": mb_err, "timings_s": timings,
         "model_size": {**size, "route_tree_nodes": data.tree.n_nodes},
@@ -137,8 +154,9 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
                      "hash": instance.content_hash()},
         "options": {k: v for k, v in asdict(options).items()}, "versions": versions(),
         "warnings": [str(p) for p in instance.warnings],
+        "target_year": regulation.target_year,
     }
-    if raw.status.has_solution:
+    if solution is not None:
         econ = tables["economics"].set_index("item")["eur_per_yr"]
         summary["profit_eur_per_yr"] = float(econ["profit"])
         summary["capex_eur"] = float(econ["capex_total"])
@@ -147,9 +165,19 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         summary["critical_recovered_t_per_yr"] = float(crit["recovered_t_per_yr"].sum())
         summary["weighted_recovery_t_per_yr"] = float(
             (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum())
-    return Result(status=raw.status, objective_name=obj_name, objective=raw_obj,
+    return Result(status=raw.status, objective_name=obj_name, objective=raw.objective,
                   bound=raw.bound, gap=raw.gap, timings_s=timings, summary=summary,
                   tables=tables, message=raw.message)
+
+
+def _read_model_solution(model: pyo.ConcreteModel) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """(accept, flow, build, run) from the values loaded into a solved Pyomo model."""
+    data = model.plantopt_data
+    accept = np.array([model.accept[f].value or 0.0 for f in data.feeds])
+    flow = np.array([model.flow[n].value or 0.0 for n in range(data.tree.n_nodes)])
+    build = {k: (model.build[k].value or 0.0) for k in data.options}
+    run = {u: (model.run[u].value or 0.0) for u in model.MIN_LOAD_UNITS}
+    return accept, flow, build, run
 
 
 __all__ = ["solve", "load_instance", "build_model", "versions", "model_size", "SolveOptions",

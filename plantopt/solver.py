@@ -49,6 +49,7 @@ class SolveOptions:
     """Solver options; ``None`` leaves the solver default."""
 
     solver: str = "highs"
+    build: str = "matrix"  # "matrix": vectorised build; "pyomo": via the Pyomo model
     time_limit_s: float | None = None
     mip_rel_gap: float | None = 1e-6
     threads: int | None = None

@@ -1,0 +1,270 @@
+"""Vectorised build of the same MILP as the Pyomo blocks, straight into sparse matrices.
+
+Pyomo spends far longer building and compiling a large model than HiGHS needs to solve it.
+This module assembles the identical model — same variables, same rows, same objectives as
+:mod:`plantopt.model` (feeds, routing, units, economics, objective) — directly from the
+grouped arrays in :class:`ModelData`, with NumPy and one ``scipy.sparse`` construction. Tests
+prove it equal to the Pyomo model's standard-form compile (same matrix up to row and column
+order, same objective values). The Pyomo model stays the public, extensible one.
+
+Column layout: ``accept[f]`` (F), ``flow[n]`` (N), ``build[u, j]`` (O), ``run[u]`` (R),
+``take[c]`` (C, offtake contracts of the regulation block).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..solver import INF, MatrixModel
+from .data import ModelData
+
+if TYPE_CHECKING:
+    from ..regulation.terms import RegulationData
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Where each variable family starts in the column vector."""
+
+    n_feeds: int
+    n_nodes: int
+    options: list[tuple[str, str]]
+    run_units: list[str]
+    contracts: list[str] = field(default_factory=list)
+
+    @property
+    def flow0(self) -> int:
+        return self.n_feeds
+
+    @property
+    def build0(self) -> int:
+        return self.n_feeds + self.n_nodes
+
+    @property
+    def run0(self) -> int:
+        return self.build0 + len(self.options)
+
+    @property
+    def take0(self) -> int:
+        return self.run0 + len(self.run_units)
+
+    @property
+    def n_cols(self) -> int:
+        return self.take0 + len(self.contracts)
+
+    def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+        """(accept, flow, build by (u, j), run by u) from a solution vector."""
+        build = {k: float(x[self.build0 + i]) for i, k in enumerate(self.options)}
+        run = {u: float(x[self.run0 + i]) for i, u in enumerate(self.run_units)}
+        return x[:self.n_feeds], x[self.flow0:self.build0], build, run
+
+
+class _Rows:
+    """Accumulates sparse rows as coordinate triplets plus bounds."""
+
+    def __init__(self) -> None:
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
+        self.hi: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, row: np.ndarray, col: np.ndarray, val: np.ndarray, lo: np.ndarray,
+            hi: np.ndarray) -> None:
+        """Add len(lo) rows; ``row`` holds local row indices 0..len(lo)-1."""
+        self.r.append(np.asarray(row, dtype=np.int64) + self.n)
+        self.c.append(np.asarray(col, dtype=np.int64))
+        self.v.append(np.asarray(val, dtype=float))
+        self.lo.append(np.asarray(lo, dtype=float))
+        self.hi.append(np.asarray(hi, dtype=float))
+        self.n += len(lo)
+
+
+def _csr_rows(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Row ids and flattened members of a list of index lists."""
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    rows = np.repeat(np.arange(len(lists)), lengths)
+    flat = np.fromiter((i for x in lists for i in x), dtype=np.int64, count=int(lengths.sum()))
+    return rows, flat
+
+
+def build_matrix(data: ModelData, objectives: list[str],
+                 regulation: RegulationData | None = None) -> tuple[MatrixModel, ColumnMap]:
+    """The MILP of ``data`` (and ``regulation``, if given) in matrix form.
+
+    The named objectives become cost rows. Row order: feed_balance, output_balance,
+    one_option, capacity_limit, run_upper, min_load, run_if_built, budget, offtake,
+    target_ratio, contract_supply, profit_floor, recovery_floor.
+    """
+    tree = data.tree
+    F, N = len(data.feeds), tree.n_nodes
+    options = list(data.options)
+    o_index = {k: i for i, k in enumerate(options)}
+    used = [u for u in data.units if data.unit_nodes[u]]
+    min_load = [u for u in used if data.unit_min_load[u] > 0 and data.unit_max_capacity[u] > 0]
+    contracts = list(regulation.contracts) if regulation is not None else []
+    cm = ColumnMap(F, N, options, min_load, [c.contract_id for c in contracts])
+    r_index = {u: i for i, u in enumerate(min_load)}
+    mass = tree.node_mass()
+    rows = _Rows()
+
+    # feed_balance[f]: sum_{entry n} flow[n] - accept[f] = 0
+    rr, nodes = _csr_rows([data.feed_root_nodes[f] for f in data.feeds])
+    rows.add(np.concatenate([rr, np.arange(F)]), np.concatenate([cm.flow0 + nodes,
+                                                                np.arange(F)]),
+             np.concatenate([np.ones(len(nodes)), -np.ones(F)]), np.zeros(F), np.zeros(F))
+    # output_balance[g]: sum_{c in C(g)} flow[c] - flow[parent g] = 0
+    G = len(data.groups)
+    rr, kids = _csr_rows([data.group_children[g] for g in data.groups])
+    parents = np.fromiter((data.group_parent[g] for g in data.groups), np.int64, G)
+    rows.add(np.concatenate([rr, np.arange(G)]), cm.flow0 + np.concatenate([kids, parents]),
+             np.concatenate([np.ones(len(kids)), -np.ones(G)]), np.zeros(G), np.zeros(G))
+    # one_option[u]: sum_j build[u, j] <= 1
+    with_opts = [u for u in data.units if data.unit_options[u]]
+    rr, cc = _csr_rows([[o_index[(u, j)] for j in data.unit_options[u]] for u in with_opts])
+    rows.add(rr, cm.build0 + cc, np.ones(len(cc)), np.full(len(with_opts), -INF),
+             np.ones(len(with_opts)))
+
+    def throughput_terms(units: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r, n = _csr_rows([data.unit_nodes[u] for u in units])
+        return r, cm.flow0 + n, mass[n]
+
+    def capacity_terms(units: list[str], scale: np.ndarray) -> tuple[np.ndarray, ...]:
+        r, c = _csr_rows([[o_index[(u, j)] for j in data.unit_options[u]] for u in units])
+        caps = np.array([data.options[options[i]].capacity_t_per_yr for i in c])
+        return r, cm.build0 + c, caps * scale[r] if len(r) else caps
+
+    # capacity_limit[u]: throughput[u] - sum_j cap build <= existing
+    U = len(used)
+    tr, tc_, tv = throughput_terms(used)
+    cr, cc, cv = capacity_terms(used, np.ones(U))
+    existing = np.array([data.unit_existing[u] for u in used])
+    rows.add(np.concatenate([tr, cr]), np.concatenate([tc_, cc]), np.concatenate([tv, -cv]),
+             np.full(U, -INF), existing)
+    # run_upper[u]: throughput[u] - Cmax run[u] <= 0
+    R = len(min_load)
+    cmax = np.array([data.unit_max_capacity[u] for u in min_load])
+    ml = np.array([data.unit_min_load[u] for u in min_load])
+    tr, tc_, tv = throughput_terms(min_load)
+    runs = cm.run0 + np.arange(R)
+    rows.add(np.concatenate([tr, np.arange(R)]), np.concatenate([tc_, runs]),
+             np.concatenate([tv, -cmax]), np.full(R, -INF), np.zeros(R))
+    # min_load[u]: throughput - ml sum_j cap build - Cmax run >= ml existing - Cmax
+    cr, cc, cv = capacity_terms(min_load, ml)
+    ex = np.array([data.unit_existing[u] for u in min_load])
+    rows.add(np.concatenate([tr, cr, np.arange(R)]), np.concatenate([tc_, cc, runs]),
+             np.concatenate([tv, -cv, -cmax]), ml * ex - cmax, np.full(R, INF))
+    # run_if_built[u]: run[u] - sum_j build[u, j] <= 0   (units without existing capacity)
+    rib = [u for u in min_load if data.unit_existing[u] <= 0]
+    br, bc = _csr_rows([[o_index[(u, j)] for j in data.unit_options[u]] for u in rib])
+    rows.add(np.concatenate([np.arange(len(rib)), br]),
+             np.concatenate([cm.run0 + np.array([r_index[u] for u in rib], dtype=np.int64),
+                             cm.build0 + bc]),
+             np.concatenate([np.ones(len(rib)), -np.ones(len(bc))]),
+             np.full(len(rib), -INF), np.zeros(len(rib)))
+
+    capex = np.array([data.options[k].capex_eur for k in options])
+    nz = np.flatnonzero(capex)
+    if data.budget_eur is not None and len(nz):  # budget: sum capex build <= B
+        rows.add(np.zeros(len(nz)), cm.build0 + nz, capex[nz], [-INF], [data.budget_eur])
+    limited = [p for p in data.products if p in data.product_offtake and data.product_nodes[p]]
+    pr, pn = _csr_rows([data.product_nodes[p] for p in limited])  # offtake[p]
+    rows.add(pr, cm.flow0 + pn, mass[pn], np.full(len(limited), -INF),
+             [data.product_offtake[p] for p in limited])
+
+    if regulation is not None:
+        _add_regulation_rows(rows, cm, data, regulation)
+    costs = {"recovery": _recovery_cost(data, cm), "profit": _profit_cost(data, cm, mass)}
+    for i, c in enumerate(contracts):  # offtake premium is part of profit
+        costs["profit"][cm.take0 + i] += c.premium_eur_per_t
+    floor = data.manifest.get("profit_floor_eur_per_yr")
+    # floors; a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
+    nz = np.flatnonzero(costs["profit"])
+    if floor is not None and (len(nz) or float(floor) > 0):
+        rows.add(np.zeros(len(nz)), nz, costs["profit"][nz], [float(floor)], [INF])
+    rfloor = data.manifest.get("recovery_floor_t_per_yr")
+    nz = np.flatnonzero(costs["recovery"])
+    if rfloor is not None and (len(nz) or float(rfloor) > 0):
+        rows.add(np.zeros(len(nz)), nz, costs["recovery"][nz], [float(rfloor)], [INF])
+
+    a = sp.csc_array((np.concatenate(rows.v), (np.concatenate(rows.r),
+                                               np.concatenate(rows.c))),
+                     shape=(rows.n, cm.n_cols))
+    a.sum_duplicates()
+    col_lower = np.zeros(cm.n_cols)
+    col_upper = np.full(cm.n_cols, INF)
+    col_lower[:F] = [data.feed_lb[f] for f in data.feeds]
+    col_upper[:F] = [data.feed_ub[f] for f in data.feeds]
+    col_upper[cm.build0:cm.take0] = 1.0
+    col_lower[cm.take0:] = [c.min_t_per_yr for c in contracts]
+    col_upper[cm.take0:] = [c.max_t_per_yr for c in contracts]
+    integrality = np.zeros(cm.n_cols, dtype=np.int32)
+    integrality[cm.build0:cm.take0] = 1
+    mm = MatrixModel(
+        a_csc=a, row_lower=np.concatenate(rows.lo), row_upper=np.concatenate(rows.hi),
+        col_lower=col_lower, col_upper=col_upper,
+        costs=np.vstack([costs[o] for o in objectives]), offsets=np.zeros(len(objectives)),
+        maximize=True, integrality=integrality, columns=[], objective_names=list(objectives))
+    return mm, cm
+
+
+def _add_regulation_rows(rows: _Rows, cm: ColumnMap, data: ModelData,
+                         regulation: RegulationData) -> None:
+    """target_ratio[t]: sum a flow - R_t sum b accept >= 0;
+    contract_supply[p, k]: sum_{c on (p, k)} take[c] - sum a flow <= 0."""
+    f_index = {f: i for i, f in enumerate(data.feeds)}
+    for t in regulation.enforced:
+        n = np.fromiter((x[0] for x in t.num), np.int64, len(t.num))
+        a = np.fromiter((x[1] for x in t.num), float, len(t.num))
+        fi = np.fromiter((f_index[x[0]] for x in t.den), np.int64, len(t.den))
+        b = np.fromiter((x[1] for x in t.den), float, len(t.den))
+        rows.add(np.zeros(len(n) + len(fi)), np.concatenate([cm.flow0 + n, fi]),
+                 np.concatenate([a, -t.required_frac * b]), [0.0], [INF])
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(regulation.contracts):
+        pairs.setdefault((c.product_id, c.material), []).append(i)
+    for idx in pairs.values():
+        supply = regulation.contracts[idx[0]].supply
+        n = np.fromiter((x[0] for x in supply), np.int64, len(supply))
+        a = np.fromiter((x[1] for x in supply), float, len(supply))
+        rows.add(np.zeros(len(idx) + len(n)),
+                 np.concatenate([cm.take0 + np.asarray(idx, dtype=np.int64), cm.flow0 + n]),
+                 np.concatenate([np.ones(len(idx)), -a]), [-INF], [0.0])
+
+
+def _recovery_cost(data: ModelData, cm: ColumnMap) -> np.ndarray:
+    """weighted_recovery = sum_m w_m sum_{(n, a) in R_m} a flow[n]."""
+    c = np.zeros(cm.n_cols)
+    for m, terms in data.recovered_terms.items():
+        w = data.recovery_weight[m]
+        if w == 0 or not terms:
+            continue
+        n = np.fromiter((t[0] for t in terms), np.int64, len(terms))
+        a = np.fromiter((t[1] for t in terms), float, len(terms))
+        np.add.at(c, cm.flow0 + n, w * a)
+    return c
+
+
+def _profit_cost(data: ModelData, cm: ColumnMap, mass: np.ndarray) -> np.ndarray:
+    """profit = revenue + gate fees - variable opex - fixed opex - annual capex - route costs."""
+    c = np.zeros(cm.n_cols)
+    c[:cm.n_feeds] = [data.gate_fee[f] for f in data.feeds]
+    if data.node_revenue:
+        n = np.fromiter(data.node_revenue.keys(), np.int64, len(data.node_revenue))
+        c[cm.flow0 + n] += np.fromiter(data.node_revenue.values(), float, len(n))
+    tree = data.tree
+    unit_nodes = np.flatnonzero(tree.node_kind == 0)
+    opex = np.array([data.unit_opex[u] for u in tree.units])
+    c[cm.flow0 + unit_nodes] -= opex[tree.node_target[unit_nodes]] * mass[unit_nodes]
+    if data.node_route_cost:
+        n = np.fromiter(data.node_route_cost.keys(), np.int64, len(data.node_route_cost))
+        c[cm.flow0 + n] -= np.fromiter(data.node_route_cost.values(), float, len(n))
+    for i, k in enumerate(cm.options):
+        o = data.options[k]
+        c[cm.build0 + i] -= o.fixed_opex_eur_per_yr + o.annualised_capex_eur_per_yr
+    return c
