@@ -290,6 +290,9 @@ def collect_problems(instance: Instance) -> ProblemList:
     if not problems.has_errors:  # reachability needs consistent references
         _check_reach(instance, problems)
     _check_capacity(instance, problems)
+    from .regulation.checks import check_regulation
+
+    check_regulation(instance, problems)
     return problems
 
 
