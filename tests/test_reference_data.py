@@ -294,3 +294,12 @@ def test_nl_instances_solve_to_optimality(inst: Path, objective: str) -> None:
     built = result.tables["built_units"]
     n_units = len(pd.read_csv(inst / "units.csv"))
     assert 0 < len(built) < n_units  # a plan: something built, not everything
+
+
+def test_primary_rows_survive_regeneration() -> None:
+    """build_instances.py drops and regenerates only rows marked as derived by it; primary
+    rows calculated by hand (LiPF6 phosphorus, NiMH mischmetal) must stay."""
+    comp = ref("feed_compositions.csv")
+    nimh = set(comp.loc[comp["feed_type"] == "nimh", "material"])
+    assert {"La", "Ce", "Nd", "Pr", "Ni", "Co"} <= nimh
+    assert "P" in set(comp.loc[comp["feed_type"] == "li_nmc811_cell", "material"])

@@ -35,7 +35,7 @@ INSTANCES = HERE / "instances"
 EUR_PER_USD = 0.925
 #: Troy ounces per tonne (1 oz t = 31.1035 g).
 OZ_PER_T = 1e6 / 31.1035
-DERIVED = "derived: "
+DERIVED = "derived by build_instances.py: "
 
 
 def _read(name: str) -> pd.DataFrame:
