@@ -202,11 +202,6 @@ def _check_reach(instance: Instance, problems: ProblemList) -> None:
             problems.error(TABLES["feeds"].file, f"feed '{r['feed_id']}' can reach no unit",
                            row=_row(feeds, i), column="feed_class", found=r["feed_class"],
                            expected="a feed class with an entry unit in feed_entry.csv")
-        if r["contracted_min_t_per_yr"] > r["available_t_per_yr"]:
-            problems.error(TABLES["feeds"].file, "contracted minimum above availability",
-                           row=_row(feeds, i), column="contracted_min_t_per_yr",
-                           found=r["contracted_min_t_per_yr"],
-                           expected=f"<= available_t_per_yr ({r['available_t_per_yr']:g})")
     reached = set().union(*reach.values()) if reach else set()
     units = instance["units"]
     for i, u in units["unit_id"].items():
@@ -242,6 +237,17 @@ def _check_reach(instance: Instance, problems: ProblemList) -> None:
                                    f"'{u}' (feed class '{cls}' reaches it)", column="material",
                                    found=m, expected=f"rows for unit '{u}' with material "
                                    f"'{m}' or '*'")
+
+
+def _check_feed_limits(instance: Instance, problems: ProblemList) -> None:
+    """Contracted minimum <= available, per feed (needs no references: always checked)."""
+    feeds = instance["feeds"]
+    for i, r in feeds.iterrows():
+        if r["contracted_min_t_per_yr"] > r["available_t_per_yr"]:
+            problems.error(TABLES["feeds"].file, "contracted minimum above availability",
+                           row=_row(feeds, i), column="contracted_min_t_per_yr",
+                           found=r["contracted_min_t_per_yr"],
+                           expected=f"<= available_t_per_yr ({r['available_t_per_yr']:g})")
 
 
 def _check_capacity(instance: Instance, problems: ProblemList) -> None:
@@ -289,6 +295,7 @@ def collect_problems(instance: Instance) -> ProblemList:
     _check_routing(instance, problems)
     if not problems.has_errors:  # reachability needs consistent references
         _check_reach(instance, problems)
+    _check_feed_limits(instance, problems)
     _check_capacity(instance, problems)
     from .regulation.checks import check_regulation
 
