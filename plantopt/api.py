@@ -29,6 +29,8 @@ from .model import build_model
 from .model.data import build_model_data
 from .model.matrix import build_matrix
 from .model.objective import OBJECTIVES
+from .regulation.diagnosis import diagnose as run_diagnosis
+from .regulation.report import regulation_results
 from .regulation.terms import build_regulation_data
 from .results import Result, economics_table, extract_tables
 from .routetree import build_route_tree
@@ -62,7 +64,7 @@ def _active_objective(model: pyo.ConcreteModel) -> str:
 
 def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
           objective: str | None = None, options: SolveOptions | None = None,
-          **option_overrides: Any) -> Result:
+          diagnose: bool = True, **option_overrides: Any) -> Result:
     """Solve an instance (object, folder, or None for the packaged default) or a built model.
 
     ``option_overrides`` are fields of :class:`SolveOptions` (``time_limit_s``,
@@ -71,7 +73,11 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
     through the Pyomo model (``build="pyomo"``, or any other solver); a Pyomo model passed in
     (e.g. with user constraints) is always solved as it is. The returned :class:`Result`
     carries status, objective, bound, gap, timings per phase and tables; the instance is
-    never modified.
+    never modified. Tables include ``compliance`` (EU targets in force, recomputed from the
+    result tables) and ``offtake_contracts``. When the solve is infeasible and ``diagnose``
+    is true (HiGHS only), an elastic re-solve explains why: ``summary["diagnosis"]`` (text)
+    and the table ``diagnosis``; it rebuilds the model from the instance, so user-added
+    constraints are not part of it.
     """
     options = replace(options or SolveOptions(), **option_overrides)
     if options.build not in ("matrix", "pyomo"):
@@ -108,6 +114,8 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         timings["handoff"] = time.perf_counter() - t
         raw = solve_matrix(mm, options)
         solution = cm.split(raw.x) if raw.x is not None else None
+        take = {c: float(raw.x[cm.take0 + i]) for i, c in enumerate(cm.contracts)} \
+            if raw.x is not None else {}
     else:
         if model is None:
             model = build_model(instance, obj_name, tree=tree)
@@ -126,6 +134,7 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
             timings["handoff"] = 0.0
             raw = solve_with_pyomo_solver(model, options)
         solution = _read_model_solution(model) if raw.status.has_solution else None
+        take = {c: float(model.take[c].value or 0.0) for c in model.CONTRACTS}
     timings["solve"] = raw.solve_s
     size = {}
     if mm is not None:
@@ -141,7 +150,15 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         tables["economics"] = economics_table(data, tables, flow, accept)
         mb_err = float(tables["mass_balance"]["relative_error"].max()) \
             if len(tables["mass_balance"]) else 0.0
+        reg_tables, reg_summary = regulation_results(instance, regulation, tables, take)
+        tables.update(reg_tables)
     timings["extract"] = time.perf_counter() - t
+    diagnosis = None
+    if raw.status == SolveStatus.INFEASIBLE and diagnose and options.solver == "highs":
+        t = time.perf_counter()
+        diagnosis = run_diagnosis(instance, data.tree, options)
+        tables["diagnosis"] = diagnosis.table()
+        timings["diagnosis"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
 
     summary = {
@@ -156,6 +173,10 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         "warnings": [str(p) for p in instance.warnings],
         "target_year": regulation.target_year,
     }
+    if solution is not None:
+        summary["compliance"] = reg_summary
+    if diagnosis is not None:
+        summary["diagnosis"] = diagnosis.messages
     if solution is not None:
         econ = tables["economics"].set_index("item")["eur_per_yr"]
         summary["profit_eur_per_yr"] = float(econ["profit"])
