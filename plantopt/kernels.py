@@ -8,6 +8,10 @@ The composition of node n per tonne of its feed is
 evaluated in node order (parents come before children). The numba kernel does one pass over
 the nodes; the NumPy twin processes whole depth levels at once. Both give identical numbers
 (the same products in the same order).
+
+:func:`node_coefficients` uses the NumPy twin below :data:`NUMBA_MIN_NODES` nodes: numba's
+first call in a process costs ~0.5-0.8 s (loading the cached machine code), more than the twin
+needs for such trees; above it the kernel is 6-14x faster (``benchmarks/bench_kernels.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,27 @@ try:  # numba is a dependency, but keep a working fallback (e.g. on an unsupport
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
+#: Trees with fewer nodes use the NumPy twin (see the module docstring).
+NUMBA_MIN_NODES = 200_000
+
+
+def node_depths(node_parent: np.ndarray) -> np.ndarray:
+    """Depth of every node (0 for entry nodes), by vectorised pointer passes.
+
+    Each pass sets depth[n] = depth[parent[n]] + 1; it converges after (max depth + 1) passes,
+    which is small for route trees (one pass per processing step).
+    """
+    n_nodes = node_parent.shape[0]
+    depth = np.zeros(n_nodes, dtype=np.int64)
+    has_parent = node_parent >= 0
+    parent = np.where(has_parent, node_parent, 0)
+    while n_nodes:
+        new = np.where(has_parent, depth[parent] + 1, 0)
+        if np.array_equal(new, depth):
+            break
+        depth = new
+    return depth
+
 
 def node_coefficients_numpy(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
                             node_parent: np.ndarray, node_tcrow: np.ndarray) -> np.ndarray:
@@ -30,11 +55,7 @@ def node_coefficients_numpy(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndar
     coef = np.empty((n_nodes, comp.shape[1]))
     if n_nodes == 0:
         return coef
-    depth = np.zeros(n_nodes, dtype=np.int64)
-    # parents precede children, so one forward pass gives every depth
-    for n in range(n_nodes):  # cheap int loop; the float work below is vectorised
-        p = node_parent[n]
-        depth[n] = 0 if p < 0 else depth[p] + 1
+    depth = node_depths(node_parent)
     entry = depth == 0
     coef[entry] = comp[node_feed[entry]]
     for d in range(1, int(depth.max()) + 1):
@@ -69,10 +90,11 @@ def node_coefficients(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
                       node_parent: np.ndarray, node_tcrow: np.ndarray) -> np.ndarray:
     """Composition of every route-tree node per tonne of its feed, shape (nodes, materials).
 
-    Uses the numba kernel when available, else the NumPy twin.
+    Uses the numba kernel for trees of at least :data:`NUMBA_MIN_NODES` nodes (when numba is
+    available), else the NumPy twin.
     """
     coef = np.empty((node_parent.shape[0], comp.shape[1]))
-    if _node_coefficients_jit is None:
+    if _node_coefficients_jit is None or node_parent.shape[0] < NUMBA_MIN_NODES:
         return node_coefficients_numpy(comp, tc, node_feed, node_parent, node_tcrow)
     tc_c = np.ascontiguousarray(tc, dtype=np.float64)
     if tc_c.shape[0] == 0:
