@@ -113,16 +113,32 @@ def solve(
     out: Annotated[Path | None, typer.Option(
         help="Result folder (default: results/<instance>-<objective>).")] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
+    target_year: Annotated[int | None, typer.Option(
+        "--target-year", min=2000, max=2100,
+        help="Apply the EU targets in force in YEAR (default: the manifest's target_year; "
+        "none: no targets).")] = None,
+    no_targets: Annotated[bool, typer.Option(
+        "--no-targets", help="Do not enforce the targets; still report compliance.")] = False,
 ) -> None:
-    """Solve an instance, print the plan and write Parquet tables plus summary.json."""
+    """Solve an instance, print the plan and compliance, write Parquet tables + summary.json.
+
+    An infeasible instance is diagnosed (which targets, minimums, capacities or budget to
+    relax), printed and saved as diagnosis.txt; the exit code stays 3.
+    """
     from .api import solve as run_solve
+    from .regulation.report import print_compliance, print_diagnosis
     from .report_text import print_plan
+    from .results import write_result_dir
     from .solver import SolveOptions
 
     if objective is not None and objective not in ("recovery", "profit"):
         err_console.print(f"error: --objective must be recovery or profit, not {objective!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
     inst = _load(path)
+    if target_year is not None:
+        inst = inst.with_manifest(target_year=target_year)
+    if no_targets:
+        inst = inst.with_manifest(apply_targets=False)
     opts = SolveOptions(solver=solver, time_limit_s=time_limit, threads=threads,
                         random_seed=seed, **({"mip_rel_gap": gap} if gap is not None else {}))
     res = run_solve(inst, objective=objective, options=opts)
@@ -130,8 +146,13 @@ def solve(
         console.print(f"{inst.name} {res.objective_name} {res.status.value} {res.objective}")
     else:
         print_plan(console, res)
+        if res.has_solution:
+            print_compliance(console, res.tables, res.summary)
+        print_diagnosis(console, res.summary)
     target = out or Path("results") / f"{inst.name}-{res.objective_name}"
-    res.save(target)
+    diagnosis = res.summary.get("diagnosis")
+    write_result_dir(target, res.tables, res.summary,
+                     extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None)
     console.print(f"results written to {target}/")
     raise typer.Exit(STATUS_EXIT[res.status])
 

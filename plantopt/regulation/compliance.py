@@ -13,8 +13,9 @@ instance's flags, so the report checks the model rather than repeating it.
   (= accepted tonnes times the feed's k content).
 
 Status per target: ``met``, ``binding`` (met with margin <= BINDING_TOL), ``violated``,
-``no covered feed accepted`` (trivially met: nothing to measure), ``no covered feed in
-instance``. ``binding`` is the slack definition: the ratio sits at its required value.
+``no covered feed accepted`` (trivially met: nothing to measure), ``covered feeds contain
+no <element>`` (likewise), ``no covered feed in instance``. ``binding`` is the slack
+definition: the ratio sits at its required value.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ def compliance_table(instance: Instance, reg: RegulationData,
         if not feeds:
             achieved, status = np.nan, "no covered feed in instance"
         elif den <= 0:
-            achieved, status = np.nan, "no covered feed accepted"
+            achieved = np.nan
+            status = ("no covered feed accepted" if not accepted else
+                      f"covered feeds contain no {t.material or 'mass'}")
         else:
             achieved = num / den
             margin = achieved - t.required_frac

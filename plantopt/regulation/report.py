@@ -51,16 +51,18 @@ def print_compliance(console: Console, tables: dict[str, pd.DataFrame],
     enforced = "enforced" if info.get("targets_enforced") else "NOT enforced (--no-targets)"
     tab = Table(title=f"EU targets in force in {year} ({enforced})", title_justify="left",
                 show_edge=False, pad_edge=False)
-    for i, col in enumerate(("target", "required", "achieved", "margin", "status",
-                             "covered feeds accepted")):
-        tab.add_column(col, justify="left" if i in (0, 4, 5) else "right")
-    for r in comp.itertuples():
+    for i, col in enumerate(("target", "required", "achieved", "margin", "status")):
+        tab.add_column(col, justify="left" if i in (0, 4) else "right")
+    absent = comp["status"] == "no covered feed in instance"
+    for r in comp[~absent].itertuples():
         margin = "-" if not np.isfinite(r.margin_frac) else f"{100 * r.margin_frac:+.1f} pt"
         style = {"violated": "red", "binding": "yellow"}.get(r.status, "")
         status = f"[{style}]{r.status}[/]" if style else r.status
-        tab.add_row(r.target, _pct(r.required_frac), _pct(r.achieved_frac), margin, status,
-                    r.accepted_covered_feeds or "(none)")
+        tab.add_row(r.target, _pct(r.required_frac), _pct(r.achieved_frac), margin, status)
     console.print(tab)
+    if absent.any():
+        console.print(f"({int(absent.sum())} more targets cover no feed of this instance: "
+                      + ", ".join(comp.loc[absent, "target_id"]) + ")", soft_wrap=True)
     contracts = tables.get("offtake_contracts")
     if contracts is not None and len(contracts):
         tab = Table(title="Offtake contracts", title_justify="left", show_edge=False,
