@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .errors import InstanceError, ProblemList
+from .errors import ProblemList
 from .instance import Instance
 from .schema import MANIFEST, MANIFEST_FILES, TABLES, Column, Table
 
@@ -183,27 +184,58 @@ def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame |
     return raw
 
 
+def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
+    """Read and type a folder; return (instance, cell problems, all files present)."""
+    problems = ProblemList()
+    if not folder.is_dir():
+        problems.error(str(folder), "instance folder does not exist",
+                       expected="a folder with instance.yaml and the table CSV files")
+        return None, problems, False
+    raw_manifest, manifest_file = _read_manifest(folder, problems)
+    files_ok = not problems.has_errors
+    manifest = coerce_manifest(raw_manifest, manifest_file, problems)
+    tables: dict[str, pd.DataFrame] = {}
+    for table in TABLES.values():
+        before = len(problems)
+        raw = _read_csv(folder / table.file, table, problems)
+        if raw is None:
+            files_ok = files_ok and len(problems) == before
+            raw = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
+        tables[table.name] = coerce_table(raw, table, problems)
+    name = str(manifest["name"]) if manifest.get("name") is not None else folder.name
+    return Instance(name=name, manifest=manifest, tables=tables, path=folder), problems, \
+        files_ok
+
+
 def read_instance(folder: str | Path) -> Instance:
     """Read and type an instance folder without cross-table validation.
 
     Raises :class:`InstanceError` when any file is missing or any cell is malformed.
     """
-    folder = Path(folder)
-    problems = ProblemList()
-    if not folder.is_dir():
-        problems.error(str(folder), "instance folder does not exist",
-                       expected="a folder with instance.yaml and the table CSV files")
-        raise InstanceError(list(problems), str(folder))
-    raw_manifest, manifest_file = _read_manifest(folder, problems)
-    manifest = coerce_manifest(raw_manifest, manifest_file, problems)
-    tables: dict[str, pd.DataFrame] = {}
-    for table in TABLES.values():
-        raw = _read_csv(folder / table.file, table, problems)
-        if raw is None:
-            raw = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
-        tables[table.name] = coerce_table(raw, table, problems)
+    instance, problems, _ = _read(Path(folder))
     problems.raise_if_errors(str(folder))
-    return Instance(name=str(manifest["name"]), manifest=manifest, tables=tables, path=folder)
+    assert instance is not None
+    return instance
+
+
+def read_and_check(folder: str | Path) -> tuple[Instance | None, list]:
+    """Every problem of an instance folder in one pass: cells, then cross-table checks.
+
+    Cross-table checks also run when some cells are malformed (those cells hold their
+    column's default), so a user sees every problem at once; they are skipped only when a
+    file is missing or unreadable.
+    """
+    from .validate import collect_problems
+
+    instance, problems, files_ok = _read(Path(folder))
+    if instance is not None and files_ok:
+        cell_errors = problems.has_errors
+        try:
+            problems.extend(collect_problems(instance))
+        except Exception:  # partial data after cell errors; those are reported already
+            if not cell_errors:
+                raise
+    return instance, list(problems)
 
 
 def instance_from_tables(manifest: dict[str, Any], tables: dict[str, pd.DataFrame],
@@ -240,8 +272,10 @@ def load_instance(path: str | Path | None = None, validate: bool = True) -> Inst
     ``instance.warnings``.
     """
     folder = packaged_instance_path() if path is None else Path(path)
-    instance = read_instance(folder)
-    if validate:
-        from .validate import check
-        return check(instance)
-    return instance
+    if not validate:
+        return read_instance(folder)
+    instance, problems = read_and_check(folder)
+    found = ProblemList(problems)
+    found.raise_if_errors(str(folder))
+    assert instance is not None
+    return replace(instance, warnings=tuple(found))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from .errors import ProblemList
@@ -27,7 +28,7 @@ def _check_refs(problems: ProblemList, df: pd.DataFrame, table: str, column: str
                 valid: set[str], what: str, allow_wildcard: bool = False) -> None:
     file = TABLES[table].file
     for i, value in df[column].items():
-        if allow_wildcard and value == WILDCARD:
+        if value is None or (allow_wildcard and value == WILDCARD):
             continue
         if value not in valid:
             problems.error(file, f"unknown {what}", row=_row(df, i), column=column,
@@ -38,6 +39,18 @@ def _check_refs(problems: ProblemList, df: pd.DataFrame, table: str, column: str
 def _defining_file(what: str) -> str:
     return {"feed_id": "feeds.csv", "material": "materials.csv", "unit_id": "units.csv",
             "product_id": "products.csv", "feed_class": "feeds.csv"}.get(what, "the instance")
+
+
+def _check_ranges(problems: ProblemList, df: pd.DataFrame, file: str, col: str) -> None:
+    """``{col}_low <= {col} <= {col}_high`` on every row (an empty bound means equal)."""
+    nominal = df[col].to_numpy(dtype=float)
+    lo = df[f"{col}_low"].fillna(df[col]).to_numpy(dtype=float)
+    hi = df[f"{col}_high"].fillna(df[col]).to_numpy(dtype=float)
+    for pos in np.flatnonzero(~((lo <= nominal) & (nominal <= hi))):
+        problems.error(file, "range does not contain the nominal value",
+                       row=_row(df, df.index[pos]), column=f"{col}_low",
+                       found=f"{lo[pos]:g} .. {hi[pos]:g} around {nominal[pos]:g}",
+                       expected=f"{col}_low <= {col} <= {col}_high")
 
 
 def _check_composition(instance: Instance, problems: ProblemList, tol: float) -> None:
@@ -57,15 +70,7 @@ def _check_composition(instance: Instance, problems: ProblemList, tol: float) ->
                            "the remainder needs material 'other'", row=_row(comp, first),
                            column="mass_frac", expected="a row 'other' in materials.csv, or "
                            "fractions summing to 1")
-    for col_lo, col_hi in (("mass_frac_low", "mass_frac_high"),):
-        for i, r in comp.iterrows():
-            lo = r[col_lo] if pd.notna(r[col_lo]) else r["mass_frac"]
-            hi = r[col_hi] if pd.notna(r[col_hi]) else r["mass_frac"]
-            if not lo <= r["mass_frac"] <= hi:
-                problems.error(file, "range does not contain the nominal value",
-                               row=_row(comp, i), column=col_lo,
-                               found=f"{lo:g} .. {hi:g} around {r['mass_frac']:g}",
-                               expected="mass_frac_low <= mass_frac <= mass_frac_high")
+    _check_ranges(problems, comp, file, "mass_frac")
     with_comp = set(comp["feed_id"])
     for i, feed_id in feeds["feed_id"].items():
         if feed_id not in with_comp:
@@ -87,14 +92,7 @@ def _check_transfer_coefficients(instance: Instance, problems: ProblemList,
                            row=_row(tc, group.index[0]), column="tc_frac",
                            found=f"{total:.6g}", expected=f"a sum of 1 (tolerance {tol:g}); "
                            "book losses to an output")
-    for i, r in tc.iterrows():
-        lo = r["tc_frac_low"] if pd.notna(r["tc_frac_low"]) else r["tc_frac"]
-        hi = r["tc_frac_high"] if pd.notna(r["tc_frac_high"]) else r["tc_frac"]
-        if not lo <= r["tc_frac"] <= hi:
-            problems.error(file, "range does not contain the nominal value", row=_row(tc, i),
-                           column="tc_frac_low", found=f"{lo:g} .. {hi:g} around "
-                           f"{r['tc_frac']:g}", expected="tc_frac_low <= tc_frac <= "
-                           "tc_frac_high")
+    _check_ranges(problems, tc, file, "tc_frac")
 
 
 def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
@@ -131,7 +129,7 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
     tc = instance["transfer_coefficients"]
     file = TABLES["routing"].file
     outputs = set(zip(tc["unit_id"], tc["output_id"]))
-    for i, r in routing.iterrows():
+    for i, r in zip(routing.index, routing.to_dict("records")):
         if r["unit_id"] in units and (r["unit_id"], r["output_id"]) not in outputs:
             problems.error(file, f"unit '{r['unit_id']}' has no output '{r['output_id']}'",
                            row=_row(routing, i), column="output_id", found=r["output_id"],
@@ -148,7 +146,7 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
     routed = set(zip(routing["unit_id"], routing["output_id"]))
     tc_file = TABLES["transfer_coefficients"].file
     seen: set[tuple[str, str]] = set()
-    for i, r in tc.iterrows():
+    for i, r in zip(tc.index, tc[["unit_id", "output_id"]].to_dict("records")):
         key = (r["unit_id"], r["output_id"])
         if key not in routed and key not in seen and r["unit_id"] in units:
             seen.add(key)
@@ -197,7 +195,7 @@ def _reachable_units(instance: Instance) -> dict[str, set[str]]:
 def _check_reach(instance: Instance, problems: ProblemList) -> None:
     feeds = instance["feeds"]
     reach = _reachable_units(instance)
-    for i, r in feeds.iterrows():
+    for i, r in zip(feeds.index, feeds.to_dict("records")):
         if not reach.get(r["feed_class"]):
             problems.error(TABLES["feeds"].file, f"feed '{r['feed_id']}' can reach no unit",
                            row=_row(feeds, i), column="feed_class", found=r["feed_class"],
@@ -253,7 +251,7 @@ def _check_feed_limits(instance: Instance, problems: ProblemList) -> None:
 def _check_capacity(instance: Instance, problems: ProblemList) -> None:
     units = instance["units"]
     with_options = set(instance["capacity_options"]["unit_id"])
-    for i, r in units.iterrows():
+    for i, r in zip(units.index, units.to_dict("records")):
         if r["existing_capacity_t_per_yr"] <= 0 and r["unit_id"] not in with_options:
             problems.warning(TABLES["units"].file, f"unit '{r['unit_id']}' has no capacity: "
                              "nothing can pass through it", row=_row(units, i),
@@ -316,17 +314,13 @@ def check(instance: Instance) -> Instance:
 def validate(instance_or_path: Instance | str | object) -> list:
     """Return every problem (errors and warnings) of an instance or instance folder.
 
-    Never raises for bad input: file-level problems are returned too.
+    Never raises for bad input: file-level and cell-level problems are returned too, together
+    with the cross-table problems.
     """
     from pathlib import Path
 
-    from .errors import InstanceError
-    from .loader import read_instance
+    from .loader import read_and_check
 
     if isinstance(instance_or_path, Instance):
         return list(collect_problems(instance_or_path))
-    try:
-        instance = read_instance(Path(str(instance_or_path)))
-    except InstanceError as exc:
-        return exc.problems
-    return list(collect_problems(instance))
+    return read_and_check(Path(str(instance_or_path)))[1]

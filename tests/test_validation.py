@@ -297,9 +297,6 @@ def test_contracted_minimum_reported_with_reference_errors(folder: InstanceFolde
     assert len(problems) == 2, problems
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cross-table checks are skipped when any cell "
-                   "has an error (loader.read_instance raises before validate runs), so a "
-                   "user needs two passes to see all problems")
 def test_cell_and_cross_table_problems_reported_at_once(folder: InstanceFolder) -> None:
     folder.set_cell("feeds.csv", 2, "gate_fee_eur_per_t", "free")  # cell: not a number
     folder.set_cell("composition.csv", 3, "mass_frac", "0.5")  # cross-table: sum 1.4
