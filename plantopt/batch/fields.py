@@ -1,0 +1,198 @@
+"""Scenario fields: what an override may change, and applying overrides to an instance.
+
+A field names one of three things:
+
+* a solve option, as on the command line: ``objective``, ``time_limit`` (s), ``gap``
+  (relative MIP gap), ``seed``, and ``target_year`` once the instance format or
+  :func:`plantopt.solve` knows it;
+* a manifest field: any name of :data:`plantopt.schema.MANIFEST` (``budget_eur``,
+  ``discount_rate``, ...), optionally written ``manifest.<name>``;
+* table cells: ``<table>.<column>`` (every row) or ``<table>[<col>=<value>,...].<column>``
+  (the rows whose key columns equal the given text), e.g.
+  ``product_prices.price_eur_per_t`` or ``feeds[feed_id=ev_nmc811].available_t_per_yr``.
+
+An override either sets the value (``op="set"``) or multiplies numeric cells by a factor
+(``op="scale"``: new = factor * old). The overridden instance is rebuilt with
+:func:`plantopt.instance_from_tables`, so every value is checked exactly as if it had been
+read from the CSV files, and a bad value is reported like one in a file.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import InstanceError, PlantoptError, Problem
+from ..instance import Instance
+from ..schema import MANIFEST, TABLES
+
+#: Solve options a scenario may set, mapped to :class:`plantopt.SolveOptions` fields.
+SOLVE_OPTIONS = {"time_limit": "time_limit_s", "gap": "mip_rel_gap", "seed": "random_seed"}
+_MANIFEST_NAMES = {c.name for c in MANIFEST}
+_CELL = re.compile(r"^(?P<table>\w+)(?:\[(?P<filter>[^\]]*)\])?\.(?P<column>\w+)$")
+
+
+class ScenarioError(PlantoptError):
+    """A scenario file or field is malformed."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """Set a field to ``value`` or scale its numeric cells by ``value``."""
+
+    field: str
+    op: str  # "set" or "scale"
+    value: Any
+
+    @property
+    def param_name(self) -> str:
+        """Column name of this override in the results table."""
+        return f"p:{self.field}" + (":scale" if self.op == "scale" else "")
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    kind: str  # "option", "manifest" or "cell"
+    name: str  # option / manifest name, or column for cells
+    table: str = ""
+    where: tuple[tuple[str, str], ...] = ()
+
+
+def parse_field(field: str) -> FieldRef:
+    """Resolve a field name; raise :class:`ScenarioError` naming what is accepted."""
+    name = field.strip()
+    if name in ("objective", "target_year") or name in SOLVE_OPTIONS:
+        return FieldRef("option", name)
+    if name.startswith("manifest."):
+        name = name[len("manifest."):]
+        if name not in _MANIFEST_NAMES:
+            raise ScenarioError(f"unknown manifest field {name!r} in {field!r}; expected one "
+                                f"of {', '.join(sorted(_MANIFEST_NAMES))}")
+        return FieldRef("manifest", name)
+    if name in _MANIFEST_NAMES:
+        return FieldRef("manifest", name)
+    m = _CELL.match(name)
+    if m is None:
+        raise ScenarioError(
+            f"cannot read field {field!r}: expected a solve option "
+            f"({', '.join(['objective', 'target_year', *SOLVE_OPTIONS])}), a manifest field, "
+            "or <table>.<column> / <table>[<col>=<value>,...].<column>")
+    table = m["table"]
+    if table not in TABLES:
+        raise ScenarioError(f"unknown table {table!r} in field {field!r}; expected one of "
+                            f"{', '.join(TABLES)}")
+    cols = TABLES[table].column_names
+    if m["column"] not in cols:
+        raise ScenarioError(f"table {table!r} has no column {m['column']!r} (field "
+                            f"{field!r}); columns: {', '.join(cols)}")
+    where: list[tuple[str, str]] = []
+    for part in filter(None, (p.strip() for p in (m["filter"] or "").split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or key.strip() not in cols:
+            raise ScenarioError(f"bad row filter {part!r} in field {field!r}: expected "
+                                f"<column>=<value> with a column of {table}")
+        where.append((key.strip(), value.strip()))
+    return FieldRef("cell", m["column"], table, tuple(where))
+
+
+def check_override(ov: Override) -> None:
+    """Static checks (field exists, op fits the field) before any job runs."""
+    ref = parse_field(ov.field)
+    if ov.op not in ("set", "scale"):
+        raise ScenarioError(f"unknown operation {ov.op!r} for {ov.field!r}")
+    if ov.op == "scale":
+        if ref.kind == "option":
+            raise ScenarioError(f"{ov.field!r} is a solve option; it can be set, not scaled")
+        if not isinstance(ov.value, (int, float)) or isinstance(ov.value, bool):
+            raise ScenarioError(f"scale factor for {ov.field!r} must be a number, "
+                                f"not {ov.value!r}")
+        col = (TABLES[ref.table].column(ref.name) if ref.kind == "cell"
+               else next(c for c in MANIFEST if c.name == ref.name))
+        if col.dtype not in ("float", "int"):
+            raise ScenarioError(f"{ov.field!r} is not numeric ({col.dtype}); it cannot be "
+                                "scaled")
+
+
+def _check_option(name: str, value: Any) -> None:
+    from ..model.objective import OBJECTIVES
+
+    if name == "objective":
+        ok, expected = value in OBJECTIVES, "one of " + ", ".join(OBJECTIVES)
+    elif name == "seed":
+        ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif name in SOLVE_OPTIONS:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+        expected = "a number >= 0"
+    else:
+        return
+    if not ok:
+        raise InstanceError([Problem("scenario", "bad solve option value", column=name,
+                                     found=repr(value), expected=expected)], "scenario")
+
+
+def _solve_accepts(name: str) -> bool:
+    from ..api import solve
+
+    return name in inspect.signature(solve).parameters
+
+
+def apply_overrides(instance: Instance, overrides: tuple[Override, ...]
+                    ) -> tuple[Instance, dict[str, Any]]:
+    """The instance with the overrides applied, and keyword arguments for ``solve``.
+
+    Raises :class:`InstanceError` (reported as ``bad_input``) when a row filter selects
+    nothing or an overridden value breaks the schema or a cross-table check.
+    """
+    from ..loader import instance_from_tables
+
+    manifest = dict(instance.manifest)
+    tables = {k: v.copy() for k, v in instance.tables.items()}
+    solve_kwargs: dict[str, Any] = {}
+    touched = False
+    for ov in overrides:
+        ref = parse_field(ov.field)
+        if ref.kind == "option":
+            _check_option(ref.name, ov.value)
+            if ref.name == "objective":
+                solve_kwargs["objective"] = ov.value
+            elif ref.name == "target_year":
+                if "target_year" in _MANIFEST_NAMES:
+                    manifest["target_year"] = ov.value
+                    touched = True
+                elif _solve_accepts("target_year"):
+                    solve_kwargs["target_year"] = ov.value
+                else:
+                    raise InstanceError([Problem(
+                        "scenario", "target_year is not supported by this plantopt version",
+                        column="target_year", expected="a version with the regulation layer")],
+                        "scenario")
+            else:
+                solve_kwargs[SOLVE_OPTIONS[ref.name]] = ov.value
+        elif ref.kind == "manifest":
+            old = manifest.get(ref.name)
+            manifest[ref.name] = ov.value if ov.op == "set" else (
+                None if old is None else old * ov.value)
+            touched = True
+        else:
+            df = tables[ref.table]
+            mask = df.index == df.index
+            for key, value in ref.where:
+                mask &= df[key].astype(str) == value
+            if not mask.any():
+                raise InstanceError([Problem(
+                    TABLES[ref.table].file, f"scenario field {ov.field!r} selects no row",
+                    column=ref.where[0][0] if ref.where else ref.name,
+                    expected="a filter matching at least one row")], "scenario")
+            if ov.op == "scale":
+                df[ref.name] = df[ref.name].astype(float)
+                df.loc[mask, ref.name] = df.loc[mask, ref.name] * float(ov.value)
+            else:
+                df[ref.name] = df[ref.name].astype(object)
+                df.loc[mask, ref.name] = ov.value
+            touched = True
+    if not touched:
+        return instance, solve_kwargs
+    new = instance_from_tables(manifest, tables)
+    return replace(new, path=instance.path), solve_kwargs

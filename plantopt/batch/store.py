@@ -1,0 +1,173 @@
+"""The results store of a batch: per-job result folders, a manifest, one Parquet dataset.
+
+Layout of ``STORE/``::
+
+    jobs/<scenario_id>/         result folder of a solved job (results.write_result_dir):
+                                one Parquet per table, summary.json, job.json (the job spec)
+    manifest/<scenario_id>.json one record per job: status, timings, memory, error, metrics
+    results.parquet             one row per job keyed by scenario_id and its parameters
+                                (p:<field>, p:<field>:scale): the tidy table of ``collect``
+    manifest.csv                status, timings and error per job (readable at a glance)
+
+Every write is atomic: a result folder is written to a temporary sibling and renamed; a
+record is written to a temporary file and ``os.replace``-d. A job's record is written only
+after its result folder is in place, so a record with a solved status always has its
+tables, and a killed worker or batch loses at most the jobs it was running. The
+``results.parquet`` and ``manifest.csv`` tables are rebuilt from the records (at the end of
+every run and by ``plantopt collect``), so they can never disagree with the records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..results import _jsonable, write_result_dir
+from .worker import FINAL_STATUSES, Outcome
+
+#: Order of the leading metric columns of the tidy table.
+METRIC_COLUMNS = [
+    "status", "objective_name", "objective", "bound", "gap", "profit_eur_per_yr", "capex_eur",
+    "critical_recovered_t_per_yr", "weighted_recovery_t_per_yr",
+    "mass_balance_max_relative_error"]
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_table(df: pd.DataFrame, path: Path) -> None:
+    """Write a DataFrame as Parquet or CSV (by suffix) atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        if path.suffix == ".csv":
+            df.to_csv(tmp, index=False)
+        else:
+            df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class Store:
+    """A batch results folder (see the module docstring)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.jobs_dir = self.root / "jobs"
+        self.records_dir = self.root / "manifest"
+
+    def create(self) -> Store:
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        self.records_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def result_dir(self, scenario_id: str) -> Path:
+        return self.jobs_dir / scenario_id
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        text = json.dumps(record, indent=1, default=_jsonable, sort_keys=True)
+        _atomic_write_bytes(self.records_dir / f"{record['scenario_id']}.json", text.encode())
+
+    def save(self, outcome: Outcome) -> dict[str, Any]:
+        """Write a job's result folder (if solved), then its record; return the record."""
+        record = dict(outcome.record)
+        if outcome.summary is not None and outcome.tables:
+            job_json = json.dumps(record.get("job", {}), indent=1, default=_jsonable)
+            write_result_dir(self.result_dir(record["scenario_id"]), outcome.tables,
+                             outcome.summary, extra={"job.json": job_json})
+            record["result_dir"] = str(Path("jobs") / record["scenario_id"])
+        else:
+            record["result_dir"] = ""
+        self.write_record(record)
+        return record
+
+    def read_records(self) -> dict[str, dict[str, Any]]:
+        """Every readable record by scenario id (a torn file cannot exist: writes are atomic)."""
+        out = {}
+        if not self.records_dir.is_dir():
+            return out
+        for path in sorted(self.records_dir.glob("*.json")):
+            try:
+                rec = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue
+            out[rec["scenario_id"]] = rec
+        return out
+
+    def finished_ids(self) -> set[str]:
+        """Jobs a rerun skips: a final status and, when solved, the result folder present."""
+        done = set()
+        for sid, rec in self.read_records().items():
+            if rec.get("status") not in FINAL_STATUSES:
+                continue
+            if rec.get("result_dir") and not (self.root / rec["result_dir"]
+                                              / "summary.json").is_file():
+                continue
+            done.add(sid)
+        return done
+
+    def tidy_table(self) -> pd.DataFrame:
+        """One row per job: id, instance, parameters, status, metrics, timings, memory."""
+        rows = []
+        for rec in self.read_records().values():
+            row: dict[str, Any] = {"scenario_id": rec["scenario_id"],
+                                   "instance_path": rec.get("instance_path", "")}
+            row.update(rec.get("params") or {})
+            for key in METRIC_COLUMNS:
+                row[key] = rec.get(key)
+            for mat, value in (rec.get("recovery_frac") or {}).items():
+                row[f"recovery_frac:{mat}"] = value
+            for mat, value in (rec.get("recovered_t_per_yr") or {}).items():
+                row[f"recovered_t_per_yr:{mat}"] = value
+            for phase, value in (rec.get("timings_s") or {}).items():
+                row[f"time_{phase}_s"] = value
+            row["job_wall_s"] = rec.get("wall_s")
+            row["peak_rss_mib"] = rec.get("peak_rss_mib")
+            row["error"] = rec.get("error", "")
+            row["result_dir"] = rec.get("result_dir", "")
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        if len(df):
+            df = df.sort_values("scenario_id", kind="stable").reset_index(drop=True)
+            params = sorted(c for c in df.columns if c.startswith("p:"))
+            lead = ["scenario_id", "instance_path", *params]
+            df = df[lead + [c for c in df.columns if c not in lead]]
+            for col in [c for c in df.columns if c.startswith("p:")]:
+                vals = df[col].dropna()
+                if vals.map(_is_number).all():
+                    df[col] = pd.to_numeric(df[col])
+                elif vals.map(type).nunique() > 1:  # mixed types cannot go to Parquet
+                    df[col] = df[col].map(lambda v: None if v is None else str(v))
+        return df
+
+    def write_tables(self) -> pd.DataFrame:
+        """Rebuild ``results.parquet`` and ``manifest.csv`` from the records."""
+        df = self.tidy_table()
+        atomic_write_table(df, self.root / "results.parquet")
+        cols = [c for c in ["scenario_id", "status", "job_wall_s", "time_total_s",
+                            "peak_rss_mib", "error"] if c in df.columns]
+        atomic_write_table(df[cols] if len(df) else df, self.root / "manifest.csv")
+        return df

@@ -1,0 +1,175 @@
+"""Run one job: load, apply overrides, solve with one HiGHS thread, summarise.
+
+:func:`execute_job` never raises for a job's own failure: bad input becomes status
+``bad_input`` with the validation message, any other exception ``internal_error`` with its
+text. The outcome carries the result tables so that it can be written wherever the store is
+(by a local worker directly, or by the Dask client).
+
+Per-job peak memory is the worker process's peak resident set size during the job: on Linux
+the peak (VmHWM) is reset through ``/proc/self/clear_refs`` before the job and read from
+``/proc/self/status`` after it; elsewhere ``resource.getrusage`` gives the process's peak
+so far (an upper bound).
+
+Test-only hooks (environment): ``PLANTOPT_TEST_JOB_SLEEP_S`` sleeps that long in every job;
+``PLANTOPT_TEST_HANG_JOB`` (an fnmatch pattern of job ids) makes matching jobs sleep for an
+hour, to exercise the hard per-job wall-clock limit.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import os
+import resource
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .scenarios import Job
+
+#: Scenario fields that change solve options only, not the instance.
+NON_INSTANCE_FIELDS = frozenset({"objective", "time_limit", "gap", "seed"})
+
+#: Batch statuses beyond the solver's (optimal, feasible, infeasible, unbounded,
+#: time_limit_no_solution, error).
+BAD_INPUT, INTERNAL_ERROR, JOB_TIMEOUT, CRASHED = (
+    "bad_input", "internal_error", "job_timeout", "crashed")
+#: Statuses a rerun does not repeat (the outcome would be the same).
+FINAL_STATUSES = frozenset({"optimal", "feasible", "infeasible", "unbounded",
+                            "time_limit_no_solution", "error", BAD_INPUT})
+
+
+@dataclass
+class Outcome:
+    """What a job produced: its manifest record, and tables + summary when solved."""
+
+    record: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict[str, Any] | None = None
+
+
+def _reset_peak_rss() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process since the last reset, MiB."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
+
+
+TEST_HOOK_VARS = ("PLANTOPT_TEST_HANG_JOB", "PLANTOPT_TEST_JOB_SLEEP_S")
+
+
+def hooks_from_env() -> dict[str, str]:
+    """The test-only hook variables set in this (the batch's parent) process.
+
+    Read in the parent and passed with each job, because a pool's worker processes may have
+    been started before a test set them.
+    """
+    return {k: os.environ[k] for k in TEST_HOOK_VARS if os.environ.get(k)}
+
+
+def _test_hooks(job_id: str, hooks: dict[str, str]) -> None:
+    hang = hooks.get("PLANTOPT_TEST_HANG_JOB")
+    if hang and fnmatch.fnmatch(job_id, hang):
+        time.sleep(3600)
+    delay = float(hooks.get("PLANTOPT_TEST_JOB_SLEEP_S", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def base_record(job: Job) -> dict[str, Any]:
+    return {"scenario_id": job.job_id, "instance_path": job.instance_path,
+            "params": job.params, "job": job.to_json(), "status": None, "error": "",
+            "host": socket.gethostname(), "pid": os.getpid()}
+
+
+def summary_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]
+                    ) -> dict[str, Any]:
+    """Key metrics of a solved job: objective, profit, capex, recovery per material."""
+    out: dict[str, Any] = {k: summary.get(k) for k in (
+        "objective_name", "objective", "bound", "gap", "profit_eur_per_yr", "capex_eur",
+        "critical_recovered_t_per_yr", "weighted_recovery_t_per_yr",
+        "mass_balance_max_relative_error")}
+    rec = tables.get("recovery")
+    if rec is not None and len(rec):
+        out["recovery_frac"] = dict(zip(rec["material"], map(float, rec["recovery_frac"])))
+        out["recovered_t_per_yr"] = dict(zip(rec["material"],
+                                             map(float, rec["recovered_t_per_yr"])))
+    return out
+
+
+def _folder_stamp(path: str) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of a folder's files (cache key)."""
+    try:
+        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                            for e in os.scandir(path) if e.is_file()))
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=8)
+def _load_base(path: str, stamp: tuple, validate: bool) -> Any:
+    """The base instance, read once per worker process while its files are unchanged.
+
+    Without validation when the job overrides instance fields: the overridden instance is
+    rebuilt and fully checked by :func:`plantopt.instance_from_tables` anyway.
+    """
+    from ..loader import load_instance
+
+    return load_instance(path, validate=validate)
+
+
+def execute_job(job: Job, solver_time_limit_s: float | None = None,
+                hooks: dict[str, str] | None = None) -> Outcome:
+    """Solve one job with HiGHS threads = 1; ``solver_time_limit_s`` is a default limit."""
+    from ..api import solve
+    from ..errors import InstanceError, PlantoptError
+    from .fields import apply_overrides
+
+    record = base_record(job)
+    _reset_peak_rss()
+    t0 = time.time()
+    record["started_at"] = t0
+    tables: dict[str, pd.DataFrame] = {}
+    summary = None
+    try:
+        _test_hooks(job.job_id, hooks or {})
+        inst = _load_base(job.instance_path, _folder_stamp(job.instance_path),
+                          validate=not any(o.field not in NON_INSTANCE_FIELDS
+                                           for o in job.overrides))
+        inst, kwargs = apply_overrides(inst, job.overrides)
+        objective = kwargs.pop("objective", None)
+        kwargs.setdefault("time_limit_s", solver_time_limit_s)
+        res = solve(inst, objective=objective, threads=1, **kwargs)
+        tables, summary = res.tables, res.summary
+        record["status"] = res.status.value
+        record["message"] = res.message
+        record["timings_s"] = dict(res.timings_s)
+        record.update(summary_metrics(tables, summary))
+    except InstanceError as exc:
+        record["status"], record["error"] = BAD_INPUT, str(exc)
+    except (PlantoptError, FileNotFoundError) as exc:
+        record["status"], record["error"] = BAD_INPUT, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a bug: record it, keep the batch going
+        record["status"], record["error"] = INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"
+    record["finished_at"] = time.time()
+    record["wall_s"] = record["finished_at"] - t0
+    record["peak_rss_mib"] = peak_rss_mib()
+    return Outcome(record, tables, summary)

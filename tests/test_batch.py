@@ -1,0 +1,275 @@
+"""Batch runs: scenario grids, local pool vs Dask, resume, bad input, hard time limit.
+
+Hand-worked optimum of the tiny instance (DESIGN.md, tests/test_tiny.py) with A t/yr of
+feed and a hydromet line of C t/yr: black mass is 0.378 t per t of feed, so
+min(A, C / 0.378) t of feed can take the hydromet branch; maximising Li + Co recovered gives
+Li = min(A, C / 0.378) * 0.02 * 0.95 * 0.90 and Co = A * 0.10 * 0.95 * 0.98 (the smelter
+recovers Co at the same 98 %, Li is lost to its slag).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import plantopt
+from plantopt.batch import Job, ScenarioError, Store, expand_inputs, run_batch
+from plantopt.batch.fields import apply_overrides
+from plantopt.results import Result
+from tests.conftest import INSTANCES, assert_mass_balance
+
+GRID = """\
+name: grid
+base: {base}
+grid:
+  objective: [recovery, profit]
+  "feeds[feed_id=liion].available_t_per_yr": [50, 100, 200]
+  units[unit_id=hydromet].existing_capacity_t_per_yr: {{scale: [0.5, 1, 2]}}
+"""
+
+
+def hand_recovery(avail_t: float, hydromet_t: float) -> tuple[float, float]:
+    """(Li, Co) recovered at the recovery optimum (module docstring)."""
+    to_hydro = min(avail_t, hydromet_t / 0.378)
+    return to_hydro * 0.02 * 0.95 * 0.90, avail_t * 0.10 * 0.95 * 0.98
+
+
+def _variant(root: Path, name: str, avail_t: float) -> Path:
+    folder = root / name
+    shutil.copytree(INSTANCES / "tiny", folder)
+    feeds = pd.read_csv(folder / "feeds.csv")
+    feeds["available_t_per_yr"] = avail_t
+    feeds.to_csv(folder / "feeds.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def batch_inputs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """18 grid scenarios + 2 instance variants + 1 corrupt instance = 21 jobs."""
+    root = tmp_path_factory.mktemp("inputs")
+    scen = root / "grid.yaml"
+    scen.write_text(GRID.format(base=INSTANCES / "tiny"))
+    _variant(root, "tiny_a60", 60.0)
+    _variant(root, "tiny_a140", 140.0)
+    bad = _variant(root, "tiny_corrupt", 100.0)
+    comp = (bad / "composition.csv").read_text().replace("liion,Li,0.02", "liion,Li,abc")
+    (bad / "composition.csv").write_text(comp)
+    return [str(scen), str(root / "tiny_a*"), str(bad)]
+
+
+def _load_result(store: Path, rec: dict) -> tuple[plantopt.Instance, Result]:
+    folder = store / rec["result_dir"]
+    summary = json.loads((folder / "summary.json").read_text())
+    tables = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
+    res = Result(status=plantopt.SolveStatus(summary["status"]),
+                 objective_name=summary["objective_name"], objective=summary["objective"],
+                 bound=summary["bound"], gap=summary["gap"], timings_s=summary["timings_s"],
+                 summary=summary, tables=tables)
+    job = rec["job"]
+    inst = plantopt.load_instance(job["instance_path"])
+    from plantopt.batch import Override
+    inst, _ = apply_overrides(inst, tuple(Override(**o) for o in job["overrides"]))
+    return inst, res
+
+
+def test_scenario_grid_expansion(batch_inputs: list[str]) -> None:
+    jobs = expand_inputs(batch_inputs)
+    assert len(jobs) == 21
+    assert len({j.job_id for j in jobs}) == 21
+    assert expand_inputs(batch_inputs) == jobs  # ids are stable
+    grid = [j for j in jobs if j.job_id.startswith("grid-")]
+    assert len(grid) == 2 * 3 * 3
+    p = grid[0].params
+    assert set(p) == {"p:objective", "p:feeds[feed_id=liion].available_t_per_yr",
+                      "p:units[unit_id=hydromet].existing_capacity_t_per_yr:scale"}
+
+
+def test_scenario_errors_name_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base: tiny\ngrid:\n  feeds.no_such_column: [1, 2]\n")
+    with pytest.raises(ScenarioError, match="no column 'no_such_column'"):
+        expand_inputs([str(bad)])
+    bad.write_text("base: tiny\ngrid:\n  feeds.feed_class: {scale: [2]}\n")
+    with pytest.raises(ScenarioError, match="cannot be scaled"):
+        expand_inputs([str(bad)])
+    bad.write_text("base: tiny\nsweep: {}\n")
+    with pytest.raises(ScenarioError, match="unknown key"):
+        expand_inputs([str(bad)])
+
+
+def test_overrides_scale_and_set(tiny: plantopt.Instance) -> None:
+    from plantopt.batch import Override
+
+    inst, kwargs = apply_overrides(tiny, (
+        Override("units[unit_id=hydromet].existing_capacity_t_per_yr", "scale", 2.0),
+        Override("feeds.available_t_per_yr", "set", 50),
+        Override("budget_eur", "set", 1e6), Override("objective", "set", "profit")))
+    assert kwargs == {"objective": "profit"}
+    units = inst["units"].set_index("unit_id")["existing_capacity_t_per_yr"]
+    assert units["hydromet"] == 20.0 and units["smelter"] == 1000.0
+    assert inst["feeds"]["available_t_per_yr"].tolist() == [50.0]
+    assert inst.manifest["budget_eur"] == 1e6
+    assert tiny["feeds"]["available_t_per_yr"].tolist() == [100.0]  # base untouched
+    with pytest.raises(plantopt.InstanceError, match="below the allowed range"):
+        apply_overrides(tiny, (Override("feeds.available_t_per_yr", "set", -5),))
+
+
+def _check_store(store: Path, n_jobs: int) -> pd.DataFrame:
+    df = pd.read_parquet(store / "results.parquet")
+    assert len(df) == n_jobs
+    st = df.set_index("scenario_id")["status"]
+    assert st["tiny_corrupt"] == "bad_input"
+    err = df.set_index("scenario_id").at["tiny_corrupt", "error"]
+    assert "composition.csv, row 2, column 'mass_frac'" in err
+    assert (st.drop("tiny_corrupt") == "optimal").all()
+    records = Store(store).read_records()
+    for sid, rec in records.items():
+        if rec["status"] != "optimal":
+            continue
+        inst, res = _load_result(store, rec)
+        assert_mass_balance(inst, res)
+        if res.objective_name == "recovery":
+            avail = float(inst["feeds"]["available_t_per_yr"].iloc[0])
+            cap = float(inst["units"].set_index("unit_id").at["hydromet",
+                                                               "existing_capacity_t_per_yr"])
+            li, co = hand_recovery(avail, cap)
+            rec_t = res["recovery"].set_index("material")["recovered_t_per_yr"]
+            assert rec_t["Li"] == pytest.approx(li, rel=1e-7), sid
+            assert rec_t["Co"] == pytest.approx(co, rel=1e-7), sid
+    return df
+
+
+def test_local_and_dask_give_identical_results(batch_inputs: list[str],
+                                               tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    local = run_batch(batch_inputs, tmp_path / "local", workers=2, progress=False)
+    assert local.n_run == 21 and local.n_skipped == 0
+    df_local = _check_store(tmp_path / "local", 21)
+    assert (df_local["peak_rss_mib"] > 10).all()  # memory per job is reported
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        remote = run_batch(batch_inputs, tmp_path / "dask", progress=False,
+                           scheduler=cluster.scheduler_address)
+    assert remote.n_run == 21
+    df_dask = _check_store(tmp_path / "dask", 21)
+    keys = [c for c in df_local.columns if c.startswith(("p:", "recovered_t_per_yr:"))] + [
+        "scenario_id", "status", "objective", "profit_eur_per_yr", "capex_eur",
+        "critical_recovered_t_per_yr"]
+    pd.testing.assert_frame_equal(df_local[keys], df_dask[keys], check_exact=False,
+                                  rtol=1e-12, atol=1e-12)
+    for sid in df_local.loc[df_local["status"] == "optimal", "scenario_id"]:
+        a = pd.read_parquet(tmp_path / "local" / "jobs" / sid / "flows.parquet")
+        b = pd.read_parquet(tmp_path / "dask" / "jobs" / sid / "flows.parquet")
+        pd.testing.assert_frame_equal(a, b)
+
+
+def _records_snapshot(store: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in (store / "manifest").glob("*.json")}
+
+
+def _wait_for_records(store: Path, n: int, proc: subprocess.Popen, limit_s: float = 60) -> None:
+    t0 = time.monotonic()
+    while len(list((store / "manifest").glob("*.json"))) < n:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < limit_s, "batch made no progress"
+        time.sleep(0.05)
+
+
+def test_killed_worker_and_interrupted_batch_lose_nothing(batch_inputs: list[str],
+                                                          tmp_path: Path) -> None:
+    """Kill one worker mid-run, then the whole batch; a rerun finishes the rest only."""
+    store = tmp_path / "store"
+    env = {**os.environ, "PLANTOPT_TEST_JOB_SLEEP_S": "0.4"}
+    cmd = [sys.executable, "-m", "plantopt.cli", "batch", *batch_inputs, "--out", str(store),
+           "--workers", "2", "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        _wait_for_records(store, 3, proc)
+        before = _records_snapshot(store)
+        pid = json.loads(next(iter(before.values())))["pid"]
+        os.kill(pid, signal.SIGKILL)  # a worker dies mid-run (it is busy: jobs sleep 0.4 s)
+        _wait_for_records(store, len(before) + 3, proc)
+        mid = _records_snapshot(store)
+        os.killpg(proc.pid, signal.SIGKILL)  # then the whole batch is interrupted
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    after = _records_snapshot(store)
+    assert {k: after[k] for k in before} == before  # finished records untouched
+    assert {k: after[k] for k in mid} == mid
+    crashed = [json.loads(t) for t in after.values() if json.loads(t)["status"] == "crashed"]
+    assert len(crashed) <= 1
+    for rec in crashed:
+        assert "worker process died (signal 9)" in rec["error"]
+    finished = Store(store).finished_ids()
+    assert 3 <= len(finished) < 21
+    rerun = run_batch(batch_inputs, store, workers=2, progress=False)
+    assert rerun.n_skipped == len(finished)
+    assert rerun.n_run == 21 - len(finished)
+    _check_store(store, 21)
+    final = _records_snapshot(store)
+    assert all(final[f"{sid}.json"] == after[f"{sid}.json"] for sid in finished)
+
+
+def test_job_time_limit_kills_a_hung_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    jobs = [Job(f"job{i}", str(INSTANCES / "tiny")) for i in range(3)]
+    jobs.append(Job("hang-me", str(INSTANCES / "tiny")))
+    monkeypatch.setenv("PLANTOPT_TEST_HANG_JOB", "hang-*")
+    t0 = time.monotonic()
+    rep = run_batch(jobs, tmp_path / "s", workers=2, job_time_limit_s=2.0, progress=False)
+    assert time.monotonic() - t0 < 30
+    st = rep.table.set_index("scenario_id")
+    assert st.at["hang-me", "status"] == "job_timeout"
+    assert "wall-clock limit of 2 s" in st.at["hang-me", "error"]
+    assert st.at["hang-me", "job_wall_s"] == pytest.approx(2.0, abs=1.5)
+    assert (st.drop("hang-me")["status"] == "optimal").all()
+    # a rerun retries the timed-out job (it now finishes: the hook is off) and nothing else
+    monkeypatch.delenv("PLANTOPT_TEST_HANG_JOB")
+    rep2 = run_batch(jobs, tmp_path / "s", workers=2, job_time_limit_s=20.0, progress=False)
+    assert rep2.n_run == 1 and rep2.n_skipped == 3
+    assert rep2.status_counts == {"optimal": 1}
+
+
+def test_cli_batch_and_collect(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from plantopt.cli import app
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text(f"name: cli\nbase: {INSTANCES / 'tiny'}\nset:\n  time_limit: 30\n"
+                    "grid:\n  product_prices.price_eur_per_t: {from: 0, to: 1000, num: 3}\n"
+                    "  objective: [profit]\n")
+    runner = CliRunner()
+    res = runner.invoke(app, ["batch", str(scen), "--out", str(tmp_path / "st"),
+                              "--workers", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["collect", str(tmp_path / "st")])
+    assert res.exit_code == 0, res.output
+    df = pd.read_parquet(tmp_path / "st" / "collect.parquet")
+    csv = pd.read_csv(tmp_path / "st" / "collect.csv")
+    assert len(df) == len(csv) == 3
+    assert sorted(df["p:product_prices.price_eur_per_t"]) == [0.0, 500.0, 1000.0]
+    assert (df["p:time_limit"] == 30).all()
+    # profit = price * payable * (Li + Co recovered); the recovery plan is the same at any
+    # positive price (hydromet full, rest to the smelter), so profit grows linearly in price
+    prof = df.sort_values("p:product_prices.price_eur_per_t")["profit_eur_per_yr"].to_numpy()
+    li, co = hand_recovery(100.0, 10.0)
+    assert prof == pytest.approx(np.array([0.0, 500.0, 1000.0]) * (li + co), rel=1e-7)
+    for col in ("status", "objective", "capex_eur", "critical_recovered_t_per_yr",
+                "recovery_frac:Li", "time_total_s", "job_wall_s"):
+        assert col in df.columns
