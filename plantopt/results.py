@@ -58,8 +58,9 @@ class Result:
 
 
 def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
-                     summary: dict[str, Any], extra: dict[str, str] | None = None) -> Path:
-    """Atomically write tables (Parquet), ``summary.json`` and extra text files to a folder."""
+                     summary: dict[str, Any], extra: dict[str, str | bytes] | None = None
+                     ) -> Path:
+    """Atomically write tables (Parquet), ``summary.json`` and extra files (text or bytes)."""
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -67,8 +68,11 @@ def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=_jsonable))
-        for name, text in (extra or {}).items():
-            (tmp / name).write_text(text)
+        for name, content in (extra or {}).items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content)
         old = None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
