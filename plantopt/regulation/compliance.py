@@ -26,7 +26,7 @@ import pandas as pd
 from ..instance import Instance
 from .terms import RegulationData
 
-BINDING_TOL = 1e-6  # fraction: margins at most this are reported as binding
+BINDING_TOL = 1e-4  # fraction (0.01 pt): margins at most this are reported as binding
 VIOLATION_TOL = 1e-6  # fraction: margins below minus this are violations
 
 COMPLIANCE_COLUMNS = [

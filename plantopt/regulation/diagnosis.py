@@ -2,7 +2,7 @@
 
 1. Combined: every family of :mod:`.elastic` is elastic; minimise the sum of relative
    relaxations. Its positive slacks are the smallest joint relaxation restoring feasibility.
-2. Alternatives: for each family with a positive slack in (1), solve with only that family
+2. Alternatives: for each family that has rows in this instance, solve with only that family
    elastic (the others hard). If feasible, relaxing that family alone is enough; its
    relaxation is reported as "required X, at most Y possible".
 3. For a target relaxed in (2), the largest achievable ratio (with the other targets relaxed
@@ -154,10 +154,12 @@ def explain_target(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms)
     tree = model.plantopt_data.tree
     what = t.material if t.kind == "material_recovery" else "mass that counts"
     if not t.num:
-        if t.kind == "material_recovery":
-            return (f"no unit in this instance recovers {t.material} from the covered feeds "
-                    f"(no reachable product counts {t.material} as recovered)")
-        return f"no reachable product counts for this target ({what})"
+        text = (f"no unit in this instance recovers {t.material} from the covered feeds (no "
+                f"reachable product counts {t.material} as recovered)"
+                if t.kind == "material_recovery" else
+                f"no reachable product counts for this target ({what})")
+        loss = _largest_loss(instance, model, t)
+        return f"{text}; {loss}" if loss else text
     values: dict[int, float] = {}
     for n, a in t.num:
         values[n] = values.get(n, 0.0) + a
@@ -222,9 +224,12 @@ def _message(info: SlackInfo, slack: float, model: pyo.ConcreteModel) -> Relaxat
                           f"{c.material} in {c.product_id}, at most {rhs - slack:,.2f} t/yr "
                           "can be delivered")
     if f == "capacity":
-        return Relaxation(f, k, rhs, rhs + slack, "t/yr",
-                          f"unit {k}: at most {rhs:,.1f} t/yr can be installed, the plan "
-                          f"needs {rhs + slack:,.1f} t/yr (+{slack:,.1f})")
+        installed = max(0.0, float(pyo.value(model.capacity[k])))
+        need = float(pyo.value(model.throughput[k]))
+        return Relaxation(f, k, installed, need, "t/yr",
+                          f"unit {k}: the plan needs {need:,.1f} t/yr, {installed:,.1f} t/yr "
+                          f"installed (largest size within the other limits; at most "
+                          f"{rhs:,.1f} t/yr can be installed at all)")
     if f == "budget":
         return Relaxation(f, k, rhs, rhs + slack, "EUR",
                           f"budget {rhs / 1e6:,.2f} M EUR is below the cheapest feasible "
@@ -279,10 +284,8 @@ def diagnose(instance: Instance, tree: RouteTree,
                              "contracted minimum, capacity, budget, offtake limit and floor "
                              f"relaxed ({raw.message}); check the data")
         return diag
-    relaxed = {info[k].family for k in info
-               if (model.slack[k].value or 0.0) / info[k].scale > SLACK_TOL}
     diag.combined = _relaxations(instance, tree, model, info, options, False)
-    for fam in [f for f in FAMILIES if f in relaxed]:
+    for fam in [f for f in FAMILIES if any(i.family == f for i in info.values())]:
         m = _fresh(instance, tree)
         finfo = make_elastic(m, (fam,))
         r = _solve(m, "elastic", options)
