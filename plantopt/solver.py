@@ -169,7 +169,22 @@ def _new_highs(options: SolveOptions) -> highspy.Highs:
         h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
+        _match_scheduler(int(options.threads))
     return h
+
+
+_SCHEDULER_THREADS: list[int | None] = [None]  # size the HiGHS scheduler was last reset to
+
+
+def _match_scheduler(threads: int) -> None:
+    """Resize HiGHS's process-wide thread scheduler when a run asks for another size.
+
+    The scheduler is created by the first run of the process; a later run with a different
+    ``threads`` option otherwise fails with model status 'Not Set'.
+    """
+    if _SCHEDULER_THREADS[0] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _SCHEDULER_THREADS[0] = threads
 
 
 def _pass(h: highspy.Highs, mm: MatrixModel, cost: np.ndarray, offset: float) -> None:
