@@ -203,3 +203,40 @@ def find(problems: list[Problem], file: str, row: int | None, column: str | None
     assert len(hits) == 1, (f"expected one problem at {file}, row {row}, column {column} "
                             f"with {contains!r}; got:\n" + "\n".join(map(str, problems)))
     return hits[0]
+
+
+def knapsack_instance(n: int = 40, seed: int = 3) -> plantopt.Instance:
+    """A plantopt instance that is a 0-1 knapsack: hard enough that HiGHS has no solution at
+    time limit 0 (presolve cannot solve it), easy enough to solve to optimality in < 1 s.
+
+    Item i: feed f_i (class c_i, 10 t/yr, A 10 %) can only enter unit u_i, which must be built
+    (capacity 10 t/yr, capex w_i in [1000, 5000) EUR, lifetime 1 yr, discount 0) and sells A
+    as product p_i at v_i = 1.1 w_i + U[0, 500) EUR/t. Profit of item i = v_i - w_i > 0; the
+    budget (half of all capex) makes the choice a knapsack.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    w = rng.integers(1000, 5000, size=n).astype(float)
+    v = w * 1.1 + rng.integers(0, 500, size=n)
+    items = range(n)
+    tcs: Rows = []
+    for i in items:
+        tcs += tc_rows(f"u{i}", {"A": {"prod": 1.0}, "other": {"res": 1.0}}, feed_class=f"c{i}")
+    return make_instance(
+        manifest={"name": "knapsack", "budget_eur": float(w.sum() / 2), "objective": "profit"},
+        materials=materials({"A": 1.0}),
+        feeds=[{"feed_id": f"f{i}", "feed_class": f"c{i}", "available_t_per_yr": 10}
+               for i in items],
+        composition=[{"feed_id": f"f{i}", "material": "A", "mass_frac": 0.1} for i in items],
+        units=[{"unit_id": f"u{i}", "stage": "refining"} for i in items],
+        capacity_options=[{"unit_id": f"u{i}", "option_id": "o", "capacity_t_per_yr": 10,
+                           "capex_eur": w[i], "lifetime_yr": 1} for i in items],
+        transfer_coefficients=tcs,
+        routing=[r for i in items for r in (route(f"u{i}", "prod", "product", f"p{i}"),
+                                             route(f"u{i}", "res", "disposal", "dump"))],
+        feed_entry=[{"feed_class": f"c{i}", "unit_id": f"u{i}"} for i in items],
+        products=[{"product_id": f"p{i}"} for i in items],
+        product_prices=[{"product_id": f"p{i}", "material": "A", "price_eur_per_t": v[i]}
+                        for i in items],
+    )
