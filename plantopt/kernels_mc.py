@@ -1,0 +1,512 @@
+"""Monte Carlo kernel: evaluate a fixed plan under sampled compositions, yields and prices.
+
+One sample ``s`` is evaluated by streaming the plan's active route-tree nodes (parents first):
+
+    comp_s[f, m]   sampled composition (triangular(low, nominal, high) per entry; 'other'
+                   absorbs the change; scaled down when the feed would exceed its total)
+    tc_s[k, m]     sampled transfer coefficient, triangular per entry, then renormalised over
+                   the outputs of its (unit, feed class) so that it sums to 1 per material
+    g_s[m]         price factor: exp(sigma_m * z) with z standard normal (Box-Muller), or the
+                   factors of one scenario drawn with the scenario weights
+    coef[a, :]     = comp_s[feed(a), :]                    for an entry node
+                   = coef[parent(a), :] * tc_s[row(a), :]  otherwise
+    flow[a]        fixed feed-equivalent t/yr of the plan (the routing does not change)
+
+and accumulated, without storing anything per (sample, node), into
+
+    input[s, m]      = sum_f accept[f] comp_s[f, m]
+    recovered[s, m]  = sum_{product nodes a} flow[a] coef[a, m] rec[p(a), m]
+    throughput[s, u] = sum_{unit nodes a at u} flow[a] sum_m coef[a, m]
+    revenue[s]       = sum_{product nodes a} flow[a] sum_m coef[a, m] value[p(a), m] g_s[m]
+    route[s]         = sum_a route_cost[a] flow[a] sum_m coef[a, m]
+    mb_error[s]      = max_m |input[s, m] - sum_{sink nodes a} flow[a] coef[a, m]|
+                       / max(input[s, m], 1e-300)        (0 where nothing enters)
+    tnum[s, t]       = sum_a w[t, a] flow[a] x[a]   (x = coef[a, k_t], or the node's mass
+                                                   sum_m coef[a, m] when k_t = -1)
+    tden[s, t]       = sum_f t_cover[t, f] accept[f] y[f]   (y = comp_s[f, k_t] or sum_m)
+
+Random numbers come from a counter-based generator (SplitMix64 with random access): the
+uniform for entry ``e`` of sample ``s`` is ``mix64(key + (s * 2**32 + e) * GOLDEN) / 2**64``
+(top 53 bits). Every draw depends only on (seed, sample, entry), so any split of the samples
+over chunks and threads gives bit-identical numbers, and the NumPy twin
+(:func:`evaluate_numpy`) computes the same draws vectorised over samples. The numba kernel runs
+``prange`` over fixed chunks of samples with per-thread scratch allocated once per call.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+try:
+    import numba
+    from numba import njit, prange
+    HAVE_NUMBA = os.environ.get("PLANTOPT_DISABLE_NUMBA", "") == ""
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+GOLDEN = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
+INV_2_53 = 1.0 / 9007199254740992.0
+TWO_PI = 2.0 * math.pi
+MAX_ENTRIES = 2**32
+MAX_SAMPLES = 2**31
+
+
+def seed_key(seed: int) -> int:
+    """64-bit stream key of a master seed (one SplitMix64 step, so nearby seeds differ)."""
+    z = (int(seed) * GOLDEN + GOLDEN) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * MIX1) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * MIX2) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+
+@dataclass(frozen=True)
+class MCArrays:
+    """Flat, contiguous inputs of the kernel (see :mod:`plantopt.uncertainty.spec`)."""
+
+    # sampling: compositions (F, M)
+    comp_nom: np.ndarray
+    comp_lo: np.ndarray
+    comp_hi: np.ndarray
+    feed_total: np.ndarray  # (F,) nominal row total; cap when 'other' runs out
+    feed_spread: np.ndarray  # (F,) int8: any entry of the feed is uncertain
+    other: int  # material index of 'other', -1 when absent
+    # sampling: transfer coefficients over extended rows (K, M), grouped by (unit, class)
+    tc_nom: np.ndarray
+    tc_lo: np.ndarray
+    tc_hi: np.ndarray
+    pair_ptr: np.ndarray  # (Q+1,) rows of pair q are pair_ptr[q]:pair_ptr[q+1]
+    pair_spread: np.ndarray  # (Q, M) int8: renormalise this (pair, material)
+    # prices
+    value: np.ndarray  # (P, M) EUR per t contained = price * payable
+    rec: np.ndarray  # (P, M) 1.0 where the material counts as recovered
+    price_sigma: np.ndarray  # (M,) sigma of log price factor (mode 0)
+    price_mode: int  # 0 log-normal, 1 scenarios
+    scen_factor: np.ndarray  # (C, M) price factors per scenario (mode 1)
+    scen_cum: np.ndarray  # (C,) cumulative scenario probabilities, last = 1
+    # plan over active nodes A (parents first)
+    accept: np.ndarray  # (F,) t/yr
+    node_parent: np.ndarray  # (A,) active index of parent, -1 entry
+    node_feed: np.ndarray
+    node_row: np.ndarray  # (A,) extended tc row, -1 entry
+    node_kind: np.ndarray  # 0 unit, 1 product, 2 disposal, 3 loss
+    node_target: np.ndarray
+    node_flow: np.ndarray  # (A,) feed-equivalent t/yr
+    node_route_cost: np.ndarray  # (A,) EUR per real t into the node
+    n_units: int
+    # targets
+    t_mat: np.ndarray  # (T,) material k_t counted by target t, -1 for total mass
+    t_cover: np.ndarray  # (T, F) weight of feed f in target t's denominator
+    node_tptr: np.ndarray  # (A+1,) CSR over active nodes: targets counting node a
+    node_tidx: np.ndarray  # target index of each entry
+    node_tw: np.ndarray  # weight w[t, a] of each entry
+
+    @property
+    def n_materials(self) -> int:
+        return int(self.comp_nom.shape[1])
+
+    @property
+    def n_targets(self) -> int:
+        return int(self.t_mat.shape[0])
+
+    def entry_offsets(self) -> tuple[int, int, int]:
+        """First random-entry index of tc, of prices, and one past the last entry."""
+        f, m = self.comp_nom.shape
+        tc0 = f * m
+        pr0 = tc0 + self.tc_nom.shape[0] * m
+        return tc0, pr0, pr0 + 2 * m + 1
+
+    def as_tuple(self) -> tuple:
+        """Kernel arguments in declaration order (without ``n_units``)."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "n_units")
+
+
+@dataclass
+class MCOutput:
+    """Per-sample raw metrics of a batch of samples (rows = samples)."""
+
+    input_t: np.ndarray  # (S, M)
+    recovered_t: np.ndarray  # (S, M)
+    throughput_t: np.ndarray  # (S, U)
+    revenue_eur: np.ndarray  # (S,)
+    route_eur: np.ndarray  # (S,)
+    mb_error: np.ndarray  # (S,)
+    tnum: np.ndarray  # (S, T)
+    tden: np.ndarray  # (S, T)
+
+    @classmethod
+    def empty(cls, n: int, arrays: MCArrays) -> MCOutput:
+        m, t = arrays.n_materials, arrays.n_targets
+        return cls(np.empty((n, m)), np.empty((n, m)), np.empty((n, arrays.n_units)),
+                   np.empty(n), np.empty(n), np.empty(n), np.empty((n, t)), np.empty((n, t)))
+
+    def as_tuple(self) -> tuple:
+        return (self.input_t, self.recovered_t, self.throughput_t, self.revenue_eur,
+                self.route_eur, self.mb_error, self.tnum, self.tden)
+
+
+# ----------------------------------------------------------------------------- NumPy twin
+
+
+def uniforms_numpy(key: int, samples: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Uniforms in [0, 1) of shape (len(samples), len(entries)), counter-based."""
+    s = samples.astype(np.uint64)[:, None]
+    e = entries.astype(np.uint64)[None, :]
+    with np.errstate(over="ignore"):
+        pos = (s << np.uint64(32)) | e
+        z = np.uint64(key) + pos * np.uint64(GOLDEN)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * INV_2_53
+
+
+def triangular_numpy(u: np.ndarray, lo: np.ndarray, mode: np.ndarray,
+                     hi: np.ndarray) -> np.ndarray:
+    """Inverse CDF of triangular(lo, mode, hi); returns ``mode`` where hi == lo."""
+    width = hi - lo
+    left = mode - lo
+    safe = np.where(width > 0, width, 1.0)
+    a = lo + np.sqrt(u * width * left)
+    b = hi - np.sqrt((1.0 - u) * width * (hi - mode))
+    x = np.where(u * safe < left, a, b)
+    return np.where(width > 0, x, mode)
+
+
+def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sampled comp (S, F, M), tc (S, K, M) and price factors (S, M)."""
+    n_s = samples.shape[0]
+    f_n, m_n = a.comp_nom.shape
+    k_n = a.tc_nom.shape[0]
+    tc0, pr0, _ = a.entry_offsets()
+    u = uniforms_numpy(key, samples, np.arange(f_n * m_n)).reshape(n_s, f_n, m_n)
+    comp = triangular_numpy(u, a.comp_lo, a.comp_nom, a.comp_hi)
+    spread = a.feed_spread[None, :] > 0
+    if a.other >= 0:
+        nonother = np.ones(m_n, dtype=bool)
+        nonother[a.other] = False
+        delta = (comp - a.comp_nom)[:, :, nonother].sum(axis=2)
+        oth = a.comp_nom[:, a.other] - delta
+        short = spread & (oth < 0)
+        rest = comp[:, :, nonother].sum(axis=2)
+        comp[:, :, a.other] = np.where(spread, np.where(short, 0.0, oth), a.comp_nom[:, a.other])
+    else:
+        nonother = np.ones(m_n, dtype=bool)
+        rest = comp.sum(axis=2)
+        short = spread & (rest > a.feed_total)
+    scale = np.where(short, a.feed_total / np.where(rest > 0, rest, 1.0), 1.0)
+    comp[:, :, nonother] *= scale[:, :, None]
+
+    u = uniforms_numpy(key, samples, tc0 + np.arange(k_n * m_n)).reshape(n_s, k_n, m_n)
+    tc = triangular_numpy(u, a.tc_lo, a.tc_nom, a.tc_hi)
+    if k_n:
+        pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
+        sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
+        renorm = (a.pair_spread > 0)[pair_of_row]  # (K, M)
+        den = sums[:, pair_of_row, :]
+        tc = np.where(renorm & (den > 0), tc / np.where(den > 0, den, 1.0), a.tc_nom)
+
+    if a.price_mode == 0:
+        u = uniforms_numpy(key, samples, pr0 + np.arange(2 * m_n)).reshape(n_s, m_n, 2)
+        z = np.sqrt(-2.0 * np.log(1.0 - u[:, :, 0])) * np.cos(TWO_PI * u[:, :, 1])
+        g = np.where(a.price_sigma > 0, np.exp(a.price_sigma * z), 1.0)
+    else:
+        u = uniforms_numpy(key, samples, np.array([pr0 + 2 * m_n]))[:, 0]
+        idx = np.minimum(np.searchsorted(a.scen_cum, u, side="right"), len(a.scen_cum) - 1)
+        g = a.scen_factor[idx]
+    return comp, tc, g
+
+
+def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOutput:
+    """NumPy twin of :func:`evaluate`: vectorised over samples, level by level over nodes.
+
+    Memory is O(samples x active nodes x materials): call it on modest batches.
+    """
+    samples = np.arange(sample0, sample0 + n_samples, dtype=np.int64)
+    comp, tc, g = _sample_inputs_numpy(a, key, samples)
+    n_a = a.node_parent.shape[0]
+    m_n = a.n_materials
+    coef = np.empty((n_samples, n_a, m_n))
+    depth = np.zeros(n_a, dtype=np.int64)
+    for i in range(n_a):
+        p = a.node_parent[i]
+        depth[i] = 0 if p < 0 else depth[p] + 1
+    top = np.flatnonzero(depth == 0)
+    coef[:, top] = comp[:, a.node_feed[top]]
+    for d in range(1, int(depth.max(initial=0)) + 1):
+        idx = np.flatnonzero(depth == d)
+        coef[:, idx] = coef[:, a.node_parent[idx]] * tc[:, a.node_row[idx]]
+    mass_flow = coef * a.node_flow[None, :, None]  # real t/yr per (sample, node, material)
+    node_mass = mass_flow.sum(axis=2)
+
+    out = MCOutput.empty(n_samples, a)
+    out.input_t[:] = np.einsum("f,sfm->sm", a.accept, comp)
+    prod = np.flatnonzero(a.node_kind == 1)
+    p_of = a.node_target[prod]
+    out.recovered_t[:] = (mass_flow[:, prod] * a.rec[p_of]).sum(axis=1)
+    out.revenue_eur[:] = ((mass_flow[:, prod] * a.value[p_of]).sum(axis=1) * g).sum(axis=1)
+    sinks = np.flatnonzero(a.node_kind > 0)
+    sink_t = mass_flow[:, sinks].sum(axis=1)
+    resid = np.abs(out.input_t - sink_t)
+    rel = np.divide(resid, out.input_t, out=np.zeros_like(resid), where=out.input_t > 0)
+    out.mb_error[:] = rel.max(axis=1, initial=0.0)
+    units = np.flatnonzero(a.node_kind == 0)
+    thr = np.zeros((n_samples, a.n_units))
+    np.add.at(thr.T, a.node_target[units], node_mass[:, units].T)
+    out.throughput_t[:] = thr
+    out.route_eur[:] = node_mass @ a.node_route_cost
+    for t in range(a.n_targets):
+        w = np.zeros(n_a)
+        for i in range(n_a):
+            for j in range(a.node_tptr[i], a.node_tptr[i + 1]):
+                if a.node_tidx[j] == t:
+                    w[i] += a.node_tw[j]
+        k = a.t_mat[t]
+        x = coef.sum(axis=2) if k < 0 else coef[:, :, k]
+        out.tnum[:, t] = (x * (w * a.node_flow)).sum(axis=1)
+        y = comp.sum(axis=2) if k < 0 else comp[:, :, k]
+        out.tden[:, t] = y @ (a.t_cover[t] * a.accept)
+    return out
+
+
+# ----------------------------------------------------------------------------- numba kernel
+
+
+def _uniform(key, s, e):  # pragma: no cover - compiled
+    pos = (np.uint64(s) << np.uint64(32)) | np.uint64(e)
+    z = key + pos * np.uint64(GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * INV_2_53
+
+
+def _triangular(u, lo, mode, hi):  # pragma: no cover - compiled
+    width = hi - lo
+    left = mode - lo
+    a = lo + math.sqrt(u * width * left)  # both branches, then a select: no misprediction
+    b = hi - math.sqrt((1.0 - u) * width * (hi - mode))
+    return a if u * width < left else b
+
+
+def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, other, tc_nom,
+                tc_lo, tc_hi, pair_ptr, pair_spread, value, rec, price_sigma, price_mode,
+                scen_factor, scen_cum, accept, node_parent, node_feed, node_row, node_kind,
+                node_target, node_flow, node_route_cost, t_mat, t_cover, node_tptr, node_tidx,
+                node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr, out_scal, out_tnum,
+                out_tden, row):  # pragma: no cover - compiled
+    f_n, m_n = comp_nom.shape
+    k_n = tc_nom.shape[0]
+    tc0 = f_n * m_n
+    pr0 = tc0 + k_n * m_n
+    # compositions (scratch rows of feeds without spread already hold the nominal values)
+    for f in range(f_n):
+        if feed_spread[f] == 0:
+            continue
+        delta = 0.0
+        rest = 0.0
+        for m in range(m_n):
+            if m == other:
+                continue
+            if comp_hi[f, m] > comp_lo[f, m]:
+                x = _triangular(_uniform(key, s, f * m_n + m), comp_lo[f, m], comp_nom[f, m],
+                                comp_hi[f, m])
+            else:
+                x = comp_nom[f, m]
+            comp[f, m] = x
+            delta += x - comp_nom[f, m]
+            rest += x
+        short = False
+        if other >= 0:
+            oth = comp_nom[f, other] - delta
+            short = oth < 0
+            comp[f, other] = 0.0 if short else oth
+        else:
+            short = rest > feed_total[f]
+        if short:
+            scale = feed_total[f] / rest
+            for m in range(m_n):
+                if m != other:
+                    comp[f, m] *= scale
+    # transfer coefficients, renormalised per (unit, class, material)
+    for q in range(pair_ptr.shape[0] - 1):
+        r0 = pair_ptr[q]
+        r1 = pair_ptr[q + 1]
+        for m in range(m_n):
+            if pair_spread[q, m] == 0:  # scratch already holds the nominal values
+                continue
+            total = 0.0
+            for k in range(r0, r1):
+                if tc_hi[k, m] > tc_lo[k, m]:
+                    x = _triangular(_uniform(key, s, tc0 + k * m_n + m), tc_lo[k, m],
+                                    tc_nom[k, m], tc_hi[k, m])
+                else:
+                    x = tc_nom[k, m]
+                tc[k, m] = x
+                total += x
+            if total > 0:
+                for k in range(r0, r1):
+                    tc[k, m] = tc[k, m] / total
+            else:
+                for k in range(r0, r1):
+                    tc[k, m] = tc_nom[k, m]
+    # price factors
+    if price_mode == 0:
+        for m in range(m_n):
+            if price_sigma[m] > 0:
+                u1 = _uniform(key, s, pr0 + 2 * m)
+                u2 = _uniform(key, s, pr0 + 2 * m + 1)
+                z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
+                g[m] = math.exp(price_sigma[m] * z)
+            else:
+                g[m] = 1.0
+    else:
+        u = _uniform(key, s, pr0 + 2 * m_n)
+        c = 0
+        while c < scen_cum.shape[0] - 1 and u >= scen_cum[c]:
+            c += 1
+        for m in range(m_n):
+            g[m] = scen_factor[c, m]
+    # metrics
+    n_t = t_mat.shape[0]
+    for m in range(m_n):
+        x = 0.0
+        for f in range(f_n):
+            x += accept[f] * comp[f, m]
+        out_in[row, m] = x
+        out_rec[row, m] = 0.0
+        sink[m] = 0.0
+    for u_ in range(out_thr.shape[1]):
+        out_thr[row, u_] = 0.0
+    for t in range(n_t):
+        out_tnum[row, t] = 0.0
+        d = 0.0
+        k = t_mat[t]
+        for f in range(f_n):
+            if t_cover[t, f] != 0.0:
+                if k >= 0:
+                    y = comp[f, k]
+                else:
+                    y = 0.0
+                    for m in range(m_n):
+                        y += comp[f, m]
+                d += t_cover[t, f] * accept[f] * y
+        out_tden[row, t] = d
+    revenue = 0.0
+    route = 0.0
+    for a in range(node_parent.shape[0]):
+        p = node_parent[a]
+        fl = node_flow[a]
+        mass = 0.0
+        if p < 0:
+            f = node_feed[a]
+            for m in range(m_n):
+                coef[a, m] = comp[f, m]
+                mass += coef[a, m]
+        else:
+            k = node_row[a]
+            for m in range(m_n):
+                coef[a, m] = coef[p, m] * tc[k, m]
+                mass += coef[a, m]
+        route += node_route_cost[a] * (mass * fl)
+        for j in range(node_tptr[a], node_tptr[a + 1]):
+            t = node_tidx[j]
+            k = t_mat[t]
+            y = mass if k < 0 else coef[a, k]
+            out_tnum[row, t] += node_tw[j] * fl * y
+        kind = node_kind[a]
+        if kind == 0:
+            out_thr[row, node_target[a]] += mass * fl
+        else:
+            if kind == 1:
+                pi = node_target[a]
+                for m in range(m_n):
+                    q = coef[a, m] * fl
+                    out_rec[row, m] += q * rec[pi, m]
+                    revenue += q * value[pi, m] * g[m]
+            for m in range(m_n):
+                sink[m] += coef[a, m] * fl
+    err = 0.0
+    for m in range(m_n):
+        x = out_in[row, m]
+        if x > 0:
+            r = abs(x - sink[m]) / x
+            if r > err:
+                err = r
+    out_scal[row, 0] = revenue
+    out_scal[row, 1] = route
+    out_scal[row, 2] = err
+
+
+def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi, feed_total,
+                     feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, value,
+                     rec, price_sigma, price_mode, scen_factor, scen_cum, accept, node_parent,
+                     node_feed, node_row, node_kind, node_target, node_flow, node_route_cost,
+                     t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init, s_comp, s_tc, s_g,
+                     s_coef, s_sink, out_in, out_rec, out_thr, out_scal, out_tnum,
+                     out_tden):  # pragma: no cover - compiled
+    n_chunks = (n_samples + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        tid = numba.get_thread_id()
+        if s_init[tid] == 0:  # nominal values once per thread; samples overwrite the rest
+            s_comp[tid][:, :] = comp_nom
+            s_tc[tid][:, :] = tc_nom
+            s_init[tid] = 1
+        i1 = min((c + 1) * chunk, n_samples)
+        for i in range(c * chunk, i1):
+            _one_sample_jit(sample0 + i, key, comp_nom, comp_lo, comp_hi, feed_total,
+                            feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread,
+                            value, rec, price_sigma, price_mode, scen_factor, scen_cum, accept,
+                            node_parent, node_feed, node_row, node_kind, node_target,
+                            node_flow, node_route_cost, t_mat, t_cover, node_tptr, node_tidx,
+                            node_tw,
+                            s_comp[tid], s_tc[tid], s_g[tid], s_coef[tid], s_sink[tid],
+                            out_in, out_rec, out_thr, out_scal, out_tnum, out_tden, i)
+
+
+if HAVE_NUMBA:
+    _uniform = njit(inline="always", cache=True)(_uniform)
+    _triangular = njit(inline="always", cache=True)(_triangular)
+    _one_sample_jit = njit(cache=True, nogil=True)(_one_sample)
+    _evaluate_jit = njit(parallel=True, cache=True, nogil=True)(_evaluate_chunks)
+else:  # pragma: no cover
+    _evaluate_jit = None
+
+DEFAULT_CHUNK = 64
+
+
+def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
+             chunk: int = DEFAULT_CHUNK, use_numba: bool | None = None) -> MCOutput:
+    """Evaluate samples ``sample0 .. sample0 + n_samples - 1`` (numba, else the NumPy twin).
+
+    Results depend only on (key, sample index), never on ``chunk`` or the thread count.
+    """
+    if not 0 <= sample0 and sample0 + n_samples <= MAX_SAMPLES:
+        raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
+    if a.entry_offsets()[2] > MAX_ENTRIES:
+        raise ValueError("too many random entries per sample for the counter layout")
+    if use_numba is None:
+        use_numba = _evaluate_jit is not None
+    if not use_numba:
+        return evaluate_numpy(a, key, sample0, n_samples)
+    out = MCOutput.empty(n_samples, a)
+    scal = np.empty((n_samples, 3))
+    n_thr = numba.config.NUMBA_NUM_THREADS
+    f_n, m_n = a.comp_nom.shape
+    k_n = a.tc_nom.shape[0]
+    scratch = (np.zeros(n_thr, dtype=np.int64), np.empty((n_thr, f_n, m_n)),
+               np.empty((n_thr, k_n, m_n)),
+               np.empty((n_thr, m_n)), np.empty((n_thr, a.node_parent.shape[0], m_n)),
+               np.empty((n_thr, m_n)))
+    _evaluate_jit(np.uint64(key), sample0, n_samples, int(chunk), *a.as_tuple(), *scratch,
+                  out.input_t, out.recovered_t, out.throughput_t, scal, out.tnum, out.tden)
+    out.revenue_eur[:] = scal[:, 0]
+    out.route_eur[:] = scal[:, 1]
+    out.mb_error[:] = scal[:, 2]
+    return out

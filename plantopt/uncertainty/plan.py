@@ -1,0 +1,177 @@
+"""The fixed plan of a solved result: accepted tonnage per feed and the split of every stream.
+
+A plan is read back from a result folder (``summary.json`` + Parquet tables) or from an
+in-memory :class:`~plantopt.results.Result`, against the route tree rebuilt from the instance
+the result was solved on (its content hash must match). In feed-equivalent terms the plan is
+
+    accept[f]                          t/yr of feed f accepted
+    split[c] = flow[c] / flow[parent]  share of the parent unit's output sent to child c
+             = flow[c] / accept[f]     for an entry node of feed f
+
+so ``flow[n] = accept[f] * prod(split along the path)``: feed-equivalent tonnes do not depend
+on composition or yields, and the plan's flows stay fixed under every sample. Only the real
+masses (flow times the node's sampled composition) change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PlantoptError
+from ..instance import Instance
+from ..loader import load_instance
+from ..routetree import RouteTree, build_route_tree
+
+REQUIRED_TABLES = ("flows", "feed_intake", "unit_throughput", "built_units")
+
+
+class PlanError(PlantoptError):
+    """A result folder cannot be turned into a plan (missing files, instance mismatch)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A solved plan on its route tree. Arrays are indexed like the tree (feeds, nodes, units)."""
+
+    instance: Instance
+    tree: RouteTree
+    accept_t_per_yr: np.ndarray  # (F,)
+    flow_feed_equiv_t_per_yr: np.ndarray  # (N,)
+    split_frac: np.ndarray  # (N,) child / parent flow, NaN where the parent carries nothing
+    capacity_t_per_yr: np.ndarray  # (U,) installed capacity of the plan
+    fixed_cost_eur_per_yr: float  # fixed opex + annualised capex of the built units
+    gate_fees_eur_per_yr: float
+    conservation_error: float  # max relative |sum children - parent| over groups
+    source: str = ""
+    reference: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def active_nodes(self) -> np.ndarray:
+        """Nodes that carry flow (every ancestor of such a node carries flow too)."""
+        return np.flatnonzero(self.flow_feed_equiv_t_per_yr > 0)
+
+
+def _split_fractions(tree: RouteTree, accept: np.ndarray, flow: np.ndarray
+                     ) -> tuple[np.ndarray, float]:
+    split = np.full(tree.n_nodes, np.nan)
+    worst = 0.0
+    for g in range(tree.n_groups):
+        kids = tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
+        parent = int(tree.group_parent[g])
+        total = accept[int(tree.group_feed[g])] if parent < 0 else flow[parent]
+        if total > 0:
+            split[kids] = flow[kids] / total
+            worst = max(worst, abs(float(flow[kids].sum()) - total) / total)
+    return split, worst
+
+
+def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
+                     summary: dict[str, Any], tree: RouteTree | None = None,
+                     source: str = "result") -> Plan:
+    """Build a plan from result tables; checks that node ids and paths match the tree."""
+    missing = [t for t in REQUIRED_TABLES if t not in tables]
+    if missing:
+        raise PlanError(f"{source}: missing result table(s) {', '.join(missing)} "
+                        "(expected the tables written by `plantopt solve`)")
+    tree = tree or build_route_tree(instance)
+    flows = tables["flows"]
+    flow = np.zeros(tree.n_nodes)
+    labels = tree.paths()
+    for i, (node, path, value) in enumerate(zip(flows["node"], flows["path"],
+                                                flows["flow_feed_equiv_t_per_yr"])):
+        n = int(node)
+        if not 0 <= n < tree.n_nodes or labels[n] != path:
+            raise PlanError(f"{source}: flows.parquet row {i + 1}: node {n} "
+                            f"({path!r}) is not a node of the instance's route tree; the "
+                            "result was solved on a different instance or plantopt version")
+        flow[n] = float(value)
+    intake = tables["feed_intake"]
+    accept = np.zeros(len(tree.feeds))
+    f_index = {f: i for i, f in enumerate(tree.feeds)}
+    for f, x in zip(intake["feed_id"], intake["accepted_t_per_yr"]):
+        if f not in f_index:
+            raise PlanError(f"{source}: feed_intake.parquet names feed {f!r}, which the "
+                            "instance does not have")
+        accept[f_index[f]] = float(x)
+    ut = tables["unit_throughput"].set_index("unit_id")
+    cap = np.array([float(ut.at[u, "capacity_t_per_yr"]) if u in ut.index else 0.0
+                    for u in tree.units])
+    built = tables["built_units"]
+    fixed = float(built["fixed_opex_eur_per_yr"].sum() +
+                  built["annualised_capex_eur_per_yr"].sum())
+    gate = float(intake["gate_fee_eur_per_yr"].sum()) if "gate_fee_eur_per_yr" in intake \
+        else 0.0
+    split, err = _split_fractions(tree, accept, flow)
+    reference = {k: tables[k] for k in ("recovery", "economics", "unit_throughput",
+                                        "mass_balance", "compliance") if k in tables}
+    return Plan(instance=instance, tree=tree, accept_t_per_yr=accept,
+                flow_feed_equiv_t_per_yr=flow, split_frac=split, capacity_t_per_yr=cap,
+                fixed_cost_eur_per_yr=fixed, gate_fees_eur_per_yr=gate,
+                conservation_error=err, source=source, reference=reference,
+                summary=dict(summary))
+
+
+def _check_hash(instance: Instance, summary: dict[str, Any], source: str) -> None:
+    expected = (summary.get("instance") or {}).get("hash")
+    if expected and instance.content_hash() != expected:
+        raise PlanError(
+            f"{source}: the instance at {instance.path} has changed since the result was "
+            f"solved (content hash {instance.content_hash()[:12]}..., result has "
+            f"{expected[:12]}...); re-solve, or pass --instance with the instance used")
+
+
+def plan_from_result(result: Any, instance: Instance) -> Plan:
+    """Plan of an in-memory :class:`~plantopt.results.Result` solved on ``instance``."""
+    if not result.has_solution:
+        raise PlanError(f"the result has no solution (status {result.status.value})")
+    _check_hash(instance, result.summary, "result")
+    return plan_from_tables(instance, result.tables, result.summary)
+
+
+def load_plan(result_dir: str | Path, instance_path: str | Path | None = None) -> Plan:
+    """Read a result folder written by ``plantopt solve`` and rebuild its plan.
+
+    The instance is ``instance_path`` or the path recorded in ``summary.json`` (relative
+    paths are tried from the working directory, then from the result folder's parent).
+    Raises :class:`PlanError` (exit code 2 on the command line) when files are missing, the
+    result has no solution, or the instance's content hash differs from the recorded one.
+    """
+    folder = Path(result_dir)
+    summary_file = folder / "summary.json"
+    if not summary_file.is_file():
+        raise PlanError(f"{folder}: no summary.json (expected a result folder written by "
+                        "`plantopt solve`)")
+    try:
+        summary = json.loads(summary_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{summary_file}: not valid JSON ({exc})") from None
+    if summary.get("status") not in ("optimal", "feasible"):
+        raise PlanError(f"{folder}: the result has no solution (status "
+                        f"{summary.get('status')!r})")
+    tables: dict[str, pd.DataFrame] = {}
+    for file in sorted(folder.glob("*.parquet")):
+        tables[file.stem] = pd.read_parquet(file)
+    missing = [t for t in REQUIRED_TABLES if t not in tables]
+    if missing:
+        raise PlanError(f"{folder}: missing {', '.join(t + '.parquet' for t in missing)}")
+    if instance_path is None:
+        recorded = (summary.get("instance") or {}).get("path") or ""
+        if not recorded:
+            raise PlanError(f"{summary_file}: no instance path recorded; pass --instance")
+        candidates = [Path(recorded), folder.parent / recorded]
+        found = next((p for p in candidates if p.is_dir()), None)
+        if found is None:
+            raise PlanError(f"{summary_file}: instance folder {recorded!r} not found "
+                            "(from the working directory or the result's parent); pass "
+                            "--instance")
+        instance_path = found
+    instance = load_instance(instance_path)
+    _check_hash(instance, summary, str(folder))
+    return plan_from_tables(instance, tables, summary, source=str(folder))
