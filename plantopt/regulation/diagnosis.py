@@ -128,7 +128,7 @@ def _largest_loss(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms) 
            f"[{out}] to {kind} '{to}'"
     r = instance["routing"]
     dests = r[(r["unit_id"] == unit) & (r["output_id"] == out)]
-    if len(dests) and not dests["to_kind"].isin(["unit", "product"]).any():
+    if kind == "disposal" and not dests["to_kind"].isin(["unit", "product"]).any():
         text += f"; no unit in this instance takes {out} from {unit} further"
     return text
 
@@ -183,16 +183,13 @@ def explain_target(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms)
     return "; ".join(parts)
 
 
-def _max_ratio(instance: Instance, tree: RouteTree, target: str, caps: dict[str, float],
+def _max_ratio(instance: Instance, tree: RouteTree, target: str,
                options: SolveOptions, start: float) -> tuple[float, pyo.ConcreteModel]:
-    """Largest ratio of ``target`` with the other target slacks capped (Dinkelbach)."""
+    """Largest ratio of ``target`` under every hard constraint, other targets left out
+    (Dinkelbach)."""
     model = _fresh(instance, tree)
-    make_elastic(model, ("target",))
-    label = f"target:{target}"
-    for k in model.SLACKS:
-        model.slack[k].setub(max(caps.get(k, 0.0), 0.0) * (1 + 1e-9) + 1e-9)
-    model.slack[label].setub(None)
-    model.elastic_rows[label].deactivate()
+    make_elastic(model, ("target",))  # every target elastic with free slack: left out
+    model.elastic_rows[f"target:{target}"].deactivate()
     lam = start
     for _ in range(12):
         if hasattr(model, "obj_dinkelbach"):
@@ -261,13 +258,23 @@ def _relaxations(instance: Instance, tree: RouteTree, model: pyo.ConcreteModel,
         t = terms[inf.key]
         den = pyo.value(model.target_den[inf.key])
         start = pyo.value(model.target_num[inf.key]) / den if den > 1e-12 else 0.0
-        best, best_model = (_max_ratio(instance, tree, inf.key, slacks, options, start)
-                            if with_targets_detail else (start, model))
-        why = explain_target(instance, best_model, t)
-        out.append(Relaxation(
-            "target", inf.key, t.required_frac, best, "t/t",
-            f"{t.title}: at most {100 * best:.1f} % achievable, "
-            f"{100 * t.required_frac:.0f} % required — {why}"))
+        req = f"{100 * t.required_frac:.0f} % required"
+        if not with_targets_detail:
+            out.append(Relaxation("target", inf.key, t.required_frac, start, "t/t",
+                                  f"{t.title}: {100 * start:.1f} % in the closest plan, {req}"))
+            continue
+        best, best_model = _max_ratio(instance, tree, inf.key, options, start)
+        if best < t.required_frac - 1e-6:
+            why = explain_target(instance, best_model, t)
+            out.append(Relaxation("target", inf.key, t.required_frac, best, "t/t",
+                                  f"{t.title}: at most {100 * best:.1f} % achievable, {req} "
+                                  f"— {why}"))
+        else:
+            out.append(Relaxation(
+                "target", inf.key, t.required_frac, start, "t/t",
+                f"{t.title}: up to {100 * best:.1f} % achievable on its own, but not together "
+                f"with the other targets and limits: {100 * start:.1f} % in the closest "
+                f"plan, {req}"))
     return out
 
 
