@@ -1,0 +1,135 @@
+"""Read a result folder for reporting: summary, tables, and the Sankey links per view.
+
+A Sankey *view* is a set of links ``source -> target`` with a value in t/yr, summed over
+feeds: one view of total mass and one per critical material. Links come from the
+``material_flows`` table (per-material t/yr on each feed/unit -> unit/product/sink edge).
+Result folders written before that table existed are handled too: the total-mass view is
+rebuilt from ``flows.parquet`` (``node``, ``parent_node``, ``kind``, ``target_id``,
+``mass_t_per_yr``), and per-material views from the route tree of the instance named in
+``summary.json`` when its content hash still matches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+EDGE_KEYS = ["source_kind", "source_id", "target_kind", "target_id"]
+TOTAL = "total mass"
+
+
+@dataclass
+class ResultData:
+    """Everything a report shows, read from one result folder."""
+
+    folder: Path
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # unknown Parquet files
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+
+KNOWN_TABLES = {"feed_intake", "flows", "unit_throughput", "built_units", "products",
+                "losses", "recovery", "mass_balance", "economics", "material_flows",
+                "compliance"}
+
+
+def read_result(folder: str | Path) -> ResultData:
+    """Read ``summary.json`` and every Parquet table of a result folder."""
+    folder = Path(folder)
+    path = folder / "summary.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} is not a result folder (no summary.json); "
+                                "expected the output of plantopt solve or one job folder "
+                                "of a batch store (STORE/jobs/<scenario_id>)")
+    summary = json.loads(path.read_text())
+    data = ResultData(folder, summary)
+    for p in sorted(folder.glob("*.parquet")):
+        df = pd.read_parquet(p)
+        (data.tables if p.stem in KNOWN_TABLES else data.extra)[p.stem] = df
+    return data
+
+
+def _edges_from_flows(flows: pd.DataFrame) -> pd.DataFrame:
+    """Total-mass edges from the node table (one row per route-tree node with flow)."""
+    by_node = flows.set_index("node")
+    par = flows["parent_node"].to_numpy()
+    entry = par < 0
+    src_id = np.where(entry, flows["feed_id"].to_numpy(dtype=object),
+                      by_node["target_id"].reindex(par).to_numpy(dtype=object))
+    return pd.DataFrame({
+        "feed_id": flows["feed_id"], "source_kind": np.where(entry, "feed", "unit"),
+        "source_id": src_id, "target_kind": flows["kind"], "target_id": flows["target_id"],
+        "material": TOTAL, "mass_t_per_yr": flows["mass_t_per_yr"]})
+
+
+def _edges_from_instance(data: ResultData) -> pd.DataFrame | None:
+    """Per-material edges rebuilt from the instance's route tree (older result folders)."""
+    info = data.summary.get("instance") or {}
+    flows = data.get("flows")
+    if not info.get("path") or flows is None:
+        return None
+    try:
+        from ..loader import load_instance
+        from ..results import material_flow_table
+        from ..routetree import build_route_tree
+
+        inst = load_instance(info["path"])
+        if inst.content_hash() != info.get("hash"):
+            return None
+        tree = build_route_tree(inst)
+    except Exception:
+        return None
+    flow = np.zeros(tree.n_nodes)
+    flow[flows["node"].to_numpy()] = flows["flow_feed_equiv_t_per_yr"].to_numpy()
+    used = flows["node"].to_numpy()
+    return material_flow_table(tree, used, tree.coef * flow[:, None])
+
+
+def material_edges(data: ResultData) -> pd.DataFrame:
+    """Long table of edges with ``material`` (or ``total mass``) and ``mass_t_per_yr``."""
+    edges = data.get("material_flows")
+    if edges is None:
+        edges = _edges_from_instance(data)
+    if edges is None:
+        flows = data.get("flows")
+        return _edges_from_flows(flows) if flows is not None and len(flows) else \
+            pd.DataFrame(columns=["feed_id", *EDGE_KEYS, "material", "mass_t_per_yr"])
+    total = edges.groupby(["feed_id", *EDGE_KEYS], as_index=False, sort=False)[
+        "mass_t_per_yr"].sum()
+    total["material"] = TOTAL
+    return pd.concat([total, edges[total.columns]], ignore_index=True)
+
+
+def sankey_views(data: ResultData) -> dict[str, pd.DataFrame]:
+    """Links per view: total mass first, then each critical material that entered the plant.
+
+    Each view is a DataFrame ``source_kind, source_id, target_kind, target_id,
+    mass_t_per_yr`` summed over feeds and output streams.
+    """
+    edges = material_edges(data)
+    views: dict[str, pd.DataFrame] = {}
+    materials = [TOTAL]
+    rec = data.get("recovery")
+    if rec is not None and "eu_critical" in rec:
+        crit = rec[rec["eu_critical"].astype(bool) & (rec["input_t_per_yr"] > 0)]
+        materials += list(crit["material"])
+    for mat in materials:
+        sel = edges[edges["material"] == mat]
+        if not len(sel):
+            continue
+        views[mat] = sel.groupby(EDGE_KEYS, as_index=False, sort=False)[
+            "mass_t_per_yr"].sum()
+    return views
+
+
+def find_extra(data: ResultData, *words: str) -> list[tuple[str, pd.DataFrame]]:
+    """Extra tables whose file name contains one of ``words`` (Pareto, Monte Carlo, ...)."""
+    return [(k, v) for k, v in data.extra.items() if any(w in k.lower() for w in words)]

@@ -1,0 +1,160 @@
+"""Sankey diagrams of material flows: interactive (plotly) and static (matplotlib).
+
+Nodes are feeds, units, products, disposal routes and losses (``kind: id``); a link's width
+is t/yr of the view's material (or of total mass) on that edge, summed over feeds. The
+static version places nodes in columns by their longest distance from a feed (products,
+disposal and losses in the last column) and draws each link as a band between two cubic
+curves, so a slide shows the same picture without a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+KIND_COLOURS = {"feed": "#4c72b0", "unit": "#dd8452", "product": "#55a868",
+                "disposal": "#8c6d31", "loss": "#c44e52"}
+SINK_KINDS = ("product", "disposal", "loss")
+
+
+@dataclass
+class Links:
+    """Nodes and links of one view, by node index."""
+
+    labels: list[str]
+    kinds: list[str]
+    source: np.ndarray
+    target: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def from_view(cls, view: pd.DataFrame, min_t_per_yr: float = 0.0) -> Links:
+        view = view[view["mass_t_per_yr"] > min_t_per_yr]
+        nodes: dict[tuple[str, str], int] = {}
+        for kind, ident in list(zip(view["source_kind"], view["source_id"])) + list(
+                zip(view["target_kind"], view["target_id"])):
+            nodes.setdefault((kind, ident), len(nodes))
+        src = [nodes[k] for k in zip(view["source_kind"], view["source_id"])]
+        tgt = [nodes[k] for k in zip(view["target_kind"], view["target_id"])]
+        return cls([f"{k}: {i}" for k, i in nodes], [k for k, _ in nodes],
+                   np.array(src, dtype=int), np.array(tgt, dtype=int),
+                   view["mass_t_per_yr"].to_numpy(dtype=float))
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def plotly_figure(views: dict[str, pd.DataFrame], title: str) -> object:
+    """One plotly figure, one Sankey trace per view, a dropdown to switch views."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    names = list(views)
+    for i, name in enumerate(names):
+        lk = Links.from_view(views[name])
+        fig.add_trace(go.Sankey(
+            name=name, visible=(i == 0), arrangement="snap", valueformat=".4g",
+            valuesuffix=" t/yr",
+            node={"label": lk.labels, "pad": 14, "thickness": 16,
+                  "color": [KIND_COLOURS.get(k, "#999999") for k in lk.kinds]},
+            link={"source": lk.source.tolist(), "target": lk.target.tolist(),
+                  "value": lk.value.tolist(),
+                  "color": [_rgba(KIND_COLOURS.get(lk.kinds[s], "#999999"), 0.35)
+                            for s in lk.source]}))
+    buttons = [{"label": name, "method": "update",
+                "args": [{"visible": [j == i for j in range(len(names))]},
+                         {"title.text": f"{title}: {name} (t/yr)"}]}
+               for i, name in enumerate(names)]
+    fig.update_layout(
+        title={"text": f"{title}: {names[0] if names else 'no flows'} (t/yr)"},
+        height=560, margin={"l": 20, "r": 20, "t": 90, "b": 20}, font={"size": 12},
+        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
+                      "y": 1.16, "yanchor": "top", "showactive": True}] if names else [])
+    return fig
+
+
+def _columns(lk: Links) -> np.ndarray:
+    """Column of each node: longest path from a feed; sinks in the last column."""
+    n = len(lk.labels)
+    col = np.zeros(n, dtype=int)
+    for _ in range(n):  # Bellman-Ford style relaxation; bounded for cyclic routes
+        new = col.copy()
+        for s, t in zip(lk.source, lk.target):
+            new[t] = max(new[t], col[s] + 1)
+        if (new == col).all():
+            break
+        col = np.minimum(new, n)
+    sinks = np.array([k in SINK_KINDS for k in lk.kinds])
+    if sinks.any():
+        col[sinks] = col.max() if (~sinks).sum() == 0 else max(col[~sinks].max() + 1,
+                                                                 col[sinks].max())
+    return col
+
+
+def _band(ax: object, x0: float, x1: float, y0: tuple[float, float],
+          y1: tuple[float, float], colour: str) -> None:
+    """A link band from (x0, y0 lo..hi) to (x1, y1 lo..hi) bounded by cubic curves."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MPath
+
+    xm = (x0 + x1) / 2
+    verts = [(x0, y0[1]), (xm, y0[1]), (xm, y1[1]), (x1, y1[1]), (x1, y1[0]),
+             (xm, y1[0]), (xm, y0[0]), (x0, y0[0]), (x0, y0[1])]
+    codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO,
+             MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.CLOSEPOLY]
+    ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colour, edgecolor="none",
+                           alpha=0.35))
+
+
+def draw_static(ax: object, view: pd.DataFrame, title: str) -> None:
+    """Draw one view as a static Sankey-like diagram on a matplotlib axis."""
+    from matplotlib.patches import Rectangle
+
+    lk = Links.from_view(view)
+    ax.set_axis_off()
+    ax.set_title(title, loc="left", fontsize=11)
+    if not len(lk.value):
+        ax.text(0.5, 0.5, "no flows", ha="center", va="center")
+        return
+    n = len(lk.labels)
+    inflow, outflow = np.zeros(n), np.zeros(n)
+    np.add.at(inflow, lk.target, lk.value)
+    np.add.at(outflow, lk.source, lk.value)
+    size = np.maximum(inflow, outflow)
+    col = _columns(lk)
+    gap = 0.04
+    per_col = {c: np.flatnonzero(col == c) for c in np.unique(col)}
+    scale = min((1.0 - gap * (len(idx) - 1)) / size[idx].sum() for idx in per_col.values())
+    y = np.zeros(n)
+    for idx in per_col.values():
+        pos = 1.0
+        for i in idx[np.argsort(-size[idx], kind="stable")]:
+            y[i] = pos - size[i] * scale
+            pos = y[i] - gap
+    width, ncols = 0.015, col.max() + 1
+    x = col / max(ncols - 1, 1) * 0.8  # room on the right for the last column's labels
+    top = y + size * scale
+    height = lk.value * scale
+    # stack links top-down at each end, ordered by the other end's height (fewer crossings)
+    out_hi, in_hi = np.zeros(len(height)), np.zeros(len(height))
+    off = top.copy()
+    for k in np.argsort(-y[lk.target], kind="stable"):
+        out_hi[k], off[lk.source[k]] = off[lk.source[k]], off[lk.source[k]] - height[k]
+    off = top.copy()
+    for k in np.argsort(-y[lk.source], kind="stable"):
+        in_hi[k], off[lk.target[k]] = off[lk.target[k]], off[lk.target[k]] - height[k]
+    for k in range(len(height)):
+        s, t = lk.source[k], lk.target[k]
+        _band(ax, x[s] + width, x[t], (out_hi[k] - height[k], out_hi[k]),
+              (in_hi[k] - height[k], in_hi[k]), KIND_COLOURS.get(lk.kinds[s], "#999999"))
+    for i in range(n):
+        ax.add_patch(Rectangle((x[i], y[i]), width, size[i] * scale,
+                               color=KIND_COLOURS.get(lk.kinds[i], "#999999")))
+        ax.text(x[i] + width + 0.005, y[i] + size[i] * scale / 2,
+                f"{lk.labels[i]}\n{size[i]:.4g} t/yr", ha="left", va="center", fontsize=7)
+    ax.set_xlim(-0.01, 1.0)
+    ax.set_ylim(min(y.min(), 0) - 0.02, 1.02)
