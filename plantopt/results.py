@@ -120,7 +120,7 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
     })
 
     used = np.flatnonzero(flow > 0)
-    labels = tree.paths()
+    labels = dict(zip(used.tolist(), tree.paths(used)))
     names = (tree.units, tree.products, tree.sinks, tree.sinks)
     flows = pd.DataFrame({
         "node": used, "feed_id": [tree.feeds[i] for i in tree.node_feed[used]],

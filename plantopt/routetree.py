@@ -90,14 +90,20 @@ class RouteTree:
         prefix = f"[{self.outputs[out]}] " if out >= 0 else ""
         return f"{prefix}{KIND_NAMES[kind]}:{name}"
 
-    def paths(self) -> list[str]:
-        """Readable path of every node (feed first), in node order."""
-        labels: list[str] = []
-        for n in range(self.n_nodes):
-            parent = int(self.node_parent[n])
-            head = labels[parent] if parent >= 0 else self.feeds[int(self.node_feed[n])]
-            labels.append(f"{head} > {self._label(n)}")
-        return labels
+    def paths(self, nodes: np.ndarray | list[int] | None = None) -> list[str]:
+        """Readable path (feed first) of the given nodes, or of every node in node order."""
+        if nodes is None:
+            nodes = range(self.n_nodes)
+        cache: dict[int, str] = {}
+
+        def label(n: int) -> str:
+            if n not in cache:
+                parent = int(self.node_parent[n])
+                head = label(parent) if parent >= 0 else self.feeds[int(self.node_feed[n])]
+                cache[n] = f"{head} > {self._label(n)}"
+            return cache[n]
+
+        return [label(int(n)) for n in nodes]
 
 
 def _resolve_tc(instance: Instance, materials: list[str]) -> tuple[
@@ -141,9 +147,21 @@ def _resolve_tc(instance: Instance, materials: list[str]) -> tuple[
     return outputs_of, vectors
 
 
-def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteTree:
-    """Enumerate every route of every feed of a validated instance.
+def _csr_take(ptr: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each key, the CSR range ptr[key]..ptr[key+1]: (position of the key, flat index)."""
+    counts = ptr[keys + 1] - ptr[keys]
+    pos = np.repeat(np.arange(len(keys)), counts)
+    starts = np.repeat(ptr[keys] - np.cumsum(counts) + counts, counts)
+    return pos, starts + np.arange(int(counts.sum()))
 
+
+def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteTree:
+    """Enumerate every route of every feed of a validated instance, level by level.
+
+    Each level is expanded at once with array operations: the outgoing edges of every unit
+    node (its outputs times their destinations) come from a CSR table keyed by (unit, feed
+    class); an edge is kept when the output carries a material present on the path (boolean
+    support matrix). Nodes are numbered level by level, so parents come before children.
     Raises :class:`RouteTreeTooLarge` when the tree would exceed ``max_nodes`` (default: the
     manifest's ``max_route_nodes``).
     """
@@ -152,7 +170,9 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
     m_index = {m: i for i, m in enumerate(materials)}
     feeds_df = instance["feeds"]
     feeds = list(feeds_df["feed_id"])
-    feed_class = dict(zip(feeds_df["feed_id"], feeds_df["feed_class"]))
+    classes = sorted(set(feeds_df["feed_class"]))
+    c_index = {c: i for i, c in enumerate(classes)}
+    feed_cls = np.array([c_index[c] for c in feeds_df["feed_class"]], dtype=np.int64)
     units = list(instance["units"]["unit_id"])
     u_index = {u: i for i, u in enumerate(units)}
     products = list(instance["products"]["product_id"])
@@ -171,111 +191,114 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
         comp[:, m_index["other"]] += rest
 
     outputs_of, vectors = _resolve_tc(instance, materials)
-    dests: dict[tuple[str, str], list[tuple[str, str, float]]] = defaultdict(list)
+    dests: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
     for u, o, kind, to, cost in zip(routing["unit_id"], routing["output_id"],
                                     routing["to_kind"], routing["to_id"],
                                     routing["cost_eur_per_t"]):
-        dests[(u, o)].append((kind, to, float(cost)))
-    entry: dict[str, list[str]] = defaultdict(list)
+        code = _KIND_CODE[kind]
+        target = (u_index, p_index, s_index, s_index)[code][to]
+        dests[(u, o)].append((code, target, float(cost)))
+
+    # resolved tc rows and the edge table: CSR over key = unit * n_classes + class
+    tc_key = list(vectors)
+    tc_arr = np.array([vectors[k] for k in tc_key]) if tc_key else \
+        np.zeros((0, len(materials)))
+    k_index = {k: i for i, k in enumerate(tc_key)}
+    output_names = sorted({o for (_, _, o) in tc_key})
+    o_index = {o: i for i, o in enumerate(output_names)}
+    n_keys = len(units) * len(classes)
+    edge_lists: list[list[tuple[int, int, int, int, float]]] = [[] for _ in range(n_keys)]
+    for (u, cls), outs in outputs_of.items():
+        key = u_index[u] * len(classes) + c_index[cls]
+        for out in outs:
+            k = k_index[(u, cls, out)]
+            for code, target, cost in dests.get((u, out), []):
+                edge_lists[key].append((k, o_index[out], code, target, cost))
+    edge_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    edge_ptr[1:] = np.cumsum([len(e) for e in edge_lists])
+    flat = [e for es in edge_lists for e in es]
+    edge_k = np.array([e[0] for e in flat], dtype=np.int64)
+    edge_o = np.array([e[1] for e in flat], dtype=np.int64)
+    edge_kind = np.array([e[2] for e in flat], dtype=np.int64)
+    edge_target = np.array([e[3] for e in flat], dtype=np.int64)
+    edge_cost = np.array([e[4] for e in flat], dtype=float)
+    tc_mask = tc_arr > 0
+
+    # level 0: entry nodes, one root group per feed
+    entry: dict[int, list[int]] = defaultdict(list)
     for cls, u in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
-        entry[cls].append(u)
+        entry[c_index[cls]].append(u_index[u])
+    e_feed = np.array([f for f in range(len(feeds)) for _ in entry[feed_cls[f]]], np.int64)
+    e_unit = np.array([u for f in range(len(feeds)) for u in entry[feed_cls[f]]], np.int64)
+    n0 = len(e_feed)
+    if n0 > limit:
+        raise RouteTreeTooLarge(_too_large(limit, n0))
+    cols: dict[str, list[np.ndarray]] = {name: [] for name in (
+        "feed", "kind", "target", "parent", "output", "tcrow", "cost")}
 
-    output_names: list[str] = []
-    o_index: dict[str, int] = {}
-    tc_key: list[tuple[str, str, str]] = []
-    tc_rows: list[np.ndarray] = []
-    k_index: dict[tuple[str, str, str], int] = {}
-    masks: dict[tuple[str, str, str], int] = {}
-    for key, vec in vectors.items():
-        masks[key] = sum(1 << i for i in np.flatnonzero(vec > 0))
+    def emit(feed, kind, target, parent, output, tcrow, cost) -> None:
+        for name, arr in zip(cols, (feed, kind, target, parent, output, tcrow, cost)):
+            cols[name].append(arr)
 
-    n_feed: list[int] = []
-    n_kind: list[int] = []
-    n_target: list[int] = []
-    n_parent: list[int] = []
-    n_output: list[int] = []
-    n_tcrow: list[int] = []
-    n_cost: list[float] = []
-    g_parent: list[int] = []
-    g_feed: list[int] = []
-    g_children: list[list[int]] = []
+    emit(e_feed, np.zeros(n0, np.int64), e_unit, np.full(n0, -1), np.full(n0, -1),
+         np.full(n0, -1), np.zeros(n0))
+    root_counts = np.bincount(e_feed, minlength=len(feeds))
+    g_parent = [np.full(len(feeds), -1, dtype=np.int64)]
+    g_feed = [np.arange(len(feeds), dtype=np.int64)]
+    g_sizes = [root_counts]
+    # the level being expanded: node ids, feed, unit, support (materials present)
+    lvl_ids = np.arange(n0, dtype=np.int64)
+    lvl_feed, lvl_unit = e_feed, e_unit
+    lvl_support = comp[e_feed] > 0
+    n_total = n0
+    while len(lvl_ids):
+        keys = lvl_unit * len(classes) + feed_cls[lvl_feed]
+        pos, e = _csr_take(edge_ptr, keys)
+        keep = (lvl_support[pos] & tc_mask[edge_k[e]]).any(axis=1)
+        pos, e = pos[keep], e[keep]
+        n_new = len(e)
+        if n_total + n_new > limit:
+            raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
+        ids = n_total + np.arange(n_new, dtype=np.int64)
+        parent = lvl_ids[pos]
+        emit(lvl_feed[pos], edge_kind[e], edge_target[e], parent, edge_o[e], edge_k[e],
+             edge_cost[e])
+        # one group per (parent node, output); edges are already ordered by both
+        if n_new:
+            starts = np.flatnonzero(np.r_[True, (parent[1:] != parent[:-1])
+                                           | (edge_o[e][1:] != edge_o[e][:-1])])
+            g_parent.append(parent[starts])
+            g_feed.append(lvl_feed[pos][starts])
+            g_sizes.append(np.diff(np.r_[starts, n_new]))
+        units_next = edge_kind[e] == KIND_UNIT
+        lvl_ids = ids[units_next]
+        lvl_feed = lvl_feed[pos][units_next]
+        lvl_unit = edge_target[e][units_next]
+        lvl_support = (lvl_support[pos] & tc_mask[edge_k[e]])[units_next]
+        n_total += n_new
 
-    def add_node(f: int, kind: int, target: int, parent: int, out: int, k: int,
-                 cost: float) -> int:
-        if len(n_kind) >= limit:
-            raise RouteTreeTooLarge(
-                f"the route tree exceeds {limit:,} nodes (while enumerating feed "
-                f"'{feeds[f]}'); reduce routing choices, or raise max_route_nodes in the "
-                "manifest (or --max-route-nodes) if the machine has the memory")
-        n_feed.append(f)
-        n_kind.append(kind)
-        n_target.append(target)
-        n_parent.append(parent)
-        n_output.append(out)
-        n_tcrow.append(k)
-        n_cost.append(cost)
-        return len(n_kind) - 1
-
-    for f, feed in enumerate(feeds):
-        cls = feed_class[feed]
-        support0 = sum(1 << i for i in np.flatnonzero(comp[f] > 0))
-        root_children: list[int] = []
-        # stack of unit nodes still to expand: (node, unit, support bitmask)
-        stack: list[tuple[int, str, int]] = []
-        for u in entry.get(cls, []):
-            n = add_node(f, KIND_UNIT, u_index[u], -1, -1, -1, 0.0)
-            root_children.append(n)
-            stack.append((n, u, support0))
-        g_parent.append(-1)
-        g_feed.append(f)
-        g_children.append(root_children)
-        # depth-first expansion; children are appended after their parent (parents first)
-        while stack:
-            node, u, support = stack.pop()
-            for out in outputs_of.get((u, cls), []):
-                key = (u, cls, out)
-                child_support = support & masks[key]
-                if child_support == 0:
-                    continue
-                if key not in k_index:
-                    k_index[key] = len(tc_rows)
-                    tc_rows.append(vectors[key])
-                    tc_key.append(key)
-                if out not in o_index:
-                    o_index[out] = len(output_names)
-                    output_names.append(out)
-                k, o = k_index[key], o_index[out]
-                children: list[int] = []
-                for kind, to, cost in dests.get((u, out), []):
-                    if kind == "unit":
-                        child = add_node(f, KIND_UNIT, u_index[to], node, o, k, cost)
-                        stack.append((child, to, child_support))
-                    elif kind == "product":
-                        child = add_node(f, KIND_PRODUCT, p_index[to], node, o, k, cost)
-                    else:
-                        child = add_node(f, _KIND_CODE[kind], s_index[to], node, o, k, cost)
-                    children.append(child)
-                g_parent.append(node)
-                g_feed.append(f)
-                g_children.append(children)
-
-    ptr = np.zeros(len(g_children) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(c) for c in g_children])
-    flat = np.fromiter((c for cs in g_children for c in cs), dtype=np.int64, count=int(ptr[-1]))
-    tc_arr = np.array(tc_rows) if tc_rows else np.zeros((0, len(materials)))
-    node_feed = np.asarray(n_feed, dtype=np.int64)
-    node_parent = np.asarray(n_parent, dtype=np.int64)
-    node_tcrow = np.asarray(n_tcrow, dtype=np.int64)
-    coef = node_coefficients(comp, tc_arr, node_feed, node_parent, node_tcrow)
+    node = {name: np.concatenate(arrs) for name, arrs in cols.items()}
+    sizes = np.concatenate(g_sizes)
+    ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(sizes)
+    # children of group g are contiguous: root groups hold the entry nodes in feed order,
+    # later groups hold the nodes of their level in order
+    children = np.concatenate([np.argsort(node["feed"][:n0], kind="stable"),
+                               np.arange(n0, n_total, dtype=np.int64)])
+    coef = node_coefficients(comp, tc_arr, node["feed"], node["parent"], node["tcrow"])
     return RouteTree(
         materials=tuple(materials), feeds=tuple(feeds), units=tuple(units),
         products=tuple(products), sinks=tuple(sinks), outputs=tuple(output_names),
         comp=comp, tc=tc_arr, tc_key=tuple(tc_key),
-        node_feed=node_feed, node_kind=np.asarray(n_kind, dtype=np.int64),
-        node_target=np.asarray(n_target, dtype=np.int64), node_parent=node_parent,
-        node_output=np.asarray(n_output, dtype=np.int64), node_tcrow=node_tcrow,
-        node_route_cost=np.asarray(n_cost, dtype=float),
-        group_parent=np.asarray(g_parent, dtype=np.int64),
-        group_feed=np.asarray(g_feed, dtype=np.int64), group_ptr=ptr, group_children=flat,
-        coef=coef,
+        node_feed=node["feed"], node_kind=node["kind"], node_target=node["target"],
+        node_parent=node["parent"], node_output=node["output"], node_tcrow=node["tcrow"],
+        node_route_cost=node["cost"].astype(float),
+        group_parent=np.concatenate(g_parent), group_feed=np.concatenate(g_feed),
+        group_ptr=ptr, group_children=children, coef=coef,
     )
+
+
+def _too_large(limit: int, count: int) -> str:
+    return (f"the route tree exceeds {limit:,} nodes (at least {count:,}); reduce routing "
+            "choices, or raise max_route_nodes in the manifest (or --max-route-nodes) if "
+            "the machine has the memory")
