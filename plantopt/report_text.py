@@ -17,7 +17,8 @@ def _t(title: str, *cols: str) -> Table:
 
 
 def _n(x: float, digits: int = 1) -> str:
-    return f"{x:,.{digits}f}"
+    text = f"{x:,.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
 
 
 def print_problems(console: Console, problems: list[Problem], source: str) -> None:
