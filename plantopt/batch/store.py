@@ -145,6 +145,7 @@ class Store:
             for phase, value in (rec.get("timings_s") or {}).items():
                 row[f"time_{phase}_s"] = value
             row["job_wall_s"] = rec.get("wall_s")
+            row["job_cpu_s"] = rec.get("cpu_s")
             row["peak_rss_mib"] = rec.get("peak_rss_mib")
             row["error"] = rec.get("error", "")
             row["result_dir"] = rec.get("result_dir", "")

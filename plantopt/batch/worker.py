@@ -85,6 +85,12 @@ def hooks_from_env() -> dict[str, str]:
     return {k: os.environ[k] for k in TEST_HOOK_VARS if os.environ.get(k)}
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process so far."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _test_hooks(job_id: str, hooks: dict[str, str]) -> None:
     hang = hooks.get("PLANTOPT_TEST_HANG_JOB")
     if hang and fnmatch.fnmatch(job_id, hang):
@@ -147,6 +153,7 @@ def execute_job(job: Job, solver_time_limit_s: float | None = None,
     _reset_peak_rss()
     t0 = time.time()
     record["started_at"] = t0
+    cpu0 = _cpu_s()
     tables: dict[str, pd.DataFrame] = {}
     summary = None
     try:
@@ -171,5 +178,6 @@ def execute_job(job: Job, solver_time_limit_s: float | None = None,
         record["status"], record["error"] = INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"
     record["finished_at"] = time.time()
     record["wall_s"] = record["finished_at"] - t0
+    record["cpu_s"] = _cpu_s() - cpu0
     record["peak_rss_mib"] = peak_rss_mib()
     return Outcome(record, tables, summary)

@@ -1,0 +1,73 @@
+"""Batch throughput with 1 and 2 local workers on generated small instances, in one run.
+
+Instances: ``plantopt.generate.generate("S", seed)`` for seeds 0..N-1 (N = 24 by default),
+written to a temporary folder; each job is solved with one HiGHS thread (objective from the
+generated manifest). A warm-up batch of two jobs starts the worker machinery (forkserver)
+first, so neither timed run pays the one-off start-up. Each timed run writes to a fresh
+store; the figure is jobs per second over the whole ``run_batch`` call (worker start, solve,
+atomic writes of result folders and records, final tables). Goal: >= 1.8x with 2 workers.
+``cores_used`` = CPU seconds of all jobs / wall seconds of the run: how many cores the jobs
+really got (2 workers on a machine busy with other work get fewer than 2).
+
+The machine may be shared (other processes compete for the cores), so the ratio is noisy;
+``--repeat`` alternates the two runs several times and prints every ratio.
+
+    python benchmarks/bench_batch.py [--jobs 24] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def make_instances(root: Path, n: int) -> list[str]:
+    from plantopt.generate import generate
+    from plantopt.writer import write_instance
+
+    return [str(write_instance(generate("S", seed), root / f"gen-S-{seed:03d}"))
+            for seed in range(n)]
+
+
+def timed_batch(inputs: list[str], store: Path, workers: int) -> tuple[float, dict]:
+    from plantopt.batch import run_batch
+
+    t0 = time.perf_counter()
+    rep = run_batch(inputs, store, workers=workers, progress=False)
+    wall = time.perf_counter() - t0
+    assert rep.n_run == len(inputs), rep
+    cores_used = rep.table["job_cpu_s"].sum() / wall  # CPU the jobs actually got
+    return wall, {"cores_used": round(float(cores_used), 2), **rep.status_counts}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=24)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"cores: {os.cpu_count()}, load average before: {load:.2f}")
+    with tempfile.TemporaryDirectory(prefix="plantopt-bench-batch-") as tmp:
+        root = Path(tmp)
+        inputs = make_instances(root / "inst", args.jobs)
+        timed_batch(inputs[:2], root / "warmup", 2)
+        print(f"{len(inputs)} generated S instances; every job solved in each run")
+        print("| run | workers | wall s | jobs/s | speed-up vs 1 worker | cores used, statuses |")
+        print("|---|---|---|---|---|---|")
+        for r in range(args.repeat):
+            one, st1 = timed_batch(inputs, root / f"w1-{r}", 1)
+            two, st2 = timed_batch(inputs, root / f"w2-{r}", 2)
+            print(f"| {r} | 1 | {one:.2f} | {len(inputs) / one:.2f} | 1.00 | {st1} |")
+            print(f"| {r} | 2 | {two:.2f} | {len(inputs) / two:.2f} | {one / two:.2f} | {st2} |")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average after: {load:.2f} (above ~0 means other processes shared the cores)")
+
+
+if __name__ == "__main__":
+    main()
