@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .data import ResultData
-from .sankey import draw_static
+from .sankey import draw_static, static_height_in
 
 
 def _slug(text: str) -> str:
@@ -62,7 +62,7 @@ def export_figures(data: ResultData, views: dict[str, pd.DataFrame], out_dir: st
         plt.close(fig)
 
     for name, view in views.items():
-        fig, ax = plt.subplots(figsize=(11, 6))
+        fig, ax = plt.subplots(figsize=(12, static_height_in(view)))
         draw_static(ax, view, f"{title}: {name} (t/yr)")
         save(fig, f"sankey_{_slug(name)}")
 

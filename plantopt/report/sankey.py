@@ -126,15 +126,20 @@ def draw_static(ax: object, view: pd.DataFrame, title: str) -> None:
     np.add.at(outflow, lk.source, lk.value)
     size = np.maximum(inflow, outflow)
     col = _columns(lk)
-    gap = 0.04
     per_col = {c: np.flatnonzero(col == c) for c in np.unique(col)}
+    rows = max(len(idx) for idx in per_col.values())
+    gap = min(0.04, 0.3 / max(rows - 1, 1))  # gaps take at most 30 % of the height
     scale = min((1.0 - gap * (len(idx) - 1)) / size[idx].sum() for idx in per_col.values())
+    # a label is ~0.12 in tall: small nodes still get that much room so labels do not collide
+    axis_height_in = ax.figure.get_size_inches()[1] * ax.get_position().height
+    label_h = 0.12 / max(axis_height_in, 1e-6)
     y = np.zeros(n)
     for idx in per_col.values():
         pos = 1.0
         for i in idx[np.argsort(-size[idx], kind="stable")]:
-            y[i] = pos - size[i] * scale
-            pos = y[i] - gap
+            slot = max(size[i] * scale, label_h)
+            y[i] = pos - (slot + size[i] * scale) / 2
+            pos -= slot + gap
     width, ncols = 0.015, col.max() + 1
     x = col / max(ncols - 1, 1) * 0.8  # room on the right for the last column's labels
     top = y + size * scale
@@ -152,9 +157,19 @@ def draw_static(ax: object, view: pd.DataFrame, title: str) -> None:
         _band(ax, x[s] + width, x[t], (out_hi[k] - height[k], out_hi[k]),
               (in_hi[k] - height[k], in_hi[k]), KIND_COLOURS.get(lk.kinds[s], "#999999"))
     for i in range(n):
-        ax.add_patch(Rectangle((x[i], y[i]), width, size[i] * scale,
+        ax.add_patch(Rectangle((x[i], y[i]), width, max(size[i] * scale, 0.002),
                                color=KIND_COLOURS.get(lk.kinds[i], "#999999")))
         ax.text(x[i] + width + 0.005, y[i] + size[i] * scale / 2,
-                f"{lk.labels[i]}\n{size[i]:.4g} t/yr", ha="left", va="center", fontsize=7)
+                f"{lk.labels[i]} ({size[i]:.4g} t/yr)", ha="left", va="center", fontsize=7,
+                bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5})
     ax.set_xlim(-0.01, 1.0)
     ax.set_ylim(min(y.min(), 0) - 0.02, 1.02)
+
+
+def static_height_in(view: pd.DataFrame) -> float:
+    """Figure height (inches) that leaves room for the busiest column's labels."""
+    lk = Links.from_view(view)
+    if not len(lk.value):
+        return 3.0
+    col = _columns(lk)
+    return max(5.0, 0.3 * int(np.bincount(col).max()))
