@@ -77,8 +77,11 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
     """Check a table of text cells against its schema; return it typed, defaults filled.
 
     Problems (missing or unknown columns, empty required cells, wrong types, out-of-range
-    values, duplicate keys) are appended to ``problems`` with 1-based spreadsheet row numbers.
+    values, duplicate keys) are appended to ``problems`` with 1-based spreadsheet row numbers:
+    index value + 2 (the index of ``raw`` is the data line number, blank lines included).
+    The typed table keeps the index of ``raw``.
     """
+    rows = [int(r) + 2 for r in raw.index]
     file = table.file
     known = set(table.column_names)
     for name in raw.columns:
@@ -97,17 +100,17 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
             text = "" if cell is None else str(cell)
             if text.strip() == "":
                 if col.required and col.name in raw.columns:
-                    problems.error(file, "required value is empty", row=i + 2, column=col.name,
-                                   expected=col.expected())
+                    problems.error(file, "required value is empty", row=rows[i],
+                                   column=col.name, expected=col.expected())
                 values.append(col.default)
                 continue
             value, reason = _convert(text, col)
             if reason is not None:
-                problems.error(file, reason, row=i + 2, column=col.name, found=text,
+                problems.error(file, reason, row=rows[i], column=col.name, found=text,
                                expected=col.expected())
             values.append(value)
         out[col.name] = values
-    df = pd.DataFrame(out, columns=table.column_names)
+    df = pd.DataFrame(out, columns=table.column_names, index=raw.index)
     for col in table.columns:
         if col.dtype == "float":
             df[col.name] = pd.to_numeric(df[col.name], errors="coerce").astype(float)
@@ -175,13 +178,16 @@ def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame |
         return None
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                          comment=None, encoding="utf-8")
+                          comment=None, encoding="utf-8", skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         problems.error(table.file, f"cannot parse CSV: {exc}".replace("\n", " "),
                        expected="comma-separated UTF-8 text with a header row")
         return None
     raw.columns = [str(c).strip() for c in raw.columns]
-    return raw
+    # drop blank lines but keep the index (line number - 2), so rows are counted as a
+    # spreadsheet counts them
+    blank = (raw.fillna("") == "").all(axis=1)
+    return raw[~blank] if len(raw.columns) and blank.any() else raw
 
 
 def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
@@ -254,6 +260,7 @@ def instance_from_tables(manifest: dict[str, Any], tables: dict[str, pd.DataFram
             if table.required:
                 problems.error(table.file, "table is missing", expected=table.description)
             df = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
+        df = df.reset_index(drop=True)  # rows count from 2 whatever the caller's index
         raw = df.astype(object).where(pd.notna(df), "").astype(str)
         typed[table.name] = coerce_table(raw, table, problems)
     problems.raise_if_errors("instance")
