@@ -24,13 +24,13 @@ def _pyomo_to_matrix_columns(mm_pyomo, cm, data) -> np.ndarray:
     opts = {k: i for i, k in enumerate(cm.options)}
     runs = {u: i for i, u in enumerate(cm.run_units)}
     takes = {c: i for i, c in enumerate(cm.contracts)}
+    base = {"accept": (0, feeds), "flow": (cm.flow0, None), "build": (cm.build0, opts),
+            "run": (cm.run0, runs), "take": (cm.take0, takes)}
     out = []
     for var in mm_pyomo.columns:
-        name, idx = var.parent_component().name, var.index()
-        out.append({"accept": lambda: feeds[idx], "flow": lambda: cm.flow0 + idx,
-                    "build": lambda: cm.build0 + opts[idx],
-                    "run": lambda: cm.run0 + runs[idx],
-                    "take": lambda: cm.take0 + takes[idx]}[name]())
+        start, index_of = base[var.parent_component().name]
+        idx = var.index()
+        out.append(start + (idx if index_of is None else index_of[idx]))
     return np.array(out, dtype=np.int64)
 
 
@@ -44,19 +44,42 @@ def _canonical_rows(a_csr, lo, hi, colmap=None) -> list[tuple]:
         cols, vals = cols[keep], vals[keep]
         order = np.argsort(cols)
         cols, vals = cols[order], vals[order]
-        l, h = lo[i], hi[i]
+        low, h = lo[i], hi[i]
         if len(vals) and vals[0] < 0:
-            vals, l, h = -vals, -h, -l
+            vals, low, h = -vals, -h, -low
         rows.append((tuple(cols.tolist()), tuple(np.round(vals, 9).tolist()),
-                     round(l, 6) if abs(l) < INF else -INF,
+                     round(low, 6) if abs(low) < INF else -INF,
                      round(h, 6) if abs(h) < INF else INF))
     return sorted(rows)
+
+
+def _with_levers(inst: plantopt.Instance) -> plantopt.Instance:
+    """Every policy lever of issue 5 switched on (subsidies, guarantee, CO2 price and cap,
+    land, staff in total and per skill pool, eco-modulated fees, procurement offtake)."""
+    from plantopt.business.levers import LeverOverrides, apply_levers
+
+    units = inst["units"]
+    first_unit, first_stage = units["unit_id"].iloc[0], units["stage"].iloc[-1]
+    tables = dict(inst.tables)
+    tables["units"] = units.assign(co2_t_per_t=0.2, skill_level="operator")
+    tables["feeds"] = inst["feeds"].assign(recyclability_class="hard")
+    opts = inst["capacity_options"]
+    tables["capacity_options"] = opts.assign(land_m2=0.5 * opts["capacity_t_per_yr"],
+                                             staff_fte=2.0)
+    inst = apply_levers(plantopt.instance_from_tables(inst.manifest, tables), LeverOverrides(
+        capex_subsidy=0.2, capex_subsidy_for={first_unit: 0.4, first_stage: 0.3},
+        eco_fee={"hard": 25.0}, guarantee_frac=0.5, guarantee_rate=0.02, co2_price=80.0,
+        co2_cap=1.0e5, land=1.0e5, staff=200.0, staff_pool={"operator": 150.0}, horizon=12,
+        procurement=[("coso4", "Co", 5.0, 1500.0)]))
+    assert inst.content_hash()
+    return inst
 
 
 def _instances():
     tiny = plantopt.load_instance(INSTANCES / "tiny")
     out = [("tiny", tiny), ("tiny-M", generate("M", 2, base=tiny)),
-           ("tiny-L-hard", generate("L", 3, base=tiny, hard=True))]
+           ("tiny-L-hard", generate("L", 3, base=tiny, hard=True)),
+           ("tiny-M-levers", _with_levers(generate("M", 2, base=tiny)))]
     default = INSTANCES / "nl-2027"
     if default.is_dir():
         nl = plantopt.load_instance(default)
@@ -66,7 +89,7 @@ def _instances():
 
 @pytest.mark.parametrize("name,inst", _instances(), ids=lambda x: x if isinstance(x, str)
                          else "")
-@pytest.mark.parametrize("objective", ["recovery", "profit"])
+@pytest.mark.parametrize("objective", ["recovery", "profit", "npv"])
 def test_matrix_equals_pyomo(name: str, inst: plantopt.Instance, objective: str) -> None:
     inst = inst.with_manifest(profit_floor_eur_per_yr=-1e9, recovery_floor_t_per_yr=0.0) \
         if objective == "profit" else inst
