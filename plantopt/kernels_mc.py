@@ -30,7 +30,11 @@ uniform for entry ``e`` of sample ``s`` is ``mix64(key + (s * 2**32 + e) * GOLDE
 (top 53 bits). Every draw depends only on (seed, sample, entry), so any split of the samples
 over chunks and threads gives bit-identical numbers, and the NumPy twin
 (:func:`evaluate_numpy`) computes the same draws vectorised over samples. The numba kernel runs
-``prange`` over fixed chunks of samples with per-thread scratch allocated once per call.
+``prange`` over fixed chunks of samples with per-thread scratch allocated once per call (no
+allocation per sample). The per-sample function is compiled with fastmath reassociation and
+contraction (sums vectorise): results are bit-identical for any thread count, chunk size and
+batch split on one machine; on a CPU with another vector width the last bits of sums may
+differ. Kernel and twin agree to 1e-12 relative.
 """
 
 from __future__ import annotations
@@ -473,7 +477,8 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
 if HAVE_NUMBA:
     _uniform = njit(inline="always", cache=True)(_uniform)
     _triangular = njit(inline="always", cache=True)(_triangular)
-    _one_sample_jit = njit(cache=True, nogil=True)(_one_sample)
+    _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
+        _one_sample)
     _evaluate_jit = njit(parallel=True, cache=True, nogil=True)(_evaluate_chunks)
 else:  # pragma: no cover
     _evaluate_jit = None

@@ -208,9 +208,17 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
                    & (plan.accept_t_per_yr > 0)).astype(np.int8)
     n_pairs = len(pair_ptr) - 1
     pair_spread = np.zeros((n_pairs, len(mats)), dtype=np.int8)
+    # a (pair, material) is drawn only if the material reaches the pair on an active path:
+    # nominal zeros stay zero, so an entry nothing flows through cannot change any output
+    pair_of_row = np.repeat(np.arange(n_pairs), np.diff(pair_ptr))
+    reaches = np.zeros((n_pairs, len(mats)), dtype=bool)
+    child = np.flatnonzero(tree.node_parent[active] >= 0)
+    if child.size:
+        parent_coef = tree.coef[tree.node_parent[active[child]]] > 0
+        np.logical_or.at(reaches, pair_of_row[node_row[child]], parent_coef)
     for q in range(n_pairs):
         sl = slice(pair_ptr[q], pair_ptr[q + 1])
-        pair_spread[q] = (tc_hi[sl] > tc_lo[sl]).any(axis=0)
+        pair_spread[q] = (tc_hi[sl] > tc_lo[sl]).any(axis=0) & reaches[q]
     value, rec = _price_matrices(plan)
     if opts.price_scenarios is not None:
         mode, (scen_factor, scen_cum) = 1, _scenarios(opts, mats)
