@@ -240,6 +240,11 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     first = _read(h, is_mip, started)
     if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
         return first
+    remaining = None if options.time_limit_s is None else \
+        options.time_limit_s - (time.perf_counter() - started)
+    if remaining is not None and remaining <= 0.01:  # the time limit is a hard limit
+        first.message += "; tie-break stage skipped: time limit reached"
+        return first
     z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
     tol = options.tie_break_rel_tol * max(1.0, abs(z1))
     c1 = mm.costs[0]
@@ -253,8 +258,8 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
         sol.col_value = list(first.x)
         sol.value_valid = True
         h.setSolution(sol)
-    if options.time_limit_s is not None:
-        h.setOptionValue("time_limit", max(1.0, options.time_limit_s - first.solve_s))
+    if remaining is not None:
+        h.setOptionValue("time_limit", remaining)
     h.run()
     second = _read(h, is_mip, started)
     if not second.status.has_solution or second.x is None:
