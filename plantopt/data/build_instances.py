@@ -20,7 +20,6 @@ USD->EUR rate, both stated below and in docs/data-sources.md.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
