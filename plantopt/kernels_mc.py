@@ -492,13 +492,13 @@ def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
 
     Results depend only on (key, sample index), never on ``chunk`` or the thread count.
     """
-    if not 0 <= sample0 and sample0 + n_samples <= MAX_SAMPLES:
+    if not (0 <= sample0 and sample0 + n_samples <= MAX_SAMPLES):
         raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
     if a.entry_offsets()[2] > MAX_ENTRIES:
         raise ValueError("too many random entries per sample for the counter layout")
     if use_numba is None:
-        use_numba = _evaluate_jit is not None
-    if not use_numba:
+        use_numba = True
+    if not use_numba or _evaluate_jit is None:  # numba when available, else the twin
         return evaluate_numpy(a, key, sample0, n_samples)
     out = MCOutput.empty(n_samples, a)
     scal = np.empty((n_samples, 3))

@@ -83,11 +83,13 @@ def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
     tree = tree or build_route_tree(instance)
     flows = tables["flows"]
     flow = np.zeros(tree.n_nodes)
-    labels = tree.paths()
-    for i, (node, path, value) in enumerate(zip(flows["node"], flows["path"],
+    nodes = flows["node"].to_numpy(dtype=np.int64)
+    valid = (nodes >= 0) & (nodes < tree.n_nodes)
+    labels = dict(zip(nodes[valid].tolist(), tree.paths(nodes[valid])))
+    for i, (node, path, value) in enumerate(zip(nodes, flows["path"],
                                                 flows["flow_feed_equiv_t_per_yr"])):
         n = int(node)
-        if not 0 <= n < tree.n_nodes or labels[n] != path:
+        if labels.get(n) != path:
             raise PlanError(f"{source}: flows.parquet row {i + 1}: node {n} "
                             f"({path!r}) is not a node of the instance's route tree; the "
                             "result was solved on a different instance or plantopt version")

@@ -65,7 +65,11 @@ def plot_distributions(mc: MonteCarloResult, nominal: dict[str, float]) -> bytes
     for ax, m in zip(axes.flat, metrics):
         x = mc.samples[m].to_numpy(dtype=float)
         x = x[np.isfinite(x)]
-        ax.hist(x, bins=50, color="#4878a8")
+        if x.size == 0:
+            continue
+        spread = float(np.ptp(x))
+        bins = 50 if spread > 1e-9 * max(1.0, float(np.abs(x).max())) else 1
+        ax.hist(x, bins=bins, color="#4878a8")
         if m in nominal and np.isfinite(nominal[m]):
             ax.axvline(nominal[m], color="black", lw=1, label="plan")
         if m in required:
