@@ -115,7 +115,6 @@ def build_regulation_data(instance: Instance, data: ModelData,
     in_force = targets_in_force(table, year)
     tree = data.tree
     kind, target = tree.node_kind, tree.node_target
-    node_feed = np.asarray([tree.feeds[f] for f in tree.node_feed], dtype=object)
     feeds = instance["feeds"]
     reg_class = dict(zip(feeds["feed_id"], feeds["reg_class"].fillna("")))
     prods = instance["products"].set_index("product_id")
@@ -130,22 +129,30 @@ def build_regulation_data(instance: Instance, data: ModelData,
     recovered_nodes += energy_recovery_nodes(instance, data)
     m_index = {m: i for i, m in enumerate(tree.materials)}
     f_index = {f: i for i, f in enumerate(tree.feeds)}
+    recycled_arr = np.asarray(recycled_nodes, dtype=np.int64)
+    recovered_arr = np.asarray(recovered_nodes, dtype=np.int64)
 
     out: list[TargetTerms] = []
     for r in in_force.itertuples(index=False):
         covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
-        cset = set(covered)
+        covered_mask = np.zeros(len(tree.feeds), dtype=bool)
+        covered_mask[[f_index[f] for f in covered]] = True
         if r.kind == "material_recovery":
             k = r.material
             if k not in m_index:
                 num: list[tuple[int, float]] = []
                 den: list[tuple[str, float]] = []
             else:
-                num = [(n, a) for n, a in data.recovered_terms[k] if node_feed[n] in cset]
+                terms = data.recovered_terms[k]
+                nodes = np.fromiter((t[0] for t in terms), np.int64, len(terms))
+                coefs = np.fromiter((t[1] for t in terms), float, len(terms))
+                keep = covered_mask[tree.node_feed[nodes]]
+                num = list(zip(nodes[keep].tolist(), coefs[keep].tolist()))
                 den = [(f, float(tree.comp[f_index[f], m_index[k]])) for f in covered]
         else:
-            nodes = recovered_nodes if r.kind == "weee_recovery" else recycled_nodes
-            num = [(n, float(mass[n])) for n in nodes if node_feed[n] in cset and mass[n] > 0]
+            nodes = recovered_arr if r.kind == "weee_recovery" else recycled_arr
+            keep = covered_mask[tree.node_feed[nodes]] & (mass[nodes] > 0)
+            num = list(zip(nodes[keep].tolist(), mass[nodes[keep]].tolist()))
             den = [(f, 1.0) for f in covered]
         out.append(TargetTerms(
             target_id=r.target_id, kind=r.kind, reg_class=r.reg_class, material=r.material,
