@@ -9,6 +9,7 @@ recovers Co at the same 98 %, Li is lost to its slag).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.batch import Job, ScenarioError, Store, expand_inputs, run_batch
+from plantopt.batch import Job, Override, ScenarioError, Store, expand_inputs, run_batch
 from plantopt.batch.fields import apply_overrides
 from plantopt.results import Result
 from tests.conftest import INSTANCES, assert_mass_balance
@@ -76,10 +77,14 @@ def _load_result(store: Path, rec: dict) -> tuple[plantopt.Instance, Result]:
                  bound=summary["bound"], gap=summary["gap"], timings_s=summary["timings_s"],
                  summary=summary, tables=tables)
     job = rec["job"]
-    inst = plantopt.load_instance(job["instance_path"])
-    from plantopt.batch import Override
+    inst = _base_instance(job["instance_path"])
     inst, _ = apply_overrides(inst, tuple(Override(**o) for o in job["overrides"]))
     return inst, res
+
+
+@functools.lru_cache(maxsize=8)
+def _base_instance(path: str) -> plantopt.Instance:
+    return plantopt.load_instance(path)
 
 
 def test_scenario_grid_expansion(batch_inputs: list[str]) -> None:
@@ -108,8 +113,6 @@ def test_scenario_errors_name_the_field(tmp_path: Path) -> None:
 
 
 def test_overrides_scale_and_set(tiny: plantopt.Instance) -> None:
-    from plantopt.batch import Override
-
     inst, kwargs = apply_overrides(tiny, (
         Override("units[unit_id=hydromet].existing_capacity_t_per_yr", "scale", 2.0),
         Override("feeds.available_t_per_yr", "set", 50),
@@ -191,7 +194,7 @@ def test_killed_worker_and_interrupted_batch_lose_nothing(batch_inputs: list[str
                                                           tmp_path: Path) -> None:
     """Kill one worker mid-run, then the whole batch; a rerun finishes the rest only."""
     store = tmp_path / "store"
-    env = {**os.environ, "PLANTOPT_TEST_JOB_SLEEP_S": "0.4"}
+    env = {**os.environ, "PLANTOPT_TEST_JOB_SLEEP_S": "0.25"}
     cmd = [sys.executable, "-m", "plantopt.cli", "batch", *batch_inputs, "--out", str(store),
            "--workers", "2", "--no-progress"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -200,8 +203,8 @@ def test_killed_worker_and_interrupted_batch_lose_nothing(batch_inputs: list[str
         _wait_for_records(store, 3, proc)
         before = _records_snapshot(store)
         pid = json.loads(next(iter(before.values())))["pid"]
-        os.kill(pid, signal.SIGKILL)  # a worker dies mid-run (it is busy: jobs sleep 0.4 s)
-        _wait_for_records(store, len(before) + 3, proc)
+        os.kill(pid, signal.SIGKILL)  # a worker dies mid-run (it is busy: jobs sleep 0.25 s)
+        _wait_for_records(store, len(before) + 2, proc)
         mid = _records_snapshot(store)
         os.killpg(proc.pid, signal.SIGKILL)  # then the whole batch is interrupted
         proc.wait(10)
@@ -212,7 +215,8 @@ def test_killed_worker_and_interrupted_batch_lose_nothing(batch_inputs: list[str
     assert {k: after[k] for k in before} == before  # finished records untouched
     assert {k: after[k] for k in mid} == mid
     crashed = [json.loads(t) for t in after.values() if json.loads(t)["status"] == "crashed"]
-    assert len(crashed) <= 1
+    assert len(crashed) <= 1  # 0 only if the worker was killed between two jobs
+    print(f"crashed records: {len(crashed)}; finished before the kill: {len(before)}")
     for rec in crashed:
         assert "worker process died (signal 9)" in rec["error"]
     finished = Store(store).finished_ids()
