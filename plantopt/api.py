@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pyomo.environ as pyo
 
+from .business.case import business_results
 from .instance import Instance
 from .loader import load_instance
 from .model import build_model
@@ -152,6 +153,8 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
             if len(tables["mass_balance"]) else 0.0
         reg_tables, reg_summary = regulation_results(instance, regulation, tables, take)
         tables.update(reg_tables)
+        case_tables, case_summary = business_results(data, tables)
+        tables.update(case_tables)
     timings["extract"] = time.perf_counter() - t
     diagnosis = None
     if raw.status == SolveStatus.INFEASIBLE and diagnose and options.solver == "highs":
@@ -175,6 +178,7 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
     }
     if solution is not None:
         summary["compliance"] = reg_summary
+        summary["business_case"] = case_summary
     if diagnosis is not None:
         summary["diagnosis"] = diagnosis.messages
     if solution is not None:

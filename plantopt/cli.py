@@ -104,7 +104,7 @@ def describe(path: PathArg = None,
 def solve(
     path: PathArg = None,
     objective: Annotated[str | None, typer.Option(
-        help="recovery or profit (default: the instance manifest's)")] = None,
+        help="recovery, profit or npv (default: the instance manifest's)")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds.", min=0.0)] = None,
     gap: Annotated[float | None, typer.Option(help="Relative MIP gap.", min=0.0)] = None,
     threads: Annotated[int | None, typer.Option(help="Solver threads.", min=1)] = None,
@@ -119,6 +119,31 @@ def solve(
         "none: no targets).")] = None,
     no_targets: Annotated[bool, typer.Option(
         "--no-targets", help="Do not enforce the targets; still report compliance.")] = False,
+    capex_subsidy: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Lever: capex subsidy share for all units.")] = None,
+    capex_subsidy_for: Annotated[list[str] | None, typer.Option(
+        help="Lever: UNIT_OR_STAGE=SHARE capex subsidy (repeatable).")] = None,
+    eco_fee: Annotated[list[str] | None, typer.Option(
+        help="Lever: RECYCLABILITY_CLASS=EUR_PER_T gate-fee adjustment (repeatable).")] = None,
+    guarantee_frac: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Lever: share of capex under a loan guarantee.")] = None,
+    guarantee_rate: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Lever: discount rate on the guaranteed share.")] = None,
+    co2_price: Annotated[float | None, typer.Option(
+        min=0.0, help="Lever: EUR per t of direct process CO2.")] = None,
+    co2_cap: Annotated[float | None, typer.Option(
+        min=0.0, help="Most direct process CO2, t/yr.")] = None,
+    land: Annotated[float | None, typer.Option(
+        min=0.0, help="Lever: land available for new units, m2.")] = None,
+    staff: Annotated[float | None, typer.Option(
+        min=0.0, help="Lever: staff available for new units, FTE.")] = None,
+    staff_pool: Annotated[list[str] | None, typer.Option(
+        help="Lever: SKILL_LEVEL=FTE available (repeatable).")] = None,
+    procurement: Annotated[list[str] | None, typer.Option(
+        help="Lever: public procurement offtake PRODUCT:MATERIAL=MAX_T[@PREMIUM_EUR_PER_T] "
+        "(repeatable).")] = None,
+    horizon: Annotated[int | None, typer.Option(
+        min=1, max=100, help="Business-case horizon, years.")] = None,
 ) -> None:
     """Solve an instance, print the plan and compliance, write Parquet tables + summary.json.
 
@@ -126,15 +151,24 @@ def solve(
     relax), printed and saved as diagnosis.txt; the exit code stays 3.
     """
     from .api import solve as run_solve
+    from .business.levers import LeverOverrides, apply_levers, parse_pairs, parse_procurement
+    from .business.report import print_business_case
     from .regulation.report import print_compliance, print_diagnosis
     from .report_text import print_plan
     from .results import write_result_dir
     from .solver import SolveOptions
 
-    if objective is not None and objective not in ("recovery", "profit"):
-        err_console.print(f"error: --objective must be recovery or profit, not {objective!r}")
+    if objective is not None and objective not in ("recovery", "profit", "npv"):
+        err_console.print(f"error: --objective must be recovery or profit or npv, "
+                          f"not {objective!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    inst = _load(path)
+    inst = apply_levers(_load(path), LeverOverrides(
+        capex_subsidy=capex_subsidy,
+        capex_subsidy_for=parse_pairs(capex_subsidy_for, "--capex-subsidy-for"),
+        eco_fee=parse_pairs(eco_fee, "--eco-fee"), guarantee_frac=guarantee_frac,
+        guarantee_rate=guarantee_rate, co2_price=co2_price, co2_cap=co2_cap, land=land,
+        staff=staff, staff_pool=parse_pairs(staff_pool, "--staff-pool"),
+        procurement=parse_procurement(procurement), horizon=horizon))
     if target_year is not None:
         inst = inst.with_manifest(target_year=target_year)
     if no_targets:
@@ -148,6 +182,7 @@ def solve(
         print_plan(console, res)
         if res.has_solution:
             print_compliance(console, res.tables, res.summary)
+            print_business_case(console, res.summary)
         print_diagnosis(console, res.summary)
     target = out or Path("results") / f"{inst.name}-{res.objective_name}"
     diagnosis = res.summary.get("diagnosis")

@@ -116,7 +116,8 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
         "available_t_per_yr": feeds["available_t_per_yr"].to_numpy(),
         "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy(),
         "accepted_t_per_yr": accept,
-        "gate_fee_eur_per_yr": accept * feeds["gate_fee_eur_per_t"].to_numpy(),
+        # gate fees include the eco-modulation adjustment (model.data.effective_gate_fees)
+        "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
     })
 
     used = np.flatnonzero(flow > 0)

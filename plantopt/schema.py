@@ -295,6 +295,52 @@ TABLES: dict[str, Table] = {
             key=("contract_id",),
             required=False,
         ),
+        Table(
+            "eco_modulation", "eco_modulation.csv",
+            "Optional eco-modulated producer fees (EPR): each feed's recyclability class and "
+            "the gate-fee adjustment of that class (the same for every feed of a class).",
+            (
+                Column("feed_id", "str", "Feed id (feeds.csv).", required=True),
+                Column("recyclability_class", "str", "Recyclability class of the feed.",
+                       required=True),
+                Column("gate_fee_adjustment_eur_per_t", "float", "Added to the feed's gate "
+                       "fee; negative lowers it.", unit="EUR/t", required=True),
+                _source(),
+            ),
+            key=("feed_id",),
+            required=False,
+        ),
+        Table(
+            "capex_subsidies", "capex_subsidies.csv",
+            "Optional investment subsidies (DEI+, EKOO) per unit or stage: the share of capex "
+            "paid by the scheme. A unit row wins over a stage row, which wins over the "
+            "manifest's capex_subsidy_frac.",
+            (
+                Column("applies_to", "str", "A unit_id or a stage.", required=True),
+                Column("capex_subsidy_frac", "float", "Share of capex paid by the subsidy.",
+                       required=True, **FRACTION),
+                Column("scheme", "str", "Name of the scheme.", default=""),
+                _source(),
+            ),
+            key=("applies_to",),
+            required=False,
+        ),
+        Table(
+            "staff_pools", "staff_pools.csv",
+            "Optional skilled staff per skill level (long format): the staff_fte of built "
+            "options of the units a pool applies to is at most the pool's available_fte "
+            "(the same on every row of a pool).",
+            (
+                Column("skill_level", "str", "Skill level (pool name).", required=True),
+                Column("applies_to", "str", "A unit_id or a stage drawing on the pool.",
+                       required=True),
+                Column("available_fte", "float", "Staff of this skill level available.",
+                       unit="FTE", required=True, lo=0.0),
+                _source(),
+            ),
+            key=("skill_level", "applies_to"),
+            required=False,
+        ),
     )
 }
 
@@ -306,15 +352,16 @@ MANIFEST: tuple[Column, ...] = (
     Column("currency", "str", "Currency of every money column.", default="EUR"),
     Column("price_year", "int", "Year the prices and costs refer to.", default=None),
     Column("objective", "str", "Default objective.", default="recovery",
-           choices=("recovery", "profit")),
+           choices=("recovery", "profit", "npv")),
     Column("discount_rate", "float", "Discount rate for the capital recovery factor.",
            unit="1/yr", default=0.08, lo=0.0, hi=1.0),
     Column("budget_eur", "float", "Most total capex; empty for no limit.", unit="EUR",
            lo=0.0),
-    Column("profit_floor_eur_per_yr", "float", "With objective recovery: least annual "
-           "profit; empty for none.", unit="EUR/yr"),
-    Column("recovery_floor_t_per_yr", "float", "With objective profit: least weighted "
-           "critical-material recovery; empty for none.", unit="t/yr", lo=0.0),
+    Column("profit_floor_eur_per_yr", "float", "Least annual profit (a constraint under "
+           "either objective; meant for objective recovery); empty for none.", unit="EUR/yr"),
+    Column("recovery_floor_t_per_yr", "float", "Least weighted recovery (a constraint under "
+           "either objective; meant for objective profit); empty for none.", unit="t/yr",
+           lo=0.0),
     Column("max_route_nodes", "int", "Largest route tree plantopt builds before it stops "
            "with an error.", default=200_000, lo=1.0),
     Column("target_year", "int", "Year whose EU targets are in force (rows of the targets "
@@ -324,6 +371,26 @@ MANIFEST: tuple[Column, ...] = (
            "report compliance).", default=True),
     Column("tc_sum_tolerance", "float", "Tolerance on transfer coefficients and compositions "
            "summing to 1.", default=1e-6, lo=0.0, hi=0.01),
+    # policy levers and business case (issue 5); see docs/business-case.md
+    Column("capex_subsidy_frac", "float", "Share of capex paid by an investment subsidy "
+           "(DEI+, EKOO) for units without a row in capex_subsidies.csv; empty: none.",
+           **FRACTION),
+    Column("guarantee_frac", "float", "Share of capex financed under a government loan "
+           "guarantee at guarantee_rate; empty: none.", **FRACTION),
+    Column("guarantee_rate", "float", "Discount rate on the guaranteed share of capex.",
+           unit="1/yr", **FRACTION),
+    Column("co2_price_eur_per_t", "float", "Price on direct process CO2 (EU ETS or a national "
+           "levy), charged in profit; empty: none.", unit="EUR/t", lo=0.0),
+    Column("co2_cap_t_per_yr", "float", "Most direct process CO2 per year; empty: no cap.",
+           unit="t/yr", lo=0.0),
+    Column("land_available_m2", "float", "Land available for new units in high-environmental-"
+           "category zones (sum of land_m2 of built options); empty: no limit.", unit="m2",
+           lo=0.0),
+    Column("staff_available_fte", "float", "Skilled staff available for new units (sum of "
+           "staff_fte of built options); empty: no limit.", unit="FTE", lo=0.0),
+    Column("horizon_yr", "int", "Years of operation in the business case and the npv "
+           "objective (capex in year 0, cash flows in years 1..horizon).", unit="yr",
+           default=15, lo=1.0, hi=100.0),
 )
 
 

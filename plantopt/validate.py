@@ -298,6 +298,9 @@ def collect_problems(instance: Instance) -> ProblemList:
     from .regulation.checks import check_regulation
 
     check_regulation(instance, problems)
+    from .business.checks import check_levers
+
+    check_levers(instance, problems)
     return problems
 
 

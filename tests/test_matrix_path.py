@@ -8,6 +8,7 @@ optimal objective when both are solved.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import plantopt
@@ -61,8 +62,12 @@ def _with_levers(inst: plantopt.Instance) -> plantopt.Instance:
     units = inst["units"]
     first_unit, first_stage = units["unit_id"].iloc[0], units["stage"].iloc[-1]
     tables = dict(inst.tables)
-    tables["units"] = units.assign(co2_t_per_t=0.2, skill_level="operator")
-    tables["feeds"] = inst["feeds"].assign(recyclability_class="hard")
+    tables["units"] = units.assign(co2_t_per_t=0.2)
+    tables["eco_modulation"] = pd.DataFrame({
+        "feed_id": inst["feeds"]["feed_id"], "recyclability_class": "hard",
+        "gate_fee_adjustment_eur_per_t": 0.0})
+    tables["staff_pools"] = pd.DataFrame({"skill_level": "operator", "applies_to": units[
+        "stage"].unique(), "available_fte": 0.0})
     opts = inst["capacity_options"]
     tables["capacity_options"] = opts.assign(land_m2=0.5 * opts["capacity_t_per_yr"],
                                              staff_fte=2.0)

@@ -15,6 +15,7 @@ from ..routetree import RouteTree, build_route_tree
 from .data import ModelData, build_model_data
 from .economics import add_economics
 from .feeds import add_feeds
+from .levers import add_levers
 from .objective import OBJECTIVES, add_objective, set_objective
 from .regulation import add_regulation
 from .routing import add_routing
@@ -35,6 +36,7 @@ def build_model(instance: Instance, objective: str | None = None,
     add_feeds(model, data)
     add_units(model, data)
     add_economics(model, data)
+    add_levers(model, data)
     from ..regulation.terms import build_regulation_data  # avoids an import cycle
 
     add_regulation(model, data, build_regulation_data(instance, data))

@@ -7,7 +7,7 @@ computed with vectorised NumPy from the route-tree arrays. No block scans all fl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,26 @@ def capital_recovery_factor(rate: float, lifetime_yr: float) -> float:
     return rate * g / (g - 1.0)
 
 
+def annuity_factor(rate: float, years: int) -> float:
+    """Present value of 1 EUR/yr over years 1..H: AF(r, H) = sum_t (1 + r)^-t = 1 / CRF(r, H)."""
+    return 1.0 / capital_recovery_factor(rate, float(years))
+
+
+def capex_pv_factor(rate: float, lifetime_yr: float, horizon_yr: int) -> float:
+    """Present value of the capex outlays of one option per EUR of capex, over the horizon.
+
+    K(r, L, H) = sum_{k >= 0, kL < H} (1 + r)^-(kL)  -  s (1 + r)^-H,
+    s = (ceil(H / L) L - H) / L:
+    the option is bought in year 0 and replaced every L years while the horizon lasts;
+    the last one's remaining life at year H is credited as straight-line salvage.
+    K = 1 when L = H.
+    """
+    k = np.arange(int(math.ceil(horizon_yr / lifetime_yr - 1e-12)))
+    outlays = float(((1.0 + rate) ** (-(k * lifetime_yr))).sum())
+    salvage = (len(k) * lifetime_yr - horizon_yr) / lifetime_yr
+    return outlays - salvage * (1.0 + rate) ** (-horizon_yr)
+
+
 @dataclass(frozen=True)
 class CapacityOption:
     unit: str
@@ -35,7 +55,35 @@ class CapacityOption:
     capex_eur: float
     fixed_opex_eur_per_yr: float
     lifetime_yr: float
-    annualised_capex_eur_per_yr: float
+    annualised_capex_eur_per_yr: float  # net capex x CRF(blended rate, lifetime)
+    subsidy_frac: float = 0.0
+    staff_fte: float = 0.0
+    land_m2: float = 0.0
+    npv_capex_eur: float = 0.0  # net capex x K(blended rate, lifetime, horizon)
+
+    @property
+    def capex_net_eur(self) -> float:
+        """Capex the plant pays: capex x (1 - subsidy share)."""
+        return self.capex_eur * (1.0 - self.subsidy_frac)
+
+
+@dataclass(frozen=True)
+class ResourceLimit:
+    """sum_{(u, j)} amount[(u, j)] build[u, j] <= available (land, staff pools)."""
+
+    name: str
+    amount: dict[tuple[str, str], float]
+    available: float
+
+
+def blended_rate(manifest: dict[str, Any]) -> float:
+    """Discount rate with a loan guarantee: r_b = (1 - g) r + g r_g (g = guarantee_frac)."""
+    rate = float(manifest.get("discount_rate") or 0.0)
+    g = float(manifest.get("guarantee_frac") or 0.0)
+    r_g = manifest.get("guarantee_rate")
+    if g <= 0 or r_g is None:
+        return rate
+    return (1.0 - g) * rate + g * float(r_g)
 
 
 @dataclass(frozen=True)
@@ -73,11 +121,23 @@ class ModelData:
     recovery_weight: dict[str, float]
     recovered_terms: dict[str, list[tuple[int, float]]]  # material -> [(node, t per t)]
     budget_eur: float | None
+    # policy levers (issue 5); defaults leave the model as it was
+    unit_co2: dict[str, float] = field(default_factory=dict)  # t CO2 per t entering
+    co2_price_eur_per_t: float = 0.0
+    co2_cap_t_per_yr: float | None = None
+    resource_limits: tuple[ResourceLimit, ...] = ()
+    horizon_yr: int = 15
+    discount_rate: float = 0.0  # blended rate used by the CRF and the npv objective
+
+    @property
+    def annuity_factor(self) -> float:
+        return annuity_factor(self.discount_rate, self.horizon_yr)
 
 
 def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     """Group the route tree and the instance tables into the blocks' sparse coefficients."""
-    rate = float(instance.manifest.get("discount_rate") or 0.0)
+    rate = blended_rate(instance.manifest)
+    horizon = int(instance.manifest.get("horizon_yr") or 15)
     feeds_df = instance["feeds"]
     feeds = list(tree.feeds)
     mass = tree.node_mass()
@@ -132,16 +192,21 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     route_cost = tree.node_route_cost * mass
     node_route_cost = {int(n): float(route_cost[n]) for n in np.flatnonzero(route_cost != 0)}
 
+    udf = instance["units"]
+    subsidy = unit_subsidy(instance)
     options: dict[tuple[str, str], CapacityOption] = {}
     unit_options: dict[str, list[str]] = {u: [] for u in units}
     for r in instance["capacity_options"].itertuples(index=False):
+        s = subsidy.get(r.unit_id, 0.0)
+        net = float(r.capex_eur) * (1.0 - s)
+        life = float(r.lifetime_yr)
         opt = CapacityOption(
             r.unit_id, r.option_id, float(r.capacity_t_per_yr), float(r.capex_eur),
-            float(r.fixed_opex_eur_per_yr), float(r.lifetime_yr),
-            float(r.capex_eur) * capital_recovery_factor(rate, float(r.lifetime_yr)))
+            float(r.fixed_opex_eur_per_yr), life, net * capital_recovery_factor(rate, life),
+            subsidy_frac=s, staff_fte=float(r.staff_fte), land_m2=float(r.land_m2),
+            npv_capex_eur=net * capex_pv_factor(rate, life, horizon))
         options[(r.unit_id, r.option_id)] = opt
         unit_options[r.unit_id].append(r.option_id)
-    udf = instance["units"]
     unit_existing = dict(zip(udf["unit_id"], udf["existing_capacity_t_per_yr"].astype(float)))
     unit_max_capacity = {
         u: unit_existing[u] + max((options[(u, j)].capacity_t_per_yr
@@ -155,7 +220,7 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
         tree=tree, manifest=dict(instance.manifest), feeds=feeds,
         feed_lb=dict(zip(feeds_df["feed_id"], feeds_df["contracted_min_t_per_yr"].astype(float))),
         feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
-        gate_fee=dict(zip(feeds_df["feed_id"], feeds_df["gate_fee_eur_per_t"].astype(float))),
+        gate_fee=effective_gate_fees(instance),
         feed_root_nodes=feed_root_nodes, groups=groups, group_parent=group_parent,
         group_children=group_children, units=units, unit_nodes=unit_nodes,
         unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
@@ -167,8 +232,83 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
         recovered_terms=recovered_terms,
         budget_eur=None if budget is None else float(budget),
+        unit_co2=dict(zip(udf["unit_id"], udf["co2_t_per_t"].astype(float))),
+        co2_price_eur_per_t=float(instance.manifest.get("co2_price_eur_per_t") or 0.0),
+        co2_cap_t_per_yr=_opt_float(instance.manifest.get("co2_cap_t_per_yr")),
+        resource_limits=resource_limits(instance, options),
+        horizon_yr=horizon, discount_rate=rate,
     )
 
 
-__all__ = ["ModelData", "CapacityOption", "build_model_data", "capital_recovery_factor",
+def _opt_float(x: object) -> float | None:
+    return None if x is None else float(x)  # type: ignore[arg-type]
+
+
+def units_of(instance: Instance, applies_to: str) -> list[str]:
+    """Units named by ``applies_to``: the unit of that id, or every unit of that stage."""
+    udf = instance["units"]
+    if applies_to in set(udf["unit_id"]):
+        return [applies_to]
+    return [u for u, st in zip(udf["unit_id"], udf["stage"]) if st == applies_to]
+
+
+def unit_subsidy(instance: Instance) -> dict[str, float]:
+    """Capex subsidy share per unit: its unit row of capex_subsidies, else its stage row,
+    else the manifest's capex_subsidy_frac, else 0."""
+    default = float(instance.manifest.get("capex_subsidy_frac") or 0.0)
+    udf = instance["units"]
+    out = {u: default for u in udf["unit_id"]}
+    rows = instance.tables.get("capex_subsidies")
+    if rows is not None and len(rows):
+        ids = set(udf["unit_id"])
+        ordered = sorted(zip(rows["applies_to"], rows["capex_subsidy_frac"].astype(float)),
+                         key=lambda r: r[0] in ids)  # stage rows first, unit rows win
+        for target, share in ordered:
+            for u in units_of(instance, target):
+                out[u] = share
+    return out
+
+
+def effective_gate_fees(instance: Instance) -> dict[str, float]:
+    """Gate fee per feed plus its eco-modulation adjustment (eco_modulation.csv)."""
+    feeds = instance["feeds"]
+    adj: dict[str, float] = {}
+    eco = instance.tables.get("eco_modulation")
+    if eco is not None and len(eco):
+        adj = dict(zip(eco["feed_id"], eco["gate_fee_adjustment_eur_per_t"].astype(float)))
+    return {f: float(fee) + adj.get(f, 0.0) for f, fee in
+            zip(feeds["feed_id"], feeds["gate_fee_eur_per_t"].astype(float))}
+
+
+def resource_limits(instance: Instance, options: dict[tuple[str, str], CapacityOption]
+                    ) -> tuple[ResourceLimit, ...]:
+    """Land (m2) and staff (FTE, in total and per skill pool) of built options vs available.
+
+    A staff pool covers the units its rows apply to (unit ids or stages)."""
+    out = []
+    land = instance.manifest.get("land_available_m2")
+    if land is not None:
+        out.append(ResourceLimit("land", {k: o.land_m2 for k, o in options.items()
+                                          if o.land_m2 != 0}, float(land)))
+    staff = instance.manifest.get("staff_available_fte")
+    if staff is not None:
+        out.append(ResourceLimit("staff", {k: o.staff_fte for k, o in options.items()
+                                           if o.staff_fte != 0}, float(staff)))
+    pools = instance.tables.get("staff_pools")
+    if pools is not None and len(pools):
+        members: dict[str, set[str]] = {}
+        avail: dict[str, float] = {}
+        for level, target, fte in zip(pools["skill_level"], pools["applies_to"],
+                                      pools["available_fte"].astype(float)):
+            members.setdefault(level, set()).update(units_of(instance, target))
+            avail[level] = min(fte, avail.get(level, fte))  # equal by validation
+        for level, units in members.items():
+            out.append(ResourceLimit(f"staff:{level}", {
+                k: o.staff_fte for k, o in options.items()
+                if o.staff_fte != 0 and k[0] in units}, avail[level]))
+    return tuple(out)
+
+
+__all__ = ["ModelData", "CapacityOption", "ResourceLimit", "build_model_data",
+           "capital_recovery_factor", "annuity_factor", "capex_pv_factor", "blended_rate",
            "KIND_DISPOSAL", "KIND_LOSS"]

@@ -1,14 +1,17 @@
 """Economics block (annual, EUR/yr): revenue, costs, profit, budget and offtake limits.
 
     revenue        = sum_{product nodes n} (sum_m coef[n,m] price[p,m] payable[p,m]) flow[n]
-    gate_fees      = sum_f gate_fee_f accept[f]               (negative fee = purchase)
+    gate_fees      = sum_f gate_fee_f accept[f]               (negative fee = purchase;
+                     gate_fee_f includes the eco-modulation adjustment of f's class)
     variable_opex  = sum_u opex_u throughput[u]
     fixed_opex     = sum_{u,j} fixed_{u,j} build[u,j]
-    annual_capex   = sum_{u,j} capex_{u,j} CRF(r, L_{u,j}) build[u,j]
+    annual_capex   = sum_{u,j} capex_{u,j} (1 - s_u) CRF(r_b, L_{u,j}) build[u,j]
+                     (s_u capex subsidy share, r_b blended rate: see levers.py)
     route_costs    = sum_n cost_n mass_n flow[n]              (disposal fees, transport)
     profit         = revenue + gate_fees - variable_opex - fixed_opex - annual_capex
                      - route_costs
-    sum_{u,j} capex_{u,j} build[u,j] <= budget
+    capex_total    = sum_{u,j} capex_{u,j} (1 - s_u) build[u,j]
+    capex_total <= budget
     sum_{n at product p} mass_n flow[n] <= max_offtake_p
 """
 
@@ -36,8 +39,8 @@ def add_economics(model: pyo.ConcreteModel, data: ModelData) -> None:
         opts[k].annualised_capex_eur_per_yr * model.build[k] for k in opts
         if opts[k].capex_eur != 0), doc="EUR/yr, capital recovery factor times capex")
     model.capex_total = pyo.Expression(expr=pyo.quicksum(
-        opts[k].capex_eur * model.build[k] for k in opts if opts[k].capex_eur != 0),
-        doc="EUR")
+        opts[k].capex_net_eur * model.build[k] for k in opts if opts[k].capex_net_eur != 0),
+        doc="EUR, net of capex subsidies")
     model.route_costs = pyo.Expression(expr=pyo.quicksum(
         c * model.flow[n] for n, c in data.node_route_cost.items()), doc="EUR/yr")
     model.profit = pyo.Expression(

@@ -99,7 +99,7 @@ def build_matrix(data: ModelData, objectives: list[str],
 
     The named objectives become cost rows. Row order: feed_balance, output_balance,
     one_option, capacity_limit, run_upper, min_load, run_if_built, budget, offtake,
-    target_ratio, contract_supply, profit_floor, recovery_floor.
+    co2_cap, resource_limit, target_ratio, contract_supply, profit_floor, recovery_floor.
     """
     tree = data.tree
     F, N = len(data.feeds), tree.n_nodes
@@ -168,7 +168,7 @@ def build_matrix(data: ModelData, objectives: list[str],
              np.concatenate([np.ones(len(rib)), -np.ones(len(bc))]),
              np.full(len(rib), -INF), np.zeros(len(rib)))
 
-    capex = np.array([data.options[k].capex_eur for k in options])
+    capex = np.array([data.options[k].capex_net_eur for k in options])
     nz = np.flatnonzero(capex)
     if data.budget_eur is not None and len(nz):  # budget: sum capex build <= B
         rows.add(np.zeros(len(nz)), cm.build0 + nz, capex[nz], [-INF], [data.budget_eur])
@@ -177,11 +177,13 @@ def build_matrix(data: ModelData, objectives: list[str],
     rows.add(pr, cm.flow0 + pn, mass[pn], np.full(len(limited), -INF),
              [data.product_offtake[p] for p in limited])
 
+    _add_lever_rows(rows, cm, data, mass, o_index)
     if regulation is not None:
         _add_regulation_rows(rows, cm, data, regulation)
     costs = {"recovery": _recovery_cost(data, cm), "profit": _profit_cost(data, cm, mass)}
     for i, c in enumerate(contracts):  # offtake premium is part of profit
         costs["profit"][cm.take0 + i] += c.premium_eur_per_t
+    costs["npv"] = _npv_cost(data, cm, costs["profit"])
     floor = data.manifest.get("profit_floor_eur_per_yr")
     # floors; a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
     nz = np.flatnonzero(costs["profit"])
@@ -237,6 +239,41 @@ def _add_regulation_rows(rows: _Rows, cm: ColumnMap, data: ModelData,
                  np.concatenate([np.ones(len(idx)), -a]), [-INF], [0.0])
 
 
+def _co2_per_flow(data: ModelData, mass: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit nodes with direct CO2 and their t CO2 per feed-equivalent t: co2_u mass_n."""
+    tree = data.tree
+    nodes = np.flatnonzero(tree.node_kind == 0)
+    co2 = np.array([data.unit_co2.get(u, 0.0) for u in tree.units])
+    per = co2[tree.node_target[nodes]] * mass[nodes]
+    keep = per != 0
+    return nodes[keep], per[keep]
+
+
+def _add_lever_rows(rows: _Rows, cm: ColumnMap, data: ModelData, mass: np.ndarray,
+                    o_index: dict[tuple[str, str], int]) -> None:
+    """co2_cap: sum co2_u mass_n flow[n] <= cap; resource_limit[r]: sum a build <= avail."""
+    # rows without terms are trivially met (caps and limits are >= 0): none, as in Pyomo
+    n, per = _co2_per_flow(data, mass)
+    if data.co2_cap_t_per_yr is not None and len(n):
+        rows.add(np.zeros(len(n)), cm.flow0 + n, per, [-INF], [data.co2_cap_t_per_yr])
+    for lim in data.resource_limits:
+        if not lim.amount:
+            continue
+        idx = np.array([o_index[k] for k in lim.amount], dtype=np.int64)
+        rows.add(np.zeros(len(idx)), cm.build0 + idx,
+                 np.fromiter(lim.amount.values(), float, len(idx)), [-INF], [lim.available])
+
+
+def _npv_cost(data: ModelData, cm: ColumnMap, profit: np.ndarray) -> np.ndarray:
+    """npv = AF (profit + annual_capex) - sum capex_net K build (see objective.py)."""
+    c = profit.copy()
+    ann = np.array([data.options[k].annualised_capex_eur_per_yr for k in cm.options])
+    c[cm.build0:cm.run0] += ann
+    c *= data.annuity_factor
+    c[cm.build0:cm.run0] -= np.array([data.options[k].npv_capex_eur for k in cm.options])
+    return c
+
+
 def _recovery_cost(data: ModelData, cm: ColumnMap) -> np.ndarray:
     """weighted_recovery = sum_m w_m sum_{(n, a) in R_m} a flow[n]."""
     c = np.zeros(cm.n_cols)
@@ -261,6 +298,9 @@ def _profit_cost(data: ModelData, cm: ColumnMap, mass: np.ndarray) -> np.ndarray
     unit_nodes = np.flatnonzero(tree.node_kind == 0)
     opex = np.array([data.unit_opex[u] for u in tree.units])
     c[cm.flow0 + unit_nodes] -= opex[tree.node_target[unit_nodes]] * mass[unit_nodes]
+    if data.co2_price_eur_per_t:  # co2_cost = price sum co2_u throughput[u]
+        n, per = _co2_per_flow(data, mass)
+        c[cm.flow0 + n] -= data.co2_price_eur_per_t * per
     if data.node_route_cost:
         n = np.fromiter(data.node_route_cost.keys(), np.int64, len(data.node_route_cost))
         c[cm.flow0 + n] -= np.fromiter(data.node_route_cost.values(), float, len(n))
