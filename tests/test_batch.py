@@ -123,6 +123,11 @@ def test_overrides_scale_and_set(tiny: plantopt.Instance) -> None:
     assert inst["feeds"]["available_t_per_yr"].tolist() == [50.0]
     assert inst.manifest["budget_eur"] == 1e6
     assert tiny["feeds"]["available_t_per_yr"].tolist() == [100.0]  # base untouched
+    inst, kwargs = apply_overrides(tiny, (Override("target_year", "set", 2031),
+                                          Override("time_limit", "set", 5)))
+    assert inst.manifest["target_year"] == 2031 and kwargs == {"time_limit_s": 5}
+    with pytest.raises(plantopt.InstanceError, match="objective"):
+        apply_overrides(tiny, (Override("objective", "set", "npv-typo"),))
     with pytest.raises(plantopt.InstanceError, match="below the allowed range"):
         apply_overrides(tiny, (Override("feeds.available_t_per_yr", "set", -5),))
 
@@ -277,3 +282,18 @@ def test_cli_batch_and_collect(tmp_path: Path) -> None:
     for col in ("status", "objective", "capex_eur", "critical_recovered_t_per_yr",
                 "recovery_frac:Li", "time_total_s", "job_wall_s"):
         assert col in df.columns
+
+
+def test_dask_task_with_time_limit_runs_in_a_killable_child() -> None:
+    """The Dask task path with a job time limit: a child process, killed at the limit."""
+    from plantopt.batch.runner import dask_job
+
+    hooks = {"PLANTOPT_TEST_HANG_JOB": "hang-*"}
+    ok = dask_job(Job("fine", str(INSTANCES / "tiny")), 120.0, None, hooks)
+    assert ok.record["status"] == "optimal" and ok.record["pid"] != os.getpid()
+    li, co = hand_recovery(100.0, 10.0)
+    assert ok.summary["critical_recovered_t_per_yr"] == pytest.approx(li + co, rel=1e-9)
+    t0 = time.monotonic()
+    hung = dask_job(Job("hang-1", str(INSTANCES / "tiny")), 3.0, None, hooks)
+    assert hung.record["status"] == "job_timeout"
+    assert time.monotonic() - t0 < 10
