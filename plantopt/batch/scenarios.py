@@ -173,6 +173,8 @@ def expand_inputs(inputs: list[str]) -> list[Job]:
             raise ScenarioError(f"{item}: the pattern matches nothing")
         for m in matches:
             p = Path(m)
+            if not p.exists() and p.suffix in (".yaml", ".yml"):
+                raise ScenarioError(f"{m}: scenario file does not exist")
             if p.is_file() and p.suffix in (".yaml", ".yml") and p.name not in (
                     "instance.yaml", "instance.yml"):
                 jobs.extend(jobs_from_scenario_file(p))
