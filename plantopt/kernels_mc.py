@@ -57,7 +57,10 @@ MIX1 = 0xBF58476D1CE4E5B9
 MIX2 = 0x94D049BB133111EB
 INV_2_53 = 1.0 / 9007199254740992.0
 TWO_PI = 2.0 * math.pi
-MAX_ENTRIES = 2**32
+SUB = 64  # uniforms reserved per random entry: counter = entry * SUB + sub
+MAX_ENTRIES = 2**32 // SUB
+GAMMA_TRIES = 8  # Marsaglia-Tsang attempts per gamma variate (each rejects < 5 %)
+DIST_TRIANGULAR, DIST_PERT = 0, 1
 MAX_SAMPLES = 2**31
 
 
@@ -86,6 +89,7 @@ class MCArrays:
     tc_hi: np.ndarray
     pair_ptr: np.ndarray  # (Q+1,) rows of pair q are pair_ptr[q]:pair_ptr[q+1]
     pair_spread: np.ndarray  # (Q, M) int8: renormalise this (pair, material)
+    dist: int  # DIST_TRIANGULAR or DIST_PERT for compositions and transfer coefficients
     # prices
     value: np.ndarray  # (P, M) EUR per t contained = price * payable
     rec: np.ndarray  # (P, M) 1.0 where the material counts as recovered
@@ -123,7 +127,7 @@ class MCArrays:
         f, m = self.comp_nom.shape
         tc0 = f * m
         pr0 = tc0 + self.tc_nom.shape[0] * m
-        return tc0, pr0, pr0 + 2 * m + 1
+        return tc0, pr0, pr0 + m + 1
 
     def as_tuple(self) -> tuple:
         """Kernel arguments in declaration order (without ``n_units``)."""
@@ -182,6 +186,57 @@ def triangular_numpy(u: np.ndarray, lo: np.ndarray, mode: np.ndarray,
     return np.where(width > 0, x, mode)
 
 
+def gamma_numpy(key: int, samples: np.ndarray, entries: np.ndarray, which: int,
+                alpha: np.ndarray) -> np.ndarray:
+    """Gamma(alpha, 1) for alpha >= 1, Marsaglia-Tsang; first accepted of GAMMA_TRIES tries.
+
+    Try j of variate ``which`` (0 or 1) uses the uniforms ``entry * SUB + (which *
+    GAMMA_TRIES + j) * 3 + (0, 1, 2)``: a Box-Muller normal z and an acceptance uniform.
+    """
+    d = alpha - 1.0 / 3.0
+    c = 1.0 / np.sqrt(9.0 * d)
+    out = np.broadcast_to(d, (samples.shape[0], entries.shape[0])).copy()  # fallback
+    done = np.zeros(out.shape, dtype=bool)
+    for j in range(GAMMA_TRIES):
+        base = entries * SUB + (which * GAMMA_TRIES + j) * 3
+        u1 = uniforms_numpy(key, samples, base)
+        u2 = uniforms_numpy(key, samples, base + 1)
+        u3 = uniforms_numpy(key, samples, base + 2)
+        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(TWO_PI * u2)
+        t = 1.0 + c * z
+        v = t * t * t
+        pos = v > 0
+        vs = np.where(pos, v, 1.0)
+        w = 1.0 - u3
+        z2 = z * z
+        ok = pos & ((w < 1.0 - 0.0331 * z2 * z2)
+                    | (np.log(w) < 0.5 * z2 + d - d * vs + d * np.log(vs)))
+        take = ok & ~done
+        out[take] = (d * vs)[take]
+        done |= ok
+        if done.all():
+            break
+    return out
+
+
+def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarray,
+               mode: np.ndarray, hi: np.ndarray, dist: int) -> np.ndarray:
+    """Draws (S, E) for entries with bounds (E,); ``mode`` where hi == lo.
+
+    Triangular: inverse CDF of the uniform ``entry * SUB``. PERT (lambda 4): lo + (hi - lo) *
+    Beta(1 + 4 (mode - lo) / (hi - lo), 1 + 4 (hi - mode) / (hi - lo)), the beta as
+    G0 / (G0 + G1) of two gamma variates.
+    """
+    if dist == DIST_TRIANGULAR:
+        u = uniforms_numpy(key, samples, entries * SUB)
+        return triangular_numpy(u, lo, mode, hi)
+    width = hi - lo
+    safe = np.where(width > 0, width, 1.0)
+    g0 = gamma_numpy(key, samples, entries, 0, 1.0 + 4.0 * (mode - lo) / safe)
+    g1 = gamma_numpy(key, samples, entries, 1, 1.0 + 4.0 * (hi - mode) / safe)
+    return np.where(width > 0, lo + width * (g0 / (g0 + g1)), mode)
+
+
 def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sampled comp (S, F, M), tc (S, K, M) and price factors (S, M)."""
@@ -189,8 +244,8 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     f_n, m_n = a.comp_nom.shape
     k_n = a.tc_nom.shape[0]
     tc0, pr0, _ = a.entry_offsets()
-    u = uniforms_numpy(key, samples, np.arange(f_n * m_n)).reshape(n_s, f_n, m_n)
-    comp = triangular_numpy(u, a.comp_lo, a.comp_nom, a.comp_hi)
+    comp = draw_numpy(key, samples, np.arange(f_n * m_n), a.comp_lo.ravel(), a.comp_nom.ravel(),
+                      a.comp_hi.ravel(), a.dist).reshape(n_s, f_n, m_n)
     spread = a.feed_spread[None, :] > 0
     if a.other >= 0:
         nonother = np.ones(m_n, dtype=bool)
@@ -207,8 +262,8 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     scale = np.where(short, a.feed_total / np.where(rest > 0, rest, 1.0), 1.0)
     comp[:, :, nonother] *= scale[:, :, None]
 
-    u = uniforms_numpy(key, samples, tc0 + np.arange(k_n * m_n)).reshape(n_s, k_n, m_n)
-    tc = triangular_numpy(u, a.tc_lo, a.tc_nom, a.tc_hi)
+    tc = draw_numpy(key, samples, tc0 + np.arange(k_n * m_n), a.tc_lo.ravel(), a.tc_nom.ravel(),
+                    a.tc_hi.ravel(), a.dist).reshape(n_s, k_n, m_n)
     if k_n:
         pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
         sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
@@ -217,11 +272,12 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
         tc = np.where(renorm & (den > 0), tc / np.where(den > 0, den, 1.0), a.tc_nom)
 
     if a.price_mode == 0:
-        u = uniforms_numpy(key, samples, pr0 + np.arange(2 * m_n)).reshape(n_s, m_n, 2)
-        z = np.sqrt(-2.0 * np.log(1.0 - u[:, :, 0])) * np.cos(TWO_PI * u[:, :, 1])
+        u1 = uniforms_numpy(key, samples, (pr0 + np.arange(m_n)) * SUB)
+        u2 = uniforms_numpy(key, samples, (pr0 + np.arange(m_n)) * SUB + 1)
+        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(TWO_PI * u2)
         g = np.where(a.price_sigma > 0, np.exp(a.price_sigma * z), 1.0)
     else:
-        u = uniforms_numpy(key, samples, np.array([pr0 + 2 * m_n]))[:, 0]
+        u = uniforms_numpy(key, samples, np.array([(pr0 + m_n) * SUB]))[:, 0]
         idx = np.minimum(np.searchsorted(a.scen_cum, u, side="right"), len(a.scen_cum) - 1)
         g = a.scen_factor[idx]
     return comp, tc, g
@@ -299,8 +355,38 @@ def _triangular(u, lo, mode, hi):  # pragma: no cover - compiled
     return a if u * width < left else b
 
 
+def _gamma(key, s, e, which, alpha):  # pragma: no cover - compiled
+    d = alpha - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    for j in range(GAMMA_TRIES):
+        base = e * SUB + (which * GAMMA_TRIES + j) * 3
+        u1 = _uniform(key, s, base)
+        u2 = _uniform(key, s, base + 1)
+        u3 = _uniform(key, s, base + 2)
+        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
+        t = 1.0 + c * z
+        v = t * t * t
+        if v > 0:
+            w = 1.0 - u3
+            z2 = z * z
+            # squeeze (no logarithm) first; it accepts a subset of the exact region
+            if w < 1.0 - 0.0331 * z2 * z2 or math.log(w) < 0.5 * z2 + d - d * v + d * math.log(v):
+                return d * v
+    return d
+
+
+def _draw(key, s, e, lo, mode, hi, dist):  # pragma: no cover - compiled
+    """One draw of entry e (callers only ask when hi > lo); see :func:`draw_numpy`."""
+    if dist == 0:
+        return _triangular(_uniform(key, s, e * SUB), lo, mode, hi)
+    width = hi - lo
+    g0 = _gamma(key, s, e, 0, 1.0 + 4.0 * (mode - lo) / width)
+    g1 = _gamma(key, s, e, 1, 1.0 + 4.0 * (hi - mode) / width)
+    return lo + width * (g0 / (g0 + g1))
+
+
 def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, other, tc_nom,
-                tc_lo, tc_hi, pair_ptr, pair_spread, value, rec, price_sigma, price_mode,
+                tc_lo, tc_hi, pair_ptr, pair_spread, dist, value, rec, price_sigma, price_mode,
                 scen_factor, scen_cum, accept, node_parent, node_feed, node_row, node_kind,
                 node_target, node_flow, node_route_cost, t_mat, t_cover, node_tptr, node_tidx,
                 node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr, out_scal, out_tnum,
@@ -319,8 +405,8 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
             if m == other:
                 continue
             if comp_hi[f, m] > comp_lo[f, m]:
-                x = _triangular(_uniform(key, s, f * m_n + m), comp_lo[f, m], comp_nom[f, m],
-                                comp_hi[f, m])
+                x = _draw_jit(key, s, f * m_n + m, comp_lo[f, m], comp_nom[f, m],
+                              comp_hi[f, m], dist)
             else:
                 x = comp_nom[f, m]
             comp[f, m] = x
@@ -348,8 +434,8 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
             total = 0.0
             for k in range(r0, r1):
                 if tc_hi[k, m] > tc_lo[k, m]:
-                    x = _triangular(_uniform(key, s, tc0 + k * m_n + m), tc_lo[k, m],
-                                    tc_nom[k, m], tc_hi[k, m])
+                    x = _draw_jit(key, s, tc0 + k * m_n + m, tc_lo[k, m], tc_nom[k, m],
+                                  tc_hi[k, m], dist)
                 else:
                     x = tc_nom[k, m]
                 tc[k, m] = x
@@ -364,14 +450,14 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
     if price_mode == 0:
         for m in range(m_n):
             if price_sigma[m] > 0:
-                u1 = _uniform(key, s, pr0 + 2 * m)
-                u2 = _uniform(key, s, pr0 + 2 * m + 1)
+                u1 = _uniform(key, s, (pr0 + m) * SUB)
+                u2 = _uniform(key, s, (pr0 + m) * SUB + 1)
                 z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
                 g[m] = math.exp(price_sigma[m] * z)
             else:
                 g[m] = 1.0
     else:
-        u = _uniform(key, s, pr0 + 2 * m_n)
+        u = _uniform(key, s, (pr0 + m_n) * SUB)
         c = 0
         while c < scen_cum.shape[0] - 1 and u >= scen_cum[c]:
             c += 1
@@ -449,7 +535,7 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
 
 
 def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi, feed_total,
-                     feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, value,
+                     feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, dist, value,
                      rec, price_sigma, price_mode, scen_factor, scen_cum, accept, node_parent,
                      node_feed, node_row, node_kind, node_target, node_flow, node_route_cost,
                      t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init, s_comp, s_tc, s_g,
@@ -466,8 +552,8 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
         for i in range(c * chunk, i1):
             _one_sample_jit(sample0 + i, key, comp_nom, comp_lo, comp_hi, feed_total,
                             feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread,
-                            value, rec, price_sigma, price_mode, scen_factor, scen_cum, accept,
-                            node_parent, node_feed, node_row, node_kind, node_target,
+                            dist, value, rec, price_sigma, price_mode, scen_factor, scen_cum,
+                            accept, node_parent, node_feed, node_row, node_kind, node_target,
                             node_flow, node_route_cost, t_mat, t_cover, node_tptr, node_tidx,
                             node_tw,
                             s_comp[tid], s_tc[tid], s_g[tid], s_coef[tid], s_sink[tid],
@@ -477,6 +563,8 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
 if HAVE_NUMBA:
     _uniform = njit(inline="always", cache=True)(_uniform)
     _triangular = njit(inline="always", cache=True)(_triangular)
+    _gamma = njit(inline="always", cache=True)(_gamma)
+    _draw_jit = njit(cache=True, nogil=True)(_draw)  # own function: no fastmath in draws
     _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
         _one_sample)
     _evaluate_jit = njit(parallel=True, cache=True, nogil=True)(_evaluate_chunks)
@@ -494,7 +582,7 @@ def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
     """
     if not (0 <= sample0 and sample0 + n_samples <= MAX_SAMPLES):
         raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
-    if a.entry_offsets()[2] > MAX_ENTRIES:
+    if a.entry_offsets()[2] >= MAX_ENTRIES:
         raise ValueError("too many random entries per sample for the counter layout")
     if use_numba is None:
         use_numba = True

@@ -18,7 +18,8 @@ from plantopt.kernels_mc import MCArrays, evaluate, evaluate_numpy, seed_key, un
 pytestmark = pytest.mark.skipif(not kernels_mc.HAVE_NUMBA, reason="numba disabled")
 
 
-def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False) -> MCArrays:
+def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
+                  dist: int = kernels_mc.DIST_PERT) -> MCArrays:
     """A random but well-formed kernel input: tc rows grouped in (unit, class) pairs whose
     nominal rows sum to 1 per material, compositions summing to 1 with 'other' last."""
     rng = np.random.default_rng(seed)
@@ -74,7 +75,7 @@ def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False) -> MCA
     return MCArrays(
         comp_nom=comp, comp_lo=lo, comp_hi=hi, feed_total=comp.sum(axis=1),
         feed_spread=spread, other=n_m - 1, tc_nom=tc, tc_lo=tc_lo, tc_hi=tc_hi,
-        pair_ptr=pair_ptr, pair_spread=pair_spread,
+        pair_ptr=pair_ptr, pair_spread=pair_spread, dist=dist,
         value=rng.uniform(0, 1e4, (n_p, n_m)), rec=(rng.random((n_p, n_m)) < 0.5) * 1.0,
         price_sigma=rng.uniform(0, 0.5, n_m), price_mode=1 if scenarios else 0,
         scen_factor=factors, scen_cum=cum, accept=rng.uniform(0, 1000, n_f),
@@ -97,9 +98,10 @@ def assert_outputs_close(x: kernels_mc.MCOutput, y: kernels_mc.MCOutput,
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), scenarios=st.booleans(), master=st.integers(0, 2**40))
-def test_kernel_equals_numpy_twin(seed: int, scenarios: bool, master: int) -> None:
-    a = random_arrays(seed, scenarios=scenarios)
+@given(seed=st.integers(0, 2**32 - 1), scenarios=st.booleans(), master=st.integers(0, 2**40),
+       dist=st.sampled_from([kernels_mc.DIST_PERT, kernels_mc.DIST_TRIANGULAR]))
+def test_kernel_equals_numpy_twin(seed: int, scenarios: bool, master: int, dist: int) -> None:
+    a = random_arrays(seed, scenarios=scenarios, dist=dist)
     key = seed_key(master)
     assert_outputs_close(evaluate(a, key, 3, 40, chunk=8), evaluate_numpy(a, key, 3, 40))
 
@@ -149,11 +151,28 @@ def test_uniforms_are_uniform_and_decorrelated() -> None:
     assert not np.array_equal(u, other)
 
 
+def test_pert_mean_variance_and_bounds() -> None:
+    n = 50_000
+    lo, mode, hi = 0.1, 0.2, 0.6
+    x = kernels_mc.draw_numpy(seed_key(9), np.arange(n), np.array([3]), np.array([lo]),
+                              np.array([mode]), np.array([hi]), kernels_mc.DIST_PERT)[:, 0]
+    assert x.min() >= lo and x.max() <= hi
+    # PERT: alpha = 1 + 4 (mode - lo)/(hi - lo) = 1.8, beta = 4.2; mean (lo + 4 mode + hi)/6
+    al, be = 1.8, 4.2
+    mean = (lo + 4 * mode + hi) / 6
+    var = (hi - lo) ** 2 * al * be / ((al + be) ** 2 * (al + be + 1))
+    assert abs(x.mean() - mean) < 5 * np.sqrt(var / n)
+    assert abs(x.var() - var) < 0.05 * var
+    # the compiled draws equal the twin's on a random tree
+    a = random_arrays(4, dist=kernels_mc.DIST_PERT)
+    k, t = evaluate(a, seed_key(9), 0, 200), evaluate_numpy(a, seed_key(9), 0, 200)
+    assert_outputs_close(k, t)
+
+
 def test_triangular_mean_and_bounds() -> None:
-    u = uniforms_numpy(seed_key(2), np.arange(100_000), np.array([0]))[:, 0]
     lo, mode, hi = 0.2, 0.3, 0.7
-    x = kernels_mc.triangular_numpy(u, np.full_like(u, lo), np.full_like(u, mode),
-                                    np.full_like(u, hi))
+    x = kernels_mc.draw_numpy(seed_key(2), np.arange(100_000), np.array([0]), np.array([lo]),
+                              np.array([mode]), np.array([hi]), kernels_mc.DIST_TRIANGULAR)[:, 0]
     assert x.min() >= lo and x.max() <= hi
     mean = (lo + mode + hi) / 3
     sd = np.sqrt((lo**2 + mode**2 + hi**2 - lo * mode - lo * hi - mode * hi) / 18)

@@ -32,9 +32,17 @@ def _parse_targets(items: list[str]) -> list[tuple[str, float]]:
     return out
 
 
+def _short(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters (at least 20) with an ellipsis."""
+    width = max(width, 20)
+    return text if len(text) <= width else text[:width - 1] + "\u2026"
+
+
 def _fmt(x: float) -> str:
     if x != x:  # NaN
         return "-"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.2f}M"
     if abs(x) >= 1e4:
         return f"{x:,.0f}"
     return f"{x:.4g}"
@@ -55,6 +63,8 @@ def register(app: typer.Typer) -> None:
             help="As --spread, for compositions only.", min=0.0)] = None,
         tc_spread: Annotated[float | None, typer.Option(
             help="As --spread, for transfer coefficients only.", min=0.0)] = None,
+        distribution: Annotated[str, typer.Option(
+            help="pert (Beta-PERT on low/nominal/high) or triangular (faster).")] = "pert",
         ranges: Annotated[bool, typer.Option(
             help="Use the low/high ranges of the instance data.")] = True,
         price_sigma: Annotated[float, typer.Option(
@@ -116,7 +126,7 @@ def register(app: typer.Typer) -> None:
         opts = SamplingOptions(
             comp_spread=spread if comp_spread is None else comp_spread,
             tc_spread=spread if tc_spread is None else tc_spread, use_ranges=ranges,
-            price_sigma=price_sigma, price_scenarios=scen)
+            price_sigma=price_sigma, price_scenarios=scen, distribution=distribution)
         plan = load_plan(result_dir, instance)
         targets = regulation_targets(plan, target_year) if regulation else []
         targets += [material_recovery_target(plan, m, f)
@@ -145,17 +155,16 @@ def register(app: typer.Typer) -> None:
         q = mc.quantiles.set_index("metric")
         tab = Table(title="Distribution per metric")
         for col in ("metric", "plan", "P5", "P50", "P95"):
-            tab.add_column(col, justify="left" if col == "metric" else "right",
-                           no_wrap=col == "metric", overflow="ellipsis", max_width=60)
+            tab.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True)
         for m in headline_metrics(mc):
-            tab.add_row(m, _fmt(nominal.get(m, float("nan"))), _fmt(q.at[m, "p5"]),
-                        _fmt(q.at[m, "p50"]), _fmt(q.at[m, "p95"]))
+            tab.add_row(_short(m, console.width - 56), _fmt(nominal.get(m, float("nan"))),
+                        _fmt(q.at[m, "p5"]), _fmt(q.at[m, "p50"]), _fmt(q.at[m, "p95"]))
         console.print(tab)
         ptab = Table(title="Probabilities")
-        ptab.add_column("event", no_wrap=True, overflow="ellipsis", max_width=80)
-        ptab.add_column("probability", justify="right")
+        ptab.add_column("event", no_wrap=True)
+        ptab.add_column("probability", justify="right", no_wrap=True)
         for event, p in mc.probabilities.items():
-            ptab.add_row(event, f"{p:.3f}")
+            ptab.add_row(_short(event, console.width - 20), f"{p:.3f}")
         console.print(ptab)
         if s["mass_balance_max_rel_error"] > 1e-6:
             console.print(f"[red]mass balance error up to "

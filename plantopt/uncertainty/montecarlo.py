@@ -116,13 +116,21 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
 def summarise(samples: pd.DataFrame, targets: list[Target]) -> tuple[pd.DataFrame,
                                                                       dict[str, float]]:
     """Quantiles of every numeric metric and the probabilities of the boolean ones."""
-    num = samples.drop(columns=["sample"]).select_dtypes(include="number")
-    q = np.quantile(num.to_numpy(), QUANTILES, axis=0) if len(num) else None
-    quantiles = pd.DataFrame({
-        "metric": list(num.columns), "mean": num.mean().to_numpy(),
-        "std": num.std(ddof=1).to_numpy() if len(num) > 1 else np.zeros(num.shape[1]),
-        "p5": q[0], "p50": q[1], "p95": q[2],
-        "min": num.min().to_numpy(), "max": num.max().to_numpy()})
+    rows = []
+    for name in samples.columns:  # column by column: no copy of the whole table
+        col = samples[name]
+        if name == "sample" or col.dtype == bool or not np.issubdtype(col.dtype, np.number):
+            continue
+        x = col.to_numpy(dtype=float)
+        ok = x[~np.isnan(x)]
+        q = np.quantile(ok, QUANTILES) if ok.size else np.full(len(QUANTILES), np.nan)
+        rows.append({"metric": name, "mean": ok.mean() if ok.size else np.nan,
+                     "std": ok.std(ddof=1) if ok.size > 1 else 0.0,
+                     "p5": q[0], "p50": q[1], "p95": q[2],
+                     "min": ok.min() if ok.size else np.nan,
+                     "max": ok.max() if ok.size else np.nan})
+    quantiles = pd.DataFrame(rows, columns=["metric", "mean", "std", "p5", "p50", "p95",
+                                            "min", "max"])
     prob: dict[str, float] = {"profit_positive": float((samples["profit_eur_per_yr"] > 0)
                                                        .mean())}
     met = [c for c in samples.columns if c.startswith("target_met:")]
@@ -168,7 +176,8 @@ def run_monte_carlo(plan: Plan, n_samples: int, seed: int = 0,
         "samples": n_samples, "seed": seed, "engine": "numba" if (
             kernels_mc.HAVE_NUMBA if use_numba is None else use_numba) else "numpy",
         "elapsed_s": elapsed, "samples_per_s": n_samples / elapsed if elapsed > 0 else None,
-        "options": {"comp_spread": options.comp_spread, "tc_spread": options.tc_spread,
+        "options": {"distribution": options.distribution,
+                    "comp_spread": options.comp_spread, "tc_spread": options.tc_spread,
                     "use_ranges": options.use_ranges, "price_sigma": options.price_sigma,
                     "price_scenarios": options.price_scenarios is not None},
         "uncertain_entries": {

@@ -4,8 +4,9 @@ Ranges come from the instance (``mass_frac_low/high`` in composition.csv, ``tc_f
 in transfer_coefficients.csv, resolved with the same wildcard precedence as the nominal
 values). An entry without a range gets ``nominal * (1 -/+ spread)`` (clipped to [0, 1]) when a
 default relative spread is given, else no spread. A nominal zero is structural (the route
-tree was pruned on it) and stays zero. Each uncertain entry is drawn from
-triangular(low, nominal, high); see docs/uncertainty.md for the renormalisation rules.
+tree was pruned on it) and stays zero. Each uncertain entry is drawn from a Beta-PERT
+(default) or triangular distribution on (low, nominal, high); see docs/uncertainty.md for the
+distributions and the renormalisation rules.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PlantoptError
-from ..kernels_mc import MCArrays
+from ..kernels_mc import DIST_PERT, DIST_TRIANGULAR, MCArrays
 from ..routetree import _resolve_tc
 from .plan import Plan
 from .targets import Target
+
+DISTRIBUTIONS = {"pert": DIST_PERT, "triangular": DIST_TRIANGULAR}
 
 
 class SpecError(PlantoptError):
@@ -37,12 +40,16 @@ class SamplingOptions:
     price_sigma: float = 0.0
     price_scenarios: pd.DataFrame | None = None  # columns scenario, material, price_factor
     # [, weight]
+    distribution: str = "pert"  # "pert" (Beta-PERT, lambda 4) or "triangular"
 
     def __post_init__(self) -> None:
         for name in ("comp_spread", "tc_spread", "price_sigma"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise SpecError(f"{name} must be a finite number >= 0, not {v!r}")
+        if self.distribution not in DISTRIBUTIONS:
+            raise SpecError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not "
+                            f"{self.distribution!r}")
 
 
 @dataclass
@@ -240,7 +247,8 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
                        else np.maximum(tree.comp.sum(axis=1), 1.0)),
         feed_spread=feed_spread, other=int(other),
         tc_nom=f64(tc_nom), tc_lo=f64(tc_lo), tc_hi=f64(tc_hi), pair_ptr=i64(pair_ptr),
-        pair_spread=pair_spread, value=f64(value), rec=f64(rec), price_sigma=f64(sigma),
+        pair_spread=pair_spread, dist=DISTRIBUTIONS[opts.distribution], value=f64(value),
+        rec=f64(rec), price_sigma=f64(sigma),
         price_mode=mode, scen_factor=f64(scen_factor), scen_cum=f64(scen_cum),
         accept=f64(plan.accept_t_per_yr),
         node_parent=i64(np.where(parent >= 0, pos[np.maximum(parent, 0)], -1)),
