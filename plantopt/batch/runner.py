@@ -36,6 +36,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+from ..errors import PlantoptError
 from .scenarios import Job
 from .store import Store
 from .worker import CRASHED, JOB_TIMEOUT, Outcome, base_record, execute_job, hooks_from_env
@@ -226,7 +227,11 @@ def run_dask(jobs: list[Job], store: Store, scheduler: str, job_time_limit_s: fl
     if not jobs:
         return
     solver_limit = solver_limit_for(job_time_limit_s)
-    with Client(scheduler, timeout="30s") as client:
+    try:
+        client = Client(scheduler, timeout="30s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise PlantoptError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    with client:
         tag = uuid.uuid4().hex[:8]
         hooks = hooks_from_env()
         futures = {client.submit(dask_job, job, job_time_limit_s, solver_limit, hooks,
