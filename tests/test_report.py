@@ -68,14 +68,23 @@ def test_views_rebuilt_for_results_without_material_flows(result_dir: Path,
 
 
 def test_report_html_and_static_figures(result_dir: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "with_extras"
+    # the layout plantopt pareto and plantopt evaluate write next to a result folder
+    folder = tmp_path / "tiny-recovery"
     shutil.copytree(result_dir, folder)
-    pd.DataFrame({"recovery_t_per_yr": [9.0, 9.5, 9.76], "profit_eur_per_yr": [3e5, 2e5, 0.0]}
-                 ).to_parquet(folder / "pareto.parquet")
-    pd.DataFrame({"sample": range(50), "profit_eur_per_yr": [float(i) for i in range(50)]}
-                 ).to_parquet(folder / "monte_carlo_samples.parquet")
+    (tmp_path / "tiny-pareto").mkdir()
+    pd.DataFrame({"point": [0, 1, 2], "weighted_recovery_t_per_yr": [9.0, 9.5, 9.76],
+                  "npv_eur": [3e5, 2e5, 0.0]}).to_parquet(tmp_path / "tiny-pareto" /
+                                                          "pareto.parquet")
+    mc = tmp_path / "tiny-recovery-evaluate"
+    mc.mkdir()
+    pd.DataFrame({"sample": range(50), "profit_eur_per_yr": [float(i) for i in range(50)],
+                  "recovery_frac:Li": [0.2 + i / 1000 for i in range(50)]}
+                 ).to_parquet(mc / "samples.parquet")
+    pd.DataFrame({"event": ["profit > 0"], "probability": [0.98]}).to_parquet(
+        mc / "probabilities.parquet")
     out, figures = make_report(folder, tmp_path / "r" / "report.html")
     text = out.read_text()
+    assert "monte_carlo_probabilities" in text and "profit &gt; 0" in text
     assert "<script src=" not in text and len(text) > 1_000_000  # plotly.js inline: offline
     assert text.count('"type":"sankey"') == 3  # total mass, Li, Co
     for section in ("Material flows", "Recovery per material", "Compliance", "Economics",

@@ -15,14 +15,18 @@ from .data import ResultData, material_edges, read_result, sankey_views
 
 
 def make_report(result_dir: str | Path, out: str | Path | None = None,
-                figures_dir: str | Path | None = None, static: bool = True
-                ) -> tuple[Path, list[Path]]:
+                figures_dir: str | Path | None = None, static: bool = True,
+                monte_carlo_dir: str | Path | None = None,
+                pareto_dir: str | Path | None = None) -> tuple[Path, list[Path]]:
     """Write ``report.html`` (default: inside the result folder) and, with ``static``, the
-    PNG/SVG figures (default: ``<out stem>_figures/`` next to the page)."""
+    PNG/SVG figures (default: ``<out stem>_figures/`` next to the page).
+
+    Monte Carlo and Pareto tables come from the given folders, else from the companion
+    folders ``RESULT_DIR-evaluate/`` and ``<instance>-pareto/`` next to the result."""
     from .figures import export_figures
     from .html import build_html, write_atomic
 
-    data = read_result(result_dir)
+    data = read_result(result_dir, monte_carlo_dir, pareto_dir)
     out_path = Path(out) if out is not None else Path(result_dir) / "report.html"
     views = sankey_views(data)
     name = str((data.summary.get("instance") or {}).get("name") or data.folder.name)

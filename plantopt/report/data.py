@@ -31,6 +31,7 @@ class ResultData:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # unknown Parquet files
+    sources: dict[str, str] = field(default_factory=dict)  # folder of a companion table
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -41,8 +42,28 @@ KNOWN_TABLES = {"feed_intake", "flows", "unit_throughput", "built_units", "produ
                 "compliance"}
 
 
-def read_result(folder: str | Path) -> ResultData:
-    """Read ``summary.json`` and every Parquet table of a result folder."""
+def _companions(folder: Path, summary: dict[str, Any]) -> list[tuple[str, Path]]:
+    """Folders of ``plantopt evaluate`` and ``plantopt pareto`` next to a result folder.
+
+    ``plantopt evaluate RESULT_DIR`` writes ``RESULT_DIR-evaluate/`` (samples, quantiles,
+    probabilities); ``plantopt pareto`` writes ``results/<instance>-pareto/`` (pareto,
+    plans). Their tables are read as ``monte_carlo_<table>``, ``pareto`` and
+    ``pareto_<table>``.
+    """
+    name = str((summary.get("instance") or {}).get("name") or "")
+    out = [("monte_carlo_", folder.parent / f"{folder.name}-evaluate")]
+    if name:
+        out.append(("pareto_", folder.parent / f"{name}-pareto"))
+    return [(prefix, d) for prefix, d in out if d.is_dir() and d != folder]
+
+
+def read_result(folder: str | Path, monte_carlo_dir: str | Path | None = None,
+                pareto_dir: str | Path | None = None) -> ResultData:
+    """Read ``summary.json`` and every Parquet table of a result folder.
+
+    Tables of a Monte Carlo evaluation and of a Pareto front are read too: from the given
+    folders, else from the companion folders found next to the result (``_companions``).
+    """
     folder = Path(folder)
     path = folder / "summary.json"
     if not path.is_file():
@@ -54,6 +75,20 @@ def read_result(folder: str | Path) -> ResultData:
     for p in sorted(folder.glob("*.parquet")):
         df = pd.read_parquet(p)
         (data.tables if p.stem in KNOWN_TABLES else data.extra)[p.stem] = df
+    extra_dirs = _companions(folder, summary)
+    if monte_carlo_dir is not None:
+        extra_dirs = [e for e in extra_dirs if e[0] != "monte_carlo_"] + [
+            ("monte_carlo_", Path(monte_carlo_dir))]
+    if pareto_dir is not None:
+        extra_dirs = [e for e in extra_dirs if e[0] != "pareto_"] + [
+            ("pareto_", Path(pareto_dir))]
+    for prefix, d in extra_dirs:
+        if not d.is_dir():
+            raise FileNotFoundError(f"{d}: no such folder")
+        for p in sorted(d.glob("*.parquet"), key=lambda q: (q.stem != "pareto", q.stem)):
+            key = p.stem if p.stem == prefix.rstrip("_") else f"{prefix}{p.stem}"
+            data.extra[key] = pd.read_parquet(p)
+            data.sources[key] = str(d)
     return data
 
 
@@ -133,3 +168,21 @@ def sankey_views(data: ResultData) -> dict[str, pd.DataFrame]:
 def find_extra(data: ResultData, *words: str) -> list[tuple[str, pd.DataFrame]]:
     """Extra tables whose file name contains one of ``words`` (Pareto, Monte Carlo, ...)."""
     return [(k, v) for k, v in data.extra.items() if any(w in k.lower() for w in words)]
+
+
+MC_WORDS = ("monte", "mc_", "sample", "quantile", "probabilit", "evaluat")
+
+
+def pareto_table(data: ResultData) -> tuple[str, pd.DataFrame] | None:
+    """The Pareto points (``pareto`` first, else any table named like it but plans)."""
+    found = [kv for kv in find_extra(data, "pareto") if "plan" not in kv[0]]
+    found.sort(key=lambda kv: kv[0] != "pareto")
+    return found[0] if found else None
+
+
+def monte_carlo_tables(data: ResultData) -> dict[str, pd.DataFrame]:
+    """Monte Carlo tables: per-sample metrics first, then quantiles, probabilities, others."""
+    found = dict(find_extra(data, *MC_WORDS))
+    order = ("sample", "quantile", "probabilit")
+    return dict(sorted(found.items(), key=lambda kv: next(
+        (i for i, w in enumerate(order) if w in kv[0]), len(order))))

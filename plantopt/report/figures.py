@@ -48,7 +48,7 @@ def export_figures(data: ResultData, views: dict[str, pd.DataFrame], out_dir: st
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .data import find_extra
+    from .data import monte_carlo_tables, pareto_table
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ def export_figures(data: ResultData, views: dict[str, pd.DataFrame], out_dir: st
         ax.set_title(f"{title}: annual economics", loc="left")
         save(fig, "economics")
 
-    for name, df in find_extra(data, "pareto")[:1]:
+    for name, df in [pt] if (pt := pareto_table(data)) else []:
         pair = numeric_pair(df)
         if pair:
             fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -88,7 +88,7 @@ def export_figures(data: ResultData, views: dict[str, pd.DataFrame], out_dir: st
             ax.set_title(f"{title}: Pareto front ({name})", loc="left")
             save(fig, "pareto")
 
-    for name, df in find_extra(data, "monte", "mc_", "sample", "evaluat")[:1]:
+    for name, df in [kv for kv in monte_carlo_tables(data).items() if "sample" in kv[0]][:1]:
         cols = mc_columns(df)
         if cols:
             fig, axes = plt.subplots(1, len(cols), figsize=(4 * len(cols), 3.5), squeeze=False)

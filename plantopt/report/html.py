@@ -19,9 +19,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .data import ResultData, find_extra
+from .data import ResultData, monte_carlo_tables, pareto_table
 from .figures import mc_columns, numeric_pair
 
 CSS = """
@@ -31,8 +32,9 @@ h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:1px solid #ddd;padding-bot
 margin-top:32px}.muted{color:#666}.kpis{display:flex;gap:16px;flex-wrap:wrap}
 .kpi{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:150px}
 .kpi b{display:block;font-size:1.3em}table.data{border-collapse:collapse;font-size:.9em}
-table.data th,table.data td{border:1px solid #ddd;padding:3px 8px;text-align:right}
-table.data th{background:#f4f4f4}table.data td:first-child{text-align:left}
+table.data th,table.data td{border:1px solid #ddd;padding:3px 8px;text-align:left}
+table.data td.n{text-align:right}
+table.data th{background:#f4f4f4}table.data td{white-space:nowrap}
 .scroll{overflow-x:auto}.bad{background:#fbe3e3}.good{background:#e6f4ea}#js-errors{color:#b00}
 """
 
@@ -58,17 +60,37 @@ CHECK_JS = """
 """
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, max_chars: int = 60) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
     if isinstance(value, float):
         value = value + 0.0  # no "-0"
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    return html.escape(str(value))
+    text = str(value)
+    if len(text) > max_chars:  # long text (sources, legal references): full text on hover
+        return f"<span title='{html.escape(text)}'>{html.escape(text[:max_chars - 1])}…</span>"
+    return html.escape(text)
+
+
+def _cell(value: Any) -> str:
+    numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    return f"<td class='n'>{_fmt(value)}</td>" if numeric else f"<td>{_fmt(value)}</td>"
+
+
+def _row_class(row: pd.Series, flag_cols: list[str]) -> str:
+    """``good``/``bad`` from boolean met/compliant columns or a status column."""
+    if flag_cols:
+        return "good" if all(bool(row[c]) for c in flag_cols) else "bad"
+    status = str(row.get("status", "")).lower()
+    if status in ("met", "compliant", "ok", "optimal", "feasible"):
+        return "good"
+    if any(w in status for w in ("not met", "not_met", "violat", "miss", "fail", "infeas")):
+        return "bad"
+    return ""
 
 
 def table_html(df: pd.DataFrame, max_rows: int = 200) -> str:
-    """An HTML table; booleans in columns named like ``met``/``compliant`` are coloured."""
+    """An HTML table; rows coloured by boolean met/compliant columns or a status column."""
     if df is None or not len(df):
         return "<p class='muted'>(empty)</p>"
     df = df.head(max_rows)
@@ -78,10 +100,9 @@ def table_html(df: pd.DataFrame, max_rows: int = 200) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     rows = []
     for _, r in df.iterrows():
-        cls = ""
-        if flag_cols:
-            cls = " class='good'" if all(bool(r[c]) for c in flag_cols) else " class='bad'"
-        rows.append(f"<tr{cls}>" + "".join(f"<td>{_fmt(r[c])}</td>" for c in df.columns)
+        cls = _row_class(r, flag_cols)
+        rows.append(f"<tr class='{cls}'>" if cls else "<tr>")
+        rows.append("" + "".join(_cell(r[c]) for c in df.columns)
                     + "</tr>")
     return f"<div class='scroll'><table class='data'><thead><tr>{head}</tr></thead><tbody>" \
            f"{''.join(rows)}</tbody></table></div>"
@@ -96,24 +117,31 @@ def _extra_figures(data: ResultData) -> list[str]:
     import plotly.graph_objects as go
 
     parts = []
-    for name, df in find_extra(data, "pareto")[:1]:
+    for name, df in [pt] if (pt := pareto_table(data)) else []:
         pair = numeric_pair(df)
-        parts.append(f"<h2>Pareto front</h2><p class='muted'>from {html.escape(name)}"
-                     ".parquet</p>")
+        parts.append(f"<h2>Pareto front</h2><p class='muted'>table {html.escape(name)} from "
+                     f"{html.escape(data.sources.get(name, str(data.folder)))}</p>")
         if pair:
             fig = go.Figure(go.Scatter(x=df[pair[0]], y=df[pair[1]], mode="lines+markers"))
             fig.update_layout(height=420, xaxis_title=pair[0], yaxis_title=pair[1],
                               margin={"t": 30})
             parts.append(_figure_div(fig, "pareto", False))
         parts.append(table_html(df, 50))
-    for name, df in find_extra(data, "monte", "mc_", "sample", "evaluat")[:1]:
-        parts.append(f"<h2>Monte Carlo</h2><p class='muted'>from {html.escape(name)}"
-                     f".parquet, {len(df):,} rows</p>")
-        for c in mc_columns(df):
-            fig = go.Figure(go.Histogram(x=df[c], nbinsx=40))
-            fig.update_layout(height=300, xaxis_title=c, margin={"t": 20})
-            parts.append(_figure_div(fig, f"mc-{c}", False))
-        parts.append(table_html(df.describe().reset_index(), 20))
+    mc = monte_carlo_tables(data)
+    if mc:
+        first = next(iter(mc))
+        parts.append(f"<h2>Monte Carlo</h2><p class='muted'>tables {html.escape(', '.join(mc))}"
+                     f" from {html.escape(data.sources.get(first, str(data.folder)))}</p>")
+    for name, df in mc.items():
+        if "sample" in name:
+            for c in mc_columns(df):
+                fig = go.Figure(go.Histogram(x=df[c], nbinsx=40))
+                fig.update_layout(height=300, xaxis_title=c, margin={"t": 20})
+                parts.append(_figure_div(fig, f"mc-{c}", False))
+            parts += [f"<h3>{html.escape(name)}: summary of {len(df):,} samples</h3>",
+                      table_html(df.describe().T.reset_index(), 60)]
+        else:
+            parts += [f"<h3>{html.escape(name)}</h3>", table_html(df, 100)]
     return parts
 
 
@@ -162,7 +190,7 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
                           yaxis={"autorange": "reversed"})
         parts += ["<h2>Economics</h2>", table_html(econ), _figure_div(bar, "economics", False)]
     parts += _extra_figures(data)
-    shown = {k for k, _ in find_extra(data, "pareto", "monte", "mc_", "sample", "evaluat")}
+    shown = set(monte_carlo_tables(data)) | ({pt[0]} if (pt := pareto_table(data)) else set())
     for key, df in data.extra.items():
         if key not in shown:
             parts += [f"<h2>{html.escape(key.replace('_', ' ').capitalize())}</h2>",
