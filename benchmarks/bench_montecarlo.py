@@ -18,6 +18,7 @@ conservation group send the flow to one child (80 %) or split it over two (20 %)
 of an optimal plan, which routes most streams one way.
 
     python benchmarks/bench_montecarlo.py [--samples N] [--cases tiny,default,L,XL] [--quick]
+                                          [--distribution pert|triangular]
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from plantopt.uncertainty import (  # noqa: E402
     regulation_targets,
 )
 
-OPTIONS = SamplingOptions(comp_spread=0.1, tc_spread=0.05, price_sigma=0.3)
+OPTIONS = SamplingOptions(comp_spread=0.1, tc_spread=0.05, price_sigma=0.3)  # + data ranges
 
 
 def solved_plan(path: Path) -> Plan:
@@ -110,11 +111,14 @@ def best_rate(fn, n: int, repeats: int = 3) -> float:
     return n / min(_timed(fn) for _ in range(repeats))
 
 
-def bench_case(name: str, plan: Plan, n_samples: int, bandwidth: float) -> dict:
+def bench_case(name: str, plan: Plan, n_samples: int, bandwidth: float,
+               distribution: str = "pert") -> dict:
+    import dataclasses
+
     import numba
 
     targets = regulation_targets(plan)
-    spec = build_spec(plan, OPTIONS, targets)
+    spec = build_spec(plan, dataclasses.replace(OPTIONS, distribution=distribution), targets)
     a = spec.arrays
     key = kernels_mc.seed_key(1)
     kernels_mc.evaluate(a, key, 0, 64)  # compile / load from cache
@@ -175,6 +179,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=20_000)
     ap.add_argument("--cases", default="tiny,default,L,XL")
     ap.add_argument("--quick", action="store_true", help="tiny only, 2000 samples")
+    ap.add_argument("--distribution", default="pert", choices=("pert", "triangular"))
     ap.add_argument("--json", type=Path, help="also write the rows to this file")
     args = ap.parse_args()
     cases = ["tiny"] if args.quick else args.cases.split(",")
@@ -182,7 +187,7 @@ def main() -> None:
     print(f"python {platform.python_version()}, {os.cpu_count()} cpus, "
           f"numba threads {kernels_mc.numba.config.NUMBA_NUM_THREADS}; load average "
           f"{os.getloadavg()[0]:.1f} (shared machine: absolute numbers are noisy, ratios "
-          "are measured in one run)")
+          f"are measured in one run); draws: {args.distribution}")
     bandwidth = read_bandwidth_bytes_per_s()
     print(f"read bandwidth (np.sum over 512 MiB): {bandwidth / 1e9:.2f} GB/s")
     comp = compile_times()
@@ -198,7 +203,7 @@ def main() -> None:
         else:
             plan = synthetic_plan(case)
         setup = time.perf_counter() - t
-        row = bench_case(case, plan, n, bandwidth)
+        row = bench_case(case, plan, n, bandwidth, args.distribution)
         row["setup_s"] = setup
         rows.append(row)
         kn = [k for k in row if k.startswith("kernel_") and k.endswith("threads_per_s")][0]

@@ -227,14 +227,19 @@ def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarra
     Beta(1 + 4 (mode - lo) / (hi - lo), 1 + 4 (hi - mode) / (hi - lo)), the beta as
     G0 / (G0 + G1) of two gamma variates.
     """
+    out = np.repeat(mode[None, :], samples.shape[0], axis=0)
+    idx = np.flatnonzero(hi > lo)  # draw only the uncertain entries
+    if idx.size == 0:
+        return out
+    e, lo, mode, hi = entries[idx], lo[idx], mode[idx], hi[idx]
     if dist == DIST_TRIANGULAR:
-        u = uniforms_numpy(key, samples, entries * SUB)
-        return triangular_numpy(u, lo, mode, hi)
+        out[:, idx] = triangular_numpy(uniforms_numpy(key, samples, e * SUB), lo, mode, hi)
+        return out
     width = hi - lo
-    safe = np.where(width > 0, width, 1.0)
-    g0 = gamma_numpy(key, samples, entries, 0, 1.0 + 4.0 * (mode - lo) / safe)
-    g1 = gamma_numpy(key, samples, entries, 1, 1.0 + 4.0 * (hi - mode) / safe)
-    return np.where(width > 0, lo + width * (g0 / (g0 + g1)), mode)
+    g0 = gamma_numpy(key, samples, e, 0, 1.0 + 4.0 * (mode - lo) / width)
+    g1 = gamma_numpy(key, samples, e, 1, 1.0 + 4.0 * (hi - mode) / width)
+    out[:, idx] = lo + width * (g0 / (g0 + g1))
+    return out
 
 
 def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
@@ -262,12 +267,13 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     scale = np.where(short, a.feed_total / np.where(rest > 0, rest, 1.0), 1.0)
     comp[:, :, nonother] *= scale[:, :, None]
 
-    tc = draw_numpy(key, samples, tc0 + np.arange(k_n * m_n), a.tc_lo.ravel(), a.tc_nom.ravel(),
-                    a.tc_hi.ravel(), a.dist).reshape(n_s, k_n, m_n)
+    pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
+    renorm = (a.pair_spread > 0)[pair_of_row]  # (K, M): groups that are drawn
+    tc = draw_numpy(key, samples, tc0 + np.arange(k_n * m_n),
+                    np.where(renorm, a.tc_lo, a.tc_nom).ravel(), a.tc_nom.ravel(),
+                    np.where(renorm, a.tc_hi, a.tc_nom).ravel(), a.dist).reshape(n_s, k_n, m_n)
     if k_n:
-        pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
         sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
-        renorm = (a.pair_spread > 0)[pair_of_row]  # (K, M)
         den = sums[:, pair_of_row, :]
         tc = np.where(renorm & (den > 0), tc / np.where(den > 0, den, 1.0), a.tc_nom)
 
