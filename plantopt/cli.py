@@ -63,24 +63,39 @@ def validate(path: PathArg = None) -> None:
                   f"({sum(p.severity == 'warning' for p in problems)} warning(s))")
 
 
+MaxNodes = Annotated[int | None, typer.Option(
+    min=1, help="Largest route tree to build (default: the manifest's max_route_nodes).")]
+
+
+def _with_max_nodes(inst, max_route_nodes: int | None):
+    return inst if max_route_nodes is None else inst.with_manifest(
+        max_route_nodes=max_route_nodes)
+
+
 @app.command()
 def describe(path: PathArg = None,
-             objective: Annotated[str | None, typer.Option(help="recovery or profit")] = None
-             ) -> None:
+             objective: Annotated[str | None, typer.Option(
+                 help="recovery, profit or npv")] = None,
+             max_route_nodes: MaxNodes = None) -> None:
     """Set sizes, route-tree size and model size (rows, columns, nonzeros)."""
-    from .api import model_size
-    from .model import build_model
+    from .model.data import build_model_data
+    from .model.matrix import build_matrix
+    from .regulation.terms import build_regulation_data
     from .report_text import _t
     from .routetree import KIND_NAMES, build_route_tree
 
-    inst = _load(path)
+    inst = _with_max_nodes(_load(path), max_route_nodes)
     t0 = time.perf_counter()
     tree = build_route_tree(inst)
     t_tree = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model = build_model(inst, objective, tree=tree)
+    data = build_model_data(inst, tree)
+    mm, _ = build_matrix(data, [objective or inst.manifest.get("objective") or "recovery"],
+                         build_regulation_data(inst, data))
     t_build = time.perf_counter() - t0
-    size = model_size(model)
+    rows, cols, nnz = mm.shape
+    size = {"rows": rows, "columns": cols, "nonzeros": nnz,
+            "integer_columns": int(mm.integrality.sum())}
     tab = _t(f"{inst.name}: sizes", "what", "count")
     for name in ("materials", "feeds", "units", "capacity_options", "transfer_coefficients",
                  "routing", "products"):
@@ -92,9 +107,9 @@ def describe(path: PathArg = None,
     for key in ("rows", "columns", "nonzeros", "integer_columns"):
         tab.add_row(f"model {key.replace('_', ' ')}", f"{size[key]:,}")
     tab.add_row("route tree time", f"{t_tree:.3f} s")
-    tab.add_row("build time", f"{t_build:.3f} s")
+    tab.add_row("build time (matrix)", f"{t_build:.3f} s")
     console.print(tab)
-    per_feed = tab = _t("Route-tree nodes per feed", "feed", "nodes")
+    per_feed = _t("Route-tree nodes per feed", "feed", "nodes")
     for f, name in enumerate(tree.feeds):
         per_feed.add_row(name, f"{int((tree.node_feed == f).sum()):,}")
     console.print(per_feed)
@@ -144,6 +159,9 @@ def solve(
         "(repeatable).")] = None,
     horizon: Annotated[int | None, typer.Option(
         min=1, max=100, help="Business-case horizon, years.")] = None,
+    max_route_nodes: MaxNodes = None,
+    build: Annotated[str, typer.Option(
+        help="matrix (vectorised, fast) or pyomo (through the Pyomo model).")] = "matrix",
 ) -> None:
     """Solve an instance, print the plan and compliance, write Parquet tables + summary.json.
 
@@ -162,7 +180,10 @@ def solve(
         err_console.print(f"error: --objective must be recovery or profit or npv, "
                           f"not {objective!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    inst = apply_levers(_load(path), LeverOverrides(
+    if build not in ("matrix", "pyomo"):
+        err_console.print(f"error: --build must be matrix or pyomo, not {build!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    inst = apply_levers(_with_max_nodes(_load(path), max_route_nodes), LeverOverrides(
         capex_subsidy=capex_subsidy,
         capex_subsidy_for=parse_pairs(capex_subsidy_for, "--capex-subsidy-for"),
         eco_fee=parse_pairs(eco_fee, "--eco-fee"), guarantee_frac=guarantee_frac,
@@ -173,7 +194,7 @@ def solve(
         inst = inst.with_manifest(target_year=target_year)
     if no_targets:
         inst = inst.with_manifest(apply_targets=False)
-    opts = SolveOptions(solver=solver, time_limit_s=time_limit, threads=threads,
+    opts = SolveOptions(solver=solver, build=build, time_limit_s=time_limit, threads=threads,
                         random_seed=seed, **({"mip_rel_gap": gap} if gap is not None else {}))
     res = run_solve(inst, objective=objective, options=opts)
     if quiet:
