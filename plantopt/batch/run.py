@@ -28,7 +28,8 @@ from .store import Store
 
 @dataclass
 class BatchReport:
-    """What a batch run did: jobs total, skipped (finished earlier), run, statuses."""
+    """What a batch run did: jobs total, skipped (finished earlier), run (ended in this
+    run), statuses; ``interrupted`` after Ctrl-C."""
 
     store: Path
     n_jobs: int
@@ -37,6 +38,7 @@ class BatchReport:
     wall_s: float
     status_counts: dict[str, int] = field(default_factory=dict)
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    interrupted: bool = False
 
     @property
     def n_failed(self) -> int:
@@ -84,14 +86,19 @@ def run_batch(inputs: list[str] | list[Job], out: str | Path, workers: int | Non
             note = " ".join(f"{s}:{n}" for s, n in sorted(counts.items()))
             bar.update(task, advance=1, note=note)
 
-        if scheduler:
-            run_dask(todo, store, scheduler, job_time_limit_s, on_record)
-        else:
-            run_local(todo, store, workers or default_workers(), job_time_limit_s, on_record)
+        interrupted = False
+        try:
+            if scheduler:
+                run_dask(todo, store, scheduler, job_time_limit_s, on_record)
+            else:
+                run_local(todo, store, workers or default_workers(), job_time_limit_s,
+                          on_record)
+        except KeyboardInterrupt:  # finished jobs are on disk; a rerun resumes
+            interrupted = True
     table = store.write_tables()
     return BatchReport(store=store.root, n_jobs=len(jobs), n_skipped=len(jobs) - len(todo),
-                       n_run=len(todo), wall_s=time.perf_counter() - t0,
-                       status_counts=dict(counts), table=table)
+                       n_run=sum(counts.values()), wall_s=time.perf_counter() - t0,
+                       status_counts=dict(counts), table=table, interrupted=interrupted)
 
 
 def print_summary(console: Console, report: BatchReport) -> None:
@@ -100,6 +107,9 @@ def print_summary(console: Console, report: BatchReport) -> None:
 
     console.print(f"{report.n_jobs} job(s): {report.n_run} run, {report.n_skipped} already "
                   f"finished (skipped); wall time {report.wall_s:.1f} s")
+    if report.interrupted:
+        console.print("[yellow]interrupted[/]: finished jobs are saved; run the same command "
+                      "again to resume")
     tab = Table(title="status of every job in the store", title_justify="left")
     tab.add_column("status")
     tab.add_column("jobs", justify="right")

@@ -61,17 +61,18 @@ def _worker_main(conn: Any, store_root: str, solver_limit_s: float | None) -> No
     """Loop of a local worker process: receive a job, solve, save, report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     store = Store(store_root)
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        job, hooks = job
-        outcome = execute_job(job, solver_limit_s, hooks)
-        conn.send(("done", store.save(outcome)))
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                return
+            job, hooks = msg
+            outcome = execute_job(job, solver_limit_s, hooks)
+            record = store.save(outcome)  # on disk before the parent hears of it
+            conn.send(("done", record))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return  # the parent is gone; everything finished is already saved
 
 
 class _Worker:

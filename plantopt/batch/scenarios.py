@@ -29,6 +29,7 @@ import glob
 import hashlib
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,12 @@ class Job:
         return {"job_id": self.job_id, "instance_path": self.instance_path, "case": self.case,
                 "overrides": [{"field": o.field, "op": o.op, "value": o.value}
                               for o in self.overrides]}
+
+
+def safe_id(text: str) -> str:
+    """A scenario id usable as a file name: letters, digits, '.', '_', '-' only."""
+    out = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
+    return out or "job"
 
 
 def _short_hash(payload: object) -> str:
@@ -142,7 +149,7 @@ def jobs_from_scenario_file(path: str | Path) -> list[Job]:
                 ovs = tuple(fixed) + tuple(combo) + tuple(case_ovs)
                 digest = _short_hash([str(base_path), label,
                                       [(o.field, o.op, o.value) for o in ovs]])
-                job_id = "-".join(p for p in (name, label, digest) if p)
+                job_id = safe_id("-".join(p for p in (name, label, digest) if p))
                 jobs.append(Job(job_id, str(base_path), ovs, label))
     return jobs
 
@@ -180,7 +187,7 @@ def expand_inputs(inputs: list[str]) -> list[Job]:
                 jobs.extend(jobs_from_scenario_file(p))
             elif p.is_dir() or not p.exists():
                 # a missing folder becomes a job reported as bad_input, not a crash
-                jobs.append(Job(p.name or str(p), str(p.resolve())))
+                jobs.append(Job(safe_id(p.resolve().name), str(p.resolve())))
             else:
                 raise ScenarioError(f"{m}: expected an instance folder or a scenario .yaml")
     seen: dict[str, Job] = {}

@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         """Solve every job of INPUTS (one HiGHS thread each) into a results store.
 
         Exit code 0 when the batch ran to its end: every job then has a record with its
-        status (solved, infeasible, bad_input, job_timeout, ...) in STORE/manifest.csv.
+        status (solved, infeasible, bad_input, job_timeout, ...) in STORE/manifest.csv;
+        130 when interrupted (Ctrl-C): finished jobs are kept and a rerun resumes.
         """
         from rich.console import Console
 
@@ -39,6 +40,8 @@ def register(app: typer.Typer) -> None:
                            job_time_limit_s=job_time_limit, scheduler=scheduler,
                            console=console, progress=progress)
         print_summary(console, report)
+        if report.interrupted:
+            raise typer.Exit(130)
 
     @app.command()
     def collect(
