@@ -166,7 +166,7 @@ def test_local_and_dask_give_identical_results(batch_inputs: list[str],
     df_local = _check_store(tmp_path / "local", 21)
     assert (df_local["peak_rss_mib"] > 10).all()  # memory per job is reported
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+                      dashboard_address="127.0.0.1:0") as cluster:  # loopback only
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         remote = run_batch(batch_inputs, tmp_path / "dask", progress=False,
                            scheduler=cluster.scheduler_address)
