@@ -214,6 +214,29 @@ def test_regulation_targets_match_the_compliance_table() -> None:
     assert 0.0 <= mc.probabilities["all_targets_met"] <= 1.0
 
 
+def test_contract_premium_and_targets_on_a_regulated_case() -> None:
+    """tests/regulation_cases.battery_case with a Li offtake contract (premium 5 000 EUR/t,
+    up to 0.5 t/yr) and the 2027 targets: zero spread gives the solved profit (premium
+    included) and the compliance table's ratios."""
+    from tests.regulation_cases import battery_case
+
+    inst = battery_case(target_year=2027,
+                        contracts=[("c1", "li2co3", "Li", 0.5, 0.0, 5000.0)])
+    res = plantopt.solve(inst)
+    assert_mass_balance(inst, res)
+    econ = res["economics"].set_index("item")["eur_per_yr"]
+    assert econ.get("offtake_premiums", 0.0) > 0  # the contract is used
+    plan = plan_from_result(res, inst)
+    targets = regulation_targets(plan)
+    assert targets
+    nominal = nominal_metrics(plan, targets)
+    assert nominal["profit_eur_per_yr"] == pytest.approx(econ["profit"], rel=1e-12)
+    comp = res["compliance"].set_index("target")
+    for t in targets:
+        assert nominal[f"target_ratio:{t.label}"] == pytest.approx(
+            comp.at[t.label.rsplit(" >= ", 1)[0], "achieved_frac"], rel=1e-9)
+
+
 def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["plantopt", *map(str, args)])
     monkeypatch.setenv("COLUMNS", "200")

@@ -7,6 +7,7 @@ Per sample (all annual):
     overloaded[u]      = throughput_t[u] > capacity_t[u] (1 + 1e-9) + 1e-9
     variable_opex      = sum_u opex_u throughput_t[u]
     profit             = revenue + gate_fees - variable_opex - fixed_costs - route_costs
+                         + offtake premiums (as solved, constant)
                          (fixed_costs = fixed opex + annualised capex of the built units;
                           the same items as plantopt.results.economics_table)
     target_ratio[t]    = tnum[t] / tden[t];  target_met[t] = ratio >= required - 1e-9
@@ -81,7 +82,7 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
     opex_u = np.array([opex[u] for u in tree.units])
     var_opex = raw.throughput_t @ opex_u
     profit = (raw.revenue_eur + plan.gate_fees_eur_per_yr - var_opex
-              - plan.fixed_cost_eur_per_yr - raw.route_eur)
+              - plan.fixed_cost_eur_per_yr - raw.route_eur + plan.offtake_premium_eur_per_yr)
     cols: dict[str, np.ndarray] = {
         "sample": np.arange(raw.revenue_eur.shape[0]),
         "profit_eur_per_yr": profit, "revenue_eur_per_yr": raw.revenue_eur,

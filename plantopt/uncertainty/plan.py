@@ -51,6 +51,7 @@ class Plan:
     source: str = ""
     reference: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    offtake_premium_eur_per_yr: float = 0.0  # contract premiums as solved (kept constant)
 
     @property
     def active_nodes(self) -> np.ndarray:
@@ -110,6 +111,10 @@ def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
                   built["annualised_capex_eur_per_yr"].sum())
     gate = float(intake["gate_fee_eur_per_yr"].sum()) if "gate_fee_eur_per_yr" in intake \
         else 0.0
+    premium = 0.0
+    if "economics" in tables:
+        econ = tables["economics"]
+        premium = float(econ.loc[econ["item"] == "offtake_premiums", "eur_per_yr"].sum())
     split, err = _split_fractions(tree, accept, flow)
     reference = {k: tables[k] for k in ("recovery", "economics", "unit_throughput",
                                         "mass_balance", "compliance") if k in tables}
@@ -117,7 +122,7 @@ def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
                 flow_feed_equiv_t_per_yr=flow, split_frac=split, capacity_t_per_yr=cap,
                 fixed_cost_eur_per_yr=fixed, gate_fees_eur_per_yr=gate,
                 conservation_error=err, source=source, reference=reference,
-                summary=dict(summary))
+                summary=dict(summary), offtake_premium_eur_per_yr=premium)
 
 
 def _check_hash(instance: Instance, summary: dict[str, Any], source: str) -> None:
