@@ -64,6 +64,9 @@ def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    _umask = os.umask(0)  # mkdtemp makes the folder 0700; give it the usual permissions
+    os.umask(_umask)
+    os.chmod(tmp, 0o777 & ~_umask)
     try:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)

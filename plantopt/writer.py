@@ -22,6 +22,9 @@ def write_instance(instance: Instance, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    _umask = os.umask(0)  # mkdtemp makes the folder 0700; give it the usual permissions
+    os.umask(_umask)
+    os.chmod(tmp, 0o777 & ~_umask)
     try:
         manifest = {k: v for k, v in instance.manifest.items() if v is not None}
         (tmp / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
