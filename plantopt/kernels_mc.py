@@ -2,9 +2,10 @@
 
 One sample ``s`` is evaluated by streaming the plan's active route-tree nodes (parents first):
 
-    comp_s[f, m]   sampled composition (triangular(low, nominal, high) per entry; 'other'
-                   absorbs the change; scaled down when the feed would exceed its total)
-    tc_s[k, m]     sampled transfer coefficient, triangular per entry, then renormalised over
+    comp_s[f, m]   sampled composition (PERT or triangular on low/nominal/high per entry;
+                   a positive 'other' absorbs the change, else the drawn fractions are
+                   renormalised to the feed's nominal total)
+    tc_s[k, m]     sampled transfer coefficient (same draws), then renormalised over
                    the outputs of its (unit, feed class) so that it sums to 1 per material
     g_s[m]         price factor: exp(sigma_m * z) with z standard normal (Box-Muller), or the
                    factors of one scenario drawn with the scenario weights
@@ -12,7 +13,9 @@ One sample ``s`` is evaluated by streaming the plan's active route-tree nodes (p
                    = coef[parent(a), :] * tc_s[row(a), :]  otherwise
     flow[a]        fixed feed-equivalent t/yr of the plan (the routing does not change)
 
-and accumulated, without storing anything per (sample, node), into
+and accumulated, without storing anything per (sample, node), into (loops over materials run
+over each node's structural support: the materials with nominal coef > 0; nominal zeros stay
+zero under sampling)
 
     input[s, m]      = sum_f accept[f] comp_s[f, m]
     recovered[s, m]  = sum_{product nodes a} flow[a] coef[a, m] rec[p(a), m]
@@ -106,6 +109,8 @@ class MCArrays:
     node_target: np.ndarray
     node_flow: np.ndarray  # (A,) feed-equivalent t/yr
     node_route_cost: np.ndarray  # (A,) EUR per real t into the node
+    node_sptr: np.ndarray  # (A+1,) CSR: materials with nominal coef > 0 at node a (support)
+    node_smat: np.ndarray  # their material indices
     n_units: int
     # targets
     t_mat: np.ndarray  # (T,) material k_t counted by target t, -1 for total mass
@@ -252,19 +257,21 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     comp = draw_numpy(key, samples, np.arange(f_n * m_n), a.comp_lo.ravel(), a.comp_nom.ravel(),
                       a.comp_hi.ravel(), a.dist).reshape(n_s, f_n, m_n)
     spread = a.feed_spread[None, :] > 0
+    nonother = np.ones(m_n, dtype=bool)
     if a.other >= 0:
-        nonother = np.ones(m_n, dtype=bool)
         nonother[a.other] = False
+    rest = comp[:, :, nonother].sum(axis=2)
+    if a.other >= 0:
+        absorb = a.comp_nom[:, a.other] > 0  # (F,): 'other' takes the change
         delta = (comp - a.comp_nom)[:, :, nonother].sum(axis=2)
         oth = a.comp_nom[:, a.other] - delta
-        short = spread & (oth < 0)
-        rest = comp[:, :, nonother].sum(axis=2)
-        comp[:, :, a.other] = np.where(spread, np.where(short, 0.0, oth), a.comp_nom[:, a.other])
+        rescale = spread & ((oth < 0) | ~absorb)
+        comp[:, :, a.other] = np.where(spread & absorb & (oth >= 0), oth,
+                                       np.where(spread & absorb, 0.0, a.comp_nom[:, a.other]))
     else:
-        nonother = np.ones(m_n, dtype=bool)
-        rest = comp.sum(axis=2)
-        short = spread & (rest > a.feed_total)
-    scale = np.where(short, a.feed_total / np.where(rest > 0, rest, 1.0), 1.0)
+        rescale = spread
+    rescale = rescale & (rest > 0)
+    scale = np.where(rescale, a.feed_total / np.where(rest > 0, rest, 1.0), 1.0)
     comp[:, :, nonother] *= scale[:, :, None]
 
     pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
@@ -394,9 +401,9 @@ def _draw(key, s, e, lo, mode, hi, dist):  # pragma: no cover - compiled
 def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, other, tc_nom,
                 tc_lo, tc_hi, pair_ptr, pair_spread, dist, value, rec, price_sigma, price_mode,
                 scen_factor, scen_cum, accept, node_parent, node_feed, node_row, node_kind,
-                node_target, node_flow, node_route_cost, t_mat, t_cover, node_tptr, node_tidx,
-                node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr, out_scal, out_tnum,
-                out_tden, row):  # pragma: no cover - compiled
+                node_target, node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
+                node_tptr, node_tidx, node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr,
+                out_scal, out_tnum, out_tden, row):  # pragma: no cover - compiled
     f_n, m_n = comp_nom.shape
     k_n = tc_nom.shape[0]
     tc0 = f_n * m_n
@@ -418,14 +425,12 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
             comp[f, m] = x
             delta += x - comp_nom[f, m]
             rest += x
-        short = False
-        if other >= 0:
+        rescale = True  # no (or a structurally zero) 'other': renormalise to the total
+        if other >= 0 and comp_nom[f, other] > 0:  # 'other' absorbs the change
             oth = comp_nom[f, other] - delta
-            short = oth < 0
-            comp[f, other] = 0.0 if short else oth
-        else:
-            short = rest > feed_total[f]
-        if short:
+            rescale = oth < 0
+            comp[f, other] = 0.0 if rescale else oth
+        if rescale and rest > 0:
             scale = feed_total[f] / rest
             for m in range(m_n):
                 if m != other:
@@ -500,14 +505,18 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
         p = node_parent[a]
         fl = node_flow[a]
         mass = 0.0
+        j0 = node_sptr[a]
+        j1 = node_sptr[a + 1]
         if p < 0:
             f = node_feed[a]
-            for m in range(m_n):
+            for j in range(j0, j1):
+                m = node_smat[j]
                 coef[a, m] = comp[f, m]
                 mass += coef[a, m]
         else:
             k = node_row[a]
-            for m in range(m_n):
+            for j in range(j0, j1):  # the child's support lies in the parent's
+                m = node_smat[j]
                 coef[a, m] = coef[p, m] * tc[k, m]
                 mass += coef[a, m]
         route += node_route_cost[a] * (mass * fl)
@@ -522,11 +531,13 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
         else:
             if kind == 1:
                 pi = node_target[a]
-                for m in range(m_n):
+                for j in range(j0, j1):
+                    m = node_smat[j]
                     q = coef[a, m] * fl
                     out_rec[row, m] += q * rec[pi, m]
                     revenue += q * value[pi, m] * g[m]
-            for m in range(m_n):
+            for j in range(j0, j1):
+                m = node_smat[j]
                 sink[m] += coef[a, m] * fl
     err = 0.0
     for m in range(m_n):
@@ -544,9 +555,9 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
                      feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, dist, value,
                      rec, price_sigma, price_mode, scen_factor, scen_cum, accept, node_parent,
                      node_feed, node_row, node_kind, node_target, node_flow, node_route_cost,
-                     t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init, s_comp, s_tc, s_g,
-                     s_coef, s_sink, out_in, out_rec, out_thr, out_scal, out_tnum,
-                     out_tden):  # pragma: no cover - compiled
+                     node_sptr, node_smat, t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init,
+                     s_comp, s_tc, s_g, s_coef, s_sink, out_in, out_rec, out_thr, out_scal,
+                     out_tnum, out_tden):  # pragma: no cover - compiled
     n_chunks = (n_samples + chunk - 1) // chunk
     for c in prange(n_chunks):
         tid = numba.get_thread_id()
@@ -560,8 +571,8 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
                             feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread,
                             dist, value, rec, price_sigma, price_mode, scen_factor, scen_cum,
                             accept, node_parent, node_feed, node_row, node_kind, node_target,
-                            node_flow, node_route_cost, t_mat, t_cover, node_tptr, node_tidx,
-                            node_tw,
+                            node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
+                            node_tptr, node_tidx, node_tw,
                             s_comp[tid], s_tc[tid], s_g[tid], s_coef[tid], s_sink[tid],
                             out_in, out_rec, out_thr, out_scal, out_tnum, out_tden, i)
 
@@ -601,7 +612,7 @@ def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
     k_n = a.tc_nom.shape[0]
     scratch = (np.zeros(n_thr, dtype=np.int64), np.empty((n_thr, f_n, m_n)),
                np.empty((n_thr, k_n, m_n)),
-               np.empty((n_thr, m_n)), np.empty((n_thr, a.node_parent.shape[0], m_n)),
+               np.empty((n_thr, m_n)), np.zeros((n_thr, a.node_parent.shape[0], m_n)),
                np.empty((n_thr, m_n)))
     _evaluate_jit(np.uint64(key), sample0, n_samples, int(chunk), *a.as_tuple(), *scratch,
                   out.input_t, out.recovered_t, out.throughput_t, scal, out.tnum, out.tden)

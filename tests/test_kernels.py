@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(not kernels_mc.HAVE_NUMBA, reason="numba disable
 
 
 def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
-                  dist: int = kernels_mc.DIST_PERT) -> MCArrays:
+                  dist: int = kernels_mc.DIST_PERT, other_zero: bool = False) -> MCArrays:
     """A random but well-formed kernel input: tc rows grouped in (unit, class) pairs whose
     nominal rows sum to 1 per material, compositions summing to 1 with 'other' last."""
     rng = np.random.default_rng(seed)
@@ -28,6 +28,10 @@ def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
     comp[rng.random((n_f, n_m)) < 0.2] = 0.0
     comp[:, -1] = 0.0
     comp[:, -1] = 1.0 - comp.sum(axis=1)  # 'other' takes the remainder
+    if other_zero:  # 'other' structurally absent: the named materials sum to 1
+        comp[:, :-1] += 1e-3 * (comp[:, :-1] == 0)
+        comp[:, :-1] /= comp[:, :-1].sum(axis=1, keepdims=True)
+        comp[:, -1] = 0.0
     lo = comp * rng.uniform(0.5, 1.0, comp.shape)
     hi = np.minimum(comp * rng.uniform(1.0, 1.5, comp.shape), 1.0)
     lo[:, -1] = hi[:, -1] = comp[:, -1]
@@ -72,6 +76,10 @@ def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
     widths = tc_hi > tc_lo
     pair_spread = np.array([widths[pair_ptr[q]:pair_ptr[q + 1]].any(axis=0)
                             for q in range(len(pair_sizes))], dtype=np.int8)
+    coef = np.zeros((n_a, n_m))  # nominal coefficients give each node's material support
+    for i in range(n_a):
+        coef[i] = comp[feed[i]] if parent[i] < 0 else coef[parent[i]] * tc[row[i]]
+    support = coef > 0
     return MCArrays(
         comp_nom=comp, comp_lo=lo, comp_hi=hi, feed_total=comp.sum(axis=1),
         feed_spread=spread, other=n_m - 1, tc_nom=tc, tc_lo=tc_lo, tc_hi=tc_hi,
@@ -83,6 +91,8 @@ def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
         node_row=np.array(row, dtype=np.int64), node_kind=np.array(kind, dtype=np.int64),
         node_target=np.array(target, dtype=np.int64), node_flow=rng.uniform(0, 100, n_a),
         node_route_cost=rng.uniform(0, 50, n_a) * (rng.random(n_a) < 0.5), n_units=n_u,
+        node_sptr=np.concatenate([[0], np.cumsum(support.sum(axis=1))]).astype(np.int64),
+        node_smat=np.nonzero(support)[1].astype(np.int64),
         t_mat=rng.integers(-1, n_m, size=n_targets).astype(np.int64),
         t_cover=(rng.random((n_targets, n_f)) < 0.7) * 1.0, node_tptr=tptr,
         node_tidx=np.array(tidx, dtype=np.int64), node_tw=np.array(tw, dtype=float))
@@ -99,9 +109,11 @@ def assert_outputs_close(x: kernels_mc.MCOutput, y: kernels_mc.MCOutput,
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), scenarios=st.booleans(), master=st.integers(0, 2**40),
-       dist=st.sampled_from([kernels_mc.DIST_PERT, kernels_mc.DIST_TRIANGULAR]))
-def test_kernel_equals_numpy_twin(seed: int, scenarios: bool, master: int, dist: int) -> None:
-    a = random_arrays(seed, scenarios=scenarios, dist=dist)
+       dist=st.sampled_from([kernels_mc.DIST_PERT, kernels_mc.DIST_TRIANGULAR]),
+       other_zero=st.booleans())
+def test_kernel_equals_numpy_twin(seed: int, scenarios: bool, master: int, dist: int,
+                                  other_zero: bool) -> None:
+    a = random_arrays(seed, scenarios=scenarios, dist=dist, other_zero=other_zero)
     key = seed_key(master)
     assert_outputs_close(evaluate(a, key, 3, 40, chunk=8), evaluate_numpy(a, key, 3, 40))
 
@@ -124,6 +136,17 @@ def test_identical_for_one_and_two_threads_and_any_chunking() -> None:
         assert np.array_equal(x, y)  # bit-identical, not merely close
         assert np.array_equal(x, z)
         assert np.array_equal(x, np.concatenate([s0, s1]))
+
+
+@pytest.mark.parametrize("other_zero", [False, True])
+def test_sampled_compositions_keep_the_feed_total(other_zero: bool) -> None:
+    a = random_arrays(12, other_zero=other_zero)
+    comp, _, _ = kernels_mc._sample_inputs_numpy(a, seed_key(3), np.arange(2000))
+    np.testing.assert_allclose(comp.sum(axis=2), np.broadcast_to(a.feed_total, comp.shape[:2]),
+                               rtol=1e-12)
+    assert (comp >= 0).all()
+    assert (comp[:, a.comp_nom == 0] == 0).all()  # structural zeros stay zero ('other' too)
+    assert comp.std(axis=0).max() > 0
 
 
 def test_zero_spread_gives_nominal_every_sample() -> None:

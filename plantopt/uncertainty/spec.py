@@ -234,6 +234,7 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
     sigma = np.where(value.any(axis=0), opts.price_sigma, 0.0)
     parent = tree.node_parent[active]
     n_f = len(tree.feeds)
+    support = tree.coef[active] > 0  # structural: sampling keeps nominal zeros at zero
     weights = np.array([t.node_weight[active] for t in targets]).reshape(len(targets),
                                                                           active.size)
     nz_node, nz_t = np.nonzero(weights.T)  # row-major over (node, target): CSR order
@@ -255,7 +256,9 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         node_feed=i64(tree.node_feed[active]), node_row=node_row,
         node_kind=i64(tree.node_kind[active]), node_target=i64(tree.node_target[active]),
         node_flow=f64(plan.flow_feed_equiv_t_per_yr[active]),
-        node_route_cost=f64(tree.node_route_cost[active]), n_units=len(tree.units),
+        node_route_cost=f64(tree.node_route_cost[active]),
+        node_sptr=i64(np.concatenate([[0], np.cumsum(support.sum(axis=1))])),
+        node_smat=i64(np.nonzero(support)[1]), n_units=len(tree.units),
         t_mat=i64([mats.index(t.material) if t.material else -1 for t in targets]),
         t_cover=f64(np.array([t.feed_weight for t in targets]).reshape(len(targets), n_f)),
         node_tptr=i64(ptr_t), node_tidx=i64(idx_t), node_tw=f64(w_t),
