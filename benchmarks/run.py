@@ -101,6 +101,22 @@ COLUMNS = [("case", "{}"), ("status", "{}"), ("nodes", "{:,}"), ("rows", "{:,}")
            ("bytes_per_nnz", "{:.0f}")]
 
 
+def build_slope(results: list[dict], min_nnz: int = 10_000) -> float | None:
+    """Least-squares slope of log(build + handoff) against log(nnz) over the larger cases.
+
+    1 means linear growth; the target is <= 1.1.
+    """
+    import math
+
+    pts = [(math.log(r["nnz"]), math.log(r["t_build"] + r["t_handoff"]))
+           for r in results if "error" not in r and r["nnz"] >= min_nnz]
+    if len({x for x, _ in pts}) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+
+
 def to_markdown(results: list[dict], machine: str) -> str:
     head = "| " + " | ".join(c for c, _ in COLUMNS) + " |"
     sep = "|" + "---|" * len(COLUMNS)
@@ -110,6 +126,10 @@ def to_markdown(results: list[dict], machine: str) -> str:
             lines.append(f"| {r['case']} | error: {r['error']} |")
             continue
         lines.append("| " + " | ".join(f.format(r[c]) for c, f in COLUMNS) + " |")
+    slope = build_slope(results)
+    slope_text = ("" if slope is None else
+                  f"\nLog-log slope of (build + handoff) time against nonzeros over the cases "
+                  f"with >= 10,000 nonzeros: {slope:.2f} (1 = linear).\n")
     return (f"Machine: {machine}\n\nTimes in seconds; ratios from the same run. "
             "`ratio_end_to_end_vs_highs` = (load + route_tree + build + handoff + solve + "
             "extract) / HiGHS-alone solve of the same model read from MPS. "
@@ -118,7 +138,7 @@ def to_markdown(results: list[dict], machine: str) -> str:
             "(vectorised build + matrix assembly) of the same model. Peak RSS includes the "
             "Python interpreter and libraries (~300 MiB); bytes_per_nnz is therefore an upper "
             "bound on small cases.\n\n"
-            + "\n".join(lines) + "\n")
+            + "\n".join(lines) + "\n" + slope_text)
 
 
 def main() -> int:
@@ -127,6 +147,7 @@ def main() -> int:
     ap.add_argument("--cases", default=None, help="comma-separated case names")
     ap.add_argument("--smoke", action="store_true", help="S only, for CI")
     ap.add_argument("--out", default=None, help="write a Markdown table here")
+    ap.add_argument("--json", default=None, help="write the raw measurements here")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # child mode
     args = ap.parse_args()
     if args.one:
@@ -156,6 +177,8 @@ def main() -> int:
     print(md)
     if args.out:
         Path(args.out).write_text(md)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
     return 1 if any("error" in r for r in results) else 0
 
 
