@@ -15,8 +15,9 @@ from ..routetree import RouteTree, build_route_tree
 from .data import ModelData, build_model_data
 from .economics import add_economics
 from .feeds import add_feeds
+from .investment import add_investment, add_period_blocks
 from .levers import add_levers
-from .objective import OBJECTIVES, add_objective, set_objective
+from .objective import OBJECTIVES, add_objective, add_recovery, set_objective
 from .regulation import add_regulation
 from .routing import add_routing
 from .units import add_units
@@ -24,7 +25,11 @@ from .units import add_units
 
 def build_model(instance: Instance, objective: str | None = None,
                 tree: RouteTree | None = None) -> pyo.ConcreteModel:
-    """Build the MILP for ``instance`` with the given objective (default: the manifest's)."""
+    """Build the MILP for ``instance`` with the given objective (default: the manifest's).
+
+    Investment decisions first, then the operating blocks once per planning period (on the
+    model itself when there is one period: the single-period model), then the objectives.
+    """
     objective = objective or instance.manifest.get("objective") or "recovery"
     if tree is None:
         tree = build_route_tree(instance)
@@ -32,15 +37,21 @@ def build_model(instance: Instance, objective: str | None = None,
     model = pyo.ConcreteModel(name=f"plantopt[{instance.name}]")
     model.plantopt_data = data
     model.plantopt_instance = instance
-    add_routing(model, data)
-    add_feeds(model, data)
-    add_units(model, data)
-    add_economics(model, data)
-    add_levers(model, data)
     from ..regulation.terms import build_regulation_data  # avoids an import cycle
 
-    add_regulation(model, data, build_regulation_data(instance, data))
-    add_objective(model, data, objective)
+    regulation = build_regulation_data(instance, data)
+    model.plantopt_regulation = regulation
+    add_investment(model, data)
+    blocks = add_period_blocks(model, data)
+    for blk, d, reg in zip(blocks, data.per_period, regulation.per_period):
+        add_routing(blk, d)
+        add_feeds(blk, d)
+        add_units(blk, d)
+        add_economics(blk, d)
+        add_levers(blk, d)
+        add_regulation(blk, d, reg)
+        add_recovery(blk, d)
+    add_objective(model, data, objective, blocks)
     return model
 
 

@@ -7,13 +7,14 @@ computed with vectorised NumPy from the route-tree arrays. No block scans all fl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ..instance import Instance
 from ..routetree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
+from .periods import Period, Timing, build_timing, max_capacity, period_instance
 
 
 def capital_recovery_factor(rate: float, lifetime_yr: float) -> float:
@@ -128,16 +129,49 @@ class ModelData:
     resource_limits: tuple[ResourceLimit, ...] = ()
     horizon_yr: int = 15
     discount_rate: float = 0.0  # blended rate used by the CRF and the npv objective
+    # multi-period planning (periods.py): the timing of builds; with more than one period
+    # the per-period coefficients (this object is period 0's, with period_data set)
+    timing: Timing | None = None
+    period_data: tuple[ModelData, ...] = ()
 
     @property
     def annuity_factor(self) -> float:
         return annuity_factor(self.discount_rate, self.horizon_yr)
 
+    @property
+    def per_period(self) -> tuple[ModelData, ...]:
+        """The coefficients of every period (just this object with one period)."""
+        return self.period_data or (self,)
+
+    @property
+    def periods(self) -> tuple[Period, ...]:
+        assert self.timing is not None
+        return self.timing.periods
+
 
 def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
-    """Group the route tree and the instance tables into the blocks' sparse coefficients."""
+    """Group the route tree and the instance tables into the blocks' sparse coefficients.
+
+    One :class:`ModelData` per planning period (periods.py); the first one is returned and
+    carries all of them in ``period_data`` when there is more than one period.
+    """
     rate = blended_rate(instance.manifest)
-    horizon = int(instance.manifest.get("horizon_yr") or 15)
+    co = instance["capacity_options"]
+    lead = co["lead_time_yr"].astype(float) if "lead_time_yr" in co else [0.0] * len(co)
+    timing = build_timing(instance, rate, {
+        (u, j): (float(life), float(lt)) for u, j, life, lt in
+        zip(co["unit_id"], co["option_id"], co["lifetime_yr"], lead)})
+    if not timing.multi:
+        return _period_data(instance, tree, rate, timing, 0)
+    out = [_period_data(period_instance(instance, p), tree, rate, timing, t)
+           for t, p in enumerate(timing.periods)]
+    return replace(out[0], period_data=tuple(out))
+
+
+def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timing,
+                 t: int) -> ModelData:
+    """The coefficients of period t (``instance`` as seen in that period)."""
+    horizon = timing.horizon_yr
     feeds_df = instance["feeds"]
     feeds = list(tree.feeds)
     mass = tree.node_mass()
@@ -208,8 +242,10 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
         options[(r.unit_id, r.option_id)] = opt
         unit_options[r.unit_id].append(r.option_id)
     unit_existing = dict(zip(udf["unit_id"], udf["existing_capacity_t_per_yr"].astype(float)))
-    unit_max_capacity = {
-        u: unit_existing[u] + max((options[(u, j)].capacity_t_per_yr
+    unit_max_capacity = {  # Cmax_{u,t}; the single-period value when none is in service
+        u: max_capacity(unit_existing[u], {j: options[(u, j)].capacity_t_per_yr
+                                           for j in unit_options[u]}, timing, u, t)
+        or unit_existing[u] + max((options[(u, j)].capacity_t_per_yr
                                    for j in unit_options[u]), default=0.0)
         for u in units}
     offtake = {p: float(x) for p, x in zip(instance["products"]["product_id"],
@@ -236,7 +272,7 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
         co2_price_eur_per_t=float(instance.manifest.get("co2_price_eur_per_t") or 0.0),
         co2_cap_t_per_yr=_opt_float(instance.manifest.get("co2_cap_t_per_yr")),
         resource_limits=resource_limits(instance, options),
-        horizon_yr=horizon, discount_rate=rate,
+        horizon_yr=horizon, discount_rate=rate, timing=timing,
     )
 
 

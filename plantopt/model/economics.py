@@ -10,8 +10,7 @@
     route_costs    = sum_n cost_n mass_n flow[n]              (disposal fees, transport)
     profit         = revenue + gate_fees - variable_opex - fixed_opex - annual_capex
                      - route_costs
-    capex_total    = sum_{u,j} capex_{u,j} (1 - s_u) build[u,j]
-    capex_total <= budget
+    (capex_total and the budget are in :mod:`.investment`; build[u,j] = option in service)
     sum_{n at product p} mass_n flow[n] <= max_offtake_p
 """
 
@@ -38,17 +37,11 @@ def add_economics(model: pyo.ConcreteModel, data: ModelData) -> None:
     model.annual_capex = pyo.Expression(expr=pyo.quicksum(
         opts[k].annualised_capex_eur_per_yr * model.build[k] for k in opts
         if opts[k].capex_eur != 0), doc="EUR/yr, capital recovery factor times capex")
-    model.capex_total = pyo.Expression(expr=pyo.quicksum(
-        opts[k].capex_net_eur * model.build[k] for k in opts if opts[k].capex_net_eur != 0),
-        doc="EUR, net of capex subsidies")
     model.route_costs = pyo.Expression(expr=pyo.quicksum(
         c * model.flow[n] for n, c in data.node_route_cost.items()), doc="EUR/yr")
     model.profit = pyo.Expression(
         expr=model.revenue + model.gate_fees - model.variable_opex - model.fixed_opex
         - model.annual_capex - model.route_costs, doc="EUR/yr")
-    if data.budget_eur is not None and opts:
-        model.budget = pyo.Constraint(expr=model.capex_total <= data.budget_eur,
-                                      doc="total capex within budget")
     mass = data.node_mass
     limited = [p for p in data.products if p in data.product_offtake and data.product_nodes[p]]
     model.offtake = pyo.Constraint(

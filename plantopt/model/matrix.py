@@ -35,6 +35,7 @@ class ColumnMap:
     options: list[tuple[str, str]]
     run_units: list[str]
     contracts: list[str] = field(default_factory=list)
+    n_periods: int = 1  # period t's columns are those of period 0 shifted by t * block
 
     @property
     def flow0(self) -> int:
@@ -53,11 +54,17 @@ class ColumnMap:
         return self.run0 + len(self.run_units)
 
     @property
-    def n_cols(self) -> int:
+    def block(self) -> int:
+        """Columns of one period: accept, flow, build (decided in the period), run, take."""
         return self.take0 + len(self.contracts)
 
-    def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, dict]:
-        """(accept, flow, build by (u, j), run by u) from a solution vector."""
+    @property
+    def n_cols(self) -> int:
+        return self.block * self.n_periods
+
+    def split(self, x: np.ndarray, t: int = 0) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+        """(accept, flow, build by (u, j) decided in period t, run by u) of period t."""
+        x = x[t * self.block:(t + 1) * self.block]
         build = {k: float(x[self.build0 + i]) for i, k in enumerate(self.options)}
         run = {u: float(x[self.run0 + i]) for i, u in enumerate(self.run_units)}
         return x[:self.n_feeds], x[self.flow0:self.build0], build, run
@@ -97,21 +104,126 @@ def build_matrix(data: ModelData, objectives: list[str],
                  regulation: RegulationData | None = None) -> tuple[MatrixModel, ColumnMap]:
     """The MILP of ``data`` (and ``regulation``, if given) in matrix form.
 
-    The named objectives become cost rows. Row order: feed_balance, output_balance,
-    one_option, capacity_limit, run_upper, min_load, run_if_built, budget, offtake,
-    co2_cap, resource_limit, target_ratio, contract_supply, profit_floor, recovery_floor.
+    Every period's operating rows are built in the single-period column layout (``build``
+    = options in service) and mapped to the global columns by a 0/1 substitution S_t:
+    local build[k] -> sum_{tau in A(k, t)} build[k, tau]; other columns -> period t's block.
+    With one period S is the identity. The named objectives become cost rows. Row order:
+    per period feed_balance, output_balance, capacity_limit, run_upper, min_load,
+    run_if_built, offtake, co2_cap, resource_limit, target_ratio, contract_supply; then
+    one_option (per period), budget, profit_floor, recovery_floor.
     """
-    tree = data.tree
-    F, N = len(data.feeds), tree.n_nodes
+    timing = data.timing
+    assert timing is not None
+    T = len(timing.periods)
+    F, N = len(data.feeds), data.tree.n_nodes
     options = list(data.options)
-    o_index = {k: i for i, k in enumerate(options)}
+    n_opt = len(options)
     used = [u for u in data.units if data.unit_nodes[u]]
     min_load = [u for u in used if data.unit_min_load[u] > 0 and data.unit_max_capacity[u] > 0]
     contracts = list(regulation.contracts) if regulation is not None else []
-    cm = ColumnMap(F, N, options, min_load, [c.contract_id for c in contracts])
+    ids = [c.contract_id for c in contracts]
+    local = ColumnMap(F, N, options, min_load, ids)
+    cm = ColumnMap(F, N, options, min_load, ids, n_periods=T)
+    regs = regulation.per_period if regulation is not None else (None,) * T
+    blocks, lo, hi = [], [], []
+    costs = {o: np.zeros(cm.n_cols) for o in ("recovery", "profit", "npv")}
+    for t, (d, reg) in enumerate(zip(data.per_period, regs)):
+        rows = _Rows()
+        _period_rows(rows, local, d, reg)
+        a = sp.csr_array((np.concatenate(rows.v), (np.concatenate(rows.r),
+                                                   np.concatenate(rows.c))),
+                         shape=(rows.n, local.n_cols))
+        s_t = _substitution(local, cm, timing, t)
+        blocks.append(a @ s_t)
+        lo += rows.lo
+        hi += rows.hi
+        rec, prof, ann = _period_costs(d, local, reg)
+        p = timing.periods[t]
+        w = p.weight
+        costs["recovery"] += (rec if T == 1 else w * rec) @ s_t
+        costs["profit"] += (prof if T == 1 else w * prof) @ s_t
+        costs["npv"] += (p.operating_pv * (prof + ann)) @ s_t
+    rows = _Rows()
+    # one_option[u, tau]: sum_j build[u, j, tau] <= 1
+    o_index = {k: i for i, k in enumerate(options)}
+    with_opts = [u for u in data.units if data.unit_options[u]]
+    rr, cc = _csr_rows([[o_index[(u, j)] for j in data.unit_options[u]] for u in with_opts])
+    for t in range(T):
+        rows.add(rr, t * cm.block + cm.build0 + cc, np.ones(len(cc)),
+                 np.full(len(with_opts), -INF), np.ones(len(with_opts)))
+    # npv: minus the present value of capex of every build decision
+    build_cols = np.concatenate([t * cm.block + cm.build0 + np.arange(n_opt) for t in range(T)])
+    capex = np.array([data.options[k].capex_net_eur for k in options] * T)
+    pv = np.array([data.options[k].capex_net_eur * timing.capex_pv_factor[(*k, t)]
+                   for t in range(T) for k in options])
+    costs["npv"][build_cols] -= pv
+    nz = np.flatnonzero(capex)
+    if data.budget_eur is not None and len(nz):  # budget: sum capex build <= B
+        rows.add(np.zeros(len(nz)), build_cols[nz], capex[nz], [-INF], [data.budget_eur])
+    floor = data.manifest.get("profit_floor_eur_per_yr")
+    # floors; a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
+    nz = np.flatnonzero(costs["profit"])
+    if floor is not None and (len(nz) or float(floor) > 0):
+        rows.add(np.zeros(len(nz)), nz, costs["profit"][nz], [float(floor)], [INF])
+    rfloor = data.manifest.get("recovery_floor_t_per_yr")
+    nz = np.flatnonzero(costs["recovery"])
+    if rfloor is not None and (len(nz) or float(rfloor) > 0):
+        rows.add(np.zeros(len(nz)), nz, costs["recovery"][nz], [float(rfloor)], [INF])
+    blocks.append(sp.csr_array((np.concatenate(rows.v) if rows.v else np.zeros(0),
+                                (np.concatenate(rows.r) if rows.r else np.zeros(0, int),
+                                 np.concatenate(rows.c) if rows.c else np.zeros(0, int))),
+                               shape=(rows.n, cm.n_cols)))
+    lo += rows.lo
+    hi += rows.hi
+    a = sp.vstack(blocks, format="csc")
+    a.sum_duplicates()
+    col_lower = np.zeros(cm.n_cols)
+    col_upper = np.full(cm.n_cols, INF)
+    integrality = np.zeros(cm.n_cols, dtype=np.int32)
+    for t, d in enumerate(data.per_period):
+        b = t * cm.block
+        col_lower[b:b + F] = [d.feed_lb[f] for f in d.feeds]
+        col_upper[b:b + F] = [d.feed_ub[f] for f in d.feeds]
+        col_upper[b + cm.build0:b + cm.take0] = 1.0
+        col_lower[b + cm.take0:b + cm.block] = [c.min_t_per_yr for c in contracts]
+        col_upper[b + cm.take0:b + cm.block] = [c.max_t_per_yr for c in contracts]
+        integrality[b + cm.build0:b + cm.take0] = 1
+    mm = MatrixModel(
+        a_csc=a, row_lower=np.concatenate(lo), row_upper=np.concatenate(hi),
+        col_lower=col_lower, col_upper=col_upper,
+        costs=np.vstack([costs[o] for o in objectives]), offsets=np.zeros(len(objectives)),
+        maximize=True, integrality=integrality, columns=[], objective_names=list(objectives))
+    return mm, cm
+
+
+def _substitution(local: ColumnMap, cm: ColumnMap, timing, t: int) -> sp.csr_array:
+    """S_t (local columns x global columns): period t's block, and local build[k] ->
+    sum_{tau in A(k, t)} build[k, tau]."""
+    n = local.n_cols
+    cols = np.arange(n) + t * cm.block
+    rows_, cols_ = list(range(n)), cols.tolist()
+    keep = np.ones(n, dtype=bool)
+    keep[local.build0:local.run0] = False
+    rows_ = np.flatnonzero(keep).tolist()
+    cols_ = cols[keep].tolist()
+    for i, (u, j) in enumerate(local.options):
+        for tau in timing.active[(u, j, t)]:
+            rows_.append(local.build0 + i)
+            cols_.append(tau * cm.block + cm.build0 + i)
+    return sp.csr_array((np.ones(len(rows_)), (rows_, cols_)), shape=(n, cm.n_cols))
+
+
+def _period_rows(rows: _Rows, cm: ColumnMap, data: ModelData,
+                 regulation: RegulationData | None) -> None:
+    """One period's operating rows in the single-period layout (build = in service)."""
+    tree = data.tree
+    F = len(data.feeds)
+    options = cm.options
+    o_index = {k: i for i, k in enumerate(options)}
+    used = [u for u in data.units if data.unit_nodes[u]]
+    min_load = cm.run_units
     r_index = {u: i for i, u in enumerate(min_load)}
     mass = tree.node_mass()
-    rows = _Rows()
 
     # feed_balance[f]: sum_{entry n} flow[n] - accept[f] = 0
     rr, nodes = _csr_rows([data.feed_root_nodes[f] for f in data.feeds])
@@ -124,11 +236,6 @@ def build_matrix(data: ModelData, objectives: list[str],
     parents = np.fromiter((data.group_parent[g] for g in data.groups), np.int64, G)
     rows.add(np.concatenate([rr, np.arange(G)]), cm.flow0 + np.concatenate([kids, parents]),
              np.concatenate([np.ones(len(kids)), -np.ones(G)]), np.zeros(G), np.zeros(G))
-    # one_option[u]: sum_j build[u, j] <= 1
-    with_opts = [u for u in data.units if data.unit_options[u]]
-    rr, cc = _csr_rows([[o_index[(u, j)] for j in data.unit_options[u]] for u in with_opts])
-    rows.add(rr, cm.build0 + cc, np.ones(len(cc)), np.full(len(with_opts), -INF),
-             np.ones(len(with_opts)))
 
     def throughput_terms(units: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         r, n = _csr_rows([data.unit_nodes[u] for u in units])
@@ -168,10 +275,6 @@ def build_matrix(data: ModelData, objectives: list[str],
              np.concatenate([np.ones(len(rib)), -np.ones(len(bc))]),
              np.full(len(rib), -INF), np.zeros(len(rib)))
 
-    capex = np.array([data.options[k].capex_net_eur for k in options])
-    nz = np.flatnonzero(capex)
-    if data.budget_eur is not None and len(nz):  # budget: sum capex build <= B
-        rows.add(np.zeros(len(nz)), cm.build0 + nz, capex[nz], [-INF], [data.budget_eur])
     limited = [p for p in data.products if p in data.product_offtake and data.product_nodes[p]]
     pr, pn = _csr_rows([data.product_nodes[p] for p in limited])  # offtake[p]
     rows.add(pr, cm.flow0 + pn, mass[pn], np.full(len(limited), -INF),
@@ -180,39 +283,19 @@ def build_matrix(data: ModelData, objectives: list[str],
     _add_lever_rows(rows, cm, data, mass, o_index)
     if regulation is not None:
         _add_regulation_rows(rows, cm, data, regulation)
-    costs = {"recovery": _recovery_cost(data, cm), "profit": _profit_cost(data, cm, mass)}
-    for i, c in enumerate(contracts):  # offtake premium is part of profit
-        costs["profit"][cm.take0 + i] += c.premium_eur_per_t
-    costs["npv"] = _npv_cost(data, cm, costs["profit"])
-    floor = data.manifest.get("profit_floor_eur_per_yr")
-    # floors; a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
-    nz = np.flatnonzero(costs["profit"])
-    if floor is not None and (len(nz) or float(floor) > 0):
-        rows.add(np.zeros(len(nz)), nz, costs["profit"][nz], [float(floor)], [INF])
-    rfloor = data.manifest.get("recovery_floor_t_per_yr")
-    nz = np.flatnonzero(costs["recovery"])
-    if rfloor is not None and (len(nz) or float(rfloor) > 0):
-        rows.add(np.zeros(len(nz)), nz, costs["recovery"][nz], [float(rfloor)], [INF])
 
-    a = sp.csc_array((np.concatenate(rows.v), (np.concatenate(rows.r),
-                                               np.concatenate(rows.c))),
-                     shape=(rows.n, cm.n_cols))
-    a.sum_duplicates()
-    col_lower = np.zeros(cm.n_cols)
-    col_upper = np.full(cm.n_cols, INF)
-    col_lower[:F] = [data.feed_lb[f] for f in data.feeds]
-    col_upper[:F] = [data.feed_ub[f] for f in data.feeds]
-    col_upper[cm.build0:cm.take0] = 1.0
-    col_lower[cm.take0:] = [c.min_t_per_yr for c in contracts]
-    col_upper[cm.take0:] = [c.max_t_per_yr for c in contracts]
-    integrality = np.zeros(cm.n_cols, dtype=np.int32)
-    integrality[cm.build0:cm.take0] = 1
-    mm = MatrixModel(
-        a_csc=a, row_lower=np.concatenate(rows.lo), row_upper=np.concatenate(rows.hi),
-        col_lower=col_lower, col_upper=col_upper,
-        costs=np.vstack([costs[o] for o in objectives]), offsets=np.zeros(len(objectives)),
-        maximize=True, integrality=integrality, columns=[], objective_names=list(objectives))
-    return mm, cm
+
+def _period_costs(data: ModelData, cm: ColumnMap, regulation: RegulationData | None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(weighted_recovery, profit, annual_capex) of one period in its local layout."""
+    mass = data.tree.node_mass()
+    profit = _profit_cost(data, cm, mass)
+    contracts = regulation.contracts if regulation is not None else ()
+    for i, c in enumerate(contracts):  # offtake premium is part of profit
+        profit[cm.take0 + i] += c.premium_eur_per_t
+    ann = np.zeros(cm.n_cols)
+    ann[cm.build0:cm.run0] = [data.options[k].annualised_capex_eur_per_yr for k in cm.options]
+    return _recovery_cost(data, cm), profit, ann
 
 
 def _add_regulation_rows(rows: _Rows, cm: ColumnMap, data: ModelData,
@@ -262,16 +345,6 @@ def _add_lever_rows(rows: _Rows, cm: ColumnMap, data: ModelData, mass: np.ndarra
         idx = np.array([o_index[k] for k in lim.amount], dtype=np.int64)
         rows.add(np.zeros(len(idx)), cm.build0 + idx,
                  np.fromiter(lim.amount.values(), float, len(idx)), [-INF], [lim.available])
-
-
-def _npv_cost(data: ModelData, cm: ColumnMap, profit: np.ndarray) -> np.ndarray:
-    """npv = AF (profit + annual_capex) - sum capex_net K build (see objective.py)."""
-    c = profit.copy()
-    ann = np.array([data.options[k].annualised_capex_eur_per_yr for k in cm.options])
-    c[cm.build0:cm.run0] += ann
-    c *= data.annuity_factor
-    c[cm.build0:cm.run0] -= np.array([data.options[k].npv_capex_eur for k in cm.options])
-    return c
 
 
 def _recovery_cost(data: ModelData, cm: ColumnMap) -> np.ndarray:

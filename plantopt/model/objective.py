@@ -10,6 +10,11 @@
     (AF = sum_{t=1..H} (1 + r_b)^-t; K: capex in year 0, replacements every L years, minus
     straight-line salvage at H — see data.capex_pv_factor; K = 1 when L = H, and then
     npv = AF profit exactly)
+With periods t (see periods.py; one period is the case above: DF_0 = AF, PV = K, w_0 = 1):
+    profit            = sum_t w_t period[t].profit              (w_t = d_t / H: horizon mean)
+    weighted_recovery = sum_t w_t period[t].weighted_recovery
+    npv = sum_t DF_t (period[t].profit + period[t].annual_capex)
+          - sum_{u,j,tau} capex_net_{u,j} PV_{u,j,tau} build[u, j, tau]
 Both floors apply whenever they are set in the manifest. All objectives are declared; those
 not chosen are deactivated, so users can switch with :func:`set_objective`.
 """
@@ -23,9 +28,8 @@ from .data import ModelData
 OBJECTIVES = ("recovery", "profit", "npv")
 
 
-def add_objective(model: pyo.ConcreteModel, data: ModelData, objective: str) -> None:
-    if objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
+def add_recovery(model: pyo.ConcreteModel, data: ModelData) -> None:
+    """recovered[m] and weighted_recovery on ``model`` (the model, or a period's block)."""
     model.MATERIALS = pyo.Set(initialize=list(data.tree.materials), ordered=True)
     terms = data.recovered_terms
     model.recovered = pyo.Expression(
@@ -36,6 +40,24 @@ def add_objective(model: pyo.ConcreteModel, data: ModelData, objective: str) -> 
     model.weighted_recovery = pyo.Expression(expr=pyo.quicksum(
         w[k] * model.recovered[k] for k in data.tree.materials if w[k] != 0 and terms[k]),
         doc="weighted critical-material recovery, t/yr")
+
+
+def add_objective(model: pyo.ConcreteModel, data: ModelData, objective: str,
+                  blocks: list | None = None) -> None:
+    """Floors, ``npv`` and the three objectives over the period ``blocks`` ([model]: one)."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
+    blocks = blocks or [model]
+    timing = data.timing
+    assert timing is not None
+    periods = timing.periods
+    if timing.multi:
+        model.profit = pyo.Expression(expr=pyo.quicksum(
+            p.weight * b.profit for p, b in zip(periods, blocks)),
+            doc="EUR/yr, horizon mean of the periods' profit")
+        model.weighted_recovery = pyo.Expression(expr=pyo.quicksum(
+            p.weight * b.weighted_recovery for p, b in zip(periods, blocks)),
+            doc="t/yr, horizon mean of the periods' weighted recovery")
     floor = data.manifest.get("profit_floor_eur_per_yr")
     if floor is not None:
         model.profit_floor = pyo.Constraint(expr=model.profit >= float(floor))
@@ -43,9 +65,12 @@ def add_objective(model: pyo.ConcreteModel, data: ModelData, objective: str) -> 
     if rfloor is not None:
         model.recovery_floor = pyo.Constraint(expr=model.weighted_recovery >= float(rfloor))
     opts = data.options
+    pv = {(k, t): opts[k].capex_net_eur * timing.capex_pv_factor[(*k, t)]
+          for t in range(len(periods)) for k in opts}
     model.npv = pyo.Expression(
-        expr=data.annuity_factor * (model.profit + model.annual_capex) - pyo.quicksum(
-            opts[k].npv_capex_eur * model.build[k] for k in opts if opts[k].npv_capex_eur != 0),
+        expr=pyo.quicksum(p.operating_pv * (b.profit + b.annual_capex)
+                          for p, b in zip(periods, blocks)) - pyo.quicksum(
+            c * model.build[timing.key(k, t)] for (k, t), c in pv.items() if c != 0),
         doc="EUR, net present value over the horizon")
     model.obj_recovery = pyo.Objective(expr=model.weighted_recovery, sense=pyo.maximize)
     model.obj_profit = pyo.Objective(expr=model.profit, sense=pyo.maximize)

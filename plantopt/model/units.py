@@ -1,11 +1,10 @@
 """Unit block: capacity choice, throughput limits and minimum load.
 
-Variables: ``build[u, j]`` binary (capacity option j of unit u built), ``run[u]`` binary for
-units with a minimum load.
+Variables: ``run[u]`` binary for units with a minimum load; ``build[u, j]`` (option j of u
+in service; the decision variables and ``one_option`` are in :mod:`.investment`).
 
     throughput[u] = sum_{n at u} mass_n * flow[n]                         (real t/yr)
     capacity[u]   = existing_u + sum_j cap_{u,j} * build[u, j]
-    sum_j build[u, j] <= 1                                               (one option)
     throughput[u] <= capacity[u]
 and, for units with min_load_u > 0 (Cmax_u = existing_u + max_j cap_{u,j}):
     throughput[u] <= Cmax_u * run[u]
@@ -21,10 +20,8 @@ from .data import ModelData
 
 
 def add_units(model: pyo.ConcreteModel, data: ModelData) -> None:
+    """Add the unit components to ``model`` (the model, or a period's block)."""
     model.UNITS = pyo.Set(initialize=data.units, ordered=True)
-    model.OPTIONS = pyo.Set(initialize=list(data.options), dimen=2, ordered=True)
-    model.build = pyo.Var(model.OPTIONS, domain=pyo.Binary,
-                          doc="capacity option built")
     mass = data.node_mass
     model.throughput = pyo.Expression(
         model.UNITS,
@@ -36,11 +33,6 @@ def add_units(model: pyo.ConcreteModel, data: ModelData) -> None:
             data.options[(u, j)].capacity_t_per_yr * m.build[u, j]
             for j in data.unit_options[u]),
         doc="installed capacity, t/yr")
-    with_options = [u for u in data.units if data.unit_options[u]]
-    model.one_option = pyo.Constraint(
-        with_options, rule=lambda m, u: pyo.quicksum(
-            m.build[u, j] for j in data.unit_options[u]) <= 1,
-        doc="at most one capacity option per unit")
     used = [u for u in data.units if data.unit_nodes[u]]
     model.capacity_limit = pyo.Constraint(
         used, rule=lambda m, u: m.throughput[u] <= m.capacity[u],

@@ -84,6 +84,12 @@ class RegulationData:
     table_version: str
     targets: tuple[TargetTerms, ...]
     contracts: tuple[ContractTerms, ...] = field(default_factory=tuple)
+    by_period: tuple[RegulationData, ...] = ()  # every period's, when there are several
+
+    @property
+    def per_period(self) -> tuple[RegulationData, ...]:
+        """Targets in force per planning period (just this object with one period)."""
+        return self.by_period or (self,)
 
     @property
     def enforced(self) -> list[TargetTerms]:
@@ -106,8 +112,17 @@ def build_regulation_data(instance: Instance, data: ModelData,
     """Resolve the targets in force and the contract supply terms for ``instance``.
 
     The target year is the manifest's ``target_year`` (the CLI's ``--target-year`` sets it);
-    None means no targets. ``apply_targets`` decides whether they are enforced.
+    None means no targets. ``apply_targets`` decides whether they are enforced. With several
+    planning periods (``data.period_data``) each period gets the targets in force in its
+    start year; the first period's data is returned with all of them in ``by_period``.
     """
+    if data.period_data:
+        from dataclasses import replace
+
+        per = tuple(build_regulation_data(instance.with_manifest(target_year=p.start_year),
+                                          d, targets_path)
+                    for p, d in zip(data.periods, data.period_data))
+        return replace(per[0], by_period=per)
     year = target_year_of(instance)
     enforce = instance.manifest.get("apply_targets")
     enforce = True if enforce is None else bool(enforce)

@@ -1,0 +1,175 @@
+"""Planning periods and the timing of investments (issue 5, multi-period planning).
+
+An instance without ``periods.csv`` is ONE period: it starts in the manifest's
+``target_year`` and lasts ``horizon_yr`` years. With ``periods.csv`` the horizon is the
+sequence of periods t = 0..T-1 (start year y_t, duration d_t, offset o_t = y_t - y_0,
+contiguous: y_{t+1} = y_t + d_t), H = sum_t d_t.
+
+Timing of an option k = (u, j) built in period tau (capex paid at o_tau; lead time l_k;
+service starts at S = o_tau + l_k; lifetime L_k):
+
+    A(k, t) = {tau : S <= o_t < S + L_k}       builds of k in service during period t
+              (in service at the start of t, kept for the whole period)
+    E       = o_e + d_e, e = last period in service (end of the service window),
+    W       = E - S (years in service)
+    PV_{k,tau} = (1 + r)^-o_tau K(r, L, W)      when l_k = 0, else
+                 (1 + r)^-o_tau + (1 + r)^-S (K(r, L, W) - 1)
+    with K (``capex_pv_factor``): the outlay, replacements every L years while the service
+    window lasts, minus straight-line salvage of the last one at E. A build never in service
+    within the horizon costs its outlay only.
+    DF_t = sum_{y = o_t+1}^{o_t+d_t} (1 + r)^-y = (1 + r)^-o_t AF(r, d_t)   operating years
+    w_t  = d_t / H                                                        period weight
+
+One period (o = 0, d = H, l = 0): A(k, 0) = {0}, PV = K(r, L, H), DF = AF(r, H), w = 1 —
+exactly the single-period model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ..instance import Instance
+
+
+@dataclass(frozen=True)
+class Period:
+    period_id: str
+    start_year: int | None
+    duration_yr: int
+    offset_yr: int  # years from the horizon start to the period start
+    operating_pv: float  # DF_t: present value of 1 EUR/yr over the period's years
+    weight: float  # w_t = d_t / H
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Periods, and when each build is in service and what it costs in present value."""
+
+    periods: tuple[Period, ...]
+    active: dict[tuple[str, str, int], tuple[int, ...]]  # (u, j, t) -> build periods tau
+    capex_pv_factor: dict[tuple[str, str, int], float]  # (u, j, tau) -> PV per EUR net capex
+    service: dict[tuple[str, str, int], tuple[int, int] | None]  # (u, j, tau) -> (first, last)
+
+    @property
+    def multi(self) -> bool:
+        return len(self.periods) > 1
+
+    @property
+    def horizon_yr(self) -> int:
+        return sum(p.duration_yr for p in self.periods)
+
+    def key(self, k: tuple, t: int) -> tuple | object:
+        """Index of a per-period component: ``k`` alone with one period, else k + (period,)."""
+        if not self.multi:
+            return k if not (isinstance(k, tuple) and len(k) == 1) else k[0]
+        pid = self.periods[t].period_id
+        return (*k, pid) if isinstance(k, tuple) else (k, pid)
+
+
+def period_table(instance: Instance) -> list[tuple[str, int | None, int]]:
+    """(period_id, start_year, duration_yr) in start order; one period without periods.csv."""
+    df = instance.tables.get("periods")
+    if df is None or not len(df):
+        year = instance.manifest.get("target_year")
+        horizon = int(instance.manifest.get("horizon_yr") or 15)
+        return [(str(year) if year is not None else "1",
+                 None if year is None else int(year), horizon)]
+    df = df.sort_values("start_year", kind="stable")
+    return [(str(p), int(y), int(d)) for p, y, d in
+            zip(df["period_id"], df["start_year"], df["duration_yr"])]
+
+
+def build_timing(instance: Instance, rate: float,
+                 options: dict[tuple[str, str], tuple[float, float]]) -> Timing:
+    """Timing of every option; ``options`` maps (u, j) to (lifetime_yr, lead_time_yr)."""
+    from .data import annuity_factor, capex_pv_factor
+
+    rows = period_table(instance)
+    horizon = sum(d for _, _, d in rows)
+    periods, offset = [], 0
+    for pid, year, d in rows:
+        disc = (1.0 + rate) ** (-offset) if offset else 1.0
+        periods.append(Period(pid, year, d, offset, disc * annuity_factor(rate, d),
+                              d / horizon))
+        offset += d
+    T = len(periods)
+    active: dict[tuple[str, str, int], list[int]] = {}
+    pv: dict[tuple[str, str, int], float] = {}
+    service: dict[tuple[str, str, int], tuple[int, int] | None] = {}
+    for (u, j), (life, lead) in options.items():
+        for t in range(T):
+            active.setdefault((u, j, t), [])
+        for tau, p in enumerate(periods):
+            start = p.offset_yr + lead
+            on = [t for t, q in enumerate(periods)
+                  if start - 1e-9 <= q.offset_yr < start + life - 1e-9]
+            for t in on:
+                active[(u, j, t)].append(tau)
+            paid = (1.0 + rate) ** (-p.offset_yr) if p.offset_yr else 1.0
+            if not on:
+                service[(u, j, tau)] = None
+                pv[(u, j, tau)] = paid
+                continue
+            service[(u, j, tau)] = (on[0], on[-1])
+            end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr
+            k = capex_pv_factor(rate, life, end - start)
+            pv[(u, j, tau)] = paid * k if lead == 0 else \
+                paid + (1.0 + rate) ** (-start) * (k - 1.0)
+    return Timing(tuple(periods), {k: tuple(v) for k, v in active.items()}, pv, service)
+
+
+def period_instance(instance: Instance, period: Period) -> Instance:
+    """The instance as seen in one period: per-period feed limits, gate fees and prices
+    (feed_periods.csv, price_periods.csv; empty cells keep the base value) and the targets
+    in force in the period's start year."""
+    from ..instance import Instance as _I  # noqa: F401  (type only)
+
+    tables = dict(instance.tables)
+    fp = instance.tables.get("feed_periods")
+    if fp is not None and len(fp):
+        rows = fp[fp["period_id"].astype(str) == period.period_id].set_index("feed_id")
+        if len(rows):
+            feeds = instance["feeds"].copy()
+            for col in ("available_t_per_yr", "contracted_min_t_per_yr", "gate_fee_eur_per_t"):
+                new = feeds["feed_id"].map(rows[col]) if col in rows else None
+                if new is not None:
+                    feeds[col] = new.where(new.notna(), feeds[col]).astype(float)
+            tables["feeds"] = feeds
+    pp = instance.tables.get("price_periods")
+    if pp is not None and len(pp):
+        rows = pp[pp["period_id"].astype(str) == period.period_id]
+        if len(rows):
+            prices = instance["product_prices"].copy()
+            new = pd.MultiIndex.from_frame(prices[["product_id", "material"]]).map(
+                rows.set_index(["product_id", "material"])["price_eur_per_t"].to_dict().get)
+            new = pd.Series(list(new), index=prices.index, dtype=float)
+            prices["price_eur_per_t"] = new.where(new.notna(), prices["price_eur_per_t"])
+            tables["product_prices"] = prices
+    from dataclasses import replace
+
+    manifest = dict(instance.manifest)
+    if period.start_year is not None and instance.tables.get("periods") is not None \
+            and len(instance.tables["periods"]):
+        manifest["target_year"] = period.start_year
+    return replace(instance, manifest=manifest, tables=tables)
+
+
+def max_capacity(existing: float, caps: dict[str, float], timing: Timing, unit: str,
+                 t: int) -> float:
+    """Cmax_{u,t} = existing_u + sum over build periods tau in service at t of
+    max_j {cap_{u,j} : tau in A(u, j, t)} (at most one option added per period)."""
+    best: dict[int, float] = {}
+    for j, cap in caps.items():
+        for tau in timing.active[(unit, j, t)]:
+            best[tau] = max(best.get(tau, 0.0), cap)
+    return existing + math.fsum(best.values()) if len(best) > 1 else \
+        existing + sum(best.values())
+
+
+__all__ = ["Period", "Timing", "build_timing", "max_capacity", "period_instance",
+           "period_table"]
