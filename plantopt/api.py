@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from .business.case import business_results
@@ -114,9 +115,11 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         mm, cm = build_matrix(data, objectives, regulation)
         timings["handoff"] = time.perf_counter() - t
         raw = solve_matrix(mm, options)
-        solution = cm.split(raw.x) if raw.x is not None else None
-        take = {c: float(raw.x[cm.take0 + i]) for i, c in enumerate(cm.contracts)} \
-            if raw.x is not None else {}
+        T = cm.n_periods
+        solution = [cm.split(raw.x, t) for t in range(T)] if raw.x is not None else None
+        take = [{c: float(raw.x[t * cm.block + cm.take0 + i])
+                 for i, c in enumerate(cm.contracts)} for t in range(T)] \
+            if raw.x is not None else []
     else:
         if model is None:
             model = build_model(instance, obj_name, tree=tree)
@@ -134,8 +137,12 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
             mm = None
             timings["handoff"] = 0.0
             raw = solve_with_pyomo_solver(model, options)
-        solution = _read_model_solution(model) if raw.status.has_solution else None
-        take = {c: float(model.take[c].value or 0.0) for c in model.CONTRACTS}
+        blocks = [model.period[p.period_id] for p in data.periods] \
+            if data.timing.multi else [model]
+        solution = [_read_model_solution(model, b, d, t) for t, (b, d) in
+                    enumerate(zip(blocks, data.per_period))] \
+            if raw.status.has_solution else None
+        take = [{c: float(b.take[c].value or 0.0) for c in b.CONTRACTS} for b in blocks]
     timings["solve"] = raw.solve_s
     size = {}
     if mm is not None:
@@ -145,19 +152,25 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
     t = time.perf_counter()
     tables: dict = {}
     mb_err = None
-    if solution is not None:
-        accept, flow, build, run = solution
+    if solution is not None and not data.timing.multi:
+        accept, flow, build, run = solution[0]
         tables = extract_tables(instance, data, accept, flow, build, run)
         tables["economics"] = economics_table(data, tables, flow, accept)
         mb_err = float(tables["mass_balance"]["relative_error"].max()) \
             if len(tables["mass_balance"]) else 0.0
-        reg_tables, reg_summary = regulation_results(instance, regulation, tables, take)
+        reg_tables, reg_summary = regulation_results(instance, regulation, tables, take[0])
         tables.update(reg_tables)
         case_tables, case_summary = business_results(data, tables)
         tables.update(case_tables)
+    elif solution is not None:
+        tables, reg_summary, case_summary = period_results(instance, data, regulation,
+                                                           solution, take)
+        mb_err = float(tables["mass_balance"]["relative_error"].max()) \
+            if len(tables["mass_balance"]) else 0.0
     timings["extract"] = time.perf_counter() - t
-    diagnosis = None
-    if raw.status == SolveStatus.INFEASIBLE and diagnose and options.solver == "highs":
+    diagnosis = None  # the elastic diagnosis covers the single-period model
+    if raw.status == SolveStatus.INFEASIBLE and diagnose and options.solver == "highs" \
+            and not data.timing.multi:
         t = time.perf_counter()
         diagnosis = run_diagnosis(instance, data.tree, options)
         tables["diagnosis"] = diagnosis.table()
@@ -181,7 +194,7 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         summary["business_case"] = case_summary
     if diagnosis is not None:
         summary["diagnosis"] = diagnosis.messages
-    if solution is not None:
+    if solution is not None and not data.timing.multi:
         econ = tables["economics"].set_index("item")["eur_per_yr"]
         summary["profit_eur_per_yr"] = float(econ["profit"])
         summary["capex_eur"] = float(econ["capex_total"])
@@ -190,19 +203,60 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         summary["critical_recovered_t_per_yr"] = float(crit["recovered_t_per_yr"].sum())
         summary["weighted_recovery_t_per_yr"] = float(
             (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum())
+    elif solution is not None:  # horizon means (weights d_t / H) and the capex of all builds
+        per = tables["periods"]
+        w = per["weight"].to_numpy()
+        summary["profit_eur_per_yr"] = float(w @ per["profit_eur_per_yr"].to_numpy())
+        summary["capex_eur"] = case_summary["capex_net_eur"]
+        summary["critical_recovered_t_per_yr"] = float(
+            w @ per["critical_recovered_t_per_yr"].to_numpy())
+        summary["weighted_recovery_t_per_yr"] = float(
+            w @ per["weighted_recovery_t_per_yr"].to_numpy())
+        summary["periods"] = per.to_dict("records")
     return Result(status=raw.status, objective_name=obj_name, objective=raw.objective,
                   bound=raw.bound, gap=raw.gap, timings_s=timings, summary=summary,
                   tables=tables, message=raw.message)
 
 
-def _read_model_solution(model: pyo.ConcreteModel) -> tuple[np.ndarray, np.ndarray, dict, dict]:
-    """(accept, flow, build, run) from the values loaded into a solved Pyomo model."""
-    data = model.plantopt_data
-    accept = np.array([model.accept[f].value or 0.0 for f in data.feeds])
-    flow = np.array([model.flow[n].value or 0.0 for n in range(data.tree.n_nodes)])
-    build = {k: (model.build[k].value or 0.0) for k in data.options}
-    run = {u: (model.run[u].value or 0.0) for u in model.MIN_LOAD_UNITS}
+def _read_model_solution(model: pyo.ConcreteModel, blk: Any, data: Any, t: int
+                         ) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """(accept, flow, build decided in period t, run) of period t's block of a solved model."""
+    timing = data.timing
+    accept = np.array([blk.accept[f].value or 0.0 for f in data.feeds])
+    flow = np.array([blk.flow[n].value or 0.0 for n in range(data.tree.n_nodes)])
+    build = {k: (model.build[timing.key(k, t)].value or 0.0) for k in data.options}
+    run = {u: (blk.run[u].value or 0.0) for u in blk.MIN_LOAD_UNITS}
     return accept, flow, build, run
+
+
+def period_results(instance: Instance, data: Any, regulation: Any, solution: list,
+                   take: list[dict[str, float]]) -> tuple[dict, dict, dict]:
+    """Per-period tables (single-period code on each period's view, stacked with a
+    ``period`` column) plus builds, capex schedule, cash flows and the periods table."""
+    from .business.multiperiod import in_service, multiperiod_case
+    from .model.periods import period_instance
+
+    decisions = [s[2] for s in solution]
+    per_tables, per_summary = [], []
+    for t, (p, d, reg, (accept, flow, _, run)) in enumerate(zip(
+            data.periods, data.per_period, regulation.per_period, solution)):
+        inst_t = period_instance(instance, p)
+        tab = extract_tables(inst_t, d, accept, flow, in_service(data.timing, decisions, t),
+                             run)
+        tab["economics"] = economics_table(d, tab, flow, accept)
+        reg_tables, reg_summary = regulation_results(inst_t, reg, tab, take[t])
+        tab.update(reg_tables)
+        case_tables, _ = business_results(d, tab)
+        for name in ("economics", "revenue_by_product", "cost_by_category"):
+            tab[name] = case_tables[name]
+        per_tables.append(tab)
+        per_summary.append({"period": p.period_id, **reg_summary})
+    case_tables, case_summary = multiperiod_case(data, decisions, per_tables)
+    tables = {name: pd.concat([tab[name].assign(period=p.period_id)[
+        ["period", *tab[name].columns]] for p, tab in zip(data.periods, per_tables)],
+        ignore_index=True) for name in per_tables[0]}
+    tables.update(case_tables)
+    return tables, {"periods": per_summary}, case_summary
 
 
 __all__ = ["solve", "load_instance", "build_model", "versions", "model_size", "SolveOptions",

@@ -180,6 +180,9 @@ TABLES: dict[str, Table] = {
                        "factor.", unit="yr", default=15.0, lo=0.0, lo_open=True),
                 Column("staff_fte", "float", "Staff needed.", unit="FTE", default=0.0, lo=0.0),
                 Column("land_m2", "float", "Land needed.", unit="m2", default=0.0, lo=0.0),
+                Column("lead_time_yr", "float", "Years from the investment (capex paid) to "
+                       "the start of service; used with planning periods (periods.csv).",
+                       unit="yr", default=0.0, lo=0.0),
                 _source(),
             ),
             key=("unit_id", "option_id"),
@@ -323,6 +326,56 @@ TABLES: dict[str, Table] = {
                 _source(),
             ),
             key=("applies_to",),
+            required=False,
+        ),
+        Table(
+            "periods", "periods.csv",
+            "Optional planning periods (multi-period planning): contiguous, in start order "
+            "(each starts when the previous one ends). Without this table the instance is "
+            "one period of horizon_yr years starting in target_year. Targets in force in a "
+            "period are those of its start year; the horizon is the sum of the durations.",
+            (
+                Column("period_id", "str", "Period id.", required=True),
+                Column("start_year", "int", "First year of the period.", unit="yr",
+                       required=True, lo=1900.0, hi=2200.0),
+                Column("duration_yr", "int", "Years in the period.", unit="yr",
+                       required=True, lo=1.0, hi=100.0),
+                _source(),
+            ),
+            key=("period_id",),
+            required=False,
+        ),
+        Table(
+            "feed_periods", "feed_periods.csv",
+            "Optional per-period feed figures (periods.csv); an empty cell keeps the value "
+            "of feeds.csv.",
+            (
+                Column("feed_id", "str", "Feed id (feeds.csv).", required=True),
+                Column("period_id", "str", "Period id (periods.csv).", required=True),
+                Column("available_t_per_yr", "float", "Tonnes on offer in the period.",
+                       unit="t/yr", lo=0.0),
+                Column("contracted_min_t_per_yr", "float", "Contracted minimum in the "
+                       "period.", unit="t/yr", lo=0.0),
+                Column("gate_fee_eur_per_t", "float", "Gate fee in the period.",
+                       unit="EUR/t"),
+                _source(),
+            ),
+            key=("feed_id", "period_id"),
+            required=False,
+        ),
+        Table(
+            "price_periods", "price_periods.csv",
+            "Optional per-period product prices (periods.csv) replacing price_eur_per_t of "
+            "product_prices.csv in that period.",
+            (
+                Column("product_id", "str", "Product id (product_prices.csv).", required=True),
+                Column("material", "str", "Material (product_prices.csv).", required=True),
+                Column("period_id", "str", "Period id (periods.csv).", required=True),
+                Column("price_eur_per_t", "float", "Price per tonne contained in the period.",
+                       unit="EUR/t", required=True, lo=0.0),
+                _source(),
+            ),
+            key=("product_id", "material", "period_id"),
             required=False,
         ),
         Table(

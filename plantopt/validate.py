@@ -301,6 +301,9 @@ def collect_problems(instance: Instance) -> ProblemList:
     from .business.checks import check_levers
 
     check_levers(instance, problems)
+    from .business.period_checks import check_periods
+
+    check_periods(instance, problems)
     return problems
 
 

@@ -54,6 +54,7 @@ class Timing:
     active: dict[tuple[str, str, int], tuple[int, ...]]  # (u, j, t) -> build periods tau
     capex_pv_factor: dict[tuple[str, str, int], float]  # (u, j, tau) -> PV per EUR net capex
     service: dict[tuple[str, str, int], tuple[int, int] | None]  # (u, j, tau) -> (first, last)
+    lead_yr: dict[tuple[str, str], float]  # (u, j) -> lead time
 
     @property
     def multi(self) -> bool:
@@ -120,7 +121,8 @@ def build_timing(instance: Instance, rate: float,
             k = capex_pv_factor(rate, life, end - start)
             pv[(u, j, tau)] = paid * k if lead == 0 else \
                 paid + (1.0 + rate) ** (-start) * (k - 1.0)
-    return Timing(tuple(periods), {k: tuple(v) for k, v in active.items()}, pv, service)
+    return Timing(tuple(periods), {k: tuple(v) for k, v in active.items()}, pv, service,
+                  {k: lead for k, (_, lead) in options.items()})
 
 
 def period_instance(instance: Instance, period: Period) -> Instance:
