@@ -180,9 +180,6 @@ TABLES: dict[str, Table] = {
                        "factor.", unit="yr", default=15.0, lo=0.0, lo_open=True),
                 Column("staff_fte", "float", "Staff needed.", unit="FTE", default=0.0, lo=0.0),
                 Column("land_m2", "float", "Land needed.", unit="m2", default=0.0, lo=0.0),
-                Column("lead_time_yr", "float", "Years from the investment (capex paid) to "
-                       "the start of service; used with planning periods (periods.csv).",
-                       unit="yr", default=0.0, lo=0.0),
                 _source(),
             ),
             key=("unit_id", "option_id"),
@@ -343,6 +340,20 @@ TABLES: dict[str, Table] = {
                 _source(),
             ),
             key=("period_id",),
+            required=False,
+        ),
+        Table(
+            "lead_times", "lead_times.csv",
+            "Optional lead times per unit or stage (a unit row wins over a stage row): years "
+            "from the investment (capex paid at the start of the period it is built in) to "
+            "the start of service; used with planning periods (periods.csv). Default 0.",
+            (
+                Column("applies_to", "str", "A unit_id or a stage.", required=True),
+                Column("lead_time_yr", "float", "Years from investment to service.",
+                       unit="yr", required=True, lo=0.0),
+                _source(),
+            ),
+            key=("applies_to",),
             required=False,
         ),
         Table(

@@ -187,10 +187,8 @@ def test_capacity_persists_and_ends_after_its_lifetime(build: str) -> None:
 
 def test_lead_time_delays_service() -> None:
     # lead 5 yr: a 2027 build serves from 2032; nothing can serve 2027
-    inst = plant(unit={"opex_eur_per_t": 0}, periods=periods((2027, 5), (2032, 5)))
-    tables = dict(inst.tables)
-    tables["capacity_options"] = tables["capacity_options"].assign(lead_time_yr=5.0)
-    inst = plantopt.instance_from_tables(inst.manifest, tables)
+    inst = plant(unit={"opex_eur_per_t": 0}, periods=periods((2027, 5), (2032, 5)),
+                 lead_times=[{"applies_to": "refining", "lead_time_yr": 5.0}])
     timing = build_model_data(inst, build_route_tree(inst)).timing
     assert timing.active[("R", "big", 0)] == ()
     assert timing.active[("R", "big", 1)] == (0,)

@@ -32,7 +32,7 @@ def check_levers(instance: Instance, problems: ProblemList) -> None:
                                found=a, expected=f"{seen[c]:g} as on the class's first row")
             seen.setdefault(c, a)
     for file, table in (("capex_subsidies.csv", "capex_subsidies"),
-                        ("staff_pools.csv", "staff_pools")):
+                        ("staff_pools.csv", "staff_pools"), ("lead_times.csv", "lead_times")):
         df = instance.tables.get(table)
         if df is None or not len(df):
             continue

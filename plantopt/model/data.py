@@ -157,10 +157,10 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     """
     rate = blended_rate(instance.manifest)
     co = instance["capacity_options"]
-    lead = co["lead_time_yr"].astype(float) if "lead_time_yr" in co else [0.0] * len(co)
+    lead = unit_lead_time(instance)
     timing = build_timing(instance, rate, {
-        (u, j): (float(life), float(lt)) for u, j, life, lt in
-        zip(co["unit_id"], co["option_id"], co["lifetime_yr"], lead)})
+        (u, j): (float(life), lead.get(u, 0.0)) for u, j, life in
+        zip(co["unit_id"], co["option_id"], co["lifetime_yr"])})
     if not timing.multi:
         return _period_data(instance, tree, rate, timing, 0)
     out = [_period_data(period_instance(instance, p), tree, rate, timing, t)
@@ -302,6 +302,19 @@ def unit_subsidy(instance: Instance) -> dict[str, float]:
         for target, share in ordered:
             for u in units_of(instance, target):
                 out[u] = share
+    return out
+
+
+def unit_lead_time(instance: Instance) -> dict[str, float]:
+    """Lead time per unit (lead_times.csv): its unit row, else its stage row, else 0."""
+    rows = instance.tables.get("lead_times")
+    out: dict[str, float] = {}
+    if rows is not None and len(rows):
+        ids = set(instance["units"]["unit_id"])
+        for target, lead in sorted(zip(rows["applies_to"], rows["lead_time_yr"].astype(float)),
+                                   key=lambda r: r[0] in ids):
+            for u in units_of(instance, target):
+                out[u] = lead
     return out
 
 

@@ -125,41 +125,40 @@ def build_matrix(data: ModelData, objectives: list[str],
     local = ColumnMap(F, N, options, min_load, ids)
     cm = ColumnMap(F, N, options, min_load, ids, n_periods=T)
     regs = regulation.per_period if regulation is not None else (None,) * T
-    blocks, lo, hi = [], [], []
     costs = {o: np.zeros(cm.n_cols) for o in ("recovery", "profit", "npv")}
+    o_index = {k: i for i, k in enumerate(options)}
+    with_opts = [u for u in data.units if data.unit_options[u]]
+    rr, cc = _csr_rows([[o_index[(u, j)] for j in data.unit_options[u]] for u in with_opts])
+    build_cols = np.concatenate([t * cm.block + cm.build0 + np.arange(n_opt) for t in range(T)])
+    capex = np.array([data.options[k].capex_net_eur for k in options] * T)
+    segments: list[tuple[_Rows, sp.csr_array | None]] = []  # (rows, S_t) or global rows
     for t, (d, reg) in enumerate(zip(data.per_period, regs)):
-        rows = _Rows()
-        _period_rows(rows, local, d, reg)
-        a = sp.csr_array((np.concatenate(rows.v), (np.concatenate(rows.r),
-                                                   np.concatenate(rows.c))),
-                         shape=(rows.n, local.n_cols))
+        seg = (_Rows(), _Rows(), _Rows())
+        _period_rows(seg, local, d, reg)
         s_t = _substitution(local, cm, timing, t)
-        blocks.append(a @ s_t)
-        lo += rows.lo
-        hi += rows.hi
+        one = _Rows()  # one_option[u, t]: sum_j build[u, j, t] <= 1
+        one.add(rr, t * cm.block + cm.build0 + cc, np.ones(len(cc)),
+                np.full(len(with_opts), -INF), np.ones(len(with_opts)))
+        segments += [(seg[0], s_t), (one, None), (seg[1], s_t)]
+        if t == 0:
+            budget = _Rows()
+            nz = np.flatnonzero(capex)
+            if data.budget_eur is not None and len(nz):  # budget: sum capex build <= B
+                budget.add(np.zeros(len(nz)), build_cols[nz], capex[nz], [-INF],
+                           [data.budget_eur])
+            segments.append((budget, None))
+        segments.append((seg[2], s_t))
         rec, prof, ann = _period_costs(d, local, reg)
         p = timing.periods[t]
         w = p.weight
         costs["recovery"] += (rec if T == 1 else w * rec) @ s_t
         costs["profit"] += (prof if T == 1 else w * prof) @ s_t
         costs["npv"] += (p.operating_pv * (prof + ann)) @ s_t
-    rows = _Rows()
-    # one_option[u, tau]: sum_j build[u, j, tau] <= 1
-    o_index = {k: i for i, k in enumerate(options)}
-    with_opts = [u for u in data.units if data.unit_options[u]]
-    rr, cc = _csr_rows([[o_index[(u, j)] for j in data.unit_options[u]] for u in with_opts])
-    for t in range(T):
-        rows.add(rr, t * cm.block + cm.build0 + cc, np.ones(len(cc)),
-                 np.full(len(with_opts), -INF), np.ones(len(with_opts)))
     # npv: minus the present value of capex of every build decision
-    build_cols = np.concatenate([t * cm.block + cm.build0 + np.arange(n_opt) for t in range(T)])
-    capex = np.array([data.options[k].capex_net_eur for k in options] * T)
     pv = np.array([data.options[k].capex_net_eur * timing.capex_pv_factor[(*k, t)]
                    for t in range(T) for k in options])
     costs["npv"][build_cols] -= pv
-    nz = np.flatnonzero(capex)
-    if data.budget_eur is not None and len(nz):  # budget: sum capex build <= B
-        rows.add(np.zeros(len(nz)), build_cols[nz], capex[nz], [-INF], [data.budget_eur])
+    rows = _Rows()
     floor = data.manifest.get("profit_floor_eur_per_yr")
     # floors; a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
     nz = np.flatnonzero(costs["profit"])
@@ -169,13 +168,18 @@ def build_matrix(data: ModelData, objectives: list[str],
     nz = np.flatnonzero(costs["recovery"])
     if rfloor is not None and (len(nz) or float(rfloor) > 0):
         rows.add(np.zeros(len(nz)), nz, costs["recovery"][nz], [float(rfloor)], [INF])
-    blocks.append(sp.csr_array((np.concatenate(rows.v) if rows.v else np.zeros(0),
-                                (np.concatenate(rows.r) if rows.r else np.zeros(0, int),
-                                 np.concatenate(rows.c) if rows.c else np.zeros(0, int))),
-                               shape=(rows.n, cm.n_cols)))
-    lo += rows.lo
-    hi += rows.hi
-    a = sp.vstack(blocks, format="csc")
+    segments.append((rows, None))
+    blocks, lo, hi = [], [], []
+    for seg_rows, s_t in segments:
+        if not seg_rows.n:
+            continue
+        m = sp.csr_array((np.concatenate(seg_rows.v), (np.concatenate(seg_rows.r),
+                                                       np.concatenate(seg_rows.c))),
+                         shape=(seg_rows.n, cm.n_cols if s_t is None else local.n_cols))
+        blocks.append(m if s_t is None else m @ s_t)
+        lo += seg_rows.lo
+        hi += seg_rows.hi
+    a = sp.vstack(blocks, format="csc") if blocks else sp.csc_array((0, cm.n_cols))
     a.sum_duplicates()
     col_lower = np.zeros(cm.n_cols)
     col_upper = np.full(cm.n_cols, INF)
@@ -213,9 +217,12 @@ def _substitution(local: ColumnMap, cm: ColumnMap, timing, t: int) -> sp.csr_arr
     return sp.csr_array((np.ones(len(rows_)), (rows_, cols_)), shape=(n, cm.n_cols))
 
 
-def _period_rows(rows: _Rows, cm: ColumnMap, data: ModelData,
+def _period_rows(segments: tuple[_Rows, _Rows, _Rows], cm: ColumnMap, data: ModelData,
                  regulation: RegulationData | None) -> None:
-    """One period's operating rows in the single-period layout (build = in service)."""
+    """One period's operating rows in the single-period layout (build = in service), in
+    three segments (balances; capacity and load; offtake, levers, regulation) between
+    which :func:`build_matrix` puts one_option and the budget (the single-period order)."""
+    rows = segments[0]
     tree = data.tree
     F = len(data.feeds)
     options = cm.options
@@ -246,6 +253,7 @@ def _period_rows(rows: _Rows, cm: ColumnMap, data: ModelData,
         caps = np.array([data.options[options[i]].capacity_t_per_yr for i in c])
         return r, cm.build0 + c, caps * scale[r] if len(r) else caps
 
+    rows = segments[1]
     # capacity_limit[u]: throughput[u] - sum_j cap build <= existing
     U = len(used)
     tr, tc_, tv = throughput_terms(used)
@@ -275,6 +283,7 @@ def _period_rows(rows: _Rows, cm: ColumnMap, data: ModelData,
              np.concatenate([np.ones(len(rib)), -np.ones(len(bc))]),
              np.full(len(rib), -INF), np.zeros(len(rib)))
 
+    rows = segments[2]
     limited = [p for p in data.products if p in data.product_offtake and data.product_nodes[p]]
     pr, pn = _csr_rows([data.product_nodes[p] for p in limited])  # offtake[p]
     rows.add(pr, cm.flow0 + pn, mass[pn], np.full(len(limited), -INF),
