@@ -27,11 +27,20 @@ def _pyomo_to_matrix_columns(mm_pyomo, cm, data) -> np.ndarray:
     takes = {c: i for i, c in enumerate(cm.contracts)}
     base = {"accept": (0, feeds), "flow": (cm.flow0, None), "build": (cm.build0, opts),
             "run": (cm.run0, runs), "take": (cm.take0, takes)}
+    # several periods: period t's columns are shifted by t * block; operating variables
+    # live in block period[t], build[u, j, t] carries the period id last
+    period_pos = {p.period_id: t for t, p in enumerate(data.periods)}
     out = []
     for var in mm_pyomo.columns:
-        start, index_of = base[var.parent_component().name]
-        idx = var.index()
-        out.append(start + (idx if index_of is None else index_of[idx]))
+        comp = var.parent_component()
+        start, index_of = base[comp.local_name]
+        idx, t = var.index(), 0
+        if cm.n_periods > 1:
+            if comp.local_name == "build":
+                idx, t = idx[:2], period_pos[idx[2]]
+            else:
+                t = period_pos[comp.parent_block().index()]
+        out.append(t * cm.block + start + (idx if index_of is None else index_of[idx]))
     return np.array(out, dtype=np.int64)
 
 
@@ -85,6 +94,13 @@ def _instances():
     out = [("tiny", tiny), ("tiny-M", generate("M", 2, base=tiny)),
            ("tiny-L-hard", generate("L", 3, base=tiny, hard=True)),
            ("tiny-M-levers", _with_levers(generate("M", 2, base=tiny)))]
+    from plantopt.generate_periods import with_periods
+
+    out.append(("tiny-M-3-periods", with_periods(
+        _with_levers(generate("M", 2, base=tiny)).with_manifest(apply_targets=False),
+        [2027, 2031, 2035], [4, 4, 5], feed_growth=0.05, price_growth=0.02)))
+    if (INSTANCES / "nl-2027-2040").is_dir():
+        out.append(("nl-2027-2040", plantopt.load_instance(INSTANCES / "nl-2027-2040")))
     default = INSTANCES / "nl-2027"
     if default.is_dir():
         nl = plantopt.load_instance(default)
