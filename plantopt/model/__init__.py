@@ -15,7 +15,7 @@ from ..routetree import RouteTree, build_route_tree
 from .data import ModelData, build_model_data
 from .economics import add_economics
 from .feeds import add_feeds
-from .investment import add_investment, add_period_blocks
+from .investment import add_budget, add_build, add_one_option, add_period_blocks
 from .levers import add_levers
 from .objective import OBJECTIVES, add_objective, add_recovery, set_objective
 from .regulation import add_regulation
@@ -41,13 +41,21 @@ def build_model(instance: Instance, objective: str | None = None,
 
     regulation = build_regulation_data(instance, data)
     model.plantopt_regulation = regulation
-    add_investment(model, data)
+    multi = data.timing is not None and data.timing.multi
+    if multi:
+        add_build(model, data)
     blocks = add_period_blocks(model, data)
-    for blk, d, reg in zip(blocks, data.per_period, regulation.per_period):
+    # one period: components are declared in the single-period model's order (the compile,
+    # and so HiGHS, sees the same rows and columns in the same order)
+    for t, (blk, d, reg) in enumerate(zip(blocks, data.per_period, regulation.per_period)):
         add_routing(blk, d)
         add_feeds(blk, d)
-        add_units(blk, d)
-        add_economics(blk, d)
+        if not multi:
+            add_build(model, data)
+        add_units(blk, d, before_limits=(lambda: add_one_option(model, data)) if t == 0
+                  else None)
+        add_economics(blk, d, after_profit=(lambda: add_budget(model, data)) if t == 0
+                      else None)
         add_levers(blk, d)
         add_regulation(blk, d, reg)
         add_recovery(blk, d)

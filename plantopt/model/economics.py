@@ -16,12 +16,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyomo.environ as pyo
 
 from .data import ModelData
 
 
-def add_economics(model: pyo.ConcreteModel, data: ModelData) -> None:
+def add_economics(model: pyo.ConcreteModel, data: ModelData,
+                  after_profit: Callable[[], None] | None = None) -> None:
+    """Add the economics to ``model`` (the model, or a period's block); ``after_profit``
+    (capex_total and the budget) runs right after ``profit`` is declared."""
     opts = data.options
     model.revenue = pyo.Expression(expr=pyo.quicksum(
         r * model.flow[n] for n, r in data.node_revenue.items()), doc="EUR/yr")
@@ -42,6 +47,8 @@ def add_economics(model: pyo.ConcreteModel, data: ModelData) -> None:
     model.profit = pyo.Expression(
         expr=model.revenue + model.gate_fees - model.variable_opex - model.fixed_opex
         - model.annual_capex - model.route_costs, doc="EUR/yr")
+    if after_profit is not None:
+        after_profit()
     mass = data.node_mass
     limited = [p for p in data.products if p in data.product_offtake and data.product_nodes[p]]
     model.offtake = pyo.Constraint(

@@ -29,13 +29,11 @@ import pyomo.environ as pyo
 from .data import ModelData
 
 
-def add_investment(model: pyo.ConcreteModel, data: ModelData) -> None:
+def add_build(model: pyo.ConcreteModel, data: ModelData) -> None:
+    """OPTIONS, PERIODS (several periods) and the build decisions."""
     timing = data.timing
     assert timing is not None
-    opts = data.options
-    T = len(timing.periods)
-    model.OPTIONS = pyo.Set(initialize=list(opts), dimen=2, ordered=True)
-    keys = [(k, t) for t in range(T) for k in opts]
+    model.OPTIONS = pyo.Set(initialize=list(data.options), dimen=2, ordered=True)
     if timing.multi:
         model.PERIODS = pyo.Set(initialize=[p.period_id for p in timing.periods],
                                 ordered=True)
@@ -43,12 +41,27 @@ def add_investment(model: pyo.ConcreteModel, data: ModelData) -> None:
                               doc="capacity option built in the period")
     else:
         model.build = pyo.Var(model.OPTIONS, domain=pyo.Binary, doc="capacity option built")
+
+
+def add_one_option(model: pyo.ConcreteModel, data: ModelData) -> None:
+    """one_option: at most one option of a unit built (per period)."""
+    timing = data.timing
+    assert timing is not None
+    T = len(timing.periods)
     units = [u for u in data.units if data.unit_options[u]]
     rows = [timing.key(u, t) for t in range(T) for u in units]
     model.one_option = pyo.Constraint(
         rows, rule=lambda m, *i: pyo.quicksum(
             m.build[(i[0], j, *i[1:])] for j in data.unit_options[i[0]]) <= 1,
         doc="at most one capacity option per unit (added per period)")
+
+
+def add_budget(model: pyo.ConcreteModel, data: ModelData) -> None:
+    """capex_total over every build decision, and the budget row."""
+    timing = data.timing
+    assert timing is not None
+    opts = data.options
+    keys = [(k, t) for t in range(len(timing.periods)) for k in opts]
     model.capex_total = pyo.Expression(expr=pyo.quicksum(
         opts[k].capex_net_eur * model.build[timing.key(k, t)] for k, t in keys
         if opts[k].capex_net_eur != 0), doc="EUR, net of capex subsidies")
@@ -77,4 +90,4 @@ def add_period_blocks(model: pyo.ConcreteModel, data: ModelData) -> list:
     return blocks
 
 
-__all__ = ["add_investment", "add_period_blocks"]
+__all__ = ["add_budget", "add_build", "add_one_option", "add_period_blocks"]

@@ -14,13 +14,17 @@ and, for units with min_load_u > 0 (Cmax_u = existing_u + max_j cap_{u,j}):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyomo.environ as pyo
 
 from .data import ModelData
 
 
-def add_units(model: pyo.ConcreteModel, data: ModelData) -> None:
-    """Add the unit components to ``model`` (the model, or a period's block)."""
+def add_units(model: pyo.ConcreteModel, data: ModelData,
+              before_limits: Callable[[], None] | None = None) -> None:
+    """Add the unit components to ``model`` (the model, or a period's block);
+    ``before_limits`` (the investment rows) runs before the capacity rows are declared."""
     model.UNITS = pyo.Set(initialize=data.units, ordered=True)
     mass = data.node_mass
     model.throughput = pyo.Expression(
@@ -33,6 +37,8 @@ def add_units(model: pyo.ConcreteModel, data: ModelData) -> None:
             data.options[(u, j)].capacity_t_per_yr * m.build[u, j]
             for j in data.unit_options[u]),
         doc="installed capacity, t/yr")
+    if before_limits is not None:
+        before_limits()
     used = [u for u in data.units if data.unit_nodes[u]]
     model.capacity_limit = pyo.Constraint(
         used, rule=lambda m, u: m.throughput[u] <= m.capacity[u],

@@ -1,0 +1,92 @@
+"""Build instances/nl-2027-2040 (three planning periods) from nl-2027 and nl-2031.
+
+Periods 2027-2030, 2031-2034, 2035-2040. Feed tonnages, contracted minima and gate fees of
+2027 and 2031 are those of nl-2027 and nl-2031 (sources in their feeds.csv); 2035 continues
+each feed's four-year growth factor g = t_2031 / t_2027 once more, capped at 2 (assumption:
+no 2035 tonnage table; the cap keeps the EV-pack feeds, which grow 1.3-3.6x from 2027 to
+2031, within twice their 2031 value). Product prices: 2027 and 2031 from the two instances,
+2035 = 2031 (assumption: no price forecast). Every other table is nl-2027's.
+
+    python -m plantopt.data.build_nl_periods
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+CAP = 2.0
+
+
+def main() -> None:
+    root = Path(__file__).resolve().parent / "instances"
+    a, b, out = root / "nl-2027", root / "nl-2031", root / "nl-2027-2040"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(a, out)
+    _periods(a, b, out)
+
+
+def _periods(a: Path, b: Path, out: Path) -> None:
+    fa, fb = pd.read_csv(a / "feeds.csv"), pd.read_csv(b / "feeds.csv")
+    assert list(fa["feed_id"]) == list(fb["feed_id"])
+    rows = []
+    for (_, ra), (_, rb) in zip(fa.iterrows(), fb.iterrows()):
+        g = rb["available_t_per_yr"] / ra["available_t_per_yr"]
+        rows.append({"feed_id": ra["feed_id"], "period_id": "2027",
+                     "available_t_per_yr": ra["available_t_per_yr"],
+                     "contracted_min_t_per_yr": ra["contracted_min_t_per_yr"],
+                     "gate_fee_eur_per_t": ra["gate_fee_eur_per_t"],
+                     "source": "nl-2027/feeds.csv (see its source column)"})
+        rows.append({"feed_id": rb["feed_id"], "period_id": "2031",
+                     "available_t_per_yr": rb["available_t_per_yr"],
+                     "contracted_min_t_per_yr": rb["contracted_min_t_per_yr"],
+                     "gate_fee_eur_per_t": rb["gate_fee_eur_per_t"],
+                     "source": "nl-2031/feeds.csv (see its source column)"})
+        g35 = min(g, CAP)
+        rows.append({"feed_id": rb["feed_id"], "period_id": "2035",
+                     "available_t_per_yr": round(rb["available_t_per_yr"] * g35),
+                     "contracted_min_t_per_yr": rb["contracted_min_t_per_yr"],
+                     "gate_fee_eur_per_t": rb["gate_fee_eur_per_t"],
+                     "source": f"assumption: nl-2031 tonnage x the 2027->2031 four-year growth "
+                               f"factor {g:.3f} continued to 2035, capped at {CAP:g} "
+                               f"(applied {g35:.3f}); contracted minimum and gate fee as in 2031"})
+    pd.DataFrame(rows).to_csv(out / "feed_periods.csv", index=False)
+    pa, pb = pd.read_csv(a / "product_prices.csv"), pd.read_csv(b / "product_prices.csv")
+    prow = []
+    for pid, df, src in (("2027", pa, "nl-2027/product_prices.csv"),
+                         ("2031", pb, "nl-2031/product_prices.csv"),
+                         ("2035", pb, "assumption: 2031 prices held flat (no price forecast); "
+                                      "nl-2031/product_prices.csv")):
+        for r in df.itertuples(index=False):
+            prow.append({"product_id": r.product_id, "material": r.material, "period_id": pid,
+                         "price_eur_per_t": r.price_eur_per_t, "source": src})
+    pd.DataFrame(prow).to_csv(out / "price_periods.csv", index=False)
+    pd.DataFrame([
+        {"period_id": "2027", "start_year": 2027, "duration_yr": 4,
+         "source": "EU Battery Regulation 2023/1542 first material-recovery targets (2027)"},
+        {"period_id": "2031", "start_year": 2031, "duration_yr": 4,
+         "source": "EU Battery Regulation 2023/1542 second material-recovery targets (2031)"},
+        {"period_id": "2035", "start_year": 2035, "duration_yr": 6,
+         "source": "assumption: last period 2035-2040 inclusive"}]).to_csv(
+        out / "periods.csv", index=False)
+    m = yaml.safe_load((a / "instance.yaml").read_text())
+    m["name"] = "nl-2027-2040"
+    m["description"] = (
+        "Dutch national recycling plant park 2027-2040 in three planning periods (2027-2030, "
+        "2031-2034, 2035-2040): the nl-2027 instance with per-period feed tonnages and product "
+        "prices from nl-2027 (2027) and nl-2031 (2031); 2035 tonnages continue each feed's "
+        "2027->2031 growth factor, capped at 2, and 2035 prices equal 2031 (see the source "
+        "columns of feed_periods.csv and price_periods.csv). Targets in force per period's "
+        "start year. Built by plantopt/data/build_nl_periods.py from nl-2027 and nl-2031; "
+        "see docs/business-case.md.")
+    m["objective"] = "npv"
+    m.pop("target_year", None)
+    (out / "instance.yaml").write_text(yaml.safe_dump(m, sort_keys=False))
+
+
+if __name__ == "__main__":
+    main()
