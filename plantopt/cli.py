@@ -170,7 +170,7 @@ def solve(
     """
     from .api import solve as run_solve
     from .business.levers import LeverOverrides, apply_levers, parse_pairs, parse_procurement
-    from .business.report import print_business_case
+    from .business.report import print_business_case, print_periods
     from .regulation.report import print_compliance, print_diagnosis
     from .report_text import print_plan
     from .results import write_result_dir
@@ -201,7 +201,10 @@ def solve(
         console.print(f"{inst.name} {res.objective_name} {res.status.value} {res.objective}")
     else:
         print_plan(console, res)
-        if res.has_solution:
+        if res.has_solution and "periods" in res.tables:  # multi-period plan
+            print_periods(console, res.tables)
+            print_business_case(console, res.summary)
+        elif res.has_solution:
             print_compliance(console, res.tables, res.summary)
             print_business_case(console, res.summary)
         print_diagnosis(console, res.summary)

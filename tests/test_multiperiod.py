@@ -6,6 +6,8 @@ All cases use r = 0 (tests/builders.make_instance) so every figure is a sum by h
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -239,3 +241,47 @@ def test_period_tables_are_validated() -> None:
                  "unknown period", "contracted minimum above availability",
                  "price_periods.csv", "P/Co"):
         assert part in text, part
+
+
+def test_every_multiperiod_component_is_documented() -> None:
+    """models/formulation.md §13 lists what a multi-period model adds; the operating
+    components inside period[t] are those of the single-period indexes."""
+    from tests.test_docs import (
+        all_indexes,
+        component_index,
+        documented_in_regulation_doc,
+        model_components,
+    )
+
+    inst = li_plant(periods((2027, 4), (2031, 4)))
+    model = plantopt.build_model(inst, "npv")
+    extra = component_index("multiperiod-index")
+    single = all_indexes()
+    missing = []
+    for name in model_components(model):
+        plain = re.sub(r"\[[^\]]*\]", "", name)  # period[2027].flow -> period.flow
+        local = plain.rsplit(".", 1)[-1]
+        if plain in extra or local in single or documented_in_regulation_doc(local):
+            continue
+        missing.append(name)
+    assert not missing, f"not documented in models/formulation.md: {missing}"
+    for name in extra:  # and every listed name exists
+        assert any(re.sub(r"\[[^\]]*\]", "", n) == name for n in model_components(model)), name
+
+
+def test_cli_solve_prints_periods_and_saves_tables(tmp_path, monkeypatch, capsys) -> None:
+    from plantopt.writer import write_instance
+    from tests.test_cli import run_main
+
+    folder = write_instance(li_plant(periods((2027, 4), (2031, 4))), tmp_path / "li")
+    # written and read back: the period tables survive the round trip
+    assert set(plantopt.load_instance(folder).tables["periods"]["period_id"]) == \
+        {"2027", "2031"}
+    code, out, err = run_main(monkeypatch, capsys, "solve", folder, "--objective", "npv",
+                              "--out", tmp_path / "res")
+    assert code == 0, err
+    assert "Periods" in out and "Builds" in out and "2031" in out
+    saved = pd.read_parquet(tmp_path / "res" / "builds.parquet")
+    assert list(saved["period_built"]) == ["2031"]
+    flows = pd.read_parquet(tmp_path / "res" / "cash_flows.parquet")
+    assert float(flows["net_cash_flow_eur"].sum()) == pytest.approx(24_000.0, rel=1e-9)
