@@ -109,10 +109,13 @@ def test_nl_2027_npv_both_builds_and_saved_tables(tmp_path: Path) -> None:
         assert_mass_balance(inst, res)
         assert res.summary["business_case"]["npv_eur"] == pytest.approx(res.objective,
                                                                          rel=1e-6)
-    assert a.objective == pytest.approx(b.objective, rel=1e-6)
+    # two independent MILP solves each end within the relative MIP gap (1e-6) of the bound,
+    # so they may differ by up to twice that
+    gap2 = 2 * plantopt.SolveOptions().mip_rel_gap
+    assert a.objective == pytest.approx(b.objective, rel=gap2)
     # the max-NPV plan is at least as good in NPV as the max-profit plan
     p = plantopt.solve(inst, objective="profit")
-    assert a.objective >= p.summary["business_case"]["npv_eur"] - 1e-6 * abs(a.objective)
+    assert a.objective >= p.summary["business_case"]["npv_eur"] - gap2 * abs(a.objective)
     out = a.save(tmp_path / "res")
     for name in ("business_case", "cash_flows", "capex_schedule", "revenue_by_product",
                  "cost_by_category"):
