@@ -42,42 +42,52 @@ def print_plan(console: Console, res: Result) -> None:
         console.print(f"no solution: {res.message}")
         return
     t = res.tables
-    fi = t["feed_intake"]
-    tab = _t("Feed accepted", "feed", "class", "accepted t/yr", "available t/yr",
-             "gate fee EUR/yr")
-    for r in fi.itertuples():
-        tab.add_row(r.feed_id, r.feed_class, _n(r.accepted_t_per_yr),
-                    _n(r.available_t_per_yr), _n(r.gate_fee_eur_per_yr, 0))
+    multi = "period" in t["feed_intake"].columns  # multi-period plans label every row
+
+    def table(title: str, *cols: str) -> Table:
+        return _t(title, *((("period",) if multi else ()) + cols))
+
+    def row(tab: Table, r: object, *cells: str) -> None:
+        tab.add_row(*(((str(r.period),) if multi else ()) + cells))
+
+    tab = table("Feed accepted", "feed", "class", "accepted t/yr", "available t/yr",
+                "gate fee EUR/yr")
+    for r in t["feed_intake"].itertuples():
+        row(tab, r, r.feed_id, r.feed_class, _n(r.accepted_t_per_yr),
+            _n(r.available_t_per_yr), _n(r.gate_fee_eur_per_yr, 0))
     console.print(tab)
-    ut = t["unit_throughput"]
-    tab = _t("Units", "unit", "stage", "built", "capacity t/yr", "throughput t/yr", "load")
-    for r in ut.itertuples():
+    tab = table("Units", "unit", "stage", "built", "capacity t/yr", "throughput t/yr", "load")
+    for r in t["unit_throughput"].itertuples():
         if r.capacity_t_per_yr <= 0 and r.throughput_t_per_yr <= 0:
             continue
         built = r.built_option or ("existing" if r.existing_capacity_t_per_yr > 0 else "")
-        tab.add_row(r.unit_id, r.stage, built, _n(r.capacity_t_per_yr),
-                    _n(r.throughput_t_per_yr), f"{100 * r.utilisation_frac:.0f} %")
+        row(tab, r, r.unit_id, r.stage, built, _n(r.capacity_t_per_yr),
+            _n(r.throughput_t_per_yr), f"{100 * r.utilisation_frac:.0f} %")
     console.print(tab)
     pr = t["products"]
     if len(pr):
-        g = pr.groupby("product_id", sort=False)[["mass_t_per_yr", "revenue_eur_per_yr"]].sum()
-        tab = _t("Products (contained tracked material)", "product", "t/yr", "revenue EUR/yr")
-        for pid, r in g.iterrows():
-            tab.add_row(str(pid), _n(r.mass_t_per_yr, 2), _n(r.revenue_eur_per_yr, 0))
+        keys = (["period"] if multi else []) + ["product_id"]
+        g = pr.groupby(keys, sort=False)[["mass_t_per_yr", "revenue_eur_per_yr"]].sum()
+        tab = table("Products (contained tracked material)", "product", "t/yr",
+                    "revenue EUR/yr")
+        for r in g.reset_index().itertuples():
+            row(tab, r, str(r.product_id), _n(r.mass_t_per_yr, 2),
+                _n(r.revenue_eur_per_yr, 0))
         console.print(tab)
     rec = t["recovery"]
     crit = rec[rec["eu_critical"] & (rec["input_t_per_yr"] > 0)]
-    tab = _t("Critical materials", "material", "strategic", "in t/yr", "recovered t/yr",
-             "recovery")
+    tab = table("Critical materials", "material", "strategic", "in t/yr", "recovered t/yr",
+                "recovery")
     for r in crit.itertuples():
-        tab.add_row(r.material, "yes" if r.eu_strategic else "", _n(r.input_t_per_yr, 2),
-                    _n(r.recovered_t_per_yr, 2), f"{100 * r.recovery_frac:.1f} %")
+        row(tab, r, r.material, "yes" if r.eu_strategic else "", _n(r.input_t_per_yr, 2),
+            _n(r.recovered_t_per_yr, 2), f"{100 * r.recovery_frac:.1f} %")
     console.print(tab)
     econ = t["economics"]
-    tab = _t("Economics", "item", "EUR/yr")
+    multi_econ = multi and "period" in econ.columns
+    tab = _t("Economics", *((("period",) if multi_econ else ()) + ("item", "EUR/yr")))
     for r in econ.itertuples():
         label = r.item.replace("_", " ") + (" (EUR)" if r.unit == "EUR" else "")
-        tab.add_row(label, _n(r.eur_per_yr, 0))
+        tab.add_row(*(((str(r.period),) if multi_econ else ()) + (label, _n(r.eur_per_yr, 0))))
     console.print(tab)
     console.print(f"mass balance: max relative error "
                   f"{s['mass_balance_max_relative_error']:.1e} over all materials")

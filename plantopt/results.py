@@ -141,27 +141,37 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
     np.add.at(throughput, target[kind == KIND_UNIT], mass_flow[kind == KIND_UNIT])
     rows = []
     for i, u in enumerate(tree.units):
-        chosen = [j for j in data.unit_options[u] if build.get((u, j), 0.0) > 0.5]
-        cap = data.unit_existing[u] + sum(data.options[(u, j)].capacity_t_per_yr
+        # options in service; in multi-period plans an option built in several periods
+        # counts once per build (build[u, j] is then the number in service)
+        count = {j: int(round(build.get((u, j), 0.0))) for j in data.unit_options[u]}
+        chosen = [j for j in data.unit_options[u] if count[j] > 0]
+        cap = data.unit_existing[u] + sum(count[j] * data.options[(u, j)].capacity_t_per_yr
                                           for j in chosen)
         rows.append({
             "unit_id": u, "stage": udf.at[u, "stage"], "throughput_t_per_yr": throughput[i],
             "capacity_t_per_yr": cap,
             "utilisation_frac": throughput[i] / cap if cap > 0 else 0.0,
             "existing_capacity_t_per_yr": data.unit_existing[u],
-            "built_option": chosen[0] if chosen else "",
+            "built_option": "+".join(j if count[j] == 1 else f"{j} x{count[j]}"
+                                     for j in chosen),
             "running": bool(run.get(u, 1.0 if throughput[i] > 0 else 0.0) > 0.5),
             "energy_mwh_per_yr": throughput[i] * float(udf.at[u, "energy_mwh_per_t"]),
             "co2_t_per_yr": throughput[i] * float(udf.at[u, "co2_t_per_t"]),
         })
     unit_throughput = pd.DataFrame(rows)
 
+    # one row per option in service; `count` > 1 when a multi-period plan built the same
+    # option in several periods (capacity and costs are then totals over the count)
+    counts = {k: int(round(build.get(k, 0.0))) for k in data.options}
     built = pd.DataFrame([
-        {"unit_id": u, "option_id": j, "capacity_t_per_yr": o.capacity_t_per_yr,
-         "capex_eur": o.capex_eur, "annualised_capex_eur_per_yr": o.annualised_capex_eur_per_yr,
-         "fixed_opex_eur_per_yr": o.fixed_opex_eur_per_yr, "lifetime_yr": o.lifetime_yr}
-        for (u, j), o in data.options.items() if build.get((u, j), 0.0) > 0.5],
-        columns=["unit_id", "option_id", "capacity_t_per_yr", "capex_eur",
+        {"unit_id": u, "option_id": j, "count": counts[(u, j)],
+         "capacity_t_per_yr": counts[(u, j)] * o.capacity_t_per_yr,
+         "capex_eur": counts[(u, j)] * o.capex_eur,
+         "annualised_capex_eur_per_yr": counts[(u, j)] * o.annualised_capex_eur_per_yr,
+         "fixed_opex_eur_per_yr": counts[(u, j)] * o.fixed_opex_eur_per_yr,
+         "lifetime_yr": o.lifetime_yr}
+        for (u, j), o in data.options.items() if counts[(u, j)] > 0],
+        columns=["unit_id", "option_id", "count", "capacity_t_per_yr", "capex_eur",
                  "annualised_capex_eur_per_yr", "fixed_opex_eur_per_yr", "lifetime_yr"])
 
     # products per (product, material)

@@ -239,12 +239,12 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     h.run()
     first = _read(h, is_mip, started)
     if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
-        return first
+        return _polish(h, mm, first, options, started, primary_row=0)
     remaining = None if options.time_limit_s is None else \
         options.time_limit_s - (time.perf_counter() - started)
     if remaining is not None and remaining <= 0.01:  # the time limit is a hard limit
         first.message += "; tie-break stage skipped: time limit reached"
-        return first
+        return _polish(h, mm, first, options, started, primary_row=0)
     z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
     tol = options.tie_break_rel_tol * max(1.0, abs(z1))
     c1 = mm.costs[0]
@@ -268,11 +268,51 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     x = second.x
     primary = float(c1 @ x + mm.offsets[0])
     # bound and gap refer to the primary objective of the first stage
-    return RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
-                       SolveStatus.FEASIBLE, x, primary, first.bound, first.gap,
-                       time.perf_counter() - started, first.message,
-                       secondary_objective=float(second.objective),
-                       node_count=first.node_count + second.node_count)
+    combined = RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
+                           SolveStatus.FEASIBLE, x, primary, first.bound, first.gap,
+                           time.perf_counter() - started, first.message,
+                           secondary_objective=float(second.objective),
+                           node_count=first.node_count + second.node_count)
+    return _polish(h, mm, combined, options, started, primary_row=0, secondary=True)
+
+
+#: integer columns further than this from a whole number trigger polishing
+INTEGRALITY_SLACK = 1e-9
+
+
+def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveOptions,
+            started: float, primary_row: int, secondary: bool = False) -> RawSolution:
+    """Re-solve with every integer column fixed at its rounded value, if any is fractional.
+
+    HiGHS accepts integer values within its integrality tolerance (1e-6), so a binary at
+    2.5e-7 counts as 0 while a big-M row still lets ``cap * 2.5e-7`` tonnes through an unbuilt
+    unit. Fixing the integers and re-solving the remaining LP gives a plan exactly consistent
+    with the build and run decisions. If that LP fails, the unpolished solution is kept and
+    the message says so.
+    """
+    ints = np.flatnonzero(mm.integrality)
+    if raw.x is None or not len(ints):
+        return raw
+    values = np.round(raw.x[ints])
+    if np.max(np.abs(raw.x[ints] - values)) <= INTEGRALITY_SLACK:
+        return raw
+    idx = ints.astype(np.int32)
+    h.changeColsBounds(len(idx), idx, values, values)
+    if options.time_limit_s is not None:
+        h.setOptionValue("time_limit", max(0.01, options.time_limit_s
+                                           - (time.perf_counter() - started)))
+    h.run()
+    polished = _read(h, True, started)
+    if not polished.status.has_solution or polished.x is None:
+        raw.message += "; polishing (integers fixed) failed, unpolished solution kept"
+        return raw
+    x = polished.x
+    return RawSolution(raw.status, x, float(mm.costs[primary_row] @ x
+                                            + mm.offsets[primary_row]),
+                       raw.bound, raw.gap, time.perf_counter() - started,
+                       raw.message + "; polished with integers fixed",
+                       secondary_objective=float(polished.objective) if secondary else None,
+                       node_count=raw.node_count)
 
 
 def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> RawSolution:

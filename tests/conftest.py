@@ -42,6 +42,19 @@ def assert_mass_balance(instance: plantopt.Instance, result: plantopt.Result,
     rec = result["recovery"].set_index("material")
     assert (rec["recovered_t_per_yr"] <= rec["input_t_per_yr"] * (1 + 1e-9) + 1e-12).all()
     assert result.summary["mass_balance_max_relative_error"] <= rel_tol
+    assert_capacity_respected(result)
+
+
+def assert_capacity_respected(result: plantopt.Result) -> None:
+    """No unit processes more than its installed capacity (nothing through unbuilt units).
+
+    Catches big-M leakage: a binary within the solver's integrality tolerance of 0 must not
+    let material through (the solver polishes such solutions).
+    """
+    ut = result["unit_throughput"]
+    over = ut["throughput_t_per_yr"] - ut["capacity_t_per_yr"] * (1 + 1e-9)
+    assert (over <= 1e-9).all(), \
+        f"throughput above capacity: {ut.loc[over > 1e-9].to_dict('records')}"
 
 
 @pytest.fixture
