@@ -9,9 +9,6 @@ on every solution and reported in the summary.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_folder
 from .instance import Instance
 from .model.data import ModelData
 from .routetree import KIND_DISPOSAL, KIND_LOSS, KIND_NAMES, KIND_PRODUCT, KIND_UNIT
@@ -61,13 +59,7 @@ def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
                      summary: dict[str, Any], extra: dict[str, str | bytes] | None = None
                      ) -> Path:
     """Atomically write tables (Parquet), ``summary.json`` and extra files (text or bytes)."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    _umask = os.umask(0)  # mkdtemp makes the folder 0700; give it the usual permissions
-    os.umask(_umask)
-    os.chmod(tmp, 0o777 & ~_umask)
-    try:
+    with atomic_folder(out_dir) as tmp:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=_jsonable))
@@ -76,18 +68,7 @@ def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
                 (tmp / name).write_bytes(content)
             else:
                 (tmp / name).write_text(content)
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rmdir(old)
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out_dir)
 
 
 def _jsonable(obj: object) -> object:

@@ -7,11 +7,11 @@ kills this process when the job's wall-clock limit passes.
 
 from __future__ import annotations
 
-import os
 import pickle
 import sys
 from pathlib import Path
 
+from plantopt.atomic import write_bytes_atomic
 from plantopt.batch.worker import execute_job
 
 
@@ -19,9 +19,7 @@ def main(argv: list[str]) -> int:
     src, dst = Path(argv[0]), Path(argv[1])
     job, solver_limit_s, hooks = pickle.loads(src.read_bytes())
     outcome = execute_job(job, solver_limit_s, hooks)
-    tmp = dst.with_name(dst.name + ".tmp")
-    tmp.write_bytes(pickle.dumps(outcome))
-    os.replace(tmp, dst)
+    write_bytes_atomic(dst, pickle.dumps(outcome))
     return 0
 
 

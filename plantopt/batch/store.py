@@ -20,13 +20,12 @@ every run and by ``plantopt collect``), so they can never disagree with the reco
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..atomic import atomic_file, write_bytes_atomic
 from ..results import _jsonable, write_result_dir
 from .worker import FINAL_STATUSES, Outcome
 
@@ -37,34 +36,13 @@ METRIC_COLUMNS = [
     "mass_balance_max_relative_error"]
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def atomic_write_table(df: pd.DataFrame, path: Path) -> None:
     """Write a DataFrame as Parquet or CSV (by suffix) atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_file(path) as tmp:
         if path.suffix == ".csv":
             df.to_csv(tmp, index=False)
         else:
             df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _is_number(value: Any) -> bool:
@@ -89,7 +67,7 @@ class Store:
 
     def write_record(self, record: dict[str, Any]) -> None:
         text = json.dumps(record, indent=1, default=_jsonable, sort_keys=True)
-        _atomic_write_bytes(self.records_dir / f"{record['scenario_id']}.json", text.encode())
+        write_bytes_atomic(self.records_dir / f"{record['scenario_id']}.json", text.encode())
 
     def save(self, outcome: Outcome) -> dict[str, Any]:
         """Write a job's result folder (if solved), then its record; return the record."""

@@ -14,14 +14,13 @@ rendered, sets ``data-render-status`` on ``<body>`` to ``ok`` (Sankey drawn, no 
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_bytes_atomic
 from .data import ResultData, monte_carlo_tables, pareto_table
 from .figures import mc_columns, numeric_pair
 
@@ -216,9 +215,4 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    write_bytes_atomic(path, text.encode("utf-8"))
