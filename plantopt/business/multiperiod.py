@@ -21,12 +21,13 @@ plan (years y = 0..H from the first period's start; end-of-year cash flows, as i
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..model.data import ModelData
+from ..model.data import CapacityOption, ModelData
 from ..model.periods import Timing
 from .case import CASH_FLOW_COLUMNS, _payback, irr
 
@@ -38,6 +39,15 @@ def in_service(timing: Timing, decisions: list[dict[tuple[str, str], float]], t:
     return {k: float(sum(decisions[tau][k] for tau in timing.active[(*k, t)])) for k in keys}
 
 
+def _built_options(data: ModelData, decisions: list[dict[tuple[str, str], float]]
+                   ) -> Iterator[tuple[int, str, str, CapacityOption]]:
+    """(period index, unit, option, option data) of every build decision taken."""
+    for tau, dec in enumerate(decisions):
+        for (u, j), v in dec.items():
+            if v > 0.5:
+                yield tau, u, j, data.options[(u, j)]
+
+
 def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]]
                  ) -> pd.DataFrame:
     """One row per build decision: unit, option, period built, service window, capex."""
@@ -45,20 +55,16 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]]
     assert timing is not None
     P = timing.periods
     rows = []
-    for tau, dec in enumerate(decisions):
-        for (u, j), v in dec.items():
-            if v <= 0.5:
-                continue
-            o = data.options[(u, j)]
-            win = timing.service[(u, j, tau)]
-            rows.append({"unit_id": u, "option_id": j, "period_built": P[tau].period_id,
-                         "year_built": P[tau].start_year,
-                         "first_period": None if win is None else P[win[0]].period_id,
-                         "last_period": None if win is None else P[win[1]].period_id,
-                         "capacity_t_per_yr": o.capacity_t_per_yr, "capex_eur": o.capex_eur,
-                         "subsidy_eur": o.capex_eur * o.subsidy_frac,
-                         "net_capex_eur": o.capex_net_eur,
-                         "capex_pv_eur": o.capex_net_eur * timing.capex_pv_factor[(u, j, tau)]})
+    for tau, u, j, o in _built_options(data, decisions):
+        win = timing.service[(u, j, tau)]
+        rows.append({"unit_id": u, "option_id": j, "period_built": P[tau].period_id,
+                     "year_built": P[tau].start_year,
+                     "first_period": None if win is None else P[win[0]].period_id,
+                     "last_period": None if win is None else P[win[1]].period_id,
+                     "capacity_t_per_yr": o.capacity_t_per_yr, "capex_eur": o.capex_eur,
+                     "subsidy_eur": o.capex_eur * o.subsidy_frac,
+                     "net_capex_eur": o.capex_net_eur,
+                     "capex_pv_eur": o.capex_net_eur * timing.capex_pv_factor[(u, j, tau)]})
     return pd.DataFrame(rows, columns=[
         "unit_id", "option_id", "period_built", "year_built", "first_period", "last_period",
         "capacity_t_per_yr", "capex_eur", "subsidy_eur", "net_capex_eur", "capex_pv_eur"])
@@ -71,33 +77,29 @@ def capex_schedule(data: ModelData, decisions: list[dict[tuple[str, str], float]
     assert timing is not None
     P = timing.periods
     rows = []
-    for tau, dec in enumerate(decisions):
-        for (u, j), v in dec.items():
-            if v <= 0.5:
-                continue
-            o = data.options[(u, j)]
-            lead = timing.lead_yr.get((u, j), 0.0)
-            win = timing.service[(u, j, tau)]
+    for tau, u, j, o in _built_options(data, decisions):
+        lead = timing.lead_yr.get((u, j), 0.0)
+        win = timing.service[(u, j, tau)]
 
-            def add(year: float, kind: str, gross: float, sub: float, net: float,
-                    u: str = u, j: str = j, tau: int = tau) -> None:
-                rows.append({"unit_id": u, "option_id": j, "period_built": P[tau].period_id,
-                             "year": year, "kind": kind, "capex_eur": gross,
-                             "subsidy_eur": sub, "net_capex_eur": net})
+        def add(year: float, kind: str, gross: float, sub: float, net: float,
+                u: str = u, j: str = j, tau: int = tau) -> None:
+            rows.append({"unit_id": u, "option_id": j, "period_built": P[tau].period_id,
+                         "year": year, "kind": kind, "capex_eur": gross,
+                         "subsidy_eur": sub, "net_capex_eur": net})
 
-            add(float(P[tau].offset_yr), "investment", o.capex_eur,
+        add(float(P[tau].offset_yr), "investment", o.capex_eur,
+            o.capex_eur * o.subsidy_frac, o.capex_net_eur)
+        if win is None:
+            continue
+        start = P[tau].offset_yr + lead
+        end = P[win[1]].offset_yr + P[win[1]].duration_yr
+        n = int(math.ceil((end - start) / o.lifetime_yr - 1e-12))
+        for m in range(1, n):
+            add(start + m * o.lifetime_yr, "replacement", o.capex_eur,
                 o.capex_eur * o.subsidy_frac, o.capex_net_eur)
-            if win is None:
-                continue
-            start = P[tau].offset_yr + lead
-            end = P[win[1]].offset_yr + P[win[1]].duration_yr
-            n = int(math.ceil((end - start) / o.lifetime_yr - 1e-12))
-            for m in range(1, n):
-                add(start + m * o.lifetime_yr, "replacement", o.capex_eur,
-                    o.capex_eur * o.subsidy_frac, o.capex_net_eur)
-            salvage = (max(n, 1) * o.lifetime_yr - (end - start)) / o.lifetime_yr
-            if salvage > 1e-12:
-                add(float(end), "salvage", 0.0, 0.0, -o.capex_net_eur * salvage)
+        salvage = (max(n, 1) * o.lifetime_yr - (end - start)) / o.lifetime_yr
+        if salvage > 1e-12:
+            add(float(end), "salvage", 0.0, 0.0, -o.capex_net_eur * salvage)
     return pd.DataFrame(rows, columns=["unit_id", "option_id", "period_built", "year", "kind",
                                        "capex_eur", "subsidy_eur", "net_capex_eur"])
 
