@@ -32,7 +32,7 @@ def _generated(size: str, hard: bool, seed: int = 0) -> Callable[[Path], Path]:
 
 
 CASES: dict[str, Case] = {}
-for _name in ("tiny", "nl-2027", "nl-2031"):
+for _name in ("tiny", "nl-2027", "nl-2031", "nl-2027-2040"):
     CASES[_name] = Case(_name, _packaged(_name))
 for _size in ("S", "M", "L", "XL"):
     CASES[f"gen-{_size}"] = Case(f"gen-{_size}", _generated(_size, False))
