@@ -293,3 +293,23 @@ def test_cli_evaluate_bad_input_exit_2(monkeypatch, capsys, tmp_path: Path) -> N
     flows.to_parquet(res_dir / "flows.parquet")
     code, _, err = run_cli(monkeypatch, capsys, "evaluate", res_dir, "--samples", "10")
     assert code == 2 and "flows.parquet" in err
+
+
+def test_multi_period_result_is_a_clear_input_error(tmp_path) -> None:
+    """Monte Carlo takes single-period plans; a multi-period result is bad input (exit 2)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import INSTANCES
+
+    out = tmp_path / "mp"
+    solved = subprocess.run([sys.executable, "-m", "plantopt.cli", "solve",
+                             str(INSTANCES / "nl-2027-2040"), "--out", str(out), "--quiet"],
+                            capture_output=True, text=True, timeout=300)
+    assert solved.returncode == 0, solved.stderr
+    proc = subprocess.run([sys.executable, "-m", "plantopt.cli", "evaluate", str(out),
+                           "--samples", "10"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    text = proc.stdout + proc.stderr
+    assert "multi-period plan" in text and "Traceback" not in text
+    assert "internal error" not in text

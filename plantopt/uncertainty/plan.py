@@ -81,6 +81,13 @@ def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
     if missing:
         raise PlanError(f"{source}: missing result table(s) {', '.join(missing)} "
                         "(expected the tables written by `plantopt solve`)")
+    if "period" in tables["feed_intake"].columns:
+        periods = sorted(map(str, tables["feed_intake"]["period"].unique()))
+        raise PlanError(
+            f"{source}: a multi-period plan (periods {', '.join(periods)}); Monte Carlo "
+            "evaluation takes a single-period plan — solve one period's instance (without "
+            "periods.csv, its availability and prices in feeds.csv and product_prices.csv) "
+            "and evaluate that result")
     tree = tree or build_route_tree(instance)
     flows = tables["flows"]
     flow = np.zeros(tree.n_nodes)
