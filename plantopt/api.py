@@ -175,6 +175,10 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
         diagnosis = run_diagnosis(instance, data.tree, options)
         tables["diagnosis"] = diagnosis.table()
         timings["diagnosis"] = time.perf_counter() - t
+    elif raw.status == SolveStatus.INFEASIBLE and data.timing.multi:
+        raw.message += ("; no plain-words diagnosis for multi-period instances yet: solve the "
+                        "periods one at a time (each as a single-period instance) to see "
+                        "which targets, minimums, capacities or budget to relax")
     timings["total"] = time.perf_counter() - t0
 
     summary = {

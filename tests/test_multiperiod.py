@@ -285,3 +285,13 @@ def test_cli_solve_prints_periods_and_saves_tables(tmp_path, monkeypatch, capsys
     assert list(saved["period_built"]) == ["2031"]
     flows = pd.read_parquet(tmp_path / "res" / "cash_flows.parquet")
     assert float(flows["net_cash_flow_eur"].sum()) == pytest.approx(24_000.0, rel=1e-9)
+
+
+def test_infeasible_multi_period_says_how_to_diagnose() -> None:
+    # X (capex 80 000) is needed from 2031 for the 80 % Li target while the feed is
+    # contracted; a budget of 1 000 EUR makes every plan infeasible
+    inst = li_plant(periods((2027, 4), (2031, 4))).with_manifest(budget_eur=1_000.0)
+    res = plantopt.solve(inst)
+    assert res.status == plantopt.SolveStatus.INFEASIBLE
+    assert "solve the periods one at a time" in res.message
+    assert res.summary["message"] == res.message
