@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -74,6 +74,7 @@ class MatrixModel:
     integrality: np.ndarray  # int32: 0 continuous, 1 integer
     columns: list = field(default_factory=list)  # Pyomo VarData per column
     objective_names: list[str] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)  # Pyomo constraint names, if compiled
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -133,7 +134,8 @@ def compile_model(model: pyo.ConcreteModel, objectives: list[str]) -> MatrixMode
         a_csc=info.A.tocsc(), row_lower=row_lower, row_upper=row_upper, col_lower=lower,
         col_upper=upper, costs=np.asarray(costs)[order],
         offsets=np.asarray(info.c_offset, dtype=float)[order], maximize=True,
-        integrality=integrality, columns=list(cols), objective_names=list(objectives))
+        integrality=integrality, columns=list(cols), objective_names=list(objectives),
+        row_names=[r[0].name for r in info.rows])
 
 
 @contextlib.contextmanager
@@ -340,6 +342,37 @@ def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> 
     obj = next(o for o in model.component_data_objects(pyo.Objective, active=True))
     status = SolveStatus.OPTIMAL if tc == TC.optimal else SolveStatus.FEASIBLE
     return RawSolution(status, None, float(pyo.value(obj)), None, None, elapsed, str(tc))
+
+
+_IIS_BOUND = {2: "lower bound", 3: "upper bound", 4: "both bounds"}
+
+
+def lp_relaxation_iis(mm: MatrixModel) -> list[str] | None:
+    """An irreducible infeasible subset of the LP relaxation, as readable names.
+
+    Returns e.g. ``["capacity_limit[shred_bm] (upper bound)", "accept[lead_acid] (lower
+    bound)"]``: rows by their Pyomo constraint names (``mm`` must come from
+    :func:`compile_model`) and columns by variable name, with the bound that takes part.
+    Returns None when the LP relaxation is feasible (the conflict then needs the build or run
+    decisions to be whole numbers) or when HiGHS finds no IIS.
+    """
+    h = _new_highs(SolveOptions())
+    h.setOptionValue("iis_strategy", 2)  # from the LP itself (the default finds none here)
+    lp = replace(mm, integrality=np.zeros_like(mm.integrality))
+    _pass(h, lp, mm.costs[0], mm.offsets[0])
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+        return None
+    status, iis = h.getIis()
+    if status == highspy.HighsStatus.kError or not iis.valid_:
+        return None
+    names = [f"{mm.row_names[i] if i < len(mm.row_names) else f'row {i}'} "
+             f"({_IIS_BOUND.get(int(b), 'bound')})"
+             for i, b in zip(iis.row_index_, iis.row_bound_)]
+    names += [f"{mm.columns[j].name if j < len(mm.columns) else f'column {j}'} "
+              f"({_IIS_BOUND.get(int(b), 'bound')})"
+              for j, b in zip(iis.col_index_, iis.col_bound_)]
+    return names
 
 
 def write_mps(mm: MatrixModel, path: str, objective_row: int = 0) -> None:

@@ -97,3 +97,24 @@ def test_diagnose_direct_call_and_feasible_instances_untouched() -> None:
     assert d.explained and "feed_minimum" in d.alternatives
     res = plantopt.solve(battery_case())
     assert "diagnosis" not in res.summary and "diagnosis" not in res.tables
+
+
+def test_iis_names_the_conflicting_constraints() -> None:
+    # 80 t/yr contracted (lower bound of accept[liion]) against a 60 t/yr shredder: the
+    # LP relaxation is infeasible and HiGHS's IIS holds exactly that conflict
+    res = _infeasible(battery_case(contracted_min=80.0, shredder_capacity=60.0))
+    iis = set(res["diagnosis"].loc[res["diagnosis"]["analysis"] == "iis", "key"])
+    assert "capacity_limit[shredder] (upper bound)" in iis
+    assert any(name.startswith("accept[liion] (") for name in iis)
+    assert "flow on route liion > unit:shredder (lower bound)" in iis
+    assert not any(name.startswith("target_ratio") for name in iis)
+    assert any("irreducible infeasible subset" in line for line in res.summary["diagnosis"])
+
+
+def test_iis_absent_when_only_whole_numbers_conflict() -> None:
+    # half a 2 M EUR hydromet fits a 1 M EUR budget in the LP relaxation: no IIS, and the
+    # diagnosis says the conflict needs whole-number build decisions
+    res = _infeasible(battery_case(contracted_min=100.0, target_year=2027,
+                                   hydromet_option=("h1", 50.0, 2e6, 10.0), budget=1e6))
+    assert not (res["diagnosis"]["analysis"] == "iis").any()
+    assert any("LP relaxation is feasible" in line for line in res.summary["diagnosis"])

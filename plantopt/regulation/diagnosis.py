@@ -18,6 +18,7 @@ All solves go through :mod:`plantopt.solver` (compile_model, solve_matrix).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -26,7 +27,7 @@ import pyomo.environ as pyo
 
 from ..instance import Instance
 from ..routetree import RouteTree
-from ..solver import SolveOptions, compile_model, solve_matrix
+from ..solver import SolveOptions, compile_model, lp_relaxation_iis, solve_matrix
 from .elastic import FAMILIES, SlackInfo, make_elastic
 from .terms import TargetTerms
 
@@ -51,11 +52,15 @@ class Diagnosis:
     alternatives: dict[str, list[Relaxation]] = field(default_factory=dict)
     combined: list[Relaxation] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    iis: list[str] | None = None  # HiGHS IIS of the LP relaxation, by constraint name
 
     def table(self) -> pd.DataFrame:
         rows = [{"analysis": f"only {fam}", **r.__dict__} for fam, rs in self.alternatives.items()
                 for r in rs]
         rows += [{"analysis": "combined", **r.__dict__} for r in self.combined]
+        rows += [{"analysis": "iis", "family": "constraint", "key": name, "required": None,
+                  "possible": None, "unit": "", "message": "in the irreducible infeasible "
+                  "subset of the LP relaxation"} for name in self.iis or []]
         return pd.DataFrame(rows, columns=["analysis", "family", "key", "required", "possible",
                                            "unit", "message"])
 
@@ -308,7 +313,23 @@ def diagnose(instance: Instance, tree: RouteTree,
         diag.messages.append("Infeasible. No single kind of change is enough; the smallest "
                              "joint relaxation is:")
         diag.messages += [f"  - {r.message}" for r in diag.combined]
+    _add_iis(diag, instance, tree)
     return diag
+
+
+def _add_iis(diag: Diagnosis, instance: Instance, tree: RouteTree) -> None:
+    """Name the constraints of an irreducible infeasible subset (IIS) of the LP relaxation."""
+    names = lp_relaxation_iis(compile_model(_fresh(instance, tree), ["recovery"]))
+    if names is not None:  # route-tree node ids -> readable paths
+        names = [re.sub(r"^flow\[(\d+)\]", lambda m: "flow on route "
+                        + tree.paths([int(m.group(1))])[0], n) for n in names]
+    diag.iis = names
+    if diag.iis:
+        diag.messages.append("Constraints that conflict (irreducible infeasible subset of the "
+                             "LP relaxation, found by HiGHS): " + "; ".join(diag.iis))
+    elif diag.iis is None:
+        diag.messages.append("The LP relaxation is feasible: the conflict needs whole-number "
+                             "build or run decisions (capacity sizes, minimum loads).")
 
 
 __all__ = ["Diagnosis", "Relaxation", "diagnose", "explain_target"]
