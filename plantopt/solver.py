@@ -241,12 +241,11 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     h.run()
     first = _read(h, is_mip, started)
     if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
-        return _polish(h, mm, first, options, started, primary_row=0)
-    remaining = None if options.time_limit_s is None else \
-        options.time_limit_s - (time.perf_counter() - started)
+        return _polish(h, mm, first, options, started)
+    remaining = _time_left(options, started)
     if remaining is not None and remaining <= 0.01:  # the time limit is a hard limit
         first.message += "; tie-break stage skipped: time limit reached"
-        return _polish(h, mm, first, options, started, primary_row=0)
+        return _polish(h, mm, first, options, started)
     z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
     tol = options.tie_break_rel_tol * max(1.0, abs(z1))
     c1 = mm.costs[0]
@@ -275,7 +274,14 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
                            time.perf_counter() - started, first.message,
                            secondary_objective=float(second.objective),
                            node_count=first.node_count + second.node_count)
-    return _polish(h, mm, combined, options, started, primary_row=0, secondary=True)
+    return _polish(h, mm, combined, options, started, secondary=True)
+
+
+def _time_left(options: SolveOptions, started: float) -> float | None:
+    """Seconds of the time limit left since ``started``; None without a limit."""
+    if options.time_limit_s is None:
+        return None
+    return options.time_limit_s - (time.perf_counter() - started)
 
 
 #: integer columns further than this from a whole number trigger polishing
@@ -283,7 +289,7 @@ INTEGRALITY_SLACK = 1e-9
 
 
 def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveOptions,
-            started: float, primary_row: int, secondary: bool = False) -> RawSolution:
+            started: float, secondary: bool = False) -> RawSolution:
     """Re-solve with every integer column fixed at its rounded value, if any is fractional.
 
     HiGHS accepts integer values within its integrality tolerance (1e-6), so a binary at
@@ -300,17 +306,16 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
         return raw
     idx = ints.astype(np.int32)
     h.changeColsBounds(len(idx), idx, values, values)
-    if options.time_limit_s is not None:
-        h.setOptionValue("time_limit", max(0.01, options.time_limit_s
-                                           - (time.perf_counter() - started)))
+    remaining = _time_left(options, started)
+    if remaining is not None:
+        h.setOptionValue("time_limit", max(0.01, remaining))
     h.run()
     polished = _read(h, True, started)
     if not polished.status.has_solution or polished.x is None:
         raw.message += "; polishing (integers fixed) failed, unpolished solution kept"
         return raw
     x = polished.x
-    return RawSolution(raw.status, x, float(mm.costs[primary_row] @ x
-                                            + mm.offsets[primary_row]),
+    return RawSolution(raw.status, x, float(mm.costs[0] @ x + mm.offsets[0]),
                        raw.bound, raw.gap, time.perf_counter() - started,
                        raw.message + "; polished with integers fixed",
                        secondary_objective=float(polished.objective) if secondary else None,
