@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def make_instances(root: Path, n: int) -> list[str]:
-    from plantopt.generate import generate
-    from plantopt.writer import write_instance
+    from plantopt.instance.generate import generate
+    from plantopt.instance.writer import write_instance
 
     return [str(write_instance(generate("S", seed), root / f"gen-S-{seed:03d}"))
             for seed in range(n)]

@@ -34,7 +34,7 @@ def random_tree(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, .
 
 
 def main() -> None:
-    from plantopt import kernels as k
+    from plantopt.routetree import kernels as k
 
     cold = float(subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True,
                                 check=True).stdout.strip())

@@ -38,11 +38,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import plantopt  # noqa: E402
-from plantopt import kernels_mc  # noqa: E402
 from plantopt.uncertainty import (  # noqa: E402
     Plan,
     SamplingOptions,
     build_spec,
+    kernels_mc,  # noqa: E402
     plan_from_result,
     regulation_targets,
 )
@@ -57,7 +57,7 @@ def solved_plan(path: Path) -> Plan:
 
 
 def synthetic_plan(size: str, seed: int = 0) -> Plan:
-    from plantopt.generate import generate
+    from plantopt.instance.generate import generate
 
     inst = generate(size, seed)
     tree = plantopt.build_route_tree(inst)

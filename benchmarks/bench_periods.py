@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def instance(seed: int, periods: int):
-    from plantopt.generate import generate
-    from plantopt.generate_periods import with_periods
+    from plantopt.instance.generate import generate
+    from plantopt.instance.generate_periods import with_periods
 
     base = generate("M", seed).with_manifest(objective="npv", horizon_yr=1)
     if periods == 1:

@@ -18,15 +18,15 @@ class Case:
 
 def _packaged(name: str) -> Callable[[Path], Path]:
     def make(tmp: Path) -> Path:
-        from plantopt.loader import packaged_instance_path
+        from plantopt.instance.loader import packaged_instance_path
         return packaged_instance_path(name)
     return make
 
 
 def _generated(size: str, hard: bool, seed: int = 0) -> Callable[[Path], Path]:
     def make(tmp: Path) -> Path:
-        from plantopt.generate import generate
-        from plantopt.writer import write_instance
+        from plantopt.instance.generate import generate
+        from plantopt.instance.writer import write_instance
         return write_instance(generate(size, seed, hard=hard), tmp / "instance")
     return make
 

@@ -34,8 +34,9 @@ def run_case(name: str, pyomo_path: bool = True) -> dict:
     import plantopt
     from plantopt.model.data import build_model_data
     from plantopt.model.matrix import build_matrix
-    from plantopt.regulation.terms import build_regulation_data
-    from plantopt.solver import SolveOptions, solve_mps, write_mps
+    from plantopt.model.regulation_terms import build_regulation_data
+    from plantopt.solver.highs import solve_mps, write_mps
+    from plantopt.solver.types import SolveOptions
 
     case = CASES[name]
     opts = SolveOptions(tie_break=False, threads=1, time_limit_s=case.time_limit_s)

@@ -3,23 +3,50 @@
 Public API::
 
     from plantopt import load_instance, validate, build_model, solve
+
+The names are loaded on first use (PEP 562), so ``import plantopt`` and the command line's
+``--help`` and ``validate`` do not import Pyomo, numba, Dask or plotly.
 """
 
-from .api import model_size, solve, versions
-from .errors import InstanceError, PlantoptError, Problem, RouteTreeTooLarge
-from .instance import Instance
-from .loader import instance_from_tables, load_instance, packaged_instance_path
-from .model import build_model
-from .results import Result
-from .routetree import RouteTree, build_route_tree
-from .solver import SolveOptions, SolveStatus
-from .validate import validate
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Instance", "InstanceError", "PlantoptError", "Problem", "Result", "RouteTree",
-    "RouteTreeTooLarge", "SolveOptions", "SolveStatus", "build_model", "build_route_tree",
-    "instance_from_tables", "load_instance", "model_size", "packaged_instance_path", "solve",
-    "validate", "versions",
-]
+_PUBLIC: dict[str, str] = {
+    "Instance": "plantopt.instance.instance",
+    "InstanceError": "plantopt.instance.errors",
+    "PlantoptError": "plantopt.instance.errors",
+    "Problem": "plantopt.instance.errors",
+    "RouteTreeTooLarge": "plantopt.instance.errors",
+    "instance_from_tables": "plantopt.instance.loader",
+    "load_instance": "plantopt.instance.loader",
+    "packaged_instance_path": "plantopt.instance.loader",
+    "validate": "plantopt.instance.loader",
+    "RouteTree": "plantopt.routetree.tree",
+    "build_route_tree": "plantopt.routetree.tree",
+    "build_model": "plantopt.model",
+    "SolveOptions": "plantopt.solver.types",
+    "SolveStatus": "plantopt.solver.types",
+    "Result": "plantopt.results.tables",
+    "model_size": "plantopt.api",
+    "solve": "plantopt.api",
+    "versions": "plantopt.api",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'plantopt' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

@@ -24,19 +24,25 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from .business.case import business_results
-from .instance import Instance
-from .loader import load_instance
-from .model import build_model
-from .model.data import build_model_data
-from .model.matrix import build_matrix
-from .model.objective import OBJECTIVES
-from .regulation.diagnosis import diagnose as run_diagnosis
-from .regulation.report import regulation_results
-from .regulation.terms import build_regulation_data
-from .results import Result, economics_table, extract_tables
-from .routetree import build_route_tree
-from .solver import SolveOptions, SolveStatus, compile_model, solve_matrix, solve_with_pyomo_solver
+from plantopt.business.case import business_results
+from plantopt.instance.instance import Instance
+from plantopt.instance.loader import load_instance
+from plantopt.model import build_model
+from plantopt.model.data import build_model_data
+from plantopt.model.matrix import build_matrix
+from plantopt.model.objective import OBJECTIVES
+from plantopt.model.regulation_terms import build_regulation_data
+from plantopt.regulation.diagnosis import diagnose as run_diagnosis
+from plantopt.regulation.report import regulation_results
+from plantopt.results.tables import Result, economics_table, extract_tables
+from plantopt.routetree.tree import build_route_tree
+from plantopt.solver.highs import (
+    SolveOptions,
+    SolveStatus,
+    compile_model,
+    solve_matrix,
+    solve_with_pyomo_solver,
+)
 
 
 def versions() -> dict[str, str]:
@@ -90,7 +96,7 @@ def solve(target: Instance | str | Path | pyo.ConcreteModel | None = None,
     if model is not None:
         instance: Instance = model.plantopt_instance
         if objective is not None:
-            from .model import set_objective
+            from plantopt.model import set_objective
             set_objective(model, objective)
         timings.update(load=0.0, route_tree=0.0, build=0.0)
         obj_name = _active_objective(model)
@@ -237,8 +243,8 @@ def period_results(instance: Instance, data: Any, regulation: Any, solution: lis
                    take: list[dict[str, float]]) -> tuple[dict, dict, dict]:
     """Per-period tables (single-period code on each period's view, stacked with a
     ``period`` column) plus builds, capex schedule, cash flows and the periods table."""
-    from .business.multiperiod import in_service, multiperiod_case
-    from .model.periods import period_instance
+    from plantopt.business.multiperiod import in_service, multiperiod_case
+    from plantopt.model.periods import period_instance
 
     decisions = [s[2] for s in solution]
     per_tables, per_summary = [], []

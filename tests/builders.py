@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.errors import InstanceError, Problem
-from plantopt.schema import TABLES
+from plantopt.instance.errors import InstanceError, Problem
+from plantopt.instance.schema import TABLES
 from tests.conftest import INSTANCES
 
 Rows = list[dict[str, Any]]

@@ -26,7 +26,7 @@ import pytest
 import plantopt
 from plantopt.batch import Job, Override, ScenarioError, Store, expand_inputs, run_batch
 from plantopt.batch.fields import apply_overrides
-from plantopt.results import Result
+from plantopt.results.tables import Result
 from tests.conftest import INSTANCES, assert_mass_balance
 
 GRID = """\
@@ -257,7 +257,7 @@ def test_job_time_limit_kills_a_hung_job(tmp_path: Path, monkeypatch: pytest.Mon
 def test_cli_batch_and_collect(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from plantopt.cli import app
+    from plantopt.cli.app import app
 
     scen = tmp_path / "s.yaml"
     scen.write_text(f"name: cli\nbase: {INSTANCES / 'tiny'}\nset:\n  time_limit: 30\n"

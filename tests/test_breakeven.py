@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.business.breakeven import breakeven, overrides
 from plantopt.business.levers import apply_levers
-from plantopt.errors import PlantoptError
+from plantopt.instance.errors import PlantoptError
+from plantopt.studies.breakeven import breakeven, overrides
 from tests.conftest import INSTANCES, assert_mass_balance
 from tests.test_levers import plant
 
@@ -79,7 +79,7 @@ def test_nl_2027_capex_subsidy_with_recovery_floor() -> None:
 
 def test_cli_breakeven_writes_plan_and_search(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from plantopt.writer import write_instance
+    from plantopt.instance.writer import write_instance
     from tests.test_cli import run_main
 
     folder = write_instance(plant({"horizon_yr": 10}), tmp_path / "inst")

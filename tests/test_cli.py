@@ -19,7 +19,7 @@ import pytest
 
 import plantopt
 from plantopt import cli
-from plantopt.writer import write_instance
+from plantopt.instance.writer import write_instance
 from tests.builders import InstanceFolder, knapsack_instance
 from tests.conftest import INSTANCES, assert_mass_balance
 
@@ -276,7 +276,7 @@ def test_failure_mid_write_keeps_the_old_result(monkeypatch: pytest.MonkeyPatch,
 
 def test_write_result_dir_failure_leaves_no_partial_folder(monkeypatch: pytest.MonkeyPatch,
                                                            tmp_path: Path) -> None:
-    from plantopt.results import write_result_dir
+    from plantopt.results.tables import write_result_dir
 
     def boom(self: pd.DataFrame, *args: object, **kwargs: object) -> None:
         raise OSError("disk gone")

@@ -20,7 +20,7 @@ import pyomo.environ as pyo
 import pytest
 
 import plantopt
-from plantopt.schema import MANIFEST, TABLES, format_markdown
+from plantopt.instance.schema import MANIFEST, TABLES, format_markdown
 from tests.conftest import INSTANCES, ROOT
 
 FORMULATION = ROOT / "models" / "formulation.md"

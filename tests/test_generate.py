@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import plantopt
-from plantopt.generate import SIZES, generate
-from plantopt.writer import write_instance
+from plantopt.instance.generate import SIZES, generate
+from plantopt.instance.writer import write_instance
 from tests.conftest import INSTANCES, assert_mass_balance
 
 

@@ -12,8 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plantopt import kernels, kernels_mc
-from plantopt.kernels_mc import MCArrays, evaluate, evaluate_numpy, seed_key, uniforms_numpy
+from plantopt.routetree import kernels
+from plantopt.uncertainty import kernels_mc
+from plantopt.uncertainty.kernels_mc import (
+    MCArrays,
+    evaluate,
+    evaluate_numpy,
+    seed_key,
+    uniforms_numpy,
+)
 
 pytestmark = pytest.mark.skipif(not kernels_mc.HAVE_NUMBA, reason="numba disabled")
 

@@ -18,7 +18,7 @@ import pytest
 
 import plantopt
 from plantopt.business.levers import LeverOverrides, apply_levers, parse_procurement
-from plantopt.errors import InstanceError, PlantoptError
+from plantopt.instance.errors import InstanceError, PlantoptError
 from tests.builders import accepted, economics, make_instance, materials, route, tc_rows
 from tests.conftest import assert_mass_balance
 
@@ -203,7 +203,7 @@ def test_levers_leave_the_input_unchanged() -> None:
 
 def test_cli_solve_lever_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from plantopt.writer import write_instance
+    from plantopt.instance.writer import write_instance
     from tests.test_cli import run_main
 
     folder = write_instance(plant(co2=0.5), tmp_path / "inst")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.errors import InstanceError
-from plantopt.schema import TABLES
+from plantopt.instance.errors import InstanceError
+from plantopt.instance.schema import TABLES
 from tests.builders import InstanceFolder, find
 from tests.conftest import INSTANCES, assert_mass_balance
 

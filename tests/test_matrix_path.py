@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.generate import generate
+from plantopt.instance.generate import generate
 from plantopt.model import build_model
 from plantopt.model.matrix import build_matrix
-from plantopt.solver import INF, SolveOptions, compile_model, solve_matrix
+from plantopt.solver.highs import compile_model, solve_matrix
+from plantopt.solver.types import INF, SolveOptions
 from tests.conftest import INSTANCES
 
 
@@ -94,7 +95,7 @@ def _instances():
     out = [("tiny", tiny), ("tiny-M", generate("M", 2, base=tiny)),
            ("tiny-L-hard", generate("L", 3, base=tiny, hard=True)),
            ("tiny-M-levers", _with_levers(generate("M", 2, base=tiny)))]
-    from plantopt.generate_periods import with_periods
+    from plantopt.instance.generate_periods import with_periods
 
     out.append(("tiny-M-3-periods", with_periods(
         _with_levers(generate("M", 2, base=tiny)).with_manifest(apply_targets=False),

@@ -23,6 +23,7 @@ import pytest
 
 import plantopt
 from plantopt import cli
+from plantopt.instance.writer import write_instance
 from plantopt.uncertainty import (
     PlanError,
     SamplingOptions,
@@ -35,7 +36,6 @@ from plantopt.uncertainty import (
     run_monte_carlo,
 )
 from plantopt.uncertainty.spec import SpecError
-from plantopt.writer import write_instance
 from tests.conftest import INSTANCES, assert_mass_balance
 
 TINY = INSTANCES / "tiny"
@@ -108,7 +108,8 @@ def test_mass_balance_holds_in_every_sample(priced) -> None:
     assert mc.samples["profit_eur_per_yr"].std() > 0  # something did vary
     # independent check on a few samples: sampled inputs -> full-tree coefficients through
     # the route-tree kernel -> products + disposal + losses equal the input per material
-    from plantopt import kernels, kernels_mc
+    from plantopt.routetree import kernels
+    from plantopt.uncertainty import kernels_mc
     spec = build_spec(plan, opts)
     a = spec.arrays
     comp, tc_ext, _ = kernels_mc._sample_inputs_numpy(a, kernels_mc.seed_key(5),

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.errors import InstanceError
-from plantopt.generate import generate
-from plantopt.generate_periods import with_periods
+from plantopt.instance.errors import InstanceError
+from plantopt.instance.generate import generate
+from plantopt.instance.generate_periods import with_periods
 from plantopt.model.data import build_model_data
 from plantopt.model.periods import period_instance
-from plantopt.routetree import build_route_tree
+from plantopt.routetree.tree import build_route_tree
 from tests.builders import make_instance, materials, route, tc_rows
 from tests.conftest import INSTANCES, assert_mass_balance
 from tests.test_levers import plant
@@ -270,7 +270,7 @@ def test_every_multiperiod_component_is_documented() -> None:
 
 
 def test_cli_solve_prints_periods_and_saves_tables(tmp_path, monkeypatch, capsys) -> None:
-    from plantopt.writer import write_instance
+    from plantopt.instance.writer import write_instance
     from tests.test_cli import run_main
 
     folder = write_instance(li_plant(periods((2027, 4), (2031, 4))), tmp_path / "li")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.business.pareto import non_dominated, pareto_front
+from plantopt.studies.pareto import non_dominated, pareto_front
 from tests.conftest import INSTANCES, assert_mass_balance
 from tests.test_levers import plant
 
@@ -71,7 +71,7 @@ def test_nl_2027_front_non_dominated_and_monotone(economic: str) -> None:
 
 def test_cli_pareto_writes_table_and_plot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from plantopt.writer import write_instance
+    from plantopt.instance.writer import write_instance
     from tests.test_cli import run_main
 
     folder = write_instance(plant({"capex_subsidy_frac": 0.4, "horizon_yr": 10,

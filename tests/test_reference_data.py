@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from plantopt.schema import TABLES
+from plantopt.instance.schema import TABLES
 
 DATA = Path(__file__).resolve().parents[1] / "plantopt" / "data"
 REF = DATA / "reference"

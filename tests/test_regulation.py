@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import plantopt
-from plantopt.errors import InstanceError
-from plantopt.regulation.targets import covers, load_targets, targets_in_force
+from plantopt.instance.errors import InstanceError
+from plantopt.instance.targets import covers, load_targets, targets_in_force
 from tests.conftest import assert_mass_balance
 from tests.regulation_cases import battery_case, recompute_ratios, weee_case
 

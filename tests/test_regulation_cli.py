@@ -12,7 +12,7 @@ import pytest
 
 import plantopt
 from plantopt import cli
-from plantopt.writer import write_instance
+from plantopt.instance.writer import write_instance
 from tests.conftest import assert_mass_balance
 from tests.regulation_cases import battery_case
 

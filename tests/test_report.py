@@ -116,7 +116,7 @@ def test_report_without_optional_tables(result_dir: Path, tmp_path: Path) -> Non
 def test_cli_report(result_dir: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from plantopt.cli import app
+    from plantopt.cli.app import app
 
     res = CliRunner().invoke(app, ["report", str(result_dir), "--out",
                                    str(tmp_path / "x.html")])

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import plantopt
-from plantopt.writer import write_instance
+from plantopt.instance.writer import write_instance
 from tests.conftest import INSTANCES
 
 

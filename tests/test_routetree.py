@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import plantopt
-from plantopt.errors import RouteTreeTooLarge
-from plantopt.generate import generate
-from plantopt.routetree import KIND_UNIT, _resolve_tc
+from plantopt.instance.errors import RouteTreeTooLarge
+from plantopt.instance.generate import generate
+from plantopt.routetree.tree import KIND_UNIT, _resolve_tc
 from tests.conftest import INSTANCES
 
 

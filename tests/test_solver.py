@@ -14,7 +14,8 @@ import pytest
 import scipy.sparse as sp
 
 import plantopt
-from plantopt.solver import MatrixModel, SolveOptions, SolveStatus, solve_matrix
+from plantopt.solver.highs import solve_matrix
+from plantopt.solver.types import MatrixModel, SolveOptions, SolveStatus
 from tests.builders import accepted, knapsack_instance, recovered, throughput
 from tests.conftest import assert_mass_balance
 

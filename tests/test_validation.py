@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import plantopt
-from plantopt.errors import InstanceError
+from plantopt.instance.errors import InstanceError
 from tests.builders import InstanceFolder, find
 from tests.conftest import assert_mass_balance
 

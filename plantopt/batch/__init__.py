@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .fields import Override, ScenarioError, apply_overrides
-from .run import BatchReport, default_workers, print_summary, run_batch
-from .scenarios import Job, expand_inputs, jobs_from_scenario_file
-from .store import Store
+from plantopt.batch.fields import Override, ScenarioError, apply_overrides
+from plantopt.batch.run import BatchReport, default_workers, print_summary, run_batch
+from plantopt.batch.scenarios import Job, expand_inputs, jobs_from_scenario_file
+from plantopt.batch.store import Store
 
 
 def collect(store: str | Path) -> pd.DataFrame:

@@ -5,7 +5,7 @@ A field names one of three things:
 * a solve option, as on the command line: ``objective``, ``time_limit`` (s), ``gap``
   (relative MIP gap), ``seed``, and ``target_year`` once the instance format or
   :func:`plantopt.solve` knows it;
-* a manifest field: any name of :data:`plantopt.schema.MANIFEST` (``budget_eur``,
+* a manifest field: any name of :data:`plantopt.instance.schema.MANIFEST` (``budget_eur``,
   ``discount_rate``, ...), optionally written ``manifest.<name>``;
 * table cells: ``<table>.<column>`` (every row) or ``<table>[<col>=<value>,...].<column>``
   (the rows whose key columns equal the given text), e.g.
@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import InstanceError, PlantoptError, Problem
-from ..instance import Instance
-from ..schema import MANIFEST, TABLES
+from plantopt.instance.errors import InstanceError, PlantoptError, Problem
+from plantopt.instance.instance import Instance
+from plantopt.instance.schema import MANIFEST, TABLES
 
 #: Solve options a scenario may set, mapped to :class:`plantopt.SolveOptions` fields.
 SOLVE_OPTIONS = {"time_limit": "time_limit_s", "gap": "mip_rel_gap", "seed": "random_seed"}
@@ -116,7 +116,7 @@ def check_override(ov: Override) -> None:
 
 
 def _check_option(name: str, value: Any) -> None:
-    from ..model.objective import OBJECTIVES
+    from plantopt.model.objective import OBJECTIVES
 
     if name == "objective":
         ok, expected = value in OBJECTIVES, "one of " + ", ".join(OBJECTIVES)
@@ -133,7 +133,7 @@ def _check_option(name: str, value: Any) -> None:
 
 
 def _solve_accepts(name: str) -> bool:
-    from ..api import solve
+    from plantopt.api import solve
 
     return name in inspect.signature(solve).parameters
 
@@ -145,7 +145,7 @@ def apply_overrides(instance: Instance, overrides: tuple[Override, ...]
     Raises :class:`InstanceError` (reported as ``bad_input``) when a row filter selects
     nothing or an overridden value breaks the schema or a cross-table check.
     """
-    from ..loader import instance_from_tables
+    from plantopt.instance.loader import instance_from_tables
 
     manifest = dict(instance.manifest)
     tables = {k: v.copy() for k, v in instance.tables.items()}

@@ -21,9 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .runner import run_dask, run_local
-from .scenarios import Job, expand_inputs
-from .store import Store
+from plantopt.batch.runner import run_dask, run_local
+from plantopt.batch.scenarios import Job, expand_inputs
+from plantopt.batch.store import Store
 
 
 @dataclass

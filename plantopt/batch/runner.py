@@ -36,10 +36,17 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from ..errors import PlantoptError
-from .scenarios import Job
-from .store import Store
-from .worker import CRASHED, JOB_TIMEOUT, Outcome, base_record, execute_job, hooks_from_env
+from plantopt.batch.scenarios import Job
+from plantopt.batch.store import Store
+from plantopt.batch.worker import (
+    CRASHED,
+    JOB_TIMEOUT,
+    Outcome,
+    base_record,
+    execute_job,
+    hooks_from_env,
+)
+from plantopt.instance.errors import PlantoptError
 
 SOLVER_SHARE_OF_JOB_LIMIT = 0.8
 Record = dict[str, Any]

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .fields import Override, ScenarioError, check_override
+from plantopt.batch.fields import Override, ScenarioError, check_override
 
 _TOP_KEYS = {"name", "base", "set", "grid", "cases", "description"}
 
@@ -158,7 +158,7 @@ def _resolve_base(base: str, folder: Path) -> Path:
     candidate = (folder / base).resolve()
     if candidate.is_dir() or "/" in base:
         return candidate
-    from ..loader import packaged_instance_path
+    from plantopt.instance.loader import packaged_instance_path
 
     try:
         return packaged_instance_path(base)

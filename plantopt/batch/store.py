@@ -25,9 +25,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..atomic import atomic_file, write_bytes_atomic
-from ..results import _jsonable, write_result_dir
-from .worker import FINAL_STATUSES, Outcome
+from plantopt.atomic import atomic_file, write_bytes_atomic
+from plantopt.batch.worker import FINAL_STATUSES, Outcome
+from plantopt.results.tables import _jsonable, write_result_dir
 
 #: Order of the leading metric columns of the tidy table.
 METRIC_COLUMNS = [

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from .scenarios import Job
+from plantopt.batch.scenarios import Job
 
 #: Scenario fields that change solve options only, not the instance.
 NON_INSTANCE_FIELDS = frozenset({"objective", "time_limit", "gap", "seed"})
@@ -137,7 +137,7 @@ def _load_base(path: str, stamp: tuple, validate: bool) -> Any:
     Without validation when the job overrides instance fields: the overridden instance is
     rebuilt and fully checked by :func:`plantopt.instance_from_tables` anyway.
     """
-    from ..loader import load_instance
+    from plantopt.instance.loader import load_instance
 
     return load_instance(path, validate=validate)
 
@@ -145,9 +145,9 @@ def _load_base(path: str, stamp: tuple, validate: bool) -> Any:
 def execute_job(job: Job, solver_time_limit_s: float | None = None,
                 hooks: dict[str, str] | None = None) -> Outcome:
     """Solve one job with HiGHS threads = 1; ``solver_time_limit_s`` is a default limit."""
-    from ..api import solve
-    from ..errors import InstanceError, PlantoptError
-    from .fields import apply_overrides
+    from plantopt.api import solve
+    from plantopt.batch.fields import apply_overrides
+    from plantopt.instance.errors import InstanceError, PlantoptError
 
     record = base_record(job)
     _reset_peak_rss()

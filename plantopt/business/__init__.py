@@ -10,8 +10,8 @@ The formulas are in ``docs/business-case.md``.
 
 from __future__ import annotations
 
-from .case import business_results, cash_flow_table, irr, npv_of
-from .levers import LeverOverrides, apply_levers
+from plantopt.business.case import business_results, cash_flow_table, irr, npv_of
+from plantopt.business.levers import LeverOverrides, apply_levers
 
 __all__ = ["LeverOverrides", "apply_levers", "business_results", "cash_flow_table", "irr",
            "npv_of"]

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..model.data import ModelData
+from plantopt.model.data import ModelData
 
 CASH_FLOW_COLUMNS = ["year", "capex_eur", "subsidy_eur", "salvage_eur",
                      "operating_cash_flow_eur", "net_cash_flow_eur", "discount_factor",

@@ -1,7 +1,8 @@
 """Lever overrides: a copy of an instance with policy levers set (CLI, break-even, Pareto).
 
 Every lever is an instance field (manifest field, optional column or optional table of
-:mod:`plantopt.schema`); an override replaces it in a copy of the instance, never the input:
+:mod:`plantopt.instance.schema`); an override replaces it in a copy of the instance, never the
+input:
 
     capex_subsidy             manifest capex_subsidy_frac (all units without their own)
     capex_subsidy_for         capex_subsidies rows: unit id or stage -> share
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from ..errors import PlantoptError
-from ..instance import Instance
-from ..schema import TABLES
+from plantopt.instance.errors import PlantoptError
+from plantopt.instance.instance import Instance
+from plantopt.instance.schema import TABLES
 
 _MANIFEST = {"capex_subsidy": "capex_subsidy_frac", "guarantee_frac": "guarantee_frac",
              "guarantee_rate": "guarantee_rate", "co2_price": "co2_price_eur_per_t",
@@ -92,7 +93,7 @@ def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = Tr
     """A copy of ``instance`` with the levers set.
 
     With ``validate`` the copy is checked like a file (bounds, references) and bad values
-    raise :class:`~plantopt.errors.InstanceError`; break-even and Pareto loops pass
+    raise :class:`~plantopt.instance.errors.InstanceError`; break-even and Pareto loops pass
     ``validate=False`` after checking their first copy.
     """
     if levers.is_empty():
@@ -140,7 +141,7 @@ def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = Tr
         old = old[~old["contract_id"].isin([r["contract_id"] for r in rows])]
         tables["offtake_contracts"] = pd.concat([old, pd.DataFrame(rows)], ignore_index=True)
     if validate:
-        from ..loader import instance_from_tables
+        from plantopt.instance.loader import instance_from_tables
 
         checked = instance_from_tables(manifest, tables)
         return replace(checked, path=instance.path, name=instance.name)

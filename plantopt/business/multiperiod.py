@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..model.data import CapacityOption, ModelData
-from ..model.periods import Timing
-from .case import CASH_FLOW_COLUMNS, _payback, irr
+from plantopt.business.case import CASH_FLOW_COLUMNS, _payback, irr
+from plantopt.model.data import CapacityOption, ModelData
+from plantopt.model.periods import Timing
 
 
 def in_service(timing: Timing, decisions: list[dict[tuple[str, str], float]], t: int

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from plantopt.schema import TABLES
+from plantopt.instance.schema import TABLES
 
 HERE = Path(__file__).resolve().parent
 REF = HERE / "reference"

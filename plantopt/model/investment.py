@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import ModelData
+from plantopt.model.data import ModelData
 
 
 def add_build(model: pyo.ConcreteModel, data: ModelData) -> None:

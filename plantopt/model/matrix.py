@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from ..solver import INF, MatrixModel
-from .data import ModelData
+from plantopt.model.data import ModelData
+from plantopt.model.matrix_form import INF, MatrixModel
 
 if TYPE_CHECKING:
-    from ..regulation.terms import RegulationData
+    from plantopt.model.regulation_terms import RegulationData
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .data import ModelData
-
-OBJECTIVES = ("recovery", "profit", "npv")
+from plantopt.model.data import ModelData
+from plantopt.model.matrix_form import OBJECTIVES  # noqa: F401  (re-exported)
 
 
 def add_recovery(model: pyo.ConcreteModel, data: ModelData) -> None:

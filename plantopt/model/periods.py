@@ -32,8 +32,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from plantopt.model.finance import annuity_factor, capex_pv_factor
+
 if TYPE_CHECKING:
-    from ..instance import Instance
+    from plantopt.instance.instance import Instance
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,6 @@ def period_table(instance: Instance) -> list[tuple[str, int | None, int]]:
 def build_timing(instance: Instance, rate: float,
                  options: dict[tuple[str, str], tuple[float, float]]) -> Timing:
     """Timing of every option; ``options`` maps (u, j) to (lifetime_yr, lead_time_yr)."""
-    from .data import annuity_factor, capex_pv_factor
 
     rows = period_table(instance)
     horizon = sum(d for _, _, d in rows)
@@ -129,7 +130,7 @@ def period_instance(instance: Instance, period: Period) -> Instance:
     """The instance as seen in one period: per-period feed limits, gate fees and prices
     (feed_periods.csv, price_periods.csv; empty cells keep the base value) and the targets
     in force in the period's start year."""
-    from ..instance import Instance as _I  # noqa: F401  (type only)
+    from plantopt.instance.instance import Instance as _I  # noqa: F401  (type only)
 
     tables = dict(instance.tables)
     fp = instance.tables.get("feed_periods")

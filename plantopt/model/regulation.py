@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
-from .data import ModelData
+from plantopt.model.data import ModelData
 
 if TYPE_CHECKING:
-    from ..regulation.terms import RegulationData
+    from plantopt.model.regulation_terms import RegulationData
 
 
 def add_regulation(model: pyo.ConcreteModel, data: ModelData,

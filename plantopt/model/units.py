@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import pyomo.environ as pyo
 
-from .data import ModelData
+from plantopt.model.data import ModelData
 
 
 def add_units(model: pyo.ConcreteModel, data: ModelData,

@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..instance import Instance
-from .terms import RegulationData
+from plantopt.instance.instance import Instance
+from plantopt.model.regulation_terms import RegulationData
 
 BINDING_TOL = 1e-4  # fraction (0.01 pt): margins at most this are reported as binding
 VIOLATION_TOL = 1e-6  # fraction: margins below minus this are violations

@@ -13,7 +13,7 @@
    budget, by a max-plus pass over the route tree), and where the largest loss of the elastic
    plan goes (and whether any unit takes that stream further).
 
-All solves go through :mod:`plantopt.solver` (compile_model, solve_matrix).
+All solves go through :mod:`plantopt.solver.highs` (compile_model, solve_matrix).
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..instance import Instance
-from ..routetree import RouteTree
-from ..solver import SolveOptions, compile_model, lp_relaxation_iis, solve_matrix
-from .elastic import FAMILIES, SlackInfo, make_elastic
-from .terms import TargetTerms
+from plantopt.instance.instance import Instance
+from plantopt.model.regulation_terms import TargetTerms
+from plantopt.regulation.elastic import FAMILIES, SlackInfo, make_elastic
+from plantopt.routetree.tree import RouteTree
+from plantopt.solver.highs import compile_model, lp_relaxation_iis, solve_matrix
+from plantopt.solver.types import SolveOptions
 
 SLACK_TOL = 1e-7  # relative slack below which a row counts as not relaxed
 
@@ -78,7 +79,7 @@ def _solve(model: pyo.ConcreteModel, obj: str, options: SolveOptions):
 
 
 def _fresh(instance: Instance, tree: RouteTree) -> pyo.ConcreteModel:
-    from ..model import build_model
+    from plantopt.model import build_model
     return build_model(instance, None, tree=tree)
 
 
@@ -106,7 +107,7 @@ def _best_share(tree: RouteTree, values: dict[int, float], feed: int) -> float:
 
 def _largest_loss(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms) -> str:
     """Where the largest share of what the target counts is lost in the current plan."""
-    from ..results import extract_tables
+    from plantopt.results.tables import extract_tables
 
     data = model.plantopt_data
     accept = np.array([model.accept[f].value or 0.0 for f in data.feeds])

@@ -9,14 +9,14 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from ..instance import Instance
-from .compliance import (
+from plantopt.instance.instance import Instance
+from plantopt.model.regulation_terms import RegulationData
+from plantopt.regulation.compliance import (
     compliance_summary,
     compliance_table,
     contract_table,
     economics_with_premiums,
 )
-from .terms import RegulationData
 
 
 def regulation_results(instance: Instance, reg: RegulationData,

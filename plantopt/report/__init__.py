@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .data import ResultData, material_edges, read_result, sankey_views
+from plantopt.report.data import ResultData, material_edges, read_result, sankey_views
 
 
 def make_report(result_dir: str | Path, out: str | Path | None = None,
@@ -23,8 +23,8 @@ def make_report(result_dir: str | Path, out: str | Path | None = None,
 
     Monte Carlo and Pareto tables come from the given folders, else from the companion
     folders ``RESULT_DIR-evaluate/`` and ``<instance>-pareto/`` next to the result."""
-    from .figures import export_figures
-    from .html import build_html, write_atomic
+    from plantopt.report.figures import export_figures
+    from plantopt.report.html import build_html, write_atomic
 
     data = read_result(result_dir, monte_carlo_dir, pareto_dir)
     out_path = Path(out) if out is not None else Path(result_dir) / "report.html"

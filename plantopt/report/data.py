@@ -112,9 +112,9 @@ def _edges_from_instance(data: ResultData) -> pd.DataFrame | None:
     if not info.get("path") or flows is None:
         return None
     try:
-        from ..loader import load_instance
-        from ..results import material_flow_table
-        from ..routetree import build_route_tree
+        from plantopt.instance.loader import load_instance
+        from plantopt.results.tables import material_flow_table
+        from plantopt.routetree.tree import build_route_tree
 
         inst = load_instance(info["path"])
         if inst.content_hash() != info.get("hash"):

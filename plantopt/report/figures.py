@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import ResultData
-from .sankey import draw_static, static_height_in
+from plantopt.report.data import ResultData
+from plantopt.report.sankey import draw_static, static_height_in
 
 
 def _slug(text: str) -> str:
@@ -48,7 +48,7 @@ def export_figures(data: ResultData, views: dict[str, pd.DataFrame], out_dir: st
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .data import monte_carlo_tables, pareto_table
+    from plantopt.report.data import monte_carlo_tables, pareto_table
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_bytes_atomic
-from .data import ResultData, monte_carlo_tables, pareto_table
-from .figures import mc_columns, numeric_pair
+from plantopt.atomic import write_bytes_atomic
+from plantopt.report.data import ResultData, monte_carlo_tables, pareto_table
+from plantopt.report.figures import mc_columns, numeric_pair
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;
@@ -148,7 +148,7 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
     """The whole page as one string."""
     import plotly.graph_objects as go
 
-    from .sankey import plotly_figure
+    from plantopt.report.sankey import plotly_figure
 
     s = data.summary
     inst = s.get("instance") or {}

@@ -6,11 +6,11 @@
                          targets=[material_recovery_target(plan, "Li", 0.5)])
     mc.quantiles, mc.probabilities["profit_positive"]
 
-The hot loop is :mod:`plantopt.kernels_mc` (numba, with a NumPy twin). Distributions are
+The hot loop is :mod:`plantopt.uncertainty.kernels_mc` (numba, with a NumPy twin). Distributions are
 documented in docs/uncertainty.md.
 """
 
-from .montecarlo import (
+from plantopt.uncertainty.montecarlo import (
     MonteCarloResult,
     derive_metrics,
     nominal_metrics,
@@ -18,9 +18,9 @@ from .montecarlo import (
     run_raw,
     summarise,
 )
-from .plan import Plan, PlanError, load_plan, plan_from_result, plan_from_tables
-from .spec import SamplingOptions, Spec, SpecError, build_spec
-from .targets import Target, material_recovery_target, regulation_targets
+from plantopt.uncertainty.plan import Plan, PlanError, load_plan, plan_from_result, plan_from_tables
+from plantopt.uncertainty.spec import SamplingOptions, Spec, SpecError, build_spec
+from plantopt.uncertainty.targets import Target, material_recovery_target, regulation_targets
 
 __all__ = [
     "MonteCarloResult", "Plan", "PlanError", "SamplingOptions", "Spec", "SpecError", "Target",

@@ -9,7 +9,7 @@ Per sample (all annual):
     profit             = revenue + gate_fees - variable_opex - fixed_costs - route_costs
                          + offtake premiums (as solved, constant)
                          (fixed_costs = fixed opex + annualised capex of the built units;
-                          the same items as plantopt.results.economics_table)
+                          the same items as plantopt.results.tables.economics_table)
     target_ratio[t]    = tnum[t] / tden[t];  target_met[t] = ratio >= required - 1e-9
                          (NaN and met when no covered feed enters)
 """
@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import kernels_mc
-from ..kernels_mc import MCOutput, seed_key
-from .plan import Plan
-from .spec import SamplingOptions, Spec, build_spec
-from .targets import Target
+from plantopt.uncertainty import kernels_mc
+from plantopt.uncertainty.kernels_mc import MCOutput, seed_key
+from plantopt.uncertainty.plan import Plan
+from plantopt.uncertainty.spec import SamplingOptions, Spec, build_spec
+from plantopt.uncertainty.targets import Target
 
 QUANTILES = (0.05, 0.5, 0.95)
 TWIN_BYTES = 256 * 2**20  # NumPy twin batch memory budget (samples x nodes x materials)

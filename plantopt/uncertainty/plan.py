@@ -1,7 +1,7 @@
 """The fixed plan of a solved result: accepted tonnage per feed and the split of every stream.
 
 A plan is read back from a result folder (``summary.json`` + Parquet tables) or from an
-in-memory :class:`~plantopt.results.Result`, against the route tree rebuilt from the instance
+in-memory :class:`~plantopt.results.tables.Result`, against the route tree rebuilt from the instance
 the result was solved on (its content hash must match). In feed-equivalent terms the plan is
 
     accept[f]                          t/yr of feed f accepted
@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import PlantoptError
-from ..instance import Instance
-from ..loader import load_instance
-from ..routetree import RouteTree, build_route_tree
+from plantopt.instance.errors import PlantoptError
+from plantopt.instance.instance import Instance
+from plantopt.instance.loader import load_instance
+from plantopt.routetree.tree import RouteTree, build_route_tree
 
 REQUIRED_TABLES = ("flows", "feed_intake", "unit_throughput", "built_units")
 
@@ -142,7 +142,7 @@ def _check_hash(instance: Instance, summary: dict[str, Any], source: str) -> Non
 
 
 def plan_from_result(result: Any, instance: Instance) -> Plan:
-    """Plan of an in-memory :class:`~plantopt.results.Result` solved on ``instance``."""
+    """Plan of an in-memory :class:`~plantopt.results.tables.Result` solved on ``instance``."""
     if not result.has_solution:
         raise PlanError(f"the result has no solution (status {result.status.value})")
     _check_hash(instance, result.summary, "result")

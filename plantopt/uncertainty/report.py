@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import write_result_dir
-from .montecarlo import MonteCarloResult
+from plantopt.results.tables import write_result_dir
+from plantopt.uncertainty.montecarlo import MonteCarloResult
 
 PER_SAMPLE_LIMIT = 100_000  # above this many samples only quantiles are written
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from ..errors import PlantoptError
-from ..kernels_mc import DIST_PERT, DIST_TRIANGULAR, MCArrays
-from ..routetree import _resolve_tc
-from .plan import Plan
-from .targets import Target
+from plantopt.instance.errors import PlantoptError
+from plantopt.routetree.tree import _resolve_tc
+from plantopt.uncertainty.kernels_mc import DIST_PERT, DIST_TRIANGULAR, MCArrays
+from plantopt.uncertainty.plan import Plan
+from plantopt.uncertainty.targets import Target
 
 DISTRIBUTIONS = {"pert": DIST_PERT, "triangular": DIST_TRIANGULAR}
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import PlantoptError
-from ..routetree import KIND_PRODUCT
-from .plan import Plan
+from plantopt.instance.errors import PlantoptError
+from plantopt.routetree.tree import KIND_PRODUCT
+from plantopt.uncertainty.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ def regulation_targets(plan: Plan, target_year: int | None = None) -> list[Targe
     none, are skipped (nothing to measure).
     """
     try:
-        from ..model.data import build_model_data
-        from ..regulation.terms import build_regulation_data
+        from plantopt.model.data import build_model_data
+        from plantopt.model.regulation_terms import build_regulation_data
     except ImportError:  # pragma: no cover - regulation layer absent
         return []
     instance = plan.instance

@@ -1,0 +1,3 @@
+from plantopt.cli.app import main
+
+main()

@@ -1,0 +1,274 @@
+"""Command line: ``plantopt validate | describe | solve | schema-doc``.
+
+Exit codes (scripts can trust them):
+
+    0  a solution was found (optimal, or feasible within the time limit)
+    1  internal error (a bug: please report it)
+    2  bad input (instance problems, unknown files, bad options)
+    3  infeasible
+    4  no solution within the time limit
+    5  unbounded
+    6  solver error
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from plantopt.instance.errors import InstanceError, PlantoptError
+from plantopt.solver.types import SolveStatus
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNBOUNDED, EXIT_SOLVER_ERROR = 3, 4, 5, 6
+STATUS_EXIT = {
+    SolveStatus.OPTIMAL: EXIT_OK, SolveStatus.FEASIBLE: EXIT_OK,
+    SolveStatus.INFEASIBLE: EXIT_INFEASIBLE,
+    SolveStatus.TIME_LIMIT_NO_SOLUTION: EXIT_NO_SOLUTION,
+    SolveStatus.UNBOUNDED: EXIT_UNBOUNDED, SolveStatus.ERROR: EXIT_SOLVER_ERROR,
+}
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Optimise recycling plants for critical raw materials.")
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+PathArg = Annotated[Path | None, typer.Argument(
+    help="Instance folder (default: the packaged nl-2027 instance).", show_default=False)]
+
+
+def _load(path: Path | None):
+    from plantopt.instance.loader import load_instance
+    return load_instance(path)
+
+
+@app.command()
+def validate(path: PathArg = None) -> None:
+    """Check an instance and list every problem (file, row, column, expected)."""
+    from plantopt.instance.loader import packaged_instance_path
+    from plantopt.instance.loader import validate as run_validate
+    from plantopt.results.text import print_problems
+
+    folder = path or packaged_instance_path()
+    problems = run_validate(folder)
+    print_problems(console, problems, str(folder))
+    if any(p.severity == "error" for p in problems):
+        raise typer.Exit(EXIT_BAD_INPUT)
+    console.print(f"[green]ok[/]: {folder} is valid "
+                  f"({sum(p.severity == 'warning' for p in problems)} warning(s))")
+
+
+MaxNodes = Annotated[int | None, typer.Option(
+    min=1, help="Largest route tree to build (default: the manifest's max_route_nodes).")]
+
+
+def _with_max_nodes(inst, max_route_nodes: int | None):
+    return inst if max_route_nodes is None else inst.with_manifest(
+        max_route_nodes=max_route_nodes)
+
+
+@app.command()
+def describe(path: PathArg = None,
+             objective: Annotated[str | None, typer.Option(
+                 help="recovery, profit or npv")] = None,
+             max_route_nodes: MaxNodes = None) -> None:
+    """Set sizes, route-tree size and model size (rows, columns, nonzeros)."""
+    from plantopt.model.data import build_model_data
+    from plantopt.model.matrix import build_matrix
+    from plantopt.model.regulation_terms import build_regulation_data
+    from plantopt.results.text import _t
+    from plantopt.routetree.tree import KIND_NAMES, build_route_tree
+
+    inst = _with_max_nodes(_load(path), max_route_nodes)
+    t0 = time.perf_counter()
+    tree = build_route_tree(inst)
+    t_tree = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    data = build_model_data(inst, tree)
+    mm, _ = build_matrix(data, [objective or inst.manifest.get("objective") or "recovery"],
+                         build_regulation_data(inst, data))
+    t_build = time.perf_counter() - t0
+    rows, cols, nnz = mm.shape
+    size = {"rows": rows, "columns": cols, "nonzeros": nnz,
+            "integer_columns": int(mm.integrality.sum())}
+    tab = _t(f"{inst.name}: sizes", "what", "count")
+    for name in ("materials", "feeds", "units", "capacity_options", "transfer_coefficients",
+                 "routing", "products"):
+        tab.add_row(name, str(len(inst[name])))
+    tab.add_row("route-tree nodes", f"{tree.n_nodes:,}")
+    for k, kind in enumerate(KIND_NAMES):
+        tab.add_row(f"  {kind} nodes", f"{int((tree.node_kind == k).sum()):,}")
+    tab.add_row("conservation groups", f"{tree.n_groups:,}")
+    for key in ("rows", "columns", "nonzeros", "integer_columns"):
+        tab.add_row(f"model {key.replace('_', ' ')}", f"{size[key]:,}")
+    tab.add_row("route tree time", f"{t_tree:.3f} s")
+    tab.add_row("build time (matrix)", f"{t_build:.3f} s")
+    console.print(tab)
+    per_feed = _t("Route-tree nodes per feed", "feed", "nodes")
+    for f, name in enumerate(tree.feeds):
+        per_feed.add_row(name, f"{int((tree.node_feed == f).sum()):,}")
+    console.print(per_feed)
+
+
+@app.command()
+def solve(
+    path: PathArg = None,
+    objective: Annotated[str | None, typer.Option(
+        help="recovery, profit or npv (default: the instance manifest's)")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds.", min=0.0)] = None,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap.", min=0.0)] = None,
+    threads: Annotated[int | None, typer.Option(help="Solver threads.", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
+    solver: Annotated[str, typer.Option(help="highs, or any Pyomo solver name.")] = "highs",
+    out: Annotated[Path | None, typer.Option(
+        help="Result folder (default: results/<instance>-<objective>).")] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
+    target_year: Annotated[int | None, typer.Option(
+        "--target-year", min=2000, max=2100,
+        help="Apply the EU targets in force in YEAR (default: the manifest's target_year; "
+        "none: no targets).")] = None,
+    no_targets: Annotated[bool, typer.Option(
+        "--no-targets", help="Do not enforce the targets; still report compliance.")] = False,
+    capex_subsidy: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Lever: capex subsidy share for all units.")] = None,
+    capex_subsidy_for: Annotated[list[str] | None, typer.Option(
+        help="Lever: UNIT_OR_STAGE=SHARE capex subsidy (repeatable).")] = None,
+    eco_fee: Annotated[list[str] | None, typer.Option(
+        help="Lever: RECYCLABILITY_CLASS=EUR_PER_T gate-fee adjustment (repeatable).")] = None,
+    guarantee_frac: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Lever: share of capex under a loan guarantee.")] = None,
+    guarantee_rate: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Lever: discount rate on the guaranteed share.")] = None,
+    co2_price: Annotated[float | None, typer.Option(
+        min=0.0, help="Lever: EUR per t of direct process CO2.")] = None,
+    co2_cap: Annotated[float | None, typer.Option(
+        min=0.0, help="Most direct process CO2, t/yr.")] = None,
+    land: Annotated[float | None, typer.Option(
+        min=0.0, help="Lever: land available for new units, m2.")] = None,
+    staff: Annotated[float | None, typer.Option(
+        min=0.0, help="Lever: staff available for new units, FTE.")] = None,
+    staff_pool: Annotated[list[str] | None, typer.Option(
+        help="Lever: SKILL_LEVEL=FTE available (repeatable).")] = None,
+    procurement: Annotated[list[str] | None, typer.Option(
+        help="Lever: public procurement offtake PRODUCT:MATERIAL=MAX_T[@PREMIUM_EUR_PER_T] "
+        "(repeatable).")] = None,
+    horizon: Annotated[int | None, typer.Option(
+        min=1, max=100, help="Business-case horizon, years.")] = None,
+    max_route_nodes: MaxNodes = None,
+    build: Annotated[str, typer.Option(
+        help="matrix (vectorised, fast) or pyomo (through the Pyomo model).")] = "matrix",
+) -> None:
+    """Solve an instance, print the plan and compliance, write Parquet tables + summary.json.
+
+    An infeasible instance is diagnosed (which targets, minimums, capacities or budget to
+    relax), printed and saved as diagnosis.txt; the exit code stays 3.
+    """
+    from plantopt.api import solve as run_solve
+    from plantopt.business.levers import (
+        LeverOverrides,
+        apply_levers,
+        parse_pairs,
+        parse_procurement,
+    )
+    from plantopt.business.report import print_business_case, print_periods
+    from plantopt.regulation.report import print_compliance, print_diagnosis
+    from plantopt.results.tables import write_result_dir
+    from plantopt.results.text import print_plan
+    from plantopt.solver.types import SolveOptions
+
+    if objective is not None and objective not in ("recovery", "profit", "npv"):
+        err_console.print(f"error: --objective must be recovery or profit or npv, "
+                          f"not {objective!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if build not in ("matrix", "pyomo"):
+        err_console.print(f"error: --build must be matrix or pyomo, not {build!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    inst = apply_levers(_with_max_nodes(_load(path), max_route_nodes), LeverOverrides(
+        capex_subsidy=capex_subsidy,
+        capex_subsidy_for=parse_pairs(capex_subsidy_for, "--capex-subsidy-for"),
+        eco_fee=parse_pairs(eco_fee, "--eco-fee"), guarantee_frac=guarantee_frac,
+        guarantee_rate=guarantee_rate, co2_price=co2_price, co2_cap=co2_cap, land=land,
+        staff=staff, staff_pool=parse_pairs(staff_pool, "--staff-pool"),
+        procurement=parse_procurement(procurement), horizon=horizon))
+    if target_year is not None:
+        inst = inst.with_manifest(target_year=target_year)
+    if no_targets:
+        inst = inst.with_manifest(apply_targets=False)
+    opts = SolveOptions(solver=solver, build=build, time_limit_s=time_limit, threads=threads,
+                        random_seed=seed, **({"mip_rel_gap": gap} if gap is not None else {}))
+    res = run_solve(inst, objective=objective, options=opts)
+    if quiet:
+        console.print(f"{inst.name} {res.objective_name} {res.status.value} {res.objective}")
+    else:
+        print_plan(console, res)
+        if res.has_solution and "periods" in res.tables:  # multi-period plan
+            print_periods(console, res.tables)
+            print_business_case(console, res.summary)
+        elif res.has_solution:
+            print_compliance(console, res.tables, res.summary)
+            print_business_case(console, res.summary)
+        print_diagnosis(console, res.summary)
+    target = out or Path("results") / f"{inst.name}-{res.objective_name}"
+    diagnosis = res.summary.get("diagnosis")
+    write_result_dir(target, res.tables, res.summary,
+                     extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None)
+    console.print(f"results written to {target}/")
+    raise typer.Exit(STATUS_EXIT[res.status])
+
+
+@app.command("schema-doc")
+def schema_doc(out: Annotated[Path | None, typer.Option(
+        help="Write to this file instead of standard output.")] = None) -> None:
+    """Print the instance-format documentation generated from the schema."""
+    from plantopt.instance.schema import format_markdown
+
+    text = format_markdown()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+
+
+def _register_plugins() -> None:
+    from plantopt.cli.commands import register_all
+
+    register_all(app)
+
+
+_register_plugins()
+
+
+def main() -> None:
+    """Entry point: run the app, turning plantopt's errors into messages and exit codes.
+
+    Usage errors are reported by typer itself (exit 2); bad input raises plantopt's own
+    errors, printed here without a traceback.
+    """
+    import os
+
+    try:
+        app()
+    except InstanceError as exc:
+        from plantopt.results.text import print_problems
+
+        print_problems(err_console, exc.problems, exc.source)
+        sys.exit(EXIT_BAD_INPUT)
+    except (PlantoptError, FileNotFoundError) as exc:
+        err_console.print(f"error: {exc}")
+        sys.exit(EXIT_BAD_INPUT)
+    except Exception as exc:  # a genuine bug
+        if os.environ.get("PLANTOPT_DEBUG"):
+            raise
+        err_console.print(f"internal error: {type(exc).__name__}: {exc}\n"
+                          "This is a bug in plantopt; please report it with the command "
+                          "you ran. Set PLANTOPT_DEBUG=1 to see the traceback.")
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""``plantopt pareto``: epsilon-constraint front between NPV (or profit) and recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def pareto(
+        path: Annotated[Path | None, typer.Argument(
+            help="Instance folder (default: the packaged nl-2027 instance).",
+            show_default=False)] = None,
+        points: Annotated[int, typer.Option(min=2, max=200, help="Recovery floors to sweep "
+                                            "(distinct points are kept).")] = 7,
+        economic: Annotated[str, typer.Option(help="npv or profit.")] = "npv",
+        time_limit: Annotated[float | None, typer.Option(
+            help="Seconds per solve.", min=0.0)] = None,
+        out: Annotated[Path | None, typer.Option(
+            help="Result folder (default: results/<instance>-pareto).")] = None,
+    ) -> None:
+        """Pareto front of NPV (or profit) vs weighted critical-material recovery.
+
+        Writes pareto.parquet (points with the plan changes between them), plans.parquet,
+        summary.json and pareto.png, atomically.
+        """
+        from rich.console import Console
+        from rich.table import Table
+
+        from plantopt.instance.loader import load_instance
+        from plantopt.results.tables import write_result_dir
+        from plantopt.solver.types import SolveOptions
+        from plantopt.studies.pareto import ECONOMIC, pareto_front, plot_front
+
+        console = Console(highlight=False)
+        if economic not in ECONOMIC:
+            Console(stderr=True).print(f"error: --economic must be npv or profit, "
+                                       f"not {economic!r}")
+            raise typer.Exit(2)
+        inst = load_instance(path)
+        try:
+            front = pareto_front(inst, points, economic, SolveOptions(time_limit_s=time_limit))
+        except ValueError as exc:
+            Console(stderr=True).print(f"error: {exc}")
+            raise typer.Exit(3) from None
+        p = front.points
+        col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
+        tab = Table(title=f"{inst.name}: Pareto front ({economic} vs weighted recovery)",
+                    title_justify="left", show_edge=False, pad_edge=False)
+        for c in ("point", "recovery t/yr", f"{economic} EUR", "capex EUR", "plan changes"):
+            tab.add_column(c, justify="left" if c == "plan changes" else "right")
+        for r in p.itertuples():
+            tab.add_row(str(r.point), f"{r.weighted_recovery_t_per_yr:,.1f}",
+                        f"{getattr(r, col):,.0f}", f"{r.capex_eur:,.0f}", r.changes or "-")
+        console.print(tab)
+        target = out or Path("results") / f"{inst.name}-pareto"
+        write_result_dir(target, {"pareto": p, "plans": front.plans}, front.summary,
+                         extra={"pareto.png": plot_front(front)})
+        console.print(f"results written to {target}/")

@@ -1,0 +1,192 @@
+"""Synthetic instances for benchmarks and tests, drawn from a reference-built base instance.
+
+The base instance (default: the packaged ``nl-2027``, itself assembled from the reference
+tables in ``plantopt/data/reference``) supplies materials, feeds with composition ranges,
+units with transfer-coefficient ranges, capacity options, routing and prices. A generated
+instance of size S/M/L/XL multiplies it, deterministically by seed:
+
+- ``feed_variants`` variants of every feed: each composition fraction drawn uniformly within
+  its [low, high] range (or nominal x U(0.9, 1.1) where no range is given), renormalised to
+  sum <= 1; availability x U(0.3, 1.0); gate fee x U(0.8, 1.2);
+- ``unit_alternatives`` parallel technology lines of every unit: transfer coefficients drawn
+  within their ranges (or nominal x U(0.95, 1.05)) and renormalised per (unit, class,
+  material); opex x U(0.8, 1.2); new lines must be built (no existing capacity);
+- ``options_per_unit`` capacity options per unit, scaled from the base option (capacity
+  x {0.5, 1, 1.5, 2, ...}, capex with the six-tenths rule cap^0.6);
+- routing: every base route between units is offered between every pair of alternatives, so
+  the route tree grows like unit_alternatives ** depth.
+
+The ``hard`` variant adds minimum loads (0.5-0.7) and a budget of 40 % of the most expensive
+plant, which forces branching. Every generated row's ``source`` says it was generated, from
+which base and seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from plantopt.instance.instance import Instance
+from plantopt.instance.loader import instance_from_tables, load_instance
+
+
+@dataclass(frozen=True)
+class SizeSpec:
+    feed_variants: int
+    unit_alternatives: int
+    options_per_unit: int
+
+
+SIZES: dict[str, SizeSpec] = {
+    "S": SizeSpec(feed_variants=1, unit_alternatives=1, options_per_unit=2),
+    "M": SizeSpec(feed_variants=3, unit_alternatives=2, options_per_unit=3),
+    "L": SizeSpec(feed_variants=10, unit_alternatives=2, options_per_unit=4),
+    "XL": SizeSpec(feed_variants=30, unit_alternatives=3, options_per_unit=4),
+}
+
+
+def _draw(rng: np.random.Generator, nominal: np.ndarray, low: np.ndarray, high: np.ndarray,
+          spread: float) -> np.ndarray:
+    """Uniform draw in [low, high] where a range is given, else nominal x U(1-s, 1+s)."""
+    lo = np.where(np.isnan(low), nominal * (1 - spread), low)
+    hi = np.where(np.isnan(high), nominal * (1 + spread), high)
+    return np.clip(rng.uniform(lo, np.maximum(hi, lo)), 0.0, 1.0)
+
+
+def _alt_id(unit: str, a: int) -> str:
+    return unit if a == 0 else f"{unit}_alt{a}"
+
+
+def _feed_tables(base: Instance, rng: np.random.Generator, n_var: int, tag: str
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    feeds, comp = base["feeds"], base["composition"]
+    new_feeds, new_comp = [], []
+    for v in range(n_var):
+        f = feeds.copy()
+        if v > 0:
+            f["feed_id"] = f["feed_id"] + f"_v{v}"
+            f["available_t_per_yr"] *= rng.uniform(0.3, 1.0, len(f))
+            f["gate_fee_eur_per_t"] *= rng.uniform(0.8, 1.2, len(f))
+            f["contracted_min_t_per_yr"] = 0.0
+            f["source"] = f"generated ({tag}) from: " + f["source"].astype(str)
+        new_feeds.append(f)
+        c = comp.copy()
+        if v > 0:
+            c["feed_id"] = c["feed_id"] + f"_v{v}"
+            c["mass_frac"] = _draw(rng, c["mass_frac"].to_numpy(),
+                                   c["mass_frac_low"].to_numpy(dtype=float),
+                                   c["mass_frac_high"].to_numpy(dtype=float), 0.1)
+            total = c.groupby("feed_id")["mass_frac"].transform("sum")
+            c["mass_frac"] = np.where(total > 1.0, c["mass_frac"] / total, c["mass_frac"])
+            c["mass_frac_low"] = np.fmin(c["mass_frac_low"], c["mass_frac"])
+            c["mass_frac_high"] = np.fmax(c["mass_frac_high"], c["mass_frac"])
+            c["source"] = f"generated ({tag}) from: " + c["source"].astype(str)
+        new_comp.append(c)
+    return pd.concat(new_feeds, ignore_index=True), pd.concat(new_comp, ignore_index=True)
+
+
+def _unit_tables(base: Instance, rng: np.random.Generator, spec: SizeSpec, tag: str
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    units, tc, opts = base["units"], base["transfer_coefficients"], base["capacity_options"]
+    new_units, new_tc, new_opts = [], [], []
+    for a in range(spec.unit_alternatives):
+        u = units.copy()
+        t = tc.copy()
+        if a > 0:
+            u["unit_id"] = u["unit_id"].map(lambda x, a=a: _alt_id(x, a))
+            u["opex_eur_per_t"] *= rng.uniform(0.8, 1.2, len(u))
+            u["existing_capacity_t_per_yr"] = 0.0
+            u["source"] = f"generated ({tag}) from: " + u["source"].astype(str)
+            t["unit_id"] = t["unit_id"].map(lambda x, a=a: _alt_id(x, a))
+            t["tc_frac"] = _draw(rng, t["tc_frac"].to_numpy(),
+                                 t["tc_frac_low"].to_numpy(dtype=float),
+                                 t["tc_frac_high"].to_numpy(dtype=float), 0.05)
+            total = t.groupby(["unit_id", "feed_class", "material"])["tc_frac"].transform("sum")
+            t["tc_frac"] = np.where(total > 0, t["tc_frac"] / total, t["tc_frac"])
+            t["tc_frac_low"] = np.fmin(t["tc_frac_low"], t["tc_frac"])
+            t["tc_frac_high"] = np.fmax(t["tc_frac_high"], t["tc_frac"])
+            t["source"] = f"generated ({tag}) from: " + t["source"].astype(str)
+        new_units.append(u)
+        new_tc.append(t)
+        # capacity options: scale each unit's largest base option (or its existing capacity)
+        for r in units.itertuples(index=False):
+            uid = _alt_id(r.unit_id, a)
+            base_opts = opts[opts["unit_id"] == r.unit_id]
+            if len(base_opts):
+                ref = base_opts.sort_values("capacity_t_per_yr").iloc[-1]
+                cap0, capex0 = float(ref.capacity_t_per_yr), float(ref.capex_eur)
+                fixed0, life, staff0, land0 = (float(ref.fixed_opex_eur_per_yr),
+                                               float(ref.lifetime_yr), float(ref.staff_fte),
+                                               float(ref.land_m2))
+                src = f"generated ({tag}), scaled from {r.unit_id}/{ref.option_id}: " \
+                      f"{ref.source}"
+            elif r.existing_capacity_t_per_yr > 0:
+                if a == 0:
+                    continue  # existing unit in the base: keep as is
+                cap0 = float(r.existing_capacity_t_per_yr)
+                capex0, fixed0, life, staff0, land0 = 0.0, 0.0, 15.0, 0.0, 0.0
+                src = f"generated ({tag}): assumption: copy of existing {r.unit_id}, no cost data"
+            else:
+                continue
+            for k in range(spec.options_per_unit):
+                scale = 0.5 * (k + 1)
+                jitter = float(rng.uniform(0.9, 1.1))
+                new_opts.append({
+                    "unit_id": uid, "option_id": f"size{k + 1}",
+                    "capacity_t_per_yr": cap0 * scale,
+                    "capex_eur": capex0 * scale ** 0.6 * jitter,
+                    "fixed_opex_eur_per_yr": fixed0 * scale ** 0.6 * jitter,
+                    "lifetime_yr": life, "staff_fte": staff0 * scale ** 0.6,
+                    "land_m2": land0 * scale ** 0.6,
+                    "source": src + "; six-tenths scaling rule",
+                })
+    opts_df = pd.DataFrame(new_opts, columns=list(opts.columns)) if new_opts else opts.iloc[:0]
+    return (pd.concat(new_units, ignore_index=True), pd.concat(new_tc, ignore_index=True),
+            opts_df)
+
+
+def _routing(base: Instance, n_alt: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    for r in base["routing"].to_dict("records"):
+        for a in range(n_alt):
+            targets = range(n_alt) if r["to_kind"] == "unit" else [None]
+            for b in targets:
+                new = dict(r)
+                new["unit_id"] = _alt_id(r["unit_id"], a)
+                if b is not None:
+                    new["to_id"] = _alt_id(r["to_id"], b)
+                rows.append(new)
+    entry = [{"feed_class": r["feed_class"], "unit_id": _alt_id(r["unit_id"], a)}
+             for r in base["feed_entry"].to_dict("records") for a in range(n_alt)]
+    return pd.DataFrame(rows), pd.DataFrame(entry)
+
+
+def generate(size: str = "S", seed: int = 0, base: Instance | str | Path | None = None,
+             hard: bool = False, max_route_nodes: int = 2_000_000) -> Instance:
+    """Generate a synthetic instance of the given size (S, M, L, XL); deterministic by seed."""
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; expected one of {sorted(SIZES)}")
+    spec = SIZES[size]
+    base_inst = base if isinstance(base, Instance) else load_instance(base)
+    rng = np.random.default_rng([seed, list(SIZES).index(size), int(hard)])
+    tag = f"base {base_inst.name}, size {size}, seed {seed}{', hard' if hard else ''}"
+    feeds, comp = _feed_tables(base_inst, rng, spec.feed_variants, tag)
+    units, tc, opts = _unit_tables(base_inst, rng, spec, tag)
+    routing, entry = _routing(base_inst, spec.unit_alternatives)
+    manifest = dict(base_inst.manifest)
+    manifest["name"] = f"gen-{size}{'-hard' if hard else ''}-s{seed}"
+    manifest["description"] = f"Synthetic instance generated by plantopt ({tag})."
+    manifest["max_route_nodes"] = max_route_nodes
+    if hard:
+        units["min_load_frac"] = rng.uniform(0.5, 0.7, len(units))
+        most = opts.groupby("unit_id")["capex_eur"].max().sum() if len(opts) else 0.0
+        manifest["budget_eur"] = 0.4 * float(most)
+    else:
+        manifest["budget_eur"] = None
+    tables = dict(base_inst.tables)
+    tables.update(feeds=feeds, composition=comp, units=units, transfer_coefficients=tc,
+                  capacity_options=opts, routing=routing, feed_entry=entry)
+    return instance_from_tables(manifest, tables)

@@ -1,0 +1,297 @@
+"""Read an instance folder into typed tables, checking every cell against the schema.
+
+Each CSV is read as text first so that every cell can be checked and reported with its file,
+row and column; only then is it converted to the schema's types. Cross-table checks live in
+:mod:`plantopt.instance.checks`. :func:`load_instance` runs both and raises one
+:class:`~plantopt.instance.errors.InstanceError` listing every problem.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from plantopt.instance.checks import check, collect_problems
+from plantopt.instance.errors import ProblemList
+from plantopt.instance.instance import Instance
+from plantopt.instance.schema import MANIFEST, MANIFEST_FILES, TABLES, Column, Table
+
+DEFAULT_INSTANCE = "nl-2027"
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+def packaged_instance_path(name: str = DEFAULT_INSTANCE) -> Path:
+    """Path of an instance shipped inside the package (``plantopt/data/instances/NAME``)."""
+    root = Path(str(resources.files("plantopt") / "data" / "instances"))
+    path = root / name
+    if not path.is_dir():
+        available = sorted(p.name for p in root.iterdir() if p.is_dir())
+        raise FileNotFoundError(f"no packaged instance {name!r}; available: {available}")
+    return path
+
+
+def _convert(value: str, col: Column) -> tuple[Any, str | None]:
+    """Convert one non-empty cell; return (value, None) or (None, reason)."""
+    text = value.strip()
+    if col.dtype == "str":
+        out: Any = text
+    elif col.dtype == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            out = True
+        elif low in _FALSE:
+            out = False
+        else:
+            return None, "not a true/false value"
+    else:
+        try:
+            number = float(text)
+        except ValueError:
+            return None, "not a number"
+        if math.isnan(number):
+            return None, "not a number"
+        if col.dtype == "int":
+            if not number.is_integer():
+                return None, "not a whole number"
+            out = int(number)
+        else:
+            out = number
+    if col.choices is not None and out not in col.choices:
+        return None, "not an allowed value"
+    if isinstance(out, (int, float)) and not isinstance(out, bool):
+        if col.lo is not None and (out < col.lo or (col.lo_open and out == col.lo)):
+            return None, "below the allowed range"
+        if col.hi is not None and out > col.hi:
+            return None, "above the allowed range"
+    return out, None
+
+
+def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.DataFrame:
+    """Check a table of text cells against its schema; return it typed, defaults filled.
+
+    Problems (missing or unknown columns, empty required cells, wrong types, out-of-range
+    values, duplicate keys) are appended to ``problems`` with 1-based spreadsheet row numbers:
+    index value + 2 (the index of ``raw`` is the data line number, blank lines included).
+    The typed table keeps the index of ``raw``.
+    """
+    rows = [int(r) + 2 for r in raw.index]
+    file = table.file
+    known = set(table.column_names)
+    for name in raw.columns:
+        if name not in known:
+            problems.error(file, "unknown column", column=str(name),
+                           expected="one of " + ", ".join(table.column_names))
+    for col in table.columns:
+        if col.required and col.name not in raw.columns:
+            problems.error(file, "missing required column", column=col.name,
+                           expected=col.description)
+    out: dict[str, list[Any]] = {}
+    for col in table.columns:
+        values: list[Any] = []
+        cells = raw[col.name].tolist() if col.name in raw.columns else [""] * len(raw)
+        for i, cell in enumerate(cells):
+            text = "" if cell is None else str(cell)
+            if text.strip() == "":
+                if col.required and col.name in raw.columns:
+                    problems.error(file, "required value is empty", row=rows[i],
+                                   column=col.name, expected=col.expected())
+                values.append(col.default)
+                continue
+            value, reason = _convert(text, col)
+            if reason is not None:
+                problems.error(file, reason, row=rows[i], column=col.name, found=text,
+                               expected=col.expected())
+            values.append(value)
+        out[col.name] = values
+    df = pd.DataFrame(out, columns=table.column_names, index=raw.index)
+    for col in table.columns:
+        if col.dtype == "float":
+            df[col.name] = pd.to_numeric(df[col.name], errors="coerce").astype(float)
+    key = list(table.key)
+    if len(df) and all(k in raw.columns for k in key):
+        dup = df.duplicated(subset=key, keep="first")
+        for i in df.index[dup]:
+            problems.error(file, "duplicate key " + ", ".join(key), row=int(i) + 2,
+                           column=key[-1], found=" / ".join(str(df.at[i, k]) for k in key),
+                           expected="each key once")
+    return df
+
+
+def coerce_manifest(raw: dict[str, Any], file: str, problems: ProblemList) -> dict[str, Any]:
+    """Check and type the manifest fields; unknown fields are errors."""
+    known = {c.name: c for c in MANIFEST}
+    out: dict[str, Any] = {}
+    for key in raw:
+        if key not in known:
+            problems.error(file, "unknown manifest field", column=str(key),
+                           expected="one of " + ", ".join(known))
+    for col in MANIFEST:
+        value = raw.get(col.name)
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            if col.required:
+                problems.error(file, "required field is missing", column=col.name,
+                               expected=col.expected())
+            out[col.name] = col.default
+            continue
+        converted, reason = _convert(str(value).lower() if col.dtype == "bool" else str(value),
+                                     col)
+        if reason is not None:
+            problems.error(file, reason, column=col.name, found=value, expected=col.expected())
+        out[col.name] = converted
+    return out
+
+
+def _read_manifest(folder: Path, problems: ProblemList) -> tuple[dict[str, Any], str]:
+    for name in MANIFEST_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+            problems.error(name, f"cannot read manifest: {exc}".replace("\n", " "))
+            return {}, name
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            problems.error(name, "manifest is not a mapping of field: value",
+                           found=type(data).__name__, expected="key: value lines")
+            return {}, name
+        return data, name
+    problems.error(MANIFEST_FILES[0], "manifest file is missing",
+                   expected="one of " + ", ".join(MANIFEST_FILES))
+    return {}, MANIFEST_FILES[0]
+
+
+def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame | None:
+    if not path.is_file():
+        if table.required:
+            problems.error(table.file, "table file is missing", expected=table.description)
+        return None
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                          comment=None, encoding="utf-8", skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        problems.error(table.file, f"cannot parse CSV: {exc}".replace("\n", " "),
+                       expected="comma-separated UTF-8 text with a header row")
+        return None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    # drop blank lines but keep the index (line number - 2), so rows are counted as a
+    # spreadsheet counts them
+    blank = (raw.fillna("") == "").all(axis=1)
+    return raw[~blank] if len(raw.columns) and blank.any() else raw
+
+
+def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
+    """Read and type a folder; return (instance, cell problems, all files present)."""
+    problems = ProblemList()
+    if not folder.is_dir():
+        problems.error(str(folder), "instance folder does not exist",
+                       expected="a folder with instance.yaml and the table CSV files")
+        return None, problems, False
+    raw_manifest, manifest_file = _read_manifest(folder, problems)
+    files_ok = not problems.has_errors
+    manifest = coerce_manifest(raw_manifest, manifest_file, problems)
+    tables: dict[str, pd.DataFrame] = {}
+    for table in TABLES.values():
+        before = len(problems)
+        raw = _read_csv(folder / table.file, table, problems)
+        if raw is None:
+            files_ok = files_ok and len(problems) == before
+            raw = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
+        tables[table.name] = coerce_table(raw, table, problems)
+    name = str(manifest["name"]) if manifest.get("name") is not None else folder.name
+    return Instance(name=name, manifest=manifest, tables=tables, path=folder), problems, \
+        files_ok
+
+
+def read_instance(folder: str | Path) -> Instance:
+    """Read and type an instance folder without cross-table validation.
+
+    Raises :class:`InstanceError` when any file is missing or any cell is malformed.
+    """
+    instance, problems, _ = _read(Path(folder))
+    problems.raise_if_errors(str(folder))
+    assert instance is not None
+    return instance
+
+
+def read_and_check(folder: str | Path) -> tuple[Instance | None, list]:
+    """Every problem of an instance folder in one pass: cells, then cross-table checks.
+
+    Cross-table checks also run when some cells are malformed (those cells hold their
+    column's default), so a user sees every problem at once; they are skipped only when a
+    file is missing or unreadable.
+    """
+    instance, problems, files_ok = _read(Path(folder))
+    if instance is not None and files_ok:
+        cell_errors = problems.has_errors
+        try:
+            problems.extend(collect_problems(instance))
+        except Exception:  # partial data after cell errors; those are reported already
+            if not cell_errors:
+                raise
+    return instance, list(problems)
+
+
+def instance_from_tables(manifest: dict[str, Any], tables: dict[str, pd.DataFrame],
+                         validate: bool = True) -> Instance:
+    """Build an instance from in-memory tables (any cell types), with the same checks as files.
+
+    Used by the generator and by tests; cells are converted to text and checked exactly as if
+    read from CSV, so the same errors are reported.
+    """
+    problems = ProblemList()
+    typed_manifest = coerce_manifest(manifest, "instance.yaml", problems)
+    typed: dict[str, pd.DataFrame] = {}
+    for table in TABLES.values():
+        df = tables.get(table.name)
+        if df is None:
+            if table.required:
+                problems.error(table.file, "table is missing", expected=table.description)
+            df = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
+        df = df.reset_index(drop=True)  # rows count from 2 whatever the caller's index
+        raw = df.astype(object).where(pd.notna(df), "").astype(str)
+        typed[table.name] = coerce_table(raw, table, problems)
+    problems.raise_if_errors("instance")
+    instance = Instance(name=str(typed_manifest["name"]), manifest=typed_manifest,
+                        tables=typed)
+    if validate:
+        return check(instance)
+    return instance
+
+
+def load_instance(path: str | Path | None = None, validate: bool = True) -> Instance:
+    """Load an instance folder (the packaged default when ``path`` is None) and validate it.
+
+    Raises :class:`InstanceError` listing every problem; warnings are kept on
+    ``instance.warnings``.
+    """
+    folder = packaged_instance_path() if path is None else Path(path)
+    if not validate:
+        return read_instance(folder)
+    instance, problems = read_and_check(folder)
+    found = ProblemList(problems)
+    found.raise_if_errors(str(folder))
+    assert instance is not None
+    return replace(instance, warnings=tuple(found))
+
+
+def validate(instance_or_path: Instance | str | object) -> list:
+    """Return every problem (errors and warnings) of an instance or instance folder.
+
+    Never raises for bad input: file-level and cell-level problems are returned too, together
+    with the cross-table problems.
+    """
+    if isinstance(instance_or_path, Instance):
+        return list(collect_problems(instance_or_path))
+    return read_and_check(Path(str(instance_or_path)))[1]

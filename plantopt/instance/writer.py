@@ -1,0 +1,27 @@
+"""Write an instance to a folder (manifest + one CSV per table), atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from plantopt.atomic import atomic_folder
+from plantopt.instance.instance import Instance
+from plantopt.instance.schema import TABLES
+
+
+def write_instance(instance: Instance, out_dir: str | Path) -> Path:
+    """Write ``instance`` as ``instance.yaml`` plus CSVs; the folder appears whole or not at all.
+
+    Round-trips through :func:`plantopt.load_instance` (defaults are written explicitly,
+    empty optional values as empty cells).
+    """
+    with atomic_folder(out_dir) as tmp:
+        manifest = {k: v for k, v in instance.manifest.items() if v is not None}
+        (tmp / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+        for name, table in TABLES.items():
+            df = instance.tables[name]
+            df[table.column_names].to_csv(tmp / table.file, index=False,
+                                          float_format="%.10g")
+    return Path(out_dir)

@@ -1,0 +1,218 @@
+"""Linear terms of every regulatory ratio and offtake contract over the route tree.
+
+Each route-tree node has a constant composition per feed-equivalent tonne (``coef[n, m]``),
+so every ratio a target constrains is a ratio of two linear expressions:
+
+    ratio_t = num_t / den_t,  num_t = sum_{(n, a) in N_t} a flow[n],
+                              den_t = sum_{(f, b) in D_t} b accept[f]
+
+and ``ratio_t >= R_t`` becomes the linear row ``num_t - R_t den_t >= 0`` (den_t >= 0).
+For a target t covering the feeds F_t (reg_class match):
+
+* recycling_efficiency, weee_recycling: N_t = product nodes of feeds in F_t whose product
+  ``counts_recycled``, a = node mass (t per feed-equivalent t); D_t = {(f, 1)}.
+* weee_recovery: as above plus product nodes with ``counts_recovered`` and disposal nodes
+  whose routing row has ``counts_recovered`` (energy recovery); D_t = {(f, 1)}.
+* material_recovery of element k: N_t = product nodes of feeds in F_t where k counts as
+  recovered (product_prices.recovered), a = coef[n, k]; D_t = {(f, comp[f, k])}.
+
+A contract c on (product p, material k) can take at most the k contained in p:
+``sum_{c on (p, k)} take[c] <= sum_{n at p} coef[n, k] flow[n]``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from plantopt.instance.instance import Instance
+from plantopt.instance.targets import covers, load_targets, targets_in_force
+from plantopt.model.data import ModelData
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT
+
+
+@dataclass(frozen=True)
+class TargetTerms:
+    """One target in force with its covered feeds and the terms of its ratio."""
+
+    target_id: str
+    kind: str
+    reg_class: str
+    material: str
+    year: int
+    deadline: str
+    required_frac: float
+    label: str
+    legal_reference: str
+    feeds: tuple[str, ...]  # covered feeds of the instance (any availability)
+    num: tuple[tuple[int, float], ...]  # (node, t per feed-equivalent t)
+    den: tuple[tuple[str, float], ...]  # (feed, t per t accepted), zero coefficients dropped
+
+    @property
+    def title(self) -> str:
+        """The user's name for the target: e.g. ``Li material recovery (2031)``."""
+        return f"{self.label} ({self.year})"
+
+    @property
+    def constrainable(self) -> bool:
+        """False when no covered feed contains what the denominator counts (trivially met)."""
+        return bool(self.den)
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    contract_id: str
+    product_id: str
+    material: str
+    max_t_per_yr: float
+    min_t_per_yr: float
+    premium_eur_per_t: float
+    source: str
+    supply: tuple[tuple[int, float], ...]  # (product node, t of material per feed-eq t)
+
+
+@dataclass(frozen=True)
+class RegulationData:
+    """Targets in force for the instance's target year and its offtake contracts."""
+
+    target_year: int | None
+    enforce: bool
+    table_version: str
+    targets: tuple[TargetTerms, ...]
+    contracts: tuple[ContractTerms, ...] = field(default_factory=tuple)
+    by_period: tuple[RegulationData, ...] = ()  # every period's, when there are several
+
+    @property
+    def per_period(self) -> tuple[RegulationData, ...]:
+        """Targets in force per planning period (just this object with one period)."""
+        return self.by_period or (self,)
+
+    @property
+    def enforced(self) -> list[TargetTerms]:
+        """Targets that become constraints (enforced, with something to measure)."""
+        return [t for t in self.targets if self.enforce and t.constrainable]
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_targets(path: str | None) -> pd.DataFrame:
+    return load_targets(path)
+
+
+def target_year_of(instance: Instance) -> int | None:
+    year = instance.manifest.get("target_year")
+    return None if year is None else int(year)
+
+
+def build_regulation_data(instance: Instance, data: ModelData,
+                          targets_path: str | Path | None = None) -> RegulationData:
+    """Resolve the targets in force and the contract supply terms for ``instance``.
+
+    The target year is the manifest's ``target_year`` (the CLI's ``--target-year`` sets it);
+    None means no targets. ``apply_targets`` decides whether they are enforced. With several
+    planning periods (``data.period_data``) each period gets the targets in force in its
+    start year; the first period's data is returned with all of them in ``by_period``.
+    """
+    if data.period_data:
+        from dataclasses import replace
+
+        per = tuple(build_regulation_data(instance.with_manifest(target_year=p.start_year),
+                                          d, targets_path)
+                    for p, d in zip(data.periods, data.period_data))
+        return replace(per[0], by_period=per)
+    year = target_year_of(instance)
+    enforce = instance.manifest.get("apply_targets")
+    enforce = True if enforce is None else bool(enforce)
+    table = _cached_targets(None if targets_path is None else str(targets_path))
+    in_force = targets_in_force(table, year)
+    tree = data.tree
+    kind, target = tree.node_kind, tree.node_target
+    feeds = instance["feeds"]
+    reg_class = dict(zip(feeds["feed_id"], feeds["reg_class"].fillna("")))
+    prods = instance["products"].set_index("product_id")
+    recycled_p = {p for p in tree.products if bool(prods.at[p, "counts_recycled"])}
+    recovered_p = recycled_p | {p for p in tree.products
+                                if bool(prods.at[p, "counts_recovered"])}
+    mass = tree.node_mass()
+    prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
+    prod_name = [tree.products[int(target[n])] for n in prod_nodes]
+    recycled_nodes = [int(n) for n, p in zip(prod_nodes, prod_name) if p in recycled_p]
+    recovered_nodes = [int(n) for n, p in zip(prod_nodes, prod_name) if p in recovered_p]
+    recovered_nodes += energy_recovery_nodes(instance, data)
+    m_index = {m: i for i, m in enumerate(tree.materials)}
+    f_index = {f: i for i, f in enumerate(tree.feeds)}
+    recycled_arr = np.asarray(recycled_nodes, dtype=np.int64)
+    recovered_arr = np.asarray(recovered_nodes, dtype=np.int64)
+
+    out: list[TargetTerms] = []
+    for r in in_force.itertuples(index=False):
+        covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
+        covered_mask = np.zeros(len(tree.feeds), dtype=bool)
+        covered_mask[[f_index[f] for f in covered]] = True
+        if r.kind == "material_recovery":
+            k = r.material
+            if k not in m_index:
+                num: list[tuple[int, float]] = []
+                den: list[tuple[str, float]] = []
+            else:
+                terms = data.recovered_terms[k]
+                nodes = np.fromiter((t[0] for t in terms), np.int64, len(terms))
+                coefs = np.fromiter((t[1] for t in terms), float, len(terms))
+                keep = covered_mask[tree.node_feed[nodes]]
+                num = list(zip(nodes[keep].tolist(), coefs[keep].tolist()))
+                den = [(f, float(tree.comp[f_index[f], m_index[k]])) for f in covered]
+        else:
+            nodes = recovered_arr if r.kind == "weee_recovery" else recycled_arr
+            keep = covered_mask[tree.node_feed[nodes]] & (mass[nodes] > 0)
+            num = list(zip(nodes[keep].tolist(), mass[nodes[keep]].tolist()))
+            den = [(f, 1.0) for f in covered]
+        out.append(TargetTerms(
+            target_id=r.target_id, kind=r.kind, reg_class=r.reg_class, material=r.material,
+            year=int(r.year), deadline=r.deadline, required_frac=float(r.required_frac),
+            label=r.label, legal_reference=r.legal_reference, feeds=covered,
+            num=tuple(num), den=tuple((f, b) for f, b in den if b > 0)))
+    version = ",".join(sorted(set(table["version"]))) if len(table) else ""
+    return RegulationData(target_year=year, enforce=enforce, table_version=version,
+                          targets=tuple(out), contracts=tuple(contract_terms(instance, data)))
+
+
+def energy_recovery_nodes(instance: Instance, data: ModelData) -> list[int]:
+    """Disposal nodes reached through a routing row with ``counts_recovered``."""
+    routing = instance["routing"]
+    flagged = {(u, o, t) for u, o, k, t, c in zip(
+        routing["unit_id"], routing["output_id"], routing["to_kind"], routing["to_id"],
+        routing["counts_recovered"]) if k == "disposal" and bool(c)}
+    if not flagged:
+        return []
+    tree = data.tree
+    out = []
+    for n in np.flatnonzero(tree.node_kind == KIND_DISPOSAL).tolist():
+        parent = int(tree.node_parent[n])
+        key = (tree.units[int(tree.node_target[parent])], tree.outputs[int(tree.node_output[n])],
+               tree.sinks[int(tree.node_target[n])])
+        if key in flagged:
+            out.append(int(n))
+    return out
+
+
+def contract_terms(instance: Instance, data: ModelData) -> list[ContractTerms]:
+    """Supply terms of every offtake contract (material k contained in product p)."""
+    tree = data.tree
+    m_index = {m: i for i, m in enumerate(tree.materials)}
+    out = []
+    for r in instance["offtake_contracts"].itertuples(index=False):
+        k = m_index.get(r.material)
+        nodes = data.product_nodes.get(r.product_id, [])
+        supply = tuple((n, float(tree.coef[n, k])) for n in nodes
+                       if k is not None and tree.coef[n, k] > 0)
+        out.append(ContractTerms(r.contract_id, r.product_id, r.material, float(r.max_t_per_yr),
+                                 float(r.min_t_per_yr), float(r.premium_eur_per_t),
+                                 str(r.source), supply))
+    return out
+
+
+__all__ = ["ContractTerms", "RegulationData", "TargetTerms", "build_regulation_data",
+           "contract_terms", "energy_recovery_nodes", "target_year_of"]

@@ -1,0 +1,269 @@
+"""Result tables read back through the route tree's index arrays, and their atomic saving.
+
+Every table is computed from the solution vectors ``accept[f]`` and ``flow[n]`` and the
+route-tree coefficients, never by parsing component names, and never written into the
+instance. Mass balance per material — accepted = products + disposal + losses — is checked
+on every solution and reported in the summary.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from plantopt.atomic import atomic_folder
+from plantopt.instance.instance import Instance
+from plantopt.model.data import ModelData
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_NAMES, KIND_PRODUCT, KIND_UNIT
+from plantopt.solver.types import SolveStatus
+
+FLOW_EPS = 1e-9  # t/yr below which a flow is reported as zero
+
+
+@dataclass
+class Result:
+    """Outcome of a solve: status, objective, bound, gap, timings and tidy tables."""
+
+    status: SolveStatus
+    objective_name: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    timings_s: dict[str, float]
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status.has_solution
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write one Parquet file per table plus ``summary.json``, atomically.
+
+        Everything is written to a temporary sibling folder first and then renamed into
+        place, so ``out_dir`` holds either the previous complete result or the new one.
+        """
+        return write_result_dir(out_dir, self.tables, self.summary)
+
+
+def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
+                     summary: dict[str, Any], extra: dict[str, str | bytes] | None = None
+                     ) -> Path:
+    """Atomically write tables (Parquet), ``summary.json`` and extra files (text or bytes)."""
+    with atomic_folder(out_dir) as tmp:
+        for name, df in tables.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=_jsonable))
+        for name, content in (extra or {}).items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content)
+    return Path(out_dir)
+
+
+def _jsonable(obj: object) -> object:
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "value"):
+        return obj.value
+    return str(obj)
+
+
+def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
+                   flow: np.ndarray, build: dict[tuple[str, str], float],
+                   run: dict[str, float]) -> dict[str, pd.DataFrame]:
+    """All result tables from the solution vectors (feeds in tree order, nodes in order)."""
+    tree = data.tree
+    flow = np.where(np.abs(flow) < FLOW_EPS, 0.0, flow)
+    mat_flow = tree.coef * flow[:, None]  # real t/yr of each material at each node
+    mass_flow = mat_flow.sum(axis=1)
+    kind, target = tree.node_kind, tree.node_target
+    mats = list(tree.materials)
+
+    feeds = instance["feeds"].set_index("feed_id").loc[list(tree.feeds)]
+    feed_intake = pd.DataFrame({
+        "feed_id": list(tree.feeds), "feed_class": feeds["feed_class"].to_numpy(),
+        "available_t_per_yr": feeds["available_t_per_yr"].to_numpy(),
+        "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy(),
+        "accepted_t_per_yr": accept,
+        # gate fees include the eco-modulation adjustment (model.data.effective_gate_fees)
+        "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
+    })
+
+    used = np.flatnonzero(flow > 0)
+    labels = dict(zip(used.tolist(), tree.paths(used)))
+    names = (tree.units, tree.products, tree.sinks, tree.sinks)
+    flows = pd.DataFrame({
+        "node": used, "feed_id": [tree.feeds[i] for i in tree.node_feed[used]],
+        "kind": [KIND_NAMES[k] for k in kind[used]],
+        "target_id": [names[kind[n]][target[n]] for n in used],
+        "parent_node": tree.node_parent[used],
+        "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[used]],
+        "path": [labels[n] for n in used],
+        "flow_feed_equiv_t_per_yr": flow[used], "mass_t_per_yr": mass_flow[used],
+    })
+
+    udf = instance["units"].set_index("unit_id")
+    throughput = np.zeros(len(tree.units))
+    np.add.at(throughput, target[kind == KIND_UNIT], mass_flow[kind == KIND_UNIT])
+    rows = []
+    for i, u in enumerate(tree.units):
+        # options in service; in multi-period plans an option built in several periods
+        # counts once per build (build[u, j] is then the number in service)
+        count = {j: int(round(build.get((u, j), 0.0))) for j in data.unit_options[u]}
+        chosen = [j for j in data.unit_options[u] if count[j] > 0]
+        cap = data.unit_existing[u] + sum(count[j] * data.options[(u, j)].capacity_t_per_yr
+                                          for j in chosen)
+        rows.append({
+            "unit_id": u, "stage": udf.at[u, "stage"], "throughput_t_per_yr": throughput[i],
+            "capacity_t_per_yr": cap,
+            "utilisation_frac": throughput[i] / cap if cap > 0 else 0.0,
+            "existing_capacity_t_per_yr": data.unit_existing[u],
+            "built_option": "+".join(j if count[j] == 1 else f"{j} x{count[j]}"
+                                     for j in chosen),
+            "running": bool(run.get(u, 1.0 if throughput[i] > 0 else 0.0) > 0.5),
+            "energy_mwh_per_yr": throughput[i] * float(udf.at[u, "energy_mwh_per_t"]),
+            "co2_t_per_yr": throughput[i] * float(udf.at[u, "co2_t_per_t"]),
+        })
+    unit_throughput = pd.DataFrame(rows)
+
+    # one row per option in service; `count` > 1 when a multi-period plan built the same
+    # option in several periods (capacity and costs are then totals over the count)
+    counts = {k: int(round(build.get(k, 0.0))) for k in data.options}
+    built = pd.DataFrame([
+        {"unit_id": u, "option_id": j, "count": counts[(u, j)],
+         "capacity_t_per_yr": counts[(u, j)] * o.capacity_t_per_yr,
+         "capex_eur": counts[(u, j)] * o.capex_eur,
+         "annualised_capex_eur_per_yr": counts[(u, j)] * o.annualised_capex_eur_per_yr,
+         "fixed_opex_eur_per_yr": counts[(u, j)] * o.fixed_opex_eur_per_yr,
+         "lifetime_yr": o.lifetime_yr}
+        for (u, j), o in data.options.items() if counts[(u, j)] > 0],
+        columns=["unit_id", "option_id", "count", "capacity_t_per_yr", "capex_eur",
+                 "annualised_capex_eur_per_yr", "fixed_opex_eur_per_yr", "lifetime_yr"])
+
+    # products per (product, material)
+    prod = kind == KIND_PRODUCT
+    p_mass = np.zeros((len(tree.products), len(mats)))
+    np.add.at(p_mass, target[prod], mat_flow[prod])
+    pp = instance["product_prices"].set_index(["product_id", "material"])
+    prow = []
+    for pi, p in enumerate(tree.products):
+        for mi, m in enumerate(mats):
+            if p_mass[pi, mi] <= 0:
+                continue
+            key = (p, m)
+            price = float(pp.at[key, "price_eur_per_t"]) if key in pp.index else 0.0
+            pay = float(pp.at[key, "payable_frac"]) if key in pp.index else 0.0
+            rec = bool(pp.at[key, "recovered"]) if key in pp.index else False
+            prow.append({"product_id": p, "material": m, "mass_t_per_yr": p_mass[pi, mi],
+                         "price_eur_per_t": price, "payable_frac": pay, "recovered": rec,
+                         "revenue_eur_per_yr": p_mass[pi, mi] * price * pay})
+    products = pd.DataFrame(prow, columns=["product_id", "material", "mass_t_per_yr",
+                                           "price_eur_per_t", "payable_frac", "recovered",
+                                           "revenue_eur_per_yr"])
+
+    # disposal and losses per (sink, material)
+    lrow = []
+    for k_code in (KIND_DISPOSAL, KIND_LOSS):
+        sel = kind == k_code
+        s_mass = np.zeros((len(tree.sinks), len(mats)))
+        np.add.at(s_mass, target[sel], mat_flow[sel])
+        for si, s in enumerate(tree.sinks):
+            for mi, m in enumerate(mats):
+                if s_mass[si, mi] > 0:
+                    lrow.append({"kind": KIND_NAMES[k_code], "sink_id": s, "material": m,
+                                 "mass_t_per_yr": s_mass[si, mi]})
+    losses = pd.DataFrame(lrow, columns=["kind", "sink_id", "material", "mass_t_per_yr"])
+
+    input_m = accept @ tree.comp
+    sums = {}
+    for k_code in (KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS):
+        sums[k_code] = mat_flow[kind == k_code].sum(axis=0)
+    out_m = sums[KIND_PRODUCT] + sums[KIND_DISPOSAL] + sums[KIND_LOSS]
+    resid = input_m - out_m
+    mass_balance = pd.DataFrame({
+        "material": mats, "input_t_per_yr": input_m, "products_t_per_yr": sums[KIND_PRODUCT],
+        "disposal_t_per_yr": sums[KIND_DISPOSAL], "losses_t_per_yr": sums[KIND_LOSS],
+        "residual_t_per_yr": resid,
+        "relative_error": np.abs(resid) / np.maximum(np.abs(input_m), 1e-12),
+    })
+
+    mdf = instance["materials"].set_index("material").loc[mats]
+    recovered = np.zeros(len(mats))
+    for mi, m in enumerate(mats):
+        recovered[mi] = sum(a * flow[n] for n, a in data.recovered_terms[m])
+    recovery = pd.DataFrame({
+        "material": mats, "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool),
+        "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool),
+        "recovery_weight": mdf["recovery_weight"].to_numpy(dtype=float),
+        "input_t_per_yr": input_m, "recovered_t_per_yr": recovered,
+        "recovery_frac": np.divide(recovered, input_m, out=np.zeros_like(recovered),
+                                   where=input_m > 0),
+    })
+    return {"feed_intake": feed_intake, "flows": flows, "unit_throughput": unit_throughput,
+            "built_units": built, "products": products, "losses": losses,
+            "recovery": recovery, "mass_balance": mass_balance,
+            "material_flows": material_flow_table(tree, used, mat_flow)}
+
+
+def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd.DataFrame:
+    """Real t/yr of each material on each edge (feed or unit -> unit, product or sink).
+
+    Long format, summed over route-tree nodes with the same feed, source, output, target and
+    material; only positive entries. Entry nodes have source ``feed:<feed_id>``. This is what
+    a Sankey diagram per material (or by total mass) is drawn from.
+    """
+    rows_n, rows_m = np.nonzero(mat_flow[used] > 0)
+    nodes = used[rows_n]
+    par = tree.node_parent[nodes]
+    names = (tree.units, tree.products, tree.sinks, tree.sinks)
+    src_id = [tree.feeds[tree.node_feed[n]] if p < 0 else tree.units[tree.node_target[p]]
+              for n, p in zip(nodes, par)]
+    df = pd.DataFrame({
+        "feed_id": [tree.feeds[f] for f in tree.node_feed[nodes]],
+        "source_kind": np.where(par < 0, "feed", "unit"), "source_id": src_id,
+        "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[nodes]],
+        "target_kind": [KIND_NAMES[k] for k in tree.node_kind[nodes]],
+        "target_id": [names[tree.node_kind[n]][tree.node_target[n]] for n in nodes],
+        "material": [tree.materials[m] for m in rows_m],
+        "mass_t_per_yr": mat_flow[nodes, rows_m],
+    })
+    keys = ["feed_id", "source_kind", "source_id", "output_id", "target_kind", "target_id",
+            "material"]
+    return df.groupby(keys, as_index=False, sort=False)["mass_t_per_yr"].sum()
+
+
+def economics_table(data: ModelData, tables: dict[str, pd.DataFrame], flow: np.ndarray,
+                    accept: np.ndarray) -> pd.DataFrame:
+    """Annual economics recomputed from the result tables (EUR/yr; capex in EUR)."""
+    built = tables["built_units"]
+    ut = tables["unit_throughput"]
+    revenue = float(tables["products"]["revenue_eur_per_yr"].sum())
+    gate = float(tables["feed_intake"]["gate_fee_eur_per_yr"].sum())
+    var_opex = float(sum(data.unit_opex[u] * t for u, t in
+                         zip(ut["unit_id"], ut["throughput_t_per_yr"])))
+    fixed = float(built["fixed_opex_eur_per_yr"].sum())
+    ann = float(built["annualised_capex_eur_per_yr"].sum())
+    route = float(sum(c * flow[n] for n, c in data.node_route_cost.items()))
+    profit = revenue + gate - var_opex - fixed - ann - route
+    items = [("revenue", revenue), ("gate_fees", gate), ("variable_opex", -var_opex),
+             ("fixed_opex", -fixed), ("annualised_capex", -ann),
+             ("disposal_and_route_costs", -route), ("profit", profit),
+             ("capex_total", float(built["capex_eur"].sum()))]
+    return pd.DataFrame({"item": [i for i, _ in items],
+                         "eur_per_yr": [v for _, v in items],
+                         "unit": ["EUR/yr"] * 7 + ["EUR"]})

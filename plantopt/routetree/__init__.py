@@ -1,0 +1,1 @@
+"""The feed-tracking route tree (tree.py) and its numba coefficient kernel (kernels.py)."""

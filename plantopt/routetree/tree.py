@@ -1,0 +1,305 @@
+"""The feed-tracking route tree: every path a feed can take, as flat arrays.
+
+Mixing feeds and splitting the mix would make the model bilinear (the pooling problem).
+plantopt instead tracks each feed separately. A **node** is one stream reached by one path
+(feed -> unit -> output -> unit -> ... -> sink); its composition per tonne of the original
+feed is a constant,
+
+    coef[n, m] = comp[f(n), m] * prod_{(u, o) on the path to n} tc[u, class(f), m, o],
+
+so the decision variable ``y[n]`` (feed-equivalent tonnes per year reaching node n) turns
+every quantity of interest into a linear expression: real tonnes of material m at node n are
+``coef[n, m] * y[n]``.
+
+Conservation happens in **groups**: the root group of feed f holds the entry nodes of f and
+sums to the accepted tonnage; the group of (unit node n, output o) holds the children that
+output may go to and sums to ``y[n]`` — every output of a unit carries the full
+feed-equivalent tonnage that entered it, each with its own composition.
+
+Branches that carry no material (the output's transfer coefficients are zero for every
+material present on the path) are pruned while enumerating, using a bitmask of the materials
+present. The tree size is guarded by ``max_route_nodes``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from plantopt.instance.errors import RouteTreeTooLarge
+from plantopt.instance.instance import Instance
+from plantopt.instance.schema import WILDCARD
+
+KIND_UNIT, KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS = 0, 1, 2, 3
+KIND_NAMES = ("unit", "product", "disposal", "loss")
+_KIND_CODE = {name: i for i, name in enumerate(KIND_NAMES)}
+
+
+@dataclass(frozen=True)
+class RouteTree:
+    """Flat arrays describing the route tree of an instance.
+
+    Index spaces: materials ``m`` (order of materials.csv), feeds ``f``, units ``u``,
+    products ``p``, sinks ``s`` (disposal and loss labels), outputs ``o`` (output ids),
+    transfer-coefficient rows ``k`` (one per resolved unit, feed class and output), nodes
+    ``n`` (parents before children) and conservation groups ``g``.
+    """
+
+    materials: tuple[str, ...]
+    feeds: tuple[str, ...]
+    units: tuple[str, ...]
+    products: tuple[str, ...]
+    sinks: tuple[str, ...]
+    outputs: tuple[str, ...]
+    comp: np.ndarray  # (F, M) t of material per t of feed
+    tc: np.ndarray  # (K, M) resolved transfer coefficients
+    tc_key: tuple[tuple[str, str, str], ...]  # (unit, feed class, output) of each row k
+    node_feed: np.ndarray  # (N,) int
+    node_kind: np.ndarray  # (N,) int: 0 unit, 1 product, 2 disposal, 3 loss
+    node_target: np.ndarray  # (N,) index into units, products or sinks by kind
+    node_parent: np.ndarray  # (N,) parent node, -1 for entry nodes
+    node_output: np.ndarray  # (N,) output index of the parent unit, -1 for entry nodes
+    node_tcrow: np.ndarray  # (N,) row of ``tc`` applied on the way in, -1 for entry nodes
+    node_route_cost: np.ndarray  # (N,) EUR per real tonne sent along the branch into n
+    group_parent: np.ndarray  # (G,) parent node, -1 for a feed's root group
+    group_feed: np.ndarray  # (G,) feed of the group
+    group_ptr: np.ndarray  # (G+1,) CSR pointer into group_children
+    group_children: np.ndarray  # child nodes of each group
+    coef: np.ndarray  # (N, M) t of material at node per feed-equivalent t
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_kind.shape[0])
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group_parent.shape[0])
+
+    def node_mass(self) -> np.ndarray:
+        """Real tonnes per feed-equivalent tonne at each node: sum over materials of coef."""
+        return self.coef.sum(axis=1)
+
+    def _label(self, n: int) -> str:
+        kind = int(self.node_kind[n])
+        target = int(self.node_target[n])
+        name = (self.units, self.products, self.sinks, self.sinks)[kind][target]
+        out = int(self.node_output[n])
+        prefix = f"[{self.outputs[out]}] " if out >= 0 else ""
+        return f"{prefix}{KIND_NAMES[kind]}:{name}"
+
+    def paths(self, nodes: np.ndarray | list[int] | None = None) -> list[str]:
+        """Readable path (feed first) of the given nodes, or of every node in node order."""
+        if nodes is None:
+            nodes = range(self.n_nodes)
+        cache: dict[int, str] = {}
+
+        def label(n: int) -> str:
+            if n not in cache:
+                parent = int(self.node_parent[n])
+                head = label(parent) if parent >= 0 else self.feeds[int(self.node_feed[n])]
+                cache[n] = f"{head} > {self._label(n)}"
+            return cache[n]
+
+        return [label(int(n)) for n in nodes]
+
+
+def _resolve_tc(instance: Instance, materials: list[str]) -> tuple[
+        dict[tuple[str, str], list[str]], dict[tuple[str, str, str], np.ndarray]]:
+    """Resolve the transfer coefficients of every (unit, feed class, output).
+
+    For each material the most specific rows win, in this order: (class, material),
+    (class, '*'), ('*', material), ('*', '*'). Returns the outputs of each (unit, class) and
+    the coefficient vector over materials of each (unit, class, output).
+    """
+    tc = instance["transfer_coefficients"]
+    m_index = {m: i for i, m in enumerate(materials)}
+    rows: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    unit_outputs: dict[str, list[str]] = defaultdict(list)
+    for u, cls, mat, out, frac in zip(tc["unit_id"], tc["feed_class"], tc["material"],
+                                      tc["output_id"], tc["tc_frac"]):
+        rows[(u, cls, mat)][out] = float(frac)
+        if out not in unit_outputs[u]:
+            unit_outputs[u].append(out)
+    classes = sorted(set(instance["feeds"]["feed_class"]))
+    outputs_of: dict[tuple[str, str], list[str]] = {}
+    vectors: dict[tuple[str, str, str], np.ndarray] = {}
+    for u, outs in unit_outputs.items():
+        for cls in classes:
+            mat_rows: list[dict[str, float] | None] = []
+            for m in materials:
+                for key in ((u, cls, m), (u, cls, WILDCARD), (u, WILDCARD, m),
+                            (u, WILDCARD, WILDCARD)):
+                    if key in rows:
+                        mat_rows.append(rows[key])
+                        break
+                else:
+                    mat_rows.append(None)
+            outputs_of[(u, cls)] = outs
+            for out in outs:
+                vec = np.zeros(len(materials))
+                for m, r in zip(materials, mat_rows):
+                    if r is not None:
+                        vec[m_index[m]] = r.get(out, 0.0)
+                vectors[(u, cls, out)] = vec
+    return outputs_of, vectors
+
+
+def _csr_take(ptr: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each key, the CSR range ptr[key]..ptr[key+1]: (position of the key, flat index)."""
+    counts = ptr[keys + 1] - ptr[keys]
+    pos = np.repeat(np.arange(len(keys)), counts)
+    starts = np.repeat(ptr[keys] - np.cumsum(counts) + counts, counts)
+    return pos, starts + np.arange(int(counts.sum()))
+
+
+def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteTree:
+    """Enumerate every route of every feed of a validated instance, level by level.
+
+    Each level is expanded at once with array operations: the outgoing edges of every unit
+    node (its outputs times their destinations) come from a CSR table keyed by (unit, feed
+    class); an edge is kept when the output carries a material present on the path (boolean
+    support matrix). Nodes are numbered level by level, so parents come before children.
+    Raises :class:`RouteTreeTooLarge` when the tree would exceed ``max_nodes`` (default: the
+    manifest's ``max_route_nodes``).
+    """
+    limit = int(max_nodes or instance.manifest.get("max_route_nodes") or 200_000)
+    materials = list(instance["materials"]["material"])
+    m_index = {m: i for i, m in enumerate(materials)}
+    feeds_df = instance["feeds"]
+    feeds = list(feeds_df["feed_id"])
+    classes = sorted(set(feeds_df["feed_class"]))
+    c_index = {c: i for i, c in enumerate(classes)}
+    feed_cls = np.array([c_index[c] for c in feeds_df["feed_class"]], dtype=np.int64)
+    units = list(instance["units"]["unit_id"])
+    u_index = {u: i for i, u in enumerate(units)}
+    products = list(instance["products"]["product_id"])
+    p_index = {p: i for i, p in enumerate(products)}
+    routing = instance["routing"]
+    sinks = sorted(set(routing.loc[routing["to_kind"].isin(["disposal", "loss"]), "to_id"]))
+    s_index = {s: i for i, s in enumerate(sinks)}
+
+    comp = np.zeros((len(feeds), len(materials)))
+    cdf = instance["composition"]
+    f_index = {f: i for i, f in enumerate(feeds)}
+    for f, m, x in zip(cdf["feed_id"], cdf["material"], cdf["mass_frac"]):
+        comp[f_index[f], m_index[m]] += float(x)
+    if "other" in m_index:  # book the remainder of each feed to 'other'
+        rest = np.clip(1.0 - comp.sum(axis=1), 0.0, None)
+        comp[:, m_index["other"]] += rest
+
+    outputs_of, vectors = _resolve_tc(instance, materials)
+    dests: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
+    for u, o, kind, to, cost in zip(routing["unit_id"], routing["output_id"],
+                                    routing["to_kind"], routing["to_id"],
+                                    routing["cost_eur_per_t"]):
+        code = _KIND_CODE[kind]
+        target = (u_index, p_index, s_index, s_index)[code][to]
+        dests[(u, o)].append((code, target, float(cost)))
+
+    # resolved tc rows and the edge table: CSR over key = unit * n_classes + class
+    tc_key = list(vectors)
+    tc_arr = np.array([vectors[k] for k in tc_key]) if tc_key else \
+        np.zeros((0, len(materials)))
+    k_index = {k: i for i, k in enumerate(tc_key)}
+    output_names = sorted({o for (_, _, o) in tc_key})
+    o_index = {o: i for i, o in enumerate(output_names)}
+    n_keys = len(units) * len(classes)
+    edge_lists: list[list[tuple[int, int, int, int, float]]] = [[] for _ in range(n_keys)]
+    for (u, cls), outs in outputs_of.items():
+        key = u_index[u] * len(classes) + c_index[cls]
+        for out in outs:
+            k = k_index[(u, cls, out)]
+            for code, target, cost in dests.get((u, out), []):
+                edge_lists[key].append((k, o_index[out], code, target, cost))
+    edge_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    edge_ptr[1:] = np.cumsum([len(e) for e in edge_lists])
+    flat = [e for es in edge_lists for e in es]
+    edge_k = np.array([e[0] for e in flat], dtype=np.int64)
+    edge_o = np.array([e[1] for e in flat], dtype=np.int64)
+    edge_kind = np.array([e[2] for e in flat], dtype=np.int64)
+    edge_target = np.array([e[3] for e in flat], dtype=np.int64)
+    edge_cost = np.array([e[4] for e in flat], dtype=float)
+    tc_mask = tc_arr > 0
+
+    # level 0: entry nodes, one root group per feed
+    entry: dict[int, list[int]] = defaultdict(list)
+    for cls, u in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
+        entry[c_index[cls]].append(u_index[u])
+    e_feed = np.array([f for f in range(len(feeds)) for _ in entry[feed_cls[f]]], np.int64)
+    e_unit = np.array([u for f in range(len(feeds)) for u in entry[feed_cls[f]]], np.int64)
+    n0 = len(e_feed)
+    if n0 > limit:
+        raise RouteTreeTooLarge(_too_large(limit, n0))
+    cols: dict[str, list[np.ndarray]] = {name: [] for name in (
+        "feed", "kind", "target", "parent", "output", "tcrow", "cost")}
+
+    def emit(feed, kind, target, parent, output, tcrow, cost) -> None:
+        for name, arr in zip(cols, (feed, kind, target, parent, output, tcrow, cost)):
+            cols[name].append(arr)
+
+    emit(e_feed, np.zeros(n0, np.int64), e_unit, np.full(n0, -1), np.full(n0, -1),
+         np.full(n0, -1), np.zeros(n0))
+    root_counts = np.bincount(e_feed, minlength=len(feeds))
+    g_parent = [np.full(len(feeds), -1, dtype=np.int64)]
+    g_feed = [np.arange(len(feeds), dtype=np.int64)]
+    g_sizes = [root_counts]
+    # the level being expanded: node ids, feed, unit, support (materials present)
+    lvl_ids = np.arange(n0, dtype=np.int64)
+    lvl_feed, lvl_unit = e_feed, e_unit
+    lvl_support = comp[e_feed] > 0
+    n_total = n0
+    while len(lvl_ids):
+        keys = lvl_unit * len(classes) + feed_cls[lvl_feed]
+        pos, e = _csr_take(edge_ptr, keys)
+        keep = (lvl_support[pos] & tc_mask[edge_k[e]]).any(axis=1)
+        pos, e = pos[keep], e[keep]
+        n_new = len(e)
+        if n_total + n_new > limit:
+            raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
+        ids = n_total + np.arange(n_new, dtype=np.int64)
+        parent = lvl_ids[pos]
+        emit(lvl_feed[pos], edge_kind[e], edge_target[e], parent, edge_o[e], edge_k[e],
+             edge_cost[e])
+        # one group per (parent node, output); edges are already ordered by both
+        if n_new:
+            starts = np.flatnonzero(np.r_[True, (parent[1:] != parent[:-1])
+                                           | (edge_o[e][1:] != edge_o[e][:-1])])
+            g_parent.append(parent[starts])
+            g_feed.append(lvl_feed[pos][starts])
+            g_sizes.append(np.diff(np.r_[starts, n_new]))
+        units_next = edge_kind[e] == KIND_UNIT
+        lvl_ids = ids[units_next]
+        lvl_feed = lvl_feed[pos][units_next]
+        lvl_unit = edge_target[e][units_next]
+        lvl_support = (lvl_support[pos] & tc_mask[edge_k[e]])[units_next]
+        n_total += n_new
+
+    node = {name: np.concatenate(arrs) for name, arrs in cols.items()}
+    sizes = np.concatenate(g_sizes)
+    ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(sizes)
+    # children of group g are contiguous: root groups hold the entry nodes in feed order,
+    # later groups hold the nodes of their level in order
+    children = np.concatenate([np.argsort(node["feed"][:n0], kind="stable"),
+                               np.arange(n0, n_total, dtype=np.int64)])
+    from plantopt.routetree.kernels import node_coefficients  # numba: only when a tree is built
+
+    coef = node_coefficients(comp, tc_arr, node["feed"], node["parent"], node["tcrow"])
+    return RouteTree(
+        materials=tuple(materials), feeds=tuple(feeds), units=tuple(units),
+        products=tuple(products), sinks=tuple(sinks), outputs=tuple(output_names),
+        comp=comp, tc=tc_arr, tc_key=tuple(tc_key),
+        node_feed=node["feed"], node_kind=node["kind"], node_target=node["target"],
+        node_parent=node["parent"], node_output=node["output"], node_tcrow=node["tcrow"],
+        node_route_cost=node["cost"].astype(float),
+        group_parent=np.concatenate(g_parent), group_feed=np.concatenate(g_feed),
+        group_ptr=ptr, group_children=children, coef=coef,
+    )
+
+
+def _too_large(limit: int, count: int) -> str:
+    return (f"the route tree exceeds {limit:,} nodes (at least {count:,}); reduce routing "
+            "choices, or raise max_route_nodes in the manifest (or --max-route-nodes) if "
+            "the machine has the memory")

@@ -1,0 +1,339 @@
+"""The one module that talks to a solver.
+
+Default path: Pyomo's linear standard-form compiler turns the model into sparse matrices,
+which are handed to HiGHS through ``highspy`` in one call (no per-component interface
+overhead). Any other Pyomo solver can be chosen by name; it then goes through
+``SolverFactory``.
+
+Ties are broken lexicographically: after the primary objective z1 is solved, the row
+``c1 x >= z1 - tol`` is added to the same HiGHS model and the secondary objective (profit
+after recovery, recovery after profit) is maximised, warm-started from the first incumbent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from plantopt.solver.types import (  # noqa: F401  (re-exported)
+    INF,
+    MatrixModel,
+    RawSolution,
+    SolveOptions,
+    SolveStatus,
+)
+
+assert INF == highspy.kHighsInf
+
+
+def compile_model(model: pyo.ConcreteModel, objectives: list[str]) -> MatrixModel:
+    """Compile ``model`` to matrix form with the named objectives (all maximised) as cost rows.
+
+    The objectives are activated for the compile only; the model's own active objective is
+    restored afterwards.
+    """
+    objs = [getattr(model, f"obj_{name}") for name in objectives]
+    was_active = {o.name: o.active for o in model.component_objects(pyo.Objective)}
+    for o in model.component_objects(pyo.Objective):
+        o.deactivate()
+    for o in objs:
+        o.activate()
+    try:
+        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    finally:
+        for o in model.component_objects(pyo.Objective):
+            o.activate() if was_active[o.name] else o.deactivate()
+    senses = {o.sense for o in info.objectives}
+    if senses != {pyo.maximize}:
+        raise ValueError("plantopt objectives are all maximised")
+    n_rows = len(info.rows)
+    row_lower = np.full(n_rows, -INF)
+    row_upper = np.full(n_rows, INF)
+    mult = np.fromiter((r[1] for r in info.rows), dtype=np.int64, count=n_rows)
+    rhs = np.asarray(info.rhs, dtype=float)
+    row_lower[mult <= 0] = rhs[mult <= 0]
+    row_upper[mult >= 0] = rhs[mult >= 0]
+    cols = info.columns
+    lower = np.fromiter((-INF if v.lb is None else v.lb for v in cols), float, len(cols))
+    upper = np.fromiter((INF if v.ub is None else v.ub for v in cols), float, len(cols))
+    integrality = np.fromiter((1 if v.is_integer() else 0 for v in cols), np.int32, len(cols))
+    costs = info.c.toarray() if len(cols) else np.zeros((len(objs), 0))
+    # the compiler orders objectives as declared on the model; map back to the names asked
+    ids = [id(o) for o in info.objectives]
+    order = [ids.index(id(o)) for o in objs]
+    return MatrixModel(
+        a_csc=info.A.tocsc(), row_lower=row_lower, row_upper=row_upper, col_lower=lower,
+        col_upper=upper, costs=np.asarray(costs)[order],
+        offsets=np.asarray(info.c_offset, dtype=float)[order], maximize=True,
+        integrality=integrality, columns=list(cols), objective_names=list(objectives),
+        row_names=[r[0].name for r in info.rows])
+
+
+@contextlib.contextmanager
+def _silence_stdout_fd() -> Iterator[None]:
+    """Silence C-level stdout (HiGHS prints a banner from its constructor)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no usable fd 1 (embedded interpreters): just run
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _new_highs(options: SolveOptions) -> highspy.Highs:
+    if options.log_to_console:
+        h = highspy.Highs()
+    else:
+        with _silence_stdout_fd():
+            h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.log_to_console))
+    h.setOptionValue("random_seed", int(options.random_seed))
+    if options.time_limit_s is not None:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.mip_rel_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+        _match_scheduler(int(options.threads))
+    return h
+
+
+_SCHEDULER_THREADS: list[int | None] = [None]  # size the HiGHS scheduler was last reset to
+
+
+def _match_scheduler(threads: int) -> None:
+    """Resize HiGHS's process-wide thread scheduler when a run asks for another size.
+
+    The scheduler is created by the first run of the process; a later run with a different
+    ``threads`` option otherwise fails with model status 'Not Set'.
+    """
+    if _SCHEDULER_THREADS[0] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _SCHEDULER_THREADS[0] = threads
+
+
+def _pass(h: highspy.Highs, mm: MatrixModel, cost: np.ndarray, offset: float) -> None:
+    a = mm.a_csc
+    n_rows, n_cols = a.shape
+    status = h.passModel(
+        int(n_cols), int(n_rows), int(a.nnz), 1, -1 if mm.maximize else 1, float(offset),
+        np.ascontiguousarray(cost, dtype=np.float64), mm.col_lower, mm.col_upper,
+        mm.row_lower, mm.row_upper, a.indptr.astype(np.int32), a.indices.astype(np.int32),
+        a.data.astype(np.float64), mm.integrality)
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+
+
+def _read(h: highspy.Highs, is_mip: bool, started: float) -> RawSolution:
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_x = info.primal_solution_status == 2
+    x = np.asarray(h.getSolution().col_value) if has_x else None
+    obj = float(info.objective_function_value) if has_x else None
+    bound = gap = None
+    if is_mip and has_x:
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
+    M = highspy.HighsModelStatus
+    if ms == M.kOptimal:
+        status = SolveStatus.OPTIMAL
+        if not is_mip:
+            bound, gap = obj, 0.0
+    elif ms in (M.kInfeasible,):
+        status = SolveStatus.INFEASIBLE
+    elif ms == M.kUnboundedOrInfeasible:
+        status = SolveStatus.INFEASIBLE  # every plantopt model is bounded (feeds are finite)
+    elif ms == M.kUnbounded:
+        status = SolveStatus.UNBOUNDED
+    elif ms in (M.kTimeLimit, M.kIterationLimit, M.kSolutionLimit, M.kInterrupt,
+                M.kObjectiveBound, M.kObjectiveTarget):
+        status = SolveStatus.FEASIBLE if has_x else SolveStatus.TIME_LIMIT_NO_SOLUTION
+    else:
+        status = SolveStatus.ERROR
+    return RawSolution(status, x, obj, bound, gap, time.perf_counter() - started,
+                       h.modelStatusToString(ms), node_count=int(info.mip_node_count)
+                       if is_mip else 0)
+
+
+def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
+    """Solve with HiGHS: primary objective (cost row 0), then optionally the tie-break."""
+    started = time.perf_counter()
+    is_mip = bool(mm.integrality.any())
+    h = _new_highs(options)
+    _pass(h, mm, mm.costs[0], mm.offsets[0])
+    h.run()
+    first = _read(h, is_mip, started)
+    if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
+        return _polish(h, mm, first, options, started)
+    remaining = _time_left(options, started)
+    if remaining is not None and remaining <= 0.01:  # the time limit is a hard limit
+        first.message += "; tie-break stage skipped: time limit reached"
+        return _polish(h, mm, first, options, started)
+    z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
+    tol = options.tie_break_rel_tol * max(1.0, abs(z1))
+    c1 = mm.costs[0]
+    idx = np.flatnonzero(c1).astype(np.int32)
+    h.addRow(z1 - tol, INF, len(idx), idx, c1[idx].astype(np.float64))
+    n = mm.a_csc.shape[1]
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), mm.costs[1].astype(np.float64))
+    h.changeObjectiveOffset(float(mm.offsets[1]))
+    if is_mip and first.x is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(first.x)
+        sol.value_valid = True
+        h.setSolution(sol)
+    if remaining is not None:
+        h.setOptionValue("time_limit", remaining)
+    h.run()
+    second = _read(h, is_mip, started)
+    if not second.status.has_solution or second.x is None:
+        first.message += "; tie-break stage found no solution, primary solution kept"
+        return first
+    x = second.x
+    primary = float(c1 @ x + mm.offsets[0])
+    # bound and gap refer to the primary objective of the first stage
+    combined = RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
+                           SolveStatus.FEASIBLE, x, primary, first.bound, first.gap,
+                           time.perf_counter() - started, first.message,
+                           secondary_objective=float(second.objective),
+                           node_count=first.node_count + second.node_count)
+    return _polish(h, mm, combined, options, started, secondary=True)
+
+
+def _time_left(options: SolveOptions, started: float) -> float | None:
+    """Seconds of the time limit left since ``started``; None without a limit."""
+    if options.time_limit_s is None:
+        return None
+    return options.time_limit_s - (time.perf_counter() - started)
+
+
+#: integer columns further than this from a whole number trigger polishing
+INTEGRALITY_SLACK = 1e-9
+
+
+def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveOptions,
+            started: float, secondary: bool = False) -> RawSolution:
+    """Re-solve with every integer column fixed at its rounded value, if any is fractional.
+
+    HiGHS accepts integer values within its integrality tolerance (1e-6), so a binary at
+    2.5e-7 counts as 0 while a big-M row still lets ``cap * 2.5e-7`` tonnes through an unbuilt
+    unit. Fixing the integers and re-solving the remaining LP gives a plan exactly consistent
+    with the build and run decisions. If that LP fails, the unpolished solution is kept and
+    the message says so.
+    """
+    ints = np.flatnonzero(mm.integrality)
+    if raw.x is None or not len(ints):
+        return raw
+    values = np.round(raw.x[ints])
+    if np.max(np.abs(raw.x[ints] - values)) <= INTEGRALITY_SLACK:
+        return raw
+    idx = ints.astype(np.int32)
+    h.changeColsBounds(len(idx), idx, values, values)
+    remaining = _time_left(options, started)
+    if remaining is not None:
+        h.setOptionValue("time_limit", max(0.01, remaining))
+    h.run()
+    polished = _read(h, True, started)
+    if not polished.status.has_solution or polished.x is None:
+        raw.message += "; polishing (integers fixed) failed, unpolished solution kept"
+        return raw
+    x = polished.x
+    return RawSolution(raw.status, x, float(mm.costs[0] @ x + mm.offsets[0]),
+                       raw.bound, raw.gap, time.perf_counter() - started,
+                       raw.message + "; polished with integers fixed",
+                       secondary_objective=float(polished.objective) if secondary else None,
+                       node_count=raw.node_count)
+
+
+def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> RawSolution:
+    """Solve through ``pyo.SolverFactory(options.solver)`` (no tie-break stage)."""
+    from pyomo.opt import TerminationCondition as TC
+
+    started = time.perf_counter()
+    opt = pyo.SolverFactory(options.solver)
+    if opt is None or not opt.available(exception_flag=False):
+        return RawSolution(SolveStatus.ERROR, None, None, None, None, 0.0,
+                           f"solver {options.solver!r} is not available")
+    res = opt.solve(model, load_solutions=False,
+                    **({"timelimit": options.time_limit_s} if options.time_limit_s else {}))
+    tc = res.solver.termination_condition
+    elapsed = time.perf_counter() - started
+    if tc in (TC.infeasible, TC.infeasibleOrUnbounded):
+        return RawSolution(SolveStatus.INFEASIBLE, None, None, None, None, elapsed, str(tc))
+    if tc == TC.unbounded:
+        return RawSolution(SolveStatus.UNBOUNDED, None, None, None, None, elapsed, str(tc))
+    if len(res.solution) == 0:
+        status = SolveStatus.TIME_LIMIT_NO_SOLUTION if tc == TC.maxTimeLimit \
+            else SolveStatus.ERROR
+        return RawSolution(status, None, None, None, None, elapsed, str(tc))
+    model.solutions.load_from(res)
+    obj = next(o for o in model.component_data_objects(pyo.Objective, active=True))
+    status = SolveStatus.OPTIMAL if tc == TC.optimal else SolveStatus.FEASIBLE
+    return RawSolution(status, None, float(pyo.value(obj)), None, None, elapsed, str(tc))
+
+
+_IIS_BOUND = {2: "lower bound", 3: "upper bound", 4: "both bounds"}
+
+
+def lp_relaxation_iis(mm: MatrixModel) -> list[str] | None:
+    """An irreducible infeasible subset of the LP relaxation, as readable names.
+
+    Returns e.g. ``["capacity_limit[shred_bm] (upper bound)", "accept[lead_acid] (lower
+    bound)"]``: rows by their Pyomo constraint names (``mm`` must come from
+    :func:`compile_model`) and columns by variable name, with the bound that takes part.
+    Returns None when the LP relaxation is feasible (the conflict then needs the build or run
+    decisions to be whole numbers) or when HiGHS finds no IIS.
+    """
+    h = _new_highs(SolveOptions())
+    h.setOptionValue("iis_strategy", 2)  # from the LP itself (the default finds none here)
+    lp = replace(mm, integrality=np.zeros_like(mm.integrality))
+    _pass(h, lp, mm.costs[0], mm.offsets[0])
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+        return None
+    status, iis = h.getIis()
+    if status == highspy.HighsStatus.kError or not iis.valid_:
+        return None
+    names = [f"{mm.row_names[i] if i < len(mm.row_names) else f'row {i}'} "
+             f"({_IIS_BOUND.get(int(b), 'bound')})"
+             for i, b in zip(iis.row_index_, iis.row_bound_)]
+    names += [f"{mm.columns[j].name if j < len(mm.columns) else f'column {j}'} "
+              f"({_IIS_BOUND.get(int(b), 'bound')})"
+              for j, b in zip(iis.col_index_, iis.col_bound_)]
+    return names
+
+
+def write_mps(mm: MatrixModel, path: str, objective_row: int = 0) -> None:
+    """Write the matrix model with one objective to an MPS file (for solver-alone timing)."""
+    h = _new_highs(SolveOptions())
+    _pass(h, mm, mm.costs[objective_row], mm.offsets[objective_row])
+    h.writeModel(str(path))
+
+
+def solve_mps(path: str, options: SolveOptions) -> RawSolution:
+    """Read an MPS file into a fresh HiGHS and solve it: the solver's own time, nothing else."""
+    h = _new_highs(options)
+    h.readModel(str(path))
+    started = time.perf_counter()
+    h.run()
+    is_mip = h.getLp().integrality_ is not None and len(h.getLp().integrality_) > 0 and \
+        any(int(v) != 0 for v in h.getLp().integrality_)
+    return _read(h, is_mip, started)

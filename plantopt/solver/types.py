@@ -1,0 +1,56 @@
+"""What goes into and comes out of a solve: options, status, the matrix form, the raw solution.
+
+Free of solver imports, so the command line and the instance layer can name them cheaply.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from plantopt.model.matrix_form import INF, MatrixModel  # noqa: F401  (re-exported)
+
+
+class SolveStatus(enum.StrEnum):
+    """Outcome of a solve, as scripts see it."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a solution with a gap (time limit or gap reached)
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver options; ``None`` leaves the solver default."""
+
+    solver: str = "highs"
+    build: str = "matrix"  # "matrix": vectorised build; "pyomo": via the Pyomo model
+    time_limit_s: float | None = None
+    mip_rel_gap: float | None = 1e-6
+    threads: int | None = None
+    random_seed: int = 0
+    tie_break: bool = True
+    tie_break_rel_tol: float = 1e-7
+    log_to_console: bool = False
+
+
+@dataclass
+class RawSolution:
+    status: SolveStatus
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_s: float
+    message: str = ""
+    secondary_objective: float | None = None
+    node_count: int = 0

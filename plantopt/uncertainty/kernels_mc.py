@@ -1,0 +1,358 @@
+"""Monte Carlo kernel: evaluate a fixed plan under sampled compositions, yields and prices.
+
+One sample ``s`` is evaluated by streaming the plan's active route-tree nodes (parents first):
+
+    comp_s[f, m]   sampled composition (PERT or triangular on low/nominal/high per entry;
+                   a positive 'other' absorbs the change, else the drawn fractions are
+                   renormalised to the feed's nominal total)
+    tc_s[k, m]     sampled transfer coefficient (same draws), then renormalised over
+                   the outputs of its (unit, feed class) so that it sums to 1 per material
+    g_s[m]         price factor: exp(sigma_m * z) with z standard normal (Box-Muller), or the
+                   factors of one scenario drawn with the scenario weights
+    coef[a, :]     = comp_s[feed(a), :]                    for an entry node
+                   = coef[parent(a), :] * tc_s[row(a), :]  otherwise
+    flow[a]        fixed feed-equivalent t/yr of the plan (the routing does not change)
+
+and accumulated, without storing anything per (sample, node), into (loops over materials run
+over each node's structural support: the materials with nominal coef > 0; nominal zeros stay
+zero under sampling)
+
+    input[s, m]      = sum_f accept[f] comp_s[f, m]
+    recovered[s, m]  = sum_{product nodes a} flow[a] coef[a, m] rec[p(a), m]
+    throughput[s, u] = sum_{unit nodes a at u} flow[a] sum_m coef[a, m]
+    revenue[s]       = sum_{product nodes a} flow[a] sum_m coef[a, m] value[p(a), m] g_s[m]
+    route[s]         = sum_a route_cost[a] flow[a] sum_m coef[a, m]
+    mb_error[s]      = max_m |input[s, m] - sum_{sink nodes a} flow[a] coef[a, m]|
+                       / max(input[s, m], 1e-300)        (0 where nothing enters)
+    tnum[s, t]       = sum_a w[t, a] flow[a] x[a]   (x = coef[a, k_t], or the node's mass
+                                                   sum_m coef[a, m] when k_t = -1)
+    tden[s, t]       = sum_f t_cover[t, f] accept[f] y[f]   (y = comp_s[f, k_t] or sum_m)
+
+Random numbers come from a counter-based generator (SplitMix64 with random access): the
+uniform for entry ``e`` of sample ``s`` is ``mix64(key + (s * 2**32 + e) * GOLDEN) / 2**64``
+(top 53 bits). Every draw depends only on (seed, sample, entry), so any split of the samples
+over chunks and threads gives bit-identical numbers, and the NumPy twin
+(:func:`evaluate_numpy`) computes the same draws vectorised over samples. The numba kernel runs
+``prange`` over fixed chunks of samples with per-thread scratch allocated once per call (no
+allocation per sample). The per-sample function is compiled with fastmath reassociation and
+contraction (sums vectorise): results are bit-identical for any thread count, chunk size and
+batch split on one machine; on a CPU with another vector width the last bits of sums may
+differ. Kernel and twin agree to 1e-12 relative.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from plantopt.uncertainty.kernels_mc_twin import (  # noqa: F401  (re-exported)
+    _sample_inputs_numpy,
+    draw_numpy,
+    evaluate_numpy,
+    gamma_numpy,
+    triangular_numpy,
+    uniforms_numpy,
+)
+from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
+    DIST_PERT,
+    DIST_TRIANGULAR,
+    GAMMA_TRIES,
+    GOLDEN,
+    INV_2_53,
+    MAX_ENTRIES,
+    MAX_SAMPLES,
+    MIX1,
+    MIX2,
+    SUB,
+    TWO_PI,
+    MCArrays,
+    MCOutput,
+    seed_key,
+)
+
+try:
+    import numba
+    from numba import njit, prange
+    HAVE_NUMBA = os.environ.get("PLANTOPT_DISABLE_NUMBA", "") == ""
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+# ----------------------------------------------------------------------------- numba kernel
+
+
+def _uniform(key, s, e):  # pragma: no cover - compiled
+    pos = (np.uint64(s) << np.uint64(32)) | np.uint64(e)
+    z = key + pos * np.uint64(GOLDEN)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * INV_2_53
+
+
+def _triangular(u, lo, mode, hi):  # pragma: no cover - compiled
+    width = hi - lo
+    left = mode - lo
+    a = lo + math.sqrt(u * width * left)  # both branches, then a select: no misprediction
+    b = hi - math.sqrt((1.0 - u) * width * (hi - mode))
+    return a if u * width < left else b
+
+
+def _gamma(key, s, e, which, alpha):  # pragma: no cover - compiled
+    d = alpha - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    for j in range(GAMMA_TRIES):
+        base = e * SUB + (which * GAMMA_TRIES + j) * 3
+        u1 = _uniform(key, s, base)
+        u2 = _uniform(key, s, base + 1)
+        u3 = _uniform(key, s, base + 2)
+        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
+        t = 1.0 + c * z
+        v = t * t * t
+        if v > 0:
+            w = 1.0 - u3
+            z2 = z * z
+            # squeeze (no logarithm) first; it accepts a subset of the exact region
+            if w < 1.0 - 0.0331 * z2 * z2 or math.log(w) < 0.5 * z2 + d - d * v + d * math.log(v):
+                return d * v
+    return d
+
+
+def _draw(key, s, e, lo, mode, hi, dist):  # pragma: no cover - compiled
+    """One draw of entry e (callers only ask when hi > lo); see :func:`draw_numpy`."""
+    if dist == 0:
+        return _triangular(_uniform(key, s, e * SUB), lo, mode, hi)
+    width = hi - lo
+    g0 = _gamma(key, s, e, 0, 1.0 + 4.0 * (mode - lo) / width)
+    g1 = _gamma(key, s, e, 1, 1.0 + 4.0 * (hi - mode) / width)
+    return lo + width * (g0 / (g0 + g1))
+
+
+def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, other, tc_nom,
+                tc_lo, tc_hi, pair_ptr, pair_spread, dist, value, rec, price_sigma, price_mode,
+                scen_factor, scen_cum, accept, node_parent, node_feed, node_row, node_kind,
+                node_target, node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
+                node_tptr, node_tidx, node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr,
+                out_scal, out_tnum, out_tden, row):  # pragma: no cover - compiled
+    f_n, m_n = comp_nom.shape
+    k_n = tc_nom.shape[0]
+    tc0 = f_n * m_n
+    pr0 = tc0 + k_n * m_n
+    # compositions (scratch rows of feeds without spread already hold the nominal values)
+    for f in range(f_n):
+        if feed_spread[f] == 0:
+            continue
+        delta = 0.0
+        rest = 0.0
+        for m in range(m_n):
+            if m == other:
+                continue
+            if comp_hi[f, m] > comp_lo[f, m]:
+                x = _draw_jit(key, s, f * m_n + m, comp_lo[f, m], comp_nom[f, m],
+                              comp_hi[f, m], dist)
+            else:
+                x = comp_nom[f, m]
+            comp[f, m] = x
+            delta += x - comp_nom[f, m]
+            rest += x
+        rescale = True  # no (or a structurally zero) 'other': renormalise to the total
+        if other >= 0 and comp_nom[f, other] > 0:  # 'other' absorbs the change
+            oth = comp_nom[f, other] - delta
+            rescale = oth < 0
+            comp[f, other] = 0.0 if rescale else oth
+        if rescale and rest > 0:
+            scale = feed_total[f] / rest
+            for m in range(m_n):
+                if m != other:
+                    comp[f, m] *= scale
+    # transfer coefficients, renormalised per (unit, class, material)
+    for q in range(pair_ptr.shape[0] - 1):
+        r0 = pair_ptr[q]
+        r1 = pair_ptr[q + 1]
+        for m in range(m_n):
+            if pair_spread[q, m] == 0:  # scratch already holds the nominal values
+                continue
+            total = 0.0
+            for k in range(r0, r1):
+                if tc_hi[k, m] > tc_lo[k, m]:
+                    x = _draw_jit(key, s, tc0 + k * m_n + m, tc_lo[k, m], tc_nom[k, m],
+                                  tc_hi[k, m], dist)
+                else:
+                    x = tc_nom[k, m]
+                tc[k, m] = x
+                total += x
+            if total > 0:
+                for k in range(r0, r1):
+                    tc[k, m] = tc[k, m] / total
+            else:
+                for k in range(r0, r1):
+                    tc[k, m] = tc_nom[k, m]
+    # price factors
+    if price_mode == 0:
+        for m in range(m_n):
+            if price_sigma[m] > 0:
+                u1 = _uniform(key, s, (pr0 + m) * SUB)
+                u2 = _uniform(key, s, (pr0 + m) * SUB + 1)
+                z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
+                g[m] = math.exp(price_sigma[m] * z)
+            else:
+                g[m] = 1.0
+    else:
+        u = _uniform(key, s, (pr0 + m_n) * SUB)
+        c = 0
+        while c < scen_cum.shape[0] - 1 and u >= scen_cum[c]:
+            c += 1
+        for m in range(m_n):
+            g[m] = scen_factor[c, m]
+    # metrics
+    n_t = t_mat.shape[0]
+    for m in range(m_n):
+        x = 0.0
+        for f in range(f_n):
+            x += accept[f] * comp[f, m]
+        out_in[row, m] = x
+        out_rec[row, m] = 0.0
+        sink[m] = 0.0
+    for u_ in range(out_thr.shape[1]):
+        out_thr[row, u_] = 0.0
+    for t in range(n_t):
+        out_tnum[row, t] = 0.0
+        d = 0.0
+        k = t_mat[t]
+        for f in range(f_n):
+            if t_cover[t, f] != 0.0:
+                if k >= 0:
+                    y = comp[f, k]
+                else:
+                    y = 0.0
+                    for m in range(m_n):
+                        y += comp[f, m]
+                d += t_cover[t, f] * accept[f] * y
+        out_tden[row, t] = d
+    revenue = 0.0
+    route = 0.0
+    for a in range(node_parent.shape[0]):
+        p = node_parent[a]
+        fl = node_flow[a]
+        mass = 0.0
+        j0 = node_sptr[a]
+        j1 = node_sptr[a + 1]
+        if p < 0:
+            f = node_feed[a]
+            for j in range(j0, j1):
+                m = node_smat[j]
+                coef[a, m] = comp[f, m]
+                mass += coef[a, m]
+        else:
+            k = node_row[a]
+            for j in range(j0, j1):  # the child's support lies in the parent's
+                m = node_smat[j]
+                coef[a, m] = coef[p, m] * tc[k, m]
+                mass += coef[a, m]
+        route += node_route_cost[a] * (mass * fl)
+        for j in range(node_tptr[a], node_tptr[a + 1]):
+            t = node_tidx[j]
+            k = t_mat[t]
+            y = mass if k < 0 else coef[a, k]
+            out_tnum[row, t] += node_tw[j] * fl * y
+        kind = node_kind[a]
+        if kind == 0:
+            out_thr[row, node_target[a]] += mass * fl
+        else:
+            if kind == 1:
+                pi = node_target[a]
+                for j in range(j0, j1):
+                    m = node_smat[j]
+                    q = coef[a, m] * fl
+                    out_rec[row, m] += q * rec[pi, m]
+                    revenue += q * value[pi, m] * g[m]
+            for j in range(j0, j1):
+                m = node_smat[j]
+                sink[m] += coef[a, m] * fl
+    err = 0.0
+    for m in range(m_n):
+        x = out_in[row, m]
+        if x > 0:
+            r = abs(x - sink[m]) / x
+            if r > err:
+                err = r
+    out_scal[row, 0] = revenue
+    out_scal[row, 1] = route
+    out_scal[row, 2] = err
+
+
+def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi, feed_total,
+                     feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, dist, value,
+                     rec, price_sigma, price_mode, scen_factor, scen_cum, accept, node_parent,
+                     node_feed, node_row, node_kind, node_target, node_flow, node_route_cost,
+                     node_sptr, node_smat, t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init,
+                     s_comp, s_tc, s_g, s_coef, s_sink, out_in, out_rec, out_thr, out_scal,
+                     out_tnum, out_tden):  # pragma: no cover - compiled
+    n_chunks = (n_samples + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        tid = numba.get_thread_id()
+        if s_init[tid] == 0:  # nominal values once per thread; samples overwrite the rest
+            s_comp[tid][:, :] = comp_nom
+            s_tc[tid][:, :] = tc_nom
+            s_init[tid] = 1
+        i1 = min((c + 1) * chunk, n_samples)
+        for i in range(c * chunk, i1):
+            _one_sample_jit(sample0 + i, key, comp_nom, comp_lo, comp_hi, feed_total,
+                            feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread,
+                            dist, value, rec, price_sigma, price_mode, scen_factor, scen_cum,
+                            accept, node_parent, node_feed, node_row, node_kind, node_target,
+                            node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
+                            node_tptr, node_tidx, node_tw,
+                            s_comp[tid], s_tc[tid], s_g[tid], s_coef[tid], s_sink[tid],
+                            out_in, out_rec, out_thr, out_scal, out_tnum, out_tden, i)
+
+
+if HAVE_NUMBA:
+    _uniform = njit(inline="always", cache=True)(_uniform)
+    _triangular = njit(inline="always", cache=True)(_triangular)
+    _gamma = njit(inline="always", cache=True)(_gamma)
+    _draw_jit = njit(cache=True, nogil=True)(_draw)  # own function: no fastmath in draws
+    _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
+        _one_sample)
+    _evaluate_jit = njit(parallel=True, cache=True, nogil=True)(_evaluate_chunks)
+else:  # pragma: no cover
+    _evaluate_jit = None
+
+DEFAULT_CHUNK = 64
+
+
+def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
+             chunk: int = DEFAULT_CHUNK, use_numba: bool | None = None) -> MCOutput:
+    """Evaluate samples ``sample0 .. sample0 + n_samples - 1`` (numba, else the NumPy twin).
+
+    Results depend only on (key, sample index), never on ``chunk`` or the thread count.
+    """
+    if not (0 <= sample0 and sample0 + n_samples <= MAX_SAMPLES):
+        raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
+    if a.entry_offsets()[2] >= MAX_ENTRIES:
+        raise ValueError("too many random entries per sample for the counter layout")
+    if use_numba is None:
+        use_numba = True
+    if not use_numba or _evaluate_jit is None:  # numba when available, else the twin
+        return evaluate_numpy(a, key, sample0, n_samples)
+    out = MCOutput.empty(n_samples, a)
+    scal = np.empty((n_samples, 3))
+    n_thr = numba.config.NUMBA_NUM_THREADS
+    f_n, m_n = a.comp_nom.shape
+    k_n = a.tc_nom.shape[0]
+    scratch = (np.zeros(n_thr, dtype=np.int64), np.empty((n_thr, f_n, m_n)),
+               np.empty((n_thr, k_n, m_n)),
+               np.empty((n_thr, m_n)), np.zeros((n_thr, a.node_parent.shape[0], m_n)),
+               np.empty((n_thr, m_n)))
+    _evaluate_jit(np.uint64(key), sample0, n_samples, int(chunk), *a.as_tuple(), *scratch,
+                  out.input_t, out.recovered_t, out.throughput_t, scal, out.tnum, out.tden)
+    out.revenue_eur[:] = scal[:, 0]
+    out.route_eur[:] = scal[:, 1]
+    out.mb_error[:] = scal[:, 2]
+    return out
+
+
+
+__all__ = ["MCArrays", "MCOutput", "evaluate", "evaluate_numpy", "seed_key", "draw_numpy",
+           "gamma_numpy", "triangular_numpy", "uniforms_numpy", "_sample_inputs_numpy"]

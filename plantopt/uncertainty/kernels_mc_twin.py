@@ -1,0 +1,207 @@
+"""NumPy twin of the Monte Carlo kernel (:mod:`plantopt.uncertainty.kernels_mc`): the test oracle.
+
+The same counter-based draws and the same per-sample arithmetic as the numba kernel, but
+vectorised over samples with whole arrays (it holds every draw in memory). Used as the oracle
+in tests and as the fallback where numba is unavailable. See
+:mod:`plantopt.uncertainty.kernels_mc` for
+the math.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plantopt.uncertainty.mc_arrays import (
+    DIST_TRIANGULAR,
+    GAMMA_TRIES,
+    GOLDEN,
+    INV_2_53,
+    MIX1,
+    MIX2,
+    SUB,
+    TWO_PI,
+    MCArrays,
+    MCOutput,
+)
+
+
+def uniforms_numpy(key: int, samples: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Uniforms in [0, 1) of shape (len(samples), len(entries)), counter-based."""
+    s = samples.astype(np.uint64)[:, None]
+    e = entries.astype(np.uint64)[None, :]
+    with np.errstate(over="ignore"):
+        pos = (s << np.uint64(32)) | e
+        z = np.uint64(key) + pos * np.uint64(GOLDEN)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * INV_2_53
+
+
+def triangular_numpy(u: np.ndarray, lo: np.ndarray, mode: np.ndarray,
+                     hi: np.ndarray) -> np.ndarray:
+    """Inverse CDF of triangular(lo, mode, hi); returns ``mode`` where hi == lo."""
+    width = hi - lo
+    left = mode - lo
+    safe = np.where(width > 0, width, 1.0)
+    a = lo + np.sqrt(u * width * left)
+    b = hi - np.sqrt((1.0 - u) * width * (hi - mode))
+    x = np.where(u * safe < left, a, b)
+    return np.where(width > 0, x, mode)
+
+
+def gamma_numpy(key: int, samples: np.ndarray, entries: np.ndarray, which: int,
+                alpha: np.ndarray) -> np.ndarray:
+    """Gamma(alpha, 1) for alpha >= 1, Marsaglia-Tsang; first accepted of GAMMA_TRIES tries.
+
+    Try j of variate ``which`` (0 or 1) uses the uniforms ``entry * SUB + (which *
+    GAMMA_TRIES + j) * 3 + (0, 1, 2)``: a Box-Muller normal z and an acceptance uniform.
+    """
+    d = alpha - 1.0 / 3.0
+    c = 1.0 / np.sqrt(9.0 * d)
+    out = np.broadcast_to(d, (samples.shape[0], entries.shape[0])).copy()  # fallback
+    done = np.zeros(out.shape, dtype=bool)
+    for j in range(GAMMA_TRIES):
+        base = entries * SUB + (which * GAMMA_TRIES + j) * 3
+        u1 = uniforms_numpy(key, samples, base)
+        u2 = uniforms_numpy(key, samples, base + 1)
+        u3 = uniforms_numpy(key, samples, base + 2)
+        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(TWO_PI * u2)
+        t = 1.0 + c * z
+        v = t * t * t
+        pos = v > 0
+        vs = np.where(pos, v, 1.0)
+        w = 1.0 - u3
+        z2 = z * z
+        ok = pos & ((w < 1.0 - 0.0331 * z2 * z2)
+                    | (np.log(w) < 0.5 * z2 + d - d * vs + d * np.log(vs)))
+        take = ok & ~done
+        out[take] = (d * vs)[take]
+        done |= ok
+        if done.all():
+            break
+    return out
+
+
+def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarray,
+               mode: np.ndarray, hi: np.ndarray, dist: int) -> np.ndarray:
+    """Draws (S, E) for entries with bounds (E,); ``mode`` where hi == lo.
+
+    Triangular: inverse CDF of the uniform ``entry * SUB``. PERT (lambda 4): lo + (hi - lo) *
+    Beta(1 + 4 (mode - lo) / (hi - lo), 1 + 4 (hi - mode) / (hi - lo)), the beta as
+    G0 / (G0 + G1) of two gamma variates.
+    """
+    out = np.repeat(mode[None, :], samples.shape[0], axis=0)
+    idx = np.flatnonzero(hi > lo)  # draw only the uncertain entries
+    if idx.size == 0:
+        return out
+    e, lo, mode, hi = entries[idx], lo[idx], mode[idx], hi[idx]
+    if dist == DIST_TRIANGULAR:
+        out[:, idx] = triangular_numpy(uniforms_numpy(key, samples, e * SUB), lo, mode, hi)
+        return out
+    width = hi - lo
+    g0 = gamma_numpy(key, samples, e, 0, 1.0 + 4.0 * (mode - lo) / width)
+    g1 = gamma_numpy(key, samples, e, 1, 1.0 + 4.0 * (hi - mode) / width)
+    out[:, idx] = lo + width * (g0 / (g0 + g1))
+    return out
+
+
+def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sampled comp (S, F, M), tc (S, K, M) and price factors (S, M)."""
+    n_s = samples.shape[0]
+    f_n, m_n = a.comp_nom.shape
+    k_n = a.tc_nom.shape[0]
+    tc0, pr0, _ = a.entry_offsets()
+    comp = draw_numpy(key, samples, np.arange(f_n * m_n), a.comp_lo.ravel(), a.comp_nom.ravel(),
+                      a.comp_hi.ravel(), a.dist).reshape(n_s, f_n, m_n)
+    spread = a.feed_spread[None, :] > 0
+    nonother = np.ones(m_n, dtype=bool)
+    if a.other >= 0:
+        nonother[a.other] = False
+    rest = comp[:, :, nonother].sum(axis=2)
+    if a.other >= 0:
+        absorb = a.comp_nom[:, a.other] > 0  # (F,): 'other' takes the change
+        delta = (comp - a.comp_nom)[:, :, nonother].sum(axis=2)
+        oth = a.comp_nom[:, a.other] - delta
+        rescale = spread & ((oth < 0) | ~absorb)
+        comp[:, :, a.other] = np.where(spread & absorb & (oth >= 0), oth,
+                                       np.where(spread & absorb, 0.0, a.comp_nom[:, a.other]))
+    else:
+        rescale = spread
+    rescale = rescale & (rest > 0)
+    scale = np.where(rescale, a.feed_total / np.where(rest > 0, rest, 1.0), 1.0)
+    comp[:, :, nonother] *= scale[:, :, None]
+
+    pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
+    renorm = (a.pair_spread > 0)[pair_of_row]  # (K, M): groups that are drawn
+    tc = draw_numpy(key, samples, tc0 + np.arange(k_n * m_n),
+                    np.where(renorm, a.tc_lo, a.tc_nom).ravel(), a.tc_nom.ravel(),
+                    np.where(renorm, a.tc_hi, a.tc_nom).ravel(), a.dist).reshape(n_s, k_n, m_n)
+    if k_n:
+        sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
+        den = sums[:, pair_of_row, :]
+        tc = np.where(renorm & (den > 0), tc / np.where(den > 0, den, 1.0), a.tc_nom)
+
+    if a.price_mode == 0:
+        u1 = uniforms_numpy(key, samples, (pr0 + np.arange(m_n)) * SUB)
+        u2 = uniforms_numpy(key, samples, (pr0 + np.arange(m_n)) * SUB + 1)
+        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(TWO_PI * u2)
+        g = np.where(a.price_sigma > 0, np.exp(a.price_sigma * z), 1.0)
+    else:
+        u = uniforms_numpy(key, samples, np.array([(pr0 + m_n) * SUB]))[:, 0]
+        idx = np.minimum(np.searchsorted(a.scen_cum, u, side="right"), len(a.scen_cum) - 1)
+        g = a.scen_factor[idx]
+    return comp, tc, g
+
+
+def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOutput:
+    """NumPy twin of :func:`evaluate`: vectorised over samples, level by level over nodes.
+
+    Memory is O(samples x active nodes x materials): call it on modest batches.
+    """
+    samples = np.arange(sample0, sample0 + n_samples, dtype=np.int64)
+    comp, tc, g = _sample_inputs_numpy(a, key, samples)
+    n_a = a.node_parent.shape[0]
+    m_n = a.n_materials
+    coef = np.empty((n_samples, n_a, m_n))
+    depth = np.zeros(n_a, dtype=np.int64)
+    for i in range(n_a):
+        p = a.node_parent[i]
+        depth[i] = 0 if p < 0 else depth[p] + 1
+    top = np.flatnonzero(depth == 0)
+    coef[:, top] = comp[:, a.node_feed[top]]
+    for d in range(1, int(depth.max(initial=0)) + 1):
+        idx = np.flatnonzero(depth == d)
+        coef[:, idx] = coef[:, a.node_parent[idx]] * tc[:, a.node_row[idx]]
+    mass_flow = coef * a.node_flow[None, :, None]  # real t/yr per (sample, node, material)
+    node_mass = mass_flow.sum(axis=2)
+
+    out = MCOutput.empty(n_samples, a)
+    out.input_t[:] = np.einsum("f,sfm->sm", a.accept, comp)
+    prod = np.flatnonzero(a.node_kind == 1)
+    p_of = a.node_target[prod]
+    out.recovered_t[:] = (mass_flow[:, prod] * a.rec[p_of]).sum(axis=1)
+    out.revenue_eur[:] = ((mass_flow[:, prod] * a.value[p_of]).sum(axis=1) * g).sum(axis=1)
+    sinks = np.flatnonzero(a.node_kind > 0)
+    sink_t = mass_flow[:, sinks].sum(axis=1)
+    resid = np.abs(out.input_t - sink_t)
+    rel = np.divide(resid, out.input_t, out=np.zeros_like(resid), where=out.input_t > 0)
+    out.mb_error[:] = rel.max(axis=1, initial=0.0)
+    units = np.flatnonzero(a.node_kind == 0)
+    thr = np.zeros((n_samples, a.n_units))
+    np.add.at(thr.T, a.node_target[units], node_mass[:, units].T)
+    out.throughput_t[:] = thr
+    out.route_eur[:] = node_mass @ a.node_route_cost
+    for t in range(a.n_targets):
+        w = np.zeros(n_a)
+        for i in range(n_a):
+            for j in range(a.node_tptr[i], a.node_tptr[i + 1]):
+                if a.node_tidx[j] == t:
+                    w[i] += a.node_tw[j]
+        k = a.t_mat[t]
+        x = coef.sum(axis=2) if k < 0 else coef[:, :, k]
+        out.tnum[:, t] = (x * (w * a.node_flow)).sum(axis=1)
+        y = comp.sum(axis=2) if k < 0 else comp[:, :, k]
+        out.tden[:, t] = y @ (a.t_cover[t] * a.accept)
+    return out

@@ -1,0 +1,118 @@
+"""Shared layout of the Monte Carlo kernels: counter-based RNG constants, the seed key, and the
+flat input/output arrays (:class:`MCArrays`, :class:`MCOutput`) read by both the numba kernel
+(:mod:`plantopt.uncertainty.kernels_mc`) and its NumPy twin
+(:mod:`plantopt.uncertainty.kernels_mc_twin`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+GOLDEN = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
+INV_2_53 = 1.0 / 9007199254740992.0
+TWO_PI = 2.0 * math.pi
+SUB = 64  # uniforms reserved per random entry: counter = entry * SUB + sub
+MAX_ENTRIES = 2**32 // SUB
+GAMMA_TRIES = 8  # Marsaglia-Tsang attempts per gamma variate (each rejects < 5 %)
+DIST_TRIANGULAR, DIST_PERT = 0, 1
+MAX_SAMPLES = 2**31
+
+
+def seed_key(seed: int) -> int:
+    """64-bit stream key of a master seed (one SplitMix64 step, so nearby seeds differ)."""
+    z = (int(seed) * GOLDEN + GOLDEN) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * MIX1) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * MIX2) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+
+@dataclass(frozen=True)
+class MCArrays:
+    """Flat, contiguous inputs of the kernel (see :mod:`plantopt.uncertainty.spec`)."""
+
+    # sampling: compositions (F, M)
+    comp_nom: np.ndarray
+    comp_lo: np.ndarray
+    comp_hi: np.ndarray
+    feed_total: np.ndarray  # (F,) nominal row total; cap when 'other' runs out
+    feed_spread: np.ndarray  # (F,) int8: any entry of the feed is uncertain
+    other: int  # material index of 'other', -1 when absent
+    # sampling: transfer coefficients over extended rows (K, M), grouped by (unit, class)
+    tc_nom: np.ndarray
+    tc_lo: np.ndarray
+    tc_hi: np.ndarray
+    pair_ptr: np.ndarray  # (Q+1,) rows of pair q are pair_ptr[q]:pair_ptr[q+1]
+    pair_spread: np.ndarray  # (Q, M) int8: renormalise this (pair, material)
+    dist: int  # DIST_TRIANGULAR or DIST_PERT for compositions and transfer coefficients
+    # prices
+    value: np.ndarray  # (P, M) EUR per t contained = price * payable
+    rec: np.ndarray  # (P, M) 1.0 where the material counts as recovered
+    price_sigma: np.ndarray  # (M,) sigma of log price factor (mode 0)
+    price_mode: int  # 0 log-normal, 1 scenarios
+    scen_factor: np.ndarray  # (C, M) price factors per scenario (mode 1)
+    scen_cum: np.ndarray  # (C,) cumulative scenario probabilities, last = 1
+    # plan over active nodes A (parents first)
+    accept: np.ndarray  # (F,) t/yr
+    node_parent: np.ndarray  # (A,) active index of parent, -1 entry
+    node_feed: np.ndarray
+    node_row: np.ndarray  # (A,) extended tc row, -1 entry
+    node_kind: np.ndarray  # 0 unit, 1 product, 2 disposal, 3 loss
+    node_target: np.ndarray
+    node_flow: np.ndarray  # (A,) feed-equivalent t/yr
+    node_route_cost: np.ndarray  # (A,) EUR per real t into the node
+    node_sptr: np.ndarray  # (A+1,) CSR: materials with nominal coef > 0 at node a (support)
+    node_smat: np.ndarray  # their material indices
+    n_units: int
+    # targets
+    t_mat: np.ndarray  # (T,) material k_t counted by target t, -1 for total mass
+    t_cover: np.ndarray  # (T, F) weight of feed f in target t's denominator
+    node_tptr: np.ndarray  # (A+1,) CSR over active nodes: targets counting node a
+    node_tidx: np.ndarray  # target index of each entry
+    node_tw: np.ndarray  # weight w[t, a] of each entry
+
+    @property
+    def n_materials(self) -> int:
+        return int(self.comp_nom.shape[1])
+
+    @property
+    def n_targets(self) -> int:
+        return int(self.t_mat.shape[0])
+
+    def entry_offsets(self) -> tuple[int, int, int]:
+        """First random-entry index of tc, of prices, and one past the last entry."""
+        f, m = self.comp_nom.shape
+        tc0 = f * m
+        pr0 = tc0 + self.tc_nom.shape[0] * m
+        return tc0, pr0, pr0 + m + 1
+
+    def as_tuple(self) -> tuple:
+        """Kernel arguments in declaration order (without ``n_units``)."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "n_units")
+
+
+@dataclass
+class MCOutput:
+    """Per-sample raw metrics of a batch of samples (rows = samples)."""
+
+    input_t: np.ndarray  # (S, M)
+    recovered_t: np.ndarray  # (S, M)
+    throughput_t: np.ndarray  # (S, U)
+    revenue_eur: np.ndarray  # (S,)
+    route_eur: np.ndarray  # (S,)
+    mb_error: np.ndarray  # (S,)
+    tnum: np.ndarray  # (S, T)
+    tden: np.ndarray  # (S, T)
+
+    @classmethod
+    def empty(cls, n: int, arrays: MCArrays) -> MCOutput:
+        m, t = arrays.n_materials, arrays.n_targets
+        return cls(np.empty((n, m)), np.empty((n, m)), np.empty((n, arrays.n_units)),
+                   np.empty(n), np.empty(n), np.empty(n), np.empty((n, t)), np.empty((n, t)))
+
+    def as_tuple(self) -> tuple:
+        return (self.input_t, self.recovered_t, self.throughput_t, self.revenue_eur,
+                self.route_eur, self.mb_error, self.tnum, self.tden)
