@@ -32,8 +32,9 @@ def run_case(name: str, pyomo_path: bool = True) -> dict:
     import resource
 
     import plantopt
+    from plantopt.model.build import build_families
     from plantopt.model.data import build_model_data
-    from plantopt.model.matrix import build_matrix
+    from plantopt.model.emit_matrix import emit_matrix
     from plantopt.model.regulation_terms import build_regulation_data
     from plantopt.solver.highs import solve_mps, write_mps
     from plantopt.solver.types import SolveOptions
@@ -55,7 +56,8 @@ def run_case(name: str, pyomo_path: bool = True) -> dict:
         # HiGHS alone: the same matrix written to MPS, read by a fresh HiGHS and solved
         inst = plantopt.load_instance(folder)
         data = build_model_data(inst, plantopt.build_route_tree(inst))
-        mm, _ = build_matrix(data, [res.objective_name], build_regulation_data(inst, data))
+        mm = emit_matrix(build_families(data, build_regulation_data(inst, data)),
+                         [res.objective_name])
         mps = Path(tmp) / "model.mps"
         write_mps(mm, str(mps))
         ref = solve_mps(str(mps), opts)

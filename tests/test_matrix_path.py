@@ -14,7 +14,7 @@ import pytest
 import plantopt
 from plantopt.instance.generate import generate
 from plantopt.model import build_model
-from plantopt.model.matrix import build_matrix
+from plantopt.model.emit_matrix import emit_matrix
 from plantopt.solver.highs import compile_model, solve_matrix
 from plantopt.solver.types import INF, SolveOptions
 from tests.conftest import INSTANCES
@@ -118,8 +118,8 @@ def test_matrix_equals_pyomo(name: str, inst: plantopt.Instance, objective: str)
     model = build_model(inst, objective)
     other = "profit" if objective == "recovery" else "recovery"
     ref = compile_model(model, [objective, other])
-    mm, cm = build_matrix(model.plantopt_data, [objective, other],
-                          model.plantopt_regulation)
+    mm = emit_matrix(model.plantopt_families, [objective, other])
+    cm = model.plantopt_families.layout
     colmap = _pyomo_to_matrix_columns(ref, cm, model.plantopt_data)
     # columns Pyomo dropped (in no row, no objective) must be empty here too
     dropped = np.setdiff1d(np.arange(cm.n_cols), colmap)

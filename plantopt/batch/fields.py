@@ -116,7 +116,7 @@ def check_override(ov: Override) -> None:
 
 
 def _check_option(name: str, value: Any) -> None:
-    from plantopt.model.objective import OBJECTIVES
+    from plantopt.model.matrix_form import OBJECTIVES
 
     if name == "objective":
         ok, expected = value in OBJECTIVES, "one of " + ", ".join(OBJECTIVES)

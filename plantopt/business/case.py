@@ -131,17 +131,12 @@ def _payback(cumulative: np.ndarray) -> int | None:
 
 def business_results(data: ModelData, tables: dict[str, pd.DataFrame]
                      ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Tables ``economics`` (with the CO2 cost), ``cash_flows``, ``capex_schedule``,
-    ``revenue_by_product``, ``cost_by_category``, ``business_case`` and a summary dict."""
-    econ = tables["economics"].copy()
+    """Tables ``cash_flows``, ``capex_schedule``, ``revenue_by_product``,
+    ``cost_by_category``, ``business_case`` and a summary dict, from the result tables (the
+    economics table is the money ledger priced at the solution; it is read, not changed)."""
+    econ = tables["economics"]
     co2_t = float(tables["unit_throughput"]["co2_t_per_yr"].sum())
     co2_cost = data.co2_price_eur_per_t * co2_t
-    if co2_cost:
-        at = int(np.flatnonzero(econ["item"].to_numpy() == "profit")[0])
-        econ.loc[econ["item"] == "profit", "eur_per_yr"] -= co2_cost
-        row = pd.DataFrame({"item": ["co2_cost"], "eur_per_yr": [-co2_cost],
-                            "unit": ["EUR/yr"]})
-        econ = pd.concat([econ.iloc[:at], row, econ.iloc[at:]], ignore_index=True)
     items = econ.set_index("item")["eur_per_yr"]
     profit = float(items["profit"])
     ocf = profit - float(items["annualised_capex"])  # annualised capex is booked negative
@@ -184,7 +179,7 @@ def business_results(data: ModelData, tables: dict[str, pd.DataFrame]
                          "value": [np.nan if v is None else float(v) for v in metrics.values()],
                          "unit": [units.get(k, "EUR/yr" if k.endswith("_per_yr") else "EUR")
                                   for k in metrics]})
-    out = {"economics": econ, "cash_flows": flows, "capex_schedule": schedule,
+    out = {"cash_flows": flows, "capex_schedule": schedule,
            "revenue_by_product": revenue, "cost_by_category": cost_by_category,
            "business_case": case}
     return out, metrics

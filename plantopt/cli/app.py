@@ -78,8 +78,9 @@ def describe(path: PathArg = None,
                  help="recovery, profit or npv")] = None,
              max_route_nodes: MaxNodes = None) -> None:
     """Set sizes, route-tree size and model size (rows, columns, nonzeros)."""
+    from plantopt.model.build import build_families
     from plantopt.model.data import build_model_data
-    from plantopt.model.matrix import build_matrix
+    from plantopt.model.emit_matrix import emit_matrix
     from plantopt.model.regulation_terms import build_regulation_data
     from plantopt.results.text import _t
     from plantopt.routetree.tree import KIND_NAMES, build_route_tree
@@ -90,8 +91,8 @@ def describe(path: PathArg = None,
     t_tree = time.perf_counter() - t0
     t0 = time.perf_counter()
     data = build_model_data(inst, tree)
-    mm, _ = build_matrix(data, [objective or inst.manifest.get("objective") or "recovery"],
-                         build_regulation_data(inst, data))
+    mm = emit_matrix(build_families(data, build_regulation_data(inst, data)),
+                     [objective or inst.manifest.get("objective") or "recovery"])
     t_build = time.perf_counter() - t0
     rows, cols, nnz = mm.shape
     size = {"rows": rows, "columns": cols, "nonzeros": nnz,

@@ -12,15 +12,15 @@ from plantopt.model.matrix_form import OBJECTIVES
 
 
 def build_model(*args: Any, **kwargs: Any) -> Any:
-    """The Pyomo ``ConcreteModel`` of an instance (:func:`.build_pyomo.build_model`)."""
-    from plantopt.model.build_pyomo import build_model as build
+    """The Pyomo ``ConcreteModel`` of an instance (:func:`.pipeline.build_model`)."""
+    from plantopt.model.pipeline import build_model as build
 
     return build(*args, **kwargs)
 
 
 def set_objective(model: Any, objective: str) -> None:
     """Activate one of :data:`OBJECTIVES` on a built model; deactivate the others."""
-    from plantopt.model.objective import set_objective as activate
+    from plantopt.model.emit_pyomo import set_objective as activate
 
     activate(model, objective)
 

@@ -6,5 +6,5 @@
 * :mod:`.diagnosis` — elastic re-solve explaining an infeasible instance in plain words;
 * :mod:`.checks` — cross-table checks of the regulation inputs.
 
-The model block itself is :func:`plantopt.model.regulation.add_regulation`.
+The model block itself is :mod:`plantopt.model.families.regulation`.
 """

@@ -129,19 +129,6 @@ def contract_table(reg: RegulationData, take: dict[str, float],
     return pd.DataFrame(rows, columns=CONTRACT_COLUMNS)
 
 
-def economics_with_premiums(econ: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
-    """Insert the offtake premiums before ``profit`` and add them to the profit row."""
-    if contracts.empty:
-        return econ
-    premium = float(contracts["premium_eur_per_yr"].sum())
-    econ = econ.copy()
-    at = int(np.flatnonzero(econ["item"].to_numpy() == "profit")[0])
-    econ.loc[econ["item"] == "profit", "eur_per_yr"] += premium
-    row = pd.DataFrame({"item": ["offtake_premiums"], "eur_per_yr": [premium],
-                        "unit": ["EUR/yr"]})
-    return pd.concat([econ.iloc[:at], row, econ.iloc[at:]], ignore_index=True)
-
-
 def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
     """Compact summary for ``summary.json``."""
     return {
@@ -157,4 +144,4 @@ def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
 
 
 __all__ = ["BINDING_TOL", "COMPLIANCE_COLUMNS", "compliance_summary", "compliance_table",
-           "contract_table", "economics_with_premiums"]
+           "contract_table"]

@@ -1,7 +1,8 @@
 """Explain an infeasible instance in the user's words, by elastic re-solves.
 
-1. Combined: every family of :mod:`.elastic` is elastic; minimise the sum of relative
-   relaxations. Its positive slacks are the smallest joint relaxation restoring feasibility.
+1. Combined: every group of :mod:`plantopt.model.emit_elastic` is elastic; minimise the sum
+   of relative relaxations. Its positive slacks are the smallest joint relaxation restoring
+   feasibility.
 2. Alternatives: for each family that has rows in this instance, solve with only that family
    elastic (the others hard). If feasible, relaxing that family alone is enough; its
    relaxation is reported as "required X, at most Y possible".
@@ -13,7 +14,8 @@
    budget, by a max-plus pass over the route tree), and where the largest loss of the elastic
    plan goes (and whether any unit takes that stream further).
 
-All solves go through :mod:`plantopt.solver.highs` (compile_model, solve_matrix).
+All solves go through :mod:`plantopt.solver.highs` (solve_matrix) on the elastic matrix form
+of the same families the model is built from.
 """
 
 from __future__ import annotations
@@ -23,14 +25,24 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from plantopt.instance.instance import Instance
+from plantopt.model.build import Families
+from plantopt.model.emit_elastic import (
+    GROUPS,
+    Elastic,
+    Slack,
+    column_names,
+    emit_elastic,
+    row_names,
+)
+from plantopt.model.emit_matrix import emit_matrix
+from plantopt.model.family import Family
+from plantopt.model.pipeline import families_of
 from plantopt.model.regulation_terms import TargetTerms
-from plantopt.regulation.elastic import FAMILIES, SlackInfo, make_elastic
 from plantopt.routetree.tree import RouteTree
-from plantopt.solver.highs import compile_model, lp_relaxation_iis, solve_matrix
-from plantopt.solver.types import SolveOptions
+from plantopt.solver.highs import lp_relaxation_iis, solve_matrix
+from plantopt.solver.types import RawSolution, SolveOptions
 
 SLACK_TOL = 1e-7  # relative slack below which a row counts as not relaxed
 
@@ -69,18 +81,24 @@ class Diagnosis:
         return "\n".join(self.messages)
 
 
-def _solve(model: pyo.ConcreteModel, obj: str, options: SolveOptions):
-    mm = compile_model(model, [obj])
-    raw = solve_matrix(mm, replace(options, tie_break=False))
-    if raw.x is not None:
-        for var, value in zip(mm.columns, raw.x):
-            var.set_value(float(value), skip_validation=True)
-    return raw
+@dataclass
+class _Plan:
+    """The families of the instance and a solution of one elastic solve (model columns)."""
+
+    fams: Families
+    x: np.ndarray
+
+    def local(self) -> np.ndarray:
+        return np.asarray(self.fams.periods[0].subst @ self.x)
+
+    def expr(self, name: str, label: object) -> float:
+        f = self.fams.periods[0].expressions[name]
+        return float(f.value(self.local())[f.index.index(label)])
 
 
-def _fresh(instance: Instance, tree: RouteTree) -> pyo.ConcreteModel:
-    from plantopt.model import build_model
-    return build_model(instance, None, tree=tree)
+def _solve(el: Elastic, options: SolveOptions) -> tuple[RawSolution, np.ndarray | None]:
+    raw = solve_matrix(el.mm, replace(options, tie_break=False))
+    return raw, None if raw.x is None else np.asarray(raw.x)
 
 
 def _best_share(tree: RouteTree, values: dict[int, float], feed: int) -> float:
@@ -105,16 +123,14 @@ def _best_share(tree: RouteTree, values: dict[int, float], feed: int) -> float:
     return float(best[kids].max()) if kids else 0.0
 
 
-def _largest_loss(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms) -> str:
+def _largest_loss(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
     """Where the largest share of what the target counts is lost in the current plan."""
+    from plantopt.results.solution import read_solution
     from plantopt.results.tables import extract_tables
 
-    data = model.plantopt_data
-    accept = np.array([model.accept[f].value or 0.0 for f in data.feeds])
-    flow = np.array([model.flow[n].value or 0.0 for n in range(data.tree.n_nodes)])
-    tables = extract_tables(instance, data, accept, flow,
-                            {k: model.build[k].value or 0.0 for k in data.options},
-                            {u: model.run[u].value or 0.0 for u in model.MIN_LOAD_UNITS})
+    sol = read_solution(plan.fams, plan.x).periods[0]
+    tables = extract_tables(instance, plan.fams.data, sol.accept, sol.flow, sol.in_service,
+                            sol.run)
     mf = tables["material_flows"]
     counted = {int(n) for n, _ in t.num}
     fl = tables["flows"]
@@ -139,32 +155,32 @@ def _largest_loss(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms) 
     return text
 
 
-def _full_units(model: pyo.ConcreteModel, t: TargetTerms) -> list[str]:
+def _full_units(plan: _Plan, t: TargetTerms) -> list[str]:
     """Units the covered feeds pass through that run at their installed capacity."""
-    data = model.plantopt_data
+    data = plan.fams.data
     tree = data.tree
     feeds = {tree.feeds.index(f) for f in t.feeds}
     out = []
-    for u in model.capacity_limit:
+    for u in plan.fams.periods[0].context.used_units:
         if not any(int(tree.node_feed[n]) in feeds for n in data.unit_nodes[u]):
             continue
-        through = pyo.value(model.throughput[u])
+        through = plan.expr("throughput", u)
         cap = data.unit_max_capacity[u]
         if through > 0 and through >= cap * (1 - 1e-6):
             out.append(f"{u} ({cap:,.1f} t/yr, the largest size)")
     return out
 
 
-def explain_target(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms) -> str:
+def explain_target(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
     """Reason for a target that cannot be met, read from the route tree and the plan."""
-    tree = model.plantopt_data.tree
+    tree = plan.fams.data.tree
     what = t.material if t.kind == "material_recovery" else "mass that counts"
     if not t.num:
         text = (f"no unit in this instance recovers {t.material} from the covered feeds (no "
                 f"reachable product counts {t.material} as recovered)"
                 if t.kind == "material_recovery" else
                 f"no reachable product counts for this target ({what})")
-        loss = _largest_loss(instance, model, t)
+        loss = _largest_loss(instance, plan, t)
         return f"{text}; {loss}" if loss else text
     values: dict[int, float] = {}
     for n, a in t.num:
@@ -179,56 +195,64 @@ def explain_target(instance: Instance, model: pyo.ConcreteModel, t: TargetTerms)
         parts.append(f"even the best route of any covered feed reaches only {100 * best:.1f} % "
                      f"(feed {best_f}), ignoring capacity and budget")
     else:
-        full = _full_units(model, t)
+        full = _full_units(plan, t)
         parts.append("routes reaching the target exist, but they are limited" +
                      (f": at capacity in the closest plan: {', '.join(full)}" if full else
                       " by budget, contracts or other targets"))
-    loss = _largest_loss(instance, model, t)
+    loss = _largest_loss(instance, plan, t)
     if loss:
         parts.append(loss)
     return "; ".join(parts)
 
 
-def _max_ratio(instance: Instance, tree: RouteTree, target: str,
-               options: SolveOptions, start: float) -> tuple[float, pyo.ConcreteModel]:
+def _max_ratio(fams: Families, target: str, options: SolveOptions, start: float
+               ) -> tuple[float, _Plan | None]:
     """Largest ratio of ``target`` under every hard constraint, other targets left out
-    (Dinkelbach)."""
-    model = _fresh(instance, tree)
-    make_elastic(model, ("target",))  # every target elastic with free slack: left out
-    model.elastic_rows[f"target:{target}"].deactivate()
-    lam = start
+    (Dinkelbach: lambda <- num(x) / den(x), x maximising num - lambda den)."""
+    per = fams.periods[0]
+    num_f, den_f = per.expressions["target_num"], per.expressions["target_den"]
+    k = num_f.index.index(target)
+    n_local = fams.layout.local().n_cols
+
+    def vec(f: Family) -> np.ndarray:
+        keep = f.row == k
+        v = np.zeros(n_local)
+        np.add.at(v, f.col[keep], f.val[keep])
+        return fams.period_vector(0, v)
+
+    num, den = vec(num_f), vec(den_f)
+    lam, plan = start, None
     for _ in range(12):
-        if hasattr(model, "obj_dinkelbach"):
-            model.del_component(model.obj_dinkelbach)
-        model.obj_dinkelbach = pyo.Objective(
-            expr=model.target_num[target] - lam * model.target_den[target],
-            sense=pyo.maximize)
-        raw = _solve(model, "dinkelbach", options)
-        if raw.x is None:
+        el = emit_elastic(fams, ("target",), drop=("target_ratio", target),
+                          extra_objective=num - lam * den)
+        raw, x = _solve(el, options)
+        if x is None:
             break
-        num = pyo.value(model.target_num[target])
-        den = pyo.value(model.target_den[target])
-        if den <= 1e-12 or num - lam * den <= 1e-9 * max(1.0, den):
+        plan = _Plan(fams, x[:el.n_model_cols])
+        n_val, d_val = float(num @ plan.x), float(den @ plan.x)
+        if d_val <= 1e-12 or n_val - lam * d_val <= 1e-9 * max(1.0, d_val):
             break
-        lam = num / den
-    return lam, model
+        lam = n_val / d_val
+    return lam, plan
 
 
-def _message(info: SlackInfo, slack: float, model: pyo.ConcreteModel) -> Relaxation:
-    f, k, rhs = info.family, info.key, info.rhs
+def _message(info: Slack, slack: float, plan: _Plan) -> Relaxation:
+    f, k, rhs = info.group, info.key, info.rhs
     if f == "feed_minimum":
         return Relaxation(f, k, rhs, rhs - slack, "t/yr",
                           f"feed {k}: contracted minimum {rhs:,.1f} t/yr, at most "
                           f"{rhs - slack:,.1f} t/yr can be accepted and treated")
     if f == "contract_minimum":
-        c = next(c for c in model.plantopt_regulation.contracts if c.contract_id == k)
+        reg = plan.fams.regulation
+        assert reg is not None
+        c = next(c for c in reg.contracts if c.contract_id == k)
         return Relaxation(f, k, rhs, rhs - slack, "t/yr",
                           f"offtake contract {k}: take-or-pay minimum {rhs:,.2f} t/yr of "
                           f"{c.material} in {c.product_id}, at most {rhs - slack:,.2f} t/yr "
                           "can be delivered")
     if f == "capacity":
-        installed = max(0.0, float(pyo.value(model.capacity[k])))
-        need = float(pyo.value(model.throughput[k]))
+        installed = max(0.0, plan.expr("capacity", k))
+        need = plan.expr("throughput", k)
         return Relaxation(f, k, installed, need, "t/yr",
                           f"unit {k}: the plan needs {need:,.1f} t/yr, {installed:,.1f} t/yr "
                           f"installed (largest size within the other limits; at most "
@@ -248,36 +272,37 @@ def _message(info: SlackInfo, slack: float, model: pyo.ConcreteModel) -> Relaxat
     raise ValueError(f)
 
 
-def _relaxations(instance: Instance, tree: RouteTree, model: pyo.ConcreteModel,
-                 info: dict[str, SlackInfo], options: SolveOptions,
-                 with_targets_detail: bool) -> list[Relaxation]:
+def _relaxations(instance: Instance, fams: Families, el: Elastic, x: np.ndarray,
+                 options: SolveOptions, with_targets_detail: bool) -> list[Relaxation]:
     out = []
-    slacks = {k: float(model.slack[k].value or 0.0) for k in info}
-    terms = {t.target_id: t for t in model.plantopt_regulation.targets}
-    for label, s in slacks.items():
-        inf = info[label]
-        if s / inf.scale <= SLACK_TOL:
+    plan = _Plan(fams, x[:el.n_model_cols])
+    reg = fams.regulation
+    assert reg is not None
+    terms = {t.target_id: t for t in reg.targets}
+    for slack in el.slacks.values():
+        s = float(x[slack.column])
+        if s / slack.scale <= SLACK_TOL:
             continue
-        if inf.family != "target":
-            out.append(_message(inf, s, model))
+        if slack.group != "target":
+            out.append(_message(slack, s, plan))
             continue
-        t = terms[inf.key]
-        den = pyo.value(model.target_den[inf.key])
-        start = pyo.value(model.target_num[inf.key]) / den if den > 1e-12 else 0.0
+        t = terms[slack.key]
+        den = plan.expr("target_den", slack.key)
+        start = plan.expr("target_num", slack.key) / den if den > 1e-12 else 0.0
         req = f"{100 * t.required_frac:.0f} % required"
         if not with_targets_detail:
-            out.append(Relaxation("target", inf.key, t.required_frac, start, "t/t",
+            out.append(Relaxation("target", slack.key, t.required_frac, start, "t/t",
                                   f"{t.title}: {100 * start:.1f} % in the closest plan, {req}"))
             continue
-        best, best_model = _max_ratio(instance, tree, inf.key, options, start)
+        best, best_plan = _max_ratio(fams, slack.key, options, start)
         if best < t.required_frac - 1e-6:
-            why = explain_target(instance, best_model, t)
-            out.append(Relaxation("target", inf.key, t.required_frac, best, "t/t",
+            why = explain_target(instance, best_plan or plan, t)
+            out.append(Relaxation("target", slack.key, t.required_frac, best, "t/t",
                                   f"{t.title}: at most {100 * best:.1f} % achievable, {req} "
                                   f"— {why}"))
         else:
             out.append(Relaxation(
-                "target", inf.key, t.required_frac, start, "t/t",
+                "target", slack.key, t.required_frac, start, "t/t",
                 f"{t.title}: up to {100 * best:.1f} % achievable on its own, but not together "
                 f"with the other targets and limits: {100 * start:.1f} % in the closest "
                 f"plan, {req}"))
@@ -288,22 +313,21 @@ def diagnose(instance: Instance, tree: RouteTree,
              options: SolveOptions | None = None) -> Diagnosis:
     """Elastic analysis of an infeasible ``instance`` (see the module docstring)."""
     options = options or SolveOptions()
-    model = _fresh(instance, tree)
-    info = make_elastic(model, FAMILIES)
-    raw = _solve(model, "elastic", options)
+    fams = families_of(instance, tree)
+    el = emit_elastic(fams, GROUPS)
+    raw, x = _solve(el, options)
     diag = Diagnosis(explained=False)
-    if raw.x is None:
+    if x is None:
         diag.messages.append("the instance stays infeasible even with every target, "
                              "contracted minimum, capacity, budget, offtake limit and floor "
                              f"relaxed ({raw.message}); check the data")
         return diag
-    diag.combined = _relaxations(instance, tree, model, info, options, False)
-    for fam in [f for f in FAMILIES if any(i.family == f for i in info.values())]:
-        m = _fresh(instance, tree)
-        finfo = make_elastic(m, (fam,))
-        r = _solve(m, "elastic", options)
-        if r.x is not None:
-            diag.alternatives[fam] = _relaxations(instance, tree, m, finfo, options, True)
+    diag.combined = _relaxations(instance, fams, el, x, options, False)
+    for group in [g for g in GROUPS if any(s.group == g for s in el.slacks.values())]:
+        el_g = emit_elastic(fams, (group,))
+        _, x_g = _solve(el_g, options)
+        if x_g is not None:
+            diag.alternatives[group] = _relaxations(instance, fams, el_g, x_g, options, True)
     diag.explained = True
     if diag.alternatives:
         diag.messages.append("Infeasible. Each of these changes alone restores feasibility:")
@@ -314,13 +338,16 @@ def diagnose(instance: Instance, tree: RouteTree,
         diag.messages.append("Infeasible. No single kind of change is enough; the smallest "
                              "joint relaxation is:")
         diag.messages += [f"  - {r.message}" for r in diag.combined]
-    _add_iis(diag, instance, tree)
+    _add_iis(diag, fams)
     return diag
 
 
-def _add_iis(diag: Diagnosis, instance: Instance, tree: RouteTree) -> None:
+def _add_iis(diag: Diagnosis, fams: Families) -> None:
     """Name the constraints of an irreducible infeasible subset (IIS) of the LP relaxation."""
-    names = lp_relaxation_iis(compile_model(_fresh(instance, tree), ["recovery"]))
+    tree = fams.data.tree
+    mm = replace(emit_matrix(fams, ["recovery"]), row_names=row_names(fams),
+                 columns=column_names(fams))
+    names = lp_relaxation_iis(mm)
     if names is not None:  # route-tree node ids -> readable paths
         names = [re.sub(r"^flow\[(\d+)\]", lambda m: "flow on route "
                         + tree.paths([int(m.group(1))])[0], n) for n in names]

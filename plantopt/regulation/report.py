@@ -15,20 +15,18 @@ from plantopt.regulation.compliance import (
     compliance_summary,
     compliance_table,
     contract_table,
-    economics_with_premiums,
 )
 
 
 def regulation_results(instance: Instance, reg: RegulationData,
                        tables: dict[str, pd.DataFrame], take: dict[str, float]
                        ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Tables ``compliance``, ``offtake_contracts`` and ``economics`` (with premiums) and the
-    summary entry ``compliance``, from the result tables of a solve and the contract
-    quantities ``take`` (t/yr per contract id)."""
+    """Tables ``compliance`` and ``offtake_contracts`` and the summary entry ``compliance``,
+    from the result tables of a solve and the contract quantities ``take`` (t/yr per
+    contract id). The premiums are a ledger item of the economics table already."""
     comp = compliance_table(instance, reg, tables)
     contracts = contract_table(reg, take, tables)
-    out = {"compliance": comp, "offtake_contracts": contracts,
-           "economics": economics_with_premiums(tables["economics"], contracts)}
+    out = {"compliance": comp, "offtake_contracts": contracts}
     summary = compliance_summary(comp, reg)
     summary["offtake_premiums_eur_per_yr"] = float(contracts["premium_eur_per_yr"].sum())
     return out, summary

@@ -19,6 +19,7 @@ import pandas as pd
 from plantopt.atomic import atomic_folder
 from plantopt.instance.instance import Instance
 from plantopt.model.data import ModelData
+from plantopt.model.ledger import ITEMS, TABLE_LABEL, Ledger
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_NAMES, KIND_PRODUCT, KIND_UNIT
 from plantopt.solver.types import SolveStatus
 
@@ -247,23 +248,24 @@ def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd
     return df.groupby(keys, as_index=False, sort=False)["mass_t_per_yr"].sum()
 
 
-def economics_table(data: ModelData, tables: dict[str, pd.DataFrame], flow: np.ndarray,
-                    accept: np.ndarray) -> pd.DataFrame:
-    """Annual economics recomputed from the result tables (EUR/yr; capex in EUR)."""
-    built = tables["built_units"]
-    ut = tables["unit_throughput"]
-    revenue = float(tables["products"]["revenue_eur_per_yr"].sum())
-    gate = float(tables["feed_intake"]["gate_fee_eur_per_yr"].sum())
-    var_opex = float(sum(data.unit_opex[u] * t for u, t in
-                         zip(ut["unit_id"], ut["throughput_t_per_yr"])))
-    fixed = float(built["fixed_opex_eur_per_yr"].sum())
-    ann = float(built["annualised_capex_eur_per_yr"].sum())
-    route = float(sum(c * flow[n] for n, c in data.node_route_cost.items()))
-    profit = revenue + gate - var_opex - fixed - ann - route
-    items = [("revenue", revenue), ("gate_fees", gate), ("variable_opex", -var_opex),
-             ("fixed_opex", -fixed), ("annualised_capex", -ann),
-             ("disposal_and_route_costs", -route), ("profit", profit),
-             ("capex_total", float(built["capex_eur"].sum()))]
-    return pd.DataFrame({"item": [i for i, _ in items],
-                         "eur_per_yr": [v for _, v in items],
-                         "unit": ["EUR/yr"] * 7 + ["EUR"]})
+def economics_table(ledger: Ledger, x_local: np.ndarray, capex_in_service_eur: float
+                    ) -> pd.DataFrame:
+    """Annual economics of one period from the money ledger priced at the solution.
+
+    One row per ledger item (EUR/yr, costs negative; offtake premiums only when the instance
+    has contracts, the CO2 cost only when it is non-zero), ``profit`` = their sum, and
+    ``capex_total`` = gross capex of the options in service (EUR).
+    """
+    values = ledger.values(x_local)
+    rows = []
+    for name, sign, _ in ITEMS:
+        if name == "offtake_premium" and ledger.items[name].val.size == 0 \
+                and not ledger.has_contracts:
+            continue
+        if name == "co2_cost" and values[name] == 0:
+            continue
+        rows.append((TABLE_LABEL.get(name, name), sign * values[name]))
+    rows.append(("profit", float(sum(v for _, v in rows))))
+    rows.append(("capex_total", capex_in_service_eur))
+    return pd.DataFrame({"item": [i for i, _ in rows], "eur_per_yr": [v for _, v in rows],
+                         "unit": ["EUR/yr"] * (len(rows) - 1) + ["EUR"]})

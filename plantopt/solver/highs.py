@@ -19,11 +19,13 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 from plantopt.solver.types import (  # noqa: F401  (re-exported)
     INF,
@@ -40,8 +42,11 @@ def compile_model(model: pyo.ConcreteModel, objectives: list[str]) -> MatrixMode
     """Compile ``model`` to matrix form with the named objectives (all maximised) as cost rows.
 
     The objectives are activated for the compile only; the model's own active objective is
-    restored afterwards.
+    restored afterwards. (Pyomo is imported here: only Pyomo models need it.)
     """
+    import pyomo.environ as pyo
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
     objs = [getattr(model, f"obj_{name}") for name in objectives]
     was_active = {o.name: o.active for o in model.component_objects(pyo.Objective)}
     for o in model.component_objects(pyo.Objective):
@@ -247,11 +252,15 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
         return raw
     idx = ints.astype(np.int32)
     h.changeColsBounds(len(idx), idx, values, values)
+    # with every integer fixed the rest is an LP: solve it as one, from scratch (a MIP re-run
+    # may hand back the warm-start incumbent, fractional binaries included)
+    h.changeColsIntegrality(len(idx), idx, np.zeros(len(idx), dtype=np.uint8))
+    h.clearSolver()
     remaining = _time_left(options, started)
     if remaining is not None:
         h.setOptionValue("time_limit", max(0.01, remaining))
     h.run()
-    polished = _read(h, True, started)
+    polished = _read(h, False, started)
     if not polished.status.has_solution or polished.x is None:
         raw.message += "; polishing (integers fixed) failed, unpolished solution kept"
         return raw
@@ -265,6 +274,7 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
 
 def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> RawSolution:
     """Solve through ``pyo.SolverFactory(options.solver)`` (no tie-break stage)."""
+    import pyomo.environ as pyo
     from pyomo.opt import TerminationCondition as TC
 
     started = time.perf_counter()
@@ -315,10 +325,16 @@ def lp_relaxation_iis(mm: MatrixModel) -> list[str] | None:
     names = [f"{mm.row_names[i] if i < len(mm.row_names) else f'row {i}'} "
              f"({_IIS_BOUND.get(int(b), 'bound')})"
              for i, b in zip(iis.row_index_, iis.row_bound_)]
-    names += [f"{mm.columns[j].name if j < len(mm.columns) else f'column {j}'} "
-              f"({_IIS_BOUND.get(int(b), 'bound')})"
+    names += [f"{_column_name(mm, j)} ({_IIS_BOUND.get(int(b), 'bound')})"
               for j, b in zip(iis.col_index_, iis.col_bound_)]
     return names
+
+
+def _column_name(mm: MatrixModel, j: int) -> str:
+    """A Pyomo variable's name, or the name the emitter gave the column."""
+    if j >= len(mm.columns):
+        return f"column {j}"
+    return str(getattr(mm.columns[j], "name", mm.columns[j]))
 
 
 def write_mps(mm: MatrixModel, path: str, objective_row: int = 0) -> None:

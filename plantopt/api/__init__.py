@@ -1,0 +1,119 @@
+"""The Python API: load, build, solve and read results, with timings per phase.
+
+    inst = plantopt.load_instance("instances/nl-2027")
+    res = plantopt.solve(inst, objective="profit", time_limit_s=60)
+    res["recovery"]        # tidy DataFrame
+    res.save("out/nl-2027")
+
+or build the Pyomo model first, add constraints, then solve it:
+
+    model = plantopt.build_model(inst)
+    model.my_cut = pyo.Constraint(expr=model.accept["ev_lfp"] <= 500)
+    res = plantopt.solve(model)
+
+One pipeline: load -> route tree -> model data -> families -> emit (matrix form, or the Pyomo
+model) -> solve -> :class:`~plantopt.results.solution.Solution` -> tables -> summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from plantopt.api.problem import Clock, Problem, prepare
+from plantopt.api.summary import summary_of, versions
+from plantopt.api.tables import result_tables
+from plantopt.instance.instance import Instance
+from plantopt.model.matrix_form import MatrixModel
+from plantopt.results.solution import read_solution
+from plantopt.results.tables import Result
+from plantopt.solver.types import RawSolution, SolveOptions, SolveStatus
+
+
+def solve(target: Instance | str | Path | Any = None, objective: str | None = None,
+          options: SolveOptions | None = None, diagnose: bool = True,
+          **option_overrides: Any) -> Result:
+    """Solve an instance (object, folder, or None for the packaged default) or a built model.
+
+    ``option_overrides`` are fields of :class:`SolveOptions` (``time_limit_s``,
+    ``mip_rel_gap``, ``threads``, ``random_seed``, ``tie_break``, ``solver``, ``build``). An
+    instance is emitted straight into matrices (``build="matrix"``, the default with HiGHS)
+    or as the Pyomo model (``build="pyomo"``, or any other solver); a Pyomo model passed in
+    (e.g. with user constraints) is solved as it is. The :class:`Result` carries status,
+    objective, bound, gap, timings per phase and tables (compliance with the EU targets in
+    force, offtake contracts, the business case); the instance is never modified. When the
+    solve is infeasible and ``diagnose`` is true (HiGHS, one period), an elastic re-solve
+    explains why: ``summary["diagnosis"]`` and the table ``diagnosis``.
+    """
+    options = replace(options or SolveOptions(), **option_overrides)
+    if options.build not in ("matrix", "pyomo"):
+        raise ValueError(f"unknown build {options.build!r}; expected 'matrix' or 'pyomo'")
+    clock = Clock()
+    problem = prepare(target, objective, options, clock)
+    with clock.phase("handoff"):
+        mm = problem.handoff(problem.objectives(options.tie_break), options)
+    raw = _run(problem, mm, options)
+    clock.timings["solve"] = raw.solve_s
+    tables: dict = {}
+    parts = None
+    with clock.phase("extract"):
+        x = problem.solution_x(mm, raw)
+        if x is not None:
+            tables, reg, case = result_tables(problem.instance, problem.fams,
+                                              read_solution(problem.fams, x))
+            parts = (reg, case)
+    diagnosis = _diagnose(problem, raw, options, clock) if diagnose else None
+    if diagnosis is not None:
+        tables["diagnosis"] = diagnosis.table()
+    summary = summary_of(problem.instance, problem.fams, raw, problem.objective, options,
+                         clock.total(), _size(mm), tables, parts)
+    if diagnosis is not None:
+        summary["diagnosis"] = diagnosis.messages
+    return Result(status=raw.status, objective_name=problem.objective,
+                  objective=raw.objective, bound=raw.bound, gap=raw.gap,
+                  timings_s=summary["timings_s"], summary=summary, tables=tables,
+                  message=raw.message)
+
+
+def _run(problem: Problem, mm: MatrixModel | None, options: SolveOptions) -> RawSolution:
+    from plantopt.solver.highs import solve_matrix, solve_with_pyomo_solver
+
+    if mm is not None:
+        return solve_matrix(mm, options)
+    return solve_with_pyomo_solver(problem.model, options)
+
+
+def _size(mm: MatrixModel | None) -> dict[str, int]:
+    if mm is None:
+        return {}
+    rows, cols, nnz = mm.shape
+    return {"rows": rows, "columns": cols, "nonzeros": nnz,
+            "integer_columns": int(mm.integrality.sum())}
+
+
+def _diagnose(problem: Problem, raw: RawSolution, options: SolveOptions, clock: Clock
+              ) -> Any:
+    """The elastic diagnosis of an infeasible solve (HiGHS; one period), else None."""
+    if raw.status != SolveStatus.INFEASIBLE or options.solver != "highs":
+        return None
+    if problem.fams.multi:
+        raw.message += ("; no plain-words diagnosis for multi-period instances yet: solve the "
+                        "periods one at a time (each as a single-period instance) to see "
+                        "which targets, minimums, capacities or budget to relax")
+        return None
+    from plantopt.regulation.diagnosis import diagnose as run_diagnosis
+
+    with clock.phase("diagnosis"):
+        return run_diagnosis(problem.instance, problem.fams.data.tree, options)
+
+
+def model_size(model: Any) -> dict[str, int]:
+    """Rows, columns, nonzeros and integer columns of a built Pyomo model."""
+    from plantopt.model.emit_pyomo import active_objective
+    from plantopt.solver.highs import compile_model
+
+    return _size(compile_model(model, [active_objective(model)]))
+
+
+__all__ = ["SolveOptions", "SolveStatus", "model_size", "solve", "versions"]

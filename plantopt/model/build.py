@@ -1,0 +1,253 @@
+"""All families of a model, in one order, with the substitution that maps periods to x.
+
+:func:`build_families` is the one place that decides which families a model has:
+
+    per period t (local layout, Pyomo block ``period[t]``, or the model with one period):
+        output_balance, feed_balance, capacity_limit, run_upper, min_load, run_if_built,
+        offtake, co2_cap, resource_limit, target_ratio, contract_supply
+        expressions: throughput, capacity, co2_emissions, target_num, target_den,
+        recovered, weighted_recovery and the ledger items (profit = their signed sum)
+    global (global layout, on the model):
+        one_option (per period), budget, profit_floor, recovery_floor
+        expressions: capex_total, npv; with several periods profit and weighted_recovery
+        (horizon means, weights w_t = d_t / H)
+
+Objectives (all maximised): recovery = weighted_recovery, profit, npv, where
+
+    npv = sum_t DF_t (profit_t + annual_capex_t) - sum_{u,j,tau} capex_net_{u,j} PV_{u,j,tau}
+          build[u, j, tau]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from plantopt.model.data import ModelData
+from plantopt.model.families import flows, levers, products, recovery, regulation, units
+from plantopt.model.families.context import PeriodContext, used_and_run_units
+from plantopt.model.family import INF, Family, Relax, family
+from plantopt.model.layout import Layout
+from plantopt.model.ledger import Ledger, ledger
+
+if TYPE_CHECKING:
+    from plantopt.model.regulation_terms import RegulationData
+
+PERIOD_ROWS: tuple[Callable[[PeriodContext], Family], ...] = (
+    flows.output_balance, flows.feed_balance, units.capacity_limit, units.run_upper,
+    units.min_load, units.run_if_built, products.offtake, levers.co2_cap, levers.resource_limit,
+    regulation.target_ratio, regulation.contract_supply)
+PERIOD_EXPRESSIONS: tuple[Callable[[PeriodContext], Family], ...] = (
+    units.throughput, units.capacity, levers.co2_emissions, regulation.target_num,
+    regulation.target_den, recovery.recovered, recovery.weighted_recovery)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One period's families and its substitution S_t (local columns x global columns)."""
+
+    rows: list[Family]
+    expressions: dict[str, Family]
+    ledger: Ledger
+    subst: sp.csr_array
+    context: PeriodContext
+
+
+@dataclass(frozen=True)
+class Families:
+    data: ModelData
+    layout: Layout  # global
+    periods: list[Period]
+    global_rows: list[Family]
+    global_expressions: dict[str, Family]
+    objectives: dict[str, np.ndarray]  # name -> cost vector over global columns
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    regulation: RegulationData | None = None
+
+    @property
+    def multi(self) -> bool:
+        return self.layout.n_periods > 1
+
+    def period_vector(self, t: int, local: np.ndarray) -> np.ndarray:
+        """A local-layout row vector of period t in global columns: v S_t."""
+        return np.asarray(local @ self.periods[t].subst).ravel()
+
+
+def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr_array:
+    """S_t: period t's block, and local build[k] -> sum_{tau in A(k, t)} build[k, tau]."""
+    timing = data.timing
+    assert timing is not None
+    n = local.n_cols
+    cols = np.arange(n) + t * glob.block
+    keep = np.ones(n, dtype=bool)
+    keep[local.build0:local.run0] = False
+    rows_ = [np.flatnonzero(keep)]
+    cols_ = [cols[keep]]
+    for i, (u, j) in enumerate(local.options):
+        taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
+        rows_.append(np.full(len(taus), local.build0 + i))
+        cols_.append(taus * glob.block + glob.build0 + i)
+    r, c = np.concatenate(rows_), np.concatenate(cols_)
+    return sp.csr_array((np.ones(len(r)), (r, c)), shape=(n, glob.n_cols))
+
+
+def build_families(data: ModelData, regulation_data: RegulationData | None) -> Families:
+    """Every column bound, row family, expression and objective of the model."""
+    timing = data.timing
+    assert timing is not None
+    T = len(timing.periods)
+    used, run = used_and_run_units(data)
+    contracts = tuple(c.contract_id for c in regulation_data.contracts) \
+        if regulation_data is not None else ()
+    glob = Layout(tuple(data.feeds), data.tree.n_nodes, tuple(data.options), tuple(run),
+                  contracts, n_periods=T)
+    local = glob.local()
+    regs = regulation_data.per_period if regulation_data is not None else (None,) * T
+    mass = data.tree.node_mass()
+    periods = []
+    for t, (d, reg) in enumerate(zip(data.per_period, regs)):
+        ctx = PeriodContext(d, local, reg, mass, used, run)
+        periods.append(Period([f(ctx) for f in PERIOD_ROWS],
+                              {e.name: e for e in (f(ctx) for f in PERIOD_EXPRESSIONS)},
+                              ledger(ctx), substitution(local, glob, data, t), ctx))
+    lower, upper = column_bounds(glob, data, regulation_data)
+    fams = Families(data, glob, periods, [], {}, {}, lower, upper, regulation_data)
+    objectives = objective_vectors(fams)
+    gexpr = global_expressions(fams, objectives)
+    fams.objectives.update(objectives)
+    fams.global_expressions.update(gexpr)
+    fams.global_rows.extend(global_rows(fams, objectives))
+    return fams
+
+
+def column_bounds(glob: Layout, data: ModelData, reg: RegulationData | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    lower = np.zeros(glob.n_cols)
+    upper = np.full(glob.n_cols, INF)
+    contracts = reg.contracts if reg is not None else ()
+    for t, d in enumerate(data.per_period):
+        b = t * glob.block
+        lower[b:b + glob.n_feeds] = [d.feed_lb[f] for f in d.feeds]
+        upper[b:b + glob.n_feeds] = [d.feed_ub[f] for f in d.feeds]
+        upper[b + glob.build0:b + glob.take0] = 1.0
+        lower[b + glob.take0:b + glob.block] = [c.min_t_per_yr for c in contracts]
+        upper[b + glob.take0:b + glob.block] = [c.max_t_per_yr for c in contracts]
+    return lower, upper
+
+
+def _vec(f: Family, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.add.at(out, f.col, f.val)
+    return out
+
+
+def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
+    """recovery, profit (horizon means with several periods) and npv over global columns."""
+    data, glob = fams.data, fams.layout
+    timing = data.timing
+    assert timing is not None
+    n_local = glob.local().n_cols
+    out = {o: np.zeros(glob.n_cols) for o in ("recovery", "profit", "npv")}
+    single = not fams.multi
+    for t, per in enumerate(fams.periods):
+        p = timing.periods[t]
+        w = 1.0 if single else p.weight
+        rec = _vec(per.expressions["weighted_recovery"], n_local)
+        prof = per.ledger.profit(n_local)
+        ann = per.ledger.vector("annual_capex", n_local)
+        out["recovery"] += fams.period_vector(t, w * rec)
+        out["profit"] += fams.period_vector(t, w * prof)
+        out["npv"] += fams.period_vector(t, p.operating_pv * (prof + ann))
+    out["npv"][_build_columns(glob)] -= _capex_pv(data, glob)
+    return out
+
+
+def _build_columns(glob: Layout) -> np.ndarray:
+    return np.concatenate([t * glob.block + glob.build0 + np.arange(len(glob.options))
+                           for t in range(glob.n_periods)])
+
+
+def _capex_net(data: ModelData, glob: Layout) -> np.ndarray:
+    return np.array([data.options[k].capex_net_eur for k in glob.options] * glob.n_periods,
+                    dtype=float)
+
+
+def _capex_pv(data: ModelData, glob: Layout) -> np.ndarray:
+    timing = data.timing
+    assert timing is not None
+    return np.array([data.options[k].capex_net_eur * timing.capex_pv_factor[(*k, t)]
+                     for t in range(glob.n_periods) for k in glob.options], dtype=float)
+
+
+def global_expressions(fams: Families, objectives: dict[str, np.ndarray]
+                       ) -> dict[str, Family]:
+    """capex_total and npv; with several periods also profit and weighted_recovery."""
+    glob = fams.layout
+    cols = _build_columns(glob)
+    capex = _capex_net(fams.data, glob)
+    nz = np.flatnonzero(capex)
+    out = {"capex_total": family("capex_total", [None], np.zeros(len(nz)), cols[nz], capex[nz],
+                                 doc="EUR, net of capex subsidies", scope="global")}
+    docs = {"npv": "EUR, net present value over the horizon",
+            "profit": "EUR/yr, horizon mean of the periods' profit",
+            "weighted_recovery": "t/yr, horizon mean of the periods' weighted recovery"}
+    names = [("npv", "npv")] + ([("profit", "profit"), ("weighted_recovery", "recovery")]
+                                if fams.multi else [])
+    for name, obj in names:
+        v = objectives[obj]
+        nz = np.flatnonzero(v)
+        out[name] = family(name, [None], np.zeros(len(nz)), nz, v[nz], doc=docs[name],
+                           scope="global")
+    return out
+
+
+def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
+    """one_option (per period), budget, profit_floor, recovery_floor."""
+    data, glob = fams.data, fams.layout
+    timing = data.timing
+    assert timing is not None
+    with_opts = [u for u in data.units if data.unit_options[u]]
+    o = glob.o_index
+    idx, rows, cols = [], [], []
+    for t in range(glob.n_periods):
+        for u in with_opts:
+            for j in data.unit_options[u]:
+                rows.append(len(idx))
+                cols.append(t * glob.block + glob.build0 + o[(u, j)])
+            idx.append(timing.key(u, t))
+    out = [family("one_option", idx, rows, cols, np.ones(len(cols)), -INF, 1.0,
+                  scope="global", block="model",
+                  doc="at most one capacity option per unit (added per period)")]
+    capex = fams.global_expressions["capex_total"]
+    budget = data.budget_eur
+    b_idx = [None] if budget is not None and capex.val.size else []
+    out.append(family("budget", b_idx, capex.row if b_idx else [], capex.col if b_idx else [],
+                      capex.val if b_idx else [], -INF, budget if b_idx else 0.0,
+                      scope="global", block="model", doc="total capex within budget",
+                      relax=Relax("budget", ("budget",) * len(b_idx),
+                                  np.full(len(b_idx), float(budget or 0.0)),
+                                  np.full(len(b_idx), max(float(budget or 0.0), 1.0)), "EUR")))
+    for name, obj, key, unit in (("profit_floor", "profit", "profit_floor_eur_per_yr", "EUR/yr"),
+                                 ("recovery_floor", "recovery", "recovery_floor_t_per_yr",
+                                  "t/yr")):
+        floor = data.manifest.get(key)
+        v = objectives[obj]
+        nz = np.flatnonzero(v)
+        # a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
+        keep = floor is not None and (len(nz) > 0 or float(floor) > 0)
+        f = float(floor) if keep else 0.0
+        out.append(family(name, [None] if keep else [], np.zeros(len(nz) if keep else 0),
+                          nz if keep else [], v[nz] if keep else [], f, INF, scope="global",
+                          block="model", doc=f"{obj} at least the manifest's {key}",
+                          relax=Relax("floor", (name,) * keep, np.full(int(keep), f),
+                                      np.full(int(keep), max(abs(f), 1.0)), unit)))
+    return out
+
+
+__all__ = ["Families", "PERIOD_EXPRESSIONS", "PERIOD_ROWS", "Period", "build_families",
+           "substitution"]

@@ -1,0 +1,207 @@
+"""Pyomo emitter: the families as a ``ConcreteModel`` users extend and solve with any solver.
+
+One indexed ``Var`` per column family (accept, flow, build, run, take), one indexed
+``Constraint`` per row family and one ``Expression`` per expression family and ledger item,
+with the component names of the formulation (``feed_balance``, ``capacity_limit``,
+``profit``, ...). Rows are built from the same triplets as the matrix form, as
+``LinearExpression`` objects. With several periods the operating components live on the
+block ``period[p]`` and ``build`` is indexed (u, j, p) on the model; ``period[p].build[u, j]``
+is the options in service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from plantopt.model.build import Families
+from plantopt.model.family import Family
+from plantopt.model.layout import COLUMN_DOCS
+from plantopt.model.ledger import ITEMS, SIGN
+from plantopt.model.matrix_form import OBJECTIVES
+
+_SETS = {"accept": "FEEDS", "flow": "NODES", "build": "OPTIONS", "run": "MIN_LOAD_UNITS",
+         "take": "CONTRACTS"}
+_ROW_SETS = {"output_balance": "GROUPS", "co2_cap": "CO2_CAPS", "resource_limit": "RESOURCES",
+             "target_ratio": "TARGETS", "contract_supply": "CONTRACT_PAIRS"}
+_EXPR_SETS = {"throughput": "UNITS", "capacity": "UNITS", "recovered": "MATERIALS",
+              "target_num": "TARGETS", "target_den": "TARGETS"}
+
+
+def _key(label: Any) -> Any:
+    return label
+
+
+_DIMEN = {"OPTIONS": 2, "CONTRACT_PAIRS": 2}
+
+
+def _set(block: Any, name: str, labels: list) -> Any:
+    if hasattr(block, name):
+        return getattr(block, name)
+    dimen = _DIMEN.get(name, 1)
+    if name == "NODES":
+        s = pyo.RangeSet(0, len(labels) - 1)
+    else:
+        s = pyo.Set(initialize=labels, dimen=dimen, ordered=True)
+    setattr(block, name, s)
+    return s
+
+
+def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
+    """The Vars, and the VarData of every global column (in column order)."""
+    glob = fams.layout
+    timing = fams.data.timing
+    assert timing is not None
+    cols: list[Any] = [None] * glob.n_cols
+    if fams.multi:
+        model.PERIODS = pyo.Set(initialize=[p.period_id for p in timing.periods], ordered=True)
+        model.OPTIONS = pyo.Set(initialize=list(glob.options), dimen=2, ordered=True)
+        model.build = pyo.Var(model.OPTIONS * model.PERIODS, domain=pyo.Binary,
+                              doc="capacity option built in the period")
+        model.period = pyo.Block(model.PERIODS)
+    else:
+        model.OPTIONS = pyo.Set(initialize=list(glob.options), dimen=2, ordered=True)
+        model.build = pyo.Var(model.OPTIONS, domain=pyo.Binary, doc=COLUMN_DOCS["build"])
+    for t, p in enumerate(timing.periods):
+        blk = model.period[p.period_id] if fams.multi else model
+        base = t * glob.block
+        for name, start, labels, integer in glob.families():
+            if name == "build":
+                for i, k in enumerate(labels):
+                    cols[base + start + i] = model.build[timing.key(k, t)]
+                continue
+            index = _set(blk, _SETS[name], labels)
+            lo = fams.col_lower[base + start:base + start + len(labels)]
+            hi = fams.col_upper[base + start:base + start + len(labels)]
+            pos = {k: i for i, k in enumerate(labels)}
+            var = pyo.Var(index, domain=pyo.Binary if integer else pyo.NonNegativeReals,
+                          bounds=None if integer else (
+                              lambda m, *k, lo=lo, hi=hi, pos=pos: _bounds(lo, hi, pos, k)),
+                          doc=COLUMN_DOCS[name])
+            setattr(blk, name, var)
+            for i, k in enumerate(labels):
+                cols[base + start + i] = var[k]
+    return cols
+
+
+def _bounds(lo: np.ndarray, hi: np.ndarray, pos: dict, k: tuple) -> tuple:
+    i = pos[k[0] if len(k) == 1 else k]
+    return (float(lo[i]), None if np.isinf(hi[i]) else float(hi[i]))
+
+
+def _linear(m: sp.csr_array, cols: list[Any], constant: np.ndarray | None
+            ) -> list[LinearExpression]:
+    ptr, idx, val = m.indptr, m.indices, m.data
+    out = []
+    for i in range(m.shape[0]):
+        a, b = ptr[i], ptr[i + 1]
+        out.append(LinearExpression(
+            constant=0.0 if constant is None else float(constant[i]),
+            linear_coefs=val[a:b].tolist(), linear_vars=[cols[j] for j in idx[a:b]]))
+    return out
+
+
+def _global(f: Family, fams: Families, t: int | None) -> sp.csr_array:
+    if f.scope == "global":
+        return f.matrix(fams.layout.n_cols)
+    assert t is not None
+    return f.matrix(fams.layout.local().n_cols) @ fams.periods[t].subst
+
+
+def _component_index(block: Any, f: Family, sets: dict[str, str]) -> Any:
+    if f.index == [None]:
+        return None
+    name = sets.get(f.name)
+    if name is not None:  # declared even when empty, as users and the docs expect
+        return _set(block, name, f.index)
+    return list(f.index)
+
+
+def _add_expression(block: Any, f: Family, fams: Families, cols: list, t: int | None) -> None:
+    exprs = _linear(_global(f, fams, t), cols, f.constant)
+    index = _component_index(block, f, _EXPR_SETS)
+    if index is None:
+        setattr(block, f.name, pyo.Expression(expr=exprs[0], doc=f.doc))
+        return
+    pos = {k: i for i, k in enumerate(f.index)}
+    setattr(block, f.name, pyo.Expression(
+        index, rule=lambda b, *k: exprs[pos[k[0] if len(k) == 1 else k]], doc=f.doc))
+
+
+def _add_constraint(block: Any, f: Family, fams: Families, cols: list, t: int | None) -> None:
+    assert f.lower is not None and f.upper is not None
+    exprs = _linear(_global(f, fams, t), cols, None)
+    lo, hi = f.lower, f.upper
+
+    def rel(i: int) -> Any:
+        if lo[i] == hi[i]:
+            return exprs[i] == float(lo[i])
+        return (None if np.isinf(lo[i]) else float(lo[i]), exprs[i],
+                None if np.isinf(hi[i]) else float(hi[i]))
+
+    index = _component_index(block, f, _ROW_SETS)
+    if index is None:
+        setattr(block, f.name, pyo.Constraint(expr=rel(0), doc=f.doc))
+        return
+    pos = {k: i for i, k in enumerate(f.index)}
+    setattr(block, f.name, pyo.Constraint(
+        index, rule=lambda b, *k: rel(pos[k[0] if len(k) == 1 else k]), doc=f.doc))
+
+
+def emit_pyomo(fams: Families, objective: str, name: str = "plantopt") -> pyo.ConcreteModel:
+    """The families as a Pyomo model with ``objective`` active (the others deactivated)."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
+    model = pyo.ConcreteModel(name=name)
+    cols = _declare_columns(model, fams)
+    timing = fams.data.timing
+    assert timing is not None
+    for t, (per, p) in enumerate(zip(fams.periods, timing.periods)):
+        blk = model.period[p.period_id] if fams.multi else model
+        if fams.multi:
+            blk.build = pyo.Expression(model.OPTIONS, rule=lambda b, u, j, t=t: pyo.quicksum(
+                model.build[u, j, timing.periods[tau].period_id]
+                for tau in timing.active[(u, j, t)]), doc="options in service in the period")
+        for f in per.expressions.values():
+            _add_expression(blk, f, fams, cols, t)
+        for item in per.ledger.items.values():
+            _add_expression(blk, item, fams, cols, t)
+        blk.profit = pyo.Expression(expr=sum(
+            SIGN[n] * getattr(blk, n) for n, _, _ in ITEMS), doc="EUR/yr")
+        for f in per.rows:
+            _add_constraint(blk, f, fams, cols, t)
+    for f in fams.global_expressions.values():
+        _add_expression(model, f, fams, cols, None)
+    for f in fams.global_rows:
+        if f.n or f.name == "one_option":
+            _add_constraint(model, f, fams, cols, None)
+    model.obj_recovery = pyo.Objective(expr=model.weighted_recovery, sense=pyo.maximize)
+    model.obj_profit = pyo.Objective(expr=model.profit, sense=pyo.maximize)
+    model.obj_npv = pyo.Objective(expr=model.npv, sense=pyo.maximize)
+    set_objective(model, objective)
+    model.plantopt_columns = cols  # VarData of every global column, in column order
+    return model
+
+
+def set_objective(model: pyo.ConcreteModel, objective: str) -> None:
+    """Activate the objective named ``recovery``, ``profit`` or ``npv``; deactivate the rest."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
+    for name in OBJECTIVES:
+        obj = getattr(model, f"obj_{name}")
+        obj.activate() if name == objective else obj.deactivate()
+
+
+def active_objective(model: pyo.ConcreteModel) -> str:
+    """The name of the active plantopt objective of ``model``."""
+    for name in OBJECTIVES:
+        if getattr(model, f"obj_{name}").active:
+            return name
+    raise ValueError("the model has no active plantopt objective")
+
+
+__all__ = ["active_objective", "emit_pyomo", "set_objective"]

@@ -1,0 +1,106 @@
+"""The money ledger: every revenue and cost item of one period as one vector over its columns.
+
+Each item is a one-row expression family in the local layout (EUR/yr); ``sign`` says how it
+enters profit. The objective's profit, the economics and business-case tables and the Monte
+Carlo all price these same items:
+
+    revenue         = sum_{product nodes n} (sum_m coef[n,m] price[p,m] payable[p,m]) flow[n]
+    gate_fees       = sum_f gate_fee_f accept[f]   (negative fee = purchase; includes the
+                      eco-modulation adjustment of f's class)
+    offtake_premium = sum_c premium_c take[c]
+    variable_opex   = sum_{unit nodes n} opex_{u(n)} mass_n flow[n]
+    fixed_opex      = sum_{u,j} fixed_{u,j} build[u,j]
+    annual_capex    = sum_{u,j} capex_{u,j} (1 - s_u) CRF(r_b, L_{u,j}) build[u,j]
+    route_costs     = sum_n cost_n mass_n flow[n]     (disposal fees, transport)
+    co2_cost        = co2_price sum_{unit nodes n} co2_{u(n)} mass_n flow[n]
+    profit          = sum_items sign_item item
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from plantopt.model.families.context import PeriodContext
+from plantopt.model.families.levers import co2_per_flow
+from plantopt.model.family import Family, family
+
+# (item, sign in profit, what it is); the order of the economics table
+ITEMS: tuple[tuple[str, int, str], ...] = (
+    ("revenue", +1, "EUR/yr"),
+    ("gate_fees", +1, "EUR/yr, positive when paid to the plant"),
+    ("offtake_premium", +1, "EUR/yr, premiums of recycled-content contracts"),
+    ("variable_opex", -1, "EUR/yr"),
+    ("fixed_opex", -1, "EUR/yr"),
+    ("annual_capex", -1, "EUR/yr, capital recovery factor times capex"),
+    ("route_costs", -1, "EUR/yr"),
+    ("co2_cost", -1, "EUR/yr, CO2 price times emissions"),
+)
+SIGN = {name: sign for name, sign, _ in ITEMS}
+# names of the items in the economics table
+TABLE_LABEL = {"annual_capex": "annualised_capex", "route_costs": "disposal_and_route_costs",
+               "offtake_premium": "offtake_premiums"}
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One period's money items (one-row expression families, local layout)."""
+
+    items: dict[str, Family]
+    has_contracts: bool = False
+
+    def vector(self, name: str, n_cols: int) -> np.ndarray:
+        f = self.items[name]
+        out = np.zeros(n_cols)
+        np.add.at(out, f.col, f.val)
+        return out
+
+    def profit(self, n_cols: int) -> np.ndarray:
+        """Profit per unit of each local column: sum_items sign item."""
+        return sum((SIGN[k] * self.vector(k, n_cols) for k in self.items),
+                   np.zeros(n_cols))
+
+    def values(self, x_local: np.ndarray) -> dict[str, float]:
+        """EUR/yr of every item at the local solution ``x_local``."""
+        return {k: float(f.val @ x_local[f.col]) for k, f in self.items.items()}
+
+
+def _item(name: str, col: np.ndarray, val: np.ndarray) -> Family:
+    doc = {n: d for n, _, d in ITEMS}[name]
+    keep = val != 0
+    return family(name, [None], np.zeros(int(keep.sum())), col[keep], val[keep], doc=doc)
+
+
+def ledger(ctx: PeriodContext) -> Ledger:
+    d, lay, mass, tree = ctx.data, ctx.layout, ctx.mass, ctx.data.tree
+    nodes = np.fromiter(d.node_revenue.keys(), np.int64, len(d.node_revenue))
+    rev = np.fromiter(d.node_revenue.values(), float, len(nodes))
+    gate = np.array([d.gate_fee[f] for f in d.feeds], dtype=float)
+    contracts = ctx.regulation.contracts if ctx.regulation is not None else ()
+    premium = np.array([c.premium_eur_per_t for c in contracts], dtype=float)
+    unit_nodes = np.flatnonzero(tree.node_kind == 0)
+    opex = np.array([d.unit_opex[u] for u in tree.units], dtype=float)
+    var_opex = opex[tree.node_target[unit_nodes]] * mass[unit_nodes] if len(opex) \
+        else np.zeros(0)
+    opts = [d.options[k] for k in lay.options]
+    build = lay.build0 + np.arange(len(opts))
+    r_nodes = np.fromiter(d.node_route_cost.keys(), np.int64, len(d.node_route_cost))
+    r_cost = np.fromiter(d.node_route_cost.values(), float, len(r_nodes))
+    c_nodes, per = co2_per_flow(ctx)
+    return Ledger({
+        "revenue": _item("revenue", lay.flow0 + nodes, rev),
+        "gate_fees": _item("gate_fees", np.arange(len(gate)), gate),
+        "offtake_premium": _item("offtake_premium", lay.take0 + np.arange(len(premium)),
+                                 premium),
+        "variable_opex": _item("variable_opex", lay.flow0 + unit_nodes, var_opex),
+        "fixed_opex": _item("fixed_opex", build,
+                            np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float)),
+        "annual_capex": _item("annual_capex", build, np.array(
+            [o.annualised_capex_eur_per_yr for o in opts], dtype=float)),
+        "route_costs": _item("route_costs", lay.flow0 + r_nodes, r_cost),
+        "co2_cost": _item("co2_cost", lay.flow0 + c_nodes, d.co2_price_eur_per_t * per),
+    }, has_contracts=len(contracts) > 0)
+
+
+__all__ = ["ITEMS", "Ledger", "SIGN", "TABLE_LABEL", "ledger"]

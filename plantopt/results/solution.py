@@ -1,0 +1,53 @@
+"""A solution as arrays per column family and period, read back through the layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from plantopt.model.build import Families
+
+ZERO_TOL = 1e-9  # |x| below this (t/yr, or a fraction of a binary) is read as 0
+
+
+@dataclass(frozen=True)
+class PeriodSolution:
+    """Period t: accept (F), flow (N), build decided in t and in service (by option),
+    run (by unit) and take (by contract), as the model's index sets order them."""
+
+    accept: np.ndarray
+    flow: np.ndarray
+    decided: dict[tuple[str, str], float]
+    in_service: dict[tuple[str, str], float]
+    run: dict[str, float]
+    take: dict[str, float]
+    x_local: np.ndarray  # S_t x: the period's columns in the local layout
+
+
+@dataclass(frozen=True)
+class Solution:
+    x: np.ndarray  # global columns
+    periods: tuple[PeriodSolution, ...]
+
+
+def read_solution(fams: Families, x: np.ndarray) -> Solution:
+    """Split x (global layout) into per-period family arrays; values within
+    :data:`ZERO_TOL` of zero become exactly zero (solver noise is not a flow)."""
+    x = np.where(np.abs(x) < ZERO_TOL, 0.0, np.asarray(x, dtype=float))
+    lay = fams.layout
+    out = []
+    for t, per in enumerate(fams.periods):
+        parts = lay.split(x, t)
+        x_local = np.asarray(per.subst @ x)
+        service = x_local[lay.build0:lay.run0]
+        out.append(PeriodSolution(
+            accept=parts["accept"].copy(), flow=parts["flow"].copy(),
+            decided=dict(zip(lay.options, parts["build"].tolist())),
+            in_service=dict(zip(lay.options, service.tolist())),
+            run=dict(zip(lay.run_units, parts["run"].tolist())),
+            take=dict(zip(lay.contracts, parts["take"].tolist())), x_local=x_local))
+    return Solution(x, tuple(out))
+
+
+__all__ = ["PeriodSolution", "Solution", "read_solution", "ZERO_TOL"]
