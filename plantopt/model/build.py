@@ -177,6 +177,11 @@ def _capex_net(data: ModelData, glob: Layout) -> np.ndarray:
                     dtype=float)
 
 
+def capex_pv(fams: Families) -> np.ndarray:
+    """capex_net_k PV_{k,tau} of every build column, in build-column order (period-major)."""
+    return _capex_pv(fams.data, fams.layout)
+
+
 def _capex_pv(data: ModelData, glob: Layout) -> np.ndarray:
     timing = data.timing
     assert timing is not None

@@ -71,10 +71,6 @@ class ModelData:
     feed_lb: dict[str, float]
     feed_ub: dict[str, float]
     gate_fee: dict[str, float]
-    feed_root_nodes: dict[str, list[int]]
-    groups: list[int]  # non-root groups
-    group_parent: dict[int, int]
-    group_children: dict[int, list[int]]
     units: list[str]
     unit_nodes: dict[str, list[int]]
     unit_opex: dict[str, float]
@@ -86,7 +82,6 @@ class ModelData:
     products: list[str]
     product_nodes: dict[str, list[int]]
     product_offtake: dict[str, float]
-    node_mass: dict[int, float]
     node_revenue: dict[int, float]  # EUR per feed-equivalent t (product nodes only)
     node_route_cost: dict[int, float]  # EUR per feed-equivalent t (branches with a cost)
     recovery_weight: dict[str, float]
@@ -146,20 +141,6 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
     feeds = list(tree.feeds)
     mass = tree.node_mass()
     kind, target = tree.node_kind, tree.node_target
-
-    feed_root_nodes: dict[str, list[int]] = {f: [] for f in feeds}
-    group_parent: dict[int, int] = {}
-    group_children: dict[int, list[int]] = {}
-    groups: list[int] = []
-    for g in range(tree.n_groups):
-        children = tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]].tolist()
-        parent = int(tree.group_parent[g])
-        if parent < 0:
-            feed_root_nodes[feeds[int(tree.group_feed[g])]].extend(children)
-        elif children:
-            groups.append(g)
-            group_parent[g] = parent
-            group_children[g] = children
 
     units = list(tree.units)
     unit_nodes: dict[str, list[int]] = {u: [] for u in units}
@@ -227,13 +208,12 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
         feed_lb=dict(zip(feeds_df["feed_id"], feeds_df["contracted_min_t_per_yr"].astype(float))),
         feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
         gate_fee=effective_gate_fees(instance),
-        feed_root_nodes=feed_root_nodes, groups=groups, group_parent=group_parent,
-        group_children=group_children, units=units, unit_nodes=unit_nodes,
+        units=units, unit_nodes=unit_nodes,
         unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
         unit_min_load=dict(zip(udf["unit_id"], udf["min_load_frac"].astype(float))),
         unit_existing=unit_existing, unit_max_capacity=unit_max_capacity, options=options,
         unit_options=unit_options, products=products, product_nodes=product_nodes,
-        product_offtake=offtake, node_mass={n: float(x) for n, x in enumerate(mass)},
+        product_offtake=offtake,
         node_revenue=node_revenue, node_route_cost=node_route_cost,
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
         recovered_terms=recovered_terms,

@@ -18,7 +18,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from plantopt.model.build import Families
+from plantopt.model.build import Families, capex_pv
 from plantopt.model.family import Family
 from plantopt.model.layout import COLUMN_DOCS
 from plantopt.model.ledger import ITEMS, SIGN
@@ -77,20 +77,17 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
             index = _set(blk, _SETS[name], labels)
             lo = fams.col_lower[base + start:base + start + len(labels)]
             hi = fams.col_upper[base + start:base + start + len(labels)]
-            pos = {k: i for i, k in enumerate(labels)}
             var = pyo.Var(index, domain=pyo.Binary if integer else pyo.NonNegativeReals,
-                          bounds=None if integer else (
-                              lambda m, *k, lo=lo, hi=hi, pos=pos: _bounds(lo, hi, pos, k)),
                           doc=COLUMN_DOCS[name])
             setattr(blk, name, var)
+            uniform = integer or (not lo.any() and np.isinf(hi).all())  # flow: [0, inf)
             for i, k in enumerate(labels):
-                cols[base + start + i] = var[k]
+                v = var[k]
+                cols[base + start + i] = v
+                if not uniform:
+                    v.setlb(float(lo[i]))
+                    v.setub(None if np.isinf(hi[i]) else float(hi[i]))
     return cols
-
-
-def _bounds(lo: np.ndarray, hi: np.ndarray, pos: dict, k: tuple) -> tuple:
-    i = pos[k[0] if len(k) == 1 else k]
-    return (float(lo[i]), None if np.isinf(hi[i]) else float(hi[i]))
 
 
 def _linear(m: sp.csr_array, cols: list[Any], constant: np.ndarray | None
@@ -152,6 +149,45 @@ def _add_constraint(block: Any, f: Family, fams: Families, cols: list, t: int | 
         index, rule=lambda b, *k: rel(pos[k[0] if len(k) == 1 else k]), doc=f.doc))
 
 
+_FLOORS = {"profit_floor": "profit", "recovery_floor": "weighted_recovery"}
+
+
+def _add_global_expressions(model: pyo.ConcreteModel, fams: Families, cols: list) -> None:
+    """capex_total from its triplets; npv (and with several periods profit and
+    weighted_recovery) composed from the period blocks' expressions, the same sums as
+    :func:`plantopt.model.build.objective_vectors`:
+
+        npv = sum_t DF_t (profit_t + annual_capex_t) - sum_{k,tau} capex_net_k PV_{k,tau}
+              build[k, tau]
+        profit = sum_t w_t profit_t,  weighted_recovery = sum_t w_t weighted_recovery_t
+    """
+    timing = fams.data.timing
+    assert timing is not None
+    _add_expression(model, fams.global_expressions["capex_total"], fams, cols, None)
+    blocks = [model.period[p.period_id] for p in timing.periods] if fams.multi else [model]
+    pv = capex_pv(fams)
+    build = [c for c, is_build in zip(cols, _is_build(fams)) if is_build]
+    model.npv = pyo.Expression(expr=sum(
+        p.operating_pv * (b.profit + b.annual_capex) for p, b in zip(timing.periods, blocks))
+        - LinearExpression(constant=0.0, linear_coefs=pv[pv != 0].tolist(),
+                           linear_vars=[v for v, c in zip(build, pv) if c != 0]),
+        doc=fams.global_expressions["npv"].doc)
+    if fams.multi:
+        for name in ("profit", "weighted_recovery"):
+            setattr(model, name, pyo.Expression(
+                expr=sum(p.weight * getattr(b, name) for p, b in zip(timing.periods, blocks)),
+                doc=fams.global_expressions[name].doc))
+
+
+def _is_build(fams: Families) -> list[bool]:
+    lay = fams.layout
+    out = [False] * lay.n_cols
+    for t in range(lay.n_periods):
+        for i in range(len(lay.options)):
+            out[t * lay.block + lay.build0 + i] = True
+    return out
+
+
 def emit_pyomo(fams: Families, objective: str, name: str = "plantopt") -> pyo.ConcreteModel:
     """The families as a Pyomo model with ``objective`` active (the others deactivated)."""
     if objective not in OBJECTIVES:
@@ -174,10 +210,15 @@ def emit_pyomo(fams: Families, objective: str, name: str = "plantopt") -> pyo.Co
             SIGN[n] * getattr(blk, n) for n, _, _ in ITEMS), doc="EUR/yr")
         for f in per.rows:
             _add_constraint(blk, f, fams, cols, t)
-    for f in fams.global_expressions.values():
-        _add_expression(model, f, fams, cols, None)
+    _add_global_expressions(model, fams, cols)
     for f in fams.global_rows:
-        if f.n or f.name == "one_option":
+        if f.name in _FLOORS:
+            if f.n:
+                expr = getattr(model, _FLOORS[f.name])
+                assert f.lower is not None
+                setattr(model, f.name, pyo.Constraint(expr=expr >= float(f.lower[0]),
+                                                      doc=f.doc))
+        elif f.n or f.name == "one_option":
             _add_constraint(model, f, fams, cols, None)
     model.obj_recovery = pyo.Objective(expr=model.weighted_recovery, sense=pyo.maximize)
     model.obj_profit = pyo.Objective(expr=model.profit, sense=pyo.maximize)

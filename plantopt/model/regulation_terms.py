@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,45 @@ def target_year_of(instance: Instance) -> int | None:
     return None if year is None else int(year)
 
 
+def _target_terms(r: Any, data: ModelData, reg_class: dict[str, str],
+                  nodes_of: dict[str, np.ndarray]) -> TargetTerms:
+    """N_t and D_t of one target row ``r`` of the targets in force.
+
+    material recovery of k:  N = {(n, coef[n, k]) : n a recovered-product node of a covered
+                             feed},  D = {(f, comp[f, k]) : f covered}
+    recycling / recovery:    N = {(n, mass_n) : n a recycled (or recovered) product node of a
+                             covered feed},  D = {(f, 1) : f covered}
+    """
+    tree = data.tree
+    m_index = {m: i for i, m in enumerate(tree.materials)}
+    f_index = {f: i for i, f in enumerate(tree.feeds)}
+    covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
+    covered_mask = np.zeros(len(tree.feeds), dtype=bool)
+    covered_mask[[f_index[f] for f in covered]] = True
+    num: list[tuple[int, float]] = []
+    den: list[tuple[str, float]] = []
+    if r.kind == "material_recovery":
+        k = r.material
+        if k in m_index:
+            terms = data.recovered_terms[k]
+            nodes = np.fromiter((t[0] for t in terms), np.int64, len(terms))
+            coefs = np.fromiter((t[1] for t in terms), float, len(terms))
+            keep = covered_mask[tree.node_feed[nodes]]
+            num = list(zip(nodes[keep].tolist(), coefs[keep].tolist()))
+            den = [(f, float(tree.comp[f_index[f], m_index[k]])) for f in covered]
+    else:
+        mass = tree.node_mass()
+        nodes = nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
+        keep = covered_mask[tree.node_feed[nodes]] & (mass[nodes] > 0)
+        num = list(zip(nodes[keep].tolist(), mass[nodes[keep]].tolist()))
+        den = [(f, 1.0) for f in covered]
+    return TargetTerms(
+        target_id=r.target_id, kind=r.kind, reg_class=r.reg_class, material=r.material,
+        year=int(r.year), deadline=r.deadline, required_frac=float(r.required_frac),
+        label=r.label, legal_reference=r.legal_reference, feeds=covered,
+        num=tuple(num), den=tuple((f, b) for f, b in den if b > 0))
+
+
 def build_regulation_data(instance: Instance, data: ModelData,
                           targets_path: str | Path | None = None) -> RegulationData:
     """Resolve the targets in force and the contract supply terms for ``instance``.
@@ -136,44 +176,14 @@ def build_regulation_data(instance: Instance, data: ModelData,
     recycled_p = {p for p in tree.products if bool(prods.at[p, "counts_recycled"])}
     recovered_p = recycled_p | {p for p in tree.products
                                 if bool(prods.at[p, "counts_recovered"])}
-    mass = tree.node_mass()
     prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
     prod_name = [tree.products[int(target[n])] for n in prod_nodes]
     recycled_nodes = [int(n) for n, p in zip(prod_nodes, prod_name) if p in recycled_p]
     recovered_nodes = [int(n) for n, p in zip(prod_nodes, prod_name) if p in recovered_p]
     recovered_nodes += energy_recovery_nodes(instance, data)
-    m_index = {m: i for i, m in enumerate(tree.materials)}
-    f_index = {f: i for i, f in enumerate(tree.feeds)}
-    recycled_arr = np.asarray(recycled_nodes, dtype=np.int64)
-    recovered_arr = np.asarray(recovered_nodes, dtype=np.int64)
-
-    out: list[TargetTerms] = []
-    for r in in_force.itertuples(index=False):
-        covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
-        covered_mask = np.zeros(len(tree.feeds), dtype=bool)
-        covered_mask[[f_index[f] for f in covered]] = True
-        if r.kind == "material_recovery":
-            k = r.material
-            if k not in m_index:
-                num: list[tuple[int, float]] = []
-                den: list[tuple[str, float]] = []
-            else:
-                terms = data.recovered_terms[k]
-                nodes = np.fromiter((t[0] for t in terms), np.int64, len(terms))
-                coefs = np.fromiter((t[1] for t in terms), float, len(terms))
-                keep = covered_mask[tree.node_feed[nodes]]
-                num = list(zip(nodes[keep].tolist(), coefs[keep].tolist()))
-                den = [(f, float(tree.comp[f_index[f], m_index[k]])) for f in covered]
-        else:
-            nodes = recovered_arr if r.kind == "weee_recovery" else recycled_arr
-            keep = covered_mask[tree.node_feed[nodes]] & (mass[nodes] > 0)
-            num = list(zip(nodes[keep].tolist(), mass[nodes[keep]].tolist()))
-            den = [(f, 1.0) for f in covered]
-        out.append(TargetTerms(
-            target_id=r.target_id, kind=r.kind, reg_class=r.reg_class, material=r.material,
-            year=int(r.year), deadline=r.deadline, required_frac=float(r.required_frac),
-            label=r.label, legal_reference=r.legal_reference, feeds=covered,
-            num=tuple(num), den=tuple((f, b) for f, b in den if b > 0)))
+    nodes_of = {"recycled": np.asarray(recycled_nodes, dtype=np.int64),
+                "recovered": np.asarray(recovered_nodes, dtype=np.int64)}
+    out = [_target_terms(r, data, reg_class, nodes_of) for r in in_force.itertuples(index=False)]
     version = ",".join(sorted(set(table["version"]))) if len(table) else ""
     return RegulationData(target_year=year, enforce=enforce, table_version=version,
                           targets=tuple(out), contracts=tuple(contract_terms(instance, data)))

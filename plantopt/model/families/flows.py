@@ -11,25 +11,38 @@ from __future__ import annotations
 import numpy as np
 
 from plantopt.model.families.context import PeriodContext
-from plantopt.model.family import Family, csr_rows, family, stack
+from plantopt.model.family import Family, family, stack
+
+
+def _group_of_child(ctx: PeriodContext) -> tuple[np.ndarray, np.ndarray]:
+    """(group, child node) of every child of every conservation group of the tree."""
+    tree = ctx.data.tree
+    lengths = np.diff(tree.group_ptr)
+    return np.repeat(np.arange(tree.n_groups), lengths), tree.group_children
 
 
 def feed_balance(ctx: PeriodContext) -> Family:
-    d, lay = ctx.data, ctx.layout
+    d, lay, tree = ctx.data, ctx.layout, ctx.data.tree
     F = len(d.feeds)
-    r, nodes = csr_rows([d.feed_root_nodes[f] for f in d.feeds])
-    row, col, val = stack((r, lay.flow0 + nodes, np.ones(len(nodes))),
+    group, child = _group_of_child(ctx)
+    root = tree.group_parent[group] < 0  # children of a feed's root group: its entry nodes
+    feed = tree.group_feed[group[root]].astype(np.int64)
+    row, col, val = stack((feed, lay.flow0 + child[root], np.ones(int(root.sum()))),
                           (np.arange(F), np.arange(F), -np.ones(F)))
     return family("feed_balance", d.feeds, row, col, val, 0.0, 0.0,
                   doc="entry flows of a feed sum to the tonnage accepted")
 
 
 def output_balance(ctx: PeriodContext) -> Family:
-    d, lay = ctx.data, ctx.layout
-    G = len(d.groups)
-    r, kids = csr_rows([d.group_children[g] for g in d.groups])
-    parents = np.fromiter((d.group_parent[g] for g in d.groups), np.int64, G)
-    row, col, val = stack((r, lay.flow0 + kids, np.ones(len(kids))),
-                          (np.arange(G), lay.flow0 + parents, -np.ones(G)))
-    return family("output_balance", d.groups, row, col, val, 0.0, 0.0,
+    lay, tree = ctx.layout, ctx.data.tree
+    group, child = _group_of_child(ctx)
+    has_children = np.diff(tree.group_ptr) > 0
+    groups = np.flatnonzero((tree.group_parent >= 0) & has_children)
+    rank = np.full(tree.n_groups, -1, dtype=np.int64)
+    rank[groups] = np.arange(len(groups))
+    keep = rank[group] >= 0
+    G = len(groups)
+    row, col, val = stack((rank[group[keep]], lay.flow0 + child[keep], np.ones(int(keep.sum()))),
+                          (np.arange(G), lay.flow0 + tree.group_parent[groups], -np.ones(G)))
+    return family("output_balance", groups.tolist(), row, col, val, 0.0, 0.0,
                   doc="each unit output routes all feed-equivalent tonnes that entered the unit")
