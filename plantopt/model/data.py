@@ -133,51 +133,51 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     return replace(out[0], period_data=tuple(out))
 
 
-def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timing,
-                 t: int) -> ModelData:
-    """The coefficients of period t (``instance`` as seen in that period)."""
-    horizon = timing.horizon_yr
-    feeds_df = instance["feeds"]
-    feeds = list(tree.feeds)
-    mass = tree.node_mass()
-    kind, target = tree.node_kind, tree.node_target
+def _nodes_by_target(tree: RouteTree, kind: int, names: tuple[str, ...]
+                     ) -> dict[str, list[int]]:
+    """Route-tree nodes of one kind grouped by their target (unit or product)."""
+    out: dict[str, list[int]] = {x: [] for x in names}
+    nodes = np.flatnonzero(tree.node_kind == kind)
+    order = np.argsort(tree.node_target[nodes], kind="stable")
+    bounds = np.searchsorted(tree.node_target[nodes][order], np.arange(len(names) + 1))
+    for i, x in enumerate(names):
+        out[x] = nodes[order[bounds[i]:bounds[i + 1]]].tolist()
+    return out
 
-    units = list(tree.units)
-    unit_nodes: dict[str, list[int]] = {u: [] for u in units}
-    for n in np.flatnonzero(kind == KIND_UNIT).tolist():
-        unit_nodes[units[int(target[n])]].append(n)
-    products = list(tree.products)
-    product_nodes: dict[str, list[int]] = {p: [] for p in products}
-    for n in np.flatnonzero(kind == KIND_PRODUCT).tolist():
-        product_nodes[products[int(target[n])]].append(n)
 
-    # per-node revenue and recovered mass: (product, material) matrices times coef
-    m_index = {m: i for i, m in enumerate(tree.materials)}
+def _product_terms(instance: Instance, tree: RouteTree
+                   ) -> tuple[dict[int, float], dict[str, list[tuple[int, float]]]]:
+    """Revenue per feed-equivalent t of each product node, and the recovered terms:
+
+    revenue_n = sum_m coef[n, m] price[p(n), m] payable[p(n), m]
+    R_m = {(n, coef[n, m]) : n a product node whose product counts m as recovered}
+    """
+    products, mats = tree.products, tree.materials
+    m_index = {m: i for i, m in enumerate(mats)}
     p_index = {p: i for i, p in enumerate(products)}
-    value = np.zeros((len(products), len(tree.materials)))  # EUR per t contained
-    recov = np.zeros((len(products), len(tree.materials)), dtype=bool)
+    value = np.zeros((len(products), len(mats)))  # EUR per t contained
+    recov = np.zeros((len(products), len(mats)), dtype=bool)
     pp = instance["product_prices"]
     for p, m, price, pay, rec in zip(pp["product_id"], pp["material"], pp["price_eur_per_t"],
                                      pp["payable_frac"], pp["recovered"]):
         value[p_index[p], m_index[m]] = float(price) * float(pay)
         recov[p_index[p], m_index[m]] = bool(rec)
-    prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
-    prod_of = target[prod_nodes]
-    revenue = (tree.coef[prod_nodes] * value[prod_of]).sum(axis=1)
+    prod_nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
+    prod_of = tree.node_target[prod_nodes]
+    coef = tree.coef[prod_nodes]
+    revenue = (coef * value[prod_of]).sum(axis=1)
     node_revenue = {int(n): float(r) for n, r in zip(prod_nodes, revenue) if r != 0.0}
-
-    weights = dict(zip(instance["materials"]["material"],
-                       instance["materials"]["recovery_weight"].astype(float)))
-    recovered_terms: dict[str, list[tuple[int, float]]] = {m: [] for m in tree.materials}
-    rec_coef = tree.coef[prod_nodes] * recov[prod_of]
+    recovered_terms: dict[str, list[tuple[int, float]]] = {m: [] for m in mats}
+    rec_coef = coef * recov[prod_of]
     rows, cols = np.nonzero(rec_coef > 0)
     for r, c in zip(rows.tolist(), cols.tolist()):
-        recovered_terms[tree.materials[c]].append((int(prod_nodes[r]), float(rec_coef[r, c])))
+        recovered_terms[mats[c]].append((int(prod_nodes[r]), float(rec_coef[r, c])))
+    return node_revenue, recovered_terms
 
-    route_cost = tree.node_route_cost * mass
-    node_route_cost = {int(n): float(route_cost[n]) for n in np.flatnonzero(route_cost != 0)}
 
-    udf = instance["units"]
+def _capacity_options(instance: Instance, units: list[str], rate: float, horizon: int
+                      ) -> tuple[dict[tuple[str, str], CapacityOption], dict[str, list[str]]]:
+    """Every capacity option with its net, annualised and present-value capex."""
     subsidy = unit_subsidy(instance)
     options: dict[tuple[str, str], CapacityOption] = {}
     unit_options: dict[str, list[str]] = {u: [] for u in units}
@@ -185,13 +185,23 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
         s = subsidy.get(r.unit_id, 0.0)
         net = float(r.capex_eur) * (1.0 - s)
         life = float(r.lifetime_yr)
-        opt = CapacityOption(
+        options[(r.unit_id, r.option_id)] = CapacityOption(
             r.unit_id, r.option_id, float(r.capacity_t_per_yr), float(r.capex_eur),
             float(r.fixed_opex_eur_per_yr), life, net * capital_recovery_factor(rate, life),
             subsidy_frac=s, staff_fte=float(r.staff_fte), land_m2=float(r.land_m2),
             npv_capex_eur=net * capex_pv_factor(rate, life, horizon))
-        options[(r.unit_id, r.option_id)] = opt
         unit_options[r.unit_id].append(r.option_id)
+    return options, unit_options
+
+
+def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timing,
+                 t: int) -> ModelData:
+    """The coefficients of period t (``instance`` as seen in that period)."""
+    feeds_df, udf = instance["feeds"], instance["units"]
+    units, products = list(tree.units), list(tree.products)
+    node_revenue, recovered_terms = _product_terms(instance, tree)
+    route_cost = tree.node_route_cost * tree.node_mass()
+    options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr)
     unit_existing = dict(zip(udf["unit_id"], udf["existing_capacity_t_per_yr"].astype(float)))
     unit_max_capacity = {  # Cmax_{u,t}; the single-period value when none is in service
         u: max_capacity(unit_existing[u], {j: options[(u, j)].capacity_t_per_yr
@@ -202,27 +212,29 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
     offtake = {p: float(x) for p, x in zip(instance["products"]["product_id"],
                                            instance["products"]["max_offtake_t_per_yr"])
                if x is not None and not math.isnan(float(x))}
+    weights = dict(zip(instance["materials"]["material"],
+                       instance["materials"]["recovery_weight"].astype(float)))
     budget = instance.manifest.get("budget_eur")
     return ModelData(
-        tree=tree, manifest=dict(instance.manifest), feeds=feeds,
+        tree=tree, manifest=dict(instance.manifest), feeds=list(tree.feeds),
         feed_lb=dict(zip(feeds_df["feed_id"], feeds_df["contracted_min_t_per_yr"].astype(float))),
         feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
-        gate_fee=effective_gate_fees(instance),
-        units=units, unit_nodes=unit_nodes,
+        gate_fee=effective_gate_fees(instance), units=units,
+        unit_nodes=_nodes_by_target(tree, KIND_UNIT, tree.units),
         unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
         unit_min_load=dict(zip(udf["unit_id"], udf["min_load_frac"].astype(float))),
         unit_existing=unit_existing, unit_max_capacity=unit_max_capacity, options=options,
-        unit_options=unit_options, products=products, product_nodes=product_nodes,
-        product_offtake=offtake,
-        node_revenue=node_revenue, node_route_cost=node_route_cost,
+        unit_options=unit_options, products=products,
+        product_nodes=_nodes_by_target(tree, KIND_PRODUCT, tree.products),
+        product_offtake=offtake, node_revenue=node_revenue,
+        node_route_cost={int(n): float(route_cost[n]) for n in np.flatnonzero(route_cost)},
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
-        recovered_terms=recovered_terms,
-        budget_eur=None if budget is None else float(budget),
+        recovered_terms=recovered_terms, budget_eur=None if budget is None else float(budget),
         unit_co2=dict(zip(udf["unit_id"], udf["co2_t_per_t"].astype(float))),
         co2_price_eur_per_t=float(instance.manifest.get("co2_price_eur_per_t") or 0.0),
         co2_cap_t_per_yr=_opt_float(instance.manifest.get("co2_cap_t_per_yr")),
         resource_limits=resource_limits(instance, options),
-        horizon_yr=horizon, discount_rate=rate, timing=timing,
+        horizon_yr=timing.horizon_yr, discount_rate=rate, timing=timing,
     )
 
 

@@ -74,6 +74,35 @@ def _minimum_rows(fams: Families, groups: set[str]
     return out
 
 
+def _row_slacks(fams: Families, groups: set[str], n: int
+                ) -> tuple[dict[str, Slack], dict[tuple[str, object], int],
+                           tuple[list[int], list[int], list[float]], int]:
+    """Slack columns (numbered from ``n``) of the relaxable rows of the named groups:
+    +1 in a >= row, -1 in a <= row; rows sharing a key share the slack. Also the row of
+    every (family, label) and the number of rows."""
+    row_of: dict[tuple[str, object], int] = {}
+    slacks: dict[str, Slack] = {}
+    triplets: tuple[list[int], list[int], list[float]] = ([], [], [])
+    r0 = 0
+    for f, _ in row_blocks(fams):
+        for i, label in enumerate(f.index):
+            row_of[(f.name, label)] = r0 + i
+        if f.relax is not None and f.relax.group in groups:
+            assert f.lower is not None
+            for i in range(f.n):
+                label = f"{f.relax.group}:{f.relax.keys[i]}"
+                if label not in slacks:
+                    slacks[label] = Slack(f.relax.group, str(f.relax.keys[i]),
+                                          float(f.relax.rhs[i]),
+                                          max(abs(float(f.relax.scale[i])), 1e-9),
+                                          f.relax.unit, n + len(slacks))
+                triplets[0].append(r0 + i)
+                triplets[1].append(slacks[label].column)
+                triplets[2].append(1.0 if np.isfinite(f.lower[i]) else -1.0)
+        r0 += f.n
+    return slacks, row_of, triplets, r0
+
+
 def emit_elastic(fams: Families, groups: tuple[str, ...] | set[str],
                  drop: tuple[str, object] | None = None,
                  extra_objective: np.ndarray | None = None) -> Elastic:
@@ -86,29 +115,7 @@ def emit_elastic(fams: Families, groups: tuple[str, ...] | set[str],
     groups = set(groups)
     base = emit_matrix(fams, ["recovery"])
     n = base.a_csc.shape[1]
-    blocks = row_blocks(fams)
-    row_of: dict[tuple[str, object], int] = {}
-    slacks: dict[str, Slack] = {}
-    s_rows: list[int] = []
-    s_cols: list[int] = []
-    s_vals: list[float] = []
-    r0 = 0
-    for f, _ in blocks:
-        for i, label in enumerate(f.index):
-            row_of[(f.name, label)] = r0 + i
-        if f.relax is not None and f.relax.group in groups:
-            assert f.lower is not None
-            for i in range(f.n):
-                label = f"{f.relax.group}:{f.relax.keys[i]}"
-                if label not in slacks:
-                    slacks[label] = Slack(f.relax.group, str(f.relax.keys[i]),
-                                          float(f.relax.rhs[i]),
-                                          max(abs(float(f.relax.scale[i])), 1e-9),
-                                          f.relax.unit, n + len(slacks))
-                s_rows.append(r0 + i)
-                s_cols.append(slacks[label].column)
-                s_vals.append(1.0 if np.isfinite(f.lower[i]) else -1.0)
-        r0 += f.n
+    slacks, row_of, (s_rows, s_cols, s_vals), r0 = _row_slacks(fams, groups, n)
     col_lower = base.col_lower.copy()
     lo, hi = base.row_lower.copy(), base.row_upper.copy()
     extra_r, extra_c, extra_v = [], [], []
