@@ -19,7 +19,7 @@ import time, numpy as np
 from plantopt import kernels as k
 comp = np.random.rand(2, 3); tc = np.random.rand(2, 3)
 par = np.array([-1, 0]); row = np.array([-1, 0]); nf = np.zeros(2, dtype=np.int64)
-t = time.perf_counter(); k._node_coefficients_jit(comp, tc, nf, par, row, np.empty((2, 3)))
+t = time.perf_counter(); k._jit()(comp, tc, nf, par, row, np.empty((2, 3)))
 print(time.perf_counter() - t)
 """
 
@@ -45,9 +45,9 @@ def main() -> None:
     for n in (1_000, 10_000, 100_000, 1_000_000):
         comp, tc, nf, par, row = random_tree(n, 30, rng)
         out = np.empty((n, 30))
-        k._node_coefficients_jit(comp, tc, nf, par, row, out)
+        k._jit()(comp, tc, nf, par, row, out)
         t = time.perf_counter()
-        k._node_coefficients_jit(comp, tc, nf, par, row, out)
+        k._jit()(comp, tc, nf, par, row, out)
         warm = time.perf_counter() - t
         t = time.perf_counter()
         twin = k.node_coefficients_numpy(comp, tc, nf, par, row)

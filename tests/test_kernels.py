@@ -216,7 +216,16 @@ def test_triangular_mean_and_bounds() -> None:
 def test_route_tree_coefficient_kernel_equals_twin(seed: int) -> None:
     a = random_arrays(seed)
     tcrow = np.where(a.node_row < 0, -1, a.node_row)
-    fast = kernels.node_coefficients(a.comp_nom, a.tc_nom, a.node_feed, a.node_parent, tcrow)
     twin = kernels.node_coefficients_numpy(a.comp_nom, a.tc_nom, a.node_feed, a.node_parent,
                                            tcrow)
+    kernel = kernels._jit()  # the numba kernel that node_coefficients uses on large trees
+    assert kernel is not None
+    fast = np.empty_like(twin)
+    tc = a.tc_nom if len(a.tc_nom) else np.zeros((1, a.comp_nom.shape[1]))
+    kernel(a.comp_nom, np.ascontiguousarray(tc), a.node_feed.astype(np.int64),
+           a.node_parent.astype(np.int64), tcrow.astype(np.int64), fast)
     np.testing.assert_array_equal(fast, twin)
+    # and the dispatcher gives the same numbers whichever path it takes
+    np.testing.assert_array_equal(
+        kernels.node_coefficients(a.comp_nom, a.tc_nom, a.node_feed, a.node_parent, tcrow),
+        twin)

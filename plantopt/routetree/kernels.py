@@ -9,9 +9,12 @@ evaluated in node order (parents come before children). The numba kernel does on
 the nodes; the NumPy twin processes whole depth levels at once. Both give identical numbers
 (the same products in the same order).
 
-:func:`node_coefficients` uses the NumPy twin below :data:`NUMBA_MIN_NODES` nodes: numba's
-first call in a process costs ~0.5-0.8 s (loading the cached machine code), more than the twin
-needs for such trees; above it the kernel is 6-14x faster (``benchmarks/bench_kernels.py``).
+:func:`node_coefficients` uses the NumPy twin below :data:`NUMBA_MIN_NODES` nodes. numba is
+imported only above it: importing it and loading the cached machine code costs ~1-1.5 s and
+~110 MiB in every new process, more than the twin needs for such trees (generated XL, 301,860
+nodes: whole route-tree build 1.2 s with the twin against 2.7 s with numba's import, cold
+process, 2 cores; ``benchmarks/bench_kernels.py`` has the warm figures, where the kernel is
+6-14x faster).
 """
 
 from __future__ import annotations
@@ -20,14 +23,8 @@ import os
 
 import numpy as np
 
-try:  # numba is a dependency, but keep a working fallback (e.g. on an unsupported Python)
-    from numba import njit
-    HAVE_NUMBA = os.environ.get("PLANTOPT_DISABLE_NUMBA", "") == ""
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
-
 #: Trees with fewer nodes use the NumPy twin (see the module docstring).
-NUMBA_MIN_NODES = 200_000
+NUMBA_MIN_NODES = 1_000_000
 
 
 def node_depths(node_parent: np.ndarray) -> np.ndarray:
@@ -80,10 +77,21 @@ def _node_coefficients_loop(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndar
                 coef[n, m] = coef[p, m] * tc[k, m]
 
 
-if HAVE_NUMBA:
-    _node_coefficients_jit = njit(cache=True, nogil=True)(_node_coefficients_loop)
-else:  # pragma: no cover
-    _node_coefficients_jit = None
+_JIT: list = []  # the compiled kernel, once numba is imported (None without numba)
+
+
+def _jit() -> object | None:
+    """The numba kernel, compiled (or loaded from the cache) on first use; None when numba
+    is missing or disabled (PLANTOPT_DISABLE_NUMBA)."""
+    if not _JIT:
+        try:  # numba is a dependency, but keep a working fallback
+            from numba import njit
+        except ImportError:  # pragma: no cover
+            _JIT.append(None)
+        else:
+            _JIT.append(None if os.environ.get("PLANTOPT_DISABLE_NUMBA", "") else
+                        njit(cache=True, nogil=True)(_node_coefficients_loop))
+    return _JIT[0]
 
 
 def node_coefficients(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
@@ -93,13 +101,13 @@ def node_coefficients(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
     Uses the numba kernel for trees of at least :data:`NUMBA_MIN_NODES` nodes (when numba is
     available), else the NumPy twin.
     """
-    coef = np.empty((node_parent.shape[0], comp.shape[1]))
-    if _node_coefficients_jit is None or node_parent.shape[0] < NUMBA_MIN_NODES:
+    if node_parent.shape[0] < NUMBA_MIN_NODES or (kernel := _jit()) is None:
         return node_coefficients_numpy(comp, tc, node_feed, node_parent, node_tcrow)
+    coef = np.empty((node_parent.shape[0], comp.shape[1]))
     tc_c = np.ascontiguousarray(tc, dtype=np.float64)
     if tc_c.shape[0] == 0:
         tc_c = np.zeros((1, comp.shape[1]))
-    _node_coefficients_jit(np.ascontiguousarray(comp, dtype=np.float64), tc_c,
+    kernel(np.ascontiguousarray(comp, dtype=np.float64), tc_c,  # type: ignore[operator]
                            node_feed.astype(np.int64), node_parent.astype(np.int64),
                            node_tcrow.astype(np.int64), coef)
     return coef
