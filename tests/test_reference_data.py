@@ -25,9 +25,7 @@ REF_FILES = sorted(p.name for p in REF.glob("*.csv"))
 @pytest.mark.parametrize("name", REF_FILES)
 def test_every_reference_row_has_a_source(name: str) -> None:
     df = ref(name)
-    if "source" not in df.columns:
-        assert name == "feed_entry.csv", f"{name} has no source column"
-        return
+    assert "source" in df.columns, f"{name} has no source column"
     empty = df[df["source"].astype(str).str.strip() == ""]
     assert empty.empty, f"{name}: rows without source: {empty.index.tolist()}"
 
@@ -94,19 +92,27 @@ def test_prices_positive_dated_and_in_eur() -> None:
                           "price_eur_per_t_high").shape[0]
     assert not _ranges_ok(prices, "payable_frac_low", "payable_frac",
                           "payable_frac_high").shape[0]
-    # black mass: EU payables 47-52 % of Ni/Co value, not counted as recovered here
+    # black mass: Ni/Co payables 68 % (Fastmarkets, CIF South Korea, Jan 2024), range 47 %
+    # (EU, Jan 2024) to 82 % (offers, Oct 2023); changed in issue 12 from 50 % (47-52 %),
+    # a range that excluded the Asian market where most black mass is sold
     bm = prices[prices["product_id"] == "black_mass"].set_index("material")
-    assert 0.47 <= bm.loc["Ni", "payable_frac"] <= 0.52
+    assert bm.loc["Ni", "payable_frac"] == pytest.approx(0.68)
+    assert bm.loc["Ni", "payable_frac_low"] <= 0.47 and bm.loc["Ni", "payable_frac_high"] >= 0.8
     assert not bm["recovered"].astype(bool).any()
 
 
 def test_li2co3_price_is_per_tonne_of_contained_lithium() -> None:
-    # Li2CO3: 2 x 6.941 / (2 x 6.941 + 12.011 + 3 x 15.999) = 13.882 / 73.890 = 18.79 % Li
+    # Li2CO3: 2 x 6.941 / (2 x 6.941 + 12.011 + 3 x 15.999) = 13.882 / 73.890 = 18.79 % Li.
+    # Quote (issue 12): SMM spot 152,500 CNY/t incl. 13 % VAT, 20 Jan 2026; 7.0 CNY/USD,
+    # 0.857 EUR/USD -> 152500 / 1.13 / 7.0 x 0.857 / 0.1879 = 87.9 kEUR per t Li.
     li_frac = 2 * 6.941 / (2 * 6.941 + 12.011 + 3 * 15.999)
     q = ref("price_quotes.csv").set_index("quote_id").loc["li2co3"]
+    assert (q["unit"], q["vat_frac"], q["date"]) == ("CNY/t", 0.13, "2026-01")
     p = ref("product_prices.csv")
     p = p[(p["product_id"] == "li2co3") & (p["material"] == "Li")].iloc[0]
-    assert p["price_eur_per_t"] == pytest.approx(q["value"] * 1000 * 0.925 / li_frac, rel=1e-3)
+    expected = q["value"] / 1.13 / 7.0 * 0.857 / li_frac
+    assert p["price_eur_per_t"] == pytest.approx(expected, rel=1e-3)
+    assert p["price_eur_per_t"] == pytest.approx(87_930, rel=1e-3)
 
 
 def test_materials_crma_status() -> None:
@@ -169,27 +175,102 @@ def test_instance_values_within_reference_ranges(inst: Path) -> None:
             assert (src != "").all(), table.file
 
 
-def test_nl_2027_critical_content_in_the_order_of_the_government_estimate() -> None:
-    """Sum of available tonnes x critical mass fraction vs the ~5.9 kt/yr NL estimate."""
-    feeds = pd.read_csv(NL[0] / "feeds.csv")
-    comp = pd.read_csv(NL[0] / "composition.csv")
-    mats = pd.read_csv(NL[0] / "materials.csv")
-    crit = set(mats.loc[mats["eu_critical"], "material"])
-    c = comp[comp["material"].isin(crit)].merge(feeds[["feed_id", "available_t_per_yr"]])
-    total = (c["mass_frac"] * c["available_t_per_yr"]).sum()
-    no_bulk = (c.loc[~c["material"].isin(["Cu", "Al"]), "mass_frac"]
-               * c.loc[~c["material"].isin(["Cu", "Al"]), "available_t_per_yr"]).sum()
-    # "in the order of": within a factor 2.5 of 5.9 kt/yr, both with and without bulk Cu/Al
-    assert 5900 / 2.5 <= no_bulk <= 5900 * 2.5
-    assert 5900 / 2.5 <= total <= 5900 * 2.5
+def test_nl_2027_recoverable_critical_materials_vs_government_estimate() -> None:
+    """Like for like: recovered critical raw materials at maximal recovery (all waste
+    batteries and WEEE categories 1-6, graphite excluded, Cu/Al counted as CRMA strategic)
+    within 30 % of the government's ~5.9 kt/yr.
+
+    Replaces (issue 12) the old check of *content at 100 %* of 11 feeds within x2.5, which
+    could not fail. The government's Cu/Al convention is not public: without Cu and Al the
+    same quantity is ~0.4 kt/yr, so the agreement rests on counting Cu and Al (asserted below
+    so that a change of that split is noticed).
+    """
+    from plantopt.data.government_comparison import (
+        GOVERNMENT_T_PER_YR,
+        recoverable_critical_t_per_yr,
+    )
+
+    rec = recoverable_critical_t_per_yr(NL[0])
+    total = sum(rec.values())
+    assert abs(total / GOVERNMENT_T_PER_YR - 1) <= 0.30, total
+    bulk = rec.get("Cu", 0.0) + rec.get("Al", 0.0)
+    assert bulk / total > 0.8, (bulk, total)
+
+
+def test_nl_ev_packs_calibrated_to_arn() -> None:
+    """EV packs come from the vintage model calibrated to ARN (2022-2024): the fit is within
+    30 % of every ARN year, and 2027 is far below the old EU-share estimate (9.7 kt)."""
+    from plantopt.data.ev_vintage import calibrate, misfit
+
+    fit = calibrate(15.0, 3.5)
+    assert misfit(fit) <= 0.30, fit
+    ev = ["ev_nmc111", "ev_nmc622", "ev_nmc811", "ev_nca", "ev_lfp"]
+    f27 = pd.read_csv(NL[0] / "feeds.csv").set_index("feed_id")
+    assert 800 <= f27.loc[ev, "available_t_per_yr"].sum() <= 3000
+    assert (f27.loc[ev, "available_t_per_yr_low"] <= f27.loc[ev, "available_t_per_yr"]).all()
+    assert (f27.loc[ev, "available_t_per_yr"] <= f27.loc[ev, "available_t_per_yr_high"]).all()
+    # packs retiring in 2027 are 2013-2020 vintages: NCA present, LFP a minority
+    assert f27.loc["ev_nca", "available_t_per_yr"] > f27.loc["ev_lfp", "available_t_per_yr"]
+    assert f27.loc["ev_production_scrap", "available_t_per_yr"] == 0
 
 
 def test_nl_2031_ev_packs_grow() -> None:
     f27 = pd.read_csv(NL[0] / "feeds.csv").set_index("feed_id")["available_t_per_yr"]
     f31 = pd.read_csv(NL[1] / "feeds.csv").set_index("feed_id")["available_t_per_yr"]
-    ev = ["ev_nmc811", "ev_nmc622", "ev_lfp"]
-    # EY 2022: 0.2 -> 1.4 Mt/yr over 2025-2035 is x7^(0.4) = 2.18 over four years
+    ev = ["ev_nmc111", "ev_nmc622", "ev_nmc811", "ev_nca", "ev_lfp"]
+    # vintage model (issue 12; was the EY EU estimate x7^0.4): the 2019-2024 fleet growth
+    # reaches end of life after 2027, so 2031 is about three times 2027
     assert f31[ev].sum() / f27[ev].sum() > 2.0
+
+
+def test_collection_is_actual_and_targets_are_a_scenario() -> None:
+    """Base tonnages are collected actuals (Stibat 2022, ARN 2019); the legal collection
+    targets only appear in the generated scenario file."""
+    import yaml
+
+    f27 = pd.read_csv(NL[0] / "feeds.csv").set_index("feed_id")
+    assert f27.loc["lead_acid", "available_t_per_yr"] == 13443
+    assert f27.loc["ebike_liion", "available_t_per_yr"] == 310
+    sc = yaml.safe_load((DATA / "scenarios" / "nl-2027-collection-targets.yaml").read_text())
+    targets = sc["cases"][1]
+    assert targets["feeds[feed_id=ebike_liion].available_t_per_yr"] == round(1900 * 0.51)
+    assert f27.loc["portable_liion", "available_t_per_yr"] < targets[
+        "feeds[feed_id=portable_liion].available_t_per_yr"]
+
+
+def test_weee_categories_1_to_6_are_feeds() -> None:
+    feeds = pd.read_csv(NL[0] / "feeds.csv")
+    cats = set(feeds["reg_class"])
+    assert {f"weee:{k}" for k in range(1, 7)} <= cats
+
+
+def test_capex_fitted_to_three_public_plants_per_route() -> None:
+    from plantopt.data.capex_fit import fit_route
+
+    for route in ("hydromet", "preprocessing", "pm_smelter"):
+        f = fit_route(route)
+        assert f.n_plants >= 3 and 0.6 <= f.exponent <= 1.0
+        assert f.low_factor < 1 < f.high_factor
+    # hydromet at 5 kt/yr black mass: tens of MEUR, not the old 245 MEUR
+    cap = pd.read_csv(NL[0] / "capacity_options.csv").set_index(["unit_id", "option_id"])
+    assert 15e6 <= cap.loc[("hydromet", "c5000"), "capex_eur"] <= 60e6
+    assert cap.loc[("hydromet", "c5000"), "capex_eur_high"] >= 3 * cap.loc[
+        ("hydromet", "c5000"), "capex_eur"]
+
+
+INSTANCES = sorted(p for p in (DATA / "instances").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("inst", INSTANCES, ids=lambda p: p.name)
+def test_every_data_row_of_every_shipped_instance_has_a_source(inst: Path) -> None:
+    for table in TABLES.values():
+        path = inst / table.file
+        if not path.exists():
+            continue
+        df = pd.read_csv(path, keep_default_na=False)
+        assert "source" in df.columns, (inst.name, table.file)
+        empty = df[df["source"].astype(str).str.strip() == ""]
+        assert empty.empty, (inst.name, table.file, empty.index.tolist())
 
 
 # ------------------------------------------------------ hub plausibility check

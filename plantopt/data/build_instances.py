@@ -14,8 +14,11 @@ script is deterministic: it only reads ``plantopt/data/reference/*.csv`` and wri
 2. the instance folders ``instances/nl-2027`` and ``instances/nl-2031`` with tonnages
    computed from ``nl_anchors.csv``.
 
-Nothing numeric lives in this file except unit conversions (troy ounce, kg) and the
-USD->EUR rate, both stated below and in docs/data-sources.md.
+Tonnages come from :mod:`plantopt.data.nl_tonnages` (collected actuals, the EV vintage model
+of :mod:`plantopt.data.ev_vintage`), capex anchors of the battery and e-scrap routes from
+:mod:`plantopt.data.capex_fit` (public plants). Nothing numeric lives in this file except unit
+conversions (troy ounce, kg), the exchange rates and VAT, all stated below and in
+docs/data-sources.md.
 """
 
 from __future__ import annotations
@@ -24,14 +27,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from plantopt.data.capex_fit import fit_route
+from plantopt.data.nl_tonnages import feed_tonnages, target_scenario
 from plantopt.instance.schema import TABLES
 
 HERE = Path(__file__).resolve().parent
 REF = HERE / "reference"
 INSTANCES = HERE / "instances"
 
-#: EUR per USD: ECB reference-rate annual average 2023 was 1.0813 USD/EUR (2024: 1.0824).
-EUR_PER_USD = 0.925
+#: EUR per USD for the dated price quotes (Dec 2025 / Jan 2026): ECB reference rate
+#: 1.1658-1.1690 USD/EUR in late 2025 (ECB via utroruse.com) -> 1 / 1.167.
+EUR_PER_USD = 0.857
+#: CNY per USD, Jan 2026 (assumption: ~7.0; Reuters quoted 7.18 in Aug 2025).
+CNY_PER_USD = 7.0
 #: Troy ounces per tonne (1 oz t = 31.1035 g).
 OZ_PER_T = 1e6 / 31.1035
 DERIVED = "derived by build_instances.py: "
@@ -207,12 +215,33 @@ def derive_dismantling_tc(comp: pd.DataFrame) -> pd.DataFrame:
 EUR_PER_FTE = 60000.0
 
 
+#: unit -> (route of capex_plants.csv, share of the route's capex). Pack dismantling and
+#: shredding split a pre-processing plant 35/65 (assumption: the public plants do both);
+#: battery smelting has no public plant and borrows the e-scrap smelter line (assumption).
+FITTED_UNITS = {"hydromet": ("hydromet", 1.0), "shred_bm": ("preprocessing", 0.65),
+                "dismantle_pack": ("preprocessing", 0.35), "pm_smelter": ("pm_smelter", 1.0),
+                "pyro_smelt": ("pm_smelter", 1.0)}
+
+
+def _anchor(a: object) -> tuple[float, float, float, float, float, str]:
+    """(C0, K0, exponent, low factor, high factor, source) of a unit's capex line."""
+    if a.unit_id in FITTED_UNITS:
+        route, share = FITTED_UNITS[a.unit_id]
+        f = fit_route(route)
+        note = "" if share == 1.0 and route == a.unit_id else (
+            f"; {share:g} x the '{route}' line ({a.source})")
+        return (f.anchor_capacity_t_per_yr, f.anchor_capex_eur * share, f.exponent,
+                f.low_factor, f.high_factor, f"capex_plants.csv {f.describe()}{note}")
+    return (_f(a.anchor_capacity_t_per_yr), _f(a.anchor_capex_eur), _f(a.scale_exponent),
+            _f(a.capex_low_factor), _f(a.capex_high_factor),
+            f"fewer than three public plants found for this unit: {a.source}")
+
+
 def derive_capacity_options() -> pd.DataFrame:
     anchors = _read("unit_capacity_anchors.csv")
     rows = []
     for a in anchors.itertuples(index=False):
-        c0, k0, e = _f(a.anchor_capacity_t_per_yr), _f(a.anchor_capex_eur), _f(
-            a.scale_exponent)
+        c0, k0, e, lo_f, hi_f, src = _anchor(a)
         for size in a.sizes_t_per_yr.split(";"):
             c = float(size)
             capex = k0 * (c / c0) ** e
@@ -221,15 +250,15 @@ def derive_capacity_options() -> pd.DataFrame:
             rows.append({
                 "unit_id": a.unit_id, "option_id": f"c{int(c)}", "capacity_t_per_yr": c,
                 "capex_eur": round(capex, -3),
-                "capex_eur_low": round(capex * _f(a.capex_low_factor), -3),
-                "capex_eur_high": round(capex * _f(a.capex_high_factor), -3),
+                "capex_eur_low": round(capex * lo_f, -3),
+                "capex_eur_high": round(capex * hi_f, -3),
                 "fixed_opex_eur_per_yr": round(_f(a.maintenance_frac) * capex
                                                + EUR_PER_FTE * round(fte), -3),
                 "lifetime_yr": _f(a.lifetime_yr), "staff_fte": round(fte),
                 "land_m2": round(land, -2),
-                "source": f"{DERIVED}capex = {k0:.4g} EUR x (C/{c0:g})^{e:g}; fixed opex = "
+                "source": f"{DERIVED}capex = {k0:.4g} EUR x (C/{c0:g})^{e:.2f}; fixed opex = "
                           f"{_f(a.maintenance_frac):g} x capex + {EUR_PER_FTE:g} EUR/FTE x "
-                          f"staff; anchor: {a.source}"})
+                          f"staff; anchor: {src}"})
     out = pd.DataFrame(rows, dtype=object)
     _write(out, REF / "unit_capacity_options.csv")
     return out
@@ -238,17 +267,19 @@ def derive_capacity_options() -> pd.DataFrame:
 # ---------------------------------------------------------------------- prices
 
 
+#: EUR per tonne of quoted material for one unit of each quote unit.
+UNIT_TO_EUR_PER_T = {"USD/kg": 1000.0 * EUR_PER_USD, "USD/t": EUR_PER_USD,
+                     "USD/oz": OZ_PER_T * EUR_PER_USD, "EUR/t": 1.0,
+                     "CNY/t": EUR_PER_USD / CNY_PER_USD}
+
+
 def _eur_per_t_contained(q: pd.Series, which: str = "value") -> float:
-    v = _f(q[which])
+    """Quote -> EUR per t contained: value x unit factor / (1 + VAT) / contained fraction."""
     unit = q["unit"]
-    if unit == "USD/kg":
-        per_t = v * 1000.0 * EUR_PER_USD
-    elif unit == "USD/oz":
-        per_t = v * OZ_PER_T * EUR_PER_USD
-    elif unit == "EUR/t":
-        per_t = v
-    else:
-        raise ValueError(f"unknown price unit {unit!r}")
+    if unit not in UNIT_TO_EUR_PER_T:
+        raise ValueError(f"price_quotes.csv: unknown price unit {unit!r} in quote "
+                         f"{q.name!r}; expected one of {', '.join(UNIT_TO_EUR_PER_T)}")
+    per_t = _f(q[which]) * UNIT_TO_EUR_PER_T[unit] / (1.0 + _f(q["vat_frac"]))
     return per_t / _f(q["contained_frac"])
 
 
@@ -269,9 +300,10 @@ def derive_product_prices() -> pd.DataFrame:
             "price_eur_per_t_2031": round(_eur_per_t_contained(q31), 2),
             "price_date_2031": q31["date"],
             "source": f"{DERIVED}quote '{b.quote_id}' ({q['value']} {q['unit']}, "
-                      f"{q['date']}) / {q['contained_frac']} contained, at {EUR_PER_USD} "
-                      f"EUR/USD where in USD; quote: {q['source']}; payable/recovered: "
-                      f"{b.source}"})
+                      f"{q['date']}; low {q['value_low']}, high {q['value_high']}) / "
+                      f"(1 + VAT {q['vat_frac']}) / {q['contained_frac']} contained, at "
+                      f"{EUR_PER_USD} EUR/USD and {CNY_PER_USD} CNY/USD; quote: {q['source']}; "
+                      f"payable/recovered: {b.source}"})
     out = pd.DataFrame(rows, dtype=object)
     _write(out, REF / "product_prices.csv")
     return out
@@ -284,81 +316,15 @@ def derive_reference() -> None:
     derive_product_prices()
 
 
-# -------------------------------------------------------------------- tonnages
-
-
-def _anchors() -> dict[str, float]:
-    a = _read("nl_anchors.csv")
-    return {k: float(v) for k, v in zip(a["anchor_id"], a["value"])}
-
-
-def _anchor_src(*ids: str) -> str:
-    a = _read("nl_anchors.csv").set_index("anchor_id")
-    return "; ".join(f"{i} = {a.loc[i, 'value']} {a.loc[i, 'unit']} ({a.loc[i, 'source']})"
-                     for i in ids)
-
-
-def feed_tonnages(year: int) -> dict[str, tuple[float, str]]:
-    """Tonnes per year on offer for each NL feed in ``year`` and how they were computed."""
-    A = _anchors()
-    y = "2027" if year < 2031 else "2031"
-    mix = _read("feed_mixtures.csv")
-    pcb_in_small = _f(mix[(mix.feed_type == "weee_small")
-                          & (mix.component == "pcb")]["share"].iloc[0])
-    eu = A["eu_spent_liion_2025"] * (A["eu_spent_liion_2035"] / A["eu_spent_liion_2025"]) ** (
-        (year - 2025) / 10.0)
-    share = A["nl_population"] / A["eu_population"]
-    nl_li = eu * share
-    portable = A["nl_portable_pom"] * A[f"portable_collection_{y}"]
-    port_li = portable * A["portable_liion_share"]
-    ebike = A["nl_ebike_pom"] * A[f"lmt_collection_{y}"]
-    ev = nl_li - port_li - ebike
-    weee = A["nl_weee_collected_2024"] * (1 + A["weee_growth"]) ** (year - 2024)
-    pv_base = A["nl_pv_installed_2023"] + A["nl_pv_added_per_yr"] * (
-        year - A["pv_lag_yr"] - 2023)
-    ev_src = (f"EV packs = EU spent Li-ion {year} (exponential between EY 2022 0.2 Mt 2025 and "
-              f"1.4 Mt 2035: {eu:,.0f} t) x NL population share {share:.4f} = {nl_li:,.0f} t, "
-              f"minus portable Li-ion {port_li:,.0f} t and e-bike {ebike:,.0f} t = {ev:,.0f} t")
-    out = {
-        "ev_nmc811": (ev * A[f"ev_share_nmc811_{y}"], f"{ev_src}; x NMC811 share; " +
-                      _anchor_src(f"ev_share_nmc811_{y}", "nl_population", "eu_population")),
-        "ev_nmc622": (ev * A[f"ev_share_nmc622_{y}"], f"{ev_src}; x NMC622 share; " +
-                      _anchor_src(f"ev_share_nmc622_{y}")),
-        "ev_lfp": (ev * A[f"ev_share_lfp_{y}"], f"{ev_src}; x LFP share; " +
-                   _anchor_src(f"ev_share_lfp_{y}")),
-        "portable_liion": (port_li, "portable POM x collection target x Li-ion share; " +
-                           _anchor_src("nl_portable_pom", f"portable_collection_{y}",
-                                       "portable_liion_share")),
-        "ebike_liion": (ebike, "e-bike POM x LMT collection target; " +
-                        _anchor_src("nl_ebike_pom", f"lmt_collection_{y}")),
-        "nimh": (portable * A["portable_nimh_share"] + A[f"nimh_hev_{y}"],
-                 "portable POM x collection target x NiMH share + hybrid packs; " +
-                 _anchor_src("portable_nimh_share", f"nimh_hev_{y}")),
-        "lead_acid": (A["nl_passenger_cars"] * A["sli_mass_kg"] / 1000.0 / A["sli_life_yr"],
-                      "cars x battery mass / service life; " +
-                      _anchor_src("nl_passenger_cars", "sli_mass_kg", "sli_life_yr")),
-        "small_it": (weee * A["cat6_share"],
-                     f"collected WEEE {year} ({weee:,.0f} t) x category-6 share; " +
-                     _anchor_src("nl_weee_collected_2024", "weee_growth", "cat6_share")),
-        "pcb": (weee * A["cat5_share"] * pcb_in_small,
-                f"collected WEEE {year} x category-5 share x PCB share of small equipment "
-                f"({pcb_in_small:g}, feed_mixtures.csv); " + _anchor_src("cat5_share")),
-        "hdd": (A[f"hdd_{y}"], _anchor_src(f"hdd_{y}")),
-        "pv": (pv_base * A["pv_mass_t_per_mw"] * A["pv_discard_rate"],
-               f"installed PV base of {year - int(A['pv_lag_yr'])} ({pv_base:,.0f} MWp) x mass "
-               "x discard rate; " + _anchor_src("nl_pv_installed_2023", "nl_pv_added_per_yr",
-                                                "pv_mass_t_per_mw", "pv_discard_rate",
-                                                "pv_lag_yr")),
-    }
-    return {k: (round(v, 0), s) for k, (v, s) in out.items()}
-
-
 #: feed id -> reference feed type
 NL_FEEDS = {
-    "ev_nmc811": "li_nmc811_pack", "ev_nmc622": "li_nmc622_pack", "ev_lfp": "li_lfp_pack",
+    "ev_nmc111": "li_nmc111_pack", "ev_nmc622": "li_nmc622_pack",
+    "ev_nmc811": "li_nmc811_pack", "ev_nca": "li_nca_pack", "ev_lfp": "li_lfp_pack",
+    "ev_production_scrap": "li_nmc811_cell",
     "portable_liion": "portable_liion", "ebike_liion": "ebike_liion", "nimh": "nimh",
     "lead_acid": "lead_acid_sli", "small_it": "weee_small_it", "pcb": "pcb", "hdd": "hdd",
-    "pv": "pv_csi",
+    "pv": "pv_csi", "weee_temp": "weee_temp", "weee_screens": "weee_screens",
+    "weee_lamps": "weee_lamps", "weee_large": "weee_large", "weee_small": "weee_small_nopcb",
 }
 NL_UNITS = ["dismantle_pack", "shred_bm", "thermal_pre", "hydromet", "pyro_smelt",
             "direct_recycl", "lead_smelter", "pm_smelter", "ndfeb_recycl", "pv_delam",
@@ -400,12 +366,15 @@ def build_instance(name: str, year: int) -> Path:
 
     feeds, comps = [], []
     for fid, ft in NL_FEEDS.items():
-        t, src = tonnes[fid]
+        lo, t, hi, src = tonnes[fid]
         info = ftypes.loc[ft]
         feeds.append({"feed_id": fid, "feed_class": info["feed_class"],
                       "reg_class": info["reg_class"], "description": info["description"],
                       "available_t_per_yr": t, "contracted_min_t_per_yr": 0.0,
                       "gate_fee_eur_per_t": _f(info["gate_fee_eur_per_t"]),
+                      "available_t_per_yr_low": lo, "available_t_per_yr_high": hi,
+                      "gate_fee_eur_per_t_low": _f(info["gate_fee_low"]),
+                      "gate_fee_eur_per_t_high": _f(info["gate_fee_high"]),
                       "source": f"tonnage: {src} | gate fee: {info['source']}"})
         for r in comp[comp["feed_type"] == ft].itertuples(index=False):
             comps.append({"feed_id": fid, "material": r.material, "mass_frac": _f(r.mass_frac),
@@ -448,6 +417,8 @@ def build_instance(name: str, year: int) -> Path:
     prices = pd.DataFrame({
         "product_id": prices["product_id"], "material": prices["material"],
         "price_eur_per_t": prices[price_col].astype(float),
+        "price_eur_per_t_low": prices["price_eur_per_t_low"].astype(float),
+        "price_eur_per_t_high": prices["price_eur_per_t_high"].astype(float),
         "payable_frac": prices["payable_frac"].astype(float),
         "recovered": prices["recovered"], "price_date": prices[date_col],
         "source": prices["source"]})
@@ -460,7 +431,7 @@ def build_instance(name: str, year: int) -> Path:
     }
     for tname, df in tables.items():
         _write(_conform(df, tname).reset_index(drop=True), out_dir / TABLES[tname].file)
-    total = sum(t for t, _ in tonnages_values(tonnes))
+    total = sum(v[1] for v in tonnes.values())
     manifest = (
         f"name: {name}\n"
         f"description: >-\n"
@@ -469,7 +440,7 @@ def build_instance(name: str, year: int) -> Path:
         f"  compositions, costs and prices are built by plantopt/data/build_instances.py\n"
         f"  from the reference tables; see docs/data-sources.md.\n"
         f"currency: EUR\n"
-        f"price_year: {2024 if year < 2031 else 2025}\n"
+        f"price_year: 2025\n"
         f"objective: recovery\n"
         f"discount_rate: {NL_DISCOUNT_RATE}\n"
         f"budget_eur: {NL_BUDGET_EUR:.0f}\n"
@@ -477,10 +448,6 @@ def build_instance(name: str, year: int) -> Path:
         f"apply_targets: {'true' if NL_APPLY_TARGETS[year] else 'false'}\n")
     (out_dir / "instance.yaml").write_text(manifest)
     return out_dir
-
-
-def tonnages_values(tonnes: dict[str, tuple[float, str]]) -> list[tuple[float, str]]:
-    return list(tonnes.values())
 
 
 def critical_content(instance_dir: Path, exclude: tuple[str, ...] = ()) -> float:
@@ -494,14 +461,30 @@ def critical_content(instance_dir: Path, exclude: tuple[str, ...] = ()) -> float
     return float((c["mass_frac"] * c["available_t_per_yr"]).sum())
 
 
+def write_target_scenario(name: str, year: int) -> Path:
+    """A batch scenario: the instance with the legal collection targets met (not the base)."""
+    path = HERE / "scenarios" / f"{name}-collection-targets.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Generated by plantopt/data/build_instances.py: {name} with the EU collection",
+             "# targets met (Battery Regulation Art. 59 / 69) instead of the actual collection",
+             "# of the base instance. Run: plantopt batch <this file> --out runs/targets",
+             f"name: {name}-collection-targets", f"base: ../instances/{name}", "cases:",
+             "  - {case: actual}", "  - case: targets"]
+    lines += [f'    "feeds[feed_id={fid}].available_t_per_yr": {t}'
+              for fid, t in target_scenario(year).items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def main() -> None:
     derive_reference()
     for name, year in (("nl-2027", 2027), ("nl-2031", 2031)):
         d = build_instance(name, year)
+        write_target_scenario(name, year)
         print(f"{name}: critical content {critical_content(d):,.0f} t/yr "
               f"(without Cu, Al: {critical_content(d, ('Cu', 'Al')):,.0f} t/yr)")
-        for fid, (t, _) in feed_tonnages(year).items():
-            print(f"  {fid:15s} {t:10,.0f} t/yr")
+        for fid, (lo, t, hi, _) in feed_tonnages(year).items():
+            print(f"  {fid:20s} {t:10,.0f} t/yr ({lo:,.0f} - {hi:,.0f})")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ def _periods(a: Path, b: Path, out: Path) -> None:
     assert list(fa["feed_id"]) == list(fb["feed_id"])
     rows = []
     for (_, ra), (_, rb) in zip(fa.iterrows(), fb.iterrows()):
-        g = rb["available_t_per_yr"] / ra["available_t_per_yr"]
+        g = (rb["available_t_per_yr"] / ra["available_t_per_yr"]
+             if ra["available_t_per_yr"] > 0 else 1.0)  # a feed with nothing on offer stays
         rows.append({"feed_id": ra["feed_id"], "period_id": "2027",
                      "available_t_per_yr": ra["available_t_per_yr"],
                      "contracted_min_t_per_yr": ra["contracted_min_t_per_yr"],

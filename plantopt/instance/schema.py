@@ -57,6 +57,16 @@ TABLES: dict[str, Table] = {
                        "accept per year.", unit="t/yr", default=0.0, lo=0.0),
                 Column("gate_fee_eur_per_t", "float", "Fee paid to the plant per tonne "
                        "accepted; negative for a purchase price.", unit="EUR/t", default=0.0),
+                Column("available_t_per_yr_low", "float", "Low end of the plausible tonnage "
+                       "(sensitivity analysis); empty means equal to available_t_per_yr.",
+                       unit="t/yr", lo=0.0),
+                Column("available_t_per_yr_high", "float", "High end of the plausible "
+                       "tonnage; empty means equal to available_t_per_yr.", unit="t/yr",
+                       lo=0.0),
+                Column("gate_fee_eur_per_t_low", "float", "Low end of the plausible gate fee; "
+                       "empty means equal to gate_fee_eur_per_t.", unit="EUR/t"),
+                Column("gate_fee_eur_per_t_high", "float", "High end of the plausible gate "
+                       "fee; empty means equal to gate_fee_eur_per_t.", unit="EUR/t"),
                 _source(),
             ),
             key=("feed_id",),
@@ -113,6 +123,11 @@ TABLES: dict[str, Table] = {
                        unit="t/yr", required=True, lo=0.0, lo_open=True),
                 Column("capex_eur", "float", "Investment.", unit="EUR", required=True,
                        lo=0.0),
+                Column("capex_eur_low", "float", "Low end of the plausible investment "
+                       "(sensitivity analysis); empty means equal to capex_eur.", unit="EUR",
+                       lo=0.0),
+                Column("capex_eur_high", "float", "High end of the plausible investment; "
+                       "empty means equal to capex_eur.", unit="EUR", lo=0.0),
                 Column("fixed_opex_eur_per_yr", "float", "Fixed operating cost when built.",
                        unit="EUR/yr", default=0.0, lo=0.0),
                 Column("lifetime_yr", "float", "Economic lifetime for the capital recovery "
@@ -173,6 +188,7 @@ TABLES: dict[str, Table] = {
             (
                 Column("feed_class", "str", "Feed class (feeds.csv).", required=True),
                 Column("unit_id", "str", "Entry unit (units.csv).", required=True),
+                _source(),
             ),
             key=("feed_class", "unit_id"),
         ),
@@ -203,6 +219,11 @@ TABLES: dict[str, Table] = {
                 Column("material", "str", "Material id (materials.csv).", required=True),
                 Column("price_eur_per_t", "float", "Price per tonne of contained material.",
                        unit="EUR/t", default=0.0, lo=0.0),
+                Column("price_eur_per_t_low", "float", "Low end of the plausible price "
+                       "(sensitivity analysis); empty means equal to price_eur_per_t.",
+                       unit="EUR/t", lo=0.0),
+                Column("price_eur_per_t_high", "float", "High end of the plausible price; "
+                       "empty means equal to price_eur_per_t.", unit="EUR/t", lo=0.0),
                 Column("payable_frac", "float", "Share of the price the buyer pays.",
                        unit="-", default=1.0, **FRACTION),
                 Column("recovered", "bool", "The material in this product counts as "

@@ -1,0 +1,83 @@
+"""Capex of a route from public plants: a fitted power law and its range.
+
+For the plants of a route with role ``fit`` in ``capex_plants.csv`` (capacity C_i in the
+route's basis, capex K_i converted to EUR at the stated rate of the quote year), fit
+
+    ln K_i = ln K_0 + b (ln C_i - ln C_0)        (least squares, C_0 = geometric mean of C_i)
+
+The fitted exponent b is reported as it is. The exponent used to scale capacity options is b
+clipped into [B_MIN, B_MAX] (assumption: economies of scale between the six-tenths rule and
+linear; a fit outside that band reflects differences of scope, site and year between the few
+plants, not scale). Low / high factors: the smallest / largest ratio K_i / K(C_i) of the plants
+to the line (with the used exponent), and for ``high_only`` rows (a failed project's estimate)
+their ratio as the high end. No inflation adjustment: each capex is in money of its year.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+REF = Path(__file__).resolve().parent / "reference"
+B_MIN, B_MAX = 0.6, 1.0
+
+
+@dataclass(frozen=True)
+class CapexFit:
+    route: str
+    anchor_capacity_t_per_yr: float
+    anchor_capex_eur: float
+    fitted_exponent: float
+    exponent: float
+    low_factor: float
+    high_factor: float
+    n_plants: int
+    plants: str
+
+    def describe(self) -> str:
+        return (f"fit to {self.n_plants} public plants ({self.plants}): capex = "
+                f"{self.anchor_capex_eur / 1e6:.1f} MEUR x (C/{self.anchor_capacity_t_per_yr:,.0f}"
+                f")^b; fitted b = {self.fitted_exponent:.2f}, used b = {self.exponent:.2f} "
+                f"(clipped to [{B_MIN}, {B_MAX}], assumption); range x{self.low_factor:.2f} "
+                f"- x{self.high_factor:.2f} from the plants' spread around the line")
+
+
+def _plants() -> pd.DataFrame:
+    df = pd.read_csv(REF / "capex_plants.csv", keep_default_na=False)
+    df["capex_eur"] = (df["capex"].astype(float) * df["eur_per_currency"].astype(float)
+                       * df["scope_factor"].astype(float))
+    df["capacity_t_per_yr"] = df["capacity_t_per_yr"].astype(float)
+    return df
+
+
+def fit_route(route: str) -> CapexFit:
+    """The fitted line of ``route``; needs at least three ``fit`` plants."""
+    df = _plants()
+    df = df[df["unit_id"] == route]
+    fit = df[df["role"] == "fit"]
+    if len(fit) < 3:
+        raise ValueError(f"capex_plants.csv: route {route!r} has {len(fit)} plants with role "
+                         "'fit', expected at least 3")
+    x = [math.log(c) for c in fit["capacity_t_per_yr"]]
+    y = [math.log(k) for k in fit["capex_eur"]]
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    b_fit = (sum((a - mx) * (c - my) for a, c in zip(x, y))
+             / sum((a - mx) ** 2 for a in x))
+    b = min(B_MAX, max(B_MIN, b_fit))
+    c0, k0 = math.exp(mx), math.exp(my)  # the line passes the means whatever b is
+
+    def ratio(c: float, k: float) -> float:
+        return k / (k0 * (c / c0) ** b)
+
+    ratios = [ratio(c, k) for c, k in zip(fit["capacity_t_per_yr"], fit["capex_eur"])]
+    high = [ratio(c, k) for c, k in zip(df.loc[df["role"] == "high_only", "capacity_t_per_yr"],
+                                        df.loc[df["role"] == "high_only", "capex_eur"])]
+    return CapexFit(route, round(c0, -2), round(k0, -3), b_fit, b, min(ratios),
+                    max(ratios + high), len(fit), "; ".join(fit["plant"]))
+
+
+def routes() -> list[str]:
+    return sorted(set(_plants()["unit_id"]))
