@@ -3,7 +3,8 @@
 A field names one of three things:
 
 * a solve option, as on the command line: ``objective``, ``time_limit`` (s), ``gap``
-  (relative MIP gap), ``seed``, and ``target_year`` once the instance format or
+  (relative MIP gap), ``seed``, ``tie_break`` (true/false: the lexicographic second
+  solve), and ``target_year`` once the instance format or
   :func:`plantopt.solve` knows it;
 * a manifest field: any name of :data:`plantopt.instance.schema.MANIFEST` (``budget_eur``,
   ``discount_rate``, ...), optionally written ``manifest.<name>``;
@@ -29,7 +30,8 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.schema import MANIFEST, TABLES
 
 #: Solve options a scenario may set, mapped to :class:`plantopt.SolveOptions` fields.
-SOLVE_OPTIONS = {"time_limit": "time_limit_s", "gap": "mip_rel_gap", "seed": "random_seed"}
+SOLVE_OPTIONS = {"time_limit": "time_limit_s", "gap": "mip_rel_gap", "seed": "random_seed",
+                 "tie_break": "tie_break"}
 _MANIFEST_NAMES = {c.name for c in MANIFEST}
 _CELL = re.compile(r"^(?P<table>\w+)(?:\[(?P<filter>[^\]]*)\])?\.(?P<column>\w+)$")
 
@@ -122,6 +124,8 @@ def _check_option(name: str, value: Any) -> None:
         ok, expected = value in OBJECTIVES, "one of " + ", ".join(OBJECTIVES)
     elif name == "seed":
         ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif name == "tie_break":
+        ok, expected = isinstance(value, bool), "true or false"
     elif name in SOLVE_OPTIONS:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
         expected = "a number >= 0"

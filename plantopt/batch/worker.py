@@ -32,7 +32,7 @@ import pandas as pd
 from plantopt.batch.scenarios import Job
 
 #: Scenario fields that change solve options only, not the instance.
-NON_INSTANCE_FIELDS = frozenset({"objective", "time_limit", "gap", "seed"})
+NON_INSTANCE_FIELDS = frozenset({"objective", "time_limit", "gap", "seed", "tie_break"})
 
 #: Batch statuses beyond the solver's (optimal, feasible, infeasible, unbounded,
 #: time_limit_no_solution, error).

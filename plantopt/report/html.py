@@ -3,8 +3,9 @@
 plotly.js is embedded inline (``include_plotlyjs=True``), so the file opens without a
 network. Sections: headline figures, Sankey of material flows (a dropdown switches
 between total mass and each critical material), recovery per material, compliance
-(when ``compliance.parquet`` exists), economics, Pareto front and Monte Carlo
-distributions (when such tables exist), units and products.
+(when ``compliance.parquet`` exists), economics, Pareto front, tornado (when
+``sensitivity.parquet`` exists) and Monte Carlo distributions (when such tables exist), units
+and products.
 
 A small script records script errors (``window.onerror``) and, once the page has
 rendered, sets ``data-render-status`` on ``<body>`` to ``ok`` (Sankey drawn, no errors) or
@@ -23,6 +24,7 @@ import pandas as pd
 from plantopt.atomic import write_bytes_atomic
 from plantopt.report.data import ResultData, monte_carlo_tables, pareto_table
 from plantopt.report.figures import mc_columns, numeric_pair
+from plantopt.report.sensitivity import sensitivity_section
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;
@@ -126,6 +128,7 @@ def _extra_figures(data: ResultData) -> list[str]:
                               margin={"t": 30})
             parts.append(_figure_div(fig, "pareto", False))
         parts.append(table_html(df, 50))
+    parts += sensitivity_section(data)
     mc = monte_carlo_tables(data)
     if mc:
         first = next(iter(mc))
@@ -190,6 +193,7 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
         parts += ["<h2>Economics</h2>", table_html(econ), _figure_div(bar, "economics", False)]
     parts += _extra_figures(data)
     shown = set(monte_carlo_tables(data)) | ({pt[0]} if (pt := pareto_table(data)) else set())
+    shown.add("sensitivity")
     for key, df in data.extra.items():
         if key not in shown:
             parts += [f"<h2>{html.escape(key.replace('_', ' ').capitalize())}</h2>",
