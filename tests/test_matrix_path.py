@@ -142,4 +142,8 @@ def test_matrix_equals_pyomo(name: str, inst: plantopt.Instance, objective: str)
     a, b = solve_matrix(mm, opts), solve_matrix(ref, opts)
     assert a.status == b.status
     if a.objective is not None:
-        assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-9)
+        # rel 1e-8 (was 1e-9): the two row orders end at vertices that differ within HiGHS's
+        # primal feasibility tolerance (1e-7); with the issue-12 data (feeds up to 94 kt/yr)
+        # nl-2027-2040 recovery gives 89.4577713 vs 89.4577704 (9e-9 relative), also at MIP
+        # gap 0, so this is not the MIP gap
+        assert a.objective == pytest.approx(b.objective, rel=1e-8, abs=1e-9)

@@ -223,28 +223,29 @@ FITTED_UNITS = {"hydromet": ("hydromet", 1.0), "shred_bm": ("preprocessing", 0.6
                 "pyro_smelt": ("pm_smelter", 1.0)}
 
 
-def _anchor(a: object) -> tuple[float, float, float, float, float, str]:
-    """(C0, K0, exponent, low factor, high factor, source) of a unit's capex line."""
+def _capex_line(a: object) -> tuple[object, float, float, str]:
+    """(capex(C) function, low factor, high factor, source) of a unit's capex line."""
     if a.unit_id in FITTED_UNITS:
         route, share = FITTED_UNITS[a.unit_id]
         f = fit_route(route)
         note = "" if share == 1.0 and route == a.unit_id else (
             f"; {share:g} x the '{route}' line ({a.source})")
-        return (f.anchor_capacity_t_per_yr, f.anchor_capex_eur * share, f.exponent,
-                f.low_factor, f.high_factor, f"capex_plants.csv {f.describe()}{note}")
-    return (_f(a.anchor_capacity_t_per_yr), _f(a.anchor_capex_eur), _f(a.scale_exponent),
-            _f(a.capex_low_factor), _f(a.capex_high_factor),
-            f"fewer than three public plants found for this unit: {a.source}")
+        return (lambda c: share * f.capex_eur(c), f.low_factor, f.high_factor,
+                f"capex_plants.csv {f.describe()}{note}")
+    c0, k0, e = _f(a.anchor_capacity_t_per_yr), _f(a.anchor_capex_eur), _f(a.scale_exponent)
+    return (lambda c: k0 * (c / c0) ** e, _f(a.capex_low_factor), _f(a.capex_high_factor),
+            f"capex = {k0:.4g} EUR x (C/{c0:g})^{e:g}; fewer than three public plants found "
+            f"for this unit: {a.source}")
 
 
 def derive_capacity_options() -> pd.DataFrame:
     anchors = _read("unit_capacity_anchors.csv")
     rows = []
     for a in anchors.itertuples(index=False):
-        c0, k0, e, lo_f, hi_f, src = _anchor(a)
+        line, lo_f, hi_f, src = _capex_line(a)
         for size in a.sizes_t_per_yr.split(";"):
             c = float(size)
-            capex = k0 * (c / c0) ** e
+            capex = line(c)
             fte = max(_f(a.fte_min), _f(a.fte_per_kt) * c / 1000.0)
             land = max(_f(a.land_m2_min), _f(a.land_m2_per_kt) * c / 1000.0)
             rows.append({
@@ -256,7 +257,7 @@ def derive_capacity_options() -> pd.DataFrame:
                                                + EUR_PER_FTE * round(fte), -3),
                 "lifetime_yr": _f(a.lifetime_yr), "staff_fte": round(fte),
                 "land_m2": round(land, -2),
-                "source": f"{DERIVED}capex = {k0:.4g} EUR x (C/{c0:g})^{e:.2f}; fixed opex = "
+                "source": f"{DERIVED}fixed opex = "
                           f"{_f(a.maintenance_frac):g} x capex + {EUR_PER_FTE:g} EUR/FTE x "
                           f"staff; anchor: {src}"})
     out = pd.DataFrame(rows, dtype=object)

@@ -10,7 +10,10 @@ clipped into [B_MIN, B_MAX] (assumption: economies of scale between the six-tent
 linear; a fit outside that band reflects differences of scope, site and year between the few
 plants, not scale). Low / high factors: the smallest / largest ratio K_i / K(C_i) of the plants
 to the line (with the used exponent), and for ``high_only`` rows (a failed project's estimate)
-their ratio as the high end. No inflation adjustment: each capex is in money of its year.
+their ratio as the high end. Below the smallest public plant C_min the line is not
+extrapolated linearly: K(C) = K(C_min) (C / C_min)^B_MIN (assumption: small plants lose the
+economies of scale the six-tenths rule describes; a linear line would make a 5 kt/yr smelter
+cost 5 % of a 100 kt/yr one). No inflation adjustment: each capex is in money of its year.
 """
 
 from __future__ import annotations
@@ -36,12 +39,21 @@ class CapexFit:
     high_factor: float
     n_plants: int
     plants: str
+    min_capacity_t_per_yr: float
+
+    def capex_eur(self, capacity_t_per_yr: float) -> float:
+        """K(C) on the line, with six-tenths scaling below the smallest public plant."""
+        c = max(capacity_t_per_yr, self.min_capacity_t_per_yr)
+        k = self.anchor_capex_eur * (c / self.anchor_capacity_t_per_yr) ** self.exponent
+        return k * (capacity_t_per_yr / c) ** B_MIN
 
     def describe(self) -> str:
         return (f"fit to {self.n_plants} public plants ({self.plants}): capex = "
-                f"{self.anchor_capex_eur / 1e6:.1f} MEUR x (C/{self.anchor_capacity_t_per_yr:,.0f}"
-                f")^b; fitted b = {self.fitted_exponent:.2f}, used b = {self.exponent:.2f} "
-                f"(clipped to [{B_MIN}, {B_MAX}], assumption); range x{self.low_factor:.2f} "
+                f"{self.anchor_capex_eur / 1e6:.1f} MEUR x "
+                f"(C/{self.anchor_capacity_t_per_yr:,.0f})^b; fitted b = "
+                f"{self.fitted_exponent:.2f}, used b = {self.exponent:.2f} (clipped to "
+                f"[{B_MIN}, {B_MAX}], assumption), b = {B_MIN} below the smallest plant "
+                f"({self.min_capacity_t_per_yr:,.0f} t/yr); range x{self.low_factor:.2f} "
                 f"- x{self.high_factor:.2f} from the plants' spread around the line")
 
 
@@ -76,7 +88,8 @@ def fit_route(route: str) -> CapexFit:
     high = [ratio(c, k) for c, k in zip(df.loc[df["role"] == "high_only", "capacity_t_per_yr"],
                                         df.loc[df["role"] == "high_only", "capex_eur"])]
     return CapexFit(route, round(c0, -2), round(k0, -3), b_fit, b, min(ratios),
-                    max(ratios + high), len(fit), "; ".join(fit["plant"]))
+                    max(ratios + high), len(fit), "; ".join(fit["plant"]),
+                    float(fit["capacity_t_per_yr"].min()))
 
 
 def routes() -> list[str]:

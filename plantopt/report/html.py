@@ -128,7 +128,7 @@ def _extra_figures(data: ResultData) -> list[str]:
                               margin={"t": 30})
             parts.append(_figure_div(fig, "pareto", False))
         parts.append(table_html(df, 50))
-    parts += sensitivity_section(data)
+    parts += sensitivity_section(data, _figure_div, table_html)
     mc = monte_carlo_tables(data)
     if mc:
         first = next(iter(mc))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from plantopt.report.data import ResultData
@@ -11,14 +12,17 @@ from plantopt.report.data import ResultData
 MAX_BARS = 30
 
 
-def sensitivity_section(data: ResultData) -> list[str]:
-    """Heading, a plotly tornado of the top groups and the ranked table; [] without table."""
+def sensitivity_section(data: ResultData, figure_div: Callable[[Any, str, bool], str],
+                        table_html: Callable[..., str]) -> list[str]:
+    """Heading, a plotly tornado of the top groups and the ranked table; [] without table.
+
+    ``figure_div`` and ``table_html`` are the report's renderers (passed in, so this module
+    does not import :mod:`plantopt.report.html`, which imports it)."""
     df = data.get("sensitivity")
+    df = data.extra.get("sensitivity") if df is None else df
     if df is None or df.empty:
         return []
     import plotly.graph_objects as go
-
-    from plantopt.report.html import _figure_div, table_html
 
     shown = df.dropna(subset=["objective_low", "objective_high"]).head(MAX_BARS)
     base = float(shown["objective_base"].iloc[0]) if len(shown) else 0.0
@@ -34,4 +38,4 @@ def sensitivity_section(data: ResultData) -> list[str]:
     return [f"<h2>Sensitivity (tornado)</h2><p class='muted'>{len(df)} input groups at their "
             f"low and high values, ranked by the swing of the {html.escape(str(name))}; "
             f"{changed} change the plan (units built or feeds accepted).</p>",
-            _figure_div(fig, "tornado", False), table_html(df, 200)]
+            figure_div(fig, "tornado", False), table_html(df, 200)]

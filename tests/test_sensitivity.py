@@ -1,0 +1,133 @@
+"""Tornado sensitivity (plantopt sensitivity): a case whose ranking and plan changes are known
+by hand, the tc rule, and the command end to end (table, PNG, report section)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from plantopt.instance.writer import write_instance
+from plantopt.studies.sensitivity import run_sensitivity
+from plantopt.studies.sensitivity_groups import input_groups
+from tests.builders import make_instance, materials, route, tc_rows
+from tests.test_cli import run_main
+
+
+def case() -> object:
+    """One feed F (100 t/yr, Co 10 %) into an existing unit R (no capex, no opex): Co to
+    product P (tc 0.9, range 0.8-0.95) or slag; P pays 1,000 EUR/t Co. Profit per year:
+
+        profit = accepted_t x (0.1 x tc x price + gate_fee)   (if positive, else nothing)
+
+    base 100 x (0.1 x 0.9 x 1000 + 0) = 9,000. Low / high by hand:
+      gate fee -200 / +200:  refused (0, the plan changes) / 100 x (90 + 200) = 29,000
+      price 500 / 2,000:     4,500 / 18,000
+      tonnage 50 / 150:      4,500 / 13,500
+      tc of R 0.8 / 0.95:    8,000 / 9,500
+    so the ranking by swing is gate_fee:F 29,000, price:P 13,500, tonnage:F 9,000, tc:R 1,500,
+    and only the gate fee changes the plan (at its low end feed F is no longer accepted).
+    """
+    tcs = tc_rows("R", {"Co": {"prod": 0.9, "slag": 0.1}, "other": {"slag": 1.0}})
+    tcs[0].update(tc_frac_low=0.8, tc_frac_high=0.95)
+    tcs[1].update(tc_frac_low=0.05, tc_frac_high=0.2)
+    src = {"source": "hand-made test case"}
+    return make_instance(
+        manifest={"name": "tornado-case", "objective": "profit"},
+        materials=[{**r, **src} for r in materials({"Co": 1.0})],
+        feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100,
+                "available_t_per_yr_low": 50, "available_t_per_yr_high": 150,
+                "gate_fee_eur_per_t": 0, "gate_fee_eur_per_t_low": -200,
+                "gate_fee_eur_per_t_high": 200, **src}],
+        composition=[{"feed_id": "F", "material": "Co", "mass_frac": 0.1, **src},
+                     {"feed_id": "F", "material": "other", "mass_frac": 0.9, **src}],
+        units=[{"unit_id": "R", "stage": "refining", "existing_capacity_t_per_yr": 1000,
+                **src}],
+        transfer_coefficients=[{**r, **src} for r in tcs],
+        routing=[{**route("R", "prod", "product", "P"), **src},
+                 {**route("R", "slag", "disposal", "dump"), **src}],
+        feed_entry=[{"feed_class": "c", "unit_id": "R", **src}],
+        products=[{"product_id": "P", **src}],
+        product_prices=[{"product_id": "P", "material": "Co", "price_eur_per_t": 1000,
+                         "price_eur_per_t_low": 500, "price_eur_per_t_high": 2000, **src}])
+
+
+@pytest.fixture(scope="module")
+def case_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_instance(case(), tmp_path_factory.mktemp("tornado") / "case")
+
+
+def test_groups_of_the_case() -> None:
+    groups = {g.group_id: g for g in input_groups(case().tables)}
+    assert set(groups) == {"tonnage:F", "gate_fee:F", "price:P", "tc:R"}
+    tc = groups["tc:R"]
+    low = {o.field: o.value for o in tc.low if o.field.endswith("].tc_frac")}
+    # main output prod to its low end 0.8, slag takes the rest: 0.1 x (1 - 0.8) / 0.1 = 0.2
+    assert low["transfer_coefficients[unit_id=R,feed_class=*,material=Co,output_id=prod]"
+               ".tc_frac"] == pytest.approx(0.8)
+    assert low["transfer_coefficients[unit_id=R,feed_class=*,material=Co,output_id=slag]"
+               ".tc_frac"] == pytest.approx(0.2)
+    # 'other' goes to slag only (tc 1, no other output): it does not move
+    assert not any("material=other" in o.field for o in tc.low)
+
+
+def test_ranking_and_plan_changes_known_by_hand(case_dir: Path, tmp_path: Path) -> None:
+    res = run_sensitivity(case_dir, tmp_path / "out", objective="profit", workers=2,
+                          progress=False)
+    t = res.table.set_index("group_id")
+    assert list(res.table["group_id"]) == ["gate_fee:F", "price:P", "tonnage:F", "tc:R"]
+    assert res.base_objective == pytest.approx(9000)
+    expected = {"gate_fee:F": (0, 29000), "price:P": (4500, 18000),
+                "tonnage:F": (4500, 13500), "tc:R": (8000, 9500)}
+    for gid, (lo, hi) in expected.items():
+        assert t.loc[gid, "objective_low"] == pytest.approx(lo, abs=1e-3), gid
+        assert t.loc[gid, "objective_high"] == pytest.approx(hi, abs=1e-3), gid
+        assert t.loc[gid, "swing"] == pytest.approx(abs(hi - lo), abs=1e-2), gid
+    assert t["plan_changes"].to_dict() == {"gate_fee:F": True, "price:P": False,
+                                           "tonnage:F": False, "tc:R": False}
+    assert t.loc["gate_fee:F", "plan_change_low"] == "-feed F"
+    assert t.loc["gate_fee:F", "plan_change_high"] == ""
+    assert list(res.table["rank"]) == [1, 2, 3, 4]
+    assert res.n_jobs == 1 + 2 * 4
+
+
+def test_cli_sensitivity_end_to_end(case_dir: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sens"
+    code, stdout, err = run_main(monkeypatch, capsys, "sensitivity", case_dir, "--objective",
+                                 "profit", "--workers", "2", "--out", out)
+    assert code == 0, err
+    assert "tornado of profit (base 9,000)" in stdout and "groups, 9 solves" in stdout
+    table = pd.read_parquet(out / "sensitivity.parquet")
+    assert table["group_id"].iloc[0] == "gate_fee:F"
+    assert (out / "tornado.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((out / "sensitivity.json").read_text())["objective_name"] == "profit"
+    assert (out / "summary.json").is_file() and (out / "built_units.parquet").is_file()
+    code, _, err = run_main(monkeypatch, capsys, "report", out, "--no-static")
+    assert code == 0, err
+    html = (out / "report.html").read_text()
+    assert "<h2>Sensitivity (tornado)</h2>" in html and "gate_fee:F" in html
+    assert "1 change the plan" in html
+
+
+def test_cli_sensitivity_bad_options(case_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(monkeypatch, capsys, "sensitivity", case_dir, "--kinds",
+                            "tonnage,colour")
+    assert code == 2 and "--kinds" in err
+    code, _, err = run_main(monkeypatch, capsys, "sensitivity", case_dir / "missing")
+    assert code == 2
+
+
+def test_low_high_columns_are_validated() -> None:
+    from plantopt.instance.errors import InstanceError
+    from plantopt.instance.loader import instance_from_tables
+
+    inst = case()
+    tables = {k: v.copy() for k, v in inst.tables.items()}
+    tables["product_prices"]["price_eur_per_t_low"] = 1500.0  # above the nominal 1,000
+    with pytest.raises(InstanceError, match="price_eur_per_t_low"):
+        instance_from_tables(dict(inst.manifest), tables)
