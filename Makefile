@@ -1,12 +1,13 @@
 # plantopt: two commands on a fresh machine with Python 3.11 and make.
 #   make run    set up .venv and solve the packaged default instance
-#   make test   set up .venv (with test tools) and run the test suite
+#   make test   set up .venv (with test tools) and run the test suite (without slow tests;
+#               make test-slow runs those, make test-all everything)
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint bench docs clean
+.PHONY: setup run test test-slow test-all lint bench docs clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -22,6 +23,12 @@ run: setup
 	$(BIN)/plantopt solve
 
 test: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-slow: setup
+	$(BIN)/python -m pytest -q -m slow
+
+test-all: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -95,20 +95,6 @@ def _check_transfer_coefficients(instance: Instance, problems: ProblemList,
     _check_ranges(problems, tc, file, "tc_frac")
 
 
-#: Tables and columns with optional ``_low`` / ``_high`` ends (sensitivity analysis).
-RANGED = (("feeds", ("available_t_per_yr", "gate_fee_eur_per_t")),
-          ("capacity_options", ("capex_eur",)), ("product_prices", ("price_eur_per_t",)))
-
-
-def _check_value_ranges(instance: Instance, problems: ProblemList) -> None:
-    for table, cols in RANGED:
-        df = instance[table]
-        for col in cols:
-            if len(df) and f"{col}_low" in df.columns and f"{col}_high" in df.columns:
-                ok = pd.to_numeric(df[col], errors="coerce").notna()  # bad cells: reported
-                _check_ranges(problems, df[ok], TABLES[table].file, col)
-
-
 def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     """Return one cycle of unit ids in the unit-to-unit routing graph, or None."""
     state: dict[str, int] = {}
@@ -304,7 +290,6 @@ def collect_problems(instance: Instance) -> ProblemList:
     tol = float(instance.manifest.get("tc_sum_tolerance") or 1e-6)
     _check_composition(instance, problems, tol)
     _check_transfer_coefficients(instance, problems, tol)
-    _check_value_ranges(instance, problems)
     _check_routing(instance, problems)
     if not problems.has_errors:  # reachability needs consistent references
         _check_reach(instance, problems)
