@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from plantopt.instance.loader import load_instance, packaged_instance_path
-        from plantopt.model.objective import OBJECTIVES
+        from plantopt.model.matrix_form import OBJECTIVES
         from plantopt.studies.sensitivity import run_sensitivity
         from plantopt.studies.sensitivity_groups import KINDS
 
