@@ -314,3 +314,21 @@ def test_multi_period_result_is_a_clear_input_error(tmp_path) -> None:
     text = proc.stdout + proc.stderr
     assert "multi-period plan" in text and "Traceback" not in text
     assert "internal error" not in text
+
+
+def test_zero_spread_prices_every_ledger_item_with_a_co2_price(tmp_path: Path) -> None:
+    """The Monte Carlo re-prices the same money items as the economics table: with a CO2
+    price the per-sample profit still equals the solved profit at zero spread."""
+    base = priced_tiny()
+    units = base["units"].copy()
+    units["co2_t_per_t"] = [0.3, 0.8, 1.2]
+    tables = dict(base.tables, units=units)
+    inst = plantopt.instance_from_tables(dict(base.manifest, co2_price_eur_per_t=90.0), tables)
+    res = plantopt.solve(inst, objective="profit")
+    econ = res["economics"].set_index("item")["eur_per_yr"]
+    assert econ["co2_cost"] < 0  # the CO2 cost is a ledger item of this plan
+    mc = run_monte_carlo(plan_from_result(res, inst), 20, seed=3,
+                         options=SamplingOptions(use_ranges=False))
+    np.testing.assert_allclose(mc.samples["profit_eur_per_yr"], econ["profit"], rtol=1e-12)
+    np.testing.assert_allclose(mc.samples["co2_cost_eur_per_yr"], -econ["co2_cost"],
+                               rtol=1e-12)

@@ -1,9 +1,9 @@
-"""Same optimum as before the model was rewritten as row families (issue 11).
+"""Objective regression: the optima of ``tiny`` and generated instances, with both emitters.
 
-The recorded optima come from the previous build (Pyomo blocks and a separate matrix build)
-on generated instances and ``tiny``; the family layer must reproduce every one of them with
-both emitters. If a deliberate formulation change moves a number, re-record it and say why in
-the commit.
+First recorded with the previous build (Pyomo blocks and a separate matrix build), which the
+family layer of issue 11 reproduced; re-recorded when the generator's base data changed (see
+the file's comment). If a deliberate formulation or data change moves a number, re-record it
+and say why in the commit.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 import plantopt
 from plantopt.instance.generate import generate
 
-RECORD = json.loads((Path(__file__).parent / "data" / "optima_before_families.json")
+RECORD = json.loads((Path(__file__).parent / "data" / "optima.json")
                     .read_text())["optima"]
 CASES = sorted({k.rsplit("|", 2)[0] for k in RECORD})
 

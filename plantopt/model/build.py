@@ -74,7 +74,10 @@ class Families:
         return self.layout.n_periods > 1
 
     def period_vector(self, t: int, local: np.ndarray) -> np.ndarray:
-        """A local-layout row vector of period t in global columns: v S_t."""
+        """A local-layout row vector of period t in global columns: v S_t (v itself with
+        one period)."""
+        if not self.multi:
+            return local
         return np.asarray(local @ self.periods[t].subst).ravel()
 
 

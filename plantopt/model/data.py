@@ -58,11 +58,30 @@ def blended_rate(manifest: dict[str, Any]) -> float:
 
 
 @dataclass(frozen=True)
+class NodeTerms:
+    """Sparse (node, coefficient) pairs, in groups when ``ptr`` is given: group g holds the
+    entries ptr[g]:ptr[g+1] (e.g. one group per material)."""
+
+    node: np.ndarray  # int64
+    coef: np.ndarray  # float64
+    ptr: np.ndarray | None = None
+
+    def of(self, g: int) -> tuple[np.ndarray, np.ndarray]:
+        assert self.ptr is not None
+        a, b = int(self.ptr[g]), int(self.ptr[g + 1])
+        return self.node[a:b], self.coef[a:b]
+
+    def group_of_entry(self) -> np.ndarray:
+        assert self.ptr is not None
+        return np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
+
+
+@dataclass(frozen=True)
 class ModelData:
     """Everything the Pyomo blocks need, keyed by the model's sparse index sets.
 
     Node coefficients are per feed-equivalent tonne of ``flow[n]``:
-    ``node_mass[n]`` real t, ``node_revenue[n]`` EUR, ``node_route_cost[n]`` EUR.
+    ``node_revenue`` EUR and ``node_route_cost`` EUR, as sparse :class:`NodeTerms`.
     """
 
     tree: RouteTree
@@ -82,10 +101,10 @@ class ModelData:
     products: list[str]
     product_nodes: dict[str, list[int]]
     product_offtake: dict[str, float]
-    node_revenue: dict[int, float]  # EUR per feed-equivalent t (product nodes only)
-    node_route_cost: dict[int, float]  # EUR per feed-equivalent t (branches with a cost)
+    node_revenue: NodeTerms  # EUR per feed-equivalent t (product nodes with a value)
+    node_route_cost: NodeTerms  # EUR per feed-equivalent t (branches with a cost)
     recovery_weight: dict[str, float]
-    recovered_terms: dict[str, list[tuple[int, float]]]  # material -> [(node, t per t)]
+    recovered_terms: NodeTerms  # per material (tree order): (node, t of m per t of feed)
     budget_eur: float | None
     # policy levers (issue 5); defaults leave the model as it was
     unit_co2: dict[str, float] = field(default_factory=dict)  # t CO2 per t entering
@@ -145,8 +164,7 @@ def _nodes_by_target(tree: RouteTree, kind: int, names: tuple[str, ...]
     return out
 
 
-def _product_terms(instance: Instance, tree: RouteTree
-                   ) -> tuple[dict[int, float], dict[str, list[tuple[int, float]]]]:
+def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
     """Revenue per feed-equivalent t of each product node, and the recovered terms:
 
     revenue_n = sum_m coef[n, m] price[p(n), m] payable[p(n), m]
@@ -164,15 +182,25 @@ def _product_terms(instance: Instance, tree: RouteTree
         recov[p_index[p], m_index[m]] = bool(rec)
     prod_nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
     prod_of = tree.node_target[prod_nodes]
-    coef = tree.coef[prod_nodes]
-    revenue = (coef * value[prod_of]).sum(axis=1)
-    node_revenue = {int(n): float(r) for n, r in zip(prod_nodes, revenue) if r != 0.0}
-    recovered_terms: dict[str, list[tuple[int, float]]] = {m: [] for m in mats}
-    rec_coef = coef * recov[prod_of]
-    rows, cols = np.nonzero(rec_coef > 0)
-    for r, c in zip(rows.tolist(), cols.tolist()):
-        recovered_terms[mats[c]].append((int(prod_nodes[r]), float(rec_coef[r, c])))
-    return node_revenue, recovered_terms
+    # one material column at a time: no (product nodes x materials) temporaries
+    revenue = np.zeros(len(prod_nodes))
+    rec_nodes, rec_coefs, counts = [], [], np.zeros(len(mats), dtype=np.int64)
+    for m in range(len(mats)):
+        if not (value[:, m].any() or recov[:, m].any()):
+            continue
+        col = tree.coef[prod_nodes, m]
+        if value[:, m].any():
+            revenue += col * value[prod_of, m]
+        hit = np.flatnonzero(recov[prod_of, m] & (col > 0))
+        rec_nodes.append(prod_nodes[hit])
+        rec_coefs.append(col[hit])
+        counts[m] = len(hit)
+    ptr = np.zeros(len(mats) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(counts)
+    keep = revenue != 0.0
+    return (NodeTerms(prod_nodes[keep].astype(np.int64), revenue[keep]),
+            NodeTerms(np.concatenate(rec_nodes or [np.zeros(0)]).astype(np.int64),
+                      np.concatenate(rec_coefs or [np.zeros(0)]).astype(float), ptr))
 
 
 def _capacity_options(instance: Instance, units: list[str], rate: float, horizon: int
@@ -227,7 +255,8 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
         unit_options=unit_options, products=products,
         product_nodes=_nodes_by_target(tree, KIND_PRODUCT, tree.products),
         product_offtake=offtake, node_revenue=node_revenue,
-        node_route_cost={int(n): float(route_cost[n]) for n in np.flatnonzero(route_cost)},
+        node_route_cost=NodeTerms(np.flatnonzero(route_cost).astype(np.int64),
+                                  route_cost[route_cost != 0]),
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
         recovered_terms=recovered_terms, budget_eur=None if budget is None else float(budget),
         unit_co2=dict(zip(udf["unit_id"], udf["co2_t_per_t"].astype(float))),

@@ -21,8 +21,9 @@ def row_blocks(fams: Families) -> list[tuple[Family, sp.csr_array]]:
     out = []
     for per in fams.periods:
         for f in per.rows:
-            if f.n:
-                out.append((f, f.matrix(n_local) @ per.subst))
+            if f.n:  # with one period S is the identity
+                m = f.matrix(n_local)
+                out.append((f, m @ per.subst if fams.multi else m))
     for f in fams.global_rows:
         if f.n:
             out.append((f, f.matrix(fams.layout.n_cols)))
@@ -33,13 +34,15 @@ def emit_matrix(fams: Families, objectives: list[str]) -> MatrixModel:
     """The model in matrix form with the named objectives (all maximised) as cost rows."""
     blocks = row_blocks(fams)
     n = fams.layout.n_cols
-    if blocks:
-        a = sp.vstack([m for _, m in blocks], format="csc")
-    else:
-        a = sp.csc_array((0, n))
-    a.sum_duplicates()
     lower = np.concatenate([f.lower for f, _ in blocks]) if blocks else np.zeros(0)
     upper = np.concatenate([f.upper for f, _ in blocks]) if blocks else np.zeros(0)
+    if blocks:
+        a = sp.vstack([m for _, m in blocks], format="csr")
+        del blocks[:]  # free the blocks before the CSC copy
+        a.sum_duplicates()
+        a = a.tocsc()
+    else:
+        a = sp.csc_array((0, n))
     return MatrixModel(
         a_csc=a, row_lower=lower, row_upper=upper, col_lower=fams.col_lower.copy(),
         col_upper=fams.col_upper.copy(),

@@ -74,8 +74,7 @@ def _item(name: str, col: np.ndarray, val: np.ndarray) -> Family:
 
 def ledger(ctx: PeriodContext) -> Ledger:
     d, lay, mass, tree = ctx.data, ctx.layout, ctx.mass, ctx.data.tree
-    nodes = np.fromiter(d.node_revenue.keys(), np.int64, len(d.node_revenue))
-    rev = np.fromiter(d.node_revenue.values(), float, len(nodes))
+    nodes, rev = d.node_revenue.node, d.node_revenue.coef
     gate = np.array([d.gate_fee[f] for f in d.feeds], dtype=float)
     contracts = ctx.regulation.contracts if ctx.regulation is not None else ()
     premium = np.array([c.premium_eur_per_t for c in contracts], dtype=float)
@@ -85,8 +84,7 @@ def ledger(ctx: PeriodContext) -> Ledger:
         else np.zeros(0)
     opts = [d.options[k] for k in lay.options]
     build = lay.build0 + np.arange(len(opts))
-    r_nodes = np.fromiter(d.node_route_cost.keys(), np.int64, len(d.node_route_cost))
-    r_cost = np.fromiter(d.node_route_cost.values(), float, len(r_nodes))
+    r_nodes, r_cost = d.node_route_cost.node, d.node_route_cost.coef
     c_nodes, per = co2_per_flow(ctx)
     return Ledger({
         "revenue": _item("revenue", lay.flow0 + nodes, rev),

@@ -128,9 +128,7 @@ def _target_terms(r: Any, data: ModelData, reg_class: dict[str, str],
     if r.kind == "material_recovery":
         k = r.material
         if k in m_index:
-            terms = data.recovered_terms[k]
-            nodes = np.fromiter((t[0] for t in terms), np.int64, len(terms))
-            coefs = np.fromiter((t[1] for t in terms), float, len(terms))
+            nodes, coefs = data.recovered_terms.of(m_index[k])
             keep = covered_mask[tree.node_feed[nodes]]
             num = list(zip(nodes[keep].tolist(), coefs[keep].tolist()))
             den = [(f, float(tree.comp[f_index[f], m_index[k]])) for f in covered]

@@ -205,8 +205,9 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
 
     mdf = instance["materials"].set_index("material").loc[mats]
     recovered = np.zeros(len(mats))
-    for mi, m in enumerate(mats):
-        recovered[mi] = sum(a * flow[n] for n, a in data.recovered_terms[m])
+    for mi in range(len(mats)):
+        nodes, coefs = data.recovered_terms.of(mi)
+        recovered[mi] = float(coefs @ flow[nodes])
     recovery = pd.DataFrame({
         "material": mats, "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool),
         "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool),

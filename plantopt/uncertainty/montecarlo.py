@@ -6,10 +6,13 @@ Per sample (all annual):
     utilisation[u]     = throughput_t[u] / capacity_t[u]        (plan's installed capacity)
     overloaded[u]      = throughput_t[u] > capacity_t[u] (1 + 1e-9) + 1e-9
     variable_opex      = sum_u opex_u throughput_t[u]
+    co2_cost           = co2_price sum_u co2_u throughput_t[u]
     profit             = revenue + gate_fees - variable_opex - fixed_costs - route_costs
-                         + offtake premiums (as solved, constant)
-                         (fixed_costs = fixed opex + annualised capex of the built units;
-                          the same items as plantopt.results.tables.economics_table)
+                         - co2_cost + offtake premiums (as solved, constant)
+                         (fixed_costs = fixed opex + annualised capex of the built units:
+                          the items of the money ledger, plantopt.model.ledger, that the
+                          economics table prices; revenue, variable opex, route and CO2 costs
+                          are re-priced per sample, the others are the plan's)
     target_ratio[t]    = tnum[t] / tden[t];  target_met[t] = ratio >= required - 1e-9
                          (NaN and met when no covered feed enters)
 """
@@ -81,12 +84,17 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
     opex = plan.instance["units"].set_index("unit_id")["opex_eur_per_t"].astype(float)
     opex_u = np.array([opex[u] for u in tree.units])
     var_opex = raw.throughput_t @ opex_u
+    co2 = plan.instance["units"].set_index("unit_id")["co2_t_per_t"].astype(float)
+    price = float(plan.instance.manifest.get("co2_price_eur_per_t") or 0.0)
+    co2_cost = price * (raw.throughput_t @ np.array([co2[u] for u in tree.units]))
     profit = (raw.revenue_eur + plan.gate_fees_eur_per_yr - var_opex
-              - plan.fixed_cost_eur_per_yr - raw.route_eur + plan.offtake_premium_eur_per_yr)
+              - plan.fixed_cost_eur_per_yr - raw.route_eur - co2_cost
+              + plan.offtake_premium_eur_per_yr)
     cols: dict[str, np.ndarray] = {
         "sample": np.arange(raw.revenue_eur.shape[0]),
         "profit_eur_per_yr": profit, "revenue_eur_per_yr": raw.revenue_eur,
         "variable_opex_eur_per_yr": var_opex, "route_costs_eur_per_yr": raw.route_eur,
+        "co2_cost_eur_per_yr": co2_cost,
     }
     entering = np.flatnonzero(raw.input_t.max(axis=0) > 0)
     for m in entering:

@@ -14,13 +14,8 @@ from plantopt.model.family import Family, family
 
 
 def _terms(ctx: PeriodContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mats = ctx.data.tree.materials
     terms = ctx.data.recovered_terms
-    r = np.concatenate([np.full(len(terms[m]), i, np.int64) for i, m in enumerate(mats)]
-                       or [np.zeros(0, np.int64)])
-    n = np.array([x[0] for m in mats for x in terms[m]], dtype=np.int64)
-    a = np.array([x[1] for m in mats for x in terms[m]], dtype=float)
-    return r, ctx.layout.flow0 + n, a
+    return terms.group_of_entry(), ctx.layout.flow0 + terms.node, terms.coef
 
 
 def recovered(ctx: PeriodContext) -> Family:
