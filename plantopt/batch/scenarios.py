@@ -38,6 +38,7 @@ import numpy as np
 import yaml
 
 from plantopt.batch.fields import Override, ScenarioError, check_override
+from plantopt.instance.safe_yaml import load_yaml
 
 _TOP_KEYS = {"name", "base", "set", "grid", "cases", "description"}
 
@@ -116,8 +117,8 @@ def jobs_from_scenario_file(path: str | Path) -> list[Job]:
     """Expand a scenario YAML file into jobs (see the module docstring for the format)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ScenarioError(f"{path}: cannot read scenario file: {exc}") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario file is a mapping with base, set, grid, cases")

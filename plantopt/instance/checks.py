@@ -96,29 +96,35 @@ def _check_transfer_coefficients(instance: Instance, problems: ProblemList,
 
 
 def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
-    """Return one cycle of unit ids in the unit-to-unit routing graph, or None."""
+    """Return one cycle of unit ids in the unit-to-unit routing graph, or None.
+
+    Iterative depth-first search (an explicit stack of (node, next-edge position)), so a
+    long chain of units cannot exhaust Python's recursion limit. ``state`` is 1 while a node
+    is on the current path and 2 once all its successors are done.
+    """
     state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in edges.get(node, ()):
+    for start in sorted(edges):
+        if start in state:
+            continue
+        path: list[str] = [start]
+        todo: list[int] = [0]
+        state[start] = 1
+        while path:
+            node, pos = path[-1], todo[-1]
+            succ = edges.get(node, ())
+            if pos == len(succ):
+                state[node] = 2
+                path.pop()
+                todo.pop()
+                continue
+            todo[-1] = pos + 1
+            nxt = succ[pos]
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
-            if state.get(nxt) is None:
-                found = visit(nxt)
-                if found:
-                    return found
-        state[node] = 2
-        stack.pop()
-        return None
-
-    for node in sorted(edges):
-        if state.get(node) is None:
-            found = visit(node)
-            if found:
-                return found
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(0)
     return None
 
 

@@ -21,7 +21,9 @@ import yaml
 from plantopt.instance.checks import check, collect_problems
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
+from plantopt.instance.safe_yaml import MAX_YAML_BYTES, load_yaml
 from plantopt.instance.schema import MANIFEST, MANIFEST_FILES, TABLES, Column, Table
+from plantopt.instance.schema_types import MAX_ABS_VALUE
 
 DEFAULT_INSTANCE = "nl-2027"
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -54,10 +56,12 @@ def _convert(value: str, col: Column) -> tuple[Any, str | None]:
     else:
         try:
             number = float(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             return None, "not a number"
         if math.isnan(number):
             return None, "not a number"
+        if not math.isfinite(number) or abs(number) > MAX_ABS_VALUE:
+            return None, "not a finite number of a usable size"
         if col.dtype == "int":
             if not number.is_integer():
                 return None, "not a whole number"
@@ -135,6 +139,11 @@ def coerce_manifest(raw: dict[str, Any], file: str, problems: ProblemList) -> di
                            expected="one of " + ", ".join(known))
     for col in MANIFEST:
         value = raw.get(col.name)
+        if isinstance(value, (dict, list, tuple, set)):
+            problems.error(file, "not a single value", column=col.name,
+                           found=_short(value), expected=col.expected())
+            out[col.name] = col.default
+            continue
         if value is None or (isinstance(value, str) and value.strip() == ""):
             if col.required:
                 problems.error(file, "required field is missing", column=col.name,
@@ -149,16 +158,42 @@ def coerce_manifest(raw: dict[str, Any], file: str, problems: ProblemList) -> di
     return out
 
 
+def _short(value: object, limit: int = 60) -> str:
+    """``repr`` of a value cut to ``limit`` characters (for messages about big values)."""
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _parse_manifest(path: Path) -> Any:
+    """Parse a YAML or TOML manifest within the size, depth and alias limits."""
+    if path.stat().st_size > MAX_YAML_BYTES:
+        raise ValueError(f"the file is larger than {MAX_YAML_BYTES // 1024} KiB")
+    text = path.read_text(encoding="utf-8")
+    return tomllib.loads(text) if path.name.endswith(".toml") else load_yaml(text)
+
+
 def _read_manifest(folder: Path, problems: ProblemList) -> tuple[dict[str, Any], str]:
     for name in MANIFEST_FILES:
         path = folder / name
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-            data = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
-            problems.error(name, f"cannot read manifest: {exc}".replace("\n", " "))
+            data = _parse_manifest(path)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+            problems.error(name, _short(f"cannot read manifest: {what}", 400),
+                           row=None if mark is None else mark.line + 1,
+                           expected="a mapping of field: value lines")
+            return {}, name
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, tomllib.TOMLDecodeError,
+                ValueError) as exc:
+            problems.error(name, _short(f"cannot read manifest: {exc}".replace("\n", " "),
+                                        400), expected="a mapping of field: value lines")
+            return {}, name
+        except RecursionError:  # TOML nested beyond Python's recursion limit
+            problems.error(name, "cannot read manifest: nested too deeply",
+                           expected="a mapping of field: value lines")
             return {}, name
         if data is None:
             data = {}
@@ -200,7 +235,9 @@ def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
         return None, problems, False
     raw_manifest, manifest_file = _read_manifest(folder, problems)
     files_ok = not problems.has_errors
-    manifest = coerce_manifest(raw_manifest, manifest_file, problems)
+    # an unreadable manifest is one problem, not also "required field is missing"
+    manifest = coerce_manifest(raw_manifest, manifest_file,
+                               problems if files_ok else ProblemList())
     tables: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():
         before = len(problems)

@@ -10,6 +10,10 @@ from typing import Literal
 
 Dtype = Literal["str", "float", "int", "bool"]
 
+#: Largest magnitude of any number in an instance (cells and manifest). Non-finite values
+#: (inf, nan, 1e999) and anything larger are rejected: HiGHS treats 1e20 as infinity and
+#: rejects matrix entries above 1e15, so a plant's tonnes and euros stay far below that.
+MAX_ABS_VALUE = 1e12
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,12 @@ class Column:
         if self.lo is not None and self.hi is not None:
             parts.append(f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}]")
         elif self.lo is not None:
-            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g}")
+            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g} and <= "
+                         f"{MAX_ABS_VALUE:g}")
         elif self.hi is not None:
-            parts.append(f"<= {self.hi:g}")
+            parts.append(f"in [{-MAX_ABS_VALUE:g}, {self.hi:g}]")
+        elif self.dtype in ("float", "int"):
+            parts.append(f"in [{-MAX_ABS_VALUE:g}, {MAX_ABS_VALUE:g}]")
         return " ".join(parts)
 
 

@@ -96,11 +96,15 @@ class RouteTree:
         cache: dict[int, str] = {}
 
         def label(n: int) -> str:
-            if n not in cache:
-                parent = int(self.node_parent[n])
-                head = label(parent) if parent >= 0 else self.feeds[int(self.node_feed[n])]
-                cache[n] = f"{head} > {self._label(n)}"
-            return cache[n]
+            chain = []  # n and its ancestors without a label yet, deepest first
+            while n >= 0 and n not in cache:
+                chain.append(n)
+                n = int(self.node_parent[n])
+            for m in reversed(chain):  # iterative: paths may be thousands of units deep
+                parent = int(self.node_parent[m])
+                head = cache[parent] if parent >= 0 else self.feeds[int(self.node_feed[m])]
+                cache[m] = f"{head} > {self._label(m)}"
+            return cache[chain[0]] if chain else cache[n]
 
         return [label(int(n)) for n in nodes]
 
