@@ -19,6 +19,7 @@ import pytest
 
 import plantopt
 from plantopt import cli
+from plantopt.atomic import MARKER
 from plantopt.instance.writer import write_instance
 from tests.builders import InstanceFolder, knapsack_instance
 from tests.conftest import INSTANCES, assert_mass_balance
@@ -67,7 +68,7 @@ def test_solve_tiny_exit_0_and_every_result_file(tmp_path: Path) -> None:
     res = plantopt.solve(inst)  # same run in-process: the set of tables to expect
     assert_mass_balance(inst, res)
     files = {p.name for p in out.iterdir()}
-    assert files == {f"{name}.parquet" for name in res.tables} | {"summary.json"}
+    assert files == {f"{name}.parquet" for name in res.tables} | {"summary.json", MARKER}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal"
     assert summary["objective"] == pytest.approx(TINY_LI + TINY_CO, rel=1e-6)
@@ -239,6 +240,7 @@ def test_result_folder_is_replaced_whole(monkeypatch: pytest.MonkeyPatch,
     out = tmp_path / "res"
     out.mkdir()
     (out / "stale.parquet").write_text("from an older run")
+    (out / MARKER).write_text("{}")  # an older plantopt result folder
     code, _, _ = run_main(monkeypatch, capsys, "solve", TINY, "--out", out, "--quiet")
     assert code == 0
     assert not (out / "stale.parquet").exists()

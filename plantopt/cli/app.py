@@ -21,6 +21,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from plantopt.atomic import FORCE_HELP
 from plantopt.instance.errors import InstanceError, PlantoptError
 from plantopt.solver.types import SolveStatus
 
@@ -127,7 +128,9 @@ def solve(
     seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
     solver: Annotated[str, typer.Option(help="highs, or any Pyomo solver name.")] = "highs",
     out: Annotated[Path | None, typer.Option(
-        help="Result folder (default: results/<instance>-<objective>).")] = None,
+        help="Result folder (default: results/<instance name as a safe slug>-<objective>).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
     target_year: Annotated[int | None, typer.Option(
         "--target-year", min=2000, max=2100,
@@ -170,6 +173,7 @@ def solve(
     relax), printed and saved as diagnosis.txt; the exit code stays 3.
     """
     from plantopt.api import solve as run_solve
+    from plantopt.atomic import check_output_folder, default_output_dir
     from plantopt.business.levers import (
         LeverOverrides,
         apply_levers,
@@ -200,6 +204,9 @@ def solve(
         inst = inst.with_manifest(target_year=target_year)
     if no_targets:
         inst = inst.with_manifest(apply_targets=False)
+    # refuse a foreign output folder before solving, not after
+    check_output_folder(out or default_output_dir(
+        inst.name, objective or inst.manifest.get("objective") or "recovery"), force)
     opts = SolveOptions(solver=solver, build=build, time_limit_s=time_limit, threads=threads,
                         random_seed=seed, **({"mip_rel_gap": gap} if gap is not None else {}))
     res = run_solve(inst, objective=objective, options=opts)
@@ -214,10 +221,11 @@ def solve(
             print_compliance(console, res.tables, res.summary)
             print_business_case(console, res.summary)
         print_diagnosis(console, res.summary)
-    target = out or Path("results") / f"{inst.name}-{res.objective_name}"
+    target = out or default_output_dir(inst.name, res.objective_name)
     diagnosis = res.summary.get("diagnosis")
     write_result_dir(target, res.tables, res.summary,
-                     extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None)
+                     extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,
+                     force=force)
     console.print(f"results written to {target}/")
     raise typer.Exit(STATUS_EXIT[res.status])
 

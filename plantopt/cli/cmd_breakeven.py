@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from plantopt.atomic import FORCE_HELP
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -27,6 +29,7 @@ def register(app: typer.Typer) -> None:
             help="Seconds per solve.", min=0.0)] = None,
         out: Annotated[Path | None, typer.Option(
             help="Result folder (default: results/<instance>-breakeven-<lever>).")] = None,
+        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     ) -> None:
         """Break-even lever value (NPV >= hurdle) by bisection, with the plan at that value.
 
@@ -35,6 +38,7 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
+        from plantopt.atomic import check_output_folder, default_output_dir
         from plantopt.business.report import print_business_case
         from plantopt.instance.loader import load_instance
         from plantopt.results.tables import write_result_dir
@@ -44,6 +48,8 @@ def register(app: typer.Typer) -> None:
 
         console = Console(highlight=False)
         inst = load_instance(path)
+        target = out or default_output_dir(inst.name, f"breakeven-{lever}")
+        check_output_folder(target, force)
         if recovery_floor is not None:
             inst = inst.with_manifest(recovery_floor_t_per_yr=recovery_floor)
         b = run_breakeven(inst, lever, hurdle, tolerance, SolveOptions(time_limit_s=time_limit))
@@ -62,9 +68,7 @@ def register(app: typer.Typer) -> None:
         if res.has_solution:
             print_plan(console, res)
             print_business_case(console, res.summary)
-        name = lever.replace(":", "-")
-        target = out or Path("results") / f"{inst.name}-breakeven-{name}"
         tables = dict(res.tables)
         tables["breakeven"] = b.iterations
-        write_result_dir(target, tables, {**res.summary, "breakeven": s})
+        write_result_dir(target, tables, {**res.summary, "breakeven": s}, force=force)
         console.print(f"results written to {target}/")

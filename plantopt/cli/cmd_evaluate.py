@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from plantopt.atomic import FORCE_HELP
 from plantopt.instance.errors import PlantoptError
 
 
@@ -87,6 +88,7 @@ def register(app: typer.Typer) -> None:
             help="Instance folder (default: the one recorded in summary.json).")] = None,
         out: Annotated[Path | None, typer.Option(
             help="Output folder (default: RESULT_DIR-evaluate).")] = None,
+        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
         per_sample_limit: Annotated[int, typer.Option(
             help="Write per-sample metrics only up to this many samples.", min=0)] = 100_000,
         plot: Annotated[bool, typer.Option(help="Write distributions.png.")] = True,
@@ -171,5 +173,6 @@ def register(app: typer.Typer) -> None:
                           f"{s['mass_balance_max_rel_error']:.2e}[/] (plan conservation "
                           f"error {plan.conservation_error:.2e})")
         target_dir = out or result_dir.with_name(result_dir.name + "-evaluate")
-        write_outputs(mc, target_dir, nominal, per_sample_limit=per_sample_limit, plot=plot)
+        write_outputs(mc, target_dir, nominal, per_sample_limit=per_sample_limit, plot=plot,
+                      force=force)
         console.print(f"written to {target_dir}/")

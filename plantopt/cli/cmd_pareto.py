@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from plantopt.atomic import FORCE_HELP
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -21,6 +23,7 @@ def register(app: typer.Typer) -> None:
             help="Seconds per solve.", min=0.0)] = None,
         out: Annotated[Path | None, typer.Option(
             help="Result folder (default: results/<instance>-pareto).")] = None,
+        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     ) -> None:
         """Pareto front of NPV (or profit) vs weighted critical-material recovery.
 
@@ -30,6 +33,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        from plantopt.atomic import check_output_folder, default_output_dir
         from plantopt.instance.loader import load_instance
         from plantopt.results.tables import write_result_dir
         from plantopt.solver.types import SolveOptions
@@ -41,6 +45,7 @@ def register(app: typer.Typer) -> None:
                                        f"not {economic!r}")
             raise typer.Exit(2)
         inst = load_instance(path)
+        check_output_folder(out or default_output_dir(inst.name, "pareto"), force)
         try:
             front = pareto_front(inst, points, economic, SolveOptions(time_limit_s=time_limit))
         except ValueError as exc:
@@ -56,7 +61,7 @@ def register(app: typer.Typer) -> None:
             tab.add_row(str(r.point), f"{r.weighted_recovery_t_per_yr:,.1f}",
                         f"{getattr(r, col):,.0f}", f"{r.capex_eur:,.0f}", r.changes or "-")
         console.print(tab)
-        target = out or Path("results") / f"{inst.name}-pareto"
+        target = out or default_output_dir(inst.name, "pareto")
         write_result_dir(target, {"pareto": p, "plans": front.plans}, front.summary,
-                         extra={"pareto.png": plot_front(front)})
+                         extra={"pareto.png": plot_front(front)}, force=force)
         console.print(f"results written to {target}/")

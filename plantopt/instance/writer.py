@@ -11,13 +11,14 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.schema import TABLES
 
 
-def write_instance(instance: Instance, out_dir: str | Path) -> Path:
+def write_instance(instance: Instance, out_dir: str | Path, force: bool = False) -> Path:
     """Write ``instance`` as ``instance.yaml`` plus CSVs; the folder appears whole or not at all.
 
     Round-trips through :func:`plantopt.load_instance` (defaults are written explicitly,
-    empty optional values as empty cells).
+    empty optional values as empty cells). An existing folder plantopt did not write is
+    replaced only with ``force``.
     """
-    with atomic_folder(out_dir) as tmp:
+    with atomic_folder(out_dir, force=force) as tmp:
         manifest = {k: v for k, v in instance.manifest.items() if v is not None}
         (tmp / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
         for name, table in TABLES.items():

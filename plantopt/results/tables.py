@@ -47,20 +47,26 @@ class Result:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
-    def save(self, out_dir: str | Path) -> Path:
+    def save(self, out_dir: str | Path, force: bool = False) -> Path:
         """Write one Parquet file per table plus ``summary.json``, atomically.
 
-        Everything is written to a temporary sibling folder first and then renamed into
-        place, so ``out_dir`` holds either the previous complete result or the new one.
+        Everything is written to a temporary sibling folder first and then swapped into
+        place, so ``out_dir`` holds either the previous complete result or the new one. A
+        folder plantopt did not write is not replaced unless ``force``
+        (:class:`~plantopt.atomic.OutputFolderError`).
         """
-        return write_result_dir(out_dir, self.tables, self.summary)
+        return write_result_dir(out_dir, self.tables, self.summary, force=force)
 
 
 def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
-                     summary: dict[str, Any], extra: dict[str, str | bytes] | None = None
-                     ) -> Path:
-    """Atomically write tables (Parquet), ``summary.json`` and extra files (text or bytes)."""
-    with atomic_folder(out_dir) as tmp:
+                     summary: dict[str, Any], extra: dict[str, str | bytes] | None = None,
+                     force: bool = False) -> Path:
+    """Atomically write tables (Parquet), ``summary.json`` and extra files (text or bytes).
+
+    The folder gets plantopt's marker file; an existing folder without it is replaced only
+    with ``force`` (see :func:`plantopt.atomic.atomic_folder`).
+    """
+    with atomic_folder(out_dir, force=force) as tmp:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=_jsonable))

@@ -30,7 +30,8 @@ def headline_metrics(mc: MonteCarloResult) -> list[str]:
 
 
 def write_outputs(mc: MonteCarloResult, out_dir: str | Path, nominal: dict[str, float],
-                  per_sample_limit: int = PER_SAMPLE_LIMIT, plot: bool = True) -> Path:
+                  per_sample_limit: int = PER_SAMPLE_LIMIT, plot: bool = True,
+                  force: bool = False) -> Path:
     """Atomically write quantiles, probabilities, per-sample metrics (if few) and the plot."""
     tables: dict[str, pd.DataFrame] = {
         "quantiles": mc.quantiles.assign(
@@ -46,7 +47,7 @@ def write_outputs(mc: MonteCarloResult, out_dir: str | Path, nominal: dict[str, 
     extra: dict[str, str | bytes] = {}
     if plot:
         extra["distributions.png"] = plot_distributions(mc, nominal)
-    return write_result_dir(out_dir, tables, summary, extra)
+    return write_result_dir(out_dir, tables, summary, extra, force=force)
 
 
 def plot_distributions(mc: MonteCarloResult, nominal: dict[str, float]) -> bytes:
