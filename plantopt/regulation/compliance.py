@@ -13,9 +13,11 @@ instance's flags, so the report checks the model rather than repeating it.
   (= accepted tonnes times the feed's k content).
 
 Status per target: ``met``, ``binding`` (met with margin <= BINDING_TOL), ``violated``,
-``no covered feed accepted`` (trivially met: nothing to measure), ``covered feeds contain
-no <element>`` (likewise), ``no covered feed in instance``. ``binding`` is the slack
-definition: the ratio sits at its required value.
+``no covered feed accepted`` (trivially met: nothing to measure; a feed accepted at less
+than ACCEPTED_TOL_T t/yr is not accepted), ``covered feeds contain no <element>`` (none of
+the covered feeds has it, accepted or not), ``accepted covered feeds contain no <element>``
+(only covered feeds without it are accepted), ``no covered feed in instance``. ``binding``
+is the slack definition: the ratio sits at its required value.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from plantopt.model.regulation_terms import RegulationData
 
 BINDING_TOL = 1e-4  # fraction (0.01 pt): margins at most this are reported as binding
 VIOLATION_TOL = 1e-6  # fraction: margins below minus this are violations
+ACCEPTED_TOL_T = 1e-9  # t/yr: feeds accepted (and denominators) below this count as zero
 
 COMPLIANCE_COLUMNS = [
     "target_id", "target", "kind", "material", "year", "deadline", "required_frac",
@@ -72,7 +75,8 @@ def compliance_table(instance: Instance, reg: RegulationData,
     rows = []
     for t in reg.targets:
         feeds = list(t.feeds)
-        accepted = [f for f in feeds if intake.get(f, 0.0) > 0]
+        # a feed accepted at solver noise (|x| < ACCEPTED_TOL_T) is not accepted
+        accepted = [f for f in feeds if intake.get(f, 0.0) > ACCEPTED_TOL_T]
         on_feeds = mf["feed_id"].isin(feeds)
         if t.kind == "material_recovery":
             num = float(mf.loc[on_feeds & _recovered_edges(instance, mf, t.material),
@@ -85,10 +89,9 @@ def compliance_table(instance: Instance, reg: RegulationData,
             den = float(intake.reindex(feeds).fillna(0.0).sum())
         if not feeds:
             achieved, status = np.nan, "no covered feed in instance"
-        elif den <= 0:
+        elif den <= ACCEPTED_TOL_T:
             achieved = np.nan
-            status = ("no covered feed accepted" if not accepted else
-                      f"covered feeds contain no {t.material or 'mass'}")
+            status = _nothing_to_measure(instance, t.material, feeds, accepted)
         else:
             achieved = num / den
             margin = achieved - t.required_frac
@@ -105,6 +108,26 @@ def compliance_table(instance: Instance, reg: RegulationData,
             "covered_feeds": ",".join(feeds), "accepted_covered_feeds": ",".join(accepted),
             "legal_reference": t.legal_reference})
     return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
+
+
+def _nothing_to_measure(instance: Instance, material: str | None, feeds: list[str],
+                        accepted: list[str]) -> str:
+    """Status of a target whose denominator is zero, saying why.
+
+    ``covered feeds contain no <k>``: no covered feed of the instance has k in its
+    composition (accepted or not); ``no covered feed accepted``: some do, but the plan accepts
+    none of the covered feeds; ``accepted covered feeds contain no <k>``: the plan accepts
+    covered feeds, only not those with k.
+    """
+    if material:
+        comp = instance["composition"]
+        has = comp[(comp["material"] == material) & (comp["mass_frac"] > 0)]["feed_id"]
+        with_k = set(has) & set(feeds)
+        if not with_k:
+            return f"covered feeds contain no {material}"
+        if accepted:
+            return f"accepted covered feeds contain no {material}"
+    return "no covered feed accepted"
 
 
 CONTRACT_COLUMNS = ["contract_id", "product_id", "material", "min_t_per_yr", "max_t_per_yr",

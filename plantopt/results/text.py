@@ -93,5 +93,9 @@ def print_plan(console: Console, res: Result) -> None:
         label = r.item.replace("_", " ") + (" (EUR)" if r.unit == "EUR" else "")
         tab.add_row(*(((str(r.period),) if multi_econ else ()) + (label, _n(r.eur_per_yr, 0))))
     console.print(tab)
-    console.print(f"mass balance: max relative error "
-                  f"{s['mass_balance_max_relative_error']:.1e} over all materials")
+    mb = t["mass_balance"]
+    worst = float(mb["absolute_error_t_per_yr"].max()) \
+        if "absolute_error_t_per_yr" in mb and len(mb) else 0.0
+    console.print(f"mass balance: max error {worst:.1e} t/yr, relative "
+                  f"{s['mass_balance_max_relative_error']:.1e} (of the material's input, "
+                  "at least 1e-6 of the total intake) over all materials")
