@@ -49,7 +49,7 @@ def solve(target: Instance | str | Path | Any = None, objective: str | None = No
     options = replace(options or SolveOptions(), **option_overrides)
     if options.build not in ("matrix", "pyomo"):
         raise ValueError(f"unknown build {options.build!r}; expected 'matrix' or 'pyomo'")
-    clock = Clock()
+    clock = Clock(deadline=options.deadline)
     problem = prepare(target, objective, options, clock)
     with clock.phase("handoff"):
         mm = problem.handoff(problem.objectives(options.tie_break), options)
@@ -102,10 +102,17 @@ def _diagnose(problem: Problem, raw: RawSolution, options: SolveOptions, clock: 
                         "periods one at a time (each as a single-period instance) to see "
                         "which targets, minimums, capacities or budget to relax")
         return None
+    from pyomo.common.errors import InfeasibleConstraintException
+
     from plantopt.regulation.diagnosis import diagnose as run_diagnosis
 
     with clock.phase("diagnosis"):
-        return run_diagnosis(problem.instance, problem.fams.data.tree, options)
+        try:
+            return run_diagnosis(problem.instance, problem.fams.data.tree, options)
+        except InfeasibleConstraintException as exc:  # a row without decisions (issue 13)
+            raw.message += (f"; no diagnosis: a constraint holds no decision and cannot be "
+                            f"met ({exc}); e.g. a profit floor when nothing earns money")
+            return None
 
 
 def model_size(model: Any) -> dict[str, int]:

@@ -20,18 +20,28 @@ from plantopt.model.emit_matrix import emit_matrix
 from plantopt.model.matrix_form import OBJECTIVES, MatrixModel
 from plantopt.model.regulation_terms import build_regulation_data
 from plantopt.routetree.tree import build_route_tree
+from plantopt.solver.deadline import Deadline
 from plantopt.solver.types import RawSolution, SolveOptions
+
+#: phases that do not start once the command's deadline has passed (issue 13)
+STOP_BEFORE = ("route_tree", "build", "handoff")
 
 
 @dataclass
 class Clock:
-    """Seconds per phase of a solve."""
+    """Seconds per phase of a solve; with a deadline, the phases of STOP_BEFORE do not start
+    once it has passed (:class:`~plantopt.solver.deadline.TimeLimitReached`)."""
 
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+    deadline: Deadline | None = None
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
+        if self.deadline is not None:
+            if name in STOP_BEFORE:
+                self.deadline.check(name)
+            self.deadline.phase = name
         t = time.perf_counter()
         try:
             yield

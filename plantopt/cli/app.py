@@ -23,6 +23,7 @@ from rich.console import Console
 
 from plantopt.atomic import FORCE_HELP
 from plantopt.instance.errors import InstanceError, PlantoptError
+from plantopt.solver.deadline import Deadline, TimeLimitReached
 from plantopt.solver.types import SolveStatus
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -33,6 +34,9 @@ STATUS_EXIT = {
     SolveStatus.TIME_LIMIT_NO_SOLUTION: EXIT_NO_SOLUTION,
     SolveStatus.UNBOUNDED: EXIT_UNBOUNDED, SolveStatus.ERROR: EXIT_SOLVER_ERROR,
 }
+
+#: when main() started the command (the start of ``--time-limit``); None outside main()
+_COMMAND_STARTED: list[float | None] = [None]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Optimise recycling plants for critical raw materials.")
@@ -122,7 +126,9 @@ def solve(
     path: PathArg = None,
     objective: Annotated[str | None, typer.Option(
         help="recovery, profit or npv (default: the instance manifest's)")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds.", min=0.0)] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Seconds for the whole command (load, route tree, build, solve, extraction); "
+        "the solver gets what is left.", min=0.0)] = None,
     gap: Annotated[float | None, typer.Option(help="Relative MIP gap.", min=0.0)] = None,
     threads: Annotated[int | None, typer.Option(help="Solver threads.", min=1)] = None,
     seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
@@ -172,20 +178,6 @@ def solve(
     An infeasible instance is diagnosed (which targets, minimums, capacities or budget to
     relax), printed and saved as diagnosis.txt; the exit code stays 3.
     """
-    from plantopt.api import solve as run_solve
-    from plantopt.atomic import check_output_folder, default_output_dir
-    from plantopt.business.levers import (
-        LeverOverrides,
-        apply_levers,
-        parse_pairs,
-        parse_procurement,
-    )
-    from plantopt.business.report import print_business_case, print_periods
-    from plantopt.regulation.report import print_compliance, print_diagnosis
-    from plantopt.results.tables import write_result_dir
-    from plantopt.results.text import print_plan
-    from plantopt.solver.types import SolveOptions
-
     if objective is not None and objective not in ("recovery", "profit", "npv"):
         err_console.print(f"error: --objective must be recovery or profit or npv, "
                           f"not {objective!r}")
@@ -193,23 +185,54 @@ def solve(
     if build not in ("matrix", "pyomo"):
         err_console.print(f"error: --build must be matrix or pyomo, not {build!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    inst = apply_levers(_with_max_nodes(_load(path), max_route_nodes), LeverOverrides(
-        capex_subsidy=capex_subsidy,
-        capex_subsidy_for=parse_pairs(capex_subsidy_for, "--capex-subsidy-for"),
-        eco_fee=parse_pairs(eco_fee, "--eco-fee"), guarantee_frac=guarantee_frac,
-        guarantee_rate=guarantee_rate, co2_price=co2_price, co2_cap=co2_cap, land=land,
-        staff=staff, staff_pool=parse_pairs(staff_pool, "--staff-pool"),
-        procurement=parse_procurement(procurement), horizon=horizon))
-    if target_year is not None:
-        inst = inst.with_manifest(target_year=target_year)
-    if no_targets:
-        inst = inst.with_manifest(apply_targets=False)
-    # refuse a foreign output folder before solving, not after
-    check_output_folder(out or default_output_dir(
-        inst.name, objective or inst.manifest.get("objective") or "recovery"), force)
-    opts = SolveOptions(solver=solver, build=build, time_limit_s=time_limit, threads=threads,
-                        random_seed=seed, **({"mip_rel_gap": gap} if gap is not None else {}))
-    res = run_solve(inst, objective=objective, options=opts)
+    deadline = Deadline.start(time_limit)
+    deadline.started = _COMMAND_STARTED[0] or deadline.started  # start-up counts too
+    where: dict[str, Path] = {"target": out} if out is not None else {}
+
+    def load_and_solve():
+        deadline.phase = "start-up (imports)"
+        from plantopt.api import solve as run_solve
+        from plantopt.atomic import check_output_folder, default_output_dir
+        from plantopt.business.levers import (
+            LeverOverrides,
+            apply_levers,
+            parse_pairs,
+            parse_procurement,
+        )
+        from plantopt.solver.types import SolveOptions
+
+        deadline.phase = "load"
+        inst = apply_levers(_with_max_nodes(_load(path), max_route_nodes), LeverOverrides(
+            capex_subsidy=capex_subsidy,
+            capex_subsidy_for=parse_pairs(capex_subsidy_for, "--capex-subsidy-for"),
+            eco_fee=parse_pairs(eco_fee, "--eco-fee"), guarantee_frac=guarantee_frac,
+            guarantee_rate=guarantee_rate, co2_price=co2_price, co2_cap=co2_cap, land=land,
+            staff=staff, staff_pool=parse_pairs(staff_pool, "--staff-pool"),
+            procurement=parse_procurement(procurement), horizon=horizon))
+        if target_year is not None:
+            inst = inst.with_manifest(target_year=target_year)
+        if no_targets:
+            inst = inst.with_manifest(apply_targets=False)
+        # refuse a foreign output folder before solving, not after
+        where["target"] = out or default_output_dir(
+            inst.name, objective or inst.manifest.get("objective") or "recovery")
+        check_output_folder(where["target"], force)
+        deadline.check("route tree")
+        opts = SolveOptions(solver=solver, build=build, time_limit_s=time_limit,
+                            threads=threads, random_seed=seed, deadline=deadline,
+                            **({"mip_rel_gap": gap} if gap is not None else {}))
+        return inst, run_solve(inst, objective=objective, options=opts)
+
+    try:
+        with deadline.watchdog():  # armed before the heavy imports: they count too
+            inst, res = load_and_solve()
+    except TimeLimitReached as exc:
+        _time_limit_exit(exc, where.get("target"), force)
+    from plantopt.business.report import print_business_case, print_periods
+    from plantopt.regulation.report import print_compliance, print_diagnosis
+    from plantopt.results.tables import write_result_dir
+    from plantopt.results.text import print_plan
+
     if quiet:
         console.print(f"{inst.name} {res.objective_name} {res.status.value} {res.objective}")
     else:
@@ -221,13 +244,28 @@ def solve(
             print_compliance(console, res.tables, res.summary)
             print_business_case(console, res.summary)
         print_diagnosis(console, res.summary)
-    target = out or default_output_dir(inst.name, res.objective_name)
+    target = out or where["target"]
     diagnosis = res.summary.get("diagnosis")
     write_result_dir(target, res.tables, res.summary,
                      extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,
                      force=force)
     console.print(f"results written to {target}/")
     raise typer.Exit(STATUS_EXIT[res.status])
+
+
+def _time_limit_exit(exc: TimeLimitReached, target: Path | None, force: bool) -> None:
+    """The time limit passed before the solver had a solution: say so, write the status
+    (summary.json only) when the result folder is known, exit 4."""
+    from plantopt.results.tables import write_result_dir
+
+    err_console.print(f"{exc}")
+    if target is not None:
+        write_result_dir(target, {}, {"status": SolveStatus.TIME_LIMIT_NO_SOLUTION.value,
+                                      "message": str(exc), "time_limit_s": exc.limit_s,
+                                      "stopped_during": exc.phase,
+                                      "timings_s": {"total": exc.elapsed_s}}, force=force)
+        console.print(f"results written to {target}/")
+    raise typer.Exit(EXIT_NO_SOLUTION)
 
 
 @app.command("schema-doc")
@@ -260,6 +298,9 @@ def main() -> None:
     """
     import os
 
+    from plantopt.solver.deadline import process_started
+
+    _COMMAND_STARTED[0] = process_started()
     try:
         app()
     except InstanceError as exc:
@@ -277,6 +318,8 @@ def main() -> None:
                           "This is a bug in plantopt; please report it with the command "
                           "you ran. Set PLANTOPT_DEBUG=1 to see the traceback.")
         sys.exit(EXIT_INTERNAL)
+    finally:
+        _COMMAND_STARTED[0] = None
 
 
 if __name__ == "__main__":

@@ -111,8 +111,9 @@ def _new_highs(options: SolveOptions) -> highspy.Highs:
             h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.log_to_console))
     h.setOptionValue("random_seed", int(options.random_seed))
-    if options.time_limit_s is not None:
-        h.setOptionValue("time_limit", float(options.time_limit_s))
+    limit = solver_time_limit(options)
+    if limit is not None:
+        h.setOptionValue("time_limit", float(limit))
     if options.mip_rel_gap is not None:
         h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     if options.threads is not None:
@@ -184,6 +185,9 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     is_mip = bool(mm.integrality.any())
     h = _new_highs(options)
     _pass(h, mm, mm.costs[0], mm.offsets[0])
+    limit = solver_time_limit(options)  # again: passing a large model takes time
+    if limit is not None:
+        h.setOptionValue("time_limit", float(limit))
     h.run()
     first = _read(h, is_mip, started)
     if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
@@ -223,11 +227,25 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     return _polish(h, mm, combined, options, started, secondary=True)
 
 
+def _min_limit(*limits: float | None) -> float | None:
+    given = [x for x in limits if x is not None]
+    return min(given) if given else None
+
+
+def solver_time_limit(options: SolveOptions) -> float | None:
+    """Seconds the solver may run now: ``time_limit_s``, or less when the command's
+    :class:`~plantopt.solver.deadline.Deadline` leaves less (minus its extraction reserve)."""
+    deadline = options.deadline.solver_limit() if options.deadline is not None else None
+    return _min_limit(options.time_limit_s, deadline)
+
+
 def _time_left(options: SolveOptions, started: float) -> float | None:
-    """Seconds of the time limit left since ``started``; None without a limit."""
-    if options.time_limit_s is None:
-        return None
-    return options.time_limit_s - (time.perf_counter() - started)
+    """Seconds of the time limit left since ``started`` (and of the command's deadline);
+    None without a limit."""
+    own = None if options.time_limit_s is None else \
+        options.time_limit_s - (time.perf_counter() - started)
+    deadline = options.deadline.solver_limit() if options.deadline is not None else None
+    return _min_limit(own, deadline)
 
 
 #: integer columns further than this from a whole number trigger polishing
@@ -282,8 +300,9 @@ def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> 
     if opt is None or not opt.available(exception_flag=False):
         return RawSolution(SolveStatus.ERROR, None, None, None, None, 0.0,
                            f"solver {options.solver!r} is not available")
+    limit = solver_time_limit(options)
     res = opt.solve(model, load_solutions=False,
-                    **({"timelimit": options.time_limit_s} if options.time_limit_s else {}))
+                    **({"timelimit": max(limit, 0.01)} if limit is not None else {}))
     tc = res.solver.termination_condition
     elapsed = time.perf_counter() - started
     if tc in (TC.infeasible, TC.infeasibleOrUnbounded):

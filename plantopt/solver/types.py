@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from plantopt.model.matrix_form import INF, MatrixModel  # noqa: F401  (re-exported)
+from plantopt.solver.deadline import Deadline
 
 
 class SolveStatus(enum.StrEnum):
@@ -41,6 +42,8 @@ class SolveOptions:
     tie_break: bool = True
     tie_break_rel_tol: float = 1e-7
     log_to_console: bool = False
+    #: the command's deadline (load to extraction); the solver gets what is left of it
+    deadline: Deadline | None = None
 
 
 @dataclass
