@@ -246,7 +246,7 @@ def test_manifest_that_is_not_a_mapping(folder: InstanceFolder) -> None:
 def test_malformed_csv(folder: InstanceFolder) -> None:
     text = (folder.path / "feeds.csv").read_text()
     folder.write_text("feeds.csv", text + "extra,li_ion,,,1,0,0,x,one too many\n")
-    p = find(folder.errors(), "feeds.csv", None, None, "cannot parse CSV")
+    p = find(folder.errors(), "feeds.csv", 3, None, "cannot parse CSV")  # the line is the row
     assert "line 3" in p.message
 
 

@@ -9,7 +9,9 @@ row and column; only then is it converted to the schema's types. Cross-table che
 from __future__ import annotations
 
 import math
+import re
 import tomllib
+import warnings
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -213,11 +215,19 @@ def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame |
             problems.error(table.file, "table file is missing", expected=table.description)
         return None
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                          comment=None, encoding="utf-8", skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        problems.error(table.file, f"cannot parse CSV: {exc}".replace("\n", " "),
-                       expected="comma-separated UTF-8 text with a header row")
+        # index_col=False: a row with more cells than the header is an error, never an index
+        with warnings.catch_warnings():  # short rows: their missing cells are reported
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                              comment=None, encoding="utf-8", skip_blank_lines=False,
+                              index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            ValueError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        problems.error(table.file, _short(f"cannot parse CSV: {exc}".replace("\n", " "), 300),
+                       row=int(line.group(1)) if line else None,
+                       expected="comma-separated UTF-8 text with a header row and no more "
+                       "cells per row than header columns")
         return None
     raw.columns = [str(c).strip() for c in raw.columns]
     # drop blank lines but keep the index (line number - 2), so rows are counted as a
