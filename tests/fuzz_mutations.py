@@ -173,7 +173,10 @@ def _file(folder: Path, m: Mutation) -> None:
 
 def _manifest(folder: Path, m: Mutation) -> None:
     path = folder / "instance.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else [""]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines() or [""]
+    except (FileNotFoundError, UnicodeDecodeError):  # deleted or garbled before
+        lines = [""]
     field = MANIFEST[m.column % len(MANIFEST)].name
     if m.action == "set":
         kept = [ln for ln in lines if not ln.startswith(f"{field}:")]

@@ -41,6 +41,14 @@ class LimitedSafeLoader(yaml.SafeLoader):
         self._depth = 0
         self._sizes: dict[int, int] = {}
 
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        """Flow collections (``[`` / ``{``) nest in the scanner already: stop at the limit
+        before tokenising the rest (50,000 brackets would take seconds to scan)."""
+        if self.flow_level >= MAX_DEPTH:
+            raise YamlLimitError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                 self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
         self._depth += 1
         try:
