@@ -212,8 +212,11 @@ def apply(folder: Path, m: Mutation) -> None:
             return  # an earlier mutation made it unreadable: nothing to edit
         if not rows or not rows[0]:
             return
-    {"cell": _cell, "column": _column, "row": _row, "file": _file,
-     "manifest": _manifest}[m.kind](folder, m)
+    try:
+        {"cell": _cell, "column": _column, "row": _row, "file": _file,
+         "manifest": _manifest}[m.kind](folder, m)
+    except (IndexError, ValueError, csv.Error, UnicodeDecodeError, FileNotFoundError):
+        pass  # an earlier mutation left nothing this one applies to (e.g. an empty file)
 
 
 __all__ = ["CELL_VALUES", "COLUMN_ACTIONS", "FILES", "FILE_ACTIONS", "MANIFEST_ACTIONS",
