@@ -120,6 +120,11 @@ def test_cli_sensitivity_bad_options(case_dir: Path, monkeypatch: pytest.MonkeyP
     assert code == 2 and "--kinds" in err
     code, _, err = run_main(monkeypatch, capsys, "sensitivity", case_dir / "missing")
     assert code == 2
+    # the teaching instance has no low/high values at all: a clear input error, no table
+    from tests.conftest import INSTANCES
+
+    code, _, err = run_main(monkeypatch, capsys, "sensitivity", INSTANCES / "tiny")
+    assert code == 2 and "no uncertain input group" in err and "tc_frac_low" in err
 
 
 @pytest.mark.slow

@@ -63,7 +63,8 @@ def _print(console: object, res: object, name: str, top: int) -> None:
                 show_edge=False, pad_edge=False)
     for c in ("rank", "input group", "low", "high", "objective low", "objective high",
               "swing", "plan changes"):
-        tab.add_column(c, justify="left" if c in ("input group", "plan changes") else "right")
+        tab.add_column(c, justify="left" if c in ("input group", "plan changes") else "right",
+                       no_wrap=c == "input group")
 
     def num(v: object) -> str:
         return "-" if v is None or v != v else f"{v:,.0f}"

@@ -26,6 +26,7 @@ import pandas as pd
 
 from plantopt.batch.fields import Override
 from plantopt.batch.scenarios import Job, safe_id
+from plantopt.instance.errors import PlantoptError
 from plantopt.studies.sensitivity_groups import KINDS, InputGroup, input_groups
 
 ACCEPT_TOL_T = 1e-3
@@ -134,6 +135,13 @@ def run_sensitivity(path: str | Path, out: str | Path, objective: str = "npv",
     t0 = time.perf_counter()
     inst = load_instance(str(path))
     groups = input_groups(inst.tables, kinds)
+    if not groups:
+        raise PlantoptError(
+            f"{inst.path}: no uncertain input group of kind {', '.join(kinds)}: expected "
+            "low/high values in feeds.csv (available_t_per_yr_low/_high, "
+            "gate_fee_eur_per_t_low/_high), product_prices.csv (price_eur_per_t_low/_high), "
+            "capacity_options.csv (capex_eur_low/_high) or transfer_coefficients.csv "
+            "(tc_frac_low/_high) that differ from the nominal values")
     out = Path(out)
     runs = out / "runs"
     if runs.exists():  # a new study: stale jobs of another instance must not be reused
