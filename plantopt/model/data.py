@@ -117,6 +117,7 @@ class ModelData:
     # the per-period coefficients (this object is period 0's, with period_data set)
     timing: Timing | None = None
     period_data: tuple[ModelData, ...] = ()
+    unit_node_terms: NodeTerms | None = None  # unit nodes grouped by unit (tree order), mass
 
     @property
     def annuity_factor(self) -> float:
@@ -162,6 +163,17 @@ def _nodes_by_target(tree: RouteTree, kind: int, names: tuple[str, ...]
     for i, x in enumerate(names):
         out[x] = nodes[order[bounds[i]:bounds[i + 1]]].tolist()
     return out
+
+
+def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:
+    """Nodes of one kind grouped by target (ascending node ids within a group), with their
+    real mass per feed-equivalent tonne as the coefficient."""
+    nodes = np.flatnonzero(tree.node_kind == kind)
+    order = np.argsort(tree.node_target[nodes], kind="stable")
+    nodes = nodes[order].astype(np.int64)
+    ptr = np.zeros(n_targets + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(tree.node_target[nodes], minlength=n_targets))
+    return NodeTerms(nodes, np.asarray(tree.node_mass()[nodes], dtype=float), ptr)
 
 
 def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
@@ -249,6 +261,7 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
         feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
         gate_fee=effective_gate_fees(instance), units=units,
         unit_nodes=_nodes_by_target(tree, KIND_UNIT, tree.units),
+        unit_node_terms=_grouped_nodes(tree, KIND_UNIT, len(tree.units)),
         unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
         unit_min_load=dict(zip(udf["unit_id"], udf["min_load_frac"].astype(float))),
         unit_existing=unit_existing, unit_max_capacity=unit_max_capacity, options=options,

@@ -50,8 +50,14 @@ class TargetTerms:
     label: str
     legal_reference: str
     feeds: tuple[str, ...]  # covered feeds of the instance (any availability)
-    num: tuple[tuple[int, float], ...]  # (node, t per feed-equivalent t)
+    num_node: np.ndarray  # N_t: route-tree nodes that count ...
+    num_coef: np.ndarray  # ... with their t per feed-equivalent t
     den: tuple[tuple[str, float], ...]  # (feed, t per t accepted), zero coefficients dropped
+
+    @property
+    def num(self) -> tuple[tuple[int, float], ...]:
+        """N_t as (node, coefficient) pairs (for reports; the model reads the arrays)."""
+        return tuple(zip(self.num_node.tolist(), self.num_coef.tolist()))
 
     @property
     def title(self) -> str:
@@ -123,26 +129,27 @@ def _target_terms(r: Any, data: ModelData, reg_class: dict[str, str],
     covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
     covered_mask = np.zeros(len(tree.feeds), dtype=bool)
     covered_mask[[f_index[f] for f in covered]] = True
-    num: list[tuple[int, float]] = []
+    num_node, num_coef = np.zeros(0, np.int64), np.zeros(0)
     den: list[tuple[str, float]] = []
     if r.kind == "material_recovery":
         k = r.material
         if k in m_index:
             nodes, coefs = data.recovered_terms.of(m_index[k])
             keep = covered_mask[tree.node_feed[nodes]]
-            num = list(zip(nodes[keep].tolist(), coefs[keep].tolist()))
+            num_node, num_coef = nodes[keep], coefs[keep]
             den = [(f, float(tree.comp[f_index[f], m_index[k]])) for f in covered]
     else:
         mass = tree.node_mass()
         nodes = nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
         keep = covered_mask[tree.node_feed[nodes]] & (mass[nodes] > 0)
-        num = list(zip(nodes[keep].tolist(), mass[nodes[keep]].tolist()))
+        num_node, num_coef = nodes[keep], mass[nodes[keep]]
         den = [(f, 1.0) for f in covered]
     return TargetTerms(
         target_id=r.target_id, kind=r.kind, reg_class=r.reg_class, material=r.material,
         year=int(r.year), deadline=r.deadline, required_frac=float(r.required_frac),
         label=r.label, legal_reference=r.legal_reference, feeds=covered,
-        num=tuple(num), den=tuple((f, b) for f, b in den if b > 0))
+        num_node=np.asarray(num_node, np.int64), num_coef=np.asarray(num_coef, float),
+        den=tuple((f, b) for f, b in den if b > 0))
 
 
 def build_regulation_data(instance: Instance, data: ModelData,
@@ -175,35 +182,39 @@ def build_regulation_data(instance: Instance, data: ModelData,
     recovered_p = recycled_p | {p for p in tree.products
                                 if bool(prods.at[p, "counts_recovered"])}
     prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
-    prod_name = [tree.products[int(target[n])] for n in prod_nodes]
-    recycled_nodes = [int(n) for n, p in zip(prod_nodes, prod_name) if p in recycled_p]
-    recovered_nodes = [int(n) for n, p in zip(prod_nodes, prod_name) if p in recovered_p]
-    recovered_nodes += energy_recovery_nodes(instance, data)
-    nodes_of = {"recycled": np.asarray(recycled_nodes, dtype=np.int64),
-                "recovered": np.asarray(recovered_nodes, dtype=np.int64)}
+    is_recycled = np.array([p in recycled_p for p in tree.products], dtype=bool)
+    is_recovered = np.array([p in recovered_p for p in tree.products], dtype=bool)
+    nodes_of = {"recycled": prod_nodes[is_recycled[target[prod_nodes]]].astype(np.int64),
+                "recovered": np.concatenate([
+                    prod_nodes[is_recovered[target[prod_nodes]]],
+                    energy_recovery_nodes(instance, data)]).astype(np.int64)}
     out = [_target_terms(r, data, reg_class, nodes_of) for r in in_force.itertuples(index=False)]
     version = ",".join(sorted(set(table["version"]))) if len(table) else ""
     return RegulationData(target_year=year, enforce=enforce, table_version=version,
                           targets=tuple(out), contracts=tuple(contract_terms(instance, data)))
 
 
-def energy_recovery_nodes(instance: Instance, data: ModelData) -> list[int]:
+def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
     """Disposal nodes reached through a routing row with ``counts_recovered``."""
     routing = instance["routing"]
     flagged = {(u, o, t) for u, o, k, t, c in zip(
         routing["unit_id"], routing["output_id"], routing["to_kind"], routing["to_id"],
         routing["counts_recovered"]) if k == "disposal" and bool(c)}
-    if not flagged:
-        return []
     tree = data.tree
-    out = []
-    for n in np.flatnonzero(tree.node_kind == KIND_DISPOSAL).tolist():
-        parent = int(tree.node_parent[n])
-        key = (tree.units[int(tree.node_target[parent])], tree.outputs[int(tree.node_output[n])],
-               tree.sinks[int(tree.node_target[n])])
-        if key in flagged:
-            out.append(int(n))
-    return out
+    if not flagged:
+        return np.zeros(0, dtype=np.int64)
+    u_index = {u: i for i, u in enumerate(tree.units)}
+    o_index = {o: i for i, o in enumerate(tree.outputs)}
+    s_index = {x: i for i, x in enumerate(tree.sinks)}
+    # code each (unit, output, sink) as one integer and look the disposal nodes up
+    n_o, n_s = len(tree.outputs), len(tree.sinks)
+    codes = np.array([(u_index[u] * n_o + o_index[o]) * n_s + s_index[t]
+                      for u, o, t in flagged
+                      if u in u_index and o in o_index and t in s_index], dtype=np.int64)
+    nodes = np.flatnonzero(tree.node_kind == KIND_DISPOSAL)
+    parent_unit = tree.node_target[tree.node_parent[nodes]]
+    node_codes = (parent_unit * n_o + tree.node_output[nodes]) * n_s + tree.node_target[nodes]
+    return nodes[np.isin(node_codes, codes)].astype(np.int64)
 
 
 def contract_terms(instance: Instance, data: ModelData) -> list[ContractTerms]:

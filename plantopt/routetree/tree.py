@@ -78,8 +78,14 @@ class RouteTree:
         return int(self.group_parent.shape[0])
 
     def node_mass(self) -> np.ndarray:
-        """Real tonnes per feed-equivalent tonne at each node: sum over materials of coef."""
-        return self.coef.sum(axis=1)
+        """Real tonnes per feed-equivalent tonne at each node: sum over materials of coef
+        (computed once per tree; read-only)."""
+        mass = self.__dict__.get("_node_mass")
+        if mass is None:
+            mass = self.coef.sum(axis=1)
+            mass.setflags(write=False)
+            self.__dict__["_node_mass"] = mass
+        return mass
 
     def _label(self, n: int) -> str:
         kind = int(self.node_kind[n])

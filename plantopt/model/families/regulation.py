@@ -27,12 +27,11 @@ def _targets(ctx: PeriodContext) -> list:
 
 
 def _num(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r = [np.full(len(t.num), i, np.int64) for i, t in enumerate(targets)]
-    n = [np.fromiter((x[0] for x in t.num), np.int64, len(t.num)) for t in targets]
-    a = [np.fromiter((x[1] for x in t.num), float, len(t.num)) for t in targets]
     if not targets:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(r), ctx.layout.flow0 + np.concatenate(n), np.concatenate(a)
+    r = [np.full(len(t.num_node), i, np.int64) for i, t in enumerate(targets)]
+    return (np.concatenate(r), ctx.layout.flow0 + np.concatenate([t.num_node for t in targets]),
+            np.concatenate([t.num_coef for t in targets]))
 
 
 def _den(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,8 +21,18 @@ from plantopt.model.family import INF, Family, Relax, csr_rows, family, stack
 
 def _throughput_terms(ctx: PeriodContext, units: list[str]
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r, n = csr_rows([ctx.data.unit_nodes[u] for u in units])
-    return r, ctx.layout.flow0 + n, ctx.mass[n]
+    """(row, flow column, mass_n) of every node at each unit of ``units``."""
+    terms = ctx.data.unit_node_terms
+    if terms is None or terms.ptr is None:
+        r, n = csr_rows([ctx.data.unit_nodes[u] for u in units])
+        return r, ctx.layout.flow0 + n, ctx.mass[n]
+    u_index = {u: i for i, u in enumerate(ctx.data.tree.units)}
+    keys = np.array([u_index[u] for u in units], dtype=np.int64)
+    counts = terms.ptr[keys + 1] - terms.ptr[keys]
+    r = np.repeat(np.arange(len(keys)), counts)
+    starts = np.repeat(terms.ptr[keys] - np.cumsum(counts) + counts, counts)
+    pos = starts + np.arange(int(counts.sum()))
+    return r, ctx.layout.flow0 + terms.node[pos], terms.coef[pos]
 
 
 def _capacity_terms(ctx: PeriodContext, units: list[str], scale: np.ndarray
