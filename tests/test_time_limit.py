@@ -93,3 +93,17 @@ def test_whole_command_within_limit_plus_2s_on_xl_hard(tmp_path: Path) -> None:
         assert proc.returncode in (0, 4), proc.stderr
         assert wall <= limit + slack, \
             f"--time-limit {limit:g}: {wall:.1f} s wall (load {load_per_core:.1f} per core)"
+
+
+def test_watchdog_waits_longer_once_the_solver_has_returned() -> None:
+    from plantopt.solver.deadline import AFTER_SOLVE_GRACE_S
+
+    d = Deadline.start(0.2)
+    started = time.monotonic()
+    with pytest.raises(TimeLimitReached, match="during extract"):
+        with d.watchdog():
+            d.enter("extract")  # a solution is being read back: not stopped at 0.5 s
+            while time.monotonic() - started < 10:
+                sum(range(1000))
+    took = time.monotonic() - started
+    assert 0.2 + AFTER_SOLVE_GRACE_S - 0.1 <= took < 0.2 + AFTER_SOLVE_GRACE_S + 0.6

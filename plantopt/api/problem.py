@@ -41,7 +41,7 @@ class Clock:
         if self.deadline is not None:
             if name in STOP_BEFORE:
                 self.deadline.check(name)
-            self.deadline.phase = name
+            self.deadline.enter(name)
         t = time.perf_counter()
         try:
             yield

@@ -7,15 +7,17 @@ phases :meth:`Deadline.check` stops the command once the time is up
 (:class:`TimeLimitReached`, exit 4: no solution within the time limit). The solver gets what
 is left, minus a reserve for reading the solution back into tables and writing them:
 
-    solver limit = T - elapsed - reserve,   reserve = 0.5 s + 0.15 * elapsed
+    solver limit = T - elapsed - reserve,   reserve = 0.5 s + 0.25 * elapsed
 
 (the phases before the solver — route tree, build, hand-off — scale with the model like the
 extraction after it, so the elapsed time is the estimate of what extraction will need).
 
-The command line also arms :meth:`Deadline.watchdog`: a ``SIGALRM`` at ``T + grace`` raises
+The command line also arms :meth:`Deadline.watchdog`: a ``SIGALRM`` at ``T + 0.3 s`` raises
 :class:`TimeLimitReached` in the middle of a long phase (Python code between two checks), so
-the wall time stays within ``T + grace`` plus the interpreter's exit even when a single phase
-takes longer than the whole limit. The Python API uses the checks only (no signals).
+the wall time stays within ``T + 0.3 s`` plus the interpreter's exit even when a single phase
+takes longer than the whole limit. Once the solver has returned, the watchdog moves to
+``T + 1.5 s``, so a solution found within the limit survives a slow read-back. The Python
+API uses the checks only (no signals).
 """
 
 from __future__ import annotations
@@ -34,9 +36,13 @@ from plantopt.instance.errors import PlantoptError
 #: the solver leaves at least this much of the limit for extraction, writing and exit (s)
 MIN_RESERVE_S = 0.5
 #: ... plus this share of the time already spent before it
-RESERVE_SHARE = 0.15
+RESERVE_SHARE = 0.25
 #: the watchdog fires this long after the deadline (s): the checks between phases come first
 WATCHDOG_GRACE_S = 0.3
+#: ... and this long once the solver has returned (extraction, diagnosis): a solution found
+#: within the limit is not thrown away for a slow read-back
+AFTER_SOLVE_GRACE_S = 1.5
+AFTER_SOLVE_PHASES = ("extract", "diagnosis")
 
 
 class TimeLimitReached(PlantoptError):
@@ -69,6 +75,7 @@ class Deadline:
     limit_s: float | None
     started: float = field(default_factory=time.monotonic)
     phase: str = "start"
+    _armed: bool = field(default=False, repr=False)
 
     @classmethod
     def start(cls, limit_s: float | None, from_process_start: bool = False) -> Deadline:
@@ -90,6 +97,13 @@ class Deadline:
         if left is not None and left <= 0:
             raise TimeLimitReached(phase, float(self.limit_s), self.elapsed())
         self.phase = phase
+
+    def enter(self, phase: str) -> None:
+        """Record the phase; after the solver, the watchdog waits AFTER_SOLVE_GRACE_S."""
+        self.phase = phase
+        left = self.left()
+        if phase in AFTER_SOLVE_PHASES and self._armed and left is not None:
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, left + AFTER_SOLVE_GRACE_S))
 
     def solver_limit(self) -> float | None:
         """Seconds the solver may use now: what is left minus the extraction reserve."""
@@ -117,9 +131,11 @@ class Deadline:
 
         previous = signal.signal(signal.SIGALRM, fire)
         signal.setitimer(signal.ITIMER_REAL, max(0.001, left + grace_s))
+        self._armed = True
         try:
             yield
         finally:
+            self._armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
