@@ -164,6 +164,92 @@ def _csr_take(ptr: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return pos, starts + np.arange(int(counts.sum()))
 
 
+@dataclass(frozen=True)
+class _Index:
+    """Positions of the instance's ids in the tree's tuples, and the feed compositions."""
+
+    materials: list[str]
+    feeds: list[str]
+    classes: list[str]
+    feed_cls: np.ndarray  # class index of each feed
+    units: list[str]
+    products: list[str]
+    sinks: list[str]
+    comp: np.ndarray  # (F, M), the remainder booked to 'other'
+
+
+def _index(instance: Instance) -> _Index:
+    materials = list(instance["materials"]["material"])
+    m_index = {m: i for i, m in enumerate(materials)}
+    feeds_df = instance["feeds"]
+    feeds = list(feeds_df["feed_id"])
+    classes = sorted(set(feeds_df["feed_class"]))
+    c_index = {c: i for i, c in enumerate(classes)}
+    routing = instance["routing"]
+    sinks = sorted(set(routing.loc[routing["to_kind"].isin(["disposal", "loss"]), "to_id"]))
+    comp = np.zeros((len(feeds), len(materials)))
+    cdf = instance["composition"]
+    f_index = {f: i for i, f in enumerate(feeds)}
+    for f, m, x in zip(cdf["feed_id"], cdf["material"], cdf["mass_frac"]):
+        comp[f_index[f], m_index[m]] += float(x)
+    if "other" in m_index:  # book the remainder of each feed to 'other'
+        comp[:, m_index["other"]] += np.clip(1.0 - comp.sum(axis=1), 0.0, None)
+    return _Index(materials, feeds, classes,
+                  np.array([c_index[c] for c in feeds_df["feed_class"]], dtype=np.int64),
+                  list(instance["units"]["unit_id"]), list(instance["products"]["product_id"]),
+                  sinks, comp)
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Outgoing edges of a unit node, as a CSR table keyed by unit * n_classes + class."""
+
+    ptr: np.ndarray
+    k: np.ndarray  # resolved tc row of the edge
+    o: np.ndarray  # output index
+    kind: np.ndarray
+    target: np.ndarray
+    cost: np.ndarray
+    tc: np.ndarray  # (K, M) resolved transfer coefficients
+    tc_key: list[tuple[str, str, str]]
+    outputs: list[str]
+
+
+def _edges(instance: Instance, ix: _Index) -> _Edges:
+    u_index = {u: i for i, u in enumerate(ix.units)}
+    c_index = {c: i for i, c in enumerate(ix.classes)}
+    names = (u_index, {p: i for i, p in enumerate(ix.products)},
+             {s: i for i, s in enumerate(ix.sinks)}, {s: i for i, s in enumerate(ix.sinks)})
+    routing = instance["routing"]
+    dests: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
+    for u, o, kind, to, cost in zip(routing["unit_id"], routing["output_id"],
+                                    routing["to_kind"], routing["to_id"],
+                                    routing["cost_eur_per_t"]):
+        code = _KIND_CODE[kind]
+        dests[(u, o)].append((code, names[code][to], float(cost)))
+    outputs_of, vectors = _resolve_tc(instance, ix.materials)
+    tc_key = list(vectors)
+    tc_arr = np.array([vectors[k] for k in tc_key]) if tc_key else \
+        np.zeros((0, len(ix.materials)))
+    k_index = {k: i for i, k in enumerate(tc_key)}
+    output_names = sorted({o for (_, _, o) in tc_key})
+    o_index = {o: i for i, o in enumerate(output_names)}
+    edge_lists: list[list[tuple[int, int, int, int, float]]] = [
+        [] for _ in range(len(ix.units) * len(ix.classes))]
+    for (u, cls), outs in outputs_of.items():
+        key = u_index[u] * len(ix.classes) + c_index[cls]
+        for out in outs:
+            for code, target, cost in dests.get((u, out), []):
+                edge_lists[key].append((k_index[(u, cls, out)], o_index[out], code, target,
+                                        cost))
+    ptr = np.zeros(len(edge_lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(e) for e in edge_lists])
+    flat = [e for es in edge_lists for e in es]
+    cols = [np.array([e[i] for e in flat], dtype=np.int64) for i in range(4)]
+    return _Edges(ptr, *cols, np.array([e[4] for e in flat], dtype=float), tc_arr, tc_key,
+                  output_names)
+
+
 def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteTree:
     """Enumerate every route of every feed of a validated instance, level by level.
 
@@ -175,138 +261,83 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
     manifest's ``max_route_nodes``).
     """
     limit = int(max_nodes or instance.manifest.get("max_route_nodes") or 200_000)
-    materials = list(instance["materials"]["material"])
-    m_index = {m: i for i, m in enumerate(materials)}
-    feeds_df = instance["feeds"]
-    feeds = list(feeds_df["feed_id"])
-    classes = sorted(set(feeds_df["feed_class"]))
-    c_index = {c: i for i, c in enumerate(classes)}
-    feed_cls = np.array([c_index[c] for c in feeds_df["feed_class"]], dtype=np.int64)
-    units = list(instance["units"]["unit_id"])
-    u_index = {u: i for i, u in enumerate(units)}
-    products = list(instance["products"]["product_id"])
-    p_index = {p: i for i, p in enumerate(products)}
-    routing = instance["routing"]
-    sinks = sorted(set(routing.loc[routing["to_kind"].isin(["disposal", "loss"]), "to_id"]))
-    s_index = {s: i for i, s in enumerate(sinks)}
-
-    comp = np.zeros((len(feeds), len(materials)))
-    cdf = instance["composition"]
-    f_index = {f: i for i, f in enumerate(feeds)}
-    for f, m, x in zip(cdf["feed_id"], cdf["material"], cdf["mass_frac"]):
-        comp[f_index[f], m_index[m]] += float(x)
-    if "other" in m_index:  # book the remainder of each feed to 'other'
-        rest = np.clip(1.0 - comp.sum(axis=1), 0.0, None)
-        comp[:, m_index["other"]] += rest
-
-    outputs_of, vectors = _resolve_tc(instance, materials)
-    dests: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
-    for u, o, kind, to, cost in zip(routing["unit_id"], routing["output_id"],
-                                    routing["to_kind"], routing["to_id"],
-                                    routing["cost_eur_per_t"]):
-        code = _KIND_CODE[kind]
-        target = (u_index, p_index, s_index, s_index)[code][to]
-        dests[(u, o)].append((code, target, float(cost)))
-
-    # resolved tc rows and the edge table: CSR over key = unit * n_classes + class
-    tc_key = list(vectors)
-    tc_arr = np.array([vectors[k] for k in tc_key]) if tc_key else \
-        np.zeros((0, len(materials)))
-    k_index = {k: i for i, k in enumerate(tc_key)}
-    output_names = sorted({o for (_, _, o) in tc_key})
-    o_index = {o: i for i, o in enumerate(output_names)}
-    n_keys = len(units) * len(classes)
-    edge_lists: list[list[tuple[int, int, int, int, float]]] = [[] for _ in range(n_keys)]
-    for (u, cls), outs in outputs_of.items():
-        key = u_index[u] * len(classes) + c_index[cls]
-        for out in outs:
-            k = k_index[(u, cls, out)]
-            for code, target, cost in dests.get((u, out), []):
-                edge_lists[key].append((k, o_index[out], code, target, cost))
-    edge_ptr = np.zeros(n_keys + 1, dtype=np.int64)
-    edge_ptr[1:] = np.cumsum([len(e) for e in edge_lists])
-    flat = [e for es in edge_lists for e in es]
-    edge_k = np.array([e[0] for e in flat], dtype=np.int64)
-    edge_o = np.array([e[1] for e in flat], dtype=np.int64)
-    edge_kind = np.array([e[2] for e in flat], dtype=np.int64)
-    edge_target = np.array([e[3] for e in flat], dtype=np.int64)
-    edge_cost = np.array([e[4] for e in flat], dtype=float)
-    tc_mask = tc_arr > 0
-
-    # level 0: entry nodes, one root group per feed
-    entry: dict[int, list[int]] = defaultdict(list)
-    for cls, u in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
-        entry[c_index[cls]].append(u_index[u])
-    e_feed = np.array([f for f in range(len(feeds)) for _ in entry[feed_cls[f]]], np.int64)
-    e_unit = np.array([u for f in range(len(feeds)) for u in entry[feed_cls[f]]], np.int64)
-    n0 = len(e_feed)
-    if n0 > limit:
-        raise RouteTreeTooLarge(_too_large(limit, n0))
-    cols: dict[str, list[np.ndarray]] = {name: [] for name in (
-        "feed", "kind", "target", "parent", "output", "tcrow", "cost")}
-
-    def emit(feed, kind, target, parent, output, tcrow, cost) -> None:
-        for name, arr in zip(cols, (feed, kind, target, parent, output, tcrow, cost)):
-            cols[name].append(arr)
-
-    emit(e_feed, np.zeros(n0, np.int64), e_unit, np.full(n0, -1), np.full(n0, -1),
-         np.full(n0, -1), np.zeros(n0))
-    root_counts = np.bincount(e_feed, minlength=len(feeds))
-    g_parent = [np.full(len(feeds), -1, dtype=np.int64)]
-    g_feed = [np.arange(len(feeds), dtype=np.int64)]
-    g_sizes = [root_counts]
-    # the level being expanded: node ids, feed, unit, support (materials present)
-    lvl_ids = np.arange(n0, dtype=np.int64)
-    lvl_feed, lvl_unit = e_feed, e_unit
-    lvl_support = comp[e_feed] > 0
-    n_total = n0
-    while len(lvl_ids):
-        keys = lvl_unit * len(classes) + feed_cls[lvl_feed]
-        pos, e = _csr_take(edge_ptr, keys)
-        keep = (lvl_support[pos] & tc_mask[edge_k[e]]).any(axis=1)
-        pos, e = pos[keep], e[keep]
-        n_new = len(e)
-        if n_total + n_new > limit:
-            raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
-        ids = n_total + np.arange(n_new, dtype=np.int64)
-        parent = lvl_ids[pos]
-        emit(lvl_feed[pos], edge_kind[e], edge_target[e], parent, edge_o[e], edge_k[e],
-             edge_cost[e])
-        # one group per (parent node, output); edges are already ordered by both
-        if n_new:
-            starts = np.flatnonzero(np.r_[True, (parent[1:] != parent[:-1])
-                                           | (edge_o[e][1:] != edge_o[e][:-1])])
-            g_parent.append(parent[starts])
-            g_feed.append(lvl_feed[pos][starts])
-            g_sizes.append(np.diff(np.r_[starts, n_new]))
-        units_next = edge_kind[e] == KIND_UNIT
-        lvl_ids = ids[units_next]
-        lvl_feed = lvl_feed[pos][units_next]
-        lvl_unit = edge_target[e][units_next]
-        lvl_support = (lvl_support[pos] & tc_mask[edge_k[e]])[units_next]
-        n_total += n_new
-
-    node = {name: np.concatenate(arrs) for name, arrs in cols.items()}
-    sizes = np.concatenate(g_sizes)
+    ix = _index(instance)
+    edges = _edges(instance, ix)
+    node, groups, n0 = _expand(instance, ix, edges, limit)
+    sizes = np.concatenate(groups["size"])
     ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(sizes)
     # children of group g are contiguous: root groups hold the entry nodes in feed order,
     # later groups hold the nodes of their level in order
+    n_total = len(node["feed"])
     children = np.concatenate([np.argsort(node["feed"][:n0], kind="stable"),
                                np.arange(n0, n_total, dtype=np.int64)])
-    from plantopt.routetree.kernels import node_coefficients  # numba: only when a tree is built
+    from plantopt.routetree.kernels import node_coefficients  # numba: only on large trees
 
-    coef = node_coefficients(comp, tc_arr, node["feed"], node["parent"], node["tcrow"])
+    coef = node_coefficients(ix.comp, edges.tc, node["feed"], node["parent"], node["tcrow"])
     return RouteTree(
-        materials=tuple(materials), feeds=tuple(feeds), units=tuple(units),
-        products=tuple(products), sinks=tuple(sinks), outputs=tuple(output_names),
-        comp=comp, tc=tc_arr, tc_key=tuple(tc_key),
+        materials=tuple(ix.materials), feeds=tuple(ix.feeds), units=tuple(ix.units),
+        products=tuple(ix.products), sinks=tuple(ix.sinks), outputs=tuple(edges.outputs),
+        comp=ix.comp, tc=edges.tc, tc_key=tuple(edges.tc_key),
         node_feed=node["feed"], node_kind=node["kind"], node_target=node["target"],
         node_parent=node["parent"], node_output=node["output"], node_tcrow=node["tcrow"],
         node_route_cost=node["cost"].astype(float),
-        group_parent=np.concatenate(g_parent), group_feed=np.concatenate(g_feed),
+        group_parent=np.concatenate(groups["parent"]), group_feed=np.concatenate(groups["feed"]),
         group_ptr=ptr, group_children=children, coef=coef,
     )
+
+
+def _expand(instance: Instance, ix: _Index, edges: _Edges, limit: int
+            ) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]], int]:
+    """Breadth-first expansion: node columns, conservation groups, number of entry nodes."""
+    u_index = {u: i for i, u in enumerate(ix.units)}
+    c_index = {c: i for i, c in enumerate(ix.classes)}
+    F, n_cls = len(ix.feeds), len(ix.classes)
+    entry: dict[int, list[int]] = defaultdict(list)
+    for cls, u in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
+        entry[c_index[cls]].append(u_index[u])
+    e_feed = np.array([f for f in range(F) for _ in entry[ix.feed_cls[f]]], np.int64)
+    e_unit = np.array([u for f in range(F) for u in entry[ix.feed_cls[f]]], np.int64)
+    n0 = len(e_feed)
+    if n0 > limit:
+        raise RouteTreeTooLarge(_too_large(limit, n0))
+    names = ("feed", "kind", "target", "parent", "output", "tcrow", "cost")
+    cols: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    for name, arr in zip(names, (e_feed, np.zeros(n0, np.int64), e_unit, np.full(n0, -1),
+                                 np.full(n0, -1), np.full(n0, -1), np.zeros(n0))):
+        cols[name].append(arr)
+    groups = {"parent": [np.full(F, -1, dtype=np.int64)],
+              "feed": [np.arange(F, dtype=np.int64)],
+              "size": [np.bincount(e_feed, minlength=F)]}
+    tc_mask = edges.tc > 0
+    # the level being expanded: node ids, feed, unit, support (materials present)
+    lvl_ids, lvl_feed, lvl_unit = np.arange(n0, dtype=np.int64), e_feed, e_unit
+    lvl_support = ix.comp[e_feed] > 0
+    n_total = n0
+    while len(lvl_ids):
+        pos, e = _csr_take(edges.ptr, lvl_unit * n_cls + ix.feed_cls[lvl_feed])
+        keep = (lvl_support[pos] & tc_mask[edges.k[e]]).any(axis=1)
+        pos, e = pos[keep], e[keep]
+        n_new = len(e)
+        if n_total + n_new > limit:
+            raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
+        parent = lvl_ids[pos]
+        for name, arr in zip(names, (lvl_feed[pos], edges.kind[e], edges.target[e], parent,
+                                     edges.o[e], edges.k[e], edges.cost[e])):
+            cols[name].append(arr)
+        if n_new:  # one group per (parent node, output); edges are ordered by both
+            starts = np.flatnonzero(np.r_[True, (parent[1:] != parent[:-1])
+                                           | (edges.o[e][1:] != edges.o[e][:-1])])
+            groups["parent"].append(parent[starts])
+            groups["feed"].append(lvl_feed[pos][starts])
+            groups["size"].append(np.diff(np.r_[starts, n_new]))
+        units_next = edges.kind[e] == KIND_UNIT
+        lvl_ids = (n_total + np.arange(n_new, dtype=np.int64))[units_next]
+        lvl_feed = lvl_feed[pos][units_next]
+        lvl_unit = edges.target[e][units_next]
+        lvl_support = (lvl_support[pos] & tc_mask[edges.k[e]])[units_next]
+        n_total += n_new
+    return {name: np.concatenate(arrs) for name, arrs in cols.items()}, groups, n0
 
 
 def _too_large(limit: int, count: int) -> str:
