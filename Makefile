@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test test-slow test-all lint bench docs clean fuzz
+.PHONY: setup run test test-slow test-all lint typecheck bench docs clean fuzz
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -33,6 +33,9 @@ test-all: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+typecheck: setup
+	$(BIN)/mypy
 
 # property-based fuzzing of reading, checks and solve (tests/test_fuzz.py): 3,000 cases;
 # counts per outcome in fuzz-report.json. The default `make test` runs 300 of them.

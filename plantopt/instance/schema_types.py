@@ -6,7 +6,7 @@ See :mod:`plantopt.instance.schema`, which declares every table and manifest fie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 Dtype = Literal["str", "float", "int", "bool"]
 
@@ -76,4 +76,12 @@ def _source() -> Column:
                   "numbers, or 'assumption: <reason>'.", default="")
 
 
-FRACTION = {"lo": 0.0, "hi": 1.0}
+class Bounds(TypedDict):
+    """Keyword arguments ``lo`` and ``hi`` of :class:`Column`, to unpack with ``**``."""
+
+    lo: float
+    hi: float
+
+
+#: Bounds of a fraction: [0, 1].
+FRACTION: Bounds = {"lo": 0.0, "hi": 1.0}
