@@ -54,7 +54,7 @@ def _write(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
 
 
-def _f(x: object) -> float:
+def _f(x: str | float) -> float:
     return float(x) if str(x) != "" else 0.0
 
 
@@ -139,7 +139,7 @@ def derive_dismantling_tc(comp: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for rep in reps.itertuples(index=False):
         r_unit = routes[routes["unit_id"] == rep.unit_id]
-        route = {}
+        route: dict[str, dict[str, tuple[float, float, float]]] = {}
         for r in r_unit.itertuples(index=False):
             route.setdefault(r.component, {})[r.output_id] = (
                 _f(r.frac_low), _f(r.frac), _f(r.frac_high))
