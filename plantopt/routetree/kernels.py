@@ -20,6 +20,7 @@ process, 2 cores; ``benchmarks/bench_kernels.py`` has the warm figures, where th
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -77,10 +78,11 @@ def _node_coefficients_loop(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndar
                 coef[n, m] = coef[p, m] * tc[k, m]
 
 
-_JIT: list = []  # the compiled kernel, once numba is imported (None without numba)
+#: the compiled kernel, once numba is imported (None without numba)
+_JIT: list[Callable[..., None] | None] = []
 
 
-def _jit() -> object | None:
+def _jit() -> Callable[..., None] | None:
     """The numba kernel, compiled (or loaded from the cache) on first use; None when numba
     is missing or disabled (PLANTOPT_DISABLE_NUMBA)."""
     if not _JIT:
@@ -107,7 +109,7 @@ def node_coefficients(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
     tc_c = np.ascontiguousarray(tc, dtype=np.float64)
     if tc_c.shape[0] == 0:
         tc_c = np.zeros((1, comp.shape[1]))
-    kernel(np.ascontiguousarray(comp, dtype=np.float64), tc_c,  # type: ignore[operator]
+    kernel(np.ascontiguousarray(comp, dtype=np.float64), tc_c,
                            node_feed.astype(np.int64), node_parent.astype(np.int64),
                            node_tcrow.astype(np.int64), coef)
     return coef

@@ -24,6 +24,7 @@ present. The tree size is guarded by ``max_route_nodes``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,8 +98,7 @@ class RouteTree:
 
     def paths(self, nodes: np.ndarray | list[int] | None = None) -> list[str]:
         """Readable path (feed first) of the given nodes, or of every node in node order."""
-        if nodes is None:
-            nodes = range(self.n_nodes)
+        order: Iterable[int] = range(self.n_nodes) if nodes is None else nodes
         cache: dict[int, str] = {}
 
         def label(n: int) -> str:
@@ -112,7 +112,7 @@ class RouteTree:
                 cache[m] = f"{head} > {self._label(m)}"
             return cache[chain[0]] if chain else cache[n]
 
-        return [label(int(n)) for n in nodes]
+        return [label(int(n)) for n in order]
 
 
 def _resolve_tc(instance: Instance, materials: list[str]) -> tuple[
