@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -308,6 +309,7 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
                             out_in, out_rec, out_thr, out_scal, out_tnum, out_tden, i)
 
 
+_evaluate_jit: Callable[..., None] | None
 if HAVE_NUMBA:
     _uniform = njit(inline="always", cache=True)(_uniform)
     _triangular = njit(inline="always", cache=True)(_triangular)
@@ -338,7 +340,8 @@ def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
         return evaluate_numpy(a, key, sample0, n_samples)
     out = MCOutput.empty(n_samples, a)
     scal = np.empty((n_samples, 3))
-    n_thr = numba.config.NUMBA_NUM_THREADS
+    # numba.config sets its options through globals() at import, out of mypy's sight
+    n_thr: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     f_n, m_n = a.comp_nom.shape
     k_n = a.tc_nom.shape[0]
     scratch = (np.zeros(n_thr, dtype=np.int64), np.empty((n_thr, f_n, m_n)),

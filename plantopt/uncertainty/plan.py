@@ -123,8 +123,9 @@ def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
         econ = tables["economics"]
         premium = float(econ.loc[econ["item"] == "offtake_premiums", "eur_per_yr"].sum())
     split, err = _split_fractions(tree, accept, flow)
-    reference = {k: tables[k] for k in ("recovery", "economics", "unit_throughput",
-                                        "mass_balance", "compliance") if k in tables}
+    reference: dict[str, pd.DataFrame] = {
+        k: tables[k] for k in ("recovery", "economics", "unit_throughput", "mass_balance",
+                               "compliance") if k in tables}
     return Plan(instance=instance, tree=tree, accept_t_per_yr=accept,
                 flow_feed_equiv_t_per_yr=flow, split_frac=split, capacity_t_per_yr=cap,
                 fixed_cost_eur_per_yr=fixed, gate_fees_eur_per_yr=gate,

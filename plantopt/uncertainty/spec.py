@@ -140,7 +140,11 @@ def _tc_tables(plan: Plan, opts: SamplingOptions, rows_used: list[int]
         if (u, cls) not in pairs:
             pairs.append((u, cls))
     tree_row = {key: k for k, key in enumerate(tree.tc_key)}
-    nom_rows, lo_rows, hi_rows, has_rows, ptr = [], [], [], [], [0]
+    nom_rows: list[np.ndarray] = []
+    lo_rows: list[np.ndarray] = []
+    hi_rows: list[np.ndarray] = []
+    has_rows: list[np.ndarray] = []
+    ptr = [0]
     ext_of_tree_row: dict[int, int] = {}
     for u, cls in pairs:
         for out in outputs_of[(u, cls)]:
