@@ -64,8 +64,9 @@ def run_batch(inputs: list[str] | list[Job], out: str | Path, workers: int | Non
     Returns the counts and the rebuilt tidy table (also written to ``results.parquet``).
     """
     console = console or Console(stderr=True)
-    if all(isinstance(i, Job) for i in inputs):
-        jobs = list(inputs)
+    prepared = [i for i in inputs if isinstance(i, Job)]
+    if len(prepared) == len(inputs):
+        jobs = prepared
     else:
         jobs = expand_inputs([str(i) for i in inputs])
     store = Store(out).create()

@@ -147,11 +147,11 @@ def jobs_from_scenario_file(path: str | Path) -> list[Job]:
         base_path = _resolve_base(str(base), path.parent)
         for combo in itertools.product(*axes):
             for label, case_ovs in cases:
-                ovs = tuple(fixed) + tuple(combo) + tuple(case_ovs)
+                job_ovs = tuple(fixed) + tuple(combo) + tuple(case_ovs)
                 digest = _short_hash([str(base_path), label,
-                                      [(o.field, o.op, o.value) for o in ovs]])
+                                      [(o.field, o.op, o.value) for o in job_ovs]])
                 job_id = safe_id("-".join(p for p in (name, label, digest) if p))
-                jobs.append(Job(job_id, str(base_path), ovs, label))
+                jobs.append(Job(job_id, str(base_path), job_ovs, label))
     return jobs
 
 

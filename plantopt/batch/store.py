@@ -84,7 +84,7 @@ class Store:
 
     def read_records(self) -> dict[str, dict[str, Any]]:
         """Every readable record by scenario id (a torn file cannot exist: writes are atomic)."""
-        out = {}
+        out: dict[str, dict[str, Any]] = {}
         if not self.records_dir.is_dir():
             return out
         for path in sorted(self.records_dir.glob("*.json")):
