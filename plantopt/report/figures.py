@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from plantopt.report.data import ResultData
 from plantopt.report.sankey import draw_static, static_height_in
+
+if TYPE_CHECKING:  # matplotlib is imported where used, not at package import
+    from matplotlib.figure import Figure
 
 
 def _slug(text: str) -> str:
@@ -54,7 +58,7 @@ def export_figures(data: ResultData, views: dict[str, pd.DataFrame], out_dir: st
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
-    def save(fig: object, stem: str) -> None:
+    def save(fig: Figure, stem: str) -> None:
         for ext in ("png", "svg"):
             path = out / f"{stem}.{ext}"
             fig.savefig(path, dpi=150, bbox_inches="tight")

@@ -10,9 +10,13 @@ curves, so a slide shows the same picture without a browser.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # matplotlib is imported where used, not at package import
+    from matplotlib.axes import Axes
 
 KIND_COLOURS = {"feed": "#4c72b0", "unit": "#dd8452", "product": "#55a868",
                 "disposal": "#8c6d31", "loss": "#c44e52"}
@@ -95,7 +99,7 @@ def _columns(lk: Links) -> np.ndarray:
     return col
 
 
-def _band(ax: object, x0: float, x1: float, y0: tuple[float, float],
+def _band(ax: Axes, x0: float, x1: float, y0: tuple[float, float],
           y1: tuple[float, float], colour: str) -> None:
     """A link band from (x0, y0 lo..hi) to (x1, y1 lo..hi) bounded by cubic curves."""
     from matplotlib.patches import PathPatch
@@ -110,8 +114,9 @@ def _band(ax: object, x0: float, x1: float, y0: tuple[float, float],
                            alpha=0.35))
 
 
-def draw_static(ax: object, view: pd.DataFrame, title: str) -> None:
+def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
     """Draw one view as a static Sankey-like diagram on a matplotlib axis."""
+    from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     lk = Links.from_view(view)
@@ -131,7 +136,9 @@ def draw_static(ax: object, view: pd.DataFrame, title: str) -> None:
     gap = min(0.04, 0.3 / max(rows - 1, 1))  # gaps take at most 30 % of the height
     scale = min((1.0 - gap * (len(idx) - 1)) / size[idx].sum() for idx in per_col.values())
     # a label is ~0.12 in tall: small nodes still get that much room so labels do not collide
-    axis_height_in = ax.figure.get_size_inches()[1] * ax.get_position().height
+    fig = ax.figure
+    assert isinstance(fig, Figure), "draw_static draws on an axis of a top-level figure"
+    axis_height_in = fig.get_size_inches()[1] * ax.get_position().height
     label_h = 0.12 / max(axis_height_in, 1e-6)
     y = np.zeros(n)
     for idx in per_col.values():
