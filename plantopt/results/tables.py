@@ -125,7 +125,7 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
         "target_id": [names[kind[n]][target[n]] for n in used],
         "parent_node": tree.node_parent[used],
         "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[used]],
-        "path": [labels[n] for n in used],
+        "path": [labels[n] for n in used.tolist()],
         "flow_feed_equiv_t_per_yr": flow[used], "mass_t_per_yr": mass_flow[used],
     })
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -51,7 +51,7 @@ def print_plan(console: Console, res: Result) -> None:
     def table(title: str, *cols: str) -> Table:
         return _t(title, *((("period",) if multi else ()) + cols))
 
-    def row(tab: Table, r: object, *cells: str) -> None:
+    def row(tab: Table, r: Any, *cells: str) -> None:  # r: an itertuples() row
         tab.add_row(*(((str(r.period),) if multi else ()) + cells))
 
     tab = table("Feed accepted", "feed", "class", "accepted t/yr", "available t/yr",
