@@ -220,7 +220,7 @@ def solve(
         deadline.check("route tree")
         opts = SolveOptions(solver=solver, build=build, time_limit_s=time_limit,
                             threads=threads, random_seed=seed, deadline=deadline,
-                            **({"mip_rel_gap": gap} if gap is not None else {}))
+                            mip_rel_gap=SolveOptions.mip_rel_gap if gap is None else gap)
         return inst, run_solve(inst, objective=objective, options=opts)
 
     try:

@@ -119,7 +119,9 @@ def register(app: typer.Typer) -> None:
         if threads is not None and engine == "numba":
             import numba
 
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            # numba.config sets its options through globals() at import, out of mypy's sight
+            n_max: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+            numba.set_num_threads(min(threads, n_max))
         scen = None
         if price_scenarios is not None:
             if not price_scenarios.is_file():
