@@ -196,6 +196,7 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     if remaining is not None and remaining <= 0.01:  # the time limit is a hard limit
         first.message += "; tie-break stage skipped: time limit reached"
         return _polish(h, mm, first, options, started)
+    assert first.objective is not None  # a solution comes with its objective value
     z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
     tol = options.tie_break_rel_tol * max(1.0, abs(z1))
     c1 = mm.costs[0]
@@ -217,6 +218,7 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
         first.message += "; tie-break stage found no solution, primary solution kept"
         return first
     x = second.x
+    assert second.objective is not None  # x comes with its objective value (_read)
     primary = float(c1 @ x + mm.offsets[0])
     # bound and gap refer to the primary objective of the first stage
     combined = RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
@@ -283,6 +285,7 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
         raw.message += "; polishing (integers fixed) failed, unpolished solution kept"
         return raw
     x = polished.x
+    assert polished.objective is not None  # x comes with its objective value (_read)
     return RawSolution(raw.status, x, float(mm.costs[0] @ x + mm.offsets[0]),
                        raw.bound, raw.gap, time.perf_counter() - started,
                        raw.message + "; polished with integers fixed",
