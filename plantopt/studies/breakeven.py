@@ -89,7 +89,10 @@ def breakeven(instance: Instance, lever: str, hurdle_eur: float = 0.0,
         res = solve(apply_levers(instance, overrides(lever, v), validate=False),
                     objective="npv", options=options, diagnose=False)
         results[v] = res
-        value = res.objective if res.has_solution else -math.inf
+        value = -math.inf
+        if res.has_solution:
+            assert res.objective is not None  # a solution comes with its objective value
+            value = res.objective
         built = "; ".join(f"{u}:{j}" for u, j in zip(res["built_units"]["unit_id"],
                                                      res["built_units"]["option_id"])) \
             if res.has_solution else ""
