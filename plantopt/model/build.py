@@ -221,7 +221,9 @@ def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Famil
     assert timing is not None
     with_opts = [u for u in data.units if data.unit_options[u]]
     o = glob.o_index
-    idx, rows, cols = [], [], []
+    idx: list[object] = []
+    rows: list[int] = []
+    cols: list[int] = []
     for t in range(glob.n_periods):
         for u in with_opts:
             for j in data.unit_options[u]:
@@ -248,7 +250,7 @@ def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Famil
         nz = np.flatnonzero(v)
         # a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
         keep = floor is not None and (len(nz) > 0 or float(floor) > 0)
-        f = float(floor) if keep else 0.0
+        f = float(floor) if keep and floor is not None else 0.0
         out.append(family(name, [None] if keep else [], np.zeros(len(nz) if keep else 0),
                           nz if keep else [], v[nz] if keep else [], f, INF, scope="global",
                           block="model", doc=f"{obj} at least the manifest's {key}",

@@ -23,7 +23,7 @@ def annuity_factor(rate: float, years: int) -> float:
     return 1.0 / capital_recovery_factor(rate, float(years))
 
 
-def capex_pv_factor(rate: float, lifetime_yr: float, horizon_yr: int) -> float:
+def capex_pv_factor(rate: float, lifetime_yr: float, horizon_yr: float) -> float:
     """Present value of the capex outlays of one option per EUR of capex, over the horizon.
 
     K(r, L, H) = sum_{k >= 0, kL < H} (1 + r)^-(kL)  -  s (1 + r)^-H,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 INF = math.inf  # HiGHS reads +-inf as kHighsInf
 OBJECTIVES = ("recovery", "profit", "npv")
@@ -15,7 +19,7 @@ OBJECTIVES = ("recovery", "profit", "npv")
 class MatrixModel:
     """A MILP in matrix form: max/min c x + offset, row_lower <= A x <= row_upper."""
 
-    a_csc: object  # scipy.sparse.csc_array (rows x cols)
+    a_csc: sp.csc_array  # (rows x cols)
     row_lower: np.ndarray
     row_upper: np.ndarray
     col_lower: np.ndarray

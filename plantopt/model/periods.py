@@ -66,7 +66,7 @@ class Timing:
     def horizon_yr(self) -> int:
         return sum(p.duration_yr for p in self.periods)
 
-    def key(self, k: tuple, t: int) -> tuple | object:
+    def key(self, k: object, t: int) -> object:
         """Index of a per-period component: ``k`` alone with one period, else k + (period,)."""
         if not self.multi:
             return k if not (isinstance(k, tuple) and len(k) == 1) else k[0]
