@@ -119,8 +119,8 @@ def _best_share(tree: RouteTree, values: dict[int, float], feed: int) -> float:
             kids = tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
             best[n] += best[kids].max() if len(kids) else 0.0
     roots = [g for g in by_parent.get(-1, []) if int(tree.group_feed[g]) == feed]
-    kids = [c for g in roots for c in tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]]
-    return float(best[kids].max()) if kids else 0.0
+    entry = [c for g in roots for c in tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]]
+    return float(best[entry].max()) if entry else 0.0
 
 
 def _largest_loss(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
