@@ -23,7 +23,9 @@ docs/data-sources.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -223,7 +225,7 @@ FITTED_UNITS = {"hydromet": ("hydromet", 1.0), "shred_bm": ("preprocessing", 0.6
                 "pyro_smelt": ("pm_smelter", 1.0)}
 
 
-def _capex_line(a: object) -> tuple[object, float, float, str]:
+def _capex_line(a: Any) -> tuple[Callable[[float], float], float, float, str]:
     """(capex(C) function, low factor, high factor, source) of a unit's capex line."""
     if a.unit_id in FITTED_UNITS:
         route, share = FITTED_UNITS[a.unit_id]
