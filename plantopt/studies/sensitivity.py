@@ -146,6 +146,7 @@ def run_sensitivity(path: str | Path, out: str | Path, objective: str = "npv",
     runs = out / "runs"
     if runs.exists():  # a new study: stale jobs of another instance must not be reused
         shutil.rmtree(runs)
+    assert inst.path is not None  # loaded from a folder
     jobs = _jobs(str(Path(inst.path).resolve()), groups, objective)
     run_batch(jobs, runs, workers=workers, progress=progress)
     table = tornado_table(groups, jobs, runs)
