@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from plantopt.studies.sensitivity import Tornado
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +60,7 @@ def register(app: typer.Typer) -> None:
                                        f"{res.wall_s:.1f} s; results written to {target}/")
 
 
-def _print(console: object, res: object, name: str, top: int) -> None:
+def _print(console: Console, res: Tornado, name: str, top: int) -> None:
     from rich.table import Table
 
     tab = Table(title=f"{name}: tornado of {res.objective_name} (base "
