@@ -196,7 +196,9 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     prod_of = tree.node_target[prod_nodes]
     # one material column at a time: no (product nodes x materials) temporaries
     revenue = np.zeros(len(prod_nodes))
-    rec_nodes, rec_coefs, counts = [], [], np.zeros(len(mats), dtype=np.int64)
+    rec_nodes: list[np.ndarray] = []
+    rec_coefs: list[np.ndarray] = []
+    counts = np.zeros(len(mats), dtype=np.int64)
     for m in range(len(mats)):
         if not (value[:, m].any() or recov[:, m].any()):
             continue
