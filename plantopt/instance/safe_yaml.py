@@ -49,7 +49,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
                                  self.get_mark())
         super().fetch_flow_collection_start(token_class)
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -58,7 +58,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        if self._size(node) > MAX_NODES:
+        if node is not None and self._size(node) > MAX_NODES:
             raise YamlLimitError(None, None, f"expands to more than {MAX_NODES:,} values "
                                  "(aliases included)", node.start_mark)
         return node
@@ -78,7 +78,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
         self._sizes[id(node)] = size
         return size
 
-    def construct_mapping(self, node: Node, deep: bool = False) -> dict:
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict:
         if isinstance(node, MappingNode):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
@@ -91,7 +91,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_int(self, node: ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: ScalarNode) -> int:
         digits = sum(ch.isdigit() for ch in str(node.value))
         if digits > MAX_INT_DIGITS:
             raise YamlLimitError(None, None, f"a whole number with {digits:,} digits (at most "
