@@ -95,6 +95,7 @@ class Deadline:
         """Raise :class:`TimeLimitReached` if the time is up; ``phase`` is what comes next."""
         left = self.left()
         if left is not None and left <= 0:
+            assert self.limit_s is not None  # left() is None without a limit
             raise TimeLimitReached(phase, float(self.limit_s), self.elapsed())
         self.phase = phase
 
@@ -119,15 +120,15 @@ class Deadline:
 
         A no-op without a limit, off the main thread, or where ``SIGALRM`` does not exist.
         """
-        left = self.left()
-        usable = left is not None and hasattr(signal, "setitimer") and \
+        left, limit_s = self.left(), self.limit_s
+        usable = hasattr(signal, "setitimer") and \
             threading.current_thread() is threading.main_thread()
-        if not usable:
+        if left is None or limit_s is None or not usable:
             yield
             return
 
         def fire(signum: int, frame: object) -> None:
-            raise TimeLimitReached(self.phase, float(self.limit_s), self.elapsed())
+            raise TimeLimitReached(self.phase, float(limit_s), self.elapsed())
 
         previous = signal.signal(signal.SIGALRM, fire)
         signal.setitimer(signal.ITIMER_REAL, max(0.001, left + grace_s))
