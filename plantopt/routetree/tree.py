@@ -245,9 +245,10 @@ def _edges(instance: Instance, ix: _Index) -> _Edges:
     ptr = np.zeros(len(edge_lists) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(e) for e in edge_lists])
     flat = [e for es in edge_lists for e in es]
-    cols = [np.array([e[i] for e in flat], dtype=np.int64) for i in range(4)]
-    return _Edges(ptr, *cols, np.array([e[4] for e in flat], dtype=float), tc_arr, tc_key,
-                  output_names)
+    edge_k, edge_o, edge_kind, edge_target = (
+        np.array([e[i] for e in flat], dtype=np.int64) for i in range(4))
+    return _Edges(ptr, edge_k, edge_o, edge_kind, edge_target,
+                  np.array([e[4] for e in flat], dtype=float), tc_arr, tc_key, output_names)
 
 
 def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteTree:
