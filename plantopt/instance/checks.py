@@ -10,6 +10,7 @@ minimums above availability, and (as warnings) units that can never receive anyt
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import SupportsInt
 
 import numpy as np
 import pandas as pd
@@ -19,9 +20,9 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.schema import TABLES, WILDCARD
 
 
-def _row(df: pd.DataFrame, i: object) -> int:
+def _row(df: pd.DataFrame, i: SupportsInt) -> int:
     """1-based spreadsheet row of DataFrame index ``i`` (header is row 1)."""
-    return int(i) + 2  # type: ignore[call-overload]
+    return int(i) + 2
 
 
 def _check_refs(problems: ProblemList, df: pd.DataFrame, table: str, column: str,
