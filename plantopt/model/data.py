@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, SupportsFloat
 
 import numpy as np
 
@@ -282,8 +282,8 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
     )
 
 
-def _opt_float(x: object) -> float | None:
-    return None if x is None else float(x)  # type: ignore[arg-type]
+def _opt_float(x: SupportsFloat | str | None) -> float | None:
+    return None if x is None else float(x)
 
 
 def units_of(instance: Instance, applies_to: str) -> list[str]:

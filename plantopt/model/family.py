@@ -97,8 +97,9 @@ def csr_rows(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def stack(*parts: tuple[Any, Any, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Concatenate (row, col, val) triplet parts."""
-    return tuple(np.concatenate([np.asarray(p[i], dt) for p in parts])  # type: ignore[return-value]
-                 for i, dt in enumerate((np.int64, np.int64, float)))
+    rows, cols, vals = (np.concatenate([np.asarray(p[i], dt) for p in parts])
+                        for i, dt in enumerate((np.int64, np.int64, float)))
+    return rows, cols, vals
 
 
 __all__ = ["Family", "INF", "Relax", "csr_rows", "family", "stack"]
