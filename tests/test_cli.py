@@ -68,7 +68,10 @@ def test_solve_tiny_exit_0_and_every_result_file(tmp_path: Path) -> None:
     res = plantopt.solve(inst)  # same run in-process: the set of tables to expect
     assert_mass_balance(inst, res)
     files = {p.name for p in out.iterdir()}
-    assert files == {f"{name}.parquet" for name in res.tables} | {"summary.json", MARKER}
+    # the tables, the summary and the instance that was solved (issue 18)
+    assert files == {f"{name}.parquet" for name in res.tables} | {"summary.json", MARKER,
+                                                                  "instance"}
+    assert plantopt.load_instance(out / "instance").content_hash() == inst.content_hash()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal"
     assert summary["objective"] == pytest.approx(TINY_LI + TINY_CO, rel=1e-6)
@@ -254,7 +257,7 @@ def test_failure_mid_write_keeps_the_old_result(monkeypatch: pytest.MonkeyPatch,
     out = tmp_path / "res"
     code, _, _ = run_main(monkeypatch, capsys, "solve", TINY, "--out", out, "--quiet")
     assert code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     calls = {"n": 0}
     real = pd.DataFrame.to_parquet
@@ -271,7 +274,7 @@ def test_failure_mid_write_keeps_the_old_result(monkeypatch: pytest.MonkeyPatch,
     assert code != 0
     assert "Traceback" not in out_text + err
     assert calls["n"] == 3
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # the previous result, complete and unchanged
     assert [p.name for p in tmp_path.iterdir()] == ["res"]  # temporary folder removed
 

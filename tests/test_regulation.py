@@ -154,7 +154,7 @@ def test_offtake_contract_premium_and_take_or_pay() -> None:
     # take-or-pay 1 t without premium: forces y = 1/1.71, like the Li 2027 target
     top = _solve(battery_case(contracts=[("c1", "li2co3", "Li", 5.0, 1.0, 0.0)]))
     assert top.objective == pytest.approx(NO_TARGET_PROFIT - 100 / 1.71 * 63.2, rel=1e-6)
-    assert top["offtake_contracts"].at[0, "taken_t_per_yr"] >= 1.0 - 1e-9
+    assert top.tables["offtake_contracts"].at[0, "taken_t_per_yr"] >= 1.0 - 1e-9
 
 
 def test_contract_on_unrecovered_material_is_rejected() -> None:

@@ -60,6 +60,7 @@ def test_views_rebuilt_for_results_without_material_flows(result_dir: Path,
     (old / "material_flows.parquet").unlink()
     views = sankey_views(read_result(old))  # rebuilt from the instance's route tree
     assert _link(views["Li"], "hydromet", "li2co3") == pytest.approx(LI_TO_LI2CO3, rel=1e-9)
+    shutil.rmtree(old / "instance", ignore_errors=True)  # the solved copy (issue 18)
     summary = (old / "summary.json").read_text().replace('"path": "', '"path": "/nowhere')
     (old / "summary.json").write_text(summary)
     views = sankey_views(read_result(old))  # only flows.parquet: total mass only

@@ -73,7 +73,7 @@ def solve(target: Instance | str | Path | Any = None, objective: str | None = No
     return Result(status=raw.status, objective_name=problem.objective,
                   objective=raw.objective, bound=raw.bound, gap=raw.gap,
                   timings_s=summary["timings_s"], summary=summary, tables=tables,
-                  message=raw.message)
+                  message=raw.message, instance=problem.instance)
 
 
 def _run(problem: Problem, mm: MatrixModel | None, options: SolveOptions) -> RawSolution:

@@ -3,7 +3,8 @@
 Layout of ``STORE/``::
 
     jobs/<scenario_id>/         result folder of a solved job (results.write_result_dir):
-                                one Parquet per table, summary.json, job.json (the job spec)
+                                one Parquet per table, summary.json, job.json (the job spec),
+                                instance/ (the base instance with the job's overrides)
     manifest/<scenario_id>.json one record per job: status, timings, memory, error, metrics
     results.parquet             one row per job keyed by scenario_id and its parameters
                                 (p:<field>, p:<field>:scale): the tidy table of ``collect``
@@ -75,7 +76,8 @@ class Store:
         if outcome.summary is not None and outcome.tables:
             job_json = json.dumps(record.get("job", {}), indent=1, default=_jsonable)
             write_result_dir(self.result_dir(record["scenario_id"]), outcome.tables,
-                             outcome.summary, extra={"job.json": job_json})
+                             outcome.summary, extra={"job.json": job_json},
+                             instance=outcome.instance)
             record["result_dir"] = str(Path("jobs") / record["scenario_id"])
         else:
             record["result_dir"] = ""

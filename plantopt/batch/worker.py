@@ -50,6 +50,7 @@ class Outcome:
     record: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: dict[str, Any] | None = None
+    instance: Any = None  # the instance solved (base + overrides), written with the result
 
 
 def _reset_peak_rss() -> None:
@@ -155,7 +156,7 @@ def execute_job(job: Job, solver_time_limit_s: float | None = None,
     record["started_at"] = t0
     cpu0 = _cpu_s()
     tables: dict[str, pd.DataFrame] = {}
-    summary = None
+    summary = solved = None
     try:
         _test_hooks(job.job_id, hooks or {})
         inst = _load_base(job.instance_path, _folder_stamp(job.instance_path),
@@ -165,7 +166,7 @@ def execute_job(job: Job, solver_time_limit_s: float | None = None,
         objective = kwargs.pop("objective", None)
         kwargs.setdefault("time_limit_s", solver_time_limit_s)
         res = solve(inst, objective=objective, threads=1, **kwargs)
-        tables, summary = res.tables, res.summary
+        tables, summary, solved = res.tables, res.summary, res.instance
         record["status"] = res.status.value
         record["message"] = res.message
         record["timings_s"] = dict(res.timings_s)
@@ -180,4 +181,4 @@ def execute_job(job: Job, solver_time_limit_s: float | None = None,
     record["wall_s"] = record["finished_at"] - t0
     record["cpu_s"] = _cpu_s() - cpu0
     record["peak_rss_mib"] = peak_rss_mib()
-    return Outcome(record, tables, summary)
+    return Outcome(record, tables, summary, solved)

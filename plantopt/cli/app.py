@@ -248,7 +248,7 @@ def solve(
     diagnosis = res.summary.get("diagnosis")
     write_result_dir(target, res.tables, res.summary,
                      extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,
-                     force=force)
+                     force=force, instance=res.instance)
     console.print(f"results written to {target}/")
     raise typer.Exit(STATUS_EXIT[res.status])
 

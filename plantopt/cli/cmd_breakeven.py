@@ -70,5 +70,6 @@ def register(app: typer.Typer) -> None:
             print_business_case(console, res.summary)
         tables = dict(res.tables)
         tables["breakeven"] = b.iterations
-        write_result_dir(target, tables, {**res.summary, "breakeven": s}, force=force)
+        write_result_dir(target, tables, {**res.summary, "breakeven": s}, force=force,
+                         instance=res.instance)
         console.print(f"results written to {target}/")

@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         """Pareto front of NPV (or profit) vs weighted critical-material recovery.
 
         Writes pareto.parquet (points with the plan changes between them), plans.parquet,
-        summary.json and pareto.png, atomically.
+        summary.json, pareto.png and one result folder per point (points/<k>/, which
+        evaluate, report and compare take), atomically.
         """
         from rich.console import Console
         from rich.table import Table
@@ -63,5 +64,6 @@ def register(app: typer.Typer) -> None:
         console.print(tab)
         target = out or default_output_dir(inst.name, "pareto")
         write_result_dir(target, {"pareto": p, "plans": front.plans}, front.summary,
-                         extra={"pareto.png": plot_front(front)}, force=force)
+                         extra={"pareto.png": plot_front(front)}, force=force,
+                         children=front.point_folders())
         console.print(f"results written to {target}/")

@@ -11,12 +11,14 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.schema import TABLES
 
 
-def write_instance(instance: Instance, out_dir: str | Path, force: bool = False) -> Path:
+def write_instance(instance: Instance, out_dir: str | Path, force: bool = False,
+                   float_format: str | None = "%.10g") -> Path:
     """Write ``instance`` as ``instance.yaml`` plus CSVs; the folder appears whole or not at all.
 
     Round-trips through :func:`plantopt.load_instance` (defaults are written explicitly,
     empty optional values as empty cells). An existing folder plantopt did not write is
-    replaced only with ``force``.
+    replaced only with ``force``. ``float_format=None`` writes every float in its shortest
+    exact form, so the copy loads with the same content hash.
     """
     with atomic_folder(out_dir, force=force) as tmp:
         manifest = {k: v for k, v in instance.manifest.items() if v is not None}
@@ -24,5 +26,5 @@ def write_instance(instance: Instance, out_dir: str | Path, force: bool = False)
         for name, table in TABLES.items():
             df = instance.tables[name]
             df[table.column_names].to_csv(tmp / table.file, index=False,
-                                          float_format="%.10g")
+                                          float_format=float_format)
     return Path(out_dir)

@@ -107,19 +107,15 @@ def _edges_from_flows(flows: pd.DataFrame) -> pd.DataFrame:
 
 def _edges_from_instance(data: ResultData) -> pd.DataFrame | None:
     """Per-material edges rebuilt from the instance's route tree (older result folders)."""
-    info = data.summary.get("instance") or {}
     flows = data.get("flows")
-    if not info.get("path") or flows is None:
+    if flows is None:
         return None
     try:
-        from plantopt.instance.loader import load_instance
+        from plantopt.results.folder import solved_instance
         from plantopt.results.tables import material_flow_table
         from plantopt.routetree.tree import build_route_tree
 
-        inst = load_instance(info["path"])
-        if inst.content_hash() != info.get("hash"):
-            return None
-        tree = build_route_tree(inst)
+        tree = build_route_tree(solved_instance(data.folder, data.summary))
     except Exception:
         return None
     flow = np.zeros(tree.n_nodes)

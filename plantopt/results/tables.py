@@ -43,37 +43,86 @@ class Result:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     message: str = ""
+    instance: Instance | None = field(default=None, repr=False)  # exactly what was solved
 
     @property
     def has_solution(self) -> bool:
         return self.status.has_solution
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
+        """Table ``name`` indexed by its ids (e.g. ``res["built_units"].loc["hydromet"]``).
 
-    def save(self, out_dir: str | Path, force: bool = False) -> Path:
-        """Write one Parquet file per table plus ``summary.json``, atomically.
+        The id columns stay columns too; the index is unnamed so that grouping and merging
+        on them is unambiguous. ``res.tables[name]`` is the same table on a 0..n index.
+        """
+        from plantopt.results.folder import indexed_by_ids
+
+        return indexed_by_ids(name, self.tables[name])
+
+    def save(self, out_dir: str | Path, force: bool = False,
+             extra: dict[str, str | bytes] | None = None) -> Path:
+        """Write one Parquet file per table, ``summary.json`` and the solved instance
+        (``instance/``), atomically.
 
         Everything is written to a temporary sibling folder first and then swapped into
         place, so ``out_dir`` holds either the previous complete result or the new one. A
         folder plantopt did not write is not replaced unless ``force``
         (:class:`~plantopt.atomic.OutputFolderError`).
         """
-        return write_result_dir(out_dir, self.tables, self.summary, force=force)
+        return write_result_dir(out_dir, self.tables, self.summary, extra=extra,
+                                force=force, instance=self.instance)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Result:
+        """Read a result folder (of solve, breakeven, a Pareto point or a batch job) back:
+        summary, tables and the instance it was solved on (hash checked when one is found)."""
+        from plantopt.results.folder import (
+            ResultFolderError,
+            read_summary,
+            read_tables,
+            solved_instance,
+        )
+
+        summary = read_summary(folder)
+        inst = None
+        try:
+            inst = solved_instance(folder, summary)
+        except ResultFolderError as exc:  # not found: load without; changed: refuse
+            if "changed since" in str(exc):
+                raise
+        return cls(status=SolveStatus(summary.get("status", "error")),
+                   objective_name=summary.get("objective_name", ""),
+                   objective=summary.get("objective"), bound=summary.get("bound"),
+                   gap=summary.get("gap"), timings_s=dict(summary.get("timings_s") or {}),
+                   summary=summary, tables=read_tables(folder),
+                   message=summary.get("message", ""), instance=inst)
 
 
 def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
                      summary: dict[str, Any], extra: dict[str, str | bytes] | None = None,
-                     force: bool = False) -> Path:
-    """Atomically write tables (Parquet), ``summary.json`` and extra files (text or bytes).
+                     force: bool = False, instance: Instance | None = None,
+                     children: dict[str, Result] | None = None) -> Path:
+    """Atomically write tables (Parquet), ``summary.json``, extra files (text or bytes) and,
+    when given, the instance that was solved as ``instance/`` (manifest + CSVs, read back
+    with the same content hash), so that every command can take the folder as input.
 
-    The folder gets plantopt's marker file; an existing folder without it is replaced only
-    with ``force`` (see :func:`plantopt.atomic.atomic_folder`).
-    """
+    ``children`` are whole result folders written inside this one (e.g. ``points/3`` of a
+    Pareto front), in the same atomic swap. The folder gets plantopt's marker file; an
+    existing folder without it is replaced only with ``force``
+    (:func:`plantopt.atomic.atomic_folder`)."""
+    from plantopt.results.folder import SOLVED_INSTANCE_DIR, write_solved_instance
+
+    if instance is not None:
+        summary = {**summary, "instance": {**(summary.get("instance") or {}),
+                                           "solved_copy": SOLVED_INSTANCE_DIR}}
     with atomic_folder(out_dir, force=force) as tmp:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=_jsonable))
+        if instance is not None:
+            write_solved_instance(instance, tmp / SOLVED_INSTANCE_DIR)
+        for rel, child in (children or {}).items():
+            write_result_dir(tmp / rel, child.tables, child.summary, instance=child.instance)
         for name, content in (extra or {}).items():
             if isinstance(content, bytes):
                 (tmp / name).write_bytes(content)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -32,6 +32,11 @@ class ParetoFront:
     plans: pd.DataFrame  # long: point, kind (unit/feed), id, value
     economic: str
     summary: dict[str, Any]
+    results: list[Any] = field(default_factory=list)  # plantopt.Result of each point
+
+    def point_folders(self) -> dict[str, Any]:
+        """``points/<k>`` -> the result of point k (what ``plantopt pareto`` writes)."""
+        return {f"points/{k}": r for k, r in enumerate(self.results)}
 
 
 def _plan(res: Any) -> tuple[frozenset[str], dict[str, float]]:
@@ -78,7 +83,7 @@ def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
     w_max = hi.summary["weighted_recovery_t_per_yr"]
     lo = solve(instance, objective=economic, options=options, diagnose=False)
     w_lo = max(own_floor, lo.summary["weighted_recovery_t_per_yr"])
-    rows, plans, prev = [], [], None
+    rows, plans, prev, results = [], [], None, []
     for k in range(n_points):
         eps = w_lo + k * (w_max - w_lo) / (n_points - 1)
         if k == n_points - 1:  # the anchor itself, less the tie-break tolerance
@@ -100,6 +105,7 @@ def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
         if prev is not None and _same(plan, prev, row, rows[-1], economic):
             continue  # the same point again
         rows.append(row)
+        results.append(res)
         idx = len(rows) - 1
         plans += [{"point": idx, "kind": "unit", "id": b, "value": 1.0} for b in sorted(plan[0])]
         plans += [{"point": idx, "kind": "feed", "id": f, "value": t}
@@ -111,7 +117,7 @@ def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
                "points_requested": n_points, "points": len(points),
                "recovery_range_t_per_yr": [w_lo, w_max], "seconds": time.perf_counter() - t0}
     return ParetoFront(points, pd.DataFrame(plans, columns=["point", "kind", "id", "value"]),
-                       economic, summary)
+                       economic, summary, results)
 
 
 def non_dominated(points: pd.DataFrame, economic: str, rel_tol: float = 1e-6) -> bool:

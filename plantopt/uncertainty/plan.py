@@ -15,7 +15,6 @@ masses (flow times the node's sampled composition) change.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,6 @@ import pandas as pd
 
 from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
-from plantopt.instance.loader import load_instance
 from plantopt.routetree.tree import RouteTree, build_route_tree
 
 REQUIRED_TABLES = ("flows", "feed_intake", "unit_throughput", "built_units")
@@ -151,42 +149,36 @@ def plan_from_result(result: Any, instance: Instance) -> Plan:
 
 
 def load_plan(result_dir: str | Path, instance_path: str | Path | None = None) -> Plan:
-    """Read a result folder written by ``plantopt solve`` and rebuild its plan.
+    """Read a result folder (of solve, breakeven, a Pareto point or a batch job) and rebuild
+    its plan.
 
-    The instance is ``instance_path`` or the path recorded in ``summary.json`` (relative
-    paths are tried from the working directory, then from the result folder's parent).
-    Raises :class:`PlanError` (exit code 2 on the command line) when files are missing, the
-    result has no solution, or the instance's content hash differs from the recorded one.
+    The instance is ``instance_path``, else the folder's ``instance/`` copy (for a batch job:
+    the base instance with the job's overrides), else the path recorded in ``summary.json``
+    (:func:`plantopt.results.folder.solved_instance`). Raises :class:`PlanError` (exit code 2
+    on the command line) when files are missing, the result has no solution, or the
+    instance's content hash differs from the recorded one.
     """
+    from plantopt.results.folder import (
+        ResultFolderError,
+        read_summary,
+        read_tables,
+        solved_instance,
+    )
+
     folder = Path(result_dir)
-    summary_file = folder / "summary.json"
-    if not summary_file.is_file():
-        raise PlanError(f"{folder}: no summary.json (expected a result folder written by "
-                        "`plantopt solve`)")
     try:
-        summary = json.loads(summary_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"{summary_file}: not valid JSON ({exc})") from None
+        summary = read_summary(folder)
+    except ResultFolderError as exc:
+        raise PlanError(str(exc)) from None
     if summary.get("status") not in ("optimal", "feasible"):
         raise PlanError(f"{folder}: the result has no solution (status "
                         f"{summary.get('status')!r})")
-    tables: dict[str, pd.DataFrame] = {}
-    for file in sorted(folder.glob("*.parquet")):
-        tables[file.stem] = pd.read_parquet(file)
+    tables = read_tables(folder)
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
         raise PlanError(f"{folder}: missing {', '.join(t + '.parquet' for t in missing)}")
-    if instance_path is None:
-        recorded = (summary.get("instance") or {}).get("path") or ""
-        if not recorded:
-            raise PlanError(f"{summary_file}: no instance path recorded; pass --instance")
-        candidates = [Path(recorded), folder.parent / recorded]
-        found = next((p for p in candidates if p.is_dir()), None)
-        if found is None:
-            raise PlanError(f"{summary_file}: instance folder {recorded!r} not found "
-                            "(from the working directory or the result's parent); pass "
-                            "--instance")
-        instance_path = found
-    instance = load_instance(instance_path)
-    _check_hash(instance, summary, str(folder))
+    try:
+        instance = solved_instance(folder, summary, instance_path)
+    except ResultFolderError as exc:
+        raise PlanError(str(exc)) from None
     return plan_from_tables(instance, tables, summary, source=str(folder))
