@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ import typer
 from rich.console import Console
 
 from plantopt.atomic import FORCE_HELP
+from plantopt.cli import _options as O
 from plantopt.instance.errors import InstanceError, PlantoptError
 from plantopt.solver.deadline import Deadline, TimeLimitReached
 from plantopt.solver.types import SolveStatus
@@ -138,46 +140,34 @@ def solve(
     ] = None,
     force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
-    target_year: Annotated[int | None, typer.Option(
-        "--target-year", min=2000, max=2100,
-        help="Apply the EU targets in force in YEAR (default: the manifest's target_year; "
-        "none: no targets).")] = None,
-    no_targets: Annotated[bool, typer.Option(
-        "--no-targets", help="Do not enforce the targets; still report compliance.")] = False,
-    capex_subsidy: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Lever: capex subsidy share for all units.")] = None,
-    capex_subsidy_for: Annotated[list[str] | None, typer.Option(
-        help="Lever: UNIT_OR_STAGE=SHARE capex subsidy (repeatable).")] = None,
-    eco_fee: Annotated[list[str] | None, typer.Option(
-        help="Lever: RECYCLABILITY_CLASS=EUR_PER_T gate-fee adjustment (repeatable).")] = None,
-    guarantee_frac: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Lever: share of capex under a loan guarantee.")] = None,
-    guarantee_rate: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Lever: discount rate on the guaranteed share.")] = None,
-    co2_price: Annotated[float | None, typer.Option(
-        min=0.0, help="Lever: EUR per t of direct process CO2.")] = None,
-    co2_cap: Annotated[float | None, typer.Option(
-        min=0.0, help="Most direct process CO2, t/yr.")] = None,
-    land: Annotated[float | None, typer.Option(
-        min=0.0, help="Lever: land available for new units, m2.")] = None,
-    staff: Annotated[float | None, typer.Option(
-        min=0.0, help="Lever: staff available for new units, FTE.")] = None,
-    staff_pool: Annotated[list[str] | None, typer.Option(
-        help="Lever: SKILL_LEVEL=FTE available (repeatable).")] = None,
-    procurement: Annotated[list[str] | None, typer.Option(
-        help="Lever: public procurement offtake PRODUCT:MATERIAL=MAX_T[@PREMIUM_EUR_PER_T] "
-        "(repeatable).")] = None,
-    horizon: Annotated[int | None, typer.Option(
-        min=1, max=100, help="Business-case horizon, years.")] = None,
+    target_year: O.TargetYear = None,
+    no_targets: O.NoTargets = False,
+    require: O.Require = None,
+    forbid: O.Forbid = None,
+    recovery_floor: O.RecoveryFloor = None,
+    profit_floor: O.ProfitFloor = None,
+    capex_subsidy: O.CapexSubsidy = None,
+    capex_subsidy_for: O.CapexSubsidyFor = None,
+    eco_fee: O.EcoFee = None,
+    guarantee_frac: O.GuaranteeFrac = None,
+    guarantee_rate: O.GuaranteeRate = None,
+    co2_price: O.Co2Price = None,
+    co2_cap: O.Co2Cap = None,
+    land: O.Land = None,
+    staff: O.Staff = None,
+    staff_pool: O.StaffPool = None,
+    procurement: O.Procurement = None,
+    horizon: O.Horizon = None,
     max_route_nodes: MaxNodes = None,
-    build: Annotated[str, typer.Option(
-        help="matrix (vectorised, fast) or pyomo (through the Pyomo model).")] = "matrix",
+    build: O.Build = "matrix",
 ) -> None:
-    """Solve an instance, print the plan and compliance, write Parquet tables + summary.json.
+    """Solve an instance, print the plan and compliance, write Parquet tables + summary.json
+    and the solved instance (instance/).
 
     An infeasible instance is diagnosed (which targets, minimums, capacities or budget to
     relax), printed and saved as diagnosis.txt; the exit code stays 3.
     """
+    args = dict(locals())
     if objective is not None and objective not in ("recovery", "profit", "npv"):
         err_console.print(f"error: --objective must be recovery or profit or npv, "
                           f"not {objective!r}")
@@ -193,35 +183,17 @@ def solve(
         deadline.phase = "start-up (imports)"
         from plantopt.api import solve as run_solve
         from plantopt.atomic import check_output_folder, default_output_dir
-        from plantopt.business.levers import (
-            LeverOverrides,
-            apply_levers,
-            parse_pairs,
-            parse_procurement,
-        )
-        from plantopt.solver.types import SolveOptions
 
         deadline.phase = "load"
-        inst = apply_levers(_with_max_nodes(_load(path), max_route_nodes), LeverOverrides(
-            capex_subsidy=capex_subsidy,
-            capex_subsidy_for=parse_pairs(capex_subsidy_for, "--capex-subsidy-for"),
-            eco_fee=parse_pairs(eco_fee, "--eco-fee"), guarantee_frac=guarantee_frac,
-            guarantee_rate=guarantee_rate, co2_price=co2_price, co2_cap=co2_cap, land=land,
-            staff=staff, staff_pool=parse_pairs(staff_pool, "--staff-pool"),
-            procurement=parse_procurement(procurement), horizon=horizon))
-        if target_year is not None:
-            inst = inst.with_manifest(target_year=target_year)
-        if no_targets:
-            inst = inst.with_manifest(apply_targets=False)
+        inst = O.prepare_instance(_load(path), args)
         # refuse a foreign output folder before solving, not after
         where["target"] = out or default_output_dir(
             inst.name, objective or inst.manifest.get("objective") or "recovery")
         check_output_folder(where["target"], force)
         deadline.check("route tree")
-        opts = SolveOptions(solver=solver, build=build, time_limit_s=time_limit,
-                            threads=threads, random_seed=seed, deadline=deadline,
-                            mip_rel_gap=SolveOptions.mip_rel_gap if gap is None else gap)
-        return inst, run_solve(inst, objective=objective, options=opts)
+        opts = replace(O.solve_options(args), deadline=deadline)
+        with _solving(console, inst.name, not quiet):
+            return inst, run_solve(inst, objective=objective, options=opts)
 
     try:
         with deadline.watchdog():  # armed before the heavy imports: they count too
@@ -266,6 +238,15 @@ def _time_limit_exit(exc: TimeLimitReached, target: Path | None, force: bool) ->
                                       "timings_s": {"total": exc.elapsed_s}}, force=force)
         console.print(f"results written to {target}/")
     raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def _solving(console: Console, name: str, show: bool):  # noqa: ANN202
+    """A spinner with elapsed time while a solve runs (terminals only)."""
+    import contextlib
+
+    if not show or not console.is_terminal:
+        return contextlib.nullcontext()
+    return console.status(f"solving {name} (model build, HiGHS, tables) ...")
 
 
 @app.command("schema-doc")

@@ -1,13 +1,14 @@
-"""``plantopt breakeven``: the smallest lever value at which the optimal NPV reaches a hurdle."""
+"""``plantopt breakeven``: the smallest lever value at which the NPV reaches a hurdle."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from plantopt.atomic import FORCE_HELP
+from plantopt.cli import _options as O
 
 
 def register(app: typer.Typer) -> None:
@@ -22,54 +23,97 @@ def register(app: typer.Typer) -> None:
         tolerance: Annotated[float | None, typer.Option(
             help="Bisection tolerance in lever units (default: 0.001 share, 0.1 EUR/t, "
             "0.001 price factor).")] = None,
+        subsidy_on: Annotated[list[str] | None, typer.Option(
+            help="With --lever capex-subsidy: subsidise only this unit or stage "
+            "(repeatable; default: every unit).")] = None,
+        objective: Annotated[str, typer.Option(
+            help="What each solve maximises: npv (the optimal NPV), or recovery / profit "
+            "(the NPV of the plan that objective picks).")] = "npv",
         recovery_floor: Annotated[float | None, typer.Option(
             help="Require this weighted recovery, t/yr (what closes a case that must "
             "recover this much?).", min=0.0)] = None,
-        time_limit: Annotated[float | None, typer.Option(
-            help="Seconds per solve.", min=0.0)] = None,
+        profit_floor: O.ProfitFloor = None,
+        require: O.Require = None,
+        forbid: O.Forbid = None,
+        target_year: O.TargetYear = None,
+        no_targets: O.NoTargets = False,
+        time_limit: O.TimeLimit = None,
+        gap: O.Gap = None,
+        threads: O.Threads = None,
+        seed: O.Seed = 0,
+        solver: O.Solver = "highs",
+        build: O.Build = "matrix",
+        capex_subsidy: O.CapexSubsidy = None,
+        capex_subsidy_for: O.CapexSubsidyFor = None,
+        eco_fee: O.EcoFee = None,
+        guarantee_frac: O.GuaranteeFrac = None,
+        guarantee_rate: O.GuaranteeRate = None,
+        co2_price: O.Co2Price = None,
+        co2_cap: O.Co2Cap = None,
+        land: O.Land = None,
+        staff: O.Staff = None,
+        staff_pool: O.StaffPool = None,
+        procurement: O.Procurement = None,
+        horizon: O.Horizon = None,
+        max_route_nodes: O.MaxNodes = None,
+        progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
         out: Annotated[Path | None, typer.Option(
             help="Result folder (default: results/<instance>-breakeven-<lever>).")] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     ) -> None:
         """Break-even lever value (NPV >= hurdle) by bisection, with the plan at that value.
 
-        Writes the plan's result tables, breakeven.parquet (every solve of the search) and
-        summary.json (key "breakeven"), atomically.
+        Takes every solve option, lever, requirement and floor of plantopt solve. Writes
+        the plan's result tables, the instance solved at the break-even value (instance/),
+        breakeven.parquet (every solve of the search) and summary.json (key "breakeven"),
+        atomically.
         """
         from rich.console import Console
 
         from plantopt.atomic import check_output_folder, default_output_dir
         from plantopt.business.report import print_business_case
+        from plantopt.cli._progress import solve_progress
         from plantopt.instance.loader import load_instance
         from plantopt.results.tables import write_result_dir
         from plantopt.results.text import print_plan
-        from plantopt.solver.types import SolveOptions
         from plantopt.studies.breakeven import breakeven as run_breakeven
 
+        args = dict(locals())
         console = Console(highlight=False)
-        inst = load_instance(path)
+        opts = O.solve_options(args)
+        inst = O.prepare_instance(load_instance(path), args)
         target = out or default_output_dir(inst.name, f"breakeven-{lever}")
         check_output_folder(target, force)
-        if recovery_floor is not None:
-            inst = inst.with_manifest(recovery_floor_t_per_yr=recovery_floor)
-        b = run_breakeven(inst, lever, hurdle, tolerance, SolveOptions(time_limit_s=time_limit))
-        s = b.summary
-        if b.status == "found":
-            console.print(f"[bold]{inst.name}[/]: NPV >= {hurdle:,.0f} EUR from {lever} = "
-                          f"[bold]{b.value:.6g}[/] {s['lever_unit']} (not at {s['below']:.6g}; "
-                          f"tolerance {b.tolerance:g}, {s['solves']} solves)")
-        elif b.status == "closes_without_lever":
-            console.print(f"[bold]{inst.name}[/]: NPV >= {hurdle:,.0f} EUR already without "
-                          f"the lever ({lever} = {b.value:g})")
-        else:
-            console.print(f"[bold]{inst.name}[/]: NPV stays below {hurdle:,.0f} EUR up to "
-                          f"{lever} = {b.iterations['value'].max():g} {s['lever_unit']}")
+        with solve_progress(console, "break-even search", enabled=progress) as tick:
+            b = run_breakeven(inst, lever, hurdle, tolerance, opts, objective=objective,
+                              subsidy_on=tuple(subsidy_on or ()),
+                              progress=lambda n, lo, hi: tick(
+                                  f"{n} solves; bracket [{lo:.4g}, {hi:.4g}]"))
+        _print_outcome(console, inst.name, lever, hurdle, b)
         res = b.result
         if res.has_solution:
             print_plan(console, res)
             print_business_case(console, res.summary)
         tables = dict(res.tables)
         tables["breakeven"] = b.iterations
-        write_result_dir(target, tables, {**res.summary, "breakeven": s}, force=force,
+        write_result_dir(target, tables, {**res.summary, "breakeven": b.summary}, force=force,
                          instance=res.instance)
         console.print(f"results written to {target}/")
+
+
+def _print_outcome(console: Any, name: str, lever: str, hurdle: float, b: Any) -> None:
+    from plantopt.results.numfmt import fmt_money
+
+    s = b.summary
+    where = f" on {', '.join(s['subsidy_on'])}" if s.get("subsidy_on") else ""
+    goal = f"NPV >= {fmt_money(hurdle, s.get('currency', 'EUR'))}"
+    if b.status == "found":
+        console.print(f"[bold]{name}[/]: {goal} from {lever}{where} = [bold]{b.value:.4g}[/] "
+                      f"{s['lever_unit']} (not at {s['below']:.4g}; tolerance "
+                      f"{b.tolerance:g}, {s['solves']} solves)")
+    elif b.status == "closes_without_lever":
+        console.print(f"[bold]{name}[/]: {goal} already without the lever "
+                      f"({lever} = {b.value:g})")
+    else:
+        console.print(f"[bold]{name}[/]: NPV stays below the hurdle up to {lever}{where} = "
+                      f"{b.iterations['value'].max():g} {s['lever_unit']}")

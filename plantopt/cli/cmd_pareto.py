@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from plantopt.atomic import FORCE_HELP
+from plantopt.cli import _options as O
 
 
 def register(app: typer.Typer) -> None:
@@ -19,8 +20,31 @@ def register(app: typer.Typer) -> None:
         points: Annotated[int, typer.Option(min=2, max=200, help="Recovery floors to sweep "
                                             "(distinct points are kept).")] = 7,
         economic: Annotated[str, typer.Option(help="npv or profit.")] = "npv",
-        time_limit: Annotated[float | None, typer.Option(
-            help="Seconds per solve.", min=0.0)] = None,
+        require: O.Require = None,
+        forbid: O.Forbid = None,
+        target_year: O.TargetYear = None,
+        no_targets: O.NoTargets = False,
+        profit_floor: O.ProfitFloor = None,
+        time_limit: O.TimeLimit = None,
+        gap: O.Gap = None,
+        threads: O.Threads = None,
+        seed: O.Seed = 0,
+        solver: O.Solver = "highs",
+        build: O.Build = "matrix",
+        capex_subsidy: O.CapexSubsidy = None,
+        capex_subsidy_for: O.CapexSubsidyFor = None,
+        eco_fee: O.EcoFee = None,
+        guarantee_frac: O.GuaranteeFrac = None,
+        guarantee_rate: O.GuaranteeRate = None,
+        co2_price: O.Co2Price = None,
+        co2_cap: O.Co2Cap = None,
+        land: O.Land = None,
+        staff: O.Staff = None,
+        staff_pool: O.StaffPool = None,
+        procurement: O.Procurement = None,
+        horizon: O.Horizon = None,
+        max_route_nodes: O.MaxNodes = None,
+        progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
         out: Annotated[Path | None, typer.Option(
             help="Result folder (default: results/<instance>-pareto).")] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
@@ -35,20 +59,25 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from plantopt.atomic import check_output_folder, default_output_dir
+        from plantopt.cli._progress import solve_progress
         from plantopt.instance.loader import load_instance
+        from plantopt.results.numfmt import fmt_amount
         from plantopt.results.tables import write_result_dir
-        from plantopt.solver.types import SolveOptions
         from plantopt.studies.pareto import ECONOMIC, pareto_front, plot_front
 
+        args = dict(locals())
         console = Console(highlight=False)
         if economic not in ECONOMIC:
             Console(stderr=True).print(f"error: --economic must be npv or profit, "
                                        f"not {economic!r}")
             raise typer.Exit(2)
-        inst = load_instance(path)
+        opts = O.solve_options(args)
+        inst = O.prepare_instance(load_instance(path), args)
         check_output_folder(out or default_output_dir(inst.name, "pareto"), force)
         try:
-            front = pareto_front(inst, points, economic, SolveOptions(time_limit_s=time_limit))
+            with solve_progress(console, "Pareto front", total=points + 1,
+                                enabled=progress) as tick:
+                front = pareto_front(inst, points, economic, opts, progress=tick)
         except ValueError as exc:
             Console(stderr=True).print(f"error: {exc}")
             raise typer.Exit(3) from None
@@ -56,11 +85,14 @@ def register(app: typer.Typer) -> None:
         col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
         tab = Table(title=f"{inst.name}: Pareto front ({economic} vs weighted recovery)",
                     title_justify="left", show_edge=False, pad_edge=False)
-        for c in ("point", "recovery t/yr", f"{economic} EUR", "capex EUR", "plan changes"):
+        cur = inst.manifest.get("currency") or "EUR"
+        for c in ("point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}",
+                  "plan changes"):
             tab.add_column(c, justify="left" if c == "plan changes" else "right")
         for r in p.itertuples():
             tab.add_row(str(r.point), f"{r.weighted_recovery_t_per_yr:,.1f}",
-                        f"{getattr(r, col):,.0f}", f"{r.capex_eur:,.0f}", r.changes or "-")
+                        fmt_amount(getattr(r, col)), fmt_amount(r.capex_eur),
+                        r.changes or "-")
         console.print(tab)
         target = out or default_output_dir(inst.name, "pareto")
         write_result_dir(target, {"pareto": p, "plans": front.plans}, front.summary,

@@ -311,6 +311,9 @@ def collect_problems(instance: Instance) -> ProblemList:
     from plantopt.instance.checks_periods import check_periods
 
     check_periods(instance, problems)
+    from plantopt.instance.requirements import check_requirements
+
+    check_requirements(instance, problems)
     return problems
 
 

@@ -254,6 +254,11 @@ MANIFEST: tuple[Column, ...] = (
     Column("recovery_floor_t_per_yr", "float", "Least weighted recovery (a constraint under "
            "either objective; meant for objective profit); empty for none.", unit="t/yr",
            lo=0.0),
+    Column("require_units", "str", "Units that must be built: comma-separated unit ids, "
+           "each optionally with its capacity option (hydromet, shredder=large); empty: "
+           "none.", default=None),
+    Column("forbid_units", "str", "Units of which no new capacity may be built: "
+           "comma-separated unit ids; empty: none.", default=None),
     Column("max_route_nodes", "int", "Largest route tree plantopt builds before it stops "
            "with an error.", default=200_000, lo=1.0),
     Column("target_year", "int", "Year whose EU targets are in force (rows of the targets "

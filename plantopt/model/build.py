@@ -8,7 +8,8 @@
         expressions: throughput, capacity, co2_emissions, target_num, target_den,
         recovered, weighted_recovery and the ledger items (profit = their signed sum)
     global (global layout, on the model):
-        one_option (per period), budget, profit_floor, recovery_floor
+        one_option (per period), require_build, budget, profit_floor, recovery_floor
+        (and upper bound 0 on the build columns of forbidden units / options)
         expressions: capex_total, npv; with several periods profit and weighted_recovery
         (horizon means, weights w_t = d_t / H)
 
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from plantopt.instance.requirements import build_requirements
 from plantopt.model.data import ModelData
 from plantopt.model.families import flows, levers, products, recovery, regulation, units
 from plantopt.model.families.context import PeriodContext, used_and_run_units
@@ -140,6 +142,9 @@ def column_bounds(glob: Layout, data: ModelData, reg: RegulationData | None
         upper[b + glob.build0:b + glob.take0] = 1.0
         lower[b + glob.take0:b + glob.block] = [c.min_t_per_yr for c in contracts]
         upper[b + glob.take0:b + glob.block] = [c.max_t_per_yr for c in contracts]
+        # forbidden units and the other options of a required u=j: build[u, j, t] <= 0
+        for k in build_requirements(data.manifest, data.unit_options).forbidden:
+            upper[b + glob.build0 + glob.o_index[k]] = 0.0
     return lower, upper
 
 
@@ -214,8 +219,23 @@ def global_expressions(fams: Families, objectives: dict[str, np.ndarray]
     return out
 
 
+def require_build(data: ModelData, glob: Layout) -> Family:
+    """require_build[u]: sum_{j allowed, tau} build[u, j, tau] >= 1 for every required unit
+    (manifest require_units; :mod:`plantopt.instance.requirements`)."""
+    req = build_requirements(data.manifest, data.unit_options)
+    idx, rows, cols = [], [], []
+    for u, allowed in req.required.items():
+        for t in range(glob.n_periods):
+            for j in allowed:
+                rows.append(len(idx))
+                cols.append(t * glob.block + glob.build0 + glob.o_index[(u, j)])
+        idx.append(u)
+    return family("require_build", idx, rows, cols, np.ones(len(cols)), 1.0, INF,
+                  scope="global", block="model", doc="a required unit is built")
+
+
 def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
-    """one_option (per period), budget, profit_floor, recovery_floor."""
+    """one_option (per period), require_build, budget, profit_floor, recovery_floor."""
     data, glob = fams.data, fams.layout
     timing = data.timing
     assert timing is not None
@@ -233,6 +253,7 @@ def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Famil
     out = [family("one_option", idx, rows, cols, np.ones(len(cols)), -INF, 1.0,
                   scope="global", block="model",
                   doc="at most one capacity option per unit (added per period)")]
+    out.append(require_build(data, glob))
     capex = fams.global_expressions["capex_total"]
     budget = data.budget_eur
     b_idx = [None] if budget is not None and capex.val.size else []

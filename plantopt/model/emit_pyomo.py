@@ -73,6 +73,8 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
             if name == "build":
                 for i, k in enumerate(labels):
                     cols[base + start + i] = model.build[timing.key(k, t)]
+                    if fams.col_upper[base + start + i] < 1:  # forbidden (require/forbid)
+                        model.build[timing.key(k, t)].setub(0)
                 continue
             index = _set(blk, _SETS[name], labels)
             lo = fams.col_lower[base + start:base + start + len(labels)]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +60,12 @@ def lever_kind(lever: str) -> tuple[str, str | None]:
     return kind, product or None
 
 
-def overrides(lever: str, value: float) -> LeverOverrides:
+def overrides(lever: str, value: float, subsidy_on: tuple[str, ...] = ()) -> LeverOverrides:
+    """The lever at ``value``; a capex subsidy goes to the units or stages of ``subsidy_on``
+    only (capex_subsidies rows) when given, else to the whole park (capex_subsidy_frac)."""
     kind, product = lever_kind(lever)
+    if kind == "capex-subsidy" and subsidy_on:
+        return LeverOverrides(capex_subsidy_for={name: value for name in subsidy_on})
     if kind == "capex-subsidy":
         return LeverOverrides(capex_subsidy=value)
     if kind == "gate-fee":
@@ -69,35 +74,48 @@ def overrides(lever: str, value: float) -> LeverOverrides:
 
 
 def breakeven(instance: Instance, lever: str, hurdle_eur: float = 0.0,
-              tolerance: float | None = None, options: SolveOptions | None = None
-              ) -> Breakeven:
-    """Bracket, then bisect, the smallest lever value with optimal NPV >= ``hurdle_eur``."""
+              tolerance: float | None = None, options: SolveOptions | None = None,
+              objective: str = "npv", subsidy_on: tuple[str, ...] | list[str] = (),
+              progress: Callable[[int, float, float], None] | None = None) -> Breakeven:
+    """Bracket, then bisect, the smallest lever value with NPV >= ``hurdle_eur``.
+
+    ``objective`` is what each solve maximises (``npv``: the optimal NPV; ``recovery`` or
+    ``profit``: the NPV of the plan that objective picks, which is monotone in the lever as
+    long as the plan does not change). ``subsidy_on`` restricts a capex subsidy to those
+    units or stages. ``progress(solves, lo, hi)`` is called after every solve.
+    """
     from plantopt.api import solve
 
+    subsidy_on = tuple(subsidy_on)
+    if subsidy_on and lever != "capex-subsidy":
+        raise PlantoptError("--subsidy-on applies to --lever capex-subsidy only")
     kind, _ = lever_kind(lever)
     lo, hi, hi_max, default_tol, unit = LEVERS[kind]
     tol = default_tol if tolerance is None else float(tolerance)
     if not tol > 0:
         raise PlantoptError("--tolerance must be > 0")
     options = options or SolveOptions()
-    apply_levers(instance, overrides(lever, lo), validate=True)  # bad input fails here
+    apply_levers(instance, overrides(lever, lo, subsidy_on), validate=True)  # bad input here
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     results: dict[float, Any] = {}
 
     def npv(v: float) -> float:
-        res = solve(apply_levers(instance, overrides(lever, v), validate=False),
-                    objective="npv", options=options, diagnose=False)
+        res = solve(apply_levers(instance, overrides(lever, v, subsidy_on), validate=False),
+                    objective=objective, options=options, diagnose=False)
         results[v] = res
         value = -math.inf
         if res.has_solution:
             assert res.objective is not None  # a solution comes with its objective value
-            value = res.objective
+            value = res.objective if objective == "npv" else \
+                float(res.summary["business_case"]["npv_eur"])
         built = "; ".join(f"{u}:{j}" for u, j in zip(res["built_units"]["unit_id"],
                                                      res["built_units"]["option_id"])) \
             if res.has_solution else ""
         rows.append({"value": v, "npv_eur": value, "status": res.status.value,
                      "built": built})
+        if progress is not None:
+            progress(len(rows), lo, hi)
         return value
 
     if npv(lo) >= hurdle_eur:
@@ -116,10 +134,13 @@ def breakeven(instance: Instance, lever: str, hurdle_eur: float = 0.0,
                     lo = mid
             status, found = "found", hi
     at = found if found is not None else max(results)
-    summary = {"instance": instance.name, "lever": lever, "lever_unit": unit,
+    summary = {"instance": instance.name, "currency": instance.manifest.get("currency", "EUR"),
+               "lever": lever, "lever_unit": unit,
                "hurdle_eur": hurdle_eur, "tolerance": tol, "status": status,
                "value": found, "below": None if found is None or status != "found" else lo,
-               "npv_at_value_eur": results[at].objective, "solves": len(rows),
+               "objective": objective, "subsidy_on": list(subsidy_on),
+               "npv_at_value_eur": rows[-1]["npv_eur"] if found is None else
+               next(r["npv_eur"] for r in rows if r["value"] == at), "solves": len(rows),
                "seconds": time.perf_counter() - t0}
     return Breakeven(lever, found, status, tol, hurdle_eur,
                      pd.DataFrame(rows), results[at], summary)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,9 +67,13 @@ def _same(plan: tuple, prev: tuple, row: dict, last: dict, economic: str) -> boo
 
 
 def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
-                 options: SolveOptions | None = None) -> ParetoFront:
-    """Sweep ``n_points`` (>= 2) recovery floors between the two anchors."""
+                 options: SolveOptions | None = None,
+                 progress: Callable[[str], None] | None = None) -> ParetoFront:
+    """Sweep ``n_points`` (>= 2) recovery floors between the two anchors;
+    ``progress(text)`` is called after every solve (n_points + 1 solves)."""
     from plantopt.api import solve
+
+    tick = progress or (lambda text: None)
 
     if economic not in ECONOMIC:
         raise ValueError(f"economic objective must be one of {ECONOMIC}, not {economic!r}")
@@ -81,7 +86,9 @@ def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
     if not hi.has_solution:
         raise ValueError(f"the instance has no feasible plan ({hi.status.value})")
     w_max = hi.summary["weighted_recovery_t_per_yr"]
+    tick("recovery anchor")
     lo = solve(instance, objective=economic, options=options, diagnose=False)
+    tick(f"{economic} anchor")
     w_lo = max(own_floor, lo.summary["weighted_recovery_t_per_yr"])
     rows, plans, prev, results = [], [], None, []
     for k in range(n_points):
@@ -90,6 +97,8 @@ def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
             eps = w_max - options.tie_break_rel_tol * 10 * max(1.0, abs(w_max))
         res = lo if k == 0 else solve(instance.with_manifest(recovery_floor_t_per_yr=eps),
                                       objective=economic, options=options, diagnose=False)
+        if k:
+            tick(f"point {k + 1}/{n_points}")
         if not res.has_solution:
             continue
         case = res.summary["business_case"]

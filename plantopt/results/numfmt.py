@@ -1,0 +1,69 @@
+"""Numbers formatted for people: money with its currency, shares in %, tonnes, no e-notation.
+
+    fmt_money(12_345_678, "EUR")  -> "12.3 M EUR"
+    fmt_money(-950, "USD")        -> "-950 USD"
+    fmt_share(0.155273)           -> "15.5 %"
+    fmt_tonnes(0.000123)          -> "0.000123 t/yr" (significant digits, never 1.23e-04)
+    fmt_years(0.04291)            -> "0.04 yr" ; fmt_rate(0.04291) -> "4.3 %/yr"
+"""
+
+from __future__ import annotations
+
+import math
+
+_SCALES = ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
+
+
+def _plain(x: float, sig: int = 3) -> str:
+    """``x`` with about ``sig`` significant digits in positional notation."""
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
+    digits = max(0, sig - 1 - int(math.floor(math.log10(abs(x)))))
+    text = f"{x:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_amount(x: float | None, sig: int = 3) -> str:
+    """``12.3 M``, ``950``, ``1.2 bn``; ``-`` for missing."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    for scale, suffix in _SCALES:
+        if abs(x) >= scale:
+            return f"{_plain(x / scale, sig)} {suffix}"
+    return _plain(x, sig) if abs(x) < 1 else f"{x:,.0f}"
+
+
+def fmt_money(x: float | None, currency: str = "EUR", per: str = "") -> str:
+    """Money with its currency (and ``/yr`` etc. when ``per`` is given)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{fmt_amount(x)} {currency}{per}"
+
+
+def fmt_share(frac: float | None, digits: int = 1) -> str:
+    """A fraction in [0, 1] as a percentage."""
+    if frac is None or (isinstance(frac, float) and math.isnan(frac)):
+        return "-"
+    return f"{100 * frac:.{digits}f} %"
+
+
+def fmt_rate(rate: float | None) -> str:
+    """A yearly rate (IRR, discount rate) as ``4.3 %/yr``."""
+    return "-" if rate is None else f"{fmt_share(rate)}/yr"
+
+
+def fmt_tonnes(x: float | None, per: str = "/yr") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{fmt_amount(x)} t{per}"
+
+
+def fmt_years(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return "never" if x is not None and x == math.inf else "-"
+    return f"{x:.1f} yr"
+
+
+__all__ = ["fmt_amount", "fmt_money", "fmt_rate", "fmt_share", "fmt_tonnes", "fmt_years"]
