@@ -70,6 +70,9 @@ def solve(target: Instance | str | Path | Any = None, objective: str | None = No
                          clock.total(), _size(mm), tables, parts)
     if diagnosis is not None:
         summary["diagnosis"] = diagnosis.messages
+    from plantopt.results.warnings import plan_warnings
+
+    summary["plan_warnings"] = plan_warnings(summary, tables)
     return Result(status=raw.status, objective_name=problem.objective,
                   objective=raw.objective, bound=raw.bound, gap=raw.gap,
                   timings_s=summary["timings_s"], summary=summary, tables=tables,

@@ -203,7 +203,7 @@ def solve(
     from plantopt.business.report import print_business_case, print_periods
     from plantopt.regulation.report import print_compliance, print_diagnosis
     from plantopt.results.tables import write_result_dir
-    from plantopt.results.text import print_plan
+    from plantopt.results.text import print_plan, print_warnings
 
     if quiet:
         console.print(f"{inst.name} {res.objective_name} {res.status.value} {res.objective}")
@@ -215,8 +215,10 @@ def solve(
         elif res.has_solution:
             print_compliance(console, res.tables, res.summary)
             print_business_case(console, res.summary)
-        print_diagnosis(console, res.summary)
     target = out or where["target"]
+    if not quiet:
+        print_diagnosis(console, res.summary, str(target / "diagnosis.txt"))
+        print_warnings(console, res.summary)
     diagnosis = res.summary.get("diagnosis")
     write_result_dir(target, res.tables, res.summary,
                      extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,

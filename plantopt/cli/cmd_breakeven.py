@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from plantopt.cli._progress import solve_progress
         from plantopt.instance.loader import load_instance
         from plantopt.results.tables import write_result_dir
-        from plantopt.results.text import print_plan
+        from plantopt.results.text import print_plan, print_warnings
         from plantopt.studies.breakeven import breakeven as run_breakeven
 
         args = dict(locals())
@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
         if res.has_solution:
             print_plan(console, res)
             print_business_case(console, res.summary)
+            print_warnings(console, res.summary)
         tables = dict(res.tables)
         tables["breakeven"] = b.iterations
         write_result_dir(target, tables, {**res.summary, "breakeven": b.summary}, force=force,

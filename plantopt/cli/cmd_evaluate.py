@@ -99,6 +99,7 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
         from rich.table import Table
 
+        from plantopt.results.warnings import monte_carlo_warnings
         from plantopt.uncertainty import (
             SamplingOptions,
             kernels_mc,
@@ -145,6 +146,7 @@ def register(app: typer.Typer) -> None:
                                  progress=lambda done, total: bar.update(task, completed=done))
         nominal = nominal_metrics(plan, targets)
         s = mc.summary
+        s["warnings"] = list(s["warnings"]) + monte_carlo_warnings(mc.quantiles, nominal)
         unc = s["uncertain_entries"]
         console.print(f"{samples:,} samples (seed {seed}, {s['engine']}) in "
                       f"{s['elapsed_s']:.2f} s = {s['samples_per_s']:,.0f} samples/s; "

@@ -75,13 +75,23 @@ def print_compliance(console: Console, tables: dict[str, pd.DataFrame],
         console.print(tab)
 
 
-def print_diagnosis(console: Console, summary: dict[str, Any]) -> None:
-    """Print the infeasibility diagnosis kept in a result's summary."""
+def print_diagnosis(console: Console, summary: dict[str, Any],
+                    where: str = "diagnosis.txt") -> None:
+    """Print the infeasibility diagnosis kept in a result's summary, in plain words.
+
+    The conflict set (the constraint labels of the irreducible infeasible subset, often
+    thousands of characters) is not printed: it is counted and left to ``where``."""
     lines = summary.get("diagnosis")
     if not lines:
         return
     console.print("[bold]Why the instance is infeasible[/]")
     for line in lines:
+        head, sep, names = line.partition("found by HiGHS): ")
+        if sep and line.startswith("Constraints that conflict"):
+            n = len([x for x in names.split("; ") if x])
+            console.print(f"{n} constraints conflict (an irreducible infeasible subset of the "
+                          f"LP relaxation); they are listed in {where}", soft_wrap=True)
+            continue
         console.print(line, soft_wrap=True, markup=False)
 
 

@@ -99,3 +99,9 @@ def print_plan(console: Console, res: Result) -> None:
     console.print(f"mass balance: max error {worst:.1e} t/yr, relative "
                   f"{s['mass_balance_max_relative_error']:.1e} (of the material's input, "
                   "at least 1e-6 of the total intake) over all materials")
+
+
+def print_warnings(console: Console, summary: dict) -> None:
+    """The plan's warnings (:mod:`plantopt.results.warnings`), each on its own line."""
+    for w in summary.get("plan_warnings") or []:
+        console.print(f"[bold yellow]warning[/]: {w}", soft_wrap=True)

@@ -1,0 +1,94 @@
+"""Warnings a reader of a plan must see next to its headline numbers.
+
+* **targets met by refusing their feeds**: a target whose covered feeds are all refused is
+  "met" trivially (nothing to measure, status ``no covered feed accepted``); a plan that
+  refuses every battery feed must not read as "complies with 2031";
+* **the solve hit a limit**: status ``feasible`` (time limit, no proof of optimality) or a
+  final relative gap above the one asked for;
+* **the Monte Carlo median is far from the plan** (:func:`monte_carlo_warnings`): the
+  median profit differs from the plan's by more than ``MC_FAR_REL`` of the larger of the two
+  (lopsided input ranges: the plan's nominal value is not a typical outcome).
+
+Each function reads only result tables and the summary, so it applies to a result in memory,
+to any result folder, and to every period of a multi-period plan.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+#: Median far from the plan: |P50 - plan| > MC_FAR_REL * max(|P50|, |plan|).
+MC_FAR_REL = 0.5
+REFUSED = "no covered feed accepted"
+
+
+def refused_feed_targets(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Targets (with period, when several) whose covered feeds the plan all refuses."""
+    comp = tables.get("compliance")
+    if comp is None or not len(comp):
+        return []
+    sel = comp[comp["status"] == REFUSED]
+    if "period" in sel.columns:
+        return [f"{r.target} ({r.period})" for r in sel.itertuples()]
+    return list(sel["target"])
+
+
+def _refused_tonnes(tables: dict[str, pd.DataFrame]) -> float:
+    """t/yr on offer of the covered feeds of the refused-feed targets (horizon sum)."""
+    comp, intake = tables.get("compliance"), tables.get("feed_intake")
+    if comp is None or intake is None:
+        return 0.0
+    feeds = {f for text in comp.loc[comp["status"] == REFUSED, "covered_feeds"]
+             for f in str(text).split(",") if f}
+    sel = intake[intake["feed_id"].isin(feeds)]
+    if "period" in sel.columns:  # the largest period's offer
+        return float(sel.groupby("period")["available_t_per_yr"].sum().max()) if len(sel) \
+            else 0.0
+    return float(sel["available_t_per_yr"].sum())
+
+
+def plan_warnings(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Plain-words warnings of a solved (or unsolved) plan; empty when there is none."""
+    out: list[str] = []
+    refused = refused_feed_targets(tables)
+    if refused:
+        shown = ", ".join(refused[:6]) + (f" and {len(refused) - 6} more" if len(refused) > 6
+                                          else "")
+        out.append(f"{len(refused)} target(s) are met only because the plan refuses every "
+                   f"feed they cover ({_refused_tonnes(tables):,.0f} t/yr on offer): {shown}. "
+                   "The plan does not show that these targets can be met.")
+    status = summary.get("status")
+    gap, asked = summary.get("gap"), (summary.get("options") or {}).get("mip_rel_gap")
+    if status == "feasible":
+        gap_text = f" (gap {100 * gap:.2f} %)" if gap is not None and math.isfinite(gap) else ""
+        out.append("the solve stopped at a limit before proving optimality" + gap_text
+                   + "; a better plan may exist: raise --time-limit or --gap")
+    elif gap is not None and asked is not None and math.isfinite(gap) and gap > 1.01 * asked:
+        out.append(f"the solve ended with gap {100 * gap:.2f} %, above the {100 * asked:.2f} % "
+                   "asked for")
+    return out
+
+
+def monte_carlo_warnings(quantiles: pd.DataFrame, nominal: dict[str, float],
+                         metric: str = "profit_eur_per_yr") -> list[str]:
+    """A warning when the median of ``metric`` is far from the plan's value."""
+    q = quantiles.set_index("metric") if "metric" in quantiles.columns else quantiles
+    if metric not in q.index or metric not in nominal:
+        return []
+    p50, plan = float(q.at[metric, "p50"]), float(nominal[metric])
+    scale = max(abs(p50), abs(plan))
+    if not (math.isfinite(p50) and math.isfinite(plan)) or scale <= 0:
+        return []
+    if abs(p50 - plan) <= MC_FAR_REL * scale:
+        return []
+    ratio = f"{p50 / plan:.1f}x" if plan != 0 else "not comparable to"
+    return [f"the Monte Carlo median of {metric} ({p50:,.0f}) is {ratio} the plan's "
+            f"({plan:,.0f}): the input ranges are lopsided, so the plan's nominal value is "
+            "not a typical outcome; check the low/high ranges (e.g. of precious-metal "
+            "contents and prices)"]
+
+
+__all__ = ["MC_FAR_REL", "monte_carlo_warnings", "plan_warnings", "refused_feed_targets"]
