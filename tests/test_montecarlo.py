@@ -256,7 +256,7 @@ def test_cli_evaluate_tiny(monkeypatch, capsys, tmp_path: Path) -> None:
                                 "--seed", "4", "--spread", "0.1", "--target", "Li=0.2",
                                 "--threads", "1", "--out", out)
     assert code == 0, err
-    assert "P50" in stdout and "profit_positive" in stdout
+    assert "P50" in stdout and "profit > 0" in stdout and "P(all targets met)" in stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["samples"] == 3000 and summary["per_sample_written"]
     samples = pd.read_parquet(out / "samples.parquet")

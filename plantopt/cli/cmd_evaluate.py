@@ -9,8 +9,9 @@ files, instance changed since the solve, malformed options).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,13 +41,39 @@ def _short(text: str, width: int) -> str:
 
 
 def _fmt(x: float) -> str:
-    if x != x:  # NaN
-        return "-"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.2f}M"
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
+    """People's numbers: 1.23 M, 45.6 k, 0.0123 (never e-notation)."""
+    from plantopt.results.numfmt import fmt_amount
+
+    return fmt_amount(x)
+
+
+def _fmt_share(x: float) -> str:
+    return "-" if x != x else f"{100 * x:.1f} %"
+
+
+def print_targets(console: Any, mc: Any, nominal: dict[str, float]) -> None:
+    """P(all targets met) first, then per target: required, plan, P5/P50/P95, P(met)."""
+    from rich.table import Table
+
+    from plantopt.uncertainty.report import target_rows
+
+    rows = target_rows(mc, nominal)
+    if not len(rows):
+        console.print("no targets evaluated (no target year, --no-regulation, no --target)")
+        return
+    p_all = float(rows.iloc[0]["probability_met"])
+    style = "green" if p_all >= 0.95 else "yellow" if p_all >= 0.5 else "red"
+    console.print(f"[bold]P(all targets met) = [{style}]{100 * p_all:.1f} %[/][/] over "
+                  f"{len(rows) - 1} target(s)")
+    tab = Table(title="Targets", title_justify="left", show_edge=False, pad_edge=False)
+    tab.add_column("target", overflow="fold", ratio=1)
+    for col in ("required", "plan", "P5", "P50", "P(met)"):
+        tab.add_column(col, justify="right", no_wrap=True)
+    for r in rows.iloc[1:].itertuples():
+        tab.add_row(re.sub(r"\s*>=\s*[0-9.]+$", "", r.target), _fmt_share(r.required_frac),
+                    _fmt_share(r.plan_frac), _fmt_share(r.p5), _fmt_share(r.p50),
+                    _fmt_share(r.probability_met))
+    console.print(tab)
 
 
 def register(app: typer.Typer) -> None:
@@ -109,7 +136,12 @@ def register(app: typer.Typer) -> None:
             regulation_targets,
             run_monte_carlo,
         )
-        from plantopt.uncertainty.report import headline_metrics, write_outputs
+        from plantopt.uncertainty.report import (
+            headline_metrics,
+            is_share,
+            metric_label,
+            write_outputs,
+        )
 
         console = Console(highlight=False)
         if engine not in ("numba", "numpy"):
@@ -158,19 +190,27 @@ def register(app: typer.Typer) -> None:
                           "no --spread/--price-sigma): every sample equals the plan")
         for w in s["warnings"]:
             console.print(f"[yellow]warning[/]: {w}")
+        print_targets(console, mc, nominal)
         q = mc.quantiles.set_index("metric")
-        tab = Table(title="Distribution per metric")
+        cur = s["plan"].get("currency", "EUR")
+        tab = Table(title="Distribution per metric", title_justify="left", show_edge=False,
+                    pad_edge=False)
         for col in ("metric", "plan", "P5", "P50", "P95"):
             tab.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True)
         for m in headline_metrics(mc):
-            tab.add_row(_short(m, console.width - 56), _fmt(nominal.get(m, float("nan"))),
-                        _fmt(q.at[m, "p5"]), _fmt(q.at[m, "p50"]), _fmt(q.at[m, "p95"]))
+            f = _fmt_share if is_share(m) else _fmt
+            tab.add_row(_short(metric_label(m, cur), console.width - 48),
+                        f(nominal.get(m, float("nan"))), f(q.at[m, "p5"]), f(q.at[m, "p50"]),
+                        f(q.at[m, "p95"]))
         console.print(tab)
-        ptab = Table(title="Probabilities")
+        ptab = Table(title="Other probabilities", title_justify="left", show_edge=False,
+                     pad_edge=False)
         ptab.add_column("event", no_wrap=True)
         ptab.add_column("probability", justify="right", no_wrap=True)
         for event, p in mc.probabilities.items():
-            ptab.add_row(_short(event, console.width - 20), f"{p:.3f}")
+            if event.startswith("target_met:") or event == "all_targets_met":
+                continue
+            ptab.add_row(_short(metric_label(event, cur), console.width - 20), _fmt_share(p))
         console.print(ptab)
         if s["mass_balance_max_rel_error"] > 1e-6:
             console.print(f"[red]mass balance error up to "

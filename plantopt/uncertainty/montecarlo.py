@@ -199,6 +199,7 @@ def run_monte_carlo(plan: Plan, n_samples: int, seed: int = 0,
                     for t in spec.targets],
         "probabilities": prob, "warnings": spec.warnings,
         "plan": {"source": plan.source, "instance": plan.summary.get("instance"),
+                 "currency": plan.instance.manifest.get("currency") or "EUR",
                  "conservation_error": plan.conservation_error},
         "mass_balance_max_rel_error": float(raw.mb_error.max()),
     }
