@@ -43,7 +43,7 @@ def test_every_target_has_a_panel() -> None:
     rng = np.random.default_rng(0)
     cols = {"profit_eur_per_yr": rng.normal(size=n), "revenue_eur_per_yr": rng.normal(size=n)}
     labels = [f"target {i}" for i in range(20)]
-    for i, label in enumerate(labels):
+    for label in labels:
         cols[f"target_ratio:{label}"] = rng.uniform(size=n)
         cols[f"target_met:{label}"] = cols[f"target_ratio:{label}"] > 0.5
     for m in ("Co", "Ni", "Li"):

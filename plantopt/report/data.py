@@ -32,6 +32,7 @@ class ResultData:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # unknown Parquet files
     sources: dict[str, str] = field(default_factory=dict)  # folder of a companion table
+    warnings: list[str] = field(default_factory=list)  # of companions (Monte Carlo)
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
@@ -85,11 +86,25 @@ def read_result(folder: str | Path, monte_carlo_dir: str | Path | None = None,
     for prefix, d in extra_dirs:
         if not d.is_dir():
             raise FileNotFoundError(f"{d}: no such folder")
+        side = d / "summary.json"
+        if prefix == "monte_carlo_" and side.is_file():
+            data.warnings += [str(w) for w in json.loads(side.read_text()).get("warnings", [])]
         for p in sorted(d.glob("*.parquet"), key=lambda q: (q.stem != "pareto", q.stem)):
             key = p.stem if p.stem == prefix.rstrip("_") else f"{prefix}{p.stem}"
             data.extra[key] = pd.read_parquet(p)
             data.sources[key] = str(d)
     return data
+
+
+def currency_of(data: ResultData) -> str:
+    """The currency of the solved instance's manifest (``instance/instance.yaml``)."""
+    import yaml
+
+    path = data.folder / "instance" / "instance.yaml"
+    try:
+        return str((yaml.safe_load(path.read_text()) or {}).get("currency") or "EUR")
+    except (OSError, yaml.YAMLError):
+        return "EUR"
 
 
 def _edges_from_flows(flows: pd.DataFrame) -> pd.DataFrame:

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from plantopt.atomic import write_bytes_atomic
+from plantopt.report.card import card_html, readable
 from plantopt.report.data import ResultData, monte_carlo_tables, pareto_table
 from plantopt.report.figures import mc_columns, numeric_pair
 from plantopt.report.sensitivity import sensitivity_section
+from plantopt.results.numfmt import fmt_amount
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;
@@ -32,11 +34,15 @@ max-width:1300px;color:#222;padding:0 16px}
 h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:1px solid #ddd;padding-bottom:4px;
 margin-top:32px}.muted{color:#666}.kpis{display:flex;gap:16px;flex-wrap:wrap}
 .kpi{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:150px}
-.kpi b{display:block;font-size:1.3em}table.data{border-collapse:collapse;font-size:.9em}
-table.data th,table.data td{border:1px solid #ddd;padding:3px 8px;text-align:left}
-table.data td.n{text-align:right}
-table.data th{background:#f4f4f4}table.data td{white-space:nowrap}
-.scroll{overflow-x:auto}.bad{background:#fbe3e3}.good{background:#e6f4ea}#js-errors{color:#b00}
+.kpi b{display:block;font-size:1.3em}table.data{border-collapse:collapse;font-size:.85em;
+max-width:100%}table.data th,table.data td{border:1px solid #ddd;padding:3px 6px;
+text-align:left;vertical-align:top}table.data td.n{text-align:right;white-space:nowrap}
+table.data th{background:#f4f4f4}.card{border:2px solid #1f6f8b;border-radius:8px;
+padding:12px 18px;margin:12px 0}.card ul{margin:4px 0 10px 0}.card>div{margin-top:10px}
+.warnings{background:#fff4d6;border-radius:6px;padding:6px 12px}
+.scroll{overflow-x:auto}.bad{background:#fbe3e3}.good{background:#e6f4ea}
+.warn{background:#fff4d6}#js-errors{color:#b00}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:8px}
 """
 
 CHECK_JS = """
@@ -64,9 +70,9 @@ CHECK_JS = """
 def _fmt(value: Any, max_chars: int = 60) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
-    if isinstance(value, float):
-        value = value + 0.0  # no "-0"
-        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    if isinstance(value, (float, np.floating)):
+        value = float(value) + 0.0  # no "-0"
+        return fmt_amount(value) if abs(value) < 1e4 else f"{value:,.0f}"
     text = str(value)
     if len(text) > max_chars:  # long text (sources, legal references): full text on hover
         return f"<span title='{html.escape(text)}'>{html.escape(text[:max_chars - 1])}…</span>"
@@ -114,96 +120,152 @@ def _figure_div(fig: Any, div_id: str, first: bool) -> str:
                        div_id=div_id, config={"displaylogo": False, "responsive": True})
 
 
-def _extra_figures(data: ResultData) -> list[str]:
-    import plotly.graph_objects as go
+def _pareto_parts(data: ResultData, currency: str) -> list[str]:
+    from plantopt.report.sections import pareto_figure
 
-    parts = []
-    for name, df in [pt] if (pt := pareto_table(data)) else []:
-        pair = numeric_pair(df)
-        parts.append(f"<h2>Pareto front</h2><p class='muted'>table {html.escape(name)} from "
-                     f"{html.escape(data.sources.get(name, str(data.folder)))}</p>")
-        if pair:
-            fig = go.Figure(go.Scatter(x=df[pair[0]], y=df[pair[1]], mode="lines+markers"))
-            fig.update_layout(height=420, xaxis_title=pair[0], yaxis_title=pair[1],
-                              margin={"t": 30})
-            parts.append(_figure_div(fig, "pareto", False))
-        parts.append(table_html(df, 50))
-    parts += sensitivity_section(data, _figure_div, table_html)
+    pt = pareto_table(data)
+    if not pt:
+        return []
+    name, df = pt
+    parts = [f"<h2>Pareto front</h2><p class='muted'>from "
+             f"{html.escape(data.sources.get(name, str(data.folder)))}; each step names the "
+             "plan change that buys the extra recovery</p>"]
+    fig = pareto_figure(df, currency)
+    if fig is None and (pair := numeric_pair(df)):  # a table of another layout
+        import plotly.graph_objects as go
+
+        fig = go.Figure(go.Scatter(x=df[pair[0]], y=df[pair[1]], mode="lines+markers",
+                                   line_shape="vh"))
+    if fig is not None:
+        parts.append(_figure_div(fig, "pareto", False))
+    keep = [c for c in ("point", "weighted_recovery_t_per_yr", "npv_eur", "profit_eur_per_yr",
+                        "capex_eur", "changes") if c in df.columns]
+    parts.append(table_html(readable(df[keep] if keep else df, currency), 50))
+    return parts
+
+
+def _quantile_rows(quant: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Profit, revenue and the recovery of every material recovered in some sample, with
+    readable names; shares in %."""
+    from plantopt.uncertainty.report import is_share, metric_label
+
+    keep = quant["metric"].str.match(r"^(profit|revenue|recovery_frac)") & (quant["max"] > 0)
+    rows = quant[keep]
+    cols = [c for c in ("mean", "p5", "p50", "p95", "nominal") if c in rows.columns]
+    out = rows[["metric", *cols]].copy()
+    share = out["metric"].map(is_share)
+    out.loc[share, cols] = (out.loc[share, cols] * 100.0).round(1)
+    out["metric"] = [metric_label(m, currency) + (" (%)" if sh else "")
+                     for m, sh in zip(out["metric"], share)]
+    return out.rename(columns={"nominal": "plan", "p50": "median"})
+
+
+def _monte_carlo_parts(data: ResultData, currency: str) -> list[str]:
+    from plantopt.report.sections import monte_carlo_parts
+
     mc = monte_carlo_tables(data)
-    if mc:
-        first = next(iter(mc))
-        parts.append(f"<h2>Monte Carlo</h2><p class='muted'>tables {html.escape(', '.join(mc))}"
-                     f" from {html.escape(data.sources.get(first, str(data.folder)))}</p>")
-    for name, df in mc.items():
-        if "sample" in name:
+    if not mc:
+        return []
+    first = next(iter(mc))
+    parts = monte_carlo_parts(data.extra, None, currency, lambda f, i: _figure_div(f, i, False))
+    parts.append(f"<p class='muted'>tables {html.escape(', '.join(mc))} from "
+                 f"{html.escape(data.sources.get(first, ''))}</p>")
+    prob = mc.get("monte_carlo_probabilities")
+    if prob is not None and {"event", "probability"} <= set(prob.columns):
+        from plantopt.uncertainty.report import metric_label
+
+        other = prob[~prob["event"].astype(str).str.startswith(("target_met:",
+                                                                "all_targets_met"))]
+        parts += ["<h3>Other probabilities</h3>", table_html(pd.DataFrame({
+            "event": [metric_label(str(e), currency) for e in other["event"]],
+            "probability (%)": (other["probability"].astype(float) * 100).round(1)}))]
+    quant = mc.get("monte_carlo_quantiles")
+    if quant is not None:
+        parts += ["<h3>Quantiles of the headline metrics</h3>",
+                  table_html(_quantile_rows(quant, currency), 60)]
+    elif "monte_carlo_samples" not in data.extra:  # tables of another layout
+        import plotly.graph_objects as go
+
+        for df in mc.values():
             for c in mc_columns(df):
                 fig = go.Figure(go.Histogram(x=df[c], nbinsx=40))
                 fig.update_layout(height=300, xaxis_title=c, margin={"t": 20})
                 parts.append(_figure_div(fig, f"mc-{c}", False))
-            parts += [f"<h3>{html.escape(name)}: summary of {len(df):,} samples</h3>",
-                      table_html(df.describe().T.reset_index(), 60)]
-        else:
-            parts += [f"<h3>{html.escape(name)}</h3>", table_html(df, 100)]
+    return parts
+
+
+def _tables_parts(data: ResultData, currency: str) -> list[str]:
+    parts = []
+    rec = data.get("recovery")
+    if rec is not None:
+        nonzero = rec[(rec["input_t_per_yr"] > 0) & ((rec["recovered_t_per_yr"] > 0)
+                                                     | rec["eu_critical"].astype(bool))] \
+            if "input_t_per_yr" in rec else rec
+        parts += ["<h2>Recovery per material</h2>",
+                  f"<p class='muted'>{len(nonzero)} of {len(rec)} materials shown: those "
+                  "recovered, and the critical ones that enter the plant.</p>",
+                  table_html(readable(nonzero, currency, ("recovery_weight",)))]
+    comp = data.get("compliance")
+    parts.append("<h2>Compliance</h2>")
+    if comp is None:
+        parts.append("<p class='muted'>This result has no compliance table.</p>")
+    else:
+        keep = [c for c in ("period", "target", "required_frac", "achieved_frac",
+                            "margin_frac", "status", "accepted_covered_feeds")
+                if c in comp.columns]
+        shown = comp[comp["status"] != "no covered feed in instance"]
+        parts.append(table_html(readable(shown[keep], currency)))
     return parts
 
 
 def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[str]) -> str:
-    """The whole page as one string."""
-    import plotly.graph_objects as go
-
+    """The whole page as one string: summary card, Sankey, tables and figures."""
+    from plantopt.report.data import currency_of
     from plantopt.report.sankey import plotly_figure
+    from plantopt.report.sections import economics_figure
 
     s = data.summary
     inst = s.get("instance") or {}
     name = str(inst.get("name") or data.folder.name)
-    kpis = [("status", s.get("status")), (f"objective ({s.get('objective_name')})",
-                                          s.get("objective")),
-            ("gap", s.get("gap")), ("profit EUR/yr", s.get("profit_eur_per_yr")),
-            ("capex EUR", s.get("capex_eur")),
-            ("critical recovered t/yr", s.get("critical_recovered_t_per_yr")),
-            ("solve time s", (s.get("timings_s") or {}).get("total"))]
+    cur = currency_of(data)
     parts = [f"<h1>plantopt report: {html.escape(name)}</h1>",
-             f"<p class='muted'>result folder {html.escape(str(data.folder))}; instance "
-             f"{html.escape(str(inst.get('path', '')))}; plantopt "
+             f"<p class='muted'>result folder {html.escape(str(data.folder))}; objective "
+             f"{html.escape(str(s.get('objective_name')))}; plantopt "
              f"{html.escape(str((s.get('versions') or {}).get('plantopt', '?')))}</p>",
-             "<div class='kpis'>" + "".join(f"<div class='kpi'>{html.escape(k)}<b>{_fmt(v)}"
-                                            "</b></div>" for k, v in kpis) + "</div>",
+             card_html(s, data.tables, cur, data.warnings),
              "<h2>Material flows</h2>",
              "<p class='muted'>Feeds &rarr; units &rarr; products, disposal and losses, in "
-             "t/yr summed over feeds. Choose the view (total mass or one critical material) "
-             "in the menu.</p>"]
-    fig = plotly_figure(views, name)
-    parts.append(_figure_div(fig, "sankey", True))
-    rec = data.get("recovery")
-    if rec is not None:
-        parts += ["<h2>Recovery per material</h2>", table_html(rec)]
-    parts.append("<h2>Compliance</h2>")
-    comp = data.get("compliance")
-    parts.append(table_html(comp) if comp is not None else
-                 "<p class='muted'>This result has no compliance table (compliance.parquet)."
-                 "</p>")
+             "t/yr summed over feeds (each label gives the amount through the node). Choose "
+             "the view (total mass or one critical material) in the menu.</p>"]
+    parts.append(_figure_div(plotly_figure(views, name), "sankey", True))
     econ = data.get("economics")
     if econ is not None and len(econ):
-        items = econ[econ["item"] != "capex_total"]
-        bar = go.Figure(go.Bar(x=items["eur_per_yr"], y=items["item"], orientation="h",
-                               marker_color=["#55a868" if v >= 0 else "#c44e52"
-                                             for v in items["eur_per_yr"]]))
-        bar.update_layout(height=320, xaxis_title="EUR/yr", margin={"t": 20},
-                          yaxis={"autorange": "reversed"})
-        parts += ["<h2>Economics</h2>", table_html(econ), _figure_div(bar, "economics", False)]
-    parts += _extra_figures(data)
+        from plantopt.report.sections import ECON_LABELS
+
+        shown = econ.drop(columns=["unit"], errors="ignore").assign(
+            item=[ECON_LABELS.get(i, i.replace("_", " ")) for i in econ["item"]])
+        parts += ["<h2>Economics</h2>", _figure_div(economics_figure(econ, cur), "economics",
+                                                    False),
+                  table_html(readable(shown, cur)),
+                  "<p class='muted'>capex total in " + cur + " (not per year).</p>"]
+    parts += _tables_parts(data, cur)
+    parts += _pareto_parts(data, cur)
+    parts += sensitivity_section(data, _figure_div, table_html)
+    parts += _monte_carlo_parts(data, cur)
     shown = set(monte_carlo_tables(data)) | ({pt[0]} if (pt := pareto_table(data)) else set())
     shown.add("sensitivity")
     for key, df in data.extra.items():
-        if key not in shown:
+        if key not in shown and not key.startswith("pareto_"):
             parts += [f"<h2>{html.escape(key.replace('_', ' ').capitalize())}</h2>",
-                      table_html(df)]
-    for title, key in (("Units", "unit_throughput"), ("Built units", "built_units"),
-                       ("Products", "products"), ("Feed intake", "feed_intake"),
-                       ("Mass balance", "mass_balance")):
+                      table_html(readable(df, cur))]
+    for title, key, drop in (("Units", "unit_throughput", ()),
+                             ("Products", "products", ()),
+                             ("Feed intake", "feed_intake", ())):
         df = data.get(key)
         if df is not None:
-            parts += [f"<h2>{title}</h2>", table_html(df)]
+            if key == "unit_throughput":
+                df = df[(df["capacity_t_per_yr"] > 0) | (df["throughput_t_per_yr"] > 0)]
+            parts += [f"<h2>{title}</h2>", table_html(readable(df, cur, drop))]
     if s.get("warnings"):
         parts += ["<h2>Instance warnings</h2><ul>"] + [
             f"<li>{html.escape(str(w))}</li>" for w in s["warnings"]] + ["</ul>"]

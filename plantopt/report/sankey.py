@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from plantopt.results.numfmt import fmt_amount
+
 if TYPE_CHECKING:  # matplotlib is imported where used, not at package import
     from matplotlib.axes import Axes
 
@@ -40,11 +42,16 @@ class Links:
         for kind, ident in list(zip(view["source_kind"], view["source_id"])) + list(
                 zip(view["target_kind"], view["target_id"])):
             nodes.setdefault((kind, ident), len(nodes))
-        src = [nodes[k] for k in zip(view["source_kind"], view["source_id"])]
-        tgt = [nodes[k] for k in zip(view["target_kind"], view["target_id"])]
-        return cls([f"{k}: {i}" for k, i in nodes], [k for k, _ in nodes],
-                   np.array(src, dtype=int), np.array(tgt, dtype=int),
-                   view["mass_t_per_yr"].to_numpy(dtype=float))
+        src = np.array([nodes[k] for k in zip(view["source_kind"], view["source_id"])],
+                       dtype=int)
+        tgt = np.array([nodes[k] for k in zip(view["target_kind"], view["target_id"])],
+                       dtype=int)
+        value = view["mass_t_per_yr"].to_numpy(dtype=float)
+        # amount through a node: the larger of what enters and what leaves it
+        through = np.maximum(np.bincount(src, value, len(nodes)),
+                             np.bincount(tgt, value, len(nodes)))
+        labels = [f"{i} ({fmt_amount(t)} t/yr)" for (_, i), t in zip(nodes, through)]
+        return cls(labels, [k for k, _ in nodes], src, tgt, value)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -61,7 +68,7 @@ def plotly_figure(views: dict[str, pd.DataFrame], title: str) -> object:
     for i, name in enumerate(names):
         lk = Links.from_view(views[name])
         fig.add_trace(go.Sankey(
-            name=name, visible=(i == 0), arrangement="snap", valueformat=".4g",
+            name=name, visible=(i == 0), arrangement="snap", valueformat=",.2f",
             valuesuffix=" t/yr",
             node={"label": lk.labels, "pad": 14, "thickness": 16,
                   "color": [KIND_COLOURS.get(k, "#999999") for k in lk.kinds]},
@@ -167,7 +174,7 @@ def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
         ax.add_patch(Rectangle((x[i], y[i]), width, max(size[i] * scale, 0.002),
                                color=KIND_COLOURS.get(lk.kinds[i], "#999999")))
         ax.text(x[i] + width + 0.005, y[i] + size[i] * scale / 2,
-                f"{lk.labels[i]} ({size[i]:.4g} t/yr)", ha="left", va="center", fontsize=7,
+                lk.labels[i], ha="left", va="center", fontsize=7,
                 bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5})
     ax.set_xlim(-0.01, 1.0)
     ax.set_ylim(min(y.min(), 0) - 0.02, 1.02)

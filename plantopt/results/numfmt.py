@@ -29,6 +29,8 @@ def fmt_amount(x: float | None, sig: int = 3) -> str:
     """``12.3 M``, ``950``, ``1.2 bn``; ``-`` for missing."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
+    if abs(x) < 5e-10:  # rounding noise of the solver
+        return "0"
     for scale, suffix in _SCALES:
         if abs(x) >= scale:
             return f"{_plain(x / scale, sig)} {suffix}"
@@ -63,7 +65,7 @@ def fmt_tonnes(x: float | None, per: str = "/yr") -> str:
 def fmt_years(x: float | None) -> str:
     if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
         return "never" if x is not None and x == math.inf else "-"
-    return f"{x:.1f} yr"
+    return f"{x:g} yr" if float(x).is_integer() else f"{x:.1f} yr"
 
 
 __all__ = ["fmt_amount", "fmt_money", "fmt_rate", "fmt_share", "fmt_tonnes", "fmt_years"]
