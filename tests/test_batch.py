@@ -272,15 +272,18 @@ def test_cli_batch_and_collect(tmp_path: Path) -> None:
     df = pd.read_parquet(tmp_path / "st" / "collect.parquet")
     csv = pd.read_csv(tmp_path / "st" / "collect.csv")
     assert len(df) == len(csv) == 3
-    assert sorted(df["p:product_prices.price_eur_per_t"]) == [0.0, 500.0, 1000.0]
-    assert (df["p:time_limit"] == 30).all()
+    # parameters named in words (issue 18); results.parquet keeps the field names
+    assert sorted(df["price (EUR/t), product_prices"]) == [0.0, 500.0, 1000.0]
+    assert (df["time limit (s)"] == 30).all()
+    assert "p:time_limit" in pd.read_parquet(tmp_path / "st" / "results.parquet").columns
     # profit = price * payable * (Li + Co recovered); the recovery plan is the same at any
     # positive price (hydromet full, rest to the smelter), so profit grows linearly in price
-    prof = df.sort_values("p:product_prices.price_eur_per_t")["profit_eur_per_yr"].to_numpy()
+    prof = df.sort_values("price (EUR/t), product_prices")["profit_eur_per_yr"].to_numpy()
     li, co = hand_recovery(100.0, 10.0)
     assert prof == pytest.approx(np.array([0.0, 500.0, 1000.0]) * (li + co), rel=1e-7)
     for col in ("status", "objective", "capex_eur", "critical_recovered_t_per_yr",
-                "recovery_frac:Li", "time_total_s", "job_wall_s"):
+                "recovery_frac:Li", "time_total_s", "job_wall_s", "npv_eur", "irr",
+                "payback_year", "capex_gross_eur", "units_built"):
         assert col in df.columns
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import plantopt
@@ -144,3 +145,31 @@ def test_multi_period_requirements_nl_2027_2040() -> None:
                            time_limit_s=120)
     assert "hydromet" in set(hydro.tables["built_units"]["unit_id"])
     assert no_pm.objective <= free.objective + tol and hydro.objective <= free.objective + tol
+
+
+def test_collect_has_npv_irr_targets_and_units(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """nl-2027, max NPV under the 2027 and the 2031 targets: the 2031 plan refuses the
+    battery feeds, so its targets are not all met although none is violated."""
+    from tests.conftest import INSTANCES
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text(f"base: {INSTANCES / 'nl-2027'}\nset:\n  objective: npv\n"
+                    "grid:\n  target_year: [2027, 2031]\n")
+    code, _, err = run_main(monkeypatch, capsys, "batch", scen, "--out", tmp_path / "st",
+                            "--workers", "1", "--no-progress")
+    assert code == 0, err
+    code, stdout, err = run_main(monkeypatch, capsys, "collect", tmp_path / "st")
+    assert code == 0, err
+    df = pd.read_csv(tmp_path / "st" / "collect.csv").set_index("target year")
+    for col in ("npv_eur", "irr", "payback_year", "capex_gross_eur", "units_built",
+                "all_targets_met"):
+        assert col in df.columns
+    assert df.at[2031, "targets_met_by_refusing_feeds"] > 0
+    assert not df.at[2031, "all_targets_met"]
+    for year in (2027, 2031):
+        summary = json.loads((tmp_path / "st" / "jobs" / df.at[year, "scenario_id"]
+                              / "summary.json").read_text())
+        assert df.at[year, "npv_eur"] == pytest.approx(summary["business_case"]["npv_eur"])
+    assert "NOT met" in stdout and "NPV" in stdout

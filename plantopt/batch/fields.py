@@ -99,6 +99,33 @@ def parse_field(field: str) -> FieldRef:
     return FieldRef("cell", m["column"], table, tuple(where))
 
 
+def readable_param(column: str, currency: str = "EUR") -> str:
+    """A parameter column of the results table in words (unchanged if not a parameter):
+
+    ``p:feeds[feed_class=ev_pack_nmc].gate_fee_eur_per_t`` -> ``gate fee (EUR/t), feeds
+    feed_class=ev_pack_nmc``; ``p:product_prices.price_eur_per_t:scale`` -> ``price (EUR/t),
+    product_prices (scale factor)``; ``p:time_limit`` -> ``time limit (s)``.
+    """
+    from plantopt.results.numfmt import column_label
+
+    if not column.startswith("p:"):
+        return column
+    field, scale = column[2:], ""
+    if field.endswith(":scale"):
+        field, scale = field[:-len(":scale")], " (scale factor)"
+    if field in SOLVE_OPTIONS or field in ("objective", "target_year"):
+        label = {"time_limit": "time limit (s)", "gap": "MIP gap", "seed": "solver seed",
+                 "target_year": "target year"}.get(field, field)
+        return label + scale
+    field = field.removeprefix("manifest.")
+    m = _CELL.match(field)
+    if m is None:
+        return column_label(field, currency) + scale
+    where = ", ".join(p.strip() for p in (m["filter"] or "").split(",") if p.strip())
+    return f"{column_label(m['column'], currency)}, {m['table']}" + \
+        (f" {where}" if where else "") + scale
+
+
 def check_override(ov: Override) -> None:
     """Static checks (field exists, op fits the field) before any job runs."""
     ref = parse_field(ov.field)

@@ -33,8 +33,9 @@ from plantopt.results.tables import _jsonable, write_result_dir
 #: Order of the leading metric columns of the tidy table.
 METRIC_COLUMNS = [
     "status", "objective_name", "objective", "bound", "gap", "profit_eur_per_yr", "capex_eur",
-    "critical_recovered_t_per_yr", "weighted_recovery_t_per_yr",
-    "mass_balance_max_relative_error"]
+    "critical_recovered_t_per_yr", "weighted_recovery_t_per_yr", "npv_eur", "irr",
+    "payback_year", "capex_gross_eur", "all_targets_met", "targets_violated",
+    "targets_met_by_refusing_feeds", "units_built", "mass_balance_max_relative_error"]
 
 
 def atomic_write_table(df: pd.DataFrame, path: Path) -> None:

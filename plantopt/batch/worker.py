@@ -114,11 +114,41 @@ def summary_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]
         "objective_name", "objective", "bound", "gap", "profit_eur_per_yr", "capex_eur",
         "critical_recovered_t_per_yr", "weighted_recovery_t_per_yr",
         "mass_balance_max_relative_error")}
+    out.update(case_metrics(tables, summary))
     rec = tables.get("recovery")
     if rec is not None and len(rec):
         out["recovery_frac"] = dict(zip(rec["material"], map(float, rec["recovery_frac"])))
         out["recovered_t_per_yr"] = dict(zip(rec["material"],
                                              map(float, rec["recovered_t_per_yr"])))
+    return out
+
+
+def case_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> dict[str, Any]:
+    """NPV, IRR, payback, gross capex, units built, and whether every target in force is met.
+
+    ``all_targets_met`` is true when no target is violated in any period and none is met
+    only because every feed it covers is refused (``targets_met_by_refusing_feeds`` counts
+    those); None when no target is in force.
+    """
+    case = summary.get("business_case") or {}
+    out: dict[str, Any] = {k: case.get(k) for k in ("npv_eur", "irr", "payback_year",
+                                                    "capex_gross_eur")}
+    built = tables.get("built_units")
+    if built is not None:
+        keys = [f"{u}:{j}" + (f"@{p}" if "period" in built.columns else "")
+                for u, j, p in zip(built["unit_id"], built["option_id"],
+                                   built["period"] if "period" in built.columns
+                                   else [None] * len(built))]
+        out["units_built"] = "; ".join(keys)
+    comp = tables.get("compliance")
+    if comp is not None and len(comp):
+        in_force = comp[comp["status"] != "no covered feed in instance"]
+        refused = int((in_force["status"] == "no covered feed accepted").sum())
+        violated = int((in_force["status"] == "violated").sum())
+        out["targets_violated"] = violated
+        out["targets_met_by_refusing_feeds"] = refused
+        out["all_targets_met"] = bool(violated == 0 and refused == 0) if len(in_force) \
+            else None
     return out
 
 

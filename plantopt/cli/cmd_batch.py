@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -50,6 +50,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(
             help="Output file stem (writes .parquet and .csv; default STORE/collect).")]
             = None,
+        rows: Annotated[int, typer.Option(help="Scenarios shown on the terminal.", min=0)]
+            = 20,
     ) -> None:
         """One tidy table of key metrics across the scenarios of a store (Parquet + CSV)."""
         from rich.console import Console
@@ -63,5 +65,35 @@ def register(app: typer.Typer) -> None:
         for suffix in (".parquet", ".csv"):
             atomic_write_table(df, stem.with_name(stem.name + suffix))
         counts = df["status"].value_counts().to_dict() if len(df) else {}
+        _print_collect(console, df, rows)
         console.print(f"{len(df)} scenario(s) {counts}; {len(df.columns)} columns written to "
                       f"{stem}.parquet and {stem}.csv")
+
+
+def _print_collect(console: Any, df: Any, rows: int) -> None:
+    """The first ``rows`` scenarios: status, NPV, IRR, payback, targets, units built."""
+    from rich.table import Table
+
+    from plantopt.results.numfmt import fmt_amount, fmt_rate
+
+    if not rows or not len(df):
+        return
+    tab = Table(show_edge=False, pad_edge=False, title_justify="left",
+                title=f"Scenarios (first {min(rows, len(df))} of {len(df)})")
+    tab.add_column("scenario", overflow="fold")
+    for col in ("status", "NPV", "IRR", "payback", "targets"):
+        tab.add_column(col, justify="right", no_wrap=True)
+    tab.add_column("units built", overflow="fold")
+
+    def get(r: Any, key: str) -> Any:
+        value = r.get(key)
+        return None if value is None or value != value else value
+
+    for _, r in df.head(rows).iterrows():
+        met = get(r, "all_targets_met")
+        targets = "-" if met is None else ("all met" if met else "NOT met")
+        payback = get(r, "payback_year")
+        tab.add_row(str(r["scenario_id"]), str(r["status"]), fmt_amount(get(r, "npv_eur")),
+                    fmt_rate(get(r, "irr")), "-" if payback is None else f"{payback:g} yr",
+                    targets, str(get(r, "units_built") or ""))
+    console.print(tab)

@@ -18,27 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plantopt.results.numfmt import fmt_amount, fmt_money, fmt_rate, fmt_share, fmt_years
-
-_UNITS = (("_eur_per_yr", "{cur}/yr"), ("_eur_per_t", "{cur}/t"), ("_eur", "{cur}"),
-          ("_t_per_yr", "t/yr"), ("_mwh_per_yr", "MWh/yr"), ("_m2", "m2"), ("_fte", "FTE"),
-          ("_frac", "%"), ("_yr", "yr"), ("_s", "s"), ("_mib", "MiB"))
-_WORDS = {"npv": "NPV", "irr": "IRR", "co2": "CO2", "id": "", "eu": "EU"}
-
-
-def column_label(column: str, currency: str = "EUR") -> str:
-    """``capacity_t_per_yr`` -> ``capacity (t/yr)``; ``unit_id`` -> ``unit``."""
-    unit = ""
-    bare = {"eur_per_yr": f"{currency}/yr", "eur": currency, "t_per_yr": "t/yr"}
-    if column in bare:
-        return bare[column]
-    for suffix, text in _UNITS:
-        if column.endswith(suffix) and len(column) > len(suffix):
-            column, unit = column[:-len(suffix)], text.format(cur=currency)
-            break
-    words = [_WORDS.get(w, w) for w in column.split("_")]
-    label = " ".join(w for w in words if w)
-    return f"{label} ({unit})" if unit else label
+from plantopt.results.numfmt import (
+    column_label,
+    fmt_amount,
+    fmt_money,
+    fmt_rate,
+    fmt_share,
+    fmt_years,
+)
 
 
 def readable(df: pd.DataFrame, currency: str = "EUR", drop: tuple[str, ...] = ()
