@@ -4,6 +4,13 @@ Public API::
 
     from plantopt import load_instance, validate, build_model, solve
 
+    res = plantopt.solve(inst, objective="npv", capex_subsidy=0.3, require=["hydromet"])
+    res["built_units"], res.plot.sankey("Co"), res.plot.economics()
+    res.save("out/case"); res = plantopt.Result.load("out/case")
+
+Studies: ``breakeven`` (lever value that closes a business case), ``pareto_front``,
+``evaluate`` (Monte Carlo), ``compare`` (two result folders), ``run_batch`` / ``collect``.
+
 The names are loaded on first use (PEP 562), so ``import plantopt`` and the command line's
 ``--help`` and ``validate`` do not import Pyomo, numba, Dask or plotly.
 """
@@ -34,6 +41,13 @@ _PUBLIC: dict[str, str] = {
     "model_size": "plantopt.api",
     "solve": "plantopt.api",
     "versions": "plantopt.api",
+    "breakeven": "plantopt.studies.breakeven",
+    "pareto_front": "plantopt.studies.pareto",
+    "compare": "plantopt.studies.compare",
+    "evaluate": "plantopt.uncertainty.evaluate",
+    "run_batch": "plantopt.batch",
+    "collect": "plantopt.batch",
+    "LeverOverrides": "plantopt.business.levers",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -37,7 +37,10 @@ def solve(target: Instance | str | Path | Any = None, objective: str | None = No
     """Solve an instance (object, folder, or None for the packaged default) or a built model.
 
     ``option_overrides`` are fields of :class:`SolveOptions` (``time_limit_s``,
-    ``mip_rel_gap``, ``threads``, ``random_seed``, ``tie_break``, ``solver``, ``build``). An
+    ``mip_rel_gap``, ``threads``, ``random_seed``, ``tie_break``, ``solver``, ``build``), or
+    levers, requirements and floors (``capex_subsidy=0.3``, ``capex_subsidy_for={"hydromet":
+    0.4}``, ``require=["hydromet"]``, ``forbid=["lead_smelter"]``, ``recovery_floor``,
+    ``profit_floor``, ``target_year``; :mod:`plantopt.business.setup`). An
     instance is emitted straight into matrices (``build="matrix"``, the default with HiGHS)
     or as the Pyomo model (``build="pyomo"``, or any other solver); a Pyomo model passed in
     (e.g. with user constraints) is solved as it is. The :class:`Result` carries status,
@@ -46,6 +49,17 @@ def solve(target: Instance | str | Path | Any = None, objective: str | None = No
     solve is infeasible and ``diagnose`` is true (HiGHS, one period), an elastic re-solve
     explains why: ``summary["diagnosis"]`` and the table ``diagnosis``.
     """
+    from plantopt.business.setup import SETUP_ARGS, with_setup
+
+    setup = {k: option_overrides.pop(k) for k in list(option_overrides) if k in SETUP_ARGS}
+    if setup:  # levers, requirements, floors: on a validated copy of the instance
+        if target is not None and not isinstance(target, (Instance, str, Path)):
+            raise ValueError(f"{', '.join(setup)}: levers and requirements apply to an "
+                             "instance, not to a built model")
+        from plantopt.instance.loader import load_instance
+
+        base = target if isinstance(target, Instance) else load_instance(target)
+        target = with_setup(base, **setup)
     options = replace(options or SolveOptions(), **option_overrides)
     if options.build not in ("matrix", "pyomo"):
         raise ValueError(f"unknown build {options.build!r}; expected 'matrix' or 'pyomo'")

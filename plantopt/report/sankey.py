@@ -9,83 +9,15 @@ curves, so a slide shows the same picture without a browser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from plantopt.results.numfmt import fmt_amount
+from plantopt.results.plots import KIND_COLOURS, SINK_KINDS, Links, plotly_figure
 
 if TYPE_CHECKING:  # matplotlib is imported where used, not at package import
     from matplotlib.axes import Axes
-
-KIND_COLOURS = {"feed": "#4c72b0", "unit": "#dd8452", "product": "#55a868",
-                "disposal": "#8c6d31", "loss": "#c44e52"}
-SINK_KINDS = ("product", "disposal", "loss")
-
-
-@dataclass
-class Links:
-    """Nodes and links of one view, by node index."""
-
-    labels: list[str]
-    kinds: list[str]
-    source: np.ndarray
-    target: np.ndarray
-    value: np.ndarray
-
-    @classmethod
-    def from_view(cls, view: pd.DataFrame, min_t_per_yr: float = 0.0) -> Links:
-        view = view[view["mass_t_per_yr"] > min_t_per_yr]
-        nodes: dict[tuple[str, str], int] = {}
-        for kind, ident in list(zip(view["source_kind"], view["source_id"])) + list(
-                zip(view["target_kind"], view["target_id"])):
-            nodes.setdefault((kind, ident), len(nodes))
-        src = np.array([nodes[k] for k in zip(view["source_kind"], view["source_id"])],
-                       dtype=int)
-        tgt = np.array([nodes[k] for k in zip(view["target_kind"], view["target_id"])],
-                       dtype=int)
-        value = view["mass_t_per_yr"].to_numpy(dtype=float)
-        # amount through a node: the larger of what enters and what leaves it
-        through = np.maximum(np.bincount(src, value, len(nodes)),
-                             np.bincount(tgt, value, len(nodes)))
-        labels = [f"{i} ({fmt_amount(t)} t/yr)" for (_, i), t in zip(nodes, through)]
-        return cls(labels, [k for k, _ in nodes], src, tgt, value)
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-def plotly_figure(views: dict[str, pd.DataFrame], title: str) -> object:
-    """One plotly figure, one Sankey trace per view, a dropdown to switch views."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    names = list(views)
-    for i, name in enumerate(names):
-        lk = Links.from_view(views[name])
-        fig.add_trace(go.Sankey(
-            name=name, visible=(i == 0), arrangement="snap", valueformat=",.2f",
-            valuesuffix=" t/yr",
-            node={"label": lk.labels, "pad": 14, "thickness": 16,
-                  "color": [KIND_COLOURS.get(k, "#999999") for k in lk.kinds]},
-            link={"source": lk.source.tolist(), "target": lk.target.tolist(),
-                  "value": lk.value.tolist(),
-                  "color": [_rgba(KIND_COLOURS.get(lk.kinds[s], "#999999"), 0.35)
-                            for s in lk.source]}))
-    buttons = [{"label": name, "method": "update",
-                "args": [{"visible": [j == i for j in range(len(names))]},
-                         {"title.text": f"{title}: {name} (t/yr)"}]}
-               for i, name in enumerate(names)]
-    fig.update_layout(
-        title={"text": f"{title}: {names[0] if names else 'no flows'} (t/yr)"},
-        height=560, margin={"l": 20, "r": 20, "t": 90, "b": 20}, font={"size": 12},
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
-                      "y": 1.16, "yanchor": "top", "showactive": True}] if names else [])
-    return fig
 
 
 def _columns(lk: Links) -> np.ndarray:
@@ -187,3 +119,6 @@ def static_height_in(view: pd.DataFrame) -> float:
         return 3.0
     col = _columns(lk)
     return max(5.0, 0.3 * int(np.bincount(col).max()))
+
+
+__all__ = ["KIND_COLOURS", "Links", "draw_static", "plotly_figure", "static_height_in"]

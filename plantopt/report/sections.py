@@ -22,34 +22,7 @@ import numpy as np
 import pandas as pd
 
 from plantopt.results.numfmt import fmt_share
-
-ECON_LABELS = {"revenue": "revenue", "gate_fees": "gate fees", "variable_opex": "variable opex",
-               "fixed_opex": "fixed opex", "annualised_capex": "annualised capex",
-               "disposal_and_route_costs": "disposal and routes", "co2_cost": "CO2 cost",
-               "offtake_premiums": "offtake premiums", "profit": "profit",
-               "capex_total": "capex total"}
-
-
-def economics_figure(econ: pd.DataFrame, currency: str = "EUR") -> Any:
-    """Waterfall: revenue and gate fees up, costs down, profit as the total (per year)."""
-    import plotly.graph_objects as go
-
-    if "period" in econ.columns:  # multi-period: the first period's economics
-        econ = econ[econ["period"] == econ["period"].iloc[0]]
-    items = econ[econ["unit"].astype(str).str.endswith("/yr")] if "unit" in econ.columns \
-        else econ
-    items = items[items["item"] != "capex_total"]
-    measure = ["total" if i == "profit" else "relative" for i in items["item"]]
-    values = items["eur_per_yr"].astype(float).to_numpy()
-    fig = go.Figure(go.Waterfall(
-        x=[ECON_LABELS.get(i, i.replace("_", " ")) for i in items["item"]], y=values,
-        measure=measure, text=[f"{v / 1e6:,.2f} M" if abs(v) >= 1e5 else f"{v:,.0f}"
-                               for v in values], textposition="outside",
-        increasing={"marker": {"color": "#55a868"}},
-        decreasing={"marker": {"color": "#c44e52"}}, totals={"marker": {"color": "#1f6f8b"}}))
-    fig.update_layout(height=380, yaxis_title=f"{currency}/yr", margin={"t": 30},
-                      yaxis={"tickformat": ",.3s"}, showlegend=False)
-    return fig
+from plantopt.results.plots import economics_figure
 
 
 def pareto_figure(points: pd.DataFrame, currency: str = "EUR") -> Any | None:

@@ -35,7 +35,7 @@ def fmt_amount(x: float | None, sig: int = 3) -> str:
     for scale, suffix in _SCALES:
         if abs(x) >= scale:
             return f"{_plain(x / scale, sig)} {suffix}"
-    return _plain(x, sig) if abs(x) < 1 else f"{x:,.0f}"
+    return _plain(x, sig)
 
 
 def fmt_money(x: float | None, currency: str = "EUR", per: str = "") -> str:

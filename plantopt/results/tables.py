@@ -59,6 +59,13 @@ class Result:
 
         return indexed_by_ids(name, self.tables[name])
 
+    @property
+    def plot(self) -> Any:
+        """Plotly figures: ``res.plot.sankey("Co")``, ``res.plot.economics()``."""
+        from plantopt.results.plots import ResultPlots
+
+        return ResultPlots(self)
+
     def save(self, out_dir: str | Path, force: bool = False,
              extra: dict[str, str | bytes] | None = None) -> Path:
         """Write one Parquet file per table, ``summary.json`` and the solved instance
