@@ -296,8 +296,9 @@ def test_cli_evaluate_bad_input_exit_2(monkeypatch, capsys, tmp_path: Path) -> N
     assert code == 2 and "flows.parquet" in err
 
 
-def test_multi_period_result_is_a_clear_input_error(tmp_path) -> None:
-    """Monte Carlo takes single-period plans; a multi-period result is bad input (exit 2)."""
+def test_multi_period_result_is_evaluated_period_by_period(tmp_path) -> None:
+    """A multi-period result is evaluated one period at a time (issue 18; it used to be
+    refused); an unknown --period is bad input (exit 2), not a traceback."""
     import subprocess
     import sys
 
@@ -309,11 +310,15 @@ def test_multi_period_result_is_a_clear_input_error(tmp_path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert solved.returncode == 0, solved.stderr
     proc = subprocess.run([sys.executable, "-m", "plantopt.cli", "evaluate", str(out),
-                           "--samples", "10"], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 2
+                           "--samples", "10", "--no-plot", "--out", str(tmp_path / "mc")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in (tmp_path / "mc").iterdir()} == {"2027", "2031", "2035"}
+    proc = subprocess.run([sys.executable, "-m", "plantopt.cli", "evaluate", str(out),
+                           "--samples", "10", "--period", "1999"], capture_output=True,
+                          text=True, timeout=300)
     text = proc.stdout + proc.stderr
-    assert "multi-period plan" in text and "Traceback" not in text
-    assert "internal error" not in text
+    assert proc.returncode == 2 and "no period '1999'" in text and "Traceback" not in text
 
 
 def test_zero_spread_prices_every_ledger_item_with_a_co2_price(tmp_path: Path) -> None:

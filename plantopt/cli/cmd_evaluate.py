@@ -119,6 +119,9 @@ def register(app: typer.Typer) -> None:
         per_sample_limit: Annotated[int, typer.Option(
             help="Write per-sample metrics only up to this many samples.", min=0)] = 100_000,
         plot: Annotated[bool, typer.Option(help="Write distributions.png.")] = True,
+        period: Annotated[str | None, typer.Option(
+            help="Period of a multi-period result (default: every period, each written to "
+            "OUT/<period>/).")] = None,
     ) -> None:
         """Monte Carlo: how likely is a solved plan to stay profitable and compliant?"""
         import pandas as pd
@@ -164,59 +167,70 @@ def register(app: typer.Typer) -> None:
             comp_spread=spread if comp_spread is None else comp_spread,
             tc_spread=spread if tc_spread is None else tc_spread, use_ranges=ranges,
             price_sigma=price_sigma, price_scenarios=scen, distribution=distribution)
-        plan = load_plan(result_dir, instance)
-        targets = regulation_targets(plan, target_year) if regulation else []
-        targets += [material_recovery_target(plan, m, f)
-                    for m, f in _parse_targets(target or [])]
+        from plantopt.results.folder import read_tables
+        from plantopt.uncertainty.plan import result_periods
 
-        with Progress(TextColumn("evaluating"), BarColumn(),
-                      TextColumn("{task.completed:,}/{task.total:,} samples"),
-                      TimeRemainingColumn(), console=console, transient=True) as bar:
-            task = bar.add_task("mc", total=samples)
-            mc = run_monte_carlo(plan, samples, seed, opts, targets,
-                                 use_numba=engine == "numba",
-                                 progress=lambda done, total: bar.update(task, completed=done))
-        nominal = nominal_metrics(plan, targets)
-        s = mc.summary
-        s["warnings"] = list(s["warnings"]) + monte_carlo_warnings(mc.quantiles, nominal)
-        unc = s["uncertain_entries"]
-        console.print(f"{samples:,} samples (seed {seed}, {s['engine']}) in "
-                      f"{s['elapsed_s']:.2f} s = {s['samples_per_s']:,.0f} samples/s; "
-                      f"uncertain: {unc['composition']} composition, "
-                      f"{unc['transfer_coefficients']} transfer-coefficient, "
-                      f"{unc['prices']} price entries")
-        if not any(unc.values()):
-            console.print("[yellow]note[/]: nothing is uncertain (no ranges in the data and "
-                          "no --spread/--price-sigma): every sample equals the plan")
-        for w in s["warnings"]:
-            console.print(f"[yellow]warning[/]: {w}")
-        print_targets(console, mc, nominal)
-        q = mc.quantiles.set_index("metric")
-        cur = s["plan"].get("currency", "EUR")
-        tab = Table(title="Distribution per metric", title_justify="left", show_edge=False,
-                    pad_edge=False)
-        for col in ("metric", "plan", "P5", "P50", "P95"):
-            tab.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True)
-        for m in headline_metrics(mc):
-            f = _fmt_share if is_share(m) else _fmt
-            tab.add_row(_short(metric_label(m, cur), console.width - 48),
-                        f(nominal.get(m, float("nan"))), f(q.at[m, "p5"]), f(q.at[m, "p50"]),
-                        f(q.at[m, "p95"]))
-        console.print(tab)
-        ptab = Table(title="Other probabilities", title_justify="left", show_edge=False,
-                     pad_edge=False)
-        ptab.add_column("event", no_wrap=True)
-        ptab.add_column("probability", justify="right", no_wrap=True)
-        for event, p in mc.probabilities.items():
-            if event.startswith("target_met:") or event == "all_targets_met":
-                continue
-            ptab.add_row(_short(metric_label(event, cur), console.width - 20), _fmt_share(p))
-        console.print(ptab)
-        if s["mass_balance_max_rel_error"] > 1e-6:
-            console.print(f"[red]mass balance error up to "
-                          f"{s['mass_balance_max_rel_error']:.2e}[/] (plan conservation "
-                          f"error {plan.conservation_error:.2e})")
-        target_dir = out or result_dir.with_name(result_dir.name + "-evaluate")
-        write_outputs(mc, target_dir, nominal, per_sample_limit=per_sample_limit, plot=plot,
-                      force=force)
-        console.print(f"written to {target_dir}/")
+        periods: list[str | None] = [period] if period else \
+            (result_periods(read_tables(result_dir)) or [None])
+        base_dir = out or result_dir.with_name(result_dir.name + "-evaluate")
+        for pid in periods:  # a multi-period plan: each period as a plan of its own
+            plan = load_plan(result_dir, instance, pid)
+            if pid is not None:
+                console.rule(f"period {pid}")
+            targets = regulation_targets(plan, target_year) if regulation else []
+            targets += [material_recovery_target(plan, m, f)
+                        for m, f in _parse_targets(target or [])]
+
+            with Progress(TextColumn("evaluating"), BarColumn(),
+                          TextColumn("{task.completed:,}/{task.total:,} samples"),
+                          TimeRemainingColumn(), console=console, transient=True) as bar:
+                task = bar.add_task("mc", total=samples)
+                mc = run_monte_carlo(plan, samples, seed, opts, targets,
+                                     use_numba=engine == "numba",
+                                     progress=lambda done, total, task=task: bar.update(
+                                         task, completed=done))
+            nominal = nominal_metrics(plan, targets)
+            s = mc.summary
+            s["warnings"] = list(s["warnings"]) + monte_carlo_warnings(mc.quantiles, nominal)
+            unc = s["uncertain_entries"]
+            console.print(f"{samples:,} samples (seed {seed}, {s['engine']}) in "
+                          f"{s['elapsed_s']:.2f} s = {s['samples_per_s']:,.0f} samples/s; "
+                          f"uncertain: {unc['composition']} composition, "
+                          f"{unc['transfer_coefficients']} transfer-coefficient, "
+                          f"{unc['prices']} price entries")
+            if not any(unc.values()):
+                console.print("[yellow]note[/]: nothing is uncertain (no ranges in the data and "
+                              "no --spread/--price-sigma): every sample equals the plan")
+            for w in s["warnings"]:
+                console.print(f"[yellow]warning[/]: {w}")
+            print_targets(console, mc, nominal)
+            q = mc.quantiles.set_index("metric")
+            cur = s["plan"].get("currency", "EUR")
+            tab = Table(title="Distribution per metric", title_justify="left", show_edge=False,
+                        pad_edge=False)
+            for col in ("metric", "plan", "P5", "P50", "P95"):
+                tab.add_column(col, justify="left" if col == "metric" else "right", no_wrap=True)
+            for m in headline_metrics(mc):
+                f = _fmt_share if is_share(m) else _fmt
+                tab.add_row(_short(metric_label(m, cur), console.width - 48),
+                            f(nominal.get(m, float("nan"))), f(q.at[m, "p5"]), f(q.at[m, "p50"]),
+                            f(q.at[m, "p95"]))
+            console.print(tab)
+            ptab = Table(title="Other probabilities", title_justify="left", show_edge=False,
+                         pad_edge=False)
+            ptab.add_column("event", no_wrap=True)
+            ptab.add_column("probability", justify="right", no_wrap=True)
+            for event, p in mc.probabilities.items():
+                if event.startswith("target_met:") or event == "all_targets_met":
+                    continue
+                ptab.add_row(_short(metric_label(event, cur), console.width - 20), _fmt_share(p))
+            console.print(ptab)
+            if s["mass_balance_max_rel_error"] > 1e-6:
+                console.print(f"[red]mass balance error up to "
+                              f"{s['mass_balance_max_rel_error']:.2e}[/] (plan conservation "
+                              f"error {plan.conservation_error:.2e})")
+            target_dir = base_dir / pid if pid is not None and not (period and out) \
+                else base_dir
+            write_outputs(mc, target_dir, nominal, per_sample_limit=per_sample_limit,
+                          plot=plot, force=force)
+            console.print(f"written to {target_dir}/")

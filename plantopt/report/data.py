@@ -148,6 +148,10 @@ def material_edges(data: ResultData) -> pd.DataFrame:
         flows = data.get("flows")
         return _edges_from_flows(flows) if flows is not None and len(flows) else \
             pd.DataFrame(columns=["feed_id", *EDGE_KEYS, "material", "mass_t_per_yr"])
+    if "period" in edges.columns:  # multi-period plan: the last period (full build-out)
+        last = edges["period"].astype(str).iloc[-1]
+        edges = edges[edges["period"].astype(str) == last].drop(columns="period")
+        data.sources["sankey_period"] = last
     total = edges.groupby(["feed_id", *EDGE_KEYS], as_index=False, sort=False)[
         "mass_t_per_yr"].sum()
     total["material"] = TOTAL

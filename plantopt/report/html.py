@@ -222,7 +222,7 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
     """The whole page as one string: summary card, Sankey, tables and figures."""
     from plantopt.report.data import currency_of
     from plantopt.report.sankey import plotly_figure
-    from plantopt.report.sections import economics_figure
+    from plantopt.results.plots import economics_figure
 
     s = data.summary
     inst = s.get("instance") or {}
@@ -237,10 +237,13 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
              "<p class='muted'>Feeds &rarr; units &rarr; products, disposal and losses, in "
              "t/yr summed over feeds (each label gives the amount through the node). Choose "
              "the view (total mass or one critical material) in the menu.</p>"]
+    if "sankey_period" in data.sources:
+        parts.append(f"<p class='muted'>Multi-period plan: flows of period "
+                     f"{html.escape(data.sources['sankey_period'])}.</p>")
     parts.append(_figure_div(plotly_figure(views, name), "sankey", True))
     econ = data.get("economics")
     if econ is not None and len(econ):
-        from plantopt.report.sections import ECON_LABELS
+        from plantopt.results.plots import ECON_LABELS
 
         shown = econ.drop(columns=["unit"], errors="ignore").assign(
             item=[ECON_LABELS.get(i, i.replace("_", " ")) for i in econ["item"]])

@@ -1,4 +1,5 @@
-"""Report sections with figures: economics waterfall, Pareto steps, Monte Carlo histograms.
+"""Report sections with figures: Pareto steps, Monte Carlo histograms (the economics
+waterfall is :func:`plantopt.results.plots.economics_figure`).
 
 Each function returns HTML fragments (plotly divs without plotly.js; the page embeds it
 once) and the plotly figure objects, so the Python API (``res.plot``) and the page draw the
@@ -22,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from plantopt.results.numfmt import fmt_share
-from plantopt.results.plots import economics_figure
 
 
 def pareto_figure(points: pd.DataFrame, currency: str = "EUR") -> Any | None:
@@ -115,4 +115,4 @@ def monte_carlo_parts(extra: dict[str, pd.DataFrame], summary_targets: pd.DataFr
     return parts
 
 
-__all__ = ["economics_figure", "histogram_figure", "monte_carlo_parts", "pareto_figure"]
+__all__ = ["histogram_figure", "monte_carlo_parts", "pareto_figure"]

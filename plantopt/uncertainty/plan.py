@@ -82,10 +82,8 @@ def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
     if "period" in tables["feed_intake"].columns:
         periods = sorted(map(str, tables["feed_intake"]["period"].unique()))
         raise PlanError(
-            f"{source}: a multi-period plan (periods {', '.join(periods)}); Monte Carlo "
-            "evaluation takes a single-period plan — solve one period's instance (without "
-            "periods.csv, its availability and prices in feeds.csv and product_prices.csv) "
-            "and evaluate that result")
+            f"{source}: a multi-period plan (periods {', '.join(periods)}); evaluate one "
+            "period at a time (--period P; plantopt evaluate without it evaluates each)")
     tree = tree or build_route_tree(instance)
     flows = tables["flows"]
     flow = np.zeros(tree.n_nodes)
@@ -148,13 +146,45 @@ def plan_from_result(result: Any, instance: Instance) -> Plan:
     return plan_from_tables(instance, result.tables, result.summary)
 
 
-def load_plan(result_dir: str | Path, instance_path: str | Path | None = None) -> Plan:
+def result_periods(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Period ids of a multi-period result (in order); empty for a single period."""
+    fi = tables.get("feed_intake")
+    if fi is None or "period" not in fi.columns:
+        return []
+    return list(dict.fromkeys(map(str, fi["period"])))
+
+
+def period_view(instance: Instance, tables: dict[str, pd.DataFrame], period: str
+                ) -> tuple[Instance, dict[str, pd.DataFrame]]:
+    """One period of a multi-period result: the period's instance (its feed limits, prices
+    and targets in force) and every table's rows of that period (without the column).
+
+    Flows, capacities and costs of a period are those of the plan in that period (units in
+    service then), so the period is evaluated like a single-period plan."""
+    from plantopt.model.periods import Period, period_instance, period_table
+
+    rows = {str(pid): (pid, start, dur) for pid, start, dur in period_table(instance)}
+    if period not in rows:
+        raise PlanError(f"no period {period!r}; periods: {', '.join(rows)}")
+    pid, start, dur = rows[period]
+    inst = period_instance(instance, Period(str(pid), start, dur, 0, 0.0, 0.0))
+    out = {}
+    for name, df in tables.items():
+        if "period" in df.columns:
+            df = df[df["period"].astype(str) == period].drop(columns="period")
+        out[name] = df.reset_index(drop=True)
+    return inst, out
+
+
+def load_plan(result_dir: str | Path, instance_path: str | Path | None = None,
+              period: str | None = None) -> Plan:
     """Read a result folder (of solve, breakeven, a Pareto point or a batch job) and rebuild
     its plan.
 
     The instance is ``instance_path``, else the folder's ``instance/`` copy (for a batch job:
     the base instance with the job's overrides), else the path recorded in ``summary.json``
-    (:func:`plantopt.results.folder.solved_instance`). Raises :class:`PlanError` (exit code 2
+    (:func:`plantopt.results.folder.solved_instance`). ``period`` selects one period of a
+    multi-period result (:func:`period_view`). Raises :class:`PlanError` (exit code 2
     on the command line) when files are missing, the result has no solution, or the
     instance's content hash differs from the recorded one.
     """
@@ -181,4 +211,8 @@ def load_plan(result_dir: str | Path, instance_path: str | Path | None = None) -
         instance = solved_instance(folder, summary, instance_path)
     except ResultFolderError as exc:
         raise PlanError(str(exc)) from None
-    return plan_from_tables(instance, tables, summary, source=str(folder))
+    if period is not None:
+        instance, tables = period_view(instance, tables, str(period))
+        summary = {**summary, "period": str(period)}
+    return plan_from_tables(instance, tables, summary,
+                            source=str(folder) + (f" (period {period})" if period else ""))
