@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test test-slow test-all lint typecheck bench docs clean fuzz
+.PHONY: setup run test test-slow test-all lint typecheck bench docs examples clean fuzz
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -30,6 +30,9 @@ test-slow: setup
 
 test-all: setup
 	$(BIN)/python -m pytest -q
+
+examples: setup
+	$(BIN)/python examples/run_notebooks.py
 
 lint: setup
 	$(BIN)/ruff check .
