@@ -122,7 +122,7 @@ def full_model(tiny_instance: plantopt.Instance) -> pyo.ConcreteModel:
     prods = tables["products"]
     prods.loc[prods["product_id"] == "coso4", "max_offtake_t_per_yr"] = 5.0
     values = {"budget_eur": 2.0e6, "profit_floor_eur_per_yr": -1.0e9,
-              "recovery_floor_t_per_yr": 0.0, "target_year": 2031}
+              "recovery_floor_t_per_yr": 0.0, "target_year": 2031, "require_units": "hydromet"}
     manifest = dict(tiny_instance.manifest)
     if "target_year" in MANIFEST_FIELDS:  # EU targets in force, so target rows exist
         manifest["target_year"] = values["target_year"]

@@ -8,40 +8,49 @@ from rich.console import Console
 from rich.table import Table
 
 
-def _fmt(value: Any, unit: str) -> str:
+def _fmt(value: Any, unit: str, currency: str = "EUR") -> str:
+    from plantopt.results.numfmt import fmt_amount, fmt_money, fmt_rate
+
     if value is None:
         return "-"
     if unit == "1/yr":
-        return f"{100 * value:.2f} %"
+        return fmt_rate(value)
     if unit == "yr":
-        return f"{value:g}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+        return f"year {value:g}"
+    if unit in ("EUR", "EUR/yr", "EUR/t"):
+        per = unit[3:]
+        return fmt_money(value, currency, per) if abs(value) >= 1e4 else \
+            f"{value:,.0f} {currency}{per}"
+    return f"{fmt_amount(value)} {unit}"
 
 
-def print_business_case(console: Console, summary: dict[str, Any]) -> None:
-    """Print NPV, IRR, payback and per-tonne figures from ``summary["business_case"]``."""
+def print_business_case(console: Console, summary: dict[str, Any],
+                        currency: str | None = None) -> None:
+    """Print NPV, IRR, payback and per-tonne figures from ``summary["business_case"]``
+    (money in ``currency``, the instance manifest's; default EUR)."""
     case = summary.get("business_case")
     if not case:
         return
+    cur = currency or summary.get("currency") or "EUR"
     tab = Table(title=f"Business case ({case['horizon_yr']} yr at "
-                f"{100 * case['discount_rate']:.2f} %)", title_justify="left",
+                f"{100 * case['discount_rate']:.1f} %)", title_justify="left",
                 show_edge=False, pad_edge=False)
     tab.add_column("metric", justify="left")
     tab.add_column("value", justify="right")
-    rows = [("NPV (EUR)", case["npv_eur"], "EUR"), ("IRR", case["irr"], "1/yr"),
-            ("payback year", case["payback_year"], "yr"),
-            ("discounted payback year", case["discounted_payback_year"], "yr"),
-            ("capex gross (EUR)", case["capex_gross_eur"], "EUR"),
-            ("capex subsidy (EUR)", case["capex_subsidy_eur"], "EUR"),
-            ("operating cash flow (EUR/yr)", case["operating_cash_flow_eur_per_yr"], "EUR"),
-            ("cost per tonne treated (EUR/t)", case.get("cost_eur_per_t"), "EUR/t"),
-            ("margin per tonne (EUR/t)", case.get("margin_eur_per_t"), "EUR/t"),
-            ("CO2 (t/yr)", case.get("co2_t_per_yr"), "t")]
+    rows = [("NPV", case["npv_eur"], "EUR"), ("IRR", case["irr"], "1/yr"),
+            ("payback", case["payback_year"], "yr"),
+            ("discounted payback", case["discounted_payback_year"], "yr"),
+            ("capex gross", case["capex_gross_eur"], "EUR"),
+            ("capex subsidy", case["capex_subsidy_eur"], "EUR"),
+            ("operating cash flow", case["operating_cash_flow_eur_per_yr"], "EUR/yr"),
+            ("cost per tonne treated", case.get("cost_eur_per_t"), "EUR/t"),
+            ("margin per tonne", case.get("margin_eur_per_t"), "EUR/t"),
+            ("CO2", case.get("co2_t_per_yr"), "t/yr")]
     for label, value, unit in rows:
         if value is None and label.startswith(("cost per", "margin per", "CO2")) \
                 and "periods" in case:
             continue  # per-period figures: see the periods table
-        tab.add_row(label, _fmt(value, unit))
+        tab.add_row(label, _fmt(value, unit, cur))
     console.print(tab)
 
 

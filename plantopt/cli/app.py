@@ -211,10 +211,10 @@ def solve(
         print_plan(console, res)
         if res.has_solution and "periods" in res.tables:  # multi-period plan
             print_periods(console, res.tables)
-            print_business_case(console, res.summary)
+            print_business_case(console, res.summary, inst.manifest.get("currency"))
         elif res.has_solution:
             print_compliance(console, res.tables, res.summary)
-            print_business_case(console, res.summary)
+            print_business_case(console, res.summary, inst.manifest.get("currency"))
     target = out or where["target"]
     if not quiet:
         print_diagnosis(console, res.summary, str(target / "diagnosis.txt"))

@@ -88,9 +88,12 @@ def print_plan(console: Console, res: Result) -> None:
     console.print(tab)
     econ = t["economics"]
     multi_econ = multi and "period" in econ.columns
-    tab = _t("Economics", *((("period",) if multi_econ else ()) + ("item", "EUR/yr")))
+    cur = (res.instance.manifest.get("currency") if res.instance is not None else None) \
+        or "EUR"
+    tab = _t("Economics", *((("period",) if multi_econ else ()) + ("item", f"{cur}/yr")))
     for r in econ.itertuples():
-        label = r.item.replace("_", " ") + (" (EUR)" if r.unit == "EUR" else "")
+        label = r.item.replace("_", " ") + (f" ({cur}, not per year)" if r.unit == "EUR"
+                                            else "")
         tab.add_row(*(((str(r.period),) if multi_econ else ()) + (label, _n(r.eur_per_yr, 0))))
     console.print(tab)
     mb = t["mass_balance"]
