@@ -170,8 +170,8 @@ def register(app: typer.Typer) -> None:
         from plantopt.results.folder import read_tables
         from plantopt.uncertainty.plan import result_periods
 
-        periods: list[str | None] = [period] if period else \
-            (result_periods(read_tables(result_dir)) or [None])
+        found: list[str | None] = list(result_periods(read_tables(result_dir))) or [None]
+        periods: list[str | None] = [period] if period else found
         base_dir = out or result_dir.with_name(result_dir.name + "-evaluate")
         for pid in periods:  # a multi-period plan: each period as a plan of its own
             plan = load_plan(result_dir, instance, pid)
@@ -185,10 +185,12 @@ def register(app: typer.Typer) -> None:
                           TextColumn("{task.completed:,}/{task.total:,} samples"),
                           TimeRemainingColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("mc", total=samples)
+
+                def advance(done: int, total: int, task: Any = task, bar: Any = bar) -> None:
+                    bar.update(task, completed=done)
+
                 mc = run_monte_carlo(plan, samples, seed, opts, targets,
-                                     use_numba=engine == "numba",
-                                     progress=lambda done, total, task=task: bar.update(
-                                         task, completed=done))
+                                     use_numba=engine == "numba", progress=advance)
             nominal = nominal_metrics(plan, targets)
             s = mc.summary
             s["warnings"] = list(s["warnings"]) + monte_carlo_warnings(mc.quantiles, nominal)

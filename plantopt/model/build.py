@@ -223,7 +223,9 @@ def require_build(data: ModelData, glob: Layout) -> Family:
     """require_build[u]: sum_{j allowed, tau} build[u, j, tau] >= 1 for every required unit
     (manifest require_units; :mod:`plantopt.instance.requirements`)."""
     req = build_requirements(data.manifest, data.unit_options)
-    idx, rows, cols = [], [], []
+    idx: list[str] = []
+    rows: list[int] = []
+    cols: list[int] = []
     for u, allowed in req.required.items():
         for t in range(glob.n_periods):
             for j in allowed:
