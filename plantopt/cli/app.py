@@ -160,6 +160,13 @@ def solve(
     horizon: O.Horizon = None,
     max_route_nodes: MaxNodes = None,
     build: O.Build = "matrix",
+    tie_break: Annotated[bool, typer.Option(
+        "--tie-break/--no-tie-break",
+        help="Among plans optimal for the objective, pick the best for the other one "
+        "(profit after recovery, recovery after profit).")] = True,
+    write_model: Annotated[Path | None, typer.Option(
+        "--write-model", metavar="FILE.mps|FILE.lp",
+        help="Write the exact model handed to HiGHS (primary stage) to this file.")] = None,
 ) -> None:
     """Solve an instance, print the plan and compliance, write Parquet tables + summary.json
     and the solved instance (instance/).
@@ -175,6 +182,7 @@ def solve(
     if build not in ("matrix", "pyomo"):
         err_console.print(f"error: --build must be matrix or pyomo, not {build!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
+    _check_write_model(write_model, solver)
     deadline = Deadline.start(time_limit)
     deadline.started = _COMMAND_STARTED[0] or deadline.started  # start-up counts too
     where: dict[str, Path] = {"target": out} if out is not None else {}
@@ -191,7 +199,8 @@ def solve(
             inst.name, objective or inst.manifest.get("objective") or "recovery")
         check_output_folder(where["target"], force)
         deadline.check("route tree")
-        opts = replace(O.solve_options(args), deadline=deadline)
+        opts = replace(O.solve_options(args), deadline=deadline, tie_break=tie_break,
+                       write_model=None if write_model is None else str(write_model))
         with _solving(console, inst.name, not quiet):
             return inst, run_solve(inst, objective=objective, options=opts)
 
@@ -249,6 +258,25 @@ def _solving(console: Console, name: str, show: bool):  # noqa: ANN202
     if not show or not console.is_terminal:
         return contextlib.nullcontext()
     return console.status(f"solving {name} (model build, HiGHS, tables) ...")
+
+
+def _check_write_model(path: Path | None, solver: str) -> None:
+    """Exit 2 with a clear message if ``--write-model`` cannot be honoured."""
+    from plantopt.solver.types import MODEL_FILE_SUFFIXES
+
+    if path is None:
+        return
+    if path.suffix.lower() not in MODEL_FILE_SUFFIXES:
+        err_console.print(f"error: --write-model {path}: expected a file name ending in "
+                          f".mps or .lp, not {path.suffix or 'no suffix'!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if solver != "highs":
+        err_console.print("error: --write-model needs --solver highs (it writes the model "
+                          f"handed to HiGHS), not {solver!r}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if not path.resolve().parent.is_dir():
+        err_console.print(f"error: --write-model {path}: folder {path.parent} does not exist")
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command("schema-doc")

@@ -7,7 +7,12 @@ overhead). Any other Pyomo solver can be chosen by name; it then goes through
 
 Ties are broken lexicographically: after the primary objective z1 is solved, the row
 ``c1 x >= z1 - tol`` is added to the same HiGHS model and the secondary objective (profit
-after recovery, recovery after profit) is maximised, warm-started from the first incumbent.
+after recovery, recovery after profit) is maximised, warm-started from the first incumbent,
+bounded by the time left and without the sub-MIP heuristics (the incumbent is already
+primary-optimal). Every MIP solution is then polished: integers fixed, flows below
+``FLOW_CLEAN_TOL`` fixed at zero, LP re-solved. HiGHS's own lexicographic multi-objective
+(``addLinearObjective`` with priorities) was measured against these stages and is 2-4x
+slower here (``benchmarks/bench_tiebreak.py``), so it is not used.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import highspy
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 
 from plantopt.solver.types import (  # noqa: F401  (re-exported)
     INF,
+    MODEL_FILE_SUFFIXES,
     MatrixModel,
     RawSolution,
     SolveOptions,
@@ -180,7 +187,14 @@ def _read(h: highspy.Highs, is_mip: bool, started: float) -> RawSolution:
 
 
 def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
-    """Solve with HiGHS: primary objective (cost row 0), then optionally the tie-break."""
+    """Solve with HiGHS: primary objective (cost row 0), then optionally the tie-break.
+
+    Lexicographic tie-break (``options.tie_break`` and a second cost row): with z1 the
+    primary optimum, maximise c2 x subject to c1 x >= z1 - tol, tol = tie_break_rel_tol *
+    max(1, |z1|), warm-started from the primary solution and bounded by the time left. The
+    result is then polished (:func:`_polish`): integers fixed, tiny flows set to zero, LP
+    re-solved.
+    """
     started = time.perf_counter()
     is_mip = bool(mm.integrality.any())
     h = _new_highs(options)
@@ -188,6 +202,8 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     limit = solver_time_limit(options)  # again: passing a large model takes time
     if limit is not None:
         h.setOptionValue("time_limit", float(limit))
+    if options.write_model:
+        write_passed_model(h, options.write_model)
     h.run()
     first = _read(h, is_mip, started)
     if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
@@ -196,6 +212,36 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     if remaining is not None and remaining <= 0.01:  # the time limit is a hard limit
         first.message += "; tie-break stage skipped: time limit reached"
         return _polish(h, mm, first, options, started)
+    second = _secondary_stage(h, mm, first, options, remaining, started)
+    if not second.status.has_solution or second.x is None:
+        first.message += "; tie-break stage found no solution, primary solution kept"
+        _restore_primary(h, mm)
+        return _polish(h, mm, first, options, started)
+    x = second.x
+    assert second.objective is not None  # x comes with its objective value (_read)
+    primary = float(mm.costs[0] @ x + mm.offsets[0])
+    # bound and gap refer to the primary objective of the first stage
+    combined = RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
+                           SolveStatus.FEASIBLE, x, primary, first.bound, first.gap,
+                           time.perf_counter() - started, first.message,
+                           secondary_objective=float(second.objective),
+                           node_count=first.node_count + second.node_count)
+    return _polish(h, mm, combined, options, started, secondary=True)
+
+
+#: sub-MIP heuristics switched off in the tie-break stage. The stage starts from the primary
+#: solution, which is feasible for it, and its bound closes by cuts and branching; RINS,
+#: RENS and the root reduced-cost heuristic spent most of the stage's time on generated M
+#: (7.6 s of stage 2 against 0.8 s without them, same optimum; benchmarks/results.md).
+STAGE2_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
+              "mip_heuristic_run_root_reduced_cost")
+
+
+def _secondary_stage(h: highspy.Highs, mm: MatrixModel, first: RawSolution,
+                     options: SolveOptions, remaining: float | None,
+                     started: float) -> RawSolution:
+    """Add c1 x >= z1 - tol, switch to objective row 1, warm-start and solve."""
+    is_mip = bool(mm.integrality.any())
     assert first.objective is not None  # a solution comes with its objective value
     z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
     tol = options.tie_break_rel_tol * max(1.0, abs(z1))
@@ -210,23 +256,21 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
         sol.col_value = list(first.x)
         sol.value_valid = True
         h.setSolution(sol)
+    for name in STAGE2_OFF:
+        h.setOptionValue(name, False)
     if remaining is not None:
         h.setOptionValue("time_limit", remaining)
     h.run()
-    second = _read(h, is_mip, started)
-    if not second.status.has_solution or second.x is None:
-        first.message += "; tie-break stage found no solution, primary solution kept"
-        return first
-    x = second.x
-    assert second.objective is not None  # x comes with its objective value (_read)
-    primary = float(c1 @ x + mm.offsets[0])
-    # bound and gap refer to the primary objective of the first stage
-    combined = RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
-                           SolveStatus.FEASIBLE, x, primary, first.bound, first.gap,
-                           time.perf_counter() - started, first.message,
-                           secondary_objective=float(second.objective),
-                           node_count=first.node_count + second.node_count)
-    return _polish(h, mm, combined, options, started, secondary=True)
+    return _read(h, is_mip, started)
+
+
+def _restore_primary(h: highspy.Highs, mm: MatrixModel) -> None:
+    """Undo the tie-break row and objective, so polishing optimises the primary again."""
+    n_rows = mm.a_csc.shape[0]
+    h.deleteRows(1, np.array([n_rows], dtype=np.int32))
+    n = mm.a_csc.shape[1]
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), mm.costs[0].astype(np.float64))
+    h.changeObjectiveOffset(float(mm.offsets[0]))
 
 
 def _min_limit(*limits: float | None) -> float | None:
@@ -252,43 +296,59 @@ def _time_left(options: SolveOptions, started: float) -> float | None:
 
 #: integer columns further than this from a whole number trigger polishing
 INTEGRALITY_SLACK = 1e-9
+#: continuous columns with 0 < |x| <= this (tonnes per year: 1 g/yr) are leaks of HiGHS's
+#: feasibility tolerances (1e-7 primal, 1e-6 MIP) and are fixed at zero when polishing
+FLOW_CLEAN_TOL = 1e-6
+
+
+def leak_columns(mm: MatrixModel, x: np.ndarray) -> np.ndarray:
+    """Continuous columns with a tiny nonzero value whose bounds allow exactly zero."""
+    tiny = (np.abs(x) > 0.0) & (np.abs(x) <= FLOW_CLEAN_TOL) & (mm.integrality == 0)
+    tiny &= (mm.col_lower <= 0.0) & (mm.col_upper >= 0.0)
+    return np.flatnonzero(tiny)
 
 
 def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveOptions,
             started: float, secondary: bool = False) -> RawSolution:
-    """Re-solve with every integer column fixed at its rounded value, if any is fractional.
+    """Re-solve the LP with integers fixed at their rounded values and leaks fixed at 0.
 
-    HiGHS accepts integer values within its integrality tolerance (1e-6), so a binary at
-    2.5e-7 counts as 0 while a big-M row still lets ``cap * 2.5e-7`` tonnes through an unbuilt
-    unit. Fixing the integers and re-solving the remaining LP gives a plan exactly consistent
-    with the build and run decisions. If that LP fails, the unpolished solution is kept and
-    the message says so.
+    HiGHS accepts integer values within its integrality tolerance (1e-6) and rows within
+    1e-7, so a binary at 1e-8 counts as 0 while a big-M row still lets ``cap * 1e-8`` tonnes
+    through an unbuilt unit, and a feed accepted at 0 can carry 9e-7 t/yr on a descendant
+    node. Fixing every integer at its rounded value and every continuous column with
+    ``0 < |x| <= FLOW_CLEAN_TOL`` at 0, then re-solving the remaining LP (same objective and
+    rows), gives a plan whose flows are exactly zero where the decisions say so, so mass
+    conservation holds along every path. Nothing is done when there is nothing to fix; if
+    the LP fails, the unpolished solution is kept and the message says so.
     """
+    if raw.x is None:
+        return raw
     ints = np.flatnonzero(mm.integrality)
-    if raw.x is None or not len(ints):
-        return raw
     values = np.round(raw.x[ints])
-    if np.max(np.abs(raw.x[ints] - values)) <= INTEGRALITY_SLACK:
+    fractional = bool(len(ints)) and \
+        float(np.max(np.abs(raw.x[ints] - values))) > INTEGRALITY_SLACK
+    leaks = leak_columns(mm, raw.x)
+    if not fractional and not len(leaks):
         return raw
-    idx = ints.astype(np.int32)
-    h.changeColsBounds(len(idx), idx, values, values)
-    # with every integer fixed the rest is an LP: solve it as one, from scratch (a MIP re-run
-    # may hand back the warm-start incumbent, fractional binaries included)
-    h.changeColsIntegrality(len(idx), idx, np.zeros(len(idx), dtype=np.uint8))
-    h.clearSolver()
-    remaining = _time_left(options, started)
-    if remaining is not None:
-        h.setOptionValue("time_limit", max(0.01, remaining))
+    idx = np.concatenate([ints, leaks]).astype(np.int32)
+    fixed = np.concatenate([values, np.zeros(len(leaks))])
+    h.setOptionValue("time_limit", max(0.01, _time_left(options, started) or INF))
+    h.changeColsIntegrality(len(ints), ints.astype(np.int32),
+                            np.zeros(len(ints), dtype=np.uint8))
+    h.changeColsBounds(len(idx), idx, fixed, fixed)
     h.run()
     polished = _read(h, False, started)
     if not polished.status.has_solution or polished.x is None:
-        raw.message += "; polishing (integers fixed) failed, unpolished solution kept"
+        raw.message += "; polishing (integers fixed, tiny flows zeroed) failed, unpolished " \
+            "solution kept"
         return raw
     x = polished.x
     assert polished.objective is not None  # x comes with its objective value (_read)
+    x[idx] = fixed  # fixed columns come back at their bound; make it exact
     return RawSolution(raw.status, x, float(mm.costs[0] @ x + mm.offsets[0]),
                        raw.bound, raw.gap, time.perf_counter() - started,
-                       raw.message + "; polished with integers fixed",
+                       raw.message + f"; polished (integers fixed, {len(leaks)} tiny flows "
+                       "set to zero)",
                        secondary_objective=float(polished.objective) if secondary else None,
                        node_count=raw.node_count)
 
@@ -357,6 +417,21 @@ def _column_name(mm: MatrixModel, j: int) -> str:
     if j >= len(mm.columns):
         return f"column {j}"
     return str(getattr(mm.columns[j], "name", mm.columns[j]))
+
+
+def write_passed_model(h: highspy.Highs, path: str) -> None:
+    """Write the model held by ``h`` (as passed, before any solve) to ``path``.
+
+    The format follows the suffix: ``.mps`` (free MPS) or ``.lp`` (CPLEX LP). This is the
+    exact primary-stage model HiGHS solves; the tie-break stage adds one row and swaps the
+    objective (see :func:`solve_matrix`).
+    """
+    if Path(path).suffix.lower() not in MODEL_FILE_SUFFIXES:
+        raise ValueError(f"--write-model {path}: expected a file name ending in .mps or .lp")
+    with _silence_stdout_fd():
+        status = h.writeModel(str(path))
+    if status == highspy.HighsStatus.kError:
+        raise OSError(f"HiGHS could not write the model to {path}")
 
 
 def write_mps(mm: MatrixModel, path: str, objective_row: int = 0) -> None:

@@ -13,6 +13,9 @@ import numpy as np
 from plantopt.model.matrix_form import INF, MatrixModel  # noqa: F401  (re-exported)
 from plantopt.solver.deadline import Deadline
 
+#: file suffixes ``--write-model`` accepts (HiGHS picks the format from the suffix)
+MODEL_FILE_SUFFIXES = (".mps", ".lp")
+
 
 class SolveStatus(enum.StrEnum):
     """Outcome of a solve, as scripts see it."""
@@ -44,6 +47,7 @@ class SolveOptions:
     log_to_console: bool = False
     #: the command's deadline (load to extraction); the solver gets what is left of it
     deadline: Deadline | None = None
+    write_model: str | None = None  # write the model handed to HiGHS here (.mps or .lp)
 
 
 @dataclass
