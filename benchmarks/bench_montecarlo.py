@@ -148,7 +148,7 @@ COMPILE_SNIPPET = """
 import time, json, sys
 t0 = time.perf_counter()
 import numpy as np
-from plantopt import kernels_mc
+from plantopt.uncertainty import kernels_mc
 sys.path.insert(0, {root!r})
 from tests.test_kernels import random_arrays
 a = random_arrays(1)
@@ -179,7 +179,11 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=20_000)
     ap.add_argument("--cases", default="tiny,default,L,XL")
     ap.add_argument("--quick", action="store_true", help="tiny only, 2000 samples")
-    ap.add_argument("--distribution", default="pert", choices=("pert", "triangular"))
+    ap.add_argument("--distribution", default="pert",
+                    choices=("pert", "pert-exact", "triangular"))
+    ap.add_argument("--before-after", action="store_true",
+                    help="per case, pert-exact (the two-gamma draw used before the "
+                    "inverse-CDF table) then pert, and the ratio of samples/s per core")
     ap.add_argument("--json", type=Path, help="also write the rows to this file")
     args = ap.parse_args()
     cases = ["tiny"] if args.quick else args.cases.split(",")
@@ -203,7 +207,17 @@ def main() -> None:
         else:
             plan = synthetic_plan(case)
         setup = time.perf_counter() - t
-        row = bench_case(case, plan, n, bandwidth, args.distribution)
+        if args.before_after:
+            before = bench_case(case, plan, n, bandwidth, "pert-exact")
+            row = bench_case(case, plan, n, bandwidth, "pert")
+            row["before_kernel_1thread_per_s"] = before["kernel_1thread_per_s"]
+            row["speedup_1thread_vs_before"] = (row["kernel_1thread_per_s"]
+                                                / before["kernel_1thread_per_s"])
+            print(f"{case:>8}: pert-exact {before['kernel_1thread_per_s']:,.0f}/s -> pert "
+                  f"{row['kernel_1thread_per_s']:,.0f}/s per core: "
+                  f"{row['speedup_1thread_vs_before']:.2f}x (load {os.getloadavg()[0]:.2f})")
+        else:
+            row = bench_case(case, plan, n, bandwidth, args.distribution)
         row["setup_s"] = setup
         rows.append(row)
         kn = [k for k in row if k.startswith("kernel_") and k.endswith("threads_per_s")][0]

@@ -21,6 +21,7 @@ from plantopt.uncertainty.kernels_mc import (
     seed_key,
     uniforms_numpy,
 )
+from plantopt.uncertainty.pert_table import pert_quantile_table
 
 pytestmark = pytest.mark.skipif(not kernels_mc.HAVE_NUMBA, reason="numba disabled")
 
@@ -91,6 +92,7 @@ def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
         comp_nom=comp, comp_lo=lo, comp_hi=hi, feed_total=comp.sum(axis=1),
         feed_spread=spread, other=n_m - 1, tc_nom=tc, tc_lo=tc_lo, tc_hi=tc_hi,
         pair_ptr=pair_ptr, pair_spread=pair_spread, dist=dist,
+        pert_table=pert_quantile_table(),
         value=rng.uniform(0, 1e4, (n_p, n_m)), rec=(rng.random((n_p, n_m)) < 0.5) * 1.0,
         price_sigma=rng.uniform(0, 0.5, n_m), price_mode=1 if scenarios else 0,
         scen_factor=factors, scen_cum=cum, accept=rng.uniform(0, 1000, n_f),

@@ -92,7 +92,8 @@ def register(app: typer.Typer) -> None:
         tc_spread: Annotated[float | None, typer.Option(
             help="As --spread, for transfer coefficients only.", min=0.0)] = None,
         distribution: Annotated[str, typer.Option(
-            help="pert (Beta-PERT on low/nominal/high) or triangular (faster).")] = "pert",
+            help="pert (Beta-PERT on low/nominal/high, inverse-CDF table), pert-exact (the "
+            "same, drawn as a ratio of gammas; slower) or triangular.")] = "pert",
         ranges: Annotated[bool, typer.Option(
             help="Use the low/high ranges of the instance data.")] = True,
         price_sigma: Annotated[float, typer.Option(

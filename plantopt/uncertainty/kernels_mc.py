@@ -58,6 +58,7 @@ from plantopt.uncertainty.kernels_mc_twin import (  # noqa: F401  (re-exported)
 )
 from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
     DIST_PERT,
+    DIST_PERT_EXACT,
     DIST_TRIANGULAR,
     GAMMA_TRIES,
     GOLDEN,
@@ -120,10 +121,33 @@ def _gamma(key, s, e, which, alpha):  # pragma: no cover - compiled
     return d
 
 
-def _draw(key, s, e, lo, mode, hi, dist):  # pragma: no cover - compiled
+def _pert_lookup(table, u, lo, mode, hi):  # pragma: no cover - compiled
+    """Tabulated PERT draw; the formula and operation order of pert_table_numpy."""
+    n_r = table.shape[0]
+    n_u = table.shape[1]
+    width = hi - lo
+    r = (mode - lo) / width
+    fr = r * (n_r - 1)
+    i = min(int(fr), n_r - 2)
+    tr = fr - i
+    fu = u * (n_u - 1)
+    j = min(int(fu), n_u - 2)
+    tu = fu - j
+    a = table[i, j]
+    b = table[i, j + 1]
+    c = table[i + 1, j]
+    d = table[i + 1, j + 1]
+    q0 = a + tu * (b - a)
+    q1 = c + tu * (d - c)
+    return lo + width * (q0 + tr * (q1 - q0))
+
+
+def _draw(key, s, e, lo, mode, hi, dist, table):  # pragma: no cover - compiled
     """One draw of entry e (callers only ask when hi > lo); see :func:`draw_numpy`."""
     if dist == 0:
         return _triangular(_uniform(key, s, e * SUB), lo, mode, hi)
+    if dist == 1:
+        return _pert_lookup(table, _uniform(key, s, e * SUB), lo, mode, hi)
     width = hi - lo
     g0 = _gamma(key, s, e, 0, 1.0 + 4.0 * (mode - lo) / width)
     g1 = _gamma(key, s, e, 1, 1.0 + 4.0 * (hi - mode) / width)
@@ -131,8 +155,9 @@ def _draw(key, s, e, lo, mode, hi, dist):  # pragma: no cover - compiled
 
 
 def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, other, tc_nom,
-                tc_lo, tc_hi, pair_ptr, pair_spread, dist, value, rec, price_sigma, price_mode,
-                scen_factor, scen_cum, accept, node_parent, node_feed, node_row, node_kind,
+                tc_lo, tc_hi, pair_ptr, pair_spread, dist, table, value, rec, price_sigma,
+                price_mode, scen_factor, scen_cum, accept, node_parent, node_feed, node_row,
+                node_kind,
                 node_target, node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
                 node_tptr, node_tidx, node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr,
                 out_scal, out_tnum, out_tden, row):  # pragma: no cover - compiled
@@ -151,7 +176,7 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
                 continue
             if comp_hi[f, m] > comp_lo[f, m]:
                 x = _draw_jit(key, s, f * m_n + m, comp_lo[f, m], comp_nom[f, m],
-                              comp_hi[f, m], dist)
+                              comp_hi[f, m], dist, table)
             else:
                 x = comp_nom[f, m]
             comp[f, m] = x
@@ -178,7 +203,7 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
             for k in range(r0, r1):
                 if tc_hi[k, m] > tc_lo[k, m]:
                     x = _draw_jit(key, s, tc0 + k * m_n + m, tc_lo[k, m], tc_nom[k, m],
-                                  tc_hi[k, m], dist)
+                                  tc_hi[k, m], dist, table)
                 else:
                     x = tc_nom[k, m]
                 tc[k, m] = x
@@ -284,8 +309,9 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
 
 
 def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi, feed_total,
-                     feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, dist, value,
-                     rec, price_sigma, price_mode, scen_factor, scen_cum, accept, node_parent,
+                     feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, dist, table,
+                     value, rec, price_sigma, price_mode, scen_factor, scen_cum, accept,
+                     node_parent,
                      node_feed, node_row, node_kind, node_target, node_flow, node_route_cost,
                      node_sptr, node_smat, t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init,
                      s_comp, s_tc, s_g, s_coef, s_sink, out_in, out_rec, out_thr, out_scal,
@@ -301,7 +327,8 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
         for i in range(c * chunk, i1):
             _one_sample_jit(sample0 + i, key, comp_nom, comp_lo, comp_hi, feed_total,
                             feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread,
-                            dist, value, rec, price_sigma, price_mode, scen_factor, scen_cum,
+                            dist, table, value, rec, price_sigma, price_mode, scen_factor,
+                            scen_cum,
                             accept, node_parent, node_feed, node_row, node_kind, node_target,
                             node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
                             node_tptr, node_tidx, node_tw,
@@ -313,6 +340,7 @@ _evaluate_jit: Callable[..., None] | None
 if HAVE_NUMBA:
     _uniform = njit(inline="always", cache=True)(_uniform)
     _triangular = njit(inline="always", cache=True)(_triangular)
+    _pert_lookup = njit(inline="always", cache=True)(_pert_lookup)
     _gamma = njit(inline="always", cache=True)(_gamma)
     _draw_jit = njit(cache=True, nogil=True)(_draw)  # own function: no fastmath in draws
     _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(

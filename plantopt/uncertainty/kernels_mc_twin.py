@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from plantopt.uncertainty.mc_arrays import (
+    DIST_PERT,
     DIST_TRIANGULAR,
     GAMMA_TRIES,
     GOLDEN,
@@ -23,6 +24,7 @@ from plantopt.uncertainty.mc_arrays import (
     MCArrays,
     MCOutput,
 )
+from plantopt.uncertainty.pert_table import pert_quantile_table, pert_table_numpy
 
 
 def uniforms_numpy(key: int, samples: np.ndarray, entries: np.ndarray) -> np.ndarray:
@@ -84,12 +86,14 @@ def gamma_numpy(key: int, samples: np.ndarray, entries: np.ndarray, which: int,
 
 
 def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarray,
-               mode: np.ndarray, hi: np.ndarray, dist: int) -> np.ndarray:
+               mode: np.ndarray, hi: np.ndarray, dist: int,
+               table: np.ndarray | None = None) -> np.ndarray:
     """Draws (S, E) for entries with bounds (E,); ``mode`` where hi == lo.
 
     Triangular: inverse CDF of the uniform ``entry * SUB``. PERT (lambda 4): lo + (hi - lo) *
-    Beta(1 + 4 (mode - lo) / (hi - lo), 1 + 4 (hi - mode) / (hi - lo)), the beta as
-    G0 / (G0 + G1) of two gamma variates.
+    Beta(1 + 4 (mode - lo) / (hi - lo), 1 + 4 (hi - mode) / (hi - lo)), by the inverse-CDF
+    ``table`` (:mod:`plantopt.uncertainty.pert_table`) of the same uniform; PERT exact: the
+    beta as G0 / (G0 + G1) of two gamma variates.
     """
     out = np.repeat(mode[None, :], samples.shape[0], axis=0)
     idx = np.flatnonzero(hi > lo)  # draw only the uncertain entries
@@ -98,6 +102,11 @@ def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarra
     e, lo, mode, hi = entries[idx], lo[idx], mode[idx], hi[idx]
     if dist == DIST_TRIANGULAR:
         out[:, idx] = triangular_numpy(uniforms_numpy(key, samples, e * SUB), lo, mode, hi)
+        return out
+    if dist == DIST_PERT:
+        table = pert_quantile_table() if table is None else table
+        out[:, idx] = pert_table_numpy(table, uniforms_numpy(key, samples, e * SUB), lo, mode,
+                                       hi)
         return out
     width = hi - lo
     g0 = gamma_numpy(key, samples, e, 0, 1.0 + 4.0 * (mode - lo) / width)
@@ -114,7 +123,7 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     k_n = a.tc_nom.shape[0]
     tc0, pr0, _ = a.entry_offsets()
     comp = draw_numpy(key, samples, np.arange(f_n * m_n), a.comp_lo.ravel(), a.comp_nom.ravel(),
-                      a.comp_hi.ravel(), a.dist).reshape(n_s, f_n, m_n)
+                      a.comp_hi.ravel(), a.dist, a.pert_table).reshape(n_s, f_n, m_n)
     spread = a.feed_spread[None, :] > 0
     nonother = np.ones(m_n, dtype=bool)
     if a.other >= 0:
@@ -137,7 +146,8 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     renorm = (a.pair_spread > 0)[pair_of_row]  # (K, M): groups that are drawn
     tc = draw_numpy(key, samples, tc0 + np.arange(k_n * m_n),
                     np.where(renorm, a.tc_lo, a.tc_nom).ravel(), a.tc_nom.ravel(),
-                    np.where(renorm, a.tc_hi, a.tc_nom).ravel(), a.dist).reshape(n_s, k_n, m_n)
+                    np.where(renorm, a.tc_hi, a.tc_nom).ravel(), a.dist,
+                    a.pert_table).reshape(n_s, k_n, m_n)
     if k_n:
         sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
         den = sums[:, pair_of_row, :]

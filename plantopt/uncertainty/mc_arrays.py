@@ -18,7 +18,8 @@ TWO_PI = 2.0 * math.pi
 SUB = 64  # uniforms reserved per random entry: counter = entry * SUB + sub
 MAX_ENTRIES = 2**32 // SUB
 GAMMA_TRIES = 8  # Marsaglia-Tsang attempts per gamma variate (each rejects < 5 %)
-DIST_TRIANGULAR, DIST_PERT = 0, 1
+DIST_TRIANGULAR, DIST_PERT = 0, 1  # PERT by the inverse-CDF table (pert_table.py)
+DIST_PERT_EXACT = 2  # PERT as G0 / (G0 + G1) of two Marsaglia-Tsang gammas (the reference)
 MAX_SAMPLES = 2**31
 
 
@@ -47,7 +48,8 @@ class MCArrays:
     tc_hi: np.ndarray
     pair_ptr: np.ndarray  # (Q+1,) rows of pair q are pair_ptr[q]:pair_ptr[q+1]
     pair_spread: np.ndarray  # (Q, M) int8: renormalise this (pair, material)
-    dist: int  # DIST_TRIANGULAR or DIST_PERT for compositions and transfer coefficients
+    dist: int  # DIST_TRIANGULAR, DIST_PERT or DIST_PERT_EXACT for compositions and tcs
+    pert_table: np.ndarray  # (N_R, N_U) Beta-PERT quantiles (pert_table.pert_quantile_table)
     # prices
     value: np.ndarray  # (P, M) EUR per t contained = price * payable
     rec: np.ndarray  # (P, M) 1.0 where the material counts as recovered

@@ -19,11 +19,17 @@ import pandas as pd
 
 from plantopt.instance.errors import PlantoptError
 from plantopt.routetree.tree import _resolve_tc
-from plantopt.uncertainty.kernels_mc import DIST_PERT, DIST_TRIANGULAR, MCArrays
+from plantopt.uncertainty.kernels_mc import (
+    DIST_PERT,
+    DIST_PERT_EXACT,
+    DIST_TRIANGULAR,
+    MCArrays,
+)
+from plantopt.uncertainty.pert_table import pert_quantile_table
 from plantopt.uncertainty.plan import Plan
 from plantopt.uncertainty.targets import Target
 
-DISTRIBUTIONS = {"pert": DIST_PERT, "triangular": DIST_TRIANGULAR}
+DISTRIBUTIONS = {"pert": DIST_PERT, "pert-exact": DIST_PERT_EXACT, "triangular": DIST_TRIANGULAR}
 
 
 class SpecError(PlantoptError):
@@ -40,7 +46,9 @@ class SamplingOptions:
     price_sigma: float = 0.0
     price_scenarios: pd.DataFrame | None = None  # columns scenario, material, price_factor
     # [, weight]
-    distribution: str = "pert"  # "pert" (Beta-PERT, lambda 4) or "triangular"
+    # "pert" (Beta-PERT, lambda 4, by an inverse-CDF table: pert_table.py), "pert-exact"
+    # (the same distribution drawn as a ratio of two gammas) or "triangular"
+    distribution: str = "pert"
 
     def __post_init__(self) -> None:
         for name in ("comp_spread", "tc_spread", "price_sigma"):
@@ -252,7 +260,8 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
                        else np.maximum(tree.comp.sum(axis=1), 1.0)),
         feed_spread=feed_spread, other=int(other),
         tc_nom=f64(tc_nom), tc_lo=f64(tc_lo), tc_hi=f64(tc_hi), pair_ptr=i64(pair_ptr),
-        pair_spread=pair_spread, dist=DISTRIBUTIONS[opts.distribution], value=f64(value),
+        pair_spread=pair_spread, dist=DISTRIBUTIONS[opts.distribution],
+        pert_table=pert_quantile_table(), value=f64(value),
         rec=f64(rec), price_sigma=f64(sigma),
         price_mode=mode, scen_factor=f64(scen_factor), scen_cum=f64(scen_cum),
         accept=f64(plan.accept_t_per_yr),

@@ -1,0 +1,139 @@
+"""Tie-break cost: plantopt's two stages against HiGHS's own lexicographic optimisation.
+
+Variants, each in its own child process (CPU time of the solve call only, so model build
+and imports are left out; the whole command is ``bench_command.py``'s job):
+
+* ``primary``: ``solve_matrix`` with ``tie_break=False`` (one MIP, then polishing);
+* ``stages``: ``solve_matrix`` with the tie-break (the default of ``plantopt solve``);
+* ``highs-lex``: the same model with two ``HighsLinearObjective`` (priorities 1 and 0,
+  weight -1 = maximise, relative tolerance ``tie_break_rel_tol`` on the primary) solved by
+  HiGHS's lexicographic multi-objective (``blend_multi_objectives = false``).
+
+Rounds run ``primary stages highs-lex`` in turn; reported are medians of the per-round ratios
+stages/primary and highs-lex/primary, with the objectives reached and the load average.
+
+    python benchmarks/bench_tiebreak.py [--cases nl-2027,gen-M,gen-L] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.registry import CASES  # noqa: E402
+
+VARIANTS = ("primary", "stages", "highs-lex")
+
+
+def _matrix(folder: Path):
+    import plantopt
+    from plantopt.model.data import build_model_data
+    from plantopt.model.matrix import build_matrix
+    from plantopt.model.regulation_terms import build_regulation_data
+
+    inst = plantopt.load_instance(folder)
+    data = build_model_data(inst, plantopt.build_route_tree(inst))
+    return build_matrix(data, ["recovery", "profit"], build_regulation_data(inst, data))[0]
+
+
+def _lexicographic(mm, rel_tol: float) -> tuple[float, float]:
+    import highspy
+    import numpy as np
+
+    from plantopt.solver.highs import _new_highs, _pass
+    from plantopt.solver.types import SolveOptions
+
+    h = _new_highs(SolveOptions())
+    _pass(h, mm, mm.costs[0], 0.0)
+    h.setOptionValue("blend_multi_objectives", False)
+    for k, priority in ((0, 1), (1, 0)):
+        obj = highspy.HighsLinearObjective()
+        obj.weight, obj.offset, obj.priority = -1.0, 0.0, priority  # -1: maximise
+        obj.coefficients = list(mm.costs[k])
+        obj.abs_tolerance, obj.rel_tolerance = 0.0, rel_tol
+        h.addLinearObjective(obj)
+    h.run()
+    x = np.asarray(h.getSolution().col_value)
+    return float(mm.costs[0] @ x), float(mm.costs[1] @ x)
+
+
+def child(folder: str, variant: str) -> dict:
+    """Build the model, time the solve of one variant (CPU seconds of this process)."""
+    from plantopt.solver.highs import solve_matrix
+    from plantopt.solver.types import SolveOptions
+
+    mm = _matrix(Path(folder))
+    t = time.process_time()
+    if variant == "highs-lex":
+        primary, secondary = _lexicographic(mm, SolveOptions().tie_break_rel_tol)
+    else:
+        raw = solve_matrix(mm, SolveOptions(tie_break=variant == "stages"))
+        primary = float(raw.objective)
+        secondary = float(mm.costs[1] @ raw.x)
+    return {"cpu_s": time.process_time() - t, "primary": primary, "secondary": secondary}
+
+
+def run_case(name: str, rounds: int) -> dict:
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = CASES[name].materialise(Path(tmp))
+        runs = []
+        for _ in range(rounds):
+            runs.append({v: json.loads(subprocess.run(
+                [sys.executable, __file__, "--child", str(folder), v], capture_output=True,
+                text=True, check=True).stdout.strip().splitlines()[-1]) for v in VARIANTS})
+    med = statistics.median
+    return {"case": name, "rounds": rounds,
+            "primary_cpu_s": med(r["primary"]["cpu_s"] for r in runs),
+            "stages_over_primary": med(r["stages"]["cpu_s"] / r["primary"]["cpu_s"]
+                                       for r in runs),
+            "lex_over_primary": med(r["highs-lex"]["cpu_s"] / r["primary"]["cpu_s"]
+                                    for r in runs),
+            "objectives": {v: [runs[0][v]["primary"], runs[0][v]["secondary"]]
+                           for v in VARIANTS},
+            "load_before": list(load_before), "load_after": list(os.getloadavg())}
+
+
+def to_markdown(results: list[dict]) -> str:
+    lines = ["| case | rounds | primary solve CPU s | stages / primary | HiGHS lex / primary "
+             "| secondary: stages | secondary: HiGHS lex | load before / after |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        o = r["objectives"]
+        lines.append(f"| {r['case']} | {r['rounds']} | {r['primary_cpu_s']:.3f} | "
+                     f"{r['stages_over_primary']:.2f} | {r['lex_over_primary']:.2f} | "
+                     f"{o['stages'][1]:.6g} | {o['highs-lex'][1]:.6g} | "
+                     f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", default="nl-2027,gen-M,gen-L")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return 0
+    results = [run_case(n, args.rounds) for n in args.cases.split(",")]
+    md = to_markdown(results)
+    print(md)
+    if args.out:
+        Path(args.out).write_text(md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
