@@ -300,3 +300,49 @@ def test_dask_task_with_time_limit_runs_in_a_killable_child() -> None:
     hung = dask_job(Job("hang-1", str(INSTANCES / "tiny")), 3.0, None, hooks)
     assert hung.record["status"] == "job_timeout"
     assert time.monotonic() - t0 < 10
+
+
+def test_dask_task_child_is_reused_and_replaced_after_a_kill() -> None:
+    """Jobs with a time limit share one persistent child per thread until one is killed."""
+    from plantopt.batch.runner import dask_job
+
+    hooks = {"PLANTOPT_TEST_HANG_JOB": "hang-*"}
+    first = dask_job(Job("a", str(INSTANCES / "tiny")), 120.0, None, hooks)
+    second = dask_job(Job("b", str(INSTANCES / "tiny")), 120.0, None, hooks)
+    assert first.record["status"] == second.record["status"] == "optimal"
+    assert first.record["pid"] == second.record["pid"] != os.getpid()  # imported once
+    assert dask_job(Job("hang-2", str(INSTANCES / "tiny")), 3.0, None, hooks
+                    ).record["status"] == "job_timeout"
+    after = dask_job(Job("c", str(INSTANCES / "tiny")), 120.0, None, hooks)
+    assert after.record["status"] == "optimal"
+    assert after.record["pid"] != first.record["pid"]  # the killed child was replaced
+
+
+def test_dataset_store_keeps_summary_rows_and_chosen_tables(tmp_path: Path) -> None:
+    """--dataset: one partitioned Parquet dataset instead of a folder per job; resumes."""
+    inputs = [str(_variant(tmp_path / "in", f"tiny_a{a}", float(a))) for a in (60, 100, 140)]
+    store_dir = tmp_path / "store"
+    rep = run_batch(inputs, store_dir, workers=2, progress=False,
+                    dataset_tables=("recovery", "economics"))
+    assert rep.n_run == 3 and rep.status_counts == {"optimal": 3}
+    store = Store(store_dir)
+    assert not (store_dir / "jobs").exists() or not any((store_dir / "jobs").iterdir())
+    summary = store.read_dataset("summary")
+    assert summary["scenario_id"].tolist() == ["tiny_a100", "tiny_a140", "tiny_a60"]
+    recovery = store.read_dataset("recovery").set_index(["scenario_id", "material"])
+    for a in (60, 100, 140):
+        li, co = hand_recovery(float(a), 10.0)
+        rec_t = recovery.loc[f"tiny_a{a}", "recovered_t_per_yr"]
+        assert rec_t["Li"] == pytest.approx(li, rel=1e-7)
+        assert rec_t["Co"] == pytest.approx(co, rel=1e-7)
+    assert set(store.read_dataset("economics")["scenario_id"]) == set(summary["scenario_id"])
+    with pytest.raises(FileNotFoundError):
+        store.read_dataset("flows")  # not chosen: not kept
+    # a rerun skips finished jobs; a lost part makes its job run again
+    assert run_batch(inputs, store_dir, progress=False, dataset_tables=("recovery",)
+                     ).n_run == 0
+    (store_dir / "dataset" / "table=recovery" / "tiny_a60.parquet").unlink()
+    again = run_batch(inputs, store_dir, progress=False,
+                      dataset_tables=("recovery", "economics"))
+    assert again.n_run == 1
+    assert len(store.read_dataset("recovery")["scenario_id"].unique()) == 3

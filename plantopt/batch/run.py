@@ -56,8 +56,13 @@ def default_workers() -> int:
 
 def run_batch(inputs: list[str] | list[Job], out: str | Path, workers: int | None = None,
               job_time_limit_s: float | None = None, scheduler: str | None = None,
-              console: Console | None = None, progress: bool = True) -> BatchReport:
+              console: Console | None = None, progress: bool = True,
+              dataset_tables: tuple[str, ...] | None = None) -> BatchReport:
     """Run every job of ``inputs`` not yet finished in the store ``out``.
+
+    ``dataset_tables``: keep only each job's summary row and these result tables, in one
+    partitioned Parquet dataset of the store (``STORE/dataset``), instead of a result folder
+    per job (see :mod:`plantopt.batch.store`).
 
     ``inputs`` are command-line inputs (folders, globs, scenario files) or prepared jobs.
     Finished jobs (a final status, result folder present) are skipped, so a rerun resumes.
@@ -69,7 +74,7 @@ def run_batch(inputs: list[str] | list[Job], out: str | Path, workers: int | Non
         jobs = prepared
     else:
         jobs = expand_inputs([str(i) for i in inputs])
-    store = Store(out).create()
+    store = Store(out, dataset_tables).create()
     done = store.finished_ids()
     todo = [j for j in jobs if j.job_id not in done]
     t0 = time.perf_counter()

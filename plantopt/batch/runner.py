@@ -11,8 +11,10 @@ recorded as ``crashed``; every finished job is already on disk.
 
 Dask: the same jobs are submitted to ``Client(scheduler)``; the client writes the outcomes
 to the store (workers need not share its file system). With a job time limit each task runs
-its job in a child process (``python -m plantopt.batch._child``) that is killed at the
-limit; without one the job runs in the Dask worker process.
+its job in a persistent child process of its Dask worker thread (``python -m
+plantopt.batch._child --serve``: imports once, solves many), killed and replaced when a job
+passes the limit (:mod:`plantopt.batch.job_process`); without one the job runs in the Dask
+worker process.
 
 With a job time limit and no ``time_limit`` of the job's own, HiGHS gets 80 % of the job
 limit as its time limit, so that a slow solve can still return its best solution before
@@ -23,19 +25,15 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import pickle
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import wait
-from pathlib import Path
 from typing import Any
 
+from plantopt.batch.job_process import run_job_in_process
 from plantopt.batch.scenarios import Job
 from plantopt.batch.store import Store
 from plantopt.batch.worker import (
@@ -64,10 +62,9 @@ def _failed_record(job: Job, status: str, error: str, started: float,
     return rec
 
 
-def _worker_main(conn: Any, store_root: str, solver_limit_s: float | None) -> None:
+def _worker_main(conn: Any, store: Store, solver_limit_s: float | None) -> None:
     """Loop of a local worker process: receive a job, solve, save, report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
-    store = Store(store_root)
     try:
         conn.send(("ready", os.getpid()))
         while True:
@@ -83,9 +80,9 @@ def _worker_main(conn: Any, store_root: str, solver_limit_s: float | None) -> No
 
 
 class _Worker:
-    def __init__(self, ctx: Any, store_root: str, solver_limit_s: float | None) -> None:
+    def __init__(self, ctx: Any, store: Store, solver_limit_s: float | None) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, store_root, solver_limit_s),
+        self.proc = ctx.Process(target=_worker_main, args=(child, store, solver_limit_s),
                                 daemon=True)
         self.proc.start()
         child.close()
@@ -135,7 +132,7 @@ def run_local(jobs: list[Job], store: Store, workers: int, job_time_limit_s: flo
         return
     ctx = _context()
     solver_limit = solver_limit_for(job_time_limit_s)
-    root = str(store.root)
+    root = store
     pending = deque(jobs)
     hooks = hooks_from_env()
     pool = [_Worker(ctx, root, solver_limit) for _ in range(max(1, min(workers, len(jobs))))]
@@ -158,7 +155,7 @@ def run_local(jobs: list[Job], store: Store, workers: int, job_time_limit_s: flo
             w.stop(kill=w.job is not None)
 
 
-def _poll_worker(w: _Worker, ctx: Any, root: str, solver_limit: float | None,
+def _poll_worker(w: _Worker, ctx: Any, root: Store, solver_limit: float | None,
                  job_time_limit_s: float | None, store: Store,
                  on_record: Callable[[Record], None]) -> _Worker:
     """Handle one worker's messages, death or overrun; return it or its replacement."""
@@ -206,25 +203,18 @@ def _poll_worker(w: _Worker, ctx: Any, root: str, solver_limit: float | None,
 
 def dask_job(job: Job, job_time_limit_s: float | None, solver_limit_s: float | None,
              hooks: dict[str, str] | None = None) -> Outcome:
-    """A Dask task: the job in this process, or in a child killed at the time limit."""
+    """A Dask task: the job in this process, or in a persistent child killed at the limit."""
     if job_time_limit_s is None:
         return execute_job(job, solver_limit_s, hooks)
     started = time.time()
-    with tempfile.TemporaryDirectory(prefix="plantopt-job-") as tmp:
-        src, dst = Path(tmp) / "job.pkl", Path(tmp) / "outcome.pkl"
-        src.write_bytes(pickle.dumps((job, solver_limit_s, hooks)))
-        try:
-            proc = subprocess.run([sys.executable, "-m", "plantopt.batch._child", str(src),
-                                   str(dst)], timeout=job_time_limit_s, capture_output=True,
-                                  text=True, check=False)
-        except subprocess.TimeoutExpired:  # subprocess.run kills the child
-            return Outcome(_failed_record(job, JOB_TIMEOUT, f"killed after the job wall-clock "
-                                          f"limit of {job_time_limit_s:g} s", started))
-        if proc.returncode != 0 or not dst.is_file():
-            tail = (proc.stderr or "").strip().splitlines()[-3:]
-            return Outcome(_failed_record(job, CRASHED, f"job process exit code "
-                                          f"{proc.returncode}: {' | '.join(tail)}", started))
-        return pickle.loads(dst.read_bytes())
+    kind, value = run_job_in_process((job, solver_limit_s, hooks), job_time_limit_s)
+    if kind == "done":
+        return value
+    if kind == "timeout":
+        return Outcome(_failed_record(job, JOB_TIMEOUT, f"killed after the job wall-clock "
+                                      f"limit of {job_time_limit_s:g} s", started))
+    return Outcome(_failed_record(job, CRASHED, f"job process died (exit code {value})",
+                                  started))
 
 
 def run_dask(jobs: list[Job], store: Store, scheduler: str, job_time_limit_s: float | None,

@@ -6,6 +6,12 @@ Layout of ``STORE/``::
                                 one Parquet per table, summary.json, job.json (the job spec),
                                 instance/ (the base instance with the job's overrides)
     manifest/<scenario_id>.json one record per job: status, timings, memory, error, metrics
+    dataset/table=<name>/<scenario_id>.parquet
+                                instead of jobs/ when the store keeps a dataset
+                                (``dataset_tables``): one hive-partitioned Parquet dataset
+                                of the job summary rows (table=summary) and the chosen
+                                result tables, each with a scenario_id column; read one
+                                table with :meth:`Store.read_dataset`
     results.parquet             one row per job keyed by scenario_id and its parameters
                                 (p:<field>, p:<field>:scale): the tidy table of ``collect``
     manifest.csv                status, timings and error per job (readable at a glance)
@@ -54,13 +60,17 @@ def _is_number(value: Any) -> bool:
 class Store:
     """A batch results folder (see the module docstring)."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, dataset_tables: tuple[str, ...] | None = None) -> None:
         self.root = Path(root)
         self.jobs_dir = self.root / "jobs"
         self.records_dir = self.root / "manifest"
+        self.dataset_dir = self.root / "dataset"
+        #: None: a result folder per job; a tuple: the dataset with these result tables
+        self.dataset_tables = None if dataset_tables is None else tuple(dataset_tables)
 
     def create(self) -> Store:
-        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        (self.jobs_dir if self.dataset_tables is None else self.dataset_dir).mkdir(
+            parents=True, exist_ok=True)
         self.records_dir.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -74,7 +84,10 @@ class Store:
     def save(self, outcome: Outcome) -> dict[str, Any]:
         """Write a job's result folder (if solved), then its record; return the record."""
         record = dict(outcome.record)
-        if outcome.summary is not None and outcome.tables:
+        if outcome.summary is not None and outcome.tables and self.dataset_tables is not None:
+            record["result_dir"] = ""
+            record["dataset_parts"] = self._save_parts(record, outcome.tables)
+        elif outcome.summary is not None and outcome.tables:
             job_json = json.dumps(record.get("job", {}), indent=1, default=_jsonable)
             write_result_dir(self.result_dir(record["scenario_id"]), outcome.tables,
                              outcome.summary, extra={"job.json": job_json},
@@ -84,6 +97,30 @@ class Store:
             record["result_dir"] = ""
         self.write_record(record)
         return record
+
+    def _save_parts(self, record: dict[str, Any], tables: dict[str, pd.DataFrame]
+                    ) -> list[str]:
+        """Write the job's summary row and chosen tables into the dataset (atomic files)."""
+        sid = record["scenario_id"]
+        frames = {"summary": pd.DataFrame([_tidy_row(record)])}
+        frames.update({name: tables[name] for name in self.dataset_tables or ()
+                       if name in tables})
+        parts = []
+        for name, df in frames.items():
+            rel = Path("dataset") / f"table={name}" / f"{sid}.parquet"
+            out = df.drop(columns=["scenario_id"], errors="ignore")
+            out.insert(0, "scenario_id", sid)
+            atomic_write_table(out, self.root / rel)
+            parts.append(str(rel))
+        return parts
+
+    def read_dataset(self, table: str = "summary") -> pd.DataFrame:
+        """One table of the dataset, every job's rows, with their scenario_id."""
+        folder = self.dataset_dir / f"table={table}"
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{self.root} has no dataset table {table!r}")
+        return pd.read_parquet(folder).sort_values("scenario_id", kind="stable"
+                                                   ).reset_index(drop=True)
 
     def read_records(self) -> dict[str, dict[str, Any]]:
         """Every readable record by scenario id (a torn file cannot exist: writes are atomic)."""
@@ -107,30 +144,14 @@ class Store:
             if rec.get("result_dir") and not (self.root / rec["result_dir"]
                                               / "summary.json").is_file():
                 continue
+            if not all((self.root / p).is_file() for p in rec.get("dataset_parts") or ()):
+                continue
             done.add(sid)
         return done
 
     def tidy_table(self) -> pd.DataFrame:
         """One row per job: id, instance, parameters, status, metrics, timings, memory."""
-        rows = []
-        for rec in self.read_records().values():
-            row: dict[str, Any] = {"scenario_id": rec["scenario_id"],
-                                   "instance_path": rec.get("instance_path", "")}
-            row.update(rec.get("params") or {})
-            for key in METRIC_COLUMNS:
-                row[key] = rec.get(key)
-            for mat, value in (rec.get("recovery_frac") or {}).items():
-                row[f"recovery_frac:{mat}"] = value
-            for mat, value in (rec.get("recovered_t_per_yr") or {}).items():
-                row[f"recovered_t_per_yr:{mat}"] = value
-            for phase, value in (rec.get("timings_s") or {}).items():
-                row[f"time_{phase}_s"] = value
-            row["job_wall_s"] = rec.get("wall_s")
-            row["job_cpu_s"] = rec.get("cpu_s")
-            row["peak_rss_mib"] = rec.get("peak_rss_mib")
-            row["error"] = rec.get("error", "")
-            row["result_dir"] = rec.get("result_dir", "")
-            rows.append(row)
+        rows = [_tidy_row(rec) for rec in self.read_records().values()]
         df = pd.DataFrame(rows)
         if len(df):
             df = df.sort_values("scenario_id", kind="stable").reset_index(drop=True)
@@ -153,3 +174,24 @@ class Store:
                             "peak_rss_mib", "error"] if c in df.columns]
         atomic_write_table(df[cols] if len(df) else df, self.root / "manifest.csv")
         return df
+
+
+def _tidy_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """One job's row of the tidy table: id, parameters, status, metrics, timings, memory."""
+    row: dict[str, Any] = {"scenario_id": rec["scenario_id"],
+                           "instance_path": rec.get("instance_path", "")}
+    row.update(rec.get("params") or {})
+    for key in METRIC_COLUMNS:
+        row[key] = rec.get(key)
+    for mat, value in (rec.get("recovery_frac") or {}).items():
+        row[f"recovery_frac:{mat}"] = value
+    for mat, value in (rec.get("recovered_t_per_yr") or {}).items():
+        row[f"recovered_t_per_yr:{mat}"] = value
+    for phase, value in (rec.get("timings_s") or {}).items():
+        row[f"time_{phase}_s"] = value
+    row["job_wall_s"] = rec.get("wall_s")
+    row["job_cpu_s"] = rec.get("cpu_s")
+    row["peak_rss_mib"] = rec.get("peak_rss_mib")
+    row["error"] = rec.get("error", "")
+    row["result_dir"] = rec.get("result_dir", "")
+    return row

@@ -24,6 +24,11 @@ def register(app: typer.Typer) -> None:
         scheduler: Annotated[str | None, typer.Option(
             help="Dask scheduler address (tcp://HOST:PORT) to run the jobs on.")] = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+        dataset: Annotated[str | None, typer.Option(
+            metavar="TABLE,...",
+            help="Keep only each job's summary row and these result tables (e.g. "
+            "recovery,economics; '' for the summary only) in one partitioned Parquet "
+            "dataset STORE/dataset instead of a folder per job.")] = None,
     ) -> None:
         """Solve every job of INPUTS (one HiGHS thread each) into a results store.
 
@@ -38,7 +43,9 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True, highlight=False)
         report = run_batch(list(inputs), out, workers=workers,
                            job_time_limit_s=job_time_limit, scheduler=scheduler,
-                           console=console, progress=progress)
+                           console=console, progress=progress,
+                           dataset_tables=None if dataset is None else tuple(
+                               t.strip() for t in dataset.split(",") if t.strip()))
         print_summary(console, report)
         if report.interrupted:
             raise typer.Exit(130)

@@ -333,9 +333,12 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
     idx = np.concatenate([ints, leaks]).astype(np.int32)
     fixed = np.concatenate([values, np.zeros(len(leaks))])
     h.setOptionValue("time_limit", max(0.01, _time_left(options, started) or INF))
+    # with every integer fixed the rest is an LP: solve it as one, from scratch (a MIP re-run
+    # may hand back the warm-start incumbent, fractional binaries included)
     h.changeColsIntegrality(len(ints), ints.astype(np.int32),
                             np.zeros(len(ints), dtype=np.uint8))
     h.changeColsBounds(len(idx), idx, fixed, fixed)
+    h.clearSolver()
     h.run()
     polished = _read(h, False, started)
     if not polished.status.has_solution or polished.x is None:
