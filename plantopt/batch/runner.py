@@ -39,6 +39,7 @@ from plantopt.batch.store import Store
 from plantopt.batch.worker import (
     CRASHED,
     JOB_TIMEOUT,
+    WORKER_PRELOAD,
     Outcome,
     base_record,
     execute_job,
@@ -120,7 +121,7 @@ class _Worker:
 def _context() -> Any:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["plantopt.api", "plantopt.batch.worker"])
+        ctx.set_forkserver_preload(list(WORKER_PRELOAD))
         return ctx
     return mp.get_context("spawn")
 

@@ -31,6 +31,17 @@ import pandas as pd
 
 from plantopt.batch.scenarios import Job
 
+#: Modules a job needs, imported once by the forkserver so that every worker (and every
+#: replacement of a killed one) starts with them: the first job of a fresh worker otherwise
+#: paid the lazy imports (numba for the route-tree kernels: ~2 s under load), which could
+#: exceed a short job time limit. Missing names are skipped (ImportError is ignored).
+WORKER_PRELOAD = ("plantopt.api", "plantopt.batch.worker", "plantopt.batch.store",
+                  "plantopt.batch.fields", "plantopt.routetree.kernels",
+                  "plantopt.routetree.tree", "plantopt.instance.checks",
+                  "plantopt.instance.checks_levers", "plantopt.instance.checks_periods",
+                  "plantopt.instance.checks_regulation", "plantopt.solver.highs",
+                  "plantopt.results.tables", "pyarrow.parquet")
+
 #: Scenario fields that change solve options only, not the instance.
 NON_INSTANCE_FIELDS = frozenset({"objective", "time_limit", "gap", "seed", "tie_break"})
 

@@ -94,6 +94,9 @@ def register(app: typer.Typer) -> None:
         distribution: Annotated[str, typer.Option(
             help="pert (Beta-PERT on low/nominal/high, inverse-CDF table), pert-exact (the "
             "same, drawn as a ratio of gammas; slower) or triangular.")] = "pert",
+        sampling: Annotated[str, typer.Option(
+            help="random, or lhs (Latin hypercube over the samples: tighter quantiles "
+            "for the same count).")] = "random",
         ranges: Annotated[bool, typer.Option(
             help="Use the low/high ranges of the instance data.")] = True,
         price_sigma: Annotated[float, typer.Option(
@@ -167,7 +170,8 @@ def register(app: typer.Typer) -> None:
         opts = SamplingOptions(
             comp_spread=spread if comp_spread is None else comp_spread,
             tc_spread=spread if tc_spread is None else tc_spread, use_ranges=ranges,
-            price_sigma=price_sigma, price_scenarios=scen, distribution=distribution)
+            price_sigma=price_sigma, price_scenarios=scen, distribution=distribution,
+            sampling=sampling)
         from plantopt.results.folder import read_tables
         from plantopt.uncertainty.plan import result_periods
 

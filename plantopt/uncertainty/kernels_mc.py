@@ -63,6 +63,7 @@ from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
     GAMMA_TRIES,
     GOLDEN,
     INV_2_53,
+    LHS_ROUNDS,
     MAX_ENTRIES,
     MAX_SAMPLES,
     MIX1,
@@ -73,6 +74,7 @@ from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
     MCOutput,
     seed_key,
 )
+from plantopt.uncertainty.normal import ndtri
 
 try:
     import numba
@@ -91,6 +93,38 @@ def _uniform(key, s, e):  # pragma: no cover - compiled
     z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
     z = z ^ (z >> np.uint64(31))
     return float(z >> np.uint64(11)) * INV_2_53
+
+
+def _mix64(z):  # pragma: no cover - compiled
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+    return z ^ (z >> np.uint64(31))
+
+
+def _lhs_stratum(key, c, s, n):  # pragma: no cover - compiled
+    """Stratum of sample s < n in column c: a keyed permutation of [0, n) (lhs_numpy)."""
+    bits = 1
+    while (1 << bits) < n:
+        bits += 1
+    mask = np.uint64((1 << bits) - 1)
+    shift = np.uint64((bits + 1) // 2)
+    x = np.uint64(s)
+    while True:
+        for r in range(LHS_ROUNDS):
+            k = _mix64(np.uint64(key) ^ (np.uint64(c) * np.uint64(GOLDEN) + np.uint64(r)))
+            x = (x + k) & mask
+            x = (x * (k | np.uint64(1))) & mask
+            x = x ^ (x >> shift)
+        if x < np.uint64(n):
+            return x
+
+
+def _strat(key, s, c, lhs_n):  # pragma: no cover - compiled
+    """Uniform of counter c: plain, or Latin-hypercube stratified over lhs_n samples."""
+    u = _uniform(key, s, c)
+    if lhs_n <= 0:
+        return u
+    return (float(_lhs_stratum(key, c, s, lhs_n)) + u) / lhs_n
 
 
 def _triangular(u, lo, mode, hi):  # pragma: no cover - compiled
@@ -142,12 +176,12 @@ def _pert_lookup(table, u, lo, mode, hi):  # pragma: no cover - compiled
     return lo + width * (q0 + tr * (q1 - q0))
 
 
-def _draw(key, s, e, lo, mode, hi, dist, table):  # pragma: no cover - compiled
+def _draw(key, s, e, lo, mode, hi, dist, table, lhs_n):  # pragma: no cover - compiled
     """One draw of entry e (callers only ask when hi > lo); see :func:`draw_numpy`."""
     if dist == 0:
-        return _triangular(_uniform(key, s, e * SUB), lo, mode, hi)
+        return _triangular(_strat(key, s, e * SUB, lhs_n), lo, mode, hi)
     if dist == 1:
-        return _pert_lookup(table, _uniform(key, s, e * SUB), lo, mode, hi)
+        return _pert_lookup(table, _strat(key, s, e * SUB, lhs_n), lo, mode, hi)
     width = hi - lo
     g0 = _gamma(key, s, e, 0, 1.0 + 4.0 * (mode - lo) / width)
     g1 = _gamma(key, s, e, 1, 1.0 + 4.0 * (hi - mode) / width)
@@ -155,9 +189,9 @@ def _draw(key, s, e, lo, mode, hi, dist, table):  # pragma: no cover - compiled
 
 
 def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, other, tc_nom,
-                tc_lo, tc_hi, pair_ptr, pair_spread, dist, table, value, rec, price_sigma,
-                price_mode, scen_factor, scen_cum, accept, node_parent, node_feed, node_row,
-                node_kind,
+                tc_lo, tc_hi, pair_ptr, pair_spread, dist, table, lhs_n, value, rec,
+                price_sigma, price_mode, scen_factor, scen_cum, accept, node_parent, node_feed,
+                node_row, node_kind,
                 node_target, node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
                 node_tptr, node_tidx, node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr,
                 out_scal, out_tnum, out_tden, row):  # pragma: no cover - compiled
@@ -176,7 +210,7 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
                 continue
             if comp_hi[f, m] > comp_lo[f, m]:
                 x = _draw_jit(key, s, f * m_n + m, comp_lo[f, m], comp_nom[f, m],
-                              comp_hi[f, m], dist, table)
+                              comp_hi[f, m], dist, table, lhs_n)
             else:
                 x = comp_nom[f, m]
             comp[f, m] = x
@@ -203,7 +237,7 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
             for k in range(r0, r1):
                 if tc_hi[k, m] > tc_lo[k, m]:
                     x = _draw_jit(key, s, tc0 + k * m_n + m, tc_lo[k, m], tc_nom[k, m],
-                                  tc_hi[k, m], dist, table)
+                                  tc_hi[k, m], dist, table, lhs_n)
                 else:
                     x = tc_nom[k, m]
                 tc[k, m] = x
@@ -218,14 +252,17 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
     if price_mode == 0:
         for m in range(m_n):
             if price_sigma[m] > 0:
-                u1 = _uniform(key, s, (pr0 + m) * SUB)
-                u2 = _uniform(key, s, (pr0 + m) * SUB + 1)
-                z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
+                if lhs_n > 0:  # one stratified uniform per normal: inverse CDF
+                    z = _ndtri(max(_strat(key, s, (pr0 + m) * SUB, lhs_n), 1e-300))
+                else:  # Box-Muller
+                    u1 = _uniform(key, s, (pr0 + m) * SUB)
+                    u2 = _uniform(key, s, (pr0 + m) * SUB + 1)
+                    z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
                 g[m] = math.exp(price_sigma[m] * z)
             else:
                 g[m] = 1.0
     else:
-        u = _uniform(key, s, (pr0 + m_n) * SUB)
+        u = _strat(key, s, (pr0 + m_n) * SUB, lhs_n)
         c = 0
         while c < scen_cum.shape[0] - 1 and u >= scen_cum[c]:
             c += 1
@@ -310,7 +347,7 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
 
 def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi, feed_total,
                      feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, dist, table,
-                     value, rec, price_sigma, price_mode, scen_factor, scen_cum, accept,
+                     lhs_n, value, rec, price_sigma, price_mode, scen_factor, scen_cum, accept,
                      node_parent,
                      node_feed, node_row, node_kind, node_target, node_flow, node_route_cost,
                      node_sptr, node_smat, t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init,
@@ -327,7 +364,8 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
         for i in range(c * chunk, i1):
             _one_sample_jit(sample0 + i, key, comp_nom, comp_lo, comp_hi, feed_total,
                             feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread,
-                            dist, table, value, rec, price_sigma, price_mode, scen_factor,
+                            dist, table, lhs_n, value, rec, price_sigma, price_mode,
+                            scen_factor,
                             scen_cum,
                             accept, node_parent, node_feed, node_row, node_kind, node_target,
                             node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
@@ -341,6 +379,10 @@ if HAVE_NUMBA:
     _uniform = njit(inline="always", cache=True)(_uniform)
     _triangular = njit(inline="always", cache=True)(_triangular)
     _pert_lookup = njit(inline="always", cache=True)(_pert_lookup)
+    _mix64 = njit(inline="always", cache=True)(_mix64)
+    _lhs_stratum = njit(cache=True)(_lhs_stratum)
+    _strat = njit(inline="always", cache=True)(_strat)
+    _ndtri = njit(cache=True)(ndtri)
     _gamma = njit(inline="always", cache=True)(_gamma)
     _draw_jit = njit(cache=True, nogil=True)(_draw)  # own function: no fastmath in draws
     _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
@@ -362,6 +404,9 @@ def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
         raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
     if a.entry_offsets()[2] >= MAX_ENTRIES:
         raise ValueError("too many random entries per sample for the counter layout")
+    if a.lhs_n < 0 or (a.lhs_n > 0 and sample0 + n_samples > a.lhs_n):
+        raise ValueError("a Latin-hypercube run covers samples 0..lhs_n-1: set lhs_n to the "
+                         "run's sample count (montecarlo.run_raw does)")
     if use_numba is None:
         use_numba = True
     if not use_numba or _evaluate_jit is None:  # numba when available, else the twin

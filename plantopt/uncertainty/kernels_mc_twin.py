@@ -17,6 +17,7 @@ from plantopt.uncertainty.mc_arrays import (
     GAMMA_TRIES,
     GOLDEN,
     INV_2_53,
+    LHS_ROUNDS,
     MIX1,
     MIX2,
     SUB,
@@ -24,6 +25,7 @@ from plantopt.uncertainty.mc_arrays import (
     MCArrays,
     MCOutput,
 )
+from plantopt.uncertainty.normal import ndtri_numpy
 from plantopt.uncertainty.pert_table import pert_quantile_table, pert_table_numpy
 
 
@@ -38,6 +40,50 @@ def uniforms_numpy(key: int, samples: np.ndarray, entries: np.ndarray) -> np.nda
         z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(11)).astype(np.float64) * INV_2_53
+
+
+def _mix64_numpy(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+    return z ^ (z >> np.uint64(31))
+
+
+def lhs_strata_numpy(key: int, cols: np.ndarray, samples: np.ndarray, n: int) -> np.ndarray:
+    """Latin-hypercube stratum (S, C) of each sample in each column: a permutation of [0, n).
+
+    Per column c a keyed bijection of the integers below 2**bits (bits: the smallest with
+    2**bits >= n) of LHS_ROUNDS rounds x -> x + k_r, x -> x * (k_r | 1), x -> x ^ (x >> h)
+    (mod 2**bits, k_r = mix64(key ^ (c * GOLDEN + r)), h = ceil(bits / 2)), applied
+    repeatedly until the value falls below n (cycle walking): a permutation of [0, n) that
+    depends only on (key, c, n), so any split of the samples gives the same strata.
+    """
+    bits = max(1, int(n - 1).bit_length())
+    mask, shift = np.uint64((1 << bits) - 1), np.uint64((bits + 1) // 2)
+    x = np.broadcast_to(samples.astype(np.uint64)[:, None],
+                        (samples.shape[0], cols.shape[0])).copy()
+    with np.errstate(over="ignore"):
+        keys = [_mix64_numpy(np.uint64(key) ^ (cols.astype(np.uint64) * np.uint64(GOLDEN)
+                                               + np.uint64(r))) for r in range(LHS_ROUNDS)]
+        todo = np.ones(x.shape, dtype=bool)
+        while todo.any():
+            y = x.copy()
+            for k in keys:
+                y = (y + k[None, :]) & mask
+                y = (y * (k[None, :] | np.uint64(1))) & mask
+                y = y ^ (y >> shift)
+            x = np.where(todo, y, x)
+            todo &= x >= np.uint64(n)
+    return x
+
+
+def strat_uniforms_numpy(key: int, samples: np.ndarray, cols: np.ndarray,
+                         lhs_n: int) -> np.ndarray:
+    """Uniforms of counters ``cols``: plain (lhs_n <= 0) or (stratum + u) / lhs_n."""
+    u = uniforms_numpy(key, samples, cols)
+    if lhs_n <= 0:
+        return u
+    return (lhs_strata_numpy(key, cols, samples, lhs_n).astype(np.float64) + u) / lhs_n
 
 
 def triangular_numpy(u: np.ndarray, lo: np.ndarray, mode: np.ndarray,
@@ -87,13 +133,14 @@ def gamma_numpy(key: int, samples: np.ndarray, entries: np.ndarray, which: int,
 
 def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarray,
                mode: np.ndarray, hi: np.ndarray, dist: int,
-               table: np.ndarray | None = None) -> np.ndarray:
+               table: np.ndarray | None = None, lhs_n: int = 0) -> np.ndarray:
     """Draws (S, E) for entries with bounds (E,); ``mode`` where hi == lo.
 
     Triangular: inverse CDF of the uniform ``entry * SUB``. PERT (lambda 4): lo + (hi - lo) *
     Beta(1 + 4 (mode - lo) / (hi - lo), 1 + 4 (hi - mode) / (hi - lo)), by the inverse-CDF
     ``table`` (:mod:`plantopt.uncertainty.pert_table`) of the same uniform; PERT exact: the
-    beta as G0 / (G0 + G1) of two gamma variates.
+    beta as G0 / (G0 + G1) of two gamma variates. ``lhs_n > 0``: the uniform of each entry
+    is Latin-hypercube stratified over samples 0..lhs_n-1 (not for PERT exact).
     """
     out = np.repeat(mode[None, :], samples.shape[0], axis=0)
     idx = np.flatnonzero(hi > lo)  # draw only the uncertain entries
@@ -101,12 +148,13 @@ def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarra
         return out
     e, lo, mode, hi = entries[idx], lo[idx], mode[idx], hi[idx]
     if dist == DIST_TRIANGULAR:
-        out[:, idx] = triangular_numpy(uniforms_numpy(key, samples, e * SUB), lo, mode, hi)
+        out[:, idx] = triangular_numpy(strat_uniforms_numpy(key, samples, e * SUB, lhs_n), lo,
+                                       mode, hi)
         return out
     if dist == DIST_PERT:
         table = pert_quantile_table() if table is None else table
-        out[:, idx] = pert_table_numpy(table, uniforms_numpy(key, samples, e * SUB), lo, mode,
-                                       hi)
+        out[:, idx] = pert_table_numpy(table, strat_uniforms_numpy(key, samples, e * SUB, lhs_n),
+                                       lo, mode, hi)
         return out
     width = hi - lo
     g0 = gamma_numpy(key, samples, e, 0, 1.0 + 4.0 * (mode - lo) / width)
@@ -123,7 +171,7 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     k_n = a.tc_nom.shape[0]
     tc0, pr0, _ = a.entry_offsets()
     comp = draw_numpy(key, samples, np.arange(f_n * m_n), a.comp_lo.ravel(), a.comp_nom.ravel(),
-                      a.comp_hi.ravel(), a.dist, a.pert_table).reshape(n_s, f_n, m_n)
+                      a.comp_hi.ravel(), a.dist, a.pert_table, a.lhs_n).reshape(n_s, f_n, m_n)
     spread = a.feed_spread[None, :] > 0
     nonother = np.ones(m_n, dtype=bool)
     if a.other >= 0:
@@ -147,19 +195,24 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     tc = draw_numpy(key, samples, tc0 + np.arange(k_n * m_n),
                     np.where(renorm, a.tc_lo, a.tc_nom).ravel(), a.tc_nom.ravel(),
                     np.where(renorm, a.tc_hi, a.tc_nom).ravel(), a.dist,
-                    a.pert_table).reshape(n_s, k_n, m_n)
+                    a.pert_table, a.lhs_n).reshape(n_s, k_n, m_n)
     if k_n:
         sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
         den = sums[:, pair_of_row, :]
         tc = np.where(renorm & (den > 0), tc / np.where(den > 0, den, 1.0), a.tc_nom)
 
     if a.price_mode == 0:
-        u1 = uniforms_numpy(key, samples, (pr0 + np.arange(m_n)) * SUB)
-        u2 = uniforms_numpy(key, samples, (pr0 + np.arange(m_n)) * SUB + 1)
-        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(TWO_PI * u2)
+        cols = (pr0 + np.arange(m_n)) * SUB
+        if a.lhs_n > 0:  # one stratified uniform per normal: inverse CDF
+            z = ndtri_numpy(np.maximum(strat_uniforms_numpy(key, samples, cols, a.lhs_n),
+                                       1e-300))
+        else:  # Box-Muller
+            u1 = uniforms_numpy(key, samples, cols)
+            u2 = uniforms_numpy(key, samples, cols + 1)
+            z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(TWO_PI * u2)
         g = np.where(a.price_sigma > 0, np.exp(a.price_sigma * z), 1.0)
     else:
-        u = uniforms_numpy(key, samples, np.array([(pr0 + m_n) * SUB]))[:, 0]
+        u = strat_uniforms_numpy(key, samples, np.array([(pr0 + m_n) * SUB]), a.lhs_n)[:, 0]
         idx = np.minimum(np.searchsorted(a.scen_cum, u, side="right"), len(a.scen_cum) - 1)
         g = a.scen_factor[idx]
     return comp, tc, g

@@ -19,6 +19,7 @@ SUB = 64  # uniforms reserved per random entry: counter = entry * SUB + sub
 MAX_ENTRIES = 2**32 // SUB
 GAMMA_TRIES = 8  # Marsaglia-Tsang attempts per gamma variate (each rejects < 5 %)
 DIST_TRIANGULAR, DIST_PERT = 0, 1  # PERT by the inverse-CDF table (pert_table.py)
+LHS_ROUNDS = 3  # rounds of the keyed permutation that assigns Latin-hypercube strata
 DIST_PERT_EXACT = 2  # PERT as G0 / (G0 + G1) of two Marsaglia-Tsang gammas (the reference)
 MAX_SAMPLES = 2**31
 
@@ -50,6 +51,7 @@ class MCArrays:
     pair_spread: np.ndarray  # (Q, M) int8: renormalise this (pair, material)
     dist: int  # DIST_TRIANGULAR, DIST_PERT or DIST_PERT_EXACT for compositions and tcs
     pert_table: np.ndarray  # (N_R, N_U) Beta-PERT quantiles (pert_table.pert_quantile_table)
+    lhs_n: int  # 0: plain draws; n > 0: Latin hypercube over samples 0..n-1; -1: over the run
     # prices
     value: np.ndarray  # (P, M) EUR per t contained = price * payable
     rec: np.ndarray  # (P, M) 1.0 where the material counts as recovered

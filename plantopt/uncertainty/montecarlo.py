@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,8 @@ def run_raw(spec: Spec, n_samples: int, seed: int, chunk: int = kernels_mc.DEFAU
     if use_numba is None:
         use_numba = kernels_mc.HAVE_NUMBA
     key = seed_key(seed)
+    if spec.arrays.lhs_n < 0:  # Latin hypercube over this run's samples
+        spec = replace(spec, arrays=replace(spec.arrays, lhs_n=n_samples))
     total = MCOutput.empty(n_samples, spec.arrays)
     step = _batch_size(spec, n_samples, chunk, use_numba)
     done = 0
@@ -185,7 +187,7 @@ def run_monte_carlo(plan: Plan, n_samples: int, seed: int = 0,
         "samples": n_samples, "seed": seed, "engine": "numba" if (
             kernels_mc.HAVE_NUMBA if use_numba is None else use_numba) else "numpy",
         "elapsed_s": elapsed, "samples_per_s": n_samples / elapsed if elapsed > 0 else None,
-        "options": {"distribution": options.distribution,
+        "options": {"distribution": options.distribution, "sampling": options.sampling,
                     "comp_spread": options.comp_spread, "tc_spread": options.tc_spread,
                     "use_ranges": options.use_ranges, "price_sigma": options.price_sigma,
                     "price_scenarios": options.price_scenarios is not None},

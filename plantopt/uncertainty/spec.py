@@ -49,6 +49,9 @@ class SamplingOptions:
     # "pert" (Beta-PERT, lambda 4, by an inverse-CDF table: pert_table.py), "pert-exact"
     # (the same distribution drawn as a ratio of two gammas) or "triangular"
     distribution: str = "pert"
+    # "random" (independent draws) or "lhs" (Latin hypercube over the run's samples: each
+    # entry's uniforms cover the n strata [i/n, (i+1)/n) once each)
+    sampling: str = "random"
 
     def __post_init__(self) -> None:
         for name in ("comp_spread", "tc_spread", "price_sigma"):
@@ -58,6 +61,11 @@ class SamplingOptions:
         if self.distribution not in DISTRIBUTIONS:
             raise SpecError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not "
                             f"{self.distribution!r}")
+        if self.sampling not in ("random", "lhs"):
+            raise SpecError(f"sampling must be random or lhs, not {self.sampling!r}")
+        if self.sampling == "lhs" and self.distribution == "pert-exact":
+            raise SpecError("sampling lhs needs one uniform per draw: use distribution pert "
+                            "or triangular, not pert-exact")
 
 
 @dataclass
@@ -261,7 +269,8 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         feed_spread=feed_spread, other=int(other),
         tc_nom=f64(tc_nom), tc_lo=f64(tc_lo), tc_hi=f64(tc_hi), pair_ptr=i64(pair_ptr),
         pair_spread=pair_spread, dist=DISTRIBUTIONS[opts.distribution],
-        pert_table=pert_quantile_table(), value=f64(value),
+        pert_table=pert_quantile_table(), lhs_n=-1 if opts.sampling == "lhs" else 0,
+        value=f64(value),
         rec=f64(rec), price_sigma=f64(sigma),
         price_mode=mode, scen_factor=f64(scen_factor), scen_cum=f64(scen_cum),
         accept=f64(plan.accept_t_per_yr),
