@@ -36,13 +36,10 @@ VARIANTS = ("primary", "stages", "highs-lex")
 
 def _matrix(folder: Path):
     import plantopt
-    from plantopt.model.data import build_model_data
-    from plantopt.model.matrix import build_matrix
-    from plantopt.model.regulation_terms import build_regulation_data
+    from plantopt.model.emit_matrix import emit_matrix
+    from plantopt.model.pipeline import families_of
 
-    inst = plantopt.load_instance(folder)
-    data = build_model_data(inst, plantopt.build_route_tree(inst))
-    return build_matrix(data, ["recovery", "profit"], build_regulation_data(inst, data))[0]
+    return emit_matrix(families_of(plantopt.load_instance(folder)), ["recovery", "profit"])
 
 
 def _lexicographic(mm, rel_tol: float) -> tuple[float, float]:

@@ -332,7 +332,8 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
         return raw
     idx = np.concatenate([ints, leaks]).astype(np.int32)
     fixed = np.concatenate([values, np.zeros(len(leaks))])
-    h.setOptionValue("time_limit", max(0.01, _time_left(options, started) or INF))
+    remaining = _time_left(options, started)
+    h.setOptionValue("time_limit", INF if remaining is None else max(0.01, remaining))
     # with every integer fixed the rest is an LP: solve it as one, from scratch (a MIP re-run
     # may hand back the warm-start incumbent, fractional binaries included)
     h.changeColsIntegrality(len(ints), ints.astype(np.int32),
