@@ -39,11 +39,11 @@ from plantopt.batch.store import Store
 from plantopt.batch.worker import (
     CRASHED,
     JOB_TIMEOUT,
-    WORKER_PRELOAD,
     Outcome,
     base_record,
     execute_job,
     hooks_from_env,
+    warm_up,
 )
 from plantopt.instance.errors import PlantoptError
 
@@ -66,6 +66,7 @@ def _failed_record(job: Job, status: str, error: str, started: float,
 def _worker_main(conn: Any, store: Store, solver_limit_s: float | None) -> None:
     """Loop of a local worker process: receive a job, solve, save, report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    warm_up()  # before "ready": the job clock starts only when a job is assigned
     try:
         conn.send(("ready", os.getpid()))
         while True:
@@ -121,7 +122,7 @@ class _Worker:
 def _context() -> Any:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(list(WORKER_PRELOAD))
+        ctx.set_forkserver_preload(["plantopt.api", "plantopt.batch.worker"])
         return ctx
     return mp.get_context("spawn")
 

@@ -31,16 +31,26 @@ import pandas as pd
 
 from plantopt.batch.scenarios import Job
 
-#: Modules a job needs, imported once by the forkserver so that every worker (and every
-#: replacement of a killed one) starts with them: the first job of a fresh worker otherwise
-#: paid the lazy imports (numba for the route-tree kernels: ~2 s under load), which could
-#: exceed a short job time limit. Missing names are skipped (ImportError is ignored).
-WORKER_PRELOAD = ("plantopt.api", "plantopt.batch.worker", "plantopt.batch.store",
-                  "plantopt.batch.fields", "plantopt.routetree.kernels",
-                  "plantopt.routetree.tree", "plantopt.instance.checks",
-                  "plantopt.instance.checks_levers", "plantopt.instance.checks_periods",
-                  "plantopt.instance.checks_regulation", "plantopt.solver.highs",
-                  "plantopt.results.tables", "pyarrow.parquet")
+#: Modules a job needs, imported by each worker process after it starts and before it takes
+#: a job (:func:`warm_up`): the first job of a fresh worker otherwise paid these lazy imports
+#: (over 1 s under load), which could exceed a short job time limit. Imported in the worker,
+#: not in the forkserver, so that no library starts threads in a process that forks.
+WORKER_PRELOAD = ("plantopt.batch.store", "plantopt.batch.fields", "plantopt.routetree.tree",
+                  "plantopt.instance.checks", "plantopt.instance.checks_levers",
+                  "plantopt.instance.checks_periods", "plantopt.instance.checks_regulation",
+                  "plantopt.solver.highs", "plantopt.results.tables", "pyarrow.parquet")
+
+
+def warm_up() -> None:
+    """Import :data:`WORKER_PRELOAD` (names that do not exist are skipped)."""
+    import importlib
+
+    for name in WORKER_PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
 
 #: Scenario fields that change solve options only, not the instance.
 NON_INSTANCE_FIELDS = frozenset({"objective", "time_limit", "gap", "seed", "tie_break"})
