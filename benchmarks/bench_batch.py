@@ -36,12 +36,14 @@ def make_instances(root: Path, n: int) -> list[str]:
     from plantopt.instance.generate import generate
     from plantopt.instance.writer import write_instance
 
-    return [str(write_instance(generate("S", seed), root / f"gen-S-{seed:03d}"))
-            for seed in range(n)]
+    return [
+        str(write_instance(generate("S", seed), root / f"gen-S-{seed:03d}")) for seed in range(n)
+    ]
 
 
-def timed_batch(inputs: list[str], store: Path, workers: int,
-                dataset: tuple[str, ...] | None = None) -> tuple[float, dict]:
+def timed_batch(
+    inputs: list[str], store: Path, workers: int, dataset: tuple[str, ...] | None = None
+) -> tuple[float, dict]:
     from plantopt.batch import run_batch
 
     t0 = time.perf_counter()
@@ -50,8 +52,11 @@ def timed_batch(inputs: list[str], store: Path, workers: int,
     assert rep.n_run == len(inputs), rep
     cores_used = rep.table["job_cpu_s"].sum() / wall  # CPU the jobs actually got
     overlap = rep.table["job_wall_s"].sum() / wall  # jobs running at once, on average
-    return wall, {"jobs_in_flight": round(float(overlap), 2),
-                  "cores_used": round(float(cores_used), 2), **rep.status_counts}
+    return wall, {
+        "jobs_in_flight": round(float(overlap), 2),
+        "cores_used": round(float(cores_used), 2),
+        **rep.status_counts,
+    }
 
 
 def main() -> None:
@@ -68,13 +73,18 @@ def main() -> None:
         root = Path(tmp)
         inputs = make_instances(root / "inst", args.jobs)
         timed_batch(inputs[:2], root / "warmup", 2, ds)
-        print(f"{len(inputs)} generated S instances; every job solved in each run; store: "
-              f"{'folder per job' if ds is None else f'dataset with summary + {list(ds)}'}")
+        print(
+            f"{len(inputs)} generated S instances; every job solved in each run; store: "
+            f"{'folder per job' if ds is None else f'dataset with summary + {list(ds)}'}"
+        )
         print("| run | workers | wall s | jobs/s | speed-up | in flight, cores used, statuses |")
         print("|---|---|---|---|---|---|")
         for r in range(args.repeat):
-            one, st1 = (float("nan"), {}) if args.two_only else \
-                timed_batch(inputs, root / f"w1-{r}", 1, ds)
+            one, st1 = (
+                (float("nan"), {})
+                if args.two_only
+                else timed_batch(inputs, root / f"w1-{r}", 1, ds)
+            )
             two, st2 = timed_batch(inputs, root / f"w2-{r}", 2, ds)
             if not args.two_only:
                 print(f"| {r} | 1 | {one:.2f} | {len(inputs) / one:.2f} | 1.00 | {st1} |")

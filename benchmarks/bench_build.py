@@ -59,16 +59,34 @@ def _child(instance_dir: str, what: str) -> dict:
     fams = build_families(data, build_regulation_data(inst, data))
     mm = emit_matrix(fams, ["recovery"])
     a = mm.a_csc
-    arrays = (a.indptr.astype(np.int32), a.indices.astype(np.int32),
-              a.data.astype(np.float64), np.ascontiguousarray(mm.costs[0]))
+    arrays = (
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(np.float64),
+        np.ascontiguousarray(mm.costs[0]),
+    )
 
     def pass_model() -> float:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         t0 = time.perf_counter()
-        h.passModel(int(a.shape[1]), int(a.shape[0]), int(a.nnz), 1, -1, 0.0, arrays[3],
-                    mm.col_lower, mm.col_upper, mm.row_lower, mm.row_upper, arrays[0],
-                    arrays[1], arrays[2], mm.integrality)
+        h.passModel(
+            int(a.shape[1]),
+            int(a.shape[0]),
+            int(a.nnz),
+            1,
+            -1,
+            0.0,
+            arrays[3],
+            mm.col_lower,
+            mm.col_upper,
+            mm.row_lower,
+            mm.row_upper,
+            arrays[0],
+            arrays[1],
+            arrays[2],
+            mm.integrality,
+        )
         return time.perf_counter() - t0
 
     handoff = pass_model()
@@ -83,8 +101,13 @@ def _child(instance_dir: str, what: str) -> dict:
 
 
 def _run_child(instance_dir: Path, what: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", str(instance_dir), what],
-                          capture_output=True, text=True, check=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(instance_dir), what],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -114,11 +137,13 @@ def main() -> None:
                 nnz = b["nnz"]
                 build_s = b["build_plus_handoff_s"]
                 floor_s = b["floor_s"]
-            print(f"{size}: nnz {nnz:,}; build+handoff {build_s:.3f} s, floor "
-                  f"{floor_s:.3f} s; median ratio {statistics.median(ratios):.2f} "
-                  f"(rounds {', '.join(f'{r:.2f}' for r in ratios)}); Pyomo emitter "
-                  f"median {statistics.median(pyomo):.2f} s; peak RSS median "
-                  f"{statistics.median(rss):.0f} MiB")
+            print(
+                f"{size}: nnz {nnz:,}; build+handoff {build_s:.3f} s, floor "
+                f"{floor_s:.3f} s; median ratio {statistics.median(ratios):.2f} "
+                f"(rounds {', '.join(f'{r:.2f}' for r in ratios)}); Pyomo emitter "
+                f"median {statistics.median(pyomo):.2f} s; peak RSS median "
+                f"{statistics.median(rss):.0f} MiB"
+            )
     print(f"load average at end: {os.getloadavg()}")
 
 

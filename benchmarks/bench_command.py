@@ -81,14 +81,28 @@ def run_case(name: str, pairs: int) -> dict:
         work = Path(tmp)
         folder = case.materialise(work).resolve()
         model = work / "model.mps"
-        run_child([*plantopt_exe(), "solve", str(folder), "--quiet", "--no-tie-break",
-                   "--write-model", str(model), "--out", str(work / "prep")], cwd=work)
+        run_child(
+            [
+                *plantopt_exe(),
+                "solve",
+                str(folder),
+                "--quiet",
+                "--no-tie-break",
+                "--write-model",
+                str(model),
+                "--out",
+                str(work / "prep"),
+            ],
+            cwd=work,
+        )
         rounds = [solve_round(folder, work, i, model) for i in range(pairs)]
     load_after = os.getloadavg()
     med = statistics.median
     a_sum = [r["a"]["summary"] for r in rounds]
     return {
-        "case": name, "pairs": pairs, "status": a_sum[0]["status"],
+        "case": name,
+        "pairs": pairs,
+        "status": a_sum[0]["status"],
         "objective": a_sum[0]["objective"],
         "highs_alone_objective": rounds[0]["b"]["result"]["objective"],
         "cpu_ratio": med(r["a"]["cpu_s"] / r["b"]["cpu_s"] for r in rounds),
@@ -96,27 +110,44 @@ def run_case(name: str, pairs: int) -> dict:
         "cpu_plantopt_s": med(r["a"]["cpu_s"] for r in rounds),
         "cpu_highs_alone_s": med(r["b"]["cpu_s"] for r in rounds),
         "highs_alone_run_s": med(r["b"]["result"]["run_s"] for r in rounds),
-        "tie_break_solve_ratio": med(r["a"]["summary"]["timings_s"]["solve"]
-                                     / r["c"]["summary"]["timings_s"]["solve"]
-                                     for r in rounds),
+        "tie_break_solve_ratio": med(
+            r["a"]["summary"]["timings_s"]["solve"] / r["c"]["summary"]["timings_s"]["solve"]
+            for r in rounds
+        ),
         **{f"t_{p}": med(s["timings_s"][p] for s in a_sum) for p in PHASES},
-        "outside_api_s": med(r["a"]["wall_s"] - r["a"]["summary"]["timings_s"]["total"]
-                             for r in rounds),
-        "load_before": list(load_before), "load_after": list(load_after),
+        "outside_api_s": med(
+            r["a"]["wall_s"] - r["a"]["summary"]["timings_s"]["total"] for r in rounds
+        ),
+        "load_before": list(load_before),
+        "load_after": list(load_after),
     }
 
 
-COLUMNS = [("case", "{}"), ("status", "{}"), ("pairs", "{}"), ("cpu_ratio", "{:.2f}"),
-           ("wall_ratio", "{:.2f}"), ("cpu_plantopt_s", "{:.2f}"),
-           ("cpu_highs_alone_s", "{:.2f}"), ("tie_break_solve_ratio", "{:.2f}"),
-           ("t_load", "{:.3f}"), ("t_route_tree", "{:.3f}"), ("t_build", "{:.3f}"),
-           ("t_handoff", "{:.3f}"), ("t_solve", "{:.3f}"), ("t_extract", "{:.3f}"),
-           ("outside_api_s", "{:.2f}"), ("highs_alone_run_s", "{:.3f}")]
+COLUMNS = [
+    ("case", "{}"),
+    ("status", "{}"),
+    ("pairs", "{}"),
+    ("cpu_ratio", "{:.2f}"),
+    ("wall_ratio", "{:.2f}"),
+    ("cpu_plantopt_s", "{:.2f}"),
+    ("cpu_highs_alone_s", "{:.2f}"),
+    ("tie_break_solve_ratio", "{:.2f}"),
+    ("t_load", "{:.3f}"),
+    ("t_route_tree", "{:.3f}"),
+    ("t_build", "{:.3f}"),
+    ("t_handoff", "{:.3f}"),
+    ("t_solve", "{:.3f}"),
+    ("t_extract", "{:.3f}"),
+    ("outside_api_s", "{:.2f}"),
+    ("highs_alone_run_s", "{:.3f}"),
+]
 
 
 def to_markdown(results: list[dict]) -> str:
-    lines = ["| " + " | ".join(c for c, _ in COLUMNS) + " | load before / after |",
-             "|" + "---|" * (len(COLUMNS) + 1)]
+    lines = [
+        "| " + " | ".join(c for c, _ in COLUMNS) + " | load before / after |",
+        "|" + "---|" * (len(COLUMNS) + 1),
+    ]
     for r in results:
         load = f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f}"
         lines.append("| " + " | ".join(f.format(r[c]) for c, f in COLUMNS) + f" | {load} |")
@@ -124,8 +155,9 @@ def to_markdown(results: list[dict]) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--cases", default="nl-2027,gen-M,gen-L")
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--out", default=None, help="write the Markdown table here")
@@ -138,9 +170,12 @@ def main() -> int:
             return 2
         r = run_case(name, args.pairs)
         results.append(r)
-        print(f"{name}: CPU ratio {r['cpu_ratio']:.2f} wall ratio {r['wall_ratio']:.2f} "
-              f"tie-break solve x{r['tie_break_solve_ratio']:.2f} load "
-              f"{r['load_before'][0]:.2f}->{r['load_after'][0]:.2f}", flush=True)
+        print(
+            f"{name}: CPU ratio {r['cpu_ratio']:.2f} wall ratio {r['wall_ratio']:.2f} "
+            f"tie-break solve x{r['tie_break_solve_ratio']:.2f} load "
+            f"{r['load_before'][0]:.2f}->{r['load_after'][0]:.2f}",
+            flush=True,
+        )
     md = to_markdown(results)
     print(md)
     if args.out:

@@ -36,8 +36,11 @@ def random_tree(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, .
 def main() -> None:
     from plantopt.routetree import kernels as k
 
-    cold = float(subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True,
-                                check=True).stdout.strip())
+    cold = float(
+        subprocess.run(
+            [sys.executable, "-c", COLD], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     print(f"numba first call in a fresh process (cache load or compile): {cold:.3f} s")
     rng = np.random.default_rng(0)
     print("| nodes | depth | numba warm s | numpy twin s | twin/numba | identical |")
@@ -52,8 +55,10 @@ def main() -> None:
         t = time.perf_counter()
         twin = k.node_coefficients_numpy(comp, tc, nf, par, row)
         tw = time.perf_counter() - t
-        print(f"| {n:,} | {int(k.node_depths(par).max())} | {warm:.4f} | {tw:.4f} | "
-              f"{tw / max(warm, 1e-9):.1f} | {np.array_equal(out, twin)} |")
+        print(
+            f"| {n:,} | {int(k.node_depths(par).max())} | {warm:.4f} | {tw:.4f} | "
+            f"{tw / max(warm, 1e-9):.1f} | {np.array_equal(out, twin)} |"
+        )
 
 
 if __name__ == "__main__":

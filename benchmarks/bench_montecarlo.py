@@ -62,11 +62,15 @@ def synthetic_plan(size: str, seed: int = 0) -> Plan:
     inst = generate(size, seed)
     tree = plantopt.build_route_tree(inst)
     rng = np.random.default_rng(seed)
-    accept = inst["feeds"].set_index("feed_id").loc[list(tree.feeds),
-                                                    "available_t_per_yr"].to_numpy(float)
+    accept = (
+        inst["feeds"]
+        .set_index("feed_id")
+        .loc[list(tree.feeds), "available_t_per_yr"]
+        .to_numpy(float)
+    )
     flow = np.zeros(tree.n_nodes)
     for g in range(tree.n_groups):  # groups are created parents first
-        kids = tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
+        kids = tree.group_children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
         parent = int(tree.group_parent[g])
         total = accept[int(tree.group_feed[g])] if parent < 0 else flow[parent]
         if total <= 0 or len(kids) == 0:
@@ -80,10 +84,18 @@ def synthetic_plan(size: str, seed: int = 0) -> Plan:
     mass = tree.coef.sum(axis=1) * flow
     thr = np.zeros(len(tree.units))
     np.add.at(thr, tree.node_target[tree.node_kind == 0], mass[tree.node_kind == 0])
-    return Plan(instance=inst, tree=tree, accept_t_per_yr=accept,
-                flow_feed_equiv_t_per_yr=flow, split_frac=np.full(tree.n_nodes, np.nan),
-                capacity_t_per_yr=thr * 1.1, fixed_cost_eur_per_yr=0.0,
-                gate_fees_eur_per_yr=0.0, conservation_error=0.0, source=f"synthetic {size}")
+    return Plan(
+        instance=inst,
+        tree=tree,
+        accept_t_per_yr=accept,
+        flow_feed_equiv_t_per_yr=flow,
+        split_frac=np.full(tree.n_nodes, np.nan),
+        capacity_t_per_yr=thr * 1.1,
+        fixed_cost_eur_per_yr=0.0,
+        gate_fees_eur_per_yr=0.0,
+        conservation_error=0.0,
+        source=f"synthetic {size}",
+    )
 
 
 def read_bandwidth_bytes_per_s(n_bytes: int = 512 * 2**20, repeats: int = 5) -> float:
@@ -111,8 +123,9 @@ def best_rate(fn, n: int, repeats: int = 3) -> float:
     return n / min(_timed(fn) for _ in range(repeats))
 
 
-def bench_case(name: str, plan: Plan, n_samples: int, bandwidth: float,
-               distribution: str = "pert") -> dict:
+def bench_case(
+    name: str, plan: Plan, n_samples: int, bandwidth: float, distribution: str = "pert"
+) -> dict:
     import dataclasses
 
     import numba
@@ -133,13 +146,20 @@ def bench_case(name: str, plan: Plan, n_samples: int, bandwidth: float,
     bps = bytes_per_sample(a)
     floor = bandwidth / bps
     return {
-        "case": name, "route_nodes": plan.tree.n_nodes, "active_nodes": int(a.node_parent.size),
-        "materials": a.n_materials, "tc_rows": int(a.tc_nom.shape[0]),
+        "case": name,
+        "route_nodes": plan.tree.n_nodes,
+        "active_nodes": int(a.node_parent.size),
+        "materials": a.n_materials,
+        "tc_rows": int(a.tc_nom.shape[0]),
         "targets": a.n_targets,
         "uncertain_entries": int((a.comp_hi > a.comp_lo).sum() + (a.tc_hi > a.tc_lo).sum()),
-        "kernel_1thread_per_s": k1, f"kernel_{threads}threads_per_s": kn, "twin_per_s": tw,
-        "floor_per_s": floor, "bytes_per_sample": bps,
-        "kernel_vs_twin": kn / tw, "kernel_vs_floor": kn / floor,
+        "kernel_1thread_per_s": k1,
+        f"kernel_{threads}threads_per_s": kn,
+        "twin_per_s": tw,
+        "floor_per_s": floor,
+        "bytes_per_sample": bps,
+        "kernel_vs_twin": kn / tw,
+        "kernel_vs_floor": kn / floor,
         "thread_speedup": kn / k1,
     }
 
@@ -167,8 +187,13 @@ def compile_times() -> dict:
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("cold", "cached"):
-            proc = subprocess.run([sys.executable, "-c", COMPILE_SNIPPET.format(root=root)],
-                                  capture_output=True, text=True, env=env, check=True)
+            proc = subprocess.run(
+                [sys.executable, "-c", COMPILE_SNIPPET.format(root=root)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            )
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             out[f"{label}_compile_s"] = r["first_call_s"] - r["warm_call_s"]
     return out
@@ -179,24 +204,27 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=20_000)
     ap.add_argument("--cases", default="tiny,default,L,XL")
     ap.add_argument("--quick", action="store_true", help="tiny only, 2000 samples")
-    ap.add_argument("--distribution", default="pert",
-                    choices=("pert", "pert-exact", "triangular"))
-    ap.add_argument("--before-after", action="store_true",
-                    help="per case, pert-exact (the two-gamma draw used before the "
-                    "inverse-CDF table) then pert, and the ratio of samples/s per core")
+    ap.add_argument("--distribution", default="pert", choices=("pert", "pert-exact", "triangular"))
+    ap.add_argument(
+        "--before-after",
+        action="store_true",
+        help="per case, pert-exact (the two-gamma draw used before the "
+        "inverse-CDF table) then pert, and the ratio of samples/s per core",
+    )
     ap.add_argument("--json", type=Path, help="also write the rows to this file")
     args = ap.parse_args()
     cases = ["tiny"] if args.quick else args.cases.split(",")
     n = 2000 if args.quick else args.samples
-    print(f"python {platform.python_version()}, {os.cpu_count()} cpus, "
-          f"numba threads {kernels_mc.numba.config.NUMBA_NUM_THREADS}; load average "
-          f"{os.getloadavg()[0]:.1f} (shared machine: absolute numbers are noisy, ratios "
-          f"are measured in one run); draws: {args.distribution}")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} cpus, "
+        f"numba threads {kernels_mc.numba.config.NUMBA_NUM_THREADS}; load average "
+        f"{os.getloadavg()[0]:.1f} (shared machine: absolute numbers are noisy, ratios "
+        f"are measured in one run); draws: {args.distribution}"
+    )
     bandwidth = read_bandwidth_bytes_per_s()
     print(f"read bandwidth (np.sum over 512 MiB): {bandwidth / 1e9:.2f} GB/s")
     comp = compile_times()
-    print(f"compile: cold {comp['cold_compile_s']:.2f} s, cached "
-          f"{comp['cached_compile_s']:.3f} s")
+    print(f"compile: cold {comp['cold_compile_s']:.2f} s, cached {comp['cached_compile_s']:.3f} s")
     rows = []
     for case in cases:
         t = time.perf_counter()
@@ -211,24 +239,32 @@ def main() -> None:
             before = bench_case(case, plan, n, bandwidth, "pert-exact")
             row = bench_case(case, plan, n, bandwidth, "pert")
             row["before_kernel_1thread_per_s"] = before["kernel_1thread_per_s"]
-            row["speedup_1thread_vs_before"] = (row["kernel_1thread_per_s"]
-                                                / before["kernel_1thread_per_s"])
-            print(f"{case:>8}: pert-exact {before['kernel_1thread_per_s']:,.0f}/s -> pert "
-                  f"{row['kernel_1thread_per_s']:,.0f}/s per core: "
-                  f"{row['speedup_1thread_vs_before']:.2f}x (load {os.getloadavg()[0]:.2f})")
+            row["speedup_1thread_vs_before"] = (
+                row["kernel_1thread_per_s"] / before["kernel_1thread_per_s"]
+            )
+            print(
+                f"{case:>8}: pert-exact {before['kernel_1thread_per_s']:,.0f}/s -> pert "
+                f"{row['kernel_1thread_per_s']:,.0f}/s per core: "
+                f"{row['speedup_1thread_vs_before']:.2f}x (load {os.getloadavg()[0]:.2f})"
+            )
         else:
             row = bench_case(case, plan, n, bandwidth, args.distribution)
         row["setup_s"] = setup
         rows.append(row)
         kn = [k for k in row if k.startswith("kernel_") and k.endswith("threads_per_s")][0]
-        print(f"{case:>8}: nodes {row['route_nodes']:>7,} active {row['active_nodes']:>6,} "
-              f"tc rows {row['tc_rows']:>5} | kernel 1 thr {row['kernel_1thread_per_s']:>10,.0f}/s"
-              f"  all {row[kn]:>10,.0f}/s | twin {row['twin_per_s']:>9,.0f}/s | floor "
-              f"{row['floor_per_s']:>10,.0f}/s | kernel/twin {row['kernel_vs_twin']:5.1f}x "
-              f"kernel/floor {row['kernel_vs_floor']:5.2f}x speedup {row['thread_speedup']:.2f}")
+        print(
+            f"{case:>8}: nodes {row['route_nodes']:>7,} active {row['active_nodes']:>6,} "
+            f"tc rows {row['tc_rows']:>5} | kernel 1 thr {row['kernel_1thread_per_s']:>10,.0f}/s"
+            f"  all {row[kn]:>10,.0f}/s | twin {row['twin_per_s']:>9,.0f}/s | floor "
+            f"{row['floor_per_s']:>10,.0f}/s | kernel/twin {row['kernel_vs_twin']:5.1f}x "
+            f"kernel/floor {row['kernel_vs_floor']:5.2f}x speedup {row['thread_speedup']:.2f}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"compile": comp, "bandwidth_bytes_per_s": bandwidth,
-                                         "cases": rows}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"compile": comp, "bandwidth_bytes_per_s": bandwidth, "cases": rows}, indent=2
+            )
+        )
 
 
 if __name__ == "__main__":

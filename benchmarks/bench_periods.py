@@ -49,34 +49,43 @@ def main() -> None:
     ap.add_argument("--periods", type=int, nargs="+", default=[1, 5, 15])
     ap.add_argument("--time-limit", type=float, default=120.0)
     args = ap.parse_args()
-    print("| build | periods | rows | columns | nonzeros | t_build | t_handoff | build+handoff "
-          "| t_solve | status | objective |")
+    print(
+        "| build | periods | rows | columns | nonzeros | t_build | t_handoff | build+handoff "
+        "| t_solve | status | objective |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     costs: dict[str, list[float]] = {"matrix": [], "pyomo": []}
     for build in ("matrix", "pyomo"):
         for T in args.periods:
-            res = plantopt.solve(instance(args.seed, T), build=build,
-                                 time_limit_s=args.time_limit, tie_break=False)
+            res = plantopt.solve(
+                instance(args.seed, T), build=build, time_limit_s=args.time_limit, tie_break=False
+            )
             t = res.timings_s
             size = res.summary["model_size"]
             bh = t["build"] + t["handoff"]
             costs[build].append(bh)
             obj = "" if res.objective is None else f"{res.objective:.6g}"
-            print(f"| {build} | {T} | {size.get('rows', '')} | {size.get('columns', '')} | "
-                  f"{size.get('nonzeros', '')} | {t['build']:.3f} | {t['handoff']:.3f} | "
-                  f"{bh:.3f} | {t['solve']:.3f} | {res.status.value} | {obj} |")
+            print(
+                f"| {build} | {T} | {size.get('rows', '')} | {size.get('columns', '')} | "
+                f"{size.get('nonzeros', '')} | {t['build']:.3f} | {t['handoff']:.3f} | "
+                f"{bh:.3f} | {t['solve']:.3f} | {res.status.value} | {obj} |"
+            )
     print()
     for build, ys in costs.items():
         s = slope([float(T) for T in args.periods], ys)
-        per = [(ys[i + 1] - ys[i]) / (args.periods[i + 1] - args.periods[i])
-               for i in range(len(ys) - 1)]
+        per = [
+            (ys[i + 1] - ys[i]) / (args.periods[i + 1] - args.periods[i])
+            for i in range(len(ys) - 1)
+        ]
         # T = 1 has no periods table (no per-period views): the slope from the second
         # point on is the marginal cost of periods
         s2 = slope([float(T) for T in args.periods[1:]], ys[1:]) if len(ys) > 2 else s
-        print(f"{build}: log-log slope of build+handoff vs periods = {s:.2f} over all, "
-              f"{s2:.2f} from T = {args.periods[1]} "
-              f"({'no more than linear' if s2 <= 1.1 else 'MORE than linear'}); "
-              f"seconds per added period: {', '.join(f'{x:.3f}' for x in per)}")
+        print(
+            f"{build}: log-log slope of build+handoff vs periods = {s:.2f} over all, "
+            f"{s2:.2f} from T = {args.periods[1]} "
+            f"({'no more than linear' if s2 <= 1.1 else 'MORE than linear'}); "
+            f"seconds per added period: {', '.join(f'{x:.3f}' for x in per)}"
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,13 @@ from plantopt.uncertainty.montecarlo import derive_metrics  # noqa: E402
 from plantopt.uncertainty.spec import SamplingOptions  # noqa: E402
 
 OPTIONS = SamplingOptions(comp_spread=0.1, tc_spread=0.05, price_sigma=0.3)
-HEADLINE = ("profit_eur_per_yr", "revenue_eur_per_yr", "recovered_t_per_yr:Co",
-            "recovered_t_per_yr:Li", "recovery_frac:Li")
+HEADLINE = (
+    "profit_eur_per_yr",
+    "revenue_eur_per_yr",
+    "recovered_t_per_yr:Co",
+    "recovered_t_per_yr:Li",
+    "recovery_frac:Li",
+)
 
 
 def quantiles(plan, spec, n: int, seed: int) -> np.ndarray:
@@ -40,8 +45,9 @@ def quantiles(plan, spec, n: int, seed: int) -> np.ndarray:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--reference", type=int, default=1_000_000)
     ap.add_argument("--sizes", default="2000,8000")
     ap.add_argument("--repeats", type=int, default=20)
@@ -61,11 +67,13 @@ def main() -> int:
         for name, spec, size in (("random", random_spec, n), ("lhs", lhs_spec, n // 4)):
             est = np.stack([quantiles(plan, spec, size, s) for s in range(args.repeats)])
             rel = (est - ref[None]) / spread[None, :, None]  # (repeats, metrics, 2)
-            err[name] = np.sqrt((rel ** 2).mean(axis=0))  # (metrics, 2)
+            err[name] = np.sqrt((rel**2).mean(axis=0))  # (metrics, 2)
         worst = float((err["lhs"] / err["random"]).max())
-        print(f"| {n:,} | {n // 4:,} | {err['random'].mean():.4f} | {err['lhs'].mean():.4f} "
-              f"| mean {float(err['lhs'].mean() / err['random'].mean()):.2f}, worst metric "
-              f"{worst:.2f} |")
+        print(
+            f"| {n:,} | {n // 4:,} | {err['random'].mean():.4f} | {err['lhs'].mean():.4f} "
+            f"| mean {float(err['lhs'].mean() / err['random'].mean()):.2f}, worst metric "
+            f"{worst:.2f} |"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

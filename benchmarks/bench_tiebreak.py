@@ -85,37 +85,55 @@ def run_case(name: str, rounds: int) -> dict:
         folder = CASES[name].materialise(Path(tmp))
         runs = []
         for _ in range(rounds):
-            runs.append({v: json.loads(subprocess.run(
-                [sys.executable, __file__, "--child", str(folder), v], capture_output=True,
-                text=True, check=True).stdout.strip().splitlines()[-1]) for v in VARIANTS})
+            runs.append(
+                {
+                    v: json.loads(
+                        subprocess.run(
+                            [sys.executable, __file__, "--child", str(folder), v],
+                            capture_output=True,
+                            text=True,
+                            check=True,
+                        )
+                        .stdout.strip()
+                        .splitlines()[-1]
+                    )
+                    for v in VARIANTS
+                }
+            )
     med = statistics.median
-    return {"case": name, "rounds": rounds,
-            "primary_cpu_s": med(r["primary"]["cpu_s"] for r in runs),
-            "stages_over_primary": med(r["stages"]["cpu_s"] / r["primary"]["cpu_s"]
-                                       for r in runs),
-            "lex_over_primary": med(r["highs-lex"]["cpu_s"] / r["primary"]["cpu_s"]
-                                    for r in runs),
-            "objectives": {v: [runs[0][v]["primary"], runs[0][v]["secondary"]]
-                           for v in VARIANTS},
-            "load_before": list(load_before), "load_after": list(os.getloadavg())}
+    return {
+        "case": name,
+        "rounds": rounds,
+        "primary_cpu_s": med(r["primary"]["cpu_s"] for r in runs),
+        "stages_over_primary": med(r["stages"]["cpu_s"] / r["primary"]["cpu_s"] for r in runs),
+        "lex_over_primary": med(r["highs-lex"]["cpu_s"] / r["primary"]["cpu_s"] for r in runs),
+        "objectives": {v: [runs[0][v]["primary"], runs[0][v]["secondary"]] for v in VARIANTS},
+        "load_before": list(load_before),
+        "load_after": list(os.getloadavg()),
+    }
 
 
 def to_markdown(results: list[dict]) -> str:
-    lines = ["| case | rounds | primary solve CPU s | stages / primary | HiGHS lex / primary "
-             "| secondary: stages | secondary: HiGHS lex | load before / after |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| case | rounds | primary solve CPU s | stages / primary | HiGHS lex / primary "
+        "| secondary: stages | secondary: HiGHS lex | load before / after |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         o = r["objectives"]
-        lines.append(f"| {r['case']} | {r['rounds']} | {r['primary_cpu_s']:.3f} | "
-                     f"{r['stages_over_primary']:.2f} | {r['lex_over_primary']:.2f} | "
-                     f"{o['stages'][1]:.6g} | {o['highs-lex'][1]:.6g} | "
-                     f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f} |")
+        lines.append(
+            f"| {r['case']} | {r['rounds']} | {r['primary_cpu_s']:.3f} | "
+            f"{r['stages_over_primary']:.2f} | {r['lex_over_primary']:.2f} | "
+            f"{o['stages'][1]:.6g} | {o['highs-lex'][1]:.6g} | "
+            f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--cases", default="nl-2027,gen-M,gen-L")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=None)

@@ -29,8 +29,15 @@ def main(path: str) -> int:
     h.run()
     run_s = time.perf_counter() - t
     info = h.getInfo()
-    print(json.dumps({"status": h.modelStatusToString(h.getModelStatus()),
-                      "objective": float(info.objective_function_value), "run_s": run_s}))
+    print(
+        json.dumps(
+            {
+                "status": h.modelStatusToString(h.getModelStatus()),
+                "objective": float(info.objective_function_value),
+                "run_s": run_s,
+            }
+        )
+    )
     return 0
 
 

@@ -19,7 +19,9 @@ class Case:
 def _packaged(name: str) -> Callable[[Path], Path]:
     def make(tmp: Path) -> Path:
         from plantopt.instance.loader import packaged_instance_path
+
         return packaged_instance_path(name)
+
     return make
 
 
@@ -27,7 +29,9 @@ def _generated(size: str, hard: bool, seed: int = 0) -> Callable[[Path], Path]:
     def make(tmp: Path) -> Path:
         from plantopt.instance.generate import generate
         from plantopt.instance.writer import write_instance
+
         return write_instance(generate(size, seed, hard=hard), tmp / "instance")
+
     return make
 
 
@@ -36,10 +40,12 @@ for _name in ("tiny", "nl-2027", "nl-2031", "nl-2027-2040"):
     CASES[_name] = Case(_name, _packaged(_name))
 for _size in ("S", "M", "L", "XL"):
     CASES[f"gen-{_size}"] = Case(f"gen-{_size}", _generated(_size, False))
-    CASES[f"gen-{_size}-profit"] = Case(f"gen-{_size}-profit", _generated(_size, False),
-                                        objective="profit")
-    CASES[f"gen-{_size}-hard"] = Case(f"gen-{_size}-hard", _generated(_size, True),
-                                      objective="profit")
+    CASES[f"gen-{_size}-profit"] = Case(
+        f"gen-{_size}-profit", _generated(_size, False), objective="profit"
+    )
+    CASES[f"gen-{_size}-hard"] = Case(
+        f"gen-{_size}-hard", _generated(_size, True), objective="profit"
+    )
 
 
 def case_names() -> list[str]:

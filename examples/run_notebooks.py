@@ -26,8 +26,12 @@ def run(path: Path, out_dir: Path, cell_timeout_s: int, deadline: float) -> floa
     nb = nbformat.read(path, as_version=4)
     left = max(1, int(deadline - time.monotonic()))
     t0 = time.monotonic()
-    NotebookClient(nb, timeout=min(cell_timeout_s, left), kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=min(cell_timeout_s, left),
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     seconds = time.monotonic() - t0
     if time.monotonic() > deadline:
         raise TimeoutError(f"{path.name}: the notebooks ran past the time limit")
@@ -50,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             seconds = run(path, args.out, args.cell_timeout_s, deadline)
         except Exception as exc:  # a failing cell: name the notebook and stop
-            print(f"FAILED {path.name}: {type(exc).__name__}: {str(exc)[-2000:]}",
-                  file=sys.stderr)
+            print(f"FAILED {path.name}: {type(exc).__name__}: {str(exc)[-2000:]}", file=sys.stderr)
             return 1
         print(f"ok {path.name} in {seconds:.0f} s -> {args.out / (path.stem + '.html')}")
     return 0

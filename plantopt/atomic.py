@@ -47,8 +47,10 @@ MARKER = ".plantopt-output"
 STALE_AFTER_S = 3600.0
 
 
-FORCE_HELP = ("Replace the output folder even if plantopt did not write it (it has no "
-              f"{MARKER} file). Without it such a folder is an error (exit 2).")
+FORCE_HELP = (
+    "Replace the output folder even if plantopt did not write it (it has no "
+    f"{MARKER} file). Without it such a folder is an error (exit 2)."
+)
 
 
 class OutputFolderError(PlantoptError):
@@ -97,6 +99,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
 
 # ----------------------------------------------------------------------------- folders
 
+
 def safe_slug(name: str, max_len: int = 80) -> str:
     """A file-name-safe slug of ``name``: letters, digits, ``.``, ``_``, ``-`` only.
 
@@ -130,8 +133,11 @@ def _temp_siblings(out: Path, kind: str) -> list[Path]:
     """``.X.<kind>-*`` folders beside ``out``, newest first."""
     prefix = f".{out.name}.{kind}-"
     try:
-        found = [p for p in out.parent.iterdir() if p.name.startswith(prefix) and p.is_dir()
-                 and not p.is_symlink()]
+        found = [
+            p
+            for p in out.parent.iterdir()
+            if p.name.startswith(prefix) and p.is_dir() and not p.is_symlink()
+        ]
     except OSError:
         return []
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
@@ -139,7 +145,7 @@ def _temp_siblings(out: Path, kind: str) -> list[Path]:
 
 def _is_stale(path: Path, kind: str, out: Path) -> bool:
     """A temporary folder whose owner process is gone (pid in its name)."""
-    rest = path.name[len(f".{out.name}.{kind}-"):]
+    rest = path.name[len(f".{out.name}.{kind}-") :]
     head = rest.split("-", 1)[0]
     if head.isdigit():
         return not _pid_alive(int(head))
@@ -170,20 +176,28 @@ def check_output_folder(path: str | Path, force: bool = False) -> None:
     """Raise :class:`OutputFolderError` unless plantopt may write (or replace) ``path``."""
     out = Path(path)
     if out.is_symlink() or (os.path.lexists(out) and not out.is_dir()):
-        raise OutputFolderError(f"{out} exists and is not a folder; choose another output "
-                                "path")
+        raise OutputFolderError(f"{out} exists and is not a folder; choose another output path")
     if force or not out.is_dir() or (out / MARKER).is_file():
         return
     if any(out.iterdir()):
         raise OutputFolderError(
             f"{out} exists and was not written by plantopt (no {MARKER} file in it); "
             "plantopt will not replace it: choose another output folder, or pass --force "
-            "to replace it")
+            "to replace it"
+        )
 
 
 def _marker_text() -> str:
-    return json.dumps({"written_by": "plantopt", "pid": os.getpid(),
-                       "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n"
+    return (
+        json.dumps(
+            {
+                "written_by": "plantopt",
+                "pid": os.getpid(),
+                "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+        )
+        + "\n"
+    )
 
 
 _RENAME_EXCHANGE = 2
@@ -201,8 +215,7 @@ def _exchange(a: Path, b: Path) -> bool:
     except (OSError, AttributeError):
         _EXCHANGE["ok"] = False
         return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                   ctypes.c_uint]
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
     err = ctypes.get_errno()

@@ -40,24 +40,34 @@ def make_instance(*, manifest: dict[str, Any] | None = None, **tables: Rows) -> 
 
 def tc_rows(unit: str, splits: dict[str, dict[str, float]], feed_class: str = "*") -> Rows:
     """Transfer-coefficient rows of one unit: {material: {output: fraction}}."""
-    return [{"unit_id": unit, "feed_class": feed_class, "material": m, "output_id": o,
-             "tc_frac": x} for m, outs in splits.items() for o, x in outs.items()]
+    return [
+        {"unit_id": unit, "feed_class": feed_class, "material": m, "output_id": o, "tc_frac": x}
+        for m, outs in splits.items()
+        for o, x in outs.items()
+    ]
 
 
 def route(unit: str, output: str, kind: str, to: str, cost: float = 0.0) -> dict[str, Any]:
-    return {"unit_id": unit, "output_id": output, "to_kind": kind, "to_id": to,
-            "cost_eur_per_t": cost}
+    return {
+        "unit_id": unit,
+        "output_id": output,
+        "to_kind": kind,
+        "to_id": to,
+        "cost_eur_per_t": cost,
+    }
 
 
 def materials(critical: dict[str, float]) -> Rows:
     """Critical materials with their recovery weights, plus the remainder 'other'."""
-    rows: Rows = [{"material": m, "eu_critical": True, "recovery_weight": w}
-                  for m, w in critical.items()]
+    rows: Rows = [
+        {"material": m, "eu_critical": True, "recovery_weight": w} for m, w in critical.items()
+    ]
     rows.append({"material": "other", "eu_critical": False, "recovery_weight": 0})
     return rows
 
 
 # --------------------------------------------------------------------------- results
+
 
 def assert_solved(result: plantopt.Result) -> None:
     assert result.status == plantopt.SolveStatus.OPTIMAL, result.message
@@ -127,6 +137,7 @@ def crf(rate: float, lifetime_yr: float) -> float:
 
 # --------------------------------------------------------------------------- folders
 
+
 class InstanceFolder:
     """A copy of an instance folder with small CSV edits; rows are spreadsheet rows."""
 
@@ -170,7 +181,7 @@ class InstanceFolder:
     def drop_column(self, file: str, column: str) -> InstanceFolder:
         rows = self._read(file)
         i = rows[0].index(column)
-        self._write(file, [r[:i] + r[i + 1:] for r in rows])
+        self._write(file, [r[:i] + r[i + 1 :] for r in rows])
         return self
 
     def add_column(self, file: str, column: str, value: object = "") -> InstanceFolder:
@@ -195,13 +206,19 @@ class InstanceFolder:
         return info.value.errors
 
 
-def find(problems: list[Problem], file: str, row: int | None, column: str | None,
-         contains: str = "") -> Problem:
+def find(
+    problems: list[Problem], file: str, row: int | None, column: str | None, contains: str = ""
+) -> Problem:
     """The one problem at (file, row, column) whose message contains ``contains``."""
-    hits = [p for p in problems if p.file == file and p.row == row and p.column == column
-            and contains in p.message]
-    assert len(hits) == 1, (f"expected one problem at {file}, row {row}, column {column} "
-                            f"with {contains!r}; got:\n" + "\n".join(map(str, problems)))
+    hits = [
+        p
+        for p in problems
+        if p.file == file and p.row == row and p.column == column and contains in p.message
+    ]
+    assert len(hits) == 1, (
+        f"expected one problem at {file}, row {row}, column {column} "
+        f"with {contains!r}; got:\n" + "\n".join(map(str, problems))
+    )
     return hits[0]
 
 
@@ -226,17 +243,33 @@ def knapsack_instance(n: int = 40, seed: int = 3) -> plantopt.Instance:
     return make_instance(
         manifest={"name": "knapsack", "budget_eur": float(w.sum() / 2), "objective": "profit"},
         materials=materials({"A": 1.0}),
-        feeds=[{"feed_id": f"f{i}", "feed_class": f"c{i}", "available_t_per_yr": 10}
-               for i in items],
+        feeds=[
+            {"feed_id": f"f{i}", "feed_class": f"c{i}", "available_t_per_yr": 10} for i in items
+        ],
         composition=[{"feed_id": f"f{i}", "material": "A", "mass_frac": 0.1} for i in items],
         units=[{"unit_id": f"u{i}", "stage": "refining"} for i in items],
-        capacity_options=[{"unit_id": f"u{i}", "option_id": "o", "capacity_t_per_yr": 10,
-                           "capex_eur": w[i], "lifetime_yr": 1} for i in items],
+        capacity_options=[
+            {
+                "unit_id": f"u{i}",
+                "option_id": "o",
+                "capacity_t_per_yr": 10,
+                "capex_eur": w[i],
+                "lifetime_yr": 1,
+            }
+            for i in items
+        ],
         transfer_coefficients=tcs,
-        routing=[r for i in items for r in (route(f"u{i}", "prod", "product", f"p{i}"),
-                                             route(f"u{i}", "res", "disposal", "dump"))],
+        routing=[
+            r
+            for i in items
+            for r in (
+                route(f"u{i}", "prod", "product", f"p{i}"),
+                route(f"u{i}", "res", "disposal", "dump"),
+            )
+        ],
         feed_entry=[{"feed_class": f"c{i}", "unit_id": f"u{i}"} for i in items],
         products=[{"product_id": f"p{i}"} for i in items],
-        product_prices=[{"product_id": f"p{i}", "material": "A", "price_eur_per_t": v[i]}
-                        for i in items],
+        product_prices=[
+            {"product_id": f"p{i}", "material": "A", "price_eur_per_t": v[i]} for i in items
+        ],
     )

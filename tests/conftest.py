@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 INSTANCES = ROOT / "plantopt" / "data" / "instances"
 
 
-def assert_mass_balance(instance: plantopt.Instance, result: plantopt.Result,
-                        rel_tol: float = 1e-6) -> None:
+def assert_mass_balance(
+    instance: plantopt.Instance, result: plantopt.Result, rel_tol: float = 1e-6
+) -> None:
     """Accepted = products + disposal + losses per material, recomputed from the tables.
 
     Independent of the model: input comes from the accepted tonnage times the composition
@@ -23,22 +24,27 @@ def assert_mass_balance(instance: plantopt.Instance, result: plantopt.Result,
     tables. Also: nothing is recovered that did not enter.
     """
     assert result.has_solution, result.message
-    comp = instance["composition"].pivot_table(index="feed_id", columns="material",
-                                               values="mass_frac", aggfunc="sum")
+    comp = instance["composition"].pivot_table(
+        index="feed_id", columns="material", values="mass_frac", aggfunc="sum"
+    )
     comp = comp.reindex(columns=list(instance["materials"]["material"]), fill_value=0.0)
     comp = comp.fillna(0.0)
     if "other" in comp.columns:
         comp["other"] += (1.0 - comp.sum(axis=1)).clip(lower=0.0)
     intake = result["feed_intake"].set_index("feed_id")["accepted_t_per_yr"]
     inflow = (comp.loc[intake.index].mul(intake, axis=0)).sum(axis=0)
-    out = pd.concat([result["products"][["material", "mass_t_per_yr"]],
-                     result["losses"][["material", "mass_t_per_yr"]]])
-    outflow = out.groupby("material")["mass_t_per_yr"].sum().reindex(inflow.index,
-                                                                     fill_value=0.0)
+    out = pd.concat(
+        [
+            result["products"][["material", "mass_t_per_yr"]],
+            result["losses"][["material", "mass_t_per_yr"]],
+        ]
+    )
+    outflow = out.groupby("material")["mass_t_per_yr"].sum().reindex(inflow.index, fill_value=0.0)
     scale = np.maximum(inflow.abs(), 1e-9)
-    rel = ((inflow - outflow).abs() / scale)
-    assert (rel <= rel_tol).all() or ((inflow - outflow).abs() <= 1e-9).all(), \
+    rel = (inflow - outflow).abs() / scale
+    assert (rel <= rel_tol).all() or ((inflow - outflow).abs() <= 1e-9).all(), (
         f"mass balance violated: {rel[rel > rel_tol].to_dict()}"
+    )
     rec = result["recovery"].set_index("material")
     assert (rec["recovered_t_per_yr"] <= rec["input_t_per_yr"] * (1 + 1e-9) + 1e-12).all()
     assert result.summary["mass_balance_max_relative_error"] <= rel_tol
@@ -53,8 +59,9 @@ def assert_capacity_respected(result: plantopt.Result) -> None:
     """
     ut = result["unit_throughput"]
     over = ut["throughput_t_per_yr"] - ut["capacity_t_per_yr"] * (1 + 1e-9)
-    assert (over <= 1e-9).all(), \
+    assert (over <= 1e-9).all(), (
         f"throughput above capacity: {ut.loc[over > 1e-9].to_dict('records')}"
+    )
 
 
 @pytest.fixture

@@ -26,22 +26,109 @@ from plantopt.instance.schema import MANIFEST, TABLES
 FILES = [t.file for t in TABLES.values()]
 
 CELL_VALUES = [
-    "", " ", "inf", "-inf", "Infinity", "nan", "NaN", "1e999", "-1e999", "9" * 400,
-    "1" * 100_000, "1e308", "-1e308", "1e12", "1e13", "-1", "-0", "0", "0.5", "1", "1.0000001",
-    "2", "100", "1e-320", "5e-324", "abc", "true", "false", "yes", "*", "../../x",
-    "<script>alert(1)</script>", "é" * 50, "x" * 10_000, "1,5", "0x10", "1_000", " 7 ",
-    "\t", "None", "null", "[1, 2]", "unit", "product", "disposal", "loss", "shredder",
-    "other", "Li", "Co", "li_ion", "refining", "preprocessing", "battery:lithium",
-    "weee:6", "=1+1", "'", '"',
+    "",
+    " ",
+    "inf",
+    "-inf",
+    "Infinity",
+    "nan",
+    "NaN",
+    "1e999",
+    "-1e999",
+    "9" * 400,
+    "1" * 100_000,
+    "1e308",
+    "-1e308",
+    "1e12",
+    "1e13",
+    "-1",
+    "-0",
+    "0",
+    "0.5",
+    "1",
+    "1.0000001",
+    "2",
+    "100",
+    "1e-320",
+    "5e-324",
+    "abc",
+    "true",
+    "false",
+    "yes",
+    "*",
+    "../../x",
+    "<script>alert(1)</script>",
+    "é" * 50,
+    "x" * 10_000,
+    "1,5",
+    "0x10",
+    "1_000",
+    " 7 ",
+    "\t",
+    "None",
+    "null",
+    "[1, 2]",
+    "unit",
+    "product",
+    "disposal",
+    "loss",
+    "shredder",
+    "other",
+    "Li",
+    "Co",
+    "li_ion",
+    "refining",
+    "preprocessing",
+    "battery:lithium",
+    "weee:6",
+    "=1+1",
+    "'",
+    '"',
 ]
 
 MANIFEST_VALUES = [
-    ".inf", "-.inf", ".nan", "1e308", "-1e308", "1e999", "9" * 500, "1" * 5000, "-1", "0",
-    "0.5", "2027", "2027.5", "1e12", "1e13", "[a, b]", "{a: 1}", "[]", "{}", "null", "''",
-    "yes", "no", "true", "recovery", "profit", "npv", "other", "EUR", "[EUR]", "../../x",
-    "/abs/path", "!!python/object/apply:os.system ['true']", "!!binary aGVsbG8=",
-    "&a [1, 2]", "*undefined", "2026-12-01", "'" + "x" * 10_000 + "'",
-    "[" * 400 + "]" * 400, "\"\\u0000\"", "0x1F", "1_000",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1e308",
+    "-1e308",
+    "1e999",
+    "9" * 500,
+    "1" * 5000,
+    "-1",
+    "0",
+    "0.5",
+    "2027",
+    "2027.5",
+    "1e12",
+    "1e13",
+    "[a, b]",
+    "{a: 1}",
+    "[]",
+    "{}",
+    "null",
+    "''",
+    "yes",
+    "no",
+    "true",
+    "recovery",
+    "profit",
+    "npv",
+    "other",
+    "EUR",
+    "[EUR]",
+    "../../x",
+    "/abs/path",
+    "!!python/object/apply:os.system ['true']",
+    "!!binary aGVsbG8=",
+    "&a [1, 2]",
+    "*undefined",
+    "2026-12-01",
+    "'" + "x" * 10_000 + "'",
+    "[" * 400 + "]" * 400,
+    '"\\u0000"',
+    "0x1F",
+    "1_000",
 ]
 
 
@@ -53,16 +140,34 @@ def _bomb(levels: int) -> str:
 
 
 WHOLE_MANIFESTS = [
-    "", "- a\n- list\n", "just text", "name: [unclosed\n", "name: x\nname: y\n", _bomb(9),
-    _bomb(5), "name: x\ndescription: " + "[" * 5000 + "]" * 5000 + "\n", "\x00\x01\x02",
-    "name: x\n" + "f: 1\n" * 20_000, "name: {a: 1}\n", "name: x\n<<: {objective: npv}\n",
+    "",
+    "- a\n- list\n",
+    "just text",
+    "name: [unclosed\n",
+    "name: x\nname: y\n",
+    _bomb(9),
+    _bomb(5),
+    "name: x\ndescription: " + "[" * 5000 + "]" * 5000 + "\n",
+    "\x00\x01\x02",
+    "name: x\n" + "f: 1\n" * 20_000,
+    "name: {a: 1}\n",
+    "name: x\n<<: {objective: npv}\n",
 ]
 
-FILE_ACTIONS = ["delete", "empty", "header_only", "binary", "semicolons", "bom", "crlf",
-                "latin1", "garbage_line", "quote"]
+FILE_ACTIONS = [
+    "delete",
+    "empty",
+    "header_only",
+    "binary",
+    "semicolons",
+    "bom",
+    "crlf",
+    "latin1",
+    "garbage_line",
+    "quote",
+]
 COLUMN_ACTIONS = ["drop", "rename", "duplicate", "add"]
-ROW_ACTIONS = ["delete", "duplicate", "blank", "add_empty", "add_copy_new_key", "short",
-               "long"]
+ROW_ACTIONS = ["delete", "duplicate", "blank", "add_empty", "add_copy_new_key", "short", "long"]
 MANIFEST_ACTIONS = ["set", "unknown", "duplicate", "whole", "delete"]
 
 
@@ -108,11 +213,11 @@ def _column(folder: Path, m: Mutation) -> None:
     for r in rows:
         r += [""] * (len(rows[0]) - len(r))
     if m.action == "drop":
-        rows = [r[:c] + r[c + 1:] for r in rows]
+        rows = [r[:c] + r[c + 1 :] for r in rows]
     elif m.action == "rename":
         rows[0][c] = m.value or "renamed"
     elif m.action == "duplicate":
-        rows = [r[:c + 1] + [r[c]] + r[c + 1:] for r in rows]
+        rows = [r[: c + 1] + [r[c]] + r[c + 1 :] for r in rows]
     else:
         rows = [rows[0] + [m.value or "extra"]] + [r + ["1"] for r in rows[1:]]
     _write(folder / m.file, rows)
@@ -213,11 +318,22 @@ def apply(folder: Path, m: Mutation) -> None:
         if not rows or not rows[0]:
             return
     try:
-        {"cell": _cell, "column": _column, "row": _row, "file": _file,
-         "manifest": _manifest}[m.kind](folder, m)
+        {"cell": _cell, "column": _column, "row": _row, "file": _file, "manifest": _manifest}[
+            m.kind
+        ](folder, m)
     except (IndexError, ValueError, csv.Error, UnicodeDecodeError, FileNotFoundError):
         pass  # an earlier mutation left nothing this one applies to (e.g. an empty file)
 
 
-__all__ = ["CELL_VALUES", "COLUMN_ACTIONS", "FILES", "FILE_ACTIONS", "MANIFEST_ACTIONS",
-           "MANIFEST_VALUES", "Mutation", "ROW_ACTIONS", "WHOLE_MANIFESTS", "apply"]
+__all__ = [
+    "CELL_VALUES",
+    "COLUMN_ACTIONS",
+    "FILES",
+    "FILE_ACTIONS",
+    "MANIFEST_ACTIONS",
+    "MANIFEST_VALUES",
+    "Mutation",
+    "ROW_ACTIONS",
+    "WHOLE_MANIFESTS",
+    "apply",
+]

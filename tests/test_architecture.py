@@ -108,7 +108,7 @@ def test_no_import_cycles() -> None:
                 path.pop()
                 continue
             if state.get(nxt) == 1:
-                pytest.fail("import cycle: " + " -> ".join(path[path.index(nxt):] + [nxt]))
+                pytest.fail("import cycle: " + " -> ".join(path[path.index(nxt) :] + [nxt]))
             if not state.get(nxt):
                 state[nxt] = 1
                 path.append(nxt)
@@ -118,8 +118,9 @@ def test_no_import_cycles() -> None:
 HEAVY = ("numba", "pyomo", "dask", "plotly", "matplotlib")
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["validate", str(ROOT / "instances" / "tiny")]],
-                         ids=["help", "validate"])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["validate", str(ROOT / "instances" / "tiny")]], ids=["help", "validate"]
+)
 def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:
     code = (
         "import sys\n"
@@ -128,7 +129,8 @@ def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout[-500:]

@@ -72,10 +72,16 @@ def _load_result(store: Path, rec: dict) -> tuple[plantopt.Instance, Result]:
     folder = store / rec["result_dir"]
     summary = json.loads((folder / "summary.json").read_text())
     tables = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
-    res = Result(status=plantopt.SolveStatus(summary["status"]),
-                 objective_name=summary["objective_name"], objective=summary["objective"],
-                 bound=summary["bound"], gap=summary["gap"], timings_s=summary["timings_s"],
-                 summary=summary, tables=tables)
+    res = Result(
+        status=plantopt.SolveStatus(summary["status"]),
+        objective_name=summary["objective_name"],
+        objective=summary["objective"],
+        bound=summary["bound"],
+        gap=summary["gap"],
+        timings_s=summary["timings_s"],
+        summary=summary,
+        tables=tables,
+    )
     job = rec["job"]
     inst = _base_instance(job["instance_path"])
     inst, _ = apply_overrides(inst, tuple(Override(**o) for o in job["overrides"]))
@@ -95,8 +101,11 @@ def test_scenario_grid_expansion(batch_inputs: list[str]) -> None:
     grid = [j for j in jobs if j.job_id.startswith("grid-")]
     assert len(grid) == 2 * 3 * 3
     p = grid[0].params
-    assert set(p) == {"p:objective", "p:feeds[feed_id=liion].available_t_per_yr",
-                      "p:units[unit_id=hydromet].existing_capacity_t_per_yr:scale"}
+    assert set(p) == {
+        "p:objective",
+        "p:feeds[feed_id=liion].available_t_per_yr",
+        "p:units[unit_id=hydromet].existing_capacity_t_per_yr:scale",
+    }
 
 
 def test_scenario_errors_name_the_field(tmp_path: Path) -> None:
@@ -113,18 +122,24 @@ def test_scenario_errors_name_the_field(tmp_path: Path) -> None:
 
 
 def test_overrides_scale_and_set(tiny: plantopt.Instance) -> None:
-    inst, kwargs = apply_overrides(tiny, (
-        Override("units[unit_id=hydromet].existing_capacity_t_per_yr", "scale", 2.0),
-        Override("feeds.available_t_per_yr", "set", 50),
-        Override("budget_eur", "set", 1e6), Override("objective", "set", "profit")))
+    inst, kwargs = apply_overrides(
+        tiny,
+        (
+            Override("units[unit_id=hydromet].existing_capacity_t_per_yr", "scale", 2.0),
+            Override("feeds.available_t_per_yr", "set", 50),
+            Override("budget_eur", "set", 1e6),
+            Override("objective", "set", "profit"),
+        ),
+    )
     assert kwargs == {"objective": "profit"}
     units = inst["units"].set_index("unit_id")["existing_capacity_t_per_yr"]
     assert units["hydromet"] == 20.0 and units["smelter"] == 1000.0
     assert inst["feeds"]["available_t_per_yr"].tolist() == [50.0]
     assert inst.manifest["budget_eur"] == 1e6
     assert tiny["feeds"]["available_t_per_yr"].tolist() == [100.0]  # base untouched
-    inst, kwargs = apply_overrides(tiny, (Override("target_year", "set", 2031),
-                                          Override("time_limit", "set", 5)))
+    inst, kwargs = apply_overrides(
+        tiny, (Override("target_year", "set", 2031), Override("time_limit", "set", 5))
+    )
     assert inst.manifest["target_year"] == 2031 and kwargs == {"time_limit_s": 5}
     with pytest.raises(plantopt.InstanceError, match="objective"):
         apply_overrides(tiny, (Override("objective", "set", "npv-typo"),))
@@ -148,8 +163,9 @@ def _check_store(store: Path, n_jobs: int) -> pd.DataFrame:
         assert_mass_balance(inst, res)
         if res.objective_name == "recovery":
             avail = float(inst["feeds"]["available_t_per_yr"].iloc[0])
-            cap = float(inst["units"].set_index("unit_id").at["hydromet",
-                                                               "existing_capacity_t_per_yr"])
+            cap = float(
+                inst["units"].set_index("unit_id").at["hydromet", "existing_capacity_t_per_yr"]
+            )
             li, co = hand_recovery(avail, cap)
             rec_t = res["recovery"].set_index("material")["recovered_t_per_yr"]
             assert rec_t["Li"] == pytest.approx(li, rel=1e-7), sid
@@ -157,26 +173,37 @@ def _check_store(store: Path, n_jobs: int) -> pd.DataFrame:
     return df
 
 
-def test_local_and_dask_give_identical_results(batch_inputs: list[str],
-                                               tmp_path: Path) -> None:
+def test_local_and_dask_give_identical_results(batch_inputs: list[str], tmp_path: Path) -> None:
     from distributed import LocalCluster
 
     local = run_batch(batch_inputs, tmp_path / "local", workers=2, progress=False)
     assert local.n_run == 21 and local.n_skipped == 0
     df_local = _check_store(tmp_path / "local", 21)
     assert (df_local["peak_rss_mib"] > 10).all()  # memory per job is reported
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0") as cluster:  # loopback only
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as cluster:  # loopback only
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        remote = run_batch(batch_inputs, tmp_path / "dask", progress=False,
-                           scheduler=cluster.scheduler_address)
+        remote = run_batch(
+            batch_inputs, tmp_path / "dask", progress=False, scheduler=cluster.scheduler_address
+        )
     assert remote.n_run == 21
     df_dask = _check_store(tmp_path / "dask", 21)
     keys = [c for c in df_local.columns if c.startswith(("p:", "recovered_t_per_yr:"))] + [
-        "scenario_id", "status", "objective", "profit_eur_per_yr", "capex_eur",
-        "critical_recovered_t_per_yr"]
-    pd.testing.assert_frame_equal(df_local[keys], df_dask[keys], check_exact=False,
-                                  rtol=1e-12, atol=1e-12)
+        "scenario_id",
+        "status",
+        "objective",
+        "profit_eur_per_yr",
+        "capex_eur",
+        "critical_recovered_t_per_yr",
+    ]
+    pd.testing.assert_frame_equal(
+        df_local[keys], df_dask[keys], check_exact=False, rtol=1e-12, atol=1e-12
+    )
     for sid in df_local.loc[df_local["status"] == "optimal", "scenario_id"]:
         a = pd.read_parquet(tmp_path / "local" / "jobs" / sid / "flows.parquet")
         b = pd.read_parquet(tmp_path / "dask" / "jobs" / sid / "flows.parquet")
@@ -195,15 +222,27 @@ def _wait_for_records(store: Path, n: int, proc: subprocess.Popen, limit_s: floa
         time.sleep(0.05)
 
 
-def test_killed_worker_and_interrupted_batch_lose_nothing(batch_inputs: list[str],
-                                                          tmp_path: Path) -> None:
+def test_killed_worker_and_interrupted_batch_lose_nothing(
+    batch_inputs: list[str], tmp_path: Path
+) -> None:
     """Kill one worker mid-run, then the whole batch; a rerun finishes the rest only."""
     store = tmp_path / "store"
     env = {**os.environ, "PLANTOPT_TEST_JOB_SLEEP_S": "0.25"}
-    cmd = [sys.executable, "-m", "plantopt.cli", "batch", *batch_inputs, "--out", str(store),
-           "--workers", "2", "--no-progress"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "plantopt.cli",
+        "batch",
+        *batch_inputs,
+        "--out",
+        str(store),
+        "--workers",
+        "2",
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         _wait_for_records(store, 3, proc)
         before = _records_snapshot(store)
@@ -234,8 +273,7 @@ def test_killed_worker_and_interrupted_batch_lose_nothing(batch_inputs: list[str
     assert all(final[f"{sid}.json"] == after[f"{sid}.json"] for sid in finished)
 
 
-def test_job_time_limit_kills_a_hung_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                         ) -> None:
+def test_job_time_limit_kills_a_hung_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = [Job(f"job{i}", str(INSTANCES / "tiny")) for i in range(3)]
     jobs.append(Job("hang-me", str(INSTANCES / "tiny")))
     monkeypatch.setenv("PLANTOPT_TEST_HANG_JOB", "hang-*")
@@ -260,12 +298,15 @@ def test_cli_batch_and_collect(tmp_path: Path) -> None:
     from plantopt.cli.app import app
 
     scen = tmp_path / "s.yaml"
-    scen.write_text(f"name: cli\nbase: {INSTANCES / 'tiny'}\nset:\n  time_limit: 30\n"
-                    "grid:\n  product_prices.price_eur_per_t: {from: 0, to: 1000, num: 3}\n"
-                    "  objective: [profit]\n")
+    scen.write_text(
+        f"name: cli\nbase: {INSTANCES / 'tiny'}\nset:\n  time_limit: 30\n"
+        "grid:\n  product_prices.price_eur_per_t: {from: 0, to: 1000, num: 3}\n"
+        "  objective: [profit]\n"
+    )
     runner = CliRunner()
-    res = runner.invoke(app, ["batch", str(scen), "--out", str(tmp_path / "st"),
-                              "--workers", "1", "--no-progress"])
+    res = runner.invoke(
+        app, ["batch", str(scen), "--out", str(tmp_path / "st"), "--workers", "1", "--no-progress"]
+    )
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["collect", str(tmp_path / "st")])
     assert res.exit_code == 0, res.output
@@ -281,9 +322,20 @@ def test_cli_batch_and_collect(tmp_path: Path) -> None:
     prof = df.sort_values("price (EUR/t), product_prices")["profit_eur_per_yr"].to_numpy()
     li, co = hand_recovery(100.0, 10.0)
     assert prof == pytest.approx(np.array([0.0, 500.0, 1000.0]) * (li + co), rel=1e-7)
-    for col in ("status", "objective", "capex_eur", "critical_recovered_t_per_yr",
-                "recovery_frac:Li", "time_total_s", "job_wall_s", "npv_eur", "irr",
-                "payback_year", "capex_gross_eur", "units_built"):
+    for col in (
+        "status",
+        "objective",
+        "capex_eur",
+        "critical_recovered_t_per_yr",
+        "recovery_frac:Li",
+        "time_total_s",
+        "job_wall_s",
+        "npv_eur",
+        "irr",
+        "payback_year",
+        "capex_gross_eur",
+        "units_built",
+    ):
         assert col in df.columns
 
 
@@ -311,8 +363,10 @@ def test_dask_task_child_is_reused_and_replaced_after_a_kill() -> None:
     second = dask_job(Job("b", str(INSTANCES / "tiny")), 120.0, None, hooks)
     assert first.record["status"] == second.record["status"] == "optimal"
     assert first.record["pid"] == second.record["pid"] != os.getpid()  # imported once
-    assert dask_job(Job("hang-2", str(INSTANCES / "tiny")), 3.0, None, hooks
-                    ).record["status"] == "job_timeout"
+    assert (
+        dask_job(Job("hang-2", str(INSTANCES / "tiny")), 3.0, None, hooks).record["status"]
+        == "job_timeout"
+    )
     after = dask_job(Job("c", str(INSTANCES / "tiny")), 120.0, None, hooks)
     assert after.record["status"] == "optimal"
     assert after.record["pid"] != first.record["pid"]  # the killed child was replaced
@@ -322,8 +376,9 @@ def test_dataset_store_keeps_summary_rows_and_chosen_tables(tmp_path: Path) -> N
     """--dataset: one partitioned Parquet dataset instead of a folder per job; resumes."""
     inputs = [str(_variant(tmp_path / "in", f"tiny_a{a}", float(a))) for a in (60, 100, 140)]
     store_dir = tmp_path / "store"
-    rep = run_batch(inputs, store_dir, workers=2, progress=False,
-                    dataset_tables=("recovery", "economics"))
+    rep = run_batch(
+        inputs, store_dir, workers=2, progress=False, dataset_tables=("recovery", "economics")
+    )
     assert rep.n_run == 3 and rep.status_counts == {"optimal": 3}
     store = Store(store_dir)
     assert not (store_dir / "jobs").exists() or not any((store_dir / "jobs").iterdir())
@@ -339,10 +394,8 @@ def test_dataset_store_keeps_summary_rows_and_chosen_tables(tmp_path: Path) -> N
     with pytest.raises(FileNotFoundError):
         store.read_dataset("flows")  # not chosen: not kept
     # a rerun skips finished jobs; a lost part makes its job run again
-    assert run_batch(inputs, store_dir, progress=False, dataset_tables=("recovery",)
-                     ).n_run == 0
+    assert run_batch(inputs, store_dir, progress=False, dataset_tables=("recovery",)).n_run == 0
     (store_dir / "dataset" / "table=recovery" / "tiny_a60.parquet").unlink()
-    again = run_batch(inputs, store_dir, progress=False,
-                      dataset_tables=("recovery", "economics"))
+    again = run_batch(inputs, store_dir, progress=False, dataset_tables=("recovery", "economics"))
     assert again.n_run == 1
     assert len(store.read_dataset("recovery")["scenario_id"].unique()) == 3

@@ -17,18 +17,36 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_benchmark_smoke_run(tmp_path: Path) -> None:
     out = tmp_path / "results.md"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke",
-                           "--out", str(out)], capture_output=True, text=True, timeout=600,
-                          cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text()
     header = next(line for line in text.splitlines() if line.startswith("| case"))
-    for column in ("t_load", "t_route_tree", "t_build", "t_handoff", "t_solve", "t_extract",
-                   "t_highs_alone", "ratio_end_to_end_vs_highs", "nnz", "peak_rss_mib"):
+    for column in (
+        "t_load",
+        "t_route_tree",
+        "t_build",
+        "t_handoff",
+        "t_solve",
+        "t_extract",
+        "t_highs_alone",
+        "ratio_end_to_end_vs_highs",
+        "nnz",
+        "peak_rss_mib",
+    ):
         assert column in header
     row = next(line for line in text.splitlines() if line.startswith("| gen-S "))
-    cells = dict(zip([c.strip() for c in header.strip("|").split("|")],
-                     [c.strip() for c in row.strip("|").split("|")]))
+    cells = dict(
+        zip(
+            [c.strip() for c in header.strip("|").split("|")],
+            [c.strip() for c in row.strip("|").split("|")],
+        )
+    )
     assert cells["status"] == "optimal"
     assert int(cells["nnz"].replace(",", "")) > 0
 

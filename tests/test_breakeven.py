@@ -37,8 +37,9 @@ def npv_at(inst: plantopt.Instance, lever: str, value: float) -> float:
     return res.objective
 
 
-@pytest.mark.parametrize("lever,exact", [("capex-subsidy", 1 / 6), ("gate-fee", 10.0),
-                                         ("price:P", 1.1)])
+@pytest.mark.parametrize(
+    "lever,exact", [("capex-subsidy", 1 / 6), ("gate-fee", 10.0), ("price:P", 1.1)]
+)
 def test_hand_break_even_within_tolerance(lever: str, exact: float) -> None:
     inst = forced()
     b = breakeven(inst, lever)
@@ -52,8 +53,7 @@ def test_hand_break_even_within_tolerance(lever: str, exact: float) -> None:
 
 def test_closes_without_lever_and_not_reached() -> None:
     # without a recovery floor the empty plan has NPV 0 >= 0 already
-    assert breakeven(plant({"horizon_yr": 10}), "capex-subsidy").status == \
-        "closes_without_lever"
+    assert breakeven(plant({"horizon_yr": 10}), "capex-subsidy").status == "closes_without_lever"
     # hurdle 1e9 EUR cannot be met even with capex paid in full
     b = breakeven(forced(), "capex-subsidy", hurdle_eur=1e9)
     assert b.status == "not_reached" and b.value is None
@@ -76,23 +76,36 @@ def test_nl_2027_recovery_floor_closes_without_subsidy_or_is_not_reached() -> No
     most weighted recovery nl-2027 reaches is ~50.4 t/yr, and that plan earns money.
     """
     inst = plantopt.load_instance(INSTANCES / "nl-2027")
-    at_max = breakeven(inst.with_manifest(recovery_floor_t_per_yr=50.0), "capex-subsidy",
-                       tolerance=0.005)
+    at_max = breakeven(
+        inst.with_manifest(recovery_floor_t_per_yr=50.0), "capex-subsidy", tolerance=0.005
+    )
     assert at_max.status == "closes_without_lever" and at_max.value == 0.0
-    above = breakeven(inst.with_manifest(recovery_floor_t_per_yr=60.0), "capex-subsidy",
-                      tolerance=0.005)
+    above = breakeven(
+        inst.with_manifest(recovery_floor_t_per_yr=60.0), "capex-subsidy", tolerance=0.005
+    )
     assert above.status == "not_reached"
 
 
-def test_cli_breakeven_writes_plan_and_search(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_breakeven_writes_plan_and_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from plantopt.instance.writer import write_instance
     from tests.test_cli import run_main
 
     folder = write_instance(plant({"horizon_yr": 10}), tmp_path / "inst")
     out = tmp_path / "be"
-    code, stdout, err = run_main(monkeypatch, capsys, "breakeven", folder, "--lever",
-                                 "gate-fee", "--recovery-floor", "10", "--out", out)
+    code, stdout, err = run_main(
+        monkeypatch,
+        capsys,
+        "breakeven",
+        folder,
+        "--lever",
+        "gate-fee",
+        "--recovery-floor",
+        "10",
+        "--out",
+        out,
+    )
     assert code == 0, err
     assert "gate-fee" in stdout
     search = pd.read_parquet(out / "breakeven.parquet")

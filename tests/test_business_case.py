@@ -32,8 +32,9 @@ def af(rate: float, years: int) -> float:
 
 
 def by_hand_npv(net_capex: float, ocf: float) -> float:
-    return (-net_capex - net_capex * (1 + R) ** -10 + 0.5 * net_capex * (1 + R) ** -H
-            + ocf * af(R, H))
+    return (
+        -net_capex - net_capex * (1 + R) ** -10 + 0.5 * net_capex * (1 + R) ** -H + ocf * af(R, H)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +108,7 @@ def test_nl_2027_npv_both_builds_and_saved_tables(tmp_path: Path) -> None:
     b = plantopt.solve(inst, objective="npv", build="pyomo")
     for res in (a, b):
         assert_mass_balance(inst, res)
-        assert res.summary["business_case"]["npv_eur"] == pytest.approx(res.objective,
-                                                                         rel=1e-6)
+        assert res.summary["business_case"]["npv_eur"] == pytest.approx(res.objective, rel=1e-6)
     # two independent MILP solves each end within the relative MIP gap (1e-6) of the bound,
     # so they may differ by up to twice that
     gap2 = 2 * plantopt.SolveOptions().mip_rel_gap
@@ -117,8 +117,13 @@ def test_nl_2027_npv_both_builds_and_saved_tables(tmp_path: Path) -> None:
     p = plantopt.solve(inst, objective="profit")
     assert a.objective >= p.summary["business_case"]["npv_eur"] - gap2 * abs(a.objective)
     out = a.save(tmp_path / "res")
-    for name in ("business_case", "cash_flows", "capex_schedule", "revenue_by_product",
-                 "cost_by_category"):
+    for name in (
+        "business_case",
+        "cash_flows",
+        "capex_schedule",
+        "revenue_by_product",
+        "cost_by_category",
+    ):
         assert (out / f"{name}.parquet").is_file()
     case = pd.read_parquet(out / "business_case.parquet").set_index("metric")["value"]
     assert case["npv_eur"] == pytest.approx(a.objective, rel=1e-6)

@@ -30,8 +30,9 @@ TINY_LI = 10 / 0.378 * 0.02 * 0.95 * 0.90
 TINY_CO = 100 * 0.10 * 0.95 * 0.98
 
 
-def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             *args: object) -> tuple[int, str, str]:
+def run_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: object
+) -> tuple[int, str, str]:
     """Run ``plantopt ARGS`` through cli.main(); return (exit code, stdout, stderr)."""
     monkeypatch.setattr(sys, "argv", ["plantopt", *map(str, args)])
     monkeypatch.delenv("PLANTOPT_DEBUG", raising=False)
@@ -50,11 +51,18 @@ def plantopt_exe() -> list[str]:
 def run_subprocess(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "PLANTOPT_DEBUG"}
     env["COLUMNS"] = "200"
-    return subprocess.run([*plantopt_exe(), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120)
+    return subprocess.run(
+        [*plantopt_exe(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
 
 
 # ----------------------------------------------------------------------------- solve
+
 
 def test_solve_tiny_exit_0_and_every_result_file(tmp_path: Path) -> None:
     out = tmp_path / "res"
@@ -69,8 +77,11 @@ def test_solve_tiny_exit_0_and_every_result_file(tmp_path: Path) -> None:
     assert_mass_balance(inst, res)
     files = {p.name for p in out.iterdir()}
     # the tables, the summary and the instance that was solved (issue 18)
-    assert files == {f"{name}.parquet" for name in res.tables} | {"summary.json", MARKER,
-                                                                  "instance"}
+    assert files == {f"{name}.parquet" for name in res.tables} | {
+        "summary.json",
+        MARKER,
+        "instance",
+    }
     assert plantopt.load_instance(out / "instance").content_hash() == inst.content_hash()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal"
@@ -80,8 +91,7 @@ def test_solve_tiny_exit_0_and_every_result_file(tmp_path: Path) -> None:
     assert all(summary["versions"][k] not in ("", "unknown") for k in ("pyomo", "highspy"))
     assert summary["instance"]["hash"] == inst.content_hash()
     assert summary["instance"]["name"] == "tiny"
-    assert {"time_limit_s", "mip_rel_gap", "threads", "random_seed"} <= \
-        set(summary["options"])
+    assert {"time_limit_s", "mip_rel_gap", "threads", "random_seed"} <= set(summary["options"])
     assert summary["mass_balance_max_relative_error"] <= 1e-6
     rec = pd.read_parquet(out / "recovery.parquet").set_index("material")
     assert rec.at["Li", "recovered_t_per_yr"] == pytest.approx(TINY_LI, rel=1e-6)
@@ -89,20 +99,40 @@ def test_solve_tiny_exit_0_and_every_result_file(tmp_path: Path) -> None:
     assert (mb["relative_error"] <= 1e-6).all()
 
 
-def test_solve_options_reach_the_summary(monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str],
-                                         tmp_path: Path) -> None:
+def test_solve_options_reach_the_summary(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out = tmp_path / "res"
-    code, stdout, _ = run_main(monkeypatch, capsys, "solve", TINY, "--objective", "profit",
-                               "--time-limit", "30", "--gap", "0.001", "--threads", "1",
-                               "--seed", "7", "--out", out, "--quiet")
+    code, stdout, _ = run_main(
+        monkeypatch,
+        capsys,
+        "solve",
+        TINY,
+        "--objective",
+        "profit",
+        "--time-limit",
+        "30",
+        "--gap",
+        "0.001",
+        "--threads",
+        "1",
+        "--seed",
+        "7",
+        "--out",
+        out,
+        "--quiet",
+    )
     assert code == 0, stdout
     assert "tiny profit optimal" in stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["objective_name"] == "profit"
     opts = summary["options"]
-    assert (opts["time_limit_s"], opts["mip_rel_gap"], opts["threads"], opts["random_seed"]) \
-        == (30.0, 0.001, 1, 7)
+    assert (opts["time_limit_s"], opts["mip_rel_gap"], opts["threads"], opts["random_seed"]) == (
+        30.0,
+        0.001,
+        1,
+        7,
+    )
 
 
 def test_bad_instance_exit_2_names_file_row_column_without_traceback(tmp_path: Path) -> None:
@@ -117,9 +147,12 @@ def test_bad_instance_exit_2_names_file_row_column_without_traceback(tmp_path: P
 
 
 @pytest.mark.parametrize("command", ["solve", "describe", "validate"])
-def test_bad_input_exit_2_for_every_command(monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str],
-                                            tmp_path: Path, command: str) -> None:
+def test_bad_input_exit_2_for_every_command(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    command: str,
+) -> None:
     folder = InstanceFolder(tmp_path)
     folder.set_cell("units.csv", 3, "stage", "melting")
     code, out, err = run_main(monkeypatch, capsys, command, folder.path)
@@ -128,32 +161,34 @@ def test_bad_input_exit_2_for_every_command(monkeypatch: pytest.MonkeyPatch,
     assert "Traceback" not in out + err
 
 
-def test_missing_instance_folder_exit_2(monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str],
-                                        tmp_path: Path) -> None:
+def test_missing_instance_folder_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, err = run_main(monkeypatch, capsys, "solve", tmp_path / "nope")
     assert code == 2
     assert "does not exist" in out + err and "Traceback" not in out + err
 
 
-def test_bad_objective_option_exit_2(monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_objective_option_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_main(monkeypatch, capsys, "solve", TINY, "--objective", "fun")
     assert code == 2
     assert "recovery or profit" in out + err
 
 
-def test_route_tree_too_large_exit_2(monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str],
-                                     tmp_path: Path) -> None:
+def test_route_tree_too_large_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     folder = InstanceFolder(tmp_path).append_manifest("max_route_nodes: 4\n")
     code, out, err = run_main(monkeypatch, capsys, "describe", folder.path)
     assert code == 2
     assert "route tree exceeds 4 nodes" in out + err and "Traceback" not in out + err
 
 
-def test_infeasible_exit_3(monkeypatch: pytest.MonkeyPatch,
-                           capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_infeasible_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     # 100 t/yr contracted -> 37.8 t/yr of black mass, but hydromet (10) + smelter (10) take 20
     folder = InstanceFolder(tmp_path)
     folder.set_cell("feeds.csv", 2, "contracted_min_t_per_yr", "100")
@@ -164,22 +199,23 @@ def test_infeasible_exit_3(monkeypatch: pytest.MonkeyPatch,
     assert json.loads((out / "summary.json").read_text())["status"] == "infeasible"
 
 
-def test_no_solution_within_time_limit_exit_4(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str],
-                                              tmp_path: Path) -> None:
+def test_no_solution_within_time_limit_exit_4(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     # A knapsack MILP that HiGHS presolve cannot finish: with --time-limit 0 the branch and
     # bound stops before any incumbent exists (checked at the solver level in test_solver.py)
     folder = write_instance(knapsack_instance(), tmp_path / "knapsack")
     out = tmp_path / "res"
-    code, stdout, err = run_main(monkeypatch, capsys, "solve", folder, "--time-limit", "0",
-                                 "--out", out)
+    code, stdout, err = run_main(
+        monkeypatch, capsys, "solve", folder, "--time-limit", "0", "--out", out
+    )
     assert code == 4, stdout + err
     assert json.loads((out / "summary.json").read_text())["status"] == "time_limit_no_solution"
 
 
-def test_solve_without_path_uses_packaged_default(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str],
-                                                  tmp_path: Path) -> None:
+def test_solve_without_path_uses_packaged_default(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     try:
         default = plantopt.packaged_instance_path()
     except FileNotFoundError as exc:
@@ -195,8 +231,10 @@ def test_solve_without_path_uses_packaged_default(monkeypatch: pytest.MonkeyPatc
 
 # ----------------------------------------------------------------------------- validate
 
-def test_validate_exit_codes(monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+
+def test_validate_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, _ = run_main(monkeypatch, capsys, "validate", TINY)
     assert code == 0 and "valid" in out
 
@@ -219,16 +257,21 @@ def test_validate_exit_codes(monkeypatch: pytest.MonkeyPatch,
 
 # ----------------------------------------------------------------------------- describe
 
-def test_describe_prints_route_tree_and_model_size(monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_describe_prints_route_tree_and_model_size(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     code, out, _ = run_main(monkeypatch, capsys, "describe", TINY)
     assert code == 0
     inst = plantopt.load_instance(TINY)
     tree = plantopt.build_route_tree(inst)
     size = plantopt.model_size(plantopt.build_model(inst))
-    lines = {line.split("│")[0].strip(): line.split("│")[-1].strip()
-             for line in out.splitlines() if "│" in line}
+    lines = {
+        line.split("│")[0].strip(): line.split("│")[-1].strip()
+        for line in out.splitlines()
+        if "│" in line
+    }
     assert lines["route-tree nodes"] == f"{tree.n_nodes:,}" == "10"  # DESIGN.md example
     for key in ("rows", "columns", "nonzeros"):
         assert lines[f"model {key}"] == f"{size[key]:,}"
@@ -237,9 +280,10 @@ def test_describe_prints_route_tree_and_model_size(monkeypatch: pytest.MonkeyPat
 
 # ----------------------------------------------------------------------------- atomic writing
 
-def test_result_folder_is_replaced_whole(monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str],
-                                         tmp_path: Path) -> None:
+
+def test_result_folder_is_replaced_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out = tmp_path / "res"
     out.mkdir()
     (out / "stale.parquet").write_text("from an older run")
@@ -251,9 +295,9 @@ def test_result_folder_is_replaced_whole(monkeypatch: pytest.MonkeyPatch,
     assert [p.name for p in tmp_path.iterdir()] == ["res"]  # no temporary folders left
 
 
-def test_failure_mid_write_keeps_the_old_result(monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str],
-                                                tmp_path: Path) -> None:
+def test_failure_mid_write_keeps_the_old_result(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out = tmp_path / "res"
     code, _, _ = run_main(monkeypatch, capsys, "solve", TINY, "--out", out, "--quiet")
     assert code == 0
@@ -269,8 +313,9 @@ def test_failure_mid_write_keeps_the_old_result(monkeypatch: pytest.MonkeyPatch,
         real(self, *args, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", failing_to_parquet)
-    code, out_text, err = run_main(monkeypatch, capsys, "solve", TINY, "--objective",
-                                   "profit", "--out", out, "--quiet")
+    code, out_text, err = run_main(
+        monkeypatch, capsys, "solve", TINY, "--objective", "profit", "--out", out, "--quiet"
+    )
     assert code != 0
     assert "Traceback" not in out_text + err
     assert calls["n"] == 3
@@ -279,8 +324,9 @@ def test_failure_mid_write_keeps_the_old_result(monkeypatch: pytest.MonkeyPatch,
     assert [p.name for p in tmp_path.iterdir()] == ["res"]  # temporary folder removed
 
 
-def test_write_result_dir_failure_leaves_no_partial_folder(monkeypatch: pytest.MonkeyPatch,
-                                                           tmp_path: Path) -> None:
+def test_write_result_dir_failure_leaves_no_partial_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from plantopt.results.tables import write_result_dir
 
     def boom(self: pd.DataFrame, *args: object, **kwargs: object) -> None:
@@ -293,6 +339,7 @@ def test_write_result_dir_failure_leaves_no_partial_folder(monkeypatch: pytest.M
 
 
 # ----------------------------------------------------------------------------- misc
+
 
 def test_schema_doc(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(monkeypatch, capsys, "schema-doc")

@@ -13,8 +13,12 @@ from tests.conftest import INSTANCES
 
 
 def _run(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "plantopt.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "plantopt.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_max_route_nodes_guard_is_bad_input_with_a_clear_message(tmp_path: Path) -> None:
@@ -30,8 +34,17 @@ def test_build_paths_give_the_same_optimum(tmp_path: Path, objective: str) -> No
     values = {}
     for build in ("matrix", "pyomo"):
         out = tmp_path / build
-        proc = _run("solve", INSTANCES / "nl-2027", "--objective", objective, "--build", build,
-                    "--quiet", "--out", out)
+        proc = _run(
+            "solve",
+            INSTANCES / "nl-2027",
+            "--objective",
+            objective,
+            "--build",
+            build,
+            "--quiet",
+            "--out",
+            out,
+        )
         assert proc.returncode == 0, proc.stderr
         summary = json.loads((out / "summary.json").read_text())
         assert summary["options"]["build"] == build

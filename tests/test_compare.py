@@ -24,8 +24,10 @@ def test_hand_plans_differ_by_the_option_and_its_flows(tmp_path: Path) -> None:
     big.save(tmp_path / "big")
     cmp = compare(tmp_path / "small", tmp_path / "big")
     units = cmp.units.set_index("option_id")
-    assert units.at["small", "capacity_t_per_yr_a"] == 50 and \
-        units.at["small", "capacity_t_per_yr_b"] == 0
+    assert (
+        units.at["small", "capacity_t_per_yr_a"] == 50
+        and units.at["small", "capacity_t_per_yr_b"] == 0
+    )
     assert units.at["big", "capacity_t_per_yr_delta"] == 100
     feeds = cmp.feeds.set_index("feed_id")
     assert feeds.at["F", "accepted_t_per_yr_a"] == pytest.approx(50)
@@ -40,16 +42,28 @@ def test_hand_plans_differ_by_the_option_and_its_flows(tmp_path: Path) -> None:
 
 
 def test_cli_compare_prints_at_80_columns_and_writes_tables(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = write_instance(plant(), tmp_path / "inst")
     for name, req in (("a", "R=small"), ("b", "R")):
-        code, _, err = run_main(monkeypatch, capsys, "solve", folder, "--objective", "profit",
-                                "--require", req, "--out", tmp_path / name, "--quiet")
+        code, _, err = run_main(
+            monkeypatch,
+            capsys,
+            "solve",
+            folder,
+            "--objective",
+            "profit",
+            "--require",
+            req,
+            "--out",
+            tmp_path / name,
+            "--quiet",
+        )
         assert code == 0, err
     monkeypatch.setenv("COLUMNS", "80")
-    code, stdout, err = run_main(monkeypatch, capsys, "compare", tmp_path / "a", tmp_path / "b",
-                                 "--out", tmp_path / "cmp")
+    code, stdout, err = run_main(
+        monkeypatch, capsys, "compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "cmp"
+    )
     assert code == 0, err
     assert max(len(line) for line in stdout.splitlines()) <= 80
     assert "R / big" in stdout and "R / small" in stdout and "EUR" in stdout
@@ -62,8 +76,9 @@ def test_cli_compare_prints_at_80_columns_and_writes_tables(
 def test_compare_multi_period_plans_period_by_period(tmp_path: Path) -> None:
     inst = plantopt.load_instance(INSTANCES / "nl-2027-2040")
     free = plantopt.solve(inst, objective="npv", time_limit_s=120)
-    no_pm = plantopt.solve(inst.with_manifest(forbid_units="pm_smelter"), objective="npv",
-                           time_limit_s=120)
+    no_pm = plantopt.solve(
+        inst.with_manifest(forbid_units="pm_smelter"), objective="npv", time_limit_s=120
+    )
     cmp = compare_results(free, no_pm)
     assert "period" in cmp.units.columns and "period" in cmp.feeds.columns
     gone = cmp.units[cmp.units["unit_id"] == "pm_smelter"]

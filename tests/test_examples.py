@@ -14,8 +14,7 @@ NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 
 
 def test_two_notebooks() -> None:
-    assert {p.stem for p in NOTEBOOKS} == {"consultant_hydromet_hub",
-                                           "researcher_scenario_batch"}
+    assert {p.stem for p in NOTEBOOKS} == {"consultant_hydromet_hub", "researcher_scenario_batch"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

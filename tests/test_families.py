@@ -26,28 +26,68 @@ INF = float("inf")
 
 def plant(**manifest: object) -> Families:
     inst = make_instance(
-        manifest={"apply_targets": False, "co2_price_eur_per_t": 30, "co2_cap_t_per_yr": 15,
-                  "land_available_m2": 900, "budget_eur": 1200,
-                  "profit_floor_eur_per_yr": -1e6, **manifest},
+        manifest={
+            "apply_targets": False,
+            "co2_price_eur_per_t": 30,
+            "co2_cap_t_per_yr": 15,
+            "land_available_m2": 900,
+            "budget_eur": 1200,
+            "profit_floor_eur_per_yr": -1e6,
+            **manifest,
+        },
         materials=materials({"Co": 1.0}),
-        feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100,
-                "contracted_min_t_per_yr": 10, "gate_fee_eur_per_t": 50}],
-        composition=[{"feed_id": "F", "material": "Co", "mass_frac": 0.1},
-                     {"feed_id": "F", "material": "other", "mass_frac": 0.9}],
-        units=[{"unit_id": "S", "stage": "preprocessing", "opex_eur_per_t": 5,
-                "min_load_frac": 0.5, "existing_capacity_t_per_yr": 0, "co2_t_per_t": 0.2}],
+        feeds=[
+            {
+                "feed_id": "F",
+                "feed_class": "c",
+                "available_t_per_yr": 100,
+                "contracted_min_t_per_yr": 10,
+                "gate_fee_eur_per_t": 50,
+            }
+        ],
+        composition=[
+            {"feed_id": "F", "material": "Co", "mass_frac": 0.1},
+            {"feed_id": "F", "material": "other", "mass_frac": 0.9},
+        ],
+        units=[
+            {
+                "unit_id": "S",
+                "stage": "preprocessing",
+                "opex_eur_per_t": 5,
+                "min_load_frac": 0.5,
+                "existing_capacity_t_per_yr": 0,
+                "co2_t_per_t": 0.2,
+            }
+        ],
         capacity_options=[
-            {"unit_id": "S", "option_id": "small", "capacity_t_per_yr": 40, "capex_eur": 1000,
-             "fixed_opex_eur_per_yr": 10, "lifetime_yr": 10, "land_m2": 500},
-            {"unit_id": "S", "option_id": "big", "capacity_t_per_yr": 80, "capex_eur": 1500,
-             "fixed_opex_eur_per_yr": 20, "lifetime_yr": 10, "land_m2": 800}],
-        transfer_coefficients=tc_rows("S", {"Co": {"bm": 0.9, "res": 0.1},
-                                            "other": {"bm": 0.2, "res": 0.8}}),
+            {
+                "unit_id": "S",
+                "option_id": "small",
+                "capacity_t_per_yr": 40,
+                "capex_eur": 1000,
+                "fixed_opex_eur_per_yr": 10,
+                "lifetime_yr": 10,
+                "land_m2": 500,
+            },
+            {
+                "unit_id": "S",
+                "option_id": "big",
+                "capacity_t_per_yr": 80,
+                "capex_eur": 1500,
+                "fixed_opex_eur_per_yr": 20,
+                "lifetime_yr": 10,
+                "land_m2": 800,
+            },
+        ],
+        transfer_coefficients=tc_rows(
+            "S", {"Co": {"bm": 0.9, "res": 0.1}, "other": {"bm": 0.2, "res": 0.8}}
+        ),
         routing=[route("S", "bm", "product", "BM"), route("S", "res", "disposal", "landfill", 7)],
         feed_entry=[{"feed_class": "c", "unit_id": "S"}],
         products=[{"product_id": "BM", "max_offtake_t_per_yr": 20}],
-        product_prices=[{"product_id": "BM", "material": "Co", "price_eur_per_t": 20000,
-                         "payable_frac": 0.5}],
+        product_prices=[
+            {"product_id": "BM", "material": "Co", "price_eur_per_t": 20000, "payable_frac": 0.5}
+        ],
     )
     return families_of(inst)
 
@@ -74,8 +114,9 @@ def dense(fams: Families, f: Family) -> list[dict[str, float]]:
 
 def period(fams: Families, name: str) -> Family:
     per = fams.periods[0]
-    found = [f for f in per.rows if f.name == name] + \
-        [f for f in per.expressions.values() if f.name == name]
+    found = [f for f in per.rows if f.name == name] + [
+        f for f in per.expressions.values() if f.name == name
+    ]
     if name in per.ledger.items:
         found.append(per.ledger.items[name])
     assert len(found) == 1, name
@@ -83,8 +124,9 @@ def period(fams: Families, name: str) -> Family:
 
 
 def glob(fams: Families, name: str) -> Family:
-    found = [f for f in fams.global_rows if f.name == name] + \
-        [f for f in fams.global_expressions.values() if f.name == name]
+    found = [f for f in fams.global_rows if f.name == name] + [
+        f for f in fams.global_expressions.values() if f.name == name
+    ]
     assert len(found) == 1, name
     return found[0]
 
@@ -101,8 +143,15 @@ def test_route_tree_of_the_micro_plant(fams: Families) -> None:
 
 
 def test_columns_and_their_bounds(fams: Families) -> None:
-    assert names(fams) == ["accept[F]", "flow[0]", "flow[1]", "flow[2]", "build[small]",
-                           "build[big]", "run[S]"]
+    assert names(fams) == [
+        "accept[F]",
+        "flow[0]",
+        "flow[1]",
+        "flow[2]",
+        "build[small]",
+        "build[big]",
+        "run[S]",
+    ]
     np.testing.assert_allclose(fams.col_lower, [10, 0, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(fams.col_upper, [100, INF, INF, INF, 1, 1, 1])
     assert fams.layout.integrality().tolist() == [0, 0, 0, 0, 1, 1, 1]
@@ -127,8 +176,9 @@ def test_capacity_and_minimum_load(fams: Families) -> None:
     assert dense(fams, up) == [{"flow[0]": 1, "run[S]": -80}] and bounds(up) == [(-INF, 0)]
     # throughput - 0.5 (40 small + 80 big) - 80 run >= 0.5 * 0 - 80
     ml = period(fams, "min_load")
-    assert dense(fams, ml) == [{"flow[0]": 1, "build[small]": -20, "build[big]": -40,
-                                "run[S]": -80}]
+    assert dense(fams, ml) == [
+        {"flow[0]": 1, "build[small]": -20, "build[big]": -40, "run[S]": -80}
+    ]
     assert bounds(ml) == [(-80, INF)]
     rib = period(fams, "run_if_built")
     assert dense(fams, rib) == [{"run[S]": 1, "build[small]": -1, "build[big]": -1}]
@@ -187,8 +237,16 @@ def test_global_rows(fams: Families) -> None:
     assert dense(fams, budget) == [{"build[small]": 1000, "build[big]": 1500}]
     assert bounds(budget) == [(-INF, 1200)]
     floor = glob(fams, "profit_floor")
-    assert dense(fams, floor) == [{"accept[F]": 50, "flow[0]": -11, "flow[1]": 900,
-                                   "flow[2]": -5.11, "build[small]": -110, "build[big]": -170}]
+    assert dense(fams, floor) == [
+        {
+            "accept[F]": 50,
+            "flow[0]": -11,
+            "flow[1]": 900,
+            "flow[2]": -5.11,
+            "build[small]": -110,
+            "build[big]": -170,
+        }
+    ]
     assert bounds(floor) == [(-1e6, INF)]
     assert glob(fams, "recovery_floor").n == 0  # not set
 

@@ -61,19 +61,48 @@ BASES = ["tiny", "tiny", "tiny", "nl-2027"]  # tiny solves in milliseconds
 
 positions = st.integers(min_value=0, max_value=10_000)
 mutations = st.one_of(
-    st.builds(Mutation, kind=st.just("cell"), file=st.sampled_from(FILES), row=positions,
-              column=positions, value=st.sampled_from(CELL_VALUES)),
-    st.builds(Mutation, kind=st.just("column"), file=st.sampled_from(FILES),
-              action=st.sampled_from(COLUMN_ACTIONS), column=positions,
-              value=st.sampled_from(["", "extra", "feed_id", "tc_frac", "x y", "é"])),
-    st.builds(Mutation, kind=st.just("row"), file=st.sampled_from(FILES),
-              action=st.sampled_from(ROW_ACTIONS), row=positions),
-    st.builds(Mutation, kind=st.just("file"), file=st.sampled_from(FILES),
-              action=st.sampled_from(FILE_ACTIONS)),
-    st.builds(Mutation, kind=st.just("manifest"), action=st.just("set"), column=positions,
-              value=st.sampled_from(MANIFEST_VALUES)),
-    st.builds(Mutation, kind=st.just("manifest"), action=st.sampled_from(MANIFEST_ACTIONS),
-              value=st.sampled_from(WHOLE_MANIFESTS)),
+    st.builds(
+        Mutation,
+        kind=st.just("cell"),
+        file=st.sampled_from(FILES),
+        row=positions,
+        column=positions,
+        value=st.sampled_from(CELL_VALUES),
+    ),
+    st.builds(
+        Mutation,
+        kind=st.just("column"),
+        file=st.sampled_from(FILES),
+        action=st.sampled_from(COLUMN_ACTIONS),
+        column=positions,
+        value=st.sampled_from(["", "extra", "feed_id", "tc_frac", "x y", "é"]),
+    ),
+    st.builds(
+        Mutation,
+        kind=st.just("row"),
+        file=st.sampled_from(FILES),
+        action=st.sampled_from(ROW_ACTIONS),
+        row=positions,
+    ),
+    st.builds(
+        Mutation,
+        kind=st.just("file"),
+        file=st.sampled_from(FILES),
+        action=st.sampled_from(FILE_ACTIONS),
+    ),
+    st.builds(
+        Mutation,
+        kind=st.just("manifest"),
+        action=st.just("set"),
+        column=positions,
+        value=st.sampled_from(MANIFEST_VALUES),
+    ),
+    st.builds(
+        Mutation,
+        kind=st.just("manifest"),
+        action=st.sampled_from(MANIFEST_ACTIONS),
+        value=st.sampled_from(WHOLE_MANIFESTS),
+    ),
 )
 cases = st.tuples(st.sampled_from(BASES), st.lists(mutations, min_size=1, max_size=2))
 
@@ -136,8 +165,9 @@ def run_case(root: Path, base: str, muts: list[Mutation]) -> str:
     if res.status.has_solution:
         assert_mass_balance(inst, res)
         return f"solved ({res.status.value}), mass balance holds"
-    assert res.status in (SolveStatus.INFEASIBLE, SolveStatus.TIME_LIMIT_NO_SOLUTION), \
+    assert res.status in (SolveStatus.INFEASIBLE, SolveStatus.TIME_LIMIT_NO_SOLUTION), (
         f"solve ended {res.status.value}: {res.message}"
+    )
     return res.status.value
 
 
@@ -145,9 +175,15 @@ def fuzz(root: Path, examples: int) -> collections.Counter:
     """Run ``examples`` hypothesis cases; return the count per outcome."""
     outcomes: collections.Counter = collections.Counter()
 
-    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-              phases=(Phase.generate, Phase.shrink), print_blob=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=(Phase.generate, Phase.shrink),
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=cases)
     def one(case: tuple[str, list[Mutation]]) -> None:
         base, muts = case
@@ -157,14 +193,16 @@ def fuzz(root: Path, examples: int) -> collections.Counter:
         try:
             outcome = run_case(root, base, muts)
         except Exception as exc:
-            raise AssertionError(f"{base} {[str(m) for m in muts]}: "
-                                 f"{type(exc).__name__}: {exc}") from exc
+            raise AssertionError(
+                f"{base} {[str(m) for m in muts]}: {type(exc).__name__}: {exc}"
+            ) from exc
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         outcomes[outcome] += 1
-        outcomes["max case seconds"] = max(outcomes["max case seconds"],
-                                           round(time.perf_counter() - started, 2))
+        outcomes["max case seconds"] = max(
+            outcomes["max case seconds"], round(time.perf_counter() - started, 2)
+        )
 
     one()
     return outcomes
@@ -190,8 +228,9 @@ def test_fuzz_default(tmp_path: Path) -> None:
 
 
 @pytest.mark.fuzz
-@pytest.mark.skipif(not os.environ.get("PLANTOPT_FUZZ_FULL"),
-                    reason="the full fuzz run is `make fuzz`")
+@pytest.mark.skipif(
+    not os.environ.get("PLANTOPT_FUZZ_FULL"), reason="the full fuzz run is `make fuzz`"
+)
 def test_fuzz_full(tmp_path: Path) -> None:
     examples = int(os.environ.get("PLANTOPT_FUZZ_EXAMPLES", "3000"))
     started = time.perf_counter()

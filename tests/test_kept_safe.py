@@ -15,10 +15,17 @@ from tests.builders import InstanceFolder
 HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("../../etc/passwd", "etc_passwd"), ("..", "job"), ("/abs", "abs"), ("a b", "a_b"),
-    (HOSTILE, "script_script_alert_1_script_img_src_x_onerror_alert_2"), ("", "job"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("../../etc/passwd", "etc_passwd"),
+        ("..", "job"),
+        ("/abs", "abs"),
+        ("a b", "a_b"),
+        (HOSTILE, "script_script_alert_1_script_img_src_x_onerror_alert_2"),
+        ("", "job"),
+    ],
+)
 def test_scenario_ids_are_file_name_safe(text: str, expected: str) -> None:
     assert safe_id(text) == expected
     assert "/" not in safe_id(text) and not safe_id(text).startswith(".")

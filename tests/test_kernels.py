@@ -26,8 +26,13 @@ from plantopt.uncertainty.pert_table import pert_quantile_table
 pytestmark = pytest.mark.skipif(not kernels_mc.HAVE_NUMBA, reason="numba disabled")
 
 
-def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
-                  dist: int = kernels_mc.DIST_PERT, other_zero: bool = False) -> MCArrays:
+def random_arrays(
+    seed: int,
+    n_targets: int = 3,
+    scenarios: bool = False,
+    dist: int = kernels_mc.DIST_PERT,
+    other_zero: bool = False,
+) -> MCArrays:
     """A random but well-formed kernel input: tc rows grouped in (unit, class) pairs whose
     nominal rows sum to 1 per material, compositions summing to 1 with 'other' last."""
     rng = np.random.default_rng(seed)
@@ -48,7 +53,7 @@ def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
     n_k = int(pair_ptr[-1])
     tc = np.zeros((n_k, n_m))
     for q in range(len(pair_sizes)):
-        tc[pair_ptr[q]:pair_ptr[q + 1]] = rng.dirichlet(np.ones(pair_sizes[q]), size=n_m).T
+        tc[pair_ptr[q] : pair_ptr[q + 1]] = rng.dirichlet(np.ones(pair_sizes[q]), size=n_m).T
     tc_lo = tc * rng.uniform(0.7, 1.0, tc.shape)
     tc_hi = np.minimum(tc * rng.uniform(1.0, 1.3, tc.shape), 1.0)
     # tree: entry nodes per feed, then children that apply a random row to a unit parent
@@ -82,33 +87,57 @@ def random_arrays(seed: int, n_targets: int = 3, scenarios: bool = False,
     cum[-1] = 1.0
     spread = (hi > lo)[:, :-1].any(axis=1).astype(np.int8)
     widths = tc_hi > tc_lo
-    pair_spread = np.array([widths[pair_ptr[q]:pair_ptr[q + 1]].any(axis=0)
-                            for q in range(len(pair_sizes))], dtype=np.int8)
+    pair_spread = np.array(
+        [widths[pair_ptr[q] : pair_ptr[q + 1]].any(axis=0) for q in range(len(pair_sizes))],
+        dtype=np.int8,
+    )
     coef = np.zeros((n_a, n_m))  # nominal coefficients give each node's material support
     for i in range(n_a):
         coef[i] = comp[feed[i]] if parent[i] < 0 else coef[parent[i]] * tc[row[i]]
     support = coef > 0
     return MCArrays(
-        comp_nom=comp, comp_lo=lo, comp_hi=hi, feed_total=comp.sum(axis=1),
-        feed_spread=spread, other=n_m - 1, tc_nom=tc, tc_lo=tc_lo, tc_hi=tc_hi,
-        pair_ptr=pair_ptr, pair_spread=pair_spread, dist=dist,
-        pert_table=pert_quantile_table(), lhs_n=0,
-        value=rng.uniform(0, 1e4, (n_p, n_m)), rec=(rng.random((n_p, n_m)) < 0.5) * 1.0,
-        price_sigma=rng.uniform(0, 0.5, n_m), price_mode=1 if scenarios else 0,
-        scen_factor=factors, scen_cum=cum, accept=rng.uniform(0, 1000, n_f),
-        node_parent=np.array(parent, dtype=np.int64), node_feed=np.array(feed, dtype=np.int64),
-        node_row=np.array(row, dtype=np.int64), node_kind=np.array(kind, dtype=np.int64),
-        node_target=np.array(target, dtype=np.int64), node_flow=rng.uniform(0, 100, n_a),
-        node_route_cost=rng.uniform(0, 50, n_a) * (rng.random(n_a) < 0.5), n_units=n_u,
+        comp_nom=comp,
+        comp_lo=lo,
+        comp_hi=hi,
+        feed_total=comp.sum(axis=1),
+        feed_spread=spread,
+        other=n_m - 1,
+        tc_nom=tc,
+        tc_lo=tc_lo,
+        tc_hi=tc_hi,
+        pair_ptr=pair_ptr,
+        pair_spread=pair_spread,
+        dist=dist,
+        pert_table=pert_quantile_table(),
+        lhs_n=0,
+        value=rng.uniform(0, 1e4, (n_p, n_m)),
+        rec=(rng.random((n_p, n_m)) < 0.5) * 1.0,
+        price_sigma=rng.uniform(0, 0.5, n_m),
+        price_mode=1 if scenarios else 0,
+        scen_factor=factors,
+        scen_cum=cum,
+        accept=rng.uniform(0, 1000, n_f),
+        node_parent=np.array(parent, dtype=np.int64),
+        node_feed=np.array(feed, dtype=np.int64),
+        node_row=np.array(row, dtype=np.int64),
+        node_kind=np.array(kind, dtype=np.int64),
+        node_target=np.array(target, dtype=np.int64),
+        node_flow=rng.uniform(0, 100, n_a),
+        node_route_cost=rng.uniform(0, 50, n_a) * (rng.random(n_a) < 0.5),
+        n_units=n_u,
         node_sptr=np.concatenate([[0], np.cumsum(support.sum(axis=1))]).astype(np.int64),
         node_smat=np.nonzero(support)[1].astype(np.int64),
         t_mat=rng.integers(-1, n_m, size=n_targets).astype(np.int64),
-        t_cover=(rng.random((n_targets, n_f)) < 0.7) * 1.0, node_tptr=tptr,
-        node_tidx=np.array(tidx, dtype=np.int64), node_tw=np.array(tw, dtype=float))
+        t_cover=(rng.random((n_targets, n_f)) < 0.7) * 1.0,
+        node_tptr=tptr,
+        node_tidx=np.array(tidx, dtype=np.int64),
+        node_tw=np.array(tw, dtype=float),
+    )
 
 
-def assert_outputs_close(x: kernels_mc.MCOutput, y: kernels_mc.MCOutput,
-                         rtol: float = 1e-12) -> None:
+def assert_outputs_close(
+    x: kernels_mc.MCOutput, y: kernels_mc.MCOutput, rtol: float = 1e-12
+) -> None:
     for a, b in zip(x.as_tuple(), y.as_tuple()):
         scale = np.maximum(np.abs(b), 1e-300)
         err = np.abs(a - b) / scale
@@ -117,11 +146,16 @@ def assert_outputs_close(x: kernels_mc.MCOutput, y: kernels_mc.MCOutput,
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), scenarios=st.booleans(), master=st.integers(0, 2**40),
-       dist=st.sampled_from([kernels_mc.DIST_PERT, kernels_mc.DIST_TRIANGULAR]),
-       other_zero=st.booleans())
-def test_kernel_equals_numpy_twin(seed: int, scenarios: bool, master: int, dist: int,
-                                  other_zero: bool) -> None:
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    scenarios=st.booleans(),
+    master=st.integers(0, 2**40),
+    dist=st.sampled_from([kernels_mc.DIST_PERT, kernels_mc.DIST_TRIANGULAR]),
+    other_zero=st.booleans(),
+)
+def test_kernel_equals_numpy_twin(
+    seed: int, scenarios: bool, master: int, dist: int, other_zero: bool
+) -> None:
     a = random_arrays(seed, scenarios=scenarios, dist=dist, other_zero=other_zero)
     key = seed_key(master)
     assert_outputs_close(evaluate(a, key, 3, 40, chunk=8), evaluate_numpy(a, key, 3, 40))
@@ -140,8 +174,13 @@ def test_identical_for_one_and_two_threads_and_any_chunking() -> None:
     finally:
         numba.set_num_threads(before)
     split = [evaluate(a, key, 0, 200), evaluate(a, key, 200, 300)]
-    for x, y, z, s0, s1 in zip(one.as_tuple(), two.as_tuple(), other_chunks.as_tuple(),
-                               split[0].as_tuple(), split[1].as_tuple()):
+    for x, y, z, s0, s1 in zip(
+        one.as_tuple(),
+        two.as_tuple(),
+        other_chunks.as_tuple(),
+        split[0].as_tuple(),
+        split[1].as_tuple(),
+    ):
         assert np.array_equal(x, y)  # bit-identical, not merely close
         assert np.array_equal(x, z)
         assert np.array_equal(x, np.concatenate([s0, s1]))
@@ -151,8 +190,9 @@ def test_identical_for_one_and_two_threads_and_any_chunking() -> None:
 def test_sampled_compositions_keep_the_feed_total(other_zero: bool) -> None:
     a = random_arrays(12, other_zero=other_zero)
     comp, _, _ = kernels_mc._sample_inputs_numpy(a, seed_key(3), np.arange(2000))
-    np.testing.assert_allclose(comp.sum(axis=2), np.broadcast_to(a.feed_total, comp.shape[:2]),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        comp.sum(axis=2), np.broadcast_to(a.feed_total, comp.shape[:2]), rtol=1e-12
+    )
     assert (comp >= 0).all()
     assert (comp[:, a.comp_nom == 0] == 0).all()  # structural zeros stay zero ('other' too)
     assert comp.std(axis=0).max() > 0
@@ -160,11 +200,18 @@ def test_sampled_compositions_keep_the_feed_total(other_zero: bool) -> None:
 
 def test_zero_spread_gives_nominal_every_sample() -> None:
     a = random_arrays(3)
-    flat = MCArrays(**{**a.__dict__, "comp_lo": a.comp_nom, "comp_hi": a.comp_nom,
-                       "tc_lo": a.tc_nom, "tc_hi": a.tc_nom,
-                       "feed_spread": np.zeros_like(a.feed_spread),
-                       "pair_spread": np.zeros_like(a.pair_spread),
-                       "price_sigma": np.zeros_like(a.price_sigma)})
+    flat = MCArrays(
+        **{
+            **a.__dict__,
+            "comp_lo": a.comp_nom,
+            "comp_hi": a.comp_nom,
+            "tc_lo": a.tc_nom,
+            "tc_hi": a.tc_nom,
+            "feed_spread": np.zeros_like(a.feed_spread),
+            "pair_spread": np.zeros_like(a.pair_spread),
+            "price_sigma": np.zeros_like(a.price_sigma),
+        }
+    )
     out = evaluate(flat, seed_key(1), 0, 64)
     for arr in out.as_tuple():
         assert (arr == arr[:1]).all()
@@ -186,8 +233,15 @@ def test_uniforms_are_uniform_and_decorrelated() -> None:
 def test_pert_mean_variance_and_bounds() -> None:
     n = 50_000
     lo, mode, hi = 0.1, 0.2, 0.6
-    x = kernels_mc.draw_numpy(seed_key(9), np.arange(n), np.array([3]), np.array([lo]),
-                              np.array([mode]), np.array([hi]), kernels_mc.DIST_PERT)[:, 0]
+    x = kernels_mc.draw_numpy(
+        seed_key(9),
+        np.arange(n),
+        np.array([3]),
+        np.array([lo]),
+        np.array([mode]),
+        np.array([hi]),
+        kernels_mc.DIST_PERT,
+    )[:, 0]
     assert x.min() >= lo and x.max() <= hi
     # PERT: alpha = 1 + 4 (mode - lo)/(hi - lo) = 1.8, beta = 4.2; mean (lo + 4 mode + hi)/6
     al, be = 1.8, 4.2
@@ -203,8 +257,15 @@ def test_pert_mean_variance_and_bounds() -> None:
 
 def test_triangular_mean_and_bounds() -> None:
     lo, mode, hi = 0.2, 0.3, 0.7
-    x = kernels_mc.draw_numpy(seed_key(2), np.arange(100_000), np.array([0]), np.array([lo]),
-                              np.array([mode]), np.array([hi]), kernels_mc.DIST_TRIANGULAR)[:, 0]
+    x = kernels_mc.draw_numpy(
+        seed_key(2),
+        np.arange(100_000),
+        np.array([0]),
+        np.array([lo]),
+        np.array([mode]),
+        np.array([hi]),
+        kernels_mc.DIST_TRIANGULAR,
+    )[:, 0]
     assert x.min() >= lo and x.max() <= hi
     mean = (lo + mode + hi) / 3
     sd = np.sqrt((lo**2 + mode**2 + hi**2 - lo * mode - lo * hi - mode * hi) / 18)
@@ -218,16 +279,21 @@ def test_triangular_mean_and_bounds() -> None:
 def test_route_tree_coefficient_kernel_equals_twin(seed: int) -> None:
     a = random_arrays(seed)
     tcrow = np.where(a.node_row < 0, -1, a.node_row)
-    twin = kernels.node_coefficients_numpy(a.comp_nom, a.tc_nom, a.node_feed, a.node_parent,
-                                           tcrow)
+    twin = kernels.node_coefficients_numpy(a.comp_nom, a.tc_nom, a.node_feed, a.node_parent, tcrow)
     kernel = kernels._jit()  # the numba kernel that node_coefficients uses on large trees
     assert kernel is not None
     fast = np.empty_like(twin)
     tc = a.tc_nom if len(a.tc_nom) else np.zeros((1, a.comp_nom.shape[1]))
-    kernel(a.comp_nom, np.ascontiguousarray(tc), a.node_feed.astype(np.int64),
-           a.node_parent.astype(np.int64), tcrow.astype(np.int64), fast)
+    kernel(
+        a.comp_nom,
+        np.ascontiguousarray(tc),
+        a.node_feed.astype(np.int64),
+        a.node_parent.astype(np.int64),
+        tcrow.astype(np.int64),
+        fast,
+    )
     np.testing.assert_array_equal(fast, twin)
     # and the dispatcher gives the same numbers whichever path it takes
     np.testing.assert_array_equal(
-        kernels.node_coefficients(a.comp_nom, a.tc_nom, a.node_feed, a.node_parent, tcrow),
-        twin)
+        kernels.node_coefficients(a.comp_nom, a.tc_nom, a.node_feed, a.node_parent, tcrow), twin
+    )

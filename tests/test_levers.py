@@ -25,31 +25,63 @@ from tests.conftest import assert_mass_balance
 REL = 1e-6
 
 
-def plant(manifest: dict | None = None, co2: float = 0.0, feed: dict | None = None,
-          unit: dict | None = None, **tables: list) -> plantopt.Instance:
-    opts = [{"unit_id": "R", "option_id": "big", "capacity_t_per_yr": 100,
-             "capex_eur": 60_000, "lifetime_yr": 10, "land_m2": 500, "staff_fte": 8},
-            {"unit_id": "R", "option_id": "small", "capacity_t_per_yr": 50,
-             "capex_eur": 40_000, "lifetime_yr": 10, "land_m2": 300, "staff_fte": 4}]
+def plant(
+    manifest: dict | None = None,
+    co2: float = 0.0,
+    feed: dict | None = None,
+    unit: dict | None = None,
+    **tables: list,
+) -> plantopt.Instance:
+    opts = [
+        {
+            "unit_id": "R",
+            "option_id": "big",
+            "capacity_t_per_yr": 100,
+            "capex_eur": 60_000,
+            "lifetime_yr": 10,
+            "land_m2": 500,
+            "staff_fte": 8,
+        },
+        {
+            "unit_id": "R",
+            "option_id": "small",
+            "capacity_t_per_yr": 50,
+            "capex_eur": 40_000,
+            "lifetime_yr": 10,
+            "land_m2": 300,
+            "staff_fte": 4,
+        },
+    ]
     return make_instance(
         manifest={"horizon_yr": 10, **(manifest or {})},
         materials=materials({"Co": 1.0}),
         feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100, **(feed or {})}],
-        composition=[{"feed_id": "F", "material": "Co", "mass_frac": 0.1},
-                     {"feed_id": "F", "material": "other", "mass_frac": 0.9}],
-        units=[{"unit_id": "R", "stage": "refining", "opex_eur_per_t": 50,
-                "co2_t_per_t": co2, **(unit or {})}],
+        composition=[
+            {"feed_id": "F", "material": "Co", "mass_frac": 0.1},
+            {"feed_id": "F", "material": "other", "mass_frac": 0.9},
+        ],
+        units=[
+            {
+                "unit_id": "R",
+                "stage": "refining",
+                "opex_eur_per_t": 50,
+                "co2_t_per_t": co2,
+                **(unit or {}),
+            }
+        ],
         capacity_options=opts,
         transfer_coefficients=tc_rows("R", {"Co": {"prod": 1.0}, "other": {"slag": 1.0}}),
         routing=[route("R", "prod", "product", "P"), route("R", "slag", "disposal", "dump")],
         feed_entry=[{"feed_class": "c", "unit_id": "R"}],
         products=[{"product_id": "P"}],
         product_prices=[{"product_id": "P", "material": "Co", "price_eur_per_t": 1000}],
-        **tables)
+        **tables,
+    )
 
 
-def solve(inst: plantopt.Instance, objective: str = "profit", build: str = "matrix"
-          ) -> plantopt.Result:
+def solve(
+    inst: plantopt.Instance, objective: str = "profit", build: str = "matrix"
+) -> plantopt.Result:
     res = plantopt.solve(inst, objective=objective, build=build)
     assert res.status == plantopt.SolveStatus.OPTIMAL, res.message
     assert_mass_balance(inst, res)
@@ -75,8 +107,10 @@ def test_capex_subsidy_closes_the_case_and_counts_net_in_the_budget(build: str) 
     # s = 0.1: 5400 > 5000 -> nothing
     assert built(solve(plant({"capex_subsidy_frac": 0.1}), build=build)) == set()
     # a unit row wins over a stage row, which wins over the manifest's share
-    rows = [{"applies_to": "refining", "capex_subsidy_frac": 0.1, "scheme": "EKOO"},
-            {"applies_to": "R", "capex_subsidy_frac": 0.2, "scheme": "DEI+"}]
+    rows = [
+        {"applies_to": "refining", "capex_subsidy_frac": 0.1, "scheme": "EKOO"},
+        {"applies_to": "R", "capex_subsidy_frac": 0.2, "scheme": "DEI+"},
+    ]
     res = solve(plant({"capex_subsidy_frac": 0.0}, capex_subsidies=rows), build=build)
     assert res.objective == pytest.approx(200.0, rel=REL)
     res = solve(plant({"capex_subsidy_frac": 0.2}, capex_subsidies=rows[:1]), build=build)
@@ -91,8 +125,11 @@ def test_capex_subsidy_closes_the_case_and_counts_net_in_the_budget(build: str) 
 
 def test_eco_modulated_fee_by_recyclability_class() -> None:
     # +15 EUR/t for class 'hard': 5000 + 1500 - 6000 = 500 EUR/yr with big
-    inst = plant(eco_modulation=[{"feed_id": "F", "recyclability_class": "hard",
-                                  "gate_fee_adjustment_eur_per_t": 15}])
+    inst = plant(
+        eco_modulation=[
+            {"feed_id": "F", "recyclability_class": "hard", "gate_fee_adjustment_eur_per_t": 15}
+        ]
+    )
     res = solve(inst)
     assert built(res) == {"big"}
     assert res.objective == pytest.approx(500.0, rel=REL)
@@ -107,7 +144,7 @@ def test_loan_guarantee_blends_the_discount_rate(build: str) -> None:
     # r = 0.10 on half, 0.02 on the other half: r_b = 0.06, CRF(0.06, 10) = 0.135868
     # big: 60 000 x 0.135868 = 8152 EUR/yr > 5000 -> with a 30 % subsidy: 5706 > 5000, still
     # not; with 45 %: 4484 < 5000 -> build, profit 5000 - 4484.0 = 516.0
-    crf = 0.06 * 1.06 ** 10 / (1.06 ** 10 - 1)
+    crf = 0.06 * 1.06**10 / (1.06**10 - 1)
     m = {"discount_rate": 0.10, "guarantee_frac": 0.5, "guarantee_rate": 0.02}
     assert built(solve(plant({**m, "capex_subsidy_frac": 0.3}), build=build)) == set()
     res = solve(plant({**m, "capex_subsidy_frac": 0.45}), build=build)
@@ -153,8 +190,9 @@ def test_land_and_staff_limits(build: str) -> None:
     res = solve(plant({"staff_available_fte": 7}), "recovery", build)
     assert built(res) == {"small"}
     # per skill level: the refining stage draws on 'chemist', 3 FTE -> neither (4 and 8 FTE)
-    inst = plant(staff_pools=[{"skill_level": "chemist", "applies_to": "refining",
-                               "available_fte": 3}])
+    inst = plant(
+        staff_pools=[{"skill_level": "chemist", "applies_to": "refining", "available_fte": 3}]
+    )
     res = solve(inst, "recovery", build)
     assert built(res) == set() and res.objective == pytest.approx(0.0, abs=1e-9)
     more = apply_levers(inst, LeverOverrides(staff_pool={"chemist": 8}))
@@ -164,8 +202,10 @@ def test_land_and_staff_limits(build: str) -> None:
 def test_public_procurement_reuses_offtake_contracts() -> None:
     # 10 t Co at a 200 EUR/t procurement premium up to 5 t: +1000 EUR/yr; with a 20 %
     # subsidy: 5000 - 4800 + 1000 = 1200
-    inst = apply_levers(plant({"capex_subsidy_frac": 0.2}), LeverOverrides(
-        procurement=parse_procurement(["P:Co=5@200"])))
+    inst = apply_levers(
+        plant({"capex_subsidy_frac": 0.2}),
+        LeverOverrides(procurement=parse_procurement(["P:Co=5@200"])),
+    )
     assert list(inst["offtake_contracts"]["contract_id"]) == ["procurement:P:Co"]
     res = solve(inst)
     assert res.objective == pytest.approx(1200.0, rel=REL)
@@ -188,30 +228,57 @@ def test_bad_lever_values_are_clear_errors() -> None:
 
 
 def make_bad_eco() -> plantopt.Instance:
-    return plant(eco_modulation=[
-        {"feed_id": "F", "recyclability_class": "hard", "gate_fee_adjustment_eur_per_t": 1},
-        {"feed_id": "G", "recyclability_class": "hard", "gate_fee_adjustment_eur_per_t": 2}])
+    return plant(
+        eco_modulation=[
+            {"feed_id": "F", "recyclability_class": "hard", "gate_fee_adjustment_eur_per_t": 1},
+            {"feed_id": "G", "recyclability_class": "hard", "gate_fee_adjustment_eur_per_t": 2},
+        ]
+    )
 
 
 def test_levers_leave_the_input_unchanged() -> None:
     inst = plant()
     h = inst.content_hash()
-    apply_levers(inst, LeverOverrides(capex_subsidy_for={"refining": 0.3}, gate_fee_shift=5,
-                                      price={"P": 2.0}, procurement=[("P", "Co", 1, 1)]))
+    apply_levers(
+        inst,
+        LeverOverrides(
+            capex_subsidy_for={"refining": 0.3},
+            gate_fee_shift=5,
+            price={"P": 2.0},
+            procurement=[("P", "Co", 1, 1)],
+        ),
+    )
     assert inst.content_hash() == h
 
 
-def test_cli_solve_lever_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_solve_lever_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from plantopt.instance.writer import write_instance
     from tests.test_cli import run_main
 
     folder = write_instance(plant(co2=0.5), tmp_path / "inst")
     out = tmp_path / "res"
     code, stdout, err = run_main(
-        monkeypatch, capsys, "solve", folder, "--objective", "profit", "--out", out,
-        "--capex-subsidy-for", "refining=0.5", "--co2-price", "10", "--land", "1000",
-        "--staff", "10", "--procurement", "P:Co=5@200")
+        monkeypatch,
+        capsys,
+        "solve",
+        folder,
+        "--objective",
+        "profit",
+        "--out",
+        out,
+        "--capex-subsidy-for",
+        "refining=0.5",
+        "--co2-price",
+        "10",
+        "--land",
+        "1000",
+        "--staff",
+        "10",
+        "--procurement",
+        "P:Co=5@200",
+    )
     assert code == 0, err
     summary = json.loads((out / "summary.json").read_text())
     # 5000 - 3000 - 500 + 1000

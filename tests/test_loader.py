@@ -34,9 +34,19 @@ def test_tables_have_schema_columns_types_and_defaults(tiny: plantopt.Instance) 
     assert (products["counts_recycled"] == True).all()  # noqa: E712
 
 
-@pytest.mark.parametrize("text, value", [("true", True), ("Yes", True), ("1", True),
-                                         ("t", True), ("FALSE", False), ("no", False),
-                                         ("0", False), (" n ", False)])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("true", True),
+        ("Yes", True),
+        ("1", True),
+        ("t", True),
+        ("FALSE", False),
+        ("no", False),
+        ("0", False),
+        (" n ", False),
+    ],
+)
 def test_boolean_spellings(folder: InstanceFolder, text: str, value: bool) -> None:
     folder.set_cell("materials.csv", 2, "eu_strategic", text)
     inst = plantopt.load_instance(folder.path)
@@ -58,8 +68,9 @@ def test_whole_number_field_rejects_fraction(folder: InstanceFolder) -> None:
 
 def test_toml_manifest(folder: InstanceFolder) -> None:
     (folder.path / "instance.yaml").unlink()
-    folder.write_text("instance.toml", 'name = "tiny-toml"\nobjective = "profit"\n'
-                      "discount_rate = 0.05\n")
+    folder.write_text(
+        "instance.toml", 'name = "tiny-toml"\nobjective = "profit"\ndiscount_rate = 0.05\n'
+    )
     inst = plantopt.load_instance(folder.path)
     assert inst.name == "tiny-toml"
     assert inst.manifest["objective"] == "profit"
@@ -67,8 +78,11 @@ def test_toml_manifest(folder: InstanceFolder) -> None:
 
 
 def test_header_whitespace_is_ignored(folder: InstanceFolder) -> None:
-    text = (folder.path / "feeds.csv").read_text().replace("feed_id,feed_class",
-                                                           "feed_id , feed_class", 1)
+    text = (
+        (folder.path / "feeds.csv")
+        .read_text()
+        .replace("feed_id,feed_class", "feed_id , feed_class", 1)
+    )
     folder.write_text("feeds.csv", text)
     plantopt.load_instance(folder.path)
 
@@ -96,8 +110,9 @@ def test_cross_table_row_numbers_count_blank_lines(folder: InstanceFolder) -> No
     assert p.found == "noproduct"
 
 
-def test_in_memory_tables_are_checked_like_files(tiny: plantopt.Instance,
-                                                 folder: InstanceFolder) -> None:
+def test_in_memory_tables_are_checked_like_files(
+    tiny: plantopt.Instance, folder: InstanceFolder
+) -> None:
     # the same bad cell, from a folder and from in-memory tables: the same problem
     folder.set_cell("units.csv", 3, "min_load_frac", "1.2")
     from_file = folder.errors()
@@ -106,13 +121,15 @@ def test_in_memory_tables_are_checked_like_files(tiny: plantopt.Instance,
     with pytest.raises(InstanceError) as info:
         plantopt.instance_from_tables(tiny.manifest, {**tiny.tables, "units": units})
     from_memory = info.value.errors
-    assert [(p.file, p.row, p.column, p.message) for p in from_memory] == \
-        [(p.file, p.row, p.column, p.message) for p in from_file]
+    assert [(p.file, p.row, p.column, p.message) for p in from_memory] == [
+        (p.file, p.row, p.column, p.message) for p in from_file
+    ]
     find(from_memory, "units.csv", 3, "min_load_frac", "above")
 
 
 def test_in_memory_tables_with_filtered_index_report_spreadsheet_rows(
-        tiny: plantopt.Instance) -> None:
+    tiny: plantopt.Instance,
+) -> None:
     # a DataFrame left with index 5, 6, 7 after filtering: rows are still counted 2, 3, 4
     units = tiny["units"].copy()
     units.index = [5, 6, 7]
@@ -136,8 +153,9 @@ def test_missing_in_memory_table(tiny: plantopt.Instance) -> None:
     find(info.value.errors, "routing.csv", None, None, "table is missing")
 
 
-def test_content_hash_changes_with_any_cell(tiny: plantopt.Instance,
-                                            folder: InstanceFolder) -> None:
+def test_content_hash_changes_with_any_cell(
+    tiny: plantopt.Instance, folder: InstanceFolder
+) -> None:
     folder.set_cell("units.csv", 3, "opex_eur_per_t", "0.5")
     assert plantopt.load_instance(folder.path).content_hash() != tiny.content_hash()
     assert plantopt.load_instance(INSTANCES / "tiny").content_hash() == tiny.content_hash()

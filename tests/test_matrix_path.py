@@ -26,8 +26,13 @@ def _pyomo_to_matrix_columns(mm_pyomo, cm, data) -> np.ndarray:
     opts = {k: i for i, k in enumerate(cm.options)}
     runs = {u: i for i, u in enumerate(cm.run_units)}
     takes = {c: i for i, c in enumerate(cm.contracts)}
-    base = {"accept": (0, feeds), "flow": (cm.flow0, None), "build": (cm.build0, opts),
-            "run": (cm.run0, runs), "take": (cm.take0, takes)}
+    base = {
+        "accept": (0, feeds),
+        "flow": (cm.flow0, None),
+        "build": (cm.build0, opts),
+        "run": (cm.run0, runs),
+        "take": (cm.take0, takes),
+    }
     # several periods: period t's columns are shifted by t * block; operating variables
     # live in block period[t], build[u, j, t] carries the period id last
     period_pos = {p.period_id: t for t, p in enumerate(data.periods)}
@@ -58,9 +63,14 @@ def _canonical_rows(a_csr, lo, hi, colmap=None) -> list[tuple]:
         low, h = lo[i], hi[i]
         if len(vals) and vals[0] < 0:
             vals, low, h = -vals, -h, -low
-        rows.append((tuple(cols.tolist()), tuple(np.round(vals, 9).tolist()),
-                     round(low, 6) if abs(low) < INF else -INF,
-                     round(h, 6) if abs(h) < INF else INF))
+        rows.append(
+            (
+                tuple(cols.tolist()),
+                tuple(np.round(vals, 9).tolist()),
+                round(low, 6) if abs(low) < INF else -INF,
+                round(h, 6) if abs(h) < INF else INF,
+            )
+        )
     return sorted(rows)
 
 
@@ -73,33 +83,61 @@ def _with_levers(inst: plantopt.Instance) -> plantopt.Instance:
     first_unit, first_stage = units["unit_id"].iloc[0], units["stage"].iloc[-1]
     tables = dict(inst.tables)
     tables["units"] = units.assign(co2_t_per_t=0.2)
-    tables["eco_modulation"] = pd.DataFrame({
-        "feed_id": inst["feeds"]["feed_id"], "recyclability_class": "hard",
-        "gate_fee_adjustment_eur_per_t": 0.0})
-    tables["staff_pools"] = pd.DataFrame({"skill_level": "operator", "applies_to": units[
-        "stage"].unique(), "available_fte": 0.0})
+    tables["eco_modulation"] = pd.DataFrame(
+        {
+            "feed_id": inst["feeds"]["feed_id"],
+            "recyclability_class": "hard",
+            "gate_fee_adjustment_eur_per_t": 0.0,
+        }
+    )
+    tables["staff_pools"] = pd.DataFrame(
+        {"skill_level": "operator", "applies_to": units["stage"].unique(), "available_fte": 0.0}
+    )
     opts = inst["capacity_options"]
-    tables["capacity_options"] = opts.assign(land_m2=0.5 * opts["capacity_t_per_yr"],
-                                             staff_fte=2.0)
-    inst = apply_levers(plantopt.instance_from_tables(inst.manifest, tables), LeverOverrides(
-        capex_subsidy=0.2, capex_subsidy_for={first_unit: 0.4, first_stage: 0.3},
-        eco_fee={"hard": 25.0}, guarantee_frac=0.5, guarantee_rate=0.02, co2_price=80.0,
-        co2_cap=1.0e5, land=1.0e5, staff=200.0, staff_pool={"operator": 150.0}, horizon=12,
-        procurement=[("coso4", "Co", 5.0, 1500.0)]))
+    tables["capacity_options"] = opts.assign(land_m2=0.5 * opts["capacity_t_per_yr"], staff_fte=2.0)
+    inst = apply_levers(
+        plantopt.instance_from_tables(inst.manifest, tables),
+        LeverOverrides(
+            capex_subsidy=0.2,
+            capex_subsidy_for={first_unit: 0.4, first_stage: 0.3},
+            eco_fee={"hard": 25.0},
+            guarantee_frac=0.5,
+            guarantee_rate=0.02,
+            co2_price=80.0,
+            co2_cap=1.0e5,
+            land=1.0e5,
+            staff=200.0,
+            staff_pool={"operator": 150.0},
+            horizon=12,
+            procurement=[("coso4", "Co", 5.0, 1500.0)],
+        ),
+    )
     assert inst.content_hash()
     return inst
 
 
 def _instances():
     tiny = plantopt.load_instance(INSTANCES / "tiny")
-    out = [("tiny", tiny), ("tiny-M", generate("M", 2, base=tiny)),
-           ("tiny-L-hard", generate("L", 3, base=tiny, hard=True)),
-           ("tiny-M-levers", _with_levers(generate("M", 2, base=tiny)))]
+    out = [
+        ("tiny", tiny),
+        ("tiny-M", generate("M", 2, base=tiny)),
+        ("tiny-L-hard", generate("L", 3, base=tiny, hard=True)),
+        ("tiny-M-levers", _with_levers(generate("M", 2, base=tiny))),
+    ]
     from plantopt.instance.generate_periods import with_periods
 
-    out.append(("tiny-M-3-periods", with_periods(
-        _with_levers(generate("M", 2, base=tiny)).with_manifest(apply_targets=False),
-        [2027, 2031, 2035], [4, 4, 5], feed_growth=0.05, price_growth=0.02)))
+    out.append(
+        (
+            "tiny-M-3-periods",
+            with_periods(
+                _with_levers(generate("M", 2, base=tiny)).with_manifest(apply_targets=False),
+                [2027, 2031, 2035],
+                [4, 4, 5],
+                feed_growth=0.05,
+                price_growth=0.02,
+            ),
+        )
+    )
     if (INSTANCES / "nl-2027-2040").is_dir():
         out.append(("nl-2027-2040", plantopt.load_instance(INSTANCES / "nl-2027-2040")))
     default = INSTANCES / "nl-2027"
@@ -109,12 +147,14 @@ def _instances():
     return out
 
 
-@pytest.mark.parametrize("name,inst", _instances(), ids=lambda x: x if isinstance(x, str)
-                         else "")
+@pytest.mark.parametrize("name,inst", _instances(), ids=lambda x: x if isinstance(x, str) else "")
 @pytest.mark.parametrize("objective", ["recovery", "profit", "npv"])
 def test_matrix_equals_pyomo(name: str, inst: plantopt.Instance, objective: str) -> None:
-    inst = inst.with_manifest(profit_floor_eur_per_yr=-1e9, recovery_floor_t_per_yr=0.0) \
-        if objective == "profit" else inst
+    inst = (
+        inst.with_manifest(profit_floor_eur_per_yr=-1e9, recovery_floor_t_per_yr=0.0)
+        if objective == "profit"
+        else inst
+    )
     model = build_model(inst, objective)
     other = "profit" if objective == "recovery" else "recovery"
     ref = compile_model(model, [objective, other])

@@ -48,8 +48,10 @@ def solve_checked(inst: plantopt.Instance, objective: str, **kw: object) -> plan
 
 # ----------------------------------------------------------------------------- (a), (d), (g)
 
-def two_routes(r2_opex: float = 20.0, offtake_hi: float | None = None,
-               manifest: dict | None = None) -> plantopt.Instance:
+
+def two_routes(
+    r2_opex: float = 20.0, offtake_hi: float | None = None, manifest: dict | None = None
+) -> plantopt.Instance:
     """Feed F: 100 t/yr, A 10 %, other 90 %, gate fee 5 EUR/t.
 
     prep (existing 1000 t/yr): all A and half of 'other' go to conc, i.e. 0.1 + 0.45 = 0.55 t
@@ -61,31 +63,51 @@ def two_routes(r2_opex: float = 20.0, offtake_hi: float | None = None,
     return make_instance(
         manifest=manifest,
         materials=materials({"A": 1.0}),
-        feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100,
-                "gate_fee_eur_per_t": 5}],
-        composition=[{"feed_id": "F", "material": "A", "mass_frac": 0.1},
-                     {"feed_id": "F", "material": "other", "mass_frac": 0.9}],
-        units=[{"unit_id": "prep", "stage": "preprocessing", "existing_capacity_t_per_yr": 1000},
-               {"unit_id": "R1", "stage": "refining", "opex_eur_per_t": 10,
-                "existing_capacity_t_per_yr": 22},
-               {"unit_id": "R2", "stage": "refining", "opex_eur_per_t": r2_opex,
-                "existing_capacity_t_per_yr": 1000}],
+        feeds=[
+            {"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100, "gate_fee_eur_per_t": 5}
+        ],
+        composition=[
+            {"feed_id": "F", "material": "A", "mass_frac": 0.1},
+            {"feed_id": "F", "material": "other", "mass_frac": 0.9},
+        ],
+        units=[
+            {"unit_id": "prep", "stage": "preprocessing", "existing_capacity_t_per_yr": 1000},
+            {
+                "unit_id": "R1",
+                "stage": "refining",
+                "opex_eur_per_t": 10,
+                "existing_capacity_t_per_yr": 22,
+            },
+            {
+                "unit_id": "R2",
+                "stage": "refining",
+                "opex_eur_per_t": r2_opex,
+                "existing_capacity_t_per_yr": 1000,
+            },
+        ],
         transfer_coefficients=(
             tc_rows("prep", {"A": {"conc": 1.0}, "other": {"conc": 0.5, "tail": 0.5}})
             + tc_rows("R1", {"A": {"prod": 0.9, "res": 0.1}, "other": {"res": 1.0}})
-            + tc_rows("R2", {"A": {"alloy": 0.6, "slag": 0.4}, "other": {"slag": 1.0}})),
-        routing=[route("prep", "conc", "unit", "R1"), route("prep", "conc", "unit", "R2"),
-                 route("prep", "tail", "disposal", "landfill"),
-                 route("R1", "prod", "product", "p_hi"), route("R1", "res", "disposal", "landfill"),
-                 route("R2", "alloy", "product", "p_lo"),
-                 route("R2", "slag", "disposal", "landfill")],
+            + tc_rows("R2", {"A": {"alloy": 0.6, "slag": 0.4}, "other": {"slag": 1.0}})
+        ),
+        routing=[
+            route("prep", "conc", "unit", "R1"),
+            route("prep", "conc", "unit", "R2"),
+            route("prep", "tail", "disposal", "landfill"),
+            route("R1", "prod", "product", "p_hi"),
+            route("R1", "res", "disposal", "landfill"),
+            route("R2", "alloy", "product", "p_lo"),
+            route("R2", "slag", "disposal", "landfill"),
+        ],
         feed_entry=[{"feed_class": "c", "unit_id": "prep"}],
-        products=[{"product_id": "p_hi", "max_offtake_t_per_yr": offtake_hi},
-                  {"product_id": "p_lo"}],
+        products=[
+            {"product_id": "p_hi", "max_offtake_t_per_yr": offtake_hi},
+            {"product_id": "p_lo"},
+        ],
         product_prices=[
             {"product_id": "p_hi", "material": "A", "price_eur_per_t": 1000, "payable_frac": 1},
-            {"product_id": "p_lo", "material": "A", "price_eur_per_t": 1000,
-             "payable_frac": 0.8}],
+            {"product_id": "p_lo", "material": "A", "price_eur_per_t": 1000, "payable_frac": 0.8},
+        ],
     )
 
 
@@ -166,8 +188,10 @@ def test_g_product_offtake_limit_binds() -> None:
 
 # ----------------------------------------------------------------------------- (b), (f)
 
-def one_unit_to_build(options: list[dict], price: float, rate: float,
-                      budget: float | None = None) -> plantopt.Instance:
+
+def one_unit_to_build(
+    options: list[dict], price: float, rate: float, budget: float | None = None
+) -> plantopt.Instance:
     """Feed F: 100 t/yr, A 10 %, gate fee 0. Unit U has no existing capacity; A goes 100 %
     to product p at ``price`` EUR/t, 'other' to free disposal."""
     return make_instance(
@@ -188,6 +212,7 @@ def one_unit_to_build(options: list[dict], price: float, rate: float,
 def test_b_capital_recovery_factor_value() -> None:
     # CRF(0.08, 10) = 0.08 * 1.08^10 / (1.08^10 - 1) = 0.08 * 2.158925 / 1.158925 = 0.1490295
     from plantopt.model.data import capital_recovery_factor
+
     assert capital_recovery_factor(0.08, 10) == pytest.approx(0.1490294887, rel=REL)
     assert capital_recovery_factor(0.0, 10) == pytest.approx(0.1)
 
@@ -200,33 +225,43 @@ def test_b_build_or_not_decided_by_capex(capex: float, built: bool) -> None:
     # capex 60,000 -> 8,941.77 EUR/yr -> build, profit 1,058.23.
     # capex 75,000 -> 11,177.21 EUR/yr -> building loses 1,177.21: do not build, profit 0.
     assert 10_000 / crf(0.08, 10) == pytest.approx(67_100.8, abs=0.1)
-    inst = one_unit_to_build([{"option_id": "std", "capacity_t_per_yr": 100,
-                               "capex_eur": capex, "lifetime_yr": 10}], price=1000, rate=0.08)
+    inst = one_unit_to_build(
+        [{"option_id": "std", "capacity_t_per_yr": 100, "capex_eur": capex, "lifetime_yr": 10}],
+        price=1000,
+        rate=0.08,
+    )
     res = solve_checked(inst, "profit")
     assert (len(res["built_units"]) == 1) is built
     if built:
         annual = capex * 0.1490294887
         assert res.objective == pytest.approx(10_000 - annual, rel=REL)
         assert economics(res)["annualised_capex"] == pytest.approx(-annual, rel=REL)
-        assert res["built_units"].iloc[0]["annualised_capex_eur_per_yr"] == \
-            pytest.approx(annual, rel=REL)
+        assert res["built_units"].iloc[0]["annualised_capex_eur_per_yr"] == pytest.approx(
+            annual, rel=REL
+        )
         assert accepted(res)["F"] == pytest.approx(100.0)
     else:
         assert res.objective == pytest.approx(0.0, abs=ABS)
         assert accepted(res)["F"] == pytest.approx(0.0, abs=ABS)
 
 
-@pytest.mark.parametrize("budget, option, profit", [(None, "big", 10_000.0),
-                                                    (50_000.0, "small", 6_000.0)])
+@pytest.mark.parametrize(
+    "budget, option, profit", [(None, "big", 10_000.0), (50_000.0, "small", 6_000.0)]
+)
 def test_f_budget_excludes_best_option(budget: float | None, option: str, profit: float) -> None:
     # Revenue 0.1 * 2000 = 200 EUR per t of feed; discount rate 0 -> CRF = 1/L = 0.1.
     # big:   100 t/yr, capex 100,000 -> 10,000/yr; profit 100*200 - 10,000 = 10,000.
     # small:  50 t/yr, capex  40,000 ->  4,000/yr; profit  50*200 -  4,000 =  6,000.
     # Budget 50,000 < 100,000 excludes big: small is built, 50 t accepted.
     inst = one_unit_to_build(
-        [{"option_id": "big", "capacity_t_per_yr": 100, "capex_eur": 100_000, "lifetime_yr": 10},
-         {"option_id": "small", "capacity_t_per_yr": 50, "capex_eur": 40_000,
-          "lifetime_yr": 10}], price=2000, rate=0.0, budget=budget)
+        [
+            {"option_id": "big", "capacity_t_per_yr": 100, "capex_eur": 100_000, "lifetime_yr": 10},
+            {"option_id": "small", "capacity_t_per_yr": 50, "capex_eur": 40_000, "lifetime_yr": 10},
+        ],
+        price=2000,
+        rate=0.0,
+        budget=budget,
+    )
     res = solve_checked(inst, "profit")
     assert res.objective == pytest.approx(profit, rel=REL)
     assert list(res["built_units"]["option_id"]) == [option]
@@ -239,21 +274,36 @@ def test_f_budget_excludes_best_option(budget: float | None, option: str, profit
 
 # ----------------------------------------------------------------------------- (c), (e)
 
-def min_load_case(min_load: float, f2_fee: float, f2_contract: float = 0.0
-                  ) -> plantopt.Instance:
+
+def min_load_case(min_load: float, f2_fee: float, f2_contract: float = 0.0) -> plantopt.Instance:
     """F1: 50 t/yr, A 10 %, gate fee 0; A sells at 200 EUR/t -> 20 EUR per t of F1.
     F2: 100 t/yr of 'other' only, bought at -f2_fee EUR/t (a filler, worth nothing).
     Both enter unit U (existing 100 t/yr, min load ``min_load``), which sends A to product p
     and everything else to free disposal."""
     return make_instance(
         materials=materials({"A": 1.0}),
-        feeds=[{"feed_id": "F1", "feed_class": "c", "available_t_per_yr": 50},
-               {"feed_id": "F2", "feed_class": "c", "available_t_per_yr": 100,
-                "gate_fee_eur_per_t": f2_fee, "contracted_min_t_per_yr": f2_contract}],
-        composition=[{"feed_id": "F1", "material": "A", "mass_frac": 0.1},
-                     {"feed_id": "F2", "material": "other", "mass_frac": 1.0}],
-        units=[{"unit_id": "U", "stage": "refining", "existing_capacity_t_per_yr": 100,
-                "min_load_frac": min_load}],
+        feeds=[
+            {"feed_id": "F1", "feed_class": "c", "available_t_per_yr": 50},
+            {
+                "feed_id": "F2",
+                "feed_class": "c",
+                "available_t_per_yr": 100,
+                "gate_fee_eur_per_t": f2_fee,
+                "contracted_min_t_per_yr": f2_contract,
+            },
+        ],
+        composition=[
+            {"feed_id": "F1", "material": "A", "mass_frac": 0.1},
+            {"feed_id": "F2", "material": "other", "mass_frac": 1.0},
+        ],
+        units=[
+            {
+                "unit_id": "U",
+                "stage": "refining",
+                "existing_capacity_t_per_yr": 100,
+                "min_load_frac": min_load,
+            }
+        ],
         transfer_coefficients=tc_rows("U", {"A": {"prod": 1.0}, "other": {"res": 1.0}}),
         routing=[route("U", "prod", "product", "p"), route("U", "res", "disposal", "dump")],
         feed_entry=[{"feed_class": "c", "unit_id": "U"}],
@@ -262,16 +312,20 @@ def min_load_case(min_load: float, f2_fee: float, f2_contract: float = 0.0
     )
 
 
-@pytest.mark.parametrize("min_load, f2_fee, f1, f2, profit, running", [
-    # no min load: all 50 t of F1 (20 EUR/t), no filler; U runs at 50 % -> profit 1000
-    (0.0, -15.0, 50.0, 0.0, 1000.0, True),
-    # min load 80 %: U needs >= 80 t. Run with 50 t F1 + 30 t F2 = 1000 - 30*15 = 550 > 0 (off)
-    (0.8, -15.0, 50.0, 30.0, 550.0, True),
-    # filler at 40 EUR/t: running costs 1000 - 30*40 = -200 < 0 -> U off, nothing accepted
-    (0.8, -40.0, 0.0, 0.0, 0.0, False),
-])
-def test_c_min_load_binary_flips_the_answer(min_load: float, f2_fee: float, f1: float,
-                                            f2: float, profit: float, running: bool) -> None:
+@pytest.mark.parametrize(
+    "min_load, f2_fee, f1, f2, profit, running",
+    [
+        # no min load: all 50 t of F1 (20 EUR/t), no filler; U runs at 50 % -> profit 1000
+        (0.0, -15.0, 50.0, 0.0, 1000.0, True),
+        # min load 80 %: U needs >= 80 t. Run with 50 t F1 + 30 t F2 = 1000 - 30*15 = 550 > 0 (off)
+        (0.8, -15.0, 50.0, 30.0, 550.0, True),
+        # filler at 40 EUR/t: running costs 1000 - 30*40 = -200 < 0 -> U off, nothing accepted
+        (0.8, -40.0, 0.0, 0.0, 0.0, False),
+    ],
+)
+def test_c_min_load_binary_flips_the_answer(
+    min_load: float, f2_fee: float, f1: float, f2: float, profit: float, running: bool
+) -> None:
     inst = min_load_case(min_load, f2_fee)
     res = solve_checked(inst, "profit")
     assert res.objective == pytest.approx(profit, abs=ABS)
@@ -297,6 +351,7 @@ def test_e_contracted_minimum_forces_unprofitable_feed() -> None:
 
 # ----------------------------------------------------------------------------- (h)
 
+
 def test_h_feed_class_transfer_coefficients_override_default() -> None:
     # Feeds G (class gen) and S (class special): 10 t/yr each, A 10 %. Unit U (15 t/yr):
     # default '*' rows send 50 % of A to product; class 'special' has its own A rows (90 %).
@@ -305,16 +360,21 @@ def test_h_feed_class_transfer_coefficients_override_default() -> None:
     # A = 0.9 + 0.25 = 1.15 (if the override were ignored both would give 0.05/t: 0.75).
     inst = make_instance(
         materials=materials({"A": 1.0}),
-        feeds=[{"feed_id": "G", "feed_class": "gen", "available_t_per_yr": 10},
-               {"feed_id": "S", "feed_class": "special", "available_t_per_yr": 10}],
+        feeds=[
+            {"feed_id": "G", "feed_class": "gen", "available_t_per_yr": 10},
+            {"feed_id": "S", "feed_class": "special", "available_t_per_yr": 10},
+        ],
         composition=[{"feed_id": f, "material": "A", "mass_frac": 0.1} for f in ("G", "S")],
         units=[{"unit_id": "U", "stage": "dismantling", "existing_capacity_t_per_yr": 15}],
         transfer_coefficients=(
             tc_rows("U", {"A": {"prod": 0.5, "res": 0.5}, "other": {"res": 1.0}})
-            + tc_rows("U", {"A": {"prod": 0.9, "res": 0.1}}, feed_class="special")),
+            + tc_rows("U", {"A": {"prod": 0.9, "res": 0.1}}, feed_class="special")
+        ),
         routing=[route("U", "prod", "product", "p"), route("U", "res", "disposal", "dump")],
-        feed_entry=[{"feed_class": "gen", "unit_id": "U"},
-                    {"feed_class": "special", "unit_id": "U"}],
+        feed_entry=[
+            {"feed_class": "gen", "unit_id": "U"},
+            {"feed_class": "special", "unit_id": "U"},
+        ],
         products=[{"product_id": "p"}],
         product_prices=[{"product_id": "p", "material": "A"}],
     )
@@ -326,11 +386,11 @@ def test_h_feed_class_transfer_coefficients_override_default() -> None:
     a, other = tree.materials.index("A"), tree.materials.index("other")
     assert tree.coef[paths.index("S > unit:U > [prod] product:p"), a] == pytest.approx(0.09)
     assert tree.coef[paths.index("G > unit:U > [prod] product:p"), a] == pytest.approx(0.05)
-    assert tree.coef[paths.index("S > unit:U > [res] disposal:dump"), other] == \
-        pytest.approx(0.9)
+    assert tree.coef[paths.index("S > unit:U > [res] disposal:dump"), other] == pytest.approx(0.9)
 
 
 # ----------------------------------------------------------------------------- (i)
+
 
 def disposal_case(landfill_cost: float) -> plantopt.Instance:
     """Feed F: 100 t/yr, A 10 %, other 90 %, gate fee 20 EUR/t. U sends A to product p
@@ -338,34 +398,41 @@ def disposal_case(landfill_cost: float) -> plantopt.Instance:
     ``landfill_cost`` or an incinerator at 80 EUR/t."""
     return make_instance(
         materials=materials({"A": 1.0}),
-        feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100,
-                "gate_fee_eur_per_t": 20}],
+        feeds=[
+            {"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100, "gate_fee_eur_per_t": 20}
+        ],
         composition=[{"feed_id": "F", "material": "A", "mass_frac": 0.1}],
         units=[{"unit_id": "U", "stage": "refining", "existing_capacity_t_per_yr": 1000}],
         transfer_coefficients=tc_rows("U", {"A": {"prod": 1.0}, "other": {"res": 1.0}}),
-        routing=[route("U", "prod", "product", "p"),
-                 route("U", "res", "disposal", "landfill", landfill_cost),
-                 route("U", "res", "disposal", "incinerator", 80.0)],
+        routing=[
+            route("U", "prod", "product", "p"),
+            route("U", "res", "disposal", "landfill", landfill_cost),
+            route("U", "res", "disposal", "incinerator", 80.0),
+        ],
         feed_entry=[{"feed_class": "c", "unit_id": "U"}],
         products=[{"product_id": "p"}],
         product_prices=[{"product_id": "p", "material": "A", "price_eur_per_t": 300}],
     )
 
 
-@pytest.mark.parametrize("landfill_cost, accept, profit", [
-    # per t of feed: 20 + 0.1*300 - 0.9*50 = +5 -> take all 100 t: profit 500,
-    # disposal 0.9*100*50 = 4500 EUR/yr, 90 t to the landfill, none to the incinerator
-    (50.0, 100.0, 500.0),
-    # landfill at 60: 20 + 30 - 54 = -4 (incinerator worse) -> decline the feed, profit 0
-    (60.0, 0.0, 0.0),
-])
+@pytest.mark.parametrize(
+    "landfill_cost, accept, profit",
+    [
+        # per t of feed: 20 + 0.1*300 - 0.9*50 = +5 -> take all 100 t: profit 500,
+        # disposal 0.9*100*50 = 4500 EUR/yr, 90 t to the landfill, none to the incinerator
+        (50.0, 100.0, 500.0),
+        # landfill at 60: 20 + 30 - 54 = -4 (incinerator worse) -> decline the feed, profit 0
+        (60.0, 0.0, 0.0),
+    ],
+)
 def test_i_disposal_cost_on_a_route(landfill_cost: float, accept: float, profit: float) -> None:
     inst = disposal_case(landfill_cost)
     res = solve_checked(inst, "profit")
     assert res.objective == pytest.approx(profit, abs=ABS)
     assert accepted(res)["F"] == pytest.approx(accept, abs=ABS)
     assert economics(res)["disposal_and_route_costs"] == pytest.approx(
-        -0.9 * accept * landfill_cost, abs=ABS)
+        -0.9 * accept * landfill_cost, abs=ABS
+    )
     sinks = res["losses"].groupby("sink_id")["mass_t_per_yr"].sum()
     assert sinks.get("landfill", 0.0) == pytest.approx(0.9 * accept, abs=ABS)
     assert sinks.get("incinerator", 0.0) == pytest.approx(0.0, abs=ABS)
@@ -373,8 +440,10 @@ def test_i_disposal_cost_on_a_route(landfill_cost: float, accept: float, profit:
 
 # ----------------------------------------------------------------------------- tie-breaking
 
-def two_equal_units(opex: tuple[float, float], recovery: tuple[float, float],
-                    price: float, gate_fee: float) -> plantopt.Instance:
+
+def two_equal_units(
+    opex: tuple[float, float], recovery: tuple[float, float], price: float, gate_fee: float
+) -> plantopt.Instance:
     """Feed F: 10 t/yr, A 10 %, may enter U1 or U2 (existing 100 t/yr each); Ui sends
     ``recovery[i]`` of A to product p, the rest to free disposal."""
     tcs = []
@@ -383,14 +452,30 @@ def two_equal_units(opex: tuple[float, float], recovery: tuple[float, float],
         tcs += tc_rows(u, {"A": a, "other": {"res": 1.0}})
     return make_instance(
         materials=materials({"A": 1.0}),
-        feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": 10,
-                "gate_fee_eur_per_t": gate_fee}],
+        feeds=[
+            {
+                "feed_id": "F",
+                "feed_class": "c",
+                "available_t_per_yr": 10,
+                "gate_fee_eur_per_t": gate_fee,
+            }
+        ],
         composition=[{"feed_id": "F", "material": "A", "mass_frac": 0.1}],
-        units=[{"unit_id": u, "stage": "refining", "existing_capacity_t_per_yr": 100,
-                "opex_eur_per_t": c} for u, c in zip(("U1", "U2"), opex)],
+        units=[
+            {
+                "unit_id": u,
+                "stage": "refining",
+                "existing_capacity_t_per_yr": 100,
+                "opex_eur_per_t": c,
+            }
+            for u, c in zip(("U1", "U2"), opex)
+        ],
         transfer_coefficients=tcs,
-        routing=[route(u, o, k, t) for u in ("U1", "U2")
-                 for o, k, t in (("prod", "product", "p"), ("res", "disposal", "dump"))],
+        routing=[
+            route(u, o, k, t)
+            for u in ("U1", "U2")
+            for o, k, t in (("prod", "product", "p"), ("res", "disposal", "dump"))
+        ],
         feed_entry=[{"feed_class": "c", "unit_id": u} for u in ("U1", "U2")],
         products=[{"product_id": "p"}],
         product_prices=[{"product_id": "p", "material": "A", "price_eur_per_t": price}],
@@ -423,8 +508,9 @@ def test_tie_break_is_deterministic() -> None:
     # The same instance solved three times (twice from the same object, once rebuilt)
     # gives identical flows, node by node.
     plans = []
-    for inst in [two_equal_units((4.0, 4.0), (1.0, 1.0), 100.0, 0.0)] * 2 + \
-            [two_equal_units((4.0, 4.0), (1.0, 1.0), 100.0, 0.0)]:
+    for inst in [two_equal_units((4.0, 4.0), (1.0, 1.0), 100.0, 0.0)] * 2 + [
+        two_equal_units((4.0, 4.0), (1.0, 1.0), 100.0, 0.0)
+    ]:
         res = solve_checked(inst, "recovery")
         plans.append(res["flows"])
     pd.testing.assert_frame_equal(plans[0], plans[1])

@@ -51,9 +51,18 @@ def priced_tiny() -> plantopt.Instance:
     t["feeds"]["gate_fee_eur_per_t"] = 50.0
     t["units"]["opex_eur_per_t"] = [20.0, 200.0, 100.0]
     t["units"].loc[t["units"]["unit_id"] == "hydromet", "existing_capacity_t_per_yr"] = 0.0
-    t["capacity_options"] = pd.DataFrame([{
-        "unit_id": "hydromet", "option_id": "small", "capacity_t_per_yr": 10.0,
-        "capex_eur": 1e5, "fixed_opex_eur_per_yr": 1e4, "lifetime_yr": 10.0}])
+    t["capacity_options"] = pd.DataFrame(
+        [
+            {
+                "unit_id": "hydromet",
+                "option_id": "small",
+                "capacity_t_per_yr": 10.0,
+                "capex_eur": 1e5,
+                "fixed_opex_eur_per_yr": 1e4,
+                "lifetime_yr": 10.0,
+            }
+        ]
+    )
     t["routing"].loc[t["routing"]["to_id"] == "landfill", "cost_eur_per_t"] = 30.0
     tc = t["transfer_coefficients"]
     tc["tc_frac_low"] = tc["tc_frac"] * 0.9
@@ -87,14 +96,16 @@ def test_zero_spread_reproduces_the_solution(priced) -> None:
     for m in ("Li", "Co"):
         got = mc.samples[f"recovered_t_per_yr:{m}"].to_numpy()
         np.testing.assert_allclose(got, rec.at[m, "recovered_t_per_yr"], rtol=1e-12)
-        np.testing.assert_allclose(mc.samples[f"recovery_frac:{m}"],
-                                   rec.at[m, "recovery_frac"], rtol=1e-12)
+        np.testing.assert_allclose(
+            mc.samples[f"recovery_frac:{m}"], rec.at[m, "recovery_frac"], rtol=1e-12
+        )
     np.testing.assert_allclose(mc.samples["profit_eur_per_yr"], econ["profit"], rtol=1e-12)
     np.testing.assert_allclose(mc.samples["revenue_eur_per_yr"], econ["revenue"], rtol=1e-12)
     ut = res["unit_throughput"].set_index("unit_id")
     for u in ("shredder", "hydromet", "smelter"):
-        np.testing.assert_allclose(mc.samples[f"throughput_t_per_yr:{u}"],
-                                   ut.at[u, "throughput_t_per_yr"], rtol=1e-12)
+        np.testing.assert_allclose(
+            mc.samples[f"throughput_t_per_yr:{u}"], ut.at[u, "throughput_t_per_yr"], rtol=1e-12
+        )
     nominal = nominal_metrics(plan)
     assert nominal["profit_eur_per_yr"] == pytest.approx(econ["profit"], rel=1e-12)
 
@@ -110,18 +121,19 @@ def test_mass_balance_holds_in_every_sample(priced) -> None:
     # the route-tree kernel -> products + disposal + losses equal the input per material
     from plantopt.routetree import kernels
     from plantopt.uncertainty import kernels_mc
+
     spec = build_spec(plan, opts)
     a = spec.arrays
-    comp, tc_ext, _ = kernels_mc._sample_inputs_numpy(a, kernels_mc.seed_key(5),
-                                                      np.arange(5))
+    comp, tc_ext, _ = kernels_mc._sample_inputs_numpy(a, kernels_mc.seed_key(5), np.arange(5))
     tree = plan.tree
     active = plan.active_nodes
     for s in range(5):
         tc_full = np.array(tree.tc)
         used = a.node_row >= 0
         tc_full[tree.node_tcrow[active][used]] = tc_ext[s][a.node_row[used]]
-        coef = kernels.node_coefficients(comp[s], tc_full, tree.node_feed, tree.node_parent,
-                                         tree.node_tcrow)
+        coef = kernels.node_coefficients(
+            comp[s], tc_full, tree.node_feed, tree.node_parent, tree.node_tcrow
+        )
         flow = plan.flow_feed_equiv_t_per_yr
         sinks = tree.node_kind != 0
         out = (coef[sinks] * flow[sinks, None]).sum(axis=0)
@@ -129,12 +141,13 @@ def test_mass_balance_holds_in_every_sample(priced) -> None:
         np.testing.assert_allclose(out, inp, rtol=1e-12)
         row = mc.samples.iloc[s]
         for m in ("Li", "Co"):
-            assert row[f"input_t_per_yr:{m}"] == pytest.approx(inp[tree.materials.index(m)],
-                                                               rel=1e-12)
+            assert row[f"input_t_per_yr:{m}"] == pytest.approx(
+                inp[tree.materials.index(m)], rel=1e-12
+            )
         # each (unit, class, material) split sums to one over outputs; feeds sum to one
         for q in range(len(a.pair_ptr) - 1):
-            sums = tc_ext[s][a.pair_ptr[q]:a.pair_ptr[q + 1]].sum(axis=0)
-            present = a.tc_nom[a.pair_ptr[q]:a.pair_ptr[q + 1]].sum(axis=0) > 0
+            sums = tc_ext[s][a.pair_ptr[q] : a.pair_ptr[q + 1]].sum(axis=0)
+            present = a.tc_nom[a.pair_ptr[q] : a.pair_ptr[q + 1]].sum(axis=0) > 0
             np.testing.assert_allclose(sums[present], 1.0, rtol=1e-12)
         np.testing.assert_allclose(comp[s].sum(axis=1), 1.0, rtol=1e-12)
 
@@ -159,29 +172,41 @@ def test_targets_probability_and_price_scenarios(priced) -> None:
     nominal_li = res["recovery"].set_index("material").at["Li", "recovery_frac"]
     easy = material_recovery_target(plan, "Li", 0.0)
     hard = material_recovery_target(plan, "Li", min(1.0, nominal_li * 1.5))
-    scen = pd.DataFrame({"scenario": ["crash", "crash", "base"],
-                         "material": ["Li", "Co", "Li"], "price_factor": [0.0, 0.0, 1.0],
-                         "weight": [1.0, 1.0, 3.0]})
-    mc = run_monte_carlo(plan, 4000, seed=3, targets=[easy, hard],
-                         options=SamplingOptions(use_ranges=False, price_scenarios=scen))
+    scen = pd.DataFrame(
+        {
+            "scenario": ["crash", "crash", "base"],
+            "material": ["Li", "Co", "Li"],
+            "price_factor": [0.0, 0.0, 1.0],
+            "weight": [1.0, 1.0, 3.0],
+        }
+    )
+    mc = run_monte_carlo(
+        plan,
+        4000,
+        seed=3,
+        targets=[easy, hard],
+        options=SamplingOptions(use_ranges=False, price_scenarios=scen),
+    )
     assert mc.probabilities[f"target_met:{easy.label}"] == 1.0
     assert mc.probabilities[f"target_met:{hard.label}"] == 0.0
     crash = mc.samples["revenue_eur_per_yr"] == 0.0
     assert abs(crash.mean() - 0.25) < 5 * np.sqrt(0.25 * 0.75 / 4000)  # weight 1 of 4
     with pytest.raises(SpecError):
-        run_monte_carlo(plan, 10, options=SamplingOptions(
-            price_scenarios=scen.assign(material="Xx")))
+        run_monte_carlo(
+            plan, 10, options=SamplingOptions(price_scenarios=scen.assign(material="Xx"))
+        )
 
 
 def test_load_plan_round_trip_and_hash_mismatch(priced, tmp_path: Path) -> None:
     inst, res, out = priced
     plan = load_plan(out, inst.path)
-    np.testing.assert_array_equal(plan.flow_feed_equiv_t_per_yr,
-                                  plan_from_result(res, inst).flow_feed_equiv_t_per_yr)
+    np.testing.assert_array_equal(
+        plan.flow_feed_equiv_t_per_yr, plan_from_result(res, inst).flow_feed_equiv_t_per_yr
+    )
     # splits: children of every group sum to one where the parent carries flow
     tree = plan.tree
     for g in range(tree.n_groups):
-        kids = tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
+        kids = tree.group_children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
         if np.isfinite(plan.split_frac[kids]).all() and len(kids):
             assert plan.split_frac[kids].sum() == pytest.approx(1.0, rel=1e-9)
     changed = write_instance(inst, tmp_path / "changed")
@@ -208,9 +233,15 @@ def test_regulation_targets_match_the_compliance_table() -> None:
     for t in targets:
         title = t.label.rsplit(" >= ", 1)[0]
         assert nominal[f"target_ratio:{t.label}"] == pytest.approx(
-            comp.at[title, "achieved_frac"], rel=1e-9)
-    mc = run_monte_carlo(plan, 2000, seed=1, targets=targets,
-                         options=SamplingOptions(tc_spread=0.05, price_sigma=0.3))
+            comp.at[title, "achieved_frac"], rel=1e-9
+        )
+    mc = run_monte_carlo(
+        plan,
+        2000,
+        seed=1,
+        targets=targets,
+        options=SamplingOptions(tc_spread=0.05, price_sigma=0.3),
+    )
     assert mc.samples["mass_balance_rel_error"].max() < 1e-9
     assert 0.0 <= mc.probabilities["all_targets_met"] <= 1.0
 
@@ -221,8 +252,7 @@ def test_contract_premium_and_targets_on_a_regulated_case() -> None:
     included) and the compliance table's ratios."""
     from tests.regulation_cases import battery_case
 
-    inst = battery_case(target_year=2027,
-                        contracts=[("c1", "li2co3", "Li", 0.5, 0.0, 5000.0)])
+    inst = battery_case(target_year=2027, contracts=[("c1", "li2co3", "Li", 0.5, 0.0, 5000.0)])
     res = plantopt.solve(inst)
     assert_mass_balance(inst, res)
     econ = res["economics"].set_index("item")["eur_per_yr"]
@@ -235,7 +265,8 @@ def test_contract_premium_and_targets_on_a_regulated_case() -> None:
     comp = res["compliance"].set_index("target")
     for t in targets:
         assert nominal[f"target_ratio:{t.label}"] == pytest.approx(
-            comp.at[t.label.rsplit(" >= ", 1)[0], "achieved_frac"], rel=1e-9)
+            comp.at[t.label.rsplit(" >= ", 1)[0], "achieved_frac"], rel=1e-9
+        )
 
 
 def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
@@ -252,9 +283,24 @@ def test_cli_evaluate_tiny(monkeypatch, capsys, tmp_path: Path) -> None:
     code, _, err = run_cli(monkeypatch, capsys, "solve", TINY, "--out", res_dir, "--quiet")
     assert code == 0, err
     out = tmp_path / "mc"
-    code, stdout, err = run_cli(monkeypatch, capsys, "evaluate", res_dir, "--samples", "3000",
-                                "--seed", "4", "--spread", "0.1", "--target", "Li=0.2",
-                                "--threads", "1", "--out", out)
+    code, stdout, err = run_cli(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        res_dir,
+        "--samples",
+        "3000",
+        "--seed",
+        "4",
+        "--spread",
+        "0.1",
+        "--target",
+        "Li=0.2",
+        "--threads",
+        "1",
+        "--out",
+        out,
+    )
     assert code == 0, err
     assert "P50" in stdout and "profit > 0" in stdout and "P(all targets met)" in stdout
     summary = json.loads((out / "summary.json").read_text())
@@ -270,13 +316,30 @@ def test_cli_evaluate_tiny(monkeypatch, capsys, tmp_path: Path) -> None:
     assert (out / "distributions.png").read_bytes()[:4] == b"\x89PNG"
     # quantiles only above the per-sample limit; the same seed gives the same numbers
     out2 = tmp_path / "mc2"
-    code, _, err = run_cli(monkeypatch, capsys, "evaluate", res_dir, "--samples", "3000",
-                           "--seed", "4", "--spread", "0.1", "--target", "Li=0.2",
-                           "--per-sample-limit", "100", "--no-plot", "--out", out2)
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        res_dir,
+        "--samples",
+        "3000",
+        "--seed",
+        "4",
+        "--spread",
+        "0.1",
+        "--target",
+        "Li=0.2",
+        "--per-sample-limit",
+        "100",
+        "--no-plot",
+        "--out",
+        out2,
+    )
     assert code == 0, err
     assert not (out2 / "samples.parquet").exists()
-    pd.testing.assert_frame_equal(pd.read_parquet(out2 / "quantiles.parquet"),
-                                  pd.read_parquet(out / "quantiles.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out2 / "quantiles.parquet"), pd.read_parquet(out / "quantiles.parquet")
+    )
 
 
 def test_cli_evaluate_bad_input_exit_2(monkeypatch, capsys, tmp_path: Path) -> None:
@@ -305,18 +368,57 @@ def test_multi_period_result_is_evaluated_period_by_period(tmp_path) -> None:
     from tests.conftest import INSTANCES
 
     out = tmp_path / "mp"
-    solved = subprocess.run([sys.executable, "-m", "plantopt.cli", "solve",
-                             str(INSTANCES / "nl-2027-2040"), "--out", str(out), "--quiet"],
-                            capture_output=True, text=True, timeout=300)
+    solved = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "plantopt.cli",
+            "solve",
+            str(INSTANCES / "nl-2027-2040"),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert solved.returncode == 0, solved.stderr
-    proc = subprocess.run([sys.executable, "-m", "plantopt.cli", "evaluate", str(out),
-                           "--samples", "10", "--no-plot", "--out", str(tmp_path / "mc")],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "plantopt.cli",
+            "evaluate",
+            str(out),
+            "--samples",
+            "10",
+            "--no-plot",
+            "--out",
+            str(tmp_path / "mc"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert {p.name for p in (tmp_path / "mc").iterdir()} == {"2027", "2031", "2035"}
-    proc = subprocess.run([sys.executable, "-m", "plantopt.cli", "evaluate", str(out),
-                           "--samples", "10", "--period", "1999"], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "plantopt.cli",
+            "evaluate",
+            str(out),
+            "--samples",
+            "10",
+            "--period",
+            "1999",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     text = proc.stdout + proc.stderr
     assert proc.returncode == 2 and "no period '1999'" in text and "Traceback" not in text
 
@@ -332,8 +434,8 @@ def test_zero_spread_prices_every_ledger_item_with_a_co2_price(tmp_path: Path) -
     res = plantopt.solve(inst, objective="profit")
     econ = res["economics"].set_index("item")["eur_per_yr"]
     assert econ["co2_cost"] < 0  # the CO2 cost is a ledger item of this plan
-    mc = run_monte_carlo(plan_from_result(res, inst), 20, seed=3,
-                         options=SamplingOptions(use_ranges=False))
+    mc = run_monte_carlo(
+        plan_from_result(res, inst), 20, seed=3, options=SamplingOptions(use_ranges=False)
+    )
     np.testing.assert_allclose(mc.samples["profit_eur_per_yr"], econ["profit"], rtol=1e-12)
-    np.testing.assert_allclose(mc.samples["co2_cost_eur_per_yr"], -econ["co2_cost"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(mc.samples["co2_cost_eur_per_yr"], -econ["co2_cost"], rtol=1e-12)

@@ -16,23 +16,41 @@ from tests.conftest import INSTANCES
 from tests.test_cli import run_main
 
 
-def test_evaluate_leads_with_the_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_leads_with_the_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     res = tmp_path / "r"
-    code, _, err = run_main(monkeypatch, capsys, "solve", INSTANCES / "tiny", "--out", res,
-                            "--quiet")
+    code, _, err = run_main(
+        monkeypatch, capsys, "solve", INSTANCES / "tiny", "--out", res, "--quiet"
+    )
     assert code == 0, err
     out = tmp_path / "mc"
-    code, stdout, err = run_main(monkeypatch, capsys, "evaluate", res, "--samples", "2000",
-                                 "--spread", "0.1", "--target", "Li=0.2", "--target",
-                                 "Co=0.9", "--engine", "numpy", "--out", out)
+    code, stdout, err = run_main(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        res,
+        "--samples",
+        "2000",
+        "--spread",
+        "0.1",
+        "--target",
+        "Li=0.2",
+        "--target",
+        "Co=0.9",
+        "--engine",
+        "numpy",
+        "--out",
+        out,
+    )
     assert code == 0, err
     assert stdout.index("P(all targets met)") < stdout.index("Distribution per metric")
     summary = json.loads((out / "summary.json").read_text())
     targets = pd.read_parquet(out / "targets.parquet")
     assert targets.iloc[0]["target"] == "all targets"
     assert targets.iloc[0]["probability_met"] == pytest.approx(
-        summary["probabilities"]["all_targets_met"])
+        summary["probabilities"]["all_targets_met"]
+    )
     assert f"{100 * summary['probabilities']['all_targets_met']:.1f} %" in stdout
     assert len(targets) == 3 and (targets["probability_met"] <= 1).all()
     assert "e+0" not in stdout and "e-0" not in stdout
@@ -50,10 +68,12 @@ def test_every_target_has_a_panel() -> None:
         cols[f"recovery_frac:{m}"] = rng.uniform(size=n)
         cols[f"recovered_t_per_yr:{m}"] = rng.uniform(size=n)
     samples = pd.DataFrame(cols)
-    mc = MonteCarloResult(samples=samples, quantiles=pd.DataFrame(
-        {"metric": list(cols), "p5": 0.0, "p50": 0.5, "p95": 1.0}),
-        probabilities={"all_targets_met": 0.1}, summary={
-            "targets": [{"label": label, "required_frac": 0.5} for label in labels]})
+    mc = MonteCarloResult(
+        samples=samples,
+        quantiles=pd.DataFrame({"metric": list(cols), "p5": 0.0, "p50": 0.5, "p95": 1.0}),
+        probabilities={"all_targets_met": 0.1},
+        summary={"targets": [{"label": label, "required_frac": 0.5} for label in labels]},
+    )
     panels = plot_metrics(mc)
     assert panels[0] == "profit_eur_per_yr"
     assert {f"target_ratio:{label}" for label in labels} <= set(panels)

@@ -31,11 +31,21 @@ def periods(*rows: tuple[int, int]) -> list[dict]:
 
 def period_view(res: plantopt.Result, pid: str) -> plantopt.Result:
     """The tables of one period (without the period column) as a Result."""
-    tables = {k: v[v["period"] == pid].drop(columns="period").reset_index(drop=True)
-              for k, v in res.tables.items() if "period" in v.columns
-              and k not in ("periods", "builds", "capex_schedule")}
-    return plantopt.Result(res.status, res.objective_name, res.objective, res.bound, res.gap,
-                           res.timings_s, res.summary, tables)
+    tables = {
+        k: v[v["period"] == pid].drop(columns="period").reset_index(drop=True)
+        for k, v in res.tables.items()
+        if "period" in v.columns and k not in ("periods", "builds", "capex_schedule")
+    }
+    return plantopt.Result(
+        res.status,
+        res.objective_name,
+        res.objective,
+        res.bound,
+        res.gap,
+        res.timings_s,
+        res.summary,
+        tables,
+    )
 
 
 def check_periods_balance(inst: plantopt.Instance, res: plantopt.Result) -> None:
@@ -68,25 +78,49 @@ def li_plant(objective_periods: list[dict]) -> plantopt.Instance:
     return make_instance(
         manifest={"apply_targets": True},
         materials=materials({"Li": 1.0}),
-        feeds=[{"feed_id": "F", "feed_class": "c", "reg_class": "battery:lithium",
-                "available_t_per_yr": 100, "contracted_min_t_per_yr": 100}],
-        composition=[{"feed_id": "F", "material": "Li", "mass_frac": 0.1},
-                     {"feed_id": "F", "material": "other", "mass_frac": 0.9}],
-        units=[{"unit_id": "B", "stage": "preprocessing", "existing_capacity_t_per_yr": 100},
-               {"unit_id": "X", "stage": "refining"}],
-        capacity_options=[{"unit_id": "X", "option_id": "x1", "capacity_t_per_yr": 10,
-                           "capex_eur": 80_000, "lifetime_yr": 8}],
-        transfer_coefficients=tc_rows("B", {"Li": {"li": 0.6, "res": 0.4},
-                                            "other": {"oth": 1.0}})
+        feeds=[
+            {
+                "feed_id": "F",
+                "feed_class": "c",
+                "reg_class": "battery:lithium",
+                "available_t_per_yr": 100,
+                "contracted_min_t_per_yr": 100,
+            }
+        ],
+        composition=[
+            {"feed_id": "F", "material": "Li", "mass_frac": 0.1},
+            {"feed_id": "F", "material": "other", "mass_frac": 0.9},
+        ],
+        units=[
+            {"unit_id": "B", "stage": "preprocessing", "existing_capacity_t_per_yr": 100},
+            {"unit_id": "X", "stage": "refining"},
+        ],
+        capacity_options=[
+            {
+                "unit_id": "X",
+                "option_id": "x1",
+                "capacity_t_per_yr": 10,
+                "capex_eur": 80_000,
+                "lifetime_yr": 8,
+            }
+        ],
+        transfer_coefficients=tc_rows("B", {"Li": {"li": 0.6, "res": 0.4}, "other": {"oth": 1.0}})
         + tc_rows("X", {"Li": {"li": 1.0}, "other": {"li": 1.0}}),
-        routing=[route("B", "li", "product", "P"), route("B", "oth", "product", "Q"),
-                 route("B", "res", "unit", "X"), route("B", "res", "disposal", "dump"),
-                 route("X", "li", "product", "P")],
+        routing=[
+            route("B", "li", "product", "P"),
+            route("B", "oth", "product", "Q"),
+            route("B", "res", "unit", "X"),
+            route("B", "res", "disposal", "dump"),
+            route("X", "li", "product", "P"),
+        ],
         feed_entry=[{"feed_class": "c", "unit_id": "B"}],
         products=[{"product_id": "P"}, {"product_id": "Q"}],
-        product_prices=[{"product_id": "P", "material": "Li", "price_eur_per_t": 1000},
-                        {"product_id": "Q", "material": "other", "price_eur_per_t": 0}],
-        periods=objective_periods)
+        product_prices=[
+            {"product_id": "P", "material": "Li", "price_eur_per_t": 1000},
+            {"product_id": "Q", "material": "other", "price_eur_per_t": 0},
+        ],
+        periods=objective_periods,
+    )
 
 
 @pytest.mark.parametrize("build", BUILDS)
@@ -137,12 +171,14 @@ def growth_plant(subsidy: float) -> plantopt.Instance:
       (1 - s) - 30 000 (1 - s)
     s = 0: big 2032 wins (20 000 vs 15 000, 10 000, 5 000);
     s = 0.5: big 2027 wins (45 000 vs 35 000, 30 000, 40 000)."""
-    inst = plant({"capex_subsidy_frac": subsidy}, unit={"opex_eur_per_t": 0},
-                 feed={"available_t_per_yr": 50})
+    inst = plant(
+        {"capex_subsidy_frac": subsidy}, unit={"opex_eur_per_t": 0}, feed={"available_t_per_yr": 50}
+    )
     tables = dict(inst.tables)
     tables["periods"] = pd.DataFrame(periods((2027, 5), (2032, 5)))
-    tables["feed_periods"] = pd.DataFrame([
-        {"feed_id": "F", "period_id": "2032", "available_t_per_yr": 100.0}])
+    tables["feed_periods"] = pd.DataFrame(
+        [{"feed_id": "F", "period_id": "2032", "available_t_per_yr": 100.0}]
+    )
     return plantopt.instance_from_tables(inst.manifest, tables)
 
 
@@ -151,15 +187,13 @@ def test_build_advanced_by_a_subsidy(build: str) -> None:
     inst = growth_plant(0.0)
     res = plantopt.solve(inst, objective="npv", build=build)
     check_periods_balance(inst, res)
-    assert list(zip(res["builds"]["option_id"], res["builds"]["period_built"])) == \
-        [("big", "2032")]
+    assert list(zip(res["builds"]["option_id"], res["builds"]["period_built"])) == [("big", "2032")]
     assert res.objective == pytest.approx(20_000.0, rel=1e-9)
     assert npv_from_cash_flows(res) == pytest.approx(20_000.0, rel=1e-9)
     inst = growth_plant(0.5)
     res = plantopt.solve(inst, objective="npv", build=build)
     check_periods_balance(inst, res)
-    assert list(zip(res["builds"]["option_id"], res["builds"]["period_built"])) == \
-        [("big", "2027")]
+    assert list(zip(res["builds"]["option_id"], res["builds"]["period_built"])) == [("big", "2027")]
     assert res.objective == pytest.approx(45_000.0, rel=1e-9)
     assert npv_from_cash_flows(res) == pytest.approx(45_000.0, rel=1e-9)
     assert res.summary["business_case"]["npv_eur"] == pytest.approx(45_000.0, rel=1e-9)
@@ -179,8 +213,10 @@ def test_capacity_persists_and_ends_after_its_lifetime(build: str) -> None:
     res = plantopt.solve(inst, objective="npv", build=build)
     check_periods_balance(inst, res)
     b = res["builds"]
-    assert list(zip(b["option_id"], b["period_built"], b["first_period"], b["last_period"])) \
-        == [("big", "2027", "2027", "2032"), ("big", "2037", "2037", "2037")]
+    assert list(zip(b["option_id"], b["period_built"], b["first_period"], b["last_period"])) == [
+        ("big", "2027", "2027", "2032"),
+        ("big", "2037", "2037", "2037"),
+    ]
     assert res.objective == pytest.approx(60_000.0, rel=1e-9)
     assert npv_from_cash_flows(res) == pytest.approx(60_000.0, rel=1e-9)
     per = res["periods"].set_index("period")
@@ -189,8 +225,11 @@ def test_capacity_persists_and_ends_after_its_lifetime(build: str) -> None:
 
 def test_lead_time_delays_service() -> None:
     # lead 5 yr: a 2027 build serves from 2032; nothing can serve 2027
-    inst = plant(unit={"opex_eur_per_t": 0}, periods=periods((2027, 5), (2032, 5)),
-                 lead_times=[{"applies_to": "refining", "lead_time_yr": 5.0}])
+    inst = plant(
+        unit={"opex_eur_per_t": 0},
+        periods=periods((2027, 5), (2032, 5)),
+        lead_times=[{"applies_to": "refining", "lead_time_yr": 5.0}],
+    )
     timing = build_model_data(inst, build_route_tree(inst)).timing
     assert timing.active[("R", "big", 0)] == ()
     assert timing.active[("R", "big", 1)] == (0,)
@@ -206,20 +245,27 @@ def test_lead_time_delays_service() -> None:
 
 def test_generated_three_periods_both_builds_agree() -> None:
     base = generate("M", 2, base=plantopt.load_instance(INSTANCES / "tiny"))
-    inst = with_periods(base.with_manifest(apply_targets=False, discount_rate=0.06),
-                        [2027, 2031, 2035], [4, 4, 5], feed_growth=0.05, price_growth=0.01)
+    inst = with_periods(
+        base.with_manifest(apply_targets=False, discount_rate=0.06),
+        [2027, 2031, 2035],
+        [4, 4, 5],
+        feed_growth=0.05,
+        price_growth=0.01,
+    )
     for objective in ("npv", "recovery"):
         a = plantopt.solve(inst, objective=objective)
         b = plantopt.solve(inst, objective=objective, build="pyomo")
         assert a.objective == pytest.approx(b.objective, rel=1e-6)
         check_periods_balance(inst, a)
         assert a.summary["business_case"]["npv_eur"] == pytest.approx(
-            npv_from_cash_flows(a, 0.06), rel=1e-9, abs=1e-6)
+            npv_from_cash_flows(a, 0.06), rel=1e-9, abs=1e-6
+        )
     assert a.objective > 0
     # recovery is the duration-weighted mean of the periods' weighted recovery (feed grows)
     per = a["periods"]
     assert a.objective == pytest.approx(
-        float((per["weight"] * per["weighted_recovery_t_per_yr"]).sum()), rel=1e-9)
+        float((per["weight"] * per["weighted_recovery_t_per_yr"]).sum()), rel=1e-9
+    )
     assert per["accepted_t_per_yr"].is_monotonic_increasing
 
 
@@ -228,18 +274,30 @@ def test_period_tables_are_validated() -> None:
     inst = li_plant(periods((2027, 4), (2031, 4)))
     tables = dict(inst.tables)
     tables["periods"] = pd.DataFrame(periods((2027, 4), (2032, 4)))  # gap: 2031 expected
-    tables["feed_periods"] = pd.DataFrame([
-        {"feed_id": "G", "period_id": "2027", "available_t_per_yr": 5.0},
-        {"feed_id": "F", "period_id": "2040", "available_t_per_yr": 5.0},
-        {"feed_id": "F", "period_id": "2027", "available_t_per_yr": 50.0}])
-    tables["price_periods"] = pd.DataFrame([
-        {"product_id": "P", "material": "Co", "period_id": "2027", "price_eur_per_t": 1.0}])
+    tables["feed_periods"] = pd.DataFrame(
+        [
+            {"feed_id": "G", "period_id": "2027", "available_t_per_yr": 5.0},
+            {"feed_id": "F", "period_id": "2040", "available_t_per_yr": 5.0},
+            {"feed_id": "F", "period_id": "2027", "available_t_per_yr": 50.0},
+        ]
+    )
+    tables["price_periods"] = pd.DataFrame(
+        [{"product_id": "P", "material": "Co", "period_id": "2027", "price_eur_per_t": 1.0}]
+    )
     with pytest.raises(InstanceError) as err:
         plantopt.instance_from_tables(inst.manifest, tables)
     text = str(err.value)
-    for part in ("periods.csv", "start_year", "2031", "feed_periods.csv", "unknown feed",
-                 "unknown period", "contracted minimum above availability",
-                 "price_periods.csv", "P/Co"):
+    for part in (
+        "periods.csv",
+        "start_year",
+        "2031",
+        "feed_periods.csv",
+        "unknown feed",
+        "unknown period",
+        "contracted minimum above availability",
+        "price_periods.csv",
+        "P/Co",
+    ):
         assert part in text, part
 
 
@@ -275,10 +333,10 @@ def test_cli_solve_prints_periods_and_saves_tables(tmp_path, monkeypatch, capsys
 
     folder = write_instance(li_plant(periods((2027, 4), (2031, 4))), tmp_path / "li")
     # written and read back: the period tables survive the round trip
-    assert set(plantopt.load_instance(folder).tables["periods"]["period_id"]) == \
-        {"2027", "2031"}
-    code, out, err = run_main(monkeypatch, capsys, "solve", folder, "--objective", "npv",
-                              "--out", tmp_path / "res")
+    assert set(plantopt.load_instance(folder).tables["periods"]["period_id"]) == {"2027", "2031"}
+    code, out, err = run_main(
+        monkeypatch, capsys, "solve", folder, "--objective", "npv", "--out", tmp_path / "res"
+    )
     assert code == 0, err
     assert "Periods" in out and "Builds" in out and "2031" in out
     saved = pd.read_parquet(tmp_path / "res" / "builds.parquet")

@@ -34,33 +34,63 @@ def test_each_period_is_a_plan_that_reproduces_its_tables(plan_dir: Path) -> Non
         nominal = nominal_metrics(plan, regulation_targets(plan))
         profit = econ[(econ["period"].astype(str) == p) & (econ["item"] == "profit")]
         assert nominal["profit_eur_per_yr"] == pytest.approx(
-            float(profit["eur_per_yr"].iloc[0]), rel=1e-9)
+            float(profit["eur_per_yr"].iloc[0]), rel=1e-9
+        )
         r = rec[rec["period"].astype(str) == p].set_index("material")
         for m in ("Li", "Cu"):
             assert nominal[f"recovered_t_per_yr:{m}"] == pytest.approx(
-                r.at[m, "recovered_t_per_yr"], rel=1e-9, abs=1e-9)
+                r.at[m, "recovered_t_per_yr"], rel=1e-9, abs=1e-9
+            )
     with pytest.raises(plantopt.PlantoptError, match="multi-period"):
         load_plan(plan_dir)
 
 
 def test_cli_evaluate_and_report_on_a_multi_period_result(
-        plan_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    plan_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out = tmp_path / "mc"
-    code, stdout, err = run_main(monkeypatch, capsys, "evaluate", plan_dir, "--samples",
-                                 "300", "--spread", "0.1", "--engine", "numpy", "--no-plot",
-                                 "--out", out)
+    code, stdout, err = run_main(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        plan_dir,
+        "--samples",
+        "300",
+        "--spread",
+        "0.1",
+        "--engine",
+        "numpy",
+        "--no-plot",
+        "--out",
+        out,
+    )
     assert code == 0, err
     for p in ("2027", "2031", "2035"):
         assert f"period {p}" in stdout
         summary = json.loads((out / p / "summary.json").read_text())
         assert summary["samples"] == 300
-    code, _, err = run_main(monkeypatch, capsys, "evaluate", plan_dir, "--samples", "100",
-                            "--period", "2031", "--engine", "numpy", "--no-plot", "--out",
-                            tmp_path / "one")
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        plan_dir,
+        "--samples",
+        "100",
+        "--period",
+        "2031",
+        "--engine",
+        "numpy",
+        "--no-plot",
+        "--out",
+        tmp_path / "one",
+    )
     assert code == 0, err and (tmp_path / "one" / "summary.json").is_file()
-    code, _, err = run_main(monkeypatch, capsys, "report", plan_dir, "--no-static", "--out",
-                            tmp_path / "r.html")
+    code, _, err = run_main(
+        monkeypatch, capsys, "report", plan_dir, "--no-static", "--out", tmp_path / "r.html"
+    )
     assert code == 0, err
     page = (tmp_path / "r.html").read_text()
     built = pd.read_parquet(plan_dir / "built_units.parquet")
@@ -70,16 +100,41 @@ def test_cli_evaluate_and_report_on_a_multi_period_result(
 
 @pytest.mark.slow
 def test_pareto_and_breakeven_on_a_multi_period_instance(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_main(monkeypatch, capsys, "pareto", NL, "--points", "2",
-                            "--time-limit", "120", "--out", tmp_path / "front")
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "pareto",
+        NL,
+        "--points",
+        "2",
+        "--time-limit",
+        "120",
+        "--out",
+        tmp_path / "front",
+    )
     assert code == 0, err
     points = pd.read_parquet(tmp_path / "front" / "pareto.parquet")
     assert len(points) >= 1 and (tmp_path / "front" / "points" / "0" / "instance").is_dir()
-    code, _, err = run_main(monkeypatch, capsys, "breakeven", NL, "--require", "hydromet",
-                            "--subsidy-on", "hydromet", "--hurdle", "2e8", "--tolerance",
-                            "0.02", "--time-limit", "120", "--out", tmp_path / "be")
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "breakeven",
+        NL,
+        "--require",
+        "hydromet",
+        "--subsidy-on",
+        "hydromet",
+        "--hurdle",
+        "2e8",
+        "--tolerance",
+        "0.02",
+        "--time-limit",
+        "120",
+        "--out",
+        tmp_path / "be",
+    )
     assert code == 0, err
     s = json.loads((tmp_path / "be" / "summary.json").read_text())["breakeven"]
     assert s["status"] in ("found", "not_reached", "closes_without_lever")

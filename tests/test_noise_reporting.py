@@ -36,12 +36,14 @@ def test_relative_error_has_a_floor_of_the_total_intake() -> None:
 
 
 @pytest.fixture(scope="module")
-def nl_without_portable_shredding(tmp_path_factory: pytest.TempPathFactory
-                                  ) -> tuple[plantopt.Instance, plantopt.Result]:
+def nl_without_portable_shredding(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[plantopt.Instance, plantopt.Result]:
     """nl-2027 without the li_portable -> shred_bm entry (issue 13's 8.4 % case)."""
     folder = InstanceFolder(tmp_path_factory.mktemp("nl"), "nl-2027")
-    n = folder.delete_rows("feed_entry.csv", lambda r: r["feed_class"] == "li_portable"
-                           and r["unit_id"] == "shred_bm")
+    n = folder.delete_rows(
+        "feed_entry.csv", lambda r: r["feed_class"] == "li_portable" and r["unit_id"] == "shred_bm"
+    )
     assert n == 1
     inst = plantopt.load_instance(folder.path)
     return inst, plantopt.solve(inst)
@@ -55,13 +57,17 @@ def test_noise_is_not_a_mass_balance_error(nl_without_portable_shredding) -> Non
     assert {"absolute_error_t_per_yr", "relative_error"} <= set(mb.columns)
 
 
-@pytest.mark.parametrize("table,column", [
-    ("feed_intake", "accepted_t_per_yr"), ("mass_balance", "input_t_per_yr"),
-    ("mass_balance", "residual_t_per_yr"), ("recovery", "input_t_per_yr"),
-    ("flows", "flow_feed_equiv_t_per_yr"),
-])
-def test_values_near_zero_are_zero(nl_without_portable_shredding, table: str,
-                                   column: str) -> None:
+@pytest.mark.parametrize(
+    "table,column",
+    [
+        ("feed_intake", "accepted_t_per_yr"),
+        ("mass_balance", "input_t_per_yr"),
+        ("mass_balance", "residual_t_per_yr"),
+        ("recovery", "input_t_per_yr"),
+        ("flows", "flow_feed_equiv_t_per_yr"),
+    ],
+)
+def test_values_near_zero_are_zero(nl_without_portable_shredding, table: str, column: str) -> None:
     _, res = nl_without_portable_shredding
     values = res[table][column].to_numpy(dtype=float)
     tiny = (values != 0) & (np.abs(values) <= FLOW_EPS)
@@ -82,10 +88,11 @@ def test_feed_accepted_at_noise_is_not_accepted(nl_without_portable_shredding) -
 
 def test_status_says_why_nothing_is_measured(tmp_path: Path) -> None:
     tiny = plantopt.load_instance(InstanceFolder(tmp_path).path)
-    assert _nothing_to_measure(tiny, "Cu", ["liion"], ["liion"]) == \
-        "covered feeds contain no Cu"
+    assert _nothing_to_measure(tiny, "Cu", ["liion"], ["liion"]) == "covered feeds contain no Cu"
     assert _nothing_to_measure(tiny, "Cu", ["liion"], []) == "covered feeds contain no Cu"
     assert _nothing_to_measure(tiny, "Co", ["liion"], []) == "no covered feed accepted"
-    assert _nothing_to_measure(tiny, "Co", ["liion", "other_feed"], ["other_feed"]) == \
-        "accepted covered feeds contain no Co"
+    assert (
+        _nothing_to_measure(tiny, "Co", ["liion", "other_feed"], ["other_feed"])
+        == "accepted covered feeds contain no Co"
+    )
     assert _nothing_to_measure(tiny, None, ["liion"], []) == "no covered feed accepted"

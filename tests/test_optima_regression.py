@@ -16,8 +16,7 @@ import pytest
 import plantopt
 from plantopt.instance.generate import generate
 
-RECORD = json.loads((Path(__file__).parent / "data" / "optima.json")
-                    .read_text())["optima"]
+RECORD = json.loads((Path(__file__).parent / "data" / "optima.json").read_text())["optima"]
 CASES = sorted({k.rsplit("|", 2)[0] for k in RECORD})
 
 
@@ -35,8 +34,9 @@ def test_same_optimum_as_before(name: str) -> None:
         case, obj, build = key.rsplit("|", 2)
         if case != name:
             continue
-        res = plantopt.solve(inst, objective=obj, build=build, tie_break=False,
-                             mip_rel_gap=1e-9, diagnose=False)
+        res = plantopt.solve(
+            inst, objective=obj, build=build, tie_break=False, mip_rel_gap=1e-9, diagnose=False
+        )
         assert res.status.value == status, key
         assert res.objective == pytest.approx(objective, rel=1e-7, abs=1e-7), key
 

@@ -23,11 +23,23 @@ from tests.builders import InstanceFolder
 from tests.test_cli import TINY, run_main
 
 
-@pytest.mark.parametrize("name,slug", [
-    ("tiny", "tiny"), ("../../x", "x"), ("/etc/passwd", "etc-passwd"), ("a b/c", "a-b-c"),
-    ("..", "instance"), ("", "instance"), (".hidden", "hidden"), ("-rf", "rf"),
-    ("nl-2027", "nl-2027"), ("C:\\temp\\x", "C-temp-x"), ("ünï", "n"), ("x" * 300, "x" * 80),
-])
+@pytest.mark.parametrize(
+    "name,slug",
+    [
+        ("tiny", "tiny"),
+        ("../../x", "x"),
+        ("/etc/passwd", "etc-passwd"),
+        ("a b/c", "a-b-c"),
+        ("..", "instance"),
+        ("", "instance"),
+        (".hidden", "hidden"),
+        ("-rf", "rf"),
+        ("nl-2027", "nl-2027"),
+        ("C:\\temp\\x", "C-temp-x"),
+        ("ünï", "n"),
+        ("x" * 300, "x" * 80),
+    ],
+)
 def test_safe_slug(name: str, slug: str) -> None:
     assert safe_slug(name) == slug
 
@@ -38,9 +50,9 @@ def test_default_output_dir_stays_under_results() -> None:
         assert path.parent == Path("results") and ".." not in path.parts
 
 
-def test_manifest_name_cannot_escape_the_results_folder(monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str],
-                                                       tmp_path: Path) -> None:
+def test_manifest_name_cannot_escape_the_results_folder(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     folder = InstanceFolder(tmp_path / "inst")
     text = (folder.path / "instance.yaml").read_text()
     victim = tmp_path / "victim-recovery"
@@ -58,9 +70,9 @@ def test_manifest_name_cannot_escape_the_results_folder(monkeypatch: pytest.Monk
     assert written[0].name.endswith("-recovery") and written[0].name.startswith("tmp-")
 
 
-def test_foreign_folder_is_not_replaced_without_force(monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str],
-                                                      tmp_path: Path) -> None:
+def test_foreign_folder_is_not_replaced_without_force(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out = tmp_path / "mine"
     out.mkdir()
     (out / "thesis.docx").write_text("years of work")
@@ -68,19 +80,17 @@ def test_foreign_folder_is_not_replaced_without_force(monkeypatch: pytest.Monkey
     assert code == 2 and "not written by plantopt" in err and "--force" in err
     assert (out / "thesis.docx").read_text() == "years of work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
-    code, _, err = run_main(monkeypatch, capsys, "solve", TINY, "--out", out, "--quiet",
-                            "--force")
+    code, _, err = run_main(monkeypatch, capsys, "solve", TINY, "--out", out, "--quiet", "--force")
     assert code == 0, err
     assert not (out / "thesis.docx").exists() and (out / MARKER).is_file()
 
 
-def test_file_at_output_path_is_an_error(monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str],
-                                         tmp_path: Path) -> None:
+def test_file_at_output_path_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out = tmp_path / "afile"
     out.write_text("x")
-    code, _, err = run_main(monkeypatch, capsys, "solve", TINY, "--out", out, "--quiet",
-                            "--force")
+    code, _, err = run_main(monkeypatch, capsys, "solve", TINY, "--out", out, "--quiet", "--force")
     assert code == 2 and "not a folder" in err and out.read_text() == "x"
 
 
@@ -96,9 +106,9 @@ def test_own_and_empty_folders_are_replaced(tmp_path: Path) -> None:
         write_result_dir(out, {}, {"n": 3})
 
 
-def test_generate_refuses_a_foreign_folder(monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str],
-                                           tmp_path: Path) -> None:
+def test_generate_refuses_a_foreign_folder(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out = tmp_path / "gen"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
@@ -125,8 +135,11 @@ POINTS = ["created", "written", "complete", "between_renames", "swapped"]
 
 
 def _write_in_child(out: Path, point: str, exchange: bool, value: str) -> int:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(out), point,
-                           "1" if exchange else "0", value], capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(out), point, "1" if exchange else "0", value],
+        capture_output=True,
+        timeout=60,
+    )
     return proc.returncode
 
 
@@ -140,8 +153,9 @@ def _run_at(out: Path) -> str | None:
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
 @pytest.mark.parametrize("point", POINTS)
-def test_kill_at_each_point_leaves_old_or_new_result(tmp_path: Path, point: str,
-                                                     exchange: bool) -> None:
+def test_kill_at_each_point_leaves_old_or_new_result(
+    tmp_path: Path, point: str, exchange: bool
+) -> None:
     out = tmp_path / "res"
     assert _write_in_child(out, "none", exchange, "old") == 0
     code = _write_in_child(out, point, exchange, "new")

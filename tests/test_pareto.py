@@ -45,8 +45,7 @@ def test_hand_front_trade_off() -> None:
     # big:   10 x (5000 - 6000 x 0.6 - 100 x 0.5 x 30) = -1000 EUR for 10 t Co
     # small: 10 x (2500 - 4000 x 0.6 - 50 x 0.5 x 30)  = -6500 EUR for 5 t (dominated)
     # nothing: 0 EUR for 0 t  ->  front {(0 t, 0 EUR), (10 t, -1000 EUR)}
-    inst = plant({"capex_subsidy_frac": 0.4, "horizon_yr": 10, "co2_price_eur_per_t": 30},
-                 co2=0.5)
+    inst = plant({"capex_subsidy_frac": 0.4, "horizon_yr": 10, "co2_price_eur_per_t": 30}, co2=0.5)
     front = pareto_front(inst, 3)
     check_front(front.points, "npv")
     got = front.points[["weighted_recovery_t_per_yr", "npv_eur"]].to_numpy()
@@ -62,23 +61,28 @@ def test_nl_2027_front_non_dominated_and_monotone(economic: str) -> None:
     check_front(front.points, economic)
     # every point is a solved plan: recover it and check mass balance at the middle point
     mid = front.points.iloc[len(front.points) // 2]
-    res = plantopt.solve(inst.with_manifest(recovery_floor_t_per_yr=mid["epsilon_t_per_yr"]),
-                         objective=economic)
+    res = plantopt.solve(
+        inst.with_manifest(recovery_floor_t_per_yr=mid["epsilon_t_per_yr"]), objective=economic
+    )
     assert_mass_balance(inst, res)
     col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
     assert res.objective == pytest.approx(mid[col], rel=1e-6)
 
 
-def test_cli_pareto_writes_table_and_plot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_pareto_writes_table_and_plot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from plantopt.instance.writer import write_instance
     from tests.test_cli import run_main
 
-    folder = write_instance(plant({"capex_subsidy_frac": 0.4, "horizon_yr": 10,
-                                   "co2_price_eur_per_t": 30}, co2=0.5), tmp_path / "inst")
+    folder = write_instance(
+        plant({"capex_subsidy_frac": 0.4, "horizon_yr": 10, "co2_price_eur_per_t": 30}, co2=0.5),
+        tmp_path / "inst",
+    )
     out = tmp_path / "front"
-    code, stdout, err = run_main(monkeypatch, capsys, "pareto", folder, "--points", "3",
-                                 "--out", out)
+    code, stdout, err = run_main(
+        monkeypatch, capsys, "pareto", folder, "--points", "3", "--out", out
+    )
     assert code == 0, err
     assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     points = pd.read_parquet(out / "pareto.parquet")

@@ -42,10 +42,12 @@ def test_table_rows_are_exact_quantiles_and_monotone() -> None:
     assert np.allclose(t, betaincinv(1 + 4 * r, 5 - 4 * r, u), atol=1e-15)
 
 
-@pytest.mark.parametrize("lo,mode,hi", [(0.0, 0.5, 1.0), (0.10, 0.12, 0.20),
-                                        (0.9, 0.99, 1.0), (2.0, 2.0, 3.0)])
-def test_tabulated_draws_pass_ks_against_the_exact_sampler(lo: float, mode: float,
-                                                           hi: float) -> None:
+@pytest.mark.parametrize(
+    "lo,mode,hi", [(0.0, 0.5, 1.0), (0.10, 0.12, 0.20), (0.9, 0.99, 1.0), (2.0, 2.0, 3.0)]
+)
+def test_tabulated_draws_pass_ks_against_the_exact_sampler(
+    lo: float, mode: float, hi: float
+) -> None:
     n = 20_000
     samples = np.arange(n)
     args = (np.array([lo]), np.array([mode]), np.array([hi]))
@@ -60,7 +62,14 @@ def test_tabulated_draws_pass_ks_against_the_exact_sampler(lo: float, mode: floa
 
 
 def test_tabulated_draws_are_mode_where_there_is_no_spread() -> None:
-    out = draw_numpy(1, np.arange(5), np.arange(2), np.array([0.2, 0.1]),
-                     np.array([0.2, 0.15]), np.array([0.2, 0.3]), DIST_PERT)
+    out = draw_numpy(
+        1,
+        np.arange(5),
+        np.arange(2),
+        np.array([0.2, 0.1]),
+        np.array([0.2, 0.15]),
+        np.array([0.2, 0.3]),
+        DIST_PERT,
+    )
     assert (out[:, 0] == 0.2).all()
     assert ((out[:, 1] > 0.1) & (out[:, 1] < 0.3)).all()

@@ -49,10 +49,8 @@ def test_documented_study_functions(tmp_path: Path) -> None:
         assert callable(fn) and fn.__doc__ and len(fn.__doc__) > 40, name
     res = plantopt.solve(INSTANCES / "tiny")
     folder = res.save(tmp_path / "r")
-    mc = plantopt.evaluate(res, samples=300, spread=0.1, targets={"Li": 0.2},
-                           use_numba=False)
-    again = plantopt.evaluate(folder, samples=300, spread=0.1, targets={"Li": 0.2},
-                              use_numba=False)
+    mc = plantopt.evaluate(res, samples=300, spread=0.1, targets={"Li": 0.2}, use_numba=False)
+    again = plantopt.evaluate(folder, samples=300, spread=0.1, targets={"Li": 0.2}, use_numba=False)
     assert mc.probabilities == again.probabilities
     assert "all_targets_met" in mc.probabilities
     b = plantopt.breakeven(plant({"recovery_floor_t_per_yr": 10.0}), "gate-fee")

@@ -88,10 +88,10 @@ def test_prices_positive_dated_and_in_eur() -> None:
     assert prices["price_date"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     assert prices["price_date_2031"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     assert (prices["currency"] == "EUR").all()
-    assert not _ranges_ok(prices, "price_eur_per_t_low", "price_eur_per_t",
-                          "price_eur_per_t_high").shape[0]
-    assert not _ranges_ok(prices, "payable_frac_low", "payable_frac",
-                          "payable_frac_high").shape[0]
+    assert not _ranges_ok(
+        prices, "price_eur_per_t_low", "price_eur_per_t", "price_eur_per_t_high"
+    ).shape[0]
+    assert not _ranges_ok(prices, "payable_frac_low", "payable_frac", "payable_frac_high").shape[0]
     # black mass: Ni/Co payables 68 % (Fastmarkets, CIF South Korea, Jan 2024), range 47 %
     # (EU, Jan 2024) to 82 % (offers, Oct 2023); changed in issue 12 from 50 % (47-52 %),
     # a range that excluded the Asian market where most black mass is sold
@@ -119,17 +119,58 @@ def test_materials_crma_status() -> None:
     m = ref("materials.csv").set_index("material")
     for not_critical in ("Au", "Ag", "Sn", "Pb", "Zn", "In", "Fe"):
         assert not m.loc[not_critical, "eu_critical"], not_critical
-    for strategic in ("Li", "Co", "Ni", "Mn", "Cu", "Al", "graphite", "Nd", "Pr", "Dy", "Pd",
-                      "Ga", "Si"):
+    for strategic in (
+        "Li",
+        "Co",
+        "Ni",
+        "Mn",
+        "Cu",
+        "Al",
+        "graphite",
+        "Nd",
+        "Pr",
+        "Dy",
+        "Pd",
+        "Ga",
+        "Si",
+    ):
         assert m.loc[strategic, "eu_strategic"] and m.loc[strategic, "eu_critical"]
     assert m["eu_critical"][m["eu_strategic"]].all()  # strategic implies critical
-    required = {"Li", "Co", "Ni", "Mn", "Cu", "Al", "Fe", "P", "Pb", "Cd", "Zn", "graphite",
-                "Nd", "Pr", "Dy", "La", "Ce", "Au", "Ag", "Pd", "In", "Ga", "Sb", "Sn", "Si",
-                "plastics", "glass", "electrolyte", "other"}
+    required = {
+        "Li",
+        "Co",
+        "Ni",
+        "Mn",
+        "Cu",
+        "Al",
+        "Fe",
+        "P",
+        "Pb",
+        "Cd",
+        "Zn",
+        "graphite",
+        "Nd",
+        "Pr",
+        "Dy",
+        "La",
+        "Ce",
+        "Au",
+        "Ag",
+        "Pd",
+        "In",
+        "Ga",
+        "Sb",
+        "Sn",
+        "Si",
+        "plastics",
+        "glass",
+        "electrolyte",
+        "other",
+    }
     assert required <= set(m.index)
     # weight rule: strategic 1 (bulk Al, Cu x 0.1), critical-only 0.5, otherwise 0
     for mat, r in m.iterrows():
-        expected = (1.0 if r["eu_strategic"] else 0.5 if r["eu_critical"] else 0.0)
+        expected = 1.0 if r["eu_strategic"] else 0.5 if r["eu_critical"] else 0.0
         expected *= 0.1 if mat in ("Al", "Cu") else 1.0
         assert r["recovery_weight"] == pytest.approx(expected), mat
 
@@ -155,19 +196,30 @@ def test_instance_values_within_reference_ranges(inst: Path) -> None:
     assert (comp.groupby("feed_id")["mass_frac"].sum() <= 1 + TOL).all()
     tc = pd.read_csv(inst / "transfer_coefficients.csv")
     rtc = ref("unit_transfer_coefficients.csv")
-    m = tc.merge(rtc, on=["unit_id", "feed_class", "material", "output_id"],
-                 suffixes=("", "_ref"), how="left")
+    m = tc.merge(
+        rtc,
+        on=["unit_id", "feed_class", "material", "output_id"],
+        suffixes=("", "_ref"),
+        how="left",
+    )
     assert m["tc_frac_ref"].notna().all()
-    assert ((m["tc_frac"] >= m["tc_frac_low_ref"] - TOL)
-            & (m["tc_frac"] <= m["tc_frac_high_ref"] + TOL)).all()
-    units = pd.read_csv(inst / "units.csv").merge(ref("process_units.csv"), on="unit_id",
-                                                  suffixes=("", "_ref"))
-    assert ((units["opex_eur_per_t"] >= units["opex_low"])
-            & (units["opex_eur_per_t"] <= units["opex_high"])).all()
+    assert (
+        (m["tc_frac"] >= m["tc_frac_low_ref"] - TOL) & (m["tc_frac"] <= m["tc_frac_high_ref"] + TOL)
+    ).all()
+    units = pd.read_csv(inst / "units.csv").merge(
+        ref("process_units.csv"), on="unit_id", suffixes=("", "_ref")
+    )
+    assert (
+        (units["opex_eur_per_t"] >= units["opex_low"])
+        & (units["opex_eur_per_t"] <= units["opex_high"])
+    ).all()
     prices = pd.read_csv(inst / "product_prices.csv").merge(
-        ref("product_prices.csv"), on=["product_id", "material"], suffixes=("", "_ref"))
-    assert ((prices["price_eur_per_t"] >= prices["price_eur_per_t_low"] - 1e-6)
-            & (prices["price_eur_per_t"] <= prices["price_eur_per_t_high"] + 1e-6)).all()
+        ref("product_prices.csv"), on=["product_id", "material"], suffixes=("", "_ref")
+    )
+    assert (
+        (prices["price_eur_per_t"] >= prices["price_eur_per_t_low"] - 1e-6)
+        & (prices["price_eur_per_t"] <= prices["price_eur_per_t_high"] + 1e-6)
+    ).all()
     for table in TABLES.values():
         path = inst / table.file
         if path.exists() and "source" in table.column_names:
@@ -234,8 +286,10 @@ def test_collection_is_actual_and_targets_are_a_scenario() -> None:
     sc = yaml.safe_load((DATA / "scenarios" / "nl-2027-collection-targets.yaml").read_text())
     targets = sc["cases"][1]
     assert targets["feeds[feed_id=ebike_liion].available_t_per_yr"] == round(1900 * 0.51)
-    assert f27.loc["portable_liion", "available_t_per_yr"] < targets[
-        "feeds[feed_id=portable_liion].available_t_per_yr"]
+    assert (
+        f27.loc["portable_liion", "available_t_per_yr"]
+        < targets["feeds[feed_id=portable_liion].available_t_per_yr"]
+    )
 
 
 def test_weee_categories_1_to_6_are_feeds() -> None:
@@ -254,8 +308,10 @@ def test_capex_fitted_to_three_public_plants_per_route() -> None:
     # hydromet at 5 kt/yr black mass: tens of MEUR, not the old 245 MEUR
     cap = pd.read_csv(NL[0] / "capacity_options.csv").set_index(["unit_id", "option_id"])
     assert 15e6 <= cap.loc[("hydromet", "c5000"), "capex_eur"] <= 60e6
-    assert cap.loc[("hydromet", "c5000"), "capex_eur_high"] >= 3 * cap.loc[
-        ("hydromet", "c5000"), "capex_eur"]
+    assert (
+        cap.loc[("hydromet", "c5000"), "capex_eur_high"]
+        >= 3 * cap.loc[("hydromet", "c5000"), "capex_eur"]
+    )
 
 
 INSTANCES = sorted(p for p in (DATA / "instances").iterdir() if p.is_dir())
@@ -284,8 +340,11 @@ SO4 = 32.06 + 4 * 15.999
 NI_IN_NISO4_6H2O = 58.693 / (58.693 + SO4 + 6 * H2O)  # 22.33 %
 CO_IN_COSO4_7H2O = 58.933 / (58.933 + SO4 + 7 * H2O)  # 20.97 %
 HUB_BM = 35000.0
-HUB = {"Li": 8500 * LI_IN_LI2CO3, "Ni": 48000 * NI_IN_NISO4_6H2O,
-       "Co": 7500 * CO_IN_COSO4_7H2O}  # contained t/yr: Li 1597, Ni 10718, Co 1573
+HUB = {
+    "Li": 8500 * LI_IN_LI2CO3,
+    "Ni": 48000 * NI_IN_NISO4_6H2O,
+    "Co": 7500 * CO_IN_COSO4_7H2O,
+}  # contained t/yr: Li 1597, Ni 10718, Co 1573
 PRODUCT_OUTPUT = {"Li": "li_salt", "Ni": "niso4", "Co": "coso4"}
 #: Black-mass spec (Fastmarkets MB-BMS-0004): Ni 15-25 %, Co 5-15 %, Li 3-5 %.
 SPEC = {"Ni": (0.15, 0.25), "Co": (0.05, 0.15), "Li": (0.03, 0.05)}
@@ -294,8 +353,10 @@ SPEC = {"Ni": (0.15, 0.25), "Co": (0.05, 0.15), "Li": (0.03, 0.05)}
 def _hydromet_tc(col: str = "tc_frac") -> dict[str, float]:
     tc = ref("unit_transfer_coefficients.csv")
     tc = tc[(tc["unit_id"] == "hydromet") & (tc["feed_class"] == "*")]
-    return {m: float(tc[(tc["material"] == m) & (tc["output_id"] == o)][col].iloc[0])
-            for m, o in PRODUCT_OUTPUT.items()}
+    return {
+        m: float(tc[(tc["material"] == m) & (tc["output_id"] == o)][col].iloc[0])
+        for m, o in PRODUCT_OUTPUT.items()
+    }
 
 
 def test_stoichiometry_constants() -> None:
@@ -340,8 +401,11 @@ def test_hub_nameplate_vs_reference_nmc811_black_mass() -> None:
     cell = comp[comp["feed_type"] == "li_nmc811_cell"].set_index("material")["mass_frac"]
     cell = pd.concat([cell, pd.Series({"other": 1 - cell.sum()})])
     tc = ref("unit_transfer_coefficients.csv")
-    sb = tc[(tc["unit_id"] == "shred_bm") & (tc["feed_class"] == "*")
-            & (tc["output_id"] == "black_mass")].set_index("material")["tc_frac"]
+    sb = tc[
+        (tc["unit_id"] == "shred_bm")
+        & (tc["feed_class"] == "*")
+        & (tc["output_id"] == "black_mass")
+    ].set_index("material")["tc_frac"]
     bm = pd.Series({m: f * sb.get(m, sb["*"]) for m, f in cell.items()})
     grade = bm / bm.sum()
     # the grade lands inside the spec for Li (3-5 %), Ni is at/above the top of 15-25 %

@@ -49,8 +49,10 @@ def test_targets_table_years_and_latest_row_wins() -> None:
     assert y27.at["B-RE-lithium-2025", "required_frac"] == 0.65
     assert y27.at["C-RM-Li-2027", "required_frac"] == 0.50
     y31 = targets_in_force(table, 2031).set_index("target_id")
-    assert "B-RE-lithium-2025" not in y31.index and y31.at["B-RE-lithium-2030",
-                                                             "required_frac"] == 0.70
+    assert (
+        "B-RE-lithium-2025" not in y31.index
+        and y31.at["B-RE-lithium-2030", "required_frac"] == 0.70
+    )
     assert y31.at["B-RE-nickel_cadmium-2025", "required_frac"] == 0.80  # no later figure
     assert y31.at["C-RM-Li-2031", "required_frac"] == 0.80
     assert y31.at["C-RM-Co-2031", "required_frac"] == 0.95
@@ -62,8 +64,12 @@ def test_targets_table_years_and_latest_row_wins() -> None:
 def test_bad_targets_table_is_reported(tmp_path) -> None:
     bad = tmp_path / "t.csv"
     text = load_targets.__globals__["default_targets_path"]().read_text()
-    bad.write_text(text.replace("C-RM-Li-2031,2026.1,material_recovery,battery:*,Li,2031",
-                                "C-RM-Li-2031,2026.1,material_recovery,battery:*,,20x1"))
+    bad.write_text(
+        text.replace(
+            "C-RM-Li-2031,2026.1,material_recovery,battery:*,Li,2031",
+            "C-RM-Li-2031,2026.1,material_recovery,battery:*,,20x1",
+        )
+    )
     with pytest.raises(InstanceError) as exc:
         load_targets(bad)
     msg = str(exc.value)
@@ -74,8 +80,7 @@ def test_material_recovery_li_binds_and_moves_black_mass_to_hydromet() -> None:
     # Li 50 % (2027): share y of black mass to hydromet with 0.95*0.90*y = 0.5,
     # y = 0.5848; profit falls by 100*y*63.2 = 3,695.9 EUR/yr.
     free = _solve(battery_case())
-    hydro_free = free["unit_throughput"].set_index("unit_id").at["hydromet",
-                                                                  "throughput_t_per_yr"]
+    hydro_free = free["unit_throughput"].set_index("unit_id").at["hydromet", "throughput_t_per_yr"]
     assert hydro_free == pytest.approx(0.0, abs=1e-3)  # tie-break on recovery may add ~1e-4
     assert free.objective == pytest.approx(NO_TARGET_PROFIT, rel=1e-6)
     res = _solve(battery_case(target_year=2027))
@@ -113,10 +118,10 @@ def test_recycling_efficiency_binds_and_sends_scrap_to_recycling() -> None:
     res = _solve(battery_case(reg_class="battery:other", scrap_cost=30.0, target_year=2027))
     y = 0.5 / 0.855
     scrap = 100 * (0.4069 - 0.0171 * y)
-    assert res.objective == pytest.approx(NO_TARGET_PROFIT - 100 * y * 63.2 - 30 * scrap,
-                                          rel=1e-6)
-    assert res["flows"].groupby("target_id")["mass_t_per_yr"].sum()["scrap"] == \
-        pytest.approx(scrap, rel=1e-5)
+    assert res.objective == pytest.approx(NO_TARGET_PROFIT - 100 * y * 63.2 - 30 * scrap, rel=1e-6)
+    assert res["flows"].groupby("target_id")["mass_t_per_yr"].sum()["scrap"] == pytest.approx(
+        scrap, rel=1e-5
+    )
     assert _row(res, "B-RE-other-2025")["status"] == "binding"
     assert _row(res, "C-RM-Li-2027")["status"] == "binding"
     assert _row(res, "B-RE-lithium-2025")["status"] == "no covered feed in instance"
@@ -146,8 +151,9 @@ def test_offtake_contract_premium_and_take_or_pay() -> None:
     y = 0.5 / 1.71
     assert res.objective == pytest.approx(NO_TARGET_PROFIT - 100 * y * 63.2 + 10_000, rel=1e-6)
     c = res["offtake_contracts"].set_index("contract_id").loc["c1"]
-    assert c["taken_t_per_yr"] == pytest.approx(0.5) and c["premium_eur_per_yr"] == \
-        pytest.approx(10_000)
+    assert c["taken_t_per_yr"] == pytest.approx(0.5) and c["premium_eur_per_yr"] == pytest.approx(
+        10_000
+    )
     econ = res["economics"].set_index("item")["eur_per_yr"]
     assert econ["offtake_premiums"] == pytest.approx(10_000)
     assert econ["profit"] == pytest.approx(res.objective, rel=1e-9)
@@ -169,5 +175,6 @@ def test_pyomo_and_matrix_builds_agree_with_targets_and_contracts() -> None:
     a = _solve(inst, build="matrix")
     b = _solve(inst, build="pyomo")
     assert a.objective == pytest.approx(b.objective, rel=1e-9)
-    assert not math.isnan(a["compliance"].set_index("target_id").at["C-RM-Li-2027",
-                                                                       "achieved_frac"])
+    assert not math.isnan(
+        a["compliance"].set_index("target_id").at["C-RM-Li-2027", "achieved_frac"]
+    )

@@ -72,8 +72,9 @@ def test_contracted_feed_above_capacity() -> None:
 
 def test_budget_below_the_cheapest_compliant_plant() -> None:
     # Li 50 % (2027) with 100 t/yr contracted needs hydromet, whose only size costs 2 M EUR
-    inst = battery_case(contracted_min=100.0, target_year=2027,
-                        hydromet_option=("h1", 50.0, 2e6, 10.0), budget=1e6)
+    inst = battery_case(
+        contracted_min=100.0, target_year=2027, hydromet_option=("h1", 50.0, 2e6, 10.0), budget=1e6
+    )
     res = _infeasible(inst)
     budget = _only(res, "budget").loc["budget"]
     assert budget["possible"] == pytest.approx(2e6, rel=1e-9)
@@ -114,7 +115,13 @@ def test_iis_names_the_conflicting_constraints() -> None:
 def test_iis_absent_when_only_whole_numbers_conflict() -> None:
     # half a 2 M EUR hydromet fits a 1 M EUR budget in the LP relaxation: no IIS, and the
     # diagnosis says the conflict needs whole-number build decisions
-    res = _infeasible(battery_case(contracted_min=100.0, target_year=2027,
-                                   hydromet_option=("h1", 50.0, 2e6, 10.0), budget=1e6))
+    res = _infeasible(
+        battery_case(
+            contracted_min=100.0,
+            target_year=2027,
+            hydromet_option=("h1", 50.0, 2e6, 10.0),
+            budget=1e6,
+        )
+    )
     assert not (res["diagnosis"]["analysis"] == "iis").any()
     assert any("LP relaxation is feasible" in line for line in res.summary["diagnosis"])

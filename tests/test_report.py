@@ -53,8 +53,7 @@ def test_sankey_views_match_hand_flows(result_dir: Path) -> None:
         assert out == pytest.approx(into, rel=1e-9)
 
 
-def test_views_rebuilt_for_results_without_material_flows(result_dir: Path,
-                                                          tmp_path: Path) -> None:
+def test_views_rebuilt_for_results_without_material_flows(result_dir: Path, tmp_path: Path) -> None:
     old = tmp_path / "old"
     shutil.copytree(result_dir, old)
     (old / "material_flows.parquet").unlink()
@@ -73,32 +72,54 @@ def test_report_html_and_static_figures(result_dir: Path, tmp_path: Path) -> Non
     folder = tmp_path / "tiny-recovery"
     shutil.copytree(result_dir, folder)
     (tmp_path / "tiny-pareto").mkdir()
-    pd.DataFrame({"point": [0, 1, 2], "weighted_recovery_t_per_yr": [9.0, 9.5, 9.76],
-                  "npv_eur": [3e5, 2e5, 0.0]}).to_parquet(tmp_path / "tiny-pareto" /
-                                                          "pareto.parquet")
+    pd.DataFrame(
+        {
+            "point": [0, 1, 2],
+            "weighted_recovery_t_per_yr": [9.0, 9.5, 9.76],
+            "npv_eur": [3e5, 2e5, 0.0],
+        }
+    ).to_parquet(tmp_path / "tiny-pareto" / "pareto.parquet")
     mc = tmp_path / "tiny-recovery-evaluate"
     mc.mkdir()
-    pd.DataFrame({"sample": range(50), "profit_eur_per_yr": [float(i) for i in range(50)],
-                  "recovery_frac:Li": [0.2 + i / 1000 for i in range(50)]}
-                 ).to_parquet(mc / "samples.parquet")
+    pd.DataFrame(
+        {
+            "sample": range(50),
+            "profit_eur_per_yr": [float(i) for i in range(50)],
+            "recovery_frac:Li": [0.2 + i / 1000 for i in range(50)],
+        }
+    ).to_parquet(mc / "samples.parquet")
     pd.DataFrame({"event": ["profit > 0"], "probability": [0.98]}).to_parquet(
-        mc / "probabilities.parquet")
+        mc / "probabilities.parquet"
+    )
     out, figures = make_report(folder, tmp_path / "r" / "report.html")
     text = out.read_text()
     assert "monte_carlo_probabilities" in text and "profit &gt; 0" in text
     assert "<script src=" not in text and len(text) > 1_000_000  # plotly.js inline: offline
     assert text.count('"type":"sankey"') == 3  # total mass, Li, Co
-    for section in ("Material flows", "Recovery per material", "Compliance", "Economics",
-                    "Pareto front", "Monte Carlo"):
+    for section in (
+        "Material flows",
+        "Recovery per material",
+        "Compliance",
+        "Economics",
+        "Pareto front",
+        "Monte Carlo",
+    ):
         assert f"<h2>{section}</h2>" in text
     names = {p.name for p in figures}
-    for stem in ("sankey_total_mass", "sankey_li", "sankey_co", "economics", "pareto",
-                 "monte_carlo"):
+    for stem in (
+        "sankey_total_mass",
+        "sankey_li",
+        "sankey_co",
+        "economics",
+        "pareto",
+        "monte_carlo",
+    ):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
     for p in figures:
         head = p.read_bytes()[:8]
-        assert head == b"\x89PNG\r\n\x1a\n" if p.suffix == ".png" else b"<svg" in \
-            p.read_bytes()[:400]
+        assert (
+            head == b"\x89PNG\r\n\x1a\n" if p.suffix == ".png" else b"<svg" in p.read_bytes()[:400]
+        )
         assert p.stat().st_size > 5000
 
 
@@ -119,22 +140,34 @@ def test_cli_report(result_dir: Path, tmp_path: Path) -> None:
 
     from plantopt.cli.app import app
 
-    res = CliRunner().invoke(app, ["report", str(result_dir), "--out",
-                                   str(tmp_path / "x.html")])
+    res = CliRunner().invoke(app, ["report", str(result_dir), "--out", str(tmp_path / "x.html")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "x.html").is_file() and (tmp_path / "x_figures").is_dir()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--virtual-time-budget=15000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=15000",
+]
 
 
 def _chromium(args: list[str]) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="plantopt-chromium-") as profile:
-        return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
@@ -148,8 +181,9 @@ def test_report_renders_in_headless_chromium(result_dir: Path, tmp_path: Path) -
     nodes = int(dom.stdout.split('data-sankey-nodes="')[1].split('"')[0])
     assert nodes == 9  # liion, shredder, hydromet, smelter, landfill, offgas, 3 products
     shot = tmp_path / "report.png"
-    run = _chromium(["--hide-scrollbars", "--window-size=1400,1000", f"--screenshot={shot}",
-                     out.as_uri()])
+    run = _chromium(
+        ["--hide-scrollbars", "--window-size=1400,1000", f"--screenshot={shot}", out.as_uri()]
+    )
     assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
     print(f"screenshot: {shot}")

@@ -40,10 +40,10 @@ def business_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = res.save(tmp_path_factory.mktemp("res") / "case")
     plan = load_plan(folder)
     targets = regulation_targets(plan, 2027)
-    mc = run_monte_carlo(plan, 300, 1, SamplingOptions(comp_spread=0.1, tc_spread=0.1),
-                         targets, use_numba=False)
-    write_outputs(mc, folder.with_name("case-evaluate"), nominal_metrics(plan, targets),
-                  plot=False)
+    mc = run_monte_carlo(
+        plan, 300, 1, SamplingOptions(comp_spread=0.1, tc_spread=0.1), targets, use_numba=False
+    )
+    write_outputs(mc, folder.with_name("case-evaluate"), nominal_metrics(plan, targets), plot=False)
     return folder
 
 
@@ -61,8 +61,7 @@ def _check_card(page: str, folder: Path) -> None:
     assert float(kpi["profit_eur_per_yr"]) == pytest.approx(summary["profit_eur_per_yr"])
     assert int(float(kpi["payback_year"])) == case["payback_year"]
     built = pd.read_parquet(folder / "built_units.parquet")
-    assert sorted(re.findall(r"data-unit=['\"]([^'\"]+)['\"]", page)) == \
-        sorted(built["unit_id"])
+    assert sorted(re.findall(r"data-unit=['\"]([^'\"]+)['\"]", page)) == sorted(built["unit_id"])
     intake = pd.read_parquet(folder / "feed_intake.parquet")
     accepted = sorted(intake.loc[intake["accepted_t_per_yr"] > 1e-9, "feed_id"])
     assert sorted(re.findall(r"data-feed=['\"]([^'\"]+)['\"]", page)) == accepted
@@ -72,7 +71,7 @@ def _check_card(page: str, folder: Path) -> None:
     assert float(kpi["compliance_frac"]) == pytest.approx(ok / len(measured))
     for w in summary["plan_warnings"]:
         assert w.split(":")[0] in page  # the refused-feed warning is on the card
-    card = page[page.index("summary-card"):page.index("Material flows")]
+    card = page[page.index("summary-card") : page.index("Material flows")]
     assert "refuses every feed" in card
 
 
@@ -82,7 +81,7 @@ def test_report_content(business_case: Path, tmp_path: Path) -> None:
     _check_card(page, business_case)
     assert '"type":"waterfall"' in page  # economics waterfall
     assert "P(all targets met)" in page and "data-kpi='p_all_targets_met'" in page
-    assert 'annotation' in page and '"text":"required"' in page  # target lines on histograms
+    assert "annotation" in page and '"text":"required"' in page  # target lines on histograms
     labels = re.findall(r'"label":\[([^\]]*)\]', page)[0]
     assert "t\\u002fyr)" in labels and not re.search(r"\de[+-]\d", labels)  # amounts, no e-notation
     assert "snake_case" not in page and "capacity (t/yr)" in page and "achieved (%)" in page
@@ -92,8 +91,14 @@ def test_report_content(business_case: Path, tmp_path: Path) -> None:
 def test_pareto_drawn_as_steps_with_changes(tmp_path: Path) -> None:
     from plantopt.report.sections import pareto_figure
 
-    points = pd.DataFrame({"point": [0, 1], "weighted_recovery_t_per_yr": [5.0, 10.0],
-                           "npv_eur": [100.0, 50.0], "changes": ["", "+R:big"]})
+    points = pd.DataFrame(
+        {
+            "point": [0, 1],
+            "weighted_recovery_t_per_yr": [5.0, 10.0],
+            "npv_eur": [100.0, 50.0],
+            "changes": ["", "+R:big"],
+        }
+    )
     fig = pareto_figure(points)
     assert fig.data[0].line.shape == "vh"
     assert "1: +R:big" in list(fig.data[1].text)
@@ -112,8 +117,12 @@ def test_summary_card_in_headless_chromium(business_case: Path, tmp_path: Path) 
 
     out, _ = make_report(business_case, tmp_path / "report.html", static=False)
     with tempfile.TemporaryDirectory(prefix="plantopt-chromium-") as profile:
-        dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom",
-                              out.as_uri()], capture_output=True, text=True, timeout=120)
+        dom = subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", out.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert 'data-render-status="ok"' in dom.stdout, dom.stdout[-3000:]
     _check_card(dom.stdout, business_case)

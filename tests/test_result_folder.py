@@ -56,55 +56,91 @@ def test_changed_copy_is_refused(tmp_path: Path) -> None:
 
 
 def test_evaluate_and_report_accept_a_breakeven_result(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The bug of issue 18: breakeven recorded the lever-applied hash but no instance."""
     folder = write_instance(plant({"horizon_yr": 10}), tmp_path / "inst")
     out = tmp_path / "be"
-    code, _, err = run_main(monkeypatch, capsys, "breakeven", folder, "--lever", "gate-fee",
-                            "--recovery-floor", "10", "--out", out)
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "breakeven",
+        folder,
+        "--lever",
+        "gate-fee",
+        "--recovery-floor",
+        "10",
+        "--out",
+        out,
+    )
     assert code == 0, err
     solved = plantopt.load_instance(out / "instance")
     # the copy is the lever-applied instance (fees shifted), not the original
     base = plantopt.load_instance(folder)
     assert (solved["feeds"]["gate_fee_eur_per_t"] > base["feeds"]["gate_fee_eur_per_t"]).all()
     assert solved.manifest["recovery_floor_t_per_yr"] == 10.0
-    code, stdout, err = run_main(monkeypatch, capsys, "evaluate", out, "--samples", "200",
-                                 "--spread", "0.1", "--no-plot", "--engine", "numpy")
+    code, stdout, err = run_main(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        out,
+        "--samples",
+        "200",
+        "--spread",
+        "0.1",
+        "--no-plot",
+        "--engine",
+        "numpy",
+    )
     assert code == 0, err
     code, _, err = run_main(monkeypatch, capsys, "report", out, "--no-static")
     assert code == 0, err and (out / "report.html").is_file()
 
 
-def test_pareto_points_are_result_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    folder = write_instance(plant({"capex_subsidy_frac": 0.4, "horizon_yr": 10,
-                                   "co2_price_eur_per_t": 30}, co2=0.5), tmp_path / "inst")
+def test_pareto_points_are_result_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_instance(
+        plant({"capex_subsidy_frac": 0.4, "horizon_yr": 10, "co2_price_eur_per_t": 30}, co2=0.5),
+        tmp_path / "inst",
+    )
     out = tmp_path / "front"
-    code, _, err = run_main(monkeypatch, capsys, "pareto", folder, "--points", "3",
-                            "--out", out)
+    code, _, err = run_main(monkeypatch, capsys, "pareto", folder, "--points", "3", "--out", out)
     assert code == 0, err
     points = pd.read_parquet(out / "pareto.parquet")
     for k in points["point"]:
         res = Result.load(out / "points" / str(k))
         assert res.has_solution and res.instance is not None
         assert res.summary["weighted_recovery_t_per_yr"] == pytest.approx(
-            points.loc[k, "weighted_recovery_t_per_yr"], rel=1e-6)
+            points.loc[k, "weighted_recovery_t_per_yr"], rel=1e-6
+        )
     last = out / "points" / str(points["point"].max())
-    code, _, err = run_main(monkeypatch, capsys, "evaluate", last, "--samples", "100",
-                            "--no-plot", "--engine", "numpy")
+    code, _, err = run_main(
+        monkeypatch, capsys, "evaluate", last, "--samples", "100", "--no-plot", "--engine", "numpy"
+    )
     assert code == 0, err
 
 
-def test_batch_job_holds_base_plus_overrides(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_job_holds_base_plus_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = write_instance(plant({"horizon_yr": 10}), tmp_path / "inst")
     scen = tmp_path / "s.yaml"
-    scen.write_text(f"base: {folder}\nset:\n  feeds.gate_fee_eur_per_t: 3.3333333333333\n"
-                    "  recovery_floor_t_per_yr: 10.0\n")
-    code, _, err = run_main(monkeypatch, capsys, "batch", scen, "--out", tmp_path / "store",
-                            "--workers", "1", "--no-progress")
+    scen.write_text(
+        f"base: {folder}\nset:\n  feeds.gate_fee_eur_per_t: 3.3333333333333\n"
+        "  recovery_floor_t_per_yr: 10.0\n"
+    )
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "batch",
+        scen,
+        "--out",
+        tmp_path / "store",
+        "--workers",
+        "1",
+        "--no-progress",
+    )
     assert code == 0, err
     jobs = sorted((tmp_path / "store" / "jobs").iterdir())
     assert jobs and (jobs[0] / "job.json").is_file() and (jobs[0] / "instance").is_dir()
@@ -112,6 +148,15 @@ def test_batch_job_holds_base_plus_overrides(tmp_path: Path,
     inst = solved_instance(jobs[0])
     assert inst.content_hash() == summary["instance"]["hash"]
     assert (inst["feeds"]["gate_fee_eur_per_t"] == 3.3333333333333).all()
-    code, _, err = run_main(monkeypatch, capsys, "evaluate", jobs[0], "--samples", "100",
-                            "--no-plot", "--engine", "numpy")
+    code, _, err = run_main(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        jobs[0],
+        "--samples",
+        "100",
+        "--no-plot",
+        "--engine",
+        "numpy",
+    )
     assert code == 0, err

@@ -82,7 +82,7 @@ def test_groups_partition_children_and_parents_precede(inst: plantopt.Instance) 
     # every node but none is the child of exactly one group
     assert np.array_equal(np.sort(children), np.arange(tree.n_nodes))
     for g in range(tree.n_groups):
-        kids = children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
+        kids = children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
         parent = tree.group_parent[g]
         if parent < 0:
             assert np.all(tree.node_parent[kids] == -1)
@@ -95,12 +95,13 @@ def test_groups_partition_children_and_parents_precede(inst: plantopt.Instance) 
     # each unit output's coefficients are the parent's times the output's tc row
     has_parent = tree.node_parent >= 0
     n = np.flatnonzero(has_parent)
-    np.testing.assert_allclose(tree.coef[n], tree.coef[tree.node_parent[n]]
-                               * tree.tc[tree.node_tcrow[n]], rtol=0, atol=0)
+    np.testing.assert_allclose(
+        tree.coef[n], tree.coef[tree.node_parent[n]] * tree.tc[tree.node_tcrow[n]], rtol=0, atol=0
+    )
     # entry groups carry the feed composition
     roots = np.flatnonzero(tree.group_parent < 0)
     for g in roots:
-        kids = children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
+        kids = children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
         np.testing.assert_allclose(tree.coef[kids], tree.comp[tree.node_feed[kids]])
     # the outputs of a unit node split each material exactly (mass conservation): one child
     # per output group, summed over the node's groups, gives the node's composition back

@@ -37,21 +37,42 @@ def case() -> object:
     return make_instance(
         manifest={"name": "tornado-case", "objective": "profit"},
         materials=[{**r, **src} for r in materials({"Co": 1.0})],
-        feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": 100,
-                "available_t_per_yr_low": 50, "available_t_per_yr_high": 150,
-                "gate_fee_eur_per_t": 0, "gate_fee_eur_per_t_low": -200,
-                "gate_fee_eur_per_t_high": 200, **src}],
-        composition=[{"feed_id": "F", "material": "Co", "mass_frac": 0.1, **src},
-                     {"feed_id": "F", "material": "other", "mass_frac": 0.9, **src}],
-        units=[{"unit_id": "R", "stage": "refining", "existing_capacity_t_per_yr": 1000,
-                **src}],
+        feeds=[
+            {
+                "feed_id": "F",
+                "feed_class": "c",
+                "available_t_per_yr": 100,
+                "available_t_per_yr_low": 50,
+                "available_t_per_yr_high": 150,
+                "gate_fee_eur_per_t": 0,
+                "gate_fee_eur_per_t_low": -200,
+                "gate_fee_eur_per_t_high": 200,
+                **src,
+            }
+        ],
+        composition=[
+            {"feed_id": "F", "material": "Co", "mass_frac": 0.1, **src},
+            {"feed_id": "F", "material": "other", "mass_frac": 0.9, **src},
+        ],
+        units=[{"unit_id": "R", "stage": "refining", "existing_capacity_t_per_yr": 1000, **src}],
         transfer_coefficients=[{**r, **src} for r in tcs],
-        routing=[{**route("R", "prod", "product", "P"), **src},
-                 {**route("R", "slag", "disposal", "dump"), **src}],
+        routing=[
+            {**route("R", "prod", "product", "P"), **src},
+            {**route("R", "slag", "disposal", "dump"), **src},
+        ],
         feed_entry=[{"feed_class": "c", "unit_id": "R", **src}],
         products=[{"product_id": "P", **src}],
-        product_prices=[{"product_id": "P", "material": "Co", "price_eur_per_t": 1000,
-                         "price_eur_per_t_low": 500, "price_eur_per_t_high": 2000, **src}])
+        product_prices=[
+            {
+                "product_id": "P",
+                "material": "Co",
+                "price_eur_per_t": 1000,
+                "price_eur_per_t_low": 500,
+                "price_eur_per_t_high": 2000,
+                **src,
+            }
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,40 +86,62 @@ def test_groups_of_the_case() -> None:
     tc = groups["tc:R"]
     low = {o.field: o.value for o in tc.low if o.field.endswith("].tc_frac")}
     # main output prod to its low end 0.8, slag takes the rest: 0.1 x (1 - 0.8) / 0.1 = 0.2
-    assert low["transfer_coefficients[unit_id=R,feed_class=*,material=Co,output_id=prod]"
-               ".tc_frac"] == pytest.approx(0.8)
-    assert low["transfer_coefficients[unit_id=R,feed_class=*,material=Co,output_id=slag]"
-               ".tc_frac"] == pytest.approx(0.2)
+    assert low[
+        "transfer_coefficients[unit_id=R,feed_class=*,material=Co,output_id=prod].tc_frac"
+    ] == pytest.approx(0.8)
+    assert low[
+        "transfer_coefficients[unit_id=R,feed_class=*,material=Co,output_id=slag].tc_frac"
+    ] == pytest.approx(0.2)
     # 'other' goes to slag only (tc 1, no other output): it does not move
     assert not any("material=other" in o.field for o in tc.low)
 
 
 def test_ranking_and_plan_changes_known_by_hand(case_dir: Path, tmp_path: Path) -> None:
-    res = run_sensitivity(case_dir, tmp_path / "out", objective="profit", workers=2,
-                          progress=False)
+    res = run_sensitivity(case_dir, tmp_path / "out", objective="profit", workers=2, progress=False)
     t = res.table.set_index("group_id")
     assert list(res.table["group_id"]) == ["gate_fee:F", "price:P", "tonnage:F", "tc:R"]
     assert res.base_objective == pytest.approx(9000)
-    expected = {"gate_fee:F": (0, 29000), "price:P": (4500, 18000),
-                "tonnage:F": (4500, 13500), "tc:R": (8000, 9500)}
+    expected = {
+        "gate_fee:F": (0, 29000),
+        "price:P": (4500, 18000),
+        "tonnage:F": (4500, 13500),
+        "tc:R": (8000, 9500),
+    }
     for gid, (lo, hi) in expected.items():
         assert t.loc[gid, "objective_low"] == pytest.approx(lo, abs=1e-3), gid
         assert t.loc[gid, "objective_high"] == pytest.approx(hi, abs=1e-3), gid
         assert t.loc[gid, "swing"] == pytest.approx(abs(hi - lo), abs=1e-2), gid
-    assert t["plan_changes"].to_dict() == {"gate_fee:F": True, "price:P": False,
-                                           "tonnage:F": False, "tc:R": False}
+    assert t["plan_changes"].to_dict() == {
+        "gate_fee:F": True,
+        "price:P": False,
+        "tonnage:F": False,
+        "tc:R": False,
+    }
     assert t.loc["gate_fee:F", "plan_change_low"] == "-feed F"
     assert t.loc["gate_fee:F", "plan_change_high"] == ""
     assert list(res.table["rank"]) == [1, 2, 3, 4]
     assert res.n_jobs == 1 + 2 * 4
 
 
-def test_cli_sensitivity_end_to_end(case_dir: Path, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_sensitivity_end_to_end(
+    case_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out = tmp_path / "sens"
-    code, stdout, err = run_main(monkeypatch, capsys, "sensitivity", case_dir, "--objective",
-                                 "profit", "--workers", "2", "--out", out)
+    code, stdout, err = run_main(
+        monkeypatch,
+        capsys,
+        "sensitivity",
+        case_dir,
+        "--objective",
+        "profit",
+        "--workers",
+        "2",
+        "--out",
+        out,
+    )
     assert code == 0, err
     assert "tornado of profit (base 9,000)" in stdout and "groups, 9 solves" in stdout
     table = pd.read_parquet(out / "sensitivity.parquet")
@@ -113,10 +156,12 @@ def test_cli_sensitivity_end_to_end(case_dir: Path, tmp_path: Path,
     assert "1 change the plan" in html
 
 
-def test_cli_sensitivity_bad_options(case_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_main(monkeypatch, capsys, "sensitivity", case_dir, "--kinds",
-                            "tonnage,colour")
+def test_cli_sensitivity_bad_options(
+    case_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(
+        monkeypatch, capsys, "sensitivity", case_dir, "--kinds", "tonnage,colour"
+    )
     assert code == 2 and "--kinds" in err
     code, _, err = run_main(monkeypatch, capsys, "sensitivity", case_dir / "missing")
     assert code == 2
@@ -139,9 +184,14 @@ def test_nl_2027_tornado_at_least_30_groups_within_two_minutes(tmp_path: Path) -
     from tests.test_cli import plantopt_exe
 
     t0 = time.perf_counter()
-    proc = subprocess.run([*plantopt_exe(), "sensitivity", "--workers", "2", "--out",
-                           str(tmp_path / "s")], capture_output=True, text=True,
-                          timeout=600, check=False, env={**os.environ, "COLUMNS": "200"})
+    proc = subprocess.run(
+        [*plantopt_exe(), "sensitivity", "--workers", "2", "--out", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     wall = time.perf_counter() - t0
     assert proc.returncode == 0, proc.stderr[-2000:]
     table = pd.read_parquet(tmp_path / "s" / "sensitivity.parquet")

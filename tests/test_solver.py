@@ -29,12 +29,20 @@ def hard_knapsack(n: int = 60, m: int = 5, seed: int = 7) -> MatrixModel:
     w = rng.integers(20, 100, size=(m, n)).astype(float)
     p = w.sum(axis=0) / m + rng.integers(0, 10, size=n)
     return MatrixModel(
-        a_csc=sp.csc_array(w), row_lower=np.full(m, -np.inf), row_upper=w.sum(axis=1) / 2,
-        col_lower=np.zeros(n), col_upper=np.ones(n), costs=p[None, :], offsets=np.zeros(1),
-        maximize=True, integrality=np.ones(n, dtype=np.int32))
+        a_csc=sp.csc_array(w),
+        row_lower=np.full(m, -np.inf),
+        row_upper=w.sum(axis=1) / 2,
+        col_lower=np.zeros(n),
+        col_upper=np.ones(n),
+        costs=p[None, :],
+        offsets=np.zeros(1),
+        maximize=True,
+        integrality=np.ones(n, dtype=np.int32),
+    )
 
 
 # ----------------------------------------------------------------------------- status mapping
+
 
 def test_optimal_status(tiny: plantopt.Instance) -> None:
     res = plantopt.solve(tiny)
@@ -50,8 +58,9 @@ def test_infeasible_status(tiny: plantopt.Instance) -> None:
     units.loc[units["unit_id"] == "smelter", "existing_capacity_t_per_yr"] = 10.0
     feeds = tiny["feeds"].copy()
     feeds["contracted_min_t_per_yr"] = 100.0
-    inst = plantopt.instance_from_tables(tiny.manifest, {**tiny.tables, "units": units,
-                                                         "feeds": feeds})
+    inst = plantopt.instance_from_tables(
+        tiny.manifest, {**tiny.tables, "units": units, "feeds": feeds}
+    )
     res = plantopt.solve(inst)
     assert res.status == SolveStatus.INFEASIBLE and not res.has_solution
     assert res.objective is None
@@ -75,8 +84,10 @@ def test_knapsack_instance_solves_to_optimality() -> None:
     assert res["built_units"]["capex_eur"].sum() <= inst.manifest["budget_eur"] + 1e-6
     built = set(res["built_units"]["unit_id"])
     acc = accepted(res)
-    assert all(acc[f"f{i}"] == pytest.approx(10.0 if f"u{i}" in built else 0.0, abs=1e-6)
-               for i in range(40))
+    assert all(
+        acc[f"f{i}"] == pytest.approx(10.0 if f"u{i}" in built else 0.0, abs=1e-6)
+        for i in range(40)
+    )
 
 
 def test_time_limited_milp_returns_incumbent_with_bound_and_gap() -> None:
@@ -117,6 +128,7 @@ def test_threads_option_can_change_between_solves(tiny: plantopt.Instance) -> No
 
 # ----------------------------------------------------------------------------- user constraints
 
+
 def test_user_constraint_on_built_model_is_respected(tiny: plantopt.Instance) -> None:
     # cap intake at 50 t: hydromet still gets its 10 t of black mass (26.455 t of feed),
     # so Li is unchanged; Co = 50 * 0.10 * 0.95 * 0.98 = 4.655
@@ -156,12 +168,12 @@ def test_objective_switch_on_built_model(tiny: plantopt.Instance) -> None:
 
 # ----------------------------------------------------------------------------- no mutation
 
+
 def _snapshot(inst: plantopt.Instance) -> tuple[dict, dict[str, pd.DataFrame]]:
     return dict(inst.manifest), {k: v.copy(deep=True) for k, v in inst.tables.items()}
 
 
-def _assert_unchanged(inst: plantopt.Instance, snap: tuple[dict, dict[str, pd.DataFrame]]
-                      ) -> None:
+def _assert_unchanged(inst: plantopt.Instance, snap: tuple[dict, dict[str, pd.DataFrame]]) -> None:
     manifest, tables = snap
     assert inst.manifest == manifest
     assert set(inst.tables) == set(tables)
@@ -193,5 +205,7 @@ def test_instance_with_manifest_leaves_original_alone(tiny: plantopt.Instance) -
     res = plantopt.solve(variant)
     assert_mass_balance(variant, res)
     _assert_unchanged(tiny, snap)
-    assert "profit_floor_eur_per_yr" not in snap[0] or \
-        tiny.manifest["profit_floor_eur_per_yr"] == snap[0]["profit_floor_eur_per_yr"]
+    assert (
+        "profit_floor_eur_per_yr" not in snap[0]
+        or tiny.manifest["profit_floor_eur_per_yr"] == snap[0]["profit_floor_eur_per_yr"]
+    )

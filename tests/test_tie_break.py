@@ -67,13 +67,20 @@ def leaky_model() -> tuple[MatrixModel, np.ndarray]:
     t - 900 b <= 0 (capacity). Objective max t - 50 b - 0.1 a. The "solution" given to
     polishing has the two leaks of the issue: a = 0 with f = t = 9.1e-7, and b = 1e-8.
     """
-    a = sp.csc_array(np.array([[-0.5, 1.0, 0.0, 0.0], [0.0, -1.0, 0.0, 1.0],
-                               [0.0, 0.0, -900.0, 1.0]]))
-    mm = MatrixModel(a_csc=a, row_lower=np.array([0.0, 0.0, -highspy.kHighsInf]),
-                     row_upper=np.array([0.0, 0.0, 0.0]), col_lower=np.zeros(4),
-                     col_upper=np.array([10.0, highspy.kHighsInf, 1.0, highspy.kHighsInf]),
-                     costs=np.array([[-0.1, 0.0, -50.0, 1.0]]), offsets=np.zeros(1),
-                     maximize=True, integrality=np.array([0, 0, 1, 0], dtype=np.int32))
+    a = sp.csc_array(
+        np.array([[-0.5, 1.0, 0.0, 0.0], [0.0, -1.0, 0.0, 1.0], [0.0, 0.0, -900.0, 1.0]])
+    )
+    mm = MatrixModel(
+        a_csc=a,
+        row_lower=np.array([0.0, 0.0, -highspy.kHighsInf]),
+        row_upper=np.array([0.0, 0.0, 0.0]),
+        col_lower=np.zeros(4),
+        col_upper=np.array([10.0, highspy.kHighsInf, 1.0, highspy.kHighsInf]),
+        costs=np.array([[-0.1, 0.0, -50.0, 1.0]]),
+        offsets=np.zeros(1),
+        maximize=True,
+        integrality=np.array([0, 0, 1, 0], dtype=np.int32),
+    )
     return mm, np.array([0.0, 9.1e-7, 1e-8, 9.1e-7])
 
 
@@ -113,10 +120,13 @@ def test_tie_break_warm_start_and_stage_options_keep_the_lexicographic_optimum()
 
 # ------------------------------------------------------------------------------ command line
 
-def test_no_tie_break_flag(monkeypatch: pytest.MonkeyPatch,
-                           capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, stdout, _ = run_main(monkeypatch, capsys, "solve", TINY, "--no-tie-break",
-                               "--out", tmp_path / "r", "--quiet")
+
+def test_no_tie_break_flag(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, stdout, _ = run_main(
+        monkeypatch, capsys, "solve", TINY, "--no-tie-break", "--out", tmp_path / "r", "--quiet"
+    )
     assert code == 0, stdout
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["options"]["tie_break"] is False
@@ -124,12 +134,21 @@ def test_no_tie_break_flag(monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.parametrize("suffix", [".mps", ".lp"])
-def test_write_model_is_the_model_solved(monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                         suffix: str) -> None:
+def test_write_model_is_the_model_solved(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+) -> None:
     model = tmp_path / f"model{suffix}"
-    code, stdout, _ = run_main(monkeypatch, capsys, "solve", "--no-tie-break", "--out",
-                               tmp_path / "r", "--quiet", "--write-model", model)
+    code, stdout, _ = run_main(
+        monkeypatch,
+        capsys,
+        "solve",
+        "--no-tie-break",
+        "--out",
+        tmp_path / "r",
+        "--quiet",
+        "--write-model",
+        model,
+    )
     assert code == 0, stdout
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     h = highspy.Highs()
@@ -138,18 +157,24 @@ def test_write_model_is_the_model_solved(monkeypatch: pytest.MonkeyPatch,
     assert h.getNumCol() == summary["model_size"]["columns"]
     assert h.getNumRow() == summary["model_size"]["rows"]
     h.run()
-    assert h.getInfo().objective_function_value == pytest.approx(summary["objective"],
-                                                                 rel=1e-6)
+    assert h.getInfo().objective_function_value == pytest.approx(summary["objective"], rel=1e-6)
 
 
-@pytest.mark.parametrize("args,expected", [
-    (["--write-model", "m.txt"], "expected a file name ending in .mps or .lp"),
-    (["--write-model", "m.mps", "--solver", "glpk"], "needs --solver highs"),
-    (["--write-model", "no/such/dir/m.mps"], "does not exist"),
-])
-def test_write_model_bad_input_exit_2(monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                      args: list[str], expected: str) -> None:
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["--write-model", "m.txt"], "expected a file name ending in .mps or .lp"),
+        (["--write-model", "m.mps", "--solver", "glpk"], "needs --solver highs"),
+        (["--write-model", "no/such/dir/m.mps"], "does not exist"),
+    ],
+)
+def test_write_model_bad_input_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    expected: str,
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, stderr = run_main(monkeypatch, capsys, "solve", TINY, "--out", "r", *args)
     assert code == 2

@@ -26,8 +26,9 @@ def test_solver_gets_what_is_left_minus_the_reserve() -> None:
     d = Deadline(10.0, started=time.monotonic() - 4.0)
     expected = 10.0 - 4.0 - (MIN_RESERVE_S + RESERVE_SHARE * 4.0)
     assert d.solver_limit() == pytest.approx(expected, abs=0.05)
-    assert solver_time_limit(SolveOptions(time_limit_s=60, deadline=d)) == \
-        pytest.approx(expected, abs=0.05)
+    assert solver_time_limit(SolveOptions(time_limit_s=60, deadline=d)) == pytest.approx(
+        expected, abs=0.05
+    )
     assert solver_time_limit(SolveOptions(time_limit_s=1.0, deadline=d)) == 1.0
     assert solver_time_limit(SolveOptions()) is None
     late = Deadline(1.0, started=time.monotonic() - 5.0)
@@ -37,11 +38,12 @@ def test_solver_gets_what_is_left_minus_the_reserve() -> None:
     Deadline(None).check("build")  # no limit: never raises
 
 
-def test_non_finite_limit_is_bad_input(monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str],
-                                       tmp_path: Path) -> None:
-    code, _, err = run_main(monkeypatch, capsys, "solve", TINY, "--time-limit", "inf",
-                            "--out", tmp_path / "r")
+def test_non_finite_limit_is_bad_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run_main(
+        monkeypatch, capsys, "solve", TINY, "--time-limit", "inf", "--out", tmp_path / "r"
+    )
     assert code == 2 and "finite" in err
 
 
@@ -56,11 +58,10 @@ def test_watchdog_stops_a_long_phase_soon_after_the_limit() -> None:
 
 
 def test_time_limit_reached_before_the_solver_exits_4_with_a_summary(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     out = tmp_path / "res"
-    code, _, err = run_main(monkeypatch, capsys, "solve", TINY, "--time-limit", "0",
-                            "--out", out)
+    code, _, err = run_main(monkeypatch, capsys, "solve", TINY, "--time-limit", "0", "--out", out)
     assert code == 4, err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "time_limit_no_solution"
@@ -82,17 +83,34 @@ def test_whole_command_within_limit_plus_2s_on_xl_hard(tmp_path: Path) -> None:
     slack = 2.0 if load_per_core <= 1.5 else 4.0
     exe = [sys.executable, "-m", "plantopt.cli"]
     inst = tmp_path / "xl"
-    subprocess.run([*exe, "generate", "--size", "XL", "--hard", "--out", inst], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [*exe, "generate", "--size", "XL", "--hard", "--out", inst],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     for limit in (3.0, 8.0):
         started = time.monotonic()
-        proc = subprocess.run([*exe, "solve", inst, "--time-limit", str(limit), "--quiet",
-                               "--out", tmp_path / f"res{limit:g}"], capture_output=True,
-                              text=True, timeout=120)
+        proc = subprocess.run(
+            [
+                *exe,
+                "solve",
+                inst,
+                "--time-limit",
+                str(limit),
+                "--quiet",
+                "--out",
+                tmp_path / f"res{limit:g}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         wall = time.monotonic() - started
         assert proc.returncode in (0, 4), proc.stderr
-        assert wall <= limit + slack, \
+        assert wall <= limit + slack, (
             f"--time-limit {limit:g}: {wall:.1f} s wall (load {load_per_core:.1f} per core)"
+        )
 
 
 def test_watchdog_waits_longer_once_the_solver_has_returned() -> None:

@@ -27,6 +27,7 @@ def folder(tmp_path: Path) -> InstanceFolder:
 
 # ----------------------------------------------------------------------------- columns, cells
 
+
 def test_missing_required_column(folder: InstanceFolder) -> None:
     folder.drop_column("feeds.csv", "available_t_per_yr")
     find(folder.errors(), "feeds.csv", None, "available_t_per_yr", "missing required column")
@@ -87,6 +88,7 @@ def test_bad_manifest_value(folder: InstanceFolder) -> None:
 
 # ----------------------------------------------------------------------------- sums
 
+
 def test_composition_sums_above_one(folder: InstanceFolder) -> None:
     folder.set_cell("composition.csv", 3, "mass_frac", "0.5")  # 0.02 + 0.5 + 0.88 = 1.4
     p = find(folder.errors(), "composition.csv", 2, "mass_frac", "sum above 1")
@@ -136,18 +138,27 @@ UNKNOWN_REFS = [
 ]
 
 
-@pytest.mark.parametrize("file, row, column, value, message", UNKNOWN_REFS,
-                         ids=[f"{f}:{c}" for f, _, c, _, _ in UNKNOWN_REFS])
-def test_unknown_id_in_reference(folder: InstanceFolder, file: str, row: int, column: str,
-                                 value: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "file, row, column, value, message",
+    UNKNOWN_REFS,
+    ids=[f"{f}:{c}" for f, _, c, _, _ in UNKNOWN_REFS],
+)
+def test_unknown_id_in_reference(
+    folder: InstanceFolder, file: str, row: int, column: str, value: str, message: str
+) -> None:
     folder.set_cell(file, row, column, value)
     p = find(folder.errors(), file, row, column, message)
     assert p.found == value
 
 
 def test_unknown_unit_in_capacity_options(folder: InstanceFolder) -> None:
-    row = folder.add_row("capacity_options.csv", unit_id="nounit", option_id="s",
-                         capacity_t_per_yr=10, capex_eur=1000)
+    row = folder.add_row(
+        "capacity_options.csv",
+        unit_id="nounit",
+        option_id="s",
+        capacity_t_per_yr=10,
+        capex_eur=1000,
+    )
     assert row == 2
     p = find(folder.errors(), "capacity_options.csv", 2, "unit_id", "unknown unit_id")
     assert "units.csv" in p.expected
@@ -155,9 +166,11 @@ def test_unknown_unit_in_capacity_options(folder: InstanceFolder) -> None:
 
 # ----------------------------------------------------------------------------- graph
 
+
 def test_cycle_in_routing(folder: InstanceFolder) -> None:
-    row = folder.add_row("routing.csv", unit_id="smelter", output_id="slag", to_kind="unit",
-                         to_id="shredder")
+    row = folder.add_row(
+        "routing.csv", unit_id="smelter", output_id="slag", to_kind="unit", to_id="shredder"
+    )
     problems = folder.errors()
     cycle = [p for p in problems if "cycle" in p.message]
     assert len(cycle) == 1, problems
@@ -168,14 +181,14 @@ def test_cycle_in_routing(folder: InstanceFolder) -> None:
 
 
 def test_output_routed_into_its_own_unit(folder: InstanceFolder) -> None:
-    row = folder.add_row("routing.csv", unit_id="smelter", output_id="slag", to_kind="unit",
-                         to_id="smelter")
+    row = folder.add_row(
+        "routing.csv", unit_id="smelter", output_id="slag", to_kind="unit", to_id="smelter"
+    )
     find(folder.errors(), "routing.csv", row, "to_id", "back into its own unit")
 
 
 def test_feed_that_can_reach_no_unit(folder: InstanceFolder) -> None:
-    row = folder.add_row("feeds.csv", feed_id="pv", feed_class="pv_panels",
-                         available_t_per_yr=50)
+    row = folder.add_row("feeds.csv", feed_id="pv", feed_class="pv_panels", available_t_per_yr=50)
     folder.add_row("composition.csv", feed_id="pv", material="other", mass_frac=1.0)
     p = find(folder.errors(), "feeds.csv", row, "feed_class", "can reach no unit")
     assert "'pv'" in p.message and p.found == "pv_panels"
@@ -187,12 +200,21 @@ def test_output_with_nowhere_to_go(folder: InstanceFolder) -> None:
     assert "'offgas'" in p.message and "'smelter'" in p.message
 
 
-def test_material_without_transfer_coefficients_at_a_reached_unit(
-        folder: InstanceFolder) -> None:
-    assert folder.delete_rows("transfer_coefficients.csv",
-                              lambda r: r["unit_id"] == "smelter" and r["material"] == "Li") == 1
-    p = find(folder.errors(), "transfer_coefficients.csv", None, "material",
-             "no transfer coefficients for material 'Li' at unit 'smelter'")
+def test_material_without_transfer_coefficients_at_a_reached_unit(folder: InstanceFolder) -> None:
+    assert (
+        folder.delete_rows(
+            "transfer_coefficients.csv",
+            lambda r: r["unit_id"] == "smelter" and r["material"] == "Li",
+        )
+        == 1
+    )
+    p = find(
+        folder.errors(),
+        "transfer_coefficients.csv",
+        None,
+        "material",
+        "no transfer coefficients for material 'Li' at unit 'smelter'",
+    )
     assert p.found == "Li"
 
 
@@ -203,8 +225,9 @@ def test_contracted_minimum_above_availability(folder: InstanceFolder) -> None:
 
 
 def test_unit_that_never_receives_anything_is_a_warning(folder: InstanceFolder) -> None:
-    row = folder.add_row("units.csv", unit_id="orphan", stage="refining",
-                         existing_capacity_t_per_yr=5)
+    row = folder.add_row(
+        "units.csv", unit_id="orphan", stage="refining", existing_capacity_t_per_yr=5
+    )
     inst = plantopt.load_instance(folder.path)  # loads: only a warning
     warnings = [p for p in inst.warnings if p.severity == "warning"]
     p = find(warnings, "units.csv", row, "unit_id", "can never receive anything")
@@ -215,6 +238,7 @@ def test_unit_that_never_receives_anything_is_a_warning(folder: InstanceFolder) 
 
 
 # ----------------------------------------------------------------------------- files
+
 
 def test_missing_table_file(folder: InstanceFolder) -> None:
     (folder.path / "routing.csv").unlink()
@@ -252,7 +276,8 @@ def test_malformed_csv(folder: InstanceFolder) -> None:
 
 def test_csv_that_is_not_utf8(folder: InstanceFolder) -> None:
     (folder.path / "products.csv").write_bytes(
-        b"product_id,description\nli2co3,carbonate \xe9\xff\n")
+        b"product_id,description\nli2co3,carbonate \xe9\xff\n"
+    )
     find(folder.errors(), "products.csv", None, None, "cannot parse CSV")
 
 
@@ -263,6 +288,7 @@ def test_instance_folder_that_does_not_exist(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- all at once
+
 
 def test_all_cell_problems_reported_at_once(folder: InstanceFolder) -> None:
     folder.set_cell("feeds.csv", 2, "available_t_per_yr", "-1")
@@ -326,6 +352,8 @@ def test_nothing_is_built_from_a_bad_in_memory_instance() -> None:
     from tests.builders import make_instance, materials
 
     with pytest.raises(InstanceError) as info:
-        make_instance(materials=materials({"A": 1.0}),
-                      feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": -3}])
+        make_instance(
+            materials=materials({"A": 1.0}),
+            feeds=[{"feed_id": "F", "feed_class": "c", "available_t_per_yr": -3}],
+        )
     find(info.value.errors, "feeds.csv", 2, "available_t_per_yr", "below")

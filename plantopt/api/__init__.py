@@ -31,9 +31,13 @@ from plantopt.results.tables import Result
 from plantopt.solver.types import RawSolution, SolveOptions, SolveStatus
 
 
-def solve(target: Instance | str | Path | Any = None, objective: str | None = None,
-          options: SolveOptions | None = None, diagnose: bool = True,
-          **option_overrides: Any) -> Result:
+def solve(
+    target: Instance | str | Path | Any = None,
+    objective: str | None = None,
+    options: SolveOptions | None = None,
+    diagnose: bool = True,
+    **option_overrides: Any,
+) -> Result:
     """Solve an instance (object, folder, or None for the packaged default) or a built model.
 
     ``option_overrides`` are fields of :class:`SolveOptions` (``time_limit_s``,
@@ -54,8 +58,10 @@ def solve(target: Instance | str | Path | Any = None, objective: str | None = No
     setup = {k: option_overrides.pop(k) for k in list(option_overrides) if k in SETUP_ARGS}
     if setup:  # levers, requirements, floors: on a validated copy of the instance
         if target is not None and not isinstance(target, (Instance, str, Path)):
-            raise ValueError(f"{', '.join(setup)}: levers and requirements apply to an "
-                             "instance, not to a built model")
+            raise ValueError(
+                f"{', '.join(setup)}: levers and requirements apply to an "
+                "instance, not to a built model"
+            )
         from plantopt.instance.loader import load_instance
 
         base = target if isinstance(target, Instance) else load_instance(target)
@@ -74,23 +80,41 @@ def solve(target: Instance | str | Path | Any = None, objective: str | None = No
     with clock.phase("extract"):
         x = problem.solution_x(mm, raw)
         if x is not None:
-            tables, reg, case = result_tables(problem.instance, problem.fams,
-                                              read_solution(problem.fams, x))
+            tables, reg, case = result_tables(
+                problem.instance, problem.fams, read_solution(problem.fams, x)
+            )
             parts = (reg, case)
     diagnosis = _diagnose(problem, raw, options, clock) if diagnose else None
     if diagnosis is not None:
         tables["diagnosis"] = diagnosis.table()
-    summary = summary_of(problem.instance, problem.fams, raw, problem.objective, options,
-                         clock.total(), _size(mm), tables, parts)
+    summary = summary_of(
+        problem.instance,
+        problem.fams,
+        raw,
+        problem.objective,
+        options,
+        clock.total(),
+        _size(mm),
+        tables,
+        parts,
+    )
     if diagnosis is not None:
         summary["diagnosis"] = diagnosis.messages
     from plantopt.results.warnings import plan_warnings
 
     summary["plan_warnings"] = plan_warnings(summary, tables)
-    return Result(status=raw.status, objective_name=problem.objective,
-                  objective=raw.objective, bound=raw.bound, gap=raw.gap,
-                  timings_s=summary["timings_s"], summary=summary, tables=tables,
-                  message=raw.message, instance=problem.instance)
+    return Result(
+        status=raw.status,
+        objective_name=problem.objective,
+        objective=raw.objective,
+        bound=raw.bound,
+        gap=raw.gap,
+        timings_s=summary["timings_s"],
+        summary=summary,
+        tables=tables,
+        message=raw.message,
+        instance=problem.instance,
+    )
 
 
 def _run(problem: Problem, mm: MatrixModel | None, options: SolveOptions) -> RawSolution:
@@ -105,19 +129,24 @@ def _size(mm: MatrixModel | None) -> dict[str, int]:
     if mm is None:
         return {}
     rows, cols, nnz = mm.shape
-    return {"rows": rows, "columns": cols, "nonzeros": nnz,
-            "integer_columns": int(mm.integrality.sum())}
+    return {
+        "rows": rows,
+        "columns": cols,
+        "nonzeros": nnz,
+        "integer_columns": int(mm.integrality.sum()),
+    }
 
 
-def _diagnose(problem: Problem, raw: RawSolution, options: SolveOptions, clock: Clock
-              ) -> Any:
+def _diagnose(problem: Problem, raw: RawSolution, options: SolveOptions, clock: Clock) -> Any:
     """The elastic diagnosis of an infeasible solve (HiGHS; one period), else None."""
     if raw.status != SolveStatus.INFEASIBLE or options.solver != "highs":
         return None
     if problem.fams.multi:
-        raw.message += ("; no plain-words diagnosis for multi-period instances yet: solve the "
-                        "periods one at a time (each as a single-period instance) to see "
-                        "which targets, minimums, capacities or budget to relax")
+        raw.message += (
+            "; no plain-words diagnosis for multi-period instances yet: solve the "
+            "periods one at a time (each as a single-period instance) to see "
+            "which targets, minimums, capacities or budget to relax"
+        )
         return None
     from pyomo.common.errors import InfeasibleConstraintException
 
@@ -127,8 +156,10 @@ def _diagnose(problem: Problem, raw: RawSolution, options: SolveOptions, clock: 
         try:
             return run_diagnosis(problem.instance, problem.fams.data.tree, options)
         except InfeasibleConstraintException as exc:  # a row without decisions (issue 13)
-            raw.message += (f"; no diagnosis: a constraint holds no decision and cannot be "
-                            f"met ({exc}); e.g. a profit floor when nothing earns money")
+            raw.message += (
+                f"; no diagnosis: a constraint holds no decision and cannot be "
+                f"met ({exc}); e.g. a profit floor when nothing earns money"
+            )
             return None
 
 

@@ -87,19 +87,22 @@ class Problem:
         return np.array([v.value or 0.0 for v in self.model.plantopt_columns])
 
 
-def prepare(target: Any, objective: str | None, options: SolveOptions, clock: Clock
-            ) -> Problem:
+def prepare(target: Any, objective: str | None, options: SolveOptions, clock: Clock) -> Problem:
     """Load (unless given), route tree, families, and the Pyomo model when it is needed."""
     if hasattr(target, "plantopt_families"):  # a built Pyomo model, maybe extended
         from plantopt.model.emit_pyomo import active_objective, set_objective
 
         if objective is not None:
             set_objective(target, objective)
-        return Problem(target.plantopt_instance, target.plantopt_families,
-                       active_objective(target), target)
+        return Problem(
+            target.plantopt_instance, target.plantopt_families, active_objective(target), target
+        )
     with clock.phase("load"):
-        instance = target if isinstance(target, Instance) else load_instance(
-            None if target is None else Path(target))
+        instance = (
+            target
+            if isinstance(target, Instance)
+            else load_instance(None if target is None else Path(target))
+        )
     name = objective or instance.manifest.get("objective") or "recovery"
     if name not in OBJECTIVES:
         raise ValueError(f"unknown objective {name!r}; expected one of {OBJECTIVES}")

@@ -23,46 +23,69 @@ def versions() -> dict[str, str]:
     return out
 
 
-def headline(fams: Families, tables: dict[str, pd.DataFrame], case: dict[str, Any]
-             ) -> dict[str, Any]:
+def headline(
+    fams: Families, tables: dict[str, pd.DataFrame], case: dict[str, Any]
+) -> dict[str, Any]:
     """Profit, capex and recovery: of the plan, or horizon means (weights d_t / H) and the
     capex of every build with several periods."""
     if fams.multi:
         per = tables["periods"]
         w = per["weight"].to_numpy()
-        return {"profit_eur_per_yr": float(w @ per["profit_eur_per_yr"].to_numpy()),
-                "capex_eur": case["capex_net_eur"],
-                "critical_recovered_t_per_yr": float(
-                    w @ per["critical_recovered_t_per_yr"].to_numpy()),
-                "weighted_recovery_t_per_yr": float(
-                    w @ per["weighted_recovery_t_per_yr"].to_numpy()),
-                "periods": per.to_dict("records")}
+        return {
+            "profit_eur_per_yr": float(w @ per["profit_eur_per_yr"].to_numpy()),
+            "capex_eur": case["capex_net_eur"],
+            "critical_recovered_t_per_yr": float(w @ per["critical_recovered_t_per_yr"].to_numpy()),
+            "weighted_recovery_t_per_yr": float(w @ per["weighted_recovery_t_per_yr"].to_numpy()),
+            "periods": per.to_dict("records"),
+        }
     econ = tables["economics"].set_index("item")["eur_per_yr"]
     rec = tables["recovery"]
-    return {"profit_eur_per_yr": float(econ["profit"]),
-            "capex_eur": float(econ["capex_total"]),
-            "critical_recovered_t_per_yr": float(
-                rec.loc[rec["eu_critical"], "recovered_t_per_yr"].sum()),
-            "weighted_recovery_t_per_yr": float(
-                (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum())}
+    return {
+        "profit_eur_per_yr": float(econ["profit"]),
+        "capex_eur": float(econ["capex_total"]),
+        "critical_recovered_t_per_yr": float(
+            rec.loc[rec["eu_critical"], "recovered_t_per_yr"].sum()
+        ),
+        "weighted_recovery_t_per_yr": float(
+            (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum()
+        ),
+    }
 
 
-def summary_of(instance: Instance, fams: Families, raw: RawSolution, objective: str,
-               options: SolveOptions, timings: dict[str, float], size: dict[str, int],
-               tables: dict[str, pd.DataFrame], parts: tuple[dict, dict] | None
-               ) -> dict[str, Any]:
+def summary_of(
+    instance: Instance,
+    fams: Families,
+    raw: RawSolution,
+    objective: str,
+    options: SolveOptions,
+    timings: dict[str, float],
+    size: dict[str, int],
+    tables: dict[str, pd.DataFrame],
+    parts: tuple[dict, dict] | None,
+) -> dict[str, Any]:
     """Everything ``summary.json`` holds; ``parts`` = (compliance, business case) summaries."""
     mb = tables.get("mass_balance")
     out: dict[str, Any] = {
-        "status": raw.status.value, "message": raw.message, "objective_name": objective,
-        "objective": raw.objective, "bound": raw.bound, "gap": raw.gap,
-        "secondary_objective": raw.secondary_objective, "mip_nodes": raw.node_count,
-        "mass_balance_max_relative_error": None if mb is None else (
-            float(mb["relative_error"].max()) if len(mb) else 0.0),
-        "timings_s": timings, "model_size": {**size, "route_tree_nodes": fams.data.tree.n_nodes},
-        "instance": {"name": instance.name, "path": str(instance.path or ""),
-                     "hash": instance.content_hash()},
-        "options": asdict(options), "versions": versions(),
+        "status": raw.status.value,
+        "message": raw.message,
+        "objective_name": objective,
+        "objective": raw.objective,
+        "bound": raw.bound,
+        "gap": raw.gap,
+        "secondary_objective": raw.secondary_objective,
+        "mip_nodes": raw.node_count,
+        "mass_balance_max_relative_error": None
+        if mb is None
+        else (float(mb["relative_error"].max()) if len(mb) else 0.0),
+        "timings_s": timings,
+        "model_size": {**size, "route_tree_nodes": fams.data.tree.n_nodes},
+        "instance": {
+            "name": instance.name,
+            "path": str(instance.path or ""),
+            "hash": instance.content_hash(),
+        },
+        "options": asdict(options),
+        "versions": versions(),
         "warnings": [str(p) for p in instance.warnings],
         "target_year": fams.regulation.target_year if fams.regulation is not None else None,
     }

@@ -21,26 +21,28 @@ from plantopt.results.solution import Solution
 from plantopt.results.tables import economics_table, extract_tables
 
 
-def period_tables(instance: Instance, fams: Families, solution: Solution, t: int
-                  ) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
+def period_tables(
+    instance: Instance, fams: Families, solution: Solution, t: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
     """Tables of period t, its compliance summary and its business-case metrics."""
     per, sol = fams.periods[t], solution.periods[t]
     d = per.context.data
     inst_t = instance if not fams.multi else period_instance(instance, fams.data.periods[t])
     tables = extract_tables(inst_t, d, sol.accept, sol.flow, sol.in_service, sol.run)
-    tables["economics"] = economics_table(per.ledger, sol.x_local,
-                                          float(tables["built_units"]["capex_eur"].sum()))
+    tables["economics"] = economics_table(
+        per.ledger, sol.x_local, float(tables["built_units"]["capex_eur"].sum())
+    )
     assert per.context.regulation is not None
-    reg_tables, reg_summary = regulation_results(inst_t, per.context.regulation, tables,
-                                                 sol.take)
+    reg_tables, reg_summary = regulation_results(inst_t, per.context.regulation, tables, sol.take)
     tables.update(reg_tables)
     case_tables, case_summary = business_results(d, tables)
     tables.update(case_tables)
     return tables, reg_summary, case_summary
 
 
-def result_tables(instance: Instance, fams: Families, solution: Solution
-                  ) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
+def result_tables(
+    instance: Instance, fams: Families, solution: Solution
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
     """(tables, compliance summary, business-case summary) of the whole solution."""
     parts = [period_tables(instance, fams, solution, t) for t in range(len(fams.periods))]
     if not fams.multi:
@@ -49,14 +51,19 @@ def result_tables(instance: Instance, fams: Families, solution: Solution
     decisions = [s.decided for s in solution.periods]
     per_tables = [p[0] for p in parts]
     case_tables, case_summary = multiperiod_case(data, decisions, per_tables)
-    keep = [n for n in per_tables[0] if n not in ("cash_flows", "capex_schedule",
-                                                  "business_case")]
-    tables = {name: pd.concat([tab[name].assign(period=p.period_id)[
-        ["period", *tab[name].columns]] for p, tab in zip(data.periods, per_tables)],
-        ignore_index=True) for name in keep}
+    keep = [n for n in per_tables[0] if n not in ("cash_flows", "capex_schedule", "business_case")]
+    tables = {
+        name: pd.concat(
+            [
+                tab[name].assign(period=p.period_id)[["period", *tab[name].columns]]
+                for p, tab in zip(data.periods, per_tables)
+            ],
+            ignore_index=True,
+        )
+        for name in keep
+    }
     tables.update(case_tables)
-    summary = {"periods": [{"period": p.period_id, **s[1]} for p, s in
-                           zip(data.periods, parts)]}
+    summary = {"periods": [{"period": p.period_id, **s[1]} for p, s in zip(data.periods, parts)]}
     return tables, summary, case_summary
 
 

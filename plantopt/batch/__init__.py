@@ -44,6 +44,17 @@ def collect(store: str | Path, readable: bool = True) -> pd.DataFrame:
     return df.rename(columns=names)
 
 
-__all__ = ["BatchReport", "Job", "Override", "ScenarioError", "Store", "apply_overrides",
-           "collect", "default_workers", "expand_inputs", "jobs_from_scenario_file",
-           "print_summary", "run_batch"]
+__all__ = [
+    "BatchReport",
+    "Job",
+    "Override",
+    "ScenarioError",
+    "Store",
+    "apply_overrides",
+    "collect",
+    "default_workers",
+    "expand_inputs",
+    "jobs_from_scenario_file",
+    "print_summary",
+    "run_batch",
+]

@@ -30,8 +30,12 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.schema import MANIFEST, TABLES
 
 #: Solve options a scenario may set, mapped to :class:`plantopt.SolveOptions` fields.
-SOLVE_OPTIONS = {"time_limit": "time_limit_s", "gap": "mip_rel_gap", "seed": "random_seed",
-                 "tie_break": "tie_break"}
+SOLVE_OPTIONS = {
+    "time_limit": "time_limit_s",
+    "gap": "mip_rel_gap",
+    "seed": "random_seed",
+    "tie_break": "tie_break",
+}
 _MANIFEST_NAMES = {c.name for c in MANIFEST}
 _CELL = re.compile(r"^(?P<table>\w+)(?:\[(?P<filter>[^\]]*)\])?\.(?P<column>\w+)$")
 
@@ -68,10 +72,12 @@ def parse_field(field: str) -> FieldRef:
     if name in ("objective", "target_year") or name in SOLVE_OPTIONS:
         return FieldRef("option", name)
     if name.startswith("manifest."):
-        name = name[len("manifest."):]
+        name = name[len("manifest.") :]
         if name not in _MANIFEST_NAMES:
-            raise ScenarioError(f"unknown manifest field {name!r} in {field!r}; expected one "
-                                f"of {', '.join(sorted(_MANIFEST_NAMES))}")
+            raise ScenarioError(
+                f"unknown manifest field {name!r} in {field!r}; expected one "
+                f"of {', '.join(sorted(_MANIFEST_NAMES))}"
+            )
         return FieldRef("manifest", name)
     if name in _MANIFEST_NAMES:
         return FieldRef("manifest", name)
@@ -80,21 +86,27 @@ def parse_field(field: str) -> FieldRef:
         raise ScenarioError(
             f"cannot read field {field!r}: expected a solve option "
             f"({', '.join(['objective', 'target_year', *SOLVE_OPTIONS])}), a manifest field, "
-            "or <table>.<column> / <table>[<col>=<value>,...].<column>")
+            "or <table>.<column> / <table>[<col>=<value>,...].<column>"
+        )
     table = m["table"]
     if table not in TABLES:
-        raise ScenarioError(f"unknown table {table!r} in field {field!r}; expected one of "
-                            f"{', '.join(TABLES)}")
+        raise ScenarioError(
+            f"unknown table {table!r} in field {field!r}; expected one of {', '.join(TABLES)}"
+        )
     cols = TABLES[table].column_names
     if m["column"] not in cols:
-        raise ScenarioError(f"table {table!r} has no column {m['column']!r} (field "
-                            f"{field!r}); columns: {', '.join(cols)}")
+        raise ScenarioError(
+            f"table {table!r} has no column {m['column']!r} (field "
+            f"{field!r}); columns: {', '.join(cols)}"
+        )
     where: list[tuple[str, str]] = []
     for part in filter(None, (p.strip() for p in (m["filter"] or "").split(","))):
         key, sep, value = part.partition("=")
         if not sep or key.strip() not in cols:
-            raise ScenarioError(f"bad row filter {part!r} in field {field!r}: expected "
-                                f"<column>=<value> with a column of {table}")
+            raise ScenarioError(
+                f"bad row filter {part!r} in field {field!r}: expected "
+                f"<column>=<value> with a column of {table}"
+            )
         where.append((key.strip(), value.strip()))
     return FieldRef("cell", m["column"], table, tuple(where))
 
@@ -112,18 +124,25 @@ def readable_param(column: str, currency: str = "EUR") -> str:
         return column
     field, scale = column[2:], ""
     if field.endswith(":scale"):
-        field, scale = field[:-len(":scale")], " (scale factor)"
+        field, scale = field[: -len(":scale")], " (scale factor)"
     if field in SOLVE_OPTIONS or field in ("objective", "target_year"):
-        label = {"time_limit": "time limit (s)", "gap": "MIP gap", "seed": "solver seed",
-                 "target_year": "target year"}.get(field, field)
+        label = {
+            "time_limit": "time limit (s)",
+            "gap": "MIP gap",
+            "seed": "solver seed",
+            "target_year": "target year",
+        }.get(field, field)
         return label + scale
     field = field.removeprefix("manifest.")
     m = _CELL.match(field)
     if m is None:
         return column_label(field, currency) + scale
     where = ", ".join(p.strip() for p in (m["filter"] or "").split(",") if p.strip())
-    return f"{column_label(m['column'], currency)}, {m['table']}" + \
-        (f" {where}" if where else "") + scale
+    return (
+        f"{column_label(m['column'], currency)}, {m['table']}"
+        + (f" {where}" if where else "")
+        + scale
+    )
 
 
 def check_override(ov: Override) -> None:
@@ -135,13 +154,14 @@ def check_override(ov: Override) -> None:
         if ref.kind == "option":
             raise ScenarioError(f"{ov.field!r} is a solve option; it can be set, not scaled")
         if not isinstance(ov.value, (int, float)) or isinstance(ov.value, bool):
-            raise ScenarioError(f"scale factor for {ov.field!r} must be a number, "
-                                f"not {ov.value!r}")
-        col = (TABLES[ref.table].column(ref.name) if ref.kind == "cell"
-               else next(c for c in MANIFEST if c.name == ref.name))
+            raise ScenarioError(f"scale factor for {ov.field!r} must be a number, not {ov.value!r}")
+        col = (
+            TABLES[ref.table].column(ref.name)
+            if ref.kind == "cell"
+            else next(c for c in MANIFEST if c.name == ref.name)
+        )
         if col.dtype not in ("float", "int"):
-            raise ScenarioError(f"{ov.field!r} is not numeric ({col.dtype}); it cannot be "
-                                "scaled")
+            raise ScenarioError(f"{ov.field!r} is not numeric ({col.dtype}); it cannot be scaled")
 
 
 def _check_option(name: str, value: Any) -> None:
@@ -159,8 +179,18 @@ def _check_option(name: str, value: Any) -> None:
     else:
         return
     if not ok:
-        raise InstanceError([Problem("scenario", "bad solve option value", column=name,
-                                     found=repr(value), expected=expected)], "scenario")
+        raise InstanceError(
+            [
+                Problem(
+                    "scenario",
+                    "bad solve option value",
+                    column=name,
+                    found=repr(value),
+                    expected=expected,
+                )
+            ],
+            "scenario",
+        )
 
 
 def _solve_accepts(name: str) -> bool:
@@ -169,8 +199,9 @@ def _solve_accepts(name: str) -> bool:
     return name in inspect.signature(solve).parameters
 
 
-def apply_overrides(instance: Instance, overrides: tuple[Override, ...]
-                    ) -> tuple[Instance, dict[str, Any]]:
+def apply_overrides(
+    instance: Instance, overrides: tuple[Override, ...]
+) -> tuple[Instance, dict[str, Any]]:
     """The instance with the overrides applied, and keyword arguments for ``solve``.
 
     Raises :class:`InstanceError` (reported as ``bad_input``) when a row filter selects
@@ -195,16 +226,24 @@ def apply_overrides(instance: Instance, overrides: tuple[Override, ...]
                 elif _solve_accepts("target_year"):
                     solve_kwargs["target_year"] = ov.value
                 else:
-                    raise InstanceError([Problem(
-                        "scenario", "target_year is not supported by this plantopt version",
-                        column="target_year", expected="a version with the regulation layer")],
-                        "scenario")
+                    raise InstanceError(
+                        [
+                            Problem(
+                                "scenario",
+                                "target_year is not supported by this plantopt version",
+                                column="target_year",
+                                expected="a version with the regulation layer",
+                            )
+                        ],
+                        "scenario",
+                    )
             else:
                 solve_kwargs[SOLVE_OPTIONS[ref.name]] = ov.value
         elif ref.kind == "manifest":
             old = manifest.get(ref.name)
-            manifest[ref.name] = ov.value if ov.op == "set" else (
-                None if old is None else old * ov.value)
+            manifest[ref.name] = (
+                ov.value if ov.op == "set" else (None if old is None else old * ov.value)
+            )
             touched = True
         else:
             df = tables[ref.table]
@@ -212,10 +251,17 @@ def apply_overrides(instance: Instance, overrides: tuple[Override, ...]
             for key, value in ref.where:
                 mask &= df[key].astype(str) == value
             if not mask.any():
-                raise InstanceError([Problem(
-                    TABLES[ref.table].file, f"scenario field {ov.field!r} selects no row",
-                    column=ref.where[0][0] if ref.where else ref.name,
-                    expected="a filter matching at least one row")], "scenario")
+                raise InstanceError(
+                    [
+                        Problem(
+                            TABLES[ref.table].file,
+                            f"scenario field {ov.field!r} selects no row",
+                            column=ref.where[0][0] if ref.where else ref.name,
+                            expected="a filter matching at least one row",
+                        )
+                    ],
+                    "scenario",
+                )
             if ov.op == "scale":
                 df[ref.name] = df[ref.name].astype(float)
                 df.loc[mask, ref.name] = df.loc[mask, ref.name] * float(ov.value)

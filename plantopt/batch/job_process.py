@@ -54,9 +54,12 @@ class JobProcess:
     """One ``_child --serve`` subprocess."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "plantopt.batch._child", "--serve"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "plantopt.batch._child", "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
 
     def run(self, payload: tuple, time_limit_s: float | None) -> tuple[str, Any]:
         """("done", outcome), ("timeout", None) or ("crashed", exit code)."""

@@ -54,10 +54,16 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def run_batch(inputs: list[str] | list[Job], out: str | Path, workers: int | None = None,
-              job_time_limit_s: float | None = None, scheduler: str | None = None,
-              console: Console | None = None, progress: bool = True,
-              dataset_tables: tuple[str, ...] | None = None) -> BatchReport:
+def run_batch(
+    inputs: list[str] | list[Job],
+    out: str | Path,
+    workers: int | None = None,
+    job_time_limit_s: float | None = None,
+    scheduler: str | None = None,
+    console: Console | None = None,
+    progress: bool = True,
+    dataset_tables: tuple[str, ...] | None = None,
+) -> BatchReport:
     """Run every job of ``inputs`` not yet finished in the store ``out``.
 
     ``dataset_tables``: keep only each job's summary row and these result tables, in one
@@ -79,10 +85,18 @@ def run_batch(inputs: list[str] | list[Job], out: str | Path, workers: int | Non
     todo = [j for j in jobs if j.job_id not in done]
     t0 = time.perf_counter()
     counts: Counter[str] = Counter()
-    bar = Progress(TextColumn("[bold]batch[/]"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[note]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                   TimeRemainingColumn(), console=console, disable=not progress,
-                   transient=False)
+    bar = Progress(
+        TextColumn("[bold]batch[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not progress,
+        transient=False,
+    )
 
     with bar:
         task = bar.add_task("jobs", total=len(todo), note="")
@@ -97,25 +111,34 @@ def run_batch(inputs: list[str] | list[Job], out: str | Path, workers: int | Non
             if scheduler:
                 run_dask(todo, store, scheduler, job_time_limit_s, on_record)
             else:
-                run_local(todo, store, workers or default_workers(), job_time_limit_s,
-                          on_record)
+                run_local(todo, store, workers or default_workers(), job_time_limit_s, on_record)
         except KeyboardInterrupt:  # finished jobs are on disk; a rerun resumes
             interrupted = True
     table = store.write_tables()
-    return BatchReport(store=store.root, n_jobs=len(jobs), n_skipped=len(jobs) - len(todo),
-                       n_run=sum(counts.values()), wall_s=time.perf_counter() - t0,
-                       status_counts=dict(counts), table=table, interrupted=interrupted)
+    return BatchReport(
+        store=store.root,
+        n_jobs=len(jobs),
+        n_skipped=len(jobs) - len(todo),
+        n_run=sum(counts.values()),
+        wall_s=time.perf_counter() - t0,
+        status_counts=dict(counts),
+        table=table,
+        interrupted=interrupted,
+    )
 
 
 def print_summary(console: Console, report: BatchReport) -> None:
     """The end-of-run summary: counts by status, failures with their errors, timings."""
     from rich.table import Table
 
-    console.print(f"{report.n_jobs} job(s): {report.n_run} run, {report.n_skipped} already "
-                  f"finished (skipped); wall time {report.wall_s:.1f} s")
+    console.print(
+        f"{report.n_jobs} job(s): {report.n_run} run, {report.n_skipped} already "
+        f"finished (skipped); wall time {report.wall_s:.1f} s"
+    )
     if report.interrupted:
-        console.print("[yellow]interrupted[/]: finished jobs are saved; run the same command "
-                      "again to resume")
+        console.print(
+            "[yellow]interrupted[/]: finished jobs are saved; run the same command again to resume"
+        )
     tab = Table(title="status of every job in the store", title_justify="left")
     tab.add_column("status")
     tab.add_column("jobs", justify="right")
@@ -127,13 +150,18 @@ def print_summary(console: Console, report: BatchReport) -> None:
         bad = df[~df["status"].isin(["optimal", "feasible"])]
         for _, row in bad.head(20).iterrows():
             first = str(row.get("error") or "").splitlines()[:3]
-            console.print(f"[yellow]{escape(str(row['scenario_id']))}[/]: {row['status']}"
-                          + (f": {escape(' / '.join(first))}" if first else ""))
+            console.print(
+                f"[yellow]{escape(str(row['scenario_id']))}[/]: {row['status']}"
+                + (f": {escape(' / '.join(first))}" if first else "")
+            )
         if len(bad) > 20:
             console.print(f"... and {len(bad) - 20} more (see manifest.csv)")
         if "job_wall_s" in df and df["job_wall_s"].notna().any():
-            console.print(f"job wall time: median {df['job_wall_s'].median():.2f} s, "
-                          f"max {df['job_wall_s'].max():.2f} s; peak memory per job: max "
-                          f"{df['peak_rss_mib'].max():.0f} MiB")
-    console.print(f"results: {report.store}/results.parquet, per-job folders in "
-                  f"{report.store}/jobs/")
+            console.print(
+                f"job wall time: median {df['job_wall_s'].median():.2f} s, "
+                f"max {df['job_wall_s'].max():.2f} s; peak memory per job: max "
+                f"{df['peak_rss_mib'].max():.0f} MiB"
+            )
+    console.print(
+        f"results: {report.store}/results.parquet, per-job folders in {report.store}/jobs/"
+    )

@@ -55,11 +55,19 @@ def solver_limit_for(job_time_limit_s: float | None) -> float | None:
     return None if job_time_limit_s is None else SOLVER_SHARE_OF_JOB_LIMIT * job_time_limit_s
 
 
-def _failed_record(job: Job, status: str, error: str, started: float,
-                   rss_mib: float | None = None) -> Record:
+def _failed_record(
+    job: Job, status: str, error: str, started: float, rss_mib: float | None = None
+) -> Record:
     rec = base_record(job)
-    rec.update(status=status, error=error, started_at=started, finished_at=time.time(),
-               wall_s=time.time() - started, peak_rss_mib=rss_mib, pid=None)
+    rec.update(
+        status=status,
+        error=error,
+        started_at=started,
+        finished_at=time.time(),
+        wall_s=time.time() - started,
+        peak_rss_mib=rss_mib,
+        pid=None,
+    )
     return rec
 
 
@@ -84,8 +92,9 @@ def _worker_main(conn: Any, store: Store, solver_limit_s: float | None) -> None:
 class _Worker:
     def __init__(self, ctx: Any, store: Store, solver_limit_s: float | None) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, store, solver_limit_s),
-                                daemon=True)
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, store, solver_limit_s), daemon=True
+        )
         self.proc.start()
         child.close()
         self.ready = False
@@ -127,8 +136,13 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
-def run_local(jobs: list[Job], store: Store, workers: int, job_time_limit_s: float | None,
-              on_record: Callable[[Record], None]) -> None:
+def run_local(
+    jobs: list[Job],
+    store: Store,
+    workers: int,
+    job_time_limit_s: float | None,
+    on_record: Callable[[Record], None],
+) -> None:
     """Run jobs on ``workers`` local processes; call ``on_record`` as each one ends."""
     if not jobs:
         return
@@ -150,16 +164,23 @@ def run_local(jobs: list[Job], store: Store, workers: int, job_time_limit_s: flo
                 timeout = min(timeout, max(left, 0.0) + 0.01)
             wait([w.conn for w in pool] + [w.proc.sentinel for w in pool], timeout)
             for i, w in enumerate(pool):
-                pool[i] = _poll_worker(w, ctx, root, solver_limit, job_time_limit_s, store,
-                                       on_record)
+                pool[i] = _poll_worker(
+                    w, ctx, root, solver_limit, job_time_limit_s, store, on_record
+                )
     finally:
         for w in pool:
             w.stop(kill=w.job is not None)
 
 
-def _poll_worker(w: _Worker, ctx: Any, root: Store, solver_limit: float | None,
-                 job_time_limit_s: float | None, store: Store,
-                 on_record: Callable[[Record], None]) -> _Worker:
+def _poll_worker(
+    w: _Worker,
+    ctx: Any,
+    root: Store,
+    solver_limit: float | None,
+    job_time_limit_s: float | None,
+    store: Store,
+    on_record: Callable[[Record], None],
+) -> _Worker:
     """Handle one worker's messages, death or overrun; return it or its replacement."""
     msg = None
     if w.conn.poll():
@@ -178,24 +199,34 @@ def _poll_worker(w: _Worker, ctx: Any, root: Store, solver_limit: float | None,
     if not w.proc.is_alive():
         if w.job is None:
             if not w.ready:
-                raise RuntimeError(f"a batch worker failed to start (exit code "
-                                   f"{w.proc.exitcode})")
+                raise RuntimeError(f"a batch worker failed to start (exit code {w.proc.exitcode})")
         else:
             code = w.proc.exitcode
             why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            rec = _failed_record(w.job, CRASHED, f"worker process died ({why})",
-                                 time.time() - (time.monotonic() - w.started))
+            rec = _failed_record(
+                w.job,
+                CRASHED,
+                f"worker process died ({why})",
+                time.time() - (time.monotonic() - w.started),
+            )
             store.write_record(rec)
             on_record(rec)
         w.job = None
         w.stop(kill=True)
         return _Worker(ctx, root, solver_limit)
-    if (w.job is not None and job_time_limit_s is not None
-            and time.monotonic() - w.started > job_time_limit_s):
+    if (
+        w.job is not None
+        and job_time_limit_s is not None
+        and time.monotonic() - w.started > job_time_limit_s
+    ):
         rss = w.rss_mib()
         rec = _failed_record(
-            w.job, JOB_TIMEOUT, f"killed after the job wall-clock limit of "
-            f"{job_time_limit_s:g} s", time.time() - (time.monotonic() - w.started), rss)
+            w.job,
+            JOB_TIMEOUT,
+            f"killed after the job wall-clock limit of {job_time_limit_s:g} s",
+            time.time() - (time.monotonic() - w.started),
+            rss,
+        )
         w.stop(kill=True)
         store.write_record(rec)
         on_record(rec)
@@ -203,8 +234,12 @@ def _poll_worker(w: _Worker, ctx: Any, root: Store, solver_limit: float | None,
     return w
 
 
-def dask_job(job: Job, job_time_limit_s: float | None, solver_limit_s: float | None,
-             hooks: dict[str, str] | None = None) -> Outcome:
+def dask_job(
+    job: Job,
+    job_time_limit_s: float | None,
+    solver_limit_s: float | None,
+    hooks: dict[str, str] | None = None,
+) -> Outcome:
     """A Dask task: the job in this process, or in a persistent child killed at the limit."""
     if job_time_limit_s is None:
         return execute_job(job, solver_limit_s, hooks)
@@ -213,14 +248,24 @@ def dask_job(job: Job, job_time_limit_s: float | None, solver_limit_s: float | N
     if kind == "done":
         return value
     if kind == "timeout":
-        return Outcome(_failed_record(job, JOB_TIMEOUT, f"killed after the job wall-clock "
-                                      f"limit of {job_time_limit_s:g} s", started))
-    return Outcome(_failed_record(job, CRASHED, f"job process died (exit code {value})",
-                                  started))
+        return Outcome(
+            _failed_record(
+                job,
+                JOB_TIMEOUT,
+                f"killed after the job wall-clock limit of {job_time_limit_s:g} s",
+                started,
+            )
+        )
+    return Outcome(_failed_record(job, CRASHED, f"job process died (exit code {value})", started))
 
 
-def run_dask(jobs: list[Job], store: Store, scheduler: str, job_time_limit_s: float | None,
-             on_record: Callable[[Record], None]) -> None:
+def run_dask(
+    jobs: list[Job],
+    store: Store,
+    scheduler: str,
+    job_time_limit_s: float | None,
+    on_record: Callable[[Record], None],
+) -> None:
     """Run jobs on the Dask cluster at ``scheduler``; the client writes the store."""
     from distributed import Client, as_completed
 
@@ -234,15 +279,25 @@ def run_dask(jobs: list[Job], store: Store, scheduler: str, job_time_limit_s: fl
     with client:
         tag = uuid.uuid4().hex[:8]
         hooks = hooks_from_env()
-        futures = {client.submit(dask_job, job, job_time_limit_s, solver_limit, hooks,
-                                 pure=False,
-                                 key=f"plantopt-{job.job_id}-{tag}"): job for job in jobs}
+        futures = {
+            client.submit(
+                dask_job,
+                job,
+                job_time_limit_s,
+                solver_limit,
+                hooks,
+                pure=False,
+                key=f"plantopt-{job.job_id}-{tag}",
+            ): job
+            for job in jobs
+        }
         started = time.time()
         for fut in as_completed(futures):
             job = futures[fut]
             try:
                 outcome = fut.result()
             except Exception as exc:  # KilledWorker, lost connection, ...
-                outcome = Outcome(_failed_record(job, CRASHED, f"{type(exc).__name__}: {exc}",
-                                                 started))
+                outcome = Outcome(
+                    _failed_record(job, CRASHED, f"{type(exc).__name__}: {exc}", started)
+                )
             on_record(store.save(outcome))

@@ -60,9 +60,12 @@ class Job:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "instance_path": self.instance_path, "case": self.case,
-                "overrides": [{"field": o.field, "op": o.op, "value": o.value}
-                              for o in self.overrides]}
+        return {
+            "job_id": self.job_id,
+            "instance_path": self.instance_path,
+            "case": self.case,
+            "overrides": [{"field": o.field, "op": o.op, "value": o.value} for o in self.overrides],
+        }
 
 
 def safe_id(text: str) -> str:
@@ -97,12 +100,15 @@ def _values(field: str, spec: Any, where: str, grid: bool) -> list[Override]:
         elif isinstance(spec, list) and spec:
             values = spec
         else:
-            raise ScenarioError(f"{where}.{field}: a grid entry must be a non-empty list, "
-                                "{scale: [...]} or {from: a, to: b, num: n}")
+            raise ScenarioError(
+                f"{where}.{field}: a grid entry must be a non-empty list, "
+                "{scale: [...]} or {from: a, to: b, num: n}"
+            )
     else:
         if isinstance(spec, (list, dict)):
-            raise ScenarioError(f"{where}.{field}: expected one value or {{scale: factor}}, "
-                                f"found {spec!r}")
+            raise ScenarioError(
+                f"{where}.{field}: expected one value or {{scale: factor}}, found {spec!r}"
+            )
         values = [spec]
     out = [Override(field, op, v) for v in values]
     for ov in out:
@@ -124,23 +130,32 @@ def jobs_from_scenario_file(path: str | Path) -> list[Job]:
         raise ScenarioError(f"{path}: a scenario file is a mapping with base, set, grid, cases")
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise ScenarioError(f"{path}: unknown key(s) {sorted(unknown)}; expected "
-                            f"{sorted(_TOP_KEYS)}")
+        raise ScenarioError(
+            f"{path}: unknown key(s) {sorted(unknown)}; expected {sorted(_TOP_KEYS)}"
+        )
     if "base" not in data:
         raise ScenarioError(f"{path}: 'base' (the instance folder) is required")
     name = str(data.get("name") or path.stem)
     bases = data["base"] if isinstance(data["base"], list) else [data["base"]]
-    fixed = [ov for k, v in (data.get("set") or {}).items()
-             for ov in _values(str(k), v, f"{path}: set", grid=False)]
-    axes = [_values(str(k), v, f"{path}: grid", grid=True)
-            for k, v in (data.get("grid") or {}).items()]
+    fixed = [
+        ov
+        for k, v in (data.get("set") or {}).items()
+        for ov in _values(str(k), v, f"{path}: set", grid=False)
+    ]
+    axes = [
+        _values(str(k), v, f"{path}: grid", grid=True) for k, v in (data.get("grid") or {}).items()
+    ]
     cases: list[tuple[str, list[Override]]] = []
     for i, case in enumerate(data.get("cases") or [{}]):
         if not isinstance(case, dict):
             raise ScenarioError(f"{path}: cases[{i}] must be a mapping of field: value")
         label = str(case.get("case", "")) if case else ""
-        ovs = [ov for k, v in case.items() if k != "case"
-               for ov in _values(str(k), v, f"{path}: cases[{i}]", grid=False)]
+        ovs = [
+            ov
+            for k, v in case.items()
+            if k != "case"
+            for ov in _values(str(k), v, f"{path}: cases[{i}]", grid=False)
+        ]
         cases.append((label, ovs))
     jobs = []
     for base in bases:
@@ -148,8 +163,9 @@ def jobs_from_scenario_file(path: str | Path) -> list[Job]:
         for combo in itertools.product(*axes):
             for label, case_ovs in cases:
                 job_ovs = tuple(fixed) + tuple(combo) + tuple(case_ovs)
-                digest = _short_hash([str(base_path), label,
-                                      [(o.field, o.op, o.value) for o in job_ovs]])
+                digest = _short_hash(
+                    [str(base_path), label, [(o.field, o.op, o.value) for o in job_ovs]]
+                )
                 job_id = safe_id("-".join(p for p in (name, label, digest) if p))
                 jobs.append(Job(job_id, str(base_path), job_ovs, label))
     return jobs
@@ -183,8 +199,11 @@ def expand_inputs(inputs: list[str]) -> list[Job]:
             p = Path(m)
             if not p.exists() and p.suffix in (".yaml", ".yml"):
                 raise ScenarioError(f"{m}: scenario file does not exist")
-            if p.is_file() and p.suffix in (".yaml", ".yml") and p.name not in (
-                    "instance.yaml", "instance.yml"):
+            if (
+                p.is_file()
+                and p.suffix in (".yaml", ".yml")
+                and p.name not in ("instance.yaml", "instance.yml")
+            ):
                 jobs.extend(jobs_from_scenario_file(p))
             elif p.is_dir() or not p.exists():
                 # a missing folder becomes a job reported as bad_input, not a crash
@@ -197,8 +216,12 @@ def expand_inputs(inputs: list[str]) -> list[Job]:
         if job.job_id in seen:
             if seen[job.job_id] == job:
                 continue
-            job = Job(f"{job.job_id}-{_short_hash(job.to_json())[:6]}", job.instance_path,
-                      job.overrides, job.case)
+            job = Job(
+                f"{job.job_id}-{_short_hash(job.to_json())[:6]}",
+                job.instance_path,
+                job.overrides,
+                job.case,
+            )
         seen[job.job_id] = job
         out.append(job)
     return out

@@ -38,10 +38,25 @@ from plantopt.results.tables import _jsonable, write_result_dir
 
 #: Order of the leading metric columns of the tidy table.
 METRIC_COLUMNS = [
-    "status", "objective_name", "objective", "bound", "gap", "profit_eur_per_yr", "capex_eur",
-    "critical_recovered_t_per_yr", "weighted_recovery_t_per_yr", "npv_eur", "irr",
-    "payback_year", "capex_gross_eur", "all_targets_met", "targets_violated",
-    "targets_met_by_refusing_feeds", "units_built", "mass_balance_max_relative_error"]
+    "status",
+    "objective_name",
+    "objective",
+    "bound",
+    "gap",
+    "profit_eur_per_yr",
+    "capex_eur",
+    "critical_recovered_t_per_yr",
+    "weighted_recovery_t_per_yr",
+    "npv_eur",
+    "irr",
+    "payback_year",
+    "capex_gross_eur",
+    "all_targets_met",
+    "targets_violated",
+    "targets_met_by_refusing_feeds",
+    "units_built",
+    "mass_balance_max_relative_error",
+]
 
 
 def atomic_write_table(df: pd.DataFrame, path: Path) -> None:
@@ -70,7 +85,8 @@ class Store:
 
     def create(self) -> Store:
         (self.jobs_dir if self.dataset_tables is None else self.dataset_dir).mkdir(
-            parents=True, exist_ok=True)
+            parents=True, exist_ok=True
+        )
         self.records_dir.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -89,22 +105,24 @@ class Store:
             record["dataset_parts"] = self._save_parts(record, outcome.tables)
         elif outcome.summary is not None and outcome.tables:
             job_json = json.dumps(record.get("job", {}), indent=1, default=_jsonable)
-            write_result_dir(self.result_dir(record["scenario_id"]), outcome.tables,
-                             outcome.summary, extra={"job.json": job_json},
-                             instance=outcome.instance)
+            write_result_dir(
+                self.result_dir(record["scenario_id"]),
+                outcome.tables,
+                outcome.summary,
+                extra={"job.json": job_json},
+                instance=outcome.instance,
+            )
             record["result_dir"] = str(Path("jobs") / record["scenario_id"])
         else:
             record["result_dir"] = ""
         self.write_record(record)
         return record
 
-    def _save_parts(self, record: dict[str, Any], tables: dict[str, pd.DataFrame]
-                    ) -> list[str]:
+    def _save_parts(self, record: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
         """Write the job's summary row and chosen tables into the dataset (atomic files)."""
         sid = record["scenario_id"]
         frames = {"summary": pd.DataFrame([_tidy_row(record)])}
-        frames.update({name: tables[name] for name in self.dataset_tables or ()
-                       if name in tables})
+        frames.update({name: tables[name] for name in self.dataset_tables or () if name in tables})
         parts = []
         for name, df in frames.items():
             rel = Path("dataset") / f"table={name}" / f"{sid}.parquet"
@@ -119,8 +137,9 @@ class Store:
         folder = self.dataset_dir / f"table={table}"
         if not folder.is_dir():
             raise FileNotFoundError(f"{self.root} has no dataset table {table!r}")
-        return pd.read_parquet(folder).sort_values("scenario_id", kind="stable"
-                                                   ).reset_index(drop=True)
+        return (
+            pd.read_parquet(folder).sort_values("scenario_id", kind="stable").reset_index(drop=True)
+        )
 
     def read_records(self) -> dict[str, dict[str, Any]]:
         """Every readable record by scenario id (a torn file cannot exist: writes are atomic)."""
@@ -141,8 +160,10 @@ class Store:
         for sid, rec in self.read_records().items():
             if rec.get("status") not in FINAL_STATUSES:
                 continue
-            if rec.get("result_dir") and not (self.root / rec["result_dir"]
-                                              / "summary.json").is_file():
+            if (
+                rec.get("result_dir")
+                and not (self.root / rec["result_dir"] / "summary.json").is_file()
+            ):
                 continue
             if not all((self.root / p).is_file() for p in rec.get("dataset_parts") or ()):
                 continue
@@ -170,16 +191,28 @@ class Store:
         """Rebuild ``results.parquet`` and ``manifest.csv`` from the records."""
         df = self.tidy_table()
         atomic_write_table(df, self.root / "results.parquet")
-        cols = [c for c in ["scenario_id", "status", "job_wall_s", "time_total_s",
-                            "peak_rss_mib", "error"] if c in df.columns]
+        cols = [
+            c
+            for c in [
+                "scenario_id",
+                "status",
+                "job_wall_s",
+                "time_total_s",
+                "peak_rss_mib",
+                "error",
+            ]
+            if c in df.columns
+        ]
         atomic_write_table(df[cols] if len(df) else df, self.root / "manifest.csv")
         return df
 
 
 def _tidy_row(rec: dict[str, Any]) -> dict[str, Any]:
     """One job's row of the tidy table: id, parameters, status, metrics, timings, memory."""
-    row: dict[str, Any] = {"scenario_id": rec["scenario_id"],
-                           "instance_path": rec.get("instance_path", "")}
+    row: dict[str, Any] = {
+        "scenario_id": rec["scenario_id"],
+        "instance_path": rec.get("instance_path", ""),
+    }
     row.update(rec.get("params") or {})
     for key in METRIC_COLUMNS:
         row[key] = rec.get(key)

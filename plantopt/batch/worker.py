@@ -35,10 +35,18 @@ from plantopt.batch.scenarios import Job
 #: a job (:func:`warm_up`): the first job of a fresh worker otherwise paid these lazy imports
 #: (over 1 s under load), which could exceed a short job time limit. Imported in the worker,
 #: not in the forkserver, so that no library starts threads in a process that forks.
-WORKER_PRELOAD = ("plantopt.batch.store", "plantopt.batch.fields", "plantopt.routetree.tree",
-                  "plantopt.instance.checks", "plantopt.instance.checks_levers",
-                  "plantopt.instance.checks_periods", "plantopt.instance.checks_regulation",
-                  "plantopt.solver.highs", "plantopt.results.tables", "pyarrow.parquet")
+WORKER_PRELOAD = (
+    "plantopt.batch.store",
+    "plantopt.batch.fields",
+    "plantopt.routetree.tree",
+    "plantopt.instance.checks",
+    "plantopt.instance.checks_levers",
+    "plantopt.instance.checks_periods",
+    "plantopt.instance.checks_regulation",
+    "plantopt.solver.highs",
+    "plantopt.results.tables",
+    "pyarrow.parquet",
+)
 
 
 def warm_up() -> None:
@@ -58,10 +66,15 @@ NON_INSTANCE_FIELDS = frozenset({"objective", "time_limit", "gap", "seed", "tie_
 #: Batch statuses beyond the solver's (optimal, feasible, infeasible, unbounded,
 #: time_limit_no_solution, error).
 BAD_INPUT, INTERNAL_ERROR, JOB_TIMEOUT, CRASHED = (
-    "bad_input", "internal_error", "job_timeout", "crashed")
+    "bad_input",
+    "internal_error",
+    "job_timeout",
+    "crashed",
+)
 #: Statuses a rerun does not repeat (the outcome would be the same).
-FINAL_STATUSES = frozenset({"optimal", "feasible", "infeasible", "unbounded",
-                            "time_limit_no_solution", "error", BAD_INPUT})
+FINAL_STATUSES = frozenset(
+    {"optimal", "feasible", "infeasible", "unbounded", "time_limit_no_solution", "error", BAD_INPUT}
+)
 
 
 @dataclass
@@ -123,24 +136,41 @@ def _test_hooks(job_id: str, hooks: dict[str, str]) -> None:
 
 
 def base_record(job: Job) -> dict[str, Any]:
-    return {"scenario_id": job.job_id, "instance_path": job.instance_path,
-            "params": job.params, "job": job.to_json(), "status": None, "error": "",
-            "host": socket.gethostname(), "pid": os.getpid()}
+    return {
+        "scenario_id": job.job_id,
+        "instance_path": job.instance_path,
+        "params": job.params,
+        "job": job.to_json(),
+        "status": None,
+        "error": "",
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
 
 
-def summary_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]
-                    ) -> dict[str, Any]:
+def summary_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> dict[str, Any]:
     """Key metrics of a solved job: objective, profit, capex, recovery per material."""
-    out: dict[str, Any] = {k: summary.get(k) for k in (
-        "objective_name", "objective", "bound", "gap", "profit_eur_per_yr", "capex_eur",
-        "critical_recovered_t_per_yr", "weighted_recovery_t_per_yr",
-        "mass_balance_max_relative_error")}
+    out: dict[str, Any] = {
+        k: summary.get(k)
+        for k in (
+            "objective_name",
+            "objective",
+            "bound",
+            "gap",
+            "profit_eur_per_yr",
+            "capex_eur",
+            "critical_recovered_t_per_yr",
+            "weighted_recovery_t_per_yr",
+            "mass_balance_max_relative_error",
+        )
+    }
     out.update(case_metrics(tables, summary))
     rec = tables.get("recovery")
     if rec is not None and len(rec):
         out["recovery_frac"] = dict(zip(rec["material"], map(float, rec["recovery_frac"])))
-        out["recovered_t_per_yr"] = dict(zip(rec["material"],
-                                             map(float, rec["recovered_t_per_yr"])))
+        out["recovered_t_per_yr"] = dict(
+            zip(rec["material"], map(float, rec["recovered_t_per_yr"]))
+        )
     return out
 
 
@@ -152,14 +182,19 @@ def case_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> di
     those); None when no target is in force.
     """
     case = summary.get("business_case") or {}
-    out: dict[str, Any] = {k: case.get(k) for k in ("npv_eur", "irr", "payback_year",
-                                                    "capex_gross_eur")}
+    out: dict[str, Any] = {
+        k: case.get(k) for k in ("npv_eur", "irr", "payback_year", "capex_gross_eur")
+    }
     built = tables.get("built_units")
     if built is not None:
-        keys = [f"{u}:{j}" + (f"@{p}" if "period" in built.columns else "")
-                for u, j, p in zip(built["unit_id"], built["option_id"],
-                                   built["period"] if "period" in built.columns
-                                   else [None] * len(built))]
+        keys = [
+            f"{u}:{j}" + (f"@{p}" if "period" in built.columns else "")
+            for u, j, p in zip(
+                built["unit_id"],
+                built["option_id"],
+                built["period"] if "period" in built.columns else [None] * len(built),
+            )
+        ]
         out["units_built"] = "; ".join(keys)
     comp = tables.get("compliance")
     if comp is not None and len(comp):
@@ -168,16 +203,20 @@ def case_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> di
         violated = int((in_force["status"] == "violated").sum())
         out["targets_violated"] = violated
         out["targets_met_by_refusing_feeds"] = refused
-        out["all_targets_met"] = bool(violated == 0 and refused == 0) if len(in_force) \
-            else None
+        out["all_targets_met"] = bool(violated == 0 and refused == 0) if len(in_force) else None
     return out
 
 
 def _folder_stamp(path: str) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and modification times of a folder's files (cache key)."""
     try:
-        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                            for e in os.scandir(path) if e.is_file()))
+        return tuple(
+            sorted(
+                (e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                for e in os.scandir(path)
+                if e.is_file()
+            )
+        )
     except OSError:
         return ()
 
@@ -194,8 +233,9 @@ def _load_base(path: str, stamp: tuple, validate: bool) -> Any:
     return load_instance(path, validate=validate)
 
 
-def execute_job(job: Job, solver_time_limit_s: float | None = None,
-                hooks: dict[str, str] | None = None) -> Outcome:
+def execute_job(
+    job: Job, solver_time_limit_s: float | None = None, hooks: dict[str, str] | None = None
+) -> Outcome:
     """Solve one job with HiGHS threads = 1; ``solver_time_limit_s`` is a default limit."""
     from plantopt.api import solve
     from plantopt.batch.fields import apply_overrides
@@ -210,9 +250,11 @@ def execute_job(job: Job, solver_time_limit_s: float | None = None,
     summary = solved = None
     try:
         _test_hooks(job.job_id, hooks or {})
-        inst = _load_base(job.instance_path, _folder_stamp(job.instance_path),
-                          validate=not any(o.field not in NON_INSTANCE_FIELDS
-                                           for o in job.overrides))
+        inst = _load_base(
+            job.instance_path,
+            _folder_stamp(job.instance_path),
+            validate=not any(o.field not in NON_INSTANCE_FIELDS for o in job.overrides),
+        )
         inst, kwargs = apply_overrides(inst, job.overrides)
         objective = kwargs.pop("objective", None)
         kwargs.setdefault("time_limit_s", solver_time_limit_s)

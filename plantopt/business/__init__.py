@@ -13,5 +13,4 @@ from __future__ import annotations
 from plantopt.business.case import business_results, cash_flow_table, irr, npv_of
 from plantopt.business.levers import LeverOverrides, apply_levers
 
-__all__ = ["LeverOverrides", "apply_levers", "business_results", "cash_flow_table", "irr",
-           "npv_of"]
+__all__ = ["LeverOverrides", "apply_levers", "business_results", "cash_flow_table", "irr", "npv_of"]

@@ -29,9 +29,18 @@ import pandas as pd
 
 from plantopt.model.data import ModelData
 
-CASH_FLOW_COLUMNS = ["year", "capex_eur", "subsidy_eur", "salvage_eur",
-                     "operating_cash_flow_eur", "net_cash_flow_eur", "discount_factor",
-                     "discounted_eur", "cumulative_eur", "cumulative_discounted_eur"]
+CASH_FLOW_COLUMNS = [
+    "year",
+    "capex_eur",
+    "subsidy_eur",
+    "salvage_eur",
+    "operating_cash_flow_eur",
+    "net_cash_flow_eur",
+    "discount_factor",
+    "discounted_eur",
+    "cumulative_eur",
+    "cumulative_discounted_eur",
+]
 
 
 def capex_schedule(data: ModelData, built: pd.DataFrame) -> pd.DataFrame:
@@ -43,26 +52,50 @@ def capex_schedule(data: ModelData, built: pd.DataFrame) -> pd.DataFrame:
         k = 0
         while k * o.lifetime_yr < H - 1e-9:
             year = k * o.lifetime_yr
-            rows.append({"unit_id": r.unit_id, "option_id": r.option_id, "year": year,
-                         "kind": "investment" if k == 0 else "replacement",
-                         "capex_eur": o.capex_eur, "subsidy_eur": o.capex_eur * o.subsidy_frac,
-                         "net_capex_eur": o.capex_net_eur})
+            rows.append(
+                {
+                    "unit_id": r.unit_id,
+                    "option_id": r.option_id,
+                    "year": year,
+                    "kind": "investment" if k == 0 else "replacement",
+                    "capex_eur": o.capex_eur,
+                    "subsidy_eur": o.capex_eur * o.subsidy_frac,
+                    "net_capex_eur": o.capex_net_eur,
+                }
+            )
             k += 1
         salvage = (k * o.lifetime_yr - H) / o.lifetime_yr
         if salvage > 1e-12:
-            rows.append({"unit_id": r.unit_id, "option_id": r.option_id, "year": float(H),
-                         "kind": "salvage", "capex_eur": 0.0, "subsidy_eur": 0.0,
-                         "net_capex_eur": -o.capex_net_eur * salvage})
-    return pd.DataFrame(rows, columns=["unit_id", "option_id", "year", "kind", "capex_eur",
-                                       "subsidy_eur", "net_capex_eur"])
+            rows.append(
+                {
+                    "unit_id": r.unit_id,
+                    "option_id": r.option_id,
+                    "year": float(H),
+                    "kind": "salvage",
+                    "capex_eur": 0.0,
+                    "subsidy_eur": 0.0,
+                    "net_capex_eur": -o.capex_net_eur * salvage,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "unit_id",
+            "option_id",
+            "year",
+            "kind",
+            "capex_eur",
+            "subsidy_eur",
+            "net_capex_eur",
+        ],
+    )
 
 
 def _discount(rate: float, years: np.ndarray) -> np.ndarray:
     return (1.0 + rate) ** (-years)
 
 
-def cash_flow_table(data: ModelData, schedule: pd.DataFrame, ocf_eur_per_yr: float
-                    ) -> pd.DataFrame:
+def cash_flow_table(data: ModelData, schedule: pd.DataFrame, ocf_eur_per_yr: float) -> pd.DataFrame:
     """Cash flows for years 0..H (replacements in non-integer years are discounted exactly
     in NPV via the schedule and booked to the year they fall in, rounded up)."""
     H = data.horizon_yr
@@ -82,11 +115,21 @@ def cash_flow_table(data: ModelData, schedule: pd.DataFrame, ocf_eur_per_yr: flo
     ocf = np.where(years >= 1, ocf_eur_per_yr, 0.0)
     net = capex + subsidy + salvage + ocf
     df = _discount(data.discount_rate, years.astype(float))
-    return pd.DataFrame({
-        "year": years, "capex_eur": capex, "subsidy_eur": subsidy, "salvage_eur": salvage,
-        "operating_cash_flow_eur": ocf, "net_cash_flow_eur": net, "discount_factor": df,
-        "discounted_eur": net * df, "cumulative_eur": np.cumsum(net),
-        "cumulative_discounted_eur": np.cumsum(net * df)}, columns=CASH_FLOW_COLUMNS)
+    return pd.DataFrame(
+        {
+            "year": years,
+            "capex_eur": capex,
+            "subsidy_eur": subsidy,
+            "salvage_eur": salvage,
+            "operating_cash_flow_eur": ocf,
+            "net_cash_flow_eur": net,
+            "discount_factor": df,
+            "discounted_eur": net * df,
+            "cumulative_eur": np.cumsum(net),
+            "cumulative_discounted_eur": np.cumsum(net * df),
+        },
+        columns=CASH_FLOW_COLUMNS,
+    )
 
 
 def npv_of(cash_flows: np.ndarray, rate: float) -> float:
@@ -129,8 +172,9 @@ def _payback(cumulative: np.ndarray) -> int | None:
     return first if first < len(cumulative) else None
 
 
-def business_results(data: ModelData, tables: dict[str, pd.DataFrame]
-                     ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+def business_results(
+    data: ModelData, tables: dict[str, pd.DataFrame]
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Tables ``cash_flows``, ``capex_schedule``, ``revenue_by_product``,
     ``cost_by_category``, ``business_case`` and a summary dict, from the result tables (the
     economics table is the money ledger priced at the solution; it is read, not changed)."""
@@ -144,46 +188,85 @@ def business_results(data: ModelData, tables: dict[str, pd.DataFrame]
     flows = cash_flow_table(data, schedule, ocf)
     npv = float(flows["discounted_eur"].sum())
     accepted = float(tables["feed_intake"]["accepted_t_per_yr"].sum())
-    costs = econ[(econ["eur_per_yr"] < 0) & (econ["unit"] == "EUR/yr")
-                 & (econ["item"] != "profit")]
-    cost_by_category = pd.DataFrame({"category": costs["item"].to_numpy(),
-                                     "eur_per_yr": -costs["eur_per_yr"].to_numpy()})
+    costs = econ[(econ["eur_per_yr"] < 0) & (econ["unit"] == "EUR/yr") & (econ["item"] != "profit")]
+    cost_by_category = pd.DataFrame(
+        {"category": costs["item"].to_numpy(), "eur_per_yr": -costs["eur_per_yr"].to_numpy()}
+    )
     total_cost = float(cost_by_category["eur_per_yr"].sum())
-    revenue = tables["products"].groupby("product_id", as_index=False, sort=False)[
-        "revenue_eur_per_yr"].sum()
+    revenue = (
+        tables["products"]
+        .groupby("product_id", as_index=False, sort=False)["revenue_eur_per_yr"]
+        .sum()
+    )
     if "offtake_contracts" in tables and len(tables["offtake_contracts"]):
         oc = tables["offtake_contracts"]
-        revenue = pd.concat([revenue, pd.DataFrame({
-            "product_id": [f"premium:{c}" for c in oc["contract_id"]],
-            "revenue_eur_per_yr": oc["premium_eur_per_yr"].to_numpy()})], ignore_index=True)
+        revenue = pd.concat(
+            [
+                revenue,
+                pd.DataFrame(
+                    {
+                        "product_id": [f"premium:{c}" for c in oc["contract_id"]],
+                        "revenue_eur_per_yr": oc["premium_eur_per_yr"].to_numpy(),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     rate_irr = irr(flows["net_cash_flow_eur"].to_numpy())
     gross = float(schedule.loc[schedule["year"] == 0, "capex_eur"].sum())
     subsidy = float(schedule.loc[schedule["year"] == 0, "subsidy_eur"].sum())
     metrics = {
-        "npv_eur": npv, "irr": rate_irr,
+        "npv_eur": npv,
+        "irr": rate_irr,
         "payback_year": _payback(flows["cumulative_eur"].to_numpy()),
         "discounted_payback_year": _payback(flows["cumulative_discounted_eur"].to_numpy()),
-        "horizon_yr": data.horizon_yr, "discount_rate": data.discount_rate,
-        "capex_gross_eur": gross, "capex_subsidy_eur": subsidy,
-        "capex_net_eur": gross - subsidy, "operating_cash_flow_eur_per_yr": ocf,
-        "profit_eur_per_yr": profit, "accepted_t_per_yr": accepted,
+        "horizon_yr": data.horizon_yr,
+        "discount_rate": data.discount_rate,
+        "capex_gross_eur": gross,
+        "capex_subsidy_eur": subsidy,
+        "capex_net_eur": gross - subsidy,
+        "operating_cash_flow_eur_per_yr": ocf,
+        "profit_eur_per_yr": profit,
+        "accepted_t_per_yr": accepted,
         "cost_eur_per_t": total_cost / accepted if accepted > 0 else None,
         "margin_eur_per_t": profit / accepted if accepted > 0 else None,
-        "co2_t_per_yr": co2_t, "co2_cost_eur_per_yr": co2_cost,
+        "co2_t_per_yr": co2_t,
+        "co2_cost_eur_per_yr": co2_cost,
     }
-    units = {"npv_eur": "EUR", "irr": "1/yr", "payback_year": "yr",
-             "discounted_payback_year": "yr", "horizon_yr": "yr", "discount_rate": "1/yr",
-             "cost_eur_per_t": "EUR/t", "margin_eur_per_t": "EUR/t",
-             "accepted_t_per_yr": "t/yr", "co2_t_per_yr": "t/yr"}
-    case = pd.DataFrame({"metric": list(metrics),
-                         "value": [np.nan if v is None else float(v) for v in metrics.values()],
-                         "unit": [units.get(k, "EUR/yr" if k.endswith("_per_yr") else "EUR")
-                                  for k in metrics]})
-    out = {"cash_flows": flows, "capex_schedule": schedule,
-           "revenue_by_product": revenue, "cost_by_category": cost_by_category,
-           "business_case": case}
+    units = {
+        "npv_eur": "EUR",
+        "irr": "1/yr",
+        "payback_year": "yr",
+        "discounted_payback_year": "yr",
+        "horizon_yr": "yr",
+        "discount_rate": "1/yr",
+        "cost_eur_per_t": "EUR/t",
+        "margin_eur_per_t": "EUR/t",
+        "accepted_t_per_yr": "t/yr",
+        "co2_t_per_yr": "t/yr",
+    }
+    case = pd.DataFrame(
+        {
+            "metric": list(metrics),
+            "value": [np.nan if v is None else float(v) for v in metrics.values()],
+            "unit": [units.get(k, "EUR/yr" if k.endswith("_per_yr") else "EUR") for k in metrics],
+        }
+    )
+    out = {
+        "cash_flows": flows,
+        "capex_schedule": schedule,
+        "revenue_by_product": revenue,
+        "cost_by_category": cost_by_category,
+        "business_case": case,
+    }
     return out, metrics
 
 
-__all__ = ["CASH_FLOW_COLUMNS", "business_results", "capex_schedule", "cash_flow_table", "irr",
-           "npv_of"]
+__all__ = [
+    "CASH_FLOW_COLUMNS",
+    "business_results",
+    "capex_schedule",
+    "cash_flow_table",
+    "irr",
+    "npv_of",
+]

@@ -29,10 +29,16 @@ from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
 from plantopt.instance.schema import TABLES
 
-_MANIFEST = {"capex_subsidy": "capex_subsidy_frac", "guarantee_frac": "guarantee_frac",
-             "guarantee_rate": "guarantee_rate", "co2_price": "co2_price_eur_per_t",
-             "co2_cap": "co2_cap_t_per_yr", "land": "land_available_m2",
-             "staff": "staff_available_fte", "horizon": "horizon_yr"}
+_MANIFEST = {
+    "capex_subsidy": "capex_subsidy_frac",
+    "guarantee_frac": "guarantee_frac",
+    "guarantee_rate": "guarantee_rate",
+    "co2_price": "co2_price_eur_per_t",
+    "co2_cap": "co2_cap_t_per_yr",
+    "land": "land_available_m2",
+    "staff": "staff_available_fte",
+    "horizon": "horizon_yr",
+}
 
 
 @dataclass
@@ -80,16 +86,23 @@ def parse_procurement(items: list[str] | None) -> list[tuple[str, str, float, fl
             head, _, tail = item.partition("=")
             product, material = head.split(":")
             amount, _, premium = tail.partition("@")
-            out.append((product.strip(), material.strip(), float(amount),
-                        float(premium) if premium else 0.0))
+            out.append(
+                (
+                    product.strip(),
+                    material.strip(),
+                    float(amount),
+                    float(premium) if premium else 0.0,
+                )
+            )
         except ValueError:
-            raise PlantoptError(f"--procurement {item!r}: expected "
-                                "PRODUCT:MATERIAL=MAX_T_PER_YR[@PREMIUM_EUR_PER_T]") from None
+            raise PlantoptError(
+                f"--procurement {item!r}: expected "
+                "PRODUCT:MATERIAL=MAX_T_PER_YR[@PREMIUM_EUR_PER_T]"
+            ) from None
     return out
 
 
-def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = True
-                 ) -> Instance:
+def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = True) -> Instance:
     """A copy of ``instance`` with the levers set.
 
     With ``validate`` the copy is checked like a file (bounds, references) and bad values
@@ -112,9 +125,11 @@ def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = Tr
                 raise PlantoptError(
                     f"--capex-subsidy-for {name}: no unit or stage of that name; units: "
                     f"{', '.join(units['unit_id'])}; stages: "
-                    f"{', '.join(sorted(set(units['stage'])))}")
-        _set_rows(tables, "capex_subsidies", "applies_to", "capex_subsidy_frac",
-                  levers.capex_subsidy_for)
+                    f"{', '.join(sorted(set(units['stage'])))}"
+                )
+        _set_rows(
+            tables, "capex_subsidies", "applies_to", "capex_subsidy_frac", levers.capex_subsidy_for
+        )
     if levers.gate_fee_shift is not None:
         feeds = tables["feeds"].copy()
         feeds["gate_fee_eur_per_t"] = feeds["gate_fee_eur_per_t"] + levers.gate_fee_shift
@@ -124,19 +139,36 @@ def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = Tr
         for product, factor in levers.price.items():
             sel = pp["product_id"] == product
             if not sel.any():
-                raise PlantoptError(f"price lever: no product {product!r} in product_prices; "
-                                    f"products: {', '.join(sorted(set(pp['product_id'])))}")
+                raise PlantoptError(
+                    f"price lever: no product {product!r} in product_prices; "
+                    f"products: {', '.join(sorted(set(pp['product_id'])))}"
+                )
             pp.loc[sel, "price_eur_per_t"] = pp.loc[sel, "price_eur_per_t"] * factor
         tables["product_prices"] = pp
-    _set_existing(tables, "eco_modulation", "recyclability_class",
-                  "gate_fee_adjustment_eur_per_t", levers.eco_fee, "--eco-fee")
-    _set_existing(tables, "staff_pools", "skill_level", "available_fte", levers.staff_pool,
-                  "--staff-pool")
+    _set_existing(
+        tables,
+        "eco_modulation",
+        "recyclability_class",
+        "gate_fee_adjustment_eur_per_t",
+        levers.eco_fee,
+        "--eco-fee",
+    )
+    _set_existing(
+        tables, "staff_pools", "skill_level", "available_fte", levers.staff_pool, "--staff-pool"
+    )
     if levers.procurement:
-        rows = [{"contract_id": f"procurement:{p}:{m}", "product_id": p, "material": m,
-                 "max_t_per_yr": amount, "min_t_per_yr": 0.0, "premium_eur_per_t": premium,
-                 "source": "public procurement lever (--procurement)"}
-                for p, m, amount, premium in levers.procurement]
+        rows = [
+            {
+                "contract_id": f"procurement:{p}:{m}",
+                "product_id": p,
+                "material": m,
+                "max_t_per_yr": amount,
+                "min_t_per_yr": 0.0,
+                "premium_eur_per_t": premium,
+                "source": "public procurement lever (--procurement)",
+            }
+            for p, m, amount, premium in levers.procurement
+        ]
         old = tables["offtake_contracts"]
         old = old[~old["contract_id"].isin([r["contract_id"] for r in rows])]
         tables["offtake_contracts"] = pd.concat([old, pd.DataFrame(rows)], ignore_index=True)
@@ -148,19 +180,28 @@ def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = Tr
     return replace(instance, manifest=manifest, tables=tables)
 
 
-def _set_rows(tables: dict[str, pd.DataFrame], table: str, key: str, column: str,
-              values: dict[str, float]) -> None:
+def _set_rows(
+    tables: dict[str, pd.DataFrame], table: str, key: str, column: str, values: dict[str, float]
+) -> None:
     if not values:
         return
     df = tables[table]
     df = df[~df[key].isin(list(values))]
-    new = pd.DataFrame([{key: k, column: v, "source": "lever override"}
-                        for k, v in values.items()], columns=TABLES[table].column_names)
+    new = pd.DataFrame(
+        [{key: k, column: v, "source": "lever override"} for k, v in values.items()],
+        columns=TABLES[table].column_names,
+    )
     tables[table] = pd.concat([df, new], ignore_index=True) if len(df) else new
 
 
-def _set_existing(tables: dict[str, pd.DataFrame], table: str, key: str, column: str,
-                  values: dict[str, float], option: str) -> None:
+def _set_existing(
+    tables: dict[str, pd.DataFrame],
+    table: str,
+    key: str,
+    column: str,
+    values: dict[str, float],
+    option: str,
+) -> None:
     """Set ``column`` on every row whose ``key`` is named; a name without rows is an error."""
     if not values:
         return
@@ -169,8 +210,10 @@ def _set_existing(tables: dict[str, pd.DataFrame], table: str, key: str, column:
         sel = df[key] == name
         if not sel.any():
             known = ", ".join(sorted(set(df[key]))) or "none"
-            raise PlantoptError(f"{option} {name}: no row of {TABLES[table].file} has {key} "
-                                f"{name!r} (known: {known})")
+            raise PlantoptError(
+                f"{option} {name}: no row of {TABLES[table].file} has {key} "
+                f"{name!r} (known: {known})"
+            )
         df.loc[sel, column] = value
     tables[table] = df
 

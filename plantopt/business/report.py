@@ -19,36 +19,49 @@ def _fmt(value: Any, unit: str, currency: str = "EUR") -> str:
         return f"year {value:g}"
     if unit in ("EUR", "EUR/yr", "EUR/t"):
         per = unit[3:]
-        return fmt_money(value, currency, per) if abs(value) >= 1e4 else \
-            f"{value:,.0f} {currency}{per}"
+        return (
+            fmt_money(value, currency, per)
+            if abs(value) >= 1e4
+            else f"{value:,.0f} {currency}{per}"
+        )
     return f"{fmt_amount(value)} {unit}"
 
 
-def print_business_case(console: Console, summary: dict[str, Any],
-                        currency: str | None = None) -> None:
+def print_business_case(
+    console: Console, summary: dict[str, Any], currency: str | None = None
+) -> None:
     """Print NPV, IRR, payback and per-tonne figures from ``summary["business_case"]``
     (money in ``currency``, the instance manifest's; default EUR)."""
     case = summary.get("business_case")
     if not case:
         return
     cur = currency or summary.get("currency") or "EUR"
-    tab = Table(title=f"Business case ({case['horizon_yr']} yr at "
-                f"{100 * case['discount_rate']:.1f} %)", title_justify="left",
-                show_edge=False, pad_edge=False)
+    tab = Table(
+        title=f"Business case ({case['horizon_yr']} yr at {100 * case['discount_rate']:.1f} %)",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
     tab.add_column("metric", justify="left")
     tab.add_column("value", justify="right")
-    rows = [("NPV", case["npv_eur"], "EUR"), ("IRR", case["irr"], "1/yr"),
-            ("payback", case["payback_year"], "yr"),
-            ("discounted payback", case["discounted_payback_year"], "yr"),
-            ("capex gross", case["capex_gross_eur"], "EUR"),
-            ("capex subsidy", case["capex_subsidy_eur"], "EUR"),
-            ("operating cash flow", case["operating_cash_flow_eur_per_yr"], "EUR/yr"),
-            ("cost per tonne treated", case.get("cost_eur_per_t"), "EUR/t"),
-            ("margin per tonne", case.get("margin_eur_per_t"), "EUR/t"),
-            ("CO2", case.get("co2_t_per_yr"), "t/yr")]
+    rows = [
+        ("NPV", case["npv_eur"], "EUR"),
+        ("IRR", case["irr"], "1/yr"),
+        ("payback", case["payback_year"], "yr"),
+        ("discounted payback", case["discounted_payback_year"], "yr"),
+        ("capex gross", case["capex_gross_eur"], "EUR"),
+        ("capex subsidy", case["capex_subsidy_eur"], "EUR"),
+        ("operating cash flow", case["operating_cash_flow_eur_per_yr"], "EUR/yr"),
+        ("cost per tonne treated", case.get("cost_eur_per_t"), "EUR/t"),
+        ("margin per tonne", case.get("margin_eur_per_t"), "EUR/t"),
+        ("CO2", case.get("co2_t_per_yr"), "t/yr"),
+    ]
     for label, value, unit in rows:
-        if value is None and label.startswith(("cost per", "margin per", "CO2")) \
-                and "periods" in case:
+        if (
+            value is None
+            and label.startswith(("cost per", "margin per", "CO2"))
+            and "periods" in case
+        ):
             continue  # per-period figures: see the periods table
         tab.add_row(label, _fmt(value, unit, cur))
     console.print(tab)
@@ -58,14 +71,24 @@ def print_periods(console: Console, tables: dict[str, Any]) -> None:
     """Multi-period solve: per-period summary, build decisions and targets per period."""
     per = tables["periods"]
     tab = Table(title="Periods", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("period", "years", "accepted t/yr", "profit EUR/yr", "weighted recovery t/yr",
-                "capacity in service t/yr"):
+    for col in (
+        "period",
+        "years",
+        "accepted t/yr",
+        "profit EUR/yr",
+        "weighted recovery t/yr",
+        "capacity in service t/yr",
+    ):
         tab.add_column(col, justify="left" if col == "period" else "right")
     for r in per.itertuples(index=False):
-        tab.add_row(str(r.period), f"{r.start_year}+{r.duration_yr}",
-                    f"{r.accepted_t_per_yr:,.1f}", f"{r.profit_eur_per_yr:,.0f}",
-                    f"{r.weighted_recovery_t_per_yr:,.2f}",
-                    f"{r.capacity_in_service_t_per_yr:,.0f}")
+        tab.add_row(
+            str(r.period),
+            f"{r.start_year}+{r.duration_yr}",
+            f"{r.accepted_t_per_yr:,.1f}",
+            f"{r.profit_eur_per_yr:,.0f}",
+            f"{r.weighted_recovery_t_per_yr:,.2f}",
+            f"{r.capacity_in_service_t_per_yr:,.0f}",
+        )
     console.print(tab)
     b = tables["builds"]
     tab = Table(title="Builds", title_justify="left", show_edge=False, pad_edge=False)
@@ -73,13 +96,14 @@ def print_periods(console: Console, tables: dict[str, Any]) -> None:
         tab.add_column(col, justify="right" if col == "net capex EUR" else "left")
     for r in b.itertuples(index=False):
         window = "never" if r.first_period is None else f"{r.first_period}-{r.last_period}"
-        tab.add_row(r.unit_id, r.option_id, str(r.period_built), window,
-                    f"{r.net_capex_eur:,.0f}")
+        tab.add_row(r.unit_id, r.option_id, str(r.period_built), window, f"{r.net_capex_eur:,.0f}")
     console.print(tab)
     comp = tables.get("compliance")
     if comp is not None and len(comp):
         for period, rows in comp.groupby("period", sort=False):
             bad = rows[rows["status"].isin(["violated", "binding"])]
-            console.print(f"targets {period}: {len(rows)} in force, "
-                          f"{int((rows['status'] == 'violated').sum())} violated, "
-                          f"binding: {', '.join(bad['target_id']) or 'none'}")
+            console.print(
+                f"targets {period}: {len(rows)} in force, "
+                f"{int((rows['status'] == 'violated').sum())} violated, "
+                f"binding: {', '.join(bad['target_id']) or 'none'}"
+            )

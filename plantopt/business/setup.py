@@ -26,31 +26,41 @@ from plantopt.instance.requirements import (
 )
 
 LEVER_ARGS = frozenset(f.name for f in fields(LeverOverrides))
-MANIFEST_ARGS = {"recovery_floor": "recovery_floor_t_per_yr",
-                 "profit_floor": "profit_floor_eur_per_yr", "target_year": "target_year",
-                 "apply_targets": "apply_targets", "max_route_nodes": "max_route_nodes"}
+MANIFEST_ARGS = {
+    "recovery_floor": "recovery_floor_t_per_yr",
+    "profit_floor": "profit_floor_eur_per_yr",
+    "target_year": "target_year",
+    "apply_targets": "apply_targets",
+    "max_route_nodes": "max_route_nodes",
+}
 #: every keyword :func:`with_setup` takes
 SETUP_ARGS = LEVER_ARGS | frozenset(MANIFEST_ARGS) | {"levers", "require", "forbid"}
 
 
-def with_setup(instance: Instance, levers: LeverOverrides | None = None,
-               require: list[str] | str | None = None, forbid: list[str] | str | None = None,
-               **kwargs: Any) -> Instance:
+def with_setup(
+    instance: Instance,
+    levers: LeverOverrides | None = None,
+    require: list[str] | str | None = None,
+    forbid: list[str] | str | None = None,
+    **kwargs: Any,
+) -> Instance:
     """A validated copy of ``instance`` with the given levers, requirements and fields."""
     unknown = set(kwargs) - SETUP_ARGS
     if unknown:
-        raise TypeError(f"unknown argument(s) {', '.join(sorted(unknown))}; expected "
-                        f"{', '.join(sorted(SETUP_ARGS))}")
+        raise TypeError(
+            f"unknown argument(s) {', '.join(sorted(unknown))}; expected "
+            f"{', '.join(sorted(SETUP_ARGS))}"
+        )
     lever_kw = {k: v for k, v in kwargs.items() if k in LEVER_ARGS and v is not None}
     if lever_kw:
         levers = LeverOverrides(**{**(vars(levers) if levers else {}), **lever_kw})
     inst = apply_levers(instance, levers) if levers is not None else instance
-    manifest = {MANIFEST_ARGS[k]: v for k, v in kwargs.items()
-                if k in MANIFEST_ARGS and v is not None}
+    manifest = {
+        MANIFEST_ARGS[k]: v for k, v in kwargs.items() if k in MANIFEST_ARGS and v is not None
+    }
     for field, value in ((REQUIRE, require), (FORBID, forbid)):
         if value is not None:
-            manifest[field] = format_unit_list([value] if isinstance(value, str) else
-                                               list(value))
+            manifest[field] = format_unit_list([value] if isinstance(value, str) else list(value))
     if not manifest:
         return inst
     inst = inst.with_manifest(**manifest)

@@ -8,8 +8,9 @@ from typing import Any
 
 
 @contextlib.contextmanager
-def solve_progress(console: Any, title: str, total: int | None = None,
-                   enabled: bool = True) -> Iterator[Callable[[str], None]]:
+def solve_progress(
+    console: Any, title: str, total: int | None = None, enabled: bool = True
+) -> Iterator[Callable[[str], None]]:
     """Yield ``tick(text)``: one more solve done, with a status text.
 
     A rich progress bar (spinner, solves done, elapsed time; a bar when ``total`` is known)
@@ -27,10 +28,14 @@ def solve_progress(console: Any, title: str, total: int | None = None,
         TimeElapsedColumn,
     )
 
-    columns = [SpinnerColumn(), TextColumn(f"{title}"), BarColumn() if total else None,
-               MofNCompleteColumn() if total else TextColumn("{task.completed} solves"),
-               TextColumn("{task.fields[status]}"), TimeElapsedColumn()]
-    with Progress(*[c for c in columns if c is not None], console=console,
-                  transient=True) as bar:
+    columns = [
+        SpinnerColumn(),
+        TextColumn(f"{title}"),
+        BarColumn() if total else None,
+        MofNCompleteColumn() if total else TextColumn("{task.completed} solves"),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*[c for c in columns if c is not None], console=console, transient=True) as bar:
         task = bar.add_task(title, total=total, status="")
         yield lambda text: bar.update(task, advance=1, status=text)

@@ -31,26 +31,37 @@ from plantopt.solver.types import SolveStatus
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNBOUNDED, EXIT_SOLVER_ERROR = 3, 4, 5, 6
 STATUS_EXIT = {
-    SolveStatus.OPTIMAL: EXIT_OK, SolveStatus.FEASIBLE: EXIT_OK,
+    SolveStatus.OPTIMAL: EXIT_OK,
+    SolveStatus.FEASIBLE: EXIT_OK,
     SolveStatus.INFEASIBLE: EXIT_INFEASIBLE,
     SolveStatus.TIME_LIMIT_NO_SOLUTION: EXIT_NO_SOLUTION,
-    SolveStatus.UNBOUNDED: EXIT_UNBOUNDED, SolveStatus.ERROR: EXIT_SOLVER_ERROR,
+    SolveStatus.UNBOUNDED: EXIT_UNBOUNDED,
+    SolveStatus.ERROR: EXIT_SOLVER_ERROR,
 }
 
 #: when main() started the command (the start of ``--time-limit``); None outside main()
 _COMMAND_STARTED: list[float | None] = [None]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Optimise recycling plants for critical raw materials.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Optimise recycling plants for critical raw materials.",
+)
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-PathArg = Annotated[Path | None, typer.Argument(
-    help="Instance folder (default: the packaged nl-2027 instance).", show_default=False)]
+PathArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
+    ),
+]
 
 
 def _load(path: Path | None):
     from plantopt.instance.loader import load_instance
+
     return load_instance(path)
 
 
@@ -66,24 +77,30 @@ def validate(path: PathArg = None) -> None:
     print_problems(console, problems, str(folder))
     if any(p.severity == "error" for p in problems):
         raise typer.Exit(EXIT_BAD_INPUT)
-    console.print(f"[green]ok[/]: {folder} is valid "
-                  f"({sum(p.severity == 'warning' for p in problems)} warning(s))")
+    console.print(
+        f"[green]ok[/]: {folder} is valid "
+        f"({sum(p.severity == 'warning' for p in problems)} warning(s))"
+    )
 
 
-MaxNodes = Annotated[int | None, typer.Option(
-    min=1, help="Largest route tree to build (default: the manifest's max_route_nodes).")]
+MaxNodes = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help="Largest route tree to build (default: the manifest's max_route_nodes)."
+    ),
+]
 
 
 def _with_max_nodes(inst, max_route_nodes: int | None):
-    return inst if max_route_nodes is None else inst.with_manifest(
-        max_route_nodes=max_route_nodes)
+    return inst if max_route_nodes is None else inst.with_manifest(max_route_nodes=max_route_nodes)
 
 
 @app.command()
-def describe(path: PathArg = None,
-             objective: Annotated[str | None, typer.Option(
-                 help="recovery, profit or npv")] = None,
-             max_route_nodes: MaxNodes = None) -> None:
+def describe(
+    path: PathArg = None,
+    objective: Annotated[str | None, typer.Option(help="recovery, profit or npv")] = None,
+    max_route_nodes: MaxNodes = None,
+) -> None:
     """Set sizes, route-tree size and model size (rows, columns, nonzeros)."""
     from plantopt.model.build import build_families
     from plantopt.model.data import build_model_data
@@ -98,15 +115,28 @@ def describe(path: PathArg = None,
     t_tree = time.perf_counter() - t0
     t0 = time.perf_counter()
     data = build_model_data(inst, tree)
-    mm = emit_matrix(build_families(data, build_regulation_data(inst, data)),
-                     [objective or inst.manifest.get("objective") or "recovery"])
+    mm = emit_matrix(
+        build_families(data, build_regulation_data(inst, data)),
+        [objective or inst.manifest.get("objective") or "recovery"],
+    )
     t_build = time.perf_counter() - t0
     rows, cols, nnz = mm.shape
-    size = {"rows": rows, "columns": cols, "nonzeros": nnz,
-            "integer_columns": int(mm.integrality.sum())}
+    size = {
+        "rows": rows,
+        "columns": cols,
+        "nonzeros": nnz,
+        "integer_columns": int(mm.integrality.sum()),
+    }
     tab = _t(f"{inst.name}: sizes", "what", "count")
-    for name in ("materials", "feeds", "units", "capacity_options", "transfer_coefficients",
-                 "routing", "products"):
+    for name in (
+        "materials",
+        "feeds",
+        "units",
+        "capacity_options",
+        "transfer_coefficients",
+        "routing",
+        "products",
+    ):
         tab.add_row(name, str(len(inst[name])))
     tab.add_row("route-tree nodes", f"{tree.n_nodes:,}")
     for k, kind in enumerate(KIND_NAMES):
@@ -126,17 +156,26 @@ def describe(path: PathArg = None,
 @app.command()
 def solve(
     path: PathArg = None,
-    objective: Annotated[str | None, typer.Option(
-        help="recovery, profit or npv (default: the instance manifest's)")] = None,
-    time_limit: Annotated[float | None, typer.Option(
-        help="Seconds for the whole command (load, route tree, build, solve, extraction); "
-        "the solver gets what is left.", min=0.0)] = None,
+    objective: Annotated[
+        str | None, typer.Option(help="recovery, profit or npv (default: the instance manifest's)")
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds for the whole command (load, route tree, build, solve, extraction); "
+            "the solver gets what is left.",
+            min=0.0,
+        ),
+    ] = None,
     gap: Annotated[float | None, typer.Option(help="Relative MIP gap.", min=0.0)] = None,
     threads: Annotated[int | None, typer.Option(help="Solver threads.", min=1)] = None,
     seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
     solver: Annotated[str, typer.Option(help="highs, or any Pyomo solver name.")] = "highs",
-    out: Annotated[Path | None, typer.Option(
-        help="Result folder (default: results/<instance name as a safe slug>-<objective>).")
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Result folder (default: results/<instance name as a safe slug>-<objective>)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
@@ -160,13 +199,22 @@ def solve(
     horizon: O.Horizon = None,
     max_route_nodes: MaxNodes = None,
     build: O.Build = "matrix",
-    tie_break: Annotated[bool, typer.Option(
-        "--tie-break/--no-tie-break",
-        help="Among plans optimal for the objective, pick the best for the other one "
-        "(profit after recovery, recovery after profit).")] = True,
-    write_model: Annotated[Path | None, typer.Option(
-        "--write-model", metavar="FILE.mps|FILE.lp",
-        help="Write the exact model handed to HiGHS (primary stage) to this file.")] = None,
+    tie_break: Annotated[
+        bool,
+        typer.Option(
+            "--tie-break/--no-tie-break",
+            help="Among plans optimal for the objective, pick the best for the other one "
+            "(profit after recovery, recovery after profit).",
+        ),
+    ] = True,
+    write_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-model",
+            metavar="FILE.mps|FILE.lp",
+            help="Write the exact model handed to HiGHS (primary stage) to this file.",
+        ),
+    ] = None,
 ) -> None:
     """Solve an instance, print the plan and compliance, write Parquet tables + summary.json
     and the solved instance (instance/).
@@ -176,8 +224,9 @@ def solve(
     """
     args = dict(locals())
     if objective is not None and objective not in ("recovery", "profit", "npv"):
-        err_console.print(f"error: --objective must be recovery or profit or npv, "
-                          f"not {objective!r}")
+        err_console.print(
+            f"error: --objective must be recovery or profit or npv, not {objective!r}"
+        )
         raise typer.Exit(EXIT_BAD_INPUT)
     if build not in ("matrix", "pyomo"):
         err_console.print(f"error: --build must be matrix or pyomo, not {build!r}")
@@ -196,11 +245,16 @@ def solve(
         inst = O.prepare_instance(_load(path), args)
         # refuse a foreign output folder before solving, not after
         where["target"] = out or default_output_dir(
-            inst.name, objective or inst.manifest.get("objective") or "recovery")
+            inst.name, objective or inst.manifest.get("objective") or "recovery"
+        )
         check_output_folder(where["target"], force)
         deadline.check("route tree")
-        opts = replace(O.solve_options(args), deadline=deadline, tie_break=tie_break,
-                       write_model=None if write_model is None else str(write_model))
+        opts = replace(
+            O.solve_options(args),
+            deadline=deadline,
+            tie_break=tie_break,
+            write_model=None if write_model is None else str(write_model),
+        )
         with _solving(console, inst.name, not quiet):
             return inst, run_solve(inst, objective=objective, options=opts)
 
@@ -229,9 +283,14 @@ def solve(
         print_diagnosis(console, res.summary, str(target / "diagnosis.txt"))
         print_warnings(console, res.summary)
     diagnosis = res.summary.get("diagnosis")
-    write_result_dir(target, res.tables, res.summary,
-                     extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,
-                     force=force, instance=res.instance)
+    write_result_dir(
+        target,
+        res.tables,
+        res.summary,
+        extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,
+        force=force,
+        instance=res.instance,
+    )
     console.print(f"results written to {target}/")
     raise typer.Exit(STATUS_EXIT[res.status])
 
@@ -243,10 +302,18 @@ def _time_limit_exit(exc: TimeLimitReached, target: Path | None, force: bool) ->
 
     err_console.print(f"{exc}")
     if target is not None:
-        write_result_dir(target, {}, {"status": SolveStatus.TIME_LIMIT_NO_SOLUTION.value,
-                                      "message": str(exc), "time_limit_s": exc.limit_s,
-                                      "stopped_during": exc.phase,
-                                      "timings_s": {"total": exc.elapsed_s}}, force=force)
+        write_result_dir(
+            target,
+            {},
+            {
+                "status": SolveStatus.TIME_LIMIT_NO_SOLUTION.value,
+                "message": str(exc),
+                "time_limit_s": exc.limit_s,
+                "stopped_during": exc.phase,
+                "timings_s": {"total": exc.elapsed_s},
+            },
+            force=force,
+        )
         console.print(f"results written to {target}/")
     raise typer.Exit(EXIT_NO_SOLUTION)
 
@@ -267,12 +334,16 @@ def _check_write_model(path: Path | None, solver: str) -> None:
     if path is None:
         return
     if path.suffix.lower() not in MODEL_FILE_SUFFIXES:
-        err_console.print(f"error: --write-model {path}: expected a file name ending in "
-                          f".mps or .lp, not {path.suffix or 'no suffix'!r}")
+        err_console.print(
+            f"error: --write-model {path}: expected a file name ending in "
+            f".mps or .lp, not {path.suffix or 'no suffix'!r}"
+        )
         raise typer.Exit(EXIT_BAD_INPUT)
     if solver != "highs":
-        err_console.print("error: --write-model needs --solver highs (it writes the model "
-                          f"handed to HiGHS), not {solver!r}")
+        err_console.print(
+            "error: --write-model needs --solver highs (it writes the model "
+            f"handed to HiGHS), not {solver!r}"
+        )
         raise typer.Exit(EXIT_BAD_INPUT)
     if not path.resolve().parent.is_dir():
         err_console.print(f"error: --write-model {path}: folder {path.parent} does not exist")
@@ -280,8 +351,11 @@ def _check_write_model(path: Path | None, solver: str) -> None:
 
 
 @app.command("schema-doc")
-def schema_doc(out: Annotated[Path | None, typer.Option(
-        help="Write to this file instead of standard output.")] = None) -> None:
+def schema_doc(
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
     """Print the instance-format documentation generated from the schema."""
     from plantopt.instance.schema import format_markdown
 
@@ -325,9 +399,11 @@ def main() -> None:
     except Exception as exc:  # a genuine bug
         if os.environ.get("PLANTOPT_DEBUG"):
             raise
-        err_console.print(f"internal error: {type(exc).__name__}: {exc}\n"
-                          "This is a bug in plantopt; please report it with the command "
-                          "you ran. Set PLANTOPT_DEBUG=1 to see the traceback.")
+        err_console.print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in plantopt; please report it with the command "
+            "you ran. Set PLANTOPT_DEBUG=1 to see the traceback."
+        )
         sys.exit(EXIT_INTERNAL)
     finally:
         _COMMAND_STARTED[0] = None

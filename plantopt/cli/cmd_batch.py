@@ -11,24 +11,44 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command()
     def batch(
-        inputs: Annotated[list[str], typer.Argument(
-            help="Instance folders, glob patterns, or scenario files (.yaml).",
-            show_default=False)],
-        out: Annotated[Path, typer.Option(help="Results store folder (created; a rerun "
-                                          "resumes and skips finished jobs).")],
-        workers: Annotated[int | None, typer.Option(
-            help="Local worker processes (default: the number of cores).", min=1)] = None,
-        job_time_limit: Annotated[float | None, typer.Option(
-            help="Hard wall-clock limit per job in seconds; the worker process is killed.",
-            min=0.0)] = None,
-        scheduler: Annotated[str | None, typer.Option(
-            help="Dask scheduler address (tcp://HOST:PORT) to run the jobs on.")] = None,
+        inputs: Annotated[
+            list[str],
+            typer.Argument(
+                help="Instance folders, glob patterns, or scenario files (.yaml).",
+                show_default=False,
+            ),
+        ],
+        out: Annotated[
+            Path,
+            typer.Option(
+                help="Results store folder (created; a rerun resumes and skips finished jobs)."
+            ),
+        ],
+        workers: Annotated[
+            int | None,
+            typer.Option(help="Local worker processes (default: the number of cores).", min=1),
+        ] = None,
+        job_time_limit: Annotated[
+            float | None,
+            typer.Option(
+                help="Hard wall-clock limit per job in seconds; the worker process is killed.",
+                min=0.0,
+            ),
+        ] = None,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(help="Dask scheduler address (tcp://HOST:PORT) to run the jobs on."),
+        ] = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-        dataset: Annotated[str | None, typer.Option(
-            metavar="TABLE,...",
-            help="Keep only each job's summary row and these result tables (e.g. "
-            "recovery,economics; '' for the summary only) in one partitioned Parquet "
-            "dataset STORE/dataset instead of a folder per job.")] = None,
+        dataset: Annotated[
+            str | None,
+            typer.Option(
+                metavar="TABLE,...",
+                help="Keep only each job's summary row and these result tables (e.g. "
+                "recovery,economics; '' for the summary only) in one partitioned Parquet "
+                "dataset STORE/dataset instead of a folder per job.",
+            ),
+        ] = None,
     ) -> None:
         """Solve every job of INPUTS (one HiGHS thread each) into a results store.
 
@@ -41,24 +61,34 @@ def register(app: typer.Typer) -> None:
         from plantopt.batch import print_summary, run_batch
 
         console = Console(stderr=True, highlight=False)
-        report = run_batch(list(inputs), out, workers=workers,
-                           job_time_limit_s=job_time_limit, scheduler=scheduler,
-                           console=console, progress=progress,
-                           dataset_tables=None if dataset is None else tuple(
-                               t.strip() for t in dataset.split(",") if t.strip()))
+        report = run_batch(
+            list(inputs),
+            out,
+            workers=workers,
+            job_time_limit_s=job_time_limit,
+            scheduler=scheduler,
+            console=console,
+            progress=progress,
+            dataset_tables=None
+            if dataset is None
+            else tuple(t.strip() for t in dataset.split(",") if t.strip()),
+        )
         print_summary(console, report)
         if report.interrupted:
             raise typer.Exit(130)
 
     @app.command()
     def collect(
-        store: Annotated[Path, typer.Argument(help="Results store of plantopt batch.",
-                                              show_default=False)],
-        out: Annotated[Path | None, typer.Option(
-            help="Output file stem (writes .parquet and .csv; default STORE/collect).")]
-            = None,
-        rows: Annotated[int, typer.Option(help="Scenarios shown on the terminal.", min=0)]
-            = 20,
+        store: Annotated[
+            Path, typer.Argument(help="Results store of plantopt batch.", show_default=False)
+        ],
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                help="Output file stem (writes .parquet and .csv; default STORE/collect)."
+            ),
+        ] = None,
+        rows: Annotated[int, typer.Option(help="Scenarios shown on the terminal.", min=0)] = 20,
     ) -> None:
         """One tidy table of key metrics across the scenarios of a store (Parquet + CSV)."""
         from rich.console import Console
@@ -73,8 +103,10 @@ def register(app: typer.Typer) -> None:
             atomic_write_table(df, stem.with_name(stem.name + suffix))
         counts = df["status"].value_counts().to_dict() if len(df) else {}
         _print_collect(console, df, rows)
-        console.print(f"{len(df)} scenario(s) {counts}; {len(df.columns)} columns written to "
-                      f"{stem}.parquet and {stem}.csv")
+        console.print(
+            f"{len(df)} scenario(s) {counts}; {len(df.columns)} columns written to "
+            f"{stem}.parquet and {stem}.csv"
+        )
 
 
 def _print_collect(console: Any, df: Any, rows: int) -> None:
@@ -85,8 +117,12 @@ def _print_collect(console: Any, df: Any, rows: int) -> None:
 
     if not rows or not len(df):
         return
-    tab = Table(show_edge=False, pad_edge=False, title_justify="left",
-                title=f"Scenarios (first {min(rows, len(df))} of {len(df)})")
+    tab = Table(
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+        title=f"Scenarios (first {min(rows, len(df))} of {len(df)})",
+    )
     tab.add_column("scenario", overflow="fold")
     for col in ("status", "NPV", "IRR", "payback", "targets"):
         tab.add_column(col, justify="right", no_wrap=True)
@@ -100,7 +136,13 @@ def _print_collect(console: Any, df: Any, rows: int) -> None:
         met = get(r, "all_targets_met")
         targets = "-" if met is None else ("all met" if met else "NOT met")
         payback = get(r, "payback_year")
-        tab.add_row(str(r["scenario_id"]), str(r["status"]), fmt_amount(get(r, "npv_eur")),
-                    fmt_rate(get(r, "irr")), "-" if payback is None else f"{payback:g} yr",
-                    targets, str(get(r, "units_built") or ""))
+        tab.add_row(
+            str(r["scenario_id"]),
+            str(r["status"]),
+            fmt_amount(get(r, "npv_eur")),
+            fmt_rate(get(r, "irr")),
+            "-" if payback is None else f"{payback:g} yr",
+            targets,
+            str(get(r, "units_built") or ""),
+        )
     console.print(tab)

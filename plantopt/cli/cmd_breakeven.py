@@ -14,24 +14,45 @@ from plantopt.cli import _options as O
 def register(app: typer.Typer) -> None:
     @app.command()
     def breakeven(
-        path: Annotated[Path | None, typer.Argument(
-            help="Instance folder (default: the packaged nl-2027 instance).",
-            show_default=False)] = None,
-        lever: Annotated[str, typer.Option(
-            help="capex-subsidy, gate-fee or price:<product_id>.")] = "capex-subsidy",
+        path: Annotated[
+            Path | None,
+            typer.Argument(
+                help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
+            ),
+        ] = None,
+        lever: Annotated[
+            str, typer.Option(help="capex-subsidy, gate-fee or price:<product_id>.")
+        ] = "capex-subsidy",
         hurdle: Annotated[float, typer.Option(help="NPV to reach, EUR.")] = 0.0,
-        tolerance: Annotated[float | None, typer.Option(
-            help="Bisection tolerance in lever units (default: 0.001 share, 0.1 EUR/t, "
-            "0.001 price factor).")] = None,
-        subsidy_on: Annotated[list[str] | None, typer.Option(
-            help="With --lever capex-subsidy: subsidise only this unit or stage "
-            "(repeatable; default: every unit).")] = None,
-        objective: Annotated[str, typer.Option(
-            help="What each solve maximises: npv (the optimal NPV), or recovery / profit "
-            "(the NPV of the plan that objective picks).")] = "npv",
-        recovery_floor: Annotated[float | None, typer.Option(
-            help="Require this weighted recovery, t/yr (what closes a case that must "
-            "recover this much?).", min=0.0)] = None,
+        tolerance: Annotated[
+            float | None,
+            typer.Option(
+                help="Bisection tolerance in lever units (default: 0.001 share, 0.1 EUR/t, "
+                "0.001 price factor)."
+            ),
+        ] = None,
+        subsidy_on: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="With --lever capex-subsidy: subsidise only this unit or stage "
+                "(repeatable; default: every unit)."
+            ),
+        ] = None,
+        objective: Annotated[
+            str,
+            typer.Option(
+                help="What each solve maximises: npv (the optimal NPV), or recovery / profit "
+                "(the NPV of the plan that objective picks)."
+            ),
+        ] = "npv",
+        recovery_floor: Annotated[
+            float | None,
+            typer.Option(
+                help="Require this weighted recovery, t/yr (what closes a case that must "
+                "recover this much?).",
+                min=0.0,
+            ),
+        ] = None,
         profit_floor: O.ProfitFloor = None,
         require: O.Require = None,
         forbid: O.Forbid = None,
@@ -57,8 +78,10 @@ def register(app: typer.Typer) -> None:
         horizon: O.Horizon = None,
         max_route_nodes: O.MaxNodes = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-        out: Annotated[Path | None, typer.Option(
-            help="Result folder (default: results/<instance>-breakeven-<lever>).")] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(help="Result folder (default: results/<instance>-breakeven-<lever>)."),
+        ] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     ) -> None:
         """Break-even lever value (NPV >= hurdle) by bisection, with the plan at that value.
@@ -85,10 +108,16 @@ def register(app: typer.Typer) -> None:
         target = out or default_output_dir(inst.name, f"breakeven-{lever}")
         check_output_folder(target, force)
         with solve_progress(console, "break-even search", enabled=progress) as tick:
-            b = run_breakeven(inst, lever, hurdle, tolerance, opts, objective=objective,
-                              subsidy_on=tuple(subsidy_on or ()),
-                              progress=lambda n, lo, hi: tick(
-                                  f"{n} solves; bracket [{lo:.4g}, {hi:.4g}]"))
+            b = run_breakeven(
+                inst,
+                lever,
+                hurdle,
+                tolerance,
+                opts,
+                objective=objective,
+                subsidy_on=tuple(subsidy_on or ()),
+                progress=lambda n, lo, hi: tick(f"{n} solves; bracket [{lo:.4g}, {hi:.4g}]"),
+            )
         _print_outcome(console, inst.name, lever, hurdle, b)
         res = b.result
         if res.has_solution:
@@ -97,8 +126,13 @@ def register(app: typer.Typer) -> None:
             print_warnings(console, res.summary)
         tables = dict(res.tables)
         tables["breakeven"] = b.iterations
-        write_result_dir(target, tables, {**res.summary, "breakeven": b.summary}, force=force,
-                         instance=res.instance)
+        write_result_dir(
+            target,
+            tables,
+            {**res.summary, "breakeven": b.summary},
+            force=force,
+            instance=res.instance,
+        )
         console.print(f"results written to {target}/")
 
 
@@ -109,12 +143,15 @@ def _print_outcome(console: Any, name: str, lever: str, hurdle: float, b: Any) -
     where = f" on {', '.join(s['subsidy_on'])}" if s.get("subsidy_on") else ""
     goal = f"NPV >= {fmt_money(hurdle, s.get('currency', 'EUR'))}"
     if b.status == "found":
-        console.print(f"[bold]{name}[/]: {goal} from {lever}{where} = [bold]{b.value:.4g}[/] "
-                      f"{s['lever_unit']} (not at {s['below']:.4g}; tolerance "
-                      f"{b.tolerance:g}, {s['solves']} solves)")
+        console.print(
+            f"[bold]{name}[/]: {goal} from {lever}{where} = [bold]{b.value:.4g}[/] "
+            f"{s['lever_unit']} (not at {s['below']:.4g}; tolerance "
+            f"{b.tolerance:g}, {s['solves']} solves)"
+        )
     elif b.status == "closes_without_lever":
-        console.print(f"[bold]{name}[/]: {goal} already without the lever "
-                      f"({lever} = {b.value:g})")
+        console.print(f"[bold]{name}[/]: {goal} already without the lever ({lever} = {b.value:g})")
     else:
-        console.print(f"[bold]{name}[/]: NPV stays below the hurdle up to {lever}{where} = "
-                      f"{b.iterations['value'].max():g} {s['lever_unit']}")
+        console.print(
+            f"[bold]{name}[/]: NPV stays below the hurdle up to {lever}{where} = "
+            f"{b.iterations['value'].max():g} {s['lever_unit']}"
+        )

@@ -48,15 +48,21 @@ def print_comparison(console: Any, cmp: Any, limit: int = 15) -> None:
     tab = table("Headline", "metric", "A", "B", "B - A")
     tab.add_row("status", *cmp.status, "")
     for r in cmp.headline.itertuples():
-        tab.add_row(r.metric, *(_fmt_headline(r.kind, v, cmp.currency)
-                                for v in (r.a, r.b, r.delta)))
+        tab.add_row(
+            r.metric, *(_fmt_headline(r.kind, v, cmp.currency) for v in (r.a, r.b, r.delta))
+        )
     console.print(tab)
     sections = [
-        ("Units built (changed)", cmp.units, ["unit_id", "option_id"], "capacity_t_per_yr",
-         "t/yr"),
+        ("Units built (changed)", cmp.units, ["unit_id", "option_id"], "capacity_t_per_yr", "t/yr"),
         ("Feeds accepted (changed)", cmp.feeds, ["feed_id"], "accepted_t_per_yr", "t/yr"),
-        ("Routes (changed flows between units)", cmp.routes, ["source", "target"],
-         "mass_t_per_yr", "t/yr")]
+        (
+            "Routes (changed flows between units)",
+            cmp.routes,
+            ["source", "target"],
+            "mass_t_per_yr",
+            "t/yr",
+        ),
+    ]
     for title, df, keys, col, unit in sections:
         if not len(df):
             console.print(f"{title}: none")
@@ -64,22 +70,32 @@ def print_comparison(console: Any, cmp: Any, limit: int = 15) -> None:
         df = df.reindex(df[f"{col}_delta"].abs().sort_values(ascending=False).index)
         if "period" in df.columns:
             keys = ["period", *keys]
-        tab = table(title, (" > " if "source" in keys else " / ").join(keys), f"A {unit}",
-                    f"B {unit}", "B - A")
+        tab = table(
+            title,
+            (" > " if "source" in keys else " / ").join(keys),
+            f"A {unit}",
+            f"B {unit}",
+            "B - A",
+        )
         for r in df.head(limit).itertuples():
             sep = " > " if "source" in keys else " / "
-            tab.add_row(sep.join(str(getattr(r, k)) for k in keys),
-                        *(fmt_amount(getattr(r, f"{col}_{s}")) for s in ("a", "b", "delta")))
+            tab.add_row(
+                sep.join(str(getattr(r, k)) for k in keys),
+                *(fmt_amount(getattr(r, f"{col}_{s}")) for s in ("a", "b", "delta")),
+            )
         console.print(tab)
         if len(df) > limit:
-            console.print(f"({len(df) - limit} more rows in compare_{title.split()[0].lower()}"
-                          ".parquet)")
+            console.print(
+                f"({len(df) - limit} more rows in compare_{title.split()[0].lower()}.parquet)"
+            )
     comp = cmp.compliance
     if len(comp):
         tab = table("Compliance", "target", "A", "B")
         for r in comp.itertuples():
-            cells = [_status_cell(getattr(r, f"achieved_frac_{s}"), getattr(r, f"status_{s}"))
-                     for s in ("a", "b")]
+            cells = [
+                _status_cell(getattr(r, f"achieved_frac_{s}"), getattr(r, f"status_{s}"))
+                for s in ("a", "b")
+            ]
             label = f"{r.period} {r.target}" if "period" in comp.columns else r.target
             tab.add_row(("* " if r.status_changed else "") + str(label), *cells)
         console.print(tab)
@@ -89,12 +105,14 @@ def print_comparison(console: Any, cmp: Any, limit: int = 15) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def compare(
-        a: Annotated[Path, typer.Argument(help="Result folder A (the reference).",
-                                          show_default=False)],
+        a: Annotated[
+            Path, typer.Argument(help="Result folder A (the reference).", show_default=False)
+        ],
         b: Annotated[Path, typer.Argument(help="Result folder B.", show_default=False)],
-        out: Annotated[Path | None, typer.Option(
-            help="Folder to write the comparison tables to (Parquet + summary.json).")]
-            = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(help="Folder to write the comparison tables to (Parquet + summary.json)."),
+        ] = None,
         rows: Annotated[int, typer.Option(help="Rows shown per table.", min=1)] = 15,
     ) -> None:
         """What differs between two plans: units and sizes, feeds, flows by route, NPV/IRR,
@@ -108,10 +126,20 @@ def register(app: typer.Typer) -> None:
         cmp = run_compare(a, b)
         print_comparison(console, cmp, rows)
         if cmp.same_plan:
-            console.print("the two plans build the same units, accept the same feeds and "
-                          "route the same flows")
+            console.print(
+                "the two plans build the same units, accept the same feeds and route the same flows"
+            )
         if out is not None:
-            write_result_dir(out, cmp.tables(), {"compare": {
-                "a": cmp.a_name, "b": cmp.b_name, "status": list(cmp.status),
-                "same_plan": cmp.same_plan}})
+            write_result_dir(
+                out,
+                cmp.tables(),
+                {
+                    "compare": {
+                        "a": cmp.a_name,
+                        "b": cmp.b_name,
+                        "status": list(cmp.status),
+                        "same_plan": cmp.same_plan,
+                    }
+                },
+            )
             console.print(f"comparison written to {out}/")

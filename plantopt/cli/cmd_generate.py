@@ -16,11 +16,14 @@ def register(app: typer.Typer) -> None:
         size: Annotated[str, typer.Option(help="S, M, L or XL.")] = "S",
         seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 0,
         out: Annotated[Path, typer.Option(help="Folder to write the instance to.")] = Path(
-            "generated"),
-        base: Annotated[Path | None, typer.Option(
-            help="Base instance (default: the packaged default).")] = None,
-        hard: Annotated[bool, typer.Option(
-            help="Minimum loads and a tight budget that force branching.")] = False,
+            "generated"
+        ),
+        base: Annotated[
+            Path | None, typer.Option(help="Base instance (default: the packaged default).")
+        ] = None,
+        hard: Annotated[
+            bool, typer.Option(help="Minimum loads and a tight budget that force branching.")
+        ] = False,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     ) -> None:
         """Generate a synthetic instance drawn from the reference-built base instance."""
@@ -37,6 +40,8 @@ def register(app: typer.Typer) -> None:
         check_output_folder(out, force)
         inst = run_generate(size, seed, base, hard)
         write_instance(inst, out, force=force)
-        Console().print(f"wrote {inst.name} to {out}/ ({len(inst['feeds'])} feeds, "
-                        f"{len(inst['units'])} units, {len(inst['capacity_options'])} "
-                        "capacity options)")
+        Console().print(
+            f"wrote {inst.name} to {out}/ ({len(inst['feeds'])} feeds, "
+            f"{len(inst['units'])} units, {len(inst['capacity_options'])} "
+            "capacity options)"
+        )

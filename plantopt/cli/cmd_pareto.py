@@ -14,11 +14,18 @@ from plantopt.cli import _options as O
 def register(app: typer.Typer) -> None:
     @app.command()
     def pareto(
-        path: Annotated[Path | None, typer.Argument(
-            help="Instance folder (default: the packaged nl-2027 instance).",
-            show_default=False)] = None,
-        points: Annotated[int, typer.Option(min=2, max=200, help="Recovery floors to sweep "
-                                            "(distinct points are kept).")] = 7,
+        path: Annotated[
+            Path | None,
+            typer.Argument(
+                help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
+            ),
+        ] = None,
+        points: Annotated[
+            int,
+            typer.Option(
+                min=2, max=200, help="Recovery floors to sweep (distinct points are kept)."
+            ),
+        ] = 7,
         economic: Annotated[str, typer.Option(help="npv or profit.")] = "npv",
         require: O.Require = None,
         forbid: O.Forbid = None,
@@ -45,8 +52,9 @@ def register(app: typer.Typer) -> None:
         horizon: O.Horizon = None,
         max_route_nodes: O.MaxNodes = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-        out: Annotated[Path | None, typer.Option(
-            help="Result folder (default: results/<instance>-pareto).")] = None,
+        out: Annotated[
+            Path | None, typer.Option(help="Result folder (default: results/<instance>-pareto).")
+        ] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     ) -> None:
         """Pareto front of NPV (or profit) vs weighted critical-material recovery.
@@ -68,34 +76,46 @@ def register(app: typer.Typer) -> None:
         args = dict(locals())
         console = Console(highlight=False)
         if economic not in ECONOMIC:
-            Console(stderr=True).print(f"error: --economic must be npv or profit, "
-                                       f"not {economic!r}")
+            Console(stderr=True).print(f"error: --economic must be npv or profit, not {economic!r}")
             raise typer.Exit(2)
         opts = O.solve_options(args)
         inst = O.prepare_instance(load_instance(path), args)
         check_output_folder(out or default_output_dir(inst.name, "pareto"), force)
         try:
-            with solve_progress(console, "Pareto front", total=points + 1,
-                                enabled=progress) as tick:
+            with solve_progress(
+                console, "Pareto front", total=points + 1, enabled=progress
+            ) as tick:
                 front = pareto_front(inst, points, economic, opts, progress=tick)
         except ValueError as exc:
             Console(stderr=True).print(f"error: {exc}")
             raise typer.Exit(3) from None
         p = front.points
         col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
-        tab = Table(title=f"{inst.name}: Pareto front ({economic} vs weighted recovery)",
-                    title_justify="left", show_edge=False, pad_edge=False)
+        tab = Table(
+            title=f"{inst.name}: Pareto front ({economic} vs weighted recovery)",
+            title_justify="left",
+            show_edge=False,
+            pad_edge=False,
+        )
         cur = inst.manifest.get("currency") or "EUR"
-        for c in ("point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}",
-                  "plan changes"):
+        for c in ("point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}", "plan changes"):
             tab.add_column(c, justify="left" if c == "plan changes" else "right")
         for r in p.itertuples():
-            tab.add_row(str(r.point), f"{r.weighted_recovery_t_per_yr:,.1f}",
-                        fmt_amount(getattr(r, col)), fmt_amount(r.capex_eur),
-                        r.changes or "-")
+            tab.add_row(
+                str(r.point),
+                f"{r.weighted_recovery_t_per_yr:,.1f}",
+                fmt_amount(getattr(r, col)),
+                fmt_amount(r.capex_eur),
+                r.changes or "-",
+            )
         console.print(tab)
         target = out or default_output_dir(inst.name, "pareto")
-        write_result_dir(target, {"pareto": p, "plans": front.plans}, front.summary,
-                         extra={"pareto.png": plot_front(front)}, force=force,
-                         children=front.point_folders())
+        write_result_dir(
+            target,
+            {"pareto": p, "plans": front.plans},
+            front.summary,
+            extra={"pareto.png": plot_front(front)},
+            force=force,
+            children=front.point_folders(),
+        )
         console.print(f"results written to {target}/")

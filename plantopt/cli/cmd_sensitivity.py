@@ -16,18 +16,28 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     @app.command()
     def sensitivity(
-        path: Annotated[Path | None, typer.Argument(
-            help="Instance folder (default: the packaged nl-2027 instance).",
-            show_default=False)] = None,
-        objective: Annotated[str, typer.Option(
-            help="Objective whose swing is ranked: npv, profit or recovery.")] = "npv",
-        kinds: Annotated[str, typer.Option(
-            help="Comma-separated input group kinds: tonnage, price, capex, tc, gate_fee.")
+        path: Annotated[
+            Path | None,
+            typer.Argument(
+                help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
+            ),
+        ] = None,
+        objective: Annotated[
+            str, typer.Option(help="Objective whose swing is ranked: npv, profit or recovery.")
+        ] = "npv",
+        kinds: Annotated[
+            str,
+            typer.Option(
+                help="Comma-separated input group kinds: tonnage, price, capex, tc, gate_fee."
+            ),
         ] = "tonnage,price,capex,tc,gate_fee",
-        workers: Annotated[int | None, typer.Option(
-            min=1, help="Worker processes (default: the cores available).")] = None,
-        out: Annotated[Path | None, typer.Option(
-            help="Result folder (default: results/<instance>-sensitivity).")] = None,
+        workers: Annotated[
+            int | None, typer.Option(min=1, help="Worker processes (default: the cores available).")
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(help="Result folder (default: results/<instance>-sensitivity)."),
+        ] = None,
         top: Annotated[int, typer.Option(min=1, help="Rows printed.")] = 20,
     ) -> None:
         """Re-solve with each uncertain input group at its low and its high value (the
@@ -48,36 +58,70 @@ def register(app: typer.Typer) -> None:
         chosen = tuple(k.strip() for k in kinds.split(",") if k.strip())
         bad = [k for k in chosen if k not in KINDS]
         if objective not in OBJECTIVES or bad or not chosen:
-            err.print(f"error: --objective must be one of {', '.join(OBJECTIVES)} and --kinds "
-                      f"some of {', '.join(KINDS)} (got {objective!r}, {kinds!r})")
+            err.print(
+                f"error: --objective must be one of {', '.join(OBJECTIVES)} and --kinds "
+                f"some of {', '.join(KINDS)} (got {objective!r}, {kinds!r})"
+            )
             raise typer.Exit(2)
         folder = path or packaged_instance_path()
         inst = load_instance(folder)  # bad input: InstanceError -> exit 2 in plantopt.cli
         target = out or Path("results") / f"{inst.name}-sensitivity"
         res = run_sensitivity(folder, target, objective, chosen, workers)
         _print(Console(highlight=False), res, inst.name, top)
-        Console(highlight=False).print(f"{len(res.table)} input groups, {res.n_jobs} solves in "
-                                       f"{res.wall_s:.1f} s; results written to {target}/")
+        Console(highlight=False).print(
+            f"{len(res.table)} input groups, {res.n_jobs} solves in "
+            f"{res.wall_s:.1f} s; results written to {target}/"
+        )
 
 
 def _print(console: Console, res: Tornado, name: str, top: int) -> None:
     from rich.table import Table
 
-    tab = Table(title=f"{name}: tornado of {res.objective_name} (base "
-                      f"{(res.base_objective or 0):,.0f})", title_justify="left",
-                show_edge=False, pad_edge=False)
-    for c in ("rank", "input group", "low", "high", "objective low", "objective high",
-              "swing", "plan changes"):
-        tab.add_column(c, justify="left" if c in ("input group", "plan changes") else "right",
-                       no_wrap=c == "input group")
+    tab = Table(
+        title=f"{name}: tornado of {res.objective_name} (base {(res.base_objective or 0):,.0f})",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    for c in (
+        "rank",
+        "input group",
+        "low",
+        "high",
+        "objective low",
+        "objective high",
+        "swing",
+        "plan changes",
+    ):
+        tab.add_column(
+            c,
+            justify="left" if c in ("input group", "plan changes") else "right",
+            no_wrap=c == "input group",
+        )
 
     def num(v: object) -> str:
         return "-" if v is None or v != v else f"{v:,.0f}"
 
     for r in res.table.head(top).itertuples():
-        change = "; ".join(x for x in (r.plan_change_low and f"low: {r.plan_change_low}",
-                                       r.plan_change_high and f"high: {r.plan_change_high}")
-                           if x) or "no"
-        tab.add_row(str(r.rank), r.group_id, r.low_value, r.high_value, num(r.objective_low),
-                    num(r.objective_high), num(r.swing), change)
+        change = (
+            "; ".join(
+                x
+                for x in (
+                    r.plan_change_low and f"low: {r.plan_change_low}",
+                    r.plan_change_high and f"high: {r.plan_change_high}",
+                )
+                if x
+            )
+            or "no"
+        )
+        tab.add_row(
+            str(r.rank),
+            r.group_id,
+            r.low_value,
+            r.high_value,
+            num(r.objective_low),
+            num(r.objective_high),
+            num(r.swing),
+            change,
+        )
     console.print(tab)

@@ -70,12 +70,16 @@ def _primary_compositions(comp: pd.DataFrame) -> dict[str, Comp]:
     out: dict[str, Comp] = {}
     for r in comp.itertuples(index=False):
         out.setdefault(r.feed_type, {})[r.material] = (
-            _f(r.mass_frac_low), _f(r.mass_frac), _f(r.mass_frac_high))
+            _f(r.mass_frac_low),
+            _f(r.mass_frac),
+            _f(r.mass_frac_high),
+        )
     return out
 
 
-def _mixture_composition(feed_type: str, mixtures: pd.DataFrame, known: dict[str, Comp],
-                         materials: set[str]) -> Comp:
+def _mixture_composition(
+    feed_type: str, mixtures: pd.DataFrame, known: dict[str, Comp], materials: set[str]
+) -> Comp:
     if feed_type in known:
         return known[feed_type]
     rows = mixtures[mixtures["feed_type"] == feed_type]
@@ -92,8 +96,7 @@ def _mixture_composition(feed_type: str, mixtures: pd.DataFrame, known: dict[str
             a = acc.setdefault(m, [0.0, 0.0, 0.0])
             for i in range(3):
                 a[i] += shares[i] * vals[i]
-    result = {m: (round(a[0], 8), round(a[1], 8), round(min(a[2], 1.0), 8))
-              for m, a in acc.items()}
+    result = {m: (round(a[0], 8), round(a[1], 8), round(min(a[2], 1.0), 8)) for m, a in acc.items()}
     known[feed_type] = result
     return result
 
@@ -107,15 +110,21 @@ def derive_compositions() -> pd.DataFrame:
     rows = []
     for ft in dict.fromkeys(mixtures["feed_type"]):
         parts = mixtures[mixtures["feed_type"] == ft]
-        recipe = " + ".join(f"{_f(s):g} x {c}" for c, s in zip(parts["component"],
-                                                                parts["share"]))
+        recipe = " + ".join(f"{_f(s):g} x {c}" for c, s in zip(parts["component"], parts["share"]))
         for m, (lo, nom, hi) in _mixture_composition(ft, mixtures, known, materials).items():
             if m == "other" or hi <= 0:
                 continue
-            rows.append({"feed_type": ft, "material": m, "mass_frac_low": lo,
-                         "mass_frac": nom, "mass_frac_high": hi,
-                         "source": f"{DERIVED}{recipe} (feed_mixtures.csv; low/high use the "
-                                   "low/high shares and component ranges)"})
+            rows.append(
+                {
+                    "feed_type": ft,
+                    "material": m,
+                    "mass_frac_low": lo,
+                    "mass_frac": nom,
+                    "mass_frac_high": hi,
+                    "source": f"{DERIVED}{recipe} (feed_mixtures.csv; low/high use the "
+                    "low/high shares and component ranges)",
+                }
+            )
     out = pd.concat([comp, pd.DataFrame(rows, dtype=object)], ignore_index=True)
     _write(out, REF / "feed_compositions.csv")
     return out
@@ -144,7 +153,10 @@ def derive_dismantling_tc(comp: pd.DataFrame) -> pd.DataFrame:
         route: dict[str, dict[str, tuple[float, float, float]]] = {}
         for r in r_unit.itertuples(index=False):
             route.setdefault(r.component, {})[r.output_id] = (
-                _f(r.frac_low), _f(r.frac), _f(r.frac_high))
+                _f(r.frac_low),
+                _f(r.frac),
+                _f(r.frac_high),
+            )
         parts = mixtures[mixtures["feed_type"] == rep.feed_type]
         outputs = list(dict.fromkeys(r_unit["output_id"]))
         # mass of material m carried by component c per t of feed, for each share setting
@@ -181,30 +193,49 @@ def derive_dismantling_tc(comp: pd.DataFrame) -> pd.DataFrame:
                     tot = sum(w.values())
                     if tot <= 0:
                         continue
-                    per_setting.append(tuple(
-                        sum(w[c] * route.get(c, {}).get(o, (0, 0, 0))[i] for c in w) / tot
-                        for i in range(3)))
+                    per_setting.append(
+                        tuple(
+                            sum(w[c] * route.get(c, {}).get(o, (0, 0, 0))[i] for c in w) / tot
+                            for i in range(3)
+                        )
+                    )
                 nom = per_setting[1][1] if len(per_setting) == 3 else per_setting[0][1]
                 lo = min(min(s[0] for s in per_setting), nom)
                 hi = min(1.0, max(max(s[2] for s in per_setting), nom))
                 if hi > 0:
                     vals[o] = (lo, nom, hi)
-            missing = {c for c, masses in carried[1].items()
-                       if masses.get(m, 0) > 0 and c not in route}
+            missing = {
+                c for c, masses in carried[1].items() if masses.get(m, 0) > 0 and c not in route
+            }
             if missing:
                 raise KeyError(f"{rep.unit_id}: no dismantling route for {sorted(missing)}")
             for o, (lo, nom, hi) in vals.items():
-                rows.append({"unit_id": rep.unit_id, "feed_class": rep.feed_class,
-                             "material": m, "output_id": o, "tc_frac_low": round(lo, 8),
-                             "tc_frac": round(nom, 8), "tc_frac_high": round(hi, 8),
-                             "source": f"{DERIVED}component split of {rep.feed_type} "
-                                       f"({recipe}) x dismantling_routes.csv"})
+                rows.append(
+                    {
+                        "unit_id": rep.unit_id,
+                        "feed_class": rep.feed_class,
+                        "material": m,
+                        "output_id": o,
+                        "tc_frac_low": round(lo, 8),
+                        "tc_frac": round(nom, 8),
+                        "tc_frac_high": round(hi, 8),
+                        "source": f"{DERIVED}component split of {rep.feed_type} "
+                        f"({recipe}) x dismantling_routes.csv",
+                    }
+                )
         for o in ("residue",):
-            rows.append({"unit_id": rep.unit_id, "feed_class": rep.feed_class,
-                         "material": "*", "output_id": o, "tc_frac_low": 1.0,
-                         "tc_frac": 1.0, "tc_frac_high": 1.0,
-                         "source": f"{DERIVED}materials absent from {rep.feed_type} go to "
-                                   "residue"})
+            rows.append(
+                {
+                    "unit_id": rep.unit_id,
+                    "feed_class": rep.feed_class,
+                    "material": "*",
+                    "output_id": o,
+                    "tc_frac_low": 1.0,
+                    "tc_frac": 1.0,
+                    "tc_frac_high": 1.0,
+                    "source": f"{DERIVED}materials absent from {rep.feed_type} go to residue",
+                }
+            )
     out = pd.concat([tc, pd.DataFrame(rows, dtype=object)], ignore_index=True)
     _write(out, REF / "unit_transfer_coefficients.csv")
     return out
@@ -220,9 +251,13 @@ EUR_PER_FTE = 60000.0
 #: unit -> (route of capex_plants.csv, share of the route's capex). Pack dismantling and
 #: shredding split a pre-processing plant 35/65 (assumption: the public plants do both);
 #: battery smelting has no public plant and borrows the e-scrap smelter line (assumption).
-FITTED_UNITS = {"hydromet": ("hydromet", 1.0), "shred_bm": ("preprocessing", 0.65),
-                "dismantle_pack": ("preprocessing", 0.35), "pm_smelter": ("pm_smelter", 1.0),
-                "pyro_smelt": ("pm_smelter", 1.0)}
+FITTED_UNITS = {
+    "hydromet": ("hydromet", 1.0),
+    "shred_bm": ("preprocessing", 0.65),
+    "dismantle_pack": ("preprocessing", 0.35),
+    "pm_smelter": ("pm_smelter", 1.0),
+    "pyro_smelt": ("pm_smelter", 1.0),
+}
 
 
 def _capex_line(a: Any) -> tuple[Callable[[float], float], float, float, str]:
@@ -230,14 +265,25 @@ def _capex_line(a: Any) -> tuple[Callable[[float], float], float, float, str]:
     if a.unit_id in FITTED_UNITS:
         route, share = FITTED_UNITS[a.unit_id]
         f = fit_route(route)
-        note = "" if share == 1.0 and route == a.unit_id else (
-            f"; {share:g} x the '{route}' line ({a.source})")
-        return (lambda c: share * f.capex_eur(c), f.low_factor, f.high_factor,
-                f"capex_plants.csv {f.describe()}{note}")
+        note = (
+            ""
+            if share == 1.0 and route == a.unit_id
+            else (f"; {share:g} x the '{route}' line ({a.source})")
+        )
+        return (
+            lambda c: share * f.capex_eur(c),
+            f.low_factor,
+            f.high_factor,
+            f"capex_plants.csv {f.describe()}{note}",
+        )
     c0, k0, e = _f(a.anchor_capacity_t_per_yr), _f(a.anchor_capex_eur), _f(a.scale_exponent)
-    return (lambda c: k0 * (c / c0) ** e, _f(a.capex_low_factor), _f(a.capex_high_factor),
-            f"capex = {k0:.4g} EUR x (C/{c0:g})^{e:g}; fewer than three public plants found "
-            f"for this unit: {a.source}")
+    return (
+        lambda c: k0 * (c / c0) ** e,
+        _f(a.capex_low_factor),
+        _f(a.capex_high_factor),
+        f"capex = {k0:.4g} EUR x (C/{c0:g})^{e:g}; fewer than three public plants found "
+        f"for this unit: {a.source}",
+    )
 
 
 def derive_capacity_options() -> pd.DataFrame:
@@ -250,18 +296,25 @@ def derive_capacity_options() -> pd.DataFrame:
             capex = line(c)
             fte = max(_f(a.fte_min), _f(a.fte_per_kt) * c / 1000.0)
             land = max(_f(a.land_m2_min), _f(a.land_m2_per_kt) * c / 1000.0)
-            rows.append({
-                "unit_id": a.unit_id, "option_id": f"c{int(c)}", "capacity_t_per_yr": c,
-                "capex_eur": round(capex, -3),
-                "capex_eur_low": round(capex * lo_f, -3),
-                "capex_eur_high": round(capex * hi_f, -3),
-                "fixed_opex_eur_per_yr": round(_f(a.maintenance_frac) * capex
-                                               + EUR_PER_FTE * round(fte), -3),
-                "lifetime_yr": _f(a.lifetime_yr), "staff_fte": round(fte),
-                "land_m2": round(land, -2),
-                "source": f"{DERIVED}fixed opex = "
-                          f"{_f(a.maintenance_frac):g} x capex + {EUR_PER_FTE:g} EUR/FTE x "
-                          f"staff; anchor: {src}"})
+            rows.append(
+                {
+                    "unit_id": a.unit_id,
+                    "option_id": f"c{int(c)}",
+                    "capacity_t_per_yr": c,
+                    "capex_eur": round(capex, -3),
+                    "capex_eur_low": round(capex * lo_f, -3),
+                    "capex_eur_high": round(capex * hi_f, -3),
+                    "fixed_opex_eur_per_yr": round(
+                        _f(a.maintenance_frac) * capex + EUR_PER_FTE * round(fte), -3
+                    ),
+                    "lifetime_yr": _f(a.lifetime_yr),
+                    "staff_fte": round(fte),
+                    "land_m2": round(land, -2),
+                    "source": f"{DERIVED}fixed opex = "
+                    f"{_f(a.maintenance_frac):g} x capex + {EUR_PER_FTE:g} EUR/FTE x "
+                    f"staff; anchor: {src}",
+                }
+            )
     out = pd.DataFrame(rows, dtype=object)
     _write(out, REF / "unit_capacity_options.csv")
     return out
@@ -271,17 +324,23 @@ def derive_capacity_options() -> pd.DataFrame:
 
 
 #: EUR per tonne of quoted material for one unit of each quote unit.
-UNIT_TO_EUR_PER_T = {"USD/kg": 1000.0 * EUR_PER_USD, "USD/t": EUR_PER_USD,
-                     "USD/oz": OZ_PER_T * EUR_PER_USD, "EUR/t": 1.0,
-                     "CNY/t": EUR_PER_USD / CNY_PER_USD}
+UNIT_TO_EUR_PER_T = {
+    "USD/kg": 1000.0 * EUR_PER_USD,
+    "USD/t": EUR_PER_USD,
+    "USD/oz": OZ_PER_T * EUR_PER_USD,
+    "EUR/t": 1.0,
+    "CNY/t": EUR_PER_USD / CNY_PER_USD,
+}
 
 
 def _eur_per_t_contained(q: pd.Series, which: str = "value") -> float:
     """Quote -> EUR per t contained: value x unit factor / (1 + VAT) / contained fraction."""
     unit = q["unit"]
     if unit not in UNIT_TO_EUR_PER_T:
-        raise ValueError(f"price_quotes.csv: unknown price unit {unit!r} in quote "
-                         f"{q.name!r}; expected one of {', '.join(UNIT_TO_EUR_PER_T)}")
+        raise ValueError(
+            f"price_quotes.csv: unknown price unit {unit!r} in quote "
+            f"{q.name!r}; expected one of {', '.join(UNIT_TO_EUR_PER_T)}"
+        )
     per_t = _f(q[which]) * UNIT_TO_EUR_PER_T[unit] / (1.0 + _f(q["vat_frac"]))
     return per_t / _f(q["contained_frac"])
 
@@ -292,21 +351,28 @@ def derive_product_prices() -> pd.DataFrame:
     rows = []
     for b in basis.itertuples(index=False):
         q, q31 = quotes.loc[b.quote_id], quotes.loc[b.quote_id_2031]
-        rows.append({
-            "product_id": b.product_id, "material": b.material,
-            "price_eur_per_t": round(_eur_per_t_contained(q), 2),
-            "price_eur_per_t_low": round(_eur_per_t_contained(q, "value_low"), 2),
-            "price_eur_per_t_high": round(_eur_per_t_contained(q, "value_high"), 2),
-            "payable_frac": _f(b.payable_frac), "payable_frac_low": _f(b.payable_low),
-            "payable_frac_high": _f(b.payable_high), "recovered": b.recovered,
-            "price_date": q["date"], "currency": "EUR",
-            "price_eur_per_t_2031": round(_eur_per_t_contained(q31), 2),
-            "price_date_2031": q31["date"],
-            "source": f"{DERIVED}quote '{b.quote_id}' ({q['value']} {q['unit']}, "
-                      f"{q['date']}; low {q['value_low']}, high {q['value_high']}) / "
-                      f"(1 + VAT {q['vat_frac']}) / {q['contained_frac']} contained, at "
-                      f"{EUR_PER_USD} EUR/USD and {CNY_PER_USD} CNY/USD; quote: {q['source']}; "
-                      f"payable/recovered: {b.source}"})
+        rows.append(
+            {
+                "product_id": b.product_id,
+                "material": b.material,
+                "price_eur_per_t": round(_eur_per_t_contained(q), 2),
+                "price_eur_per_t_low": round(_eur_per_t_contained(q, "value_low"), 2),
+                "price_eur_per_t_high": round(_eur_per_t_contained(q, "value_high"), 2),
+                "payable_frac": _f(b.payable_frac),
+                "payable_frac_low": _f(b.payable_low),
+                "payable_frac_high": _f(b.payable_high),
+                "recovered": b.recovered,
+                "price_date": q["date"],
+                "currency": "EUR",
+                "price_eur_per_t_2031": round(_eur_per_t_contained(q31), 2),
+                "price_date_2031": q31["date"],
+                "source": f"{DERIVED}quote '{b.quote_id}' ({q['value']} {q['unit']}, "
+                f"{q['date']}; low {q['value_low']}, high {q['value_high']}) / "
+                f"(1 + VAT {q['vat_frac']}) / {q['contained_frac']} contained, at "
+                f"{EUR_PER_USD} EUR/USD and {CNY_PER_USD} CNY/USD; quote: {q['source']}; "
+                f"payable/recovered: {b.source}",
+            }
+        )
     out = pd.DataFrame(rows, dtype=object)
     _write(out, REF / "product_prices.csv")
     return out
@@ -321,17 +387,40 @@ def derive_reference() -> None:
 
 #: feed id -> reference feed type
 NL_FEEDS = {
-    "ev_nmc111": "li_nmc111_pack", "ev_nmc622": "li_nmc622_pack",
-    "ev_nmc811": "li_nmc811_pack", "ev_nca": "li_nca_pack", "ev_lfp": "li_lfp_pack",
+    "ev_nmc111": "li_nmc111_pack",
+    "ev_nmc622": "li_nmc622_pack",
+    "ev_nmc811": "li_nmc811_pack",
+    "ev_nca": "li_nca_pack",
+    "ev_lfp": "li_lfp_pack",
     "ev_production_scrap": "li_nmc811_cell",
-    "portable_liion": "portable_liion", "ebike_liion": "ebike_liion", "nimh": "nimh",
-    "lead_acid": "lead_acid_sli", "small_it": "weee_small_it", "pcb": "pcb", "hdd": "hdd",
-    "pv": "pv_csi", "weee_temp": "weee_temp", "weee_screens": "weee_screens",
-    "weee_lamps": "weee_lamps", "weee_large": "weee_large", "weee_small": "weee_small_nopcb",
+    "portable_liion": "portable_liion",
+    "ebike_liion": "ebike_liion",
+    "nimh": "nimh",
+    "lead_acid": "lead_acid_sli",
+    "small_it": "weee_small_it",
+    "pcb": "pcb",
+    "hdd": "hdd",
+    "pv": "pv_csi",
+    "weee_temp": "weee_temp",
+    "weee_screens": "weee_screens",
+    "weee_lamps": "weee_lamps",
+    "weee_large": "weee_large",
+    "weee_small": "weee_small_nopcb",
 }
-NL_UNITS = ["dismantle_pack", "shred_bm", "thermal_pre", "hydromet", "pyro_smelt",
-            "direct_recycl", "lead_smelter", "pm_smelter", "ndfeb_recycl", "pv_delam",
-            "dismantle_weee", "weee_shred"]
+NL_UNITS = [
+    "dismantle_pack",
+    "shred_bm",
+    "thermal_pre",
+    "hydromet",
+    "pyro_smelt",
+    "direct_recycl",
+    "lead_smelter",
+    "pm_smelter",
+    "ndfeb_recycl",
+    "pv_delam",
+    "dismantle_weee",
+    "weee_shred",
+]
 #: existing capacity (t/yr) -- assumption: the park may use part of an existing Dutch WEEE
 #: shredder line.
 NL_EXISTING = {"weee_shred": 40000.0}
@@ -353,8 +442,11 @@ def _conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     df = df.copy()
     for col in TABLES[table].columns:
         if col.name not in df.columns:
-            df[col.name] = "" if col.default is None else (
-                str(col.default).lower() if isinstance(col.default, bool) else col.default)
+            df[col.name] = (
+                ""
+                if col.default is None
+                else (str(col.default).lower() if isinstance(col.default, bool) else col.default)
+            )
     return df[_cols(table)]
 
 
@@ -371,44 +463,72 @@ def build_instance(name: str, year: int) -> Path:
     for fid, ft in NL_FEEDS.items():
         lo, t, hi, src = tonnes[fid]
         info = ftypes.loc[ft]
-        feeds.append({"feed_id": fid, "feed_class": info["feed_class"],
-                      "reg_class": info["reg_class"], "description": info["description"],
-                      "available_t_per_yr": t, "contracted_min_t_per_yr": 0.0,
-                      "gate_fee_eur_per_t": _f(info["gate_fee_eur_per_t"]),
-                      "available_t_per_yr_low": lo, "available_t_per_yr_high": hi,
-                      "gate_fee_eur_per_t_low": _f(info["gate_fee_low"]),
-                      "gate_fee_eur_per_t_high": _f(info["gate_fee_high"]),
-                      "source": f"tonnage: {src} | gate fee: {info['source']}"})
+        feeds.append(
+            {
+                "feed_id": fid,
+                "feed_class": info["feed_class"],
+                "reg_class": info["reg_class"],
+                "description": info["description"],
+                "available_t_per_yr": t,
+                "contracted_min_t_per_yr": 0.0,
+                "gate_fee_eur_per_t": _f(info["gate_fee_eur_per_t"]),
+                "available_t_per_yr_low": lo,
+                "available_t_per_yr_high": hi,
+                "gate_fee_eur_per_t_low": _f(info["gate_fee_low"]),
+                "gate_fee_eur_per_t_high": _f(info["gate_fee_high"]),
+                "source": f"tonnage: {src} | gate fee: {info['source']}",
+            }
+        )
         for r in comp[comp["feed_type"] == ft].itertuples(index=False):
-            comps.append({"feed_id": fid, "material": r.material, "mass_frac": _f(r.mass_frac),
-                          "mass_frac_low": _f(r.mass_frac_low),
-                          "mass_frac_high": _f(r.mass_frac_high),
-                          "source": f"reference feed type {ft}: {r.source}"})
+            comps.append(
+                {
+                    "feed_id": fid,
+                    "material": r.material,
+                    "mass_frac": _f(r.mass_frac),
+                    "mass_frac_low": _f(r.mass_frac_low),
+                    "mass_frac_high": _f(r.mass_frac_high),
+                    "source": f"reference feed type {ft}: {r.source}",
+                }
+            )
     classes = {f["feed_class"] for f in feeds}
 
     pu = _read("process_units.csv")
     pu = pu[pu["unit_id"].isin(NL_UNITS)]
-    units = pd.DataFrame({
-        "unit_id": pu["unit_id"], "stage": pu["stage"], "description": pu["description"],
-        "opex_eur_per_t": pu["opex_eur_per_t"].astype(float),
-        "min_load_frac": pu["min_load_frac"].astype(float),
-        "existing_capacity_t_per_yr": [NL_EXISTING.get(u, 0.0) for u in pu["unit_id"]],
-        "energy_mwh_per_t": pu["energy_mwh_per_t"].astype(float),
-        "co2_t_per_t": pu["co2_t_per_t"].astype(float),
-        "source": [s + (" | existing capacity: assumption, part of an existing Dutch WEEE "
-                        "shredder" if u in NL_EXISTING else "")
-                   for u, s in zip(pu["unit_id"], pu["source"])]})
+    units = pd.DataFrame(
+        {
+            "unit_id": pu["unit_id"],
+            "stage": pu["stage"],
+            "description": pu["description"],
+            "opex_eur_per_t": pu["opex_eur_per_t"].astype(float),
+            "min_load_frac": pu["min_load_frac"].astype(float),
+            "existing_capacity_t_per_yr": [NL_EXISTING.get(u, 0.0) for u in pu["unit_id"]],
+            "energy_mwh_per_t": pu["energy_mwh_per_t"].astype(float),
+            "co2_t_per_t": pu["co2_t_per_t"].astype(float),
+            "source": [
+                s
+                + (
+                    " | existing capacity: assumption, part of an existing Dutch WEEE shredder"
+                    if u in NL_EXISTING
+                    else ""
+                )
+                for u, s in zip(pu["unit_id"], pu["source"])
+            ],
+        }
+    )
 
     cap = _read("unit_capacity_options.csv")
     cap = cap[cap["unit_id"].isin(NL_UNITS)]
 
     tc = _read("unit_transfer_coefficients.csv")
-    tc = tc[tc["unit_id"].isin(NL_UNITS) & (tc["feed_class"].isin(classes)
-                                            | (tc["feed_class"] == "*"))]
+    tc = tc[
+        tc["unit_id"].isin(NL_UNITS) & (tc["feed_class"].isin(classes) | (tc["feed_class"] == "*"))
+    ]
 
     routing = _read("unit_routing.csv")
-    routing = routing[routing["unit_id"].isin(NL_UNITS)
-                      & ((routing["to_kind"] != "unit") | routing["to_id"].isin(NL_UNITS))]
+    routing = routing[
+        routing["unit_id"].isin(NL_UNITS)
+        & ((routing["to_kind"] != "unit") | routing["to_id"].isin(NL_UNITS))
+    ]
     entry = _read("feed_entry.csv")
     entry = entry[entry["feed_class"].isin(classes) & entry["unit_id"].isin(NL_UNITS)]
 
@@ -417,20 +537,31 @@ def build_instance(name: str, year: int) -> Path:
     products = products[products["product_id"].isin(used_products)]
     prices = _read("product_prices.csv")
     prices = prices[prices["product_id"].isin(used_products)]
-    prices = pd.DataFrame({
-        "product_id": prices["product_id"], "material": prices["material"],
-        "price_eur_per_t": prices[price_col].astype(float),
-        "price_eur_per_t_low": prices["price_eur_per_t_low"].astype(float),
-        "price_eur_per_t_high": prices["price_eur_per_t_high"].astype(float),
-        "payable_frac": prices["payable_frac"].astype(float),
-        "recovered": prices["recovered"], "price_date": prices[date_col],
-        "source": prices["source"]})
+    prices = pd.DataFrame(
+        {
+            "product_id": prices["product_id"],
+            "material": prices["material"],
+            "price_eur_per_t": prices[price_col].astype(float),
+            "price_eur_per_t_low": prices["price_eur_per_t_low"].astype(float),
+            "price_eur_per_t_high": prices["price_eur_per_t_high"].astype(float),
+            "payable_frac": prices["payable_frac"].astype(float),
+            "recovered": prices["recovered"],
+            "price_date": prices[date_col],
+            "source": prices["source"],
+        }
+    )
 
     tables = {
-        "materials": materials, "feeds": pd.DataFrame(feeds),
-        "composition": pd.DataFrame(comps), "units": units, "capacity_options": cap,
-        "transfer_coefficients": tc, "routing": routing, "feed_entry": entry,
-        "products": products, "product_prices": prices,
+        "materials": materials,
+        "feeds": pd.DataFrame(feeds),
+        "composition": pd.DataFrame(comps),
+        "units": units,
+        "capacity_options": cap,
+        "transfer_coefficients": tc,
+        "routing": routing,
+        "feed_entry": entry,
+        "products": products,
+        "product_prices": prices,
     }
     for tname, df in tables.items():
         _write(_conform(df, tname).reset_index(drop=True), out_dir / TABLES[tname].file)
@@ -448,7 +579,8 @@ def build_instance(name: str, year: int) -> Path:
         f"discount_rate: {NL_DISCOUNT_RATE}\n"
         f"budget_eur: {NL_BUDGET_EUR:.0f}\n"
         f"target_year: {year}\n"
-        f"apply_targets: {'true' if NL_APPLY_TARGETS[year] else 'false'}\n")
+        f"apply_targets: {'true' if NL_APPLY_TARGETS[year] else 'false'}\n"
+    )
     (out_dir / "instance.yaml").write_text(manifest)
     return out_dir
 
@@ -468,13 +600,20 @@ def write_target_scenario(name: str, year: int) -> Path:
     """A batch scenario: the instance with the legal collection targets met (not the base)."""
     path = HERE / "scenarios" / f"{name}-collection-targets.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"# Generated by plantopt/data/build_instances.py: {name} with the EU collection",
-             "# targets met (Battery Regulation Art. 59 / 69) instead of the actual collection",
-             "# of the base instance. Run: plantopt batch <this file> --out runs/targets",
-             f"name: {name}-collection-targets", f"base: ../instances/{name}", "cases:",
-             "  - {case: actual}", "  - case: targets"]
-    lines += [f'    "feeds[feed_id={fid}].available_t_per_yr": {t}'
-              for fid, t in target_scenario(year).items()]
+    lines = [
+        f"# Generated by plantopt/data/build_instances.py: {name} with the EU collection",
+        "# targets met (Battery Regulation Art. 59 / 69) instead of the actual collection",
+        "# of the base instance. Run: plantopt batch <this file> --out runs/targets",
+        f"name: {name}-collection-targets",
+        f"base: ../instances/{name}",
+        "cases:",
+        "  - {case: actual}",
+        "  - case: targets",
+    ]
+    lines += [
+        f'    "feeds[feed_id={fid}].available_t_per_yr": {t}'
+        for fid, t in target_scenario(year).items()
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -484,8 +623,10 @@ def main() -> None:
     for name, year in (("nl-2027", 2027), ("nl-2031", 2031)):
         d = build_instance(name, year)
         write_target_scenario(name, year)
-        print(f"{name}: critical content {critical_content(d):,.0f} t/yr "
-              f"(without Cu, Al: {critical_content(d, ('Cu', 'Al')):,.0f} t/yr)")
+        print(
+            f"{name}: critical content {critical_content(d):,.0f} t/yr "
+            f"(without Cu, Al: {critical_content(d, ('Cu', 'Al')):,.0f} t/yr)"
+        )
         for fid, (lo, t, hi, _) in feed_tonnages(year).items():
             print(f"  {fid:20s} {t:10,.0f} t/yr ({lo:,.0f} - {hi:,.0f})")
 

@@ -35,45 +35,89 @@ def _periods(a: Path, b: Path, out: Path) -> None:
     assert list(fa["feed_id"]) == list(fb["feed_id"])
     rows = []
     for (_, ra), (_, rb) in zip(fa.iterrows(), fb.iterrows()):
-        g = (rb["available_t_per_yr"] / ra["available_t_per_yr"]
-             if ra["available_t_per_yr"] > 0 else 1.0)  # a feed with nothing on offer stays
-        rows.append({"feed_id": ra["feed_id"], "period_id": "2027",
-                     "available_t_per_yr": ra["available_t_per_yr"],
-                     "contracted_min_t_per_yr": ra["contracted_min_t_per_yr"],
-                     "gate_fee_eur_per_t": ra["gate_fee_eur_per_t"],
-                     "source": "nl-2027/feeds.csv (see its source column)"})
-        rows.append({"feed_id": rb["feed_id"], "period_id": "2031",
-                     "available_t_per_yr": rb["available_t_per_yr"],
-                     "contracted_min_t_per_yr": rb["contracted_min_t_per_yr"],
-                     "gate_fee_eur_per_t": rb["gate_fee_eur_per_t"],
-                     "source": "nl-2031/feeds.csv (see its source column)"})
+        g = (
+            rb["available_t_per_yr"] / ra["available_t_per_yr"]
+            if ra["available_t_per_yr"] > 0
+            else 1.0
+        )  # a feed with nothing on offer stays
+        rows.append(
+            {
+                "feed_id": ra["feed_id"],
+                "period_id": "2027",
+                "available_t_per_yr": ra["available_t_per_yr"],
+                "contracted_min_t_per_yr": ra["contracted_min_t_per_yr"],
+                "gate_fee_eur_per_t": ra["gate_fee_eur_per_t"],
+                "source": "nl-2027/feeds.csv (see its source column)",
+            }
+        )
+        rows.append(
+            {
+                "feed_id": rb["feed_id"],
+                "period_id": "2031",
+                "available_t_per_yr": rb["available_t_per_yr"],
+                "contracted_min_t_per_yr": rb["contracted_min_t_per_yr"],
+                "gate_fee_eur_per_t": rb["gate_fee_eur_per_t"],
+                "source": "nl-2031/feeds.csv (see its source column)",
+            }
+        )
         g35 = min(g, CAP)
-        rows.append({"feed_id": rb["feed_id"], "period_id": "2035",
-                     "available_t_per_yr": round(rb["available_t_per_yr"] * g35),
-                     "contracted_min_t_per_yr": rb["contracted_min_t_per_yr"],
-                     "gate_fee_eur_per_t": rb["gate_fee_eur_per_t"],
-                     "source": f"assumption: nl-2031 tonnage x the 2027->2031 four-year growth "
-                               f"factor {g:.3f} continued to 2035, capped at {CAP:g} "
-                               f"(applied {g35:.3f}); contracted minimum and gate fee as in 2031"})
+        rows.append(
+            {
+                "feed_id": rb["feed_id"],
+                "period_id": "2035",
+                "available_t_per_yr": round(rb["available_t_per_yr"] * g35),
+                "contracted_min_t_per_yr": rb["contracted_min_t_per_yr"],
+                "gate_fee_eur_per_t": rb["gate_fee_eur_per_t"],
+                "source": f"assumption: nl-2031 tonnage x the 2027->2031 four-year growth "
+                f"factor {g:.3f} continued to 2035, capped at {CAP:g} "
+                f"(applied {g35:.3f}); contracted minimum and gate fee as in 2031",
+            }
+        )
     pd.DataFrame(rows).to_csv(out / "feed_periods.csv", index=False)
     pa, pb = pd.read_csv(a / "product_prices.csv"), pd.read_csv(b / "product_prices.csv")
     prow = []
-    for pid, df, src in (("2027", pa, "nl-2027/product_prices.csv"),
-                         ("2031", pb, "nl-2031/product_prices.csv"),
-                         ("2035", pb, "assumption: 2031 prices held flat (no price forecast); "
-                                      "nl-2031/product_prices.csv")):
+    for pid, df, src in (
+        ("2027", pa, "nl-2027/product_prices.csv"),
+        ("2031", pb, "nl-2031/product_prices.csv"),
+        (
+            "2035",
+            pb,
+            "assumption: 2031 prices held flat (no price forecast); nl-2031/product_prices.csv",
+        ),
+    ):
         for r in df.itertuples(index=False):
-            prow.append({"product_id": r.product_id, "material": r.material, "period_id": pid,
-                         "price_eur_per_t": r.price_eur_per_t, "source": src})
+            prow.append(
+                {
+                    "product_id": r.product_id,
+                    "material": r.material,
+                    "period_id": pid,
+                    "price_eur_per_t": r.price_eur_per_t,
+                    "source": src,
+                }
+            )
     pd.DataFrame(prow).to_csv(out / "price_periods.csv", index=False)
-    pd.DataFrame([
-        {"period_id": "2027", "start_year": 2027, "duration_yr": 4,
-         "source": "EU Battery Regulation 2023/1542 first material-recovery targets (2027)"},
-        {"period_id": "2031", "start_year": 2031, "duration_yr": 4,
-         "source": "EU Battery Regulation 2023/1542 second material-recovery targets (2031)"},
-        {"period_id": "2035", "start_year": 2035, "duration_yr": 6,
-         "source": "assumption: last period 2035-2040 inclusive"}]).to_csv(
-        out / "periods.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "period_id": "2027",
+                "start_year": 2027,
+                "duration_yr": 4,
+                "source": "EU Battery Regulation 2023/1542 first material-recovery targets (2027)",
+            },
+            {
+                "period_id": "2031",
+                "start_year": 2031,
+                "duration_yr": 4,
+                "source": "EU Battery Regulation 2023/1542 second material-recovery targets (2031)",
+            },
+            {
+                "period_id": "2035",
+                "start_year": 2035,
+                "duration_yr": 6,
+                "source": "assumption: last period 2035-2040 inclusive",
+            },
+        ]
+    ).to_csv(out / "periods.csv", index=False)
     m = yaml.safe_load((a / "instance.yaml").read_text())
     m["name"] = "nl-2027-2040"
     m["description"] = (
@@ -83,7 +127,8 @@ def _periods(a: Path, b: Path, out: Path) -> None:
         "2027->2031 growth factor, capped at 2, and 2035 prices equal 2031 (see the source "
         "columns of feed_periods.csv and price_periods.csv). Targets in force per period's "
         "start year. Built by plantopt/data/build_nl_periods.py from nl-2027 and nl-2031; "
-        "see docs/business-case.md.")
+        "see docs/business-case.md."
+    )
     m["objective"] = "npv"
     m.pop("target_year", None)
     (out / "instance.yaml").write_text(yaml.safe_dump(m, sort_keys=False))

@@ -48,19 +48,24 @@ class CapexFit:
         return k * (capacity_t_per_yr / c) ** B_MIN
 
     def describe(self) -> str:
-        return (f"fit to {self.n_plants} public plants ({self.plants}): capex = "
-                f"{self.anchor_capex_eur / 1e6:.1f} MEUR x "
-                f"(C/{self.anchor_capacity_t_per_yr:,.0f})^b; fitted b = "
-                f"{self.fitted_exponent:.2f}, used b = {self.exponent:.2f} (clipped to "
-                f"[{B_MIN}, {B_MAX}], assumption), b = {B_MIN} below the smallest plant "
-                f"({self.min_capacity_t_per_yr:,.0f} t/yr); range x{self.low_factor:.2f} "
-                f"- x{self.high_factor:.2f} from the plants' spread around the line")
+        return (
+            f"fit to {self.n_plants} public plants ({self.plants}): capex = "
+            f"{self.anchor_capex_eur / 1e6:.1f} MEUR x "
+            f"(C/{self.anchor_capacity_t_per_yr:,.0f})^b; fitted b = "
+            f"{self.fitted_exponent:.2f}, used b = {self.exponent:.2f} (clipped to "
+            f"[{B_MIN}, {B_MAX}], assumption), b = {B_MIN} below the smallest plant "
+            f"({self.min_capacity_t_per_yr:,.0f} t/yr); range x{self.low_factor:.2f} "
+            f"- x{self.high_factor:.2f} from the plants' spread around the line"
+        )
 
 
 def _plants() -> pd.DataFrame:
     df = pd.read_csv(REF / "capex_plants.csv", keep_default_na=False)
-    df["capex_eur"] = (df["capex"].astype(float) * df["eur_per_currency"].astype(float)
-                       * df["scope_factor"].astype(float))
+    df["capex_eur"] = (
+        df["capex"].astype(float)
+        * df["eur_per_currency"].astype(float)
+        * df["scope_factor"].astype(float)
+    )
     df["capacity_t_per_yr"] = df["capacity_t_per_yr"].astype(float)
     return df
 
@@ -71,13 +76,14 @@ def fit_route(route: str) -> CapexFit:
     df = df[df["unit_id"] == route]
     fit = df[df["role"] == "fit"]
     if len(fit) < 3:
-        raise ValueError(f"capex_plants.csv: route {route!r} has {len(fit)} plants with role "
-                         "'fit', expected at least 3")
+        raise ValueError(
+            f"capex_plants.csv: route {route!r} has {len(fit)} plants with role "
+            "'fit', expected at least 3"
+        )
     x = [math.log(c) for c in fit["capacity_t_per_yr"]]
     y = [math.log(k) for k in fit["capex_eur"]]
     mx, my = sum(x) / len(x), sum(y) / len(y)
-    b_fit = (sum((a - mx) * (c - my) for a, c in zip(x, y))
-             / sum((a - mx) ** 2 for a in x))
+    b_fit = sum((a - mx) * (c - my) for a, c in zip(x, y)) / sum((a - mx) ** 2 for a in x)
     b = min(B_MAX, max(B_MIN, b_fit))
     c0, k0 = math.exp(mx), math.exp(my)  # the line passes the means whatever b is
 
@@ -85,11 +91,25 @@ def fit_route(route: str) -> CapexFit:
         return k / (k0 * (c / c0) ** b)
 
     ratios = [ratio(c, k) for c, k in zip(fit["capacity_t_per_yr"], fit["capex_eur"])]
-    high = [ratio(c, k) for c, k in zip(df.loc[df["role"] == "high_only", "capacity_t_per_yr"],
-                                        df.loc[df["role"] == "high_only", "capex_eur"])]
-    return CapexFit(route, round(c0, -2), round(k0, -3), b_fit, b, min(ratios),
-                    max(ratios + high), len(fit), "; ".join(fit["plant"]),
-                    float(fit["capacity_t_per_yr"].min()))
+    high = [
+        ratio(c, k)
+        for c, k in zip(
+            df.loc[df["role"] == "high_only", "capacity_t_per_yr"],
+            df.loc[df["role"] == "high_only", "capex_eur"],
+        )
+    ]
+    return CapexFit(
+        route,
+        round(c0, -2),
+        round(k0, -3),
+        b_fit,
+        b,
+        min(ratios),
+        max(ratios + high),
+        len(fit),
+        "; ".join(fit["plant"]),
+        float(fit["capacity_t_per_yr"].min()),
+    )
 
 
 def routes() -> list[str]:

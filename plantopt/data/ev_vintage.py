@@ -57,15 +57,23 @@ def _vintages() -> pd.DataFrame:
     for year, n in zip(fleet["year"].astype(int), cars):
         m = mix[(mix["vintage_from"] <= year) & (mix["vintage_to"] >= year)]
         if len(m) != 1:
-            raise ValueError(f"ev_vintage_mix.csv: vintage {year} matches {len(m)} rows, "
-                             "expected exactly one")
+            raise ValueError(
+                f"ev_vintage_mix.csv: vintage {year} matches {len(m)} rows, expected exactly one"
+            )
         r = m.iloc[0]
         shares = {c: float(r[f"share_{c}"]) for c in CHEMISTRIES}
         if abs(sum(shares.values()) - 1.0) > 1e-9:
-            raise ValueError(f"ev_vintage_mix.csv: shares of {year} sum to "
-                             f"{sum(shares.values())}, expected 1")
-        rows.append({"vintage": year, "cars": float(n),
-                     "pack_t": float(r["pack_mass_kg"]) / 1000.0, **shares})
+            raise ValueError(
+                f"ev_vintage_mix.csv: shares of {year} sum to {sum(shares.values())}, expected 1"
+            )
+        rows.append(
+            {
+                "vintage": year,
+                "cars": float(n),
+                "pack_t": float(r["pack_mass_kg"]) / 1000.0,
+                **shares,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -100,18 +108,26 @@ def calibrate(mean_life_yr: float, shape: float) -> EvFit:
     return EvFit(mean_life_yr, shape, c, {y: c * model[y] for y in obs}, obs)
 
 
-def ev_tonnes(year: int, life: tuple[float, float, float], shape: float
-              ) -> tuple[dict[str, tuple[float, float, float]], list[EvFit]]:
+def ev_tonnes(
+    year: int, life: tuple[float, float, float], shape: float
+) -> tuple[dict[str, tuple[float, float, float]], list[EvFit]]:
     """(low, nominal, high) tonnes per chemistry in ``year`` and the three calibrations.
 
     ``life`` is (low, nominal, high) mean lifetime in years; each is calibrated separately.
     """
     fits = [calibrate(m, shape) for m in life]
-    per_fit = [{c: f.capture * t for c, t in retired_t(year, f.mean_life_yr, shape).items()}
-               for f in fits]
+    per_fit = [
+        {c: f.capture * t for c, t in retired_t(year, f.mean_life_yr, shape).items()} for f in fits
+    ]
     r = misfit(fits[1])
-    out = {c: (min(p[c] for p in per_fit) * (1 - r), per_fit[1][c],
-               max(p[c] for p in per_fit) * (1 + r)) for c in CHEMISTRIES}
+    out = {
+        c: (
+            min(p[c] for p in per_fit) * (1 - r),
+            per_fit[1][c],
+            max(p[c] for p in per_fit) * (1 + r),
+        )
+        for c in CHEMISTRIES
+    }
     return out, fits
 
 
@@ -122,7 +138,11 @@ def misfit(fit: EvFit) -> float:
 
 def describe_fit(fit: EvFit) -> str:
     """One line: lifetime setting, capture factor and the fit to ARN per year."""
-    pairs = ", ".join(f"{y}: {fit.fitted_t[y]:,.0f} vs ARN {fit.observed_t[y]:,.0f} t"
-                      for y in sorted(fit.observed_t))
-    return (f"Weibull lifetime mean {fit.mean_life_yr:g} yr, shape {fit.shape:g}; capture "
-            f"factor {fit.capture:.3f} fitted to ARN ({pairs})")
+    pairs = ", ".join(
+        f"{y}: {fit.fitted_t[y]:,.0f} vs ARN {fit.observed_t[y]:,.0f} t"
+        for y in sorted(fit.observed_t)
+    )
+    return (
+        f"Weibull lifetime mean {fit.mean_life_yr:g} yr, shape {fit.shape:g}; capture "
+        f"factor {fit.capture:.3f} fitted to ARN ({pairs})"
+    )

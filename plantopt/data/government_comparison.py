@@ -19,9 +19,9 @@ GOVERNMENT_T_PER_YR = 5900.0
 NOT_RECOVERED_COMMERCIALLY = ("graphite",)
 
 
-def recoverable_critical_t_per_yr(instance_dir: str | Path,
-                                  exclude: tuple[str, ...] = NOT_RECOVERED_COMMERCIALLY
-                                  ) -> dict[str, float]:
+def recoverable_critical_t_per_yr(
+    instance_dir: str | Path, exclude: tuple[str, ...] = NOT_RECOVERED_COMMERCIALLY
+) -> dict[str, float]:
     """Recovered t/yr per critical material at maximal recovery (budget lifted, targets
     reported), without ``exclude``; one solve of the instance."""
     from plantopt import solve

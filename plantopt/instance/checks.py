@@ -25,21 +25,39 @@ def _row(df: pd.DataFrame, i: SupportsInt) -> int:
     return int(i) + 2
 
 
-def _check_refs(problems: ProblemList, df: pd.DataFrame, table: str, column: str,
-                valid: set[str], what: str, allow_wildcard: bool = False) -> None:
+def _check_refs(
+    problems: ProblemList,
+    df: pd.DataFrame,
+    table: str,
+    column: str,
+    valid: set[str],
+    what: str,
+    allow_wildcard: bool = False,
+) -> None:
     file = TABLES[table].file
     for i, value in df[column].items():
         if value is None or (allow_wildcard and value == WILDCARD):
             continue
         if value not in valid:
-            problems.error(file, f"unknown {what}", row=_row(df, i), column=column,
-                           found=value, expected=f"a {what} defined in "
-                           f"{_defining_file(what)}" + (" or '*'" if allow_wildcard else ""))
+            problems.error(
+                file,
+                f"unknown {what}",
+                row=_row(df, i),
+                column=column,
+                found=value,
+                expected=f"a {what} defined in "
+                f"{_defining_file(what)}" + (" or '*'" if allow_wildcard else ""),
+            )
 
 
 def _defining_file(what: str) -> str:
-    return {"feed_id": "feeds.csv", "material": "materials.csv", "unit_id": "units.csv",
-            "product_id": "products.csv", "feed_class": "feeds.csv"}.get(what, "the instance")
+    return {
+        "feed_id": "feeds.csv",
+        "material": "materials.csv",
+        "unit_id": "units.csv",
+        "product_id": "products.csv",
+        "feed_class": "feeds.csv",
+    }.get(what, "the instance")
 
 
 def _check_ranges(problems: ProblemList, df: pd.DataFrame, file: str, col: str) -> None:
@@ -48,10 +66,14 @@ def _check_ranges(problems: ProblemList, df: pd.DataFrame, file: str, col: str) 
     lo = df[f"{col}_low"].fillna(df[col]).to_numpy(dtype=float)
     hi = df[f"{col}_high"].fillna(df[col]).to_numpy(dtype=float)
     for pos in np.flatnonzero(~((lo <= nominal) & (nominal <= hi))):
-        problems.error(file, "range does not contain the nominal value",
-                       row=_row(df, df.index[pos]), column=f"{col}_low",
-                       found=f"{lo[pos]:g} .. {hi[pos]:g} around {nominal[pos]:g}",
-                       expected=f"{col}_low <= {col} <= {col}_high")
+        problems.error(
+            file,
+            "range does not contain the nominal value",
+            row=_row(df, df.index[pos]),
+            column=f"{col}_low",
+            found=f"{lo[pos]:g} .. {hi[pos]:g} around {nominal[pos]:g}",
+            expected=f"{col}_low <= {col} <= {col}_high",
+        )
 
 
 def _check_composition(instance: Instance, problems: ProblemList, tol: float) -> None:
@@ -63,36 +85,52 @@ def _check_composition(instance: Instance, problems: ProblemList, tol: float) ->
         total = float(group["mass_frac"].sum())
         first = group.index[0]
         if total > 1.0 + tol:
-            problems.error(file, f"mass fractions of feed '{feed_id}' sum above 1",
-                           row=_row(comp, first), column="mass_frac", found=f"{total:.6g}",
-                           expected=f"a sum <= 1 (tolerance {tol:g})")
+            problems.error(
+                file,
+                f"mass fractions of feed '{feed_id}' sum above 1",
+                row=_row(comp, first),
+                column="mass_frac",
+                found=f"{total:.6g}",
+                expected=f"a sum <= 1 (tolerance {tol:g})",
+            )
         elif total < 1.0 - tol and not has_other:
-            problems.error(file, f"mass fractions of feed '{feed_id}' sum to {total:.6g}; "
-                           "the remainder needs material 'other'", row=_row(comp, first),
-                           column="mass_frac", expected="a row 'other' in materials.csv, or "
-                           "fractions summing to 1")
+            problems.error(
+                file,
+                f"mass fractions of feed '{feed_id}' sum to {total:.6g}; "
+                "the remainder needs material 'other'",
+                row=_row(comp, first),
+                column="mass_frac",
+                expected="a row 'other' in materials.csv, or fractions summing to 1",
+            )
     _check_ranges(problems, comp, file, "mass_frac")
     with_comp = set(comp["feed_id"])
     for i, feed_id in feeds["feed_id"].items():
         if feed_id not in with_comp:
-            problems.error(TABLES["feeds"].file, "feed has no composition rows",
-                           row=_row(feeds, i), column="feed_id", found=feed_id,
-                           expected="rows for this feed in composition.csv")
+            problems.error(
+                TABLES["feeds"].file,
+                "feed has no composition rows",
+                row=_row(feeds, i),
+                column="feed_id",
+                found=feed_id,
+                expected="rows for this feed in composition.csv",
+            )
 
 
-def _check_transfer_coefficients(instance: Instance, problems: ProblemList,
-                                 tol: float) -> None:
+def _check_transfer_coefficients(instance: Instance, problems: ProblemList, tol: float) -> None:
     tc = instance["transfer_coefficients"]
     file = TABLES["transfer_coefficients"].file
-    for (unit, cls, mat), group in tc.groupby(["unit_id", "feed_class", "material"],
-                                              sort=False):
+    for (unit, cls, mat), group in tc.groupby(["unit_id", "feed_class", "material"], sort=False):
         total = float(group["tc_frac"].sum())
         if abs(total - 1.0) > tol:
-            problems.error(file, f"transfer coefficients of unit '{unit}', feed class "
-                           f"'{cls}', material '{mat}' sum to {total:.6g} over the outputs",
-                           row=_row(tc, group.index[0]), column="tc_frac",
-                           found=f"{total:.6g}", expected=f"a sum of 1 (tolerance {tol:g}); "
-                           "book losses to an output")
+            problems.error(
+                file,
+                f"transfer coefficients of unit '{unit}', feed class "
+                f"'{cls}', material '{mat}' sum to {total:.6g} over the outputs",
+                row=_row(tc, group.index[0]),
+                column="tc_frac",
+                found=f"{total:.6g}",
+                expected=f"a sum of 1 (tolerance {tol:g}); book losses to an output",
+            )
     _check_ranges(problems, tc, file, "tc_frac")
 
 
@@ -121,7 +159,7 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
             todo[-1] = pos + 1
             nxt = succ[pos]
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)
@@ -138,18 +176,41 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
     outputs = set(zip(tc["unit_id"], tc["output_id"]))
     for i, r in zip(routing.index, routing.to_dict("records")):
         if r["unit_id"] in units and (r["unit_id"], r["output_id"]) not in outputs:
-            problems.error(file, f"unit '{r['unit_id']}' has no output '{r['output_id']}'",
-                           row=_row(routing, i), column="output_id", found=r["output_id"],
-                           expected="an output_id of this unit in transfer_coefficients.csv")
+            problems.error(
+                file,
+                f"unit '{r['unit_id']}' has no output '{r['output_id']}'",
+                row=_row(routing, i),
+                column="output_id",
+                found=r["output_id"],
+                expected="an output_id of this unit in transfer_coefficients.csv",
+            )
         if r["to_kind"] == "unit" and r["to_id"] not in units:
-            problems.error(file, "unknown unit_id", row=_row(routing, i), column="to_id",
-                           found=r["to_id"], expected="a unit_id defined in units.csv")
+            problems.error(
+                file,
+                "unknown unit_id",
+                row=_row(routing, i),
+                column="to_id",
+                found=r["to_id"],
+                expected="a unit_id defined in units.csv",
+            )
         if r["to_kind"] == "product" and r["to_id"] not in products:
-            problems.error(file, "unknown product_id", row=_row(routing, i), column="to_id",
-                           found=r["to_id"], expected="a product_id defined in products.csv")
+            problems.error(
+                file,
+                "unknown product_id",
+                row=_row(routing, i),
+                column="to_id",
+                found=r["to_id"],
+                expected="a product_id defined in products.csv",
+            )
         if r["to_kind"] == "unit" and r["to_id"] == r["unit_id"]:
-            problems.error(file, "output routed back into its own unit", row=_row(routing, i),
-                           column="to_id", found=r["to_id"], expected="another unit")
+            problems.error(
+                file,
+                "output routed back into its own unit",
+                row=_row(routing, i),
+                column="to_id",
+                found=r["to_id"],
+                expected="another unit",
+            )
     routed = set(zip(routing["unit_id"], routing["output_id"]))
     tc_file = TABLES["transfer_coefficients"].file
     seen: set[tuple[str, str]] = set()
@@ -157,10 +218,15 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
         key = (r["unit_id"], r["output_id"])
         if key not in routed and key not in seen and r["unit_id"] in units:
             seen.add(key)
-            problems.error(tc_file, f"output '{r['output_id']}' of unit '{r['unit_id']}' has "
-                           "nowhere to go", row=_row(tc, i), column="output_id",
-                           found=r["output_id"], expected="a row for this unit and output in "
-                           "routing.csv (to a unit, product, disposal or loss)")
+            problems.error(
+                tc_file,
+                f"output '{r['output_id']}' of unit '{r['unit_id']}' has nowhere to go",
+                row=_row(tc, i),
+                column="output_id",
+                found=r["output_id"],
+                expected="a row for this unit and output in "
+                "routing.csv (to a unit, product, disposal or loss)",
+            )
     edges: dict[str, list[str]] = defaultdict(list)
     for u, kind, to in zip(routing["unit_id"], routing["to_kind"], routing["to_id"]):
         if kind == "unit" and to != u:
@@ -169,16 +235,20 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
     if cycle:
         a, b = cycle[0], cycle[1]
         mask = (routing["unit_id"] == a) & (routing["to_id"] == b)
-        problems.error(file, "routing has a cycle: " + " -> ".join(cycle),
-                       row=_row(routing, routing.index[mask][0]), column="to_id", found=b,
-                       expected="routing without cycles (each feed is tracked along paths)")
+        problems.error(
+            file,
+            "routing has a cycle: " + " -> ".join(cycle),
+            row=_row(routing, routing.index[mask][0]),
+            column="to_id",
+            found=b,
+            expected="routing without cycles (each feed is tracked along paths)",
+        )
 
 
 def _reachable_units(instance: Instance) -> dict[str, set[str]]:
     """Units reachable per feed class along the routing graph."""
     entry: dict[str, set[str]] = defaultdict(set)
-    for cls, unit in zip(instance["feed_entry"]["feed_class"],
-                         instance["feed_entry"]["unit_id"]):
+    for cls, unit in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
         entry[cls].add(unit)
     routing = instance["routing"]
     nxt: dict[str, set[str]] = defaultdict(set)
@@ -204,16 +274,26 @@ def _check_reach(instance: Instance, problems: ProblemList) -> None:
     reach = _reachable_units(instance)
     for i, r in zip(feeds.index, feeds.to_dict("records")):
         if not reach.get(r["feed_class"]):
-            problems.error(TABLES["feeds"].file, f"feed '{r['feed_id']}' can reach no unit",
-                           row=_row(feeds, i), column="feed_class", found=r["feed_class"],
-                           expected="a feed class with an entry unit in feed_entry.csv")
+            problems.error(
+                TABLES["feeds"].file,
+                f"feed '{r['feed_id']}' can reach no unit",
+                row=_row(feeds, i),
+                column="feed_class",
+                found=r["feed_class"],
+                expected="a feed class with an entry unit in feed_entry.csv",
+            )
     reached = set().union(*reach.values()) if reach else set()
     units = instance["units"]
     for i, u in units["unit_id"].items():
         if u not in reached:
-            problems.warning(TABLES["units"].file, f"unit '{u}' can never receive anything",
-                             row=_row(units, i), column="unit_id", found=u,
-                             expected="a feed_entry.csv or routing.csv row leading to it")
+            problems.warning(
+                TABLES["units"].file,
+                f"unit '{u}' can never receive anything",
+                row=_row(units, i),
+                column="unit_id",
+                found=u,
+                expected="a feed_entry.csv or routing.csv row leading to it",
+            )
     # every material present in a feed of a class must have coefficients at each unit it
     # can reach
     tc = instance["transfer_coefficients"]
@@ -229,19 +309,32 @@ def _check_reach(instance: Instance, problems: ProblemList) -> None:
     for cls in sorted(reach):
         for u in sorted(reach[cls]):
             if u not in tc_units:
-                problems.error(TABLES["transfer_coefficients"].file,
-                               f"unit '{u}' has no transfer coefficients", column="unit_id",
-                               found=u, expected="rows splitting each material over the "
-                               "unit's outputs")
+                problems.error(
+                    TABLES["transfer_coefficients"].file,
+                    f"unit '{u}' has no transfer coefficients",
+                    column="unit_id",
+                    found=u,
+                    expected="rows splitting each material over the unit's outputs",
+                )
                 continue
             for m in sorted(mats_by_class[cls]):
-                if not any(k in keys for k in ((u, cls, m), (u, cls, WILDCARD),
-                                               (u, WILDCARD, m), (u, WILDCARD, WILDCARD))):
-                    problems.error(TABLES["transfer_coefficients"].file,
-                                   f"no transfer coefficients for material '{m}' at unit "
-                                   f"'{u}' (feed class '{cls}' reaches it)", column="material",
-                                   found=m, expected=f"rows for unit '{u}' with material "
-                                   f"'{m}' or '*'")
+                if not any(
+                    k in keys
+                    for k in (
+                        (u, cls, m),
+                        (u, cls, WILDCARD),
+                        (u, WILDCARD, m),
+                        (u, WILDCARD, WILDCARD),
+                    )
+                ):
+                    problems.error(
+                        TABLES["transfer_coefficients"].file,
+                        f"no transfer coefficients for material '{m}' at unit "
+                        f"'{u}' (feed class '{cls}' reaches it)",
+                        column="material",
+                        found=m,
+                        expected=f"rows for unit '{u}' with material '{m}' or '*'",
+                    )
 
 
 def _check_feed_limits(instance: Instance, problems: ProblemList) -> None:
@@ -249,10 +342,14 @@ def _check_feed_limits(instance: Instance, problems: ProblemList) -> None:
     feeds = instance["feeds"]
     for i, r in feeds.iterrows():
         if r["contracted_min_t_per_yr"] > r["available_t_per_yr"]:
-            problems.error(TABLES["feeds"].file, "contracted minimum above availability",
-                           row=_row(feeds, i), column="contracted_min_t_per_yr",
-                           found=r["contracted_min_t_per_yr"],
-                           expected=f"<= available_t_per_yr ({r['available_t_per_yr']:g})")
+            problems.error(
+                TABLES["feeds"].file,
+                "contracted minimum above availability",
+                row=_row(feeds, i),
+                column="contracted_min_t_per_yr",
+                found=r["contracted_min_t_per_yr"],
+                expected=f"<= available_t_per_yr ({r['available_t_per_yr']:g})",
+            )
 
 
 def _check_capacity(instance: Instance, problems: ProblemList) -> None:
@@ -260,10 +357,14 @@ def _check_capacity(instance: Instance, problems: ProblemList) -> None:
     with_options = set(instance["capacity_options"]["unit_id"])
     for i, r in zip(units.index, units.to_dict("records")):
         if r["existing_capacity_t_per_yr"] <= 0 and r["unit_id"] not in with_options:
-            problems.warning(TABLES["units"].file, f"unit '{r['unit_id']}' has no capacity: "
-                             "nothing can pass through it", row=_row(units, i),
-                             column="existing_capacity_t_per_yr", found=0,
-                             expected="existing capacity or rows in capacity_options.csv")
+            problems.warning(
+                TABLES["units"].file,
+                f"unit '{r['unit_id']}' has no capacity: nothing can pass through it",
+                row=_row(units, i),
+                column="existing_capacity_t_per_yr",
+                found=0,
+                expected="existing capacity or rows in capacity_options.csv",
+            )
 
 
 def collect_problems(instance: Instance) -> ProblemList:
@@ -274,26 +375,40 @@ def collect_problems(instance: Instance) -> ProblemList:
     units = set(instance["units"]["unit_id"])
     products = set(instance["products"]["product_id"])
     classes = set(instance["feeds"]["feed_class"])
-    _check_refs(problems, instance["composition"], "composition", "feed_id", feed_ids,
-                "feed_id")
-    _check_refs(problems, instance["composition"], "composition", "material", materials,
-                "material")
-    _check_refs(problems, instance["capacity_options"], "capacity_options", "unit_id", units,
-                "unit_id")
+    _check_refs(problems, instance["composition"], "composition", "feed_id", feed_ids, "feed_id")
+    _check_refs(problems, instance["composition"], "composition", "material", materials, "material")
+    _check_refs(
+        problems, instance["capacity_options"], "capacity_options", "unit_id", units, "unit_id"
+    )
     tc = instance["transfer_coefficients"]
     _check_refs(problems, tc, "transfer_coefficients", "unit_id", units, "unit_id")
-    _check_refs(problems, tc, "transfer_coefficients", "material", materials, "material",
-                allow_wildcard=True)
-    _check_refs(problems, tc, "transfer_coefficients", "feed_class", classes, "feed_class",
-                allow_wildcard=True)
+    _check_refs(
+        problems,
+        tc,
+        "transfer_coefficients",
+        "material",
+        materials,
+        "material",
+        allow_wildcard=True,
+    )
+    _check_refs(
+        problems,
+        tc,
+        "transfer_coefficients",
+        "feed_class",
+        classes,
+        "feed_class",
+        allow_wildcard=True,
+    )
     _check_refs(problems, instance["routing"], "routing", "unit_id", units, "unit_id")
     _check_refs(problems, instance["feed_entry"], "feed_entry", "unit_id", units, "unit_id")
-    _check_refs(problems, instance["feed_entry"], "feed_entry", "feed_class", classes,
-                "feed_class")
-    _check_refs(problems, instance["product_prices"], "product_prices", "product_id",
-                products, "product_id")
-    _check_refs(problems, instance["product_prices"], "product_prices", "material",
-                materials, "material")
+    _check_refs(problems, instance["feed_entry"], "feed_entry", "feed_class", classes, "feed_class")
+    _check_refs(
+        problems, instance["product_prices"], "product_prices", "product_id", products, "product_id"
+    )
+    _check_refs(
+        problems, instance["product_prices"], "product_prices", "material", materials, "material"
+    )
     tol = float(instance.manifest.get("tc_sum_tolerance") or 1e-6)
     _check_composition(instance, problems, tol)
     _check_transfer_coefficients(instance, problems, tol)

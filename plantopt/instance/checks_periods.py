@@ -26,41 +26,70 @@ def check_periods(instance: Instance, problems: ProblemList) -> None:
             end = int(periods["start_year"].iloc[a]) + int(periods["duration_yr"].iloc[a])
             start = int(periods["start_year"].iloc[b])
             if start != end:
-                problems.error("periods.csv", "periods are not contiguous", row=b + 2,
-                               column="start_year", found=start,
-                               expected=f"{end} (the previous period's start + duration)")
-    for file, table in (("feed_periods.csv", "feed_periods"),
-                        ("price_periods.csv", "price_periods")):
+                problems.error(
+                    "periods.csv",
+                    "periods are not contiguous",
+                    row=b + 2,
+                    column="start_year",
+                    found=start,
+                    expected=f"{end} (the previous period's start + duration)",
+                )
+    for file, table in (
+        ("feed_periods.csv", "feed_periods"),
+        ("price_periods.csv", "price_periods"),
+    ):
         df = instance.tables.get(table)
         if df is None or not len(df):
             continue
         for i, p in enumerate(df["period_id"].astype(str)):
             if p not in ids:
-                problems.error(file, "unknown period", row=i + 2, column="period_id", found=p,
-                               expected="a period_id of periods.csv")
+                problems.error(
+                    file,
+                    "unknown period",
+                    row=i + 2,
+                    column="period_id",
+                    found=p,
+                    expected="a period_id of periods.csv",
+                )
     fp = instance.tables.get("feed_periods")
     if fp is not None and len(fp):
         feeds = instance["feeds"].set_index("feed_id")
         for i, r in enumerate(fp.to_dict("records")):
             if r["feed_id"] not in feeds.index:
-                problems.error("feed_periods.csv", "unknown feed", row=i + 2,
-                               column="feed_id", found=r["feed_id"],
-                               expected="a feed_id of feeds.csv")
+                problems.error(
+                    "feed_periods.csv",
+                    "unknown feed",
+                    row=i + 2,
+                    column="feed_id",
+                    found=r["feed_id"],
+                    expected="a feed_id of feeds.csv",
+                )
                 continue
             avail = r.get("available_t_per_yr")
             avail = feeds.at[r["feed_id"], "available_t_per_yr"] if _missing(avail) else avail
             low = r.get("contracted_min_t_per_yr")
             low = feeds.at[r["feed_id"], "contracted_min_t_per_yr"] if _missing(low) else low
             if float(low) > float(avail):
-                problems.error("feed_periods.csv", "contracted minimum above availability",
-                               row=i + 2, column="contracted_min_t_per_yr", found=low,
-                               expected=f"<= available_t_per_yr ({float(avail):g})")
+                problems.error(
+                    "feed_periods.csv",
+                    "contracted minimum above availability",
+                    row=i + 2,
+                    column="contracted_min_t_per_yr",
+                    found=low,
+                    expected=f"<= available_t_per_yr ({float(avail):g})",
+                )
     pp = instance.tables.get("price_periods")
     if pp is not None and len(pp):
-        known = set(zip(instance["product_prices"]["product_id"],
-                        instance["product_prices"]["material"]))
+        known = set(
+            zip(instance["product_prices"]["product_id"], instance["product_prices"]["material"])
+        )
         for i, (p, m) in enumerate(zip(pp["product_id"], pp["material"])):
             if (p, m) not in known:
-                problems.error("price_periods.csv", "no such price row", row=i + 2,
-                               column="material", found=f"{p}/{m}",
-                               expected="a (product_id, material) of product_prices.csv")
+                problems.error(
+                    "price_periods.csv",
+                    "no such price row",
+                    row=i + 2,
+                    column="material",
+                    found=f"{p}/{m}",
+                    expected="a (product_id, material) of product_prices.csv",
+                )

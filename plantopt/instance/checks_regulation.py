@@ -13,8 +13,13 @@ from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
 from plantopt.instance.schema import TABLES
 
-REG_CLASSES = ("battery:lithium", "battery:lead_acid", "battery:nickel_cadmium",
-               "battery:other", *(f"weee:{i}" for i in range(1, 7)))
+REG_CLASSES = (
+    "battery:lithium",
+    "battery:lead_acid",
+    "battery:nickel_cadmium",
+    "battery:other",
+    *(f"weee:{i}" for i in range(1, 7)),
+)
 
 
 def check_regulation(instance: Instance, problems: ProblemList) -> None:
@@ -22,45 +27,83 @@ def check_regulation(instance: Instance, problems: ProblemList) -> None:
     feeds = instance["feeds"]
     for i, rc in feeds["reg_class"].fillna("").items():
         if rc and rc not in REG_CLASSES:
-            problems.error(TABLES["feeds"].file, "unknown regulatory class", row=int(i) + 2,
-                           column="reg_class", found=rc,
-                           expected="empty or one of " + ", ".join(REG_CLASSES))
+            problems.error(
+                TABLES["feeds"].file,
+                "unknown regulatory class",
+                row=int(i) + 2,
+                column="reg_class",
+                found=rc,
+                expected="empty or one of " + ", ".join(REG_CLASSES),
+            )
     routing = instance["routing"]
     for i, r in routing.iterrows():
         if bool(r["counts_recovered"]) and r["to_kind"] != "disposal":
-            problems.warning(TABLES["routing"].file, "counts_recovered is honoured on "
-                             "disposal rows only; ignored here", row=int(i) + 2,
-                             column="counts_recovered", found=r["to_kind"],
-                             expected="to_kind disposal (energy recovery)")
+            problems.warning(
+                TABLES["routing"].file,
+                "counts_recovered is honoured on disposal rows only; ignored here",
+                row=int(i) + 2,
+                column="counts_recovered",
+                found=r["to_kind"],
+                expected="to_kind disposal (energy recovery)",
+            )
     contracts = instance["offtake_contracts"]
     if contracts.empty:
         return
     file = TABLES["offtake_contracts"].file
     products = instance["products"].set_index("product_id")
     pp = instance["product_prices"]
-    recovered = set(zip(pp.loc[pp["recovered"].astype(bool), "product_id"],
-                        pp.loc[pp["recovered"].astype(bool), "material"]))
+    recovered = set(
+        zip(
+            pp.loc[pp["recovered"].astype(bool), "product_id"],
+            pp.loc[pp["recovered"].astype(bool), "material"],
+        )
+    )
     materials = set(instance["materials"]["material"])
     for i, r in contracts.iterrows():
         row = int(i) + 2
         if r["product_id"] not in products.index:
-            problems.error(file, "unknown product_id", row=row, column="product_id",
-                           found=r["product_id"], expected="a product_id of products.csv")
+            problems.error(
+                file,
+                "unknown product_id",
+                row=row,
+                column="product_id",
+                found=r["product_id"],
+                expected="a product_id of products.csv",
+            )
             continue
         if r["material"] not in materials:
-            problems.error(file, "unknown material", row=row, column="material",
-                           found=r["material"], expected="a material of materials.csv")
+            problems.error(
+                file,
+                "unknown material",
+                row=row,
+                column="material",
+                found=r["material"],
+                expected="a material of materials.csv",
+            )
             continue
-        if not bool(products.at[r["product_id"], "counts_recycled"]) or \
-                (r["product_id"], r["material"]) not in recovered:
-            problems.error(file, "the contract buys recycled content, but this material does "
-                           "not count as recovered in a recycled product", row=row,
-                           column="material", found=f"{r['material']} in {r['product_id']}",
-                           expected="a product with counts_recycled and a product_prices row "
-                           "with recovered = true for this material")
+        if (
+            not bool(products.at[r["product_id"], "counts_recycled"])
+            or (r["product_id"], r["material"]) not in recovered
+        ):
+            problems.error(
+                file,
+                "the contract buys recycled content, but this material does "
+                "not count as recovered in a recycled product",
+                row=row,
+                column="material",
+                found=f"{r['material']} in {r['product_id']}",
+                expected="a product with counts_recycled and a product_prices row "
+                "with recovered = true for this material",
+            )
         if float(r["min_t_per_yr"]) > float(r["max_t_per_yr"]):
-            problems.error(file, "minimum above maximum", row=row, column="min_t_per_yr",
-                           found=r["min_t_per_yr"], expected=f"<= {r['max_t_per_yr']}")
+            problems.error(
+                file,
+                "minimum above maximum",
+                row=row,
+                column="min_t_per_yr",
+                found=r["min_t_per_yr"],
+                expected=f"<= {r['max_t_per_yr']}",
+            )
 
 
 __all__ = ["REG_CLASSES", "check_regulation"]

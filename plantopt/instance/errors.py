@@ -72,15 +72,43 @@ class RouteTreeTooLarge(PlantoptError):
 class ProblemList(list[Problem]):
     """A list of problems with helpers to add errors and warnings tersely."""
 
-    def error(self, file: str, message: str, *, row: int | None = None,
-              column: str | None = None, found: object = None, expected: str = "") -> None:
-        self.append(Problem(file, message, expected, row, column,
-                            None if found is None else str(found), "error"))
+    def error(
+        self,
+        file: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        found: object = None,
+        expected: str = "",
+    ) -> None:
+        self.append(
+            Problem(
+                file, message, expected, row, column, None if found is None else str(found), "error"
+            )
+        )
 
-    def warning(self, file: str, message: str, *, row: int | None = None,
-                column: str | None = None, found: object = None, expected: str = "") -> None:
-        self.append(Problem(file, message, expected, row, column,
-                            None if found is None else str(found), "warning"))
+    def warning(
+        self,
+        file: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        found: object = None,
+        expected: str = "",
+    ) -> None:
+        self.append(
+            Problem(
+                file,
+                message,
+                expected,
+                row,
+                column,
+                None if found is None else str(found),
+                "warning",
+            )
+        )
 
     @property
     def has_errors(self) -> bool:

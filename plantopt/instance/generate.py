@@ -48,8 +48,9 @@ SIZES: dict[str, SizeSpec] = {
 }
 
 
-def _draw(rng: np.random.Generator, nominal: np.ndarray, low: np.ndarray, high: np.ndarray,
-          spread: float) -> np.ndarray:
+def _draw(
+    rng: np.random.Generator, nominal: np.ndarray, low: np.ndarray, high: np.ndarray, spread: float
+) -> np.ndarray:
     """Uniform draw in [low, high] where a range is given, else nominal x U(1-s, 1+s)."""
     lo = np.where(np.isnan(low), nominal * (1 - spread), low)
     hi = np.where(np.isnan(high), nominal * (1 + spread), high)
@@ -60,8 +61,9 @@ def _alt_id(unit: str, a: int) -> str:
     return unit if a == 0 else f"{unit}_alt{a}"
 
 
-def _feed_tables(base: Instance, rng: np.random.Generator, n_var: int, tag: str
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _feed_tables(
+    base: Instance, rng: np.random.Generator, n_var: int, tag: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     feeds, comp = base["feeds"], base["composition"]
     new_feeds, new_comp = [], []
     for v in range(n_var):
@@ -76,9 +78,13 @@ def _feed_tables(base: Instance, rng: np.random.Generator, n_var: int, tag: str
         c = comp.copy()
         if v > 0:
             c["feed_id"] = c["feed_id"] + f"_v{v}"
-            c["mass_frac"] = _draw(rng, c["mass_frac"].to_numpy(),
-                                   c["mass_frac_low"].to_numpy(dtype=float),
-                                   c["mass_frac_high"].to_numpy(dtype=float), 0.1)
+            c["mass_frac"] = _draw(
+                rng,
+                c["mass_frac"].to_numpy(),
+                c["mass_frac_low"].to_numpy(dtype=float),
+                c["mass_frac_high"].to_numpy(dtype=float),
+                0.1,
+            )
             total = c.groupby("feed_id")["mass_frac"].transform("sum")
             c["mass_frac"] = np.where(total > 1.0, c["mass_frac"] / total, c["mass_frac"])
             c["mass_frac_low"] = np.fmin(c["mass_frac_low"], c["mass_frac"])
@@ -88,8 +94,9 @@ def _feed_tables(base: Instance, rng: np.random.Generator, n_var: int, tag: str
     return pd.concat(new_feeds, ignore_index=True), pd.concat(new_comp, ignore_index=True)
 
 
-def _unit_tables(base: Instance, rng: np.random.Generator, spec: SizeSpec, tag: str
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _unit_tables(
+    base: Instance, rng: np.random.Generator, spec: SizeSpec, tag: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     units, tc, opts = base["units"], base["transfer_coefficients"], base["capacity_options"]
     new_units, new_tc, new_opts = [], [], []
     for a in range(spec.unit_alternatives):
@@ -101,9 +108,13 @@ def _unit_tables(base: Instance, rng: np.random.Generator, spec: SizeSpec, tag: 
             u["existing_capacity_t_per_yr"] = 0.0
             u["source"] = f"generated ({tag}) from: " + u["source"].astype(str)
             t["unit_id"] = t["unit_id"].map(lambda x, a=a: _alt_id(x, a))
-            t["tc_frac"] = _draw(rng, t["tc_frac"].to_numpy(),
-                                 t["tc_frac_low"].to_numpy(dtype=float),
-                                 t["tc_frac_high"].to_numpy(dtype=float), 0.05)
+            t["tc_frac"] = _draw(
+                rng,
+                t["tc_frac"].to_numpy(),
+                t["tc_frac_low"].to_numpy(dtype=float),
+                t["tc_frac_high"].to_numpy(dtype=float),
+                0.05,
+            )
             total = t.groupby(["unit_id", "feed_class", "material"])["tc_frac"].transform("sum")
             t["tc_frac"] = np.where(total > 0, t["tc_frac"] / total, t["tc_frac"])
             t["tc_frac_low"] = np.fmin(t["tc_frac_low"], t["tc_frac"])
@@ -118,11 +129,13 @@ def _unit_tables(base: Instance, rng: np.random.Generator, spec: SizeSpec, tag: 
             if len(base_opts):
                 ref = base_opts.sort_values("capacity_t_per_yr").iloc[-1]
                 cap0, capex0 = float(ref.capacity_t_per_yr), float(ref.capex_eur)
-                fixed0, life, staff0, land0 = (float(ref.fixed_opex_eur_per_yr),
-                                               float(ref.lifetime_yr), float(ref.staff_fte),
-                                               float(ref.land_m2))
-                src = f"generated ({tag}), scaled from {r.unit_id}/{ref.option_id}: " \
-                      f"{ref.source}"
+                fixed0, life, staff0, land0 = (
+                    float(ref.fixed_opex_eur_per_yr),
+                    float(ref.lifetime_yr),
+                    float(ref.staff_fte),
+                    float(ref.land_m2),
+                )
+                src = f"generated ({tag}), scaled from {r.unit_id}/{ref.option_id}: {ref.source}"
             elif r.existing_capacity_t_per_yr > 0:
                 if a == 0:
                     continue  # existing unit in the base: keep as is
@@ -134,18 +147,21 @@ def _unit_tables(base: Instance, rng: np.random.Generator, spec: SizeSpec, tag: 
             for k in range(spec.options_per_unit):
                 scale = 0.5 * (k + 1)
                 jitter = float(rng.uniform(0.9, 1.1))
-                new_opts.append({
-                    "unit_id": uid, "option_id": f"size{k + 1}",
-                    "capacity_t_per_yr": cap0 * scale,
-                    "capex_eur": capex0 * scale ** 0.6 * jitter,
-                    "fixed_opex_eur_per_yr": fixed0 * scale ** 0.6 * jitter,
-                    "lifetime_yr": life, "staff_fte": staff0 * scale ** 0.6,
-                    "land_m2": land0 * scale ** 0.6,
-                    "source": src + "; six-tenths scaling rule",
-                })
+                new_opts.append(
+                    {
+                        "unit_id": uid,
+                        "option_id": f"size{k + 1}",
+                        "capacity_t_per_yr": cap0 * scale,
+                        "capex_eur": capex0 * scale**0.6 * jitter,
+                        "fixed_opex_eur_per_yr": fixed0 * scale**0.6 * jitter,
+                        "lifetime_yr": life,
+                        "staff_fte": staff0 * scale**0.6,
+                        "land_m2": land0 * scale**0.6,
+                        "source": src + "; six-tenths scaling rule",
+                    }
+                )
     opts_df = pd.DataFrame(new_opts, columns=list(opts.columns)) if new_opts else opts.iloc[:0]
-    return (pd.concat(new_units, ignore_index=True), pd.concat(new_tc, ignore_index=True),
-            opts_df)
+    return (pd.concat(new_units, ignore_index=True), pd.concat(new_tc, ignore_index=True), opts_df)
 
 
 def _routing(base: Instance, n_alt: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,13 +175,21 @@ def _routing(base: Instance, n_alt: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                 if b is not None:
                     new["to_id"] = _alt_id(r["to_id"], b)
                 rows.append(new)
-    entry = [{"feed_class": r["feed_class"], "unit_id": _alt_id(r["unit_id"], a)}
-             for r in base["feed_entry"].to_dict("records") for a in range(n_alt)]
+    entry = [
+        {"feed_class": r["feed_class"], "unit_id": _alt_id(r["unit_id"], a)}
+        for r in base["feed_entry"].to_dict("records")
+        for a in range(n_alt)
+    ]
     return pd.DataFrame(rows), pd.DataFrame(entry)
 
 
-def generate(size: str = "S", seed: int = 0, base: Instance | str | Path | None = None,
-             hard: bool = False, max_route_nodes: int = 2_000_000) -> Instance:
+def generate(
+    size: str = "S",
+    seed: int = 0,
+    base: Instance | str | Path | None = None,
+    hard: bool = False,
+    max_route_nodes: int = 2_000_000,
+) -> Instance:
     """Generate a synthetic instance of the given size (S, M, L, XL); deterministic by seed."""
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; expected one of {sorted(SIZES)}")
@@ -187,6 +211,13 @@ def generate(size: str = "S", seed: int = 0, base: Instance | str | Path | None 
     else:
         manifest["budget_eur"] = None
     tables = dict(base_inst.tables)
-    tables.update(feeds=feeds, composition=comp, units=units, transfer_coefficients=tc,
-                  capacity_options=opts, routing=routing, feed_entry=entry)
+    tables.update(
+        feeds=feeds,
+        composition=comp,
+        units=units,
+        transfer_coefficients=tc,
+        capacity_options=opts,
+        routing=routing,
+        feed_entry=entry,
+    )
     return instance_from_tables(manifest, tables)

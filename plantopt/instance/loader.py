@@ -93,12 +93,17 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
     known = set(table.column_names)
     for name in raw.columns:
         if name not in known:
-            problems.error(file, "unknown column", column=str(name),
-                           expected="one of " + ", ".join(table.column_names))
+            problems.error(
+                file,
+                "unknown column",
+                column=str(name),
+                expected="one of " + ", ".join(table.column_names),
+            )
     for col in table.columns:
         if col.required and col.name not in raw.columns:
-            problems.error(file, "missing required column", column=col.name,
-                           expected=col.description)
+            problems.error(
+                file, "missing required column", column=col.name, expected=col.description
+            )
     out: dict[str, list[Any]] = {}
     for col in table.columns:
         values: list[Any] = []
@@ -107,14 +112,20 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
             text = "" if cell is None else str(cell)
             if text.strip() == "":
                 if col.required and col.name in raw.columns:
-                    problems.error(file, "required value is empty", row=rows[i],
-                                   column=col.name, expected=col.expected())
+                    problems.error(
+                        file,
+                        "required value is empty",
+                        row=rows[i],
+                        column=col.name,
+                        expected=col.expected(),
+                    )
                 values.append(col.default)
                 continue
             value, reason = _convert(text, col)
             if reason is not None:
-                problems.error(file, reason, row=rows[i], column=col.name, found=text,
-                               expected=col.expected())
+                problems.error(
+                    file, reason, row=rows[i], column=col.name, found=text, expected=col.expected()
+                )
             values.append(value)
         out[col.name] = values
     df = pd.DataFrame(out, columns=table.column_names, index=raw.index)
@@ -125,9 +136,14 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
     if len(df) and all(k in raw.columns for k in key):
         dup = df.duplicated(subset=key, keep="first")
         for i in df.index[dup]:
-            problems.error(file, "duplicate key " + ", ".join(key), row=int(i) + 2,
-                           column=key[-1], found=" / ".join(str(df.at[i, k]) for k in key),
-                           expected="each key once")
+            problems.error(
+                file,
+                "duplicate key " + ", ".join(key),
+                row=int(i) + 2,
+                column=key[-1],
+                found=" / ".join(str(df.at[i, k]) for k in key),
+                expected="each key once",
+            )
     return df
 
 
@@ -137,23 +153,32 @@ def coerce_manifest(raw: dict[str, Any], file: str, problems: ProblemList) -> di
     out: dict[str, Any] = {}
     for key in raw:
         if key not in known:
-            problems.error(file, "unknown manifest field", column=str(key),
-                           expected="one of " + ", ".join(known))
+            problems.error(
+                file,
+                "unknown manifest field",
+                column=str(key),
+                expected="one of " + ", ".join(known),
+            )
     for col in MANIFEST:
         value = raw.get(col.name)
         if isinstance(value, (dict, list, tuple, set)):
-            problems.error(file, "not a single value", column=col.name,
-                           found=_short(value), expected=col.expected())
+            problems.error(
+                file,
+                "not a single value",
+                column=col.name,
+                found=_short(value),
+                expected=col.expected(),
+            )
             out[col.name] = col.default
             continue
         if value is None or (isinstance(value, str) and value.strip() == ""):
             if col.required:
-                problems.error(file, "required field is missing", column=col.name,
-                               expected=col.expected())
+                problems.error(
+                    file, "required field is missing", column=col.name, expected=col.expected()
+                )
             out[col.name] = col.default
             continue
-        converted, reason = _convert(str(value).lower() if col.dtype == "bool" else str(value),
-                                     col)
+        converted, reason = _convert(str(value).lower() if col.dtype == "bool" else str(value), col)
         if reason is not None:
             problems.error(file, reason, column=col.name, found=value, expected=col.expected())
         out[col.name] = converted
@@ -184,28 +209,49 @@ def _read_manifest(folder: Path, problems: ProblemList) -> tuple[dict[str, Any],
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-            problems.error(name, _short(f"cannot read manifest: {what}", 400),
-                           row=None if mark is None else mark.line + 1,
-                           expected="a mapping of field: value lines")
+            problems.error(
+                name,
+                _short(f"cannot read manifest: {what}", 400),
+                row=None if mark is None else mark.line + 1,
+                expected="a mapping of field: value lines",
+            )
             return {}, name
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, tomllib.TOMLDecodeError,
-                ValueError) as exc:
-            problems.error(name, _short(f"cannot read manifest: {exc}".replace("\n", " "),
-                                        400), expected="a mapping of field: value lines")
+        except (
+            OSError,
+            UnicodeDecodeError,
+            yaml.YAMLError,
+            tomllib.TOMLDecodeError,
+            ValueError,
+        ) as exc:
+            problems.error(
+                name,
+                _short(f"cannot read manifest: {exc}".replace("\n", " "), 400),
+                expected="a mapping of field: value lines",
+            )
             return {}, name
         except RecursionError:  # TOML nested beyond Python's recursion limit
-            problems.error(name, "cannot read manifest: nested too deeply",
-                           expected="a mapping of field: value lines")
+            problems.error(
+                name,
+                "cannot read manifest: nested too deeply",
+                expected="a mapping of field: value lines",
+            )
             return {}, name
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            problems.error(name, "manifest is not a mapping of field: value",
-                           found=type(data).__name__, expected="key: value lines")
+            problems.error(
+                name,
+                "manifest is not a mapping of field: value",
+                found=type(data).__name__,
+                expected="key: value lines",
+            )
             return {}, name
         return data, name
-    problems.error(MANIFEST_FILES[0], "manifest file is missing",
-                   expected="one of " + ", ".join(MANIFEST_FILES))
+    problems.error(
+        MANIFEST_FILES[0],
+        "manifest file is missing",
+        expected="one of " + ", ".join(MANIFEST_FILES),
+    )
     return {}, MANIFEST_FILES[0]
 
 
@@ -218,16 +264,25 @@ def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame |
         # index_col=False: a row with more cells than the header is an error, never an index
         with warnings.catch_warnings():  # short rows: their missing cells are reported
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                              comment=None, encoding="utf-8", skip_blank_lines=False,
-                              index_col=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
-            ValueError) as exc:
+            raw = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                comment=None,
+                encoding="utf-8",
+                skip_blank_lines=False,
+                index_col=False,
+            )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         line = re.search(r"line (\d+)", str(exc))
-        problems.error(table.file, _short(f"cannot parse CSV: {exc}".replace("\n", " "), 300),
-                       row=int(line.group(1)) if line else None,
-                       expected="comma-separated UTF-8 text with a header row and no more "
-                       "cells per row than header columns")
+        problems.error(
+            table.file,
+            _short(f"cannot parse CSV: {exc}".replace("\n", " "), 300),
+            row=int(line.group(1)) if line else None,
+            expected="comma-separated UTF-8 text with a header row and no more "
+            "cells per row than header columns",
+        )
         return None
     raw.columns = [str(c).strip() for c in raw.columns]
     # drop blank lines but keep the index (line number - 2), so rows are counted as a
@@ -240,14 +295,16 @@ def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
     """Read and type a folder; return (instance, cell problems, all files present)."""
     problems = ProblemList()
     if not folder.is_dir():
-        problems.error(str(folder), "instance folder does not exist",
-                       expected="a folder with instance.yaml and the table CSV files")
+        problems.error(
+            str(folder),
+            "instance folder does not exist",
+            expected="a folder with instance.yaml and the table CSV files",
+        )
         return None, problems, False
     raw_manifest, manifest_file = _read_manifest(folder, problems)
     files_ok = not problems.has_errors
     # an unreadable manifest is one problem, not also "required field is missing"
-    manifest = coerce_manifest(raw_manifest, manifest_file,
-                               problems if files_ok else ProblemList())
+    manifest = coerce_manifest(raw_manifest, manifest_file, problems if files_ok else ProblemList())
     tables: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():
         before = len(problems)
@@ -257,8 +314,7 @@ def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
             raw = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
         tables[table.name] = coerce_table(raw, table, problems)
     name = str(manifest["name"]) if manifest.get("name") is not None else folder.name
-    return Instance(name=name, manifest=manifest, tables=tables, path=folder), problems, \
-        files_ok
+    return Instance(name=name, manifest=manifest, tables=tables, path=folder), problems, files_ok
 
 
 def read_instance(folder: str | Path) -> Instance:
@@ -290,8 +346,9 @@ def read_and_check(folder: str | Path) -> tuple[Instance | None, list]:
     return instance, list(problems)
 
 
-def instance_from_tables(manifest: dict[str, Any], tables: dict[str, pd.DataFrame],
-                         validate: bool = True) -> Instance:
+def instance_from_tables(
+    manifest: dict[str, Any], tables: dict[str, pd.DataFrame], validate: bool = True
+) -> Instance:
     """Build an instance from in-memory tables (any cell types), with the same checks as files.
 
     Used by the generator and by tests; cells are converted to text and checked exactly as if
@@ -310,8 +367,7 @@ def instance_from_tables(manifest: dict[str, Any], tables: dict[str, pd.DataFram
         raw = df.astype(object).where(pd.notna(df), "").astype(str)
         typed[table.name] = coerce_table(raw, table, problems)
     problems.raise_if_errors("instance")
-    instance = Instance(name=str(typed_manifest["name"]), manifest=typed_manifest,
-                        tables=typed)
+    instance = Instance(name=str(typed_manifest["name"]), manifest=typed_manifest, tables=typed)
     if validate:
         return check(instance)
     return instance

@@ -57,8 +57,9 @@ class BuildRequirements:
         return not self.forbidden and not self.required
 
 
-def build_requirements(manifest: dict[str, Any], unit_options: dict[str, list[str]]
-                       ) -> BuildRequirements:
+def build_requirements(
+    manifest: dict[str, Any], unit_options: dict[str, list[str]]
+) -> BuildRequirements:
     """The requirements of a (validated) manifest over ``unit_options`` (unit -> options)."""
     forbidden: set[tuple[str, str]] = set()
     for unit, _ in parse_unit_list(manifest.get(FORBID)):
@@ -85,24 +86,54 @@ def check_requirements(instance: Any, problems: ProblemList) -> None:
         for unit, option in parse_unit_list(m.get(field)):
             named.setdefault(unit, set()).add(field)
             if unit not in units:
-                problems.error("instance.yaml", "names no unit", column=field, found=unit,
-                               expected="a unit_id of units.csv: " + ", ".join(sorted(units)))
+                problems.error(
+                    "instance.yaml",
+                    "names no unit",
+                    column=field,
+                    found=unit,
+                    expected="a unit_id of units.csv: " + ", ".join(sorted(units)),
+                )
             elif not options.get(unit):
-                problems.error("instance.yaml", "unit has no capacity options to build",
-                               column=field, found=unit,
-                               expected="a unit with rows in capacity_options.csv")
+                problems.error(
+                    "instance.yaml",
+                    "unit has no capacity options to build",
+                    column=field,
+                    found=unit,
+                    expected="a unit with rows in capacity_options.csv",
+                )
             elif option is not None and field == REQUIRE and option not in options[unit]:
-                problems.error("instance.yaml", f"unit {unit} has no such capacity option",
-                               column=field, found=f"{unit}={option}",
-                               expected="one of " + ", ".join(options[unit]))
+                problems.error(
+                    "instance.yaml",
+                    f"unit {unit} has no such capacity option",
+                    column=field,
+                    found=f"{unit}={option}",
+                    expected="one of " + ", ".join(options[unit]),
+                )
             elif option is not None and field == FORBID:
-                problems.error("instance.yaml", "forbid takes a unit, not an option",
-                               column=field, found=f"{unit}={option}", expected=unit)
+                problems.error(
+                    "instance.yaml",
+                    "forbid takes a unit, not an option",
+                    column=field,
+                    found=f"{unit}={option}",
+                    expected=unit,
+                )
     for unit, fields in named.items():
         if len(fields) == 2:
-            problems.error("instance.yaml", "unit is both required and forbidden",
-                           column=REQUIRE, found=unit, expected="one of the two")
+            problems.error(
+                "instance.yaml",
+                "unit is both required and forbidden",
+                column=REQUIRE,
+                found=unit,
+                expected="one of the two",
+            )
 
 
-__all__ = ["BuildRequirements", "FORBID", "REQUIRE", "build_requirements",
-           "check_requirements", "format_unit_list", "parse_unit_list"]
+__all__ = [
+    "BuildRequirements",
+    "FORBID",
+    "REQUIRE",
+    "build_requirements",
+    "check_requirements",
+    "format_unit_list",
+    "parse_unit_list",
+]

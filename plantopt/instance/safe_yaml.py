@@ -45,22 +45,31 @@ class LimitedSafeLoader(yaml.SafeLoader):
         """Flow collections (``[`` / ``{``) nest in the scanner already: stop at the limit
         before tokenising the rest (50,000 brackets would take seconds to scan)."""
         if self.flow_level >= MAX_DEPTH:
-            raise YamlLimitError(None, None, f"nested more than {MAX_DEPTH} levels deep",
-                                 self.get_mark())
+            raise YamlLimitError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", self.get_mark()
+            )
         super().fetch_flow_collection_start(token_class)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise YamlLimitError(None, None, f"nested more than {MAX_DEPTH} levels deep",
-                                     self.peek_event().start_mark)
+                raise YamlLimitError(
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
         if node is not None and self._size(node) > MAX_NODES:
-            raise YamlLimitError(None, None, f"expands to more than {MAX_NODES:,} values "
-                                 "(aliases included)", node.start_mark)
+            raise YamlLimitError(
+                None,
+                None,
+                f"expands to more than {MAX_NODES:,} values (aliases included)",
+                node.start_mark,
+            )
         return node
 
     def _size(self, node: Node) -> int:
@@ -71,8 +80,9 @@ class LimitedSafeLoader(yaml.SafeLoader):
         if isinstance(node, SequenceNode):
             size = 1 + sum(self._sizes.get(id(c), 1) for c in node.value)
         elif isinstance(node, MappingNode):
-            size = 1 + sum(self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1)
-                           for k, v in node.value)
+            size = 1 + sum(
+                self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value
+            )
         else:
             size = 1
         self._sizes[id(node)] = size
@@ -86,16 +96,24 @@ class LimitedSafeLoader(yaml.SafeLoader):
                     continue
                 key = key_node.value
                 if key in seen:
-                    raise YamlLimitError(None, None, f"duplicate key {key!r} (first on line "
-                                         f"{seen[key]})", key_node.start_mark)
+                    raise YamlLimitError(
+                        None,
+                        None,
+                        f"duplicate key {key!r} (first on line {seen[key]})",
+                        key_node.start_mark,
+                    )
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node: ScalarNode) -> int:
         digits = sum(ch.isdigit() for ch in str(node.value))
         if digits > MAX_INT_DIGITS:
-            raise YamlLimitError(None, None, f"a whole number with {digits:,} digits (at most "
-                                 f"{MAX_INT_DIGITS})", node.start_mark)
+            raise YamlLimitError(
+                None,
+                None,
+                f"a whole number with {digits:,} digits (at most {MAX_INT_DIGITS})",
+                node.start_mark,
+            )
         return super().construct_yaml_int(node)
 
 
@@ -109,5 +127,11 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=LimitedSafeLoader)  # noqa: S506 - a SafeLoader subclass
 
 
-__all__ = ["LimitedSafeLoader", "YamlLimitError", "load_yaml", "MAX_DEPTH", "MAX_NODES",
-           "MAX_YAML_BYTES"]
+__all__ = [
+    "LimitedSafeLoader",
+    "YamlLimitError",
+    "load_yaml",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_YAML_BYTES",
+]

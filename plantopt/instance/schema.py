@@ -22,116 +22,261 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         Table(
-            "materials", "materials.csv",
+            "materials",
+            "materials.csv",
             "Elements and tracked pseudo-materials, their EU list status and their weight in "
             "the recovery objective.",
             (
-                Column("material", "str", "Material id (element symbol or pseudo-material).",
-                       required=True),
+                Column(
+                    "material",
+                    "str",
+                    "Material id (element symbol or pseudo-material).",
+                    required=True,
+                ),
                 Column("name", "str", "Readable name.", default=""),
-                Column("eu_critical", "bool", "On the EU critical raw materials list "
-                       "(CRMA 2024/1252 Annex II).", default=False),
-                Column("eu_strategic", "bool", "On the EU strategic raw materials list "
-                       "(CRMA 2024/1252 Annex I).", default=False),
-                Column("recovery_weight", "float", "Weight of one recovered tonne in the "
-                       "recovery objective.", unit="1/t", default=0.0, lo=0.0),
+                Column(
+                    "eu_critical",
+                    "bool",
+                    "On the EU critical raw materials list (CRMA 2024/1252 Annex II).",
+                    default=False,
+                ),
+                Column(
+                    "eu_strategic",
+                    "bool",
+                    "On the EU strategic raw materials list (CRMA 2024/1252 Annex I).",
+                    default=False,
+                ),
+                Column(
+                    "recovery_weight",
+                    "float",
+                    "Weight of one recovered tonne in the recovery objective.",
+                    unit="1/t",
+                    default=0.0,
+                    lo=0.0,
+                ),
                 _source(),
             ),
             key=("material",),
         ),
         Table(
-            "feeds", "feeds.csv",
+            "feeds",
+            "feeds.csv",
             "Collected waste streams the plant may accept.",
             (
                 Column("feed_id", "str", "Feed id.", required=True),
-                Column("feed_class", "str", "Process class of the feed: selects entry units "
-                       "and class-specific transfer coefficients.", required=True),
-                Column("reg_class", "str", "Regulatory class: battery type per Battery "
-                       "Regulation Annex XII (battery:lithium, battery:lead_acid, "
-                       "battery:nickel_cadmium, battery:other) or WEEE category "
-                       "(weee:1 .. weee:6); empty if none.", default=""),
+                Column(
+                    "feed_class",
+                    "str",
+                    "Process class of the feed: selects entry units "
+                    "and class-specific transfer coefficients.",
+                    required=True,
+                ),
+                Column(
+                    "reg_class",
+                    "str",
+                    "Regulatory class: battery type per Battery "
+                    "Regulation Annex XII (battery:lithium, battery:lead_acid, "
+                    "battery:nickel_cadmium, battery:other) or WEEE category "
+                    "(weee:1 .. weee:6); empty if none.",
+                    default="",
+                ),
                 Column("description", "str", "Readable description.", default=""),
-                Column("available_t_per_yr", "float", "Tonnes of this feed on offer per year.",
-                       unit="t/yr", required=True, lo=0.0),
-                Column("contracted_min_t_per_yr", "float", "Tonnes the plant is contracted to "
-                       "accept per year.", unit="t/yr", default=0.0, lo=0.0),
-                Column("gate_fee_eur_per_t", "float", "Fee paid to the plant per tonne "
-                       "accepted; negative for a purchase price.", unit="EUR/t", default=0.0),
-                Column("available_t_per_yr_low", "float", "Low end of the plausible tonnage "
-                       "(sensitivity analysis); empty means equal to available_t_per_yr.",
-                       unit="t/yr", lo=0.0),
-                Column("available_t_per_yr_high", "float", "High end of the plausible "
-                       "tonnage; empty means equal to available_t_per_yr.", unit="t/yr",
-                       lo=0.0),
-                Column("gate_fee_eur_per_t_low", "float", "Low end of the plausible gate fee; "
-                       "empty means equal to gate_fee_eur_per_t.", unit="EUR/t"),
-                Column("gate_fee_eur_per_t_high", "float", "High end of the plausible gate "
-                       "fee; empty means equal to gate_fee_eur_per_t.", unit="EUR/t"),
+                Column(
+                    "available_t_per_yr",
+                    "float",
+                    "Tonnes of this feed on offer per year.",
+                    unit="t/yr",
+                    required=True,
+                    lo=0.0,
+                ),
+                Column(
+                    "contracted_min_t_per_yr",
+                    "float",
+                    "Tonnes the plant is contracted to accept per year.",
+                    unit="t/yr",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "gate_fee_eur_per_t",
+                    "float",
+                    "Fee paid to the plant per tonne accepted; negative for a purchase price.",
+                    unit="EUR/t",
+                    default=0.0,
+                ),
+                Column(
+                    "available_t_per_yr_low",
+                    "float",
+                    "Low end of the plausible tonnage "
+                    "(sensitivity analysis); empty means equal to available_t_per_yr.",
+                    unit="t/yr",
+                    lo=0.0,
+                ),
+                Column(
+                    "available_t_per_yr_high",
+                    "float",
+                    "High end of the plausible tonnage; empty means equal to available_t_per_yr.",
+                    unit="t/yr",
+                    lo=0.0,
+                ),
+                Column(
+                    "gate_fee_eur_per_t_low",
+                    "float",
+                    "Low end of the plausible gate fee; empty means equal to gate_fee_eur_per_t.",
+                    unit="EUR/t",
+                ),
+                Column(
+                    "gate_fee_eur_per_t_high",
+                    "float",
+                    "High end of the plausible gate fee; empty means equal to gate_fee_eur_per_t.",
+                    unit="EUR/t",
+                ),
                 _source(),
             ),
             key=("feed_id",),
         ),
         Table(
-            "composition", "composition.csv",
+            "composition",
+            "composition.csv",
             "Feed composition in long format: mass fraction of each material. Fractions of a "
             "feed sum to at most 1; a remainder is booked to material 'other'.",
             (
                 Column("feed_id", "str", "Feed id (feeds.csv).", required=True),
                 Column("material", "str", "Material id (materials.csv).", required=True),
-                Column("mass_frac", "float", "Mass fraction of the material in the feed.",
-                       unit="t/t", required=True, **FRACTION),
-                Column("mass_frac_low", "float", "Low end of the plausible range (for "
-                       "uncertainty analysis); empty means equal to mass_frac.", unit="t/t",
-                       **FRACTION),
-                Column("mass_frac_high", "float", "High end of the plausible range; empty "
-                       "means equal to mass_frac.", unit="t/t", **FRACTION),
+                Column(
+                    "mass_frac",
+                    "float",
+                    "Mass fraction of the material in the feed.",
+                    unit="t/t",
+                    required=True,
+                    **FRACTION,
+                ),
+                Column(
+                    "mass_frac_low",
+                    "float",
+                    "Low end of the plausible range (for "
+                    "uncertainty analysis); empty means equal to mass_frac.",
+                    unit="t/t",
+                    **FRACTION,
+                ),
+                Column(
+                    "mass_frac_high",
+                    "float",
+                    "High end of the plausible range; empty means equal to mass_frac.",
+                    unit="t/t",
+                    **FRACTION,
+                ),
                 _source(),
             ),
             key=("feed_id", "material"),
         ),
         Table(
-            "units", "units.csv",
+            "units",
+            "units.csv",
             "Process units of the superstructure.",
             (
                 Column("unit_id", "str", "Unit id.", required=True),
-                Column("stage", "str", "Process stage.", required=True,
-                       choices=("dismantling", "preprocessing", "refining")),
+                Column(
+                    "stage",
+                    "str",
+                    "Process stage.",
+                    required=True,
+                    choices=("dismantling", "preprocessing", "refining"),
+                ),
                 Column("description", "str", "Readable description.", default=""),
-                Column("opex_eur_per_t", "float", "Variable operating cost per tonne "
-                       "entering.", unit="EUR/t", default=0.0, lo=0.0),
-                Column("min_load_frac", "float", "Minimum throughput as a fraction of installed "
-                       "capacity when the unit runs.", unit="t/t", default=0.0, **FRACTION),
-                Column("existing_capacity_t_per_yr", "float", "Capacity already installed "
-                       "(no capex); 0 if the unit must be built.", unit="t/yr", default=0.0,
-                       lo=0.0),
-                Column("energy_mwh_per_t", "float", "Electricity and heat per tonne entering.",
-                       unit="MWh/t", default=0.0, lo=0.0),
-                Column("co2_t_per_t", "float", "Direct process CO2 per tonne entering.",
-                       unit="t/t", default=0.0, lo=0.0),
+                Column(
+                    "opex_eur_per_t",
+                    "float",
+                    "Variable operating cost per tonne entering.",
+                    unit="EUR/t",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "min_load_frac",
+                    "float",
+                    "Minimum throughput as a fraction of installed capacity when the unit runs.",
+                    unit="t/t",
+                    default=0.0,
+                    **FRACTION,
+                ),
+                Column(
+                    "existing_capacity_t_per_yr",
+                    "float",
+                    "Capacity already installed (no capex); 0 if the unit must be built.",
+                    unit="t/yr",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "energy_mwh_per_t",
+                    "float",
+                    "Electricity and heat per tonne entering.",
+                    unit="MWh/t",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "co2_t_per_t",
+                    "float",
+                    "Direct process CO2 per tonne entering.",
+                    unit="t/t",
+                    default=0.0,
+                    lo=0.0,
+                ),
                 _source(),
             ),
             key=("unit_id",),
         ),
         Table(
-            "capacity_options", "capacity_options.csv",
+            "capacity_options",
+            "capacity_options.csv",
             "Sizes a unit can be built at; at most one option per unit is built.",
             (
                 Column("unit_id", "str", "Unit id (units.csv).", required=True),
-                Column("option_id", "str", "Option id, unique within the unit.",
-                       required=True),
-                Column("capacity_t_per_yr", "float", "Tonnes entering per year at full load.",
-                       unit="t/yr", required=True, lo=0.0, lo_open=True),
-                Column("capex_eur", "float", "Investment.", unit="EUR", required=True,
-                       lo=0.0),
-                Column("capex_eur_low", "float", "Low end of the plausible investment "
-                       "(sensitivity analysis); empty means equal to capex_eur.", unit="EUR",
-                       lo=0.0),
-                Column("capex_eur_high", "float", "High end of the plausible investment; "
-                       "empty means equal to capex_eur.", unit="EUR", lo=0.0),
-                Column("fixed_opex_eur_per_yr", "float", "Fixed operating cost when built.",
-                       unit="EUR/yr", default=0.0, lo=0.0),
-                Column("lifetime_yr", "float", "Economic lifetime for the capital recovery "
-                       "factor.", unit="yr", default=15.0, lo=0.0, lo_open=True),
+                Column("option_id", "str", "Option id, unique within the unit.", required=True),
+                Column(
+                    "capacity_t_per_yr",
+                    "float",
+                    "Tonnes entering per year at full load.",
+                    unit="t/yr",
+                    required=True,
+                    lo=0.0,
+                    lo_open=True,
+                ),
+                Column("capex_eur", "float", "Investment.", unit="EUR", required=True, lo=0.0),
+                Column(
+                    "capex_eur_low",
+                    "float",
+                    "Low end of the plausible investment "
+                    "(sensitivity analysis); empty means equal to capex_eur.",
+                    unit="EUR",
+                    lo=0.0,
+                ),
+                Column(
+                    "capex_eur_high",
+                    "float",
+                    "High end of the plausible investment; empty means equal to capex_eur.",
+                    unit="EUR",
+                    lo=0.0,
+                ),
+                Column(
+                    "fixed_opex_eur_per_yr",
+                    "float",
+                    "Fixed operating cost when built.",
+                    unit="EUR/yr",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "lifetime_yr",
+                    "float",
+                    "Economic lifetime for the capital recovery factor.",
+                    unit="yr",
+                    default=15.0,
+                    lo=0.0,
+                    lo_open=True,
+                ),
                 Column("staff_fte", "float", "Staff needed.", unit="FTE", default=0.0, lo=0.0),
                 Column("land_m2", "float", "Land needed.", unit="m2", default=0.0, lo=0.0),
                 _source(),
@@ -139,51 +284,89 @@ TABLES: dict[str, Table] = {
             key=("unit_id", "option_id"),
         ),
         Table(
-            "transfer_coefficients", "transfer_coefficients.csv",
+            "transfer_coefficients",
+            "transfer_coefficients.csv",
             "Split of each material entering a unit over the unit's outputs. For every unit, "
             "feed class and material the fractions over outputs sum to 1 (losses are an "
             "output). feed_class '*' is the default for classes without their own rows; "
             "material '*' is the default for materials without their own rows.",
             (
                 Column("unit_id", "str", "Unit id (units.csv).", required=True),
-                Column("feed_class", "str", "Feed class the row applies to, or '*'.",
-                       default=WILDCARD),
+                Column(
+                    "feed_class", "str", "Feed class the row applies to, or '*'.", default=WILDCARD
+                ),
                 Column("material", "str", "Material id, or '*'.", required=True),
                 Column("output_id", "str", "Output of the unit.", required=True),
-                Column("tc_frac", "float", "Fraction of the material entering that leaves "
-                       "through this output.", unit="t/t", required=True, **FRACTION),
-                Column("tc_frac_low", "float", "Low end of the plausible range; empty means "
-                       "equal to tc_frac.", unit="t/t", **FRACTION),
-                Column("tc_frac_high", "float", "High end of the plausible range; empty means "
-                       "equal to tc_frac.", unit="t/t", **FRACTION),
+                Column(
+                    "tc_frac",
+                    "float",
+                    "Fraction of the material entering that leaves through this output.",
+                    unit="t/t",
+                    required=True,
+                    **FRACTION,
+                ),
+                Column(
+                    "tc_frac_low",
+                    "float",
+                    "Low end of the plausible range; empty means equal to tc_frac.",
+                    unit="t/t",
+                    **FRACTION,
+                ),
+                Column(
+                    "tc_frac_high",
+                    "float",
+                    "High end of the plausible range; empty means equal to tc_frac.",
+                    unit="t/t",
+                    **FRACTION,
+                ),
                 _source(),
             ),
             key=("unit_id", "feed_class", "material", "output_id"),
         ),
         Table(
-            "routing", "routing.csv",
+            "routing",
+            "routing.csv",
             "Where each unit output may go. Several rows for one output are a choice the "
             "optimiser makes.",
             (
                 Column("unit_id", "str", "Unit the output leaves.", required=True),
-                Column("output_id", "str", "Output id (transfer_coefficients.csv).",
-                       required=True),
-                Column("to_kind", "str", "Kind of destination.", required=True,
-                       choices=("unit", "product", "disposal", "loss")),
-                Column("to_id", "str", "Destination: a unit_id, a product_id, or a free label "
-                       "for disposal and loss.", required=True),
-                Column("cost_eur_per_t", "float", "Cost per tonne sent along this route "
-                       "(disposal fee, transport).", unit="EUR/t", default=0.0),
-                Column("counts_recovered", "bool", "Mass sent along this route counts as "
-                       "recovered (energy recovery) for WEEE recovery targets; honoured on "
-                       "disposal rows only (landfill and incineration without energy recovery: "
-                       "false).", default=False),
+                Column("output_id", "str", "Output id (transfer_coefficients.csv).", required=True),
+                Column(
+                    "to_kind",
+                    "str",
+                    "Kind of destination.",
+                    required=True,
+                    choices=("unit", "product", "disposal", "loss"),
+                ),
+                Column(
+                    "to_id",
+                    "str",
+                    "Destination: a unit_id, a product_id, or a free label for disposal and loss.",
+                    required=True,
+                ),
+                Column(
+                    "cost_eur_per_t",
+                    "float",
+                    "Cost per tonne sent along this route (disposal fee, transport).",
+                    unit="EUR/t",
+                    default=0.0,
+                ),
+                Column(
+                    "counts_recovered",
+                    "bool",
+                    "Mass sent along this route counts as "
+                    "recovered (energy recovery) for WEEE recovery targets; honoured on "
+                    "disposal rows only (landfill and incineration without energy recovery: "
+                    "false).",
+                    default=False,
+                ),
                 _source(),
             ),
             key=("unit_id", "output_id", "to_kind", "to_id"),
         ),
         Table(
-            "feed_entry", "feed_entry.csv",
+            "feed_entry",
+            "feed_entry.csv",
             "Units a feed class may enter first.",
             (
                 Column("feed_class", "str", "Feed class (feeds.csv).", required=True),
@@ -193,47 +376,90 @@ TABLES: dict[str, Table] = {
             key=("feed_class", "unit_id"),
         ),
         Table(
-            "products", "products.csv",
+            "products",
+            "products.csv",
             "Saleable output fractions.",
             (
                 Column("product_id", "str", "Product id.", required=True),
                 Column("description", "str", "Readable description.", default=""),
-                Column("counts_recycled", "bool", "The fraction counts as recycled for "
-                       "recycling-efficiency targets.", default=True),
-                Column("counts_recovered", "bool", "The fraction counts as recovered "
-                       "(energy recovery, e.g. refuse-derived fuel) for WEEE recovery targets "
-                       "although not recycled; a recycled fraction counts as recovered anyway.",
-                       default=False),
-                Column("max_offtake_t_per_yr", "float", "Most product mass buyers take per "
-                       "year; empty for no limit.", unit="t/yr", lo=0.0),
+                Column(
+                    "counts_recycled",
+                    "bool",
+                    "The fraction counts as recycled for recycling-efficiency targets.",
+                    default=True,
+                ),
+                Column(
+                    "counts_recovered",
+                    "bool",
+                    "The fraction counts as recovered "
+                    "(energy recovery, e.g. refuse-derived fuel) for WEEE recovery targets "
+                    "although not recycled; a recycled fraction counts as recovered anyway.",
+                    default=False,
+                ),
+                Column(
+                    "max_offtake_t_per_yr",
+                    "float",
+                    "Most product mass buyers take per year; empty for no limit.",
+                    unit="t/yr",
+                    lo=0.0,
+                ),
                 _source(),
             ),
             key=("product_id",),
         ),
         Table(
-            "product_prices", "product_prices.csv",
+            "product_prices",
+            "product_prices.csv",
             "Revenue and recovery per material contained in a product. A material absent "
             "here is neither paid nor counted as recovered in that product.",
             (
                 Column("product_id", "str", "Product id (products.csv).", required=True),
                 Column("material", "str", "Material id (materials.csv).", required=True),
-                Column("price_eur_per_t", "float", "Price per tonne of contained material.",
-                       unit="EUR/t", default=0.0, lo=0.0),
-                Column("price_eur_per_t_low", "float", "Low end of the plausible price "
-                       "(sensitivity analysis); empty means equal to price_eur_per_t.",
-                       unit="EUR/t", lo=0.0),
-                Column("price_eur_per_t_high", "float", "High end of the plausible price; "
-                       "empty means equal to price_eur_per_t.", unit="EUR/t", lo=0.0),
-                Column("payable_frac", "float", "Share of the price the buyer pays.",
-                       unit="-", default=1.0, **FRACTION),
-                Column("recovered", "bool", "The material in this product counts as "
-                       "recovered (objective, material-recovery targets).", default=True),
+                Column(
+                    "price_eur_per_t",
+                    "float",
+                    "Price per tonne of contained material.",
+                    unit="EUR/t",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "price_eur_per_t_low",
+                    "float",
+                    "Low end of the plausible price "
+                    "(sensitivity analysis); empty means equal to price_eur_per_t.",
+                    unit="EUR/t",
+                    lo=0.0,
+                ),
+                Column(
+                    "price_eur_per_t_high",
+                    "float",
+                    "High end of the plausible price; empty means equal to price_eur_per_t.",
+                    unit="EUR/t",
+                    lo=0.0,
+                ),
+                Column(
+                    "payable_frac",
+                    "float",
+                    "Share of the price the buyer pays.",
+                    unit="-",
+                    default=1.0,
+                    **FRACTION,
+                ),
+                Column(
+                    "recovered",
+                    "bool",
+                    "The material in this product counts as "
+                    "recovered (objective, material-recovery targets).",
+                    default=True,
+                ),
                 Column("price_date", "str", "Date of the price (YYYY-MM).", default=""),
                 _source(),
             ),
             key=("product_id", "material"),
         ),
-    ) + OPTIONAL_TABLES
+    )
+    + OPTIONAL_TABLES
 }
 
 MANIFEST_FILES = ("instance.yaml", "instance.yml", "instance.toml")
@@ -243,51 +469,144 @@ MANIFEST: tuple[Column, ...] = (
     Column("description", "str", "What the instance represents.", default=""),
     Column("currency", "str", "Currency of every money column.", default="EUR"),
     Column("price_year", "int", "Year the prices and costs refer to.", default=None),
-    Column("objective", "str", "Default objective.", default="recovery",
-           choices=("recovery", "profit", "npv")),
-    Column("discount_rate", "float", "Discount rate for the capital recovery factor.",
-           unit="1/yr", default=0.08, lo=0.0, hi=1.0),
-    Column("budget_eur", "float", "Most total capex; empty for no limit.", unit="EUR",
-           lo=0.0),
-    Column("profit_floor_eur_per_yr", "float", "Least annual profit (a constraint under "
-           "either objective; meant for objective recovery); empty for none.", unit="EUR/yr"),
-    Column("recovery_floor_t_per_yr", "float", "Least weighted recovery (a constraint under "
-           "either objective; meant for objective profit); empty for none.", unit="t/yr",
-           lo=0.0),
-    Column("require_units", "str", "Units that must be built: comma-separated unit ids, "
-           "each optionally with its capacity option (hydromet, shredder=large); empty: "
-           "none.", default=None),
-    Column("forbid_units", "str", "Units of which no new capacity may be built: "
-           "comma-separated unit ids; empty: none.", default=None),
-    Column("max_route_nodes", "int", "Largest route tree plantopt builds before it stops "
-           "with an error.", default=200_000, lo=1.0),
-    Column("target_year", "int", "Year whose EU targets are in force (rows of the targets "
-           "table with year <= target_year, latest per target); empty: no targets unless "
-           "--target-year is given.", unit="yr", lo=2000.0, hi=2100.0),
-    Column("apply_targets", "bool", "Enforce the targets in force as constraints (false: only "
-           "report compliance).", default=True),
-    Column("tc_sum_tolerance", "float", "Tolerance on transfer coefficients and compositions "
-           "summing to 1.", default=1e-6, lo=0.0, hi=0.01),
+    Column(
+        "objective",
+        "str",
+        "Default objective.",
+        default="recovery",
+        choices=("recovery", "profit", "npv"),
+    ),
+    Column(
+        "discount_rate",
+        "float",
+        "Discount rate for the capital recovery factor.",
+        unit="1/yr",
+        default=0.08,
+        lo=0.0,
+        hi=1.0,
+    ),
+    Column("budget_eur", "float", "Most total capex; empty for no limit.", unit="EUR", lo=0.0),
+    Column(
+        "profit_floor_eur_per_yr",
+        "float",
+        "Least annual profit (a constraint under "
+        "either objective; meant for objective recovery); empty for none.",
+        unit="EUR/yr",
+    ),
+    Column(
+        "recovery_floor_t_per_yr",
+        "float",
+        "Least weighted recovery (a constraint under "
+        "either objective; meant for objective profit); empty for none.",
+        unit="t/yr",
+        lo=0.0,
+    ),
+    Column(
+        "require_units",
+        "str",
+        "Units that must be built: comma-separated unit ids, "
+        "each optionally with its capacity option (hydromet, shredder=large); empty: "
+        "none.",
+        default=None,
+    ),
+    Column(
+        "forbid_units",
+        "str",
+        "Units of which no new capacity may be built: comma-separated unit ids; empty: none.",
+        default=None,
+    ),
+    Column(
+        "max_route_nodes",
+        "int",
+        "Largest route tree plantopt builds before it stops with an error.",
+        default=200_000,
+        lo=1.0,
+    ),
+    Column(
+        "target_year",
+        "int",
+        "Year whose EU targets are in force (rows of the targets "
+        "table with year <= target_year, latest per target); empty: no targets unless "
+        "--target-year is given.",
+        unit="yr",
+        lo=2000.0,
+        hi=2100.0,
+    ),
+    Column(
+        "apply_targets",
+        "bool",
+        "Enforce the targets in force as constraints (false: only report compliance).",
+        default=True,
+    ),
+    Column(
+        "tc_sum_tolerance",
+        "float",
+        "Tolerance on transfer coefficients and compositions summing to 1.",
+        default=1e-6,
+        lo=0.0,
+        hi=0.01,
+    ),
     # policy levers and business case (issue 5); see docs/business-case.md
-    Column("capex_subsidy_frac", "float", "Share of capex paid by an investment subsidy "
-           "(DEI+, EKOO) for units without a row in capex_subsidies.csv; empty: none.",
-           **FRACTION),
-    Column("guarantee_frac", "float", "Share of capex financed under a government loan "
-           "guarantee at guarantee_rate; empty: none.", **FRACTION),
-    Column("guarantee_rate", "float", "Discount rate on the guaranteed share of capex.",
-           unit="1/yr", **FRACTION),
-    Column("co2_price_eur_per_t", "float", "Price on direct process CO2 (EU ETS or a national "
-           "levy), charged in profit; empty: none.", unit="EUR/t", lo=0.0),
-    Column("co2_cap_t_per_yr", "float", "Most direct process CO2 per year; empty: no cap.",
-           unit="t/yr", lo=0.0),
-    Column("land_available_m2", "float", "Land available for new units in high-environmental-"
-           "category zones (sum of land_m2 of built options); empty: no limit.", unit="m2",
-           lo=0.0),
-    Column("staff_available_fte", "float", "Skilled staff available for new units (sum of "
-           "staff_fte of built options); empty: no limit.", unit="FTE", lo=0.0),
-    Column("horizon_yr", "int", "Years of operation in the business case and the npv "
-           "objective (capex in year 0, cash flows in years 1..horizon).", unit="yr",
-           default=15, lo=1.0, hi=100.0),
+    Column(
+        "capex_subsidy_frac",
+        "float",
+        "Share of capex paid by an investment subsidy "
+        "(DEI+, EKOO) for units without a row in capex_subsidies.csv; empty: none.",
+        **FRACTION,
+    ),
+    Column(
+        "guarantee_frac",
+        "float",
+        "Share of capex financed under a government loan guarantee at guarantee_rate; empty: none.",
+        **FRACTION,
+    ),
+    Column(
+        "guarantee_rate",
+        "float",
+        "Discount rate on the guaranteed share of capex.",
+        unit="1/yr",
+        **FRACTION,
+    ),
+    Column(
+        "co2_price_eur_per_t",
+        "float",
+        "Price on direct process CO2 (EU ETS or a national levy), charged in profit; empty: none.",
+        unit="EUR/t",
+        lo=0.0,
+    ),
+    Column(
+        "co2_cap_t_per_yr",
+        "float",
+        "Most direct process CO2 per year; empty: no cap.",
+        unit="t/yr",
+        lo=0.0,
+    ),
+    Column(
+        "land_available_m2",
+        "float",
+        "Land available for new units in high-environmental-"
+        "category zones (sum of land_m2 of built options); empty: no limit.",
+        unit="m2",
+        lo=0.0,
+    ),
+    Column(
+        "staff_available_fte",
+        "float",
+        "Skilled staff available for new units (sum of "
+        "staff_fte of built options); empty: no limit.",
+        unit="FTE",
+        lo=0.0,
+    ),
+    Column(
+        "horizon_yr",
+        "int",
+        "Years of operation in the business case and the npv "
+        "objective (capex in year 0, cash flows in years 1..horizon).",
+        unit="yr",
+        default=15,
+        lo=1.0,
+        hi=100.0,
+    ),
 )
 
 
@@ -300,14 +619,18 @@ def manifest_column(name: str) -> Column:
 
 def _md_row(col: Column) -> str:
     default = "" if col.required else ("empty" if col.default is None else repr(col.default))
-    return (f"| `{col.name}` | {col.dtype} | {col.unit} | {'yes' if col.required else 'no'} "
-            f"| {default} | {col.expected()} | {col.description} |")
+    return (
+        f"| `{col.name}` | {col.dtype} | {col.unit} | {'yes' if col.required else 'no'} "
+        f"| {default} | {col.expected()} | {col.description} |"
+    )
 
 
 def format_markdown() -> str:
     """Render the instance format as a Markdown page (``docs/instance-format.md``)."""
-    head = "| column | type | unit | required | default | valid values | description |\n" \
-           "|---|---|---|---|---|---|---|"
+    head = (
+        "| column | type | unit | required | default | valid values | description |\n"
+        "|---|---|---|---|---|---|---|"
+    )
     out = [
         "# Instance format",
         "",
@@ -324,11 +647,27 @@ def format_markdown() -> str:
         *(_md_row(c) for c in MANIFEST),
     ]
     for table in TABLES.values():
-        out += ["", f"## `{table.file}`", "", table.description, "",
-                f"Key: {', '.join(table.key)}.", "", head,
-                *(_md_row(c) for c in table.columns)]
+        out += [
+            "",
+            f"## `{table.file}`",
+            "",
+            table.description,
+            "",
+            f"Key: {', '.join(table.key)}.",
+            "",
+            head,
+            *(_md_row(c) for c in table.columns),
+        ]
     return "\n".join(out) + "\n"
 
 
-__all__ = ["Column", "Table", "TABLES", "MANIFEST", "MANIFEST_FILES", "WILDCARD",
-           "format_markdown", "manifest_column"]
+__all__ = [
+    "Column",
+    "Table",
+    "TABLES",
+    "MANIFEST",
+    "MANIFEST_FILES",
+    "WILDCARD",
+    "format_markdown",
+    "manifest_column",
+]

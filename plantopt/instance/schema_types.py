@@ -33,15 +33,17 @@ class Column:
 
     def expected(self) -> str:
         """Human-readable statement of what a valid value looks like."""
-        parts = [{"str": "text", "float": "a number", "int": "a whole number",
-                  "bool": "true/false"}[self.dtype]]
+        parts = [
+            {"str": "text", "float": "a number", "int": "a whole number", "bool": "true/false"}[
+                self.dtype
+            ]
+        ]
         if self.choices:
             parts = ["one of " + ", ".join(self.choices)]
         if self.lo is not None and self.hi is not None:
             parts.append(f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}]")
         elif self.lo is not None:
-            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g} and <= "
-                         f"{MAX_ABS_VALUE:g}")
+            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g} and <= {MAX_ABS_VALUE:g}")
         elif self.hi is not None:
             parts.append(f"in [{-MAX_ABS_VALUE:g}, {self.hi:g}]")
         elif self.dtype in ("float", "int"):
@@ -72,8 +74,12 @@ class Table:
 
 
 def _source() -> Column:
-    return Column("source", "str", "Publication or data set and year behind the row's "
-                  "numbers, or 'assumption: <reason>'.", default="")
+    return Column(
+        "source",
+        "str",
+        "Publication or data set and year behind the row's numbers, or 'assumption: <reason>'.",
+        default="",
+    )
 
 
 class Bounds(TypedDict):

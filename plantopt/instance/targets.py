@@ -34,20 +34,39 @@ from plantopt.instance.schema import Column, Table
 KINDS = ("recycling_efficiency", "material_recovery", "weee_recovery", "weee_recycling")
 
 TARGETS_TABLE = Table(
-    "targets", "eu_targets.csv",
+    "targets",
+    "eu_targets.csv",
     "Regulatory targets with their legal reference, one row per target and deadline.",
     (
         Column("target_id", "str", "Row id.", required=True),
         Column("version", "str", "Version of the table the row belongs to.", required=True),
         Column("kind", "str", "Kind of ratio.", required=True, choices=KINDS),
-        Column("reg_class", "str", "Feeds covered: a reg_class of feeds.csv, or a prefix "
-               "wildcard such as battery:*.", required=True),
+        Column(
+            "reg_class",
+            "str",
+            "Feeds covered: a reg_class of feeds.csv, or a prefix wildcard such as battery:*.",
+            required=True,
+        ),
         Column("material", "str", "Element (material_recovery only).", default=""),
-        Column("year", "int", "Year of the deadline; in force for target years >= year.",
-               unit="yr", required=True, lo=2000.0, hi=2100.0),
+        Column(
+            "year",
+            "int",
+            "Year of the deadline; in force for target years >= year.",
+            unit="yr",
+            required=True,
+            lo=2000.0,
+            hi=2100.0,
+        ),
         Column("deadline", "str", "Date by which the target must be met.", default=""),
-        Column("required_frac", "float", "Least value of the ratio.", unit="t/t",
-               required=True, lo=0.0, hi=1.0),
+        Column(
+            "required_frac",
+            "float",
+            "Least value of the ratio.",
+            unit="t/t",
+            required=True,
+            lo=0.0,
+            hi=1.0,
+        ),
         Column("label", "str", "Readable name of the target.", required=True),
         Column("legal_reference", "str", "Legal act, annex and part.", required=True),
     ),
@@ -77,10 +96,14 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     for i, r in df.iterrows():
         needs = r["kind"] == "material_recovery"
         if needs != bool(r["material"]):
-            problems.error(path.name, "material must be set for material_recovery rows and "
-                           "only for them", row=int(i) + 2, column="material",
-                           found=r["material"], expected="an element symbol" if needs
-                           else "an empty cell")
+            problems.error(
+                path.name,
+                "material must be set for material_recovery rows and only for them",
+                row=int(i) + 2,
+                column="material",
+                found=r["material"],
+                expected="an element symbol" if needs else "an empty cell",
+            )
     problems.raise_if_errors(str(path))
     return df
 
@@ -99,8 +122,12 @@ def targets_in_force(table: pd.DataFrame, year: int | None) -> pd.DataFrame:
         return table.iloc[0:0].copy()
     eligible = table[table["year"].astype(int) <= int(year)]
     keys = eligible.apply(target_key, axis=1)
-    latest = eligible.assign(_key=keys).sort_values("year", kind="stable") \
-        .groupby("_key", sort=False).tail(1)
+    latest = (
+        eligible.assign(_key=keys)
+        .sort_values("year", kind="stable")
+        .groupby("_key", sort=False)
+        .tail(1)
+    )
     return table.loc[sorted(latest.index)].reset_index(drop=True)
 
 
@@ -116,5 +143,12 @@ def covers(selector: str, reg_class: str) -> bool:
     return selector == reg_class
 
 
-__all__ = ["KINDS", "TARGETS_TABLE", "covers", "default_targets_path", "load_targets",
-           "target_key", "targets_in_force"]
+__all__ = [
+    "KINDS",
+    "TARGETS_TABLE",
+    "covers",
+    "default_targets_path",
+    "load_targets",
+    "target_key",
+    "targets_in_force",
+]

@@ -11,8 +11,9 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.schema import TABLES
 
 
-def write_instance(instance: Instance, out_dir: str | Path, force: bool = False,
-                   float_format: str | None = "%.10g") -> Path:
+def write_instance(
+    instance: Instance, out_dir: str | Path, force: bool = False, float_format: str | None = "%.10g"
+) -> Path:
     """Write ``instance`` as ``instance.yaml`` plus CSVs; the folder appears whole or not at all.
 
     Round-trips through :func:`plantopt.load_instance` (defaults are written explicitly,
@@ -25,6 +26,5 @@ def write_instance(instance: Instance, out_dir: str | Path, force: bool = False,
         (tmp / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
         for name, table in TABLES.items():
             df = instance.tables[name]
-            df[table.column_names].to_csv(tmp / table.file, index=False,
-                                          float_format=float_format)
+            df[table.column_names].to_csv(tmp / table.file, index=False, float_format=float_format)
     return Path(out_dir)

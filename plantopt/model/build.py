@@ -40,12 +40,27 @@ if TYPE_CHECKING:
     from plantopt.model.regulation_terms import RegulationData
 
 PERIOD_ROWS: tuple[Callable[[PeriodContext], Family], ...] = (
-    flows.output_balance, flows.feed_balance, units.capacity_limit, units.run_upper,
-    units.min_load, units.run_if_built, products.offtake, levers.co2_cap, levers.resource_limit,
-    regulation.target_ratio, regulation.contract_supply)
+    flows.output_balance,
+    flows.feed_balance,
+    units.capacity_limit,
+    units.run_upper,
+    units.min_load,
+    units.run_if_built,
+    products.offtake,
+    levers.co2_cap,
+    levers.resource_limit,
+    regulation.target_ratio,
+    regulation.contract_supply,
+)
 PERIOD_EXPRESSIONS: tuple[Callable[[PeriodContext], Family], ...] = (
-    units.throughput, units.capacity, levers.co2_emissions, regulation.target_num,
-    regulation.target_den, recovery.recovered, recovery.weighted_recovery)
+    units.throughput,
+    units.capacity,
+    levers.co2_emissions,
+    regulation.target_num,
+    regulation.target_den,
+    recovery.recovered,
+    recovery.weighted_recovery,
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,7 @@ def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr
     n = local.n_cols
     cols = np.arange(n) + t * glob.block
     keep = np.ones(n, dtype=bool)
-    keep[local.build0:local.run0] = False
+    keep[local.build0 : local.run0] = False
     rows_ = [np.flatnonzero(keep)]
     cols_ = [cols[keep]]
     for i, (u, j) in enumerate(local.options):
@@ -107,19 +122,34 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
     assert timing is not None
     T = len(timing.periods)
     used, run = used_and_run_units(data)
-    contracts = tuple(c.contract_id for c in regulation_data.contracts) \
-        if regulation_data is not None else ()
-    glob = Layout(tuple(data.feeds), data.tree.n_nodes, tuple(data.options), tuple(run),
-                  contracts, n_periods=T)
+    contracts = (
+        tuple(c.contract_id for c in regulation_data.contracts)
+        if regulation_data is not None
+        else ()
+    )
+    glob = Layout(
+        tuple(data.feeds),
+        data.tree.n_nodes,
+        tuple(data.options),
+        tuple(run),
+        contracts,
+        n_periods=T,
+    )
     local = glob.local()
     regs = regulation_data.per_period if regulation_data is not None else (None,) * T
     mass = data.tree.node_mass()
     periods = []
     for t, (d, reg) in enumerate(zip(data.per_period, regs)):
         ctx = PeriodContext(d, local, reg, mass, used, run)
-        periods.append(Period([f(ctx) for f in PERIOD_ROWS],
-                              {e.name: e for e in (f(ctx) for f in PERIOD_EXPRESSIONS)},
-                              ledger(ctx), substitution(local, glob, data, t), ctx))
+        periods.append(
+            Period(
+                [f(ctx) for f in PERIOD_ROWS],
+                {e.name: e for e in (f(ctx) for f in PERIOD_EXPRESSIONS)},
+                ledger(ctx),
+                substitution(local, glob, data, t),
+                ctx,
+            )
+        )
     lower, upper = column_bounds(glob, data, regulation_data)
     fams = Families(data, glob, periods, [], {}, {}, lower, upper, regulation_data)
     objectives = objective_vectors(fams)
@@ -130,18 +160,19 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
     return fams
 
 
-def column_bounds(glob: Layout, data: ModelData, reg: RegulationData | None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def column_bounds(
+    glob: Layout, data: ModelData, reg: RegulationData | None
+) -> tuple[np.ndarray, np.ndarray]:
     lower = np.zeros(glob.n_cols)
     upper = np.full(glob.n_cols, INF)
     contracts = reg.contracts if reg is not None else ()
     for t, d in enumerate(data.per_period):
         b = t * glob.block
-        lower[b:b + glob.n_feeds] = [d.feed_lb[f] for f in d.feeds]
-        upper[b:b + glob.n_feeds] = [d.feed_ub[f] for f in d.feeds]
-        upper[b + glob.build0:b + glob.take0] = 1.0
-        lower[b + glob.take0:b + glob.block] = [c.min_t_per_yr for c in contracts]
-        upper[b + glob.take0:b + glob.block] = [c.max_t_per_yr for c in contracts]
+        lower[b : b + glob.n_feeds] = [d.feed_lb[f] for f in d.feeds]
+        upper[b : b + glob.n_feeds] = [d.feed_ub[f] for f in d.feeds]
+        upper[b + glob.build0 : b + glob.take0] = 1.0
+        lower[b + glob.take0 : b + glob.block] = [c.min_t_per_yr for c in contracts]
+        upper[b + glob.take0 : b + glob.block] = [c.max_t_per_yr for c in contracts]
         # forbidden units and the other options of a required u=j: build[u, j, t] <= 0
         for k in build_requirements(data.manifest, data.unit_options).forbidden:
             upper[b + glob.build0 + glob.o_index[k]] = 0.0
@@ -176,13 +207,15 @@ def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
 
 
 def _build_columns(glob: Layout) -> np.ndarray:
-    return np.concatenate([t * glob.block + glob.build0 + np.arange(len(glob.options))
-                           for t in range(glob.n_periods)])
+    return np.concatenate(
+        [t * glob.block + glob.build0 + np.arange(len(glob.options)) for t in range(glob.n_periods)]
+    )
 
 
 def _capex_net(data: ModelData, glob: Layout) -> np.ndarray:
-    return np.array([data.options[k].capex_net_eur for k in glob.options] * glob.n_periods,
-                    dtype=float)
+    return np.array(
+        [data.options[k].capex_net_eur for k in glob.options] * glob.n_periods, dtype=float
+    )
 
 
 def capex_pv(fams: Families) -> np.ndarray:
@@ -193,29 +226,47 @@ def capex_pv(fams: Families) -> np.ndarray:
 def _capex_pv(data: ModelData, glob: Layout) -> np.ndarray:
     timing = data.timing
     assert timing is not None
-    return np.array([data.options[k].capex_net_eur * timing.capex_pv_factor[(*k, t)]
-                     for t in range(glob.n_periods) for k in glob.options], dtype=float)
+    return np.array(
+        [
+            data.options[k].capex_net_eur * timing.capex_pv_factor[(*k, t)]
+            for t in range(glob.n_periods)
+            for k in glob.options
+        ],
+        dtype=float,
+    )
 
 
-def global_expressions(fams: Families, objectives: dict[str, np.ndarray]
-                       ) -> dict[str, Family]:
+def global_expressions(fams: Families, objectives: dict[str, np.ndarray]) -> dict[str, Family]:
     """capex_total and npv; with several periods also profit and weighted_recovery."""
     glob = fams.layout
     cols = _build_columns(glob)
     capex = _capex_net(fams.data, glob)
     nz = np.flatnonzero(capex)
-    out = {"capex_total": family("capex_total", [None], np.zeros(len(nz)), cols[nz], capex[nz],
-                                 doc="EUR, net of capex subsidies", scope="global")}
-    docs = {"npv": "EUR, net present value over the horizon",
-            "profit": "EUR/yr, horizon mean of the periods' profit",
-            "weighted_recovery": "t/yr, horizon mean of the periods' weighted recovery"}
-    names = [("npv", "npv")] + ([("profit", "profit"), ("weighted_recovery", "recovery")]
-                                if fams.multi else [])
+    out = {
+        "capex_total": family(
+            "capex_total",
+            [None],
+            np.zeros(len(nz)),
+            cols[nz],
+            capex[nz],
+            doc="EUR, net of capex subsidies",
+            scope="global",
+        )
+    }
+    docs = {
+        "npv": "EUR, net present value over the horizon",
+        "profit": "EUR/yr, horizon mean of the periods' profit",
+        "weighted_recovery": "t/yr, horizon mean of the periods' weighted recovery",
+    }
+    names = [("npv", "npv")] + (
+        [("profit", "profit"), ("weighted_recovery", "recovery")] if fams.multi else []
+    )
     for name, obj in names:
         v = objectives[obj]
         nz = np.flatnonzero(v)
-        out[name] = family(name, [None], np.zeros(len(nz)), nz, v[nz], doc=docs[name],
-                           scope="global")
+        out[name] = family(
+            name, [None], np.zeros(len(nz)), nz, v[nz], doc=docs[name], scope="global"
+        )
     return out
 
 
@@ -232,8 +283,18 @@ def require_build(data: ModelData, glob: Layout) -> Family:
                 rows.append(len(idx))
                 cols.append(t * glob.block + glob.build0 + glob.o_index[(u, j)])
         idx.append(u)
-    return family("require_build", idx, rows, cols, np.ones(len(cols)), 1.0, INF,
-                  scope="global", block="model", doc="a required unit is built")
+    return family(
+        "require_build",
+        idx,
+        rows,
+        cols,
+        np.ones(len(cols)),
+        1.0,
+        INF,
+        scope="global",
+        block="model",
+        doc="a required unit is built",
+    )
 
 
 def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
@@ -252,35 +313,84 @@ def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Famil
                 rows.append(len(idx))
                 cols.append(t * glob.block + glob.build0 + o[(u, j)])
             idx.append(timing.key(u, t))
-    out = [family("one_option", idx, rows, cols, np.ones(len(cols)), -INF, 1.0,
-                  scope="global", block="model",
-                  doc="at most one capacity option per unit (added per period)")]
+    out = [
+        family(
+            "one_option",
+            idx,
+            rows,
+            cols,
+            np.ones(len(cols)),
+            -INF,
+            1.0,
+            scope="global",
+            block="model",
+            doc="at most one capacity option per unit (added per period)",
+        )
+    ]
     out.append(require_build(data, glob))
     capex = fams.global_expressions["capex_total"]
     budget = data.budget_eur
     b_idx = [None] if budget is not None and capex.val.size else []
-    out.append(family("budget", b_idx, capex.row if b_idx else [], capex.col if b_idx else [],
-                      capex.val if b_idx else [], -INF, budget if b_idx else 0.0,
-                      scope="global", block="model", doc="total capex within budget",
-                      relax=Relax("budget", ("budget",) * len(b_idx),
-                                  np.full(len(b_idx), float(budget or 0.0)),
-                                  np.full(len(b_idx), max(float(budget or 0.0), 1.0)), "EUR")))
-    for name, obj, key, unit in (("profit_floor", "profit", "profit_floor_eur_per_yr", "EUR/yr"),
-                                 ("recovery_floor", "recovery", "recovery_floor_t_per_yr",
-                                  "t/yr")):
+    out.append(
+        family(
+            "budget",
+            b_idx,
+            capex.row if b_idx else [],
+            capex.col if b_idx else [],
+            capex.val if b_idx else [],
+            -INF,
+            budget if b_idx else 0.0,
+            scope="global",
+            block="model",
+            doc="total capex within budget",
+            relax=Relax(
+                "budget",
+                ("budget",) * len(b_idx),
+                np.full(len(b_idx), float(budget or 0.0)),
+                np.full(len(b_idx), max(float(budget or 0.0), 1.0)),
+                "EUR",
+            ),
+        )
+    )
+    for name, obj, key, unit in (
+        ("profit_floor", "profit", "profit_floor_eur_per_yr", "EUR/yr"),
+        ("recovery_floor", "recovery", "recovery_floor_t_per_yr", "t/yr"),
+    ):
         floor = data.manifest.get(key)
         v = objectives[obj]
         nz = np.flatnonzero(v)
         # a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
         keep = floor is not None and (len(nz) > 0 or float(floor) > 0)
         f = float(floor) if keep and floor is not None else 0.0
-        out.append(family(name, [None] if keep else [], np.zeros(len(nz) if keep else 0),
-                          nz if keep else [], v[nz] if keep else [], f, INF, scope="global",
-                          block="model", doc=f"{obj} at least the manifest's {key}",
-                          relax=Relax("floor", (name,) * keep, np.full(int(keep), f),
-                                      np.full(int(keep), max(abs(f), 1.0)), unit)))
+        out.append(
+            family(
+                name,
+                [None] if keep else [],
+                np.zeros(len(nz) if keep else 0),
+                nz if keep else [],
+                v[nz] if keep else [],
+                f,
+                INF,
+                scope="global",
+                block="model",
+                doc=f"{obj} at least the manifest's {key}",
+                relax=Relax(
+                    "floor",
+                    (name,) * keep,
+                    np.full(int(keep), f),
+                    np.full(int(keep), max(abs(f), 1.0)),
+                    unit,
+                ),
+            )
+        )
     return out
 
 
-__all__ = ["Families", "PERIOD_EXPRESSIONS", "PERIOD_ROWS", "Period", "build_families",
-           "substitution"]
+__all__ = [
+    "Families",
+    "PERIOD_EXPRESSIONS",
+    "PERIOD_ROWS",
+    "Period",
+    "build_families",
+    "substitution",
+]

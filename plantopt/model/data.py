@@ -143,25 +143,31 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     rate = blended_rate(instance.manifest)
     co = instance["capacity_options"]
     lead = unit_lead_time(instance)
-    timing = build_timing(instance, rate, {
-        (u, j): (float(life), lead.get(u, 0.0)) for u, j, life in
-        zip(co["unit_id"], co["option_id"], co["lifetime_yr"])})
+    timing = build_timing(
+        instance,
+        rate,
+        {
+            (u, j): (float(life), lead.get(u, 0.0))
+            for u, j, life in zip(co["unit_id"], co["option_id"], co["lifetime_yr"])
+        },
+    )
     if not timing.multi:
         return _period_data(instance, tree, rate, timing, 0)
-    out = [_period_data(period_instance(instance, p), tree, rate, timing, t)
-           for t, p in enumerate(timing.periods)]
+    out = [
+        _period_data(period_instance(instance, p), tree, rate, timing, t)
+        for t, p in enumerate(timing.periods)
+    ]
     return replace(out[0], period_data=tuple(out))
 
 
-def _nodes_by_target(tree: RouteTree, kind: int, names: tuple[str, ...]
-                     ) -> dict[str, list[int]]:
+def _nodes_by_target(tree: RouteTree, kind: int, names: tuple[str, ...]) -> dict[str, list[int]]:
     """Route-tree nodes of one kind grouped by their target (unit or product)."""
     out: dict[str, list[int]] = {x: [] for x in names}
     nodes = np.flatnonzero(tree.node_kind == kind)
     order = np.argsort(tree.node_target[nodes], kind="stable")
     bounds = np.searchsorted(tree.node_target[nodes][order], np.arange(len(names) + 1))
     for i, x in enumerate(names):
-        out[x] = nodes[order[bounds[i]:bounds[i + 1]]].tolist()
+        out[x] = nodes[order[bounds[i] : bounds[i + 1]]].tolist()
     return out
 
 
@@ -188,8 +194,9 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     value = np.zeros((len(products), len(mats)))  # EUR per t contained
     recov = np.zeros((len(products), len(mats)), dtype=bool)
     pp = instance["product_prices"]
-    for p, m, price, pay, rec in zip(pp["product_id"], pp["material"], pp["price_eur_per_t"],
-                                     pp["payable_frac"], pp["recovered"]):
+    for p, m, price, pay, rec in zip(
+        pp["product_id"], pp["material"], pp["price_eur_per_t"], pp["payable_frac"], pp["recovered"]
+    ):
         value[p_index[p], m_index[m]] = float(price) * float(pay)
         recov[p_index[p], m_index[m]] = bool(rec)
     prod_nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
@@ -212,13 +219,19 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     ptr = np.zeros(len(mats) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(counts)
     keep = revenue != 0.0
-    return (NodeTerms(prod_nodes[keep].astype(np.int64), revenue[keep]),
-            NodeTerms(np.concatenate(rec_nodes or [np.zeros(0)]).astype(np.int64),
-                      np.concatenate(rec_coefs or [np.zeros(0)]).astype(float), ptr))
+    return (
+        NodeTerms(prod_nodes[keep].astype(np.int64), revenue[keep]),
+        NodeTerms(
+            np.concatenate(rec_nodes or [np.zeros(0)]).astype(np.int64),
+            np.concatenate(rec_coefs or [np.zeros(0)]).astype(float),
+            ptr,
+        ),
+    )
 
 
-def _capacity_options(instance: Instance, units: list[str], rate: float, horizon: int
-                      ) -> tuple[dict[tuple[str, str], CapacityOption], dict[str, list[str]]]:
+def _capacity_options(
+    instance: Instance, units: list[str], rate: float, horizon: int
+) -> tuple[dict[tuple[str, str], CapacityOption], dict[str, list[str]]]:
     """Every capacity option with its net, annualised and present-value capex."""
     subsidy = unit_subsidy(instance)
     options: dict[tuple[str, str], CapacityOption] = {}
@@ -228,16 +241,25 @@ def _capacity_options(instance: Instance, units: list[str], rate: float, horizon
         net = float(r.capex_eur) * (1.0 - s)
         life = float(r.lifetime_yr)
         options[(r.unit_id, r.option_id)] = CapacityOption(
-            r.unit_id, r.option_id, float(r.capacity_t_per_yr), float(r.capex_eur),
-            float(r.fixed_opex_eur_per_yr), life, net * capital_recovery_factor(rate, life),
-            subsidy_frac=s, staff_fte=float(r.staff_fte), land_m2=float(r.land_m2),
-            npv_capex_eur=net * capex_pv_factor(rate, life, horizon))
+            r.unit_id,
+            r.option_id,
+            float(r.capacity_t_per_yr),
+            float(r.capex_eur),
+            float(r.fixed_opex_eur_per_yr),
+            life,
+            net * capital_recovery_factor(rate, life),
+            subsidy_frac=s,
+            staff_fte=float(r.staff_fte),
+            land_m2=float(r.land_m2),
+            npv_capex_eur=net * capex_pv_factor(rate, life, horizon),
+        )
         unit_options[r.unit_id].append(r.option_id)
     return options, unit_options
 
 
-def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timing,
-                 t: int) -> ModelData:
+def _period_data(
+    instance: Instance, tree: RouteTree, rate: float, timing: Timing, t: int
+) -> ModelData:
     """The coefficients of period t (``instance`` as seen in that period)."""
     feeds_df, udf = instance["feeds"], instance["units"]
     units, products = list(tree.units), list(tree.products)
@@ -246,39 +268,64 @@ def _period_data(instance: Instance, tree: RouteTree, rate: float, timing: Timin
     options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr)
     unit_existing = dict(zip(udf["unit_id"], udf["existing_capacity_t_per_yr"].astype(float)))
     unit_max_capacity = {  # Cmax_{u,t}; the single-period value when none is in service
-        u: max_capacity(unit_existing[u], {j: options[(u, j)].capacity_t_per_yr
-                                           for j in unit_options[u]}, timing, u, t)
-        or unit_existing[u] + max((options[(u, j)].capacity_t_per_yr
-                                   for j in unit_options[u]), default=0.0)
-        for u in units}
-    offtake = {p: float(x) for p, x in zip(instance["products"]["product_id"],
-                                           instance["products"]["max_offtake_t_per_yr"])
-               if x is not None and not math.isnan(float(x))}
-    weights = dict(zip(instance["materials"]["material"],
-                       instance["materials"]["recovery_weight"].astype(float)))
+        u: max_capacity(
+            unit_existing[u],
+            {j: options[(u, j)].capacity_t_per_yr for j in unit_options[u]},
+            timing,
+            u,
+            t,
+        )
+        or unit_existing[u]
+        + max((options[(u, j)].capacity_t_per_yr for j in unit_options[u]), default=0.0)
+        for u in units
+    }
+    offtake = {
+        p: float(x)
+        for p, x in zip(
+            instance["products"]["product_id"], instance["products"]["max_offtake_t_per_yr"]
+        )
+        if x is not None and not math.isnan(float(x))
+    }
+    weights = dict(
+        zip(
+            instance["materials"]["material"],
+            instance["materials"]["recovery_weight"].astype(float),
+        )
+    )
     budget = instance.manifest.get("budget_eur")
     return ModelData(
-        tree=tree, manifest=dict(instance.manifest), feeds=list(tree.feeds),
+        tree=tree,
+        manifest=dict(instance.manifest),
+        feeds=list(tree.feeds),
         feed_lb=dict(zip(feeds_df["feed_id"], feeds_df["contracted_min_t_per_yr"].astype(float))),
         feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
-        gate_fee=effective_gate_fees(instance), units=units,
+        gate_fee=effective_gate_fees(instance),
+        units=units,
         unit_nodes=_nodes_by_target(tree, KIND_UNIT, tree.units),
         unit_node_terms=_grouped_nodes(tree, KIND_UNIT, len(tree.units)),
         unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
         unit_min_load=dict(zip(udf["unit_id"], udf["min_load_frac"].astype(float))),
-        unit_existing=unit_existing, unit_max_capacity=unit_max_capacity, options=options,
-        unit_options=unit_options, products=products,
+        unit_existing=unit_existing,
+        unit_max_capacity=unit_max_capacity,
+        options=options,
+        unit_options=unit_options,
+        products=products,
         product_nodes=_nodes_by_target(tree, KIND_PRODUCT, tree.products),
-        product_offtake=offtake, node_revenue=node_revenue,
-        node_route_cost=NodeTerms(np.flatnonzero(route_cost).astype(np.int64),
-                                  route_cost[route_cost != 0]),
+        product_offtake=offtake,
+        node_revenue=node_revenue,
+        node_route_cost=NodeTerms(
+            np.flatnonzero(route_cost).astype(np.int64), route_cost[route_cost != 0]
+        ),
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
-        recovered_terms=recovered_terms, budget_eur=None if budget is None else float(budget),
+        recovered_terms=recovered_terms,
+        budget_eur=None if budget is None else float(budget),
         unit_co2=dict(zip(udf["unit_id"], udf["co2_t_per_t"].astype(float))),
         co2_price_eur_per_t=float(instance.manifest.get("co2_price_eur_per_t") or 0.0),
         co2_cap_t_per_yr=_opt_float(instance.manifest.get("co2_cap_t_per_yr")),
         resource_limits=resource_limits(instance, options),
-        horizon_yr=timing.horizon_yr, discount_rate=rate, timing=timing,
+        horizon_yr=timing.horizon_yr,
+        discount_rate=rate,
+        timing=timing,
     )
 
 
@@ -303,8 +350,10 @@ def unit_subsidy(instance: Instance) -> dict[str, float]:
     rows = instance.tables.get("capex_subsidies")
     if rows is not None and len(rows):
         ids = set(udf["unit_id"])
-        ordered = sorted(zip(rows["applies_to"], rows["capex_subsidy_frac"].astype(float)),
-                         key=lambda r: r[0] in ids)  # stage rows first, unit rows win
+        ordered = sorted(
+            zip(rows["applies_to"], rows["capex_subsidy_frac"].astype(float)),
+            key=lambda r: r[0] in ids,
+        )  # stage rows first, unit rows win
         for target, share in ordered:
             for u in units_of(instance, target):
                 out[u] = share
@@ -317,8 +366,9 @@ def unit_lead_time(instance: Instance) -> dict[str, float]:
     out: dict[str, float] = {}
     if rows is not None and len(rows):
         ids = set(instance["units"]["unit_id"])
-        for target, lead in sorted(zip(rows["applies_to"], rows["lead_time_yr"].astype(float)),
-                                   key=lambda r: r[0] in ids):
+        for target, lead in sorted(
+            zip(rows["applies_to"], rows["lead_time_yr"].astype(float)), key=lambda r: r[0] in ids
+        ):
             for u in units_of(instance, target):
                 out[u] = lead
     return out
@@ -331,39 +381,68 @@ def effective_gate_fees(instance: Instance) -> dict[str, float]:
     eco = instance.tables.get("eco_modulation")
     if eco is not None and len(eco):
         adj = dict(zip(eco["feed_id"], eco["gate_fee_adjustment_eur_per_t"].astype(float)))
-    return {f: float(fee) + adj.get(f, 0.0) for f, fee in
-            zip(feeds["feed_id"], feeds["gate_fee_eur_per_t"].astype(float))}
+    return {
+        f: float(fee) + adj.get(f, 0.0)
+        for f, fee in zip(feeds["feed_id"], feeds["gate_fee_eur_per_t"].astype(float))
+    }
 
 
-def resource_limits(instance: Instance, options: dict[tuple[str, str], CapacityOption]
-                    ) -> tuple[ResourceLimit, ...]:
+def resource_limits(
+    instance: Instance, options: dict[tuple[str, str], CapacityOption]
+) -> tuple[ResourceLimit, ...]:
     """Land (m2) and staff (FTE, in total and per skill pool) of built options vs available.
 
     A staff pool covers the units its rows apply to (unit ids or stages)."""
     out = []
     land = instance.manifest.get("land_available_m2")
     if land is not None:
-        out.append(ResourceLimit("land", {k: o.land_m2 for k, o in options.items()
-                                          if o.land_m2 != 0}, float(land)))
+        out.append(
+            ResourceLimit(
+                "land", {k: o.land_m2 for k, o in options.items() if o.land_m2 != 0}, float(land)
+            )
+        )
     staff = instance.manifest.get("staff_available_fte")
     if staff is not None:
-        out.append(ResourceLimit("staff", {k: o.staff_fte for k, o in options.items()
-                                           if o.staff_fte != 0}, float(staff)))
+        out.append(
+            ResourceLimit(
+                "staff",
+                {k: o.staff_fte for k, o in options.items() if o.staff_fte != 0},
+                float(staff),
+            )
+        )
     pools = instance.tables.get("staff_pools")
     if pools is not None and len(pools):
         members: dict[str, set[str]] = {}
         avail: dict[str, float] = {}
-        for level, target, fte in zip(pools["skill_level"], pools["applies_to"],
-                                      pools["available_fte"].astype(float)):
+        for level, target, fte in zip(
+            pools["skill_level"], pools["applies_to"], pools["available_fte"].astype(float)
+        ):
             members.setdefault(level, set()).update(units_of(instance, target))
             avail[level] = min(fte, avail.get(level, fte))  # equal by validation
         for level, units in members.items():
-            out.append(ResourceLimit(f"staff:{level}", {
-                k: o.staff_fte for k, o in options.items()
-                if o.staff_fte != 0 and k[0] in units}, avail[level]))
+            out.append(
+                ResourceLimit(
+                    f"staff:{level}",
+                    {
+                        k: o.staff_fte
+                        for k, o in options.items()
+                        if o.staff_fte != 0 and k[0] in units
+                    },
+                    avail[level],
+                )
+            )
     return tuple(out)
 
 
-__all__ = ["ModelData", "CapacityOption", "ResourceLimit", "build_model_data",
-           "capital_recovery_factor", "annuity_factor", "capex_pv_factor", "blended_rate",
-           "KIND_DISPOSAL", "KIND_LOSS"]
+__all__ = [
+    "ModelData",
+    "CapacityOption",
+    "ResourceLimit",
+    "build_model_data",
+    "capital_recovery_factor",
+    "annuity_factor",
+    "capex_pv_factor",
+    "blended_rate",
+    "KIND_DISPOSAL",
+    "KIND_LOSS",
+]

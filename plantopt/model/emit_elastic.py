@@ -30,8 +30,7 @@ from plantopt.model.build import Families
 from plantopt.model.emit_matrix import emit_matrix, row_blocks
 from plantopt.model.matrix_form import MatrixModel
 
-GROUPS = ("target", "feed_minimum", "contract_minimum", "capacity", "budget", "offtake",
-          "floor")
+GROUPS = ("target", "feed_minimum", "contract_minimum", "capacity", "budget", "offtake", "floor")
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,7 @@ class Elastic:
     row_of: dict[tuple[str, object], int]  # (family, label) -> row in mm
 
 
-def _minimum_rows(fams: Families, groups: set[str]
-                  ) -> list[tuple[str, str, int, float, str]]:
+def _minimum_rows(fams: Families, groups: set[str]) -> list[tuple[str, str, int, float, str]]:
     """(group, key, column, lower bound, unit) of the positive column minimums to relax."""
     lay = fams.layout
     out = []
@@ -64,8 +62,7 @@ def _minimum_rows(fams: Families, groups: set[str]
         if "feed_minimum" in groups:
             for i, f in enumerate(lay.feeds):
                 if fams.col_lower[b + i] > 0:
-                    out.append(("feed_minimum", f, b + i, float(fams.col_lower[b + i]),
-                                "t/yr"))
+                    out.append(("feed_minimum", f, b + i, float(fams.col_lower[b + i]), "t/yr"))
         if "contract_minimum" in groups:
             for i, c in enumerate(lay.contracts):
                 col = b + lay.take0 + i
@@ -74,9 +71,11 @@ def _minimum_rows(fams: Families, groups: set[str]
     return out
 
 
-def _row_slacks(fams: Families, groups: set[str], n: int
-                ) -> tuple[dict[str, Slack], dict[tuple[str, object], int],
-                           tuple[list[int], list[int], list[float]], int]:
+def _row_slacks(
+    fams: Families, groups: set[str], n: int
+) -> tuple[
+    dict[str, Slack], dict[tuple[str, object], int], tuple[list[int], list[int], list[float]], int
+]:
     """Slack columns (numbered from ``n``) of the relaxable rows of the named groups:
     +1 in a >= row, -1 in a <= row; rows sharing a key share the slack. Also the row of
     every (family, label) and the number of rows."""
@@ -92,10 +91,14 @@ def _row_slacks(fams: Families, groups: set[str], n: int
             for i in range(f.n):
                 label = f"{f.relax.group}:{f.relax.keys[i]}"
                 if label not in slacks:
-                    slacks[label] = Slack(f.relax.group, str(f.relax.keys[i]),
-                                          float(f.relax.rhs[i]),
-                                          max(abs(float(f.relax.scale[i])), 1e-9),
-                                          f.relax.unit, n + len(slacks))
+                    slacks[label] = Slack(
+                        f.relax.group,
+                        str(f.relax.keys[i]),
+                        float(f.relax.rhs[i]),
+                        max(abs(float(f.relax.scale[i])), 1e-9),
+                        f.relax.unit,
+                        n + len(slacks),
+                    )
                 triplets[0].append(r0 + i)
                 triplets[1].append(slacks[label].column)
                 triplets[2].append(1.0 if np.isfinite(f.lower[i]) else -1.0)
@@ -103,9 +106,12 @@ def _row_slacks(fams: Families, groups: set[str], n: int
     return slacks, row_of, triplets, r0
 
 
-def emit_elastic(fams: Families, groups: tuple[str, ...] | set[str],
-                 drop: tuple[str, object] | None = None,
-                 extra_objective: np.ndarray | None = None) -> Elastic:
+def emit_elastic(
+    fams: Families,
+    groups: tuple[str, ...] | set[str],
+    drop: tuple[str, object] | None = None,
+    extra_objective: np.ndarray | None = None,
+) -> Elastic:
     """The elastic model of ``fams`` with the named ``groups`` elastic.
 
     ``drop`` = (family, label) removes that row (the Dinkelbach step leaves its own target
@@ -128,8 +134,9 @@ def emit_elastic(fams: Families, groups: tuple[str, ...] | set[str],
         extra_c += [col, slacks[label].column]
         extra_v += [1.0, 1.0]
     n_all = n + len(slacks)
-    slack_block = sp.csc_array((s_vals, (s_rows, np.asarray(s_cols, np.int64) - n)),
-                               shape=(r0, len(slacks)))
+    slack_block = sp.csc_array(
+        (s_vals, (s_rows, np.asarray(s_cols, np.int64) - n)), shape=(r0, len(slacks))
+    )
     a = sp.hstack([base.a_csc, slack_block]) if slacks else base.a_csc
     if mins:
         a = sp.vstack([a, sp.csr_array((extra_v, (extra_r, extra_c)), shape=(len(mins), n_all))])
@@ -143,13 +150,18 @@ def emit_elastic(fams: Families, groups: tuple[str, ...] | set[str],
     else:
         for s in slacks.values():
             cost[s.column] = -1.0 / s.scale
-    mm = replace(base, a_csc=sp.csc_array(a), row_lower=lo, row_upper=hi,
-                 col_lower=np.concatenate([col_lower, np.zeros(len(slacks))]),
-                 col_upper=np.concatenate([base.col_upper, np.full(len(slacks), np.inf)]),
-                 costs=cost[None, :], offsets=np.zeros(1),
-                 integrality=np.concatenate([base.integrality,
-                                             np.zeros(len(slacks), np.int32)]),
-                 objective_names=["elastic"])
+    mm = replace(
+        base,
+        a_csc=sp.csc_array(a),
+        row_lower=lo,
+        row_upper=hi,
+        col_lower=np.concatenate([col_lower, np.zeros(len(slacks))]),
+        col_upper=np.concatenate([base.col_upper, np.full(len(slacks), np.inf)]),
+        costs=cost[None, :],
+        offsets=np.zeros(1),
+        integrality=np.concatenate([base.integrality, np.zeros(len(slacks), np.int32)]),
+        objective_names=["elastic"],
+    )
     return Elastic(mm, slacks, n, row_of)
 
 
@@ -162,8 +174,11 @@ def row_names(fams: Families) -> list[str]:
     for t, per in enumerate(fams.periods):
         pre = f"period[{timing.periods[t].period_id}]." if fams.multi else ""
         out += [f"{pre}{f.name}[{_label(x)}]" for f in per.rows for x in f.index]
-    out += [f"{f.name}[{_label(x)}]" if x is not None else f.name
-            for f in fams.global_rows for x in f.index]
+    out += [
+        f"{f.name}[{_label(x)}]" if x is not None else f.name
+        for f in fams.global_rows
+        for x in f.index
+    ]
     return out
 
 

@@ -44,12 +44,19 @@ def emit_matrix(fams: Families, objectives: list[str]) -> MatrixModel:
     else:
         a = sp.csc_array((0, n))
     return MatrixModel(
-        a_csc=a, row_lower=lower, row_upper=upper, col_lower=fams.col_lower.copy(),
+        a_csc=a,
+        row_lower=lower,
+        row_upper=upper,
+        col_lower=fams.col_lower.copy(),
         col_upper=fams.col_upper.copy(),
         costs=np.vstack([fams.objectives[o] for o in objectives]),
-        offsets=np.zeros(len(objectives)), maximize=True,
-        integrality=fams.layout.integrality(), columns=[], objective_names=list(objectives),
-        row_names=[])
+        offsets=np.zeros(len(objectives)),
+        maximize=True,
+        integrality=fams.layout.integrality(),
+        columns=[],
+        objective_names=list(objectives),
+        row_names=[],
+    )
 
 
 __all__ = ["emit_matrix", "row_blocks"]

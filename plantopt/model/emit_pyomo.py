@@ -24,12 +24,27 @@ from plantopt.model.layout import COLUMN_DOCS
 from plantopt.model.ledger import ITEMS, SIGN
 from plantopt.model.matrix_form import OBJECTIVES
 
-_SETS = {"accept": "FEEDS", "flow": "NODES", "build": "OPTIONS", "run": "MIN_LOAD_UNITS",
-         "take": "CONTRACTS"}
-_ROW_SETS = {"output_balance": "GROUPS", "co2_cap": "CO2_CAPS", "resource_limit": "RESOURCES",
-             "target_ratio": "TARGETS", "contract_supply": "CONTRACT_PAIRS"}
-_EXPR_SETS = {"throughput": "UNITS", "capacity": "UNITS", "recovered": "MATERIALS",
-              "target_num": "TARGETS", "target_den": "TARGETS"}
+_SETS = {
+    "accept": "FEEDS",
+    "flow": "NODES",
+    "build": "OPTIONS",
+    "run": "MIN_LOAD_UNITS",
+    "take": "CONTRACTS",
+}
+_ROW_SETS = {
+    "output_balance": "GROUPS",
+    "co2_cap": "CO2_CAPS",
+    "resource_limit": "RESOURCES",
+    "target_ratio": "TARGETS",
+    "contract_supply": "CONTRACT_PAIRS",
+}
+_EXPR_SETS = {
+    "throughput": "UNITS",
+    "capacity": "UNITS",
+    "recovered": "MATERIALS",
+    "target_num": "TARGETS",
+    "target_den": "TARGETS",
+}
 
 
 def _key(label: Any) -> Any:
@@ -60,8 +75,11 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
     if fams.multi:
         model.PERIODS = pyo.Set(initialize=[p.period_id for p in timing.periods], ordered=True)
         model.OPTIONS = pyo.Set(initialize=list(glob.options), dimen=2, ordered=True)
-        model.build = pyo.Var(model.OPTIONS * model.PERIODS, domain=pyo.Binary,
-                              doc="capacity option built in the period")
+        model.build = pyo.Var(
+            model.OPTIONS * model.PERIODS,
+            domain=pyo.Binary,
+            doc="capacity option built in the period",
+        )
         model.period = pyo.Block(model.PERIODS)
     else:
         model.OPTIONS = pyo.Set(initialize=list(glob.options), dimen=2, ordered=True)
@@ -77,10 +95,11 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
                         model.build[timing.key(k, t)].setub(0)
                 continue
             index = _set(blk, _SETS[name], labels)
-            lo = fams.col_lower[base + start:base + start + len(labels)]
-            hi = fams.col_upper[base + start:base + start + len(labels)]
-            var = pyo.Var(index, domain=pyo.Binary if integer else pyo.NonNegativeReals,
-                          doc=COLUMN_DOCS[name])
+            lo = fams.col_lower[base + start : base + start + len(labels)]
+            hi = fams.col_upper[base + start : base + start + len(labels)]
+            var = pyo.Var(
+                index, domain=pyo.Binary if integer else pyo.NonNegativeReals, doc=COLUMN_DOCS[name]
+            )
             setattr(blk, name, var)
             uniform = integer or (not lo.any() and np.isinf(hi).all())  # flow: [0, inf)
             for i, k in enumerate(labels):
@@ -92,15 +111,20 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
     return cols
 
 
-def _linear(m: sp.csr_array, cols: list[Any], constant: np.ndarray | None
-            ) -> list[LinearExpression]:
+def _linear(
+    m: sp.csr_array, cols: list[Any], constant: np.ndarray | None
+) -> list[LinearExpression]:
     ptr, idx, val = m.indptr, m.indices, m.data
     out = []
     for i in range(m.shape[0]):
         a, b = ptr[i], ptr[i + 1]
-        out.append(LinearExpression(
-            constant=0.0 if constant is None else float(constant[i]),
-            linear_coefs=val[a:b].tolist(), linear_vars=[cols[j] for j in idx[a:b]]))
+        out.append(
+            LinearExpression(
+                constant=0.0 if constant is None else float(constant[i]),
+                linear_coefs=val[a:b].tolist(),
+                linear_vars=[cols[j] for j in idx[a:b]],
+            )
+        )
     return out
 
 
@@ -127,8 +151,11 @@ def _add_expression(block: Any, f: Family, fams: Families, cols: list, t: int | 
         setattr(block, f.name, pyo.Expression(expr=exprs[0], doc=f.doc))
         return
     pos = {k: i for i, k in enumerate(f.index)}
-    setattr(block, f.name, pyo.Expression(
-        index, rule=lambda b, *k: exprs[pos[k[0] if len(k) == 1 else k]], doc=f.doc))
+    setattr(
+        block,
+        f.name,
+        pyo.Expression(index, rule=lambda b, *k: exprs[pos[k[0] if len(k) == 1 else k]], doc=f.doc),
+    )
 
 
 def _add_constraint(block: Any, f: Family, fams: Families, cols: list, t: int | None) -> None:
@@ -139,16 +166,22 @@ def _add_constraint(block: Any, f: Family, fams: Families, cols: list, t: int | 
     def rel(i: int) -> Any:
         if lo[i] == hi[i]:
             return exprs[i] == float(lo[i])
-        return (None if np.isinf(lo[i]) else float(lo[i]), exprs[i],
-                None if np.isinf(hi[i]) else float(hi[i]))
+        return (
+            None if np.isinf(lo[i]) else float(lo[i]),
+            exprs[i],
+            None if np.isinf(hi[i]) else float(hi[i]),
+        )
 
     index = _component_index(block, f, _ROW_SETS)
     if index is None:
         setattr(block, f.name, pyo.Constraint(expr=rel(0), doc=f.doc))
         return
     pos = {k: i for i, k in enumerate(f.index)}
-    setattr(block, f.name, pyo.Constraint(
-        index, rule=lambda b, *k: rel(pos[k[0] if len(k) == 1 else k]), doc=f.doc))
+    setattr(
+        block,
+        f.name,
+        pyo.Constraint(index, rule=lambda b, *k: rel(pos[k[0] if len(k) == 1 else k]), doc=f.doc),
+    )
 
 
 _FLOORS = {"profit_floor": "profit", "recovery_floor": "weighted_recovery"}
@@ -169,16 +202,27 @@ def _add_global_expressions(model: pyo.ConcreteModel, fams: Families, cols: list
     blocks = [model.period[p.period_id] for p in timing.periods] if fams.multi else [model]
     pv = capex_pv(fams)
     build = [c for c, is_build in zip(cols, _is_build(fams)) if is_build]
-    model.npv = pyo.Expression(expr=sum(
-        p.operating_pv * (b.profit + b.annual_capex) for p, b in zip(timing.periods, blocks))
-        - LinearExpression(constant=0.0, linear_coefs=pv[pv != 0].tolist(),
-                           linear_vars=[v for v, c in zip(build, pv) if c != 0]),
-        doc=fams.global_expressions["npv"].doc)
+    model.npv = pyo.Expression(
+        expr=sum(
+            p.operating_pv * (b.profit + b.annual_capex) for p, b in zip(timing.periods, blocks)
+        )
+        - LinearExpression(
+            constant=0.0,
+            linear_coefs=pv[pv != 0].tolist(),
+            linear_vars=[v for v, c in zip(build, pv) if c != 0],
+        ),
+        doc=fams.global_expressions["npv"].doc,
+    )
     if fams.multi:
         for name in ("profit", "weighted_recovery"):
-            setattr(model, name, pyo.Expression(
-                expr=sum(p.weight * getattr(b, name) for p, b in zip(timing.periods, blocks)),
-                doc=fams.global_expressions[name].doc))
+            setattr(
+                model,
+                name,
+                pyo.Expression(
+                    expr=sum(p.weight * getattr(b, name) for p, b in zip(timing.periods, blocks)),
+                    doc=fams.global_expressions[name].doc,
+                ),
+            )
 
 
 def _is_build(fams: Families) -> list[bool]:
@@ -201,15 +245,21 @@ def emit_pyomo(fams: Families, objective: str, name: str = "plantopt") -> pyo.Co
     for t, (per, p) in enumerate(zip(fams.periods, timing.periods)):
         blk = model.period[p.period_id] if fams.multi else model
         if fams.multi:
-            blk.build = pyo.Expression(model.OPTIONS, rule=lambda b, u, j, t=t: pyo.quicksum(
-                model.build[u, j, timing.periods[tau].period_id]
-                for tau in timing.active[(u, j, t)]), doc="options in service in the period")
+            blk.build = pyo.Expression(
+                model.OPTIONS,
+                rule=lambda b, u, j, t=t: pyo.quicksum(
+                    model.build[u, j, timing.periods[tau].period_id]
+                    for tau in timing.active[(u, j, t)]
+                ),
+                doc="options in service in the period",
+            )
         for f in per.expressions.values():
             _add_expression(blk, f, fams, cols, t)
         for item in per.ledger.items.values():
             _add_expression(blk, item, fams, cols, t)
-        blk.profit = pyo.Expression(expr=sum(
-            SIGN[n] * getattr(blk, n) for n, _, _ in ITEMS), doc="EUR/yr")
+        blk.profit = pyo.Expression(
+            expr=sum(SIGN[n] * getattr(blk, n) for n, _, _ in ITEMS), doc="EUR/yr"
+        )
         for f in per.rows:
             _add_constraint(blk, f, fams, cols, t)
     _add_global_expressions(model, fams, cols)
@@ -218,8 +268,7 @@ def emit_pyomo(fams: Families, objective: str, name: str = "plantopt") -> pyo.Co
             if f.n:
                 expr = getattr(model, _FLOORS[f.name])
                 assert f.lower is not None
-                setattr(model, f.name, pyo.Constraint(expr=expr >= float(f.lower[0]),
-                                                      doc=f.doc))
+                setattr(model, f.name, pyo.Constraint(expr=expr >= float(f.lower[0]), doc=f.doc))
         elif f.n or f.name == "one_option":
             _add_constraint(model, f, fams, cols, None)
     model.obj_recovery = pyo.Objective(expr=model.weighted_recovery, sense=pyo.maximize)

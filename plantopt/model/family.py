@@ -71,8 +71,17 @@ class Family:
         return out
 
 
-def family(name: str, index: Sequence[Any], row: Any, col: Any, val: Any,
-           lower: Any = None, upper: Any = None, constant: Any = None, **kw: Any) -> Family:
+def family(
+    name: str,
+    index: Sequence[Any],
+    row: Any,
+    col: Any,
+    val: Any,
+    lower: Any = None,
+    upper: Any = None,
+    constant: Any = None,
+    **kw: Any,
+) -> Family:
     """A :class:`Family` from array-likes; scalar bounds broadcast over the rows."""
     n = len(index)
 
@@ -83,8 +92,17 @@ def family(name: str, index: Sequence[Any], row: Any, col: Any, val: Any,
     if (lo is None) != (hi is None):
         lo = np.full(n, -INF) if lo is None else lo
         hi = np.full(n, INF) if hi is None else hi
-    return Family(name, list(index), np.asarray(row, np.int64), np.asarray(col, np.int64),
-                  np.asarray(val, float), lo, hi, vec(constant), **kw)
+    return Family(
+        name,
+        list(index),
+        np.asarray(row, np.int64),
+        np.asarray(col, np.int64),
+        np.asarray(val, float),
+        lo,
+        hi,
+        vec(constant),
+        **kw,
+    )
 
 
 def csr_rows(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -97,8 +115,10 @@ def csr_rows(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 def stack(*parts: tuple[Any, Any, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Concatenate (row, col, val) triplet parts."""
-    rows, cols, vals = (np.concatenate([np.asarray(p[i], dt) for p in parts])
-                        for i, dt in enumerate((np.int64, np.int64, float)))
+    rows, cols, vals = (
+        np.concatenate([np.asarray(p[i], dt) for p in parts])
+        for i, dt in enumerate((np.int64, np.int64, float))
+    )
     return rows, cols, vals
 
 

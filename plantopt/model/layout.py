@@ -91,15 +91,19 @@ class Layout:
 
     def split(self, x: np.ndarray, t: int = 0) -> dict[str, np.ndarray]:
         """Period t's slice of x (global layout) by column family."""
-        x = x[t * self.block:(t + 1) * self.block]
-        return {"accept": x[:self.flow0], "flow": x[self.flow0:self.build0],
-                "build": x[self.build0:self.run0], "run": x[self.run0:self.take0],
-                "take": x[self.take0:self.block]}
+        x = x[t * self.block : (t + 1) * self.block]
+        return {
+            "accept": x[: self.flow0],
+            "flow": x[self.flow0 : self.build0],
+            "build": x[self.build0 : self.run0],
+            "run": x[self.run0 : self.take0],
+            "take": x[self.take0 : self.block],
+        }
 
     def integrality(self) -> np.ndarray:
         out = np.zeros(self.n_cols, dtype=np.int32)
         for t in range(self.n_periods):
-            out[t * self.block + self.build0:t * self.block + self.take0] = 1
+            out[t * self.block + self.build0 : t * self.block + self.take0] = 1
         return out
 
 

@@ -39,8 +39,11 @@ ITEMS: tuple[tuple[str, int, str], ...] = (
 )
 SIGN = {name: sign for name, sign, _ in ITEMS}
 # names of the items in the economics table
-TABLE_LABEL = {"annual_capex": "annualised_capex", "route_costs": "disposal_and_route_costs",
-               "offtake_premium": "offtake_premiums"}
+TABLE_LABEL = {
+    "annual_capex": "annualised_capex",
+    "route_costs": "disposal_and_route_costs",
+    "offtake_premium": "offtake_premiums",
+}
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,7 @@ class Ledger:
 
     def profit(self, n_cols: int) -> np.ndarray:
         """Profit per unit of each local column: sum_items sign item."""
-        return sum((SIGN[k] * self.vector(k, n_cols) for k in self.items),
-                   np.zeros(n_cols))
+        return sum((SIGN[k] * self.vector(k, n_cols) for k in self.items), np.zeros(n_cols))
 
     def values(self, x_local: np.ndarray) -> dict[str, float]:
         """EUR/yr of every item at the local solution ``x_local``."""
@@ -80,25 +82,32 @@ def ledger(ctx: PeriodContext) -> Ledger:
     premium = np.array([c.premium_eur_per_t for c in contracts], dtype=float)
     unit_nodes = np.flatnonzero(tree.node_kind == 0)
     opex = np.array([d.unit_opex[u] for u in tree.units], dtype=float)
-    var_opex = opex[tree.node_target[unit_nodes]] * mass[unit_nodes] if len(opex) \
-        else np.zeros(0)
+    var_opex = opex[tree.node_target[unit_nodes]] * mass[unit_nodes] if len(opex) else np.zeros(0)
     opts = [d.options[k] for k in lay.options]
     build = lay.build0 + np.arange(len(opts))
     r_nodes, r_cost = d.node_route_cost.node, d.node_route_cost.coef
     c_nodes, per = co2_per_flow(ctx)
-    return Ledger({
-        "revenue": _item("revenue", lay.flow0 + nodes, rev),
-        "gate_fees": _item("gate_fees", np.arange(len(gate)), gate),
-        "offtake_premium": _item("offtake_premium", lay.take0 + np.arange(len(premium)),
-                                 premium),
-        "variable_opex": _item("variable_opex", lay.flow0 + unit_nodes, var_opex),
-        "fixed_opex": _item("fixed_opex", build,
-                            np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float)),
-        "annual_capex": _item("annual_capex", build, np.array(
-            [o.annualised_capex_eur_per_yr for o in opts], dtype=float)),
-        "route_costs": _item("route_costs", lay.flow0 + r_nodes, r_cost),
-        "co2_cost": _item("co2_cost", lay.flow0 + c_nodes, d.co2_price_eur_per_t * per),
-    }, has_contracts=len(contracts) > 0)
+    return Ledger(
+        {
+            "revenue": _item("revenue", lay.flow0 + nodes, rev),
+            "gate_fees": _item("gate_fees", np.arange(len(gate)), gate),
+            "offtake_premium": _item(
+                "offtake_premium", lay.take0 + np.arange(len(premium)), premium
+            ),
+            "variable_opex": _item("variable_opex", lay.flow0 + unit_nodes, var_opex),
+            "fixed_opex": _item(
+                "fixed_opex", build, np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float)
+            ),
+            "annual_capex": _item(
+                "annual_capex",
+                build,
+                np.array([o.annualised_capex_eur_per_yr for o in opts], dtype=float),
+            ),
+            "route_costs": _item("route_costs", lay.flow0 + r_nodes, r_cost),
+            "co2_cost": _item("co2_cost", lay.flow0 + c_nodes, d.co2_price_eur_per_t * per),
+        },
+        has_contracts=len(contracts) > 0,
+    )
 
 
 __all__ = ["ITEMS", "Ledger", "SIGN", "TABLE_LABEL", "ledger"]

@@ -80,15 +80,19 @@ def period_table(instance: Instance) -> list[tuple[str, int | None, int]]:
     if df is None or not len(df):
         year = instance.manifest.get("target_year")
         horizon = int(instance.manifest.get("horizon_yr") or 15)
-        return [(str(year) if year is not None else "1",
-                 None if year is None else int(year), horizon)]
+        return [
+            (str(year) if year is not None else "1", None if year is None else int(year), horizon)
+        ]
     df = df.sort_values("start_year", kind="stable")
-    return [(str(p), int(y), int(d)) for p, y, d in
-            zip(df["period_id"], df["start_year"], df["duration_yr"])]
+    return [
+        (str(p), int(y), int(d))
+        for p, y, d in zip(df["period_id"], df["start_year"], df["duration_yr"])
+    ]
 
 
-def build_timing(instance: Instance, rate: float,
-                 options: dict[tuple[str, str], tuple[float, float]]) -> Timing:
+def build_timing(
+    instance: Instance, rate: float, options: dict[tuple[str, str], tuple[float, float]]
+) -> Timing:
     """Timing of every option; ``options`` maps (u, j) to (lifetime_yr, lead_time_yr)."""
 
     rows = period_table(instance)
@@ -96,8 +100,7 @@ def build_timing(instance: Instance, rate: float,
     periods, offset = [], 0
     for pid, year, d in rows:
         disc = (1.0 + rate) ** (-offset) if offset else 1.0
-        periods.append(Period(pid, year, d, offset, disc * annuity_factor(rate, d),
-                              d / horizon))
+        periods.append(Period(pid, year, d, offset, disc * annuity_factor(rate, d), d / horizon))
         offset += d
     T = len(periods)
     active: dict[tuple[str, str, int], list[int]] = {}
@@ -108,8 +111,11 @@ def build_timing(instance: Instance, rate: float,
             active.setdefault((u, j, t), [])
         for tau, p in enumerate(periods):
             start = p.offset_yr + lead
-            on = [t for t, q in enumerate(periods)
-                  if start - 1e-9 <= q.offset_yr < start + life - 1e-9]
+            on = [
+                t
+                for t, q in enumerate(periods)
+                if start - 1e-9 <= q.offset_yr < start + life - 1e-9
+            ]
             for t in on:
                 active[(u, j, t)].append(tau)
             paid = (1.0 + rate) ** (-p.offset_yr) if p.offset_yr else 1.0
@@ -120,10 +126,14 @@ def build_timing(instance: Instance, rate: float,
             service[(u, j, tau)] = (on[0], on[-1])
             end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr
             k = capex_pv_factor(rate, life, end - start)
-            pv[(u, j, tau)] = paid * k if lead == 0 else \
-                paid + (1.0 + rate) ** (-start) * (k - 1.0)
-    return Timing(tuple(periods), {k: tuple(v) for k, v in active.items()}, pv, service,
-                  {k: lead for k, (_, lead) in options.items()})
+            pv[(u, j, tau)] = paid * k if lead == 0 else paid + (1.0 + rate) ** (-start) * (k - 1.0)
+    return Timing(
+        tuple(periods),
+        {k: tuple(v) for k, v in active.items()},
+        pv,
+        service,
+        {k: lead for k, (_, lead) in options.items()},
+    )
 
 
 def period_instance(instance: Instance, period: Period) -> Instance:
@@ -149,30 +159,33 @@ def period_instance(instance: Instance, period: Period) -> Instance:
         if len(rows):
             prices = instance["product_prices"].copy()
             new = pd.MultiIndex.from_frame(prices[["product_id", "material"]]).map(
-                rows.set_index(["product_id", "material"])["price_eur_per_t"].to_dict().get)
+                rows.set_index(["product_id", "material"])["price_eur_per_t"].to_dict().get
+            )
             new = pd.Series(list(new), index=prices.index, dtype=float)
             prices["price_eur_per_t"] = new.where(new.notna(), prices["price_eur_per_t"])
             tables["product_prices"] = prices
     from dataclasses import replace
 
     manifest = dict(instance.manifest)
-    if period.start_year is not None and instance.tables.get("periods") is not None \
-            and len(instance.tables["periods"]):
+    if (
+        period.start_year is not None
+        and instance.tables.get("periods") is not None
+        and len(instance.tables["periods"])
+    ):
         manifest["target_year"] = period.start_year
     return replace(instance, manifest=manifest, tables=tables)
 
 
-def max_capacity(existing: float, caps: dict[str, float], timing: Timing, unit: str,
-                 t: int) -> float:
+def max_capacity(
+    existing: float, caps: dict[str, float], timing: Timing, unit: str, t: int
+) -> float:
     """Cmax_{u,t} = existing_u + sum over build periods tau in service at t of
     max_j {cap_{u,j} : tau in A(u, j, t)} (at most one option added per period)."""
     best: dict[int, float] = {}
     for j, cap in caps.items():
         for tau in timing.active[(unit, j, t)]:
             best[tau] = max(best.get(tau, 0.0), cap)
-    return existing + math.fsum(best.values()) if len(best) > 1 else \
-        existing + sum(best.values())
+    return existing + math.fsum(best.values()) if len(best) > 1 else existing + sum(best.values())
 
 
-__all__ = ["Period", "Timing", "build_timing", "max_capacity", "period_instance",
-           "period_table"]
+__all__ = ["Period", "Timing", "build_timing", "max_capacity", "period_instance", "period_table"]

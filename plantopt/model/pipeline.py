@@ -21,9 +21,12 @@ def families_of(instance: Instance, tree: RouteTree | None = None) -> Families:
     return build_families(data, build_regulation_data(instance, data))
 
 
-def build_model(instance: Instance, objective: str | None = None,
-                tree: RouteTree | None = None, families: Families | None = None
-                ) -> pyo.ConcreteModel:
+def build_model(
+    instance: Instance,
+    objective: str | None = None,
+    tree: RouteTree | None = None,
+    families: Families | None = None,
+) -> pyo.ConcreteModel:
     """The Pyomo model of ``instance`` with ``objective`` active (default: the manifest's).
 
     A plain ``ConcreteModel`` users may extend with their own constraints before

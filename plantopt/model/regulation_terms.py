@@ -114,8 +114,9 @@ def target_year_of(instance: Instance) -> int | None:
     return None if year is None else int(year)
 
 
-def _target_terms(r: Any, data: ModelData, reg_class: dict[str, str],
-                  nodes_of: dict[str, np.ndarray]) -> TargetTerms:
+def _target_terms(
+    r: Any, data: ModelData, reg_class: dict[str, str], nodes_of: dict[str, np.ndarray]
+) -> TargetTerms:
     """N_t and D_t of one target row ``r`` of the targets in force.
 
     material recovery of k:  N = {(n, coef[n, k]) : n a recovered-product node of a covered
@@ -145,15 +146,25 @@ def _target_terms(r: Any, data: ModelData, reg_class: dict[str, str],
         num_node, num_coef = nodes[keep], mass[nodes[keep]]
         den = [(f, 1.0) for f in covered]
     return TargetTerms(
-        target_id=r.target_id, kind=r.kind, reg_class=r.reg_class, material=r.material,
-        year=int(r.year), deadline=r.deadline, required_frac=float(r.required_frac),
-        label=r.label, legal_reference=r.legal_reference, feeds=covered,
-        num_node=np.asarray(num_node, np.int64), num_coef=np.asarray(num_coef, float),
-        den=tuple((f, b) for f, b in den if b > 0))
+        target_id=r.target_id,
+        kind=r.kind,
+        reg_class=r.reg_class,
+        material=r.material,
+        year=int(r.year),
+        deadline=r.deadline,
+        required_frac=float(r.required_frac),
+        label=r.label,
+        legal_reference=r.legal_reference,
+        feeds=covered,
+        num_node=np.asarray(num_node, np.int64),
+        num_coef=np.asarray(num_coef, float),
+        den=tuple((f, b) for f, b in den if b > 0),
+    )
 
 
-def build_regulation_data(instance: Instance, data: ModelData,
-                          targets_path: str | Path | None = None) -> RegulationData:
+def build_regulation_data(
+    instance: Instance, data: ModelData, targets_path: str | Path | None = None
+) -> RegulationData:
     """Resolve the targets in force and the contract supply terms for ``instance``.
 
     The target year is the manifest's ``target_year`` (the CLI's ``--target-year`` sets it);
@@ -164,9 +175,10 @@ def build_regulation_data(instance: Instance, data: ModelData,
     if data.period_data:
         from dataclasses import replace
 
-        per = tuple(build_regulation_data(instance.with_manifest(target_year=p.start_year),
-                                          d, targets_path)
-                    for p, d in zip(data.periods, data.period_data))
+        per = tuple(
+            build_regulation_data(instance.with_manifest(target_year=p.start_year), d, targets_path)
+            for p, d in zip(data.periods, data.period_data)
+        )
         return replace(per[0], by_period=per)
     year = target_year_of(instance)
     enforce = instance.manifest.get("apply_targets")
@@ -179,27 +191,41 @@ def build_regulation_data(instance: Instance, data: ModelData,
     reg_class = dict(zip(feeds["feed_id"], feeds["reg_class"].fillna("")))
     prods = instance["products"].set_index("product_id")
     recycled_p = {p for p in tree.products if bool(prods.at[p, "counts_recycled"])}
-    recovered_p = recycled_p | {p for p in tree.products
-                                if bool(prods.at[p, "counts_recovered"])}
+    recovered_p = recycled_p | {p for p in tree.products if bool(prods.at[p, "counts_recovered"])}
     prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
     is_recycled = np.array([p in recycled_p for p in tree.products], dtype=bool)
     is_recovered = np.array([p in recovered_p for p in tree.products], dtype=bool)
-    nodes_of = {"recycled": prod_nodes[is_recycled[target[prod_nodes]]].astype(np.int64),
-                "recovered": np.concatenate([
-                    prod_nodes[is_recovered[target[prod_nodes]]],
-                    energy_recovery_nodes(instance, data)]).astype(np.int64)}
+    nodes_of = {
+        "recycled": prod_nodes[is_recycled[target[prod_nodes]]].astype(np.int64),
+        "recovered": np.concatenate(
+            [prod_nodes[is_recovered[target[prod_nodes]]], energy_recovery_nodes(instance, data)]
+        ).astype(np.int64),
+    }
     out = [_target_terms(r, data, reg_class, nodes_of) for r in in_force.itertuples(index=False)]
     version = ",".join(sorted(set(table["version"]))) if len(table) else ""
-    return RegulationData(target_year=year, enforce=enforce, table_version=version,
-                          targets=tuple(out), contracts=tuple(contract_terms(instance, data)))
+    return RegulationData(
+        target_year=year,
+        enforce=enforce,
+        table_version=version,
+        targets=tuple(out),
+        contracts=tuple(contract_terms(instance, data)),
+    )
 
 
 def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
     """Disposal nodes reached through a routing row with ``counts_recovered``."""
     routing = instance["routing"]
-    flagged = {(u, o, t) for u, o, k, t, c in zip(
-        routing["unit_id"], routing["output_id"], routing["to_kind"], routing["to_id"],
-        routing["counts_recovered"]) if k == "disposal" and bool(c)}
+    flagged = {
+        (u, o, t)
+        for u, o, k, t, c in zip(
+            routing["unit_id"],
+            routing["output_id"],
+            routing["to_kind"],
+            routing["to_id"],
+            routing["counts_recovered"],
+        )
+        if k == "disposal" and bool(c)
+    }
     tree = data.tree
     if not flagged:
         return np.zeros(0, dtype=np.int64)
@@ -208,9 +234,14 @@ def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
     s_index = {x: i for i, x in enumerate(tree.sinks)}
     # code each (unit, output, sink) as one integer and look the disposal nodes up
     n_o, n_s = len(tree.outputs), len(tree.sinks)
-    codes = np.array([(u_index[u] * n_o + o_index[o]) * n_s + s_index[t]
-                      for u, o, t in flagged
-                      if u in u_index and o in o_index and t in s_index], dtype=np.int64)
+    codes = np.array(
+        [
+            (u_index[u] * n_o + o_index[o]) * n_s + s_index[t]
+            for u, o, t in flagged
+            if u in u_index and o in o_index and t in s_index
+        ],
+        dtype=np.int64,
+    )
     nodes = np.flatnonzero(tree.node_kind == KIND_DISPOSAL)
     parent_unit = tree.node_target[tree.node_parent[nodes]]
     node_codes = (parent_unit * n_o + tree.node_output[nodes]) * n_s + tree.node_target[nodes]
@@ -225,13 +256,30 @@ def contract_terms(instance: Instance, data: ModelData) -> list[ContractTerms]:
     for r in instance["offtake_contracts"].itertuples(index=False):
         k = m_index.get(r.material)
         nodes = data.product_nodes.get(r.product_id, [])
-        supply = tuple((n, float(tree.coef[n, k])) for n in nodes
-                       if k is not None and tree.coef[n, k] > 0)
-        out.append(ContractTerms(r.contract_id, r.product_id, r.material, float(r.max_t_per_yr),
-                                 float(r.min_t_per_yr), float(r.premium_eur_per_t),
-                                 str(r.source), supply))
+        supply = tuple(
+            (n, float(tree.coef[n, k])) for n in nodes if k is not None and tree.coef[n, k] > 0
+        )
+        out.append(
+            ContractTerms(
+                r.contract_id,
+                r.product_id,
+                r.material,
+                float(r.max_t_per_yr),
+                float(r.min_t_per_yr),
+                float(r.premium_eur_per_t),
+                str(r.source),
+                supply,
+            )
+        )
     return out
 
 
-__all__ = ["ContractTerms", "RegulationData", "TargetTerms", "build_regulation_data",
-           "contract_terms", "energy_recovery_nodes", "target_year_of"]
+__all__ = [
+    "ContractTerms",
+    "RegulationData",
+    "TargetTerms",
+    "build_regulation_data",
+    "contract_terms",
+    "energy_recovery_nodes",
+    "target_year_of",
+]

@@ -68,14 +68,27 @@ class Diagnosis:
     iis: list[str] | None = None  # HiGHS IIS of the LP relaxation, by constraint name
 
     def table(self) -> pd.DataFrame:
-        rows = [{"analysis": f"only {fam}", **r.__dict__} for fam, rs in self.alternatives.items()
-                for r in rs]
+        rows = [
+            {"analysis": f"only {fam}", **r.__dict__}
+            for fam, rs in self.alternatives.items()
+            for r in rs
+        ]
         rows += [{"analysis": "combined", **r.__dict__} for r in self.combined]
-        rows += [{"analysis": "iis", "family": "constraint", "key": name, "required": None,
-                  "possible": None, "unit": "", "message": "in the irreducible infeasible "
-                  "subset of the LP relaxation"} for name in self.iis or []]
-        return pd.DataFrame(rows, columns=["analysis", "family", "key", "required", "possible",
-                                           "unit", "message"])
+        rows += [
+            {
+                "analysis": "iis",
+                "family": "constraint",
+                "key": name,
+                "required": None,
+                "possible": None,
+                "unit": "",
+                "message": "in the irreducible infeasible subset of the LP relaxation",
+            }
+            for name in self.iis or []
+        ]
+        return pd.DataFrame(
+            rows, columns=["analysis", "family", "key", "required", "possible", "unit", "message"]
+        )
 
     def text(self) -> str:
         return "\n".join(self.messages)
@@ -116,10 +129,12 @@ def _best_share(tree: RouteTree, values: dict[int, float], feed: int) -> float:
     nodes = np.flatnonzero(tree.node_feed == feed)
     for n in nodes[::-1].tolist():
         for g in by_parent.get(n, []):
-            kids = tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
+            kids = tree.group_children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
             best[n] += best[kids].max() if len(kids) else 0.0
     roots = [g for g in by_parent.get(-1, []) if int(tree.group_feed[g]) == feed]
-    entry = [c for g in roots for c in tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]]
+    entry = [
+        c for g in roots for c in tree.group_children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
+    ]
     return float(best[entry].max()) if entry else 0.0
 
 
@@ -129,25 +144,33 @@ def _largest_loss(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
     from plantopt.results.tables import extract_tables
 
     sol = read_solution(plan.fams, plan.x).periods[0]
-    tables = extract_tables(instance, plan.fams.data, sol.accept, sol.flow, sol.in_service,
-                            sol.run)
+    tables = extract_tables(instance, plan.fams.data, sol.accept, sol.flow, sol.in_service, sol.run)
     mf = tables["material_flows"]
     counted = {int(n) for n, _ in t.num}
     fl = tables["flows"]
-    counted_edges = set(zip(fl.loc[fl["node"].isin(counted), "feed_id"],
-                            fl.loc[fl["node"].isin(counted), "target_id"]))
+    counted_edges = set(
+        zip(
+            fl.loc[fl["node"].isin(counted), "feed_id"],
+            fl.loc[fl["node"].isin(counted), "target_id"],
+        )
+    )
     sel = mf[mf["feed_id"].isin(t.feeds) & (mf["target_kind"] != "unit")]
     if t.kind == "material_recovery":
         sel = sel[sel["material"] == t.material]
     sel = sel[[(f, x) not in counted_edges for f, x in zip(sel["feed_id"], sel["target_id"])]]
     if sel.empty:
         return ""
-    g = sel.groupby(["source_id", "output_id", "target_kind", "target_id"])["mass_t_per_yr"] \
-        .sum().sort_values(ascending=False)
+    g = (
+        sel.groupby(["source_id", "output_id", "target_kind", "target_id"])["mass_t_per_yr"]
+        .sum()
+        .sort_values(ascending=False)
+    )
     (unit, out, kind, to), mass = g.index[0], float(g.iloc[0])
     what = t.material if t.kind == "material_recovery" else "mass"
-    text = f"largest loss in the closest plan: {mass:,.2f} t/yr of {what} from {unit} " \
-           f"[{out}] to {kind} '{to}'"
+    text = (
+        f"largest loss in the closest plan: {mass:,.2f} t/yr of {what} from {unit} "
+        f"[{out}] to {kind} '{to}'"
+    )
     r = instance["routing"]
     dests = r[(r["unit_id"] == unit) & (r["output_id"] == out)]
     if kind == "disposal" and not dests["to_kind"].isin(["unit", "product"]).any():
@@ -176,10 +199,12 @@ def explain_target(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
     tree = plan.fams.data.tree
     what = t.material if t.kind == "material_recovery" else "mass that counts"
     if not t.num:
-        text = (f"no unit in this instance recovers {t.material} from the covered feeds (no "
-                f"reachable product counts {t.material} as recovered)"
-                if t.kind == "material_recovery" else
-                f"no reachable product counts for this target ({what})")
+        text = (
+            f"no unit in this instance recovers {t.material} from the covered feeds (no "
+            f"reachable product counts {t.material} as recovered)"
+            if t.kind == "material_recovery"
+            else f"no reachable product counts for this target ({what})"
+        )
         loss = _largest_loss(instance, plan, t)
         return f"{text}; {loss}" if loss else text
     values: dict[int, float] = {}
@@ -192,21 +217,29 @@ def explain_target(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
     best_f, best = max(shares, key=lambda x: x[1])
     parts = []
     if best < t.required_frac - 1e-9:
-        parts.append(f"even the best route of any covered feed reaches only {100 * best:.1f} % "
-                     f"(feed {best_f}), ignoring capacity and budget")
+        parts.append(
+            f"even the best route of any covered feed reaches only {100 * best:.1f} % "
+            f"(feed {best_f}), ignoring capacity and budget"
+        )
     else:
         full = _full_units(plan, t)
-        parts.append("routes reaching the target exist, but they are limited" +
-                     (f": at capacity in the closest plan: {', '.join(full)}" if full else
-                      " by budget, contracts or other targets"))
+        parts.append(
+            "routes reaching the target exist, but they are limited"
+            + (
+                f": at capacity in the closest plan: {', '.join(full)}"
+                if full
+                else " by budget, contracts or other targets"
+            )
+        )
     loss = _largest_loss(instance, plan, t)
     if loss:
         parts.append(loss)
     return "; ".join(parts)
 
 
-def _max_ratio(fams: Families, target: str, options: SolveOptions, start: float
-               ) -> tuple[float, _Plan | None]:
+def _max_ratio(
+    fams: Families, target: str, options: SolveOptions, start: float
+) -> tuple[float, _Plan | None]:
     """Largest ratio of ``target`` under every hard constraint, other targets left out
     (Dinkelbach: lambda <- num(x) / den(x), x maximising num - lambda den)."""
     per = fams.periods[0]
@@ -223,12 +256,13 @@ def _max_ratio(fams: Families, target: str, options: SolveOptions, start: float
     num, den = vec(num_f), vec(den_f)
     lam, plan = start, None
     for _ in range(12):
-        el = emit_elastic(fams, ("target",), drop=("target_ratio", target),
-                          extra_objective=num - lam * den)
+        el = emit_elastic(
+            fams, ("target",), drop=("target_ratio", target), extra_objective=num - lam * den
+        )
         raw, x = _solve(el, options)
         if x is None:
             break
-        plan = _Plan(fams, x[:el.n_model_cols])
+        plan = _Plan(fams, x[: el.n_model_cols])
         n_val, d_val = float(num @ plan.x), float(den @ plan.x)
         if d_val <= 1e-12 or n_val - lam * d_val <= 1e-9 * max(1.0, d_val):
             break
@@ -239,43 +273,85 @@ def _max_ratio(fams: Families, target: str, options: SolveOptions, start: float
 def _message(info: Slack, slack: float, plan: _Plan) -> Relaxation:
     f, k, rhs = info.group, info.key, info.rhs
     if f == "feed_minimum":
-        return Relaxation(f, k, rhs, rhs - slack, "t/yr",
-                          f"feed {k}: contracted minimum {rhs:,.1f} t/yr, at most "
-                          f"{rhs - slack:,.1f} t/yr can be accepted and treated")
+        return Relaxation(
+            f,
+            k,
+            rhs,
+            rhs - slack,
+            "t/yr",
+            f"feed {k}: contracted minimum {rhs:,.1f} t/yr, at most "
+            f"{rhs - slack:,.1f} t/yr can be accepted and treated",
+        )
     if f == "contract_minimum":
         reg = plan.fams.regulation
         assert reg is not None
         c = next(c for c in reg.contracts if c.contract_id == k)
-        return Relaxation(f, k, rhs, rhs - slack, "t/yr",
-                          f"offtake contract {k}: take-or-pay minimum {rhs:,.2f} t/yr of "
-                          f"{c.material} in {c.product_id}, at most {rhs - slack:,.2f} t/yr "
-                          "can be delivered")
+        return Relaxation(
+            f,
+            k,
+            rhs,
+            rhs - slack,
+            "t/yr",
+            f"offtake contract {k}: take-or-pay minimum {rhs:,.2f} t/yr of "
+            f"{c.material} in {c.product_id}, at most {rhs - slack:,.2f} t/yr "
+            "can be delivered",
+        )
     if f == "capacity":
         installed = max(0.0, plan.expr("capacity", k))
         need = plan.expr("throughput", k)
-        return Relaxation(f, k, installed, need, "t/yr",
-                          f"unit {k}: the plan needs {need:,.1f} t/yr, {installed:,.1f} t/yr "
-                          f"installed (largest size within the other limits; at most "
-                          f"{rhs:,.1f} t/yr can be installed at all)")
+        return Relaxation(
+            f,
+            k,
+            installed,
+            need,
+            "t/yr",
+            f"unit {k}: the plan needs {need:,.1f} t/yr, {installed:,.1f} t/yr "
+            f"installed (largest size within the other limits; at most "
+            f"{rhs:,.1f} t/yr can be installed at all)",
+        )
     if f == "budget":
-        return Relaxation(f, k, rhs, rhs + slack, "EUR",
-                          f"budget {rhs / 1e6:,.2f} M EUR is below the cheapest feasible "
-                          f"plant: it needs {(rhs + slack) / 1e6:,.2f} M EUR of capex")
+        return Relaxation(
+            f,
+            k,
+            rhs,
+            rhs + slack,
+            "EUR",
+            f"budget {rhs / 1e6:,.2f} M EUR is below the cheapest feasible "
+            f"plant: it needs {(rhs + slack) / 1e6:,.2f} M EUR of capex",
+        )
     if f == "offtake":
-        return Relaxation(f, k, rhs, rhs + slack, "t/yr",
-                          f"product {k}: buyers take at most {rhs:,.1f} t/yr, the plan "
-                          f"must sell {rhs + slack:,.1f} t/yr")
+        return Relaxation(
+            f,
+            k,
+            rhs,
+            rhs + slack,
+            "t/yr",
+            f"product {k}: buyers take at most {rhs:,.1f} t/yr, the plan "
+            f"must sell {rhs + slack:,.1f} t/yr",
+        )
     if f == "floor":
-        return Relaxation(f, k, rhs, rhs - slack, info.unit,
-                          f"{k.replace('_', ' ')}: {rhs:,.1f} {info.unit} required, at most "
-                          f"{rhs - slack:,.1f} achievable")
+        return Relaxation(
+            f,
+            k,
+            rhs,
+            rhs - slack,
+            info.unit,
+            f"{k.replace('_', ' ')}: {rhs:,.1f} {info.unit} required, at most "
+            f"{rhs - slack:,.1f} achievable",
+        )
     raise ValueError(f)
 
 
-def _relaxations(instance: Instance, fams: Families, el: Elastic, x: np.ndarray,
-                 options: SolveOptions, with_targets_detail: bool) -> list[Relaxation]:
+def _relaxations(
+    instance: Instance,
+    fams: Families,
+    el: Elastic,
+    x: np.ndarray,
+    options: SolveOptions,
+    with_targets_detail: bool,
+) -> list[Relaxation]:
     out = []
-    plan = _Plan(fams, x[:el.n_model_cols])
+    plan = _Plan(fams, x[: el.n_model_cols])
     reg = fams.regulation
     assert reg is not None
     terms = {t.target_id: t for t in reg.targets}
@@ -291,26 +367,47 @@ def _relaxations(instance: Instance, fams: Families, el: Elastic, x: np.ndarray,
         start = plan.expr("target_num", slack.key) / den if den > 1e-12 else 0.0
         req = f"{100 * t.required_frac:.0f} % required"
         if not with_targets_detail:
-            out.append(Relaxation("target", slack.key, t.required_frac, start, "t/t",
-                                  f"{t.title}: {100 * start:.1f} % in the closest plan, {req}"))
+            out.append(
+                Relaxation(
+                    "target",
+                    slack.key,
+                    t.required_frac,
+                    start,
+                    "t/t",
+                    f"{t.title}: {100 * start:.1f} % in the closest plan, {req}",
+                )
+            )
             continue
         best, best_plan = _max_ratio(fams, slack.key, options, start)
         if best < t.required_frac - 1e-6:
             why = explain_target(instance, best_plan or plan, t)
-            out.append(Relaxation("target", slack.key, t.required_frac, best, "t/t",
-                                  f"{t.title}: at most {100 * best:.1f} % achievable, {req} "
-                                  f"— {why}"))
+            out.append(
+                Relaxation(
+                    "target",
+                    slack.key,
+                    t.required_frac,
+                    best,
+                    "t/t",
+                    f"{t.title}: at most {100 * best:.1f} % achievable, {req} — {why}",
+                )
+            )
         else:
-            out.append(Relaxation(
-                "target", slack.key, t.required_frac, start, "t/t",
-                f"{t.title}: up to {100 * best:.1f} % achievable on its own, but not together "
-                f"with the other targets and limits: {100 * start:.1f} % in the closest "
-                f"plan, {req}"))
+            out.append(
+                Relaxation(
+                    "target",
+                    slack.key,
+                    t.required_frac,
+                    start,
+                    "t/t",
+                    f"{t.title}: up to {100 * best:.1f} % achievable on its own, but not together "
+                    f"with the other targets and limits: {100 * start:.1f} % in the closest "
+                    f"plan, {req}",
+                )
+            )
     return out
 
 
-def diagnose(instance: Instance, tree: RouteTree,
-             options: SolveOptions | None = None) -> Diagnosis:
+def diagnose(instance: Instance, tree: RouteTree, options: SolveOptions | None = None) -> Diagnosis:
     """Elastic analysis of an infeasible ``instance`` (see the module docstring)."""
     options = options or SolveOptions()
     fams = families_of(instance, tree)
@@ -318,9 +415,11 @@ def diagnose(instance: Instance, tree: RouteTree,
     raw, x = _solve(el, options)
     diag = Diagnosis(explained=False)
     if x is None:
-        diag.messages.append("the instance stays infeasible even with every target, "
-                             "contracted minimum, capacity, budget, offtake limit and floor "
-                             f"relaxed ({raw.message}); check the data")
+        diag.messages.append(
+            "the instance stays infeasible even with every target, "
+            "contracted minimum, capacity, budget, offtake limit and floor "
+            f"relaxed ({raw.message}); check the data"
+        )
         return diag
     diag.combined = _relaxations(instance, fams, el, x, options, False)
     for group in [g for g in GROUPS if any(s.group == g for s in el.slacks.values())]:
@@ -335,8 +434,9 @@ def diagnose(instance: Instance, tree: RouteTree,
             diag.messages.append(f"  ({chr(97 + i)}) relax {fam.replace('_', ' ')}:")
             diag.messages += [f"      - {r.message}" for r in rel]
     else:
-        diag.messages.append("Infeasible. No single kind of change is enough; the smallest "
-                             "joint relaxation is:")
+        diag.messages.append(
+            "Infeasible. No single kind of change is enough; the smallest joint relaxation is:"
+        )
         diag.messages += [f"  - {r.message}" for r in diag.combined]
     _add_iis(diag, fams)
     return diag
@@ -345,19 +445,28 @@ def diagnose(instance: Instance, tree: RouteTree,
 def _add_iis(diag: Diagnosis, fams: Families) -> None:
     """Name the constraints of an irreducible infeasible subset (IIS) of the LP relaxation."""
     tree = fams.data.tree
-    mm = replace(emit_matrix(fams, ["recovery"]), row_names=row_names(fams),
-                 columns=column_names(fams))
+    mm = replace(
+        emit_matrix(fams, ["recovery"]), row_names=row_names(fams), columns=column_names(fams)
+    )
     names = lp_relaxation_iis(mm)
     if names is not None:  # route-tree node ids -> readable paths
-        names = [re.sub(r"^flow\[(\d+)\]", lambda m: "flow on route "
-                        + tree.paths([int(m.group(1))])[0], n) for n in names]
+        names = [
+            re.sub(
+                r"^flow\[(\d+)\]", lambda m: "flow on route " + tree.paths([int(m.group(1))])[0], n
+            )
+            for n in names
+        ]
     diag.iis = names
     if diag.iis:
-        diag.messages.append("Constraints that conflict (irreducible infeasible subset of the "
-                             "LP relaxation, found by HiGHS): " + "; ".join(diag.iis))
+        diag.messages.append(
+            "Constraints that conflict (irreducible infeasible subset of the "
+            "LP relaxation, found by HiGHS): " + "; ".join(diag.iis)
+        )
     elif diag.iis is None:
-        diag.messages.append("The LP relaxation is feasible: the conflict needs whole-number "
-                             "build or run decisions (capacity sizes, minimum loads).")
+        diag.messages.append(
+            "The LP relaxation is feasible: the conflict needs whole-number "
+            "build or run decisions (capacity sizes, minimum loads)."
+        )
 
 
 __all__ = ["Diagnosis", "Relaxation", "diagnose", "explain_target"]

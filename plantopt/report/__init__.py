@@ -14,10 +14,14 @@ from pathlib import Path
 from plantopt.report.data import ResultData, material_edges, read_result, sankey_views
 
 
-def make_report(result_dir: str | Path, out: str | Path | None = None,
-                figures_dir: str | Path | None = None, static: bool = True,
-                monte_carlo_dir: str | Path | None = None,
-                pareto_dir: str | Path | None = None) -> tuple[Path, list[Path]]:
+def make_report(
+    result_dir: str | Path,
+    out: str | Path | None = None,
+    figures_dir: str | Path | None = None,
+    static: bool = True,
+    monte_carlo_dir: str | Path | None = None,
+    pareto_dir: str | Path | None = None,
+) -> tuple[Path, list[Path]]:
     """Write ``report.html`` (default: inside the result folder) and, with ``static``, the
     PNG/SVG figures (default: ``<out stem>_figures/`` next to the page).
 
@@ -32,11 +36,16 @@ def make_report(result_dir: str | Path, out: str | Path | None = None,
     name = str((data.summary.get("instance") or {}).get("name") or data.folder.name)
     figures: list[Path] = []
     if static:
-        fig_dir = Path(figures_dir) if figures_dir is not None else \
-            out_path.with_name(out_path.stem + "_figures")
+        fig_dir = (
+            Path(figures_dir)
+            if figures_dir is not None
+            else out_path.with_name(out_path.stem + "_figures")
+        )
         figures = export_figures(data, views, fig_dir, name)
-    rel = [str(p.relative_to(out_path.parent)) if p.is_relative_to(out_path.parent)
-           else str(p) for p in figures]
+    rel = [
+        str(p.relative_to(out_path.parent)) if p.is_relative_to(out_path.parent) else str(p)
+        for p in figures
+    ]
     write_atomic(out_path, build_html(data, views, rel))
     return out_path, figures
 

@@ -28,8 +28,7 @@ from plantopt.results.numfmt import (
 )
 
 
-def readable(df: pd.DataFrame, currency: str = "EUR", drop: tuple[str, ...] = ()
-             ) -> pd.DataFrame:
+def readable(df: pd.DataFrame, currency: str = "EUR", drop: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy for display: readable headers, shares in %, without the ``drop`` columns."""
     out = df.drop(columns=[c for c in drop if c in df.columns])
     for c in out.columns:
@@ -41,10 +40,15 @@ def readable(df: pd.DataFrame, currency: str = "EUR", drop: tuple[str, ...] = ()
 
 
 def _kpi(name: str, label: str, value: Any, text: str) -> str:
-    raw = "" if value is None or (isinstance(value, float) and not np.isfinite(value)) \
+    raw = (
+        ""
+        if value is None or (isinstance(value, float) and not np.isfinite(value))
         else html.escape(str(value))
-    return (f"<div class='kpi' data-kpi='{name}' data-value='{raw}'>{html.escape(label)}"
-            f"<b>{html.escape(text)}</b></div>")
+    )
+    return (
+        f"<div class='kpi' data-kpi='{name}' data-value='{raw}'>{html.escape(label)}"
+        f"<b>{html.escape(text)}</b></div>"
+    )
 
 
 def compliance_counts(comp: pd.DataFrame | None) -> tuple[int, int, int]:
@@ -57,38 +61,76 @@ def compliance_counts(comp: pd.DataFrame | None) -> tuple[int, int, int]:
     return len(measured), ok, trivial
 
 
-def card_html(summary: dict[str, Any], tables: dict[str, pd.DataFrame],
-              currency: str, extra_warnings: list[str] | None = None) -> str:
+def card_html(
+    summary: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    currency: str,
+    extra_warnings: list[str] | None = None,
+) -> str:
     """The summary card (see the module docstring)."""
     case = summary.get("business_case") or {}
     kpis = [
         _kpi("status", "status", summary.get("status"), str(summary.get("status"))),
         _kpi("npv_eur", "NPV", case.get("npv_eur"), fmt_money(case.get("npv_eur"), currency)),
         _kpi("irr", "IRR", case.get("irr"), fmt_rate(case.get("irr"))),
-        _kpi("payback_year", "payback", case.get("payback_year"),
-             fmt_years(case.get("payback_year"))),
-        _kpi("capex_gross_eur", "capex", case.get("capex_gross_eur"),
-             fmt_money(case.get("capex_gross_eur"), currency)),
-        _kpi("profit_eur_per_yr", "profit", summary.get("profit_eur_per_yr"),
-             fmt_money(summary.get("profit_eur_per_yr"), currency, "/yr")),
-        _kpi("critical_recovered_t_per_yr", "critical materials recovered",
-             summary.get("critical_recovered_t_per_yr"),
-             f"{fmt_amount(summary.get('critical_recovered_t_per_yr'))} t/yr")]
+        _kpi(
+            "payback_year", "payback", case.get("payback_year"), fmt_years(case.get("payback_year"))
+        ),
+        _kpi(
+            "capex_gross_eur",
+            "capex",
+            case.get("capex_gross_eur"),
+            fmt_money(case.get("capex_gross_eur"), currency),
+        ),
+        _kpi(
+            "profit_eur_per_yr",
+            "profit",
+            summary.get("profit_eur_per_yr"),
+            fmt_money(summary.get("profit_eur_per_yr"), currency, "/yr"),
+        ),
+        _kpi(
+            "critical_recovered_t_per_yr",
+            "critical materials recovered",
+            summary.get("critical_recovered_t_per_yr"),
+            f"{fmt_amount(summary.get('critical_recovered_t_per_yr'))} t/yr",
+        ),
+    ]
     n, ok, trivial = compliance_counts(tables.get("compliance"))
     if n or trivial:
         share = ok / n if n else None
-        kpis.append(_kpi("compliance_frac", "targets met (measured)", share,
-                         f"{ok} of {n} ({fmt_share(share, 0)})" if n else "none measured"))
+        kpis.append(
+            _kpi(
+                "compliance_frac",
+                "targets met (measured)",
+                share,
+                f"{ok} of {n} ({fmt_share(share, 0)})" if n else "none measured",
+            )
+        )
         if trivial:
-            kpis.append(_kpi("targets_refused_feeds", "met only by refusing their feeds",
-                             trivial, str(trivial)))
-    parts = ["<section id='summary-card' class='card'>", "<div class='kpis'>",
-             *kpis, "</div>", _units_block(tables, currency), _feeds_block(tables),
-             _compliance_block(tables.get("compliance"))]
+            kpis.append(
+                _kpi(
+                    "targets_refused_feeds",
+                    "met only by refusing their feeds",
+                    trivial,
+                    str(trivial),
+                )
+            )
+    parts = [
+        "<section id='summary-card' class='card'>",
+        "<div class='kpis'>",
+        *kpis,
+        "</div>",
+        _units_block(tables, currency),
+        _feeds_block(tables),
+        _compliance_block(tables.get("compliance")),
+    ]
     warnings = list(summary.get("plan_warnings") or []) + list(extra_warnings or [])
     if warnings:
-        parts.append("<div class='warnings'><b>Warnings</b><ul>" + "".join(
-            f"<li data-warning>{html.escape(w)}</li>" for w in warnings) + "</ul></div>")
+        parts.append(
+            "<div class='warnings'><b>Warnings</b><ul>"
+            + "".join(f"<li data-warning>{html.escape(w)}</li>" for w in warnings)
+            + "</ul></div>"
+        )
     return "\n".join(parts + ["</section>"])
 
 
@@ -101,10 +143,12 @@ def _units_block(tables: dict[str, pd.DataFrame], currency: str) -> str:
     for r in built.itertuples():
         when = f" in {r.period}" if period else ""
         count = f"{r.count} x " if getattr(r, "count", 1) > 1 else ""
-        items.append(f"<li data-unit='{html.escape(r.unit_id)}' data-capex='{r.capex_eur}'>"
-                     f"<b>{html.escape(r.unit_id)}</b> {count}{html.escape(r.option_id)}"
-                     f"{when}: {fmt_amount(r.capacity_t_per_yr)} t/yr, capex "
-                     f"{fmt_money(r.capex_eur, currency)}</li>")
+        items.append(
+            f"<li data-unit='{html.escape(r.unit_id)}' data-capex='{r.capex_eur}'>"
+            f"<b>{html.escape(r.unit_id)}</b> {count}{html.escape(r.option_id)}"
+            f"{when}: {fmt_amount(r.capacity_t_per_yr)} t/yr, capex "
+            f"{fmt_money(r.capex_eur, currency)}</li>"
+        )
     return "<div data-block='units'><b>Units built</b><ul>" + "".join(items) + "</ul></div>"
 
 
@@ -116,9 +160,11 @@ def _feeds_block(tables: dict[str, pd.DataFrame]) -> str:
     g = fi.groupby(keys, sort=False)[["accepted_t_per_yr", "available_t_per_yr"]].max()
     acc = g[g["accepted_t_per_yr"] > 1e-9]
     refused = [f for f in g.index if f not in acc.index]
-    items = "".join(f"<li data-feed='{html.escape(f)}' data-value='{a}'>{html.escape(f)}: "
-                    f"{fmt_amount(a)} of {fmt_amount(v)} t/yr</li>"
-                    for f, (a, v) in acc.iterrows())
+    items = "".join(
+        f"<li data-feed='{html.escape(f)}' data-value='{a}'>{html.escape(f)}: "
+        f"{fmt_amount(a)} of {fmt_amount(v)} t/yr</li>"
+        for f, (a, v) in acc.iterrows()
+    )
     note = f"<p class='muted'>Refused: {html.escape(', '.join(refused))}</p>" if refused else ""
     return f"<div data-block='feeds'><b>Feeds accepted</b><ul>{items}</ul>{note}</div>"
 
@@ -132,13 +178,17 @@ def _compliance_block(comp: pd.DataFrame | None) -> str:
         achieved = fmt_share(r.achieved_frac) if np.isfinite(r.achieved_frac) else "-"
         period = f"{r.period} " if hasattr(r, "period") else ""
         cls = {"violated": "bad", "no covered feed accepted": "warn"}.get(r.status, "good")
-        rows.append(f"<tr class='{cls}'><td>{html.escape(period + r.target)}</td>"
-                    f"<td class='n'>{fmt_share(r.required_frac)}</td><td class='n' "
-                    f"data-achieved='{r.achieved_frac}'>{achieved}</td>"
-                    f"<td>{html.escape(r.status)}</td></tr>")
-    return ("<div data-block='compliance'><b>Compliance</b><table class='data'><thead><tr>"
-            "<th>target</th><th>required</th><th>achieved</th><th>status</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+        rows.append(
+            f"<tr class='{cls}'><td>{html.escape(period + r.target)}</td>"
+            f"<td class='n'>{fmt_share(r.required_frac)}</td><td class='n' "
+            f"data-achieved='{r.achieved_frac}'>{achieved}</td>"
+            f"<td>{html.escape(r.status)}</td></tr>"
+        )
+    return (
+        "<div data-block='compliance'><b>Compliance</b><table class='data'><thead><tr>"
+        "<th>target</th><th>required</th><th>achieved</th><th>status</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def slug(text: str) -> str:

@@ -38,9 +38,19 @@ class ResultData:
         return self.tables.get(name)
 
 
-KNOWN_TABLES = {"feed_intake", "flows", "unit_throughput", "built_units", "products",
-                "losses", "recovery", "mass_balance", "economics", "material_flows",
-                "compliance"}
+KNOWN_TABLES = {
+    "feed_intake",
+    "flows",
+    "unit_throughput",
+    "built_units",
+    "products",
+    "losses",
+    "recovery",
+    "mass_balance",
+    "economics",
+    "material_flows",
+    "compliance",
+}
 
 
 def _companions(folder: Path, summary: dict[str, Any]) -> list[tuple[str, Path]]:
@@ -58,8 +68,11 @@ def _companions(folder: Path, summary: dict[str, Any]) -> list[tuple[str, Path]]
     return [(prefix, d) for prefix, d in out if d.is_dir() and d != folder]
 
 
-def read_result(folder: str | Path, monte_carlo_dir: str | Path | None = None,
-                pareto_dir: str | Path | None = None) -> ResultData:
+def read_result(
+    folder: str | Path,
+    monte_carlo_dir: str | Path | None = None,
+    pareto_dir: str | Path | None = None,
+) -> ResultData:
     """Read ``summary.json`` and every Parquet table of a result folder.
 
     Tables of a Monte Carlo evaluation and of a Pareto front are read too: from the given
@@ -68,9 +81,11 @@ def read_result(folder: str | Path, monte_carlo_dir: str | Path | None = None,
     folder = Path(folder)
     path = folder / "summary.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{folder} is not a result folder (no summary.json); "
-                                "expected the output of plantopt solve or one job folder "
-                                "of a batch store (STORE/jobs/<scenario_id>)")
+        raise FileNotFoundError(
+            f"{folder} is not a result folder (no summary.json); "
+            "expected the output of plantopt solve or one job folder "
+            "of a batch store (STORE/jobs/<scenario_id>)"
+        )
     summary = json.loads(path.read_text())
     data = ResultData(folder, summary)
     for p in sorted(folder.glob("*.parquet")):
@@ -79,10 +94,10 @@ def read_result(folder: str | Path, monte_carlo_dir: str | Path | None = None,
     extra_dirs = _companions(folder, summary)
     if monte_carlo_dir is not None:
         extra_dirs = [e for e in extra_dirs if e[0] != "monte_carlo_"] + [
-            ("monte_carlo_", Path(monte_carlo_dir))]
+            ("monte_carlo_", Path(monte_carlo_dir))
+        ]
     if pareto_dir is not None:
-        extra_dirs = [e for e in extra_dirs if e[0] != "pareto_"] + [
-            ("pareto_", Path(pareto_dir))]
+        extra_dirs = [e for e in extra_dirs if e[0] != "pareto_"] + [("pareto_", Path(pareto_dir))]
     for prefix, d in extra_dirs:
         if not d.is_dir():
             raise FileNotFoundError(f"{d}: no such folder")
@@ -112,12 +127,22 @@ def _edges_from_flows(flows: pd.DataFrame) -> pd.DataFrame:
     by_node = flows.set_index("node")
     par = flows["parent_node"].to_numpy()
     entry = par < 0
-    src_id = np.where(entry, flows["feed_id"].to_numpy(dtype=object),
-                      by_node["target_id"].reindex(par).to_numpy(dtype=object))
-    return pd.DataFrame({
-        "feed_id": flows["feed_id"], "source_kind": np.where(entry, "feed", "unit"),
-        "source_id": src_id, "target_kind": flows["kind"], "target_id": flows["target_id"],
-        "material": TOTAL, "mass_t_per_yr": flows["mass_t_per_yr"]})
+    src_id = np.where(
+        entry,
+        flows["feed_id"].to_numpy(dtype=object),
+        by_node["target_id"].reindex(par).to_numpy(dtype=object),
+    )
+    return pd.DataFrame(
+        {
+            "feed_id": flows["feed_id"],
+            "source_kind": np.where(entry, "feed", "unit"),
+            "source_id": src_id,
+            "target_kind": flows["kind"],
+            "target_id": flows["target_id"],
+            "material": TOTAL,
+            "mass_t_per_yr": flows["mass_t_per_yr"],
+        }
+    )
 
 
 def _edges_from_instance(data: ResultData) -> pd.DataFrame | None:
@@ -146,14 +171,18 @@ def material_edges(data: ResultData) -> pd.DataFrame:
         edges = _edges_from_instance(data)
     if edges is None:
         flows = data.get("flows")
-        return _edges_from_flows(flows) if flows is not None and len(flows) else \
-            pd.DataFrame(columns=["feed_id", *EDGE_KEYS, "material", "mass_t_per_yr"])
+        return (
+            _edges_from_flows(flows)
+            if flows is not None and len(flows)
+            else pd.DataFrame(columns=["feed_id", *EDGE_KEYS, "material", "mass_t_per_yr"])
+        )
     if "period" in edges.columns:  # multi-period plan: the last period (full build-out)
         last = edges["period"].astype(str).iloc[-1]
         edges = edges[edges["period"].astype(str) == last].drop(columns="period")
         data.sources["sankey_period"] = last
     total = edges.groupby(["feed_id", *EDGE_KEYS], as_index=False, sort=False)[
-        "mass_t_per_yr"].sum()
+        "mass_t_per_yr"
+    ].sum()
     total["material"] = TOTAL
     return pd.concat([total, edges[total.columns]], ignore_index=True)
 
@@ -175,8 +204,7 @@ def sankey_views(data: ResultData) -> dict[str, pd.DataFrame]:
         sel = edges[edges["material"] == mat]
         if not len(sel):
             continue
-        views[mat] = sel.groupby(EDGE_KEYS, as_index=False, sort=False)[
-            "mass_t_per_yr"].sum()
+        views[mat] = sel.groupby(EDGE_KEYS, as_index=False, sort=False)["mass_t_per_yr"].sum()
     return views
 
 
@@ -199,5 +227,9 @@ def monte_carlo_tables(data: ResultData) -> dict[str, pd.DataFrame]:
     """Monte Carlo tables: per-sample metrics first, then quantiles, probabilities, others."""
     found = dict(find_extra(data, *MC_WORDS))
     order = ("sample", "quantile", "probabilit")
-    return dict(sorted(found.items(), key=lambda kv: next(
-        (i for i, w in enumerate(order) if w in kv[0]), len(order))))
+    return dict(
+        sorted(
+            found.items(),
+            key=lambda kv: next((i for i, w in enumerate(order) if w in kv[0]), len(order)),
+        )
+    )

@@ -27,8 +27,11 @@ def _slug(text: str) -> str:
 
 def numeric_pair(df: pd.DataFrame) -> tuple[str, str] | None:
     """Two numeric columns to plot a Pareto front: profit-like on y, recovery-like on x."""
-    num = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
-           and not pd.api.types.is_bool_dtype(df[c])]
+    num = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
     xs = [c for c in num if "recover" in c.lower()]
     ys = [c for c in num if any(w in c.lower() for w in ("profit", "npv"))]
     if xs and ys:
@@ -38,14 +41,20 @@ def numeric_pair(df: pd.DataFrame) -> tuple[str, str] | None:
 
 def mc_columns(df: pd.DataFrame, limit: int = 4) -> list[str]:
     """Up to ``limit`` numeric columns of a Monte Carlo table, metric-like ones first."""
-    num = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
-           and not pd.api.types.is_bool_dtype(df[c]) and c.lower() not in ("sample", "seed")]
+    num = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c])
+        and not pd.api.types.is_bool_dtype(df[c])
+        and c.lower() not in ("sample", "seed")
+    ]
     key = ("profit", "recover", "npv")
     return sorted(num, key=lambda c: not any(w in c.lower() for w in key))[:limit]
 
 
-def export_figures(data: ResultData, views: dict[str, pd.DataFrame], out_dir: str | Path,
-                   title: str) -> list[Path]:
+def export_figures(
+    data: ResultData, views: dict[str, pd.DataFrame], out_dir: str | Path, title: str
+) -> list[Path]:
     """Write every static figure as PNG (150 dpi) and SVG; return the written paths."""
     import matplotlib
 

@@ -75,7 +75,7 @@ def _fmt(value: Any, max_chars: int = 60) -> str:
         return fmt_amount(value) if abs(value) < 1e4 else f"{value:,.0f}"
     text = str(value)
     if len(text) > max_chars:  # long text (sources, legal references): full text on hover
-        return f"<span title='{html.escape(text)}'>{html.escape(text[:max_chars - 1])}…</span>"
+        return f"<span title='{html.escape(text)}'>{html.escape(text[: max_chars - 1])}…</span>"
     return html.escape(text)
 
 
@@ -101,23 +101,31 @@ def table_html(df: pd.DataFrame, max_rows: int = 200) -> str:
     if df is None or not len(df):
         return "<p class='muted'>(empty)</p>"
     df = df.head(max_rows)
-    flag_cols = [c for c in df.columns if any(w in str(c).lower() for w in
-                                              ("met", "compliant", "meets", "ok"))
-                 and pd.api.types.is_bool_dtype(df[c])]
+    flag_cols = [
+        c
+        for c in df.columns
+        if any(w in str(c).lower() for w in ("met", "compliant", "meets", "ok"))
+        and pd.api.types.is_bool_dtype(df[c])
+    ]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     rows = []
     for _, r in df.iterrows():
         cls = _row_class(r, flag_cols)
         rows.append(f"<tr class='{cls}'>" if cls else "<tr>")
-        rows.append("" + "".join(_cell(r[c]) for c in df.columns)
-                    + "</tr>")
-    return f"<div class='scroll'><table class='data'><thead><tr>{head}</tr></thead><tbody>" \
-           f"{''.join(rows)}</tbody></table></div>"
+        rows.append("" + "".join(_cell(r[c]) for c in df.columns) + "</tr>")
+    return (
+        f"<div class='scroll'><table class='data'><thead><tr>{head}</tr></thead><tbody>"
+        f"{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _figure_div(fig: Any, div_id: str, first: bool) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=True if first else False,
-                       div_id=div_id, config={"displaylogo": False, "responsive": True})
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=True if first else False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def _pareto_parts(data: ResultData, currency: str) -> list[str]:
@@ -127,19 +135,32 @@ def _pareto_parts(data: ResultData, currency: str) -> list[str]:
     if not pt:
         return []
     name, df = pt
-    parts = [f"<h2>Pareto front</h2><p class='muted'>from "
-             f"{html.escape(data.sources.get(name, str(data.folder)))}; each step names the "
-             "plan change that buys the extra recovery</p>"]
+    parts = [
+        f"<h2>Pareto front</h2><p class='muted'>from "
+        f"{html.escape(data.sources.get(name, str(data.folder)))}; each step names the "
+        "plan change that buys the extra recovery</p>"
+    ]
     fig = pareto_figure(df, currency)
     if fig is None and (pair := numeric_pair(df)):  # a table of another layout
         import plotly.graph_objects as go
 
-        fig = go.Figure(go.Scatter(x=df[pair[0]], y=df[pair[1]], mode="lines+markers",
-                                   line_shape="vh"))
+        fig = go.Figure(
+            go.Scatter(x=df[pair[0]], y=df[pair[1]], mode="lines+markers", line_shape="vh")
+        )
     if fig is not None:
         parts.append(_figure_div(fig, "pareto", False))
-    keep = [c for c in ("point", "weighted_recovery_t_per_yr", "npv_eur", "profit_eur_per_yr",
-                        "capex_eur", "changes") if c in df.columns]
+    keep = [
+        c
+        for c in (
+            "point",
+            "weighted_recovery_t_per_yr",
+            "npv_eur",
+            "profit_eur_per_yr",
+            "capex_eur",
+            "changes",
+        )
+        if c in df.columns
+    ]
     parts.append(table_html(readable(df[keep] if keep else df, currency), 50))
     return parts
 
@@ -155,8 +176,9 @@ def _quantile_rows(quant: pd.DataFrame, currency: str) -> pd.DataFrame:
     out = rows[["metric", *cols]].copy()
     share = out["metric"].map(is_share)
     out.loc[share, cols] = (out.loc[share, cols] * 100.0).round(1)
-    out["metric"] = [metric_label(m, currency) + (" (%)" if sh else "")
-                     for m, sh in zip(out["metric"], share)]
+    out["metric"] = [
+        metric_label(m, currency) + (" (%)" if sh else "") for m, sh in zip(out["metric"], share)
+    ]
     return out.rename(columns={"nominal": "plan", "p50": "median"})
 
 
@@ -168,21 +190,32 @@ def _monte_carlo_parts(data: ResultData, currency: str) -> list[str]:
         return []
     first = next(iter(mc))
     parts = monte_carlo_parts(data.extra, None, currency, lambda f, i: _figure_div(f, i, False))
-    parts.append(f"<p class='muted'>tables {html.escape(', '.join(mc))} from "
-                 f"{html.escape(data.sources.get(first, ''))}</p>")
+    parts.append(
+        f"<p class='muted'>tables {html.escape(', '.join(mc))} from "
+        f"{html.escape(data.sources.get(first, ''))}</p>"
+    )
     prob = mc.get("monte_carlo_probabilities")
     if prob is not None and {"event", "probability"} <= set(prob.columns):
         from plantopt.uncertainty.report import metric_label
 
-        other = prob[~prob["event"].astype(str).str.startswith(("target_met:",
-                                                                "all_targets_met"))]
-        parts += ["<h3>Other probabilities</h3>", table_html(pd.DataFrame({
-            "event": [metric_label(str(e), currency) for e in other["event"]],
-            "probability (%)": (other["probability"].astype(float) * 100).round(1)}))]
+        other = prob[~prob["event"].astype(str).str.startswith(("target_met:", "all_targets_met"))]
+        parts += [
+            "<h3>Other probabilities</h3>",
+            table_html(
+                pd.DataFrame(
+                    {
+                        "event": [metric_label(str(e), currency) for e in other["event"]],
+                        "probability (%)": (other["probability"].astype(float) * 100).round(1),
+                    }
+                )
+            ),
+        ]
     quant = mc.get("monte_carlo_quantiles")
     if quant is not None:
-        parts += ["<h3>Quantiles of the headline metrics</h3>",
-                  table_html(_quantile_rows(quant, currency), 60)]
+        parts += [
+            "<h3>Quantiles of the headline metrics</h3>",
+            table_html(_quantile_rows(quant, currency), 60),
+        ]
     elif "monte_carlo_samples" not in data.extra:  # tables of another layout
         import plotly.graph_objects as go
 
@@ -198,21 +231,38 @@ def _tables_parts(data: ResultData, currency: str) -> list[str]:
     parts = []
     rec = data.get("recovery")
     if rec is not None:
-        nonzero = rec[(rec["input_t_per_yr"] > 0) & ((rec["recovered_t_per_yr"] > 0)
-                                                     | rec["eu_critical"].astype(bool))] \
-            if "input_t_per_yr" in rec else rec
-        parts += ["<h2>Recovery per material</h2>",
-                  f"<p class='muted'>{len(nonzero)} of {len(rec)} materials shown: those "
-                  "recovered, and the critical ones that enter the plant.</p>",
-                  table_html(readable(nonzero, currency, ("recovery_weight",)))]
+        nonzero = (
+            rec[
+                (rec["input_t_per_yr"] > 0)
+                & ((rec["recovered_t_per_yr"] > 0) | rec["eu_critical"].astype(bool))
+            ]
+            if "input_t_per_yr" in rec
+            else rec
+        )
+        parts += [
+            "<h2>Recovery per material</h2>",
+            f"<p class='muted'>{len(nonzero)} of {len(rec)} materials shown: those "
+            "recovered, and the critical ones that enter the plant.</p>",
+            table_html(readable(nonzero, currency, ("recovery_weight",))),
+        ]
     comp = data.get("compliance")
     parts.append("<h2>Compliance</h2>")
     if comp is None:
         parts.append("<p class='muted'>This result has no compliance table.</p>")
     else:
-        keep = [c for c in ("period", "target", "required_frac", "achieved_frac",
-                            "margin_frac", "status", "accepted_covered_feeds")
-                if c in comp.columns]
+        keep = [
+            c
+            for c in (
+                "period",
+                "target",
+                "required_frac",
+                "achieved_frac",
+                "margin_frac",
+                "status",
+                "accepted_covered_feeds",
+            )
+            if c in comp.columns
+        ]
         shown = comp[comp["status"] != "no covered feed in instance"]
         parts.append(table_html(readable(shown[keep], currency)))
     return parts
@@ -228,29 +278,36 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
     inst = s.get("instance") or {}
     name = str(inst.get("name") or data.folder.name)
     cur = currency_of(data)
-    parts = [f"<h1>plantopt report: {html.escape(name)}</h1>",
-             f"<p class='muted'>result folder {html.escape(str(data.folder))}; objective "
-             f"{html.escape(str(s.get('objective_name')))}; plantopt "
-             f"{html.escape(str((s.get('versions') or {}).get('plantopt', '?')))}</p>",
-             card_html(s, data.tables, cur, data.warnings),
-             "<h2>Material flows</h2>",
-             "<p class='muted'>Feeds &rarr; units &rarr; products, disposal and losses, in "
-             "t/yr summed over feeds (each label gives the amount through the node). Choose "
-             "the view (total mass or one critical material) in the menu.</p>"]
+    parts = [
+        f"<h1>plantopt report: {html.escape(name)}</h1>",
+        f"<p class='muted'>result folder {html.escape(str(data.folder))}; objective "
+        f"{html.escape(str(s.get('objective_name')))}; plantopt "
+        f"{html.escape(str((s.get('versions') or {}).get('plantopt', '?')))}</p>",
+        card_html(s, data.tables, cur, data.warnings),
+        "<h2>Material flows</h2>",
+        "<p class='muted'>Feeds &rarr; units &rarr; products, disposal and losses, in "
+        "t/yr summed over feeds (each label gives the amount through the node). Choose "
+        "the view (total mass or one critical material) in the menu.</p>",
+    ]
     if "sankey_period" in data.sources:
-        parts.append(f"<p class='muted'>Multi-period plan: flows of period "
-                     f"{html.escape(data.sources['sankey_period'])}.</p>")
+        parts.append(
+            f"<p class='muted'>Multi-period plan: flows of period "
+            f"{html.escape(data.sources['sankey_period'])}.</p>"
+        )
     parts.append(_figure_div(plotly_figure(views, name), "sankey", True))
     econ = data.get("economics")
     if econ is not None and len(econ):
         from plantopt.results.plots import ECON_LABELS
 
         shown = econ.drop(columns=["unit"], errors="ignore").assign(
-            item=[ECON_LABELS.get(i, i.replace("_", " ")) for i in econ["item"]])
-        parts += ["<h2>Economics</h2>", _figure_div(economics_figure(econ, cur), "economics",
-                                                    False),
-                  table_html(readable(shown, cur)),
-                  "<p class='muted'>capex total in " + cur + " (not per year).</p>"]
+            item=[ECON_LABELS.get(i, i.replace("_", " ")) for i in econ["item"]]
+        )
+        parts += [
+            "<h2>Economics</h2>",
+            _figure_div(economics_figure(econ, cur), "economics", False),
+            table_html(readable(shown, cur)),
+            "<p class='muted'>capex total in " + cur + " (not per year).</p>",
+        ]
     parts += _tables_parts(data, cur)
     parts += _pareto_parts(data, cur)
     parts += sensitivity_section(data, _figure_div, table_html)
@@ -259,28 +316,39 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
     shown.add("sensitivity")
     for key, df in data.extra.items():
         if key not in shown and not key.startswith("pareto_"):
-            parts += [f"<h2>{html.escape(key.replace('_', ' ').capitalize())}</h2>",
-                      table_html(readable(df, cur))]
-    for title, key, drop in (("Units", "unit_throughput", ()),
-                             ("Products", "products", ()),
-                             ("Feed intake", "feed_intake", ())):
+            parts += [
+                f"<h2>{html.escape(key.replace('_', ' ').capitalize())}</h2>",
+                table_html(readable(df, cur)),
+            ]
+    for title, key, drop in (
+        ("Units", "unit_throughput", ()),
+        ("Products", "products", ()),
+        ("Feed intake", "feed_intake", ()),
+    ):
         df = data.get(key)
         if df is not None:
             if key == "unit_throughput":
                 df = df[(df["capacity_t_per_yr"] > 0) | (df["throughput_t_per_yr"] > 0)]
             parts += [f"<h2>{title}</h2>", table_html(readable(df, cur, drop))]
     if s.get("warnings"):
-        parts += ["<h2>Instance warnings</h2><ul>"] + [
-            f"<li>{html.escape(str(w))}</li>" for w in s["warnings"]] + ["</ul>"]
+        parts += (
+            ["<h2>Instance warnings</h2><ul>"]
+            + [f"<li>{html.escape(str(w))}</li>" for w in s["warnings"]]
+            + ["</ul>"]
+        )
     if figures:
-        parts += ["<h2>Static figures</h2><p class='muted'>PNG and SVG for slides: "
-                  + ", ".join(html.escape(f) for f in figures) + "</p>"]
-    head = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>plantopt report: {html.escape(name)}</title><style>{CSS}</style>"
-            "<script>window.__plantoptErrors=[];window.addEventListener('error',function(e)"
-            "{window.__plantoptErrors.push(String(e.message||e));});</script></head><body>")
-    return head + "\n".join(parts) + "<pre id='js-errors'></pre>" + CHECK_JS + \
-        "</body></html>"
+        parts += [
+            "<h2>Static figures</h2><p class='muted'>PNG and SVG for slides: "
+            + ", ".join(html.escape(f) for f in figures)
+            + "</p>"
+        ]
+    head = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>plantopt report: {html.escape(name)}</title><style>{CSS}</style>"
+        "<script>window.__plantoptErrors=[];window.addEventListener('error',function(e)"
+        "{window.__plantoptErrors.push(String(e.message||e));});</script></head><body>"
+    )
+    return head + "\n".join(parts) + "<pre id='js-errors'></pre>" + CHECK_JS + "</body></html>"
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -33,24 +33,43 @@ def _columns(lk: Links) -> np.ndarray:
         col = np.minimum(new, n)
     sinks = np.array([k in SINK_KINDS for k in lk.kinds])
     if sinks.any():
-        col[sinks] = col.max() if (~sinks).sum() == 0 else max(col[~sinks].max() + 1,
-                                                                 col[sinks].max())
+        col[sinks] = (
+            col.max() if (~sinks).sum() == 0 else max(col[~sinks].max() + 1, col[sinks].max())
+        )
     return col
 
 
-def _band(ax: Axes, x0: float, x1: float, y0: tuple[float, float],
-          y1: tuple[float, float], colour: str) -> None:
+def _band(
+    ax: Axes, x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, float], colour: str
+) -> None:
     """A link band from (x0, y0 lo..hi) to (x1, y1 lo..hi) bounded by cubic curves."""
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
 
     xm = (x0 + x1) / 2
-    verts = [(x0, y0[1]), (xm, y0[1]), (xm, y1[1]), (x1, y1[1]), (x1, y1[0]),
-             (xm, y1[0]), (xm, y0[0]), (x0, y0[0]), (x0, y0[1])]
-    codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO,
-             MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.CLOSEPOLY]
-    ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colour, edgecolor="none",
-                           alpha=0.35))
+    verts = [
+        (x0, y0[1]),
+        (xm, y0[1]),
+        (xm, y1[1]),
+        (x1, y1[1]),
+        (x1, y1[0]),
+        (xm, y1[0]),
+        (xm, y0[0]),
+        (x0, y0[0]),
+        (x0, y0[1]),
+    ]
+    codes = [
+        MPath.MOVETO,
+        MPath.CURVE4,
+        MPath.CURVE4,
+        MPath.CURVE4,
+        MPath.LINETO,
+        MPath.CURVE4,
+        MPath.CURVE4,
+        MPath.CURVE4,
+        MPath.CLOSEPOLY,
+    ]
+    ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colour, edgecolor="none", alpha=0.35))
 
 
 def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
@@ -100,14 +119,32 @@ def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
         in_hi[k], off[lk.target[k]] = off[lk.target[k]], off[lk.target[k]] - height[k]
     for k in range(len(height)):
         s, t = lk.source[k], lk.target[k]
-        _band(ax, x[s] + width, x[t], (out_hi[k] - height[k], out_hi[k]),
-              (in_hi[k] - height[k], in_hi[k]), KIND_COLOURS.get(lk.kinds[s], "#999999"))
+        _band(
+            ax,
+            x[s] + width,
+            x[t],
+            (out_hi[k] - height[k], out_hi[k]),
+            (in_hi[k] - height[k], in_hi[k]),
+            KIND_COLOURS.get(lk.kinds[s], "#999999"),
+        )
     for i in range(n):
-        ax.add_patch(Rectangle((x[i], y[i]), width, max(size[i] * scale, 0.002),
-                               color=KIND_COLOURS.get(lk.kinds[i], "#999999")))
-        ax.text(x[i] + width + 0.005, y[i] + size[i] * scale / 2,
-                lk.labels[i], ha="left", va="center", fontsize=7,
-                bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5})
+        ax.add_patch(
+            Rectangle(
+                (x[i], y[i]),
+                width,
+                max(size[i] * scale, 0.002),
+                color=KIND_COLOURS.get(lk.kinds[i], "#999999"),
+            )
+        )
+        ax.text(
+            x[i] + width + 0.005,
+            y[i] + size[i] * scale / 2,
+            lk.labels[i],
+            ha="left",
+            va="center",
+            fontsize=7,
+            bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5},
+        )
     ax.set_xlim(-0.01, 1.0)
     ax.set_ylim(min(y.min(), 0) - 0.02, 1.02)
 

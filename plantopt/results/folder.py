@@ -31,12 +31,19 @@ SOLVED_INSTANCE_DIR = "instance"
 
 #: Id columns of each result table (``period`` is prepended when a table has it).
 ID_COLUMNS: dict[str, tuple[str, ...]] = {
-    "feed_intake": ("feed_id",), "unit_throughput": ("unit_id",),
-    "built_units": ("unit_id", "option_id"), "products": ("product_id", "material"),
-    "losses": ("kind", "sink_id", "material"), "recovery": ("material",),
-    "mass_balance": ("material",), "economics": ("item",), "flows": ("node",),
-    "revenue_by_product": ("product_id",), "cost_by_category": ("category",),
-    "offtake_contracts": ("contract_id",), "compliance": ("target_id",),
+    "feed_intake": ("feed_id",),
+    "unit_throughput": ("unit_id",),
+    "built_units": ("unit_id", "option_id"),
+    "products": ("product_id", "material"),
+    "losses": ("kind", "sink_id", "material"),
+    "recovery": ("material",),
+    "mass_balance": ("material",),
+    "economics": ("item",),
+    "flows": ("node",),
+    "revenue_by_product": ("product_id",),
+    "cost_by_category": ("category",),
+    "offtake_contracts": ("contract_id",),
+    "compliance": ("target_id",),
     "periods": ("period",),
 }
 
@@ -80,7 +87,8 @@ def read_summary(folder: str | Path) -> dict[str, Any]:
         raise ResultFolderError(
             f"{folder}: no summary.json (expected a result folder of plantopt solve, "
             "breakeven, a Pareto point (PARETO_DIR/points/<k>) or a batch job "
-            "(STORE/jobs/<scenario_id>))")
+            "(STORE/jobs/<scenario_id>))"
+        )
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
@@ -99,9 +107,12 @@ def _recorded_path(folder: Path, summary: dict[str, Any]) -> Path | None:
     return next((p for p in (Path(recorded), folder.parent / recorded) if p.is_dir()), None)
 
 
-def solved_instance(folder: str | Path, summary: dict[str, Any] | None = None,
-                    instance_path: str | Path | None = None, check_hash: bool = True
-                    ) -> Instance:
+def solved_instance(
+    folder: str | Path,
+    summary: dict[str, Any] | None = None,
+    instance_path: str | Path | None = None,
+    check_hash: bool = True,
+) -> Instance:
     """The instance a result folder was solved on (see the module docstring for the order).
 
     Raises :class:`ResultFolderError` when none is found or its content hash differs from
@@ -124,16 +135,25 @@ def solved_instance(folder: str | Path, summary: dict[str, Any] | None = None,
         raise ResultFolderError(
             f"{folder}: no instance/ copy and the recorded instance folder "
             f"{(summary.get('instance') or {}).get('path')!r} is not found (from the working "
-            "directory or the result's parent); pass --instance")
+            "directory or the result's parent); pass --instance"
+        )
     expected = (summary.get("instance") or {}).get("hash")
     if check_hash and expected and inst.content_hash() != expected:
         raise ResultFolderError(
             f"{folder}: the instance at {where} has changed since the result was solved "
             f"(content hash {inst.content_hash()[:12]}..., result has {expected[:12]}...); "
-            "re-solve, or pass --instance with the instance used")
+            "re-solve, or pass --instance with the instance used"
+        )
     return inst
 
 
-__all__ = ["ID_COLUMNS", "SOLVED_INSTANCE_DIR", "ResultFolderError", "indexed_by_ids",
-           "read_summary", "read_tables", "solved_instance",
-           "write_solved_instance"]
+__all__ = [
+    "ID_COLUMNS",
+    "SOLVED_INSTANCE_DIR",
+    "ResultFolderError",
+    "indexed_by_ids",
+    "read_summary",
+    "read_tables",
+    "solved_instance",
+    "write_solved_instance",
+]

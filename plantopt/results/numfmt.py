@@ -1,11 +1,11 @@
 """Numbers formatted for people: money with its currency, shares in %, tonnes, no e-notation.
 
-    fmt_money(12_345_678, "EUR")  -> "12.3 M EUR"
-    fmt_money(-950, "USD")        -> "-950 USD"
-    fmt_share(0.155273)           -> "15.5 %"
-    fmt_tonnes(0.000123)          -> "0.000123 t/yr" (significant digits, never 1.23e-04)
-    fmt_rate(0.04291)             -> "4.3 %/yr"
-    column_label("capacity_t_per_yr") -> "capacity (t/yr)"
+fmt_money(12_345_678, "EUR")  -> "12.3 M EUR"
+fmt_money(-950, "USD")        -> "-950 USD"
+fmt_share(0.155273)           -> "15.5 %"
+fmt_tonnes(0.000123)          -> "0.000123 t/yr" (significant digits, never 1.23e-04)
+fmt_rate(0.04291)             -> "4.3 %/yr"
+column_label("capacity_t_per_yr") -> "capacity (t/yr)"
 """
 
 from __future__ import annotations
@@ -69,9 +69,19 @@ def fmt_years(x: float | None) -> str:
     return f"{x:g} yr" if float(x).is_integer() else f"{x:.1f} yr"
 
 
-_UNITS = (("_eur_per_yr", "{cur}/yr"), ("_eur_per_t", "{cur}/t"), ("_eur", "{cur}"),
-          ("_t_per_yr", "t/yr"), ("_mwh_per_yr", "MWh/yr"), ("_m2", "m2"), ("_fte", "FTE"),
-          ("_frac", "%"), ("_yr", "yr"), ("_s", "s"), ("_mib", "MiB"))
+_UNITS = (
+    ("_eur_per_yr", "{cur}/yr"),
+    ("_eur_per_t", "{cur}/t"),
+    ("_eur", "{cur}"),
+    ("_t_per_yr", "t/yr"),
+    ("_mwh_per_yr", "MWh/yr"),
+    ("_m2", "m2"),
+    ("_fte", "FTE"),
+    ("_frac", "%"),
+    ("_yr", "yr"),
+    ("_s", "s"),
+    ("_mib", "MiB"),
+)
 _WORDS = {"npv": "NPV", "irr": "IRR", "co2": "CO2", "id": "", "eu": "EU"}
 
 
@@ -83,12 +93,19 @@ def column_label(column: str, currency: str = "EUR") -> str:
         return bare[column]
     for suffix, text in _UNITS:
         if column.endswith(suffix) and len(column) > len(suffix):
-            column, unit = column[:-len(suffix)], text.format(cur=currency)
+            column, unit = column[: -len(suffix)], text.format(cur=currency)
             break
     words = [_WORDS.get(w, w) for w in column.split("_")]
     label = " ".join(w for w in words if w)
     return f"{label} ({unit})" if unit else label
 
 
-__all__ = ["column_label", "fmt_amount", "fmt_money", "fmt_rate", "fmt_share", "fmt_tonnes",
-           "fmt_years"]
+__all__ = [
+    "column_label",
+    "fmt_amount",
+    "fmt_money",
+    "fmt_rate",
+    "fmt_share",
+    "fmt_tonnes",
+    "fmt_years",
+]

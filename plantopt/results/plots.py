@@ -23,8 +23,13 @@ from plantopt.results.numfmt import fmt_amount
 EDGE_KEYS = ["source_kind", "source_id", "target_kind", "target_id"]
 
 
-KIND_COLOURS = {"feed": "#4c72b0", "unit": "#dd8452", "product": "#55a868",
-                "disposal": "#8c6d31", "loss": "#c44e52"}
+KIND_COLOURS = {
+    "feed": "#4c72b0",
+    "unit": "#dd8452",
+    "product": "#55a868",
+    "disposal": "#8c6d31",
+    "loss": "#c44e52",
+}
 SINK_KINDS = ("product", "disposal", "loss")
 
 
@@ -43,22 +48,22 @@ class Links:
         view = view[view["mass_t_per_yr"] > min_t_per_yr]
         nodes: dict[tuple[str, str], int] = {}
         for kind, ident in list(zip(view["source_kind"], view["source_id"])) + list(
-                zip(view["target_kind"], view["target_id"])):
+            zip(view["target_kind"], view["target_id"])
+        ):
             nodes.setdefault((kind, ident), len(nodes))
-        src = np.array([nodes[k] for k in zip(view["source_kind"], view["source_id"])],
-                       dtype=int)
-        tgt = np.array([nodes[k] for k in zip(view["target_kind"], view["target_id"])],
-                       dtype=int)
+        src = np.array([nodes[k] for k in zip(view["source_kind"], view["source_id"])], dtype=int)
+        tgt = np.array([nodes[k] for k in zip(view["target_kind"], view["target_id"])], dtype=int)
         value = view["mass_t_per_yr"].to_numpy(dtype=float)
         # amount through a node: the larger of what enters and what leaves it
-        through = np.maximum(np.bincount(src, value, len(nodes)),
-                             np.bincount(tgt, value, len(nodes)))
+        through = np.maximum(
+            np.bincount(src, value, len(nodes)), np.bincount(tgt, value, len(nodes))
+        )
         labels = [f"{i} ({fmt_amount(t)} t/yr)" for (_, i), t in zip(nodes, through)]
         return cls(labels, [k for k, _ in nodes], src, tgt, value)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
 
 
@@ -70,33 +75,74 @@ def plotly_figure(views: dict[str, pd.DataFrame], title: str) -> object:
     names = list(views)
     for i, name in enumerate(names):
         lk = Links.from_view(views[name])
-        fig.add_trace(go.Sankey(
-            name=name, visible=(i == 0), arrangement="snap", valueformat=",.2f",
-            valuesuffix=" t/yr",
-            node={"label": lk.labels, "pad": 14, "thickness": 16,
-                  "color": [KIND_COLOURS.get(k, "#999999") for k in lk.kinds]},
-            link={"source": lk.source.tolist(), "target": lk.target.tolist(),
-                  "value": lk.value.tolist(),
-                  "color": [_rgba(KIND_COLOURS.get(lk.kinds[s], "#999999"), 0.35)
-                            for s in lk.source]}))
-    buttons = [{"label": name, "method": "update",
-                "args": [{"visible": [j == i for j in range(len(names))]},
-                         {"title.text": f"{title}: {name} (t/yr)"}]}
-               for i, name in enumerate(names)]
+        fig.add_trace(
+            go.Sankey(
+                name=name,
+                visible=(i == 0),
+                arrangement="snap",
+                valueformat=",.2f",
+                valuesuffix=" t/yr",
+                node={
+                    "label": lk.labels,
+                    "pad": 14,
+                    "thickness": 16,
+                    "color": [KIND_COLOURS.get(k, "#999999") for k in lk.kinds],
+                },
+                link={
+                    "source": lk.source.tolist(),
+                    "target": lk.target.tolist(),
+                    "value": lk.value.tolist(),
+                    "color": [
+                        _rgba(KIND_COLOURS.get(lk.kinds[s], "#999999"), 0.35) for s in lk.source
+                    ],
+                },
+            )
+        )
+    buttons = [
+        {
+            "label": name,
+            "method": "update",
+            "args": [
+                {"visible": [j == i for j in range(len(names))]},
+                {"title.text": f"{title}: {name} (t/yr)"},
+            ],
+        }
+        for i, name in enumerate(names)
+    ]
     fig.update_layout(
         title={"text": f"{title}: {names[0] if names else 'no flows'} (t/yr)"},
-        height=560, margin={"l": 20, "r": 20, "t": 90, "b": 20}, font={"size": 12},
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
-                      "y": 1.16, "yanchor": "top", "showactive": True}] if names else [])
+        height=560,
+        margin={"l": 20, "r": 20, "t": 90, "b": 20},
+        font={"size": 12},
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "direction": "down",
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.16,
+                "yanchor": "top",
+                "showactive": True,
+            }
+        ]
+        if names
+        else [],
+    )
     return fig
 
 
-
-ECON_LABELS = {"revenue": "revenue", "gate_fees": "gate fees", "variable_opex": "variable opex",
-               "fixed_opex": "fixed opex", "annualised_capex": "annualised capex",
-               "disposal_and_route_costs": "disposal and routes", "co2_cost": "CO2 cost",
-               "offtake_premiums": "offtake premiums", "profit": "profit",
-               "capex_total": "capex total"}
+ECON_LABELS = {
+    "revenue": "revenue",
+    "gate_fees": "gate fees",
+    "variable_opex": "variable opex",
+    "fixed_opex": "fixed opex",
+    "annualised_capex": "annualised capex",
+    "disposal_and_route_costs": "disposal and routes",
+    "co2_cost": "CO2 cost",
+    "offtake_premiums": "offtake premiums",
+    "profit": "profit",
+    "capex_total": "capex total",
+}
 
 
 def economics_figure(econ: pd.DataFrame, currency: str = "EUR") -> Any:
@@ -105,30 +151,40 @@ def economics_figure(econ: pd.DataFrame, currency: str = "EUR") -> Any:
 
     if "period" in econ.columns:  # multi-period: the first period's economics
         econ = econ[econ["period"] == econ["period"].iloc[0]]
-    items = econ[econ["unit"].astype(str).str.endswith("/yr")] if "unit" in econ.columns \
-        else econ
+    items = econ[econ["unit"].astype(str).str.endswith("/yr")] if "unit" in econ.columns else econ
     items = items[items["item"] != "capex_total"]
     measure = ["total" if i == "profit" else "relative" for i in items["item"]]
     values = items["eur_per_yr"].astype(float).to_numpy()
-    fig = go.Figure(go.Waterfall(
-        x=[ECON_LABELS.get(i, i.replace("_", " ")) for i in items["item"]], y=values,
-        measure=measure, text=[f"{v / 1e6:,.2f} M" if abs(v) >= 1e5 else f"{v:,.0f}"
-                               for v in values], textposition="outside",
-        increasing={"marker": {"color": "#55a868"}},
-        decreasing={"marker": {"color": "#c44e52"}}, totals={"marker": {"color": "#1f6f8b"}}))
-    fig.update_layout(height=380, yaxis_title=f"{currency}/yr", margin={"t": 30},
-                      yaxis={"tickformat": ",.3s"}, showlegend=False)
+    fig = go.Figure(
+        go.Waterfall(
+            x=[ECON_LABELS.get(i, i.replace("_", " ")) for i in items["item"]],
+            y=values,
+            measure=measure,
+            text=[f"{v / 1e6:,.2f} M" if abs(v) >= 1e5 else f"{v:,.0f}" for v in values],
+            textposition="outside",
+            increasing={"marker": {"color": "#55a868"}},
+            decreasing={"marker": {"color": "#c44e52"}},
+            totals={"marker": {"color": "#1f6f8b"}},
+        )
+    )
+    fig.update_layout(
+        height=380,
+        yaxis_title=f"{currency}/yr",
+        margin={"t": 30},
+        yaxis={"tickformat": ",.3s"},
+        showlegend=False,
+    )
     return fig
-
-
 
 
 def material_view(edges: pd.DataFrame, material: str | None = None) -> pd.DataFrame:
     """Edges of one material (``None`` or ``"total mass"``: all materials summed)."""
     if material not in (None, "total mass"):
         if material not in set(edges["material"]):
-            raise ValueError(f"no flows of {material!r}; materials with flows: "
-                             f"{', '.join(sorted(set(edges['material'])))}")
+            raise ValueError(
+                f"no flows of {material!r}; materials with flows: "
+                f"{', '.join(sorted(set(edges['material'])))}"
+            )
         edges = edges[edges["material"] == material]
     return edges.groupby(EDGE_KEYS, as_index=False, sort=False)["mass_t_per_yr"].sum()
 
@@ -142,8 +198,7 @@ class ResultPlots:
     def _table(self, name: str, period: Any = None) -> pd.DataFrame:
         df = self._result.tables.get(name)
         if df is None:
-            raise ValueError(f"the result has no {name} table (status "
-                             f"{self._result.status.value})")
+            raise ValueError(f"the result has no {name} table (status {self._result.status.value})")
         if "period" in df.columns:
             period = df["period"].iloc[0] if period is None else period
             df = df[df["period"].astype(str) == str(period)]
@@ -162,5 +217,12 @@ class ResultPlots:
         return economics_figure(self._table("economics", period), currency)
 
 
-__all__ = ["ECON_LABELS", "KIND_COLOURS", "Links", "ResultPlots", "economics_figure",
-           "material_view", "plotly_figure"]
+__all__ = [
+    "ECON_LABELS",
+    "KIND_COLOURS",
+    "Links",
+    "ResultPlots",
+    "economics_figure",
+    "material_view",
+    "plotly_figure",
+]

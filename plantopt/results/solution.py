@@ -40,13 +40,18 @@ def read_solution(fams: Families, x: np.ndarray) -> Solution:
     for t, per in enumerate(fams.periods):
         parts = lay.split(x, t)
         x_local = np.asarray(per.subst @ x)
-        service = x_local[lay.build0:lay.run0]
-        out.append(PeriodSolution(
-            accept=parts["accept"].copy(), flow=parts["flow"].copy(),
-            decided=dict(zip(lay.options, parts["build"].tolist())),
-            in_service=dict(zip(lay.options, service.tolist())),
-            run=dict(zip(lay.run_units, parts["run"].tolist())),
-            take=dict(zip(lay.contracts, parts["take"].tolist())), x_local=x_local))
+        service = x_local[lay.build0 : lay.run0]
+        out.append(
+            PeriodSolution(
+                accept=parts["accept"].copy(),
+                flow=parts["flow"].copy(),
+                decided=dict(zip(lay.options, parts["build"].tolist())),
+                in_service=dict(zip(lay.options, service.tolist())),
+                run=dict(zip(lay.run_units, parts["run"].tolist())),
+                take=dict(zip(lay.contracts, parts["take"].tolist())),
+                x_local=x_local,
+            )
+        )
     return Solution(x, tuple(out))
 
 

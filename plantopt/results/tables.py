@@ -66,8 +66,9 @@ class Result:
 
         return ResultPlots(self)
 
-    def save(self, out_dir: str | Path, force: bool = False,
-             extra: dict[str, str | bytes] | None = None) -> Path:
+    def save(
+        self, out_dir: str | Path, force: bool = False, extra: dict[str, str | bytes] | None = None
+    ) -> Path:
         """Write one Parquet file per table, ``summary.json`` and the solved instance
         (``instance/``), atomically.
 
@@ -76,8 +77,9 @@ class Result:
         folder plantopt did not write is not replaced unless ``force``
         (:class:`~plantopt.atomic.OutputFolderError`).
         """
-        return write_result_dir(out_dir, self.tables, self.summary, extra=extra,
-                                force=force, instance=self.instance)
+        return write_result_dir(
+            out_dir, self.tables, self.summary, extra=extra, force=force, instance=self.instance
+        )
 
     @classmethod
     def load(cls, folder: str | Path) -> Result:
@@ -97,18 +99,29 @@ class Result:
         except ResultFolderError as exc:  # not found: load without; changed: refuse
             if "changed since" in str(exc):
                 raise
-        return cls(status=SolveStatus(summary.get("status", "error")),
-                   objective_name=summary.get("objective_name", ""),
-                   objective=summary.get("objective"), bound=summary.get("bound"),
-                   gap=summary.get("gap"), timings_s=dict(summary.get("timings_s") or {}),
-                   summary=summary, tables=read_tables(folder),
-                   message=summary.get("message", ""), instance=inst)
+        return cls(
+            status=SolveStatus(summary.get("status", "error")),
+            objective_name=summary.get("objective_name", ""),
+            objective=summary.get("objective"),
+            bound=summary.get("bound"),
+            gap=summary.get("gap"),
+            timings_s=dict(summary.get("timings_s") or {}),
+            summary=summary,
+            tables=read_tables(folder),
+            message=summary.get("message", ""),
+            instance=inst,
+        )
 
 
-def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
-                     summary: dict[str, Any], extra: dict[str, str | bytes] | None = None,
-                     force: bool = False, instance: Instance | None = None,
-                     children: dict[str, Result] | None = None) -> Path:
+def write_result_dir(
+    out_dir: str | Path,
+    tables: dict[str, pd.DataFrame],
+    summary: dict[str, Any],
+    extra: dict[str, str | bytes] | None = None,
+    force: bool = False,
+    instance: Instance | None = None,
+    children: dict[str, Result] | None = None,
+) -> Path:
     """Atomically write tables (Parquet), ``summary.json``, extra files (text or bytes) and,
     when given, the instance that was solved as ``instance/`` (manifest + CSVs, read back
     with the same content hash), so that every command can take the folder as input.
@@ -120,8 +133,10 @@ def write_result_dir(out_dir: str | Path, tables: dict[str, pd.DataFrame],
     from plantopt.results.folder import SOLVED_INSTANCE_DIR, write_solved_instance
 
     if instance is not None:
-        summary = {**summary, "instance": {**(summary.get("instance") or {}),
-                                           "solved_copy": SOLVED_INSTANCE_DIR}}
+        summary = {
+            **summary,
+            "instance": {**(summary.get("instance") or {}), "solved_copy": SOLVED_INSTANCE_DIR},
+        }
     with atomic_folder(out_dir, force=force) as tmp:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -150,9 +165,14 @@ def _jsonable(obj: object) -> object:
     return str(obj)
 
 
-def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
-                   flow: np.ndarray, build: dict[tuple[str, str], float],
-                   run: dict[str, float]) -> dict[str, pd.DataFrame]:
+def extract_tables(
+    instance: Instance,
+    data: ModelData,
+    accept: np.ndarray,
+    flow: np.ndarray,
+    build: dict[tuple[str, str], float],
+    run: dict[str, float],
+) -> dict[str, pd.DataFrame]:
     """All result tables from the solution vectors (feeds in tree order, nodes in order)."""
     tree = data.tree
     flow = np.where(np.abs(flow) < FLOW_EPS, 0.0, flow)
@@ -163,27 +183,34 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
     mats = list(tree.materials)
 
     feeds = instance["feeds"].set_index("feed_id").loc[list(tree.feeds)]
-    feed_intake = pd.DataFrame({
-        "feed_id": list(tree.feeds), "feed_class": feeds["feed_class"].to_numpy(),
-        "available_t_per_yr": feeds["available_t_per_yr"].to_numpy(),
-        "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy(),
-        "accepted_t_per_yr": accept,
-        # gate fees include the eco-modulation adjustment (model.data.effective_gate_fees)
-        "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
-    })
+    feed_intake = pd.DataFrame(
+        {
+            "feed_id": list(tree.feeds),
+            "feed_class": feeds["feed_class"].to_numpy(),
+            "available_t_per_yr": feeds["available_t_per_yr"].to_numpy(),
+            "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy(),
+            "accepted_t_per_yr": accept,
+            # gate fees include the eco-modulation adjustment (model.data.effective_gate_fees)
+            "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
+        }
+    )
 
     used = np.flatnonzero(flow > 0)
     labels = dict(zip(used.tolist(), tree.paths(used)))
     names = (tree.units, tree.products, tree.sinks, tree.sinks)
-    flows = pd.DataFrame({
-        "node": used, "feed_id": [tree.feeds[i] for i in tree.node_feed[used]],
-        "kind": [KIND_NAMES[k] for k in kind[used]],
-        "target_id": [names[kind[n]][target[n]] for n in used],
-        "parent_node": tree.node_parent[used],
-        "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[used]],
-        "path": [labels[n] for n in used.tolist()],
-        "flow_feed_equiv_t_per_yr": flow[used], "mass_t_per_yr": mass_flow[used],
-    })
+    flows = pd.DataFrame(
+        {
+            "node": used,
+            "feed_id": [tree.feeds[i] for i in tree.node_feed[used]],
+            "kind": [KIND_NAMES[k] for k in kind[used]],
+            "target_id": [names[kind[n]][target[n]] for n in used],
+            "parent_node": tree.node_parent[used],
+            "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[used]],
+            "path": [labels[n] for n in used.tolist()],
+            "flow_feed_equiv_t_per_yr": flow[used],
+            "mass_t_per_yr": mass_flow[used],
+        }
+    )
 
     udf = instance["units"].set_index("unit_id")
     throughput = np.zeros(len(tree.units))
@@ -194,34 +221,56 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
         # counts once per build (build[u, j] is then the number in service)
         count = {j: int(round(build.get((u, j), 0.0))) for j in data.unit_options[u]}
         chosen = [j for j in data.unit_options[u] if count[j] > 0]
-        cap = data.unit_existing[u] + sum(count[j] * data.options[(u, j)].capacity_t_per_yr
-                                          for j in chosen)
-        rows.append({
-            "unit_id": u, "stage": udf.at[u, "stage"], "throughput_t_per_yr": throughput[i],
-            "capacity_t_per_yr": cap,
-            "utilisation_frac": throughput[i] / cap if cap > 0 else 0.0,
-            "existing_capacity_t_per_yr": data.unit_existing[u],
-            "built_option": "+".join(j if count[j] == 1 else f"{j} x{count[j]}"
-                                     for j in chosen),
-            "running": bool(run.get(u, 1.0 if throughput[i] > 0 else 0.0) > 0.5),
-            "energy_mwh_per_yr": throughput[i] * float(udf.at[u, "energy_mwh_per_t"]),
-            "co2_t_per_yr": throughput[i] * float(udf.at[u, "co2_t_per_t"]),
-        })
+        cap = data.unit_existing[u] + sum(
+            count[j] * data.options[(u, j)].capacity_t_per_yr for j in chosen
+        )
+        rows.append(
+            {
+                "unit_id": u,
+                "stage": udf.at[u, "stage"],
+                "throughput_t_per_yr": throughput[i],
+                "capacity_t_per_yr": cap,
+                "utilisation_frac": throughput[i] / cap if cap > 0 else 0.0,
+                "existing_capacity_t_per_yr": data.unit_existing[u],
+                "built_option": "+".join(
+                    j if count[j] == 1 else f"{j} x{count[j]}" for j in chosen
+                ),
+                "running": bool(run.get(u, 1.0 if throughput[i] > 0 else 0.0) > 0.5),
+                "energy_mwh_per_yr": throughput[i] * float(udf.at[u, "energy_mwh_per_t"]),
+                "co2_t_per_yr": throughput[i] * float(udf.at[u, "co2_t_per_t"]),
+            }
+        )
     unit_throughput = pd.DataFrame(rows)
 
     # one row per option in service; `count` > 1 when a multi-period plan built the same
     # option in several periods (capacity and costs are then totals over the count)
     counts = {k: int(round(build.get(k, 0.0))) for k in data.options}
-    built = pd.DataFrame([
-        {"unit_id": u, "option_id": j, "count": counts[(u, j)],
-         "capacity_t_per_yr": counts[(u, j)] * o.capacity_t_per_yr,
-         "capex_eur": counts[(u, j)] * o.capex_eur,
-         "annualised_capex_eur_per_yr": counts[(u, j)] * o.annualised_capex_eur_per_yr,
-         "fixed_opex_eur_per_yr": counts[(u, j)] * o.fixed_opex_eur_per_yr,
-         "lifetime_yr": o.lifetime_yr}
-        for (u, j), o in data.options.items() if counts[(u, j)] > 0],
-        columns=["unit_id", "option_id", "count", "capacity_t_per_yr", "capex_eur",
-                 "annualised_capex_eur_per_yr", "fixed_opex_eur_per_yr", "lifetime_yr"])
+    built = pd.DataFrame(
+        [
+            {
+                "unit_id": u,
+                "option_id": j,
+                "count": counts[(u, j)],
+                "capacity_t_per_yr": counts[(u, j)] * o.capacity_t_per_yr,
+                "capex_eur": counts[(u, j)] * o.capex_eur,
+                "annualised_capex_eur_per_yr": counts[(u, j)] * o.annualised_capex_eur_per_yr,
+                "fixed_opex_eur_per_yr": counts[(u, j)] * o.fixed_opex_eur_per_yr,
+                "lifetime_yr": o.lifetime_yr,
+            }
+            for (u, j), o in data.options.items()
+            if counts[(u, j)] > 0
+        ],
+        columns=[
+            "unit_id",
+            "option_id",
+            "count",
+            "capacity_t_per_yr",
+            "capex_eur",
+            "annualised_capex_eur_per_yr",
+            "fixed_opex_eur_per_yr",
+            "lifetime_yr",
+        ],
+    )
 
     # products per (product, material)
     prod = kind == KIND_PRODUCT
@@ -237,12 +286,29 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
             price = float(pp.at[key, "price_eur_per_t"]) if key in pp.index else 0.0
             pay = float(pp.at[key, "payable_frac"]) if key in pp.index else 0.0
             rec = bool(pp.at[key, "recovered"]) if key in pp.index else False
-            prow.append({"product_id": p, "material": m, "mass_t_per_yr": p_mass[pi, mi],
-                         "price_eur_per_t": price, "payable_frac": pay, "recovered": rec,
-                         "revenue_eur_per_yr": p_mass[pi, mi] * price * pay})
-    products = pd.DataFrame(prow, columns=["product_id", "material", "mass_t_per_yr",
-                                           "price_eur_per_t", "payable_frac", "recovered",
-                                           "revenue_eur_per_yr"])
+            prow.append(
+                {
+                    "product_id": p,
+                    "material": m,
+                    "mass_t_per_yr": p_mass[pi, mi],
+                    "price_eur_per_t": price,
+                    "payable_frac": pay,
+                    "recovered": rec,
+                    "revenue_eur_per_yr": p_mass[pi, mi] * price * pay,
+                }
+            )
+    products = pd.DataFrame(
+        prow,
+        columns=[
+            "product_id",
+            "material",
+            "mass_t_per_yr",
+            "price_eur_per_t",
+            "payable_frac",
+            "recovered",
+            "revenue_eur_per_yr",
+        ],
+    )
 
     # disposal and losses per (sink, material)
     lrow = []
@@ -253,38 +319,62 @@ def extract_tables(instance: Instance, data: ModelData, accept: np.ndarray,
         for si, s in enumerate(tree.sinks):
             for mi, m in enumerate(mats):
                 if s_mass[si, mi] > 0:
-                    lrow.append({"kind": KIND_NAMES[k_code], "sink_id": s, "material": m,
-                                 "mass_t_per_yr": s_mass[si, mi]})
+                    lrow.append(
+                        {
+                            "kind": KIND_NAMES[k_code],
+                            "sink_id": s,
+                            "material": m,
+                            "mass_t_per_yr": s_mass[si, mi],
+                        }
+                    )
     losses = pd.DataFrame(lrow, columns=["kind", "sink_id", "material", "mass_t_per_yr"])
 
     input_m = accept @ tree.comp
     sums = {}
     for k_code in (KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS):
         sums[k_code] = mat_flow[kind == k_code].sum(axis=0)
-    mass_balance = mass_balance_table(mats, input_m, sums[KIND_PRODUCT],
-                                      sums[KIND_DISPOSAL], sums[KIND_LOSS])
+    mass_balance = mass_balance_table(
+        mats, input_m, sums[KIND_PRODUCT], sums[KIND_DISPOSAL], sums[KIND_LOSS]
+    )
 
     mdf = instance["materials"].set_index("material").loc[mats]
     recovered = np.zeros(len(mats))
     for mi in range(len(mats)):
         nodes, coefs = data.recovered_terms.of(mi)
         recovered[mi] = float(coefs @ flow[nodes])
-    recovery = pd.DataFrame({
-        "material": mats, "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool),
-        "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool),
-        "recovery_weight": mdf["recovery_weight"].to_numpy(dtype=float),
-        "input_t_per_yr": input_m, "recovered_t_per_yr": recovered,
-        "recovery_frac": np.divide(recovered, input_m, out=np.zeros_like(recovered),
-                                   where=input_m > 0),
-    })
-    return {"feed_intake": feed_intake, "flows": flows, "unit_throughput": unit_throughput,
-            "built_units": built, "products": products, "losses": losses,
-            "recovery": recovery, "mass_balance": mass_balance,
-            "material_flows": material_flow_table(tree, used, mat_flow)}
+    recovery = pd.DataFrame(
+        {
+            "material": mats,
+            "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool),
+            "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool),
+            "recovery_weight": mdf["recovery_weight"].to_numpy(dtype=float),
+            "input_t_per_yr": input_m,
+            "recovered_t_per_yr": recovered,
+            "recovery_frac": np.divide(
+                recovered, input_m, out=np.zeros_like(recovered), where=input_m > 0
+            ),
+        }
+    )
+    return {
+        "feed_intake": feed_intake,
+        "flows": flows,
+        "unit_throughput": unit_throughput,
+        "built_units": built,
+        "products": products,
+        "losses": losses,
+        "recovery": recovery,
+        "mass_balance": mass_balance,
+        "material_flows": material_flow_table(tree, used, mat_flow),
+    }
 
 
-def mass_balance_table(materials: list[str], input_t: np.ndarray, products_t: np.ndarray,
-                       disposal_t: np.ndarray, losses_t: np.ndarray) -> pd.DataFrame:
+def mass_balance_table(
+    materials: list[str],
+    input_t: np.ndarray,
+    products_t: np.ndarray,
+    disposal_t: np.ndarray,
+    losses_t: np.ndarray,
+) -> pd.DataFrame:
     """Per material: input = products + disposal + losses, with absolute and relative error.
 
     residual = input - (products + disposal + losses) (t/yr); absolute_error = |residual|;
@@ -295,15 +385,19 @@ def mass_balance_table(materials: list[str], input_t: np.ndarray, products_t: np
     total = float(np.abs(input_t).sum())
     tol = max(FLOW_EPS, 1e-12 * total)
     resid = input_t - (products_t + disposal_t + losses_t)
-    cols = {"input_t_per_yr": input_t, "products_t_per_yr": products_t,
-            "disposal_t_per_yr": disposal_t, "losses_t_per_yr": losses_t,
-            "residual_t_per_yr": resid}
-    df = pd.DataFrame({"material": materials, **{k: np.where(np.abs(v) <= tol, 0.0, v)
-                                                 for k, v in cols.items()}})
+    cols = {
+        "input_t_per_yr": input_t,
+        "products_t_per_yr": products_t,
+        "disposal_t_per_yr": disposal_t,
+        "losses_t_per_yr": losses_t,
+        "residual_t_per_yr": resid,
+    }
+    df = pd.DataFrame(
+        {"material": materials, **{k: np.where(np.abs(v) <= tol, 0.0, v) for k, v in cols.items()}}
+    )
     err = np.abs(df["residual_t_per_yr"].to_numpy())
     df["absolute_error_t_per_yr"] = err
-    df["relative_error"] = err / np.maximum(np.abs(input_t),
-                                            max(MB_FLOOR_FRAC * total, FLOW_EPS))
+    df["relative_error"] = err / np.maximum(np.abs(input_t), max(MB_FLOOR_FRAC * total, FLOW_EPS))
     return df
 
 
@@ -318,24 +412,37 @@ def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd
     nodes = used[rows_n]
     par = tree.node_parent[nodes]
     names = (tree.units, tree.products, tree.sinks, tree.sinks)
-    src_id = [tree.feeds[tree.node_feed[n]] if p < 0 else tree.units[tree.node_target[p]]
-              for n, p in zip(nodes, par)]
-    df = pd.DataFrame({
-        "feed_id": [tree.feeds[f] for f in tree.node_feed[nodes]],
-        "source_kind": np.where(par < 0, "feed", "unit"), "source_id": src_id,
-        "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[nodes]],
-        "target_kind": [KIND_NAMES[k] for k in tree.node_kind[nodes]],
-        "target_id": [names[tree.node_kind[n]][tree.node_target[n]] for n in nodes],
-        "material": [tree.materials[m] for m in rows_m],
-        "mass_t_per_yr": mat_flow[nodes, rows_m],
-    })
-    keys = ["feed_id", "source_kind", "source_id", "output_id", "target_kind", "target_id",
-            "material"]
+    src_id = [
+        tree.feeds[tree.node_feed[n]] if p < 0 else tree.units[tree.node_target[p]]
+        for n, p in zip(nodes, par)
+    ]
+    df = pd.DataFrame(
+        {
+            "feed_id": [tree.feeds[f] for f in tree.node_feed[nodes]],
+            "source_kind": np.where(par < 0, "feed", "unit"),
+            "source_id": src_id,
+            "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[nodes]],
+            "target_kind": [KIND_NAMES[k] for k in tree.node_kind[nodes]],
+            "target_id": [names[tree.node_kind[n]][tree.node_target[n]] for n in nodes],
+            "material": [tree.materials[m] for m in rows_m],
+            "mass_t_per_yr": mat_flow[nodes, rows_m],
+        }
+    )
+    keys = [
+        "feed_id",
+        "source_kind",
+        "source_id",
+        "output_id",
+        "target_kind",
+        "target_id",
+        "material",
+    ]
     return df.groupby(keys, as_index=False, sort=False)["mass_t_per_yr"].sum()
 
 
-def economics_table(ledger: Ledger, x_local: np.ndarray, capex_in_service_eur: float
-                    ) -> pd.DataFrame:
+def economics_table(
+    ledger: Ledger, x_local: np.ndarray, capex_in_service_eur: float
+) -> pd.DataFrame:
     """Annual economics of one period from the money ledger priced at the solution.
 
     One row per ledger item (EUR/yr, costs negative; offtake premiums only when the instance
@@ -345,13 +452,21 @@ def economics_table(ledger: Ledger, x_local: np.ndarray, capex_in_service_eur: f
     values = ledger.values(x_local)
     rows = []
     for name, sign, _ in ITEMS:
-        if name == "offtake_premium" and ledger.items[name].val.size == 0 \
-                and not ledger.has_contracts:
+        if (
+            name == "offtake_premium"
+            and ledger.items[name].val.size == 0
+            and not ledger.has_contracts
+        ):
             continue
         if name == "co2_cost" and values[name] == 0:
             continue
         rows.append((TABLE_LABEL.get(name, name), sign * values[name]))
     rows.append(("profit", float(sum(v for _, v in rows))))
     rows.append(("capex_total", capex_in_service_eur))
-    return pd.DataFrame({"item": [i for i, _ in rows], "eur_per_yr": [v for _, v in rows],
-                         "unit": ["EUR/yr"] * (len(rows) - 1) + ["EUR"]})
+    return pd.DataFrame(
+        {
+            "item": [i for i, _ in rows],
+            "eur_per_yr": [v for _, v in rows],
+            "unit": ["EUR/yr"] * (len(rows) - 1) + ["EUR"],
+        }
+    )

@@ -39,9 +39,11 @@ def print_problems(console: Console, problems: list[Problem], source: str) -> No
 def print_plan(console: Console, res: Result) -> None:
     s = res.summary
     gap = f", gap {res.gap:.2e}" if res.gap is not None else ""
-    console.print(f"[bold]{s['instance']['name']}[/]  objective [bold]{res.objective_name}[/]"
-                  f"  status [bold]{res.status.value}[/]{gap}  "
-                  f"({res.timings_s.get('total', 0.0):.2f} s)")
+    console.print(
+        f"[bold]{s['instance']['name']}[/]  objective [bold]{res.objective_name}[/]"
+        f"  status [bold]{res.status.value}[/]{gap}  "
+        f"({res.timings_s.get('total', 0.0):.2f} s)"
+    )
     if not res.has_solution:
         console.print(f"no solution: {res.message}")
         return
@@ -54,54 +56,79 @@ def print_plan(console: Console, res: Result) -> None:
     def row(tab: Table, r: Any, *cells: str) -> None:  # r: an itertuples() row
         tab.add_row(*(((str(r.period),) if multi else ()) + cells))
 
-    tab = table("Feed accepted", "feed", "class", "accepted t/yr", "available t/yr",
-                "gate fee EUR/yr")
+    tab = table(
+        "Feed accepted", "feed", "class", "accepted t/yr", "available t/yr", "gate fee EUR/yr"
+    )
     for r in t["feed_intake"].itertuples():
-        row(tab, r, r.feed_id, r.feed_class, _n(r.accepted_t_per_yr),
-            _n(r.available_t_per_yr), _n(r.gate_fee_eur_per_yr, 0))
+        row(
+            tab,
+            r,
+            r.feed_id,
+            r.feed_class,
+            _n(r.accepted_t_per_yr),
+            _n(r.available_t_per_yr),
+            _n(r.gate_fee_eur_per_yr, 0),
+        )
     console.print(tab)
     tab = table("Units", "unit", "stage", "built", "capacity t/yr", "throughput t/yr", "load")
     for r in t["unit_throughput"].itertuples():
         if r.capacity_t_per_yr <= 0 and r.throughput_t_per_yr <= 0:
             continue
         built = r.built_option or ("existing" if r.existing_capacity_t_per_yr > 0 else "")
-        row(tab, r, r.unit_id, r.stage, built, _n(r.capacity_t_per_yr),
-            _n(r.throughput_t_per_yr), f"{100 * r.utilisation_frac:.0f} %")
+        row(
+            tab,
+            r,
+            r.unit_id,
+            r.stage,
+            built,
+            _n(r.capacity_t_per_yr),
+            _n(r.throughput_t_per_yr),
+            f"{100 * r.utilisation_frac:.0f} %",
+        )
     console.print(tab)
     pr = t["products"]
     if len(pr):
         keys = (["period"] if multi else []) + ["product_id"]
         g = pr.groupby(keys, sort=False)[["mass_t_per_yr", "revenue_eur_per_yr"]].sum()
-        tab = table("Products (contained tracked material)", "product", "t/yr",
-                    "revenue EUR/yr")
+        tab = table("Products (contained tracked material)", "product", "t/yr", "revenue EUR/yr")
         for r in g.reset_index().itertuples():
-            row(tab, r, str(r.product_id), _n(r.mass_t_per_yr, 2),
-                _n(r.revenue_eur_per_yr, 0))
+            row(tab, r, str(r.product_id), _n(r.mass_t_per_yr, 2), _n(r.revenue_eur_per_yr, 0))
         console.print(tab)
     rec = t["recovery"]
     crit = rec[rec["eu_critical"] & (rec["input_t_per_yr"] > 0)]
-    tab = table("Critical materials", "material", "strategic", "in t/yr", "recovered t/yr",
-                "recovery")
+    tab = table(
+        "Critical materials", "material", "strategic", "in t/yr", "recovered t/yr", "recovery"
+    )
     for r in crit.itertuples():
-        row(tab, r, r.material, "yes" if r.eu_strategic else "", _n(r.input_t_per_yr, 2),
-            _n(r.recovered_t_per_yr, 2), f"{100 * r.recovery_frac:.1f} %")
+        row(
+            tab,
+            r,
+            r.material,
+            "yes" if r.eu_strategic else "",
+            _n(r.input_t_per_yr, 2),
+            _n(r.recovered_t_per_yr, 2),
+            f"{100 * r.recovery_frac:.1f} %",
+        )
     console.print(tab)
     econ = t["economics"]
     multi_econ = multi and "period" in econ.columns
-    cur = (res.instance.manifest.get("currency") if res.instance is not None else None) \
-        or "EUR"
+    cur = (res.instance.manifest.get("currency") if res.instance is not None else None) or "EUR"
     tab = _t("Economics", *((("period",) if multi_econ else ()) + ("item", f"{cur}/yr")))
     for r in econ.itertuples():
-        label = r.item.replace("_", " ") + (f" ({cur}, not per year)" if r.unit == "EUR"
-                                            else "")
+        label = r.item.replace("_", " ") + (f" ({cur}, not per year)" if r.unit == "EUR" else "")
         tab.add_row(*(((str(r.period),) if multi_econ else ()) + (label, _n(r.eur_per_yr, 0))))
     console.print(tab)
     mb = t["mass_balance"]
-    worst = float(mb["absolute_error_t_per_yr"].max()) \
-        if "absolute_error_t_per_yr" in mb and len(mb) else 0.0
-    console.print(f"mass balance: max error {worst:.1e} t/yr, relative "
-                  f"{s['mass_balance_max_relative_error']:.1e} (of the material's input, "
-                  "at least 1e-6 of the total intake) over all materials")
+    worst = (
+        float(mb["absolute_error_t_per_yr"].max())
+        if "absolute_error_t_per_yr" in mb and len(mb)
+        else 0.0
+    )
+    console.print(
+        f"mass balance: max error {worst:.1e} t/yr, relative "
+        f"{s['mass_balance_max_relative_error']:.1e} (of the material's input, "
+        "at least 1e-6 of the total intake) over all materials"
+    )
 
 
 def print_warnings(console: Console, summary: dict) -> None:

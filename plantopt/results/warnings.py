@@ -41,12 +41,15 @@ def _refused_tonnes(tables: dict[str, pd.DataFrame]) -> float:
     comp, intake = tables.get("compliance"), tables.get("feed_intake")
     if comp is None or intake is None:
         return 0.0
-    feeds = {f for text in comp.loc[comp["status"] == REFUSED, "covered_feeds"]
-             for f in str(text).split(",") if f}
+    feeds = {
+        f
+        for text in comp.loc[comp["status"] == REFUSED, "covered_feeds"]
+        for f in str(text).split(",")
+        if f
+    }
     sel = intake[intake["feed_id"].isin(feeds)]
     if "period" in sel.columns:  # the largest period's offer
-        return float(sel.groupby("period")["available_t_per_yr"].sum().max()) if len(sel) \
-            else 0.0
+        return float(sel.groupby("period")["available_t_per_yr"].sum().max()) if len(sel) else 0.0
     return float(sel["available_t_per_yr"].sum())
 
 
@@ -55,25 +58,33 @@ def plan_warnings(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> l
     out: list[str] = []
     refused = refused_feed_targets(tables)
     if refused:
-        shown = ", ".join(refused[:6]) + (f" and {len(refused) - 6} more" if len(refused) > 6
-                                          else "")
-        out.append(f"{len(refused)} target(s) are met only because the plan refuses every "
-                   f"feed they cover ({_refused_tonnes(tables):,.0f} t/yr on offer): {shown}. "
-                   "The plan does not show that these targets can be met.")
+        shown = ", ".join(refused[:6]) + (
+            f" and {len(refused) - 6} more" if len(refused) > 6 else ""
+        )
+        out.append(
+            f"{len(refused)} target(s) are met only because the plan refuses every "
+            f"feed they cover ({_refused_tonnes(tables):,.0f} t/yr on offer): {shown}. "
+            "The plan does not show that these targets can be met."
+        )
     status = summary.get("status")
     gap, asked = summary.get("gap"), (summary.get("options") or {}).get("mip_rel_gap")
     if status == "feasible":
         gap_text = f" (gap {100 * gap:.2f} %)" if gap is not None and math.isfinite(gap) else ""
-        out.append("the solve stopped at a limit before proving optimality" + gap_text
-                   + "; a better plan may exist: raise --time-limit or --gap")
+        out.append(
+            "the solve stopped at a limit before proving optimality"
+            + gap_text
+            + "; a better plan may exist: raise --time-limit or --gap"
+        )
     elif gap is not None and asked is not None and math.isfinite(gap) and gap > 1.01 * asked:
-        out.append(f"the solve ended with gap {100 * gap:.2f} %, above the {100 * asked:.2f} % "
-                   "asked for")
+        out.append(
+            f"the solve ended with gap {100 * gap:.2f} %, above the {100 * asked:.2f} % asked for"
+        )
     return out
 
 
-def monte_carlo_warnings(quantiles: pd.DataFrame, nominal: dict[str, float],
-                         metric: str = "profit_eur_per_yr") -> list[str]:
+def monte_carlo_warnings(
+    quantiles: pd.DataFrame, nominal: dict[str, float], metric: str = "profit_eur_per_yr"
+) -> list[str]:
     """A warning when the median of ``metric`` is far from the plan's value."""
     q = quantiles.set_index("metric") if "metric" in quantiles.columns else quantiles
     if metric not in q.index or metric not in nominal:
@@ -85,10 +96,12 @@ def monte_carlo_warnings(quantiles: pd.DataFrame, nominal: dict[str, float],
     if abs(p50 - plan) <= MC_FAR_REL * scale:
         return []
     ratio = f"{p50 / plan:.1f}x" if plan != 0 else "not comparable to"
-    return [f"the Monte Carlo median of {metric} ({p50:,.0f}) is {ratio} the plan's "
-            f"({plan:,.0f}): the input ranges are lopsided, so the plan's nominal value is "
-            "not a typical outcome; check the low/high ranges (e.g. of precious-metal "
-            "contents and prices)"]
+    return [
+        f"the Monte Carlo median of {metric} ({p50:,.0f}) is {ratio} the plan's "
+        f"({plan:,.0f}): the input ranges are lopsided, so the plan's nominal value is "
+        "not a typical outcome; check the low/high ranges (e.g. of precious-metal "
+        "contents and prices)"
+    ]
 
 
 __all__ = ["MC_FAR_REL", "monte_carlo_warnings", "plan_warnings", "refused_feed_targets"]

@@ -46,8 +46,13 @@ def node_depths(node_parent: np.ndarray) -> np.ndarray:
     return depth
 
 
-def node_coefficients_numpy(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
-                            node_parent: np.ndarray, node_tcrow: np.ndarray) -> np.ndarray:
+def node_coefficients_numpy(
+    comp: np.ndarray,
+    tc: np.ndarray,
+    node_feed: np.ndarray,
+    node_parent: np.ndarray,
+    node_tcrow: np.ndarray,
+) -> np.ndarray:
     """NumPy twin of :func:`node_coefficients`: level by level, vectorised."""
     n_nodes = node_parent.shape[0]
     coef = np.empty((n_nodes, comp.shape[1]))
@@ -62,9 +67,14 @@ def node_coefficients_numpy(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndar
     return coef
 
 
-def _node_coefficients_loop(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
-                            node_parent: np.ndarray, node_tcrow: np.ndarray,
-                            coef: np.ndarray) -> None:
+def _node_coefficients_loop(
+    comp: np.ndarray,
+    tc: np.ndarray,
+    node_feed: np.ndarray,
+    node_parent: np.ndarray,
+    node_tcrow: np.ndarray,
+    coef: np.ndarray,
+) -> None:
     n_nodes, n_mat = coef.shape
     for n in range(n_nodes):
         p = node_parent[n]
@@ -91,13 +101,21 @@ def _jit() -> Callable[..., None] | None:
         except ImportError:  # pragma: no cover
             _JIT.append(None)
         else:
-            _JIT.append(None if os.environ.get("PLANTOPT_DISABLE_NUMBA", "") else
-                        njit(cache=True, nogil=True)(_node_coefficients_loop))
+            _JIT.append(
+                None
+                if os.environ.get("PLANTOPT_DISABLE_NUMBA", "")
+                else njit(cache=True, nogil=True)(_node_coefficients_loop)
+            )
     return _JIT[0]
 
 
-def node_coefficients(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
-                      node_parent: np.ndarray, node_tcrow: np.ndarray) -> np.ndarray:
+def node_coefficients(
+    comp: np.ndarray,
+    tc: np.ndarray,
+    node_feed: np.ndarray,
+    node_parent: np.ndarray,
+    node_tcrow: np.ndarray,
+) -> np.ndarray:
     """Composition of every route-tree node per tonne of its feed, shape (nodes, materials).
 
     Uses the numba kernel for trees of at least :data:`NUMBA_MIN_NODES` nodes (when numba is
@@ -109,7 +127,12 @@ def node_coefficients(comp: np.ndarray, tc: np.ndarray, node_feed: np.ndarray,
     tc_c = np.ascontiguousarray(tc, dtype=np.float64)
     if tc_c.shape[0] == 0:
         tc_c = np.zeros((1, comp.shape[1]))
-    kernel(np.ascontiguousarray(comp, dtype=np.float64), tc_c,
-                           node_feed.astype(np.int64), node_parent.astype(np.int64),
-                           node_tcrow.astype(np.int64), coef)
+    kernel(
+        np.ascontiguousarray(comp, dtype=np.float64),
+        tc_c,
+        node_feed.astype(np.int64),
+        node_parent.astype(np.int64),
+        node_tcrow.astype(np.int64),
+        coef,
+    )
     return coef

@@ -115,8 +115,9 @@ class RouteTree:
         return [label(int(n)) for n in order]
 
 
-def _resolve_tc(instance: Instance, materials: list[str]) -> tuple[
-        dict[tuple[str, str], list[str]], dict[tuple[str, str, str], np.ndarray]]:
+def _resolve_tc(
+    instance: Instance, materials: list[str]
+) -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str, str], np.ndarray]]:
     """Resolve the transfer coefficients of every (unit, feed class, output).
 
     For each material the most specific rows win, in this order: (class, material),
@@ -127,8 +128,9 @@ def _resolve_tc(instance: Instance, materials: list[str]) -> tuple[
     m_index = {m: i for i, m in enumerate(materials)}
     rows: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
     unit_outputs: dict[str, list[str]] = defaultdict(list)
-    for u, cls, mat, out, frac in zip(tc["unit_id"], tc["feed_class"], tc["material"],
-                                      tc["output_id"], tc["tc_frac"]):
+    for u, cls, mat, out, frac in zip(
+        tc["unit_id"], tc["feed_class"], tc["material"], tc["output_id"], tc["tc_frac"]
+    ):
         rows[(u, cls, mat)][out] = float(frac)
         if out not in unit_outputs[u]:
             unit_outputs[u].append(out)
@@ -139,8 +141,12 @@ def _resolve_tc(instance: Instance, materials: list[str]) -> tuple[
         for cls in classes:
             mat_rows: list[dict[str, float] | None] = []
             for m in materials:
-                for key in ((u, cls, m), (u, cls, WILDCARD), (u, WILDCARD, m),
-                            (u, WILDCARD, WILDCARD)):
+                for key in (
+                    (u, cls, m),
+                    (u, cls, WILDCARD),
+                    (u, WILDCARD, m),
+                    (u, WILDCARD, WILDCARD),
+                ):
                     if key in rows:
                         mat_rows.append(rows[key])
                         break
@@ -194,10 +200,16 @@ def _index(instance: Instance) -> _Index:
         comp[f_index[f], m_index[m]] += float(x)
     if "other" in m_index:  # book the remainder of each feed to 'other'
         comp[:, m_index["other"]] += np.clip(1.0 - comp.sum(axis=1), 0.0, None)
-    return _Index(materials, feeds, classes,
-                  np.array([c_index[c] for c in feeds_df["feed_class"]], dtype=np.int64),
-                  list(instance["units"]["unit_id"]), list(instance["products"]["product_id"]),
-                  sinks, comp)
+    return _Index(
+        materials,
+        feeds,
+        classes,
+        np.array([c_index[c] for c in feeds_df["feed_class"]], dtype=np.int64),
+        list(instance["units"]["unit_id"]),
+        list(instance["products"]["product_id"]),
+        sinks,
+        comp,
+    )
 
 
 @dataclass(frozen=True)
@@ -218,37 +230,54 @@ class _Edges:
 def _edges(instance: Instance, ix: _Index) -> _Edges:
     u_index = {u: i for i, u in enumerate(ix.units)}
     c_index = {c: i for i, c in enumerate(ix.classes)}
-    names = (u_index, {p: i for i, p in enumerate(ix.products)},
-             {s: i for i, s in enumerate(ix.sinks)}, {s: i for i, s in enumerate(ix.sinks)})
+    names = (
+        u_index,
+        {p: i for i, p in enumerate(ix.products)},
+        {s: i for i, s in enumerate(ix.sinks)},
+        {s: i for i, s in enumerate(ix.sinks)},
+    )
     routing = instance["routing"]
     dests: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
-    for u, o, kind, to, cost in zip(routing["unit_id"], routing["output_id"],
-                                    routing["to_kind"], routing["to_id"],
-                                    routing["cost_eur_per_t"]):
+    for u, o, kind, to, cost in zip(
+        routing["unit_id"],
+        routing["output_id"],
+        routing["to_kind"],
+        routing["to_id"],
+        routing["cost_eur_per_t"],
+    ):
         code = _KIND_CODE[kind]
         dests[(u, o)].append((code, names[code][to], float(cost)))
     outputs_of, vectors = _resolve_tc(instance, ix.materials)
     tc_key = list(vectors)
-    tc_arr = np.array([vectors[k] for k in tc_key]) if tc_key else \
-        np.zeros((0, len(ix.materials)))
+    tc_arr = np.array([vectors[k] for k in tc_key]) if tc_key else np.zeros((0, len(ix.materials)))
     k_index = {k: i for i, k in enumerate(tc_key)}
     output_names = sorted({o for (_, _, o) in tc_key})
     o_index = {o: i for i, o in enumerate(output_names)}
     edge_lists: list[list[tuple[int, int, int, int, float]]] = [
-        [] for _ in range(len(ix.units) * len(ix.classes))]
+        [] for _ in range(len(ix.units) * len(ix.classes))
+    ]
     for (u, cls), outs in outputs_of.items():
         key = u_index[u] * len(ix.classes) + c_index[cls]
         for out in outs:
             for code, target, cost in dests.get((u, out), []):
-                edge_lists[key].append((k_index[(u, cls, out)], o_index[out], code, target,
-                                        cost))
+                edge_lists[key].append((k_index[(u, cls, out)], o_index[out], code, target, cost))
     ptr = np.zeros(len(edge_lists) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(e) for e in edge_lists])
     flat = [e for es in edge_lists for e in es]
     edge_k, edge_o, edge_kind, edge_target = (
-        np.array([e[i] for e in flat], dtype=np.int64) for i in range(4))
-    return _Edges(ptr, edge_k, edge_o, edge_kind, edge_target,
-                  np.array([e[4] for e in flat], dtype=float), tc_arr, tc_key, output_names)
+        np.array([e[i] for e in flat], dtype=np.int64) for i in range(4)
+    )
+    return _Edges(
+        ptr,
+        edge_k,
+        edge_o,
+        edge_kind,
+        edge_target,
+        np.array([e[4] for e in flat], dtype=float),
+        tc_arr,
+        tc_key,
+        output_names,
+    )
 
 
 def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteTree:
@@ -271,25 +300,40 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
     # children of group g are contiguous: root groups hold the entry nodes in feed order,
     # later groups hold the nodes of their level in order
     n_total = len(node["feed"])
-    children = np.concatenate([np.argsort(node["feed"][:n0], kind="stable"),
-                               np.arange(n0, n_total, dtype=np.int64)])
+    children = np.concatenate(
+        [np.argsort(node["feed"][:n0], kind="stable"), np.arange(n0, n_total, dtype=np.int64)]
+    )
     from plantopt.routetree.kernels import node_coefficients  # numba: only on large trees
 
     coef = node_coefficients(ix.comp, edges.tc, node["feed"], node["parent"], node["tcrow"])
     return RouteTree(
-        materials=tuple(ix.materials), feeds=tuple(ix.feeds), units=tuple(ix.units),
-        products=tuple(ix.products), sinks=tuple(ix.sinks), outputs=tuple(edges.outputs),
-        comp=ix.comp, tc=edges.tc, tc_key=tuple(edges.tc_key),
-        node_feed=node["feed"], node_kind=node["kind"], node_target=node["target"],
-        node_parent=node["parent"], node_output=node["output"], node_tcrow=node["tcrow"],
+        materials=tuple(ix.materials),
+        feeds=tuple(ix.feeds),
+        units=tuple(ix.units),
+        products=tuple(ix.products),
+        sinks=tuple(ix.sinks),
+        outputs=tuple(edges.outputs),
+        comp=ix.comp,
+        tc=edges.tc,
+        tc_key=tuple(edges.tc_key),
+        node_feed=node["feed"],
+        node_kind=node["kind"],
+        node_target=node["target"],
+        node_parent=node["parent"],
+        node_output=node["output"],
+        node_tcrow=node["tcrow"],
         node_route_cost=node["cost"].astype(float),
-        group_parent=np.concatenate(groups["parent"]), group_feed=np.concatenate(groups["feed"]),
-        group_ptr=ptr, group_children=children, coef=coef,
+        group_parent=np.concatenate(groups["parent"]),
+        group_feed=np.concatenate(groups["feed"]),
+        group_ptr=ptr,
+        group_children=children,
+        coef=coef,
     )
 
 
-def _expand(instance: Instance, ix: _Index, edges: _Edges, limit: int
-            ) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]], int]:
+def _expand(
+    instance: Instance, ix: _Index, edges: _Edges, limit: int
+) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]], int]:
     """Breadth-first expansion: node columns, conservation groups, number of entry nodes."""
     u_index = {u: i for i, u in enumerate(ix.units)}
     c_index = {c: i for i, c in enumerate(ix.classes)}
@@ -304,12 +348,24 @@ def _expand(instance: Instance, ix: _Index, edges: _Edges, limit: int
         raise RouteTreeTooLarge(_too_large(limit, n0))
     names = ("feed", "kind", "target", "parent", "output", "tcrow", "cost")
     cols: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    for name, arr in zip(names, (e_feed, np.zeros(n0, np.int64), e_unit, np.full(n0, -1),
-                                 np.full(n0, -1), np.full(n0, -1), np.zeros(n0))):
+    for name, arr in zip(
+        names,
+        (
+            e_feed,
+            np.zeros(n0, np.int64),
+            e_unit,
+            np.full(n0, -1),
+            np.full(n0, -1),
+            np.full(n0, -1),
+            np.zeros(n0),
+        ),
+    ):
         cols[name].append(arr)
-    groups = {"parent": [np.full(F, -1, dtype=np.int64)],
-              "feed": [np.arange(F, dtype=np.int64)],
-              "size": [np.bincount(e_feed, minlength=F)]}
+    groups = {
+        "parent": [np.full(F, -1, dtype=np.int64)],
+        "feed": [np.arange(F, dtype=np.int64)],
+        "size": [np.bincount(e_feed, minlength=F)],
+    }
     tc_mask = edges.tc > 0
     # the level being expanded: node ids, feed, unit, support (materials present)
     lvl_ids, lvl_feed, lvl_unit = np.arange(n0, dtype=np.int64), e_feed, e_unit
@@ -323,12 +379,23 @@ def _expand(instance: Instance, ix: _Index, edges: _Edges, limit: int
         if n_total + n_new > limit:
             raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
         parent = lvl_ids[pos]
-        for name, arr in zip(names, (lvl_feed[pos], edges.kind[e], edges.target[e], parent,
-                                     edges.o[e], edges.k[e], edges.cost[e])):
+        for name, arr in zip(
+            names,
+            (
+                lvl_feed[pos],
+                edges.kind[e],
+                edges.target[e],
+                parent,
+                edges.o[e],
+                edges.k[e],
+                edges.cost[e],
+            ),
+        ):
             cols[name].append(arr)
         if n_new:  # one group per (parent node, output); edges are ordered by both
-            starts = np.flatnonzero(np.r_[True, (parent[1:] != parent[:-1])
-                                           | (edges.o[e][1:] != edges.o[e][:-1])])
+            starts = np.flatnonzero(
+                np.r_[True, (parent[1:] != parent[:-1]) | (edges.o[e][1:] != edges.o[e][:-1])]
+            )
             groups["parent"].append(parent[starts])
             groups["feed"].append(lvl_feed[pos][starts])
             groups["size"].append(np.diff(np.r_[starts, n_new]))
@@ -342,6 +409,8 @@ def _expand(instance: Instance, ix: _Index, edges: _Edges, limit: int
 
 
 def _too_large(limit: int, count: int) -> str:
-    return (f"the route tree exceeds {limit:,} nodes (at least {count:,}); reduce routing "
-            "choices, or raise max_route_nodes in the manifest (or --max-route-nodes) if "
-            "the machine has the memory")
+    return (
+        f"the route tree exceeds {limit:,} nodes (at least {count:,}); reduce routing "
+        "choices, or raise max_route_nodes in the manifest (or --max-route-nodes) if "
+        "the machine has the memory"
+    )

@@ -50,8 +50,10 @@ class TimeLimitReached(PlantoptError):
 
     def __init__(self, phase: str, limit_s: float, elapsed_s: float) -> None:
         self.phase, self.limit_s, self.elapsed_s = phase, limit_s, elapsed_s
-        super().__init__(f"no solution within the time limit of {limit_s:g} s: stopped "
-                         f"during {phase} after {elapsed_s:.1f} s")
+        super().__init__(
+            f"no solution within the time limit of {limit_s:g} s: stopped "
+            f"during {phase} after {elapsed_s:.1f} s"
+        )
 
 
 def process_started(young_s: float = 3.0) -> float:
@@ -121,8 +123,9 @@ class Deadline:
         A no-op without a limit, off the main thread, or where ``SIGALRM`` does not exist.
         """
         left, limit_s = self.left(), self.limit_s
-        usable = hasattr(signal, "setitimer") and \
-            threading.current_thread() is threading.main_thread()
+        usable = (
+            hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        )
         if left is None or limit_s is None or not usable:
             yield
             return

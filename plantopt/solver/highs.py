@@ -84,11 +84,19 @@ def compile_model(model: pyo.ConcreteModel, objectives: list[str]) -> MatrixMode
     ids = [id(o) for o in info.objectives]
     order = [ids.index(id(o)) for o in objs]
     return MatrixModel(
-        a_csc=info.A.tocsc(), row_lower=row_lower, row_upper=row_upper, col_lower=lower,
-        col_upper=upper, costs=np.asarray(costs)[order],
-        offsets=np.asarray(info.c_offset, dtype=float)[order], maximize=True,
-        integrality=integrality, columns=list(cols), objective_names=list(objectives),
-        row_names=[r[0].name for r in info.rows])
+        a_csc=info.A.tocsc(),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        col_lower=lower,
+        col_upper=upper,
+        costs=np.asarray(costs)[order],
+        offsets=np.asarray(info.c_offset, dtype=float)[order],
+        maximize=True,
+        integrality=integrality,
+        columns=list(cols),
+        objective_names=list(objectives),
+        row_names=[r[0].name for r in info.rows],
+    )
 
 
 @contextlib.contextmanager
@@ -147,10 +155,22 @@ def _pass(h: highspy.Highs, mm: MatrixModel, cost: np.ndarray, offset: float) ->
     a = mm.a_csc
     n_rows, n_cols = a.shape
     status = h.passModel(
-        int(n_cols), int(n_rows), int(a.nnz), 1, -1 if mm.maximize else 1, float(offset),
-        np.ascontiguousarray(cost, dtype=np.float64), mm.col_lower, mm.col_upper,
-        mm.row_lower, mm.row_upper, a.indptr.astype(np.int32), a.indices.astype(np.int32),
-        a.data.astype(np.float64), mm.integrality)
+        int(n_cols),
+        int(n_rows),
+        int(a.nnz),
+        1,
+        -1 if mm.maximize else 1,
+        float(offset),
+        np.ascontiguousarray(cost, dtype=np.float64),
+        mm.col_lower,
+        mm.col_upper,
+        mm.row_lower,
+        mm.row_upper,
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(np.float64),
+        mm.integrality,
+    )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
 
@@ -176,14 +196,27 @@ def _read(h: highspy.Highs, is_mip: bool, started: float) -> RawSolution:
         status = SolveStatus.INFEASIBLE  # every plantopt model is bounded (feeds are finite)
     elif ms == M.kUnbounded:
         status = SolveStatus.UNBOUNDED
-    elif ms in (M.kTimeLimit, M.kIterationLimit, M.kSolutionLimit, M.kInterrupt,
-                M.kObjectiveBound, M.kObjectiveTarget):
+    elif ms in (
+        M.kTimeLimit,
+        M.kIterationLimit,
+        M.kSolutionLimit,
+        M.kInterrupt,
+        M.kObjectiveBound,
+        M.kObjectiveTarget,
+    ):
         status = SolveStatus.FEASIBLE if has_x else SolveStatus.TIME_LIMIT_NO_SOLUTION
     else:
         status = SolveStatus.ERROR
-    return RawSolution(status, x, obj, bound, gap, time.perf_counter() - started,
-                       h.modelStatusToString(ms), node_count=int(info.mip_node_count)
-                       if is_mip else 0)
+    return RawSolution(
+        status,
+        x,
+        obj,
+        bound,
+        gap,
+        time.perf_counter() - started,
+        h.modelStatusToString(ms),
+        node_count=int(info.mip_node_count) if is_mip else 0,
+    )
 
 
 def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
@@ -221,11 +254,17 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     assert second.objective is not None  # x comes with its objective value (_read)
     primary = float(mm.costs[0] @ x + mm.offsets[0])
     # bound and gap refer to the primary objective of the first stage
-    combined = RawSolution(first.status if second.status == SolveStatus.OPTIMAL else
-                           SolveStatus.FEASIBLE, x, primary, first.bound, first.gap,
-                           time.perf_counter() - started, first.message,
-                           secondary_objective=float(second.objective),
-                           node_count=first.node_count + second.node_count)
+    combined = RawSolution(
+        first.status if second.status == SolveStatus.OPTIMAL else SolveStatus.FEASIBLE,
+        x,
+        primary,
+        first.bound,
+        first.gap,
+        time.perf_counter() - started,
+        first.message,
+        secondary_objective=float(second.objective),
+        node_count=first.node_count + second.node_count,
+    )
     return _polish(h, mm, combined, options, started, secondary=True)
 
 
@@ -233,13 +272,21 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
 #: solution, which is feasible for it, and its bound closes by cuts and branching; RINS,
 #: RENS and the root reduced-cost heuristic spent most of the stage's time on generated M
 #: (7.6 s of stage 2 against 0.8 s without them, same optimum; benchmarks/results.md).
-STAGE2_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
-              "mip_heuristic_run_root_reduced_cost")
+STAGE2_OFF = (
+    "mip_heuristic_run_rins",
+    "mip_heuristic_run_rens",
+    "mip_heuristic_run_root_reduced_cost",
+)
 
 
-def _secondary_stage(h: highspy.Highs, mm: MatrixModel, first: RawSolution,
-                     options: SolveOptions, remaining: float | None,
-                     started: float) -> RawSolution:
+def _secondary_stage(
+    h: highspy.Highs,
+    mm: MatrixModel,
+    first: RawSolution,
+    options: SolveOptions,
+    remaining: float | None,
+    started: float,
+) -> RawSolution:
     """Add c1 x >= z1 - tol, switch to objective row 1, warm-start and solve."""
     is_mip = bool(mm.integrality.any())
     assert first.objective is not None  # a solution comes with its objective value
@@ -288,8 +335,11 @@ def solver_time_limit(options: SolveOptions) -> float | None:
 def _time_left(options: SolveOptions, started: float) -> float | None:
     """Seconds of the time limit left since ``started`` (and of the command's deadline);
     None without a limit."""
-    own = None if options.time_limit_s is None else \
-        options.time_limit_s - (time.perf_counter() - started)
+    own = (
+        None
+        if options.time_limit_s is None
+        else options.time_limit_s - (time.perf_counter() - started)
+    )
     deadline = options.deadline.solver_limit() if options.deadline is not None else None
     return _min_limit(own, deadline)
 
@@ -308,8 +358,14 @@ def leak_columns(mm: MatrixModel, x: np.ndarray) -> np.ndarray:
     return np.flatnonzero(tiny)
 
 
-def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveOptions,
-            started: float, secondary: bool = False) -> RawSolution:
+def _polish(
+    h: highspy.Highs,
+    mm: MatrixModel,
+    raw: RawSolution,
+    options: SolveOptions,
+    started: float,
+    secondary: bool = False,
+) -> RawSolution:
     """Re-solve the LP with integers fixed at their rounded values and leaks fixed at 0.
 
     HiGHS accepts integer values within its integrality tolerance (1e-6) and rows within
@@ -325,8 +381,7 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
         return raw
     ints = np.flatnonzero(mm.integrality)
     values = np.round(raw.x[ints])
-    fractional = bool(len(ints)) and \
-        float(np.max(np.abs(raw.x[ints] - values))) > INTEGRALITY_SLACK
+    fractional = bool(len(ints)) and float(np.max(np.abs(raw.x[ints] - values))) > INTEGRALITY_SLACK
     leaks = leak_columns(mm, raw.x)
     if not fractional and not len(leaks):
         return raw
@@ -336,25 +391,30 @@ def _polish(h: highspy.Highs, mm: MatrixModel, raw: RawSolution, options: SolveO
     h.setOptionValue("time_limit", INF if remaining is None else max(0.01, remaining))
     # with every integer fixed the rest is an LP: solve it as one, from scratch (a MIP re-run
     # may hand back the warm-start incumbent, fractional binaries included)
-    h.changeColsIntegrality(len(ints), ints.astype(np.int32),
-                            np.zeros(len(ints), dtype=np.uint8))
+    h.changeColsIntegrality(len(ints), ints.astype(np.int32), np.zeros(len(ints), dtype=np.uint8))
     h.changeColsBounds(len(idx), idx, fixed, fixed)
     h.clearSolver()
     h.run()
     polished = _read(h, False, started)
     if not polished.status.has_solution or polished.x is None:
-        raw.message += "; polishing (integers fixed, tiny flows zeroed) failed, unpolished " \
-            "solution kept"
+        raw.message += (
+            "; polishing (integers fixed, tiny flows zeroed) failed, unpolished solution kept"
+        )
         return raw
     x = polished.x
     assert polished.objective is not None  # x comes with its objective value (_read)
     x[idx] = fixed  # fixed columns come back at their bound; make it exact
-    return RawSolution(raw.status, x, float(mm.costs[0] @ x + mm.offsets[0]),
-                       raw.bound, raw.gap, time.perf_counter() - started,
-                       raw.message + f"; polished (integers fixed, {len(leaks)} tiny flows "
-                       "set to zero)",
-                       secondary_objective=float(polished.objective) if secondary else None,
-                       node_count=raw.node_count)
+    return RawSolution(
+        raw.status,
+        x,
+        float(mm.costs[0] @ x + mm.offsets[0]),
+        raw.bound,
+        raw.gap,
+        time.perf_counter() - started,
+        raw.message + f"; polished (integers fixed, {len(leaks)} tiny flows set to zero)",
+        secondary_objective=float(polished.objective) if secondary else None,
+        node_count=raw.node_count,
+    )
 
 
 def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> RawSolution:
@@ -365,11 +425,21 @@ def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> 
     started = time.perf_counter()
     opt = pyo.SolverFactory(options.solver)
     if opt is None or not opt.available(exception_flag=False):
-        return RawSolution(SolveStatus.ERROR, None, None, None, None, 0.0,
-                           f"solver {options.solver!r} is not available")
+        return RawSolution(
+            SolveStatus.ERROR,
+            None,
+            None,
+            None,
+            None,
+            0.0,
+            f"solver {options.solver!r} is not available",
+        )
     limit = solver_time_limit(options)
-    res = opt.solve(model, load_solutions=False,
-                    **({"timelimit": max(limit, 0.01)} if limit is not None else {}))
+    res = opt.solve(
+        model,
+        load_solutions=False,
+        **({"timelimit": max(limit, 0.01)} if limit is not None else {}),
+    )
     tc = res.solver.termination_condition
     elapsed = time.perf_counter() - started
     if tc in (TC.infeasible, TC.infeasibleOrUnbounded):
@@ -377,8 +447,7 @@ def solve_with_pyomo_solver(model: pyo.ConcreteModel, options: SolveOptions) -> 
     if tc == TC.unbounded:
         return RawSolution(SolveStatus.UNBOUNDED, None, None, None, None, elapsed, str(tc))
     if len(res.solution) == 0:
-        status = SolveStatus.TIME_LIMIT_NO_SOLUTION if tc == TC.maxTimeLimit \
-            else SolveStatus.ERROR
+        status = SolveStatus.TIME_LIMIT_NO_SOLUTION if tc == TC.maxTimeLimit else SolveStatus.ERROR
         return RawSolution(status, None, None, None, None, elapsed, str(tc))
     model.solutions.load_from(res)
     obj = next(o for o in model.component_data_objects(pyo.Objective, active=True))
@@ -408,11 +477,15 @@ def lp_relaxation_iis(mm: MatrixModel) -> list[str] | None:
     status, iis = h.getIis()
     if status == highspy.HighsStatus.kError or not iis.valid_:
         return None
-    names = [f"{mm.row_names[i] if i < len(mm.row_names) else f'row {i}'} "
-             f"({_IIS_BOUND.get(int(b), 'bound')})"
-             for i, b in zip(iis.row_index_, iis.row_bound_)]
-    names += [f"{_column_name(mm, j)} ({_IIS_BOUND.get(int(b), 'bound')})"
-              for j, b in zip(iis.col_index_, iis.col_bound_)]
+    names = [
+        f"{mm.row_names[i] if i < len(mm.row_names) else f'row {i}'} "
+        f"({_IIS_BOUND.get(int(b), 'bound')})"
+        for i, b in zip(iis.row_index_, iis.row_bound_)
+    ]
+    names += [
+        f"{_column_name(mm, j)} ({_IIS_BOUND.get(int(b), 'bound')})"
+        for j, b in zip(iis.col_index_, iis.col_bound_)
+    ]
     return names
 
 
@@ -451,6 +524,9 @@ def solve_mps(path: str, options: SolveOptions) -> RawSolution:
     h.readModel(str(path))
     started = time.perf_counter()
     h.run()
-    is_mip = h.getLp().integrality_ is not None and len(h.getLp().integrality_) > 0 and \
-        any(int(v) != 0 for v in h.getLp().integrality_)
+    is_mip = (
+        h.getLp().integrality_ is not None
+        and len(h.getLp().integrality_) > 0
+        and any(int(v) != 0 for v in h.getLp().integrality_)
+    )
     return _read(h, is_mip, started)

@@ -55,8 +55,9 @@ def lever_kind(lever: str) -> tuple[str, str | None]:
     """``price:li2co3`` -> ("price", "li2co3"); others -> (lever, None)."""
     kind, _, product = lever.partition(":")
     if kind not in LEVERS or (kind == "price") != bool(product):
-        raise PlantoptError(f"--lever {lever!r}: expected capex-subsidy, gate-fee or "
-                            "price:<product_id>")
+        raise PlantoptError(
+            f"--lever {lever!r}: expected capex-subsidy, gate-fee or price:<product_id>"
+        )
     return kind, product or None
 
 
@@ -73,10 +74,16 @@ def overrides(lever: str, value: float, subsidy_on: tuple[str, ...] = ()) -> Lev
     return LeverOverrides(price={str(product): value})
 
 
-def breakeven(instance: Instance, lever: str, hurdle_eur: float = 0.0,
-              tolerance: float | None = None, options: SolveOptions | None = None,
-              objective: str = "npv", subsidy_on: tuple[str, ...] | list[str] = (),
-              progress: Callable[[int, float, float], None] | None = None) -> Breakeven:
+def breakeven(
+    instance: Instance,
+    lever: str,
+    hurdle_eur: float = 0.0,
+    tolerance: float | None = None,
+    options: SolveOptions | None = None,
+    objective: str = "npv",
+    subsidy_on: tuple[str, ...] | list[str] = (),
+    progress: Callable[[int, float, float], None] | None = None,
+) -> Breakeven:
     """Bracket, then bisect, the smallest lever value with NPV >= ``hurdle_eur``.
 
     ``objective`` is what each solve maximises (``npv``: the optimal NPV; ``recovery`` or
@@ -101,19 +108,30 @@ def breakeven(instance: Instance, lever: str, hurdle_eur: float = 0.0,
     results: dict[float, Any] = {}
 
     def npv(v: float) -> float:
-        res = solve(apply_levers(instance, overrides(lever, v, subsidy_on), validate=False),
-                    objective=objective, options=options, diagnose=False)
+        res = solve(
+            apply_levers(instance, overrides(lever, v, subsidy_on), validate=False),
+            objective=objective,
+            options=options,
+            diagnose=False,
+        )
         results[v] = res
         value = -math.inf
         if res.has_solution:
             assert res.objective is not None  # a solution comes with its objective value
-            value = res.objective if objective == "npv" else \
-                float(res.summary["business_case"]["npv_eur"])
-        built = "; ".join(f"{u}:{j}" for u, j in zip(res["built_units"]["unit_id"],
-                                                     res["built_units"]["option_id"])) \
-            if res.has_solution else ""
-        rows.append({"value": v, "npv_eur": value, "status": res.status.value,
-                     "built": built})
+            value = (
+                res.objective
+                if objective == "npv"
+                else float(res.summary["business_case"]["npv_eur"])
+            )
+        built = (
+            "; ".join(
+                f"{u}:{j}"
+                for u, j in zip(res["built_units"]["unit_id"], res["built_units"]["option_id"])
+            )
+            if res.has_solution
+            else ""
+        )
+        rows.append({"value": v, "npv_eur": value, "status": res.status.value, "built": built})
         if progress is not None:
             progress(len(rows), lo, hi)
         return value
@@ -134,16 +152,27 @@ def breakeven(instance: Instance, lever: str, hurdle_eur: float = 0.0,
                     lo = mid
             status, found = "found", hi
     at = found if found is not None else max(results)
-    summary = {"instance": instance.name, "currency": instance.manifest.get("currency", "EUR"),
-               "lever": lever, "lever_unit": unit,
-               "hurdle_eur": hurdle_eur, "tolerance": tol, "status": status,
-               "value": found, "below": None if found is None or status != "found" else lo,
-               "objective": objective, "subsidy_on": list(subsidy_on),
-               "npv_at_value_eur": rows[-1]["npv_eur"] if found is None else
-               next(r["npv_eur"] for r in rows if r["value"] == at), "solves": len(rows),
-               "seconds": time.perf_counter() - t0}
-    return Breakeven(lever, found, status, tol, hurdle_eur,
-                     pd.DataFrame(rows), results[at], summary)
+    summary = {
+        "instance": instance.name,
+        "currency": instance.manifest.get("currency", "EUR"),
+        "lever": lever,
+        "lever_unit": unit,
+        "hurdle_eur": hurdle_eur,
+        "tolerance": tol,
+        "status": status,
+        "value": found,
+        "below": None if found is None or status != "found" else lo,
+        "objective": objective,
+        "subsidy_on": list(subsidy_on),
+        "npv_at_value_eur": rows[-1]["npv_eur"]
+        if found is None
+        else next(r["npv_eur"] for r in rows if r["value"] == at),
+        "solves": len(rows),
+        "seconds": time.perf_counter() - t0,
+    }
+    return Breakeven(
+        lever, found, status, tol, hurdle_eur, pd.DataFrame(rows), results[at], summary
+    )
 
 
 __all__ = ["LEVERS", "Breakeven", "breakeven", "lever_kind", "overrides"]

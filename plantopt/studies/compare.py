@@ -59,9 +59,14 @@ class Comparison:
     status: tuple[str, str] = ("", "")
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"compare_headline": self.headline, "compare_units": self.units,
-                "compare_feeds": self.feeds, "compare_routes": self.routes,
-                "compare_compliance": self.compliance, "compare_paths": self.paths}
+        return {
+            "compare_headline": self.headline,
+            "compare_units": self.units,
+            "compare_feeds": self.feeds,
+            "compare_routes": self.routes,
+            "compare_compliance": self.compliance,
+            "compare_paths": self.paths,
+        }
 
     @property
     def same_plan(self) -> bool:
@@ -86,8 +91,13 @@ def _headline(a: Any, b: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", "kind", "a", "b", "delta"])
 
 
-def _side_by_side(ta: pd.DataFrame | None, tb: pd.DataFrame | None, keys: list[str],
-                  values: list[str], drop_equal: bool = True) -> pd.DataFrame:
+def _side_by_side(
+    ta: pd.DataFrame | None,
+    tb: pd.DataFrame | None,
+    keys: list[str],
+    values: list[str],
+    drop_equal: bool = True,
+) -> pd.DataFrame:
     """Outer join of A and B on ``keys`` with ``<value>_a``, ``<value>_b``, ``<value>_delta``."""
     empty = pd.DataFrame(columns=keys + values)
     ta, tb = (empty if t is None else t for t in (ta, tb))
@@ -97,8 +107,9 @@ def _side_by_side(ta: pd.DataFrame | None, tb: pd.DataFrame | None, keys: list[s
     gb = tb.groupby(keys, as_index=True)[values].sum() if len(tb) else None
     present = [g.index for g in (ga, gb) if g is not None]
     if not present:
-        return pd.DataFrame(columns=keys + [f"{v}_{s}" for v in values
-                                            for s in ("a", "b", "delta")])
+        return pd.DataFrame(
+            columns=keys + [f"{v}_{s}" for v in values for s in ("a", "b", "delta")]
+        )
     index = present[0] if len(present) == 1 else present[0].union(present[1])
     out = pd.DataFrame(index=index)
     changed = np.zeros(len(index), dtype=bool)
@@ -107,8 +118,9 @@ def _side_by_side(ta: pd.DataFrame | None, tb: pd.DataFrame | None, keys: list[s
         vb = (gb[v].reindex(index) if gb is not None else pd.Series(np.nan, index)).fillna(0.0)
         out[f"{v}_a"], out[f"{v}_b"], out[f"{v}_delta"] = va, vb, vb - va
         scale = np.maximum(np.maximum(va.abs(), vb.abs()), 1e-9)
-        changed |= ((vb - va).abs() > REL_EQ * scale).to_numpy() & \
-            ((vb - va).abs() > 1e-9).to_numpy()
+        changed |= ((vb - va).abs() > REL_EQ * scale).to_numpy() & (
+            (vb - va).abs() > 1e-9
+        ).to_numpy()
     out = out.reset_index()
     return out[changed].reset_index(drop=True) if drop_equal else out
 
@@ -116,22 +128,30 @@ def _side_by_side(ta: pd.DataFrame | None, tb: pd.DataFrame | None, keys: list[s
 def _routes(ta: pd.DataFrame | None, tb: pd.DataFrame | None) -> pd.DataFrame:
     """Real t/yr on each edge between feeds, units, products and sinks (``material_flows``
     summed over feeds and materials): the plan's routes at the level of the flowsheet."""
+
     def edges(t: pd.DataFrame | None) -> pd.DataFrame | None:
         if t is None:
             return None
-        t = t.assign(source=np.where(t["source_kind"] == "feed",
-                                     "feed:" + t["source_id"].astype(str),
-                                     t["source_id"].astype(str)),
-                     target=t["target_kind"].astype(str) + ":" + t["target_id"].astype(str))
+        t = t.assign(
+            source=np.where(
+                t["source_kind"] == "feed",
+                "feed:" + t["source_id"].astype(str),
+                t["source_id"].astype(str),
+            ),
+            target=t["target_kind"].astype(str) + ":" + t["target_id"].astype(str),
+        )
         t.loc[t["target_kind"] == "unit", "target"] = t["target_id"]
         return t
+
     return _side_by_side(edges(ta), edges(tb), ["source", "target"], ["mass_t_per_yr"])
 
 
 def _paths(ta: pd.DataFrame | None, tb: pd.DataFrame | None) -> pd.DataFrame:
     """Feed-equivalent t/yr on every route-tree path that ends in a product or sink."""
+
     def leaves(t: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if t is None else t[t["kind"] != "unit"]
+
     return _side_by_side(leaves(ta), leaves(tb), ["path"], ["flow_feed_equiv_t_per_yr"])
 
 
@@ -144,11 +164,13 @@ def _compliance(ta: pd.DataFrame | None, tb: pd.DataFrame | None) -> pd.DataFram
             continue
         c = t[(["period"] if "period" in t.columns else []) + cols]
         c = c[c["status"] != "no covered feed in instance"]
-        parts.append(c.rename(columns={"achieved_frac": f"achieved_frac_{side}",
-                                       "status": f"status_{side}"}))
+        parts.append(
+            c.rename(columns={"achieved_frac": f"achieved_frac_{side}", "status": f"status_{side}"})
+        )
     if not parts:
-        return pd.DataFrame(columns=keys + ["achieved_frac_a", "achieved_frac_b",
-                                            "status_a", "status_b"])
+        return pd.DataFrame(
+            columns=keys + ["achieved_frac_a", "achieved_frac_b", "status_a", "status_b"]
+        )
     on = (["period"] if "period" in parts[0].columns else []) + keys
     out = parts[0] if len(parts) == 1 else parts[0].merge(parts[1], on=on, how="outer")
     for side in ("a", "b"):
@@ -163,17 +185,29 @@ def _compliance(ta: pd.DataFrame | None, tb: pd.DataFrame | None) -> pd.DataFram
 def compare_results(a: Any, b: Any, a_name: str = "A", b_name: str = "B") -> Comparison:
     """Compare two :class:`~plantopt.results.tables.Result` objects (B relative to A)."""
     ta, tb = a.tables, b.tables
-    units = _side_by_side(ta.get("built_units"), tb.get("built_units"),
-                          ["unit_id", "option_id"], ["count", "capacity_t_per_yr", "capex_eur"])
-    feeds = _side_by_side(ta.get("feed_intake"), tb.get("feed_intake"), ["feed_id"],
-                          ["accepted_t_per_yr"])
+    units = _side_by_side(
+        ta.get("built_units"),
+        tb.get("built_units"),
+        ["unit_id", "option_id"],
+        ["count", "capacity_t_per_yr", "capex_eur"],
+    )
+    feeds = _side_by_side(
+        ta.get("feed_intake"), tb.get("feed_intake"), ["feed_id"], ["accepted_t_per_yr"]
+    )
     inst = a.instance or b.instance
     currency = (inst.manifest.get("currency") if inst is not None else None) or "EUR"
-    return Comparison(a_name, b_name, _headline(a, b), units, feeds,
-                      _routes(ta.get("material_flows"), tb.get("material_flows")),
-                      _compliance(ta.get("compliance"), tb.get("compliance")),
-                      _paths(ta.get("flows"), tb.get("flows")), currency,
-                      (str(a.summary.get("status")), str(b.summary.get("status"))))
+    return Comparison(
+        a_name,
+        b_name,
+        _headline(a, b),
+        units,
+        feeds,
+        _routes(ta.get("material_flows"), tb.get("material_flows")),
+        _compliance(ta.get("compliance"), tb.get("compliance")),
+        _paths(ta.get("flows"), tb.get("flows")),
+        currency,
+        (str(a.summary.get("status")), str(b.summary.get("status"))),
+    )
 
 
 def compare(a_dir: Any, b_dir: Any) -> Comparison:
@@ -182,8 +216,9 @@ def compare(a_dir: Any, b_dir: Any) -> Comparison:
 
     from plantopt.results.tables import Result
 
-    return compare_results(Result.load(a_dir), Result.load(b_dir), str(Path(a_dir)),
-                           str(Path(b_dir)))
+    return compare_results(
+        Result.load(a_dir), Result.load(b_dir), str(Path(a_dir)), str(Path(b_dir))
+    )
 
 
 __all__ = ["Comparison", "compare", "compare_results"]

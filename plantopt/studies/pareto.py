@@ -41,8 +41,9 @@ class ParetoFront:
 
 
 def _plan(res: Any) -> tuple[frozenset[str], dict[str, float]]:
-    built = frozenset(f"{u}:{j}" for u, j in zip(res["built_units"]["unit_id"],
-                                                res["built_units"]["option_id"]))
+    built = frozenset(
+        f"{u}:{j}" for u, j in zip(res["built_units"]["unit_id"], res["built_units"]["option_id"])
+    )
     fi = res["feed_intake"]
     feeds = {f: float(t) for f, t in zip(fi["feed_id"], fi["accepted_t_per_yr"]) if t > 1e-6}
     return built, feeds
@@ -61,14 +62,20 @@ def _changes(prev: tuple | None, cur: tuple) -> str:
 def _same(plan: tuple, prev: tuple, row: dict, last: dict, economic: str) -> bool:
     """Same units and feeds, and the same values to 1e-6 (relative; tie-break tolerance)."""
     col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
-    close = all(abs(row[c] - last[c]) <= 1e-6 * max(1.0, abs(last[c]))
-                for c in ("weighted_recovery_t_per_yr", col))
+    close = all(
+        abs(row[c] - last[c]) <= 1e-6 * max(1.0, abs(last[c]))
+        for c in ("weighted_recovery_t_per_yr", col)
+    )
     return plan[0] == prev[0] and set(plan[1]) == set(prev[1]) and close
 
 
-def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
-                 options: SolveOptions | None = None,
-                 progress: Callable[[str], None] | None = None) -> ParetoFront:
+def pareto_front(
+    instance: Instance,
+    n_points: int = 7,
+    economic: str = "npv",
+    options: SolveOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ParetoFront:
     """Sweep ``n_points`` (>= 2) recovery floors between the two anchors;
     ``progress(text)`` is called after every solve (n_points + 1 solves)."""
     from plantopt.api import solve
@@ -95,38 +102,61 @@ def pareto_front(instance: Instance, n_points: int = 7, economic: str = "npv",
         eps = w_lo + k * (w_max - w_lo) / (n_points - 1)
         if k == n_points - 1:  # the anchor itself, less the tie-break tolerance
             eps = w_max - options.tie_break_rel_tol * 10 * max(1.0, abs(w_max))
-        res = lo if k == 0 else solve(instance.with_manifest(recovery_floor_t_per_yr=eps),
-                                      objective=economic, options=options, diagnose=False)
+        res = (
+            lo
+            if k == 0
+            else solve(
+                instance.with_manifest(recovery_floor_t_per_yr=eps),
+                objective=economic,
+                options=options,
+                diagnose=False,
+            )
+        )
         if k:
             tick(f"point {k + 1}/{n_points}")
         if not res.has_solution:
             continue
         case = res.summary["business_case"]
         plan = _plan(res)
-        row = {"epsilon_t_per_yr": eps,
-               "weighted_recovery_t_per_yr": res.summary["weighted_recovery_t_per_yr"],
-               "npv_eur": case["npv_eur"], "profit_eur_per_yr": res.summary["profit_eur_per_yr"],
-               "capex_eur": case["capex_gross_eur"],
-               "critical_recovered_t_per_yr": res.summary["critical_recovered_t_per_yr"],
-               "built": "; ".join(sorted(plan[0])),
-               "feeds_accepted": "; ".join(sorted(plan[1])),
-               "changes": _changes(prev, plan), "status": res.status.value}
+        row = {
+            "epsilon_t_per_yr": eps,
+            "weighted_recovery_t_per_yr": res.summary["weighted_recovery_t_per_yr"],
+            "npv_eur": case["npv_eur"],
+            "profit_eur_per_yr": res.summary["profit_eur_per_yr"],
+            "capex_eur": case["capex_gross_eur"],
+            "critical_recovered_t_per_yr": res.summary["critical_recovered_t_per_yr"],
+            "built": "; ".join(sorted(plan[0])),
+            "feeds_accepted": "; ".join(sorted(plan[1])),
+            "changes": _changes(prev, plan),
+            "status": res.status.value,
+        }
         if prev is not None and _same(plan, prev, row, rows[-1], economic):
             continue  # the same point again
         rows.append(row)
         results.append(res)
         idx = len(rows) - 1
         plans += [{"point": idx, "kind": "unit", "id": b, "value": 1.0} for b in sorted(plan[0])]
-        plans += [{"point": idx, "kind": "feed", "id": f, "value": t}
-                  for f, t in sorted(plan[1].items())]
+        plans += [
+            {"point": idx, "kind": "feed", "id": f, "value": t} for f, t in sorted(plan[1].items())
+        ]
         prev = plan
     points = pd.DataFrame(rows)
     points.insert(0, "point", range(len(points)))
-    summary = {"instance": instance.name, "economic_objective": economic,
-               "points_requested": n_points, "points": len(points),
-               "recovery_range_t_per_yr": [w_lo, w_max], "seconds": time.perf_counter() - t0}
-    return ParetoFront(points, pd.DataFrame(plans, columns=["point", "kind", "id", "value"]),
-                       economic, summary, results)
+    summary = {
+        "instance": instance.name,
+        "economic_objective": economic,
+        "points_requested": n_points,
+        "points": len(points),
+        "recovery_range_t_per_yr": [w_lo, w_max],
+        "seconds": time.perf_counter() - t0,
+    }
+    return ParetoFront(
+        points,
+        pd.DataFrame(plans, columns=["point", "kind", "id", "value"]),
+        economic,
+        summary,
+        results,
+    )
 
 
 def non_dominated(points: pd.DataFrame, economic: str, rel_tol: float = 1e-6) -> bool:
@@ -155,11 +185,21 @@ def plot_front(front: ParetoFront) -> bytes:
     scale, unit = (1e6, "M EUR") if p[col].abs().max() >= 1e6 else (1.0, "EUR")
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     # best value reachable with recovery >= x is that of the next point: a step, not a line
-    ax.plot(p["weighted_recovery_t_per_yr"], p[col] / scale, "o-", color="#1f6f8b",
-            drawstyle="steps-pre")
+    ax.plot(
+        p["weighted_recovery_t_per_yr"],
+        p[col] / scale,
+        "o-",
+        color="#1f6f8b",
+        drawstyle="steps-pre",
+    )
     for r in p.itertuples():
-        ax.annotate(str(r.point), (r.weighted_recovery_t_per_yr, getattr(r, col) / scale),
-                    textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.annotate(
+            str(r.point),
+            (r.weighted_recovery_t_per_yr, getattr(r, col) / scale),
+            textcoords="offset points",
+            xytext=(4, 4),
+            fontsize=8,
+        )
     ax.axhline(0.0, color="grey", lw=0.8, ls=":")
     ax.set_xlabel("weighted critical-material recovery (t/yr)")
     label = "NPV" if front.economic == "npv" else "annual profit"

@@ -49,13 +49,14 @@ class Tornado:
 
 
 def _jobs(path: str, groups: list[InputGroup], objective: str) -> list[Job]:
-    common = (Override("objective", "set", objective),
-              *(Override(k, "set", v) for k, v in JOB_OPTIONS))
+    common = (
+        Override("objective", "set", objective),
+        *(Override(k, "set", v) for k, v in JOB_OPTIONS),
+    )
     jobs = [Job("base", path, common)]
     for n, g in enumerate(groups):
         for side, ovs in (("low", g.low), ("high", g.high)):
-            jobs.append(Job(safe_id(f"g{n:03d}-{g.kind}-{g.target}-{side}"), path,
-                            common + ovs))
+            jobs.append(Job(safe_id(f"g{n:03d}-{g.kind}-{g.target}-{side}"), path, common + ovs))
     return jobs
 
 
@@ -70,8 +71,10 @@ def _plan(job_dir: Path) -> tuple[frozenset[str], frozenset[str]] | None:
     return units, feeds
 
 
-def _diff(plan: tuple[frozenset[str], frozenset[str]] | None,
-          base: tuple[frozenset[str], frozenset[str]] | None) -> str:
+def _diff(
+    plan: tuple[frozenset[str], frozenset[str]] | None,
+    base: tuple[frozenset[str], frozenset[str]] | None,
+) -> str:
     if plan is None or base is None:
         return "no solution"
     parts = []
@@ -81,13 +84,17 @@ def _diff(plan: tuple[frozenset[str], frozenset[str]] | None,
     return "; ".join(parts)
 
 
-def _side(records: dict[str, dict[str, Any]], runs: Path, job_id: str,
-          base_plan: Any) -> tuple[float | None, str, str]:
+def _side(
+    records: dict[str, dict[str, Any]], runs: Path, job_id: str, base_plan: Any
+) -> tuple[float | None, str, str]:
     rec = records.get(job_id, {})
     status = str(rec.get("status"))
     obj = rec.get("objective") if status in SOLVED else None
-    diff = _diff(_plan(runs / "jobs" / job_id), base_plan) if status in SOLVED else \
-        f"no solution ({status})"
+    diff = (
+        _diff(_plan(runs / "jobs" / job_id), base_plan)
+        if status in SOLVED
+        else f"no solution ({status})"
+    )
     return (None if obj is None else float(obj)), status, diff
 
 
@@ -102,28 +109,46 @@ def tornado_table(groups: list[InputGroup], jobs: list[Job], runs: Path) -> pd.D
     for n, g in enumerate(groups):
         lo = _side(records, runs, jobs[1 + 2 * n].job_id, base_plan)
         hi = _side(records, runs, jobs[2 + 2 * n].job_id, base_plan)
-        swing = (round(abs(hi[0] - lo[0]), 2) if lo[0] is not None and hi[0] is not None
-                 else None)  # cents: solver noise below that is no swing
-        rows.append({
-            "group_id": g.group_id, "kind": g.kind, "target": g.target,
-            "low_value": g.low_label, "high_value": g.high_label,
-            "objective_base": base_obj, "objective_low": lo[0], "objective_high": hi[0],
-            "swing": swing, "status_low": lo[1], "status_high": hi[1],
-            "plan_changes": bool(lo[2] or hi[2]), "plan_change_low": lo[2],
-            "plan_change_high": hi[2]})
+        swing = (
+            round(abs(hi[0] - lo[0]), 2) if lo[0] is not None and hi[0] is not None else None
+        )  # cents: solver noise below that is no swing
+        rows.append(
+            {
+                "group_id": g.group_id,
+                "kind": g.kind,
+                "target": g.target,
+                "low_value": g.low_label,
+                "high_value": g.high_label,
+                "objective_base": base_obj,
+                "objective_low": lo[0],
+                "objective_high": hi[0],
+                "swing": swing,
+                "status_low": lo[1],
+                "status_high": hi[1],
+                "plan_changes": bool(lo[2] or hi[2]),
+                "plan_change_low": lo[2],
+                "plan_change_high": hi[2],
+            }
+        )
     df = pd.DataFrame(rows)
     if df.empty:
         return df
     unsolved = df["swing"].isna()
-    df = pd.concat([df[unsolved], df[~unsolved].sort_values("swing", ascending=False,
-                                                            kind="stable")])
+    df = pd.concat(
+        [df[unsolved], df[~unsolved].sort_values("swing", ascending=False, kind="stable")]
+    )
     df.insert(0, "rank", range(1, len(df) + 1))
     return df.reset_index(drop=True)
 
 
-def run_sensitivity(path: str | Path, out: str | Path, objective: str = "npv",
-                    kinds: tuple[str, ...] = KINDS, workers: int | None = None,
-                    progress: bool = True) -> Tornado:
+def run_sensitivity(
+    path: str | Path,
+    out: str | Path,
+    objective: str = "npv",
+    kinds: tuple[str, ...] = KINDS,
+    workers: int | None = None,
+    progress: bool = True,
+) -> Tornado:
     """Solve base + low/high of every group on the worker pool; write the table and PNG.
 
     ``out`` receives ``sensitivity.parquet``, ``tornado.png``, the base solve's result tables
@@ -141,7 +166,8 @@ def run_sensitivity(path: str | Path, out: str | Path, objective: str = "npv",
             "low/high values in feeds.csv (available_t_per_yr_low/_high, "
             "gate_fee_eur_per_t_low/_high), product_prices.csv (price_eur_per_t_low/_high), "
             "capacity_options.csv (capex_eur_low/_high) or transfer_coefficients.csv "
-            "(tc_frac_low/_high) that differ from the nominal values")
+            "(tc_frac_low/_high) that differ from the nominal values"
+        )
     out = Path(out)
     runs = out / "runs"
     if runs.exists():  # a new study: stale jobs of another instance must not be reused
@@ -160,15 +186,23 @@ def run_sensitivity(path: str | Path, out: str | Path, objective: str = "npv",
     return Tornado(table, objective, base_obj, len(jobs), time.perf_counter() - t0, runs)
 
 
-def write_outputs(out: Path, table: pd.DataFrame, objective: str,
-                  base_objective: float | None) -> None:
+def write_outputs(
+    out: Path, table: pd.DataFrame, objective: str, base_objective: float | None
+) -> None:
     """``sensitivity.parquet``, ``sensitivity.json`` (settings) and ``tornado.png``."""
     from plantopt.batch.store import atomic_write_table
     from plantopt.studies.tornado_plot import plot_tornado
 
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_table(table, out / "sensitivity.parquet")
-    (out / "sensitivity.json").write_text(json.dumps(
-        {"objective_name": objective, "objective_base": base_objective,
-         "n_groups": int(len(table))}, indent=2))
+    (out / "sensitivity.json").write_text(
+        json.dumps(
+            {
+                "objective_name": objective,
+                "objective_base": base_objective,
+                "n_groups": int(len(table)),
+            },
+            indent=2,
+        )
+    )
     (out / "tornado.png").write_bytes(plot_tornado(table, objective, base_objective))

@@ -66,14 +66,22 @@ def _feed_groups(feeds: pd.DataFrame, col: str, kind: str, unit: str) -> list[In
         if abs(lo[i] - nom[i]) < TOL and abs(hi[i] - nom[i]) < TOL:
             continue
         field = _cell("feeds", {"feed_id": fid}, col)
-        out.append(InputGroup(kind, fid, (Override(field, "set", float(lo[i])),),
-                              (Override(field, "set", float(hi[i])),),
-                              f"{lo[i]:,.0f} {unit}", f"{hi[i]:,.0f} {unit}"))
+        out.append(
+            InputGroup(
+                kind,
+                fid,
+                (Override(field, "set", float(lo[i])),),
+                (Override(field, "set", float(hi[i])),),
+                f"{lo[i]:,.0f} {unit}",
+                f"{hi[i]:,.0f} {unit}",
+            )
+        )
     return out
 
 
-def _rows_group(df: pd.DataFrame, table: str, key: str, keys: tuple[str, ...], col: str,
-                kind: str, unit: str) -> list[InputGroup]:
+def _rows_group(
+    df: pd.DataFrame, table: str, key: str, keys: tuple[str, ...], col: str, kind: str, unit: str
+) -> list[InputGroup]:
     lo, nom, hi = _ends(df, col)
     out = []
     for target, idx in df.groupby(df[key].astype(str), sort=False).indices.items():
@@ -86,8 +94,16 @@ def _rows_group(df: pd.DataFrame, table: str, key: str, keys: tuple[str, ...], c
             high.append(Override(field, "set", float(hi[i])))
         ratio_lo = float(lo[idx].sum() / nom[idx].sum()) if nom[idx].sum() else 0.0
         ratio_hi = float(hi[idx].sum() / nom[idx].sum()) if nom[idx].sum() else 0.0
-        out.append(InputGroup(kind, target, tuple(low), tuple(high),
-                              f"x{ratio_lo:.2f} {unit}", f"x{ratio_hi:.2f} {unit}"))
+        out.append(
+            InputGroup(
+                kind,
+                target,
+                tuple(low),
+                tuple(high),
+                f"x{ratio_lo:.2f} {unit}",
+                f"x{ratio_hi:.2f} {unit}",
+            )
+        )
     return out
 
 
@@ -114,32 +130,55 @@ def _tc_groups(tc: pd.DataFrame) -> list[InputGroup]:
                 for i, v in (new or {}).items():
                     k = {c: str(block.loc[i, c]) for c in keys}
                     for col in ("tc_frac", "tc_frac_low", "tc_frac_high"):
-                        sides[side].append(Override(_cell("transfer_coefficients", k, col),
-                                                    "set", round(v, 12)))
+                        sides[side].append(
+                            Override(_cell("transfer_coefficients", k, col), "set", round(v, 12))
+                        )
         if sides["low"] or sides["high"]:
-            out.append(InputGroup("tc", str(unit), tuple(sides["low"]), tuple(sides["high"]),
-                                  "main outputs at tc_frac_low", "main outputs at tc_frac_high"))
+            out.append(
+                InputGroup(
+                    "tc",
+                    str(unit),
+                    tuple(sides["low"]),
+                    tuple(sides["high"]),
+                    "main outputs at tc_frac_low",
+                    "main outputs at tc_frac_high",
+                )
+            )
     return out
 
 
-def input_groups(tables: dict[str, pd.DataFrame], kinds: tuple[str, ...] = KINDS
-                 ) -> list[InputGroup]:
+def input_groups(
+    tables: dict[str, pd.DataFrame], kinds: tuple[str, ...] = KINDS
+) -> list[InputGroup]:
     """Every uncertain input group of the instance tables, in kind order."""
     unknown = set(kinds) - set(KINDS)
     if unknown:
-        raise ValueError(f"unknown input group kind(s) {sorted(unknown)}; expected some of "
-                         f"{', '.join(KINDS)}")
+        raise ValueError(
+            f"unknown input group kind(s) {sorted(unknown)}; expected some of {', '.join(KINDS)}"
+        )
     make = {
-        "tonnage": lambda: _feed_groups(tables["feeds"], "available_t_per_yr", "tonnage",
-                                        "t/yr"),
-        "gate_fee": lambda: _feed_groups(tables["feeds"], "gate_fee_eur_per_t", "gate_fee",
-                                         "EUR/t"),
-        "price": lambda: _rows_group(tables["product_prices"], "product_prices", "product_id",
-                                     ("product_id", "material"), "price_eur_per_t", "price",
-                                     "price"),
-        "capex": lambda: _rows_group(tables["capacity_options"], "capacity_options",
-                                     "unit_id", ("unit_id", "option_id"), "capex_eur",
-                                     "capex", "capex"),
+        "tonnage": lambda: _feed_groups(tables["feeds"], "available_t_per_yr", "tonnage", "t/yr"),
+        "gate_fee": lambda: _feed_groups(
+            tables["feeds"], "gate_fee_eur_per_t", "gate_fee", "EUR/t"
+        ),
+        "price": lambda: _rows_group(
+            tables["product_prices"],
+            "product_prices",
+            "product_id",
+            ("product_id", "material"),
+            "price_eur_per_t",
+            "price",
+            "price",
+        ),
+        "capex": lambda: _rows_group(
+            tables["capacity_options"],
+            "capacity_options",
+            "unit_id",
+            ("unit_id", "option_id"),
+            "capex_eur",
+            "capex",
+            "capex",
+        ),
         "tc": lambda: _tc_groups(tables["transfer_coefficients"]),
     }
     return [g for k in KINDS if k in kinds for g in make[k]()]

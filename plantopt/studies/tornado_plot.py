@@ -30,8 +30,11 @@ def plot_tornado(table: pd.DataFrame, objective: str, base: float | None) -> byt
     ax.set_yticks(range(len(df)), list(df["group_id"]), fontsize=7)
     ax.invert_yaxis()
     ax.axvline(b, color="black", lw=0.8)
-    ax.set_xlabel(f"{objective} ({unit}); red: input at its low end, green: at its high end; "
-                  "hatched: the plan changes", fontsize=8)
+    ax.set_xlabel(
+        f"{objective} ({unit}); red: input at its low end, green: at its high end; "
+        "hatched: the plan changes",
+        fontsize=8,
+    )
     ax.set_title(f"Tornado: {objective}, base {b:,.2f} {unit}", fontsize=10)
     fig.tight_layout()
     buf = io.BytesIO()

@@ -23,8 +23,22 @@ from plantopt.uncertainty.spec import SamplingOptions, Spec, SpecError, build_sp
 from plantopt.uncertainty.targets import Target, material_recovery_target, regulation_targets
 
 __all__ = [
-    "MonteCarloResult", "Plan", "PlanError", "SamplingOptions", "Spec", "SpecError", "Target",
-    "build_spec", "derive_metrics", "load_plan", "material_recovery_target", "nominal_metrics",
-    "plan_from_result", "plan_from_tables", "regulation_targets", "run_monte_carlo", "run_raw",
+    "MonteCarloResult",
+    "Plan",
+    "PlanError",
+    "SamplingOptions",
+    "Spec",
+    "SpecError",
+    "Target",
+    "build_spec",
+    "derive_metrics",
+    "load_plan",
+    "material_recovery_target",
+    "nominal_metrics",
+    "plan_from_result",
+    "plan_from_tables",
+    "regulation_targets",
+    "run_monte_carlo",
+    "run_raw",
     "summarise",
 ]

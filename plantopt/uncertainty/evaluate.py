@@ -21,11 +21,19 @@ from plantopt.uncertainty.spec import SamplingOptions
 from plantopt.uncertainty.targets import material_recovery_target, regulation_targets
 
 
-def evaluate(result: Any, samples: int = 10_000, seed: int = 0, spread: float = 0.0,
-             price_sigma: float = 0.0, target_year: int | None = None,
-             targets: dict[str, float] | None = None, regulation: bool = True,
-             use_numba: bool | None = None, out: str | Path | None = None,
-             **sampling: Any) -> MonteCarloResult:
+def evaluate(
+    result: Any,
+    samples: int = 10_000,
+    seed: int = 0,
+    spread: float = 0.0,
+    price_sigma: float = 0.0,
+    target_year: int | None = None,
+    targets: dict[str, float] | None = None,
+    regulation: bool = True,
+    use_numba: bool | None = None,
+    out: str | Path | None = None,
+    **sampling: Any,
+) -> MonteCarloResult:
     """Monte Carlo of ``result`` (a :class:`~plantopt.results.tables.Result` with its
     instance, or a result folder). ``sampling`` are further :class:`SamplingOptions` fields
     (``comp_spread``, ``tc_spread``, ``use_ranges``, ``distribution``, ...). With ``out``
@@ -37,8 +45,9 @@ def evaluate(result: Any, samples: int = 10_000, seed: int = 0, spread: float = 
         if result.instance is None:
             raise ValueError("the result carries no instance; pass its result folder")
         plan = plan_from_result(result, result.instance)
-    opts = SamplingOptions(**{"comp_spread": spread, "tc_spread": spread,
-                              "price_sigma": price_sigma, **sampling})
+    opts = SamplingOptions(
+        **{"comp_spread": spread, "tc_spread": spread, "price_sigma": price_sigma, **sampling}
+    )
     found = regulation_targets(plan, target_year) if regulation else []
     found += [material_recovery_target(plan, m, f) for m, f in (targets or {}).items()]
     mc = run_monte_carlo(plan, samples, seed, opts, found, use_numba=use_numba)
@@ -47,7 +56,8 @@ def evaluate(result: Any, samples: int = 10_000, seed: int = 0, spread: float = 
     from plantopt.results.warnings import monte_carlo_warnings
 
     mc.summary["warnings"] = list(mc.summary["warnings"]) + monte_carlo_warnings(
-        mc.quantiles, nominal)
+        mc.quantiles, nominal
+    )
     if out is not None:
         from plantopt.uncertainty.report import write_outputs
 

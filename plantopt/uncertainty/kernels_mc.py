@@ -79,6 +79,7 @@ from plantopt.uncertainty.normal import ndtri
 try:
     import numba
     from numba import njit, prange
+
     HAVE_NUMBA = os.environ.get("PLANTOPT_DISABLE_NUMBA", "") == ""
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
@@ -188,13 +189,57 @@ def _draw(key, s, e, lo, mode, hi, dist, table, lhs_n):  # pragma: no cover - co
     return lo + width * (g0 / (g0 + g1))
 
 
-def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, other, tc_nom,
-                tc_lo, tc_hi, pair_ptr, pair_spread, dist, table, lhs_n, value, rec,
-                price_sigma, price_mode, scen_factor, scen_cum, accept, node_parent, node_feed,
-                node_row, node_kind,
-                node_target, node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
-                node_tptr, node_tidx, node_tw, comp, tc, g, coef, sink, out_in, out_rec, out_thr,
-                out_scal, out_tnum, out_tden, row):  # pragma: no cover - compiled
+def _one_sample(
+    s,
+    key,
+    comp_nom,
+    comp_lo,
+    comp_hi,
+    feed_total,
+    feed_spread,
+    other,
+    tc_nom,
+    tc_lo,
+    tc_hi,
+    pair_ptr,
+    pair_spread,
+    dist,
+    table,
+    lhs_n,
+    value,
+    rec,
+    price_sigma,
+    price_mode,
+    scen_factor,
+    scen_cum,
+    accept,
+    node_parent,
+    node_feed,
+    node_row,
+    node_kind,
+    node_target,
+    node_flow,
+    node_route_cost,
+    node_sptr,
+    node_smat,
+    t_mat,
+    t_cover,
+    node_tptr,
+    node_tidx,
+    node_tw,
+    comp,
+    tc,
+    g,
+    coef,
+    sink,
+    out_in,
+    out_rec,
+    out_thr,
+    out_scal,
+    out_tnum,
+    out_tden,
+    row,
+):  # pragma: no cover - compiled
     f_n, m_n = comp_nom.shape
     k_n = tc_nom.shape[0]
     tc0 = f_n * m_n
@@ -209,8 +254,17 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
             if m == other:
                 continue
             if comp_hi[f, m] > comp_lo[f, m]:
-                x = _draw_jit(key, s, f * m_n + m, comp_lo[f, m], comp_nom[f, m],
-                              comp_hi[f, m], dist, table, lhs_n)
+                x = _draw_jit(
+                    key,
+                    s,
+                    f * m_n + m,
+                    comp_lo[f, m],
+                    comp_nom[f, m],
+                    comp_hi[f, m],
+                    dist,
+                    table,
+                    lhs_n,
+                )
             else:
                 x = comp_nom[f, m]
             comp[f, m] = x
@@ -236,8 +290,17 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
             total = 0.0
             for k in range(r0, r1):
                 if tc_hi[k, m] > tc_lo[k, m]:
-                    x = _draw_jit(key, s, tc0 + k * m_n + m, tc_lo[k, m], tc_nom[k, m],
-                                  tc_hi[k, m], dist, table, lhs_n)
+                    x = _draw_jit(
+                        key,
+                        s,
+                        tc0 + k * m_n + m,
+                        tc_lo[k, m],
+                        tc_nom[k, m],
+                        tc_hi[k, m],
+                        dist,
+                        table,
+                        lhs_n,
+                    )
                 else:
                     x = tc_nom[k, m]
                 tc[k, m] = x
@@ -345,14 +408,59 @@ def _one_sample(s, key, comp_nom, comp_lo, comp_hi, feed_total, feed_spread, oth
     out_scal[row, 2] = err
 
 
-def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi, feed_total,
-                     feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread, dist, table,
-                     lhs_n, value, rec, price_sigma, price_mode, scen_factor, scen_cum, accept,
-                     node_parent,
-                     node_feed, node_row, node_kind, node_target, node_flow, node_route_cost,
-                     node_sptr, node_smat, t_mat, t_cover, node_tptr, node_tidx, node_tw, s_init,
-                     s_comp, s_tc, s_g, s_coef, s_sink, out_in, out_rec, out_thr, out_scal,
-                     out_tnum, out_tden):  # pragma: no cover - compiled
+def _evaluate_chunks(
+    key,
+    sample0,
+    n_samples,
+    chunk,
+    comp_nom,
+    comp_lo,
+    comp_hi,
+    feed_total,
+    feed_spread,
+    other,
+    tc_nom,
+    tc_lo,
+    tc_hi,
+    pair_ptr,
+    pair_spread,
+    dist,
+    table,
+    lhs_n,
+    value,
+    rec,
+    price_sigma,
+    price_mode,
+    scen_factor,
+    scen_cum,
+    accept,
+    node_parent,
+    node_feed,
+    node_row,
+    node_kind,
+    node_target,
+    node_flow,
+    node_route_cost,
+    node_sptr,
+    node_smat,
+    t_mat,
+    t_cover,
+    node_tptr,
+    node_tidx,
+    node_tw,
+    s_init,
+    s_comp,
+    s_tc,
+    s_g,
+    s_coef,
+    s_sink,
+    out_in,
+    out_rec,
+    out_thr,
+    out_scal,
+    out_tnum,
+    out_tden,
+):  # pragma: no cover - compiled
     n_chunks = (n_samples + chunk - 1) // chunk
     for c in prange(n_chunks):
         tid = numba.get_thread_id()
@@ -362,16 +470,57 @@ def _evaluate_chunks(key, sample0, n_samples, chunk, comp_nom, comp_lo, comp_hi,
             s_init[tid] = 1
         i1 = min((c + 1) * chunk, n_samples)
         for i in range(c * chunk, i1):
-            _one_sample_jit(sample0 + i, key, comp_nom, comp_lo, comp_hi, feed_total,
-                            feed_spread, other, tc_nom, tc_lo, tc_hi, pair_ptr, pair_spread,
-                            dist, table, lhs_n, value, rec, price_sigma, price_mode,
-                            scen_factor,
-                            scen_cum,
-                            accept, node_parent, node_feed, node_row, node_kind, node_target,
-                            node_flow, node_route_cost, node_sptr, node_smat, t_mat, t_cover,
-                            node_tptr, node_tidx, node_tw,
-                            s_comp[tid], s_tc[tid], s_g[tid], s_coef[tid], s_sink[tid],
-                            out_in, out_rec, out_thr, out_scal, out_tnum, out_tden, i)
+            _one_sample_jit(
+                sample0 + i,
+                key,
+                comp_nom,
+                comp_lo,
+                comp_hi,
+                feed_total,
+                feed_spread,
+                other,
+                tc_nom,
+                tc_lo,
+                tc_hi,
+                pair_ptr,
+                pair_spread,
+                dist,
+                table,
+                lhs_n,
+                value,
+                rec,
+                price_sigma,
+                price_mode,
+                scen_factor,
+                scen_cum,
+                accept,
+                node_parent,
+                node_feed,
+                node_row,
+                node_kind,
+                node_target,
+                node_flow,
+                node_route_cost,
+                node_sptr,
+                node_smat,
+                t_mat,
+                t_cover,
+                node_tptr,
+                node_tidx,
+                node_tw,
+                s_comp[tid],
+                s_tc[tid],
+                s_g[tid],
+                s_coef[tid],
+                s_sink[tid],
+                out_in,
+                out_rec,
+                out_thr,
+                out_scal,
+                out_tnum,
+                out_tden,
+                i,
+            )
 
 
 _evaluate_jit: Callable[..., None] | None
@@ -386,7 +535,8 @@ if HAVE_NUMBA:
     _gamma = njit(inline="always", cache=True)(_gamma)
     _draw_jit = njit(cache=True, nogil=True)(_draw)  # own function: no fastmath in draws
     _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
-        _one_sample)
+        _one_sample
+    )
     _evaluate_jit = njit(parallel=True, cache=True, nogil=True)(_evaluate_chunks)
 else:  # pragma: no cover
     _evaluate_jit = None
@@ -394,8 +544,14 @@ else:  # pragma: no cover
 DEFAULT_CHUNK = 64
 
 
-def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
-             chunk: int = DEFAULT_CHUNK, use_numba: bool | None = None) -> MCOutput:
+def evaluate(
+    a: MCArrays,
+    key: int,
+    sample0: int,
+    n_samples: int,
+    chunk: int = DEFAULT_CHUNK,
+    use_numba: bool | None = None,
+) -> MCOutput:
     """Evaluate samples ``sample0 .. sample0 + n_samples - 1`` (numba, else the NumPy twin).
 
     Results depend only on (key, sample index), never on ``chunk`` or the thread count.
@@ -405,8 +561,10 @@ def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
     if a.entry_offsets()[2] >= MAX_ENTRIES:
         raise ValueError("too many random entries per sample for the counter layout")
     if a.lhs_n < 0 or (a.lhs_n > 0 and sample0 + n_samples > a.lhs_n):
-        raise ValueError("a Latin-hypercube run covers samples 0..lhs_n-1: set lhs_n to the "
-                         "run's sample count (montecarlo.run_raw does)")
+        raise ValueError(
+            "a Latin-hypercube run covers samples 0..lhs_n-1: set lhs_n to the "
+            "run's sample count (montecarlo.run_raw does)"
+        )
     if use_numba is None:
         use_numba = True
     if not use_numba or _evaluate_jit is None:  # numba when available, else the twin
@@ -417,18 +575,43 @@ def evaluate(a: MCArrays, key: int, sample0: int, n_samples: int,
     n_thr: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     f_n, m_n = a.comp_nom.shape
     k_n = a.tc_nom.shape[0]
-    scratch = (np.zeros(n_thr, dtype=np.int64), np.empty((n_thr, f_n, m_n)),
-               np.empty((n_thr, k_n, m_n)),
-               np.empty((n_thr, m_n)), np.zeros((n_thr, a.node_parent.shape[0], m_n)),
-               np.empty((n_thr, m_n)))
-    _evaluate_jit(np.uint64(key), sample0, n_samples, int(chunk), *a.as_tuple(), *scratch,
-                  out.input_t, out.recovered_t, out.throughput_t, scal, out.tnum, out.tden)
+    scratch = (
+        np.zeros(n_thr, dtype=np.int64),
+        np.empty((n_thr, f_n, m_n)),
+        np.empty((n_thr, k_n, m_n)),
+        np.empty((n_thr, m_n)),
+        np.zeros((n_thr, a.node_parent.shape[0], m_n)),
+        np.empty((n_thr, m_n)),
+    )
+    _evaluate_jit(
+        np.uint64(key),
+        sample0,
+        n_samples,
+        int(chunk),
+        *a.as_tuple(),
+        *scratch,
+        out.input_t,
+        out.recovered_t,
+        out.throughput_t,
+        scal,
+        out.tnum,
+        out.tden,
+    )
     out.revenue_eur[:] = scal[:, 0]
     out.route_eur[:] = scal[:, 1]
     out.mb_error[:] = scal[:, 2]
     return out
 
 
-
-__all__ = ["MCArrays", "MCOutput", "evaluate", "evaluate_numpy", "seed_key", "draw_numpy",
-           "gamma_numpy", "triangular_numpy", "uniforms_numpy", "_sample_inputs_numpy"]
+__all__ = [
+    "MCArrays",
+    "MCOutput",
+    "evaluate",
+    "evaluate_numpy",
+    "seed_key",
+    "draw_numpy",
+    "gamma_numpy",
+    "triangular_numpy",
+    "uniforms_numpy",
+    "_sample_inputs_numpy",
+]

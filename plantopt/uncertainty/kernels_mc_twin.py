@@ -60,11 +60,16 @@ def lhs_strata_numpy(key: int, cols: np.ndarray, samples: np.ndarray, n: int) ->
     """
     bits = max(1, int(n - 1).bit_length())
     mask, shift = np.uint64((1 << bits) - 1), np.uint64((bits + 1) // 2)
-    x = np.broadcast_to(samples.astype(np.uint64)[:, None],
-                        (samples.shape[0], cols.shape[0])).copy()
+    x = np.broadcast_to(
+        samples.astype(np.uint64)[:, None], (samples.shape[0], cols.shape[0])
+    ).copy()
     with np.errstate(over="ignore"):
-        keys = [_mix64_numpy(np.uint64(key) ^ (cols.astype(np.uint64) * np.uint64(GOLDEN)
-                                               + np.uint64(r))) for r in range(LHS_ROUNDS)]
+        keys = [
+            _mix64_numpy(
+                np.uint64(key) ^ (cols.astype(np.uint64) * np.uint64(GOLDEN) + np.uint64(r))
+            )
+            for r in range(LHS_ROUNDS)
+        ]
         todo = np.ones(x.shape, dtype=bool)
         while todo.any():
             y = x.copy()
@@ -77,8 +82,7 @@ def lhs_strata_numpy(key: int, cols: np.ndarray, samples: np.ndarray, n: int) ->
     return x
 
 
-def strat_uniforms_numpy(key: int, samples: np.ndarray, cols: np.ndarray,
-                         lhs_n: int) -> np.ndarray:
+def strat_uniforms_numpy(key: int, samples: np.ndarray, cols: np.ndarray, lhs_n: int) -> np.ndarray:
     """Uniforms of counters ``cols``: plain (lhs_n <= 0) or (stratum + u) / lhs_n."""
     u = uniforms_numpy(key, samples, cols)
     if lhs_n <= 0:
@@ -86,8 +90,7 @@ def strat_uniforms_numpy(key: int, samples: np.ndarray, cols: np.ndarray,
     return (lhs_strata_numpy(key, cols, samples, lhs_n).astype(np.float64) + u) / lhs_n
 
 
-def triangular_numpy(u: np.ndarray, lo: np.ndarray, mode: np.ndarray,
-                     hi: np.ndarray) -> np.ndarray:
+def triangular_numpy(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Inverse CDF of triangular(lo, mode, hi); returns ``mode`` where hi == lo."""
     width = hi - lo
     left = mode - lo
@@ -98,8 +101,9 @@ def triangular_numpy(u: np.ndarray, lo: np.ndarray, mode: np.ndarray,
     return np.where(width > 0, x, mode)
 
 
-def gamma_numpy(key: int, samples: np.ndarray, entries: np.ndarray, which: int,
-                alpha: np.ndarray) -> np.ndarray:
+def gamma_numpy(
+    key: int, samples: np.ndarray, entries: np.ndarray, which: int, alpha: np.ndarray
+) -> np.ndarray:
     """Gamma(alpha, 1) for alpha >= 1, Marsaglia-Tsang; first accepted of GAMMA_TRIES tries.
 
     Try j of variate ``which`` (0 or 1) uses the uniforms ``entry * SUB + (which *
@@ -121,8 +125,9 @@ def gamma_numpy(key: int, samples: np.ndarray, entries: np.ndarray, which: int,
         vs = np.where(pos, v, 1.0)
         w = 1.0 - u3
         z2 = z * z
-        ok = pos & ((w < 1.0 - 0.0331 * z2 * z2)
-                    | (np.log(w) < 0.5 * z2 + d - d * vs + d * np.log(vs)))
+        ok = pos & (
+            (w < 1.0 - 0.0331 * z2 * z2) | (np.log(w) < 0.5 * z2 + d - d * vs + d * np.log(vs))
+        )
         take = ok & ~done
         out[take] = (d * vs)[take]
         done |= ok
@@ -131,9 +136,17 @@ def gamma_numpy(key: int, samples: np.ndarray, entries: np.ndarray, which: int,
     return out
 
 
-def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarray,
-               mode: np.ndarray, hi: np.ndarray, dist: int,
-               table: np.ndarray | None = None, lhs_n: int = 0) -> np.ndarray:
+def draw_numpy(
+    key: int,
+    samples: np.ndarray,
+    entries: np.ndarray,
+    lo: np.ndarray,
+    mode: np.ndarray,
+    hi: np.ndarray,
+    dist: int,
+    table: np.ndarray | None = None,
+    lhs_n: int = 0,
+) -> np.ndarray:
     """Draws (S, E) for entries with bounds (E,); ``mode`` where hi == lo.
 
     Triangular: inverse CDF of the uniform ``entry * SUB``. PERT (lambda 4): lo + (hi - lo) *
@@ -148,13 +161,15 @@ def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarra
         return out
     e, lo, mode, hi = entries[idx], lo[idx], mode[idx], hi[idx]
     if dist == DIST_TRIANGULAR:
-        out[:, idx] = triangular_numpy(strat_uniforms_numpy(key, samples, e * SUB, lhs_n), lo,
-                                       mode, hi)
+        out[:, idx] = triangular_numpy(
+            strat_uniforms_numpy(key, samples, e * SUB, lhs_n), lo, mode, hi
+        )
         return out
     if dist == DIST_PERT:
         table = pert_quantile_table() if table is None else table
-        out[:, idx] = pert_table_numpy(table, strat_uniforms_numpy(key, samples, e * SUB, lhs_n),
-                                       lo, mode, hi)
+        out[:, idx] = pert_table_numpy(
+            table, strat_uniforms_numpy(key, samples, e * SUB, lhs_n), lo, mode, hi
+        )
         return out
     width = hi - lo
     g0 = gamma_numpy(key, samples, e, 0, 1.0 + 4.0 * (mode - lo) / width)
@@ -163,15 +178,25 @@ def draw_numpy(key: int, samples: np.ndarray, entries: np.ndarray, lo: np.ndarra
     return out
 
 
-def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sample_inputs_numpy(
+    a: MCArrays, key: int, samples: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sampled comp (S, F, M), tc (S, K, M) and price factors (S, M)."""
     n_s = samples.shape[0]
     f_n, m_n = a.comp_nom.shape
     k_n = a.tc_nom.shape[0]
     tc0, pr0, _ = a.entry_offsets()
-    comp = draw_numpy(key, samples, np.arange(f_n * m_n), a.comp_lo.ravel(), a.comp_nom.ravel(),
-                      a.comp_hi.ravel(), a.dist, a.pert_table, a.lhs_n).reshape(n_s, f_n, m_n)
+    comp = draw_numpy(
+        key,
+        samples,
+        np.arange(f_n * m_n),
+        a.comp_lo.ravel(),
+        a.comp_nom.ravel(),
+        a.comp_hi.ravel(),
+        a.dist,
+        a.pert_table,
+        a.lhs_n,
+    ).reshape(n_s, f_n, m_n)
     spread = a.feed_spread[None, :] > 0
     nonother = np.ones(m_n, dtype=bool)
     if a.other >= 0:
@@ -182,8 +207,11 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
         delta = (comp - a.comp_nom)[:, :, nonother].sum(axis=2)
         oth = a.comp_nom[:, a.other] - delta
         rescale = spread & ((oth < 0) | ~absorb)
-        comp[:, :, a.other] = np.where(spread & absorb & (oth >= 0), oth,
-                                       np.where(spread & absorb, 0.0, a.comp_nom[:, a.other]))
+        comp[:, :, a.other] = np.where(
+            spread & absorb & (oth >= 0),
+            oth,
+            np.where(spread & absorb, 0.0, a.comp_nom[:, a.other]),
+        )
     else:
         rescale = spread
     rescale = rescale & (rest > 0)
@@ -192,10 +220,17 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
 
     pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
     renorm = (a.pair_spread > 0)[pair_of_row]  # (K, M): groups that are drawn
-    tc = draw_numpy(key, samples, tc0 + np.arange(k_n * m_n),
-                    np.where(renorm, a.tc_lo, a.tc_nom).ravel(), a.tc_nom.ravel(),
-                    np.where(renorm, a.tc_hi, a.tc_nom).ravel(), a.dist,
-                    a.pert_table, a.lhs_n).reshape(n_s, k_n, m_n)
+    tc = draw_numpy(
+        key,
+        samples,
+        tc0 + np.arange(k_n * m_n),
+        np.where(renorm, a.tc_lo, a.tc_nom).ravel(),
+        a.tc_nom.ravel(),
+        np.where(renorm, a.tc_hi, a.tc_nom).ravel(),
+        a.dist,
+        a.pert_table,
+        a.lhs_n,
+    ).reshape(n_s, k_n, m_n)
     if k_n:
         sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
         den = sums[:, pair_of_row, :]
@@ -204,8 +239,7 @@ def _sample_inputs_numpy(a: MCArrays, key: int, samples: np.ndarray
     if a.price_mode == 0:
         cols = (pr0 + np.arange(m_n)) * SUB
         if a.lhs_n > 0:  # one stratified uniform per normal: inverse CDF
-            z = ndtri_numpy(np.maximum(strat_uniforms_numpy(key, samples, cols, a.lhs_n),
-                                       1e-300))
+            z = ndtri_numpy(np.maximum(strat_uniforms_numpy(key, samples, cols, a.lhs_n), 1e-300))
         else:  # Box-Muller
             u1 = uniforms_numpy(key, samples, cols)
             u2 = uniforms_numpy(key, samples, cols + 1)

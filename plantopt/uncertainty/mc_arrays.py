@@ -114,9 +114,25 @@ class MCOutput:
     @classmethod
     def empty(cls, n: int, arrays: MCArrays) -> MCOutput:
         m, t = arrays.n_materials, arrays.n_targets
-        return cls(np.empty((n, m)), np.empty((n, m)), np.empty((n, arrays.n_units)),
-                   np.empty(n), np.empty(n), np.empty(n), np.empty((n, t)), np.empty((n, t)))
+        return cls(
+            np.empty((n, m)),
+            np.empty((n, m)),
+            np.empty((n, arrays.n_units)),
+            np.empty(n),
+            np.empty(n),
+            np.empty(n),
+            np.empty((n, t)),
+            np.empty((n, t)),
+        )
 
     def as_tuple(self) -> tuple:
-        return (self.input_t, self.recovered_t, self.throughput_t, self.revenue_eur,
-                self.route_eur, self.mb_error, self.tnum, self.tden)
+        return (
+            self.input_t,
+            self.recovered_t,
+            self.throughput_t,
+            self.revenue_eur,
+            self.route_eur,
+            self.mb_error,
+            self.tnum,
+            self.tden,
+        )

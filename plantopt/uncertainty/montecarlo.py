@@ -55,9 +55,14 @@ def _batch_size(spec: Spec, n_samples: int, chunk: int, use_numba: bool) -> int:
     return max(chunk, min(n_samples, max(chunk * 32, -(-n_samples // 50))))
 
 
-def run_raw(spec: Spec, n_samples: int, seed: int, chunk: int = kernels_mc.DEFAULT_CHUNK,
-            use_numba: bool | None = None,
-            progress: Callable[[int, int], None] | None = None) -> MCOutput:
+def run_raw(
+    spec: Spec,
+    n_samples: int,
+    seed: int,
+    chunk: int = kernels_mc.DEFAULT_CHUNK,
+    use_numba: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MCOutput:
     """Raw per-sample sums for samples 0..n-1, in batches (progress called after each)."""
     if n_samples < 1:
         raise ValueError("n_samples must be >= 1")
@@ -73,7 +78,7 @@ def run_raw(spec: Spec, n_samples: int, seed: int, chunk: int = kernels_mc.DEFAU
         n = min(step, n_samples - done)
         out = kernels_mc.evaluate(spec.arrays, key, done, n, chunk=chunk, use_numba=use_numba)
         for dst, src in zip(total.as_tuple(), out.as_tuple()):
-            dst[done:done + n] = src
+            dst[done : done + n] = src
         done += n
         if progress is not None:
             progress(done, n_samples)
@@ -89,13 +94,21 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
     co2 = plan.instance["units"].set_index("unit_id")["co2_t_per_t"].astype(float)
     price = float(plan.instance.manifest.get("co2_price_eur_per_t") or 0.0)
     co2_cost = price * (raw.throughput_t @ np.array([co2[u] for u in tree.units]))
-    profit = (raw.revenue_eur + plan.gate_fees_eur_per_yr - var_opex
-              - plan.fixed_cost_eur_per_yr - raw.route_eur - co2_cost
-              + plan.offtake_premium_eur_per_yr)
+    profit = (
+        raw.revenue_eur
+        + plan.gate_fees_eur_per_yr
+        - var_opex
+        - plan.fixed_cost_eur_per_yr
+        - raw.route_eur
+        - co2_cost
+        + plan.offtake_premium_eur_per_yr
+    )
     cols: dict[str, np.ndarray] = {
         "sample": np.arange(raw.revenue_eur.shape[0]),
-        "profit_eur_per_yr": profit, "revenue_eur_per_yr": raw.revenue_eur,
-        "variable_opex_eur_per_yr": var_opex, "route_costs_eur_per_yr": raw.route_eur,
+        "profit_eur_per_yr": profit,
+        "revenue_eur_per_yr": raw.revenue_eur,
+        "variable_opex_eur_per_yr": var_opex,
+        "route_costs_eur_per_yr": raw.route_eur,
         "co2_cost_eur_per_yr": co2_cost,
     }
     entering = np.flatnonzero(raw.input_t.max(axis=0) > 0)
@@ -124,8 +137,9 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def summarise(samples: pd.DataFrame, targets: list[Target]) -> tuple[pd.DataFrame,
-                                                                      dict[str, float]]:
+def summarise(
+    samples: pd.DataFrame, targets: list[Target]
+) -> tuple[pd.DataFrame, dict[str, float]]:
     """Quantiles of every numeric metric and the probabilities of the boolean ones."""
     rows = []
     for name in samples.columns:  # column by column: no copy of the whole table
@@ -135,15 +149,22 @@ def summarise(samples: pd.DataFrame, targets: list[Target]) -> tuple[pd.DataFram
         x = col.to_numpy(dtype=float)
         ok = x[~np.isnan(x)]
         q = np.quantile(ok, QUANTILES) if ok.size else np.full(len(QUANTILES), np.nan)
-        rows.append({"metric": name, "mean": ok.mean() if ok.size else np.nan,
-                     "std": ok.std(ddof=1) if ok.size > 1 else 0.0,
-                     "p5": q[0], "p50": q[1], "p95": q[2],
-                     "min": ok.min() if ok.size else np.nan,
-                     "max": ok.max() if ok.size else np.nan})
-    quantiles = pd.DataFrame(rows, columns=["metric", "mean", "std", "p5", "p50", "p95",
-                                            "min", "max"])
-    prob: dict[str, float] = {"profit_positive": float((samples["profit_eur_per_yr"] > 0)
-                                                       .mean())}
+        rows.append(
+            {
+                "metric": name,
+                "mean": ok.mean() if ok.size else np.nan,
+                "std": ok.std(ddof=1) if ok.size > 1 else 0.0,
+                "p5": q[0],
+                "p50": q[1],
+                "p95": q[2],
+                "min": ok.min() if ok.size else np.nan,
+                "max": ok.max() if ok.size else np.nan,
+            }
+        )
+    quantiles = pd.DataFrame(
+        rows, columns=["metric", "mean", "std", "p5", "p50", "p95", "min", "max"]
+    )
+    prob: dict[str, float] = {"profit_positive": float((samples["profit_eur_per_yr"] > 0).mean())}
     met = [c for c in samples.columns if c.startswith("target_met:")]
     for c in met:
         prob[c] = float(samples[c].mean())
@@ -165,11 +186,16 @@ def nominal_metrics(plan: Plan, targets: list[Target] | None = None) -> dict[str
     return {k: float(v) for k, v in row.items() if k != "sample"}
 
 
-def run_monte_carlo(plan: Plan, n_samples: int, seed: int = 0,
-                    options: SamplingOptions | None = None,
-                    targets: list[Target] | None = None,
-                    chunk: int = kernels_mc.DEFAULT_CHUNK, use_numba: bool | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> MonteCarloResult:
+def run_monte_carlo(
+    plan: Plan,
+    n_samples: int,
+    seed: int = 0,
+    options: SamplingOptions | None = None,
+    targets: list[Target] | None = None,
+    chunk: int = kernels_mc.DEFAULT_CHUNK,
+    use_numba: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonteCarloResult:
     """Evaluate ``plan`` under ``n_samples`` samples; reproducible by ``seed``.
 
     Numbers depend only on (plan, options, targets, seed, sample index): not on the batch
@@ -184,26 +210,41 @@ def run_monte_carlo(plan: Plan, n_samples: int, seed: int = 0,
     quantiles, prob = summarise(samples, spec.targets)
     a = spec.arrays
     summary = {
-        "samples": n_samples, "seed": seed, "engine": "numba" if (
-            kernels_mc.HAVE_NUMBA if use_numba is None else use_numba) else "numpy",
-        "elapsed_s": elapsed, "samples_per_s": n_samples / elapsed if elapsed > 0 else None,
-        "options": {"distribution": options.distribution, "sampling": options.sampling,
-                    "comp_spread": options.comp_spread, "tc_spread": options.tc_spread,
-                    "use_ranges": options.use_ranges, "price_sigma": options.price_sigma,
-                    "price_scenarios": options.price_scenarios is not None},
+        "samples": n_samples,
+        "seed": seed,
+        "engine": "numba"
+        if (kernels_mc.HAVE_NUMBA if use_numba is None else use_numba)
+        else "numpy",
+        "elapsed_s": elapsed,
+        "samples_per_s": n_samples / elapsed if elapsed > 0 else None,
+        "options": {
+            "distribution": options.distribution,
+            "sampling": options.sampling,
+            "comp_spread": options.comp_spread,
+            "tc_spread": options.tc_spread,
+            "use_ranges": options.use_ranges,
+            "price_sigma": options.price_sigma,
+            "price_scenarios": options.price_scenarios is not None,
+        },
         "uncertain_entries": {
             "composition": int((a.comp_hi > a.comp_lo).sum()),
             "transfer_coefficients": int((a.tc_hi > a.tc_lo).sum()),
-            "prices": int((a.price_sigma > 0).sum()) if a.price_mode == 0
-            else int(a.scen_factor.shape[0])},
+            "prices": int((a.price_sigma > 0).sum())
+            if a.price_mode == 0
+            else int(a.scen_factor.shape[0]),
+        },
         "active_nodes": int(a.node_parent.shape[0]),
-        "targets": [{"label": t.label, "required_frac": t.required_frac}
-                    for t in spec.targets],
-        "probabilities": prob, "warnings": spec.warnings,
-        "plan": {"source": plan.source, "instance": plan.summary.get("instance"),
-                 "currency": plan.instance.manifest.get("currency") or "EUR",
-                 "conservation_error": plan.conservation_error},
+        "targets": [{"label": t.label, "required_frac": t.required_frac} for t in spec.targets],
+        "probabilities": prob,
+        "warnings": spec.warnings,
+        "plan": {
+            "source": plan.source,
+            "instance": plan.summary.get("instance"),
+            "currency": plan.instance.manifest.get("currency") or "EUR",
+            "conservation_error": plan.conservation_error,
+        },
         "mass_balance_max_rel_error": float(raw.mb_error.max()),
     }
-    return MonteCarloResult(samples=samples, quantiles=quantiles, probabilities=prob,
-                            summary=summary)
+    return MonteCarloResult(
+        samples=samples, quantiles=quantiles, probabilities=prob, summary=summary
+    )

@@ -45,8 +45,9 @@ def pert_quantile_table() -> np.ndarray:
     return q
 
 
-def pert_table_numpy(table: np.ndarray, u: np.ndarray, lo: np.ndarray, mode: np.ndarray,
-                     hi: np.ndarray) -> np.ndarray:
+def pert_table_numpy(
+    table: np.ndarray, u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
     """Tabulated PERT draws (the module formula), element-wise over broadcast arrays.
 
     Callers pass only entries with hi > lo. The operations are those of the numba kernel

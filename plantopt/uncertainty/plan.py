@@ -57,12 +57,13 @@ class Plan:
         return np.flatnonzero(self.flow_feed_equiv_t_per_yr > 0)
 
 
-def _split_fractions(tree: RouteTree, accept: np.ndarray, flow: np.ndarray
-                     ) -> tuple[np.ndarray, float]:
+def _split_fractions(
+    tree: RouteTree, accept: np.ndarray, flow: np.ndarray
+) -> tuple[np.ndarray, float]:
     split = np.full(tree.n_nodes, np.nan)
     worst = 0.0
     for g in range(tree.n_groups):
-        kids = tree.group_children[tree.group_ptr[g]:tree.group_ptr[g + 1]]
+        kids = tree.group_children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
         parent = int(tree.group_parent[g])
         total = accept[int(tree.group_feed[g])] if parent < 0 else flow[parent]
         if total > 0:
@@ -71,62 +72,84 @@ def _split_fractions(tree: RouteTree, accept: np.ndarray, flow: np.ndarray
     return split, worst
 
 
-def plan_from_tables(instance: Instance, tables: dict[str, pd.DataFrame],
-                     summary: dict[str, Any], tree: RouteTree | None = None,
-                     source: str = "result") -> Plan:
+def plan_from_tables(
+    instance: Instance,
+    tables: dict[str, pd.DataFrame],
+    summary: dict[str, Any],
+    tree: RouteTree | None = None,
+    source: str = "result",
+) -> Plan:
     """Build a plan from result tables; checks that node ids and paths match the tree."""
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
-        raise PlanError(f"{source}: missing result table(s) {', '.join(missing)} "
-                        "(expected the tables written by `plantopt solve`)")
+        raise PlanError(
+            f"{source}: missing result table(s) {', '.join(missing)} "
+            "(expected the tables written by `plantopt solve`)"
+        )
     if "period" in tables["feed_intake"].columns:
         periods = sorted(map(str, tables["feed_intake"]["period"].unique()))
         raise PlanError(
             f"{source}: a multi-period plan (periods {', '.join(periods)}); evaluate one "
-            "period at a time (--period P; plantopt evaluate without it evaluates each)")
+            "period at a time (--period P; plantopt evaluate without it evaluates each)"
+        )
     tree = tree or build_route_tree(instance)
     flows = tables["flows"]
     flow = np.zeros(tree.n_nodes)
     nodes = flows["node"].to_numpy(dtype=np.int64)
     valid = (nodes >= 0) & (nodes < tree.n_nodes)
     labels = dict(zip(nodes[valid].tolist(), tree.paths(nodes[valid])))
-    for i, (node, path, value) in enumerate(zip(nodes, flows["path"],
-                                                flows["flow_feed_equiv_t_per_yr"])):
+    for i, (node, path, value) in enumerate(
+        zip(nodes, flows["path"], flows["flow_feed_equiv_t_per_yr"])
+    ):
         n = int(node)
         if labels.get(n) != path:
-            raise PlanError(f"{source}: flows.parquet row {i + 1}: node {n} "
-                            f"({path!r}) is not a node of the instance's route tree; the "
-                            "result was solved on a different instance or plantopt version")
+            raise PlanError(
+                f"{source}: flows.parquet row {i + 1}: node {n} "
+                f"({path!r}) is not a node of the instance's route tree; the "
+                "result was solved on a different instance or plantopt version"
+            )
         flow[n] = float(value)
     intake = tables["feed_intake"]
     accept = np.zeros(len(tree.feeds))
     f_index = {f: i for i, f in enumerate(tree.feeds)}
     for f, x in zip(intake["feed_id"], intake["accepted_t_per_yr"]):
         if f not in f_index:
-            raise PlanError(f"{source}: feed_intake.parquet names feed {f!r}, which the "
-                            "instance does not have")
+            raise PlanError(
+                f"{source}: feed_intake.parquet names feed {f!r}, which the instance does not have"
+            )
         accept[f_index[f]] = float(x)
     ut = tables["unit_throughput"].set_index("unit_id")
-    cap = np.array([float(ut.at[u, "capacity_t_per_yr"]) if u in ut.index else 0.0
-                    for u in tree.units])
+    cap = np.array(
+        [float(ut.at[u, "capacity_t_per_yr"]) if u in ut.index else 0.0 for u in tree.units]
+    )
     built = tables["built_units"]
-    fixed = float(built["fixed_opex_eur_per_yr"].sum() +
-                  built["annualised_capex_eur_per_yr"].sum())
-    gate = float(intake["gate_fee_eur_per_yr"].sum()) if "gate_fee_eur_per_yr" in intake \
-        else 0.0
+    fixed = float(built["fixed_opex_eur_per_yr"].sum() + built["annualised_capex_eur_per_yr"].sum())
+    gate = float(intake["gate_fee_eur_per_yr"].sum()) if "gate_fee_eur_per_yr" in intake else 0.0
     premium = 0.0
     if "economics" in tables:
         econ = tables["economics"]
         premium = float(econ.loc[econ["item"] == "offtake_premiums", "eur_per_yr"].sum())
     split, err = _split_fractions(tree, accept, flow)
     reference: dict[str, pd.DataFrame] = {
-        k: tables[k] for k in ("recovery", "economics", "unit_throughput", "mass_balance",
-                               "compliance") if k in tables}
-    return Plan(instance=instance, tree=tree, accept_t_per_yr=accept,
-                flow_feed_equiv_t_per_yr=flow, split_frac=split, capacity_t_per_yr=cap,
-                fixed_cost_eur_per_yr=fixed, gate_fees_eur_per_yr=gate,
-                conservation_error=err, source=source, reference=reference,
-                summary=dict(summary), offtake_premium_eur_per_yr=premium)
+        k: tables[k]
+        for k in ("recovery", "economics", "unit_throughput", "mass_balance", "compliance")
+        if k in tables
+    }
+    return Plan(
+        instance=instance,
+        tree=tree,
+        accept_t_per_yr=accept,
+        flow_feed_equiv_t_per_yr=flow,
+        split_frac=split,
+        capacity_t_per_yr=cap,
+        fixed_cost_eur_per_yr=fixed,
+        gate_fees_eur_per_yr=gate,
+        conservation_error=err,
+        source=source,
+        reference=reference,
+        summary=dict(summary),
+        offtake_premium_eur_per_yr=premium,
+    )
 
 
 def _check_hash(instance: Instance, summary: dict[str, Any], source: str) -> None:
@@ -135,7 +158,8 @@ def _check_hash(instance: Instance, summary: dict[str, Any], source: str) -> Non
         raise PlanError(
             f"{source}: the instance at {instance.path} has changed since the result was "
             f"solved (content hash {instance.content_hash()[:12]}..., result has "
-            f"{expected[:12]}...); re-solve, or pass --instance with the instance used")
+            f"{expected[:12]}...); re-solve, or pass --instance with the instance used"
+        )
 
 
 def plan_from_result(result: Any, instance: Instance) -> Plan:
@@ -154,8 +178,9 @@ def result_periods(tables: dict[str, pd.DataFrame]) -> list[str]:
     return list(dict.fromkeys(map(str, fi["period"])))
 
 
-def period_view(instance: Instance, tables: dict[str, pd.DataFrame], period: str
-                ) -> tuple[Instance, dict[str, pd.DataFrame]]:
+def period_view(
+    instance: Instance, tables: dict[str, pd.DataFrame], period: str
+) -> tuple[Instance, dict[str, pd.DataFrame]]:
     """One period of a multi-period result: the period's instance (its feed limits, prices
     and targets in force) and every table's rows of that period (without the column).
 
@@ -176,8 +201,9 @@ def period_view(instance: Instance, tables: dict[str, pd.DataFrame], period: str
     return inst, out
 
 
-def load_plan(result_dir: str | Path, instance_path: str | Path | None = None,
-              period: str | None = None) -> Plan:
+def load_plan(
+    result_dir: str | Path, instance_path: str | Path | None = None, period: str | None = None
+) -> Plan:
     """Read a result folder (of solve, breakeven, a Pareto point or a batch job) and rebuild
     its plan.
 
@@ -201,8 +227,7 @@ def load_plan(result_dir: str | Path, instance_path: str | Path | None = None,
     except ResultFolderError as exc:
         raise PlanError(str(exc)) from None
     if summary.get("status") not in ("optimal", "feasible"):
-        raise PlanError(f"{folder}: the result has no solution (status "
-                        f"{summary.get('status')!r})")
+        raise PlanError(f"{folder}: the result has no solution (status {summary.get('status')!r})")
     tables = read_tables(folder)
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
@@ -214,5 +239,6 @@ def load_plan(result_dir: str | Path, instance_path: str | Path | None = None,
     if period is not None:
         instance, tables = period_view(instance, tables, str(period))
         summary = {**summary, "period": str(period)}
-    return plan_from_tables(instance, tables, summary,
-                            source=str(folder) + (f" (period {period})" if period else ""))
+    return plan_from_tables(
+        instance, tables, summary, source=str(folder) + (f" (period {period})" if period else "")
+    )

@@ -59,13 +59,16 @@ class SamplingOptions:
             if not (math.isfinite(v) and v >= 0):
                 raise SpecError(f"{name} must be a finite number >= 0, not {v!r}")
         if self.distribution not in DISTRIBUTIONS:
-            raise SpecError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not "
-                            f"{self.distribution!r}")
+            raise SpecError(
+                f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not {self.distribution!r}"
+            )
         if self.sampling not in ("random", "lhs"):
             raise SpecError(f"sampling must be random or lhs, not {self.sampling!r}")
         if self.sampling == "lhs" and self.distribution == "pert-exact":
-            raise SpecError("sampling lhs needs one uniform per draw: use distribution pert "
-                            "or triangular, not pert-exact")
+            raise SpecError(
+                "sampling lhs needs one uniform per draw: use distribution pert "
+                "or triangular, not pert-exact"
+            )
 
 
 @dataclass
@@ -82,15 +85,22 @@ def _price_matrices(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     value = np.zeros((len(tree.products), len(tree.materials)))
     rec = np.zeros_like(value)
     pp = plan.instance["product_prices"]
-    for p, m, price, pay, r in zip(pp["product_id"], pp["material"], pp["price_eur_per_t"],
-                                   pp["payable_frac"], pp["recovered"]):
+    for p, m, price, pay, r in zip(
+        pp["product_id"], pp["material"], pp["price_eur_per_t"], pp["payable_frac"], pp["recovered"]
+    ):
         value[p_index[p], m_index[m]] = float(price) * float(pay)
         rec[p_index[p], m_index[m]] = 1.0 if bool(r) else 0.0
     return value, rec
 
 
-def _bounds(nom: np.ndarray, lo: np.ndarray, hi: np.ndarray, has_range: np.ndarray,
-            spread: float, use_ranges: bool) -> tuple[np.ndarray, np.ndarray]:
+def _bounds(
+    nom: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    has_range: np.ndarray,
+    spread: float,
+    use_ranges: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     """Final (low, high): data ranges, else nominal -/+ spread; structural zeros pinned."""
     if use_ranges:
         lo_out = np.where(has_range, lo, np.maximum(nom * (1.0 - spread), 0.0))
@@ -104,8 +114,9 @@ def _bounds(nom: np.ndarray, lo: np.ndarray, hi: np.ndarray, has_range: np.ndarr
     return np.where(zero, nom, lo_out), np.where(zero, nom, hi_out)
 
 
-def _composition_bounds(plan: Plan, opts: SamplingOptions
-                        ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _composition_bounds(
+    plan: Plan, opts: SamplingOptions
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     tree = plan.tree
     f_index = {f: i for i, f in enumerate(tree.feeds)}
     m_index = {m: i for i, m in enumerate(tree.materials)}
@@ -114,16 +125,23 @@ def _composition_bounds(plan: Plan, opts: SamplingOptions
     has = np.zeros(shape, dtype=bool)
     warnings: list[str] = []
     cdf = plan.instance["composition"]
-    for f, m, x, a, b in zip(cdf["feed_id"], cdf["material"], cdf["mass_frac"],
-                             cdf["mass_frac_low"], cdf["mass_frac_high"]):
+    for f, m, x, a, b in zip(
+        cdf["feed_id"],
+        cdf["material"],
+        cdf["mass_frac"],
+        cdf["mass_frac_low"],
+        cdf["mass_frac_high"],
+    ):
         i, j = f_index[f], m_index[m]
         if pd.notna(a) or pd.notna(b):
             has[i, j] = True
             lo[i, j] = float(a) if pd.notna(a) else float(x)
             hi[i, j] = float(b) if pd.notna(b) else float(x)
             if float(x) == 0 and hi[i, j] > 0:
-                warnings.append(f"composition {f}/{m}: nominal 0 is kept at 0 (the route "
-                                "tree is pruned on it); its range is ignored")
+                warnings.append(
+                    f"composition {f}/{m}: nominal 0 is kept at 0 (the route "
+                    "tree is pruned on it); its range is ignored"
+                )
     lo, hi = _bounds(tree.comp, lo, hi, has, opts.comp_spread, opts.use_ranges)
     if "other" in m_index:  # the remainder is computed, never drawn
         o = m_index["other"]
@@ -131,8 +149,9 @@ def _composition_bounds(plan: Plan, opts: SamplingOptions
     return lo, hi, warnings
 
 
-def _tc_tables(plan: Plan, opts: SamplingOptions, rows_used: list[int]
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
+def _tc_tables(
+    plan: Plan, opts: SamplingOptions, rows_used: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
     """Extended tc rows of the (unit, class) pairs the plan uses, grouped by pair."""
     tree = plan.tree
     inst = plan.instance
@@ -175,8 +194,10 @@ def _tc_tables(plan: Plan, opts: SamplingOptions, rows_used: list[int]
             has_rows.append(resolved["has"][key] > 0)
         ptr.append(len(nom_rows))
     m_n = len(mats)
-    nom, lo, hi, has = (np.array(rows) if rows else np.zeros((0, m_n))
-                        for rows in (nom_rows, lo_rows, hi_rows, has_rows))
+    nom, lo, hi, has = (
+        np.array(rows) if rows else np.zeros((0, m_n))
+        for rows in (nom_rows, lo_rows, hi_rows, has_rows)
+    )
     lo, hi = _bounds(nom, lo, hi, has.astype(bool), opts.tc_spread, opts.use_ranges)
     return nom, lo, hi, np.asarray(ptr, dtype=np.int64), ext_of_tree_row
 
@@ -185,8 +206,9 @@ def _scenarios(opts: SamplingOptions, mats: tuple[str, ...]) -> tuple[np.ndarray
     df = opts.price_scenarios
     need = {"scenario", "material", "price_factor"}
     if df is None or not need <= set(df.columns):
-        raise SpecError("price scenario table needs columns scenario, material, price_factor "
-                        "(optional weight)")
+        raise SpecError(
+            "price scenario table needs columns scenario, material, price_factor (optional weight)"
+        )
     names = list(dict.fromkeys(df["scenario"].astype(str)))
     factor = np.ones((len(names), len(mats)))
     weight = np.ones(len(names))
@@ -195,8 +217,9 @@ def _scenarios(opts: SamplingOptions, mats: tuple[str, ...]) -> tuple[np.ndarray
         if m not in mats:
             raise SpecError(f"price scenarios, row {i}: unknown material {m!r}")
         if not (math.isfinite(x) and x >= 0):
-            raise SpecError(f"price scenarios, row {i}, column 'price_factor': {x!r} "
-                            "(expected a number >= 0)")
+            raise SpecError(
+                f"price scenarios, row {i}, column 'price_factor': {x!r} (expected a number >= 0)"
+            )
         factor[names.index(s), mats.index(m)] = x
         if "weight" in df.columns and pd.notna(r.weight):
             weight[names.index(s)] = float(r.weight)
@@ -215,8 +238,7 @@ def i64(x: object) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.int64)
 
 
-def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None = None
-               ) -> Spec:
+def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None = None) -> Spec:
     """Pack a plan, its uncertainty and its targets into the kernel's arrays."""
     tree = plan.tree
     targets = list(targets or [])
@@ -225,14 +247,16 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
     pos[active] = np.arange(active.size)
     rows_used = sorted(set(int(k) for k in tree.node_tcrow[active] if k >= 0))
     tc_nom, tc_lo, tc_hi, pair_ptr, ext = _tc_tables(plan, opts, rows_used)
-    node_row = np.array([ext[int(k)] if k >= 0 else -1 for k in tree.node_tcrow[active]],
-                        dtype=np.int64)
+    node_row = np.array(
+        [ext[int(k)] if k >= 0 else -1 for k in tree.node_tcrow[active]], dtype=np.int64
+    )
     comp_lo, comp_hi, warnings = _composition_bounds(plan, opts)
     mats = tree.materials
     other = mats.index("other") if "other" in mats else -1
     nonother = np.array([m != other for m in range(len(mats))])
-    feed_spread = ((comp_hi > comp_lo)[:, nonother].any(axis=1)
-                   & (plan.accept_t_per_yr > 0)).astype(np.int8)
+    feed_spread = (
+        (comp_hi > comp_lo)[:, nonother].any(axis=1) & (plan.accept_t_per_yr > 0)
+    ).astype(np.int8)
     n_pairs = len(pair_ptr) - 1
     pair_spread = np.zeros((n_pairs, len(mats)), dtype=np.int8)
     # a (pair, material) is drawn only if the material reaches the pair on an active path:
@@ -255,39 +279,57 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
     parent = tree.node_parent[active]
     n_f = len(tree.feeds)
     support = tree.coef[active] > 0  # structural: sampling keeps nominal zeros at zero
-    weights = np.array([t.node_weight[active] for t in targets]).reshape(len(targets),
-                                                                          active.size)
+    weights = np.array([t.node_weight[active] for t in targets]).reshape(len(targets), active.size)
     nz_node, nz_t = np.nonzero(weights.T)  # row-major over (node, target): CSR order
     ptr_t = np.zeros(active.size + 1, dtype=np.int64)
     np.add.at(ptr_t, nz_node + 1, 1)
     ptr_t = np.cumsum(ptr_t)
     idx_t, w_t = nz_t, weights[nz_t, nz_node]
     arrays = MCArrays(
-        comp_nom=f64(tree.comp), comp_lo=f64(comp_lo), comp_hi=f64(comp_hi),
-        feed_total=f64(tree.comp.sum(axis=1) if other >= 0
-                       else np.maximum(tree.comp.sum(axis=1), 1.0)),
-        feed_spread=feed_spread, other=int(other),
-        tc_nom=f64(tc_nom), tc_lo=f64(tc_lo), tc_hi=f64(tc_hi), pair_ptr=i64(pair_ptr),
-        pair_spread=pair_spread, dist=DISTRIBUTIONS[opts.distribution],
-        pert_table=pert_quantile_table(), lhs_n=-1 if opts.sampling == "lhs" else 0,
+        comp_nom=f64(tree.comp),
+        comp_lo=f64(comp_lo),
+        comp_hi=f64(comp_hi),
+        feed_total=f64(
+            tree.comp.sum(axis=1) if other >= 0 else np.maximum(tree.comp.sum(axis=1), 1.0)
+        ),
+        feed_spread=feed_spread,
+        other=int(other),
+        tc_nom=f64(tc_nom),
+        tc_lo=f64(tc_lo),
+        tc_hi=f64(tc_hi),
+        pair_ptr=i64(pair_ptr),
+        pair_spread=pair_spread,
+        dist=DISTRIBUTIONS[opts.distribution],
+        pert_table=pert_quantile_table(),
+        lhs_n=-1 if opts.sampling == "lhs" else 0,
         value=f64(value),
-        rec=f64(rec), price_sigma=f64(sigma),
-        price_mode=mode, scen_factor=f64(scen_factor), scen_cum=f64(scen_cum),
+        rec=f64(rec),
+        price_sigma=f64(sigma),
+        price_mode=mode,
+        scen_factor=f64(scen_factor),
+        scen_cum=f64(scen_cum),
         accept=f64(plan.accept_t_per_yr),
         node_parent=i64(np.where(parent >= 0, pos[np.maximum(parent, 0)], -1)),
-        node_feed=i64(tree.node_feed[active]), node_row=node_row,
-        node_kind=i64(tree.node_kind[active]), node_target=i64(tree.node_target[active]),
+        node_feed=i64(tree.node_feed[active]),
+        node_row=node_row,
+        node_kind=i64(tree.node_kind[active]),
+        node_target=i64(tree.node_target[active]),
         node_flow=f64(plan.flow_feed_equiv_t_per_yr[active]),
         node_route_cost=f64(tree.node_route_cost[active]),
         node_sptr=i64(np.concatenate([[0], np.cumsum(support.sum(axis=1))])),
-        node_smat=i64(np.nonzero(support)[1]), n_units=len(tree.units),
+        node_smat=i64(np.nonzero(support)[1]),
+        n_units=len(tree.units),
         t_mat=i64([mats.index(t.material) if t.material else -1 for t in targets]),
         t_cover=f64(np.array([t.feed_weight for t in targets]).reshape(len(targets), n_f)),
-        node_tptr=i64(ptr_t), node_tidx=i64(idx_t), node_tw=f64(w_t),
+        node_tptr=i64(ptr_t),
+        node_tidx=i64(idx_t),
+        node_tw=f64(w_t),
     )
     orphan = (parent >= 0) & (pos[np.maximum(parent, 0)] < 0)
     if orphan.any():
         n = int(active[np.flatnonzero(orphan)[0]])
-        raise SpecError(f"{plan.source}: node {n} carries flow but its parent does not; the "
-                        "flows table is not conservative")
+        raise SpecError(
+            f"{plan.source}: node {n} carries flow but its parent does not; the "
+            "flows table is not conservative"
+        )
     return Spec(arrays=arrays, targets=targets, warnings=warnings)

@@ -31,28 +31,47 @@ class Target:
     feed_weight: np.ndarray  # (F,)
 
 
-def material_recovery_target(plan: Plan, material: str, required_frac: float,
-                             feeds: list[str] | None = None) -> Target:
+def material_recovery_target(
+    plan: Plan, material: str, required_frac: float, feeds: list[str] | None = None
+) -> Target:
     """Recovered ``material`` (product_prices.recovered) over ``material`` entering."""
     tree = plan.tree
     if material not in tree.materials:
-        raise PlantoptError(f"target material {material!r} is not in materials.csv "
-                            f"(materials: {', '.join(tree.materials)})")
+        raise PlantoptError(
+            f"target material {material!r} is not in materials.csv "
+            f"(materials: {', '.join(tree.materials)})"
+        )
     if not 0.0 <= required_frac <= 1.0:
-        raise PlantoptError(f"target for {material}: the required fraction must be in "
-                            f"[0, 1], not {required_frac!r}")
+        raise PlantoptError(
+            f"target for {material}: the required fraction must be in [0, 1], not {required_frac!r}"
+        )
     pp = plan.instance["product_prices"]
-    recovered = {p for p, k, r in zip(pp["product_id"], pp["material"], pp["recovered"])
-                 if k == material and bool(r)}
-    feed_weight = np.ones(len(tree.feeds)) if feeds is None else \
-        np.array([1.0 if f in feeds else 0.0 for f in tree.feeds])
+    recovered = {
+        p
+        for p, k, r in zip(pp["product_id"], pp["material"], pp["recovered"])
+        if k == material and bool(r)
+    }
+    feed_weight = (
+        np.ones(len(tree.feeds))
+        if feeds is None
+        else np.array([1.0 if f in feeds else 0.0 for f in tree.feeds])
+    )
     prod = tree.node_kind == KIND_PRODUCT
-    counts = np.array([bool(prod[n]) and tree.products[int(tree.node_target[n])] in recovered
-                       for n in range(tree.n_nodes)])
+    counts = np.array(
+        [
+            bool(prod[n]) and tree.products[int(tree.node_target[n])] in recovered
+            for n in range(tree.n_nodes)
+        ]
+    )
     node_weight = (counts & (feed_weight[tree.node_feed] > 0)).astype(float)
     scope = "" if feeds is None else f" ({', '.join(feeds)})"
-    return Target(f"{material} recovery{scope} >= {required_frac:g}", float(required_frac),
-                  node_weight, material, feed_weight)
+    return Target(
+        f"{material} recovery{scope} >= {required_frac:g}",
+        float(required_frac),
+        node_weight,
+        material,
+        feed_weight,
+    )
 
 
 def regulation_targets(plan: Plan, target_year: int | None = None) -> list[Target]:
@@ -87,8 +106,11 @@ def regulation_targets(plan: Plan, target_year: int | None = None) -> list[Targe
         if not (feed_weight * plan.accept_t_per_yr).any():
             continue  # no covered feed accepted: nothing to measure under any sample
         mat = t.material if t.kind == "material_recovery" else None
-        out.append(Target(f"{t.title} >= {t.required_frac:g}", t.required_frac,
-                          node_weight, mat, feed_weight))
+        out.append(
+            Target(
+                f"{t.title} >= {t.required_frac:g}", t.required_frac, node_weight, mat, feed_weight
+            )
+        )
     return out
 
 

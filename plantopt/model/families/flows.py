@@ -1,9 +1,9 @@
 """Feed and routing families.
 
-    feed_balance[f]:   sum_{entry nodes n of f} flow[n] - accept[f] = 0
-    output_balance[g]: sum_{c in C(g)} flow[c] - flow[parent(g)] = 0
-        for every unit node and output g with children C(g): each output carries all the
-        feed-equivalent tonnes that entered the unit, with its own composition.
+feed_balance[f]:   sum_{entry nodes n of f} flow[n] - accept[f] = 0
+output_balance[g]: sum_{c in C(g)} flow[c] - flow[parent(g)] = 0
+    for every unit node and output g with children C(g): each output carries all the
+    feed-equivalent tonnes that entered the unit, with its own composition.
 """
 
 from __future__ import annotations
@@ -27,10 +27,20 @@ def feed_balance(ctx: PeriodContext) -> Family:
     group, child = _group_of_child(ctx)
     root = tree.group_parent[group] < 0  # children of a feed's root group: its entry nodes
     feed = tree.group_feed[group[root]].astype(np.int64)
-    row, col, val = stack((feed, lay.flow0 + child[root], np.ones(int(root.sum()))),
-                          (np.arange(F), np.arange(F), -np.ones(F)))
-    return family("feed_balance", d.feeds, row, col, val, 0.0, 0.0,
-                  doc="entry flows of a feed sum to the tonnage accepted")
+    row, col, val = stack(
+        (feed, lay.flow0 + child[root], np.ones(int(root.sum()))),
+        (np.arange(F), np.arange(F), -np.ones(F)),
+    )
+    return family(
+        "feed_balance",
+        d.feeds,
+        row,
+        col,
+        val,
+        0.0,
+        0.0,
+        doc="entry flows of a feed sum to the tonnage accepted",
+    )
 
 
 def output_balance(ctx: PeriodContext) -> Family:
@@ -42,7 +52,17 @@ def output_balance(ctx: PeriodContext) -> Family:
     rank[groups] = np.arange(len(groups))
     keep = rank[group] >= 0
     G = len(groups)
-    row, col, val = stack((rank[group[keep]], lay.flow0 + child[keep], np.ones(int(keep.sum()))),
-                          (np.arange(G), lay.flow0 + tree.group_parent[groups], -np.ones(G)))
-    return family("output_balance", groups.tolist(), row, col, val, 0.0, 0.0,
-                  doc="each unit output routes all feed-equivalent tonnes that entered the unit")
+    row, col, val = stack(
+        (rank[group[keep]], lay.flow0 + child[keep], np.ones(int(keep.sum()))),
+        (np.arange(G), lay.flow0 + tree.group_parent[groups], -np.ones(G)),
+    )
+    return family(
+        "output_balance",
+        groups.tolist(),
+        row,
+        col,
+        val,
+        0.0,
+        0.0,
+        doc="each unit output routes all feed-equivalent tonnes that entered the unit",
+    )

@@ -30,8 +30,14 @@ def co2_per_flow(ctx: PeriodContext) -> tuple[np.ndarray, np.ndarray]:
 
 def co2_emissions(ctx: PeriodContext) -> Family:
     n, per = co2_per_flow(ctx)
-    return family("co2_emissions", [None], np.zeros(len(n)), ctx.layout.flow0 + n, per,
-                  doc="direct process CO2, t/yr")
+    return family(
+        "co2_emissions",
+        [None],
+        np.zeros(len(n)),
+        ctx.layout.flow0 + n,
+        per,
+        doc="direct process CO2, t/yr",
+    )
 
 
 def co2_cap(ctx: PeriodContext) -> Family:
@@ -39,9 +45,16 @@ def co2_cap(ctx: PeriodContext) -> Family:
     cap = ctx.data.co2_cap_t_per_yr
     index = ["total"] if cap is not None and len(n) else []
     keep = len(index) > 0
-    return family("co2_cap", index, np.zeros(len(n) if keep else 0),
-                  (ctx.layout.flow0 + n) if keep else [], per if keep else [], -INF,
-                  cap if keep else 0.0, doc="direct process CO2 within the cap")
+    return family(
+        "co2_cap",
+        index,
+        np.zeros(len(n) if keep else 0),
+        (ctx.layout.flow0 + n) if keep else [],
+        per if keep else [],
+        -INF,
+        cap if keep else 0.0,
+        doc="direct process CO2 within the cap",
+    )
 
 
 def resource_limit(ctx: PeriodContext) -> Family:
@@ -52,6 +65,13 @@ def resource_limit(ctx: PeriodContext) -> Family:
         rows += [i] * len(lim.amount)
         cols += [ctx.layout.build0 + o[k] for k in lim.amount]
         vals += list(lim.amount.values())
-    return family("resource_limit", [lim.name for lim in limits], rows, cols, vals, -INF,
-                  [lim.available for lim in limits],
-                  doc="land or staff of built options within what is available")
+    return family(
+        "resource_limit",
+        [lim.name for lim in limits],
+        rows,
+        cols,
+        vals,
+        -INF,
+        [lim.available for lim in limits],
+        doc="land or staff of built options within what is available",
+    )

@@ -1,6 +1,6 @@
 """Product families.
 
-    offtake[p]:  sum_{n at p} mass_n flow[n] <= max_offtake_p     (product mass buyers take)
+offtake[p]:  sum_{n at p} mass_n flow[n] <= max_offtake_p     (product mass buyers take)
 """
 
 from __future__ import annotations
@@ -16,6 +16,14 @@ def offtake(ctx: PeriodContext) -> Family:
     limited = [p for p in d.products if p in d.product_offtake and d.product_nodes[p]]
     r, n = csr_rows([d.product_nodes[p] for p in limited])
     cap = np.array([d.product_offtake[p] for p in limited], dtype=float)
-    return family("offtake", limited, r, ctx.layout.flow0 + n, ctx.mass[n], -INF, cap,
-                  doc="product mass within what buyers take",
-                  relax=Relax("offtake", tuple(limited), cap, np.maximum(cap, 1.0), "t/yr"))
+    return family(
+        "offtake",
+        limited,
+        r,
+        ctx.layout.flow0 + n,
+        ctx.mass[n],
+        -INF,
+        cap,
+        doc="product mass within what buyers take",
+        relax=Relax("offtake", tuple(limited), cap, np.maximum(cap, 1.0), "t/yr"),
+    )

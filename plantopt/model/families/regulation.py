@@ -30,8 +30,11 @@ def _num(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.
     if not targets:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     r = [np.full(len(t.num_node), i, np.int64) for i, t in enumerate(targets)]
-    return (np.concatenate(r), ctx.layout.flow0 + np.concatenate([t.num_node for t in targets]),
-            np.concatenate([t.num_coef for t in targets]))
+    return (
+        np.concatenate(r),
+        ctx.layout.flow0 + np.concatenate([t.num_node for t in targets]),
+        np.concatenate([t.num_coef for t in targets]),
+    )
 
 
 def _den(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -46,14 +49,22 @@ def _den(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.
 
 def target_num(ctx: PeriodContext) -> Family:
     targets = _targets(ctx)
-    return family("target_num", [t.target_id for t in targets], *_num(ctx, targets),
-                  doc="t/yr of output that counts for the target")
+    return family(
+        "target_num",
+        [t.target_id for t in targets],
+        *_num(ctx, targets),
+        doc="t/yr of output that counts for the target",
+    )
 
 
 def target_den(ctx: PeriodContext) -> Family:
     targets = _targets(ctx)
-    return family("target_den", [t.target_id for t in targets], *_den(ctx, targets),
-                  doc="t/yr entering that the target is measured against")
+    return family(
+        "target_den",
+        [t.target_id for t in targets],
+        *_den(ctx, targets),
+        doc="t/yr entering that the target is measured against",
+    )
 
 
 def target_ratio(ctx: PeriodContext) -> Family:
@@ -64,10 +75,15 @@ def target_ratio(ctx: PeriodContext) -> Family:
     ub = np.array([ctx.data.feed_ub[f] for f in ctx.data.feeds], dtype=float)
     np.add.at(max_den, dr, dv * ub[dc])
     ids = [t.target_id for t in targets]
-    return family("target_ratio", ids, *stack(_num(ctx, targets), (dr, dc, -req[dr] * dv)),
-                  0.0, INF, doc="regulatory ratio at least its required value",
-                  relax=Relax("target", tuple(ids), req, req * np.maximum(max_den, 1e-9),
-                              "t/t"))
+    return family(
+        "target_ratio",
+        ids,
+        *stack(_num(ctx, targets), (dr, dc, -req[dr] * dv)),
+        0.0,
+        INF,
+        doc="regulatory ratio at least its required value",
+        relax=Relax("target", tuple(ids), req, req * np.maximum(max_den, 1e-9), "t/t"),
+    )
 
 
 def contract_pairs(ctx: PeriodContext) -> dict[tuple[str, str], list[int]]:
@@ -87,9 +103,20 @@ def contract_supply(ctx: PeriodContext) -> Family:
         supply = contracts[idx[0]].supply
         n = np.fromiter((x[0] for x in supply), np.int64, len(supply))
         a = np.fromiter((x[1] for x in supply), float, len(supply))
-        parts.append((np.full(len(idx), row), ctx.layout.take0 + np.asarray(idx, np.int64),
-                      np.ones(len(idx))))
+        parts.append(
+            (
+                np.full(len(idx), row),
+                ctx.layout.take0 + np.asarray(idx, np.int64),
+                np.ones(len(idx)),
+            )
+        )
         parts.append((np.full(len(n), row), ctx.layout.flow0 + n, -a))
     triplets = stack(*parts) if parts else ([], [], [])
-    return family("contract_supply", list(pairs), *triplets, -INF, 0.0,
-                  doc="contracts take no more than the material contained in the product")
+    return family(
+        "contract_supply",
+        list(pairs),
+        *triplets,
+        -INF,
+        0.0,
+        doc="contracts take no more than the material contained in the product",
+    )

@@ -19,8 +19,9 @@ from plantopt.model.families.context import PeriodContext
 from plantopt.model.family import INF, Family, Relax, csr_rows, family, stack
 
 
-def _throughput_terms(ctx: PeriodContext, units: list[str]
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _throughput_terms(
+    ctx: PeriodContext, units: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, flow column, mass_n) of every node at each unit of ``units``."""
     terms = ctx.data.unit_node_terms
     if terms is None or terms.ptr is None:
@@ -35,27 +36,38 @@ def _throughput_terms(ctx: PeriodContext, units: list[str]
     return r, ctx.layout.flow0 + terms.node[pos], terms.coef[pos]
 
 
-def _capacity_terms(ctx: PeriodContext, units: list[str], scale: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _capacity_terms(
+    ctx: PeriodContext, units: list[str], scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r, c = ctx.options_of(units)
     opts = ctx.layout.options
-    caps = np.array([ctx.data.options[opts[i - ctx.layout.build0]].capacity_t_per_yr
-                     for i in c], dtype=float)
+    caps = np.array(
+        [ctx.data.options[opts[i - ctx.layout.build0]].capacity_t_per_yr for i in c], dtype=float
+    )
     return r, c, caps * scale[r] if len(r) else caps
 
 
 def throughput(ctx: PeriodContext) -> Family:
     units = ctx.data.units
-    return family("throughput", units, *_throughput_terms(ctx, units),
-                  doc="real tonnes entering the unit, t/yr")
+    return family(
+        "throughput",
+        units,
+        *_throughput_terms(ctx, units),
+        doc="real tonnes entering the unit, t/yr",
+    )
 
 
 def capacity(ctx: PeriodContext) -> Family:
     d = ctx.data
     units = d.units
     existing = np.array([d.unit_existing[u] for u in units], dtype=float)
-    return family("capacity", units, *_capacity_terms(ctx, units, np.ones(len(units))),
-                  constant=existing, doc="installed capacity, t/yr")
+    return family(
+        "capacity",
+        units,
+        *_capacity_terms(ctx, units, np.ones(len(units))),
+        constant=existing,
+        doc="installed capacity, t/yr",
+    )
 
 
 def capacity_limit(ctx: PeriodContext) -> Family:
@@ -64,9 +76,15 @@ def capacity_limit(ctx: PeriodContext) -> Family:
     cr, cc, cv = _capacity_terms(ctx, used, np.ones(len(used)))
     existing = np.array([d.unit_existing[u] for u in used], dtype=float)
     cmax = np.array([d.unit_max_capacity[u] for u in used], dtype=float)
-    return family("capacity_limit", used, *stack((tr, tc, tv), (cr, cc, -cv)), -INF,
-                  existing, doc="throughput within installed capacity",
-                  relax=Relax("capacity", tuple(used), cmax, np.maximum(cmax, 1.0), "t/yr"))
+    return family(
+        "capacity_limit",
+        used,
+        *stack((tr, tc, tv), (cr, cc, -cv)),
+        -INF,
+        existing,
+        doc="throughput within installed capacity",
+        relax=Relax("capacity", tuple(used), cmax, np.maximum(cmax, 1.0), "t/yr"),
+    )
 
 
 def run_upper(ctx: PeriodContext) -> Family:
@@ -75,9 +93,15 @@ def run_upper(ctx: PeriodContext) -> Family:
     cmax = np.array([d.unit_max_capacity[u] for u in units], dtype=float)
     tr, tc, tv = _throughput_terms(ctx, units)
     runs = ctx.layout.run0 + np.arange(R)
-    return family("run_upper", units, *stack((tr, tc, tv), (np.arange(R), runs, -cmax)),
-                  -INF, 0.0, doc="no throughput unless running",
-                  relax=Relax("capacity", tuple(units), cmax, np.maximum(cmax, 1.0), "t/yr"))
+    return family(
+        "run_upper",
+        units,
+        *stack((tr, tc, tv), (np.arange(R), runs, -cmax)),
+        -INF,
+        0.0,
+        doc="no throughput unless running",
+        relax=Relax("capacity", tuple(units), cmax, np.maximum(cmax, 1.0), "t/yr"),
+    )
 
 
 def min_load(ctx: PeriodContext) -> Family:
@@ -89,10 +113,14 @@ def min_load(ctx: PeriodContext) -> Family:
     tr, tc, tv = _throughput_terms(ctx, units)
     cr, cc, cv = _capacity_terms(ctx, units, ml)
     runs = ctx.layout.run0 + np.arange(R)
-    return family("min_load", units,
-                  *stack((tr, tc, tv), (cr, cc, -cv), (np.arange(R), runs, -cmax)),
-                  ml * existing - cmax, INF,
-                  doc="a running unit is loaded to at least its minimum")
+    return family(
+        "min_load",
+        units,
+        *stack((tr, tc, tv), (cr, cc, -cv), (np.arange(R), runs, -cmax)),
+        ml * existing - cmax,
+        INF,
+        doc="a running unit is loaded to at least its minimum",
+    )
 
 
 def run_if_built(ctx: PeriodContext) -> Family:
@@ -101,7 +129,13 @@ def run_if_built(ctx: PeriodContext) -> Family:
     run_col = {u: ctx.layout.run0 + i for i, u in enumerate(ctx.run_units)}
     br, bc = ctx.options_of(units)
     n = len(units)
-    return family("run_if_built", units,
-                  *stack((np.arange(n), [run_col[u] for u in units], np.ones(n)),
-                         (br, bc, -np.ones(len(bc)))),
-                  -INF, 0.0, doc="only a built unit runs")
+    return family(
+        "run_if_built",
+        units,
+        *stack(
+            (np.arange(n), [run_col[u] for u in units], np.ones(n)), (br, bc, -np.ones(len(bc)))
+        ),
+        -INF,
+        0.0,
+        doc="only a built unit runs",
+    )
