@@ -14,11 +14,10 @@ import numpy as np
 
 from plantopt.instance.instance import Instance
 from plantopt.instance.loader import load_instance
-from plantopt.model.build import Families, build_families
-from plantopt.model.data import build_model_data
+from plantopt.model.build import Families
 from plantopt.model.emit_matrix import emit_matrix
 from plantopt.model.matrix_form import OBJECTIVES, MatrixModel
-from plantopt.model.regulation_terms import build_regulation_data
+from plantopt.model.pipeline import families_of
 from plantopt.routetree.tree import build_route_tree
 from plantopt.solver.deadline import Deadline
 from plantopt.solver.types import RawSolution, SolveOptions
@@ -109,8 +108,7 @@ def prepare(target: Any, objective: str | None, options: SolveOptions, clock: Cl
     with clock.phase("route_tree"):
         tree = build_route_tree(instance)
     with clock.phase("build"):
-        data = build_model_data(instance, tree)
-        fams = build_families(data, build_regulation_data(instance, data))
+        fams = families_of(instance, tree)
         model = None
         if options.build == "pyomo" or options.solver != "highs":
             from plantopt.model.pipeline import build_model
