@@ -162,13 +162,8 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
 
 def _nodes_by_target(tree: RouteTree, kind: int, names: tuple[str, ...]) -> dict[str, list[int]]:
     """Route-tree nodes of one kind grouped by their target (unit or product)."""
-    out: dict[str, list[int]] = {x: [] for x in names}
-    nodes = np.flatnonzero(tree.node_kind == kind)
-    order = np.argsort(tree.node_target[nodes], kind="stable")
-    bounds = np.searchsorted(tree.node_target[nodes][order], np.arange(len(names) + 1))
-    for i, x in enumerate(names):
-        out[x] = nodes[order[bounds[i] : bounds[i + 1]]].tolist()
-    return out
+    grouped = _grouped_nodes(tree, kind, len(names))
+    return {x: grouped.of(i)[0].tolist() for i, x in enumerate(names)}
 
 
 def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:

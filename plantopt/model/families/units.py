@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from plantopt.model.families.context import PeriodContext
-from plantopt.model.family import INF, Family, Relax, csr_rows, family, stack
+from plantopt.model.family import INF, Family, Relax, family, stack
 
 
 def _throughput_terms(
@@ -24,9 +24,7 @@ def _throughput_terms(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, flow column, mass_n) of every node at each unit of ``units``."""
     terms = ctx.data.unit_node_terms
-    if terms is None or terms.ptr is None:
-        r, n = csr_rows([ctx.data.unit_nodes[u] for u in units])
-        return r, ctx.layout.flow0 + n, ctx.mass[n]
+    assert terms is not None and terms.ptr is not None  # set by build_model_data
     u_index = {u: i for i, u in enumerate(ctx.data.tree.units)}
     keys = np.array([u_index[u] for u in units], dtype=np.int64)
     counts = terms.ptr[keys + 1] - terms.ptr[keys]
