@@ -69,7 +69,7 @@ def test_lhs_needs_one_uniform_per_draw() -> None:
     with pytest.raises(SpecError, match="pert-exact"):
         SamplingOptions(sampling="lhs", distribution="pert-exact")
     with pytest.raises(SpecError, match="sampling"):
-        SamplingOptions(sampling="sobol")
+        SamplingOptions(sampling="halton")
 
 
 def test_lhs_estimates_vary_less_across_seeds() -> None:

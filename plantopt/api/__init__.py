@@ -53,19 +53,7 @@ def solve(
     solve is infeasible and ``diagnose`` is true (HiGHS, one period), an elastic re-solve
     explains why: ``summary["diagnosis"]`` and the table ``diagnosis``.
     """
-    from plantopt.business.setup import SETUP_ARGS, with_setup
-
-    setup = {k: option_overrides.pop(k) for k in list(option_overrides) if k in SETUP_ARGS}
-    if setup:  # levers, requirements, floors: on a validated copy of the instance
-        if target is not None and not isinstance(target, (Instance, str, Path)):
-            raise ValueError(
-                f"{', '.join(setup)}: levers and requirements apply to an "
-                "instance, not to a built model"
-            )
-        from plantopt.instance.loader import load_instance
-
-        base = target if isinstance(target, Instance) else load_instance(target)
-        target = with_setup(base, **setup)
+    target = _apply_setup(target, option_overrides)
     options = replace(options or SolveOptions(), **option_overrides)
     if options.build not in ("matrix", "pyomo"):
         raise ValueError(f"unknown build {options.build!r}; expected 'matrix' or 'pyomo'")
@@ -75,16 +63,24 @@ def solve(
         mm = problem.handoff(problem.objectives(options.tie_break), options)
     raw = _run(problem, mm, options)
     clock.timings["solve"] = raw.solve_s
-    tables: dict = {}
-    parts = None
-    with clock.phase("extract"):
-        x = problem.solution_x(mm, raw)
-        if x is not None:
-            tables, reg, case = result_tables(
-                problem.instance, problem.fams, read_solution(problem.fams, x)
-            )
-            parts = (reg, case)
+    tables, parts = _tables(problem, mm, raw, clock)
     diagnosis = _diagnose(problem, raw, options, clock) if diagnose else None
+    return _result(problem, raw, options, clock, _size(mm), tables, parts, diagnosis)
+
+
+def _result(
+    problem: Problem,
+    raw: RawSolution,
+    options: SolveOptions,
+    clock: Clock,
+    size: dict[str, int],
+    tables: dict[str, Any],
+    parts: tuple[Any, Any] | None,
+    diagnosis: Any,
+) -> Result:
+    """The :class:`Result`: tables (with the diagnosis table), summary, plan warnings."""
+    from plantopt.results.warnings import plan_warnings
+
     if diagnosis is not None:
         tables["diagnosis"] = diagnosis.table()
     summary = summary_of(
@@ -94,14 +90,12 @@ def solve(
         problem.objective,
         options,
         clock.total(),
-        _size(mm),
+        size,
         tables,
         parts,
     )
     if diagnosis is not None:
         summary["diagnosis"] = diagnosis.messages
-    from plantopt.results.warnings import plan_warnings
-
     summary["plan_warnings"] = plan_warnings(summary, tables)
     return Result(
         status=raw.status,
@@ -115,6 +109,39 @@ def solve(
         message=raw.message,
         instance=problem.instance,
     )
+
+
+def _apply_setup(target: Any, option_overrides: dict[str, Any]) -> Any:
+    """Pop levers, requirements and floors from ``option_overrides`` and apply them to a
+    validated copy of the instance (:mod:`plantopt.business.setup`); else ``target``."""
+    from plantopt.business.setup import SETUP_ARGS, with_setup
+
+    setup = {k: option_overrides.pop(k) for k in list(option_overrides) if k in SETUP_ARGS}
+    if not setup:
+        return target
+    if target is not None and not isinstance(target, (Instance, str, Path)):
+        raise ValueError(
+            f"{', '.join(setup)}: levers and requirements apply to an "
+            "instance, not to a built model"
+        )
+    from plantopt.instance.loader import load_instance
+
+    base = target if isinstance(target, Instance) else load_instance(target)
+    return with_setup(base, **setup)
+
+
+def _tables(
+    problem: Problem, mm: MatrixModel | None, raw: RawSolution, clock: Clock
+) -> tuple[dict[str, Any], tuple[Any, Any] | None]:
+    """Result tables and (compliance, business-case) summaries; empty without a solution."""
+    with clock.phase("extract"):
+        x = problem.solution_x(mm, raw)
+        if x is None:
+            return {}, None
+        tables, reg, case = result_tables(
+            problem.instance, problem.fams, read_solution(problem.fams, x)
+        )
+        return tables, (reg, case)
 
 
 def _run(problem: Problem, mm: MatrixModel | None, options: SolveOptions) -> RawSolution:

@@ -52,19 +52,19 @@ def result_tables(
     per_tables = [p[0] for p in parts]
     case_tables, case_summary = multiperiod_case(data, decisions, per_tables)
     keep = [n for n in per_tables[0] if n not in ("cash_flows", "capex_schedule", "business_case")]
-    tables = {
-        name: pd.concat(
-            [
-                tab[name].assign(period=p.period_id)[["period", *tab[name].columns]]
-                for p, tab in zip(data.periods, per_tables)
-            ],
-            ignore_index=True,
-        )
-        for name in keep
-    }
+    ids = [p.period_id for p in data.periods]
+    tables = {name: stack_periods(ids, [tab[name] for tab in per_tables]) for name in keep}
     tables.update(case_tables)
     summary = {"periods": [{"period": p.period_id, **s[1]} for p, s in zip(data.periods, parts)]}
     return tables, summary, case_summary
 
 
-__all__ = ["period_tables", "result_tables"]
+def stack_periods(period_ids: list[Any], frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The per-period frames stacked in order, with a first column ``period``."""
+    stacked = pd.concat(frames, ignore_index=True)
+    period = pd.Series(period_ids).repeat([len(f) for f in frames]).reset_index(drop=True)
+    stacked.insert(0, "period", period)
+    return stacked
+
+
+__all__ = ["period_tables", "result_tables", "stack_periods"]

@@ -75,30 +75,14 @@ def run_batch(
     Returns the counts and the rebuilt tidy table (also written to ``results.parquet``).
     """
     console = console or Console(stderr=True)
-    prepared = [i for i in inputs if isinstance(i, Job)]
-    if len(prepared) == len(inputs):
-        jobs = prepared
-    else:
-        jobs = expand_inputs([str(i) for i in inputs])
+    jobs = _jobs_of(inputs)
     store = Store(out, dataset_tables).create()
     done = store.finished_ids()
     todo = [j for j in jobs if j.job_id not in done]
     t0 = time.perf_counter()
     counts: Counter[str] = Counter()
-    bar = Progress(
-        TextColumn("[bold]batch[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not progress,
-        transient=False,
-    )
-
-    with bar:
+    interrupted = False
+    with _progress_bar(console, progress) as bar:
         task = bar.add_task("jobs", total=len(todo), note="")
 
         def on_record(rec: dict[str, Any]) -> None:
@@ -106,7 +90,6 @@ def run_batch(
             note = " ".join(f"{s}:{n}" for s, n in sorted(counts.items()))
             bar.update(task, advance=1, note=note)
 
-        interrupted = False
         try:
             if scheduler:
                 run_dask(todo, store, scheduler, job_time_limit_s, on_record)
@@ -124,6 +107,29 @@ def run_batch(
         status_counts=dict(counts),
         table=table,
         interrupted=interrupted,
+    )
+
+
+def _jobs_of(inputs: list[str] | list[Job]) -> list[Job]:
+    """Prepared jobs as they are; otherwise the command-line inputs expanded into jobs."""
+    prepared = [i for i in inputs if isinstance(i, Job)]
+    if len(prepared) == len(inputs):
+        return prepared
+    return expand_inputs([str(i) for i in inputs])
+
+
+def _progress_bar(console: Console, progress: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]batch[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not progress,
+        transient=False,
     )
 
 

@@ -117,8 +117,8 @@ def register(app: typer.Typer) -> None:
         sampling: Annotated[
             str,
             typer.Option(
-                help="random, or lhs (Latin hypercube over the samples: tighter quantiles "
-                "for the same count)."
+                help="random, lhs (Latin hypercube over the samples) or sobol "
+                "(scrambled Sobol' points): tighter quantiles for the same count."
             ),
         ] = "random",
         ranges: Annotated[

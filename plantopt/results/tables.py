@@ -173,176 +173,235 @@ def extract_tables(
     build: dict[tuple[str, str], float],
     run: dict[str, float],
 ) -> dict[str, pd.DataFrame]:
-    """All result tables from the solution vectors (feeds in tree order, nodes in order)."""
+    """All result tables from the solution vectors (feeds in tree order, nodes in order).
+
+    Flows and acceptances below FLOW_EPS are read as 0; ``mat_flow[n, m] = coef[n, m] *
+    flow[n]`` (real t/yr of material m at node n) and its row sums are the basis of every
+    table. All per-node work is array indexing (no Python loop over nodes).
+    """
     tree = data.tree
     flow = np.where(np.abs(flow) < FLOW_EPS, 0.0, flow)
     accept = np.where(np.abs(accept) < FLOW_EPS, 0.0, accept)  # no -7e-14 t accepted
     mat_flow = tree.coef * flow[:, None]  # real t/yr of each material at each node
     mass_flow = mat_flow.sum(axis=1)
-    kind, target = tree.node_kind, tree.node_target
-    mats = list(tree.materials)
+    used = np.flatnonzero(flow > 0)
+    sums = {k: mat_flow[tree.node_kind == k].sum(axis=0) for k in _SINK_KINDS}
+    input_m = accept @ tree.comp
+    return {
+        "feed_intake": feed_intake_table(instance, data, accept),
+        "flows": flows_table(tree, used, flow, mass_flow),
+        "unit_throughput": unit_throughput_table(instance, data, mass_flow, build, run),
+        "built_units": built_units_table(data, build),
+        "products": products_table(instance, tree, mat_flow),
+        "losses": losses_table(tree, mat_flow),
+        "recovery": recovery_table(instance, data, flow, input_m),
+        "mass_balance": mass_balance_table(
+            list(tree.materials),
+            input_m,
+            sums[KIND_PRODUCT],
+            sums[KIND_DISPOSAL],
+            sums[KIND_LOSS],
+        ),
+        "material_flows": material_flow_table(tree, used, mat_flow),
+    }
 
+
+_SINK_KINDS = (KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS)
+
+
+def _names(seq: Any) -> np.ndarray:
+    """A sequence of ids as an object array (for vectorised lookups by index)."""
+    out = np.empty(len(seq), dtype=object)
+    out[:] = list(seq)
+    return out
+
+
+def target_names(tree: Any, nodes: np.ndarray) -> np.ndarray:
+    """Id of the unit, product or sink each node enters (object array)."""
+    out = np.empty(len(nodes), dtype=object)
+    kind, target = tree.node_kind[nodes], tree.node_target[nodes]
+    for k, names in enumerate((tree.units, tree.products, tree.sinks, tree.sinks)):
+        sel = kind == k
+        out[sel] = _names(names)[target[sel]]
+    return out
+
+
+def output_names(tree: Any, nodes: np.ndarray) -> np.ndarray:
+    """Output id of the parent unit each node leaves by ('' for entry nodes)."""
+    return _names([*tree.outputs, ""])[tree.node_output[nodes]]  # index -1: the last, ''
+
+
+def feed_intake_table(instance: Instance, data: ModelData, accept: np.ndarray) -> pd.DataFrame:
+    """Accepted t/yr per feed and its gate fees (with eco-modulation, model.data)."""
+    tree = data.tree
     feeds = instance["feeds"].set_index("feed_id").loc[list(tree.feeds)]
-    feed_intake = pd.DataFrame(
+    return pd.DataFrame(
         {
             "feed_id": list(tree.feeds),
             "feed_class": feeds["feed_class"].to_numpy(),
             "available_t_per_yr": feeds["available_t_per_yr"].to_numpy(),
             "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy(),
             "accepted_t_per_yr": accept,
-            # gate fees include the eco-modulation adjustment (model.data.effective_gate_fees)
             "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
         }
     )
 
-    used = np.flatnonzero(flow > 0)
-    labels = dict(zip(used.tolist(), tree.paths(used)))
-    names = (tree.units, tree.products, tree.sinks, tree.sinks)
-    flows = pd.DataFrame(
+
+def flows_table(
+    tree: Any, used: np.ndarray, flow: np.ndarray, mass_flow: np.ndarray
+) -> pd.DataFrame:
+    """One row per route-tree node with a positive flow (feed-equivalent and real t/yr)."""
+    return pd.DataFrame(
         {
             "node": used,
-            "feed_id": [tree.feeds[i] for i in tree.node_feed[used]],
-            "kind": [KIND_NAMES[k] for k in kind[used]],
-            "target_id": [names[kind[n]][target[n]] for n in used],
+            "feed_id": _names(tree.feeds)[tree.node_feed[used]],
+            "kind": _names(KIND_NAMES)[tree.node_kind[used]],
+            "target_id": target_names(tree, used),
             "parent_node": tree.node_parent[used],
-            "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[used]],
-            "path": [labels[n] for n in used.tolist()],
+            "output_id": output_names(tree, used),
+            "path": tree.paths(used),
             "flow_feed_equiv_t_per_yr": flow[used],
             "mass_t_per_yr": mass_flow[used],
         }
     )
 
-    udf = instance["units"].set_index("unit_id")
-    throughput = np.zeros(len(tree.units))
-    np.add.at(throughput, target[kind == KIND_UNIT], mass_flow[kind == KIND_UNIT])
-    rows = []
-    for i, u in enumerate(tree.units):
-        # options in service; in multi-period plans an option built in several periods
-        # counts once per build (build[u, j] is then the number in service)
+
+def unit_throughput_table(
+    instance: Instance,
+    data: ModelData,
+    mass_flow: np.ndarray,
+    build: dict[tuple[str, str], float],
+    run: dict[str, float],
+) -> pd.DataFrame:
+    """Per unit: throughput = sum of real t/yr entering it, capacity in service, use, energy.
+
+    Options in service: in multi-period plans an option built in several periods counts
+    once per build (``build[u, j]`` is then the number in service).
+    """
+    tree = data.tree
+    udf = instance["units"].set_index("unit_id").loc[list(tree.units)]
+    is_unit = tree.node_kind == KIND_UNIT
+    thr = np.bincount(
+        tree.node_target[is_unit], weights=mass_flow[is_unit], minlength=len(tree.units)
+    )
+    cap, label = [], []
+    for u in tree.units:
         count = {j: int(round(build.get((u, j), 0.0))) for j in data.unit_options[u]}
         chosen = [j for j in data.unit_options[u] if count[j] > 0]
-        cap = data.unit_existing[u] + sum(
-            count[j] * data.options[(u, j)].capacity_t_per_yr for j in chosen
+        cap.append(
+            data.unit_existing[u]
+            + sum(count[j] * data.options[(u, j)].capacity_t_per_yr for j in chosen)
         )
-        rows.append(
-            {
-                "unit_id": u,
-                "stage": udf.at[u, "stage"],
-                "throughput_t_per_yr": throughput[i],
-                "capacity_t_per_yr": cap,
-                "utilisation_frac": throughput[i] / cap if cap > 0 else 0.0,
-                "existing_capacity_t_per_yr": data.unit_existing[u],
-                "built_option": "+".join(
-                    j if count[j] == 1 else f"{j} x{count[j]}" for j in chosen
-                ),
-                "running": bool(run.get(u, 1.0 if throughput[i] > 0 else 0.0) > 0.5),
-                "energy_mwh_per_yr": throughput[i] * float(udf.at[u, "energy_mwh_per_t"]),
-                "co2_t_per_yr": throughput[i] * float(udf.at[u, "co2_t_per_t"]),
-            }
-        )
-    unit_throughput = pd.DataFrame(rows)
-
-    # one row per option in service; `count` > 1 when a multi-period plan built the same
-    # option in several periods (capacity and costs are then totals over the count)
-    counts = {k: int(round(build.get(k, 0.0))) for k in data.options}
-    built = pd.DataFrame(
-        [
-            {
-                "unit_id": u,
-                "option_id": j,
-                "count": counts[(u, j)],
-                "capacity_t_per_yr": counts[(u, j)] * o.capacity_t_per_yr,
-                "capex_eur": counts[(u, j)] * o.capex_eur,
-                "annualised_capex_eur_per_yr": counts[(u, j)] * o.annualised_capex_eur_per_yr,
-                "fixed_opex_eur_per_yr": counts[(u, j)] * o.fixed_opex_eur_per_yr,
-                "lifetime_yr": o.lifetime_yr,
-            }
-            for (u, j), o in data.options.items()
-            if counts[(u, j)] > 0
-        ],
-        columns=[
-            "unit_id",
-            "option_id",
-            "count",
-            "capacity_t_per_yr",
-            "capex_eur",
-            "annualised_capex_eur_per_yr",
-            "fixed_opex_eur_per_yr",
-            "lifetime_yr",
-        ],
+        label.append("+".join(j if count[j] == 1 else f"{j} x{count[j]}" for j in chosen))
+    cap_a = np.array(cap, dtype=float)
+    running = [run.get(u, 1.0 if t > 0 else 0.0) > 0.5 for u, t in zip(tree.units, thr)]
+    return pd.DataFrame(
+        {
+            "unit_id": list(tree.units),
+            "stage": udf["stage"].to_numpy(),
+            "throughput_t_per_yr": thr,
+            "capacity_t_per_yr": cap_a,
+            "utilisation_frac": np.divide(thr, cap_a, out=np.zeros_like(thr), where=cap_a > 0),
+            "existing_capacity_t_per_yr": [data.unit_existing[u] for u in tree.units],
+            "built_option": label,
+            "running": np.array(running, dtype=bool),
+            "energy_mwh_per_yr": thr * udf["energy_mwh_per_t"].to_numpy(dtype=float),
+            "co2_t_per_yr": thr * udf["co2_t_per_t"].to_numpy(dtype=float),
+        }
     )
 
-    # products per (product, material)
-    prod = kind == KIND_PRODUCT
-    p_mass = np.zeros((len(tree.products), len(mats)))
-    np.add.at(p_mass, target[prod], mat_flow[prod])
-    pp = instance["product_prices"].set_index(["product_id", "material"])
-    prow = []
-    for pi, p in enumerate(tree.products):
-        for mi, m in enumerate(mats):
-            if p_mass[pi, mi] <= 0:
-                continue
-            key = (p, m)
-            price = float(pp.at[key, "price_eur_per_t"]) if key in pp.index else 0.0
-            pay = float(pp.at[key, "payable_frac"]) if key in pp.index else 0.0
-            rec = bool(pp.at[key, "recovered"]) if key in pp.index else False
-            prow.append(
-                {
-                    "product_id": p,
-                    "material": m,
-                    "mass_t_per_yr": p_mass[pi, mi],
-                    "price_eur_per_t": price,
-                    "payable_frac": pay,
-                    "recovered": rec,
-                    "revenue_eur_per_yr": p_mass[pi, mi] * price * pay,
-                }
+
+BUILT_COLUMNS = [
+    "unit_id",
+    "option_id",
+    "count",
+    "capacity_t_per_yr",
+    "capex_eur",
+    "annualised_capex_eur_per_yr",
+    "fixed_opex_eur_per_yr",
+    "lifetime_yr",
+]
+
+
+def built_units_table(data: ModelData, build: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """One row per option in service; ``count`` > 1 when a multi-period plan built the same
+    option in several periods (capacity and costs are then totals over the count)."""
+    rows = []
+    for (u, j), o in data.options.items():
+        n = int(round(build.get((u, j), 0.0)))
+        if n > 0:
+            rows.append(
+                (
+                    u,
+                    j,
+                    n,
+                    n * o.capacity_t_per_yr,
+                    n * o.capex_eur,
+                    n * o.annualised_capex_eur_per_yr,
+                    n * o.fixed_opex_eur_per_yr,
+                    o.lifetime_yr,
+                )
             )
-    products = pd.DataFrame(
-        prow,
-        columns=[
-            "product_id",
-            "material",
-            "mass_t_per_yr",
-            "price_eur_per_t",
-            "payable_frac",
-            "recovered",
-            "revenue_eur_per_yr",
-        ],
+    return pd.DataFrame(rows, columns=BUILT_COLUMNS)
+
+
+def _by_target(tree: Any, mat_flow: np.ndarray, kind: int, n_targets: int) -> np.ndarray:
+    """(targets, materials) real t/yr into each target of ``kind``."""
+    sel = tree.node_kind == kind
+    out = np.zeros((n_targets, mat_flow.shape[1]))
+    np.add.at(out, tree.node_target[sel], mat_flow[sel])
+    return out
+
+
+def products_table(instance: Instance, tree: Any, mat_flow: np.ndarray) -> pd.DataFrame:
+    """Per (product, material) with mass > 0: mass, price, payable share, revenue."""
+    p_mass = _by_target(tree, mat_flow, KIND_PRODUCT, len(tree.products))
+    pi, mi = np.nonzero(p_mass > 0)
+    keys = pd.MultiIndex.from_arrays([_names(tree.products)[pi], _names(tree.materials)[mi]])
+    pp = instance["product_prices"].set_index(["product_id", "material"])
+    pp = pp[~pp.index.duplicated()].reindex(keys)
+    price = pp["price_eur_per_t"].fillna(0.0).to_numpy(dtype=float)
+    pay = pp["payable_frac"].fillna(0.0).to_numpy(dtype=float)
+    mass = p_mass[pi, mi]
+    return pd.DataFrame(
+        {
+            "product_id": keys.get_level_values(0).to_numpy(dtype=object),
+            "material": keys.get_level_values(1).to_numpy(dtype=object),
+            "mass_t_per_yr": mass,
+            "price_eur_per_t": price,
+            "payable_frac": pay,
+            "recovered": np.array([x is True or x == 1 for x in pp["recovered"]], dtype=bool),
+            "revenue_eur_per_yr": mass * price * pay,
+        }
     )
 
-    # disposal and losses per (sink, material)
-    lrow = []
+
+def losses_table(tree: Any, mat_flow: np.ndarray) -> pd.DataFrame:
+    """Disposal and losses per (kind, sink, material) with mass > 0."""
+    cols: dict[str, list[np.ndarray]] = {"kind": [], "sink_id": [], "material": [], "mass": []}
     for k_code in (KIND_DISPOSAL, KIND_LOSS):
-        sel = kind == k_code
-        s_mass = np.zeros((len(tree.sinks), len(mats)))
-        np.add.at(s_mass, target[sel], mat_flow[sel])
-        for si, s in enumerate(tree.sinks):
-            for mi, m in enumerate(mats):
-                if s_mass[si, mi] > 0:
-                    lrow.append(
-                        {
-                            "kind": KIND_NAMES[k_code],
-                            "sink_id": s,
-                            "material": m,
-                            "mass_t_per_yr": s_mass[si, mi],
-                        }
-                    )
-    losses = pd.DataFrame(lrow, columns=["kind", "sink_id", "material", "mass_t_per_yr"])
+        s_mass = _by_target(tree, mat_flow, k_code, len(tree.sinks))
+        si, mi = np.nonzero(s_mass > 0)
+        cols["kind"].append(np.full(len(si), KIND_NAMES[k_code], dtype=object))
+        cols["sink_id"].append(_names(tree.sinks)[si])
+        cols["material"].append(_names(tree.materials)[mi])
+        cols["mass"].append(s_mass[si, mi])
+    out = {k: np.concatenate(v) for k, v in cols.items()}
+    out["mass_t_per_yr"] = out.pop("mass")
+    return pd.DataFrame(out)
 
-    input_m = accept @ tree.comp
-    sums = {}
-    for k_code in (KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS):
-        sums[k_code] = mat_flow[kind == k_code].sum(axis=0)
-    mass_balance = mass_balance_table(
-        mats, input_m, sums[KIND_PRODUCT], sums[KIND_DISPOSAL], sums[KIND_LOSS]
-    )
 
+def recovery_table(
+    instance: Instance, data: ModelData, flow: np.ndarray, input_m: np.ndarray
+) -> pd.DataFrame:
+    """Per material: input, recovered t/yr (model.data.recovered_terms) and their ratio."""
+    mats = list(data.tree.materials)
     mdf = instance["materials"].set_index("material").loc[mats]
     recovered = np.zeros(len(mats))
     for mi in range(len(mats)):
         nodes, coefs = data.recovered_terms.of(mi)
         recovered[mi] = float(coefs @ flow[nodes])
-    recovery = pd.DataFrame(
+    return pd.DataFrame(
         {
             "material": mats,
             "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool),
@@ -355,17 +414,6 @@ def extract_tables(
             ),
         }
     )
-    return {
-        "feed_intake": feed_intake,
-        "flows": flows,
-        "unit_throughput": unit_throughput,
-        "built_units": built,
-        "products": products,
-        "losses": losses,
-        "recovery": recovery,
-        "mass_balance": mass_balance,
-        "material_flows": material_flow_table(tree, used, mat_flow),
-    }
 
 
 def mass_balance_table(
@@ -411,20 +459,19 @@ def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd
     rows_n, rows_m = np.nonzero(mat_flow[used] > 0)
     nodes = used[rows_n]
     par = tree.node_parent[nodes]
-    names = (tree.units, tree.products, tree.sinks, tree.sinks)
-    src_id = [
-        tree.feeds[tree.node_feed[n]] if p < 0 else tree.units[tree.node_target[p]]
-        for n, p in zip(nodes, par)
-    ]
+    feed_id = _names(tree.feeds)[tree.node_feed[nodes]]
+    src_id = feed_id.copy()
+    inner = par >= 0
+    src_id[inner] = _names(tree.units)[tree.node_target[par[inner]]]
     df = pd.DataFrame(
         {
-            "feed_id": [tree.feeds[f] for f in tree.node_feed[nodes]],
-            "source_kind": np.where(par < 0, "feed", "unit"),
+            "feed_id": feed_id,
+            "source_kind": np.where(par < 0, "feed", "unit").astype(object),
             "source_id": src_id,
-            "output_id": [tree.outputs[o] if o >= 0 else "" for o in tree.node_output[nodes]],
-            "target_kind": [KIND_NAMES[k] for k in tree.node_kind[nodes]],
-            "target_id": [names[tree.node_kind[n]][tree.node_target[n]] for n in nodes],
-            "material": [tree.materials[m] for m in rows_m],
+            "output_id": output_names(tree, nodes),
+            "target_kind": _names(KIND_NAMES)[tree.node_kind[nodes]],
+            "target_id": target_names(tree, nodes),
+            "material": _names(tree.materials)[rows_m],
             "mass_t_per_yr": mat_flow[nodes, rows_m],
         }
     )

@@ -75,6 +75,7 @@ from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
     seed_key,
 )
 from plantopt.uncertainty.normal import ndtri
+from plantopt.uncertainty.qmc import qmc_tables
 
 try:
     import numba
@@ -120,8 +121,10 @@ def _lhs_stratum(key, c, s, n):  # pragma: no cover - compiled
             return x
 
 
-def _strat(key, s, c, lhs_n):  # pragma: no cover - compiled
-    """Uniform of counter c: plain, or Latin-hypercube stratified over lhs_n samples."""
+def _strat(key, s, c, lhs_n, qu, qcol, row):  # pragma: no cover - compiled
+    """Uniform of counter c: Sobol' (qu[row] of entry c // SUB), plain, or Latin hypercube."""
+    if qu.shape[0] > 0:
+        return qu[row, qcol[c // SUB]]
     u = _uniform(key, s, c)
     if lhs_n <= 0:
         return u
@@ -177,12 +180,12 @@ def _pert_lookup(table, u, lo, mode, hi):  # pragma: no cover - compiled
     return lo + width * (q0 + tr * (q1 - q0))
 
 
-def _draw(key, s, e, lo, mode, hi, dist, table, lhs_n):  # pragma: no cover - compiled
+def _draw(key, s, e, lo, mode, hi, dist, table, lhs_n, qu, qcol, row):  # pragma: no cover
     """One draw of entry e (callers only ask when hi > lo); see :func:`draw_numpy`."""
     if dist == 0:
-        return _triangular(_strat(key, s, e * SUB, lhs_n), lo, mode, hi)
+        return _triangular(_strat(key, s, e * SUB, lhs_n, qu, qcol, row), lo, mode, hi)
     if dist == 1:
-        return _pert_lookup(table, _strat(key, s, e * SUB, lhs_n), lo, mode, hi)
+        return _pert_lookup(table, _strat(key, s, e * SUB, lhs_n, qu, qcol, row), lo, mode, hi)
     width = hi - lo
     g0 = _gamma(key, s, e, 0, 1.0 + 4.0 * (mode - lo) / width)
     g1 = _gamma(key, s, e, 1, 1.0 + 4.0 * (hi - mode) / width)
@@ -227,6 +230,8 @@ def _one_sample(
     node_tptr,
     node_tidx,
     node_tw,
+    qu,
+    qcol,
     comp,
     tc,
     g,
@@ -264,6 +269,9 @@ def _one_sample(
                     dist,
                     table,
                     lhs_n,
+                    qu,
+                    qcol,
+                    row,
                 )
             else:
                 x = comp_nom[f, m]
@@ -300,6 +308,9 @@ def _one_sample(
                         dist,
                         table,
                         lhs_n,
+                        qu,
+                        qcol,
+                        row,
                     )
                 else:
                     x = tc_nom[k, m]
@@ -315,8 +326,8 @@ def _one_sample(
     if price_mode == 0:
         for m in range(m_n):
             if price_sigma[m] > 0:
-                if lhs_n > 0:  # one stratified uniform per normal: inverse CDF
-                    z = _ndtri(max(_strat(key, s, (pr0 + m) * SUB, lhs_n), 1e-300))
+                if lhs_n > 0 or qu.shape[0] > 0:  # one uniform per normal: inverse CDF
+                    z = _ndtri(max(_strat(key, s, (pr0 + m) * SUB, lhs_n, qu, qcol, row), 1e-300))
                 else:  # Box-Muller
                     u1 = _uniform(key, s, (pr0 + m) * SUB)
                     u2 = _uniform(key, s, (pr0 + m) * SUB + 1)
@@ -325,7 +336,7 @@ def _one_sample(
             else:
                 g[m] = 1.0
     else:
-        u = _strat(key, s, (pr0 + m_n) * SUB, lhs_n)
+        u = _strat(key, s, (pr0 + m_n) * SUB, lhs_n, qu, qcol, row)
         c = 0
         while c < scen_cum.shape[0] - 1 and u >= scen_cum[c]:
             c += 1
@@ -448,6 +459,8 @@ def _evaluate_chunks(
     node_tptr,
     node_tidx,
     node_tw,
+    qu,
+    qcol,
     s_init,
     s_comp,
     s_tc,
@@ -508,6 +521,8 @@ def _evaluate_chunks(
                 node_tptr,
                 node_tidx,
                 node_tw,
+                qu,
+                qcol,
                 s_comp[tid],
                 s_tc[tid],
                 s_g[tid],
@@ -560,6 +575,8 @@ def evaluate(
         raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
     if a.entry_offsets()[2] >= MAX_ENTRIES:
         raise ValueError("too many random entries per sample for the counter layout")
+    if a.qmc and (a.lhs_n != 0 or a.dist == DIST_PERT_EXACT):
+        raise ValueError("Sobol' sampling needs one uniform per draw and no Latin hypercube")
     if a.lhs_n < 0 or (a.lhs_n > 0 and sample0 + n_samples > a.lhs_n):
         raise ValueError(
             "a Latin-hypercube run covers samples 0..lhs_n-1: set lhs_n to the "
@@ -589,6 +606,7 @@ def evaluate(
         n_samples,
         int(chunk),
         *a.as_tuple(),
+        *qmc_tables(a, key, sample0, n_samples),
         *scratch,
         out.input_t,
         out.recovered_t,

@@ -27,6 +27,7 @@ from plantopt.uncertainty.mc_arrays import (
 )
 from plantopt.uncertainty.normal import ndtri_numpy
 from plantopt.uncertainty.pert_table import pert_quantile_table, pert_table_numpy
+from plantopt.uncertainty.qmc import qmc_tables
 
 
 def uniforms_numpy(key: int, samples: np.ndarray, entries: np.ndarray) -> np.ndarray:
@@ -82,8 +83,21 @@ def lhs_strata_numpy(key: int, cols: np.ndarray, samples: np.ndarray, n: int) ->
     return x
 
 
-def strat_uniforms_numpy(key: int, samples: np.ndarray, cols: np.ndarray, lhs_n: int) -> np.ndarray:
-    """Uniforms of counters ``cols``: plain (lhs_n <= 0) or (stratum + u) / lhs_n."""
+#: Sobol' uniforms of a batch: (uniforms (n, D) of samples sample0.., column per entry, sample0)
+QMC = tuple[np.ndarray, np.ndarray, int]
+
+
+def strat_uniforms_numpy(
+    key: int, samples: np.ndarray, cols: np.ndarray, lhs_n: int, qmc: QMC | None = None
+) -> np.ndarray:
+    """Uniforms of counters ``cols``: Sobol' (``qmc``), plain (lhs_n <= 0), or Latin hypercube
+    (stratum + u) / lhs_n."""
+    if qmc is not None:
+        qu, qcol, sample0 = qmc
+        dims = qcol[cols // SUB]  # -1: an entry the kernel never draws (feed not accepted,
+        # 'other'); the twin draws it and discards it: any value will do
+        out = qu[(samples - sample0)[:, None], np.maximum(dims, 0)[None, :]]
+        return np.where(dims[None, :] >= 0, out, 0.5)
     u = uniforms_numpy(key, samples, cols)
     if lhs_n <= 0:
         return u
@@ -146,6 +160,7 @@ def draw_numpy(
     dist: int,
     table: np.ndarray | None = None,
     lhs_n: int = 0,
+    qmc: QMC | None = None,
 ) -> np.ndarray:
     """Draws (S, E) for entries with bounds (E,); ``mode`` where hi == lo.
 
@@ -153,7 +168,8 @@ def draw_numpy(
     Beta(1 + 4 (mode - lo) / (hi - lo), 1 + 4 (hi - mode) / (hi - lo)), by the inverse-CDF
     ``table`` (:mod:`plantopt.uncertainty.pert_table`) of the same uniform; PERT exact: the
     beta as G0 / (G0 + G1) of two gamma variates. ``lhs_n > 0``: the uniform of each entry
-    is Latin-hypercube stratified over samples 0..lhs_n-1 (not for PERT exact).
+    is Latin-hypercube stratified over samples 0..lhs_n-1 (not for PERT exact); ``qmc``: the
+    uniforms are the entries' Sobol' coordinates (:mod:`plantopt.uncertainty.qmc`).
     """
     out = np.repeat(mode[None, :], samples.shape[0], axis=0)
     idx = np.flatnonzero(hi > lo)  # draw only the uncertain entries
@@ -162,13 +178,13 @@ def draw_numpy(
     e, lo, mode, hi = entries[idx], lo[idx], mode[idx], hi[idx]
     if dist == DIST_TRIANGULAR:
         out[:, idx] = triangular_numpy(
-            strat_uniforms_numpy(key, samples, e * SUB, lhs_n), lo, mode, hi
+            strat_uniforms_numpy(key, samples, e * SUB, lhs_n, qmc), lo, mode, hi
         )
         return out
     if dist == DIST_PERT:
         table = pert_quantile_table() if table is None else table
         out[:, idx] = pert_table_numpy(
-            table, strat_uniforms_numpy(key, samples, e * SUB, lhs_n), lo, mode, hi
+            table, strat_uniforms_numpy(key, samples, e * SUB, lhs_n, qmc), lo, mode, hi
         )
         return out
     width = hi - lo
@@ -179,7 +195,7 @@ def draw_numpy(
 
 
 def _sample_inputs_numpy(
-    a: MCArrays, key: int, samples: np.ndarray
+    a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sampled comp (S, F, M), tc (S, K, M) and price factors (S, M)."""
     n_s = samples.shape[0]
@@ -196,6 +212,7 @@ def _sample_inputs_numpy(
         a.dist,
         a.pert_table,
         a.lhs_n,
+        qmc,
     ).reshape(n_s, f_n, m_n)
     spread = a.feed_spread[None, :] > 0
     nonother = np.ones(m_n, dtype=bool)
@@ -230,6 +247,7 @@ def _sample_inputs_numpy(
         a.dist,
         a.pert_table,
         a.lhs_n,
+        qmc,
     ).reshape(n_s, k_n, m_n)
     if k_n:
         sums = np.add.reduceat(tc, a.pair_ptr[:-1], axis=1)  # (S, Q, M)
@@ -238,15 +256,18 @@ def _sample_inputs_numpy(
 
     if a.price_mode == 0:
         cols = (pr0 + np.arange(m_n)) * SUB
-        if a.lhs_n > 0:  # one stratified uniform per normal: inverse CDF
-            z = ndtri_numpy(np.maximum(strat_uniforms_numpy(key, samples, cols, a.lhs_n), 1e-300))
+        if a.lhs_n > 0 or qmc is not None:  # one uniform per normal: inverse CDF
+            u = strat_uniforms_numpy(key, samples, cols[a.price_sigma > 0], a.lhs_n, qmc)
+            z = np.zeros((samples.shape[0], m_n))
+            z[:, a.price_sigma > 0] = ndtri_numpy(np.maximum(u, 1e-300))
         else:  # Box-Muller
             u1 = uniforms_numpy(key, samples, cols)
             u2 = uniforms_numpy(key, samples, cols + 1)
             z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(TWO_PI * u2)
         g = np.where(a.price_sigma > 0, np.exp(a.price_sigma * z), 1.0)
     else:
-        u = strat_uniforms_numpy(key, samples, np.array([(pr0 + m_n) * SUB]), a.lhs_n)[:, 0]
+        pick = np.array([(pr0 + m_n) * SUB])
+        u = strat_uniforms_numpy(key, samples, pick, a.lhs_n, qmc)[:, 0]
         idx = np.minimum(np.searchsorted(a.scen_cum, u, side="right"), len(a.scen_cum) - 1)
         g = a.scen_factor[idx]
     return comp, tc, g
@@ -258,7 +279,11 @@ def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOut
     Memory is O(samples x active nodes x materials): call it on modest batches.
     """
     samples = np.arange(sample0, sample0 + n_samples, dtype=np.int64)
-    comp, tc, g = _sample_inputs_numpy(a, key, samples)
+    qmc = None
+    if a.qmc:
+        qu, qcol = qmc_tables(a, key, sample0, n_samples)
+        qmc = (qu, qcol, sample0)
+    comp, tc, g = _sample_inputs_numpy(a, key, samples, qmc)
     n_a = a.node_parent.shape[0]
     m_n = a.n_materials
     coef = np.empty((n_samples, n_a, m_n))

@@ -77,6 +77,9 @@ class MCArrays:
     node_tptr: np.ndarray  # (A+1,) CSR over active nodes: targets counting node a
     node_tidx: np.ndarray  # target index of each entry
     node_tw: np.ndarray  # weight w[t, a] of each entry
+    # quasi-Monte Carlo: 0 none, 1 scrambled Sobol' (plantopt.uncertainty.qmc); not a kernel
+    # argument (the kernel gets the batch's uniforms instead)
+    qmc: int = 0
 
     @property
     def n_materials(self) -> int:
@@ -94,8 +97,10 @@ class MCArrays:
         return tc0, pr0, pr0 + m + 1
 
     def as_tuple(self) -> tuple:
-        """Kernel arguments in declaration order (without ``n_units``)."""
-        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "n_units")
+        """Kernel arguments in declaration order (without ``n_units`` and ``qmc``)."""
+        return tuple(
+            getattr(self, f.name) for f in fields(self) if f.name not in ("n_units", "qmc")
+        )
 
 
 @dataclass

@@ -50,7 +50,8 @@ class SamplingOptions:
     # (the same distribution drawn as a ratio of two gammas) or "triangular"
     distribution: str = "pert"
     # "random" (independent draws) or "lhs" (Latin hypercube over the run's samples: each
-    # entry's uniforms cover the n strata [i/n, (i+1)/n) once each)
+    # entry's uniforms cover the n strata [i/n, (i+1)/n) once each) or "sobol" (scrambled
+    # Sobol' points, one dimension per drawn entry: plantopt.uncertainty.qmc)
     sampling: str = "random"
 
     def __post_init__(self) -> None:
@@ -62,11 +63,11 @@ class SamplingOptions:
             raise SpecError(
                 f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not {self.distribution!r}"
             )
-        if self.sampling not in ("random", "lhs"):
-            raise SpecError(f"sampling must be random or lhs, not {self.sampling!r}")
-        if self.sampling == "lhs" and self.distribution == "pert-exact":
+        if self.sampling not in ("random", "lhs", "sobol"):
+            raise SpecError(f"sampling must be random, lhs or sobol, not {self.sampling!r}")
+        if self.sampling != "random" and self.distribution == "pert-exact":
             raise SpecError(
-                "sampling lhs needs one uniform per draw: use distribution pert "
+                f"sampling {self.sampling} needs one uniform per draw: use distribution pert "
                 "or triangular, not pert-exact"
             )
 
@@ -302,6 +303,7 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         dist=DISTRIBUTIONS[opts.distribution],
         pert_table=pert_quantile_table(),
         lhs_n=-1 if opts.sampling == "lhs" else 0,
+        qmc=1 if opts.sampling == "sobol" else 0,
         value=f64(value),
         rec=f64(rec),
         price_sigma=f64(sigma),
