@@ -9,7 +9,8 @@ load average is recorded before and after each):
 4. ``bench_montecarlo.py --before-after``: Monte Carlo samples per second per core;
 5. ``bench_qmc.py``: LHS and Sobol' P5/P95 accuracy at n/4 against random at n (cached
    10^6-sample reference);
-6. ``bench_batch.py --two-only --dataset ""``: batch throughput on 2 workers.
+6. ``bench_batch.py --two-only --dataset ""``: batch throughput on 2 workers, on generated S
+   instances and (``--scenarios``) on one S instance under a grid of overrides.
 
     python benchmarks/bench_issue17.py --out FILE.md [--command-cases nl-2027,gen-M,gen-L]
         [--pairs 3] [--tiebreak-rounds 3] [--batch-jobs 1000] [--qmc-repeats 20]
@@ -86,8 +87,20 @@ def main() -> int:
             [f"{b}/bench_qmc.py", "--repeats", str(a.qmc_repeats)],
         ),
         _section(
-            "Batch throughput",
+            "Batch throughput, generated S instances",
             [f"{b}/bench_batch.py", "--jobs", str(a.batch_jobs), "--two-only", "--dataset", ""],
+        ),
+        _section(
+            "Batch throughput, one S instance under a scenario grid",
+            [
+                f"{b}/bench_batch.py",
+                "--jobs",
+                str(a.batch_jobs),
+                "--two-only",
+                "--dataset",
+                "",
+                "--scenarios",
+            ],
         ),
     ]
     Path(a.out).write_text("\n".join(parts))
