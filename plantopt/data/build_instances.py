@@ -133,6 +133,125 @@ def derive_compositions() -> pd.DataFrame:
 # ------------------------------------------------------------ dismantling split
 
 
+_Range = tuple[float, float, float]  # (low, nominal, high)
+
+
+def _component_routes(r_unit: pd.DataFrame) -> dict[str, dict[str, _Range]]:
+    """component -> output -> (low, nominal, high) fraction routed there by the unit."""
+    route: dict[str, dict[str, _Range]] = {}
+    for r in r_unit.itertuples(index=False):
+        route.setdefault(r.component, {})[r.output_id] = (
+            _f(r.frac_low),
+            _f(r.frac),
+            _f(r.frac_high),
+        )
+    return route
+
+
+def _carried_by_component(
+    parts: pd.DataFrame,
+    mixtures: pd.DataFrame,
+    known: dict[str, Comp],
+    materials: set[str],
+    route: dict[str, dict[str, _Range]],
+) -> list[dict[str, dict[str, float]]]:
+    """Mass of material m carried by component c per t of feed, for the low, nominal and
+    high share settings: ``carried[k][c][m]``. A component without a route as a whole sends
+    its materials by their own routes; the rest of the feed is the component ``other``."""
+    carried: list[dict[str, dict[str, float]]] = []
+    for k in range(3):
+        per_c: dict[str, dict[str, float]] = {}
+        other_direct = 1.0
+        for p in parts.itertuples(index=False):
+            share = (_f(p.share_low), _f(p.share), _f(p.share_high))[k]
+            other_direct -= _f(p.share)
+            if p.component in materials:
+                d = per_c.setdefault(p.component, {})
+                d[p.component] = d.get(p.component, 0.0) + share
+                continue
+            cc = _mixture_composition(p.component, mixtures, known, materials)
+            masses = {m: share * v[1] for m, v in cc.items()}
+            masses["other"] = share * max(0.0, 1.0 - sum(v[1] for v in cc.values()))
+            if p.component in route:
+                per_c[p.component] = masses
+            else:  # no route for the component as a whole: its materials go by their own
+                for m, v in masses.items():
+                    d = per_c.setdefault(m, {})
+                    d[m] = d.get(m, 0.0) + v
+        per_c.setdefault("other", {})["other"] = max(0.0, other_direct)
+        carried.append(per_c)
+    return carried
+
+
+def _material_split(
+    m: str,
+    outputs: list[str],
+    carried: list[dict[str, dict[str, float]]],
+    route: dict[str, dict[str, _Range]],
+) -> dict[str, _Range]:
+    """output -> (low, nominal, high) share of material m: the mass-weighted route of the
+    components carrying m, per share setting; low/high the extremes over the settings."""
+    vals: dict[str, _Range] = {}
+    for o in outputs:
+        per_setting = []
+        for k in range(3):
+            w = {c: masses.get(m, 0.0) for c, masses in carried[k].items()}
+            tot = sum(w.values())
+            if tot <= 0:
+                continue
+            per_setting.append(
+                tuple(
+                    sum(w[c] * route.get(c, {}).get(o, (0, 0, 0))[i] for c in w) / tot
+                    for i in range(3)
+                )
+            )
+        nom = per_setting[1][1] if len(per_setting) == 3 else per_setting[0][1]
+        lo = min(min(s[0] for s in per_setting), nom)
+        hi = min(1.0, max(max(s[2] for s in per_setting), nom))
+        if hi > 0:
+            vals[o] = (lo, nom, hi)
+    return vals
+
+
+def _representative_rows(
+    rep: Any,
+    routes: pd.DataFrame,
+    mixtures: pd.DataFrame,
+    known: dict[str, Comp],
+    materials: set[str],
+) -> list[dict[str, object]]:
+    """The coefficient rows of one (dismantling unit, feed class) representative, plus its
+    '*' -> residue row."""
+    r_unit = routes[routes["unit_id"] == rep.unit_id]
+    route = _component_routes(r_unit)
+    parts = mixtures[mixtures["feed_type"] == rep.feed_type]
+    outputs = list(dict.fromkeys(r_unit["output_id"]))
+    carried = _carried_by_component(parts, mixtures, known, materials, route)
+    mats = sorted({m for c in carried[1].values() for m, v in c.items() if v > 0})
+    recipe = ", ".join(f"{c}" for c in parts["component"])
+    src = f"{DERIVED}component split of {rep.feed_type} ({recipe}) x dismantling_routes.csv"
+    key = {"unit_id": rep.unit_id, "feed_class": rep.feed_class}
+    rows: list[dict[str, object]] = []
+    for m in mats:
+        vals = _material_split(m, outputs, carried, route)
+        missing = {c for c, masses in carried[1].items() if masses.get(m, 0) > 0 and c not in route}
+        if missing:
+            raise KeyError(f"{rep.unit_id}: no dismantling route for {sorted(missing)}")
+        for o, (lo, nom, hi) in vals.items():
+            rows.append(
+                key
+                | {"material": m, "output_id": o, "tc_frac_low": round(lo, 8)}
+                | {"tc_frac": round(nom, 8), "tc_frac_high": round(hi, 8), "source": src}
+            )
+    rows.append(
+        key
+        | {"material": "*", "output_id": "residue", "tc_frac_low": 1.0, "tc_frac": 1.0}
+        | {"tc_frac_high": 1.0}
+        | {"source": f"{DERIVED}materials absent from {rep.feed_type} go to residue"}
+    )
+    return rows
+
+
 def derive_dismantling_tc(comp: pd.DataFrame) -> pd.DataFrame:
     """Transfer coefficients of dismantling units from the component structure of a feed.
 
@@ -149,93 +268,7 @@ def derive_dismantling_tc(comp: pd.DataFrame) -> pd.DataFrame:
     known = _primary_compositions(comp[~comp["source"].str.startswith(DERIVED)])
     rows = []
     for rep in reps.itertuples(index=False):
-        r_unit = routes[routes["unit_id"] == rep.unit_id]
-        route: dict[str, dict[str, tuple[float, float, float]]] = {}
-        for r in r_unit.itertuples(index=False):
-            route.setdefault(r.component, {})[r.output_id] = (
-                _f(r.frac_low),
-                _f(r.frac),
-                _f(r.frac_high),
-            )
-        parts = mixtures[mixtures["feed_type"] == rep.feed_type]
-        outputs = list(dict.fromkeys(r_unit["output_id"]))
-        # mass of material m carried by component c per t of feed, for each share setting
-        carried: list[dict[str, dict[str, float]]] = []
-        for k in range(3):
-            per_c: dict[str, dict[str, float]] = {}
-            other_direct = 1.0
-            for p in parts.itertuples(index=False):
-                share = (_f(p.share_low), _f(p.share), _f(p.share_high))[k]
-                other_direct -= _f(p.share)
-                if p.component in materials:
-                    d = per_c.setdefault(p.component, {})
-                    d[p.component] = d.get(p.component, 0.0) + share
-                    continue
-                cc = _mixture_composition(p.component, mixtures, known, materials)
-                masses = {m: share * v[1] for m, v in cc.items()}
-                masses["other"] = share * max(0.0, 1.0 - sum(v[1] for v in cc.values()))
-                if p.component in route:
-                    per_c[p.component] = masses
-                else:  # no route for the component as a whole: its materials go by their own
-                    for m, v in masses.items():
-                        d = per_c.setdefault(m, {})
-                        d[m] = d.get(m, 0.0) + v
-            per_c.setdefault("other", {})["other"] = max(0.0, other_direct)
-            carried.append(per_c)
-        mats = sorted({m for c in carried[1].values() for m, v in c.items() if v > 0})
-        recipe = ", ".join(f"{c}" for c in parts["component"])
-        for m in mats:
-            vals = {}
-            for o in outputs:
-                per_setting = []
-                for k in range(3):
-                    w = {c: masses.get(m, 0.0) for c, masses in carried[k].items()}
-                    tot = sum(w.values())
-                    if tot <= 0:
-                        continue
-                    per_setting.append(
-                        tuple(
-                            sum(w[c] * route.get(c, {}).get(o, (0, 0, 0))[i] for c in w) / tot
-                            for i in range(3)
-                        )
-                    )
-                nom = per_setting[1][1] if len(per_setting) == 3 else per_setting[0][1]
-                lo = min(min(s[0] for s in per_setting), nom)
-                hi = min(1.0, max(max(s[2] for s in per_setting), nom))
-                if hi > 0:
-                    vals[o] = (lo, nom, hi)
-            missing = {
-                c for c, masses in carried[1].items() if masses.get(m, 0) > 0 and c not in route
-            }
-            if missing:
-                raise KeyError(f"{rep.unit_id}: no dismantling route for {sorted(missing)}")
-            for o, (lo, nom, hi) in vals.items():
-                rows.append(
-                    {
-                        "unit_id": rep.unit_id,
-                        "feed_class": rep.feed_class,
-                        "material": m,
-                        "output_id": o,
-                        "tc_frac_low": round(lo, 8),
-                        "tc_frac": round(nom, 8),
-                        "tc_frac_high": round(hi, 8),
-                        "source": f"{DERIVED}component split of {rep.feed_type} "
-                        f"({recipe}) x dismantling_routes.csv",
-                    }
-                )
-        for o in ("residue",):
-            rows.append(
-                {
-                    "unit_id": rep.unit_id,
-                    "feed_class": rep.feed_class,
-                    "material": "*",
-                    "output_id": o,
-                    "tc_frac_low": 1.0,
-                    "tc_frac": 1.0,
-                    "tc_frac_high": 1.0,
-                    "source": f"{DERIVED}materials absent from {rep.feed_type} go to residue",
-                }
-            )
+        rows.extend(_representative_rows(rep, routes, mixtures, known, materials))
     out = pd.concat([tc, pd.DataFrame(rows, dtype=object)], ignore_index=True)
     _write(out, REF / "unit_transfer_coefficients.csv")
     return out
@@ -450,15 +483,12 @@ def _conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return df[_cols(table)]
 
 
-def build_instance(name: str, year: int) -> Path:
-    out_dir = INSTANCES / name
-    price_col = "price_eur_per_t" if year < 2031 else "price_eur_per_t_2031"
-    date_col = "price_date" if year < 2031 else "price_date_2031"
-    materials = _read("materials.csv")
+def _nl_feeds(
+    year: int, comp: pd.DataFrame
+) -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, tuple]]:
+    """Feed rows and composition rows of every NL feed in ``year``; and its tonnages."""
     ftypes = _read("feed_types.csv").set_index("feed_type")
-    comp = _read("feed_compositions.csv")
     tonnes = feed_tonnages(year)
-
     feeds, comps = [], []
     for fid, ft in NL_FEEDS.items():
         lo, t, hi, src = tonnes[fid]
@@ -490,11 +520,14 @@ def build_instance(name: str, year: int) -> Path:
                     "source": f"reference feed type {ft}: {r.source}",
                 }
             )
-    classes = {f["feed_class"] for f in feeds}
+    return feeds, comps, tonnes
 
+
+def _nl_units() -> pd.DataFrame:
+    """units.csv of the NL park: the NL units of process_units.csv with existing capacity."""
     pu = _read("process_units.csv")
     pu = pu[pu["unit_id"].isin(NL_UNITS)]
-    units = pd.DataFrame(
+    return pd.DataFrame(
         {
             "unit_id": pu["unit_id"],
             "stage": pu["stage"],
@@ -516,9 +549,10 @@ def build_instance(name: str, year: int) -> Path:
         }
     )
 
-    cap = _read("unit_capacity_options.csv")
-    cap = cap[cap["unit_id"].isin(NL_UNITS)]
 
+def _nl_routing(classes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Transfer coefficients, routing and feed entry restricted to the NL units and the feed
+    classes present."""
     tc = _read("unit_transfer_coefficients.csv")
     tc = tc[
         tc["unit_id"].isin(NL_UNITS) & (tc["feed_class"].isin(classes) | (tc["feed_class"] == "*"))
@@ -532,6 +566,13 @@ def build_instance(name: str, year: int) -> Path:
     entry = _read("feed_entry.csv")
     entry = entry[entry["feed_class"].isin(classes) & entry["unit_id"].isin(NL_UNITS)]
 
+    return tc, routing, entry
+
+
+def _nl_products(routing: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Products routed to and their prices of ``year`` (2031 columns from 2031 on)."""
+    price_col = "price_eur_per_t" if year < 2031 else "price_eur_per_t_2031"
+    date_col = "price_date" if year < 2031 else "price_date_2031"
     used_products = set(routing.loc[routing["to_kind"] == "product", "to_id"])
     products = _read("products.csv")
     products = products[products["product_id"].isin(used_products)]
@@ -551,8 +592,42 @@ def build_instance(name: str, year: int) -> Path:
         }
     )
 
+    return products, prices
+
+
+def _nl_manifest(name: str, year: int, tonnes: dict[str, tuple], n_feeds: int, n_units: int) -> str:
+    """instance.yaml of an NL instance."""
+    total = sum(v[1] for v in tonnes.values())
+    return (
+        f"name: {name}\n"
+        f"description: >-\n"
+        f"  Dutch national recycling plant park for waste batteries and WEEE, {year}:\n"
+        f"  {n_feeds} feeds ({total:,.0f} t/yr on offer), {n_units} units. Tonnages,\n"
+        f"  compositions, costs and prices are built by plantopt/data/build_instances.py\n"
+        f"  from the reference tables; see docs/data-sources.md.\n"
+        f"currency: EUR\n"
+        f"price_year: 2025\n"
+        f"objective: recovery\n"
+        f"discount_rate: {NL_DISCOUNT_RATE}\n"
+        f"budget_eur: {NL_BUDGET_EUR:.0f}\n"
+        f"target_year: {year}\n"
+        f"apply_targets: {'true' if NL_APPLY_TARGETS[year] else 'false'}\n"
+    )
+
+
+def build_instance(name: str, year: int) -> Path:
+    """Write instances/<name>/ for ``year`` from the reference tables."""
+    out_dir = INSTANCES / name
+    comp = _read("feed_compositions.csv")
+    feeds, comps, tonnes = _nl_feeds(year, comp)
+    classes = {str(f["feed_class"]) for f in feeds}
+    units = _nl_units()
+    cap = _read("unit_capacity_options.csv")
+    cap = cap[cap["unit_id"].isin(NL_UNITS)]
+    tc, routing, entry = _nl_routing(classes)
+    products, prices = _nl_products(routing, year)
     tables = {
-        "materials": materials,
+        "materials": _read("materials.csv"),
         "feeds": pd.DataFrame(feeds),
         "composition": pd.DataFrame(comps),
         "units": units,
@@ -565,22 +640,7 @@ def build_instance(name: str, year: int) -> Path:
     }
     for tname, df in tables.items():
         _write(_conform(df, tname).reset_index(drop=True), out_dir / TABLES[tname].file)
-    total = sum(v[1] for v in tonnes.values())
-    manifest = (
-        f"name: {name}\n"
-        f"description: >-\n"
-        f"  Dutch national recycling plant park for waste batteries and WEEE, {year}:\n"
-        f"  {len(feeds)} feeds ({total:,.0f} t/yr on offer), {len(units)} units. Tonnages,\n"
-        f"  compositions, costs and prices are built by plantopt/data/build_instances.py\n"
-        f"  from the reference tables; see docs/data-sources.md.\n"
-        f"currency: EUR\n"
-        f"price_year: 2025\n"
-        f"objective: recovery\n"
-        f"discount_rate: {NL_DISCOUNT_RATE}\n"
-        f"budget_eur: {NL_BUDGET_EUR:.0f}\n"
-        f"target_year: {year}\n"
-        f"apply_targets: {'true' if NL_APPLY_TARGETS[year] else 'false'}\n"
-    )
+    manifest = _nl_manifest(name, year, tonnes, len(feeds), len(units))
     (out_dir / "instance.yaml").write_text(manifest)
     return out_dir
 

@@ -31,6 +31,17 @@ def main() -> None:
 
 
 def _periods(a: Path, b: Path, out: Path) -> None:
+    """Write feed_periods.csv, price_periods.csv, periods.csv and instance.yaml of ``out``
+    from the nl-2027 (``a``) and nl-2031 (``b``) instances."""
+    _feed_periods(a, b, out)
+    _price_periods(a, b, out)
+    _periods_table(out)
+    _manifest(a, out)
+
+
+def _feed_periods(a: Path, b: Path, out: Path) -> None:
+    """feed_periods.csv: 2027 and 2031 as in their instances; 2035 = 2031 x the 2027->2031
+    growth factor, capped at CAP."""
     fa, fb = pd.read_csv(a / "feeds.csv"), pd.read_csv(b / "feeds.csv")
     assert list(fa["feed_id"]) == list(fb["feed_id"])
     rows = []
@@ -74,6 +85,10 @@ def _periods(a: Path, b: Path, out: Path) -> None:
             }
         )
     pd.DataFrame(rows).to_csv(out / "feed_periods.csv", index=False)
+
+
+def _price_periods(a: Path, b: Path, out: Path) -> None:
+    """price_periods.csv: 2027 and 2031 prices from their instances, 2035 held at 2031."""
     pa, pb = pd.read_csv(a / "product_prices.csv"), pd.read_csv(b / "product_prices.csv")
     prow = []
     for pid, df, src in (
@@ -96,6 +111,10 @@ def _periods(a: Path, b: Path, out: Path) -> None:
                 }
             )
     pd.DataFrame(prow).to_csv(out / "price_periods.csv", index=False)
+
+
+def _periods_table(out: Path) -> None:
+    """periods.csv: 2027-2030, 2031-2034, 2035-2040."""
     pd.DataFrame(
         [
             {
@@ -118,6 +137,10 @@ def _periods(a: Path, b: Path, out: Path) -> None:
             },
         ]
     ).to_csv(out / "periods.csv", index=False)
+
+
+def _manifest(a: Path, out: Path) -> None:
+    """instance.yaml: nl-2027's manifest renamed, NPV objective, no single target year."""
     m = yaml.safe_load((a / "instance.yaml").read_text())
     m["name"] = "nl-2027-2040"
     m["description"] = (

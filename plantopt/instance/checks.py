@@ -167,7 +167,9 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-def _check_routing(instance: Instance, problems: ProblemList) -> None:
+def _check_routing_rows(instance: Instance, problems: ProblemList) -> None:
+    """Each routing row: an output its unit has, a known target unit or product, and not back
+    into its own unit."""
     units = set(instance["units"]["unit_id"])
     products = set(instance["products"]["product_id"])
     routing = instance["routing"]
@@ -211,6 +213,13 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
                 found=r["to_id"],
                 expected="another unit",
             )
+
+
+def _check_unrouted_outputs(instance: Instance, problems: ProblemList) -> None:
+    """Every output of a known unit in transfer_coefficients.csv has a routing row."""
+    units = set(instance["units"]["unit_id"])
+    routing = instance["routing"]
+    tc = instance["transfer_coefficients"]
     routed = set(zip(routing["unit_id"], routing["output_id"]))
     tc_file = TABLES["transfer_coefficients"].file
     seen: set[tuple[str, str]] = set()
@@ -227,6 +236,12 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
                 expected="a row for this unit and output in "
                 "routing.csv (to a unit, product, disposal or loss)",
             )
+
+
+def _check_routing_cycle(instance: Instance, problems: ProblemList) -> None:
+    """The unit-to-unit routing graph has no cycle (reported at its first edge)."""
+    routing = instance["routing"]
+    file = TABLES["routing"].file
     edges: dict[str, list[str]] = defaultdict(list)
     for u, kind, to in zip(routing["unit_id"], routing["to_kind"], routing["to_id"]):
         if kind == "unit" and to != u:
@@ -243,6 +258,13 @@ def _check_routing(instance: Instance, problems: ProblemList) -> None:
             found=b,
             expected="routing without cycles (each feed is tracked along paths)",
         )
+
+
+def _check_routing(instance: Instance, problems: ProblemList) -> None:
+    """Routing rows, outputs with nowhere to go, cycles."""
+    _check_routing_rows(instance, problems)
+    _check_unrouted_outputs(instance, problems)
+    _check_routing_cycle(instance, problems)
 
 
 def _reachable_units(instance: Instance) -> dict[str, set[str]]:
@@ -270,8 +292,17 @@ def _reachable_units(instance: Instance) -> dict[str, set[str]]:
 
 
 def _check_reach(instance: Instance, problems: ProblemList) -> None:
-    feeds = instance["feeds"]
+    """Feeds reaching no unit, units never reached (warnings), missing coefficients."""
     reach = _reachable_units(instance)
+    _check_feeds_and_units_reached(instance, problems, reach)
+    _check_reached_coefficients(instance, problems, reach)
+
+
+def _check_feeds_and_units_reached(
+    instance: Instance, problems: ProblemList, reach: dict[str, set[str]]
+) -> None:
+    """Every feed reaches a unit (error); every unit is reached by some feed (warning)."""
+    feeds = instance["feeds"]
     for i, r in zip(feeds.index, feeds.to_dict("records")):
         if not reach.get(r["feed_class"]):
             problems.error(
@@ -294,8 +325,14 @@ def _check_reach(instance: Instance, problems: ProblemList) -> None:
                 found=u,
                 expected="a feed_entry.csv or routing.csv row leading to it",
             )
-    # every material present in a feed of a class must have coefficients at each unit it
-    # can reach
+
+
+def _check_reached_coefficients(
+    instance: Instance, problems: ProblemList, reach: dict[str, set[str]]
+) -> None:
+    """Every material present in a feed of a class has coefficients at each unit the class
+    can reach (an exact row or a '*' row for the class or the material)."""
+    feeds = instance["feeds"]
     tc = instance["transfer_coefficients"]
     keys = set(zip(tc["unit_id"], tc["feed_class"], tc["material"]))
     comp = instance["composition"]
@@ -367,48 +404,41 @@ def _check_capacity(instance: Instance, problems: ProblemList) -> None:
             )
 
 
+# (table, column, the id it names, whether '*' is allowed)
+_REFERENCES = (
+    ("composition", "feed_id", "feed_id", False),
+    ("composition", "material", "material", False),
+    ("capacity_options", "unit_id", "unit_id", False),
+    ("transfer_coefficients", "unit_id", "unit_id", False),
+    ("transfer_coefficients", "material", "material", True),
+    ("transfer_coefficients", "feed_class", "feed_class", True),
+    ("routing", "unit_id", "unit_id", False),
+    ("feed_entry", "unit_id", "unit_id", False),
+    ("feed_entry", "feed_class", "feed_class", False),
+    ("product_prices", "product_id", "product_id", False),
+    ("product_prices", "material", "material", False),
+)
+
+
+def _check_all_refs(instance: Instance, problems: ProblemList) -> None:
+    """Every id column of ``_REFERENCES`` names an id defined in its defining table."""
+    valid = {
+        "material": set(instance["materials"]["material"]),
+        "feed_id": set(instance["feeds"]["feed_id"]),
+        "unit_id": set(instance["units"]["unit_id"]),
+        "product_id": set(instance["products"]["product_id"]),
+        "feed_class": set(instance["feeds"]["feed_class"]),
+    }
+    for table, column, what, wildcard in _REFERENCES:
+        _check_refs(
+            problems, instance[table], table, column, valid[what], what, allow_wildcard=wildcard
+        )
+
+
 def collect_problems(instance: Instance) -> ProblemList:
     """Run every cross-table check and return all problems (errors and warnings)."""
     problems = ProblemList()
-    materials = set(instance["materials"]["material"])
-    feed_ids = set(instance["feeds"]["feed_id"])
-    units = set(instance["units"]["unit_id"])
-    products = set(instance["products"]["product_id"])
-    classes = set(instance["feeds"]["feed_class"])
-    _check_refs(problems, instance["composition"], "composition", "feed_id", feed_ids, "feed_id")
-    _check_refs(problems, instance["composition"], "composition", "material", materials, "material")
-    _check_refs(
-        problems, instance["capacity_options"], "capacity_options", "unit_id", units, "unit_id"
-    )
-    tc = instance["transfer_coefficients"]
-    _check_refs(problems, tc, "transfer_coefficients", "unit_id", units, "unit_id")
-    _check_refs(
-        problems,
-        tc,
-        "transfer_coefficients",
-        "material",
-        materials,
-        "material",
-        allow_wildcard=True,
-    )
-    _check_refs(
-        problems,
-        tc,
-        "transfer_coefficients",
-        "feed_class",
-        classes,
-        "feed_class",
-        allow_wildcard=True,
-    )
-    _check_refs(problems, instance["routing"], "routing", "unit_id", units, "unit_id")
-    _check_refs(problems, instance["feed_entry"], "feed_entry", "unit_id", units, "unit_id")
-    _check_refs(problems, instance["feed_entry"], "feed_entry", "feed_class", classes, "feed_class")
-    _check_refs(
-        problems, instance["product_prices"], "product_prices", "product_id", products, "product_id"
-    )
-    _check_refs(
-        problems, instance["product_prices"], "product_prices", "material", materials, "material"
-    )
+    _check_all_refs(instance, problems)
     tol = float(instance.manifest.get("tc_sum_tolerance") or 1e-6)
     _check_composition(instance, problems, tol)
     _check_transfer_coefficients(instance, problems, tol)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,72 +95,103 @@ def _feed_tables(
     return pd.concat(new_feeds, ignore_index=True), pd.concat(new_comp, ignore_index=True)
 
 
+def _alt_units(
+    units: pd.DataFrame, tc: pd.DataFrame, rng: np.random.Generator, a: int, tag: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Units and transfer coefficients of alternative ``a`` (a = 0: the base as is; else
+    renamed, opex x U(0.8, 1.2), no existing capacity, coefficients redrawn within their range
+    and renormalised to sum to 1 per unit, feed class and material)."""
+    u = units.copy()
+    t = tc.copy()
+    if a == 0:
+        return u, t
+    u["unit_id"] = u["unit_id"].map(lambda x: _alt_id(x, a))
+    u["opex_eur_per_t"] *= rng.uniform(0.8, 1.2, len(u))
+    u["existing_capacity_t_per_yr"] = 0.0
+    u["source"] = f"generated ({tag}) from: " + u["source"].astype(str)
+    t["unit_id"] = t["unit_id"].map(lambda x: _alt_id(x, a))
+    t["tc_frac"] = _draw(
+        rng,
+        t["tc_frac"].to_numpy(),
+        t["tc_frac_low"].to_numpy(dtype=float),
+        t["tc_frac_high"].to_numpy(dtype=float),
+        0.05,
+    )
+    total = t.groupby(["unit_id", "feed_class", "material"])["tc_frac"].transform("sum")
+    t["tc_frac"] = np.where(total > 0, t["tc_frac"] / total, t["tc_frac"])
+    t["tc_frac_low"] = np.fmin(t["tc_frac_low"], t["tc_frac"])
+    t["tc_frac_high"] = np.fmax(t["tc_frac_high"], t["tc_frac"])
+    t["source"] = f"generated ({tag}) from: " + t["source"].astype(str)
+    return u, t
+
+
+# capacity t/yr, capex EUR, fixed opex EUR/yr, lifetime yr, staff FTE, land m2, source
+_OptionRef = tuple[float, float, float, float, float, float, str]
+
+
+def _option_reference(r: Any, opts: pd.DataFrame, a: int, tag: str) -> _OptionRef | None:
+    """What unit ``r``'s options are scaled from: its largest base option, else (for an
+    alternative) its existing capacity at no cost; None when it gets no options."""
+    base_opts = opts[opts["unit_id"] == r.unit_id]
+    if len(base_opts):
+        ref = base_opts.sort_values("capacity_t_per_yr").iloc[-1]
+        src = f"generated ({tag}), scaled from {r.unit_id}/{ref.option_id}: {ref.source}"
+        return (
+            float(ref.capacity_t_per_yr),
+            float(ref.capex_eur),
+            float(ref.fixed_opex_eur_per_yr),
+            float(ref.lifetime_yr),
+            float(ref.staff_fte),
+            float(ref.land_m2),
+            src,
+        )
+    if r.existing_capacity_t_per_yr > 0 and a > 0:
+        src = f"generated ({tag}): assumption: copy of existing {r.unit_id}, no cost data"
+        return float(r.existing_capacity_t_per_yr), 0.0, 0.0, 15.0, 0.0, 0.0, src
+    return None  # no options and nothing to copy, or an existing unit in the base (kept)
+
+
+def _scaled_options(
+    uid: str, ref: _OptionRef, spec: SizeSpec, rng: np.random.Generator
+) -> list[dict[str, object]]:
+    """``spec.options_per_unit`` sizes 0.5, 1.0, ... x the reference capacity, costs by the
+    six-tenths rule with a U(0.9, 1.1) jitter."""
+    cap0, capex0, fixed0, life, staff0, land0, src = ref
+    out: list[dict[str, object]] = []
+    for k in range(spec.options_per_unit):
+        scale = 0.5 * (k + 1)
+        jitter = float(rng.uniform(0.9, 1.1))
+        out.append(
+            {
+                "unit_id": uid,
+                "option_id": f"size{k + 1}",
+                "capacity_t_per_yr": cap0 * scale,
+                "capex_eur": capex0 * scale**0.6 * jitter,
+                "fixed_opex_eur_per_yr": fixed0 * scale**0.6 * jitter,
+                "lifetime_yr": life,
+                "staff_fte": staff0 * scale**0.6,
+                "land_m2": land0 * scale**0.6,
+                "source": src + "; six-tenths scaling rule",
+            }
+        )
+    return out
+
+
 def _unit_tables(
     base: Instance, rng: np.random.Generator, spec: SizeSpec, tag: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Units, transfer coefficients and capacity options of every unit alternative."""
     units, tc, opts = base["units"], base["transfer_coefficients"], base["capacity_options"]
     new_units, new_tc, new_opts = [], [], []
     for a in range(spec.unit_alternatives):
-        u = units.copy()
-        t = tc.copy()
-        if a > 0:
-            u["unit_id"] = u["unit_id"].map(lambda x, a=a: _alt_id(x, a))
-            u["opex_eur_per_t"] *= rng.uniform(0.8, 1.2, len(u))
-            u["existing_capacity_t_per_yr"] = 0.0
-            u["source"] = f"generated ({tag}) from: " + u["source"].astype(str)
-            t["unit_id"] = t["unit_id"].map(lambda x, a=a: _alt_id(x, a))
-            t["tc_frac"] = _draw(
-                rng,
-                t["tc_frac"].to_numpy(),
-                t["tc_frac_low"].to_numpy(dtype=float),
-                t["tc_frac_high"].to_numpy(dtype=float),
-                0.05,
-            )
-            total = t.groupby(["unit_id", "feed_class", "material"])["tc_frac"].transform("sum")
-            t["tc_frac"] = np.where(total > 0, t["tc_frac"] / total, t["tc_frac"])
-            t["tc_frac_low"] = np.fmin(t["tc_frac_low"], t["tc_frac"])
-            t["tc_frac_high"] = np.fmax(t["tc_frac_high"], t["tc_frac"])
-            t["source"] = f"generated ({tag}) from: " + t["source"].astype(str)
+        u, t = _alt_units(units, tc, rng, a, tag)
         new_units.append(u)
         new_tc.append(t)
         # capacity options: scale each unit's largest base option (or its existing capacity)
         for r in units.itertuples(index=False):
-            uid = _alt_id(r.unit_id, a)
-            base_opts = opts[opts["unit_id"] == r.unit_id]
-            if len(base_opts):
-                ref = base_opts.sort_values("capacity_t_per_yr").iloc[-1]
-                cap0, capex0 = float(ref.capacity_t_per_yr), float(ref.capex_eur)
-                fixed0, life, staff0, land0 = (
-                    float(ref.fixed_opex_eur_per_yr),
-                    float(ref.lifetime_yr),
-                    float(ref.staff_fte),
-                    float(ref.land_m2),
-                )
-                src = f"generated ({tag}), scaled from {r.unit_id}/{ref.option_id}: {ref.source}"
-            elif r.existing_capacity_t_per_yr > 0:
-                if a == 0:
-                    continue  # existing unit in the base: keep as is
-                cap0 = float(r.existing_capacity_t_per_yr)
-                capex0, fixed0, life, staff0, land0 = 0.0, 0.0, 15.0, 0.0, 0.0
-                src = f"generated ({tag}): assumption: copy of existing {r.unit_id}, no cost data"
-            else:
-                continue
-            for k in range(spec.options_per_unit):
-                scale = 0.5 * (k + 1)
-                jitter = float(rng.uniform(0.9, 1.1))
-                new_opts.append(
-                    {
-                        "unit_id": uid,
-                        "option_id": f"size{k + 1}",
-                        "capacity_t_per_yr": cap0 * scale,
-                        "capex_eur": capex0 * scale**0.6 * jitter,
-                        "fixed_opex_eur_per_yr": fixed0 * scale**0.6 * jitter,
-                        "lifetime_yr": life,
-                        "staff_fte": staff0 * scale**0.6,
-                        "land_m2": land0 * scale**0.6,
-                        "source": src + "; six-tenths scaling rule",
-                    }
-                )
+            ref = _option_reference(r, opts, a, tag)
+            if ref is not None:
+                new_opts.extend(_scaled_options(_alt_id(r.unit_id, a), ref, spec, rng))
     opts_df = pd.DataFrame(new_opts, columns=list(opts.columns)) if new_opts else opts.iloc[:0]
     return (pd.concat(new_units, ignore_index=True), pd.concat(new_tc, ignore_index=True), opts_df)
 

@@ -297,93 +297,104 @@ def require_build(data: ModelData, glob: Layout) -> Family:
     )
 
 
-def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
-    """one_option (per period), require_build, budget, profit_floor, recovery_floor."""
-    data, glob = fams.data, fams.layout
+def one_option(data: ModelData, glob: Layout) -> Family:
+    """sum_j build[t, u, j] <= 1 for every unit with capacity options and every period t."""
     timing = data.timing
     assert timing is not None
-    with_opts = [u for u in data.units if data.unit_options[u]]
     o = glob.o_index
     idx: list[object] = []
     rows: list[int] = []
     cols: list[int] = []
     for t in range(glob.n_periods):
-        for u in with_opts:
+        for u in (u for u in data.units if data.unit_options[u]):
             for j in data.unit_options[u]:
                 rows.append(len(idx))
                 cols.append(t * glob.block + glob.build0 + o[(u, j)])
             idx.append(timing.key(u, t))
-    out = [
-        family(
-            "one_option",
-            idx,
-            rows,
-            cols,
-            np.ones(len(cols)),
-            -INF,
-            1.0,
-            scope="global",
-            block="model",
-            doc="at most one capacity option per unit (added per period)",
-        )
-    ]
-    out.append(require_build(data, glob))
+    return family(
+        "one_option",
+        idx,
+        rows,
+        cols,
+        np.ones(len(cols)),
+        -INF,
+        1.0,
+        scope="global",
+        block="model",
+        doc="at most one capacity option per unit (added per period)",
+    )
+
+
+def budget_row(data: ModelData, fams: Families) -> Family:
+    """capex_total . x <= budget_eur (one row, only when the manifest sets a budget and the
+    capex expression has a term)."""
     capex = fams.global_expressions["capex_total"]
     budget = data.budget_eur
     b_idx = [None] if budget is not None and capex.val.size else []
-    out.append(
-        family(
+    return family(
+        "budget",
+        b_idx,
+        capex.row if b_idx else [],
+        capex.col if b_idx else [],
+        capex.val if b_idx else [],
+        -INF,
+        budget if b_idx else 0.0,
+        scope="global",
+        block="model",
+        doc="total capex within budget",
+        relax=Relax(
             "budget",
-            b_idx,
-            capex.row if b_idx else [],
-            capex.col if b_idx else [],
-            capex.val if b_idx else [],
-            -INF,
-            budget if b_idx else 0.0,
-            scope="global",
-            block="model",
-            doc="total capex within budget",
-            relax=Relax(
-                "budget",
-                ("budget",) * len(b_idx),
-                np.full(len(b_idx), float(budget or 0.0)),
-                np.full(len(b_idx), max(float(budget or 0.0), 1.0)),
-                "EUR",
-            ),
-        )
+            ("budget",) * len(b_idx),
+            np.full(len(b_idx), float(budget or 0.0)),
+            np.full(len(b_idx), max(float(budget or 0.0), 1.0)),
+            "EUR",
+        ),
     )
-    for name, obj, key, unit in (
-        ("profit_floor", "profit", "profit_floor_eur_per_yr", "EUR/yr"),
-        ("recovery_floor", "recovery", "recovery_floor_t_per_yr", "t/yr"),
-    ):
-        floor = data.manifest.get(key)
-        v = objectives[obj]
-        nz = np.flatnonzero(v)
-        # a floor on an all-zero expression is kept only if it is infeasible (0 < floor)
-        keep = floor is not None and (len(nz) > 0 or float(floor) > 0)
-        f = float(floor) if keep and floor is not None else 0.0
-        out.append(
-            family(
-                name,
-                [None] if keep else [],
-                np.zeros(len(nz) if keep else 0),
-                nz if keep else [],
-                v[nz] if keep else [],
-                f,
-                INF,
-                scope="global",
-                block="model",
-                doc=f"{obj} at least the manifest's {key}",
-                relax=Relax(
-                    "floor",
-                    (name,) * keep,
-                    np.full(int(keep), f),
-                    np.full(int(keep), max(abs(f), 1.0)),
-                    unit,
-                ),
-            )
-        )
-    return out
+
+
+def floor_row(data: ModelData, objectives: dict[str, np.ndarray], which: str) -> Family:
+    """objective . x >= the manifest's floor, for ``which`` in profit_floor / recovery_floor;
+    a floor on an all-zero expression is kept only if it is infeasible (0 < floor)."""
+    obj, key, unit = {
+        "profit_floor": ("profit", "profit_floor_eur_per_yr", "EUR/yr"),
+        "recovery_floor": ("recovery", "recovery_floor_t_per_yr", "t/yr"),
+    }[which]
+    floor = data.manifest.get(key)
+    v = objectives[obj]
+    nz = np.flatnonzero(v)
+    keep = floor is not None and (len(nz) > 0 or float(floor) > 0)
+    f = float(floor) if keep and floor is not None else 0.0
+    return family(
+        which,
+        [None] if keep else [],
+        np.zeros(len(nz) if keep else 0),
+        nz if keep else [],
+        v[nz] if keep else [],
+        f,
+        INF,
+        scope="global",
+        block="model",
+        doc=f"{obj} at least the manifest's {key}",
+        relax=Relax(
+            "floor",
+            (which,) * keep,
+            np.full(int(keep), f),
+            np.full(int(keep), max(abs(f), 1.0)),
+            unit,
+        ),
+    )
+
+
+def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
+    """one_option (per period), require_build, budget, profit_floor, recovery_floor."""
+    data, glob = fams.data, fams.layout
+    return [
+        one_option(data, glob),
+        require_build(data, glob),
+        budget_row(data, fams),
+        floor_row(data, objectives, "profit_floor"),
+        floor_row(data, objectives, "recovery_floor"),
+    ]
 
 
 __all__ = [

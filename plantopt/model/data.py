@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, SupportsFloat
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from plantopt.instance.instance import Instance
 from plantopt.model.finance import annuity_factor, capex_pv_factor, capital_recovery_factor  # noqa: F401
 from plantopt.model.periods import Period, Timing, build_timing, max_capacity, period_instance
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -252,17 +255,17 @@ def _capacity_options(
     return options, unit_options
 
 
-def _period_data(
-    instance: Instance, tree: RouteTree, rate: float, timing: Timing, t: int
-) -> ModelData:
-    """The coefficients of period t (``instance`` as seen in that period)."""
-    feeds_df, udf = instance["feeds"], instance["units"]
-    units, products = list(tree.units), list(tree.products)
-    node_revenue, recovered_terms = _product_terms(instance, tree)
-    route_cost = tree.node_route_cost * tree.node_mass()
-    options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr)
+def _unit_max_capacity(
+    udf: pd.DataFrame,
+    options: dict[tuple[str, str], CapacityOption],
+    unit_options: dict[str, list[str]],
+    timing: Timing,
+    t: int,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(existing capacity, Cmax_{u,t}) per unit; Cmax falls back to the single-period value
+    existing + largest option when no capacity is in service in period t."""
     unit_existing = dict(zip(udf["unit_id"], udf["existing_capacity_t_per_yr"].astype(float)))
-    unit_max_capacity = {  # Cmax_{u,t}; the single-period value when none is in service
+    unit_max_capacity = {
         u: max_capacity(
             unit_existing[u],
             {j: options[(u, j)].capacity_t_per_yr for j in unit_options[u]},
@@ -272,8 +275,13 @@ def _period_data(
         )
         or unit_existing[u]
         + max((options[(u, j)].capacity_t_per_yr for j in unit_options[u]), default=0.0)
-        for u in units
+        for u in unit_options
     }
+    return unit_existing, unit_max_capacity
+
+
+def _offtake_and_weights(instance: Instance) -> tuple[dict[str, float], dict[str, float]]:
+    """(max offtake t/yr per product that sets one, recovery weight per material)."""
     offtake = {
         p: float(x)
         for p, x in zip(
@@ -287,6 +295,20 @@ def _period_data(
             instance["materials"]["recovery_weight"].astype(float),
         )
     )
+    return offtake, weights
+
+
+def _period_data(
+    instance: Instance, tree: RouteTree, rate: float, timing: Timing, t: int
+) -> ModelData:
+    """The coefficients of period t (``instance`` as seen in that period)."""
+    feeds_df, udf = instance["feeds"], instance["units"]
+    units, products = list(tree.units), list(tree.products)
+    node_revenue, recovered_terms = _product_terms(instance, tree)
+    route_cost = tree.node_route_cost * tree.node_mass()
+    options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr)
+    unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
+    offtake, weights = _offtake_and_weights(instance)
     budget = instance.manifest.get("budget_eur")
     return ModelData(
         tree=tree,

@@ -331,80 +331,95 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
     )
 
 
+_NODE_COLUMNS = ("feed", "kind", "target", "parent", "output", "tcrow", "cost")
+
+
+def _entry_nodes(instance: Instance, ix: _Index) -> tuple[np.ndarray, np.ndarray]:
+    """(feed, unit) of every entry node: one per feed and entry unit of the feed's class,
+    feed-major in feed_entry order."""
+    u_index = {u: i for i, u in enumerate(ix.units)}
+    c_index = {c: i for i, c in enumerate(ix.classes)}
+    entry: dict[int, list[int]] = defaultdict(list)
+    for cls, u in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
+        entry[c_index[cls]].append(u_index[u])
+    F = len(ix.feeds)
+    e_feed = np.array([f for f in range(F) for _ in entry[ix.feed_cls[f]]], np.int64)
+    e_unit = np.array([u for f in range(F) for u in entry[ix.feed_cls[f]]], np.int64)
+    return e_feed, e_unit
+
+
+@dataclass
+class _Level:
+    """The level being expanded: node ids, feed, unit, support (materials present)."""
+
+    ids: np.ndarray
+    feed: np.ndarray
+    unit: np.ndarray
+    support: np.ndarray
+
+
+def _expand_level(
+    lvl: _Level,
+    ix: _Index,
+    edges: _Edges,
+    tc_mask: np.ndarray,
+    cols: dict[str, list[np.ndarray]],
+    groups: dict[str, list[np.ndarray]],
+    n_total: int,
+    limit: int,
+) -> _Level:
+    """Append the children of every node of ``lvl`` (edges whose transfer row keeps a material
+    the node carries) to ``cols`` / ``groups``; return the next level (children at units)."""
+    pos, e = _csr_take(edges.ptr, lvl.unit * len(ix.classes) + ix.feed_cls[lvl.feed])
+    keep = (lvl.support[pos] & tc_mask[edges.k[e]]).any(axis=1)
+    pos, e = pos[keep], e[keep]
+    n_new = len(e)
+    if n_total + n_new > limit:
+        raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
+    parent = lvl.ids[pos]
+    feed = lvl.feed[pos]
+    out = edges.o[e]
+    for name, arr in zip(
+        _NODE_COLUMNS,
+        (feed, edges.kind[e], edges.target[e], parent, out, edges.k[e], edges.cost[e]),
+    ):
+        cols[name].append(arr)
+    if n_new:  # one group per (parent node, output); edges are ordered by both
+        starts = np.flatnonzero(np.r_[True, (parent[1:] != parent[:-1]) | (out[1:] != out[:-1])])
+        groups["parent"].append(parent[starts])
+        groups["feed"].append(feed[starts])
+        groups["size"].append(np.diff(np.r_[starts, n_new]))
+    units_next = edges.kind[e] == KIND_UNIT
+    return _Level(
+        (n_total + np.arange(n_new, dtype=np.int64))[units_next],
+        feed[units_next],
+        edges.target[e][units_next],
+        (lvl.support[pos] & tc_mask[edges.k[e]])[units_next],
+    )
+
+
 def _expand(
     instance: Instance, ix: _Index, edges: _Edges, limit: int
 ) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]], int]:
     """Breadth-first expansion: node columns, conservation groups, number of entry nodes."""
-    u_index = {u: i for i, u in enumerate(ix.units)}
-    c_index = {c: i for i, c in enumerate(ix.classes)}
-    F, n_cls = len(ix.feeds), len(ix.classes)
-    entry: dict[int, list[int]] = defaultdict(list)
-    for cls, u in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
-        entry[c_index[cls]].append(u_index[u])
-    e_feed = np.array([f for f in range(F) for _ in entry[ix.feed_cls[f]]], np.int64)
-    e_unit = np.array([u for f in range(F) for u in entry[ix.feed_cls[f]]], np.int64)
+    F = len(ix.feeds)
+    e_feed, e_unit = _entry_nodes(instance, ix)
     n0 = len(e_feed)
     if n0 > limit:
         raise RouteTreeTooLarge(_too_large(limit, n0))
-    names = ("feed", "kind", "target", "parent", "output", "tcrow", "cost")
-    cols: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    for name, arr in zip(
-        names,
-        (
-            e_feed,
-            np.zeros(n0, np.int64),
-            e_unit,
-            np.full(n0, -1),
-            np.full(n0, -1),
-            np.full(n0, -1),
-            np.zeros(n0),
-        ),
-    ):
-        cols[name].append(arr)
+    entry = (e_feed, np.zeros(n0, np.int64), e_unit, *(np.full(n0, -1),) * 3, np.zeros(n0))
+    cols: dict[str, list[np.ndarray]] = {n: [a] for n, a in zip(_NODE_COLUMNS, entry)}
     groups = {
         "parent": [np.full(F, -1, dtype=np.int64)],
         "feed": [np.arange(F, dtype=np.int64)],
         "size": [np.bincount(e_feed, minlength=F)],
     }
     tc_mask = edges.tc > 0
-    # the level being expanded: node ids, feed, unit, support (materials present)
-    lvl_ids, lvl_feed, lvl_unit = np.arange(n0, dtype=np.int64), e_feed, e_unit
-    lvl_support = ix.comp[e_feed] > 0
+    lvl = _Level(np.arange(n0, dtype=np.int64), e_feed, e_unit, ix.comp[e_feed] > 0)
     n_total = n0
-    while len(lvl_ids):
-        pos, e = _csr_take(edges.ptr, lvl_unit * n_cls + ix.feed_cls[lvl_feed])
-        keep = (lvl_support[pos] & tc_mask[edges.k[e]]).any(axis=1)
-        pos, e = pos[keep], e[keep]
-        n_new = len(e)
-        if n_total + n_new > limit:
-            raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
-        parent = lvl_ids[pos]
-        for name, arr in zip(
-            names,
-            (
-                lvl_feed[pos],
-                edges.kind[e],
-                edges.target[e],
-                parent,
-                edges.o[e],
-                edges.k[e],
-                edges.cost[e],
-            ),
-        ):
-            cols[name].append(arr)
-        if n_new:  # one group per (parent node, output); edges are ordered by both
-            starts = np.flatnonzero(
-                np.r_[True, (parent[1:] != parent[:-1]) | (edges.o[e][1:] != edges.o[e][:-1])]
-            )
-            groups["parent"].append(parent[starts])
-            groups["feed"].append(lvl_feed[pos][starts])
-            groups["size"].append(np.diff(np.r_[starts, n_new]))
-        units_next = edges.kind[e] == KIND_UNIT
-        lvl_ids = (n_total + np.arange(n_new, dtype=np.int64))[units_next]
-        lvl_feed = lvl_feed[pos][units_next]
-        lvl_unit = edges.target[e][units_next]
-        lvl_support = (lvl_support[pos] & tc_mask[edges.k[e]])[units_next]
-        n_total += n_new
+    while len(lvl.ids):
+        lvl = _expand_level(lvl, ix, edges, tc_mask, cols, groups, n_total, limit)
+        n_total += len(cols["feed"][-1])  # the nodes just added
     return {name: np.concatenate(arrs) for name, arrs in cols.items()}, groups, n0
 
 
