@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from plantopt.model.build import Families
-from plantopt.model.emit_matrix import emit_matrix, row_blocks
+from plantopt.model.emit_matrix import constraint_families, emit_matrix
 from plantopt.model.matrix_form import MatrixModel
 
 GROUPS = ("target", "feed_minimum", "contract_minimum", "capacity", "budget", "offtake", "floor")
@@ -83,7 +83,7 @@ def _row_slacks(
     slacks: dict[str, Slack] = {}
     triplets: tuple[list[int], list[int], list[float]] = ([], [], [])
     r0 = 0
-    for f, _ in row_blocks(fams):
+    for f in constraint_families(fams):
         for i, label in enumerate(f.index):
             row_of[(f.name, label)] = r0 + i
         if f.relax is not None and f.relax.group in groups:

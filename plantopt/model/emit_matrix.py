@@ -15,6 +15,13 @@ from plantopt.model.family import Family
 from plantopt.model.matrix_form import MatrixModel
 
 
+def constraint_families(fams: Families) -> list[Family]:
+    """Every constraint family with rows, in row order: each period's rows, then the global
+    rows."""
+    out = [f for per in fams.periods for f in per.rows if f.n]
+    return out + [f for f in fams.global_rows if f.n]
+
+
 def row_blocks(fams: Families) -> list[tuple[Family, sp.csr_array]]:
     """(family, its rows over the global columns) of every constraint family with rows."""
     n_local = fams.layout.local().n_cols
@@ -30,19 +37,62 @@ def row_blocks(fams: Families) -> list[tuple[Family, sp.csr_array]]:
     return out
 
 
+_Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _through(subst: sp.csr_array, row: np.ndarray, col: np.ndarray, val: np.ndarray) -> _Triplets:
+    """Triplets over local columns mapped to global ones: (r, c, v) -> (r, c', v s_cc') for
+    every entry (c, c', s_cc') of S_t."""
+    ptr = subst.indptr
+    start, length = ptr[col], ptr[col + 1] - ptr[col]
+    rep = np.repeat(np.arange(len(col)), length)
+    pos = start[rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(length) - length, length))
+    return row[rep], subst.indices[pos], val[rep] * subst.data[pos]
+
+
+def global_triplets(fams: Families) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Family]]:
+    """(row, col, val) of every constraint row over the global columns, rows numbered in
+    :func:`row_blocks` order, and the families with rows in that order."""
+    parts: list[_Triplets] = []
+    used: list[Family] = []
+    r0 = 0
+    for per in fams.periods:
+        for f in per.rows:
+            if f.n:
+                r, c, v = f.row + r0, f.col, f.val
+                parts.append(_through(per.subst, r, c, v) if fams.multi else (r, c, v))
+                used.append(f)
+                r0 += f.n
+    for f in fams.global_rows:
+        if f.n:
+            parts.append((f.row + r0, f.col, f.val))
+            used.append(f)
+            r0 += f.n
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), used
+    row, col, val = (np.concatenate(x) for x in zip(*parts))
+    return row, col, val, used
+
+
+def csc_from_triplets(
+    row: np.ndarray, col: np.ndarray, val: np.ndarray, shape: tuple[int, int]
+) -> sp.csc_array:
+    """A = the sum of the triplets, as CSC with int32 indices (what HiGHS takes): one
+    counting sort by column (scipy's COO -> CSC), row indices sorted within each column,
+    duplicates summed, entries that sum to exactly zero dropped."""
+    a = sp.coo_array((val, (row.astype(np.int32), col.astype(np.int32))), shape=shape).tocsc()
+    a.eliminate_zeros()
+    return a
+
+
 def emit_matrix(fams: Families, objectives: list[str]) -> MatrixModel:
     """The model in matrix form with the named objectives (all maximised) as cost rows."""
-    blocks = row_blocks(fams)
+    row, col, val, used = global_triplets(fams)
     n = fams.layout.n_cols
-    lower = np.concatenate([f.lower for f, _ in blocks]) if blocks else np.zeros(0)
-    upper = np.concatenate([f.upper for f, _ in blocks]) if blocks else np.zeros(0)
-    if blocks:
-        a = sp.vstack([m for _, m in blocks], format="csr")
-        del blocks[:]  # free the blocks before the CSC copy
-        a.sum_duplicates()
-        a = a.tocsc()
-    else:
-        a = sp.csc_array((0, n))
+    lower = np.concatenate([f.lower for f in used]) if used else np.zeros(0)
+    upper = np.concatenate([f.upper for f in used]) if used else np.zeros(0)
+    a = csc_from_triplets(row, col, val, (len(lower), n))
+    del row, col, val
     return MatrixModel(
         a_csc=a,
         row_lower=lower,
@@ -59,4 +109,10 @@ def emit_matrix(fams: Families, objectives: list[str]) -> MatrixModel:
     )
 
 
-__all__ = ["emit_matrix", "row_blocks"]
+__all__ = [
+    "constraint_families",
+    "csc_from_triplets",
+    "emit_matrix",
+    "global_triplets",
+    "row_blocks",
+]

@@ -166,9 +166,9 @@ def _pass(h: highspy.Highs, mm: MatrixModel, cost: np.ndarray, offset: float) ->
         mm.col_upper,
         mm.row_lower,
         mm.row_upper,
-        a.indptr.astype(np.int32),
-        a.indices.astype(np.int32),
-        a.data.astype(np.float64),
+        np.asarray(a.indptr, dtype=np.int32),  # no copy: the emitter makes int32 indices
+        np.asarray(a.indices, dtype=np.int32),
+        np.asarray(a.data, dtype=np.float64),
         mm.integrality,
     )
     if status == highspy.HighsStatus.kError:
