@@ -163,9 +163,9 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     return replace(out[0], period_data=tuple(out))
 
 
-def _nodes_by_target(tree: RouteTree, kind: int, names: tuple[str, ...]) -> dict[str, list[int]]:
-    """Route-tree nodes of one kind grouped by their target (unit or product)."""
-    grouped = _grouped_nodes(tree, kind, len(names))
+def _nodes_by_target(grouped: NodeTerms, names: tuple[str, ...]) -> dict[str, list[int]]:
+    """Route-tree nodes of one kind grouped by their target (unit or product), from the
+    grouped-node array of that kind."""
     return {x: grouped.of(i)[0].tolist() for i, x in enumerate(names)}
 
 
@@ -309,6 +309,7 @@ def _period_data(
     options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr)
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
     offtake, weights = _offtake_and_weights(instance)
+    unit_terms = _grouped_nodes(tree, KIND_UNIT, len(tree.units))
     budget = instance.manifest.get("budget_eur")
     return ModelData(
         tree=tree,
@@ -318,8 +319,8 @@ def _period_data(
         feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
         gate_fee=effective_gate_fees(instance),
         units=units,
-        unit_nodes=_nodes_by_target(tree, KIND_UNIT, tree.units),
-        unit_node_terms=_grouped_nodes(tree, KIND_UNIT, len(tree.units)),
+        unit_nodes=_nodes_by_target(unit_terms, tree.units),
+        unit_node_terms=unit_terms,
         unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
         unit_min_load=dict(zip(udf["unit_id"], udf["min_load_frac"].astype(float))),
         unit_existing=unit_existing,
@@ -327,7 +328,9 @@ def _period_data(
         options=options,
         unit_options=unit_options,
         products=products,
-        product_nodes=_nodes_by_target(tree, KIND_PRODUCT, tree.products),
+        product_nodes=_nodes_by_target(
+            _grouped_nodes(tree, KIND_PRODUCT, len(tree.products)), tree.products
+        ),
         product_offtake=offtake,
         node_revenue=node_revenue,
         node_route_cost=NodeTerms(
