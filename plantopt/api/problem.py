@@ -102,7 +102,7 @@ def prepare(target: Any, objective: str | None, options: SolveOptions, clock: Cl
             if isinstance(target, Instance)
             else load_instance(None if target is None else Path(target))
         )
-    name = objective or instance.manifest.get("objective") or "recovery"
+    name = objective or instance.manifest.objective or "recovery"
     if name not in OBJECTIVES:
         raise ValueError(f"unknown objective {name!r}; expected one of {OBJECTIVES}")
     with clock.phase("route_tree"):

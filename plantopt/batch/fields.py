@@ -209,7 +209,7 @@ def apply_overrides(
     """
     from plantopt.instance.loader import instance_from_tables
 
-    manifest = dict(instance.manifest)
+    manifest = instance.manifest
     tables = {k: v.copy() for k, v in instance.tables.items()}
     solve_kwargs: dict[str, Any] = {}
     touched = False
@@ -221,7 +221,7 @@ def apply_overrides(
                 solve_kwargs["objective"] = ov.value
             elif ref.name == "target_year":
                 if "target_year" in _MANIFEST_NAMES:
-                    manifest["target_year"] = ov.value
+                    manifest = manifest.replace(target_year=ov.value)
                     touched = True
                 elif _solve_accepts("target_year"):
                     solve_kwargs["target_year"] = ov.value
@@ -240,10 +240,9 @@ def apply_overrides(
             else:
                 solve_kwargs[SOLVE_OPTIONS[ref.name]] = ov.value
         elif ref.kind == "manifest":
-            old = manifest.get(ref.name)
-            manifest[ref.name] = (
-                ov.value if ov.op == "set" else (None if old is None else old * ov.value)
-            )
+            old = getattr(manifest, ref.name)
+            new = ov.value if ov.op == "set" else (None if old is None else old * ov.value)
+            manifest = manifest.replace(**{ref.name: new})
             touched = True
         else:
             df = tables[ref.table]

@@ -111,11 +111,13 @@ def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = Tr
     """
     if levers.is_empty():
         return instance
-    manifest = dict(instance.manifest)
-    for attr, name in _MANIFEST.items():
-        value = getattr(levers, attr)
-        if value is not None:
-            manifest[name] = value
+    manifest = instance.manifest.replace(
+        **{
+            name: getattr(levers, attr)
+            for attr, name in _MANIFEST.items()
+            if getattr(levers, attr) is not None
+        }
+    )
     tables = dict(instance.tables)
     if levers.capex_subsidy_for:
         units = tables["units"]

@@ -55,15 +55,15 @@ def with_setup(
     if lever_kw:
         levers = LeverOverrides(**{**(vars(levers) if levers else {}), **lever_kw})
     inst = apply_levers(instance, levers) if levers is not None else instance
-    manifest = {
+    changes = {
         MANIFEST_ARGS[k]: v for k, v in kwargs.items() if k in MANIFEST_ARGS and v is not None
     }
     for field, value in ((REQUIRE, require), (FORBID, forbid)):
         if value is not None:
-            manifest[field] = format_unit_list([value] if isinstance(value, str) else list(value))
-    if not manifest:
+            changes[field] = format_unit_list([value] if isinstance(value, str) else list(value))
+    if not changes:
         return inst
-    inst = inst.with_manifest(**manifest)
+    inst = inst.with_manifest(**changes)
     problems = ProblemList()
     check_requirements(inst, problems)
     problems.raise_if_errors(f"{inst.name} (solve arguments)")

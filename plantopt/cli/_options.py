@@ -140,24 +140,24 @@ def prepare_instance(inst: Any, args: dict[str, Any]) -> Any:
     if args.get("max_route_nodes") is not None:
         inst = inst.with_manifest(max_route_nodes=args["max_route_nodes"])
     inst = apply_levers(inst, levers_from(args))
-    manifest: dict[str, Any] = {}
+    changes: dict[str, Any] = {}  # manifest field -> value, set in one replace below
     for key, field in (("require", REQUIRE), ("forbid", FORBID)):
         text = format_unit_list(args.get(key))
         if text is not None:
-            manifest[field] = text
+            changes[field] = text
     for key, field in (
         ("recovery_floor", "recovery_floor_t_per_yr"),
         ("profit_floor", "profit_floor_eur_per_yr"),
         ("target_year", "target_year"),
     ):
         if args.get(key) is not None:
-            manifest[field] = args[key]
+            changes[field] = args[key]
     if args.get("no_targets"):
-        manifest["apply_targets"] = False
-    if not manifest:
+        changes["apply_targets"] = False
+    if not changes:
         return inst
-    inst = inst.with_manifest(**manifest)
-    if REQUIRE in manifest or FORBID in manifest:
+    inst = inst.with_manifest(**changes)
+    if REQUIRE in changes or FORBID in changes:
         problems = ProblemList()
         check_requirements(inst, problems)
         problems.raise_if_errors(f"{inst.name} (--require / --forbid)")

@@ -117,7 +117,7 @@ def describe(
     data = build_model_data(inst, tree)
     mm = emit_matrix(
         build_families(data, build_regulation_data(inst, data)),
-        [objective or inst.manifest.get("objective") or "recovery"],
+        [objective or inst.manifest.objective or "recovery"],
     )
     t_build = time.perf_counter() - t0
     rows, cols, nnz = mm.shape
@@ -245,7 +245,7 @@ def solve(
         inst = O.prepare_instance(_load(path), args)
         # refuse a foreign output folder before solving, not after
         where["target"] = out or default_output_dir(
-            inst.name, objective or inst.manifest.get("objective") or "recovery"
+            inst.name, objective or inst.manifest.objective or "recovery"
         )
         check_output_folder(where["target"], force)
         deadline.check("route tree")
@@ -274,10 +274,10 @@ def solve(
         print_plan(console, res)
         if res.has_solution and "periods" in res.tables:  # multi-period plan
             print_periods(console, res.tables)
-            print_business_case(console, res.summary, inst.manifest.get("currency"))
+            print_business_case(console, res.summary, inst.manifest.currency)
         elif res.has_solution:
             print_compliance(console, res.tables, res.summary)
-            print_business_case(console, res.summary, inst.manifest.get("currency"))
+            print_business_case(console, res.summary, inst.manifest.currency)
     target = out or where["target"]
     if not quiet:
         print_diagnosis(console, res.summary, str(target / "diagnosis.txt"))

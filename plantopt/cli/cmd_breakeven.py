@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
         res = b.result
         if res.has_solution:
             print_plan(console, res)
-            print_business_case(console, res.summary, inst.manifest.get("currency"))
+            print_business_case(console, res.summary, inst.manifest.currency)
             print_warnings(console, res.summary)
         tables = dict(res.tables)
         tables["breakeven"] = b.iterations

@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
             show_edge=False,
             pad_edge=False,
         )
-        cur = inst.manifest.get("currency") or "EUR"
+        cur = inst.manifest.currency or "EUR"
         for c in ("point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}", "plan changes"):
             tab.add_column(c, justify="left" if c == "plan changes" else "right")
         for r in p.itertuples():

@@ -28,7 +28,7 @@ def recoverable_critical_t_per_yr(
     from plantopt.instance.loader import instance_from_tables, load_instance
 
     inst = load_instance(str(instance_dir))
-    manifest = dict(inst.manifest, budget_eur=None, apply_targets=False)
+    manifest = inst.manifest.replace(budget_eur=None, apply_targets=False)
     lifted = instance_from_tables(manifest, {k: v.copy() for k, v in inst.tables.items()})
     res = solve(lifted, objective="recovery", time_limit_s=120)
     rec = res.tables["recovery"]

@@ -439,7 +439,7 @@ def collect_problems(instance: Instance) -> ProblemList:
     """Run every cross-table check and return all problems (errors and warnings)."""
     problems = ProblemList()
     _check_all_refs(instance, problems)
-    tol = float(instance.manifest.get("tc_sum_tolerance") or 1e-6)
+    tol = float(instance.manifest.tc_sum_tolerance or 1e-6)
     _check_composition(instance, problems, tol)
     _check_transfer_coefficients(instance, problems, tol)
     _check_routing(instance, problems)

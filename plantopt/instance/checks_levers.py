@@ -12,7 +12,7 @@ def check_levers(instance: Instance, problems: ProblemList) -> None:
     adjustment per class; capex_subsidies and staff_pools apply to known units or stages;
     a staff pool has one available_fte."""
     m = instance.manifest
-    if (m.get("guarantee_frac") or 0) > 0 and m.get("guarantee_rate") is None:
+    if (m.guarantee_frac or 0) > 0 and m.guarantee_rate is None:
         problems.error(
             "instance.yaml",
             "guarantee_frac is set without guarantee_rate",

@@ -12,6 +12,7 @@ import math
 import re
 import tomllib
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ import yaml
 from plantopt.instance.checks import check, collect_problems
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
+from plantopt.instance.manifest import Manifest
 from plantopt.instance.safe_yaml import MAX_YAML_BYTES, load_yaml
 from plantopt.instance.schema import MANIFEST, MANIFEST_FILES, TABLES, Column, Table
 from plantopt.instance.schema_types import MAX_ABS_VALUE
@@ -147,8 +149,12 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
     return df
 
 
-def coerce_manifest(raw: dict[str, Any], file: str, problems: ProblemList) -> dict[str, Any]:
-    """Check and type the manifest fields; unknown fields are errors."""
+def coerce_manifest(raw: Mapping[str, Any], file: str, problems: ProblemList) -> Manifest:
+    """Check the raw manifest mapping against every field's declaration; return it typed.
+
+    Unknown fields, values of the wrong type and values out of bounds are appended to
+    ``problems`` (file, field, found, expected); such a field keeps its default.
+    """
     known = {c.name: c for c in MANIFEST}
     out: dict[str, Any] = {}
     for key in raw:
@@ -181,8 +187,9 @@ def coerce_manifest(raw: dict[str, Any], file: str, problems: ProblemList) -> di
         converted, reason = _convert(str(value).lower() if col.dtype == "bool" else str(value), col)
         if reason is not None:
             problems.error(file, reason, column=col.name, found=value, expected=col.expected())
+            converted = col.default
         out[col.name] = converted
-    return out
+    return Manifest(**{k: v for k, v in out.items() if v is not None or k != "name"})
 
 
 def _short(value: object, limit: int = 60) -> str:
@@ -313,7 +320,7 @@ def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
             files_ok = files_ok and len(problems) == before
             raw = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
         tables[table.name] = coerce_table(raw, table, problems)
-    name = str(manifest["name"]) if manifest.get("name") is not None else folder.name
+    name = manifest.name or folder.name
     return Instance(name=name, manifest=manifest, tables=tables, path=folder), problems, files_ok
 
 
@@ -347,7 +354,7 @@ def read_and_check(folder: str | Path) -> tuple[Instance | None, list]:
 
 
 def instance_from_tables(
-    manifest: dict[str, Any], tables: dict[str, pd.DataFrame], validate: bool = True
+    manifest: Mapping[str, Any], tables: dict[str, pd.DataFrame], validate: bool = True
 ) -> Instance:
     """Build an instance from in-memory tables (any cell types), with the same checks as files.
 
@@ -367,7 +374,7 @@ def instance_from_tables(
         raw = df.astype(object).where(pd.notna(df), "").astype(str)
         typed[table.name] = coerce_table(raw, table, problems)
     problems.raise_if_errors("instance")
-    instance = Instance(name=str(typed_manifest["name"]), manifest=typed_manifest, tables=typed)
+    instance = Instance(name=typed_manifest.name, manifest=typed_manifest, tables=typed)
     if validate:
         return check(instance)
     return instance

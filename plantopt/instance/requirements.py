@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plantopt.instance.errors import ProblemList
+from plantopt.instance.manifest import Manifest
 
 REQUIRE, FORBID = "require_units", "forbid_units"
 
@@ -57,15 +58,13 @@ class BuildRequirements:
         return not self.forbidden and not self.required
 
 
-def build_requirements(
-    manifest: dict[str, Any], unit_options: dict[str, list[str]]
-) -> BuildRequirements:
+def build_requirements(manifest: Manifest, unit_options: dict[str, list[str]]) -> BuildRequirements:
     """The requirements of a (validated) manifest over ``unit_options`` (unit -> options)."""
     forbidden: set[tuple[str, str]] = set()
-    for unit, _ in parse_unit_list(manifest.get(FORBID)):
+    for unit, _ in parse_unit_list(manifest.forbid_units):
         forbidden |= {(unit, j) for j in unit_options.get(unit, [])}
     required: dict[str, tuple[str, ...]] = {}
-    for unit, option in parse_unit_list(manifest.get(REQUIRE)):
+    for unit, option in parse_unit_list(manifest.require_units):
         allowed = [j for j in unit_options.get(unit, []) if option is None or j == option]
         forbidden |= {(unit, j) for j in unit_options.get(unit, []) if j not in allowed}
         required[unit] = tuple(allowed)
@@ -82,8 +81,8 @@ def check_requirements(instance: Any, problems: ProblemList) -> None:
     for u, j in zip(co["unit_id"], co["option_id"]):
         options.setdefault(u, []).append(j)
     named: dict[str, set[str]] = {}
-    for field in (REQUIRE, FORBID):
-        for unit, option in parse_unit_list(m.get(field)):
+    for field, text in ((REQUIRE, m.require_units), (FORBID, m.forbid_units)):
+        for unit, option in parse_unit_list(text):
             named.setdefault(unit, set()).add(field)
             if unit not in units:
                 problems.error(

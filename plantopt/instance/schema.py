@@ -1,6 +1,7 @@
 """The single source of truth for the instance format.
 
-Every table of an instance folder and every field of its manifest is declared here once:
+Every table of an instance folder is declared here once (the manifest fields in
+:mod:`plantopt.instance.manifest`, collected here as :data:`MANIFEST`):
 name, type, unit, whether it is required, its default, its bounds and a description. The
 loader (:mod:`plantopt.instance.loader`), the validator (:mod:`plantopt.instance.checks`) and the
 generated
@@ -12,6 +13,7 @@ column names carry their unit (``capacity_t_per_yr``, ``tc_frac``).
 
 from __future__ import annotations
 
+from plantopt.instance.manifest import MANIFEST_COLUMNS
 from plantopt.instance.schema_optional import OPTIONAL_TABLES
 from plantopt.instance.schema_types import FRACTION, Column, Table, _source
 
@@ -464,150 +466,9 @@ TABLES: dict[str, Table] = {
 
 MANIFEST_FILES = ("instance.yaml", "instance.yml", "instance.toml")
 
-MANIFEST: tuple[Column, ...] = (
-    Column("name", "str", "Instance name.", required=True),
-    Column("description", "str", "What the instance represents.", default=""),
-    Column("currency", "str", "Currency of every money column.", default="EUR"),
-    Column("price_year", "int", "Year the prices and costs refer to.", default=None),
-    Column(
-        "objective",
-        "str",
-        "Default objective.",
-        default="recovery",
-        choices=("recovery", "profit", "npv"),
-    ),
-    Column(
-        "discount_rate",
-        "float",
-        "Discount rate for the capital recovery factor.",
-        unit="1/yr",
-        default=0.08,
-        lo=0.0,
-        hi=1.0,
-    ),
-    Column("budget_eur", "float", "Most total capex; empty for no limit.", unit="EUR", lo=0.0),
-    Column(
-        "profit_floor_eur_per_yr",
-        "float",
-        "Least annual profit (a constraint under "
-        "either objective; meant for objective recovery); empty for none.",
-        unit="EUR/yr",
-    ),
-    Column(
-        "recovery_floor_t_per_yr",
-        "float",
-        "Least weighted recovery (a constraint under "
-        "either objective; meant for objective profit); empty for none.",
-        unit="t/yr",
-        lo=0.0,
-    ),
-    Column(
-        "require_units",
-        "str",
-        "Units that must be built: comma-separated unit ids, "
-        "each optionally with its capacity option (hydromet, shredder=large); empty: "
-        "none.",
-        default=None,
-    ),
-    Column(
-        "forbid_units",
-        "str",
-        "Units of which no new capacity may be built: comma-separated unit ids; empty: none.",
-        default=None,
-    ),
-    Column(
-        "max_route_nodes",
-        "int",
-        "Largest route tree plantopt builds before it stops with an error.",
-        default=200_000,
-        lo=1.0,
-    ),
-    Column(
-        "target_year",
-        "int",
-        "Year whose EU targets are in force (rows of the targets "
-        "table with year <= target_year, latest per target); empty: no targets unless "
-        "--target-year is given.",
-        unit="yr",
-        lo=2000.0,
-        hi=2100.0,
-    ),
-    Column(
-        "apply_targets",
-        "bool",
-        "Enforce the targets in force as constraints (false: only report compliance).",
-        default=True,
-    ),
-    Column(
-        "tc_sum_tolerance",
-        "float",
-        "Tolerance on transfer coefficients and compositions summing to 1.",
-        default=1e-6,
-        lo=0.0,
-        hi=0.01,
-    ),
-    # policy levers and business case (issue 5); see docs/business-case.md
-    Column(
-        "capex_subsidy_frac",
-        "float",
-        "Share of capex paid by an investment subsidy "
-        "(DEI+, EKOO) for units without a row in capex_subsidies.csv; empty: none.",
-        **FRACTION,
-    ),
-    Column(
-        "guarantee_frac",
-        "float",
-        "Share of capex financed under a government loan guarantee at guarantee_rate; empty: none.",
-        **FRACTION,
-    ),
-    Column(
-        "guarantee_rate",
-        "float",
-        "Discount rate on the guaranteed share of capex.",
-        unit="1/yr",
-        **FRACTION,
-    ),
-    Column(
-        "co2_price_eur_per_t",
-        "float",
-        "Price on direct process CO2 (EU ETS or a national levy), charged in profit; empty: none.",
-        unit="EUR/t",
-        lo=0.0,
-    ),
-    Column(
-        "co2_cap_t_per_yr",
-        "float",
-        "Most direct process CO2 per year; empty: no cap.",
-        unit="t/yr",
-        lo=0.0,
-    ),
-    Column(
-        "land_available_m2",
-        "float",
-        "Land available for new units in high-environmental-"
-        "category zones (sum of land_m2 of built options); empty: no limit.",
-        unit="m2",
-        lo=0.0,
-    ),
-    Column(
-        "staff_available_fte",
-        "float",
-        "Skilled staff available for new units (sum of "
-        "staff_fte of built options); empty: no limit.",
-        unit="FTE",
-        lo=0.0,
-    ),
-    Column(
-        "horizon_yr",
-        "int",
-        "Years of operation in the business case and the npv "
-        "objective (capex in year 0, cash flows in years 1..horizon).",
-        unit="yr",
-        default=15,
-        lo=1.0,
-        hi=100.0,
-    ),
-)
+#: every manifest field, made from its one declaration in
+#: :class:`plantopt.instance.manifest.Manifest`
+MANIFEST: tuple[Column, ...] = MANIFEST_COLUMNS
 
 
 def manifest_column(name: str) -> Column:

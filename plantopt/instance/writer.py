@@ -22,7 +22,7 @@ def write_instance(
     exact form, so the copy loads with the same content hash.
     """
     with atomic_folder(out_dir, force=force) as tmp:
-        manifest = {k: v for k, v in instance.manifest.items() if v is not None}
+        manifest = {k: v for k, v in instance.manifest.as_dict().items() if v is not None}
         (tmp / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
         for name, table in TABLES.items():
             df = instance.tables[name]

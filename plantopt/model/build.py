@@ -359,7 +359,8 @@ def floor_row(data: ModelData, objectives: dict[str, np.ndarray], which: str) ->
         "profit_floor": ("profit", "profit_floor_eur_per_yr", "EUR/yr"),
         "recovery_floor": ("recovery", "recovery_floor_t_per_yr", "t/yr"),
     }[which]
-    floor = data.manifest.get(key)
+    m = data.manifest
+    floor = m.profit_floor_eur_per_yr if obj == "profit" else m.recovery_floor_t_per_yr
     v = objectives[obj]
     nz = np.flatnonzero(v)
     keep = floor is not None and (len(nz) > 0 or float(floor) > 0)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, SupportsFloat
+from typing import TYPE_CHECKING, SupportsFloat
 
 import numpy as np
 
 from plantopt.instance.instance import Instance
+from plantopt.instance.manifest import Manifest
 from plantopt.model.finance import annuity_factor, capex_pv_factor, capital_recovery_factor  # noqa: F401
 from plantopt.model.periods import Period, Timing, build_timing, max_capacity, period_instance
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
@@ -50,11 +51,11 @@ class ResourceLimit:
     available: float
 
 
-def blended_rate(manifest: dict[str, Any]) -> float:
+def blended_rate(manifest: Manifest) -> float:
     """Discount rate with a loan guarantee: r_b = (1 - g) r + g r_g (g = guarantee_frac)."""
-    rate = float(manifest.get("discount_rate") or 0.0)
-    g = float(manifest.get("guarantee_frac") or 0.0)
-    r_g = manifest.get("guarantee_rate")
+    rate = float(manifest.discount_rate or 0.0)
+    g = float(manifest.guarantee_frac or 0.0)
+    r_g = manifest.guarantee_rate
     if g <= 0 or r_g is None:
         return rate
     return (1.0 - g) * rate + g * float(r_g)
@@ -88,7 +89,7 @@ class ModelData:
     """
 
     tree: RouteTree
-    manifest: dict[str, Any]
+    manifest: Manifest
     feeds: list[str]
     feed_lb: dict[str, float]
     feed_ub: dict[str, float]
@@ -310,10 +311,10 @@ def _period_data(
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
     offtake, weights = _offtake_and_weights(instance)
     unit_terms = _grouped_nodes(tree, KIND_UNIT, len(tree.units))
-    budget = instance.manifest.get("budget_eur")
+    budget = instance.manifest.budget_eur
     return ModelData(
         tree=tree,
-        manifest=dict(instance.manifest),
+        manifest=instance.manifest,
         feeds=list(tree.feeds),
         feed_lb=dict(zip(feeds_df["feed_id"], feeds_df["contracted_min_t_per_yr"].astype(float))),
         feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
@@ -340,8 +341,8 @@ def _period_data(
         recovered_terms=recovered_terms,
         budget_eur=None if budget is None else float(budget),
         unit_co2=dict(zip(udf["unit_id"], udf["co2_t_per_t"].astype(float))),
-        co2_price_eur_per_t=float(instance.manifest.get("co2_price_eur_per_t") or 0.0),
-        co2_cap_t_per_yr=_opt_float(instance.manifest.get("co2_cap_t_per_yr")),
+        co2_price_eur_per_t=float(instance.manifest.co2_price_eur_per_t or 0.0),
+        co2_cap_t_per_yr=_opt_float(instance.manifest.co2_cap_t_per_yr),
         resource_limits=resource_limits(instance, options),
         horizon_yr=timing.horizon_yr,
         discount_rate=rate,
@@ -364,7 +365,7 @@ def units_of(instance: Instance, applies_to: str) -> list[str]:
 def unit_subsidy(instance: Instance) -> dict[str, float]:
     """Capex subsidy share per unit: its unit row of capex_subsidies, else its stage row,
     else the manifest's capex_subsidy_frac, else 0."""
-    default = float(instance.manifest.get("capex_subsidy_frac") or 0.0)
+    default = float(instance.manifest.capex_subsidy_frac or 0.0)
     udf = instance["units"]
     out = {u: default for u in udf["unit_id"]}
     rows = instance.tables.get("capex_subsidies")
@@ -414,14 +415,14 @@ def resource_limits(
 
     A staff pool covers the units its rows apply to (unit ids or stages)."""
     out = []
-    land = instance.manifest.get("land_available_m2")
+    land = instance.manifest.land_available_m2
     if land is not None:
         out.append(
             ResourceLimit(
                 "land", {k: o.land_m2 for k, o in options.items() if o.land_m2 != 0}, float(land)
             )
         )
-    staff = instance.manifest.get("staff_available_fte")
+    staff = instance.manifest.staff_available_fte
     if staff is not None:
         out.append(
             ResourceLimit(

@@ -78,8 +78,8 @@ def period_table(instance: Instance) -> list[tuple[str, int | None, int]]:
     """(period_id, start_year, duration_yr) in start order; one period without periods.csv."""
     df = instance.tables.get("periods")
     if df is None or not len(df):
-        year = instance.manifest.get("target_year")
-        horizon = int(instance.manifest.get("horizon_yr") or 15)
+        year = instance.manifest.target_year
+        horizon = int(instance.manifest.horizon_yr or 15)
         return [
             (str(year) if year is not None else "1", None if year is None else int(year), horizon)
         ]
@@ -166,13 +166,13 @@ def period_instance(instance: Instance, period: Period) -> Instance:
             tables["product_prices"] = prices
     from dataclasses import replace
 
-    manifest = dict(instance.manifest)
+    manifest = instance.manifest
     if (
         period.start_year is not None
         and instance.tables.get("periods") is not None
         and len(instance.tables["periods"])
     ):
-        manifest["target_year"] = period.start_year
+        manifest = manifest.replace(target_year=period.start_year)
     return replace(instance, manifest=manifest, tables=tables)
 
 

@@ -36,7 +36,7 @@ def build_model(
     """
     from plantopt.model.emit_pyomo import emit_pyomo
 
-    objective = objective or instance.manifest.get("objective") or "recovery"
+    objective = objective or instance.manifest.objective or "recovery"
     fams = families if families is not None else families_of(instance, tree)
     model = emit_pyomo(fams, objective, name=f"plantopt[{instance.name}]")
     model.plantopt_families = fams

@@ -110,7 +110,7 @@ def _cached_targets(path: str | None) -> pd.DataFrame:
 
 
 def target_year_of(instance: Instance) -> int | None:
-    year = instance.manifest.get("target_year")
+    year = instance.manifest.target_year
     return None if year is None else int(year)
 
 
@@ -181,7 +181,7 @@ def build_regulation_data(
         )
         return replace(per[0], by_period=per)
     year = target_year_of(instance)
-    enforce = instance.manifest.get("apply_targets")
+    enforce = instance.manifest.apply_targets
     enforce = True if enforce is None else bool(enforce)
     table = _cached_targets(None if targets_path is None else str(targets_path))
     in_force = targets_in_force(table, year)

@@ -213,7 +213,7 @@ class ResultPlots:
     def economics(self, period: Any = None) -> Any:
         """Waterfall of the annual economics (revenue, costs, profit)."""
         inst = self._result.instance
-        currency = (inst.manifest.get("currency") if inst is not None else None) or "EUR"
+        currency = (inst.manifest.currency if inst is not None else None) or "EUR"
         return economics_figure(self._table("economics", period), currency)
 
 

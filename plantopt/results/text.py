@@ -112,7 +112,7 @@ def print_plan(console: Console, res: Result) -> None:
     console.print(tab)
     econ = t["economics"]
     multi_econ = multi and "period" in econ.columns
-    cur = (res.instance.manifest.get("currency") if res.instance is not None else None) or "EUR"
+    cur = (res.instance.manifest.currency if res.instance is not None else None) or "EUR"
     tab = _t("Economics", *((("period",) if multi_econ else ()) + ("item", f"{cur}/yr")))
     for r in econ.itertuples():
         label = r.item.replace("_", " ") + (f" ({cur}, not per year)" if r.unit == "EUR" else "")

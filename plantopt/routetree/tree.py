@@ -290,7 +290,7 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
     Raises :class:`RouteTreeTooLarge` when the tree would exceed ``max_nodes`` (default: the
     manifest's ``max_route_nodes``).
     """
-    limit = int(max_nodes or instance.manifest.get("max_route_nodes") or 200_000)
+    limit = int(max_nodes or instance.manifest.max_route_nodes or 200_000)
     ix = _index(instance)
     edges = _edges(instance, ix)
     node, groups, n0 = _expand(instance, ix, edges, limit)

@@ -154,7 +154,7 @@ def breakeven(
     at = found if found is not None else max(results)
     summary = {
         "instance": instance.name,
-        "currency": instance.manifest.get("currency", "EUR"),
+        "currency": instance.manifest.currency or "EUR",
         "lever": lever,
         "lever_unit": unit,
         "hurdle_eur": hurdle_eur,

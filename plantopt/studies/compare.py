@@ -195,7 +195,7 @@ def compare_results(a: Any, b: Any, a_name: str = "A", b_name: str = "B") -> Com
         ta.get("feed_intake"), tb.get("feed_intake"), ["feed_id"], ["accepted_t_per_yr"]
     )
     inst = a.instance or b.instance
-    currency = (inst.manifest.get("currency") if inst is not None else None) or "EUR"
+    currency = (inst.manifest.currency if inst is not None else None) or "EUR"
     return Comparison(
         a_name,
         b_name,

@@ -88,7 +88,7 @@ def pareto_front(
         raise ValueError("a Pareto front needs at least 2 points")
     options = options or SolveOptions()
     t0 = time.perf_counter()
-    own_floor = float(instance.manifest.get("recovery_floor_t_per_yr") or 0.0)
+    own_floor = float(instance.manifest.recovery_floor_t_per_yr or 0.0)
     hi = solve(instance, objective="recovery", options=options, diagnose=False)
     if not hi.has_solution:
         raise ValueError(f"the instance has no feasible plan ({hi.status.value})")

@@ -92,7 +92,7 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
     opex_u = np.array([opex[u] for u in tree.units])
     var_opex = raw.throughput_t @ opex_u
     co2 = plan.instance["units"].set_index("unit_id")["co2_t_per_t"].astype(float)
-    price = float(plan.instance.manifest.get("co2_price_eur_per_t") or 0.0)
+    price = float(plan.instance.manifest.co2_price_eur_per_t or 0.0)
     co2_cost = price * (raw.throughput_t @ np.array([co2[u] for u in tree.units]))
     profit = (
         raw.revenue_eur
@@ -240,7 +240,7 @@ def run_monte_carlo(
         "plan": {
             "source": plan.source,
             "instance": plan.summary.get("instance"),
-            "currency": plan.instance.manifest.get("currency") or "EUR",
+            "currency": plan.instance.manifest.currency or "EUR",
             "conservation_error": plan.conservation_error,
         },
         "mass_balance_max_rel_error": float(raw.mb_error.max()),
