@@ -1,11 +1,14 @@
 """Scenario fields: what an override may change, and applying overrides to an instance.
 
-A field names one of three things:
+A field names one of four things:
 
 * a solve option, as on the command line: ``objective``, ``time_limit`` (s), ``gap``
   (relative MIP gap), ``seed``, ``tie_break`` (true/false: the lexicographic second
   solve), and ``target_year`` once the instance format or
   :func:`plantopt.solve` knows it;
+* a policy lever: any name of :data:`plantopt.instance.lever_registry.LEVERS`
+  (``co2_price: 90``, ``capex_subsidy_for: "hydromet=0.4, shredder=0.2"``,
+  ``procurement: "P:Co=5@200"``), applied as ``plantopt solve --co2-price 90`` would;
 * a manifest field: any name of :data:`plantopt.instance.schema.MANIFEST` (``budget_eur``,
   ``discount_rate``, ...), optionally written ``manifest.<name>``;
 * table cells: ``<table>.<column>`` (every row) or ``<table>[<col>=<value>,...].<column>``
@@ -20,13 +23,14 @@ read from the CSV files, and a bad value is reported like one in a file.
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 from plantopt.instance.errors import InstanceError, PlantoptError, Problem
 from plantopt.instance.instance import Instance
+from plantopt.instance.lever_registry import LEVERS
+from plantopt.instance.manifest import Manifest
 from plantopt.instance.schema import MANIFEST, TABLES
 
 #: Solve options a scenario may set, mapped to :class:`plantopt.SolveOptions` fields.
@@ -60,8 +64,8 @@ class Override:
 
 @dataclass(frozen=True)
 class FieldRef:
-    kind: str  # "option", "manifest" or "cell"
-    name: str  # option / manifest name, or column for cells
+    kind: str  # "option", "lever", "manifest" or "cell"
+    name: str  # option / lever / manifest name, or column for cells
     table: str = ""
     where: tuple[tuple[str, str], ...] = ()
 
@@ -71,6 +75,8 @@ def parse_field(field: str) -> FieldRef:
     name = field.strip()
     if name in ("objective", "target_year") or name in SOLVE_OPTIONS:
         return FieldRef("option", name)
+    if name in LEVERS:
+        return FieldRef("lever", name)
     if name.startswith("manifest."):
         name = name[len("manifest.") :]
         if name not in _MANIFEST_NAMES:
@@ -85,7 +91,8 @@ def parse_field(field: str) -> FieldRef:
     if m is None:
         raise ScenarioError(
             f"cannot read field {field!r}: expected a solve option "
-            f"({', '.join(['objective', 'target_year', *SOLVE_OPTIONS])}), a manifest field, "
+            f"({', '.join(['objective', 'target_year', *SOLVE_OPTIONS])}), a lever "
+            f"({', '.join(LEVERS)}), a manifest field, "
             "or <table>.<column> / <table>[<col>=<value>,...].<column>"
         )
     table = m["table"]
@@ -150,6 +157,12 @@ def check_override(ov: Override) -> None:
     ref = parse_field(ov.field)
     if ov.op not in ("set", "scale"):
         raise ScenarioError(f"unknown operation {ov.op!r} for {ov.field!r}")
+    if ref.kind == "lever":
+        _check_lever(ov)
+        if LEVERS[ref.name].how == "manifest":  # a scale of a manifest lever scales its field
+            ref = FieldRef("manifest", LEVERS[ref.name].field)
+        elif ov.op == "scale":
+            raise ScenarioError(f"{ov.field!r} is a table lever; it can be set, not scaled")
     if ov.op == "scale":
         if ref.kind == "option":
             raise ScenarioError(f"{ov.field!r} is a solve option; it can be set, not scaled")
@@ -193,10 +206,95 @@ def _check_option(name: str, value: Any) -> None:
         )
 
 
-def _solve_accepts(name: str) -> bool:
-    from plantopt.api import solve
+def _check_lever(ov: Override) -> None:
+    """A lever's value reads as its shape (number, NAME=VALUE pairs, contracts)."""
+    from plantopt.business.levers import lever_value
 
-    return name in inspect.signature(solve).parameters
+    lever = LEVERS[ov.field.strip()]
+    if ov.op == "scale":
+        return
+    if lever.shape == "number" and (
+        not isinstance(ov.value, (int, float)) or isinstance(ov.value, bool)
+    ):
+        raise ScenarioError(f"lever {lever.name!r} takes {lever.expected()}, not {ov.value!r}")
+    try:
+        lever_value(lever, ov.value)
+    except PlantoptError as exc:
+        raise ScenarioError(f"lever {lever.name!r}: {exc}; expected {lever.expected()}") from None
+
+
+@dataclass
+class _Edit:
+    """What the overrides of one job change, gathered before one rebuild."""
+
+    manifest: Manifest
+    tables: dict[str, Any]
+    levers: dict[str, Any]
+    solve_kwargs: dict[str, Any]
+    touched: bool = False
+
+
+def _apply_option(edit: _Edit, ref: FieldRef, ov: Override) -> None:
+    _check_option(ref.name, ov.value)
+    if ref.name == "objective":
+        edit.solve_kwargs["objective"] = ov.value
+    elif ref.name == "target_year":
+        edit.manifest = edit.manifest.replace(target_year=ov.value)
+        edit.touched = True
+    else:
+        edit.solve_kwargs[SOLVE_OPTIONS[ref.name]] = ov.value
+
+
+def _apply_manifest(edit: _Edit, ref: FieldRef, ov: Override) -> None:
+    old = getattr(edit.manifest, ref.name)
+    new = ov.value if ov.op == "set" else (None if old is None else old * ov.value)
+    edit.manifest = edit.manifest.replace(**{ref.name: new})
+    edit.touched = True
+
+
+def _apply_lever(edit: _Edit, ref: FieldRef, ov: Override) -> None:
+    from plantopt.business.levers import lever_value
+
+    lever = LEVERS[ref.name]
+    if ov.op == "scale":  # check_override allows it for manifest levers only
+        _apply_manifest(edit, FieldRef("manifest", lever.field), ov)
+    else:
+        edit.levers[ref.name] = lever_value(lever, ov.value)
+
+
+def _apply_cell(edit: _Edit, ref: FieldRef, ov: Override) -> None:
+    df = edit.tables[ref.table].copy()
+    mask = df.index == df.index
+    for key, value in ref.where:
+        mask &= df[key].astype(str) == value
+    if not mask.any():
+        raise InstanceError(
+            [
+                Problem(
+                    TABLES[ref.table].file,
+                    f"scenario field {ov.field!r} selects no row",
+                    column=ref.where[0][0] if ref.where else ref.name,
+                    expected="a filter matching at least one row",
+                )
+            ],
+            "scenario",
+        )
+    if ov.op == "scale":
+        df[ref.name] = df[ref.name].astype(float)
+        df.loc[mask, ref.name] = df.loc[mask, ref.name] * float(ov.value)
+    else:
+        df[ref.name] = df[ref.name].astype(object)
+        df.loc[mask, ref.name] = ov.value
+    edit.tables[ref.table] = df
+    edit.touched = True
+
+
+_APPLY = {
+    "option": _apply_option,
+    "manifest": _apply_manifest,
+    "lever": _apply_lever,
+    "cell": _apply_cell,
+}
 
 
 def apply_overrides(
@@ -204,71 +302,23 @@ def apply_overrides(
 ) -> tuple[Instance, dict[str, Any]]:
     """The instance with the overrides applied, and keyword arguments for ``solve``.
 
-    Raises :class:`InstanceError` (reported as ``bad_input``) when a row filter selects
-    nothing or an overridden value breaks the schema or a cross-table check.
+    Manifest fields and cells are set first and the instance rebuilt (and checked) once;
+    lever values are then applied by :func:`plantopt.business.levers.apply_levers`. Raises
+    :class:`InstanceError` (reported as ``bad_input``) when a row filter selects nothing or
+    an overridden value breaks the schema, a lever's bounds or a cross-table check.
     """
+    from plantopt.business.levers import LeverOverrides, apply_levers, check_values
     from plantopt.instance.loader import instance_from_tables
 
-    manifest = instance.manifest
-    tables = {k: v.copy() for k, v in instance.tables.items()}
-    solve_kwargs: dict[str, Any] = {}
-    touched = False
+    edit = _Edit(instance.manifest, dict(instance.tables), {}, {})
     for ov in overrides:
         ref = parse_field(ov.field)
-        if ref.kind == "option":
-            _check_option(ref.name, ov.value)
-            if ref.name == "objective":
-                solve_kwargs["objective"] = ov.value
-            elif ref.name == "target_year":
-                if "target_year" in _MANIFEST_NAMES:
-                    manifest = manifest.replace(target_year=ov.value)
-                    touched = True
-                elif _solve_accepts("target_year"):
-                    solve_kwargs["target_year"] = ov.value
-                else:
-                    raise InstanceError(
-                        [
-                            Problem(
-                                "scenario",
-                                "target_year is not supported by this plantopt version",
-                                column="target_year",
-                                expected="a version with the regulation layer",
-                            )
-                        ],
-                        "scenario",
-                    )
-            else:
-                solve_kwargs[SOLVE_OPTIONS[ref.name]] = ov.value
-        elif ref.kind == "manifest":
-            old = getattr(manifest, ref.name)
-            new = ov.value if ov.op == "set" else (None if old is None else old * ov.value)
-            manifest = manifest.replace(**{ref.name: new})
-            touched = True
-        else:
-            df = tables[ref.table]
-            mask = df.index == df.index
-            for key, value in ref.where:
-                mask &= df[key].astype(str) == value
-            if not mask.any():
-                raise InstanceError(
-                    [
-                        Problem(
-                            TABLES[ref.table].file,
-                            f"scenario field {ov.field!r} selects no row",
-                            column=ref.where[0][0] if ref.where else ref.name,
-                            expected="a filter matching at least one row",
-                        )
-                    ],
-                    "scenario",
-                )
-            if ov.op == "scale":
-                df[ref.name] = df[ref.name].astype(float)
-                df.loc[mask, ref.name] = df.loc[mask, ref.name] * float(ov.value)
-            else:
-                df[ref.name] = df[ref.name].astype(object)
-                df.loc[mask, ref.name] = ov.value
-            touched = True
-    if not touched:
-        return instance, solve_kwargs
-    new = instance_from_tables(manifest, tables)
-    return replace(new, path=instance.path), solve_kwargs
+        _APPLY[ref.kind](edit, ref, ov)
+    new = instance
+    if edit.touched:
+        new = replace(instance_from_tables(edit.manifest, edit.tables), path=instance.path)
+    if edit.levers:
+        levers = LeverOverrides(**edit.levers)
+        check_values(levers, "scenario")
+        new = apply_levers(new, levers)
+    return new, edit.solve_kwargs

@@ -1,67 +1,73 @@
 """Lever overrides: a copy of an instance with policy levers set (CLI, break-even, Pareto).
 
-Every lever is an instance field (manifest field, optional column or optional table of
-:mod:`plantopt.instance.schema`); an override replaces it in a copy of the instance, never the
-input:
-
-    capex_subsidy             manifest capex_subsidy_frac (all units without their own)
-    capex_subsidy_for         capex_subsidies rows: unit id or stage -> share
-    eco_fee                   eco_modulation: recyclability class -> EUR/t adjustment of every
-                              feed of that class
-    gate_fee_shift            EUR/t added to every feed's gate fee (break-even lever)
-    guarantee_frac/_rate      manifest guarantee_frac / guarantee_rate
-    co2_price, co2_cap        manifest co2_price_eur_per_t / co2_cap_t_per_yr
-    land, staff               manifest land_available_m2 / staff_available_fte
-    staff_pool                staff_pools: skill level -> FTE available
-    procurement               offtake_contracts rows (the regulation layer's contracts) for
-                              public procurement: (product, material, max t/yr, premium EUR/t)
-    price                     product_prices: product -> factor on price_eur_per_t
-    horizon                   manifest horizon_yr
+Every lever is declared once in :data:`plantopt.instance.lever_registry.LEVERS` (its name,
+the instance field or table it sets and how); :class:`LeverOverrides` takes exactly those
+names and :func:`apply_levers` applies each by its ``how``. An override replaces the field in
+a copy of the instance, never the input. The levers are listed in ``docs/levers.md``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
 from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
+from plantopt.instance.lever_registry import LEVERS, Lever
 from plantopt.instance.schema import TABLES
 
-_MANIFEST = {
-    "capex_subsidy": "capex_subsidy_frac",
-    "guarantee_frac": "guarantee_frac",
-    "guarantee_rate": "guarantee_rate",
-    "co2_price": "co2_price_eur_per_t",
-    "co2_cap": "co2_cap_t_per_yr",
-    "land": "land_available_m2",
-    "staff": "staff_available_fte",
-    "horizon": "horizon_yr",
-}
+Tables = dict[str, pd.DataFrame]
 
 
-@dataclass
+def _is_unset(value: Any) -> bool:
+    return value is None or (isinstance(value, (dict, list, tuple)) and not value)
+
+
 class LeverOverrides:
-    """Lever values to set; ``None`` / empty leaves the instance's own value."""
+    """Lever values to set, by lever name; ``None`` / empty leaves the instance's own value.
 
-    capex_subsidy: float | None = None
-    capex_subsidy_for: dict[str, float] = field(default_factory=dict)
-    eco_fee: dict[str, float] = field(default_factory=dict)
-    gate_fee_shift: float | None = None
-    guarantee_frac: float | None = None
-    guarantee_rate: float | None = None
-    co2_price: float | None = None
-    co2_cap: float | None = None
-    land: float | None = None
-    staff: float | None = None
-    staff_pool: dict[str, float] = field(default_factory=dict)
-    procurement: list[tuple[str, str, float, float]] = field(default_factory=list)
-    price: dict[str, float] = field(default_factory=dict)
-    horizon: int | None = None
+    ``LeverOverrides(co2_price=90, capex_subsidy_for={"hydromet": 0.4})``; every keyword is
+    a name of :data:`~plantopt.instance.lever_registry.LEVERS`. Unset levers read as None
+    (numbers) or empty (pairs, contracts).
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, **values: Any) -> None:
+        unknown = sorted(set(values) - set(LEVERS))
+        if unknown:
+            raise TypeError(
+                f"unknown lever(s) {', '.join(unknown)}; expected one of {', '.join(LEVERS)}"
+            )
+        self._values = {k: v for k, v in values.items() if not _is_unset(v)}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in LEVERS:
+            raise AttributeError(name)
+        shape = LEVERS[name].shape
+        empty: Any = None if shape == "number" else ({} if shape == "pairs" else [])
+        return self._values.get(name, empty)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LeverOverrides) and self._values == other._values
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._values.items())
+        return f"LeverOverrides({inner})"
+
+    def items(self) -> list[tuple[str, Any]]:
+        """The levers that are set, as (name, value), in registry order."""
+        return [(k, self._values[k]) for k in LEVERS if k in self._values]
+
+    def replace(self, **values: Any) -> LeverOverrides:
+        """A copy with some levers set (or unset with None)."""
+        return LeverOverrides(**{**self._values, **values})
 
     def is_empty(self) -> bool:
-        return self == LeverOverrides()
+        return not self._values
 
 
 def parse_pairs(items: list[str] | None, option: str) -> dict[str, float]:
@@ -102,78 +108,52 @@ def parse_procurement(items: list[str] | None) -> list[tuple[str, str, float, fl
     return out
 
 
-def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = True) -> Instance:
-    """A copy of ``instance`` with the levers set.
+def check_values(levers: LeverOverrides, source: str = "levers") -> None:
+    """Every lever value within its bounds, else :class:`InstanceError` naming ``source``
+    (the command line, a scenario file), the lever and what was expected."""
+    from plantopt.instance.errors import ProblemList
 
-    With ``validate`` the copy is checked like a file (bounds, references) and bad values
-    raise :class:`~plantopt.instance.errors.InstanceError`; break-even and Pareto loops pass
-    ``validate=False`` after checking their first copy.
+    problems = ProblemList()
+    for name, value in levers.items():
+        lever = LEVERS[name]
+        lo, hi = lever.bounds
+        numbers = [value] if lever.shape == "number" else []
+        if lever.shape == "pairs":
+            numbers = list(value.values())
+        for x in numbers:
+            bad = not isinstance(x, (int, float)) or isinstance(x, bool)
+            bad = bad or (lo is not None and x < lo) or (hi is not None and x > hi)
+            if bad:
+                problems.error(
+                    source,
+                    f"lever value out of range (sets {lever.sets.replace('`', '')})",
+                    column=lever.flag if lever.cli else lever.name,
+                    found=x,
+                    expected=lever.expected(),
+                )
+    problems.raise_if_errors(source)
+
+
+def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = True) -> Instance:
+    """A copy of ``instance`` with the levers set, each by its registry ``how``.
+
+    With ``validate`` the values are checked against their bounds and the copy like a file
+    (bounds, references); bad values raise :class:`~plantopt.instance.errors.InstanceError`.
+    Break-even and Pareto loops pass ``validate=False`` after checking their first copy.
     """
     if levers.is_empty():
         return instance
-    manifest = instance.manifest.replace(
-        **{
-            name: getattr(levers, attr)
-            for attr, name in _MANIFEST.items()
-            if getattr(levers, attr) is not None
-        }
-    )
+    if validate:
+        check_values(levers)
+    changes: dict[str, Any] = {}
     tables = dict(instance.tables)
-    if levers.capex_subsidy_for:
-        units = tables["units"]
-        names = set(units["unit_id"]) | set(units["stage"])
-        for name in levers.capex_subsidy_for:
-            if name not in names:
-                raise PlantoptError(
-                    f"--capex-subsidy-for {name}: no unit or stage of that name; units: "
-                    f"{', '.join(units['unit_id'])}; stages: "
-                    f"{', '.join(sorted(set(units['stage'])))}"
-                )
-        _set_rows(
-            tables, "capex_subsidies", "applies_to", "capex_subsidy_frac", levers.capex_subsidy_for
-        )
-    if levers.gate_fee_shift is not None:
-        feeds = tables["feeds"].copy()
-        feeds["gate_fee_eur_per_t"] = feeds["gate_fee_eur_per_t"] + levers.gate_fee_shift
-        tables["feeds"] = feeds
-    if levers.price:
-        pp = tables["product_prices"].copy()
-        for product, factor in levers.price.items():
-            sel = pp["product_id"] == product
-            if not sel.any():
-                raise PlantoptError(
-                    f"price lever: no product {product!r} in product_prices; "
-                    f"products: {', '.join(sorted(set(pp['product_id'])))}"
-                )
-            pp.loc[sel, "price_eur_per_t"] = pp.loc[sel, "price_eur_per_t"] * factor
-        tables["product_prices"] = pp
-    _set_existing(
-        tables,
-        "eco_modulation",
-        "recyclability_class",
-        "gate_fee_adjustment_eur_per_t",
-        levers.eco_fee,
-        "--eco-fee",
-    )
-    _set_existing(
-        tables, "staff_pools", "skill_level", "available_fte", levers.staff_pool, "--staff-pool"
-    )
-    if levers.procurement:
-        rows = [
-            {
-                "contract_id": f"procurement:{p}:{m}",
-                "product_id": p,
-                "material": m,
-                "max_t_per_yr": amount,
-                "min_t_per_yr": 0.0,
-                "premium_eur_per_t": premium,
-                "source": "public procurement lever (--procurement)",
-            }
-            for p, m, amount, premium in levers.procurement
-        ]
-        old = tables["offtake_contracts"]
-        old = old[~old["contract_id"].isin([r["contract_id"] for r in rows])]
-        tables["offtake_contracts"] = pd.concat([old, pd.DataFrame(rows)], ignore_index=True)
+    for name, value in levers.items():
+        lever = LEVERS[name]
+        if lever.how == "manifest":
+            changes[lever.field] = value
+        else:
+            tables[lever.table] = APPLY[lever.how](tables, lever, value)
+    manifest = instance.manifest.replace(**changes)
     if validate:
         from plantopt.instance.loader import instance_from_tables
 
@@ -182,42 +162,133 @@ def apply_levers(instance: Instance, levers: LeverOverrides, validate: bool = Tr
     return replace(instance, manifest=manifest, tables=tables)
 
 
-def _set_rows(
-    tables: dict[str, pd.DataFrame], table: str, key: str, column: str, values: dict[str, float]
-) -> None:
-    if not values:
+def _check_names(tables: Tables, lever: Lever, names: Any) -> None:
+    """Pairs naming units or stages: each name is a unit_id or a stage of units.csv."""
+    if (lever.key, "units or stages") not in lever.refs:
         return
-    df = tables[table]
-    df = df[~df[key].isin(list(values))]
-    new = pd.DataFrame(
-        [{key: k, column: v, "source": "lever override"} for k, v in values.items()],
-        columns=TABLES[table].column_names,
-    )
-    tables[table] = pd.concat([df, new], ignore_index=True) if len(df) else new
-
-
-def _set_existing(
-    tables: dict[str, pd.DataFrame],
-    table: str,
-    key: str,
-    column: str,
-    values: dict[str, float],
-    option: str,
-) -> None:
-    """Set ``column`` on every row whose ``key`` is named; a name without rows is an error."""
-    if not values:
-        return
-    df = tables[table].copy()
-    for name, value in values.items():
-        sel = df[key] == name
-        if not sel.any():
-            known = ", ".join(sorted(set(df[key]))) or "none"
+    units = tables["units"]
+    for name in names:
+        if name not in set(units["unit_id"]) | set(units["stage"]):
             raise PlantoptError(
-                f"{option} {name}: no row of {TABLES[table].file} has {key} "
+                f"{lever.flag} {name}: no unit or stage of that name; units: "
+                f"{', '.join(units['unit_id'])}; stages: "
+                f"{', '.join(sorted(set(units['stage'])))}"
+            )
+
+
+def _upsert(tables: Tables, lever: Lever, values: dict[str, float]) -> pd.DataFrame:
+    """One row per name (key = name, column = value), replacing the name's old rows."""
+    _check_names(tables, lever, values)
+    df = tables[lever.table]
+    df = df[~df[lever.key].isin(list(values))]
+    new = pd.DataFrame(
+        [{lever.key: k, lever.column: v, "source": "lever override"} for k, v in values.items()],
+        columns=TABLES[lever.table].column_names,
+    )
+    return pd.concat([df, new], ignore_index=True) if len(df) else new
+
+
+def _set_rows(tables: Tables, lever: Lever, values: dict[str, float]) -> pd.DataFrame:
+    """Set ``column`` on every row whose ``key`` is named; a name without rows is an error."""
+    df = tables[lever.table].copy()
+    for name, value in values.items():
+        sel = df[lever.key] == name
+        if not sel.any():
+            known = ", ".join(sorted(set(df[lever.key]))) or "none"
+            raise PlantoptError(
+                f"{lever.flag} {name}: no row of {TABLES[lever.table].file} has {lever.key} "
                 f"{name!r} (known: {known})"
             )
-        df.loc[sel, column] = value
-    tables[table] = df
+        df.loc[sel, lever.column] = value
+    return df
 
 
-__all__ = ["LeverOverrides", "apply_levers", "parse_pairs", "parse_procurement"]
+def _shift(tables: Tables, lever: Lever, value: float) -> pd.DataFrame:
+    """``column`` + value on every row."""
+    df = tables[lever.table].copy()
+    df[lever.column] = df[lever.column] + value
+    return df
+
+
+def _scale(tables: Tables, lever: Lever, factors: dict[str, float]) -> pd.DataFrame:
+    """``column`` times the name's factor on the rows whose ``key`` is the name."""
+    df = tables[lever.table].copy()
+    what = lever.key.removesuffix("_id")
+    for name, factor in factors.items():
+        sel = df[lever.key] == name
+        if not sel.any():
+            raise PlantoptError(
+                f"{lever.name} lever: no {what} {name!r} in {lever.table}; "
+                f"{what}s: {', '.join(sorted(set(df[lever.key])))}"
+            )
+        df.loc[sel, lever.column] = df.loc[sel, lever.column] * factor
+    return df
+
+
+def _contracts(tables: Tables, lever: Lever, items: list[Any]) -> pd.DataFrame:
+    """One offtake contract row per (product, material, max t/yr, premium EUR/t)."""
+    rows = [
+        {
+            "contract_id": f"procurement:{p}:{m}",
+            "product_id": p,
+            "material": m,
+            "max_t_per_yr": amount,
+            "min_t_per_yr": 0.0,
+            "premium_eur_per_t": premium,
+            "source": "public procurement lever (--procurement)",
+        }
+        for p, m, amount, premium in items
+    ]
+    old = tables[lever.table]
+    old = old[~old["contract_id"].isin([r["contract_id"] for r in rows])]
+    return pd.concat([old, pd.DataFrame(rows)], ignore_index=True)
+
+
+#: how each kind of lever is applied: (tables, lever, value) -> the lever's new table
+APPLY: dict[str, Callable[[Tables, Lever, Any], pd.DataFrame]] = {
+    "upsert": _upsert,
+    "set_rows": _set_rows,
+    "shift": _shift,
+    "scale": _scale,
+    "contracts": _contracts,
+}
+
+
+def lever_value(lever: Lever, raw: Any) -> Any:
+    """A lever's value from the command line or a scenario file: a number; NAME=NUMBER
+    strings, one comma-separated string or a mapping (pairs); PRODUCT:MATERIAL=MAX[@PREMIUM]
+    strings or 4-tuples (contracts). Malformed text raises :class:`PlantoptError`."""
+    if raw is None or lever.shape == "number":
+        return raw
+    if lever.shape == "pairs" and isinstance(raw, dict):
+        return {str(k): v for k, v in raw.items()}
+    items = _split(raw) if isinstance(raw, str) else list(raw)
+    if lever.shape == "pairs":
+        return parse_pairs(items, lever.flag)
+    if all(isinstance(i, str) for i in items):
+        return parse_procurement(items)
+    return [tuple(i) for i in items]
+
+
+def _split(text: str) -> list[str]:
+    """``"a=0.3, b=0.2"`` -> ["a=0.3", "b=0.2"] (a scenario file's one-string form)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def levers_from(args: dict[str, Any]) -> LeverOverrides:
+    """:class:`LeverOverrides` from the lever values among ``args`` (raw, by lever name)."""
+    return LeverOverrides(
+        **{name: lever_value(LEVERS[name], args.get(name)) for name in LEVERS if name in args}
+    )
+
+
+__all__ = [
+    "APPLY",
+    "LeverOverrides",
+    "apply_levers",
+    "check_values",
+    "lever_value",
+    "levers_from",
+    "parse_pairs",
+    "parse_procurement",
+]

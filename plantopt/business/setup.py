@@ -12,12 +12,12 @@ Each argument sets the instance field the command line's option of the same name
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from plantopt.business.levers import LeverOverrides, apply_levers
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
+from plantopt.instance.lever_registry import LEVERS
 from plantopt.instance.requirements import (
     FORBID,
     REQUIRE,
@@ -25,7 +25,7 @@ from plantopt.instance.requirements import (
     format_unit_list,
 )
 
-LEVER_ARGS = frozenset(f.name for f in fields(LeverOverrides))
+LEVER_ARGS = frozenset(LEVERS)
 MANIFEST_ARGS = {
     "recovery_floor": "recovery_floor_t_per_yr",
     "profit_floor": "profit_floor_eur_per_yr",
@@ -53,7 +53,7 @@ def with_setup(
         )
     lever_kw = {k: v for k, v in kwargs.items() if k in LEVER_ARGS and v is not None}
     if lever_kw:
-        levers = LeverOverrides(**{**(vars(levers) if levers else {}), **lever_kw})
+        levers = (levers or LeverOverrides()).replace(**lever_kw)
     inst = apply_levers(instance, levers) if levers is not None else instance
     changes = {
         MANIFEST_ARGS[k]: v for k, v in kwargs.items() if k in MANIFEST_ARGS and v is not None

@@ -1,12 +1,16 @@
 """Options shared by solve, breakeven and pareto: levers, requirements, floors, solver.
 
-Each option is declared once here (type, bounds, help) and used by every command that takes
-it; :func:`prepare_instance` applies them to a loaded instance in one place, so the three
-commands solve exactly the same instance for the same options.
+Each option is declared once: the levers in :data:`plantopt.instance.lever_registry.LEVERS`
+(their options are made from it by :func:`lever_params`), the others here.
+:func:`shared_options` gives a command those options; :func:`prepare_instance` applies them
+to a loaded instance in one place, so the three commands solve exactly the same instance for
+the same options.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -47,45 +51,6 @@ RecoveryFloor = Annotated[
     float | None, typer.Option(help="Least weighted recovery, t/yr.", min=0.0)
 ]
 ProfitFloor = Annotated[float | None, typer.Option(help="Least annual profit, EUR/yr.")]
-CapexSubsidy = Annotated[
-    float | None, typer.Option(min=0.0, max=1.0, help="Lever: capex subsidy share for all units.")
-]
-CapexSubsidyFor = Annotated[
-    list[str] | None, typer.Option(help="Lever: UNIT_OR_STAGE=SHARE capex subsidy (repeatable).")
-]
-EcoFee = Annotated[
-    list[str] | None,
-    typer.Option(help="Lever: RECYCLABILITY_CLASS=EUR_PER_T gate-fee adjustment (repeatable)."),
-]
-GuaranteeFrac = Annotated[
-    float | None,
-    typer.Option(min=0.0, max=1.0, help="Lever: share of capex under a loan guarantee."),
-]
-GuaranteeRate = Annotated[
-    float | None,
-    typer.Option(min=0.0, max=1.0, help="Lever: discount rate on the guaranteed share."),
-]
-Co2Price = Annotated[
-    float | None, typer.Option(min=0.0, help="Lever: EUR per t of direct process CO2.")
-]
-Co2Cap = Annotated[float | None, typer.Option(min=0.0, help="Most direct process CO2, t/yr.")]
-Land = Annotated[
-    float | None, typer.Option(min=0.0, help="Lever: land available for new units, m2.")
-]
-Staff = Annotated[
-    float | None, typer.Option(min=0.0, help="Lever: staff available for new units, FTE.")
-]
-StaffPool = Annotated[
-    list[str] | None, typer.Option(help="Lever: SKILL_LEVEL=FTE available (repeatable).")
-]
-Procurement = Annotated[
-    list[str] | None,
-    typer.Option(
-        help="Lever: public procurement offtake PRODUCT:MATERIAL=MAX_T[@PREMIUM_EUR_PER_T] "
-        "(repeatable)."
-    ),
-]
-Horizon = Annotated[int | None, typer.Option(min=1, max=100, help="Business-case horizon, years.")]
 MaxNodes = Annotated[
     int | None,
     typer.Option(
@@ -93,53 +58,98 @@ MaxNodes = Annotated[
     ),
 ]
 
-#: keyword names of the lever options (as in the command signatures)
-LEVER_ARGS = (
-    "capex_subsidy",
-    "capex_subsidy_for",
-    "eco_fee",
-    "guarantee_frac",
-    "guarantee_rate",
-    "co2_price",
-    "co2_cap",
-    "land",
-    "staff",
-    "staff_pool",
-    "procurement",
-    "horizon",
-)
+Params = list[inspect.Parameter]
 
 
-def levers_from(args: dict[str, Any]) -> Any:
-    """:class:`LeverOverrides` from the lever options among ``args`` (command locals)."""
-    from plantopt.business.levers import LeverOverrides, parse_pairs, parse_procurement
-
-    return LeverOverrides(
-        capex_subsidy=args.get("capex_subsidy"),
-        capex_subsidy_for=parse_pairs(args.get("capex_subsidy_for"), "--capex-subsidy-for"),
-        eco_fee=parse_pairs(args.get("eco_fee"), "--eco-fee"),
-        guarantee_frac=args.get("guarantee_frac"),
-        guarantee_rate=args.get("guarantee_rate"),
-        co2_price=args.get("co2_price"),
-        co2_cap=args.get("co2_cap"),
-        land=args.get("land"),
-        staff=args.get("staff"),
-        staff_pool=parse_pairs(args.get("staff_pool"), "--staff-pool"),
-        procurement=parse_procurement(args.get("procurement")),
-        horizon=args.get("horizon"),
+def _param(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
     )
+
+
+def lever_params() -> Params:
+    """One option per command-line lever of the registry (type, bounds, help from there)."""
+    from plantopt.instance.lever_registry import CLI_LEVERS
+
+    out = []
+    for lv in CLI_LEVERS:
+        lo, hi = lv.bounds
+        if lv.shape == "number":
+            kind: Any = int if lv.dtype == "int" else float
+            lo, hi = (None if x is None else kind(x) for x in (lo, hi))
+            option = typer.Option(lv.flag, min=lo, max=hi, help=f"Lever: {lv.help}")
+            out.append(_param(lv.name, Annotated[kind | None, option], None))
+            continue
+        metavar = lv.expected().split(" with ")[0]
+        option = typer.Option(lv.flag, metavar=metavar, help=f"Lever: {lv.help}")
+        out.append(_param(lv.name, Annotated[list[str] | None, option], None))
+    return out
+
+
+#: the shared options of solve / breakeven / pareto by group; a command's own parameter of
+#: the same name (e.g. solve's --time-limit help) takes precedence
+GROUPS: dict[str, Callable[[], Params]] = {
+    "solver": lambda: [
+        _param("objective", Objective, None),
+        _param("time_limit", TimeLimit, None),
+        _param("gap", Gap, None),
+        _param("threads", Threads, None),
+        _param("seed", Seed, 0),
+        _param("solver", Solver, "highs"),
+        _param("build", Build, "matrix"),
+    ],
+    "setup": lambda: [
+        _param("target_year", TargetYear, None),
+        _param("no_targets", NoTargets, False),
+        _param("require", Require, None),
+        _param("forbid", Forbid, None),
+        _param("recovery_floor", RecoveryFloor, None),
+        _param("profit_floor", ProfitFloor, None),
+        _param("max_route_nodes", MaxNodes, None),
+    ],
+    "levers": lever_params,
+}
+
+
+def shared_options(*groups: str, exclude: tuple[str, ...] = ()) -> Callable[[Any], Any]:
+    """Give a command the options of ``groups`` (see :data:`GROUPS`) after its own.
+
+    The command is written ``def cmd(path, own_option, ..., **opts)``; typer sees one
+    signature with every option (so ``--help`` lists them with their help), and the
+    command gets the shared ones in ``opts``.
+    """
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(func, eval_str=True)
+        own = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        names = {p.name for p in own} | set(exclude)
+        extra = [p for g in groups for p in GROUPS[g]() if p.name not in names]
+
+        def command(**kwargs: Any) -> Any:
+            return func(**kwargs)
+
+        command.__name__, command.__qualname__ = func.__name__, func.__qualname__
+        command.__doc__, command.__module__ = func.__doc__, func.__module__
+        params = own + extra
+        command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command
+
+    return decorate
 
 
 def prepare_instance(inst: Any, args: dict[str, Any]) -> Any:
     """``inst`` with the levers, requirements, floors, target year and route-node limit of
     ``args`` applied; requirements are validated (bad names: :class:`InstanceError`)."""
-    from plantopt.business.levers import apply_levers
+    from plantopt.business.levers import apply_levers, check_values, levers_from
     from plantopt.instance.errors import ProblemList
     from plantopt.instance.requirements import FORBID, REQUIRE, check_requirements, format_unit_list
 
     if args.get("max_route_nodes") is not None:
         inst = inst.with_manifest(max_route_nodes=args["max_route_nodes"])
-    inst = apply_levers(inst, levers_from(args))
+    levers = levers_from(args)
+    check_values(levers, "command line")
+    inst = apply_levers(inst, levers)
     changes: dict[str, Any] = {}  # manifest field -> value, set in one replace below
     for key, field in (("require", REQUIRE), ("forbid", FORBID)):
         text = format_unit_list(args.get(key))

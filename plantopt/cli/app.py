@@ -1,4 +1,5 @@
-"""Command line: ``plantopt validate | describe | solve | schema-doc``.
+"""Command line: ``plantopt validate | describe | solve | schema-doc | levers-doc`` and the
+commands of :mod:`plantopt.cli.commands`.
 
 Exit codes (scripts can trust them):
 
@@ -17,7 +18,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -154,11 +155,9 @@ def describe(
 
 
 @app.command()
+@O.shared_options("solver", "setup", "levers")
 def solve(
     path: PathArg = None,
-    objective: Annotated[
-        str | None, typer.Option(help="recovery, profit or npv (default: the instance manifest's)")
-    ] = None,
     time_limit: Annotated[
         float | None,
         typer.Option(
@@ -167,10 +166,6 @@ def solve(
             min=0.0,
         ),
     ] = None,
-    gap: Annotated[float | None, typer.Option(help="Relative MIP gap.", min=0.0)] = None,
-    threads: Annotated[int | None, typer.Option(help="Solver threads.", min=1)] = None,
-    seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
-    solver: Annotated[str, typer.Option(help="highs, or any Pyomo solver name.")] = "highs",
     out: Annotated[
         Path | None,
         typer.Option(
@@ -179,26 +174,6 @@ def solve(
     ] = None,
     force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
     quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
-    target_year: O.TargetYear = None,
-    no_targets: O.NoTargets = False,
-    require: O.Require = None,
-    forbid: O.Forbid = None,
-    recovery_floor: O.RecoveryFloor = None,
-    profit_floor: O.ProfitFloor = None,
-    capex_subsidy: O.CapexSubsidy = None,
-    capex_subsidy_for: O.CapexSubsidyFor = None,
-    eco_fee: O.EcoFee = None,
-    guarantee_frac: O.GuaranteeFrac = None,
-    guarantee_rate: O.GuaranteeRate = None,
-    co2_price: O.Co2Price = None,
-    co2_cap: O.Co2Cap = None,
-    land: O.Land = None,
-    staff: O.Staff = None,
-    staff_pool: O.StaffPool = None,
-    procurement: O.Procurement = None,
-    horizon: O.Horizon = None,
-    max_route_nodes: MaxNodes = None,
-    build: O.Build = "matrix",
     tie_break: Annotated[
         bool,
         typer.Option(
@@ -215,6 +190,7 @@ def solve(
             help="Write the exact model handed to HiGHS (primary stage) to this file.",
         ),
     ] = None,
+    **shared: Any,
 ) -> None:
     """Solve an instance, print the plan and compliance, write Parquet tables + summary.json
     and the solved instance (instance/).
@@ -222,7 +198,8 @@ def solve(
     An infeasible instance is diagnosed (which targets, minimums, capacities or budget to
     relax), printed and saved as diagnosis.txt; the exit code stays 3.
     """
-    args = dict(locals())
+    args = {**locals(), **shared}
+    objective, build, solver = args["objective"], args["build"], args["solver"]
     if objective is not None and objective not in ("recovery", "profit", "npv"):
         err_console.print(
             f"error: --objective must be recovery or profit or npv, not {objective!r}"
@@ -360,6 +337,22 @@ def schema_doc(
     from plantopt.instance.schema import format_markdown
 
     text = format_markdown()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+
+
+@app.command("levers-doc")
+def levers_doc(
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the policy-lever documentation (docs/levers.md) generated from the registry."""
+    from plantopt.instance.lever_registry import format_levers_markdown
+
+    text = format_levers_markdown()
     if out is None:
         sys.stdout.write(text)
     else:

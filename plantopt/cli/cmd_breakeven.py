@@ -13,6 +13,7 @@ from plantopt.cli import _options as O
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @O.shared_options("solver", "setup", "levers")
     def breakeven(
         path: Annotated[
             Path | None,
@@ -53,36 +54,13 @@ def register(app: typer.Typer) -> None:
                 min=0.0,
             ),
         ] = None,
-        profit_floor: O.ProfitFloor = None,
-        require: O.Require = None,
-        forbid: O.Forbid = None,
-        target_year: O.TargetYear = None,
-        no_targets: O.NoTargets = False,
-        time_limit: O.TimeLimit = None,
-        gap: O.Gap = None,
-        threads: O.Threads = None,
-        seed: O.Seed = 0,
-        solver: O.Solver = "highs",
-        build: O.Build = "matrix",
-        capex_subsidy: O.CapexSubsidy = None,
-        capex_subsidy_for: O.CapexSubsidyFor = None,
-        eco_fee: O.EcoFee = None,
-        guarantee_frac: O.GuaranteeFrac = None,
-        guarantee_rate: O.GuaranteeRate = None,
-        co2_price: O.Co2Price = None,
-        co2_cap: O.Co2Cap = None,
-        land: O.Land = None,
-        staff: O.Staff = None,
-        staff_pool: O.StaffPool = None,
-        procurement: O.Procurement = None,
-        horizon: O.Horizon = None,
-        max_route_nodes: O.MaxNodes = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
         out: Annotated[
             Path | None,
             typer.Option(help="Result folder (default: results/<instance>-breakeven-<lever>)."),
         ] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
+        **shared: Any,
     ) -> None:
         """Break-even lever value (NPV >= hurdle) by bisection, with the plan at that value.
 
@@ -101,7 +79,7 @@ def register(app: typer.Typer) -> None:
         from plantopt.results.text import print_plan, print_warnings
         from plantopt.studies.breakeven import breakeven as run_breakeven
 
-        args = dict(locals())
+        args = {**locals(), **shared}
         console = Console(highlight=False)
         opts = O.solve_options(args)
         inst = O.prepare_instance(load_instance(path), args)

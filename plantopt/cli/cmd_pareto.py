@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from plantopt.cli import _options as O
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @O.shared_options("solver", "setup", "levers", exclude=("recovery_floor",))
     def pareto(
         path: Annotated[
             Path | None,
@@ -27,35 +28,12 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 7,
         economic: Annotated[str, typer.Option(help="npv or profit.")] = "npv",
-        require: O.Require = None,
-        forbid: O.Forbid = None,
-        target_year: O.TargetYear = None,
-        no_targets: O.NoTargets = False,
-        profit_floor: O.ProfitFloor = None,
-        time_limit: O.TimeLimit = None,
-        gap: O.Gap = None,
-        threads: O.Threads = None,
-        seed: O.Seed = 0,
-        solver: O.Solver = "highs",
-        build: O.Build = "matrix",
-        capex_subsidy: O.CapexSubsidy = None,
-        capex_subsidy_for: O.CapexSubsidyFor = None,
-        eco_fee: O.EcoFee = None,
-        guarantee_frac: O.GuaranteeFrac = None,
-        guarantee_rate: O.GuaranteeRate = None,
-        co2_price: O.Co2Price = None,
-        co2_cap: O.Co2Cap = None,
-        land: O.Land = None,
-        staff: O.Staff = None,
-        staff_pool: O.StaffPool = None,
-        procurement: O.Procurement = None,
-        horizon: O.Horizon = None,
-        max_route_nodes: O.MaxNodes = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
         out: Annotated[
             Path | None, typer.Option(help="Result folder (default: results/<instance>-pareto).")
         ] = None,
         force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
+        **shared: Any,
     ) -> None:
         """Pareto front of NPV (or profit) vs weighted critical-material recovery.
 
@@ -73,7 +51,7 @@ def register(app: typer.Typer) -> None:
         from plantopt.results.tables import write_result_dir
         from plantopt.studies.pareto import ECONOMIC, pareto_front, plot_front
 
-        args = dict(locals())
+        args = {**locals(), **shared}
         console = Console(highlight=False)
         if economic not in ECONOMIC:
             Console(stderr=True).print(f"error: --economic must be npv or profit, not {economic!r}")

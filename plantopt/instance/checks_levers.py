@@ -1,81 +1,84 @@
-"""Cross-table checks of the lever inputs, run by
-:func:`plantopt.instance.checks.collect_problems`."""
+"""Cross-table checks of the lever inputs, made from the lever registry and run by
+:func:`plantopt.instance.checks.collect_problems`.
+
+For every lever of :data:`plantopt.instance.lever_registry.LEVERS`: a manifest field it
+``needs`` is set when its own is > 0; the rows of its table reference known feeds, units or
+stages (``refs``); a ``one_value`` lever's column takes one value per key.
+"""
 
 from __future__ import annotations
 
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
+from plantopt.instance.lever_registry import FEEDS, LEVERS, UNITS_OR_STAGES, Lever
+from plantopt.instance.schema import MANIFEST, TABLES
+
+#: tables that are no lever's but name units or stages the same way
+_OTHER_REFS = (("lead_times", "applies_to"),)
 
 
 def check_levers(instance: Instance, problems: ProblemList) -> None:
-    """guarantee_frac needs guarantee_rate; eco_modulation rows name known feeds and give one
-    adjustment per class; capex_subsidies and staff_pools apply to known units or stages;
-    a staff pool has one available_fte."""
+    """The registry's checks of every lever, then of the other tables naming units."""
+    for lever in LEVERS.values():
+        _check_needs(instance, lever, problems)
+        for column, what in lever.refs:
+            _check_refs(instance, lever.table, column, what, problems)
+        if lever.one_value:
+            _check_one_value(instance, lever, problems)
+    for table, column in _OTHER_REFS:
+        _check_refs(instance, table, column, UNITS_OR_STAGES, problems)
+
+
+def _check_needs(instance: Instance, lever: Lever, problems: ProblemList) -> None:
+    """guarantee_frac > 0 needs guarantee_rate, and the like."""
+    if not lever.needs:
+        return
     m = instance.manifest
-    if (m.guarantee_frac or 0) > 0 and m.guarantee_rate is None:
+    if (getattr(m, lever.field) or 0) > 0 and getattr(m, lever.needs) is None:
         problems.error(
             "instance.yaml",
-            "guarantee_frac is set without guarantee_rate",
-            column="guarantee_rate",
-            expected="the discount rate on the guaranteed share of capex",
+            f"{lever.field} is set without {lever.needs}",
+            column=lever.needs,
+            expected=next(c for c in MANIFEST if c.name == lever.needs).description,
         )
-    feeds = set(instance["feeds"]["feed_id"])
-    units = instance["units"]
-    targets = set(units["unit_id"]) | set(units["stage"])
-    eco = instance.tables.get("eco_modulation")
-    if eco is not None and len(eco):
-        seen: dict[str, float] = {}
-        for i, (f, c, a) in enumerate(
-            zip(eco["feed_id"], eco["recyclability_class"], eco["gate_fee_adjustment_eur_per_t"])
-        ):
-            if f not in feeds:
-                problems.error(
-                    "eco_modulation.csv",
-                    "unknown feed",
-                    row=i + 2,
-                    column="feed_id",
-                    found=f,
-                    expected="a feed_id of feeds.csv",
-                )
-            if c in seen and seen[c] != a:
-                problems.error(
-                    "eco_modulation.csv",
-                    "a recyclability class has two adjustments",
-                    row=i + 2,
-                    column="gate_fee_adjustment_eur_per_t",
-                    found=a,
-                    expected=f"{seen[c]:g} as on the class's first row",
-                )
-            seen.setdefault(c, a)
-    for file, table in (
-        ("capex_subsidies.csv", "capex_subsidies"),
-        ("staff_pools.csv", "staff_pools"),
-        ("lead_times.csv", "lead_times"),
-    ):
-        df = instance.tables.get(table)
-        if df is None or not len(df):
-            continue
-        for i, t in enumerate(df["applies_to"]):
-            if t not in targets:
-                problems.error(
-                    file,
-                    "applies to no unit or stage",
-                    row=i + 2,
-                    column="applies_to",
-                    found=t,
-                    expected="a unit_id or stage of units.csv",
-                )
-    pools = instance.tables.get("staff_pools")
-    if pools is not None and len(pools):
-        fte: dict[str, float] = {}
-        for i, (level, a) in enumerate(zip(pools["skill_level"], pools["available_fte"])):
-            if level in fte and fte[level] != a:
-                problems.error(
-                    "staff_pools.csv",
-                    "a skill level has two available_fte",
-                    row=i + 2,
-                    column="available_fte",
-                    found=a,
-                    expected=f"{fte[level]:g} as on the level's first row",
-                )
-            fte.setdefault(level, a)
+
+
+def _check_refs(
+    instance: Instance, table: str, column: str, what: str, problems: ProblemList
+) -> None:
+    """Every ``column`` cell of ``table`` names a feed (``what=FEEDS``) or a unit / stage."""
+    df = instance.tables.get(table)
+    if df is None or not len(df):
+        return
+    if what == FEEDS:
+        known = set(instance["feeds"]["feed_id"])
+        message, expected = "unknown feed", "a feed_id of feeds.csv"
+    else:
+        units = instance["units"]
+        known = set(units["unit_id"]) | set(units["stage"])
+        message, expected = "applies to no unit or stage", "a unit_id or stage of units.csv"
+    for i, name in enumerate(df[column]):
+        if name not in known:
+            problems.error(
+                TABLES[table].file, message, row=i + 2, column=column, found=name, expected=expected
+            )
+
+
+def _check_one_value(instance: Instance, lever: Lever, problems: ProblemList) -> None:
+    """The lever sets ``column`` by ``key``: every row of one key has the same value."""
+    df = instance.tables.get(lever.table)
+    if df is None or not len(df):
+        return
+    seen: dict[str, float] = {}
+    what = lever.key.replace("_", " ")
+    for i, (key, value) in enumerate(zip(df[lever.key], df[lever.column])):
+        if key in seen and seen[key] != value:
+            problems.error(
+                TABLES[lever.table].file,
+                f"a {what} has two {lever.one_value}",
+                row=i + 2,
+                column=lever.column,
+                found=value,
+                expected=f"{seen[key]:g} as on the {what.split()[-1]}'s first row",
+            )
+        seen.setdefault(key, value)
