@@ -154,42 +154,50 @@ def describe(
     console.print(per_feed)
 
 
+CommandTimeLimit = Annotated[
+    float | None,
+    typer.Option(
+        help="Seconds for the whole command (load, route tree, build, solve, extraction); "
+        "the solver gets what is left.",
+        min=0.0,
+    ),
+]
+SolveOut = Annotated[
+    Path | None,
+    typer.Option(
+        help="Result folder (default: results/<instance name as a safe slug>-<objective>)."
+    ),
+]
+Force = Annotated[bool, typer.Option(help=FORCE_HELP)]
+Quiet = Annotated[bool, typer.Option(help="Print only the status line.")]
+TieBreak = Annotated[
+    bool,
+    typer.Option(
+        "--tie-break/--no-tie-break",
+        help="Among plans optimal for the objective, pick the best for the other one "
+        "(profit after recovery, recovery after profit).",
+    ),
+]
+WriteModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-model",
+        metavar="FILE.mps|FILE.lp",
+        help="Write the exact model handed to HiGHS (primary stage) to this file.",
+    ),
+]
+
+
 @app.command()
 @O.shared_options("solver", "setup", "levers")
 def solve(
     path: PathArg = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds for the whole command (load, route tree, build, solve, extraction); "
-            "the solver gets what is left.",
-            min=0.0,
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            help="Result folder (default: results/<instance name as a safe slug>-<objective>)."
-        ),
-    ] = None,
-    force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
-    quiet: Annotated[bool, typer.Option(help="Print only the status line.")] = False,
-    tie_break: Annotated[
-        bool,
-        typer.Option(
-            "--tie-break/--no-tie-break",
-            help="Among plans optimal for the objective, pick the best for the other one "
-            "(profit after recovery, recovery after profit).",
-        ),
-    ] = True,
-    write_model: Annotated[
-        Path | None,
-        typer.Option(
-            "--write-model",
-            metavar="FILE.mps|FILE.lp",
-            help="Write the exact model handed to HiGHS (primary stage) to this file.",
-        ),
-    ] = None,
+    time_limit: CommandTimeLimit = None,
+    out: SolveOut = None,
+    force: Force = False,
+    quiet: Quiet = False,
+    tie_break: TieBreak = True,
+    write_model: WriteModel = None,
     **shared: Any,
 ) -> None:
     """Solve an instance, print the plan and compliance, write Parquet tables + summary.json
@@ -199,7 +207,34 @@ def solve(
     relax), printed and saved as diagnosis.txt; the exit code stays 3.
     """
     args = {**locals(), **shared}
-    objective, build, solver = args["objective"], args["build"], args["solver"]
+    _check_choices(args["objective"], args["build"])
+    _check_write_model(write_model, args["solver"])
+    deadline = Deadline.start(time_limit)
+    deadline.started = _COMMAND_STARTED[0] or deadline.started  # start-up counts too
+    where: dict[str, Path] = {"target": out} if out is not None else {}
+    try:
+        with deadline.watchdog():  # armed before the heavy imports: they count too
+            inst, res = _load_and_solve(args, deadline, where)
+    except TimeLimitReached as exc:
+        _time_limit_exit(exc, where.get("target"), force)
+    _print_result(inst, res, quiet, out or where["target"])
+    diagnosis = res.summary.get("diagnosis")
+    from plantopt.results.tables import write_result_dir
+
+    write_result_dir(
+        out or where["target"],
+        res.tables,
+        res.summary,
+        extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,
+        force=force,
+        instance=res.instance,
+    )
+    console.print(f"results written to {out or where['target']}/")
+    raise typer.Exit(STATUS_EXIT[res.status])
+
+
+def _check_choices(objective: str | None, build: str) -> None:
+    """Exit 2 for an unknown --objective or --build."""
     if objective is not None and objective not in ("recovery", "profit", "npv"):
         err_console.print(
             f"error: --objective must be recovery or profit or npv, not {objective!r}"
@@ -208,68 +243,54 @@ def solve(
     if build not in ("matrix", "pyomo"):
         err_console.print(f"error: --build must be matrix or pyomo, not {build!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
-    _check_write_model(write_model, solver)
-    deadline = Deadline.start(time_limit)
-    deadline.started = _COMMAND_STARTED[0] or deadline.started  # start-up counts too
-    where: dict[str, Path] = {"target": out} if out is not None else {}
 
-    def load_and_solve():
-        deadline.phase = "start-up (imports)"
-        from plantopt.api import solve as run_solve
-        from plantopt.atomic import check_output_folder, default_output_dir
 
-        deadline.phase = "load"
-        inst = O.prepare_instance(_load(path), args)
-        # refuse a foreign output folder before solving, not after
-        where["target"] = out or default_output_dir(
-            inst.name, objective or inst.manifest.objective or "recovery"
-        )
-        check_output_folder(where["target"], force)
-        deadline.check("route tree")
-        opts = replace(
-            O.solve_options(args),
-            deadline=deadline,
-            tie_break=tie_break,
-            write_model=None if write_model is None else str(write_model),
-        )
-        with _solving(console, inst.name, not quiet):
-            return inst, run_solve(inst, objective=objective, options=opts)
+def _load_and_solve(args: dict[str, Any], deadline: Deadline, where: dict[str, Path]) -> Any:
+    """Load, apply the options, refuse a foreign output folder, solve; (instance, result).
 
-    try:
-        with deadline.watchdog():  # armed before the heavy imports: they count too
-            inst, res = load_and_solve()
-    except TimeLimitReached as exc:
-        _time_limit_exit(exc, where.get("target"), force)
+    ``where["target"]`` is set to the result folder as soon as it is known."""
+    deadline.phase = "start-up (imports)"
+    from plantopt.api import solve as run_solve
+    from plantopt.atomic import check_output_folder, default_output_dir
+
+    deadline.phase = "load"
+    inst = O.prepare_instance(_load(args["path"]), args)
+    objective = args["objective"]
+    # refuse a foreign output folder before solving, not after
+    where["target"] = args["out"] or default_output_dir(
+        inst.name, objective or inst.manifest.objective or "recovery"
+    )
+    check_output_folder(where["target"], args["force"])
+    deadline.check("route tree")
+    write_model = args["write_model"]
+    opts = replace(
+        O.solve_options(args),
+        deadline=deadline,
+        tie_break=args["tie_break"],
+        write_model=None if write_model is None else str(write_model),
+    )
+    with _solving(console, inst.name, not args["quiet"]):
+        return inst, run_solve(inst, objective=objective, options=opts)
+
+
+def _print_result(inst: Any, res: Any, quiet: bool, target: Path) -> None:
+    """The status line (quiet) or the plan, compliance, business case, diagnosis, warnings."""
     from plantopt.business.report import print_business_case, print_periods
     from plantopt.regulation.report import print_compliance, print_diagnosis
-    from plantopt.results.tables import write_result_dir
     from plantopt.results.text import print_plan, print_warnings
 
     if quiet:
         console.print(f"{inst.name} {res.objective_name} {res.status.value} {res.objective}")
-    else:
-        print_plan(console, res)
-        if res.has_solution and "periods" in res.tables:  # multi-period plan
-            print_periods(console, res.tables)
-            print_business_case(console, res.summary, inst.manifest.currency)
-        elif res.has_solution:
-            print_compliance(console, res.tables, res.summary)
-            print_business_case(console, res.summary, inst.manifest.currency)
-    target = out or where["target"]
-    if not quiet:
-        print_diagnosis(console, res.summary, str(target / "diagnosis.txt"))
-        print_warnings(console, res.summary)
-    diagnosis = res.summary.get("diagnosis")
-    write_result_dir(
-        target,
-        res.tables,
-        res.summary,
-        extra={"diagnosis.txt": "\n".join(diagnosis) + "\n"} if diagnosis else None,
-        force=force,
-        instance=res.instance,
-    )
-    console.print(f"results written to {target}/")
-    raise typer.Exit(STATUS_EXIT[res.status])
+        return
+    print_plan(console, res)
+    if res.has_solution and "periods" in res.tables:  # multi-period plan
+        print_periods(console, res.tables)
+        print_business_case(console, res.summary, inst.manifest.currency)
+    elif res.has_solution:
+        print_compliance(console, res.tables, res.summary)
+        print_business_case(console, res.summary, inst.manifest.currency)
+    print_diagnosis(console, res.summary, str(target / "diagnosis.txt"))
+    print_warnings(console, res.summary)
 
 
 def _time_limit_exit(exc: TimeLimitReached, target: Path | None, force: bool) -> None:

@@ -32,20 +32,20 @@ def _status_cell(achieved: Any, status: Any) -> str:
     return status if achieved != achieved else f"{fmt_share(achieved)} {status}"
 
 
-def print_comparison(console: Any, cmp: Any, limit: int = 15) -> None:
-    """The comparison as tables that fit 80 columns (long route lists are cut at ``limit``)."""
+def _table(title: str, *cols: str) -> Any:
+    """A borderless table: the first column left-aligned, the others right-aligned."""
     from rich.table import Table
 
-    from plantopt.results.numfmt import fmt_amount
+    tab = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, c in enumerate(cols):
+        tab.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
+    return tab
 
-    def table(title: str, *cols: str) -> Table:
-        tab = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-        for i, c in enumerate(cols):
-            tab.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
-        return tab
 
+def print_comparison(console: Any, cmp: Any, limit: int = 15) -> None:
+    """The comparison as tables that fit 80 columns (long route lists are cut at ``limit``)."""
     console.print(f"A = {cmp.a_name}\nB = {cmp.b_name}", soft_wrap=True)
-    tab = table("Headline", "metric", "A", "B", "B - A")
+    tab = _table("Headline", "metric", "A", "B", "B - A")
     tab.add_row("status", *cmp.status, "")
     for r in cmp.headline.itertuples():
         tab.add_row(
@@ -64,42 +64,50 @@ def print_comparison(console: Any, cmp: Any, limit: int = 15) -> None:
         ),
     ]
     for title, df, keys, col, unit in sections:
-        if not len(df):
-            console.print(f"{title}: none")
-            continue
-        df = df.reindex(df[f"{col}_delta"].abs().sort_values(ascending=False).index)
-        if "period" in df.columns:
-            keys = ["period", *keys]
-        tab = table(
-            title,
-            (" > " if "source" in keys else " / ").join(keys),
-            f"A {unit}",
-            f"B {unit}",
-            "B - A",
+        _print_section(console, title, df, keys, col, unit, limit)
+    _print_compliance(console, cmp.compliance)
+
+
+def _print_section(
+    console: Any, title: str, df: Any, keys: list[str], col: str, unit: str, limit: int
+) -> None:
+    """The rows of one changed-plan table, largest change first, at most ``limit``."""
+    from plantopt.results.numfmt import fmt_amount
+
+    if not len(df):
+        console.print(f"{title}: none")
+        return
+    df = df.reindex(df[f"{col}_delta"].abs().sort_values(ascending=False).index)
+    if "period" in df.columns:
+        keys = ["period", *keys]
+    sep = " > " if "source" in keys else " / "
+    tab = _table(title, sep.join(keys), f"A {unit}", f"B {unit}", "B - A")
+    for r in df.head(limit).itertuples():
+        tab.add_row(
+            sep.join(str(getattr(r, k)) for k in keys),
+            *(fmt_amount(getattr(r, f"{col}_{s}")) for s in ("a", "b", "delta")),
         )
-        for r in df.head(limit).itertuples():
-            sep = " > " if "source" in keys else " / "
-            tab.add_row(
-                sep.join(str(getattr(r, k)) for k in keys),
-                *(fmt_amount(getattr(r, f"{col}_{s}")) for s in ("a", "b", "delta")),
-            )
-        console.print(tab)
-        if len(df) > limit:
-            console.print(
-                f"({len(df) - limit} more rows in compare_{title.split()[0].lower()}.parquet)"
-            )
-    comp = cmp.compliance
-    if len(comp):
-        tab = table("Compliance", "target", "A", "B")
-        for r in comp.itertuples():
-            cells = [
-                _status_cell(getattr(r, f"achieved_frac_{s}"), getattr(r, f"status_{s}"))
-                for s in ("a", "b")
-            ]
-            label = f"{r.period} {r.target}" if "period" in comp.columns else r.target
-            tab.add_row(("* " if r.status_changed else "") + str(label), *cells)
-        console.print(tab)
-        console.print("(* status differs)")
+    console.print(tab)
+    if len(df) > limit:
+        console.print(
+            f"({len(df) - limit} more rows in compare_{title.split()[0].lower()}.parquet)"
+        )
+
+
+def _print_compliance(console: Any, comp: Any) -> None:
+    """Target status of A and B; a changed status is starred."""
+    if not len(comp):
+        return
+    tab = _table("Compliance", "target", "A", "B")
+    for r in comp.itertuples():
+        cells = [
+            _status_cell(getattr(r, f"achieved_frac_{s}"), getattr(r, f"status_{s}"))
+            for s in ("a", "b")
+        ]
+        label = f"{r.period} {r.target}" if "period" in comp.columns else r.target
+        tab.add_row(("* " if r.status_changed else "") + str(label), *cells)
+    console.print(tab)
+    console.print("(* status differs)")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,90 +10,101 @@ import typer
 from plantopt.atomic import FORCE_HELP
 from plantopt.cli import _options as O
 
+PathArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
+    ),
+]
+Points = Annotated[
+    int,
+    typer.Option(min=2, max=200, help="Recovery floors to sweep (distinct points are kept)."),
+]
+Economic = Annotated[str, typer.Option(help="npv or profit.")]
+Progress = Annotated[bool, typer.Option(help="Show a progress bar.")]
+Out = Annotated[
+    Path | None, typer.Option(help="Result folder (default: results/<instance>-pareto).")
+]
+Force = Annotated[bool, typer.Option(help=FORCE_HELP)]
+
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    @O.shared_options("solver", "setup", "levers", exclude=("recovery_floor",))
-    def pareto(
-        path: Annotated[
-            Path | None,
-            typer.Argument(
-                help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
-            ),
-        ] = None,
-        points: Annotated[
-            int,
-            typer.Option(
-                min=2, max=200, help="Recovery floors to sweep (distinct points are kept)."
-            ),
-        ] = 7,
-        economic: Annotated[str, typer.Option(help="npv or profit.")] = "npv",
-        progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-        out: Annotated[
-            Path | None, typer.Option(help="Result folder (default: results/<instance>-pareto).")
-        ] = None,
-        force: Annotated[bool, typer.Option(help=FORCE_HELP)] = False,
-        **shared: Any,
-    ) -> None:
-        """Pareto front of NPV (or profit) vs weighted critical-material recovery.
+    options = O.shared_options("solver", "setup", "levers", exclude=("recovery_floor",))
+    app.command()(options(pareto))
 
-        Writes pareto.parquet (points with the plan changes between them), plans.parquet,
-        summary.json, pareto.png and one result folder per point (points/<k>/, which
-        evaluate, report and compare take), atomically.
-        """
-        from rich.console import Console
-        from rich.table import Table
 
-        from plantopt.atomic import check_output_folder, default_output_dir
-        from plantopt.cli._progress import solve_progress
-        from plantopt.instance.loader import load_instance
-        from plantopt.results.numfmt import fmt_amount
-        from plantopt.results.tables import write_result_dir
-        from plantopt.studies.pareto import ECONOMIC, pareto_front, plot_front
+def pareto(
+    path: PathArg = None,
+    points: Points = 7,
+    economic: Economic = "npv",
+    progress: Progress = True,
+    out: Out = None,
+    force: Force = False,
+    **shared: Any,
+) -> None:
+    """Pareto front of NPV (or profit) vs weighted critical-material recovery.
 
-        args = {**locals(), **shared}
-        console = Console(highlight=False)
-        if economic not in ECONOMIC:
-            Console(stderr=True).print(f"error: --economic must be npv or profit, not {economic!r}")
-            raise typer.Exit(2)
-        opts = O.solve_options(args)
-        inst = O.prepare_instance(load_instance(path), args)
-        check_output_folder(out or default_output_dir(inst.name, "pareto"), force)
-        try:
-            with solve_progress(
-                console, "Pareto front", total=points + 1, enabled=progress
-            ) as tick:
-                front = pareto_front(inst, points, economic, opts, progress=tick)
-        except ValueError as exc:
-            Console(stderr=True).print(f"error: {exc}")
-            raise typer.Exit(3) from None
-        p = front.points
-        col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
-        tab = Table(
-            title=f"{inst.name}: Pareto front ({economic} vs weighted recovery)",
-            title_justify="left",
-            show_edge=False,
-            pad_edge=False,
+    Writes pareto.parquet (points with the plan changes between them), plans.parquet,
+    summary.json, pareto.png and one result folder per point (points/<k>/, which
+    evaluate, report and compare take), atomically.
+    """
+    from rich.console import Console
+
+    from plantopt.atomic import check_output_folder, default_output_dir
+    from plantopt.cli._progress import solve_progress
+    from plantopt.instance.loader import load_instance
+    from plantopt.results.tables import write_result_dir
+    from plantopt.studies.pareto import ECONOMIC, pareto_front, plot_front
+
+    args = {**locals(), **shared}
+    console = Console(highlight=False)
+    if economic not in ECONOMIC:
+        Console(stderr=True).print(f"error: --economic must be npv or profit, not {economic!r}")
+        raise typer.Exit(2)
+    opts = O.solve_options(args)
+    inst = O.prepare_instance(load_instance(path), args)
+    target = out or default_output_dir(inst.name, "pareto")
+    check_output_folder(target, force)
+    try:
+        with solve_progress(console, "Pareto front", total=points + 1, enabled=progress) as tick:
+            front = pareto_front(inst, points, economic, opts, progress=tick)
+    except ValueError as exc:
+        Console(stderr=True).print(f"error: {exc}")
+        raise typer.Exit(3) from None
+    console.print(_front_table(inst, front.points, economic))
+    write_result_dir(
+        target,
+        {"pareto": front.points, "plans": front.plans},
+        front.summary,
+        extra={"pareto.png": plot_front(front)},
+        force=force,
+        children=front.point_folders(),
+    )
+    console.print(f"results written to {target}/")
+
+
+def _front_table(inst: Any, p: Any, economic: str) -> Any:
+    """The front as a terminal table: point, recovery, economic value, capex, plan changes."""
+    from rich.table import Table
+
+    from plantopt.results.numfmt import fmt_amount
+
+    col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
+    tab = Table(
+        title=f"{inst.name}: Pareto front ({economic} vs weighted recovery)",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    cur = inst.manifest.currency or "EUR"
+    for c in ("point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}", "plan changes"):
+        tab.add_column(c, justify="left" if c == "plan changes" else "right")
+    for r in p.itertuples():
+        tab.add_row(
+            str(r.point),
+            f"{r.weighted_recovery_t_per_yr:,.1f}",
+            fmt_amount(getattr(r, col)),
+            fmt_amount(r.capex_eur),
+            r.changes or "-",
         )
-        cur = inst.manifest.currency or "EUR"
-        for c in ("point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}", "plan changes"):
-            tab.add_column(c, justify="left" if c == "plan changes" else "right")
-        for r in p.itertuples():
-            tab.add_row(
-                str(r.point),
-                f"{r.weighted_recovery_t_per_yr:,.1f}",
-                fmt_amount(getattr(r, col)),
-                fmt_amount(r.capex_eur),
-                r.changes or "-",
-            )
-        console.print(tab)
-        target = out or default_output_dir(inst.name, "pareto")
-        write_result_dir(
-            target,
-            {"pareto": p, "plans": front.plans},
-            front.summary,
-            extra={"pareto.png": plot_front(front)},
-            force=force,
-            children=front.point_folders(),
-        )
-        console.print(f"results written to {target}/")
+    return tab

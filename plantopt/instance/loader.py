@@ -92,20 +92,7 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
     """
     rows = [int(r) + 2 for r in raw.index]
     file = table.file
-    known = set(table.column_names)
-    for name in raw.columns:
-        if name not in known:
-            problems.error(
-                file,
-                "unknown column",
-                column=str(name),
-                expected="one of " + ", ".join(table.column_names),
-            )
-    for col in table.columns:
-        if col.required and col.name not in raw.columns:
-            problems.error(
-                file, "missing required column", column=col.name, expected=col.description
-            )
+    _check_columns(raw, table, problems)
     out: dict[str, list[Any]] = {}
     for col in table.columns:
         values: list[Any] = []
@@ -147,6 +134,24 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
                 expected="each key once",
             )
     return df
+
+
+def _check_columns(raw: pd.DataFrame, table: Table, problems: ProblemList) -> None:
+    """Unknown columns and missing required columns of ``raw``."""
+    known = set(table.column_names)
+    for name in raw.columns:
+        if name not in known:
+            problems.error(
+                table.file,
+                "unknown column",
+                column=str(name),
+                expected="one of " + ", ".join(table.column_names),
+            )
+    for col in table.columns:
+        if col.required and col.name not in raw.columns:
+            problems.error(
+                table.file, "missing required column", column=col.name, expected=col.description
+            )
 
 
 def coerce_manifest(raw: Mapping[str, Any], file: str, problems: ProblemList) -> Manifest:
