@@ -187,3 +187,26 @@ def test_levers_doc_is_generated_from_the_registry() -> None:
     )
     for lever in LEVERS.values():
         assert f"`{lever.name}`" in page.read_text()
+
+
+def _bad_value(name: str) -> object:
+    """A value outside the lever's bounds, or of the wrong type where it has none."""
+    lever = LEVERS[name]
+    lo, hi = lever.bounds
+    bad: object = "x" if lo is None and hi is None else (hi + 1 if hi is not None else lo - 1)
+    if lever.shape == "pairs":
+        return {next(iter(VALUES[name])): bad}  # type: ignore[call-overload]
+    if lever.shape == "contracts":
+        return [("P", "Co", -5.0, 0.0)]  # a negative contract amount
+    return bad
+
+
+@pytest.mark.parametrize("name", list(LEVERS))
+def test_every_lever_s_bad_value_is_bad_input_naming_it(name: str) -> None:
+    lever = LEVERS[name]
+    with pytest.raises(InstanceError) as err:
+        apply_levers(_plant(), LeverOverrides(**{name: _bad_value(name)}))
+    p = err.value.errors[0]
+    named = {lever.flag, lever.name, lever.column, lever.field} - {""}
+    assert p.column in named, (p, named)
+    assert p.expected
