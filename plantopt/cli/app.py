@@ -84,14 +84,6 @@ def validate(path: PathArg = None) -> None:
     )
 
 
-MaxNodes = Annotated[
-    int | None,
-    typer.Option(
-        min=1, help="Largest route tree to build (default: the manifest's max_route_nodes)."
-    ),
-]
-
-
 def _with_max_nodes(inst, max_route_nodes: int | None):
     return inst if max_route_nodes is None else inst.with_manifest(max_route_nodes=max_route_nodes)
 
@@ -100,7 +92,7 @@ def _with_max_nodes(inst, max_route_nodes: int | None):
 def describe(
     path: PathArg = None,
     objective: Annotated[str | None, typer.Option(help="recovery, profit or npv")] = None,
-    max_route_nodes: MaxNodes = None,
+    max_route_nodes: O.MaxNodes = None,
 ) -> None:
     """Set sizes, route-tree size and model size (rows, columns, nonzeros)."""
     from plantopt.model.build import build_families
