@@ -53,6 +53,8 @@ def test_loaded_manifest_is_typed_frozen_and_replaced_not_mutated(tiny: plantopt
     with pytest.raises(TypeError, match="unknown manifest field"):
         m.replace(no_such_field=1)
     assert dict(m)["name"] == m.name  # the read-only mapping view
+    assert m == dict(m) and m == m.replace() and hash(m) == hash(m.replace())
+    assert m != dict(m, horizon_yr=3)
 
 
 def test_instance_from_a_plain_mapping_gets_a_manifest(tiny: plantopt.Instance) -> None:

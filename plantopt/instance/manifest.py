@@ -166,6 +166,12 @@ class Manifest(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(FIELD_NAMES)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to a manifest or a mapping with the same fields and values."""
+        if isinstance(other, Mapping):
+            return self.as_dict() == dict(other)
+        return NotImplemented
+
     def replace(self, **changes: Any) -> Manifest:
         """A copy with some fields replaced (``dataclasses.replace``; not re-validated)."""
         unknown = sorted(set(changes) - set(FIELD_NAMES))
