@@ -345,11 +345,50 @@ def test_cli_solve_prints_periods_and_saves_tables(tmp_path, monkeypatch, capsys
     assert float(flows["net_cash_flow_eur"].sum()) == pytest.approx(24_000.0, rel=1e-9)
 
 
-def test_infeasible_multi_period_says_how_to_diagnose() -> None:
+def _budget_starved() -> plantopt.Instance:
     # X (capex 80 000) is needed from 2031 for the 80 % Li target while the feed is
-    # contracted; a budget of 1 000 EUR makes every plan infeasible
-    inst = li_plant(periods((2027, 4), (2031, 4))).with_manifest(budget_eur=1_000.0)
-    res = plantopt.solve(inst)
+    # contracted; a budget of 1 000 EUR makes every plan infeasible. Without X, B sends
+    # 60 % of the Li to P: Li recovery at most 60 % in 2031 (the 2027 target, 50 %, holds).
+    return li_plant(periods((2027, 4), (2031, 4))).with_manifest(budget_eur=1_000.0)
+
+
+def test_infeasible_multi_period_is_diagnosed_by_period() -> None:
+    res = plantopt.solve(_budget_starved())
     assert res.status == plantopt.SolveStatus.INFEASIBLE
-    assert "solve the periods one at a time" in res.message
-    assert res.summary["message"] == res.message
+    d = res["diagnosis"]
+    alone = d[d["analysis"].str.startswith("only ")].set_index(["family", "period", "key"])
+    li = alone.loc[("target", "2031", "C-RM-Li-2031")]
+    assert li["possible"] == pytest.approx(0.6, rel=1e-6) and li["required"] == 0.8
+    assert (
+        "period 2031: Li material recovery (2031): at most 60.0 % achievable, 80 % required"
+        in (li["message"])
+    )
+    assert ("target", "2027", "C-RM-Li-2027") not in alone.index  # 60 % >= 50 %: holds
+    # the contracted feed, the capacity of X in 2031, the budget (global: no period)
+    assert alone.loc[("feed_minimum", "2031", "F"), "possible"] == pytest.approx(0.0, abs=1e-6)
+    assert alone.loc[("capacity", "2031", "X"), "possible"] == pytest.approx(2.0, rel=1e-6)
+    budget = alone.loc[("budget", "", "budget")]
+    assert budget["possible"] == pytest.approx(80_000.0, rel=1e-9)
+    assert "it needs 80 k EUR of capex" in budget["message"]
+    iis = d.loc[d["analysis"] == "iis", "key"].tolist()
+    assert any(k.startswith("period[2031].target_ratio[C-RM-Li-2031]") for k in iis)
+    assert any(k.startswith("period[2031].flow on route F") for k in iis), iis
+    assert "solve the periods one at a time" not in res.message
+
+
+def test_cli_infeasible_multi_period_words_on_the_terminal_conflicts_in_the_file(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    from plantopt.instance.writer import write_instance
+    from tests.test_cli import run_main
+
+    folder = write_instance(_budget_starved(), tmp_path / "li")
+    code, out, err = run_main(monkeypatch, capsys, "solve", folder, "--out", tmp_path / "res")
+    assert code == 3, err
+    assert "Why the instance is infeasible" in out
+    assert "period 2031: Li material recovery (2031): at most 60.0 % achievable" in out
+    assert "period[2031]." not in out  # the conflict set is counted, not printed
+    assert "constraints conflict" in out and "diagnosis.txt" in out
+    text = (tmp_path / "res" / "diagnosis.txt").read_text()
+    assert "period 2031: feed F: contracted minimum 100.0 t/yr" in text
+    assert "period[2031].target_ratio[C-RM-Li-2031] (lower bound)" in text

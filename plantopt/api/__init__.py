@@ -50,8 +50,8 @@ def solve(
     (e.g. with user constraints) is solved as it is. The :class:`Result` carries status,
     objective, bound, gap, timings per phase and tables (compliance with the EU targets in
     force, offtake contracts, the business case); the instance is never modified. When the
-    solve is infeasible and ``diagnose`` is true (HiGHS, one period), an elastic re-solve
-    explains why: ``summary["diagnosis"]`` and the table ``diagnosis``.
+    solve is infeasible and ``diagnose`` is true (HiGHS), an elastic re-solve explains why
+    (naming the period with several): ``summary["diagnosis"]`` and the table ``diagnosis``.
     """
     target = _apply_setup(target, option_overrides)
     options = replace(options or SolveOptions(), **option_overrides)
@@ -165,15 +165,8 @@ def _size(mm: MatrixModel | None) -> dict[str, int]:
 
 
 def _diagnose(problem: Problem, raw: RawSolution, options: SolveOptions, clock: Clock) -> Any:
-    """The elastic diagnosis of an infeasible solve (HiGHS; one period), else None."""
+    """The elastic diagnosis of an infeasible solve (HiGHS), else None."""
     if raw.status != SolveStatus.INFEASIBLE or options.solver != "highs":
-        return None
-    if problem.fams.multi:
-        raw.message += (
-            "; no plain-words diagnosis for multi-period instances yet: solve the "
-            "periods one at a time (each as a single-period instance) to see "
-            "which targets, minimums, capacities or budget to relax"
-        )
         return None
     from pyomo.common.errors import InfeasibleConstraintException
 

@@ -17,6 +17,10 @@ against (R_t times the largest possible denominator, the contracted minimum, the
 installable capacity, the budget, ...), so groups with different units are comparable. Only
 the groups asked for become elastic; the others stay hard. No row is written again here:
 the slack columns are added to the families' own rows.
+
+With several planning periods every period's rows get their own slacks (label
+``group:key@period``, :attr:`Slack.period` the period's index), so the diagnosis can say
+which period needs which relaxation; the global rows (budget, floors) have one slack each.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class Slack:
     scale: float
     unit: str
     column: int  # in the elastic model
+    period: int | None = None  # index of the period whose row it relaxes (None: global)
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,28 @@ class Elastic:
     mm: MatrixModel  # cost row 0: the elastic objective
     slacks: dict[str, Slack]  # by label "group:key"
     n_model_cols: int  # columns before the slacks (the families' global layout)
-    row_of: dict[tuple[str, object], int]  # (family, label) -> row in mm
+    row_of: dict[tuple[str, object, int | None], int]  # (family, label, period) -> row in mm
 
 
-def _minimum_rows(fams: Families, groups: set[str]) -> list[tuple[str, str, int, float, str]]:
-    """(group, key, column, lower bound, unit) of the positive column minimums to relax."""
+def _label_of(fams: Families, group: str, key: str, period: int | None) -> str:
+    """Slack label: ``group:key``, with ``@period_id`` for a period's row of several."""
+    if period is None or not fams.multi:
+        return f"{group}:{key}"
+    timing = fams.data.timing
+    assert timing is not None
+    return f"{group}:{key}@{timing.periods[period].period_id}"
+
+
+def _block_periods(fams: Families) -> list[int | None]:
+    """The period of every family of :func:`constraint_families`, in its order (None: the
+    global rows)."""
+    out: list[int | None] = [t for t, per in enumerate(fams.periods) for f in per.rows if f.n]
+    return out + [None for f in fams.global_rows if f.n]
+
+
+def _minimum_rows(fams: Families, groups: set[str]) -> list[tuple[str, str, int, float, str, int]]:
+    """(group, key, column, lower bound, unit, period) of the positive column minimums to
+    relax."""
     lay = fams.layout
     out = []
     for t in range(lay.n_periods):
@@ -62,34 +84,42 @@ def _minimum_rows(fams: Families, groups: set[str]) -> list[tuple[str, str, int,
         if "feed_minimum" in groups:
             for i, f in enumerate(lay.feeds):
                 if fams.col_lower[b + i] > 0:
-                    out.append(("feed_minimum", f, b + i, float(fams.col_lower[b + i]), "t/yr"))
+                    lb = float(fams.col_lower[b + i])
+                    out.append(("feed_minimum", f, b + i, lb, "t/yr", t))
         if "contract_minimum" in groups:
             for i, c in enumerate(lay.contracts):
                 col = b + lay.take0 + i
                 if fams.col_lower[col] > 0:
-                    out.append(("contract_minimum", c, col, float(fams.col_lower[col]), "t/yr"))
+                    lb = float(fams.col_lower[col])
+                    out.append(("contract_minimum", c, col, lb, "t/yr", t))
     return out
 
 
 def _row_slacks(
     fams: Families, groups: set[str], n: int
 ) -> tuple[
-    dict[str, Slack], dict[tuple[str, object], int], tuple[list[int], list[int], list[float]], int
+    dict[str, Slack],
+    dict[tuple[str, object, int | None], int],
+    tuple[list[int], list[int], list[float]],
+    int,
 ]:
     """Slack columns (numbered from ``n``) of the relaxable rows of the named groups:
     +1 in a >= row, -1 in a <= row; rows sharing a key share the slack. Also the row of
     every (family, label) and the number of rows."""
-    row_of: dict[tuple[str, object], int] = {}
+    row_of: dict[tuple[str, object, int | None], int] = {}
     slacks: dict[str, Slack] = {}
     triplets: tuple[list[int], list[int], list[float]] = ([], [], [])
     r0 = 0
-    for f in constraint_families(fams):
+    families = constraint_families(fams)
+    periods = _block_periods(fams)
+    assert len(periods) == len(families)
+    for f, t in zip(families, periods):
         for i, label in enumerate(f.index):
-            row_of[(f.name, label)] = r0 + i
+            row_of[(f.name, label, t)] = r0 + i
         if f.relax is not None and f.relax.group in groups:
             assert f.lower is not None
             for i in range(f.n):
-                label = f"{f.relax.group}:{f.relax.keys[i]}"
+                label = _label_of(fams, f.relax.group, str(f.relax.keys[i]), t)
                 if label not in slacks:
                     slacks[label] = Slack(
                         f.relax.group,
@@ -98,6 +128,7 @@ def _row_slacks(
                         max(abs(float(f.relax.scale[i])), 1e-9),
                         f.relax.unit,
                         n + len(slacks),
+                        t,
                     )
                 triplets[0].append(r0 + i)
                 triplets[1].append(slacks[label].column)
@@ -109,14 +140,14 @@ def _row_slacks(
 def emit_elastic(
     fams: Families,
     groups: tuple[str, ...] | set[str],
-    drop: tuple[str, object] | None = None,
+    drop: tuple[str, object, int | None] | None = None,
     extra_objective: np.ndarray | None = None,
 ) -> Elastic:
     """The elastic model of ``fams`` with the named ``groups`` elastic.
 
-    ``drop`` = (family, label) removes that row (the Dinkelbach step leaves its own target
-    out); ``extra_objective`` replaces the elastic objective by a vector over the model's
-    columns (slacks then cost nothing).
+    ``drop`` = (family, label, period index or None) removes that row (the Dinkelbach step
+    leaves its own target out); ``extra_objective`` replaces the elastic objective by a
+    vector over the model's columns (slacks then cost nothing).
     """
     groups = set(groups)
     base = emit_matrix(fams, ["recovery"])
@@ -126,9 +157,9 @@ def emit_elastic(
     lo, hi = base.row_lower.copy(), base.row_upper.copy()
     extra_r, extra_c, extra_v = [], [], []
     mins = _minimum_rows(fams, groups)
-    for k, (group, key, col, lb, unit) in enumerate(mins):
-        label = f"{group}:{key}"
-        slacks[label] = Slack(group, key, lb, lb, unit, n + len(slacks))
+    for k, (group, key, col, lb, unit, t) in enumerate(mins):
+        label = _label_of(fams, group, key, t)
+        slacks[label] = Slack(group, key, lb, lb, unit, n + len(slacks), t)
         col_lower[col] = 0.0
         extra_r += [k, k]
         extra_c += [col, slacks[label].column]

@@ -6,6 +6,8 @@
 2. Alternatives: for each family that has rows in this instance, solve with only that family
    elastic (the others hard). If feasible, relaxing that family alone is enough; its
    relaxation is reported as "required X, at most Y possible".
+   With several planning periods every period's rows are relaxed on their own, so each
+   relaxation names its period ("period 2031: Li material recovery (2031): ...").
 3. For a target relaxed in (2), the largest achievable ratio (with the other targets relaxed
    no further than in (2)) by Dinkelbach's method: lambda <- num(x)/den(x) where x maximises
    num - lambda den, until max(num - lambda den) ~ 0. Each step is one MILP.
@@ -55,6 +57,10 @@ class Relaxation:
     possible: float
     unit: str
     message: str
+    period: str = ""  # the planning period whose row is relaxed ("" for one period, global rows)
+
+
+COLUMNS = ["analysis", "period", "family", "key", "required", "possible", "unit", "message"]
 
 
 @dataclass
@@ -77,6 +83,7 @@ class Diagnosis:
         rows += [
             {
                 "analysis": "iis",
+                "period": "",
                 "family": "constraint",
                 "key": name,
                 "required": None,
@@ -86,9 +93,7 @@ class Diagnosis:
             }
             for name in self.iis or []
         ]
-        return pd.DataFrame(
-            rows, columns=["analysis", "family", "key", "required", "possible", "unit", "message"]
-        )
+        return pd.DataFrame(rows, columns=COLUMNS)
 
     def text(self) -> str:
         return "\n".join(self.messages)
@@ -101,12 +106,22 @@ class _Plan:
     fams: Families
     x: np.ndarray
 
-    def local(self) -> np.ndarray:
-        return np.asarray(self.fams.periods[0].subst @ self.x)
+    def local(self, t: int = 0) -> np.ndarray:
+        """Period t's local columns S_t x."""
+        return np.asarray(self.fams.periods[t].subst @ self.x)
 
-    def expr(self, name: str, label: object) -> float:
-        f = self.fams.periods[0].expressions[name]
-        return float(f.value(self.local())[f.index.index(label)])
+    def expr(self, name: str, label: object, t: int = 0) -> float:
+        f = self.fams.periods[t].expressions[name]
+        return float(f.value(self.local(t))[f.index.index(label)])
+
+
+def _period_id(fams: Families, t: int | None) -> str:
+    """The id of period t when the model has several periods, else ""."""
+    if t is None or not fams.multi:
+        return ""
+    timing = fams.data.timing
+    assert timing is not None
+    return str(timing.periods[t].period_id)
 
 
 def _solve(el: Elastic, options: SolveOptions) -> tuple[RawSolution, np.ndarray | None]:
@@ -138,15 +153,24 @@ def _best_share(tree: RouteTree, values: dict[int, float], feed: int) -> float:
     return float(best[entry].max()) if entry else 0.0
 
 
-def _largest_loss(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
-    """Where the largest share of what the target counts is lost in the current plan."""
+def _period_tables(instance: Instance, plan: _Plan, t: int) -> dict[str, pd.DataFrame]:
+    """Flow tables of period t of the plan (on the period's view of the instance)."""
+    from plantopt.model.periods import period_instance
     from plantopt.results.solution import read_solution
     from plantopt.results.tables import extract_tables
 
-    sol = read_solution(plan.fams, plan.x).periods[0]
-    tables = extract_tables(instance, plan.fams.data, sol.accept, sol.flow, sol.in_service, sol.run)
+    fams = plan.fams
+    sol = read_solution(fams, plan.x).periods[t]
+    inst_t = period_instance(instance, fams.data.periods[t]) if fams.multi else instance
+    data_t = fams.periods[t].context.data
+    return extract_tables(inst_t, data_t, sol.accept, sol.flow, sol.in_service, sol.run)
+
+
+def _largest_loss(instance: Instance, plan: _Plan, terms: TargetTerms, t: int = 0) -> str:
+    """Where the largest share of what the target counts is lost in period t of the plan."""
+    tables = _period_tables(instance, plan, t)
     mf = tables["material_flows"]
-    counted = {int(n) for n, _ in t.num}
+    counted = {int(n) for n, _ in terms.num}
     fl = tables["flows"]
     counted_edges = set(
         zip(
@@ -154,9 +178,9 @@ def _largest_loss(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
             fl.loc[fl["node"].isin(counted), "target_id"],
         )
     )
-    sel = mf[mf["feed_id"].isin(t.feeds) & (mf["target_kind"] != "unit")]
-    if t.kind == "material_recovery":
-        sel = sel[sel["material"] == t.material]
+    sel = mf[mf["feed_id"].isin(terms.feeds) & (mf["target_kind"] != "unit")]
+    if terms.kind == "material_recovery":
+        sel = sel[sel["material"] == terms.material]
     sel = sel[[(f, x) not in counted_edges for f, x in zip(sel["feed_id"], sel["target_id"])]]
     if sel.empty:
         return ""
@@ -166,7 +190,7 @@ def _largest_loss(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
         .sort_values(ascending=False)
     )
     (unit, out, kind, to), mass = g.index[0], float(g.iloc[0])
-    what = t.material if t.kind == "material_recovery" else "mass"
+    what = terms.material if terms.kind == "material_recovery" else "mass"
     text = (
         f"largest loss in the closest plan: {mass:,.2f} t/yr of {what} from {unit} "
         f"[{out}] to {kind} '{to}'"
@@ -178,51 +202,55 @@ def _largest_loss(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
     return text
 
 
-def _full_units(plan: _Plan, t: TargetTerms) -> list[str]:
-    """Units the covered feeds pass through that run at their installed capacity."""
-    data = plan.fams.data
+def _full_units(plan: _Plan, terms: TargetTerms, t: int = 0) -> list[str]:
+    """Units the covered feeds pass through that run at their installed capacity in
+    period t."""
+    ctx = plan.fams.periods[t].context
+    data = ctx.data
     tree = data.tree
-    feeds = {tree.feeds.index(f) for f in t.feeds}
+    feeds = {tree.feeds.index(f) for f in terms.feeds}
     out = []
-    for u in plan.fams.periods[0].context.used_units:
+    for u in ctx.used_units:
         if not any(int(tree.node_feed[n]) in feeds for n in data.unit_nodes[u]):
             continue
-        through = plan.expr("throughput", u)
+        through = plan.expr("throughput", u, t)
         cap = data.unit_max_capacity[u]
         if through > 0 and through >= cap * (1 - 1e-6):
             out.append(f"{u} ({cap:,.1f} t/yr, the largest size)")
     return out
 
 
-def explain_target(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
-    """Reason for a target that cannot be met, read from the route tree and the plan."""
+def _no_counting_product(instance: Instance, plan: _Plan, terms: TargetTerms, t: int) -> str:
+    what = terms.material if terms.kind == "material_recovery" else "mass that counts"
+    text = (
+        f"no unit in this instance recovers {terms.material} from the covered feeds (no "
+        f"reachable product counts {terms.material} as recovered)"
+        if terms.kind == "material_recovery"
+        else f"no reachable product counts for this target ({what})"
+    )
+    loss = _largest_loss(instance, plan, terms, t)
+    return f"{text}; {loss}" if loss else text
+
+
+def explain_target(instance: Instance, plan: _Plan, terms: TargetTerms, t: int = 0) -> str:
+    """Reason for a target that cannot be met in period t, read from the route tree and
+    the plan."""
     tree = plan.fams.data.tree
-    what = t.material if t.kind == "material_recovery" else "mass that counts"
-    if not t.num:
-        text = (
-            f"no unit in this instance recovers {t.material} from the covered feeds (no "
-            f"reachable product counts {t.material} as recovered)"
-            if t.kind == "material_recovery"
-            else f"no reachable product counts for this target ({what})"
-        )
-        loss = _largest_loss(instance, plan, t)
-        return f"{text}; {loss}" if loss else text
+    if not terms.num:
+        return _no_counting_product(instance, plan, terms, t)
     values: dict[int, float] = {}
-    for n, a in t.num:
+    for n, a in terms.num:
         values[n] = values.get(n, 0.0) + a
-    shares = []
-    for f, b in t.den:
-        fi = tree.feeds.index(f)
-        shares.append((f, _best_share(tree, values, fi) / b))
+    shares = [(f, _best_share(tree, values, tree.feeds.index(f)) / b) for f, b in terms.den]
     best_f, best = max(shares, key=lambda x: x[1])
     parts = []
-    if best < t.required_frac - 1e-9:
+    if best < terms.required_frac - 1e-9:
         parts.append(
             f"even the best route of any covered feed reaches only {100 * best:.1f} % "
             f"(feed {best_f}), ignoring capacity and budget"
         )
     else:
-        full = _full_units(plan, t)
+        full = _full_units(plan, terms, t)
         parts.append(
             "routes reaching the target exist, but they are limited"
             + (
@@ -231,18 +259,18 @@ def explain_target(instance: Instance, plan: _Plan, t: TargetTerms) -> str:
                 else " by budget, contracts or other targets"
             )
         )
-    loss = _largest_loss(instance, plan, t)
+    loss = _largest_loss(instance, plan, terms, t)
     if loss:
         parts.append(loss)
     return "; ".join(parts)
 
 
 def _max_ratio(
-    fams: Families, target: str, options: SolveOptions, start: float
+    fams: Families, target: str, options: SolveOptions, start: float, t: int = 0
 ) -> tuple[float, _Plan | None]:
-    """Largest ratio of ``target`` under every hard constraint, other targets left out
-    (Dinkelbach: lambda <- num(x) / den(x), x maximising num - lambda den)."""
-    per = fams.periods[0]
+    """Largest ratio of ``target`` in period t under every hard constraint, other targets
+    left out (Dinkelbach: lambda <- num(x) / den(x), x maximising num - lambda den)."""
+    per = fams.periods[t]
     num_f, den_f = per.expressions["target_num"], per.expressions["target_den"]
     k = num_f.index.index(target)
     n_local = fams.layout.local().n_cols
@@ -251,13 +279,13 @@ def _max_ratio(
         keep = f.row == k
         v = np.zeros(n_local)
         np.add.at(v, f.col[keep], f.val[keep])
-        return fams.period_vector(0, v)
+        return fams.period_vector(t, v)
 
     num, den = vec(num_f), vec(den_f)
     lam, plan = start, None
     for _ in range(12):
         el = emit_elastic(
-            fams, ("target",), drop=("target_ratio", target), extra_objective=num - lam * den
+            fams, ("target",), drop=("target_ratio", target, t), extra_objective=num - lam * den
         )
         raw, x = _solve(el, options)
         if x is None:
@@ -270,76 +298,140 @@ def _max_ratio(
     return lam, plan
 
 
+_Parts = tuple[float, float, str, str]  # required, possible, unit, message
+
+
+def _feed_minimum(info: Slack, slack: float, plan: _Plan) -> _Parts:
+    k, rhs = info.key, info.rhs
+    return (
+        rhs,
+        rhs - slack,
+        "t/yr",
+        f"feed {k}: contracted minimum {rhs:,.1f} t/yr, at most "
+        f"{rhs - slack:,.1f} t/yr can be accepted and treated",
+    )
+
+
+def _contract_minimum(info: Slack, slack: float, plan: _Plan) -> _Parts:
+    k, rhs = info.key, info.rhs
+    reg = plan.fams.regulation
+    assert reg is not None
+    c = next(c for c in reg.contracts if c.contract_id == k)
+    return (
+        rhs,
+        rhs - slack,
+        "t/yr",
+        f"offtake contract {k}: take-or-pay minimum {rhs:,.2f} t/yr of "
+        f"{c.material} in {c.product_id}, at most {rhs - slack:,.2f} t/yr can be delivered",
+    )
+
+
+def _capacity(info: Slack, slack: float, plan: _Plan) -> _Parts:
+    k, t = info.key, info.period or 0
+    installed = max(0.0, plan.expr("capacity", k, t))
+    need = plan.expr("throughput", k, t)
+    return (
+        installed,
+        need,
+        "t/yr",
+        f"unit {k}: the plan needs {need:,.1f} t/yr, {installed:,.1f} t/yr "
+        f"installed (largest size within the other limits; at most "
+        f"{info.rhs:,.1f} t/yr can be installed at all)",
+    )
+
+
+def _budget(info: Slack, slack: float, plan: _Plan) -> _Parts:
+    from plantopt.results.numfmt import fmt_money
+
+    rhs, cur = info.rhs, str(plan.fams.data.manifest.get("currency") or "EUR")
+    return (
+        rhs,
+        rhs + slack,
+        "EUR",
+        f"budget {fmt_money(rhs, cur)} is below the cheapest feasible "
+        f"plant: it needs {fmt_money(rhs + slack, cur)} of capex",
+    )
+
+
+def _offtake(info: Slack, slack: float, plan: _Plan) -> _Parts:
+    rhs = info.rhs
+    return (
+        rhs,
+        rhs + slack,
+        "t/yr",
+        f"product {info.key}: buyers take at most {rhs:,.1f} t/yr, the plan "
+        f"must sell {rhs + slack:,.1f} t/yr",
+    )
+
+
+def _floor(info: Slack, slack: float, plan: _Plan) -> _Parts:
+    rhs = info.rhs
+    mean = " (mean over the horizon)" if plan.fams.multi else ""
+    return (
+        rhs,
+        rhs - slack,
+        info.unit,
+        f"{info.key.replace('_', ' ')}{mean}: {rhs:,.1f} {info.unit} required, at most "
+        f"{rhs - slack:,.1f} achievable",
+    )
+
+
+_MESSAGES = {
+    "feed_minimum": _feed_minimum,
+    "contract_minimum": _contract_minimum,
+    "capacity": _capacity,
+    "budget": _budget,
+    "offtake": _offtake,
+    "floor": _floor,
+}
+
+
+def _relaxation(info: Slack, fams: Families, parts: _Parts) -> Relaxation:
+    """A relaxation of ``info``'s row; its message names the period with several."""
+    pid = _period_id(fams, info.period)
+    required, possible, unit, text = parts
+    return Relaxation(
+        info.group,
+        info.key,
+        required,
+        possible,
+        unit,
+        f"period {pid}: {text}" if pid else text,
+        pid,
+    )
+
+
 def _message(info: Slack, slack: float, plan: _Plan) -> Relaxation:
-    f, k, rhs = info.group, info.key, info.rhs
-    if f == "feed_minimum":
-        return Relaxation(
-            f,
-            k,
-            rhs,
-            rhs - slack,
-            "t/yr",
-            f"feed {k}: contracted minimum {rhs:,.1f} t/yr, at most "
-            f"{rhs - slack:,.1f} t/yr can be accepted and treated",
-        )
-    if f == "contract_minimum":
-        reg = plan.fams.regulation
-        assert reg is not None
-        c = next(c for c in reg.contracts if c.contract_id == k)
-        return Relaxation(
-            f,
-            k,
-            rhs,
-            rhs - slack,
-            "t/yr",
-            f"offtake contract {k}: take-or-pay minimum {rhs:,.2f} t/yr of "
-            f"{c.material} in {c.product_id}, at most {rhs - slack:,.2f} t/yr "
-            "can be delivered",
-        )
-    if f == "capacity":
-        installed = max(0.0, plan.expr("capacity", k))
-        need = plan.expr("throughput", k)
-        return Relaxation(
-            f,
-            k,
-            installed,
-            need,
-            "t/yr",
-            f"unit {k}: the plan needs {need:,.1f} t/yr, {installed:,.1f} t/yr "
-            f"installed (largest size within the other limits; at most "
-            f"{rhs:,.1f} t/yr can be installed at all)",
-        )
-    if f == "budget":
-        return Relaxation(
-            f,
-            k,
-            rhs,
-            rhs + slack,
-            "EUR",
-            f"budget {rhs / 1e6:,.2f} M EUR is below the cheapest feasible "
-            f"plant: it needs {(rhs + slack) / 1e6:,.2f} M EUR of capex",
-        )
-    if f == "offtake":
-        return Relaxation(
-            f,
-            k,
-            rhs,
-            rhs + slack,
-            "t/yr",
-            f"product {k}: buyers take at most {rhs:,.1f} t/yr, the plan "
-            f"must sell {rhs + slack:,.1f} t/yr",
-        )
-    if f == "floor":
-        return Relaxation(
-            f,
-            k,
-            rhs,
-            rhs - slack,
-            info.unit,
-            f"{k.replace('_', ' ')}: {rhs:,.1f} {info.unit} required, at most "
-            f"{rhs - slack:,.1f} achievable",
-        )
-    raise ValueError(f)
+    if info.group not in _MESSAGES:
+        raise ValueError(info.group)
+    return _relaxation(info, plan.fams, _MESSAGES[info.group](info, slack, plan))
+
+
+def _target(
+    instance: Instance, plan: _Plan, info: Slack, options: SolveOptions, detail: bool
+) -> Relaxation:
+    """How far target ``info.key`` (in its period) can go: the closest plan's ratio, with
+    ``detail`` the largest achievable ratio on its own and why it falls short."""
+    fams, t = plan.fams, info.period or 0
+    reg = fams.regulation
+    assert reg is not None
+    terms = next(x for x in reg.per_period[t].targets if x.target_id == info.key)
+    den = plan.expr("target_den", info.key, t)
+    start = plan.expr("target_num", info.key, t) / den if den > 1e-12 else 0.0
+    req = f"{100 * terms.required_frac:.0f} % required"
+    if not detail:
+        text = f"{terms.title}: {100 * start:.1f} % in the closest plan, {req}"
+        return _relaxation(info, fams, (terms.required_frac, start, "t/t", text))
+    best, best_plan = _max_ratio(fams, info.key, options, start, t)
+    if best < terms.required_frac - 1e-6:
+        why = explain_target(instance, best_plan or plan, terms, t)
+        text = f"{terms.title}: at most {100 * best:.1f} % achievable, {req} — {why}"
+        return _relaxation(info, fams, (terms.required_frac, best, "t/t", text))
+    text = (
+        f"{terms.title}: up to {100 * best:.1f} % achievable on its own, but not together "
+        f"with the other targets and limits: {100 * start:.1f} % in the closest plan, {req}"
+    )
+    return _relaxation(info, fams, (terms.required_frac, start, "t/t", text))
 
 
 def _relaxations(
@@ -350,60 +442,17 @@ def _relaxations(
     options: SolveOptions,
     with_targets_detail: bool,
 ) -> list[Relaxation]:
-    out = []
+    """Every row relaxed by the elastic solution ``x``, in the user's words."""
     plan = _Plan(fams, x[: el.n_model_cols])
-    reg = fams.regulation
-    assert reg is not None
-    terms = {t.target_id: t for t in reg.targets}
+    out = []
     for slack in el.slacks.values():
         s = float(x[slack.column])
         if s / slack.scale <= SLACK_TOL:
             continue
-        if slack.group != "target":
-            out.append(_message(slack, s, plan))
-            continue
-        t = terms[slack.key]
-        den = plan.expr("target_den", slack.key)
-        start = plan.expr("target_num", slack.key) / den if den > 1e-12 else 0.0
-        req = f"{100 * t.required_frac:.0f} % required"
-        if not with_targets_detail:
-            out.append(
-                Relaxation(
-                    "target",
-                    slack.key,
-                    t.required_frac,
-                    start,
-                    "t/t",
-                    f"{t.title}: {100 * start:.1f} % in the closest plan, {req}",
-                )
-            )
-            continue
-        best, best_plan = _max_ratio(fams, slack.key, options, start)
-        if best < t.required_frac - 1e-6:
-            why = explain_target(instance, best_plan or plan, t)
-            out.append(
-                Relaxation(
-                    "target",
-                    slack.key,
-                    t.required_frac,
-                    best,
-                    "t/t",
-                    f"{t.title}: at most {100 * best:.1f} % achievable, {req} — {why}",
-                )
-            )
+        if slack.group == "target":
+            out.append(_target(instance, plan, slack, options, with_targets_detail))
         else:
-            out.append(
-                Relaxation(
-                    "target",
-                    slack.key,
-                    t.required_frac,
-                    start,
-                    "t/t",
-                    f"{t.title}: up to {100 * best:.1f} % achievable on its own, but not together "
-                    f"with the other targets and limits: {100 * start:.1f} % in the closest "
-                    f"plan, {req}",
-                )
-            )
+            out.append(_message(slack, s, plan))
     return out
 
 
@@ -452,7 +501,9 @@ def _add_iis(diag: Diagnosis, fams: Families) -> None:
     if names is not None:  # route-tree node ids -> readable paths
         names = [
             re.sub(
-                r"^flow\[(\d+)\]", lambda m: "flow on route " + tree.paths([int(m.group(1))])[0], n
+                r"^(period\[[^\]]*\]\.)?flow\[(\d+)\]",
+                lambda m: f"{m.group(1) or ''}flow on route {tree.paths([int(m.group(2))])[0]}",
+                n,
             )
             for n in names
         ]
