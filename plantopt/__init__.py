@@ -9,7 +9,8 @@ Public API::
     res.save("out/case"); res = plantopt.Result.load("out/case")
 
 Studies: ``breakeven`` (lever value that closes a business case), ``pareto_front``,
-``evaluate`` (Monte Carlo), ``compare`` (two result folders), ``run_batch`` / ``collect``.
+``evaluate`` (Monte Carlo), ``sensitivity`` (tornado), ``compare`` (two result folders),
+``run_batch`` / ``collect``.
 
 The names are loaded on first use (PEP 562), so ``import plantopt`` and the command line's
 ``--help`` and ``validate`` do not import Pyomo, numba, Dask or plotly.
@@ -45,6 +46,7 @@ _PUBLIC: dict[str, str] = {
     "pareto_front": "plantopt.studies.pareto",
     "compare": "plantopt.studies.compare",
     "evaluate": "plantopt.uncertainty.evaluate",
+    "sensitivity": "plantopt.studies.sensitivity",
     "run_batch": "plantopt.batch",
     "collect": "plantopt.batch",
     "LeverOverrides": "plantopt.business.levers",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import plantopt
 from plantopt.instance.writer import write_instance
 from plantopt.studies.sensitivity import run_sensitivity
 from plantopt.studies.sensitivity_groups import input_groups
@@ -16,7 +17,7 @@ from tests.builders import make_instance, materials, route, tc_rows
 from tests.test_cli import run_main
 
 
-def case() -> object:
+def case(periods: list[dict] | None = None) -> plantopt.Instance:
     """One feed F (100 t/yr, Co 10 %) into an existing unit R (no capex, no opex): Co to
     product P (tc 0.9, range 0.8-0.95) or slag; P pays 1,000 EUR/t Co. Profit per year:
 
@@ -72,6 +73,7 @@ def case() -> object:
                 **src,
             }
         ],
+        **({"periods": periods} if periods else {}),
     )
 
 
@@ -198,3 +200,22 @@ def test_nl_2027_tornado_at_least_30_groups_within_two_minutes(tmp_path: Path) -
     assert len(table) >= 30
     assert set(table["status_low"]) | set(table["status_high"]) <= {"optimal"}
     assert wall <= 120, (wall, sys.platform)
+
+
+def test_python_entry_on_a_multi_period_instance(tmp_path: Path) -> None:
+    # the case over two identical periods (2027+4, 2031+4): the horizon-mean profit of
+    # every solve equals the single-period one, so the ranking and values are the same
+    periods = [{"period_id": str(y), "start_year": y, "duration_yr": 4} for y in (2027, 2031)]
+    res = plantopt.sensitivity(
+        case(periods), tmp_path / "mp", objective="profit", kinds=["gate_fee", "price"], workers=2
+    )
+    assert list(res.table["group_id"]) == ["gate_fee:F", "price:P"]
+    assert res.base_objective == pytest.approx(9000)
+    t = res.table.set_index("group_id")
+    assert t.loc["gate_fee:F", "objective_low"] == pytest.approx(0.0, abs=1e-3)
+    assert t.loc["price:P", "objective_high"] == pytest.approx(18000, abs=1e-3)
+    assert (tmp_path / "mp" / "instance" / "periods.csv").is_file()  # the study's input
+    assert (tmp_path / "mp" / "tornado.png").is_file() and res.out == tmp_path / "mp"
+    assert res.figure().axes[0].get_xlabel().startswith("annual profit (EUR/yr)")
+    with pytest.raises(ValueError, match="kinds some of"):
+        plantopt.sensitivity(case(), tmp_path / "bad", kinds=["colour"])

@@ -73,23 +73,28 @@ def print_periods(console: Console, tables: dict[str, Any]) -> None:
     tab = Table(title="Periods", title_justify="left", show_edge=False, pad_edge=False)
     for col in (
         "period",
-        "years",
+        "yrs",
         "accepted t/yr",
         "profit EUR/yr",
-        "weighted recovery t/yr",
-        "capacity in service t/yr",
+        "recovery t/yr",
+        "in service t/yr",
     ):
         tab.add_column(col, justify="left" if col == "period" else "right")
     for r in per.itertuples(index=False):
         tab.add_row(
             str(r.period),
-            f"{r.start_year}+{r.duration_yr}",
+            f"{r.duration_yr}",
             f"{r.accepted_t_per_yr:,.1f}",
             f"{r.profit_eur_per_yr:,.0f}",
             f"{r.weighted_recovery_t_per_yr:,.2f}",
             f"{r.capacity_in_service_t_per_yr:,.0f}",
         )
     console.print(tab)
+    console.print(
+        "yrs: years in the period; recovery: weighted critical-material recovery; "
+        "in service: capacity of the units in service",
+        soft_wrap=True,
+    )
     b = tables["builds"]
     tab = Table(title="Builds", title_justify="left", show_edge=False, pad_edge=False)
     for col in ("unit", "option", "built", "in service", "net capex EUR"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -36,10 +37,66 @@ def _pct(x: float) -> str:
     return "-" if x is None or not np.isfinite(x) else f"{100 * x:.1f} %"
 
 
+#: Shorter words for the terminal's compliance table (the files keep the full titles).
+SHORT_WORDS = (
+    (re.compile(r"WEEE cat\. (\d+) \([^)]*\)"), r"WEEE \1"),
+    (re.compile(r" prepared for re-use and recycled"), " re-use+recycled"),
+    (re.compile(r"recycling efficiency"), "recycling eff."),
+)
+#: Short status words, explained under the table.
+SHORT_STATUS = {"no covered feed accepted": "refused"}
+
+
+def short_target(title: str) -> str:
+    """``WEEE cat. 4 (large equipment) prepared for re-use and recycled (2018)`` ->
+    ``WEEE 4 re-use+recycled (2018)``: category numbers as in Directive 2012/19/EU Annex
+    III, ``recycling eff.`` for recycling efficiency."""
+    for pattern, repl in SHORT_WORDS:
+        title = pattern.sub(repl, title)
+    return title
+
+
+def _compliance_rows(tab: Table, comp: pd.DataFrame) -> None:
+    for r in comp.itertuples():
+        margin = "-" if not np.isfinite(r.margin_frac) else f"{100 * r.margin_frac:+.1f} pt"
+        margin = "0.0 pt" if margin in ("+0.0 pt", "-0.0 pt") else margin
+        style = {"violated": "red", "binding": "yellow"}.get(r.status, "")
+        word = SHORT_STATUS.get(r.status, r.status)
+        status = f"[{style}]{word}[/]" if style else word
+        tab.add_row(
+            short_target(r.target), _pct(r.required_frac), _pct(r.achieved_frac), margin, status
+        )
+
+
+def _notes(console: Console, comp: pd.DataFrame, absent: pd.Series) -> None:
+    """What the short words of the table mean, and the targets left out."""
+    shown = comp[~absent]
+    if (shown["status"] == "no covered feed accepted").any():
+        console.print(
+            "refused: met only because the plan accepts none of the feeds the target "
+            "covers (status 'no covered feed accepted')",
+            soft_wrap=True,
+        )
+    if shown["target"].str.contains("WEEE cat.", regex=False).any():
+        console.print(
+            "WEEE categories (Directive 2012/19/EU Annex III): 1 temperature exchange, "
+            "2 screens, 3 lamps, 4 large, 5 small, 6 small IT and telecom",
+            soft_wrap=True,
+        )
+    if absent.any():
+        console.print(
+            f"({int(absent.sum())} more targets cover no feed of this instance: "
+            + ", ".join(comp.loc[absent, "target_id"])
+            + ")",
+            soft_wrap=True,
+        )
+
+
 def print_compliance(
     console: Console, tables: dict[str, pd.DataFrame], summary: dict[str, Any]
 ) -> None:
-    """Print the compliance table (and the contracts, if any) of a result."""
+    """Print the compliance table (and the contracts, if any) of a result; it fits 80
+    columns (short target names and status words, explained under the table)."""
     info = summary.get("compliance") or {}
     comp = tables.get("compliance")
     year = info.get("target_year")
@@ -59,47 +116,34 @@ def print_compliance(
     for i, col in enumerate(("target", "required", "achieved", "margin", "status")):
         tab.add_column(col, justify="left" if i in (0, 4) else "right")
     absent = comp["status"] == "no covered feed in instance"
-    for r in comp[~absent].itertuples():
-        margin = "-" if not np.isfinite(r.margin_frac) else f"{100 * r.margin_frac:+.1f} pt"
-        style = {"violated": "red", "binding": "yellow"}.get(r.status, "")
-        status = f"[{style}]{r.status}[/]" if style else r.status
-        tab.add_row(r.target, _pct(r.required_frac), _pct(r.achieved_frac), margin, status)
+    _compliance_rows(tab, comp[~absent])
     console.print(tab)
-    if absent.any():
-        console.print(
-            f"({int(absent.sum())} more targets cover no feed of this instance: "
-            + ", ".join(comp.loc[absent, "target_id"])
-            + ")",
-            soft_wrap=True,
-        )
+    _notes(console, comp, absent)
     contracts = tables.get("offtake_contracts")
     if contracts is not None and len(contracts):
-        tab = Table(
-            title="Offtake contracts", title_justify="left", show_edge=False, pad_edge=False
+        _print_contracts(console, contracts, str(summary.get("currency") or "EUR"))
+
+
+def _print_contracts(console: Console, contracts: pd.DataFrame, currency: str) -> None:
+    tab = Table(
+        title=f"Offtake contracts (t/yr; premium {currency}/yr)",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    for i, col in enumerate(("contract", "product", "material", "min", "max", "taken", "premium")):
+        tab.add_column(col, justify="left" if i < 3 else "right")
+    for r in contracts.itertuples():
+        tab.add_row(
+            r.contract_id,
+            r.product_id,
+            r.material,
+            f"{r.min_t_per_yr:,.2f}",
+            f"{r.max_t_per_yr:,.2f}",
+            f"{r.taken_t_per_yr:,.2f}",
+            f"{r.premium_eur_per_yr:,.0f}",
         )
-        for i, col in enumerate(
-            (
-                "contract",
-                "product",
-                "material",
-                "min t/yr",
-                "max t/yr",
-                "taken t/yr",
-                "premium EUR/yr",
-            )
-        ):
-            tab.add_column(col, justify="left" if i < 3 else "right")
-        for r in contracts.itertuples():
-            tab.add_row(
-                r.contract_id,
-                r.product_id,
-                r.material,
-                f"{r.min_t_per_yr:,.2f}",
-                f"{r.max_t_per_yr:,.2f}",
-                f"{r.taken_t_per_yr:,.2f}",
-                f"{r.premium_eur_per_yr:,.0f}",
-            )
-        console.print(tab)
+    console.print(tab)
 
 
 def print_diagnosis(

@@ -72,17 +72,14 @@ def _band(
     ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colour, edgecolor="none", alpha=0.35))
 
 
-def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
-    """Draw one view as a static Sankey-like diagram on a matplotlib axis."""
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
+NODE_WIDTH = 0.015  # of the axis width
 
-    lk = Links.from_view(view)
-    ax.set_axis_off()
-    ax.set_title(title, loc="left", fontsize=11)
-    if not len(lk.value):
-        ax.text(0.5, 0.5, "no flows", ha="center", va="center")
-        return
+
+def _node_layout(lk: Links, ax: Axes) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """x, y (bottom) and size (t/yr) of every node and the t/yr -> axis-height scale:
+    columns by longest distance from a feed, nodes stacked top-down by size."""
+    from matplotlib.figure import Figure
+
     n = len(lk.labels)
     inflow, outflow = np.zeros(n), np.zeros(n)
     np.add.at(inflow, lk.target, lk.value)
@@ -105,11 +102,13 @@ def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
             slot = max(size[i] * scale, label_h)
             y[i] = pos - (slot + size[i] * scale) / 2
             pos -= slot + gap
-    width, ncols = 0.015, col.max() + 1
-    x = col / max(ncols - 1, 1) * 0.8  # room on the right for the last column's labels
-    top = y + size * scale
-    height = lk.value * scale
-    # stack links top-down at each end, ordered by the other end's height (fewer crossings)
+    x = col / max(col.max(), 1) * 0.8  # room on the right for the last column's labels
+    return x, y, size, float(scale)
+
+
+def _link_tops(lk: Links, y: np.ndarray, top: np.ndarray, height: np.ndarray) -> tuple:
+    """Top of every link at its source and at its target: links stacked top-down at each
+    end, ordered by the other end's height (fewer crossings)."""
     out_hi, in_hi = np.zeros(len(height)), np.zeros(len(height))
     off = top.copy()
     for k in np.argsort(-y[lk.target], kind="stable"):
@@ -117,27 +116,38 @@ def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
     off = top.copy()
     for k in np.argsort(-y[lk.source], kind="stable"):
         in_hi[k], off[lk.target[k]] = off[lk.target[k]], off[lk.target[k]] - height[k]
+    return out_hi, in_hi
+
+
+def draw_static(ax: Axes, view: pd.DataFrame, title: str) -> None:
+    """Draw one view as a static Sankey-like diagram on a matplotlib axis; every node's
+    label carries the amount through it (``hydromet (1.23 k t/yr)``, no e-notation)."""
+    from matplotlib.patches import Rectangle
+
+    lk = Links.from_view(view)
+    ax.set_axis_off()
+    ax.set_title(title, loc="left", fontsize=11)
+    if not len(lk.value):
+        ax.text(0.5, 0.5, "no flows", ha="center", va="center")
+        return
+    x, y, size, scale = _node_layout(lk, ax)
+    height = lk.value * scale
+    out_hi, in_hi = _link_tops(lk, y, y + size * scale, height)
     for k in range(len(height)):
         s, t = lk.source[k], lk.target[k]
         _band(
             ax,
-            x[s] + width,
+            x[s] + NODE_WIDTH,
             x[t],
             (out_hi[k] - height[k], out_hi[k]),
             (in_hi[k] - height[k], in_hi[k]),
             KIND_COLOURS.get(lk.kinds[s], "#999999"),
         )
-    for i in range(n):
-        ax.add_patch(
-            Rectangle(
-                (x[i], y[i]),
-                width,
-                max(size[i] * scale, 0.002),
-                color=KIND_COLOURS.get(lk.kinds[i], "#999999"),
-            )
-        )
+    for i in range(len(lk.labels)):
+        colour = KIND_COLOURS.get(lk.kinds[i], "#999999")
+        ax.add_patch(Rectangle((x[i], y[i]), NODE_WIDTH, max(size[i] * scale, 0.002), color=colour))
         ax.text(
-            x[i] + width + 0.005,
+            x[i] + NODE_WIDTH + 0.005,
             y[i] + size[i] * scale / 2,
             lk.labels[i],
             ha="left",

@@ -36,31 +36,39 @@ def print_problems(console: Console, problems: list[Problem], source: str) -> No
         console.print(f"  [yellow]warning[/] {p}", highlight=False, soft_wrap=True)
 
 
-def print_plan(console: Console, res: Result) -> None:
-    s = res.summary
-    gap = f", gap {res.gap:.2e}" if res.gap is not None else ""
-    console.print(
-        f"[bold]{s['instance']['name']}[/]  objective [bold]{res.objective_name}[/]"
-        f"  status [bold]{res.status.value}[/]{gap}  "
-        f"({res.timings_s.get('total', 0.0):.2f} s)"
-    )
-    if not res.has_solution:
-        console.print(f"no solution: {res.message}")
-        return
+def _tables(res: Result) -> tuple[dict[str, Any], bool, str]:
     t = res.tables
     multi = "period" in t["feed_intake"].columns  # multi-period plans label every row
+    cur = (res.instance.manifest.currency if res.instance is not None else None) or "EUR"
+    return t, multi, cur
 
-    def table(title: str, *cols: str) -> Table:
-        return _t(title, *((("period",) if multi else ()) + cols))
 
-    def row(tab: Table, r: Any, *cells: str) -> None:  # r: an itertuples() row
-        tab.add_row(*(((str(r.period),) if multi else ()) + cells))
+class _Tab:
+    """Tables of one plan: a leading period column when the plan has several periods."""
 
-    tab = table(
-        "Feed accepted", "feed", "class", "accepted t/yr", "available t/yr", "gate fee EUR/yr"
+    def __init__(self, multi: bool) -> None:
+        self.multi = multi
+
+    def table(self, title: str, *cols: str) -> Table:
+        return _t(title, *((("period",) if self.multi else ()) + cols))
+
+    def row(self, tab: Table, r: Any, *cells: str) -> None:  # r: an itertuples() row
+        tab.add_row(*(((str(r.period),) if self.multi else ()) + cells))
+
+
+def _print_feeds(console: Console, res: Result) -> None:
+    t, multi, cur = _tables(res)
+    w = _Tab(multi)
+    tab = w.table(
+        f"Feed accepted (t/yr; gate fees {cur}/yr)",
+        "feed",
+        "class",
+        "accepted",
+        "available",
+        "fees",
     )
     for r in t["feed_intake"].itertuples():
-        row(
+        w.row(
             tab,
             r,
             r.feed_id,
@@ -70,37 +78,53 @@ def print_plan(console: Console, res: Result) -> None:
             _n(r.gate_fee_eur_per_yr, 0),
         )
     console.print(tab)
-    tab = table("Units", "unit", "stage", "built", "capacity t/yr", "throughput t/yr", "load")
+
+
+def _print_units(console: Console, res: Result) -> None:
+    """Units with capacity or throughput; a multi-period plan leaves the stage out (it
+    is the same in every period) so that the table fits 80 columns."""
+    t, multi, _ = _tables(res)
+    w = _Tab(multi)
+    stage = () if multi else ("stage",)
+    tab = w.table("Units (t/yr)", "unit", *stage, "built", "capacity", "throughput", "load")
     for r in t["unit_throughput"].itertuples():
         if r.capacity_t_per_yr <= 0 and r.throughput_t_per_yr <= 0:
             continue
         built = r.built_option or ("existing" if r.existing_capacity_t_per_yr > 0 else "")
-        row(
+        cells = (r.unit_id, *(() if multi else (r.stage,)), built)
+        w.row(
             tab,
             r,
-            r.unit_id,
-            r.stage,
-            built,
+            *cells,
             _n(r.capacity_t_per_yr),
             _n(r.throughput_t_per_yr),
             f"{100 * r.utilisation_frac:.0f} %",
         )
     console.print(tab)
+
+
+def _print_products(console: Console, res: Result) -> None:
+    t, multi, cur = _tables(res)
+    w = _Tab(multi)
     pr = t["products"]
-    if len(pr):
-        keys = (["period"] if multi else []) + ["product_id"]
-        g = pr.groupby(keys, sort=False)[["mass_t_per_yr", "revenue_eur_per_yr"]].sum()
-        tab = table("Products (contained tracked material)", "product", "t/yr", "revenue EUR/yr")
-        for r in g.reset_index().itertuples():
-            row(tab, r, str(r.product_id), _n(r.mass_t_per_yr, 2), _n(r.revenue_eur_per_yr, 0))
-        console.print(tab)
+    if not len(pr):
+        return
+    keys = (["period"] if multi else []) + ["product_id"]
+    g = pr.groupby(keys, sort=False)[["mass_t_per_yr", "revenue_eur_per_yr"]].sum()
+    tab = w.table("Products (contained tracked material)", "product", "t/yr", f"revenue {cur}/yr")
+    for r in g.reset_index().itertuples():
+        w.row(tab, r, str(r.product_id), _n(r.mass_t_per_yr, 2), _n(r.revenue_eur_per_yr, 0))
+    console.print(tab)
+
+
+def _print_materials(console: Console, res: Result) -> None:
+    t, multi, _ = _tables(res)
+    w = _Tab(multi)
     rec = t["recovery"]
     crit = rec[rec["eu_critical"] & (rec["input_t_per_yr"] > 0)]
-    tab = table(
-        "Critical materials", "material", "strategic", "in t/yr", "recovered t/yr", "recovery"
-    )
+    tab = w.table("Critical materials (t/yr)", "material", "strategic", "in", "recovered", "share")
     for r in crit.itertuples():
-        row(
+        w.row(
             tab,
             r,
             r.material,
@@ -110,15 +134,35 @@ def print_plan(console: Console, res: Result) -> None:
             f"{100 * r.recovery_frac:.1f} %",
         )
     console.print(tab)
+
+
+def _print_economics(console: Console, res: Result) -> None:
+    t, multi, cur = _tables(res)
     econ = t["economics"]
     multi_econ = multi and "period" in econ.columns
-    cur = (res.instance.manifest.currency if res.instance is not None else None) or "EUR"
     tab = _t("Economics", *((("period",) if multi_econ else ()) + ("item", f"{cur}/yr")))
     for r in econ.itertuples():
         label = r.item.replace("_", " ") + (f" ({cur}, not per year)" if r.unit == "EUR" else "")
         tab.add_row(*(((str(r.period),) if multi_econ else ()) + (label, _n(r.eur_per_yr, 0))))
     console.print(tab)
-    mb = t["mass_balance"]
+
+
+def print_plan(console: Console, res: Result) -> None:
+    """The plan on the terminal: status, feeds, units, products, critical materials,
+    economics and the mass balance; every table fits 80 columns."""
+    s = res.summary
+    gap = f", gap {100 * res.gap:.2f} %" if res.gap is not None else ""
+    console.print(
+        f"[bold]{s['instance']['name']}[/]  objective [bold]{res.objective_name}[/]"
+        f"  status [bold]{res.status.value}[/]{gap}  "
+        f"({res.timings_s.get('total', 0.0):.2f} s)"
+    )
+    if not res.has_solution:
+        console.print(f"no solution: {res.message}")
+        return
+    for part in (_print_feeds, _print_units, _print_products, _print_materials, _print_economics):
+        part(console, res)
+    mb = res.tables["mass_balance"]
     worst = (
         float(mb["absolute_error_t_per_yr"].max())
         if "absolute_error_t_per_yr" in mb and len(mb)

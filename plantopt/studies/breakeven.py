@@ -74,6 +74,68 @@ def overrides(lever: str, value: float, subsidy_on: tuple[str, ...] = ()) -> Lev
     return LeverOverrides(price={str(product): value})
 
 
+@dataclass
+class _Probe:
+    """Solves the instance at lever values, keeping every result and one row per solve."""
+
+    instance: Instance
+    lever: str
+    objective: str
+    options: SolveOptions
+    subsidy_on: tuple[str, ...]
+    progress: Callable[[int], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.results: dict[float, Any] = {}
+        self.bracket = (math.nan, math.nan)  # the current [lo, hi], for progress
+
+    def npv(self, v: float) -> float:
+        """The plan's NPV at lever value v (-inf without a solution)."""
+        from plantopt.api import solve
+
+        inst = apply_levers(self.instance, overrides(self.lever, v, self.subsidy_on), False)
+        res = solve(inst, objective=self.objective, options=self.options, diagnose=False)
+        self.results[v] = res
+        value, built = -math.inf, ""
+        if res.has_solution:
+            assert res.objective is not None  # a solution comes with its objective value
+            value = (
+                res.objective
+                if self.objective == "npv"
+                else float(res.summary["business_case"]["npv_eur"])
+            )
+            b = res["built_units"]
+            built = "; ".join(f"{u}:{j}" for u, j in zip(b["unit_id"], b["option_id"]))
+        self.rows.append({"value": v, "npv_eur": value, "status": res.status.value, "built": built})
+        if self.progress is not None:
+            self.progress(len(self.rows))
+        return value
+
+
+def _search(
+    probe: _Probe, lo: float, hi: float, hi_max: float, tol: float, hurdle: float
+) -> tuple[str, float | None, float]:
+    """Bracket [lo, hi] (doubling hi up to hi_max), then bisect to width ``tol``:
+    (status, value found or None, last lo)."""
+    probe.bracket = (lo, hi)
+    if probe.npv(lo) >= hurdle:
+        return "closes_without_lever", lo, lo
+    while probe.npv(hi) < hurdle and hi < hi_max:
+        lo, hi = hi, min(2 * hi, hi_max)
+        probe.bracket = (lo, hi)
+    if probe.rows[-1]["npv_eur"] < hurdle:
+        return "not_reached", None, lo
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if probe.npv(mid) >= hurdle:
+            hi = mid
+        else:
+            lo = mid
+        probe.bracket = (lo, hi)
+    return "found", hi, lo
+
+
 def breakeven(
     instance: Instance,
     lever: str,
@@ -89,10 +151,10 @@ def breakeven(
     ``objective`` is what each solve maximises (``npv``: the optimal NPV; ``recovery`` or
     ``profit``: the NPV of the plan that objective picks, which is monotone in the lever as
     long as the plan does not change). ``subsidy_on`` restricts a capex subsidy to those
-    units or stages. ``progress(solves, lo, hi)`` is called after every solve.
+    units or stages. ``progress(solves, lo, hi)`` is called after every solve (lo, hi:
+    the current bracket). Works on multi-period instances as on single-period ones
+    (the NPV of the whole horizon).
     """
-    from plantopt.api import solve
-
     subsidy_on = tuple(subsidy_on)
     if subsidy_on and lever != "capex-subsidy":
         raise PlantoptError("--subsidy-on applies to --lever capex-subsidy only")
@@ -104,53 +166,11 @@ def breakeven(
     options = options or SolveOptions()
     apply_levers(instance, overrides(lever, lo, subsidy_on), validate=True)  # bad input here
     t0 = time.perf_counter()
-    rows: list[dict[str, Any]] = []
-    results: dict[float, Any] = {}
-
-    def npv(v: float) -> float:
-        res = solve(
-            apply_levers(instance, overrides(lever, v, subsidy_on), validate=False),
-            objective=objective,
-            options=options,
-            diagnose=False,
-        )
-        results[v] = res
-        value = -math.inf
-        if res.has_solution:
-            assert res.objective is not None  # a solution comes with its objective value
-            value = (
-                res.objective
-                if objective == "npv"
-                else float(res.summary["business_case"]["npv_eur"])
-            )
-        built = (
-            "; ".join(
-                f"{u}:{j}"
-                for u, j in zip(res["built_units"]["unit_id"], res["built_units"]["option_id"])
-            )
-            if res.has_solution
-            else ""
-        )
-        rows.append({"value": v, "npv_eur": value, "status": res.status.value, "built": built})
-        if progress is not None:
-            progress(len(rows), lo, hi)
-        return value
-
-    if npv(lo) >= hurdle_eur:
-        status, found = "closes_without_lever", lo
-    else:
-        while npv(hi) < hurdle_eur and hi < hi_max:
-            lo, hi = hi, min(2 * hi, hi_max)
-        if rows[-1]["npv_eur"] < hurdle_eur:
-            status, found = "not_reached", None
-        else:
-            while hi - lo > tol:
-                mid = 0.5 * (lo + hi)
-                if npv(mid) >= hurdle_eur:
-                    hi = mid
-                else:
-                    lo = mid
-            status, found = "found", hi
+    probe = _Probe(instance, lever, objective, options, subsidy_on)
+    if progress is not None:
+        probe.progress = lambda n: progress(n, *probe.bracket)
+    status, found, below = _search(probe, lo, hi, hi_max, tol, hurdle_eur)
+    rows, results = probe.rows, probe.results
     at = found if found is not None else max(results)
     summary = {
         "instance": instance.name,
@@ -161,7 +181,7 @@ def breakeven(
         "tolerance": tol,
         "status": status,
         "value": found,
-        "below": None if found is None or status != "found" else lo,
+        "below": None if found is None or status != "found" else below,
         "objective": objective,
         "subsidy_on": list(subsidy_on),
         "npv_at_value_eur": rows[-1]["npv_eur"]

@@ -17,12 +17,15 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from plantopt.instance.instance import Instance
 from plantopt.solver.types import SolveOptions
+
+if TYPE_CHECKING:  # matplotlib is imported where used
+    from matplotlib.figure import Figure
 
 ECONOMIC = ("npv", "profit")
 
@@ -41,11 +44,17 @@ class ParetoFront:
 
 
 def _plan(res: Any) -> tuple[frozenset[str], dict[str, float]]:
-    built = frozenset(
-        f"{u}:{j}" for u, j in zip(res["built_units"]["unit_id"], res["built_units"]["option_id"])
-    )
-    fi = res["feed_intake"]
-    feeds = {f: float(t) for f, t in zip(fi["feed_id"], fi["accepted_t_per_yr"]) if t > 1e-6}
+    """Units built (``unit:option``, ``unit:option@period`` with several periods) and feeds
+    accepted (t/yr; the largest over the periods) of a point."""
+    builds = res.tables.get("builds")
+    if builds is not None:  # multi-period: when a unit is built is part of the plan
+        keys = zip(builds["unit_id"], builds["option_id"], builds["period_built"])
+        built = frozenset(f"{u}:{j}@{p}" for u, j, p in keys)
+    else:
+        b = res["built_units"]
+        built = frozenset(f"{u}:{j}" for u, j in zip(b["unit_id"], b["option_id"]))
+    accepted = res.tables["feed_intake"].groupby("feed_id", sort=False)["accepted_t_per_yr"].max()
+    feeds = {str(f): float(t) for f, t in accepted.items() if t > 1e-6}
     return built, feeds
 
 
@@ -69,6 +78,37 @@ def _same(plan: tuple, prev: tuple, row: dict, last: dict, economic: str) -> boo
     return plan[0] == prev[0] and set(plan[1]) == set(prev[1]) and close
 
 
+def _point_row(res: Any, eps: float, plan: tuple, prev: tuple | None) -> dict[str, Any]:
+    """One point of the front: epsilon, its values, its plan and the change to the last."""
+    case = res.summary["business_case"]
+    return {
+        "epsilon_t_per_yr": eps,
+        "weighted_recovery_t_per_yr": res.summary["weighted_recovery_t_per_yr"],
+        "npv_eur": case["npv_eur"],
+        "profit_eur_per_yr": res.summary["profit_eur_per_yr"],
+        "capex_eur": case["capex_gross_eur"],
+        "critical_recovered_t_per_yr": res.summary["critical_recovered_t_per_yr"],
+        "built": "; ".join(sorted(plan[0])),
+        "feeds_accepted": "; ".join(sorted(plan[1])),
+        "changes": _changes(prev, plan),
+        "status": res.status.value,
+    }
+
+
+def _check_args(economic: str, n_points: int) -> None:
+    if economic not in ECONOMIC:
+        raise ValueError(f"economic objective must be one of {ECONOMIC}, not {economic!r}")
+    if n_points < 2:
+        raise ValueError("a Pareto front needs at least 2 points")
+
+
+def _plan_rows(idx: int, plan: tuple) -> list[dict[str, Any]]:
+    out = [{"point": idx, "kind": "unit", "id": b, "value": 1.0} for b in sorted(plan[0])]
+    return out + [
+        {"point": idx, "kind": "feed", "id": f, "value": t} for f, t in sorted(plan[1].items())
+    ]
+
+
 def pareto_front(
     instance: Instance,
     n_points: int = 7,
@@ -81,11 +121,7 @@ def pareto_front(
     from plantopt.api import solve
 
     tick = progress or (lambda text: None)
-
-    if economic not in ECONOMIC:
-        raise ValueError(f"economic objective must be one of {ECONOMIC}, not {economic!r}")
-    if n_points < 2:
-        raise ValueError("a Pareto front needs at least 2 points")
+    _check_args(economic, n_points)
     options = options or SolveOptions()
     t0 = time.perf_counter()
     own_floor = float(instance.manifest.recovery_floor_t_per_yr or 0.0)
@@ -97,48 +133,26 @@ def pareto_front(
     lo = solve(instance, objective=economic, options=options, diagnose=False)
     tick(f"{economic} anchor")
     w_lo = max(own_floor, lo.summary["weighted_recovery_t_per_yr"])
-    rows, plans, prev, results = [], [], None, []
+    rows: list[dict[str, Any]] = []
+    plans: list[dict[str, Any]] = []
+    prev, results = None, []
     for k in range(n_points):
         eps = w_lo + k * (w_max - w_lo) / (n_points - 1)
         if k == n_points - 1:  # the anchor itself, less the tie-break tolerance
             eps = w_max - options.tie_break_rel_tol * 10 * max(1.0, abs(w_max))
-        res = (
-            lo
-            if k == 0
-            else solve(
-                instance.with_manifest(recovery_floor_t_per_yr=eps),
-                objective=economic,
-                options=options,
-                diagnose=False,
-            )
-        )
+        floored = instance.with_manifest(recovery_floor_t_per_yr=eps)
+        res = lo if k == 0 else solve(floored, objective=economic, options=options, diagnose=False)
         if k:
             tick(f"point {k + 1}/{n_points}")
         if not res.has_solution:
             continue
-        case = res.summary["business_case"]
         plan = _plan(res)
-        row = {
-            "epsilon_t_per_yr": eps,
-            "weighted_recovery_t_per_yr": res.summary["weighted_recovery_t_per_yr"],
-            "npv_eur": case["npv_eur"],
-            "profit_eur_per_yr": res.summary["profit_eur_per_yr"],
-            "capex_eur": case["capex_gross_eur"],
-            "critical_recovered_t_per_yr": res.summary["critical_recovered_t_per_yr"],
-            "built": "; ".join(sorted(plan[0])),
-            "feeds_accepted": "; ".join(sorted(plan[1])),
-            "changes": _changes(prev, plan),
-            "status": res.status.value,
-        }
+        row = _point_row(res, eps, plan, prev)
         if prev is not None and _same(plan, prev, row, rows[-1], economic):
             continue  # the same point again
         rows.append(row)
         results.append(res)
-        idx = len(rows) - 1
-        plans += [{"point": idx, "kind": "unit", "id": b, "value": 1.0} for b in sorted(plan[0])]
-        plans += [
-            {"point": idx, "kind": "feed", "id": f, "value": t} for f, t in sorted(plan[1].items())
-        ]
+        plans += _plan_rows(len(rows) - 1, plan)
         prev = plan
     points = pd.DataFrame(rows)
     points.insert(0, "point", range(len(points)))
@@ -148,15 +162,11 @@ def pareto_front(
         "points_requested": n_points,
         "points": len(points),
         "recovery_range_t_per_yr": [w_lo, w_max],
+        "currency": str(instance.manifest.get("currency") or "EUR"),
         "seconds": time.perf_counter() - t0,
     }
-    return ParetoFront(
-        points,
-        pd.DataFrame(plans, columns=["point", "kind", "id", "value"]),
-        economic,
-        summary,
-        results,
-    )
+    plans_df = pd.DataFrame(plans, columns=["point", "kind", "id", "value"])
+    return ParetoFront(points, plans_df, economic, summary, results)
 
 
 def non_dominated(points: pd.DataFrame, economic: str, rel_tol: float = 1e-6) -> bool:
@@ -173,44 +183,51 @@ def non_dominated(points: pd.DataFrame, economic: str, rel_tol: float = 1e-6) ->
     return True
 
 
-def plot_front(front: ParetoFront) -> bytes:
-    """PNG of the front: recovery (x) vs NPV or profit (y), each point labelled."""
+def front_figure(front: ParetoFront) -> Figure:
+    """The front as a matplotlib figure: steps (the best value reachable with recovery at
+    least x is that of the next point), each point numbered, money in the manifest's
+    currency with people's ticks."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from plantopt.results.figfmt import people_ticks
+
     p = front.points
     col = "npv_eur" if front.economic == "npv" else "profit_eur_per_yr"
-    scale, unit = (1e6, "M EUR") if p[col].abs().max() >= 1e6 else (1.0, "EUR")
+    currency = str(front.summary.get("currency") or "EUR")
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    # best value reachable with recovery >= x is that of the next point: a step, not a line
-    ax.plot(
-        p["weighted_recovery_t_per_yr"],
-        p[col] / scale,
-        "o-",
-        color="#1f6f8b",
-        drawstyle="steps-pre",
-    )
+    ax.plot(p["weighted_recovery_t_per_yr"], p[col], "o-", color="#1f6f8b", drawstyle="steps-pre")
     for r in p.itertuples():
         ax.annotate(
             str(r.point),
-            (r.weighted_recovery_t_per_yr, getattr(r, col) / scale),
+            (r.weighted_recovery_t_per_yr, getattr(r, col)),
             textcoords="offset points",
             xytext=(4, 4),
             fontsize=8,
         )
     ax.axhline(0.0, color="grey", lw=0.8, ls=":")
+    people_ticks(ax.xaxis)
+    people_ticks(ax.yaxis)
     ax.set_xlabel("weighted critical-material recovery (t/yr)")
     label = "NPV" if front.economic == "npv" else "annual profit"
-    ax.set_ylabel(f"{label} ({unit}{'' if front.economic == 'npv' else '/yr'})")
+    ax.set_ylabel(f"{label} ({currency}{'' if front.economic == 'npv' else '/yr'})")
     ax.set_title(f"{front.summary['instance']}: {label} vs recovery (epsilon-constraint)")
     ax.grid(alpha=0.3)
     fig.tight_layout()
+    return fig
+
+
+def plot_front(front: ParetoFront) -> bytes:
+    """:func:`front_figure` as PNG bytes."""
+    import matplotlib.pyplot as plt
+
+    fig = front_figure(front)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
     return buf.getvalue()
 
 
-__all__ = ["ECONOMIC", "ParetoFront", "non_dominated", "pareto_front", "plot_front"]
+__all__ = ["ECONOMIC", "ParetoFront", "non_dominated", "pareto_front", "front_figure", "plot_front"]

@@ -27,6 +27,7 @@ import pandas as pd
 from plantopt.batch.fields import Override
 from plantopt.batch.scenarios import Job, safe_id
 from plantopt.instance.errors import PlantoptError
+from plantopt.instance.instance import Instance
 from plantopt.studies.sensitivity_groups import KINDS, InputGroup, input_groups
 
 ACCEPT_TOL_T = 1e-3
@@ -38,7 +39,8 @@ JOB_OPTIONS = (("tie_break", False),)
 
 @dataclass
 class Tornado:
-    """The ranked table, the base objective and what was run."""
+    """The ranked table, the base objective and what was run (``out``: the study's folder,
+    which ``plantopt report`` reads)."""
 
     table: pd.DataFrame
     objective_name: str
@@ -46,6 +48,17 @@ class Tornado:
     n_jobs: int
     wall_s: float
     runs: Path
+    currency: str = "EUR"
+
+    @property
+    def out(self) -> Path:
+        return self.runs.parent
+
+    def figure(self) -> Any:
+        """The tornado as a matplotlib figure (the one in ``tornado.png``)."""
+        from plantopt.studies.tornado_plot import tornado_figure
+
+        return tornado_figure(self.table, self.objective_name, self.base_objective, self.currency)
 
 
 def _jobs(path: str, groups: list[InputGroup], objective: str) -> list[Job]:
@@ -182,14 +195,62 @@ def run_sensitivity(
             if f.is_file() and f.name != "job.json":
                 shutil.copy2(f, out / f.name)
     base_obj = table["objective_base"].iloc[0] if len(table) else None
-    write_outputs(out, table, objective, base_obj)
-    return Tornado(table, objective, base_obj, len(jobs), time.perf_counter() - t0, runs)
+    currency = str(inst.manifest.get("currency") or "EUR")
+    write_outputs(out, table, objective, base_obj, currency)
+    return Tornado(table, objective, base_obj, len(jobs), time.perf_counter() - t0, runs, currency)
+
+
+def sensitivity(
+    instance: Instance | str | Path | None = None,
+    out: str | Path | None = None,
+    objective: str = "npv",
+    kinds: tuple[str, ...] | list[str] = KINDS,
+    workers: int | None = None,
+    progress: bool = False,
+) -> Tornado:
+    """Tornado sensitivity from Python, as ``plantopt sensitivity``.
+
+    ``instance``: an :class:`~plantopt.instance.instance.Instance` (e.g. with levers or
+    requirements applied by :func:`plantopt.business.setup.with_setup`; it is written to
+    ``out/instance`` and the study runs on that copy), an instance folder, or None for the
+    packaged default. Each uncertain input group g (the low/high columns of the instance)
+    is solved at its low and at its high end, all else nominal; ``table`` ranks the groups
+    by swing(g) = |z_hi(g) - z_lo(g)| of ``objective`` (npv, profit or recovery) and says
+    whether the plan changes. ``out`` (default: a new temporary folder) receives
+    ``sensitivity.parquet``, ``tornado.png``, the base solve's tables and the batch store
+    ``runs/``. ``progress`` shows the batch's progress bar.
+    """
+    import tempfile
+
+    from plantopt.instance.loader import packaged_instance_path
+    from plantopt.model.matrix_form import OBJECTIVES
+
+    kinds = tuple(kinds)
+    bad = [k for k in kinds if k not in KINDS]
+    if objective not in OBJECTIVES or bad or not kinds:
+        raise ValueError(
+            f"objective must be one of {', '.join(OBJECTIVES)} and kinds some of "
+            f"{', '.join(KINDS)} (got {objective!r}, {kinds!r})"
+        )
+    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="plantopt-tornado-"))
+    if isinstance(instance, Instance):
+        from plantopt.instance.writer import write_instance
+
+        path: str | Path = write_instance(instance, folder / "instance", float_format=None)
+    else:
+        path = instance if instance is not None else packaged_instance_path()
+    return run_sensitivity(path, folder, objective, kinds, workers, progress)
 
 
 def write_outputs(
-    out: Path, table: pd.DataFrame, objective: str, base_objective: float | None
+    out: Path,
+    table: pd.DataFrame,
+    objective: str,
+    base_objective: float | None,
+    currency: str = "EUR",
 ) -> None:
-    """``sensitivity.parquet``, ``sensitivity.json`` (settings) and ``tornado.png``."""
+    """``sensitivity.parquet``, ``sensitivity.json`` (settings) and ``tornado.png`` (money in
+    ``currency``, the manifest's)."""
     from plantopt.batch.store import atomic_write_table
     from plantopt.studies.tornado_plot import plot_tornado
 
@@ -201,8 +262,9 @@ def write_outputs(
                 "objective_name": objective,
                 "objective_base": base_objective,
                 "n_groups": int(len(table)),
+                "currency": currency,
             },
             indent=2,
         )
     )
-    (out / "tornado.png").write_bytes(plot_tornado(table, objective, base_objective))
+    (out / "tornado.png").write_bytes(plot_tornado(table, objective, base_objective, currency))

@@ -1,42 +1,69 @@
 """The tornado chart (PNG bytes) of a sensitivity table: one bar per input group from the
 objective at the low end to the objective at the high end, around the base value; bars of
-groups whose plan changes are hatched."""
+groups whose plan changes are hatched. Money in the manifest's currency, ticks for people
+(:mod:`plantopt.results.figfmt`)."""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from plantopt.results.figfmt import people_ticks
+
+if TYPE_CHECKING:  # matplotlib is imported where used
+    from matplotlib.figure import Figure
+
 MAX_BARS = 30
+OBJECTIVE_WORDS = {"npv": "NPV", "profit": "annual profit", "recovery": "weighted recovery"}
 
 
-def plot_tornado(table: pd.DataFrame, objective: str, base: float | None) -> bytes:
+def objective_unit(objective: str, currency: str = "EUR") -> str:
+    """Unit of an objective's value: ``EUR`` (NPV), ``EUR/yr`` (profit), ``t/yr``."""
+    return {"npv": currency, "profit": f"{currency}/yr"}.get(objective, "t/yr")
+
+
+def tornado_figure(
+    table: pd.DataFrame, objective: str, base: float | None, currency: str = "EUR"
+) -> Figure:
+    """The tornado as a matplotlib figure (x: the objective in its unit, people's ticks)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from plantopt.results.numfmt import fmt_amount
+
     df = table.dropna(subset=["objective_low", "objective_high"]).head(MAX_BARS)
     fig, ax = plt.subplots(figsize=(9, 0.32 * max(len(df), 3) + 1.4))
-    scale = 1e6 if objective in ("npv", "profit") else 1.0
-    unit = "MEUR" if objective == "npv" else "MEUR/yr" if objective == "profit" else "t/yr"
-    b = (base or 0.0) / scale
+    b = base or 0.0
     for i, r in enumerate(df.itertuples()):
-        lo, hi = r.objective_low / scale, r.objective_high / scale
         hatch = "//" if r.plan_changes else None
-        ax.barh(i, lo - b, left=b, color="#c44e52", hatch=hatch, edgecolor="black", lw=0.3)
-        ax.barh(i, hi - b, left=b, color="#55a868", hatch=hatch, edgecolor="black", lw=0.3)
-    ax.set_yticks(range(len(df)), list(df["group_id"]), fontsize=7)
+        for end, colour in ((r.objective_low, "#c44e52"), (r.objective_high, "#55a868")):
+            ax.barh(i, end - b, left=b, color=colour, hatch=hatch, edgecolor="black", lw=0.3)
+    ax.set_yticks(range(len(df)), [g.replace("_", " ") for g in df["group_id"]], fontsize=7)
     ax.invert_yaxis()
     ax.axvline(b, color="black", lw=0.8)
+    people_ticks(ax.xaxis)
+    word, unit = OBJECTIVE_WORDS.get(objective, objective), objective_unit(objective, currency)
     ax.set_xlabel(
-        f"{objective} ({unit}); red: input at its low end, green: at its high end; "
+        f"{word} ({unit}); red: input at its low end, green: at its high end; "
         "hatched: the plan changes",
         fontsize=8,
     )
-    ax.set_title(f"Tornado: {objective}, base {b:,.2f} {unit}", fontsize=10)
+    ax.set_title(f"Tornado: {word}, base {fmt_amount(b)} {unit}", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def plot_tornado(
+    table: pd.DataFrame, objective: str, base: float | None, currency: str = "EUR"
+) -> bytes:
+    """:func:`tornado_figure` as PNG bytes."""
+    import matplotlib.pyplot as plt
+
+    fig = tornado_figure(table, objective, base, currency)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)

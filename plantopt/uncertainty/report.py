@@ -135,14 +135,26 @@ def plot_metrics(mc: MonteCarloResult, most: int = 16) -> list[str]:
 
 
 def plot_distributions(mc: MonteCarloResult, nominal: dict[str, float]) -> bytes:
-    """Histograms of the headline metrics (PNG), with the plan's nominal value and targets."""
+    """:func:`distributions_figure` as PNG bytes."""
+    import matplotlib.pyplot as plt
+
+    fig = distributions_figure(mc, nominal)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def distributions_figure(mc: MonteCarloResult, nominal: dict[str, float]) -> Any:
+    """Histograms of the headline metrics (a matplotlib figure), one panel for profit and
+    for every target, with the plan's nominal value and the required share; shares in %,
+    money in the plan's currency, ticks without e-notation or offsets."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
 
-    from plantopt.results.numfmt import fmt_amount
+    from plantopt.results.figfmt import people_ticks
 
     metrics = plot_metrics(mc)
     ncol = 4
@@ -174,7 +186,7 @@ def plot_distributions(mc: MonteCarloResult, nominal: dict[str, float]) -> bytes
             p_met = mc.probabilities.get("target_met:" + m[len("target_ratio:") :], 0.0)
             title = f"P(met) {100 * p_met:.0f} %: {title}"
         ax.set_title("\n".join(textwrap.wrap(title, 52)[:2]), fontsize=8)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_amount(v)))
+        people_ticks(ax.xaxis)
         ax.tick_params(labelsize=7)
         if ax is axes.flat[0]:
             ax.legend(fontsize=6, loc="upper right")
@@ -188,7 +200,4 @@ def plot_distributions(mc: MonteCarloResult, nominal: dict[str, float]) -> bytes
         fontsize=9,
     )
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return buf.getvalue()
+    return fig

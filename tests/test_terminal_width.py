@@ -1,0 +1,91 @@
+"""Every table a command prints reads at 80 columns (issue 18): rendered at a console width
+of 80 it has as many lines as at 400 (no cell, header or title wraps) and no line is wider
+than 80. The tables are caught where the commands print them (rich ``Console.print``)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from tests.conftest import INSTANCES
+from tests.test_cli import run_main
+
+WIDTH = 80
+_PRINT = Console.print  # the real one: the fixture below spies on Console.print
+
+
+def render(table: Table, width: int) -> list[str]:
+    console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
+    _PRINT(console, table)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    return out.rstrip("\n").split("\n")
+
+
+def wrapped(tables: list[Table]) -> list[str]:
+    """The tables that wrap or overflow at 80 columns, drawn wide, for the message."""
+    bad = []
+    for t in tables:
+        narrow, wide = render(t, WIDTH), render(t, 400)
+        if len(narrow) != len(wide) or max(len(x) for x in narrow) > WIDTH:
+            bad.append("\n".join(narrow))
+    return bad
+
+
+@pytest.fixture
+def printed(monkeypatch: pytest.MonkeyPatch) -> list[Table]:
+    """Every rich Table printed while the test runs."""
+    seen: list[Table] = []
+    original = Console.print
+
+    def spy(self: Console, *objects: Any, **kwargs: Any) -> None:
+        seen.extend(o for o in objects if isinstance(o, Table))
+        original(self, *objects, **kwargs)
+
+    monkeypatch.setattr(Console, "print", spy)
+    return seen
+
+
+def _run(mp: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: object) -> str:
+    mp.setenv("COLUMNS", str(WIDTH))
+    code, out, err = run_main(mp, capsys, *args)
+    assert code in (0, 3), err
+    return out
+
+
+def test_solve_tables_fit_80_columns(
+    printed: list[Table],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    nl = INSTANCES / "nl-2027"
+    _run(
+        monkeypatch,
+        capsys,
+        *("solve", nl, "--objective", "npv", "--target-year", "2031", "--out", tmp_path / "a"),
+    )
+    titles = [str(t.title) for t in printed]
+    assert any(t.startswith("EU targets in force in 2031") for t in titles), titles
+    assert any(t.startswith("Business case") for t in titles), titles
+    assert not wrapped(printed), "\n\n".join(wrapped(printed))
+
+
+def test_multi_period_solve_tables_fit_80_columns(
+    printed: list[Table],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from plantopt.instance.writer import write_instance
+    from tests.test_multiperiod import li_plant, periods
+
+    folder = write_instance(li_plant(periods((2027, 4), (2031, 4))), tmp_path / "li")
+    _run(monkeypatch, capsys, "solve", folder, "--objective", "npv", "--out", tmp_path / "r")
+    titles = [str(t.title) for t in printed]
+    assert "Periods" in titles and "Builds" in titles, titles
+    assert not wrapped(printed), "\n\n".join(wrapped(printed))
