@@ -89,3 +89,63 @@ def test_multi_period_solve_tables_fit_80_columns(
     titles = [str(t.title) for t in printed]
     assert "Periods" in titles and "Builds" in titles, titles
     assert not wrapped(printed), "\n\n".join(wrapped(printed))
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    import plantopt
+
+    root = tmp_path_factory.mktemp("w")
+    tiny = INSTANCES / "tiny"
+    a = plantopt.solve(tiny, objective="profit").save(root / "profit")
+    b = plantopt.solve(tiny, objective="recovery").save(root / "recovery")
+    return a, b
+
+
+def test_study_tables_fit_80_columns(
+    printed: list[Table],
+    tiny_results: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    a, b = tiny_results
+    _run(monkeypatch, capsys, "compare", a, b)
+    _run(
+        monkeypatch,
+        capsys,
+        *("evaluate", a, "--samples", "200", "--spread", "0.1", "--engine", "numpy"),
+        *("--no-plot", "--out", tmp_path / "mc"),
+    )
+    tiny = INSTANCES / "tiny"
+    _run(monkeypatch, capsys, "pareto", tiny, "--points", "2", "--out", tmp_path / "front")
+    titles = [str(t.title) for t in printed]
+    assert len(titles) >= 4, titles
+    assert not wrapped(printed), "\n\n".join(wrapped(printed))
+
+
+def test_batch_and_sensitivity_tables_fit_80_columns(
+    printed: list[Table],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from plantopt.instance.writer import write_instance
+    from tests.test_sensitivity import case
+
+    scen = tmp_path / "s.yaml"
+    scen.write_text(
+        f"name: w\nbase: {INSTANCES / 'tiny'}\ngrid:\n  objective: [profit, recovery]\n"
+    )
+    st = tmp_path / "st"
+    _run(monkeypatch, capsys, "batch", scen, "--out", st, "--workers", "1", "--no-progress")
+    _run(monkeypatch, capsys, "collect", st)
+    folder = write_instance(case(), tmp_path / "case")
+    _run(
+        monkeypatch,
+        capsys,
+        *("sensitivity", folder, "--objective", "profit", "--workers", "1"),
+        *("--out", tmp_path / "t"),
+    )
+    assert any("tornado" in str(t.title) for t in printed)
+    assert not wrapped(printed), "\n\n".join(wrapped(printed))

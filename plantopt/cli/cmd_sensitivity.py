@@ -75,53 +75,49 @@ def register(app: typer.Typer) -> None:
 
 
 def _print(console: Console, res: Tornado, name: str, top: int) -> None:
+    """The ranked groups (fits 80 columns), then each group's range and plan changes."""
     from rich.table import Table
 
+    from plantopt.results.numfmt import fmt_amount
+
+    def num(v: object) -> str:  # 9,000 or 12.3 M (no wider than 8 characters)
+        if v is None or v != v:
+            return "-"
+        x = float(v)  # type: ignore[arg-type]
+        return f"{x:,.0f}" if abs(x) < 1e6 else fmt_amount(x)
+
     tab = Table(
-        title=f"{name}: tornado of {res.objective_name} (base {(res.base_objective or 0):,.0f})",
+        title=f"{name}: tornado of {res.objective_name} (base {num(res.base_objective)})",
         title_justify="left",
         show_edge=False,
         pad_edge=False,
     )
-    for c in (
-        "rank",
-        "input group",
-        "low",
-        "high",
-        "objective low",
-        "objective high",
-        "swing",
-        "plan changes",
-    ):
-        tab.add_column(
-            c,
-            justify="left" if c in ("input group", "plan changes") else "right",
-            no_wrap=c == "input group",
-        )
+    for c in ("rank", "input group", "at low", "at high", "swing", "plan"):
+        tab.add_column(c, justify="left" if c in ("input group", "plan") else "right")
 
-    def num(v: object) -> str:
-        return "-" if v is None or v != v else f"{v:,.0f}"
-
-    for r in res.table.head(top).itertuples():
-        change = (
-            "; ".join(
-                x
-                for x in (
-                    r.plan_change_low and f"low: {r.plan_change_low}",
-                    r.plan_change_high and f"high: {r.plan_change_high}",
-                )
-                if x
-            )
-            or "no"
-        )
+    shown = res.table.head(top)
+    for r in shown.itertuples():
         tab.add_row(
             str(r.rank),
             r.group_id,
-            r.low_value,
-            r.high_value,
             num(r.objective_low),
             num(r.objective_high),
             num(r.swing),
-            change,
+            "changes" if r.plan_changes else "same",
         )
     console.print(tab)
+    for r in shown.itertuples():
+        changes = "; ".join(
+            x
+            for x in (
+                r.plan_change_low and f"low: {r.plan_change_low}",
+                r.plan_change_high and f"high: {r.plan_change_high}",
+            )
+            if x
+        )
+        console.print(
+            f"  {r.group_id}: {r.low_value} .. {r.high_value}"
+            + (f"; {changes}" if changes else ""),
+            soft_wrap=True,
+            markup=False,
+        )

@@ -61,15 +61,11 @@ def compliance_counts(comp: pd.DataFrame | None) -> tuple[int, int, int]:
     return len(measured), ok, trivial
 
 
-def card_html(
-    summary: dict[str, Any],
-    tables: dict[str, pd.DataFrame],
-    currency: str,
-    extra_warnings: list[str] | None = None,
-) -> str:
-    """The summary card (see the module docstring)."""
+def _money_kpis(summary: dict[str, Any], currency: str) -> list[str]:
+    """Status, NPV, IRR, payback, capex, profit and critical materials recovered."""
     case = summary.get("business_case") or {}
-    kpis = [
+    crit = summary.get("critical_recovered_t_per_yr")
+    return [
         _kpi("status", "status", summary.get("status"), str(summary.get("status"))),
         _kpi("npv_eur", "NPV", case.get("npv_eur"), fmt_money(case.get("npv_eur"), currency)),
         _kpi("irr", "IRR", case.get("irr"), fmt_rate(case.get("irr"))),
@@ -91,30 +87,35 @@ def card_html(
         _kpi(
             "critical_recovered_t_per_yr",
             "critical materials recovered",
-            summary.get("critical_recovered_t_per_yr"),
-            f"{fmt_amount(summary.get('critical_recovered_t_per_yr'))} t/yr",
+            crit,
+            f"{fmt_amount(crit)} t/yr",
         ),
     ]
-    n, ok, trivial = compliance_counts(tables.get("compliance"))
-    if n or trivial:
-        share = ok / n if n else None
-        kpis.append(
-            _kpi(
-                "compliance_frac",
-                "targets met (measured)",
-                share,
-                f"{ok} of {n} ({fmt_share(share, 0)})" if n else "none measured",
-            )
+
+
+def _compliance_kpis(comp: pd.DataFrame | None) -> list[str]:
+    """Targets met (of those measured, in %) and those met only by refusing their feeds."""
+    n, ok, trivial = compliance_counts(comp)
+    if not (n or trivial):
+        return []
+    share = ok / n if n else None
+    text = f"{ok} of {n} ({fmt_share(share, 0)})" if n else "none measured"
+    out = [_kpi("compliance_frac", "targets met (measured)", share, text)]
+    if trivial:
+        out.append(
+            _kpi("targets_refused_feeds", "met only by refusing their feeds", trivial, str(trivial))
         )
-        if trivial:
-            kpis.append(
-                _kpi(
-                    "targets_refused_feeds",
-                    "met only by refusing their feeds",
-                    trivial,
-                    str(trivial),
-                )
-            )
+    return out
+
+
+def card_html(
+    summary: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    currency: str,
+    extra_warnings: list[str] | None = None,
+) -> str:
+    """The summary card (see the module docstring)."""
+    kpis = _money_kpis(summary, currency) + _compliance_kpis(tables.get("compliance"))
     parts = [
         "<section id='summary-card' class='card'>",
         "<div class='kpis'>",

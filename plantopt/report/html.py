@@ -268,16 +268,11 @@ def _tables_parts(data: ResultData, currency: str) -> list[str]:
     return parts
 
 
-def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[str]) -> str:
-    """The whole page as one string: summary card, Sankey, tables and figures."""
-    from plantopt.report.data import currency_of
+def _head_parts(data: ResultData, views: dict[str, pd.DataFrame], name: str, cur: str) -> list[str]:
+    """Title, the summary card and the Sankey."""
     from plantopt.report.sankey import plotly_figure
-    from plantopt.results.plots import economics_figure
 
     s = data.summary
-    inst = s.get("instance") or {}
-    name = str(inst.get("name") or data.folder.name)
-    cur = currency_of(data)
     parts = [
         f"<h1>plantopt report: {html.escape(name)}</h1>",
         f"<p class='muted'>result folder {html.escape(str(data.folder))}; objective "
@@ -295,23 +290,30 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
             f"{html.escape(data.sources['sankey_period'])}.</p>"
         )
     parts.append(_figure_div(plotly_figure(views, name), "sankey", True))
-    econ = data.get("economics")
-    if econ is not None and len(econ):
-        from plantopt.results.plots import ECON_LABELS
+    return parts
 
-        shown = econ.drop(columns=["unit"], errors="ignore").assign(
-            item=[ECON_LABELS.get(i, i.replace("_", " ")) for i in econ["item"]]
-        )
-        parts += [
-            "<h2>Economics</h2>",
-            _figure_div(economics_figure(econ, cur), "economics", False),
-            table_html(readable(shown, cur)),
-            "<p class='muted'>capex total in " + cur + " (not per year).</p>",
-        ]
-    parts += _tables_parts(data, cur)
-    parts += _pareto_parts(data, cur)
-    parts += sensitivity_section(data, _figure_div, table_html)
-    parts += _monte_carlo_parts(data, cur)
+
+def _economics_parts(data: ResultData, cur: str) -> list[str]:
+    """The economics waterfall and table (items in words)."""
+    from plantopt.results.plots import ECON_LABELS, economics_figure
+
+    econ = data.get("economics")
+    if econ is None or not len(econ):
+        return []
+    shown = econ.drop(columns=["unit"], errors="ignore").assign(
+        item=[ECON_LABELS.get(i, i.replace("_", " ")) for i in econ["item"]]
+    )
+    return [
+        "<h2>Economics</h2>",
+        _figure_div(economics_figure(econ, cur), "economics", False),
+        table_html(readable(shown, cur)),
+        "<p class='muted'>capex total in " + cur + " (not per year).</p>",
+    ]
+
+
+def _other_parts(data: ResultData, cur: str) -> list[str]:
+    """Extra tables not shown elsewhere, then units, products and feed intake."""
+    parts: list[str] = []
     shown = set(monte_carlo_tables(data)) | ({pt[0]} if (pt := pareto_table(data)) else set())
     shown.add("sensitivity")
     for key, df in data.extra.items():
@@ -320,16 +322,22 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
                 f"<h2>{html.escape(key.replace('_', ' ').capitalize())}</h2>",
                 table_html(readable(df, cur)),
             ]
-    for title, key, drop in (
-        ("Units", "unit_throughput", ()),
-        ("Products", "products", ()),
-        ("Feed intake", "feed_intake", ()),
+    for title, key in (
+        ("Units", "unit_throughput"),
+        ("Products", "products"),
+        ("Feed intake", "feed_intake"),
     ):
         df = data.get(key)
         if df is not None:
             if key == "unit_throughput":
                 df = df[(df["capacity_t_per_yr"] > 0) | (df["throughput_t_per_yr"] > 0)]
-            parts += [f"<h2>{title}</h2>", table_html(readable(df, cur, drop))]
+            parts += [f"<h2>{title}</h2>", table_html(readable(df, cur))]
+    return parts
+
+
+def _tail_parts(data: ResultData, figures: list[str]) -> list[str]:
+    """Instance warnings and the list of static figures."""
+    s, parts = data.summary, []
     if s.get("warnings"):
         parts += (
             ["<h2>Instance warnings</h2><ul>"]
@@ -342,6 +350,21 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
             + ", ".join(html.escape(f) for f in figures)
             + "</p>"
         ]
+    return parts
+
+
+def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[str]) -> str:
+    """The whole page as one string: summary card, Sankey, tables and figures."""
+    from plantopt.report.data import currency_of
+
+    name = str((data.summary.get("instance") or {}).get("name") or data.folder.name)
+    cur = currency_of(data)
+    parts = _head_parts(data, views, name, cur) + _economics_parts(data, cur)
+    parts += _tables_parts(data, cur)
+    parts += _pareto_parts(data, cur)
+    parts += sensitivity_section(data, _figure_div, table_html)
+    parts += _monte_carlo_parts(data, cur)
+    parts += _other_parts(data, cur) + _tail_parts(data, figures)
     head = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>plantopt report: {html.escape(name)}</title><style>{CSS}</style>"

@@ -67,37 +67,34 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def plotly_figure(views: dict[str, pd.DataFrame], title: str) -> object:
-    """One plotly figure, one Sankey trace per view, a dropdown to switch views."""
+def _sankey_trace(name: str, view: pd.DataFrame, visible: bool) -> Any:
+    """One Sankey trace of a view: nodes coloured by kind, links by their source's kind."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
-    names = list(views)
-    for i, name in enumerate(names):
-        lk = Links.from_view(views[name])
-        fig.add_trace(
-            go.Sankey(
-                name=name,
-                visible=(i == 0),
-                arrangement="snap",
-                valueformat=",.2f",
-                valuesuffix=" t/yr",
-                node={
-                    "label": lk.labels,
-                    "pad": 14,
-                    "thickness": 16,
-                    "color": [KIND_COLOURS.get(k, "#999999") for k in lk.kinds],
-                },
-                link={
-                    "source": lk.source.tolist(),
-                    "target": lk.target.tolist(),
-                    "value": lk.value.tolist(),
-                    "color": [
-                        _rgba(KIND_COLOURS.get(lk.kinds[s], "#999999"), 0.35) for s in lk.source
-                    ],
-                },
-            )
-        )
+    lk = Links.from_view(view)
+    return go.Sankey(
+        name=name,
+        visible=visible,
+        arrangement="snap",
+        valueformat=",.2f",
+        valuesuffix=" t/yr",
+        node={
+            "label": lk.labels,
+            "pad": 14,
+            "thickness": 16,
+            "color": [KIND_COLOURS.get(k, "#999999") for k in lk.kinds],
+        },
+        link={
+            "source": lk.source.tolist(),
+            "target": lk.target.tolist(),
+            "value": lk.value.tolist(),
+            "color": [_rgba(KIND_COLOURS.get(lk.kinds[s], "#999999"), 0.35) for s in lk.source],
+        },
+    )
+
+
+def _view_menu(names: list[str], title: str) -> list[dict[str, Any]]:
+    """The dropdown that switches between views (empty without views)."""
     buttons = [
         {
             "label": name,
@@ -109,24 +106,35 @@ def plotly_figure(views: dict[str, pd.DataFrame], title: str) -> object:
         }
         for i, name in enumerate(names)
     ]
+    if not names:
+        return []
+    return [
+        {
+            "buttons": buttons,
+            "direction": "down",
+            "x": 1.0,
+            "xanchor": "right",
+            "y": 1.16,
+            "yanchor": "top",
+            "showactive": True,
+        }
+    ]
+
+
+def plotly_figure(views: dict[str, pd.DataFrame], title: str) -> object:
+    """One plotly figure, one Sankey trace per view, a dropdown to switch views."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    names = list(views)
+    for i, name in enumerate(names):
+        fig.add_trace(_sankey_trace(name, views[name], i == 0))
     fig.update_layout(
         title={"text": f"{title}: {names[0] if names else 'no flows'} (t/yr)"},
         height=560,
         margin={"l": 20, "r": 20, "t": 90, "b": 20},
         font={"size": 12},
-        updatemenus=[
-            {
-                "buttons": buttons,
-                "direction": "down",
-                "x": 1.0,
-                "xanchor": "right",
-                "y": 1.16,
-                "yanchor": "top",
-                "showactive": True,
-            }
-        ]
-        if names
-        else [],
+        updatemenus=_view_menu(names, title),
     )
     return fig
 
