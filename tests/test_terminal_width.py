@@ -149,3 +149,20 @@ def test_batch_and_sensitivity_tables_fit_80_columns(
     )
     assert any("tornado" in str(t.title) for t in printed)
     assert not wrapped(printed), "\n\n".join(wrapped(printed))
+
+
+def test_a_long_solve_shows_a_spinner_with_the_elapsed_time() -> None:
+    import time
+
+    from plantopt.cli.app import _solving
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=WIDTH)
+    with _solving(console, "nl-2027", True):
+        time.sleep(0.4)
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "solving nl-2027 (model build, HiGHS, tables) ..." in shown
+    assert "0:00:0" in shown  # the elapsed time
+    quiet = Console(file=io.StringIO(), force_terminal=False)
+    with _solving(quiet, "nl-2027", True):
+        pass
+    assert quiet.file.getvalue() == ""  # type: ignore[attr-defined]  # not a terminal

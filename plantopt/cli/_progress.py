@@ -1,4 +1,5 @@
-"""A progress display for commands that run many solves (breakeven, pareto)."""
+"""Progress displays: a bar for commands that run many solves (breakeven, pareto), a spinner
+with the elapsed time for one long solve."""
 
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ def solve_progress(
     with Progress(*[c for c in columns if c is not None], console=console, transient=True) as bar:
         task = bar.add_task(title, total=total, status="")
         yield lambda text: bar.update(task, advance=1, status=text)
+
+
+@contextlib.contextmanager
+def spinner(console: Any, text: str) -> Iterator[None]:
+    """A spinner, ``text`` and the elapsed time while the block runs (cleared after)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn(text), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        bar.add_task(text, total=None)
+        yield

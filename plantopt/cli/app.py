@@ -314,7 +314,9 @@ def _solving(console: Console, name: str, show: bool):  # noqa: ANN202
 
     if not show or not console.is_terminal:
         return contextlib.nullcontext()
-    return console.status(f"solving {name} (model build, HiGHS, tables) ...")
+    from plantopt.cli._progress import spinner
+
+    return spinner(console, f"solving {name} (model build, HiGHS, tables) ...")
 
 
 def _check_write_model(path: Path | None, solver: str) -> None:
