@@ -1,5 +1,6 @@
 """Every command on a multi-period result (issue 18), on nl-2027-2040 (periods 2027, 2031,
-2035): evaluate period by period, report, compare, collect; pareto and breakeven (slow)."""
+2035): evaluate period by period, report, compare, collect; pareto, breakeven and the
+infeasibility diagnosis (slow)."""
 
 from __future__ import annotations
 
@@ -138,3 +139,18 @@ def test_pareto_and_breakeven_on_a_multi_period_instance(
     assert code == 0, err
     s = json.loads((tmp_path / "be" / "summary.json").read_text())["breakeven"]
     assert s["status"] in ("found", "not_reached", "closes_without_lever")
+
+
+@pytest.mark.slow
+def test_infeasible_nl_2027_2040_is_diagnosed_by_period() -> None:
+    # a recovery floor of 1000 t/yr (horizon mean) is far above what any plan recovers
+    res = plantopt.solve(NL, objective="npv", recovery_floor=1000.0, time_limit_s=120)
+    assert res.status == plantopt.SolveStatus.INFEASIBLE
+    d = res["diagnosis"]
+    floor = d[(d["analysis"] == "only floor") & (d["key"] == "recovery_floor")].iloc[0]
+    assert floor["required"] == 1000.0 and floor["possible"] < 1000.0 and floor["period"] == ""
+    assert "mean over the horizon" in floor["message"]
+    targets = d[d["analysis"] == "only target"]
+    assert set(targets["period"]) <= {"2027", "2031", "2035"} and len(targets)
+    assert all(m.startswith(f"period {p}: ") for m, p in zip(targets["message"], targets["period"]))
+    assert any(k.startswith("period[") for k in d.loc[d["analysis"] == "iis", "key"])
