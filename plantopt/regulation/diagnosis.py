@@ -343,7 +343,7 @@ def _capacity(info: Slack, slack: float, plan: _Plan) -> _Parts:
 def _budget(info: Slack, slack: float, plan: _Plan) -> _Parts:
     from plantopt.results.numfmt import fmt_money
 
-    rhs, cur = info.rhs, str(plan.fams.data.manifest.get("currency") or "EUR")
+    rhs, cur = info.rhs, plan.fams.data.manifest.currency or "EUR"
     return (
         rhs,
         rhs + slack,

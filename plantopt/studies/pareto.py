@@ -162,7 +162,7 @@ def pareto_front(
         "points_requested": n_points,
         "points": len(points),
         "recovery_range_t_per_yr": [w_lo, w_max],
-        "currency": str(instance.manifest.get("currency") or "EUR"),
+        "currency": instance.manifest.currency or "EUR",
         "seconds": time.perf_counter() - t0,
     }
     plans_df = pd.DataFrame(plans, columns=["point", "kind", "id", "value"])

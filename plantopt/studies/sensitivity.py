@@ -195,7 +195,7 @@ def run_sensitivity(
             if f.is_file() and f.name != "job.json":
                 shutil.copy2(f, out / f.name)
     base_obj = table["objective_base"].iloc[0] if len(table) else None
-    currency = str(inst.manifest.get("currency") or "EUR")
+    currency = inst.manifest.currency or "EUR"
     write_outputs(out, table, objective, base_obj, currency)
     return Tornado(table, objective, base_obj, len(jobs), time.perf_counter() - t0, runs, currency)
 
