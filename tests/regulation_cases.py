@@ -120,6 +120,8 @@ def battery_case(
                 ("coso4", "Co", 20000.0, True),
                 ("li2co3", "Li", 0.0, True),
                 ("scrap", "Co", 0.0, False),
+                # the scrap's bulk (steel, aluminium, plastics) is a recycled output fraction
+                ("scrap", "other", 0.0, True),
             ],
         ),
         "offtake_contracts": _df(
@@ -283,23 +285,27 @@ def recompute_ratios(instance: plantopt.Instance, result: plantopt.Result) -> di
             rt.loc[rt["counts_recovered"] & (rt["to_kind"] == "disposal"), "to_id"],
         )
     )
-    pp = instance["product_prices"]
+    weight = _weights(instance)
+    excl = _excluded(instance, result)
     comp_in = nm[nm["parent_unit"] == ""].groupby(["feed_id", "material"])["mass_t_per_yr"].sum()
     out = {}
     for r in result["compliance"].itertuples():
         feeds = [f for f in r.covered_feeds.split(",") if f]
         sel = nm[nm["feed_id"].isin(feeds)]
+        into = sel["kind"] == "product"
+        w = np.array([weight.get((p, m), 0.0) for p, m in zip(sel["target_id"], sel["material"])])
         if r.kind == "material_recovery":
-            rec = set(pp.loc[(pp["material"] == r.material) & pp["recovered"], "product_id"])
-            num = sel.loc[
-                (sel["kind"] == "product")
-                & sel["target_id"].isin(rec)
-                & (sel["material"] == r.material),
-                "mass_t_per_yr",
-            ].sum()
+            is_k = into & (sel["material"] == r.material)
+            num = float((sel["mass_t_per_yr"].to_numpy() * w)[is_k.to_numpy()].sum())
             den = sum(comp_in.get((f, r.material), 0.0) for f in feeds)
+        elif r.kind == "recycling_efficiency":
+            keep = (into & sel["target_id"].isin(recycled) & ~sel["material"].isin(excl)).to_numpy()
+            num = float((sel["mass_t_per_yr"].to_numpy() * w)[keep].sum())
+            den = float(intake.reindex(feeds).fillna(0.0).sum()) - sum(
+                comp_in.get((f, m), 0.0) for f in feeds for m in excl
+            )
         else:
-            ok = (sel["kind"] == "product") & sel["target_id"].isin(
+            ok = into & sel["target_id"].isin(
                 recovered_p if r.kind == "weee_recovery" else recycled
             )
             if r.kind == "weee_recovery":
@@ -315,3 +321,31 @@ def recompute_ratios(instance: plantopt.Instance, result: plantopt.Result) -> di
         if den > 0:
             out[r.target_id] = float(num / den)
     return out
+
+
+def _weights(instance: plantopt.Instance) -> dict[tuple[str, str], float]:
+    """(product, material) -> share counted at the calculation point (2025/606): 1 where a
+    final product's material counts as recovered, the downstream recovery of an
+    intermediate product."""
+    prods = instance["products"].set_index("product_id")
+    inter = set(prods.index[prods["calc_point"] == "intermediate"])
+    pp = instance["product_prices"]
+    out = {
+        (p, m): 1.0
+        for p, m, rec in zip(pp["product_id"], pp["material"], pp["recovered"])
+        if rec and p not in inter
+    }
+    dr = instance["downstream_recovery"]
+    for p, m, x in zip(dr["product_id"], dr["material"], dr["recovery_frac"]):
+        if p in inter:
+            out[(p, m)] = float(x)
+    return out
+
+
+def _excluded(instance: plantopt.Instance, result: plantopt.Result) -> set[str]:
+    """Materials left out of Part B: partb_excludable, when the manifest says so, <= 2029."""
+    year = instance.manifest.get("target_year")
+    if not instance.manifest.get("partb_exclude_substances") or year is None or year > 2029:
+        return set()
+    mats = instance["materials"]
+    return set(mats.loc[mats["partb_excludable"], "material"])

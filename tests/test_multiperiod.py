@@ -138,7 +138,7 @@ def test_li_unit_deferred_until_the_2031_target(build: str) -> None:
     comp = res["compliance"]
     li = comp[comp["target_id"].str.startswith("C-RM-Li")]
     assert list(li["period"]) == ["2027", "2031"]
-    assert list(li["target_id"]) == ["C-RM-Li-2027", "C-RM-Li-2031"]
+    assert list(li["target_id"]) == ["C-RM-Li-2027:lithium", "C-RM-Li-2031:lithium"]
     # npv: same timing, 24 000 by hand, and equal to the cash-flow table's NPV
     res = plantopt.solve(inst, objective="npv", build=build)
     check_periods_balance(inst, res)

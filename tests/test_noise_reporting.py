@@ -82,7 +82,7 @@ def test_feed_accepted_at_noise_is_not_accepted(nl_without_portable_shredding) -
     for target, row in comp.iterrows():
         for feed in filter(None, row["accepted_covered_feeds"].split(",")):
             assert intake[feed] > 1e-9, (target, feed, intake[feed])
-        if row["status"] == "no covered feed accepted":
+        if row["status"] == "not applicable — no covered feed accepted":
             assert row["accepted_covered_feeds"] == ""
 
 
@@ -90,9 +90,15 @@ def test_status_says_why_nothing_is_measured(tmp_path: Path) -> None:
     tiny = plantopt.load_instance(InstanceFolder(tmp_path).path)
     assert _nothing_to_measure(tiny, "Cu", ["liion"], ["liion"]) == "covered feeds contain no Cu"
     assert _nothing_to_measure(tiny, "Cu", ["liion"], []) == "covered feeds contain no Cu"
-    assert _nothing_to_measure(tiny, "Co", ["liion"], []) == "no covered feed accepted"
+    assert (
+        _nothing_to_measure(tiny, "Co", ["liion"], [])
+        == "not applicable — no covered feed accepted"
+    )
     assert (
         _nothing_to_measure(tiny, "Co", ["liion", "other_feed"], ["other_feed"])
         == "accepted covered feeds contain no Co"
     )
-    assert _nothing_to_measure(tiny, None, ["liion"], []) == "no covered feed accepted"
+    assert (
+        _nothing_to_measure(tiny, None, ["liion"], [])
+        == "not applicable — no covered feed accepted"
+    )

@@ -88,21 +88,21 @@ def test_material_recovery_li_binds_and_moves_black_mass_to_hydromet() -> None:
     assert res.objective == pytest.approx(NO_TARGET_PROFIT - 100 * y * 63.2, rel=1e-6)
     hydro = res["unit_throughput"].set_index("unit_id").at["hydromet", "throughput_t_per_yr"]
     assert hydro == pytest.approx(100 * y * 0.158, rel=1e-5)
-    li = _row(res, "C-RM-Li-2027")
+    li = _row(res, "C-RM-Li-2027:lithium")
     assert li["status"] == "binding" and li["binding"] and li["enforced"]
     assert li["achieved_frac"] == pytest.approx(0.5, abs=1e-4)
     assert li["covered_feeds"] == "liion"
-    co = _row(res, "C-RM-Co-2027")  # 0.95*0.98 = 93.1 % either way: met, not binding
+    co = _row(res, "C-RM-Co-2027:lithium")  # 0.95*0.98 = 93.1 % either way: met, not binding
     assert co["status"] == "met" and co["achieved_frac"] == pytest.approx(0.931, rel=1e-9)
-    assert _row(res, "C-RM-Cu-2027")["status"] == "covered feeds contain no Cu"
+    assert _row(res, "C-RM-Cu-2027:lithium")["status"] == "covered feeds contain no Cu"
     assert _row(res, "B-RE-lead_acid-2025")["status"] == "no covered feed in instance"
-    assert res.summary["compliance"]["binding"] == ["C-RM-Li-2027"]
+    assert res.summary["compliance"]["binding"] == ["C-RM-Li-2027:lithium"]
 
 
 def test_no_targets_reports_but_does_not_enforce() -> None:
     res = _solve(battery_case(target_year=2027).with_manifest(apply_targets=False))
     assert res.objective == pytest.approx(NO_TARGET_PROFIT, rel=1e-6)
-    li = _row(res, "C-RM-Li-2027")
+    li = _row(res, "C-RM-Li-2027:lithium")
     assert li["status"] == "violated" and not li["enforced"]
     assert li["achieved_frac"] == pytest.approx(0.0, abs=1e-4)
 
@@ -110,20 +110,22 @@ def test_no_targets_reports_but_does_not_enforce() -> None:
 def test_recycling_efficiency_binds_and_sends_scrap_to_recycling() -> None:
     # Scrap (0.05*0.12 + 0.95*0.88 = 0.842 t/t) goes to landfill for free or to recycling
     # at 30 EUR/t. Feed class battery:other, 2027: Part B 50 % and Part C Li 50 % apply.
-    # Li forces y = 0.5/0.855 of black mass to hydromet (as above); recycled mass per t is
-    # then 0.0931 (Co products) + 0.0171 y (Li2CO3) + 0.842 z (scrap share z) >= 0.5, so
-    # 0.842 z = 0.4069 - 0.0171 y, costing 30*100*0.842 z EUR/yr.
+    # Li forces y = 0.5/0.855 of black mass to hydromet (as above). Part B counts output
+    # materials only (Delegated Regulation 2025/606): of the scrap only its bulk ("other",
+    # 0.95*0.88 = 0.836 t/t) is recovered, not its Co (recovered false) or Li (no row), so the
+    # counted mass per t is 0.0931 (Co products) + 0.0171 y (Li2CO3) + 0.836 z (scrap share z)
+    # >= 0.5: 0.836 z = 0.4069 - 0.0171 y, costing 30*100*0.842 z EUR/yr.
     free = _solve(battery_case(reg_class="battery:other", scrap_cost=30.0))
     assert free.objective == pytest.approx(NO_TARGET_PROFIT, rel=1e-6)
     res = _solve(battery_case(reg_class="battery:other", scrap_cost=30.0, target_year=2027))
     y = 0.5 / 0.855
-    scrap = 100 * (0.4069 - 0.0171 * y)
+    scrap = 100 * 0.842 * (0.4069 - 0.0171 * y) / 0.836
     assert res.objective == pytest.approx(NO_TARGET_PROFIT - 100 * y * 63.2 - 30 * scrap, rel=1e-6)
     assert res["flows"].groupby("target_id")["mass_t_per_yr"].sum()["scrap"] == pytest.approx(
         scrap, rel=1e-5
     )
     assert _row(res, "B-RE-other-2025")["status"] == "binding"
-    assert _row(res, "C-RM-Li-2027")["status"] == "binding"
+    assert _row(res, "C-RM-Li-2027:other")["status"] == "binding"
     assert _row(res, "B-RE-lithium-2025")["status"] == "no covered feed in instance"
 
 
@@ -176,5 +178,5 @@ def test_pyomo_and_matrix_builds_agree_with_targets_and_contracts() -> None:
     b = _solve(inst, build="pyomo")
     assert a.objective == pytest.approx(b.objective, rel=1e-9)
     assert not math.isnan(
-        a["compliance"].set_index("target_id").at["C-RM-Li-2027", "achieved_frac"]
+        a["compliance"].set_index("target_id").at["C-RM-Li-2027:lithium", "achieved_frac"]
     )

@@ -42,10 +42,10 @@ def test_target_year_option_applies_and_prints_compliance(tmp_path, monkeypatch,
     )
     assert code == 0
     assert "EU targets in force in 2027 (enforced)" in text
-    assert "Li material recovery (2027)" in text and "binding" in text
+    assert "Li material recovery, lithium-based (2027)" in text and "binding" in text
     tables = _load_result(tmp_path / "b")
     comp = tables["compliance"].set_index("target_id")
-    assert comp.at["C-RM-Li-2027", "status"] == "binding"
+    assert comp.at["C-RM-Li-2027:lithium", "status"] == "binding"
     summary = json.loads((tmp_path / "b" / "summary.json").read_text())
     assert summary["compliance"]["target_year"] == 2027
     # the saved tables balance (checked through a Result rebuilt from the files)
@@ -63,8 +63,8 @@ def test_no_targets_option_reports_violation_without_enforcing(tmp_path, monkeyp
     )
     assert code == 0 and "NOT enforced" in text and "violated" in text
     comp = pd.read_parquet(tmp_path / "c" / "compliance.parquet").set_index("target_id")
-    assert comp.at["C-RM-Li-2027", "status"] == "violated"
-    assert not comp.at["C-RM-Li-2027", "enforced"]
+    assert comp.at["C-RM-Li-2027:lithium", "status"] == "violated"
+    assert not comp.at["C-RM-Li-2027:lithium", "enforced"]
 
 
 def test_infeasible_exit_3_with_diagnosis_printed_and_saved(tmp_path, monkeypatch, capsys):
@@ -74,7 +74,10 @@ def test_infeasible_exit_3_with_diagnosis_printed_and_saved(tmp_path, monkeypatc
     )
     assert code == 3
     assert "Why the instance is infeasible" in text
-    assert "Li material recovery (2031): at most 0.0 % achievable, 80 % required" in text
+    assert (
+        "Li material recovery, lithium-based (2031): at most 0.0 % achievable, 80 % required"
+        in text
+    )
     saved = (tmp_path / "d" / "diagnosis.txt").read_text()
     assert "no unit in this instance recovers Li" in saved
     assert (tmp_path / "d" / "diagnosis.parquet").is_file()

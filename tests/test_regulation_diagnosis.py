@@ -32,16 +32,19 @@ def test_li_2031_without_a_li_recovering_route() -> None:
     # only the smelter: Li goes to slag; 100 t/yr contracted, so Li 80 % (2031) cannot hold
     res = _infeasible(battery_case(hydromet=False, contracted_min=100.0, target_year=2031))
     targets = _only(res, "target")
-    li = targets.loc["C-RM-Li-2031"]
+    li = targets.loc["C-RM-Li-2031:lithium"]
     assert li["possible"] == pytest.approx(0.0, abs=1e-9) and li["required"] == 0.80
     assert "no unit in this instance recovers Li" in li["message"]
     assert "no unit in this instance takes slag from smelter further" in li["message"]
     # Co: best route 0.95*0.98 = 93.1 % < 95 %
-    co = targets.loc["C-RM-Co-2031"]
+    co = targets.loc["C-RM-Co-2031:lithium"]
     assert co["possible"] == pytest.approx(0.931, rel=1e-6)
     assert "best route" in co["message"]
     text = "\n".join(res.summary["diagnosis"])
-    assert "Li material recovery (2031): at most 0.0 % achievable, 80 % required" in text
+    assert (
+        "Li material recovery, lithium-based (2031): at most 0.0 % achievable, 80 % required"
+        in text
+    )
     # the alternative: take no Li-ion feed at all
     assert _only(res, "feed_minimum").loc["liion", "possible"] == pytest.approx(0.0, abs=1e-6)
 
@@ -54,7 +57,7 @@ def test_li_2031_partly_achievable_reports_the_maximum() -> None:
     units.loc[units["unit_id"] == "hydromet", "existing_capacity_t_per_yr"] = 10.0
     inst = plantopt.instance_from_tables(dict(inst.manifest), {**inst.tables, "units": units})
     res = _infeasible(inst)
-    li = _only(res, "target").loc["C-RM-Li-2031"]
+    li = _only(res, "target").loc["C-RM-Li-2031:lithium"]
     assert li["possible"] == pytest.approx(10 / 0.158 * 0.0171 / 2.0, rel=1e-6)
     assert "hydromet" in li["message"] and "at capacity" in li["message"]
     # more hydromet capacity alone is not enough: Co 95 % (2031) stays out of reach (93.1 %)
@@ -83,7 +86,7 @@ def test_budget_below_the_cheapest_compliant_plant() -> None:
     ok = plantopt.solve(inst.with_manifest(budget_eur=2e6))
     assert ok.status == plantopt.SolveStatus.OPTIMAL
     assert_mass_balance(inst, ok)
-    assert ok["compliance"].set_index("target_id").at["C-RM-Li-2027", "status"] == "binding"
+    assert ok["compliance"].set_index("target_id").at["C-RM-Li-2027:lithium", "status"] == "binding"
 
 
 def test_take_or_pay_above_what_the_plant_can_deliver() -> None:

@@ -21,7 +21,8 @@ def test_npv_plan_refusing_battery_feeds_is_flagged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """nl-2027 under the 2031 targets with objective npv refuses every battery feed: the
-    battery targets read 'no covered feed accepted', which must not look like compliance."""
+    battery targets read 'not applicable — no covered feed accepted', which must not look
+    like compliance."""
     out = tmp_path / "r"
     code, stdout, err = run_main(
         monkeypatch,
@@ -37,7 +38,7 @@ def test_npv_plan_refusing_battery_feeds_is_flagged(
     )
     assert code == 0, err
     comp = pd.read_parquet(out / "compliance.parquet")
-    refused = comp[comp["status"] == "no covered feed accepted"]
+    refused = comp[comp["status"] == "not applicable — no covered feed accepted"]
     assert len(refused)  # the situation of the issue
     summary = json.loads((out / "summary.json").read_text())
     (warning,) = [w for w in summary["plan_warnings"] if "refuses every feed" in w]

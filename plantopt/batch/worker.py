@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from plantopt.batch.scenarios import Job
+from plantopt.instance.targets import NOT_APPLICABLE
 
 #: Modules a job needs, imported by each worker process after it starts and before it takes
 #: a job (:func:`warm_up`): the first job of a fresh worker otherwise paid these lazy imports
@@ -199,7 +200,7 @@ def case_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> di
     comp = tables.get("compliance")
     if comp is not None and len(comp):
         in_force = comp[comp["status"] != "no covered feed in instance"]
-        refused = int((in_force["status"] == "no covered feed accepted").sum())
+        refused = int((in_force["status"] == NOT_APPLICABLE).sum())
         violated = int((in_force["status"] == "violated").sum())
         out["targets_violated"] = violated
         out["targets_met_by_refusing_feeds"] = refused

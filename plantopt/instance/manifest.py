@@ -100,6 +100,18 @@ class Manifest(Mapping[str, Any]):
         "Enforce the targets in force as constraints (false: only report compliance).",
         default=True,
     )
+    treat_all_collected: bool = spec(
+        "Take-back obligation (Battery Regulation Art. 71(1)): every feed with a reg_class "
+        "must be accepted at its available tonnage, so no target can be met by refusing "
+        "covered feeds.",
+        default=False,
+    )
+    partb_exclude_substances: bool = spec(
+        "Leave the materials with partb_excludable out of the Part B recycling efficiency "
+        "(numerator and input fraction), as Delegated Regulation (EU) 2025/606 allows until "
+        "2029; ignored for target years after 2029.",
+        default=False,
+    )
     tc_sum_tolerance: float = spec(
         "Tolerance on transfer coefficients and compositions summing to 1.",
         default=1e-6,

@@ -49,6 +49,14 @@ TABLES: dict[str, Table] = {
                     default=False,
                 ),
                 Column(
+                    "partb_excludable",
+                    "bool",
+                    "One of the substances (carbon, phosphorus, sulphur and the like) a "
+                    "recycler may leave out of the Part B recycling efficiency until 2029 "
+                    "(Delegated Regulation (EU) 2025/606); see manifest partb_exclude_substances.",
+                    default=False,
+                ),
+                Column(
                     "recovery_weight",
                     "float",
                     "Weight of one recovered tonne in the recovery objective.",
@@ -397,6 +405,17 @@ TABLES: dict[str, Table] = {
                     "(energy recovery, e.g. refuse-derived fuel) for WEEE recovery targets "
                     "although not recycled; a recycled fraction counts as recovered anyway.",
                     default=False,
+                ),
+                Column(
+                    "calc_point",
+                    "str",
+                    "Calculation point (Delegated Regulation (EU) 2025/606): final = the "
+                    "product substitutes primary raw material as it leaves the plant, its "
+                    "materials count where product_prices says recovered; intermediate = the "
+                    "buyer processes it further, its materials count only at the downstream "
+                    "recovery of downstream_recovery.csv.",
+                    default="final",
+                    choices=("final", "intermediate"),
                 ),
                 Column(
                     "max_offtake_t_per_yr",

@@ -60,6 +60,31 @@ OPTIONAL_TABLES: tuple[Table, ...] = (
         required=False,
     ),
     Table(
+        "downstream_recovery",
+        "downstream_recovery.csv",
+        "Optional downstream recovery of intermediate products (calc_point intermediate in "
+        "products.csv): the share of each material the buyer's process recovers at the "
+        "calculation point (Delegated Regulation (EU) 2025/606 counts a material where it "
+        "substitutes primary raw material, also at another recycler). A material of an "
+        "intermediate product without a row here counts as not recovered.",
+        (
+            Column("product_id", "str", "Intermediate product (products.csv).", required=True),
+            Column("material", "str", "Material (materials.csv).", required=True),
+            Column(
+                "recovery_frac",
+                "float",
+                "Share of the material in the product recovered downstream.",
+                unit="t/t",
+                required=True,
+                **FRACTION,
+            ),
+            Column("process", "str", "The buyer's process.", default=""),
+            _source(),
+        ),
+        key=("product_id", "material"),
+        required=False,
+    ),
+    Table(
         "eco_modulation",
         "eco_modulation.csv",
         "Optional eco-modulated producer fees (EPR): each feed's recyclability class and "

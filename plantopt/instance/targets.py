@@ -33,6 +33,23 @@ from plantopt.instance.schema import Column, Table
 
 KINDS = ("recycling_efficiency", "material_recovery", "weee_recovery", "weee_recycling")
 
+#: Battery categories of Delegated Regulation (EU) 2025/606 (documentation per category):
+#: reg_class -> readable name. Part C (``battery:*``) is computed and reported per category.
+BATTERY_CATEGORIES = {
+    "battery:lead_acid": "lead-acid",
+    "battery:lithium": "lithium-based",
+    "battery:nickel_cadmium": "nickel-cadmium",
+    "battery:other": "other",
+}
+
+#: Last target year in which carbon, phosphorus, sulphur and the like may be left out of the
+#: Part B recycling efficiency (Delegated Regulation (EU) 2025/606).
+PARTB_EXCLUSION_LAST_YEAR = 2029
+
+#: Status of a target whose covered feeds exist but none is accepted: the plan would meet it
+#: only by refusing them, which is not compliance (manifest ``treat_all_collected`` forbids it).
+NOT_APPLICABLE = "not applicable — no covered feed accepted"
+
 TARGETS_TABLE = Table(
     "targets",
     "eu_targets.csv",
@@ -144,7 +161,10 @@ def covers(selector: str, reg_class: str) -> bool:
 
 
 __all__ = [
+    "BATTERY_CATEGORIES",
     "KINDS",
+    "NOT_APPLICABLE",
+    "PARTB_EXCLUSION_LAST_YEAR",
     "TARGETS_TABLE",
     "covers",
     "default_targets_path",

@@ -4,7 +4,7 @@
 
     per period t (local layout, Pyomo block ``period[t]``, or the model with one period):
         output_balance, feed_balance, capacity_limit, run_upper, min_load, run_if_built,
-        offtake, co2_cap, resource_limit, target_ratio, contract_supply
+        offtake, co2_cap, resource_limit, target_ratio, contract_supply, take_back
         expressions: throughput, capacity, co2_emissions, target_num, target_den,
         recovered, weighted_recovery and the ledger items (profit = their signed sum)
     global (global layout, on the model):
@@ -51,6 +51,7 @@ PERIOD_ROWS: tuple[Callable[[PeriodContext], Family], ...] = (
     levers.resource_limit,
     regulation.target_ratio,
     regulation.contract_supply,
+    regulation.take_back,
 )
 PERIOD_EXPRESSIONS: tuple[Callable[[PeriodContext], Family], ...] = (
     units.throughput,

@@ -7,14 +7,31 @@ so every ratio a target constrains is a ratio of two linear expressions:
                               den_t = sum_{(f, b) in D_t} b accept[f]
 
 and ``ratio_t >= R_t`` becomes the linear row ``num_t - R_t den_t >= 0`` (den_t >= 0).
-For a target t covering the feeds F_t (reg_class match):
 
-* recycling_efficiency, weee_recycling: N_t = product nodes of feeds in F_t whose product
-  ``counts_recycled``, a = node mass (t per feed-equivalent t); D_t = {(f, 1)}.
+Calculation points (Delegated Regulation (EU) 2025/606): material k of product p counts with
+the weight
+
+    w[p, k] = 1 if p is final and product_prices marks k recovered in p, else 0;
+    w[p, k] = r[p, k] if p is intermediate (downstream_recovery.csv; 0 without a row).
+
+For a target t covering the feeds F_t (reg_class match; ``battery:*`` material recovery is
+split into one target per battery category present, lead-acid, lithium-based,
+nickel-cadmium, other, each over the feeds of its category):
+
+* material_recovery of k (Part C): N_t = product nodes n of feeds in F_t,
+  a = coef[n, k] w[p(n), k]; D_t = {(f, comp[f, k])}.
+* recycling_efficiency (Part B): N_t = product nodes of feeds in F_t whose product
+  ``counts_recycled``, a = sum_k coef[n, k] w[p(n), k] (1 - x_k); D_t = {(f, 1 - sum_k x_k
+  comp[f, k])}, where x_k = 1 for the substances a recycler may leave out (materials with
+  ``partb_excludable``) when the manifest's ``partb_exclude_substances`` is set and the target
+  year is at most 2029, else 0: output and input fractions, not whole product mass.
+* weee_recycling (Annex V "prepared for re-use and recycled"): N_t = product nodes of feeds
+  in F_t whose product ``counts_recycled``, a = node mass; D_t = {(f, 1)}.
 * weee_recovery: as above plus product nodes with ``counts_recovered`` and disposal nodes
   whose routing row has ``counts_recovered`` (energy recovery); D_t = {(f, 1)}.
-* material_recovery of element k: N_t = product nodes of feeds in F_t where k counts as
-  recovered (product_prices.recovered), a = coef[n, k]; D_t = {(f, comp[f, k])}.
+
+Take-back (manifest ``treat_all_collected``): every feed with a reg_class is in
+``RegulationData.take_back`` and must be accepted at its available tonnage.
 
 A contract c on (product p, material k) can take at most the k contained in p:
 ``sum_{c on (p, k)} take[c] <= sum_{n at p} coef[n, k] flow[n]``.
@@ -31,7 +48,13 @@ import numpy as np
 import pandas as pd
 
 from plantopt.instance.instance import Instance
-from plantopt.instance.targets import covers, load_targets, targets_in_force
+from plantopt.instance.targets import (
+    BATTERY_CATEGORIES,
+    PARTB_EXCLUSION_LAST_YEAR,
+    covers,
+    load_targets,
+    targets_in_force,
+)
 from plantopt.model.data import ModelData
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT
 
@@ -92,6 +115,7 @@ class RegulationData:
     targets: tuple[TargetTerms, ...]
     contracts: tuple[ContractTerms, ...] = field(default_factory=tuple)
     by_period: tuple[RegulationData, ...] = ()  # every period's, when there are several
+    take_back: tuple[str, ...] = ()  # feeds accepted in full (treat_all_collected)
 
     @property
     def per_period(self) -> tuple[RegulationData, ...]:
@@ -114,52 +138,157 @@ def target_year_of(instance: Instance) -> int | None:
     return None if year is None else int(year)
 
 
-def _target_terms(
-    r: Any, data: ModelData, reg_class: dict[str, str], nodes_of: dict[str, np.ndarray]
-) -> TargetTerms:
-    """N_t and D_t of one target row ``r`` of the targets in force.
+@dataclass(frozen=True)
+class Counting:
+    """What counts, per product and material, for the targets of one instance and year.
 
-    material recovery of k:  N = {(n, coef[n, k]) : n a recovered-product node of a covered
-                             feed},  D = {(f, comp[f, k]) : f covered}
-    recycling / recovery:    N = {(n, mass_n) : n a recycled (or recovered) product node of a
-                             covered feed},  D = {(f, 1) : f covered}
+    ``weight[p, k]`` is w[p, k] of the module docstring (products and materials in tree
+    order); ``excluded[k]`` is x_k; ``nodes_of`` the product (and energy-recovery) nodes
+    whose whole mass counts for the WEEE ratios.
     """
+
+    weight: np.ndarray  # (P, M)
+    excluded: np.ndarray  # (M,) 0/1
+    recycled_p: np.ndarray  # (P,) bool: counts_recycled
+    nodes_of: dict[str, np.ndarray]
+
+
+def counting_weights(instance: Instance, products: list[str], materials: list[str]) -> np.ndarray:
+    """w[p, k]: 1 for final products where k counts as recovered, the downstream recovery
+    share for intermediate products (0 without a downstream_recovery row)."""
+    p_index = {p: i for i, p in enumerate(products)}
+    m_index = {m: i for i, m in enumerate(materials)}
+    w = np.zeros((len(products), len(materials)))
+    prods = instance["products"].set_index("product_id")
+    inter = {p for p in products if str(prods.at[p, "calc_point"]) == "intermediate"}
+    pp = instance["product_prices"]
+    for p, k, rec in zip(pp["product_id"], pp["material"], pp["recovered"]):
+        if p in p_index and k in m_index and p not in inter and bool(rec):
+            w[p_index[p], m_index[k]] = 1.0
+    dr = instance["downstream_recovery"]
+    for p, k, r in zip(dr["product_id"], dr["material"], dr["recovery_frac"]):
+        if p in inter and k in m_index:
+            w[p_index[p], m_index[k]] = float(r)
+    return w
+
+
+def excluded_materials(instance: Instance, materials: list[str], year: int | None) -> np.ndarray:
+    """x_k: 1 for partb_excludable materials when the manifest leaves them out (year <= 2029)."""
+    x = np.zeros(len(materials))
+    if not bool(instance.manifest.get("partb_exclude_substances")) or year is None:
+        return x
+    if year > PARTB_EXCLUSION_LAST_YEAR:
+        return x
+    mats = instance["materials"]
+    excl = set(mats.loc[mats["partb_excludable"].astype(bool), "material"])
+    x[[i for i, m in enumerate(materials) if m in excl]] = 1.0
+    return x
+
+
+def _split_by_category(r: Any, covered: tuple[str, ...], reg_class: dict[str, str]) -> list:
+    """(target id, label, feeds) of each battery category of a ``battery:*`` material target
+    (one entry, unchanged, for every other target or when no feed is covered)."""
+    if r.kind != "material_recovery" or not str(r.reg_class).endswith("*") or not covered:
+        return [(r.target_id, r.label, covered)]
+    out = []
+    for cls, name in BATTERY_CATEGORIES.items():
+        feeds = tuple(f for f in covered if reg_class.get(f) == cls)
+        if feeds:
+            out.append((f"{r.target_id}:{cls.split(':')[1]}", f"{r.label}, {name}", feeds))
+    return out
+
+
+def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -> tuple:
+    """(N_t nodes, their coefficients, D_t) of one target over the feeds ``covered``."""
     tree = data.tree
     m_index = {m: i for i, m in enumerate(tree.materials)}
     f_index = {f: i for i, f in enumerate(tree.feeds)}
-    covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
-    covered_mask = np.zeros(len(tree.feeds), dtype=bool)
-    covered_mask[[f_index[f] for f in covered]] = True
-    num_node, num_coef = np.zeros(0, np.int64), np.zeros(0)
-    den: list[tuple[str, float]] = []
+    mask = np.zeros(len(tree.feeds), dtype=bool)
+    mask[[f_index[f] for f in covered]] = True
+    prod = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
+    prod = prod[mask[tree.node_feed[prod]]]
+    p_of = tree.node_target[prod]
     if r.kind == "material_recovery":
-        k = r.material
-        if k in m_index:
-            nodes, coefs = data.recovered_terms.of(m_index[k])
-            keep = covered_mask[tree.node_feed[nodes]]
-            num_node, num_coef = nodes[keep], coefs[keep]
-            den = [(f, float(tree.comp[f_index[f], m_index[k]])) for f in covered]
+        if r.material not in m_index:
+            return np.zeros(0, np.int64), np.zeros(0), []
+        k = m_index[r.material]
+        a = tree.coef[prod, k] * cnt.weight[p_of, k]
+        den = [(f, float(tree.comp[f_index[f], k])) for f in covered]
+    elif r.kind == "recycling_efficiency":
+        keep = cnt.recycled_p[p_of]
+        prod, p_of = prod[keep], p_of[keep]
+        a = (tree.coef[prod] * cnt.weight[p_of] * (1.0 - cnt.excluded)).sum(axis=1)
+        den = [(f, float(1.0 - tree.comp[f_index[f]] @ cnt.excluded)) for f in covered]
     else:
         mass = tree.node_mass()
-        nodes = nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
-        keep = covered_mask[tree.node_feed[nodes]] & (mass[nodes] > 0)
-        num_node, num_coef = nodes[keep], mass[nodes[keep]]
+        nodes = cnt.nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
+        prod = nodes[mask[tree.node_feed[nodes]]]
+        a = mass[prod]
         den = [(f, 1.0) for f in covered]
-    return TargetTerms(
-        target_id=r.target_id,
-        kind=r.kind,
-        reg_class=r.reg_class,
-        material=r.material,
-        year=int(r.year),
-        deadline=r.deadline,
-        required_frac=float(r.required_frac),
-        label=r.label,
-        legal_reference=r.legal_reference,
-        feeds=covered,
-        num_node=np.asarray(num_node, np.int64),
-        num_coef=np.asarray(num_coef, float),
-        den=tuple((f, b) for f, b in den if b > 0),
+    keep = a > 0
+    return prod[keep].astype(np.int64), np.asarray(a[keep], float), den
+
+
+def _target_terms(
+    r: Any, data: ModelData, reg_class: dict[str, str], cnt: Counting
+) -> list[TargetTerms]:
+    """N_t and D_t of one target row ``r`` of the targets in force (several for a
+    ``battery:*`` material target: one per battery category)."""
+    tree = data.tree
+    covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
+    out = []
+    for target_id, label, feeds in _split_by_category(r, covered, reg_class):
+        num_node, num_coef, den = _num_den(r, data, cnt, feeds)
+        out.append(
+            TargetTerms(
+                target_id=target_id,
+                kind=r.kind,
+                reg_class=r.reg_class,
+                material=r.material,
+                year=int(r.year),
+                deadline=r.deadline,
+                required_frac=float(r.required_frac),
+                label=label,
+                legal_reference=r.legal_reference,
+                feeds=feeds,
+                num_node=num_node,
+                num_coef=num_coef,
+                den=tuple((f, b) for f, b in den if b > 0),
+            )
+        )
+    return out
+
+
+def _counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
+    tree = data.tree
+    kind, target = tree.node_kind, tree.node_target
+    prods = instance["products"].set_index("product_id")
+    recycled_p = np.array([bool(prods.at[p, "counts_recycled"]) for p in tree.products], bool)
+    recovered_p = recycled_p | np.array(
+        [bool(prods.at[p, "counts_recovered"]) for p in tree.products], bool
     )
+    prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
+    nodes_of = {
+        "recycled": prod_nodes[recycled_p[target[prod_nodes]]].astype(np.int64),
+        "recovered": np.concatenate(
+            [prod_nodes[recovered_p[target[prod_nodes]]], energy_recovery_nodes(instance, data)]
+        ).astype(np.int64),
+    }
+    return Counting(
+        weight=counting_weights(instance, list(tree.products), list(tree.materials)),
+        excluded=excluded_materials(instance, list(tree.materials), year),
+        recycled_p=recycled_p,
+        nodes_of=nodes_of,
+    )
+
+
+def take_back_feeds(instance: Instance) -> tuple[str, ...]:
+    """Feeds that must be accepted in full (manifest ``treat_all_collected``): every feed
+    with a reg_class (a waste battery or WEEE the plant has been handed)."""
+    if not bool(instance.manifest.get("treat_all_collected")):
+        return ()
+    feeds = instance["feeds"]
+    return tuple(f for f, rc in zip(feeds["feed_id"], feeds["reg_class"].fillna("")) if rc)
 
 
 def build_regulation_data(
@@ -185,23 +314,12 @@ def build_regulation_data(
     enforce = True if enforce is None else bool(enforce)
     table = _cached_targets(None if targets_path is None else str(targets_path))
     in_force = targets_in_force(table, year)
-    tree = data.tree
-    kind, target = tree.node_kind, tree.node_target
     feeds = instance["feeds"]
     reg_class = dict(zip(feeds["feed_id"], feeds["reg_class"].fillna("")))
-    prods = instance["products"].set_index("product_id")
-    recycled_p = {p for p in tree.products if bool(prods.at[p, "counts_recycled"])}
-    recovered_p = recycled_p | {p for p in tree.products if bool(prods.at[p, "counts_recovered"])}
-    prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
-    is_recycled = np.array([p in recycled_p for p in tree.products], dtype=bool)
-    is_recovered = np.array([p in recovered_p for p in tree.products], dtype=bool)
-    nodes_of = {
-        "recycled": prod_nodes[is_recycled[target[prod_nodes]]].astype(np.int64),
-        "recovered": np.concatenate(
-            [prod_nodes[is_recovered[target[prod_nodes]]], energy_recovery_nodes(instance, data)]
-        ).astype(np.int64),
-    }
-    out = [_target_terms(r, data, reg_class, nodes_of) for r in in_force.itertuples(index=False)]
+    cnt = _counting(instance, data, year)
+    out = [
+        t for r in in_force.itertuples(index=False) for t in _target_terms(r, data, reg_class, cnt)
+    ]
     version = ",".join(sorted(set(table["version"]))) if len(table) else ""
     return RegulationData(
         target_year=year,
@@ -209,6 +327,7 @@ def build_regulation_data(
         table_version=version,
         targets=tuple(out),
         contracts=tuple(contract_terms(instance, data)),
+        take_back=take_back_feeds(instance),
     )
 
 
@@ -276,6 +395,10 @@ def contract_terms(instance: Instance, data: ModelData) -> list[ContractTerms]:
 
 __all__ = [
     "ContractTerms",
+    "Counting",
+    "counting_weights",
+    "excluded_materials",
+    "take_back_feeds",
     "RegulationData",
     "TargetTerms",
     "build_regulation_data",

@@ -2,22 +2,27 @@
 
 Nothing here reads model expressions: every ratio is rebuilt from ``feed_intake`` (tonnes
 accepted), ``material_flows`` (real t/yr of each material on each edge, per feed) and the
-instance's flags, so the report checks the model rather than repeating it.
+instance's flags, so the report checks the model rather than repeating it. The weights
+w[p, k] (calculation points) and x_k (Part B substances left out) are those of
+:mod:`plantopt.model.regulation_terms`; the sums run over result-table edges:
 
-* recycling_efficiency / weee_recycling: numerator = mass on edges into products with
-  ``counts_recycled`` from covered feeds; denominator = tonnes of covered feeds accepted.
-* weee_recovery: numerator adds products with ``counts_recovered`` and disposal edges whose
-  routing row has ``counts_recovered`` (energy recovery).
-* material_recovery of k: numerator = k on edges into products where k counts as recovered
-  (product_prices.recovered), covered feeds; denominator = k on the feeds' entry edges
-  (= accepted tonnes times the feed's k content).
+* recycling_efficiency (Part B, per battery category): numerator = sum over edges into
+  products with ``counts_recycled`` of mass_k w[p, k] (1 - x_k); denominator = tonnes of
+  covered feeds accepted minus the excluded materials on their entry edges.
+* material_recovery of k (Part C, per battery category): numerator = sum over edges into
+  products of mass_k w[p, k]; denominator = k on the covered feeds' entry edges.
+* weee_recycling ("prepared for re-use and recycled"): mass on edges into products with
+  ``counts_recycled``; weee_recovery adds products with ``counts_recovered`` and disposal
+  edges whose routing row has ``counts_recovered`` (energy recovery); denominator = tonnes
+  of the category accepted.
 
 Status per target: ``met``, ``binding`` (met with margin <= BINDING_TOL), ``violated``,
-``no covered feed accepted`` (trivially met: nothing to measure; a feed accepted at less
-than ACCEPTED_TOL_T t/yr is not accepted), ``covered feeds contain no <element>`` (none of
-the covered feeds has it, accepted or not), ``accepted covered feeds contain no <element>``
-(only covered feeds without it are accepted), ``no covered feed in instance``. ``binding``
-is the slack definition: the ratio sits at its required value.
+``not applicable — no covered feed accepted`` (covered feeds exist but the plan refuses them
+all: never "met"; a feed accepted at less than ACCEPTED_TOL_T t/yr is not accepted),
+``covered feeds contain no <element>`` (none of the covered feeds has it, accepted or not),
+``accepted covered feeds contain no <element>`` (only covered feeds without it are
+accepted), ``no covered feed in instance``. ``binding`` is the slack definition: the ratio
+sits at its required value. ``applicable`` is true only when something was measured.
 """
 
 from __future__ import annotations
@@ -26,7 +31,13 @@ import numpy as np
 import pandas as pd
 
 from plantopt.instance.instance import Instance
-from plantopt.model.regulation_terms import RegulationData
+from plantopt.instance.targets import NOT_APPLICABLE
+from plantopt.model.regulation_terms import (
+    RegulationData,
+    TargetTerms,
+    counting_weights,
+    excluded_materials,
+)
 
 BINDING_TOL = 1e-4  # fraction (0.01 pt): margins at most this are reported as binding
 VIOLATION_TOL = 1e-6  # fraction: margins below minus this are violations
@@ -46,6 +57,7 @@ COMPLIANCE_COLUMNS = [
     "denominator_t_per_yr",
     "status",
     "binding",
+    "applicable",
     "enforced",
     "covered_feeds",
     "accepted_covered_feeds",
@@ -54,7 +66,7 @@ COMPLIANCE_COLUMNS = [
 
 
 def _counting_edges(instance: Instance, mf: pd.DataFrame, kind: str) -> pd.Series:
-    """Boolean mask over ``material_flows`` rows whose mass counts for a mass-ratio kind."""
+    """Boolean mask over ``material_flows`` rows whose whole mass counts for a WEEE kind."""
     prods = instance["products"].set_index("product_id")
     recycled = set(prods.index[prods["counts_recycled"].astype(bool)])
     into_product = mf["target_kind"] == "product"
@@ -76,78 +88,107 @@ def _counting_edges(instance: Instance, mf: pd.DataFrame, kind: str) -> pd.Serie
     return mask
 
 
-def _recovered_edges(instance: Instance, mf: pd.DataFrame, material: str) -> pd.Series:
-    pp = instance["product_prices"]
-    rec = set(pp.loc[(pp["material"] == material) & pp["recovered"].astype(bool), "product_id"])
-    return (
-        (mf["target_kind"] == "product") & mf["target_id"].isin(rec) & (mf["material"] == material)
-    )
+class _Weights:
+    """w[p, k] and x_k of the instance, looked up per ``material_flows`` row."""
+
+    def __init__(self, instance: Instance, year: int | None) -> None:
+        self.products = list(instance["products"]["product_id"])
+        self.materials = list(instance["materials"]["material"])
+        self.w = counting_weights(instance, self.products, self.materials)
+        self.x = excluded_materials(instance, self.materials, year)
+        self.p_index = {p: i for i, p in enumerate(self.products)}
+        self.m_index = {m: i for i, m in enumerate(self.materials)}
+        prods = instance["products"]
+        self.recycled = set(prods.loc[prods["counts_recycled"].astype(bool), "product_id"])
+
+    def of_edges(self, mf: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(w[p, k], x_k) of every row (w = 0 on edges not into a product)."""
+        into = (mf["target_kind"] == "product").to_numpy()
+        p = mf["target_id"].map(self.p_index).fillna(-1).to_numpy(int)
+        k = mf["material"].map(self.m_index).fillna(-1).to_numpy(int)
+        ok = into & (p >= 0) & (k >= 0)
+        w = np.zeros(len(mf))
+        w[ok] = self.w[p[ok], k[ok]]
+        x = np.where(k >= 0, self.x[np.maximum(k, 0)], 0.0)
+        return w, x
+
+
+def _ratio_terms(
+    instance: Instance, t: TargetTerms, tables: dict[str, pd.DataFrame], weights: _Weights
+) -> tuple[float, float]:
+    """(numerator, denominator) of target t in t/yr, from the result tables."""
+    intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
+    mf = tables["material_flows"]
+    mf = mf[mf["feed_id"].isin(list(t.feeds))]
+    mass = mf["mass_t_per_yr"].to_numpy(float)
+    entry = (mf["source_kind"] == "feed").to_numpy()
+    w, x = weights.of_edges(mf)
+    if t.kind == "material_recovery":
+        is_k = (mf["material"] == t.material).to_numpy()
+        return float((mass * w)[is_k].sum()), float(mass[is_k & entry].sum())
+    accepted_t = float(intake.reindex(list(t.feeds)).fillna(0.0).sum())
+    if t.kind == "recycling_efficiency":
+        recycled = mf["target_id"].isin(weights.recycled).to_numpy()
+        num = float((mass * w * (1.0 - x))[recycled].sum())
+        return num, accepted_t - float((mass * x)[entry].sum())
+    counted = _counting_edges(instance, mf, t.kind).to_numpy()
+    return float(mass[counted].sum()), accepted_t
+
+
+def _status(
+    instance: Instance, t: TargetTerms, den: float, achieved: float, accepted: list[str]
+) -> str:
+    if not t.feeds:
+        return "no covered feed in instance"
+    if den <= ACCEPTED_TOL_T:
+        return _nothing_to_measure(instance, t.material, list(t.feeds), accepted)
+    margin = achieved - t.required_frac
+    if margin < -VIOLATION_TOL:
+        return "violated"
+    return "binding" if margin <= BINDING_TOL else "met"
+
+
+def _row(
+    instance: Instance,
+    reg: RegulationData,
+    t: TargetTerms,
+    tables: dict[str, pd.DataFrame],
+    weights: _Weights,
+) -> dict:
+    intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
+    # a feed accepted at solver noise (|x| < ACCEPTED_TOL_T) is not accepted
+    accepted = [f for f in t.feeds if intake.get(f, 0.0) > ACCEPTED_TOL_T]
+    num, den = _ratio_terms(instance, t, tables, weights)
+    achieved = num / den if t.feeds and den > ACCEPTED_TOL_T else np.nan
+    status = _status(instance, t, den, achieved, accepted)
+    return {
+        "target_id": t.target_id,
+        "target": t.title,
+        "kind": t.kind,
+        "material": t.material,
+        "year": t.year,
+        "deadline": t.deadline,
+        "required_frac": t.required_frac,
+        "achieved_frac": achieved,
+        "margin_frac": achieved - t.required_frac if np.isfinite(achieved) else np.nan,
+        "numerator_t_per_yr": num,
+        "denominator_t_per_yr": den,
+        "status": status,
+        "binding": status == "binding",
+        "applicable": bool(np.isfinite(achieved)),
+        "enforced": bool(reg.enforce and t.constrainable),
+        "covered_feeds": ",".join(t.feeds),
+        "accepted_covered_feeds": ",".join(accepted),
+        "legal_reference": t.legal_reference,
+    }
 
 
 def compliance_table(
     instance: Instance, reg: RegulationData, tables: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
     """One row per target in force: achieved vs required, margin, binding, covered feeds."""
-    intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
-    mf = tables["material_flows"]
-    rows = []
-    for t in reg.targets:
-        feeds = list(t.feeds)
-        # a feed accepted at solver noise (|x| < ACCEPTED_TOL_T) is not accepted
-        accepted = [f for f in feeds if intake.get(f, 0.0) > ACCEPTED_TOL_T]
-        on_feeds = mf["feed_id"].isin(feeds)
-        if t.kind == "material_recovery":
-            num = float(
-                mf.loc[on_feeds & _recovered_edges(instance, mf, t.material), "mass_t_per_yr"].sum()
-            )
-            den = float(
-                mf.loc[
-                    on_feeds & (mf["source_kind"] == "feed") & (mf["material"] == t.material),
-                    "mass_t_per_yr",
-                ].sum()
-            )
-        else:
-            num = float(
-                mf.loc[on_feeds & _counting_edges(instance, mf, t.kind), "mass_t_per_yr"].sum()
-            )
-            den = float(intake.reindex(feeds).fillna(0.0).sum())
-        if not feeds:
-            achieved, status = np.nan, "no covered feed in instance"
-        elif den <= ACCEPTED_TOL_T:
-            achieved = np.nan
-            status = _nothing_to_measure(instance, t.material, feeds, accepted)
-        else:
-            achieved = num / den
-            margin = achieved - t.required_frac
-            status = (
-                "violated"
-                if margin < -VIOLATION_TOL
-                else "binding"
-                if margin <= BINDING_TOL
-                else "met"
-            )
-        margin = achieved - t.required_frac if np.isfinite(achieved) else np.nan
-        rows.append(
-            {
-                "target_id": t.target_id,
-                "target": t.title,
-                "kind": t.kind,
-                "material": t.material,
-                "year": t.year,
-                "deadline": t.deadline,
-                "required_frac": t.required_frac,
-                "achieved_frac": achieved,
-                "margin_frac": margin,
-                "numerator_t_per_yr": num,
-                "denominator_t_per_yr": den,
-                "status": status,
-                "binding": status == "binding",
-                "enforced": bool(reg.enforce and t.constrainable),
-                "covered_feeds": ",".join(feeds),
-                "accepted_covered_feeds": ",".join(accepted),
-                "legal_reference": t.legal_reference,
-            }
-        )
+    weights = _Weights(instance, reg.target_year)
+    rows = [_row(instance, reg, t, tables, weights) for t in reg.targets]
     return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
 
 
@@ -157,9 +198,9 @@ def _nothing_to_measure(
     """Status of a target whose denominator is zero, saying why.
 
     ``covered feeds contain no <k>``: no covered feed of the instance has k in its
-    composition (accepted or not); ``no covered feed accepted``: some do, but the plan accepts
-    none of the covered feeds; ``accepted covered feeds contain no <k>``: the plan accepts
-    covered feeds, only not those with k.
+    composition (accepted or not); ``not applicable — no covered feed accepted``: some do,
+    but the plan accepts none of the covered feeds; ``accepted covered feeds contain no
+    <k>``: the plan accepts covered feeds, only not those with k.
     """
     if material:
         comp = instance["composition"]
@@ -169,7 +210,7 @@ def _nothing_to_measure(
             return f"covered feeds contain no {material}"
         if accepted:
             return f"accepted covered feeds contain no {material}"
-    return "no covered feed accepted"
+    return NOT_APPLICABLE
 
 
 CONTRACT_COLUMNS = [

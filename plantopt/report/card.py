@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from plantopt.instance.targets import NOT_APPLICABLE
 from plantopt.results.numfmt import (
     column_label,
     fmt_amount,
@@ -57,7 +58,7 @@ def compliance_counts(comp: pd.DataFrame | None) -> tuple[int, int, int]:
         return 0, 0, 0
     measured = comp[np.isfinite(comp["achieved_frac"].astype(float))]
     ok = int(measured["status"].isin(["met", "binding"]).sum())
-    trivial = int((comp["status"] == "no covered feed accepted").sum())
+    trivial = int((comp["status"] == NOT_APPLICABLE).sum())
     return len(measured), ok, trivial
 
 
@@ -178,7 +179,7 @@ def _compliance_block(comp: pd.DataFrame | None) -> str:
     for r in shown.itertuples():
         achieved = fmt_share(r.achieved_frac) if np.isfinite(r.achieved_frac) else "-"
         period = f"{r.period} " if hasattr(r, "period") else ""
-        cls = {"violated": "bad", "no covered feed accepted": "warn"}.get(r.status, "good")
+        cls = {"violated": "bad", NOT_APPLICABLE: "warn"}.get(r.status, "good")
         rows.append(
             f"<tr class='{cls}'><td>{html.escape(period + r.target)}</td>"
             f"<td class='n'>{fmt_share(r.required_frac)}</td><td class='n' "

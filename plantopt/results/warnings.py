@@ -1,8 +1,8 @@
 """Warnings a reader of a plan must see next to its headline numbers.
 
-* **targets met by refusing their feeds**: a target whose covered feeds are all refused is
-  "met" trivially (nothing to measure, status ``no covered feed accepted``); a plan that
-  refuses every battery feed must not read as "complies with 2031";
+* **targets met by refusing their feeds**: a target whose covered feeds are all refused
+  reads 0 >= 0 (nothing to measure, status ``not applicable — no covered feed accepted``);
+  a plan that refuses every battery feed must not read as "complies with 2031";
 * **the solve hit a limit**: status ``feasible`` (time limit, no proof of optimality) or a
   final relative gap above the one asked for;
 * **the Monte Carlo median is far from the plan** (:func:`monte_carlo_warnings`): the
@@ -20,9 +20,11 @@ from typing import Any
 
 import pandas as pd
 
+from plantopt.instance.targets import NOT_APPLICABLE
+
 #: Median far from the plan: |P50 - plan| > MC_FAR_REL * max(|P50|, |plan|).
 MC_FAR_REL = 0.5
-REFUSED = "no covered feed accepted"
+REFUSED = NOT_APPLICABLE
 
 
 def refused_feed_targets(tables: dict[str, pd.DataFrame]) -> list[str]:

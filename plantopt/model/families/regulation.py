@@ -12,6 +12,13 @@ Offtake contracts c (columns take[c] in [min_c, max_c], t/yr of contained materi
     contract_supply[p, k]:  sum_{c on (p, k)} take[c] - sum_{n at p} coef[n, k] flow[n] <= 0
 
 A positive minimum is take-or-pay: the plan must deliver it.
+
+Take-back obligation (manifest ``treat_all_collected``; Battery Regulation Art. 71(1): a
+facility accepts every waste battery handed to it), for every feed f with a reg_class:
+
+    take_back[f]:  accept[f] >= available_f                 (t/yr)
+
+so no target can be met by refusing the feeds it covers.
 """
 
 from __future__ import annotations
@@ -119,4 +126,28 @@ def contract_supply(ctx: PeriodContext) -> Family:
         -INF,
         0.0,
         doc="contracts take no more than the material contained in the product",
+    )
+
+
+def take_back(ctx: PeriodContext) -> Family:
+    feeds = list(ctx.regulation.take_back) if ctx.regulation is not None else []
+    f_index = {f: i for i, f in enumerate(ctx.data.feeds)}
+    feeds = [f for f in feeds if f in f_index]
+    avail = np.array([ctx.data.feed_ub[f] for f in feeds], dtype=float)
+    return family(
+        "take_back",
+        feeds,
+        np.arange(len(feeds)),
+        np.array([f_index[f] for f in feeds], dtype=np.int64),
+        np.ones(len(feeds)),
+        avail,
+        INF,
+        doc="take-back obligation: every covered feed accepted at its available tonnage",
+        relax=Relax(
+            "feed_minimum",
+            tuple(f"{f} (take-back)" for f in feeds),
+            avail,
+            np.maximum(avail, 1.0),
+            "t/yr",
+        ),
     )
