@@ -16,6 +16,7 @@ from plantopt.business.multiperiod import multiperiod_case
 from plantopt.instance.instance import Instance
 from plantopt.model.build import Families
 from plantopt.model.periods import period_instance
+from plantopt.regulation.compliance import collection_table
 from plantopt.regulation.report import regulation_results
 from plantopt.results.solution import Solution
 from plantopt.results.tables import economics_table, extract_tables
@@ -35,6 +36,8 @@ def period_tables(
     assert per.context.regulation is not None
     reg_tables, reg_summary = regulation_results(inst_t, per.context.regulation, tables, sol.take)
     tables.update(reg_tables)
+    if per.context.regulation.steps:
+        tables["collection"] = collection_table(per.context.regulation, sol.collect)
     case_tables, case_summary = business_results(d, tables)
     tables.update(case_tables)
     return tables, reg_summary, case_summary

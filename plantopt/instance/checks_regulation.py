@@ -7,7 +7,10 @@
   product that counts as recycled (a contract buys recycled content), min <= max;
 * downstream_recovery (calculation points, Delegated Regulation (EU) 2025/606): rows only
   for intermediate products and known materials, with a source (warning otherwise); an
-  intermediate product without rows counts nothing (warning).
+  intermediate product without rows counts nothing (warning);
+* feeds.collection_class and collection_steps.csv: known class and feed, marginal costs
+  non-decreasing along a feed's steps (a supply curve), placed on the market at least the
+  available tonnage (warning).
 """
 
 from __future__ import annotations
@@ -32,7 +35,109 @@ def check_regulation(instance: Instance, problems: ProblemList) -> None:
     _check_reg_classes(instance, problems)
     _check_energy_recovery_flags(instance, problems)
     _check_calc_points(instance, problems)
+    _check_collection(instance, problems)
+    _check_reuse(instance, problems)
     _check_contracts(instance, problems)
+
+
+def _check_reuse(instance: Instance, problems: ProblemList) -> None:
+    """Re-use and second-life columns of products.csv fit together."""
+    file = TABLES["products"].file
+    feeds = set(instance["feeds"]["feed_id"])
+    for i, r in instance["products"].iterrows():
+        row = int(i) + 2
+        pairs = (("value_eur_per_item", "item_mass_t"), ("kwh_per_t", "value_eur_per_kwh"))
+        for a, b in pairs:
+            if pd.notna(r[a]) and pd.isna(r[b]):
+                problems.error(
+                    file, f"{a} needs {b}", row=row, column=b, found="", expected="a number"
+                )
+        ret = str(r["returns_as_feed"] or "")
+        if not ret:
+            continue
+        if r["reuse_kind"] != "second_life":
+            problems.error(
+                file,
+                "only second-life packs return as a feed",
+                row=row,
+                column="returns_as_feed",
+                found=f"{ret} (reuse_kind {r['reuse_kind']})",
+                expected="reuse_kind second_life, or an empty cell",
+            )
+        if ret not in feeds:
+            problems.error(
+                file,
+                "unknown feed in returns_as_feed",
+                row=row,
+                column="returns_as_feed",
+                found=ret,
+                expected="a feed_id of feeds.csv",
+            )
+        if pd.isna(r["second_life_yr"]):
+            problems.error(
+                file,
+                "second_life_yr is needed with returns_as_feed",
+                row=row,
+                column="second_life_yr",
+                found="",
+                expected="years of second life (>= 0)",
+            )
+
+
+COLLECTION_CLASSES = ("portable", "lmt", "sli", "ev", "industrial")
+
+
+def _check_collection(instance: Instance, problems: ProblemList) -> None:
+    """feeds.collection_class is known; placed on the market is at least what is available;
+    collection steps name a feed and their marginal costs do not fall along a feed."""
+    feeds = instance["feeds"]
+    ffile = TABLES["feeds"].file
+    for i, r in feeds.iterrows():
+        cls = str(r["collection_class"] or "")
+        if cls and cls not in COLLECTION_CLASSES:
+            problems.error(
+                ffile,
+                "unknown collection class",
+                row=int(i) + 2,
+                column="collection_class",
+                found=cls,
+                expected="empty or one of " + ", ".join(COLLECTION_CLASSES),
+            )
+        pom = r["placed_on_market_t_per_yr"]
+        if pom is not None and pd.notna(pom) and float(pom) < float(r["available_t_per_yr"]):
+            problems.warning(
+                ffile,
+                "more collected than placed on the market (collection rate above 100 %)",
+                row=int(i) + 2,
+                column="placed_on_market_t_per_yr",
+                found=pom,
+                expected=f">= available_t_per_yr ({r['available_t_per_yr']})",
+            )
+    steps = instance["collection_steps"]
+    sfile = TABLES["collection_steps"].file
+    known = set(feeds["feed_id"])
+    last: dict[str, float] = {}
+    for i, r in steps.iterrows():
+        f, cost = r["feed_id"], float(r["cost_eur_per_t"])
+        if f not in known:
+            problems.error(
+                sfile,
+                "unknown feed_id",
+                row=int(i) + 2,
+                column="feed_id",
+                found=f,
+                expected="a feed_id of feeds.csv",
+            )
+        elif f in last and cost < last[f]:
+            problems.error(
+                sfile,
+                "marginal collection cost falls along the feed's steps (not a supply curve)",
+                row=int(i) + 2,
+                column="cost_eur_per_t",
+                found=cost,
+                expected=f">= {last[f]} (the feed's previous step)",
+            )
+        last[f] = max(cost, last.get(f, cost))
 
 
 def _check_reg_classes(instance: Instance, problems: ProblemList) -> None:

@@ -106,6 +106,12 @@ class Manifest(Mapping[str, Any]):
         "covered feeds.",
         default=False,
     )
+    enforce_collection_targets: bool = spec(
+        "Enforce the Battery Regulation collection targets in force (portable, LMT) as "
+        "constraints; false: report them only, so the actual collection rate stays the base "
+        "and the target is a scenario.",
+        default=False,
+    )
     partb_exclude_substances: bool = spec(
         "Leave the materials with partb_excludable out of the Part B recycling efficiency "
         "(numerator and input fraction), as Delegated Regulation (EU) 2025/606 allows until "

@@ -90,11 +90,27 @@ TABLES: dict[str, Table] = {
                     "(weee:1 .. weee:6); empty if none.",
                     default="",
                 ),
+                Column(
+                    "collection_class",
+                    "str",
+                    "Collection category of the Battery Regulation (portable, lmt, sli, ev, "
+                    "industrial) for the collection-rate targets; empty if none.",
+                    default="",
+                ),
+                Column(
+                    "placed_on_market_t_per_yr",
+                    "float",
+                    "Tonnes placed on the market per year (the collection rate's "
+                    "denominator; the regulation's three-year average); empty if not known.",
+                    unit="t/yr",
+                    lo=0.0,
+                ),
                 Column("description", "str", "Readable description.", default=""),
                 Column(
                     "available_t_per_yr",
                     "float",
-                    "Tonnes of this feed on offer per year.",
+                    "Tonnes of this feed on offer per year (collected at today's rate; "
+                    "collection_steps.csv may add more).",
                     unit="t/yr",
                     required=True,
                     lo=0.0,
@@ -416,6 +432,76 @@ TABLES: dict[str, Table] = {
                     "recovery of downstream_recovery.csv.",
                     default="final",
                     choices=("final", "intermediate"),
+                ),
+                Column(
+                    "reuse_kind",
+                    "str",
+                    "none = a material product; prepared_for_reuse = graded EEE sold for "
+                    "re-use (counts as prepared for re-use in WEEE Annex V); second_life = "
+                    "packs repurposed to stationary storage (leave the waste stage: out of "
+                    "the Battery Regulation ratios' input).",
+                    default="none",
+                    choices=("none", "prepared_for_reuse", "second_life"),
+                ),
+                Column(
+                    "value_eur_per_t",
+                    "float",
+                    "Value per tonne of product mass (re-use or second-life sale), on top "
+                    "of product_prices.",
+                    unit="EUR/t",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "value_eur_per_item",
+                    "float",
+                    "Value per item sold for re-use (with item_mass_t); empty: none.",
+                    unit="EUR",
+                    lo=0.0,
+                ),
+                Column(
+                    "item_mass_t",
+                    "float",
+                    "Mean mass of one item (value_eur_per_item per tonne = value / mass).",
+                    unit="t",
+                    lo=0.0,
+                    lo_open=True,
+                ),
+                Column(
+                    "kwh_per_t",
+                    "float",
+                    "Storage capacity of a second-life pack per tonne of pack.",
+                    unit="kWh/t",
+                    lo=0.0,
+                ),
+                Column(
+                    "value_eur_per_kwh",
+                    "float",
+                    "Value of second-life storage capacity per kWh.",
+                    unit="EUR/kWh",
+                    lo=0.0,
+                ),
+                Column(
+                    "repurposing_cost_eur_per_t",
+                    "float",
+                    "Cost of repurposing or refurbishing per tonne of product.",
+                    unit="EUR/t",
+                    default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "returns_as_feed",
+                    "str",
+                    "Second-life packs come back as this feed (feeds.csv) after "
+                    "second_life_yr years (multi-period instances); empty: they do not.",
+                    default="",
+                ),
+                Column(
+                    "second_life_yr",
+                    "float",
+                    "Years of second life before the packs return as returns_as_feed.",
+                    unit="yr",
+                    lo=0.0,
                 ),
                 Column(
                     "max_offtake_t_per_yr",

@@ -85,6 +85,38 @@ OPTIONAL_TABLES: tuple[Table, ...] = (
         required=False,
     ),
     Table(
+        "collection_steps",
+        "collection_steps.csv",
+        "Optional collection supply curve per feed: each step collects up to t_per_yr more "
+        "on top of available_t_per_yr at a marginal cost per tonne (increasing along a "
+        "feed's steps, in file order); the optimiser climbs it as far as it pays or a "
+        "collection target requires. The gate fee (with its eco-modulation) applies to every "
+        "tonne accepted, so producer fees can pay for collection.",
+        (
+            Column("feed_id", "str", "Feed id (feeds.csv).", required=True),
+            Column("step_id", "str", "Step id, unique within the feed.", required=True),
+            Column(
+                "t_per_yr",
+                "float",
+                "Most tonnes the step adds per year.",
+                unit="t/yr",
+                required=True,
+                lo=0.0,
+                lo_open=True,
+            ),
+            Column(
+                "cost_eur_per_t",
+                "float",
+                "Marginal collection cost per tonne of the step (paid by the plant).",
+                unit="EUR/t",
+                required=True,
+            ),
+            _source(),
+        ),
+        key=("feed_id", "step_id"),
+        required=False,
+    ),
+    Table(
         "eco_modulation",
         "eco_modulation.csv",
         "Optional eco-modulated producer fees (EPR): each feed's recyclability class and "

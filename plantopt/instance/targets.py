@@ -16,6 +16,9 @@ Kinds and their ratios (all linear in the model's flows, see :mod:`plantopt.regu
   recycled / mass of waste batteries of that type entering;
 * ``material_recovery`` (Annex XII Part C): element k in product fractions where k counts as
   recovered / element k in the waste batteries entering (all battery types, ``battery:*``);
+* ``collection_rate`` (Battery Regulation Art. 59 portable, Art. 69 LMT): tonnes collected
+  (accepted) of the feeds with ``collection_class`` <class> (selector ``collection:<class>``)
+  / tonnes placed on the market;
 * ``weee_recovery`` (Directive 2012/19/EU Annex V): recycled + energy-recovered mass / mass of
   the category entering; ``weee_recycling``: recycled mass / mass of the category entering.
 """
@@ -31,7 +34,13 @@ from plantopt.instance.errors import InstanceError, ProblemList
 from plantopt.instance.loader import coerce_table
 from plantopt.instance.schema import Column, Table
 
-KINDS = ("recycling_efficiency", "material_recovery", "weee_recovery", "weee_recycling")
+KINDS = (
+    "recycling_efficiency",
+    "material_recovery",
+    "weee_recovery",
+    "weee_recycling",
+    "collection_rate",
+)
 
 #: Battery categories of Delegated Regulation (EU) 2025/606 (documentation per category):
 #: reg_class -> readable name. Part C (``battery:*``) is computed and reported per category.

@@ -4,11 +4,13 @@
 
     per period t (local layout, Pyomo block ``period[t]``, or the model with one period):
         output_balance, feed_balance, capacity_limit, run_upper, min_load, run_if_built,
-        offtake, co2_cap, resource_limit, target_ratio, contract_supply, take_back
+        offtake, co2_cap, resource_limit, target_ratio, contract_supply, take_back,
+        collection_supply, collection_target
         expressions: throughput, capacity, co2_emissions, target_num, target_den,
         recovered, weighted_recovery and the ledger items (profit = their signed sum)
     global (global layout, on the model):
-        one_option (per period), require_build, budget, profit_floor, recovery_floor
+        one_option (per period), require_build, budget, profit_floor, recovery_floor,
+        second_life_return
         (and upper bound 0 on the build columns of forbidden units / options)
         expressions: capex_total, npv; with several periods profit and weighted_recovery
         (horizon means, weights w_t = d_t / H)
@@ -30,7 +32,16 @@ import scipy.sparse as sp
 
 from plantopt.instance.requirements import build_requirements
 from plantopt.model.data import ModelData
-from plantopt.model.families import flows, levers, products, recovery, regulation, units
+from plantopt.model.families import (
+    collection,
+    flows,
+    levers,
+    products,
+    recovery,
+    regulation,
+    reuse,
+    units,
+)
 from plantopt.model.families.context import PeriodContext, used_and_run_units
 from plantopt.model.family import INF, Family, Relax, family
 from plantopt.model.layout import Layout
@@ -52,6 +63,8 @@ PERIOD_ROWS: tuple[Callable[[PeriodContext], Family], ...] = (
     regulation.target_ratio,
     regulation.contract_supply,
     regulation.take_back,
+    collection.collection_supply,
+    collection.collection_target,
 )
 PERIOD_EXPRESSIONS: tuple[Callable[[PeriodContext], Family], ...] = (
     units.throughput,
@@ -135,6 +148,7 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
         tuple(run),
         contracts,
         n_periods=T,
+        steps=tuple(s.label for s in regulation_data.steps) if regulation_data is not None else (),
     )
     local = glob.local()
     regs = regulation_data.per_period if regulation_data is not None else (None,) * T
@@ -167,13 +181,16 @@ def column_bounds(
     lower = np.zeros(glob.n_cols)
     upper = np.full(glob.n_cols, INF)
     contracts = reg.contracts if reg is not None else ()
+    steps = reg.steps if reg is not None else ()
+    extra = {f: reg.extra_collectable(f) if reg is not None else 0.0 for f in data.feeds}
     for t, d in enumerate(data.per_period):
         b = t * glob.block
         lower[b : b + glob.n_feeds] = [d.feed_lb[f] for f in d.feeds]
-        upper[b : b + glob.n_feeds] = [d.feed_ub[f] for f in d.feeds]
+        upper[b : b + glob.n_feeds] = [d.feed_ub[f] + extra[f] for f in d.feeds]
         upper[b + glob.build0 : b + glob.take0] = 1.0
-        lower[b + glob.take0 : b + glob.block] = [c.min_t_per_yr for c in contracts]
-        upper[b + glob.take0 : b + glob.block] = [c.max_t_per_yr for c in contracts]
+        lower[b + glob.take0 : b + glob.collect0] = [c.min_t_per_yr for c in contracts]
+        upper[b + glob.take0 : b + glob.collect0] = [c.max_t_per_yr for c in contracts]
+        upper[b + glob.collect0 : b + glob.block] = [s.t_per_yr for s in steps]
         # forbidden units and the other options of a required u=j: build[u, j, t] <= 0
         for k in build_requirements(data.manifest, data.unit_options).forbidden:
             upper[b + glob.build0 + glob.o_index[k]] = 0.0
@@ -388,7 +405,8 @@ def floor_row(data: ModelData, objectives: dict[str, np.ndarray], which: str) ->
 
 
 def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
-    """one_option (per period), require_build, budget, profit_floor, recovery_floor."""
+    """one_option (per period), require_build, budget, profit_floor, recovery_floor,
+    second_life_return (multi-period, with second-life packs returning as a feed)."""
     data, glob = fams.data, fams.layout
     return [
         one_option(data, glob),
@@ -396,6 +414,7 @@ def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Famil
         budget_row(data, fams),
         floor_row(data, objectives, "profit_floor"),
         floor_row(data, objectives, "recovery_floor"),
+        reuse.second_life_return(fams),
     ]
 
 

@@ -31,6 +31,7 @@ _SETS = {
     "build": "OPTIONS",
     "run": "MIN_LOAD_UNITS",
     "take": "CONTRACTS",
+    "collect": "COLLECTION_STEPS",
 }
 _ROW_SETS = {
     "output_balance": "GROUPS",

@@ -7,6 +7,7 @@ Local layout (one period; every row family is written in it):
     build[k]   (O)  option k = (u, j) in service           {0, 1}
     run[u]     (R)  unit u runs (units with a minimum load) {0, 1}
     take[c]    (C)  contained t/yr delivered on contract c [min_c, max_c]
+    collect[s] (S)  t/yr collected on collection step s     [0, size_s]
 
 Global layout: T blocks of the local layout, one per period; block t's ``build`` segment holds
 the decisions *made* in period t (build[k, t]). Period t's rows reach them through the 0/1
@@ -27,6 +28,7 @@ COLUMN_DOCS = {
     "build": "capacity option built",
     "run": "unit runs",
     "take": "contained material delivered under the contract, t/yr",
+    "collect": "tonnes collected on the collection step (supply curve), t/yr",
 }
 
 
@@ -40,6 +42,7 @@ class Layout:
     run_units: tuple[str, ...]
     contracts: tuple[str, ...] = ()
     n_periods: int = 1
+    steps: tuple[str, ...] = ()  # collection steps "feed:step"
     o_index: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -67,9 +70,13 @@ class Layout:
         return self.run0 + len(self.run_units)
 
     @property
-    def block(self) -> int:
-        """Columns of one period: accept, flow, build, run, take."""
+    def collect0(self) -> int:
         return self.take0 + len(self.contracts)
+
+    @property
+    def block(self) -> int:
+        """Columns of one period: accept, flow, build, run, take, collect."""
+        return self.collect0 + len(self.steps)
 
     @property
     def n_cols(self) -> int:
@@ -77,7 +84,9 @@ class Layout:
 
     def local(self) -> Layout:
         """The one-period layout the row families are written in."""
-        return Layout(self.feeds, self.n_nodes, self.options, self.run_units, self.contracts)
+        return Layout(
+            self.feeds, self.n_nodes, self.options, self.run_units, self.contracts, steps=self.steps
+        )
 
     def families(self) -> list[tuple[str, int, list, bool]]:
         """(name, first local column, index labels, integer) of every column family."""
@@ -87,6 +96,7 @@ class Layout:
             ("build", self.build0, list(self.options), True),
             ("run", self.run0, list(self.run_units), True),
             ("take", self.take0, list(self.contracts), False),
+            ("collect", self.collect0, list(self.steps), False),
         ]
 
     def split(self, x: np.ndarray, t: int = 0) -> dict[str, np.ndarray]:
@@ -97,7 +107,8 @@ class Layout:
             "flow": x[self.flow0 : self.build0],
             "build": x[self.build0 : self.run0],
             "run": x[self.run0 : self.take0],
-            "take": x[self.take0 : self.block],
+            "take": x[self.take0 : self.collect0],
+            "collect": x[self.collect0 : self.block],
         }
 
     def integrality(self) -> np.ndarray:

@@ -13,6 +13,9 @@ Carlo all price these same items:
     annual_capex    = sum_{u,j} capex_{u,j} (1 - s_u) CRF(r_b, L_{u,j}) build[u,j]
     route_costs     = sum_n cost_n mass_n flow[n]     (disposal fees, transport)
     co2_cost        = co2_price sum_{unit nodes n} co2_{u(n)} mass_n flow[n]
+    collection_cost = sum_s c_s collect[s]   (marginal cost of the collection steps climbed)
+    reuse_revenue   = sum_{product nodes n} v_p mass_n flow[n]  (re-use and second-life value)
+    repurposing_cost = sum_{product nodes n} r_p mass_n flow[n]
     profit          = sum_items sign_item item
 """
 
@@ -22,8 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plantopt.model.families.collection import collection_cost
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.families.levers import co2_per_flow
+from plantopt.model.families.reuse import reuse_money
 from plantopt.model.family import Family, family
 
 # (item, sign in profit, what it is); the order of the economics table
@@ -36,6 +41,9 @@ ITEMS: tuple[tuple[str, int, str], ...] = (
     ("annual_capex", -1, "EUR/yr, capital recovery factor times capex"),
     ("route_costs", -1, "EUR/yr"),
     ("co2_cost", -1, "EUR/yr, CO2 price times emissions"),
+    ("collection_cost", -1, "EUR/yr, marginal cost of the collection steps climbed"),
+    ("reuse_revenue", +1, "EUR/yr, items sold for re-use and second-life packs"),
+    ("repurposing_cost", -1, "EUR/yr, grading, refurbishing and repurposing"),
 )
 SIGN = {name: sign for name, sign, _ in ITEMS}
 # names of the items in the economics table
@@ -87,6 +95,7 @@ def ledger(ctx: PeriodContext) -> Ledger:
     build = lay.build0 + np.arange(len(opts))
     r_nodes, r_cost = d.node_route_cost.node, d.node_route_cost.coef
     c_nodes, per = co2_per_flow(ctx)
+    reuse = reuse_money(ctx)
     return Ledger(
         {
             "revenue": _item("revenue", lay.flow0 + nodes, rev),
@@ -105,6 +114,9 @@ def ledger(ctx: PeriodContext) -> Ledger:
             ),
             "route_costs": _item("route_costs", lay.flow0 + r_nodes, r_cost),
             "co2_cost": _item("co2_cost", lay.flow0 + c_nodes, d.co2_price_eur_per_t * per),
+            "collection_cost": _item("collection_cost", *collection_cost(ctx)),
+            "reuse_revenue": _item("reuse_revenue", *reuse["reuse_revenue"]),
+            "repurposing_cost": _item("repurposing_cost", *reuse["repurposing_cost"]),
         },
         has_contracts=len(contracts) > 0,
     )

@@ -56,6 +56,7 @@ from plantopt.instance.targets import (
     targets_in_force,
 )
 from plantopt.model.data import ModelData
+from plantopt.model.reuse_terms import ReuseTerms, reuse_terms
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT
 
 
@@ -76,6 +77,10 @@ class TargetTerms:
     num_node: np.ndarray  # N_t: route-tree nodes that count ...
     num_coef: np.ndarray  # ... with their t per feed-equivalent t
     den: tuple[tuple[str, float], ...]  # (feed, t per t accepted), zero coefficients dropped
+    # subtracted from the denominator: out-of-waste nodes (second life, re-use) and their
+    # t per feed-equivalent t (Battery Regulation kinds only)
+    den_node: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    den_node_coef: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def num(self) -> tuple[tuple[int, float], ...]:
@@ -106,6 +111,41 @@ class ContractTerms:
 
 
 @dataclass(frozen=True)
+class CollectionStep:
+    """One step of a feed's collection supply curve: up to ``t_per_yr`` more tonnes
+    collected at ``cost_eur_per_t`` (marginal cost, increasing along the feed's steps)."""
+
+    feed_id: str
+    step_id: str
+    t_per_yr: float
+    cost_eur_per_t: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.feed_id}:{self.step_id}"
+
+
+@dataclass(frozen=True)
+class CollectionTarget:
+    """A collection-rate target (Battery Regulation Art. 59/69): tonnes collected (accepted)
+    of the covered feeds at least ``required_frac`` times what is placed on the market."""
+
+    target_id: str
+    collection_class: str
+    year: int
+    deadline: str
+    required_frac: float
+    label: str
+    legal_reference: str
+    feeds: tuple[str, ...]  # covered feeds (collection_class match)
+    placed_on_market_t_per_yr: float  # sum over the covered feeds
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({self.year})"
+
+
+@dataclass(frozen=True)
 class RegulationData:
     """Targets in force for the instance's target year and its offtake contracts."""
 
@@ -116,6 +156,23 @@ class RegulationData:
     contracts: tuple[ContractTerms, ...] = field(default_factory=tuple)
     by_period: tuple[RegulationData, ...] = ()  # every period's, when there are several
     take_back: tuple[str, ...] = ()  # feeds accepted in full (treat_all_collected)
+    steps: tuple[CollectionStep, ...] = ()  # collection supply curve of every feed
+    reuse: ReuseTerms | None = None  # value of re-use / second-life products, returns
+    collection: tuple[CollectionTarget, ...] = ()  # collection-rate targets in force
+    enforce_collection: bool = False  # manifest enforce_collection_targets
+
+    @property
+    def enforced_collection(self) -> list[CollectionTarget]:
+        """Collection targets that become constraints (something placed on the market)."""
+        on = self.enforce and self.enforce_collection
+        return [c for c in self.collection if on and c.placed_on_market_t_per_yr > 0]
+
+    def extra_collectable(self, feed: str) -> float:
+        """t/yr a feed's collection steps can add to its available tonnage (unbounded for a
+        feed that second-life packs return as: the return row bounds it)."""
+        if self.reuse is not None and any(r.feed_id == feed for r in self.reuse.returns):
+            return float("inf")
+        return sum(s.t_per_yr for s in self.steps if s.feed_id == feed)
 
     @property
     def per_period(self) -> tuple[RegulationData, ...]:
@@ -151,11 +208,13 @@ class Counting:
     excluded: np.ndarray  # (M,) 0/1
     recycled_p: np.ndarray  # (P,) bool: counts_recycled
     nodes_of: dict[str, np.ndarray]
+    out_of_waste_p: np.ndarray  # (P,) bool: prepared for re-use or second life
 
 
 def counting_weights(instance: Instance, products: list[str], materials: list[str]) -> np.ndarray:
     """w[p, k]: 1 for final products where k counts as recovered, the downstream recovery
-    share for intermediate products (0 without a downstream_recovery row)."""
+    share for intermediate products (0 without a downstream_recovery row), 0 for products
+    prepared for re-use or second life."""
     p_index = {p: i for i, p in enumerate(products)}
     m_index = {m: i for i, m in enumerate(materials)}
     w = np.zeros((len(products), len(materials)))
@@ -169,6 +228,9 @@ def counting_weights(instance: Instance, products: list[str], materials: list[st
     for p, k, r in zip(dr["product_id"], dr["material"], dr["recovery_frac"]):
         if p in inter and k in m_index:
             w[p_index[p], m_index[k]] = float(r)
+    for p in products:  # re-used or repurposed items are not recycled material
+        if str(prods.at[p, "reuse_kind"]) != "none":
+            w[p_index[p]] = 0.0
     return w
 
 
@@ -199,7 +261,8 @@ def _split_by_category(r: Any, covered: tuple[str, ...], reg_class: dict[str, st
 
 
 def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -> tuple:
-    """(N_t nodes, their coefficients, D_t) of one target over the feeds ``covered``."""
+    """(N_t nodes, their coefficients, D_t, out-of-waste nodes, their coefficients) of one
+    target over the feeds ``covered``."""
     tree = data.tree
     m_index = {m: i for i, m in enumerate(tree.materials)}
     f_index = {f: i for i, f in enumerate(tree.feeds)}
@@ -208,25 +271,36 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
     prod = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
     prod = prod[mask[tree.node_feed[prod]]]
     p_of = tree.node_target[prod]
+    out = prod[cnt.out_of_waste_p[p_of]]
+    none = np.zeros(0, np.int64), np.zeros(0)
     if r.kind == "material_recovery":
         if r.material not in m_index:
-            return np.zeros(0, np.int64), np.zeros(0), []
+            return *none, [], *none
         k = m_index[r.material]
         a = tree.coef[prod, k] * cnt.weight[p_of, k]
         den = [(f, float(tree.comp[f_index[f], k])) for f in covered]
+        sub = tree.coef[out, k]
     elif r.kind == "recycling_efficiency":
         keep = cnt.recycled_p[p_of]
         prod, p_of = prod[keep], p_of[keep]
         a = (tree.coef[prod] * cnt.weight[p_of] * (1.0 - cnt.excluded)).sum(axis=1)
         den = [(f, float(1.0 - tree.comp[f_index[f]] @ cnt.excluded)) for f in covered]
+        sub = (tree.coef[out] * (1.0 - cnt.excluded)).sum(axis=1)
     else:
         mass = tree.node_mass()
         nodes = cnt.nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
         prod = nodes[mask[tree.node_feed[nodes]]]
         a = mass[prod]
         den = [(f, 1.0) for f in covered]
-    keep = a > 0
-    return prod[keep].astype(np.int64), np.asarray(a[keep], float), den
+        out, sub = none  # WEEE Annex V: re-use counts in the numerator, input unchanged
+    keep, keep_sub = a > 0, sub > 0
+    return (
+        prod[keep].astype(np.int64),
+        np.asarray(a[keep], float),
+        den,
+        out[keep_sub].astype(np.int64),
+        np.asarray(sub[keep_sub], float),
+    )
 
 
 def _target_terms(
@@ -238,7 +312,7 @@ def _target_terms(
     covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
     out = []
     for target_id, label, feeds in _split_by_category(r, covered, reg_class):
-        num_node, num_coef, den = _num_den(r, data, cnt, feeds)
+        num_node, num_coef, den, den_node, den_node_coef = _num_den(r, data, cnt, feeds)
         out.append(
             TargetTerms(
                 target_id=target_id,
@@ -254,6 +328,8 @@ def _target_terms(
                 num_node=num_node,
                 num_coef=num_coef,
                 den=tuple((f, b) for f, b in den if b > 0),
+                den_node=den_node,
+                den_node_coef=den_node_coef,
             )
         )
     return out
@@ -263,10 +339,11 @@ def _counting(instance: Instance, data: ModelData, year: int | None) -> Counting
     tree = data.tree
     kind, target = tree.node_kind, tree.node_target
     prods = instance["products"].set_index("product_id")
-    recycled_p = np.array([bool(prods.at[p, "counts_recycled"]) for p in tree.products], bool)
-    recovered_p = recycled_p | np.array(
-        [bool(prods.at[p, "counts_recovered"]) for p in tree.products], bool
-    )
+    flag = {c: np.array([bool(prods.at[p, c]) for p in tree.products], bool) for c in FLAGS}
+    reuse = np.array([str(prods.at[p, "reuse_kind"]) != "none" for p in tree.products], bool)
+    # WEEE Annex V: "prepared for re-use and recycled" (re-use counts with recycling)
+    recycled_p = flag["counts_recycled"] | reuse
+    recovered_p = recycled_p | flag["counts_recovered"]
     prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
     nodes_of = {
         "recycled": prod_nodes[recycled_p[target[prod_nodes]]].astype(np.int64),
@@ -277,9 +354,13 @@ def _counting(instance: Instance, data: ModelData, year: int | None) -> Counting
     return Counting(
         weight=counting_weights(instance, list(tree.products), list(tree.materials)),
         excluded=excluded_materials(instance, list(tree.materials), year),
-        recycled_p=recycled_p,
+        recycled_p=flag["counts_recycled"] & ~reuse,
         nodes_of=nodes_of,
+        out_of_waste_p=reuse,
     )
+
+
+FLAGS = ("counts_recycled", "counts_recovered")
 
 
 def take_back_feeds(instance: Instance) -> tuple[str, ...]:
@@ -318,8 +399,12 @@ def build_regulation_data(
     reg_class = dict(zip(feeds["feed_id"], feeds["reg_class"].fillna("")))
     cnt = _counting(instance, data, year)
     out = [
-        t for r in in_force.itertuples(index=False) for t in _target_terms(r, data, reg_class, cnt)
+        t
+        for r in in_force.itertuples(index=False)
+        if r.kind != "collection_rate"
+        for t in _target_terms(r, data, reg_class, cnt)
     ]
+    coll = in_force[in_force["kind"] == "collection_rate"]
     version = ",".join(sorted(set(table["version"]))) if len(table) else ""
     return RegulationData(
         target_year=year,
@@ -328,7 +413,46 @@ def build_regulation_data(
         targets=tuple(out),
         contracts=tuple(contract_terms(instance, data)),
         take_back=take_back_feeds(instance),
+        steps=collection_steps(instance),
+        reuse=reuse_terms(instance, data.tree),
+        collection=tuple(collection_targets(instance, coll)),
+        enforce_collection=bool(instance.manifest.get("enforce_collection_targets")),
     )
+
+
+def collection_steps(instance: Instance) -> tuple[CollectionStep, ...]:
+    """The rows of collection_steps.csv, in file order (cheapest first within a feed)."""
+    t = instance["collection_steps"]
+    return tuple(
+        CollectionStep(str(f), str(s), float(x), float(c))
+        for f, s, x, c in zip(t["feed_id"], t["step_id"], t["t_per_yr"], t["cost_eur_per_t"])
+    )
+
+
+def collection_targets(instance: Instance, rows: pd.DataFrame) -> list[CollectionTarget]:
+    """Collection-rate targets in force: selector ``collection:<class>`` covers the feeds
+    whose ``collection_class`` is <class>; placed on the market = sum of theirs."""
+    feeds = instance["feeds"]
+    cls = feeds["collection_class"].fillna("")
+    pom = feeds["placed_on_market_t_per_yr"].fillna(0.0).astype(float)
+    out = []
+    for r in rows.itertuples(index=False):
+        want = str(r.reg_class).split(":", 1)[-1]
+        mask = (cls == want).to_numpy()
+        out.append(
+            CollectionTarget(
+                target_id=r.target_id,
+                collection_class=want,
+                year=int(r.year),
+                deadline=r.deadline,
+                required_frac=float(r.required_frac),
+                label=r.label,
+                legal_reference=r.legal_reference,
+                feeds=tuple(feeds["feed_id"][mask]),
+                placed_on_market_t_per_yr=float(pom[mask].sum()),
+            )
+        )
+    return out
 
 
 def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
@@ -394,6 +518,10 @@ def contract_terms(instance: Instance, data: ModelData) -> list[ContractTerms]:
 
 
 __all__ = [
+    "CollectionStep",
+    "CollectionTarget",
+    "collection_steps",
+    "collection_targets",
     "ContractTerms",
     "Counting",
     "counting_weights",

@@ -11,10 +11,12 @@ w[p, k] (calculation points) and x_k (Part B substances left out) are those of
   covered feeds accepted minus the excluded materials on their entry edges.
 * material_recovery of k (Part C, per battery category): numerator = sum over edges into
   products of mass_k w[p, k]; denominator = k on the covered feeds' entry edges.
+* the Battery Regulation denominators leave out what leaves the waste stage: mass (Part B,
+  less x_k) or k (Part C) on edges into products prepared for re-use or second life;
 * weee_recycling ("prepared for re-use and recycled"): mass on edges into products with
-  ``counts_recycled``; weee_recovery adds products with ``counts_recovered`` and disposal
-  edges whose routing row has ``counts_recovered`` (energy recovery); denominator = tonnes
-  of the category accepted.
+  ``counts_recycled`` or a ``reuse_kind``; weee_recovery adds products with
+  ``counts_recovered`` and disposal edges whose routing row has ``counts_recovered``
+  (energy recovery); denominator = tonnes of the category accepted.
 
 Status per target: ``met``, ``binding`` (met with margin <= BINDING_TOL), ``violated``,
 ``not applicable — no covered feed accepted`` (covered feeds exist but the plan refuses them
@@ -33,6 +35,7 @@ import pandas as pd
 from plantopt.instance.instance import Instance
 from plantopt.instance.targets import NOT_APPLICABLE
 from plantopt.model.regulation_terms import (
+    CollectionTarget,
     RegulationData,
     TargetTerms,
     counting_weights,
@@ -69,6 +72,7 @@ def _counting_edges(instance: Instance, mf: pd.DataFrame, kind: str) -> pd.Serie
     """Boolean mask over ``material_flows`` rows whose whole mass counts for a WEEE kind."""
     prods = instance["products"].set_index("product_id")
     recycled = set(prods.index[prods["counts_recycled"].astype(bool)])
+    recycled |= set(prods.index[prods["reuse_kind"] != "none"])  # prepared for re-use
     into_product = mf["target_kind"] == "product"
     mask = into_product & mf["target_id"].isin(recycled)
     if kind == "weee_recovery":
@@ -100,6 +104,8 @@ class _Weights:
         self.m_index = {m: i for i, m in enumerate(self.materials)}
         prods = instance["products"]
         self.recycled = set(prods.loc[prods["counts_recycled"].astype(bool), "product_id"])
+        # prepared for re-use or second life: out of the waste stage
+        self.out_of_waste = set(prods.loc[prods["reuse_kind"] != "none", "product_id"])
 
     def of_edges(self, mf: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(w[p, k], x_k) of every row (w = 0 on edges not into a product)."""
@@ -123,14 +129,19 @@ def _ratio_terms(
     mass = mf["mass_t_per_yr"].to_numpy(float)
     entry = (mf["source_kind"] == "feed").to_numpy()
     w, x = weights.of_edges(mf)
+    out = (mf["target_kind"] == "product").to_numpy() & mf["target_id"].isin(
+        weights.out_of_waste
+    ).to_numpy()
     if t.kind == "material_recovery":
         is_k = (mf["material"] == t.material).to_numpy()
-        return float((mass * w)[is_k].sum()), float(mass[is_k & entry].sum())
+        num = float((mass * w)[is_k].sum())
+        return num, float(mass[is_k & entry].sum()) - float(mass[is_k & out].sum())
     accepted_t = float(intake.reindex(list(t.feeds)).fillna(0.0).sum())
     if t.kind == "recycling_efficiency":
         recycled = mf["target_id"].isin(weights.recycled).to_numpy()
         num = float((mass * w * (1.0 - x))[recycled].sum())
-        return num, accepted_t - float((mass * x)[entry].sum())
+        leaves = float((mass * (1.0 - x))[out].sum())
+        return num, accepted_t - float((mass * x)[entry].sum()) - leaves
     counted = _counting_edges(instance, mf, t.kind).to_numpy()
     return float(mass[counted].sum()), accepted_t
 
@@ -189,7 +200,73 @@ def compliance_table(
     """One row per target in force: achieved vs required, margin, binding, covered feeds."""
     weights = _Weights(instance, reg.target_year)
     rows = [_row(instance, reg, t, tables, weights) for t in reg.targets]
+    rows += [_collection_row(reg, c, tables) for c in reg.collection]
     return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
+
+
+def _collection_row(reg: RegulationData, c: CollectionTarget, tables: dict) -> dict:
+    """Collection rate = tonnes accepted of the covered feeds / tonnes placed on the market."""
+    intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
+    num = float(intake.reindex(list(c.feeds)).fillna(0.0).sum())
+    den = c.placed_on_market_t_per_yr
+    achieved = num / den if den > 0 else np.nan
+    if not c.feeds:
+        status = "no covered feed in instance"
+    elif den <= 0:
+        status = "placed on the market not given"
+    else:
+        margin = achieved - c.required_frac
+        status = (
+            "violated" if margin < -VIOLATION_TOL else "binding" if margin <= BINDING_TOL else "met"
+        )
+    return {
+        "target_id": c.target_id,
+        "target": c.title,
+        "kind": "collection_rate",
+        "material": "",
+        "year": c.year,
+        "deadline": c.deadline,
+        "required_frac": c.required_frac,
+        "achieved_frac": achieved,
+        "margin_frac": achieved - c.required_frac if np.isfinite(achieved) else np.nan,
+        "numerator_t_per_yr": num,
+        "denominator_t_per_yr": den,
+        "status": status,
+        "binding": status == "binding",
+        "applicable": bool(np.isfinite(achieved)),
+        "enforced": bool(reg.enforce and reg.enforce_collection and den > 0),
+        "covered_feeds": ",".join(c.feeds),
+        "accepted_covered_feeds": ",".join(f for f in c.feeds if intake.get(f, 0.0) > 1e-9),
+        "legal_reference": c.legal_reference,
+    }
+
+
+COLLECTION_COLUMNS = [
+    "feed_id",
+    "step_id",
+    "size_t_per_yr",
+    "cost_eur_per_t",
+    "collected_t_per_yr",
+    "cost_eur_per_yr",
+]
+
+
+def collection_table(reg: RegulationData, collect: dict[str, float]) -> pd.DataFrame:
+    """Per collection step: its size and marginal cost, tonnes collected on it, cost."""
+    rows = []
+    for s in reg.steps:
+        x = max(0.0, float(collect.get(s.label, 0.0)))
+        rows.append(
+            {
+                "feed_id": s.feed_id,
+                "step_id": s.step_id,
+                "size_t_per_yr": s.t_per_yr,
+                "cost_eur_per_t": s.cost_eur_per_t,
+                "collected_t_per_yr": x,
+                "cost_eur_per_yr": x * s.cost_eur_per_t,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLLECTION_COLUMNS)
 
 
 def _nothing_to_measure(
@@ -271,6 +348,8 @@ def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
 
 __all__ = [
     "BINDING_TOL",
+    "COLLECTION_COLUMNS",
+    "collection_table",
     "COMPLIANCE_COLUMNS",
     "compliance_summary",
     "compliance_table",

@@ -44,6 +44,7 @@ ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "cost_by_category": ("category",),
     "offtake_contracts": ("contract_id",),
     "compliance": ("target_id",),
+    "collection": ("feed_id", "step_id"),
     "periods": ("period",),
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,7 @@ class PeriodSolution:
     run: dict[str, float]
     take: dict[str, float]
     x_local: np.ndarray  # S_t x: the period's columns in the local layout
+    collect: dict[str, float] = field(default_factory=dict)  # t/yr by collection step
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def read_solution(fams: Families, x: np.ndarray) -> Solution:
                 run=dict(zip(lay.run_units, parts["run"].tolist())),
                 take=dict(zip(lay.contracts, parts["take"].tolist())),
                 x_local=x_local,
+                collect=dict(zip(lay.steps, parts["collect"].tolist())),
             )
         )
     return Solution(x, tuple(out))

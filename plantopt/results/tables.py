@@ -487,13 +487,18 @@ def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd
     return df.groupby(keys, as_index=False, sort=False)["mass_t_per_yr"].sum()
 
 
+#: ledger items shown only when the instance has terms for them
+OPTIONAL_ITEMS = ("collection_cost", "reuse_revenue", "repurposing_cost")
+
+
 def economics_table(
     ledger: Ledger, x_local: np.ndarray, capex_in_service_eur: float
 ) -> pd.DataFrame:
     """Annual economics of one period from the money ledger priced at the solution.
 
     One row per ledger item (EUR/yr, costs negative; offtake premiums only when the instance
-    has contracts, the CO2 cost only when it is non-zero), ``profit`` = their sum, and
+    has contracts, the CO2 cost only when it is non-zero, the collection cost only with
+    collection steps), ``profit`` = their sum, and
     ``capex_total`` = gross capex of the options in service (EUR).
     """
     values = ledger.values(x_local)
@@ -507,6 +512,8 @@ def economics_table(
             continue
         if name == "co2_cost" and values[name] == 0:
             continue
+        if name in OPTIONAL_ITEMS and ledger.items[name].val.size == 0:
+            continue  # no collection steps, re-use or second-life products in the instance
         rows.append((TABLE_LABEL.get(name, name), sign * values[name]))
     rows.append(("profit", float(sum(v for _, v in rows))))
     rows.append(("capex_total", capex_in_service_eur))

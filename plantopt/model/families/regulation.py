@@ -4,6 +4,8 @@ For every target t in force and enforced (N_t, D_t from :mod:`plantopt.model.reg
 
     target_num[t] = sum_{(n, a) in N_t} a flow[n]           (t/yr that count)
     target_den[t] = sum_{(f, b) in D_t} b accept[f]         (t/yr entering)
+                    - sum_{(n, c) in O_t} c flow[n]         (minus what leaves the waste
+                                                             stage: second life, re-use)
     target_ratio[t]:  target_num[t] - R_t target_den[t] >= 0
 
 which is num / den >= R_t whenever covered feed is accepted (0 >= 0 when none is).
@@ -45,6 +47,17 @@ def _num(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def _den(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """D_t over accept columns (column = feed index), then minus the out-of-waste nodes."""
+    r, f, b = _den_feeds(ctx, targets)
+    if not targets:
+        return r, f, b
+    rn = np.concatenate([np.full(len(t.den_node), i, np.int64) for i, t in enumerate(targets)])
+    cn = ctx.layout.flow0 + np.concatenate([t.den_node for t in targets]).astype(np.int64)
+    vn = -np.concatenate([t.den_node_coef for t in targets])
+    return stack((r, f, b), (rn, cn, vn))
+
+
+def _den_feeds(ctx: PeriodContext, targets: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f_index = {f: i for i, f in enumerate(ctx.data.feeds)}
     if not targets:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
@@ -77,10 +90,11 @@ def target_den(ctx: PeriodContext) -> Family:
 def target_ratio(ctx: PeriodContext) -> Family:
     targets = _targets(ctx)
     req = np.array([t.required_frac for t in targets], dtype=float)
-    dr, dc, dv = _den(ctx, targets)
+    fr, fc, fv = _den_feeds(ctx, targets)
     max_den = np.zeros(len(targets))
     ub = np.array([ctx.data.feed_ub[f] for f in ctx.data.feeds], dtype=float)
-    np.add.at(max_den, dr, dv * ub[dc])
+    np.add.at(max_den, fr, fv * ub[fc])
+    dr, dc, dv = _den(ctx, targets)
     ids = [t.target_id for t in targets]
     return family(
         "target_ratio",

@@ -1,0 +1,120 @@
+"""Reuse and second life: the value of graded items and repurposed packs, and their return.
+
+A testing/grading unit is an ordinary unit whose outputs route whole items by grading
+yield (the same transfer coefficient for every material of an output). Its outputs go to
+products with ``products.reuse_kind``:
+
+* ``prepared_for_reuse`` (EEE sold for re-use): counts as "prepared for re-use" in the WEEE
+  Annex V ratios (numerator of weee_recycling and weee_recovery), never as a recycled
+  material for the Battery Regulation;
+* ``second_life`` (EV packs repurposed to stationary storage): leave the waste stage, so
+  they are taken out of the Battery Regulation ratios' input (Part B input fraction, Part C
+  element entering), and in multi-period instances they come back as a feed after their
+  second life (``returns_as_feed`` after ``second_life_yr`` years).
+
+Value per tonne of product mass (EUR/t), for every product (0 unless set):
+
+    v_p = value_eur_per_t + value_eur_per_item / item_mass_t + kwh_per_t * value_eur_per_kwh
+
+    reuse_revenue    = sum_{product nodes n} v_{p(n)} mass_n flow[n]              (EUR/yr)
+    repurposing_cost = sum_{product nodes n} r_{p(n)} mass_n flow[n]              (EUR/yr)
+
+with r_p = ``repurposing_cost_eur_per_t``; both are ledger items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from plantopt.instance.instance import Instance
+from plantopt.routetree.tree import KIND_PRODUCT, RouteTree
+
+REUSE = "prepared_for_reuse"
+SECOND_LIFE = "second_life"
+
+
+@dataclass(frozen=True)
+class SecondLifeReturn:
+    """Packs of ``product_id`` come back as feed ``feed_id`` after ``lag_yr`` years."""
+
+    product_id: str
+    feed_id: str
+    lag_yr: float
+
+
+@dataclass(frozen=True)
+class ReuseTerms:
+    """Per product (tree order): kind flags and EUR per tonne; per-node value terms."""
+
+    reuse_p: np.ndarray  # (P,) bool: prepared for re-use
+    second_p: np.ndarray  # (P,) bool: second life
+    value_node: np.ndarray  # product nodes with a value ...
+    value_coef: np.ndarray  # ... EUR per feed-equivalent t (v_p mass_n)
+    cost_node: np.ndarray
+    cost_coef: np.ndarray  # r_p mass_n
+    returns: tuple[SecondLifeReturn, ...] = ()
+
+    @property
+    def out_of_waste_p(self) -> np.ndarray:
+        """Products that leave the waste stage (re-use or second life)."""
+        return self.reuse_p | self.second_p
+
+
+def _num(x: object) -> float:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return v if np.isfinite(v) else 0.0
+
+
+def product_value_eur_per_t(row: object) -> float:
+    """v_p of one products.csv row (a namedtuple or Series with the reuse columns)."""
+    per_item = _num(getattr(row, "value_eur_per_item", 0.0))
+    mass = _num(getattr(row, "item_mass_t", 0.0))
+    return (
+        _num(getattr(row, "value_eur_per_t", 0.0))
+        + (per_item / mass if mass > 0 else 0.0)
+        + _num(getattr(row, "kwh_per_t", 0.0)) * _num(getattr(row, "value_eur_per_kwh", 0.0))
+    )
+
+
+def reuse_terms(instance: Instance, tree: RouteTree) -> ReuseTerms:
+    """Value and cost terms of every product node, and the second-life returns."""
+    prods = instance["products"].set_index("product_id")
+    rows = [prods.loc[p] for p in tree.products]
+    kind = np.array([str(r["reuse_kind"]) for r in rows], dtype=object)
+    value = np.array([product_value_eur_per_t(r) for r in rows], dtype=float)
+    cost = np.array([_num(r["repurposing_cost_eur_per_t"]) for r in rows], dtype=float)
+    nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
+    mass = tree.node_mass()[nodes]
+    p_of = tree.node_target[nodes]
+    v, c = value[p_of] * mass if len(nodes) else np.zeros(0), cost[p_of] * mass
+    returns = tuple(
+        SecondLifeReturn(
+            p, str(prods.at[p, "returns_as_feed"]), _num(prods.at[p, "second_life_yr"])
+        )
+        for p in tree.products
+        if str(prods.at[p, "returns_as_feed"] or "")
+    )
+    return ReuseTerms(
+        reuse_p=kind == REUSE,
+        second_p=kind == SECOND_LIFE,
+        value_node=nodes[v != 0].astype(np.int64),
+        value_coef=v[v != 0],
+        cost_node=nodes[c != 0].astype(np.int64),
+        cost_coef=c[c != 0],
+        returns=returns,
+    )
+
+
+__all__ = [
+    "REUSE",
+    "SECOND_LIFE",
+    "ReuseTerms",
+    "SecondLifeReturn",
+    "product_value_eur_per_t",
+    "reuse_terms",
+]

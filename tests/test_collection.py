@@ -1,0 +1,136 @@
+"""Collection as a decision: the supply curve of collection steps and the collection targets.
+
+Hand case: portable batteries P, 1,000 t/yr placed on the market, 400 t/yr collected today
+(40 %), gate fee (the producers' EPR fee) 100 EUR/t, nothing else earned or spent. Steps:
+s1 200 t/yr at 50 EUR/t, s2 200 t/yr at 150 EUR/t, s3 200 t/yr at 300 EUR/t.
+
+* no target: s1 pays (100 - 50 > 0), s2 does not: 600 t/yr, profit 600*100 - 200*50 = 50,000;
+* 2027 (portable 63 %): 630 t/yr, s2 climbed 30 t: 63,000 - 10,000 - 4,500 = 48,500;
+* 2030 (73 %): 730 t/yr, s2 130 t: 73,000 - 10,000 - 19,500 = 43,500.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import plantopt
+from plantopt.model.pipeline import families_of
+from tests.builders import InstanceFolder, find, make_instance, materials, route, tc_rows
+from tests.conftest import assert_mass_balance
+
+STEPS = [("s1", 200, 50), ("s2", 200, 150), ("s3", 200, 300)]
+
+
+def portable(steps=STEPS, **manifest: object) -> plantopt.Instance:
+    return make_instance(
+        manifest={"objective": "profit", "enforce_collection_targets": True, **manifest},
+        materials=materials({"Co": 1.0}),
+        feeds=[
+            {
+                "feed_id": "P",
+                "feed_class": "p",
+                "collection_class": "portable",
+                "placed_on_market_t_per_yr": 1000,
+                "available_t_per_yr": 400,
+                "gate_fee_eur_per_t": 100,
+            }
+        ],
+        composition=[{"feed_id": "P", "material": "Co", "mass_frac": 0.1}],
+        units=[{"unit_id": "S", "stage": "preprocessing", "existing_capacity_t_per_yr": 2000}],
+        transfer_coefficients=tc_rows("S", {"Co": {"out": 1.0}, "other": {"out": 1.0}}),
+        routing=[route("S", "out", "product", "prod")],
+        feed_entry=[{"feed_class": "p", "unit_id": "S"}],
+        products=[{"product_id": "prod"}],
+        collection_steps=[
+            {"feed_id": "P", "step_id": s, "t_per_yr": t, "cost_eur_per_t": c, "source": "test"}
+            for s, t, c in steps
+        ],
+    )
+
+
+def _solve(inst: plantopt.Instance) -> plantopt.Result:
+    res = plantopt.solve(inst, tie_break=False, diagnose=False)
+    assert res.has_solution, res.message
+    assert_mass_balance(inst, res)
+    return res
+
+
+def test_collection_families_by_hand() -> None:
+    fams = families_of(portable(target_year=2027))
+    lay = fams.layout
+    assert lay.steps == ("P:s1", "P:s2", "P:s3")
+    rows = {f.name: f for f in fams.periods[0].rows}
+    supply = rows["collection_supply"].matrix(lay.n_cols).toarray()
+    expect = np.zeros(lay.n_cols)
+    expect[0] = 1.0
+    expect[lay.collect0 : lay.collect0 + 3] = -1.0
+    assert np.array_equal(supply[0], expect)  # accept[P] - collect[s1..s3] <= 400
+    assert rows["collection_supply"].upper.tolist() == [400.0]
+    target = rows["collection_target"]
+    assert target.index == ["K-CR-portable-2027"] and target.lower.tolist() == [630.0]
+    assert target.matrix(lay.n_cols).toarray()[0, 0] == 1.0
+    assert fams.col_upper[0] == 1000.0  # 400 + 3 * 200
+    assert fams.col_upper[lay.collect0 : lay.collect0 + 3].tolist() == [200.0, 200.0, 200.0]
+    cost = fams.periods[0].ledger.vector("collection_cost", lay.n_cols)
+    assert cost[lay.collect0 : lay.collect0 + 3].tolist() == [50.0, 150.0, 300.0]
+
+
+@pytest.mark.parametrize(
+    ("year", "accepted", "profit"),
+    [(None, 600.0, 50_000.0), (2027, 630.0, 48_500.0), (2030, 730.0, 43_500.0)],
+)
+def test_the_optimiser_climbs_the_supply_curve(year, accepted, profit) -> None:
+    res = _solve(portable(target_year=year))
+    assert res.objective == pytest.approx(profit, rel=1e-9)
+    intake = res["feed_intake"].set_index("feed_id")["accepted_t_per_yr"]
+    assert intake["P"] == pytest.approx(accepted, rel=1e-9)
+    coll = res["collection"].set_index("step_id")
+    assert coll.at["s1", "collected_t_per_yr"] == pytest.approx(200.0)
+    assert coll.at["s3", "collected_t_per_yr"] == pytest.approx(0.0, abs=1e-9)
+    econ = res["economics"].set_index("item")["eur_per_yr"]
+    assert -econ["collection_cost"] == pytest.approx(coll["cost_eur_per_yr"].sum(), rel=1e-9)
+    if year is not None:
+        comp = res["compliance"].set_index("target_id")
+        row = comp.loc[f"K-CR-portable-{year}"]
+        assert row["status"] == "binding" and row["enforced"]
+        assert row["denominator_t_per_yr"] == 1000.0
+
+
+def test_collection_target_reported_not_enforced() -> None:
+    res = _solve(portable(target_year=2027, apply_targets=False))
+    row = res["compliance"].set_index("target_id").loc["K-CR-portable-2027"]
+    assert row["achieved_frac"] == pytest.approx(0.60) and row["status"] == "violated"
+    assert not row["enforced"]
+
+
+def test_collection_target_reported_only_by_default() -> None:
+    # the actual collection rate is the base: without enforce_collection_targets the plan is
+    # the unconstrained one (600 t/yr, 60 %) and the 2027 target is reported as violated
+    res = _solve(portable(target_year=2027, enforce_collection_targets=False))
+    assert res.objective == pytest.approx(50_000.0, rel=1e-9)
+    row = res["compliance"].set_index("target_id").loc["K-CR-portable-2027"]
+    assert row["status"] == "violated" and not row["enforced"]
+
+
+def test_lmt_target_covers_no_portable_feed() -> None:
+    res = _solve(portable(target_year=2031))
+    row = res["compliance"].set_index("target_id").loc["K-CR-lmt-2031"]
+    assert row["status"] == "no covered feed in instance"
+
+
+def test_falling_marginal_cost_is_an_error() -> None:
+    with pytest.raises(plantopt.InstanceError) as info:
+        portable(steps=[("s1", 200, 150), ("s2", 200, 50)])
+    find(info.value.errors, "collection_steps.csv", 3, "cost_eur_per_t", "falls")
+
+
+def test_unknown_collection_class_and_feed(tmp_path) -> None:
+    folder = InstanceFolder(tmp_path)
+    folder.add_column("feeds.csv", "collection_class", "handheld")
+    folder.write_text(
+        "collection_steps.csv", "feed_id,step_id,t_per_yr,cost_eur_per_t\nnope,a,10,5\n"
+    )
+    errors = folder.errors()
+    find(errors, "feeds.csv", 2, "collection_class", "unknown collection class")
+    find(errors, "collection_steps.csv", 2, "feed_id", "unknown feed_id")
