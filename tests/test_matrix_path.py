@@ -32,6 +32,7 @@ def _pyomo_to_matrix_columns(mm_pyomo, cm, data) -> np.ndarray:
         "build": (cm.build0, opts),
         "run": (cm.run0, runs),
         "take": (cm.take0, takes),
+        "collect": (cm.collect0, {s: i for i, s in enumerate(cm.steps)}),
     }
     # several periods: period t's columns are shifted by t * block; operating variables
     # live in block period[t], build[u, j, t] carries the period id last

@@ -8,7 +8,8 @@ Per sample (all annual):
     variable_opex      = sum_u opex_u throughput_t[u]
     co2_cost           = co2_price sum_u co2_u throughput_t[u]
     profit             = revenue + gate_fees - variable_opex - fixed_costs - route_costs
-                         - co2_cost + offtake premiums (as solved, constant)
+                         - co2_cost + offtake premiums, re-use value less repurposing and
+                         collection costs (as solved, constant)
                          (fixed_costs = fixed opex + annualised capex of the built units:
                           the items of the money ledger, plantopt.model.ledger, that the
                           economics table prices; revenue, variable opex, route and CO2 costs

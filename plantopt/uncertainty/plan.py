@@ -49,7 +49,9 @@ class Plan:
     source: str = ""
     reference: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
-    offtake_premium_eur_per_yr: float = 0.0  # contract premiums as solved (kept constant)
+    # contract premiums, re-use / second-life value, repurposing and collection costs as
+    # solved (kept constant under sampling)
+    offtake_premium_eur_per_yr: float = 0.0
 
     @property
     def active_nodes(self) -> np.ndarray:
@@ -128,7 +130,8 @@ def plan_from_tables(
     premium = 0.0
     if "economics" in tables:
         econ = tables["economics"]
-        premium = float(econ.loc[econ["item"] == "offtake_premiums", "eur_per_yr"].sum())
+        held = ("offtake_premiums", "reuse_revenue", "repurposing_cost", "collection_cost")
+        premium = float(econ.loc[econ["item"].isin(held), "eur_per_yr"].sum())
     split, err = _split_fractions(tree, accept, flow)
     reference: dict[str, pd.DataFrame] = {
         k: tables[k]

@@ -2,10 +2,13 @@
 
     ratio_t = sum_n node_weight_t[n] flow[n] x_s[n] / sum_f feed_weight_t[f] accept[f] y_s[f]
 
-* material recovery of k (Battery Regulation Annex XII Part C): node_weight = 1 on product
-  nodes of covered feeds where k counts as recovered; x = coef_s[n, k], y = comp_s[f, k];
-* mass ratios (recycling efficiency, WEEE recovery/recycling): node_weight = 1 on the nodes
-  that count; x = node mass sum_m coef_s[n, m], y = feed mass sum_m comp_s[f, m].
+* material recovery of k (Battery Regulation Annex XII Part C): node_weight = w[p, k] (1,
+  or the downstream recovery of an intermediate product) on product nodes of covered feeds;
+  x = coef_s[n, k], y = comp_s[f, k];
+* mass ratios (recycling efficiency, WEEE recovery/recycling): node_weight = the regulation
+  term's share of the node's nominal mass that counts (1 for whole fractions); x = node mass
+  sum_m coef_s[n, m], y = feed mass sum_m comp_s[f, m]. Out-of-waste nodes subtracted from
+  a denominator (second life) and excluded substances are not resampled.
 
 Targets come from the regulation layer (:mod:`plantopt.regulation`, the targets in force for
 the instance's ``target_year``) and/or are given by the user (``--target Li=0.5``).
@@ -98,11 +101,16 @@ def regulation_targets(plan: Plan, target_year: int | None = None) -> list[Targe
         if not t.constrainable:
             continue
         node_weight = np.zeros(tree.n_nodes)
-        for n, _ in t.num:
-            node_weight[n] = 1.0
+        # a_n over the nominal x[n] it multiplies: the calculation-point weight w[p, k]
+        # (Delegated Regulation (EU) 2025/606) of the regulation terms, held under sampling
+        mat_i = tree.materials.index(t.material) if t.kind == "material_recovery" else None
+        mass = tree.node_mass() if mat_i is None else None
+        for n, a in t.num:
+            base = tree.coef[n, mat_i] if mat_i is not None else mass[n]  # type: ignore[index]
+            node_weight[n] += a / base if base > 0 else 0.0
         feed_weight = np.zeros(len(tree.feeds))
-        for f, _ in t.den:
-            feed_weight[f_index[f]] = 1.0
+        for f, b in t.den:  # b < 1 only for a Part B input fraction without excluded substances
+            feed_weight[f_index[f]] = 1.0 if mat_i is not None else b
         if not (feed_weight * plan.accept_t_per_yr).any():
             continue  # no covered feed accepted: nothing to measure under any sample
         mat = t.material if t.kind == "material_recovery" else None

@@ -16,15 +16,12 @@ steady state without returns: the row is not built.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.family import INF, Family, family
-
-if TYPE_CHECKING:
-    from plantopt.model.build import Families
 
 
 def reuse_money(ctx: PeriodContext) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -50,8 +47,10 @@ def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
 
-def second_life_return(fams: Families) -> Family:
-    """second_life_return[f, t'] over the global columns (multi-period instances only)."""
+def second_life_return(fams: Any) -> Family:
+    """second_life_return[f, t'] over the global columns (multi-period instances only);
+    ``fams`` is the :class:`plantopt.model.build.Families` being built (not imported here:
+    build imports this module)."""
     reg, glob, data = fams.regulation, fams.layout, fams.data
     timing = data.timing
     returns = reg.reuse.returns if reg is not None and reg.reuse is not None else ()
