@@ -147,8 +147,6 @@ ALLOWLIST: set[str] = {
     "business/case.py::business_results",
     "business/multiperiod.py::capex_schedule",
     "business/multiperiod.py::multiperiod_case",
-    "instance/checks_regulation.py::check_regulation",
-    "regulation/compliance.py::compliance_table",
     "uncertainty/kernels_mc_twin.py::_sample_inputs_numpy",
     "uncertainty/montecarlo.py::run_monte_carlo",
     "uncertainty/plan.py::plan_from_tables",
