@@ -46,6 +46,7 @@ _PUBLIC: dict[str, str] = {
     "pareto_front": "plantopt.studies.pareto",
     "compare": "plantopt.studies.compare",
     "evaluate": "plantopt.uncertainty.evaluate",
+    "robust": "plantopt.uncertainty.robust",
     "sensitivity": "plantopt.studies.sensitivity",
     "run_batch": "plantopt.batch",
     "collect": "plantopt.batch",

@@ -77,6 +77,7 @@ class Spec:
     arrays: MCArrays
     targets: list[Target]
     warnings: list[str] = field(default_factory=list)
+    tree_tc_rows: dict[int, int] = field(default_factory=dict)  # tree tc row -> tc_nom row
 
 
 def _price_matrices(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -334,4 +335,4 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
             f"{plan.source}: node {n} carries flow but its parent does not; the "
             "flows table is not conservative"
         )
-    return Spec(arrays=arrays, targets=targets, warnings=warnings)
+    return Spec(arrays=arrays, targets=targets, warnings=warnings, tree_tc_rows=ext)
