@@ -124,6 +124,13 @@ PriceSigma = Annotated[
         min=0.0,
     ),
 ]
+Correlated = Annotated[
+    bool,
+    typer.Option(
+        help="Correlated log prices (Au-Ag, Ni-Co, ...: the sourced table of "
+        "docs/uncertainty.md) instead of independent ones."
+    ),
+]
 PriceScenarios = Annotated[
     Path | None,
     typer.Option(
@@ -178,6 +185,7 @@ def evaluate(
     sampling: Sampling = "random",
     ranges: Ranges = True,
     price_sigma: PriceSigma = 0.0,
+    correlated: Correlated = False,
     price_scenarios: PriceScenarios = None,
     target: Target = None,
     target_year: TargetYear = None,
@@ -234,6 +242,7 @@ def _sampling_options(args: dict[str, Any]) -> Any:
     import pandas as pd
 
     from plantopt.uncertainty import SamplingOptions
+    from plantopt.uncertainty.correlation import default_price_correlation
 
     scen = None
     path = args["price_scenarios"]
@@ -250,6 +259,7 @@ def _sampling_options(args: dict[str, Any]) -> Any:
         price_scenarios=scen,
         distribution=args["distribution"],
         sampling=args["sampling"],
+        price_correlation=default_price_correlation() if args["correlated"] else None,
     )
 
 

@@ -44,6 +44,9 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(min=0, help="Relative spread of compositions, yields, tonnage.")
         ] = 0.0,
         price_sigma: Annotated[float, typer.Option(min=0, help="Sigma of the log price.")] = 0.0,
+        correlated: Annotated[
+            bool, typer.Option(help="Correlated log prices (docs/uncertainty.md).")
+        ] = False,
         oos_samples: Annotated[
             int, typer.Option(min=0, help="Out-of-sample Monte Carlo samples (fresh seed).")
         ] = 2000,
@@ -61,6 +64,7 @@ def register(app: typer.Typer) -> None:
         both plans on a fresh seed (docs/uncertainty.md)."""
         from rich.console import Console
 
+        from plantopt.uncertainty.correlation import default_price_correlation
         from plantopt.uncertainty.robust import robust as run_robust
         from plantopt.uncertainty.robust_ef import STAGES
 
@@ -74,6 +78,7 @@ def register(app: typer.Typer) -> None:
         res = run_robust(
             path, scenarios, seed, alpha, objective, stage, per_target, spread,
             price_sigma, time_limit, oos_samples=oos_samples, evpi=evpi,
+            price_correlation=default_price_correlation() if correlated else None,
         )  # fmt: skip
         print_summary(Console(highlight=False), res.summary)
         if out is not None:

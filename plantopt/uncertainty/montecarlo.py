@@ -226,12 +226,15 @@ def run_monte_carlo(
             "use_ranges": options.use_ranges,
             "price_sigma": options.price_sigma,
             "price_scenarios": options.price_scenarios is not None,
+            "price_correlation": None
+            if options.price_correlation is None
+            else options.price_correlation[["material_a", "material_b", "rho"]].to_dict("records"),
         },
         "uncertain_entries": {
             "composition": int((a.comp_hi > a.comp_lo).sum()),
             "transfer_coefficients": int((a.tc_hi > a.tc_lo).sum()),
             "prices": int((a.price_sigma > 0).sum())
-            if a.price_mode == 0
+            if a.price_mode == 0 or options.price_correlation is not None
             else int(a.scen_factor.shape[0]),
         },
         "active_nodes": int(a.node_parent.shape[0]),

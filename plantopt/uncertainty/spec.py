@@ -53,6 +53,9 @@ class SamplingOptions:
     # entry's uniforms cover the n strata [i/n, (i+1)/n) once each) or "sobol" (scrambled
     # Sobol' points, one dimension per drawn entry: plantopt.uncertainty.qmc)
     sampling: str = "random"
+    # joint log-price normals with these correlations (columns material_a, material_b, rho;
+    # correlation.default_price_correlation() is the sourced default); None: independent
+    price_correlation: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in ("comp_spread", "tc_spread", "price_sigma"):
@@ -65,6 +68,8 @@ class SamplingOptions:
             )
         if self.sampling not in ("random", "lhs", "sobol"):
             raise SpecError(f"sampling must be random, lhs or sobol, not {self.sampling!r}")
+        if self.price_correlation is not None and self.price_scenarios is not None:
+            raise SpecError("price correlations apply to log-normal prices, not to price scenarios")
         if self.sampling != "random" and self.distribution == "pert-exact":
             raise SpecError(
                 f"sampling {self.sampling} needs one uniform per draw: use distribution pert "
@@ -232,6 +237,20 @@ def _scenarios(opts: SamplingOptions, mats: tuple[str, ...]) -> tuple[np.ndarray
     return factor, cum
 
 
+def _price_mode(
+    opts: SamplingOptions, mats: tuple[str, ...], sigma: np.ndarray
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """(kernel price mode, scenario factors, cumulative weights): log-normal (0), the user's
+    scenarios (1), or correlated log-normal as a table of joint factors (1; correlation.py)."""
+    if opts.price_scenarios is not None:
+        return (1, *_scenarios(opts, mats))
+    if opts.price_correlation is not None and (sigma > 0).any():
+        from plantopt.uncertainty.correlation import price_factor_table
+
+        return (1, *price_factor_table(opts.price_correlation, mats, sigma))
+    return 0, np.ones((1, len(mats))), np.ones(1)
+
+
 def f64(x: object) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float64)
 
@@ -273,11 +292,8 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         sl = slice(pair_ptr[q], pair_ptr[q + 1])
         pair_spread[q] = (tc_hi[sl] > tc_lo[sl]).any(axis=0) & reaches[q]
     value, rec = _price_matrices(plan)
-    if opts.price_scenarios is not None:
-        mode, (scen_factor, scen_cum) = 1, _scenarios(opts, mats)
-    else:
-        mode, scen_factor, scen_cum = 0, np.ones((1, len(mats))), np.ones(1)
     sigma = np.where(value.any(axis=0), opts.price_sigma, 0.0)
+    mode, scen_factor, scen_cum = _price_mode(opts, mats, sigma)
     parent = tree.node_parent[active]
     n_f = len(tree.feeds)
     support = tree.coef[active] > 0  # structural: sampling keeps nominal zeros at zero
