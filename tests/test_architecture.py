@@ -115,7 +115,7 @@ def test_no_import_cycles() -> None:
                 stack.append((nxt, iter(sorted(edges.get(nxt, ())))))
 
 
-HEAVY = ("numba", "pyomo", "dask", "plotly", "matplotlib")
+HEAVY = ("numba", "pyomo", "dask", "plotly", "matplotlib", "mpi4py", "mpisppy")
 
 
 @pytest.mark.parametrize(

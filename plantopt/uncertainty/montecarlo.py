@@ -187,30 +187,20 @@ def nominal_metrics(plan: Plan, targets: list[Target] | None = None) -> dict[str
     return {k: float(v) for k, v in row.items() if k != "sample"}
 
 
-def run_monte_carlo(
+def _summary(
     plan: Plan,
+    spec: Spec,
+    options: SamplingOptions,
+    raw: MCOutput,
+    prob: dict[str, float],
     n_samples: int,
-    seed: int = 0,
-    options: SamplingOptions | None = None,
-    targets: list[Target] | None = None,
-    chunk: int = kernels_mc.DEFAULT_CHUNK,
-    use_numba: bool | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> MonteCarloResult:
-    """Evaluate ``plan`` under ``n_samples`` samples; reproducible by ``seed``.
-
-    Numbers depend only on (plan, options, targets, seed, sample index): not on the batch
-    size, the chunk size, the thread count, or numba versus the NumPy twin (to rounding).
-    """
-    options = options or SamplingOptions()
-    spec = build_spec(plan, options, targets)
-    t0 = time.perf_counter()
-    raw = run_raw(spec, n_samples, seed, chunk=chunk, use_numba=use_numba, progress=progress)
-    elapsed = time.perf_counter() - t0
-    samples = derive_metrics(plan, spec, raw)
-    quantiles, prob = summarise(samples, spec.targets)
+    seed: int,
+    elapsed: float,
+    use_numba: bool | None,
+) -> dict[str, Any]:
+    """The run's summary: settings, engine, counts of uncertain entries, probabilities."""
     a = spec.arrays
-    summary = {
+    return {
         "samples": n_samples,
         "seed": seed,
         "engine": "numba"
@@ -249,6 +239,31 @@ def run_monte_carlo(
         },
         "mass_balance_max_rel_error": float(raw.mb_error.max()),
     }
+
+
+def run_monte_carlo(
+    plan: Plan,
+    n_samples: int,
+    seed: int = 0,
+    options: SamplingOptions | None = None,
+    targets: list[Target] | None = None,
+    chunk: int = kernels_mc.DEFAULT_CHUNK,
+    use_numba: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonteCarloResult:
+    """Evaluate ``plan`` under ``n_samples`` samples; reproducible by ``seed``.
+
+    Numbers depend only on (plan, options, targets, seed, sample index): not on the batch
+    size, the chunk size, the thread count, or numba versus the NumPy twin (to rounding).
+    """
+    options = options or SamplingOptions()
+    spec = build_spec(plan, options, targets)
+    t0 = time.perf_counter()
+    raw = run_raw(spec, n_samples, seed, chunk=chunk, use_numba=use_numba, progress=progress)
+    elapsed = time.perf_counter() - t0
+    samples = derive_metrics(plan, spec, raw)
+    quantiles, prob = summarise(samples, spec.targets)
+    summary = _summary(plan, spec, options, raw, prob, n_samples, seed, elapsed, use_numba)
     return MonteCarloResult(
         samples=samples, quantiles=quantiles, probabilities=prob, summary=summary
     )

@@ -74,6 +74,39 @@ def _split_fractions(
     return split, worst
 
 
+def _read_flows(flows: pd.DataFrame, tree: RouteTree, source: str) -> np.ndarray:
+    """flow[n] from flows.parquet; every row's node and path must be the tree's."""
+    flow = np.zeros(tree.n_nodes)
+    nodes = flows["node"].to_numpy(dtype=np.int64)
+    valid = (nodes >= 0) & (nodes < tree.n_nodes)
+    labels = dict(zip(nodes[valid].tolist(), tree.paths(nodes[valid])))
+    for i, (node, path, value) in enumerate(
+        zip(nodes, flows["path"], flows["flow_feed_equiv_t_per_yr"])
+    ):
+        n = int(node)
+        if labels.get(n) != path:
+            raise PlanError(
+                f"{source}: flows.parquet row {i + 1}: node {n} "
+                f"({path!r}) is not a node of the instance's route tree; the "
+                "result was solved on a different instance or plantopt version"
+            )
+        flow[n] = float(value)
+    return flow
+
+
+def _read_intake(intake: pd.DataFrame, tree: RouteTree, source: str) -> np.ndarray:
+    """accept[f] from feed_intake.parquet."""
+    accept = np.zeros(len(tree.feeds))
+    f_index = {f: i for i, f in enumerate(tree.feeds)}
+    for f, x in zip(intake["feed_id"], intake["accepted_t_per_yr"]):
+        if f not in f_index:
+            raise PlanError(
+                f"{source}: feed_intake.parquet names feed {f!r}, which the instance does not have"
+            )
+        accept[f_index[f]] = float(x)
+    return accept
+
+
 def plan_from_tables(
     instance: Instance,
     tables: dict[str, pd.DataFrame],
@@ -95,31 +128,9 @@ def plan_from_tables(
             "period at a time (--period P; plantopt evaluate without it evaluates each)"
         )
     tree = tree or build_route_tree(instance)
-    flows = tables["flows"]
-    flow = np.zeros(tree.n_nodes)
-    nodes = flows["node"].to_numpy(dtype=np.int64)
-    valid = (nodes >= 0) & (nodes < tree.n_nodes)
-    labels = dict(zip(nodes[valid].tolist(), tree.paths(nodes[valid])))
-    for i, (node, path, value) in enumerate(
-        zip(nodes, flows["path"], flows["flow_feed_equiv_t_per_yr"])
-    ):
-        n = int(node)
-        if labels.get(n) != path:
-            raise PlanError(
-                f"{source}: flows.parquet row {i + 1}: node {n} "
-                f"({path!r}) is not a node of the instance's route tree; the "
-                "result was solved on a different instance or plantopt version"
-            )
-        flow[n] = float(value)
+    flow = _read_flows(tables["flows"], tree, source)
+    accept = _read_intake(tables["feed_intake"], tree, source)
     intake = tables["feed_intake"]
-    accept = np.zeros(len(tree.feeds))
-    f_index = {f: i for i, f in enumerate(tree.feeds)}
-    for f, x in zip(intake["feed_id"], intake["accepted_t_per_yr"]):
-        if f not in f_index:
-            raise PlanError(
-                f"{source}: feed_intake.parquet names feed {f!r}, which the instance does not have"
-            )
-        accept[f_index[f]] = float(x)
     ut = tables["unit_throughput"].set_index("unit_id")
     cap = np.array(
         [float(ut.at[u, "capacity_t_per_yr"]) if u in ut.index else 0.0 for u in tree.units]

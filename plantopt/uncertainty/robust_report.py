@@ -84,6 +84,12 @@ def fill_summary(
         )
         s["nominal"]["in_scenarios"] = _ef_summary(eev, obj)
         s["eev"] = eev.objective
+        if eev.ok and eev.objective > out.solved.objective:
+            # a time-limited RP solve ended below the nominal first stage, which is feasible
+            # for RP: keep the better plan (the RP bound and gap stay as the solver gave them)
+            rp = {"rp_status": out.solved.raw.status.value, "rp_gap": out.solved.raw.gap}
+            out.solved = eev
+            s["robust"] = {**_ef_summary(eev, obj), **rp, "incumbent": "nominal first stage"}
         s["vss"] = out.solved.objective - eev.objective if out.solved.ok else None
     if evpi:
         t0 = time.perf_counter()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from plantopt.instance.errors import PlantoptError
-from plantopt.routetree.tree import _resolve_tc
+from plantopt.routetree.tree import RouteTree, _resolve_tc
 from plantopt.uncertainty.kernels_mc import (
     DIST_PERT,
     DIST_PERT_EXACT,
@@ -259,6 +259,71 @@ def i64(x: object) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.int64)
 
 
+def _pair_spread(
+    tree: RouteTree,
+    active: np.ndarray,
+    node_row: np.ndarray,
+    tc: tuple[np.ndarray, np.ndarray],
+    pair_ptr: np.ndarray,
+) -> np.ndarray:
+    """pair_spread[q, m]: drawn if the material reaches the pair on an active path and the
+    pair has a range for it (nominal zeros stay zero, so an entry nothing flows through
+    cannot change any output)."""
+    tc_lo, tc_hi = tc
+    n_pairs = len(pair_ptr) - 1
+    n_m = len(tree.materials)
+    pair_spread = np.zeros((n_pairs, n_m), dtype=np.int8)
+    pair_of_row = np.repeat(np.arange(n_pairs), np.diff(pair_ptr))
+    reaches = np.zeros((n_pairs, n_m), dtype=bool)
+    child = np.flatnonzero(tree.node_parent[active] >= 0)
+    if child.size:
+        parent_coef = tree.coef[tree.node_parent[active[child]]] > 0
+        np.logical_or.at(reaches, pair_of_row[node_row[child]], parent_coef)
+    for q in range(n_pairs):
+        sl = slice(pair_ptr[q], pair_ptr[q + 1])
+        pair_spread[q] = (tc_hi[sl] > tc_lo[sl]).any(axis=0) & reaches[q]
+    return pair_spread
+
+
+def _target_csr(
+    targets: list[Target], active: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ptr, target index, weight): the targets' node weights over the active nodes, CSR."""
+    weights = np.array([t.node_weight[active] for t in targets]).reshape(len(targets), active.size)
+    nz_node, nz_t = np.nonzero(weights.T)  # row-major over (node, target): CSR order
+    ptr_t = np.zeros(active.size + 1, dtype=np.int64)
+    np.add.at(ptr_t, nz_node + 1, 1)
+    return np.cumsum(ptr_t), nz_t, weights[nz_t, nz_node]
+
+
+def _check_conservative(plan: Plan, active: np.ndarray, pos: np.ndarray) -> None:
+    parent = plan.tree.node_parent[active]
+    orphan = (parent >= 0) & (pos[np.maximum(parent, 0)] < 0)
+    if orphan.any():
+        n = int(active[np.flatnonzero(orphan)[0]])
+        raise SpecError(
+            f"{plan.source}: node {n} carries flow but its parent does not; the "
+            "flows table is not conservative"
+        )
+
+
+def _node_arrays(plan: Plan, active: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
+    """Per active node: parent position, feed, kind, target, flow, route cost, support."""
+    tree = plan.tree
+    parent = tree.node_parent[active]
+    support = tree.coef[active] > 0  # structural: sampling keeps nominal zeros at zero
+    return {
+        "node_parent": i64(np.where(parent >= 0, pos[np.maximum(parent, 0)], -1)),
+        "node_feed": i64(tree.node_feed[active]),
+        "node_kind": i64(tree.node_kind[active]),
+        "node_target": i64(tree.node_target[active]),
+        "node_flow": f64(plan.flow_feed_equiv_t_per_yr[active]),
+        "node_route_cost": f64(tree.node_route_cost[active]),
+        "node_sptr": i64(np.concatenate([[0], np.cumsum(support.sum(axis=1))])),
+        "node_smat": i64(np.nonzero(support)[1]),
+    }
+
+
 def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None = None) -> Spec:
     """Pack a plan, its uncertainty and its targets into the kernel's arrays."""
     tree = plan.tree
@@ -266,6 +331,7 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
     active = plan.active_nodes
     pos = np.full(tree.n_nodes, -1, dtype=np.int64)
     pos[active] = np.arange(active.size)
+    _check_conservative(plan, active, pos)
     rows_used = sorted(set(int(k) for k in tree.node_tcrow[active] if k >= 0))
     tc_nom, tc_lo, tc_hi, pair_ptr, ext = _tc_tables(plan, opts, rows_used)
     node_row = np.array(
@@ -278,45 +344,23 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
     feed_spread = (
         (comp_hi > comp_lo)[:, nonother].any(axis=1) & (plan.accept_t_per_yr > 0)
     ).astype(np.int8)
-    n_pairs = len(pair_ptr) - 1
-    pair_spread = np.zeros((n_pairs, len(mats)), dtype=np.int8)
-    # a (pair, material) is drawn only if the material reaches the pair on an active path:
-    # nominal zeros stay zero, so an entry nothing flows through cannot change any output
-    pair_of_row = np.repeat(np.arange(n_pairs), np.diff(pair_ptr))
-    reaches = np.zeros((n_pairs, len(mats)), dtype=bool)
-    child = np.flatnonzero(tree.node_parent[active] >= 0)
-    if child.size:
-        parent_coef = tree.coef[tree.node_parent[active[child]]] > 0
-        np.logical_or.at(reaches, pair_of_row[node_row[child]], parent_coef)
-    for q in range(n_pairs):
-        sl = slice(pair_ptr[q], pair_ptr[q + 1])
-        pair_spread[q] = (tc_hi[sl] > tc_lo[sl]).any(axis=0) & reaches[q]
     value, rec = _price_matrices(plan)
     sigma = np.where(value.any(axis=0), opts.price_sigma, 0.0)
     mode, scen_factor, scen_cum = _price_mode(opts, mats, sigma)
-    parent = tree.node_parent[active]
-    n_f = len(tree.feeds)
-    support = tree.coef[active] > 0  # structural: sampling keeps nominal zeros at zero
-    weights = np.array([t.node_weight[active] for t in targets]).reshape(len(targets), active.size)
-    nz_node, nz_t = np.nonzero(weights.T)  # row-major over (node, target): CSR order
-    ptr_t = np.zeros(active.size + 1, dtype=np.int64)
-    np.add.at(ptr_t, nz_node + 1, 1)
-    ptr_t = np.cumsum(ptr_t)
-    idx_t, w_t = nz_t, weights[nz_t, nz_node]
+    ptr_t, idx_t, w_t = _target_csr(targets, active)
+    total = tree.comp.sum(axis=1)
     arrays = MCArrays(
         comp_nom=f64(tree.comp),
         comp_lo=f64(comp_lo),
         comp_hi=f64(comp_hi),
-        feed_total=f64(
-            tree.comp.sum(axis=1) if other >= 0 else np.maximum(tree.comp.sum(axis=1), 1.0)
-        ),
+        feed_total=f64(total if other >= 0 else np.maximum(total, 1.0)),
         feed_spread=feed_spread,
         other=int(other),
         tc_nom=f64(tc_nom),
         tc_lo=f64(tc_lo),
         tc_hi=f64(tc_hi),
         pair_ptr=i64(pair_ptr),
-        pair_spread=pair_spread,
+        pair_spread=_pair_spread(tree, active, node_row, (tc_lo, tc_hi), pair_ptr),
         dist=DISTRIBUTIONS[opts.distribution],
         pert_table=pert_quantile_table(),
         lhs_n=-1 if opts.sampling == "lhs" else 0,
@@ -328,27 +372,15 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         scen_factor=f64(scen_factor),
         scen_cum=f64(scen_cum),
         accept=f64(plan.accept_t_per_yr),
-        node_parent=i64(np.where(parent >= 0, pos[np.maximum(parent, 0)], -1)),
-        node_feed=i64(tree.node_feed[active]),
         node_row=node_row,
-        node_kind=i64(tree.node_kind[active]),
-        node_target=i64(tree.node_target[active]),
-        node_flow=f64(plan.flow_feed_equiv_t_per_yr[active]),
-        node_route_cost=f64(tree.node_route_cost[active]),
-        node_sptr=i64(np.concatenate([[0], np.cumsum(support.sum(axis=1))])),
-        node_smat=i64(np.nonzero(support)[1]),
         n_units=len(tree.units),
         t_mat=i64([mats.index(t.material) if t.material else -1 for t in targets]),
-        t_cover=f64(np.array([t.feed_weight for t in targets]).reshape(len(targets), n_f)),
+        t_cover=f64(
+            np.array([t.feed_weight for t in targets]).reshape(len(targets), len(tree.feeds))
+        ),
         node_tptr=i64(ptr_t),
         node_tidx=i64(idx_t),
         node_tw=f64(w_t),
+        **_node_arrays(plan, active, pos),
     )
-    orphan = (parent >= 0) & (pos[np.maximum(parent, 0)] < 0)
-    if orphan.any():
-        n = int(active[np.flatnonzero(orphan)[0]])
-        raise SpecError(
-            f"{plan.source}: node {n} carries flow but its parent does not; the "
-            "flows table is not conservative"
-        )
     return Spec(arrays=arrays, targets=targets, warnings=warnings, tree_tc_rows=ext)
