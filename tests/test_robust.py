@@ -18,6 +18,8 @@ from both. EEV (nominal = mean tonnage 75 t/yr: medium 630 > big 490 > small 400
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -190,3 +192,32 @@ def test_robust_command(
     assert "out of sample, robust" in text
     code, _, err = run_main(monkeypatch, capsys, "robust", "instances/tiny", "--alpha", "1.5")
     assert code == 2 and "--alpha must be in (0, 1]" in err
+
+
+def test_per_target_levels_and_the_highest_reachable_alpha() -> None:
+    """Scenario 1's first target asks for more than any plan can give (its lower bound is
+    raised by 1e12 t/yr): alpha = 1 is unreachable, the highest reachable alpha is 1/2 and
+    that target is the one that blocks."""
+    from plantopt.instance.loader import load_instance
+    from plantopt.uncertainty.robust_solve import highest_alpha
+
+    inst = load_instance("instances/nl-2027")
+    fams = [families_of(inst), families_of(inst)]
+    rows = fams[1].periods[0].rows
+    i = [f.name for f in rows].index("target_ratio")
+    target = rows[i]
+    assert target.lower is not None and target.n >= 2
+    lower = target.lower.copy()
+    lower[0] += 1e12
+    rows[i] = replace(target, lower=lower)
+    assert not solve_ef(extensive_form(fams, "npv", "static", alpha=1.0), OPTS).ok
+    best = highest_alpha(fams, "npv", "static", False, OPTS)
+    assert best["alpha_max"] == pytest.approx(0.5)
+    assert best["blocking_targets"] == {str(target.index[0]): 0.5}
+    # per target: one indicator per (scenario, target) and one count row per target
+    ef = extensive_form(fams, "npv", "static", alpha=0.5, per_target=True)
+    assert ef.z.shape == (2, target.n)
+    count = [f for _, f in ef.rows if f.name == "chance_count"]
+    assert len(count) == 1 and count[0].n == target.n
+    sol = solve_ef(ef, OPTS)
+    assert sol.ok and targets_met(fams[0], sol.x(0))[0]  # target 0 may miss in s = 1 only
