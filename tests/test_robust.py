@@ -108,6 +108,9 @@ def test_vss_and_evpi_by_hand(two: list) -> None:
     assert eev.objective == pytest.approx(505)
     ws = solve_ef(extensive_form(two, "profit", anticipative=True), OPTS)
     assert ws.objective == pytest.approx(570)
+    from plantopt.uncertainty.robust_report import wait_and_see
+
+    assert wait_and_see(two, "profit", "builds", None, False, OPTS)[0] == pytest.approx(570)
     # contracted intake (first stage): at most min_s available = 50, so small: 400
     contracts = solve_ef(extensive_form(two, "profit", "contracts"), OPTS)
     assert contracts.objective == pytest.approx(400)

@@ -60,6 +60,25 @@ def _ef_summary(sol: Solved, objective: str) -> dict[str, Any]:
     }
 
 
+def wait_and_see(
+    fams: list[Families],
+    obj: str,
+    stage: str,
+    alpha: float | None,
+    per_target: bool,
+    options: SolveOptions,
+) -> tuple[float, float]:
+    """(WS, worst relative gap): without a chance row the problem decomposes, so each
+    scenario is solved alone (sum_s p_s max c_s x_s); with one, one anticipative form."""
+    if alpha is None:
+        sols = [solve_ef(extensive_form([f], obj, stage), options) for f in fams]
+        vals = np.array([x.objective for x in sols])
+        gaps = [x.raw.gap or 0.0 for x in sols if x.ok]
+        return float(vals.mean()), float(max(gaps, default=0.0))
+    ws = solve_ef(extensive_form(fams, obj, stage, alpha, per_target, anticipative=True), options)
+    return ws.objective, float(ws.raw.gap or 0.0)
+
+
 def fill_summary(
     out: RobustResult,
     nominal: Solved,
@@ -93,11 +112,9 @@ def fill_summary(
         s["vss"] = out.solved.objective - eev.objective if out.solved.ok else None
     if evpi:
         t0 = time.perf_counter()
-        ws = solve_ef(
-            extensive_form(out.families, obj, stage, alpha, per_target, anticipative=True), options
-        )
-        s["ws"] = ws.objective
-        s["evpi"] = ws.objective - out.solved.objective if out.solved.ok and ws.ok else None
+        ws, ws_gap = wait_and_see(out.families, obj, stage, alpha, per_target, options)
+        s["ws"], s["ws_gap"] = ws, ws_gap
+        s["evpi"] = ws - out.solved.objective if out.solved.ok and np.isfinite(ws) else None
         s["ws_solve_s"] = time.perf_counter() - t0
     if not out.solved.ok and alpha is not None:
         s["highest_alpha"] = highest_alpha(out.families, obj, stage, per_target, options)
