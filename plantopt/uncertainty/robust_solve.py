@@ -9,7 +9,8 @@ import numpy as np
 
 from plantopt.instance.instance import Instance
 from plantopt.model.build import Families
-from plantopt.solver.types import RawSolution, SolveOptions
+from plantopt.model.matrix_form import MatrixModel
+from plantopt.solver.types import RawSolution, SolveOptions, SolveStatus
 from plantopt.uncertainty.robust_ef import Extensive, extensive_form
 
 TARGET_TOL = 1e-6  # t/yr: a target row value above -tol counts as met
@@ -50,9 +51,32 @@ class RobustResult:
 
 
 def solve_ef(ef: Extensive, options: SolveOptions) -> Solved:
+    """HiGHS on the extensive form. Sampled node coefficients can be tiny (products of many
+    transfer coefficients, ~1e-9): HiGHS's presolve then sometimes declares a feasible MILP
+    infeasible (seen on an nl-2027 scenario that solves to optimality without presolve), so
+    an 'infeasible' answer is checked once more with presolve off."""
     from plantopt.solver.highs import solve_matrix
 
-    return Solved(ef, solve_matrix(ef.mm, options))
+    raw = solve_matrix(ef.mm, options)
+    if raw.status == SolveStatus.INFEASIBLE:
+        again = _without_presolve(ef.mm, options)
+        if again.status.has_solution:
+            again.message += "; HiGHS presolve said infeasible, solved without presolve"
+            raw = again
+    return Solved(ef, raw)
+
+
+def _without_presolve(mm: MatrixModel, options: SolveOptions) -> RawSolution:
+    import time
+
+    from plantopt.solver.highs import _new_highs, _pass, _read
+
+    started = time.perf_counter()
+    h = _new_highs(options)
+    _pass(h, mm, mm.costs[0], float(mm.offsets[0]))
+    h.setOptionValue("presolve", "off")
+    h.run()
+    return _read(h, bool(mm.integrality.any()), started)
 
 
 def targets_met(fams: Families, x: np.ndarray) -> np.ndarray:
