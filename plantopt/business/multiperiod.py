@@ -7,29 +7,30 @@ in that period, and stacked with a leading ``period`` column. The business case 
 plan (years y = 0..H from the first period's start; end-of-year cash flows, as in
 :mod:`plantopt.business.case`):
 
-    capex_y    = - capex_{u,j} at o_tau for every build (u, j, tau), and again at
-                 S + m L (m >= 1, S = o_tau + lead) while < E (replacements inside the
+    capex_y    = - capex_{u,j} at o_tau for every build (u, j, tau) (spread over the
+                 construction years before o_tau by the spend profile, escalated), and again
+                 at S + m L (m >= 1, S = o_tau + lead) while < E (replacements inside the
                  service window, see periods.py)
     subsidy_y  = + s_u capex_{u,j} for the same outlays
     salvage_E  = + capex_net_{u,j} (n L - W) / L     (straight-line remaining value at the end
                  E of the service window; n outlays, W = E - S years in service)
-    ocf_y      = operating cash flow of period t in its years o_t+1..o_t+d_t
-                 (period profit incl. CO2 cost and premiums + annualised capex)
+    ocf_y      = operating cash flow of period t in its years o_t+1..o_t+d_t (its ledger
+                 items, escalated), working capital and tax as in business/cashflow.py
     NPV        = sum_y net_y (1 + r_b)^-y  — exactly the model's ``npv`` for the plan.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from plantopt.business.case import CASH_FLOW_COLUMNS, _payback, irr
+from plantopt.business.case import case_table, flow_metrics
+from plantopt.business.cashflow import Build, cash_flow_table, operating_items
+from plantopt.business.cashflow import capex_schedule as _schedule
 from plantopt.model.data import CapacityOption, ModelData
-from plantopt.model.periods import Timing
+from plantopt.model.periods import Period, Timing
 
 
 def in_service(
@@ -91,115 +92,54 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]])
     )
 
 
+def plan_builds(decisions: list[dict[tuple[str, str], float]]) -> list[Build]:
+    """Every build decision taken, with its count."""
+    return [
+        Build(u, j, tau, float(round(v)))
+        for tau, dec in enumerate(decisions)
+        for (u, j), v in dec.items()
+        if v > 0.5
+    ]
+
+
 def capex_schedule(data: ModelData, decisions: list[dict[tuple[str, str], float]]) -> pd.DataFrame:
     """Every outlay (investment, replacement) and salvage of the built options, by year."""
-    timing = data.timing
-    assert timing is not None
-    P = timing.periods
-    rows = []
-    for tau, u, j, o in _built_options(data, decisions):
-        lead = timing.lead_yr.get((u, j), 0.0)
-        win = timing.service[(u, j, tau)]
-
-        def add(
-            year: float,
-            kind: str,
-            gross: float,
-            sub: float,
-            net: float,
-            u: str = u,
-            j: str = j,
-            tau: int = tau,
-        ) -> None:
-            rows.append(
-                {
-                    "unit_id": u,
-                    "option_id": j,
-                    "period_built": P[tau].period_id,
-                    "year": year,
-                    "kind": kind,
-                    "capex_eur": gross,
-                    "subsidy_eur": sub,
-                    "net_capex_eur": net,
-                }
-            )
-
-        add(
-            float(P[tau].offset_yr),
-            "investment",
-            o.capex_eur,
-            o.capex_eur * o.subsidy_frac,
-            o.capex_net_eur,
-        )
-        if win is None:
-            continue
-        start = P[tau].offset_yr + lead
-        end = P[win[1]].offset_yr + P[win[1]].duration_yr
-        n = int(math.ceil((end - start) / o.lifetime_yr - 1e-12))
-        for m in range(1, n):
-            add(
-                start + m * o.lifetime_yr,
-                "replacement",
-                o.capex_eur,
-                o.capex_eur * o.subsidy_frac,
-                o.capex_net_eur,
-            )
-        salvage = (max(n, 1) * o.lifetime_yr - (end - start)) / o.lifetime_yr
-        if salvage > 1e-12:
-            add(float(end), "salvage", 0.0, 0.0, -o.capex_net_eur * salvage)
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "unit_id",
-            "option_id",
-            "period_built",
-            "year",
-            "kind",
-            "capex_eur",
-            "subsidy_eur",
-            "net_capex_eur",
-        ],
-    )
+    return _schedule(data, plan_builds(decisions))
 
 
-def cash_flows(data: ModelData, schedule: pd.DataFrame, ocf_by_period: list[float]) -> pd.DataFrame:
-    """Cash flows for years 0..H (non-integer outlays valued exactly, booked to ceil(year))."""
-    timing = data.timing
-    assert timing is not None
-    H, rate = timing.horizon_yr, data.discount_rate
-    years = np.arange(H + 1)
-    capex, subsidy, salvage, ocf = (np.zeros(H + 1) for _ in range(4))
-    for r in schedule.itertuples(index=False):
-        y = int(math.ceil(r.year - 1e-9))
-        shift = (1.0 + rate) ** (y - r.year)
-        if r.kind == "salvage":
-            salvage[y] += -r.net_capex_eur * shift
-        else:
-            capex[y] -= r.capex_eur * shift
-            subsidy[y] += r.subsidy_eur * shift
-    for p, cf in zip(timing.periods, ocf_by_period):
-        ocf[p.offset_yr + 1 : p.offset_yr + p.duration_yr + 1] = cf
-    net = capex + subsidy + salvage + ocf
-    df = (1.0 + rate) ** (-years.astype(float))
-    first = timing.periods[0].start_year
-    out = pd.DataFrame(
-        {
-            "year": years,
-            "capex_eur": capex,
-            "subsidy_eur": subsidy,
-            "salvage_eur": salvage,
-            "operating_cash_flow_eur": ocf,
-            "net_cash_flow_eur": net,
-            "discount_factor": df,
-            "discounted_eur": net * df,
-            "cumulative_eur": np.cumsum(net),
-            "cumulative_discounted_eur": np.cumsum(net * df),
-        },
-        columns=CASH_FLOW_COLUMNS,
-    )
-    if first is not None:
-        out.insert(1, "calendar_year", years + first)
-    return out
+def cash_flows(
+    data: ModelData,
+    decisions: list[dict[tuple[str, str], float]],
+    items_by_period: list[dict[str, float]],
+) -> pd.DataFrame:
+    """Cash flows for years 0..E (:func:`plantopt.business.cashflow.cash_flow_table`)."""
+    return cash_flow_table(data, plan_builds(decisions), items_by_period)
+
+
+def period_row(p: Period, tab: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """One row of the ``periods`` table from a period's tables."""
+    items = tab["economics"].set_index("item")["eur_per_yr"]
+    profit = float(items["profit"])
+    rec = tab["recovery"]
+    comp = tab.get("compliance")
+    return {
+        "period": p.period_id,
+        "start_year": p.start_year,
+        "duration_yr": p.duration_yr,
+        "weight": p.weight,
+        "operating_pv_factor": p.operating_pv,
+        "accepted_t_per_yr": float(tab["feed_intake"]["accepted_t_per_yr"].sum()),
+        "profit_eur_per_yr": profit,
+        "operating_cash_flow_eur_per_yr": profit - float(items["annualised_capex"]),
+        "weighted_recovery_t_per_yr": float(
+            (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum()
+        ),
+        "critical_recovered_t_per_yr": float(
+            rec.loc[rec["eu_critical"], "recovered_t_per_yr"].sum()
+        ),
+        "capacity_in_service_t_per_yr": float(tab["built_units"]["capacity_t_per_yr"].sum()),
+        "targets_in_force": 0 if comp is None else int(len(comp)),
+    }
 
 
 def multiperiod_case(
@@ -211,70 +151,34 @@ def multiperiod_case(
     and the summary metrics from the per-period tables (economics with CO2 and premiums)."""
     timing = data.timing
     assert timing is not None
-    rows, ocf = [], []
-    for p, tab in zip(timing.periods, period_tables):
-        items = tab["economics"].set_index("item")["eur_per_yr"]
-        profit = float(items["profit"])
-        ocf.append(profit - float(items["annualised_capex"]))
-        rec = tab["recovery"]
-        comp = tab.get("compliance")
-        rows.append(
-            {
-                "period": p.period_id,
-                "start_year": p.start_year,
-                "duration_yr": p.duration_yr,
-                "weight": p.weight,
-                "operating_pv_factor": p.operating_pv,
-                "accepted_t_per_yr": float(tab["feed_intake"]["accepted_t_per_yr"].sum()),
-                "profit_eur_per_yr": profit,
-                "operating_cash_flow_eur_per_yr": ocf[-1],
-                "weighted_recovery_t_per_yr": float(
-                    (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum()
-                ),
-                "critical_recovered_t_per_yr": float(
-                    rec.loc[rec["eu_critical"], "recovered_t_per_yr"].sum()
-                ),
-                "capacity_in_service_t_per_yr": float(
-                    tab["built_units"]["capacity_t_per_yr"].sum()
-                ),
-                "targets_in_force": 0 if comp is None else int(len(comp)),
-            }
-        )
-    periods = pd.DataFrame(rows)
-    schedule = capex_schedule(data, decisions)
-    flows = cash_flows(data, schedule, ocf)
-    builds = builds_table(data, decisions)
+    periods = pd.DataFrame([period_row(p, tab) for p, tab in zip(timing.periods, period_tables)])
+    builds = plan_builds(decisions)
+    schedule = _schedule(data, builds)
+    flows = cash_flow_table(data, builds, [operating_items(t["economics"]) for t in period_tables])
+    built = builds_table(data, decisions)
     w = periods["weight"].to_numpy()
-    metrics = {
-        "npv_eur": float(flows["discounted_eur"].sum()),
-        "irr": irr(flows["net_cash_flow_eur"].to_numpy()),
-        "payback_year": _payback(flows["cumulative_eur"].to_numpy()),
-        "discounted_payback_year": _payback(flows["cumulative_discounted_eur"].to_numpy()),
-        "horizon_yr": timing.horizon_yr,
-        "discount_rate": data.discount_rate,
-        "periods": len(timing.periods),
-        "capex_gross_eur": float(builds["capex_eur"].sum()),
-        "capex_subsidy_eur": float(builds["subsidy_eur"].sum()),
-        "capex_net_eur": float(builds["net_capex_eur"].sum()),
-        "profit_eur_per_yr": float(w @ periods["profit_eur_per_yr"].to_numpy()),
-        "operating_cash_flow_eur_per_yr": float(
-            w @ periods["operating_cash_flow_eur_per_yr"].to_numpy()
-        ),
-        "accepted_t_per_yr": float(w @ periods["accepted_t_per_yr"].to_numpy()),
-    }
-    case = pd.DataFrame(
+    metrics = flow_metrics(data, flows, schedule)
+    basis = str(metrics.pop("discount_rate_basis"))
+    metrics.update(
         {
-            "metric": list(metrics),
-            "value": [np.nan if v is None else float(v) for v in metrics.values()],
+            "periods": len(timing.periods),
+            "capex_gross_eur": float(built["capex_eur"].sum()),
+            "capex_subsidy_eur": float(built["subsidy_eur"].sum()),
+            "capex_net_eur": float(built["net_capex_eur"].sum()),
+            "profit_eur_per_yr": float(w @ periods["profit_eur_per_yr"].to_numpy()),
+            "operating_cash_flow_eur_per_yr": float(
+                w @ periods["operating_cash_flow_eur_per_yr"].to_numpy()
+            ),
+            "accepted_t_per_yr": float(w @ periods["accepted_t_per_yr"].to_numpy()),
         }
     )
     return {
-        "builds": builds,
+        "builds": built,
         "capex_schedule": schedule,
         "cash_flows": flows,
         "periods": periods,
-        "business_case": case,
-    }, metrics
+        "business_case": case_table(metrics, basis),
+    }, {**metrics, "discount_rate_basis": basis}
 
 
 __all__ = ["builds_table", "capex_schedule", "cash_flows", "in_service", "multiperiod_case"]

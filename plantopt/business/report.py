@@ -37,7 +37,10 @@ def print_business_case(
         return
     cur = currency or summary.get("currency") or "EUR"
     tab = Table(
-        title=f"Business case ({case['horizon_yr']} yr at {100 * case['discount_rate']:.1f} %)",
+        title=(
+            f"Business case ({case['horizon_yr']} yr at {100 * case['discount_rate']:.1f} % "
+            f"{case.get('discount_rate_basis', 'real')})"
+        ),
         title_justify="left",
         show_edge=False,
         pad_edge=False,

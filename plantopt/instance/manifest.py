@@ -171,6 +171,80 @@ class Manifest(Mapping[str, Any]):
         hi=100,
         lever=True,
     )
+    # finance as a bank reads it (issue 16); see docs/business-case.md
+    discount_rate_basis: str = spec(
+        "Whether discount_rate and every money column are real (constant price_year money) or "
+        "nominal; stated in every business-case output.",
+        default="real",
+        choices=("real", "nominal"),
+    )
+    construction_yr: int = spec(
+        "Years of construction before operation starts (capex spread over them by "
+        "capex_spend_profile, paid at the start of each year).",
+        default=0,
+        unit="yr",
+        lo=0,
+        hi=10,
+    )
+    capex_spend_profile: str | None = spec(
+        "Shares of the initial capex paid in each construction year, comma-separated, "
+        "summing to 1 (e.g. 0.1,0.6,0.3); empty: equal shares."
+    )
+    capex_escalation_rate: float = spec(
+        "Yearly escalation of capex outlays from year 0.", default=0.0, unit="1/yr", lo=-0.5, hi=1
+    )
+    opex_escalation_rate: float = spec(
+        "Yearly escalation of operating costs (variable and fixed opex, route, CO2, staff).",
+        default=0.0,
+        unit="1/yr",
+        lo=-0.5,
+        hi=1,
+    )
+    revenue_escalation_rate: float = spec(
+        "Yearly escalation of revenue, gate fees and offtake premiums.",
+        default=0.0,
+        unit="1/yr",
+        lo=-0.5,
+        hi=1,
+    )
+    tax_rate: float = spec(
+        "Corporate income tax on operating cash flow less depreciation (a loss is a credit).",
+        default=0.0,
+        **FRACTION,
+    )
+    tax_life_yr: float | None = spec(
+        "Straight-line tax depreciation life of capex; empty: each option's lifetime_yr.",
+        unit="yr",
+        lo=1,
+        hi=100,
+    )
+    shift_crews: int | None = spec(
+        "Crews that man the shifts (e.g. 5 for 24/7 operation); with it the plant employs "
+        "ceil(sum of operators_per_shift of built options) operators per crew, an integer "
+        "plant-wide cost; empty: no staffing cost.",
+        lo=1,
+        hi=10,
+    )
+    operator_cost_eur_per_yr: float = spec(
+        "Yearly cost of one operator (wage and social charges).",
+        default=0.0,
+        unit="EUR/yr",
+        lo=0,
+    )
+    working_capital_days_revenue: float = spec(
+        "Working capital tied up, in days of revenue (receivables).",
+        default=0.0,
+        unit="d",
+        lo=0,
+        hi=365,
+    )
+    working_capital_days_cost: float = spec(
+        "Working capital tied up, in days of operating cost (stock).",
+        default=0.0,
+        unit="d",
+        lo=0,
+        hi=365,
+    )
 
     # -- read-only mapping view (writers, ``dict(manifest)``, older callers) ----------------
     def __getitem__(self, key: str) -> Any:

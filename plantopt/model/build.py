@@ -17,8 +17,9 @@
 
 Objectives (all maximised): recovery = weighted_recovery, profit, npv, where
 
-    npv = sum_t DF_t (profit_t + annual_capex_t) - sum_{u,j,tau} capex_net_{u,j} PV_{u,j,tau}
+    npv = sum_t sum_items phi_{item,t} item_t - sum_{u,j,tau} capex_net_{u,j} PV_{u,j,tau}
           build[u, j, tau]
+    (phi and PV from model/finance.py; phi_{item,t} = sign_item DF_t with plain finance)
 """
 
 from __future__ import annotations
@@ -216,10 +217,10 @@ def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
         w = 1.0 if single else p.weight
         rec = _vec(per.expressions["weighted_recovery"], n_local)
         prof = per.ledger.profit(n_local)
-        ann = per.ledger.vector("annual_capex", n_local)
+        npv = per.ledger.npv(n_local, timing.finance, p, timing.end_yr)
         out["recovery"] += fams.period_vector(t, w * rec)
         out["profit"] += fams.period_vector(t, w * prof)
-        out["npv"] += fams.period_vector(t, p.operating_pv * (prof + ann))
+        out["npv"] += fams.period_vector(t, npv)
     out["npv"][_build_columns(glob)] -= _capex_pv(data, glob)
     return out
 

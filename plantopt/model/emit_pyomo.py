@@ -196,8 +196,8 @@ def _add_global_expressions(model: pyo.ConcreteModel, fams: Families, cols: list
     weighted_recovery) composed from the period blocks' expressions, the same sums as
     :func:`plantopt.model.build.objective_vectors`:
 
-        npv = sum_t DF_t (profit_t + annual_capex_t) - sum_{k,tau} capex_net_k PV_{k,tau}
-              build[k, tau]
+        npv = sum_t sum_items phi_{item,t} item_t - sum_{k,tau} capex_net_k PV_{k,tau}
+              build[k, tau]     (phi: Ledger.npv_factors)
         profit = sum_t w_t profit_t,  weighted_recovery = sum_t w_t weighted_recovery_t
     """
     timing = fams.data.timing
@@ -208,7 +208,9 @@ def _add_global_expressions(model: pyo.ConcreteModel, fams: Families, cols: list
     build = [c for c, is_build in zip(cols, _is_build(fams)) if is_build]
     model.npv = pyo.Expression(
         expr=sum(
-            p.operating_pv * (b.profit + b.annual_capex) for p, b in zip(timing.periods, blocks)
+            f * getattr(b, item)
+            for p, b, per in zip(timing.periods, blocks, fams.periods)
+            for item, f in per.ledger.npv_factors(timing.finance, p, timing.end_yr).items()
         )
         - LinearExpression(
             constant=0.0,

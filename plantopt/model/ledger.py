@@ -30,6 +30,8 @@ from plantopt.model.families.context import PeriodContext
 from plantopt.model.families.levers import co2_per_flow
 from plantopt.model.families.reuse import reuse_money
 from plantopt.model.family import Family, family
+from plantopt.model.finance import Finance
+from plantopt.model.periods import Period
 
 # (item, sign in profit, what it is); the order of the economics table
 ITEMS: tuple[tuple[str, int, str], ...] = (
@@ -70,6 +72,22 @@ class Ledger:
     def profit(self, n_cols: int) -> np.ndarray:
         """Profit per unit of each local column: sum_items sign item."""
         return sum((SIGN[k] * self.vector(k, n_cols) for k in self.items), np.zeros(n_cols))
+
+    def npv_factors(self, fin: Finance, period: Period, end_yr: int) -> dict[str, float]:
+        """phi_{item,t} of every operating item (:mod:`plantopt.model.finance`): what one
+        EUR/yr of the item in period t is worth in the npv (escalation, tax, working
+        capital); DF_t sign_item when the finance terms are plain. annual_capex has none (the
+        npv counts the outlays themselves)."""
+        return {
+            k: fin.item_factor(k, SIGN[k], period.first_yr, period.last_yr, end_yr)
+            for k in self.items
+            if k != "annual_capex"
+        }
+
+    def npv(self, n_cols: int, fin: Finance, period: Period, end_yr: int) -> np.ndarray:
+        """Period t's operating part of the npv per local column: sum_items phi_item item."""
+        factors = self.npv_factors(fin, period, end_yr)
+        return sum((f * self.vector(k, n_cols) for k, f in factors.items()), np.zeros(n_cols))
 
     def values(self, x_local: np.ndarray) -> dict[str, float]:
         """EUR/yr of every item at the local solution ``x_local``."""

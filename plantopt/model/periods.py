@@ -22,6 +22,11 @@ service starts at S = o_tau + l_k; lifetime L_k):
 
 One period (o = 0, d = H, l = 0): A(k, 0) = {0}, PV = K(r, L, H), DF = AF(r, H), w = 1 —
 exactly the single-period model.
+
+Finance (:mod:`plantopt.model.finance`): a construction period of C years shifts every
+offset by C (o_0 = C; the first period's builds are paid over years 0..C-1 by the spend
+profile); PV_{k,tau} is then K' of :func:`plantopt.model.finance.outlay_flows` (escalation,
+tax depreciation, salvage), which is the formula above when the finance terms are plain.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from plantopt.model.finance import annuity_factor, capex_pv_factor
+from plantopt.model.finance import Finance, OutlayFlows, annuity_factor, finance_of, outlay_flows
 
 if TYPE_CHECKING:
     from plantopt.instance.instance import Instance
@@ -47,6 +52,15 @@ class Period:
     operating_pv: float  # DF_t: present value of 1 EUR/yr over the period's years
     weight: float  # w_t = d_t / H
 
+    @property
+    def first_yr(self) -> int:
+        """First operating year (end-of-year index)."""
+        return self.offset_yr + 1
+
+    @property
+    def last_yr(self) -> int:
+        return self.offset_yr + self.duration_yr
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -57,6 +71,8 @@ class Timing:
     capex_pv_factor: dict[tuple[str, str, int], float]  # (u, j, tau) -> PV per EUR net capex
     service: dict[tuple[str, str, int], tuple[int, int] | None]  # (u, j, tau) -> (first, last)
     lead_yr: dict[tuple[str, str], float]  # (u, j) -> lead time
+    finance: Finance = Finance()
+    flows: dict[tuple[str, str, int], OutlayFlows] | None = None  # (u, j, tau) -> per EUR
 
     @property
     def multi(self) -> bool:
@@ -64,7 +80,13 @@ class Timing:
 
     @property
     def horizon_yr(self) -> int:
+        """Operating years H (the construction period not counted)."""
         return sum(p.duration_yr for p in self.periods)
+
+    @property
+    def end_yr(self) -> int:
+        """Last year of the cash-flow table: E = C + H."""
+        return self.finance.construction_yr + self.horizon_yr
 
     def key(self, k: object, t: int) -> object:
         """Index of a per-period component: ``k`` alone with one period, else k + (period,)."""
@@ -96,16 +118,18 @@ def build_timing(
     """Timing of every option; ``options`` maps (u, j) to (lifetime_yr, lead_time_yr)."""
 
     rows = period_table(instance)
+    fin = finance_of(instance.manifest, rate)
+    periods, offset = [], fin.construction_yr
     horizon = sum(d for _, _, d in rows)
-    periods, offset = [], 0
     for pid, year, d in rows:
         disc = (1.0 + rate) ** (-offset) if offset else 1.0
         periods.append(Period(pid, year, d, offset, disc * annuity_factor(rate, d), d / horizon))
         offset += d
-    T = len(periods)
+    T, end_yr = len(periods), offset
     active: dict[tuple[str, str, int], list[int]] = {}
     pv: dict[tuple[str, str, int], float] = {}
     service: dict[tuple[str, str, int], tuple[int, int] | None] = {}
+    flows: dict[tuple[str, str, int], OutlayFlows] = {}
     for (u, j), (life, lead) in options.items():
         for t in range(T):
             active.setdefault((u, j, t), [])
@@ -118,21 +142,19 @@ def build_timing(
             ]
             for t in on:
                 active[(u, j, t)].append(tau)
-            paid = (1.0 + rate) ** (-p.offset_yr) if p.offset_yr else 1.0
-            if not on:
-                service[(u, j, tau)] = None
-                pv[(u, j, tau)] = paid
-                continue
-            service[(u, j, tau)] = (on[0], on[-1])
-            end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr
-            k = capex_pv_factor(rate, life, end - start)
-            pv[(u, j, tau)] = paid * k if lead == 0 else paid + (1.0 + rate) ** (-start) * (k - 1.0)
+            service[(u, j, tau)] = (on[0], on[-1]) if on else None
+            end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr if on else None
+            f = outlay_flows(fin, p.offset_yr, start, end, life, end_yr)
+            flows[(u, j, tau)] = f
+            pv[(u, j, tau)] = f.pv(fin)
     return Timing(
         tuple(periods),
         {k: tuple(v) for k, v in active.items()},
         pv,
         service,
         {k: lead for k, (_, lead) in options.items()},
+        fin,
+        flows,
     )
 
 
