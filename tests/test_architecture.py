@@ -143,11 +143,7 @@ JIT_NAMES = {"jit", "njit", "vectorize", "guvectorize", "cfunc", "stencil"}
 
 # Current offenders owned by other engineers, as "path relative to plantopt/::qualified name".
 # Split the function to <= 60 lines and remove its entry (a stale entry fails the test too).
-ALLOWLIST: set[str] = {
-    "cli/cmd_robust.py::register",  # typer signature of the options (to split like evaluate)
-    "cli/cmd_robust.py::register.robust",
-    "uncertainty/kernels_mc_twin.py::_sample_inputs_numpy",
-}
+ALLOWLIST: set[str] = set()
 
 
 def _jit_name(node: ast.expr) -> bool:

@@ -357,13 +357,13 @@ def test_infeasible_multi_period_is_diagnosed_by_period() -> None:
     assert res.status == plantopt.SolveStatus.INFEASIBLE
     d = res["diagnosis"]
     alone = d[d["analysis"].str.startswith("only ")].set_index(["family", "period", "key"])
-    li = alone.loc[("target", "2031", "C-RM-Li-2031")]
+    li = alone.loc[("target", "2031", "C-RM-Li-2031:lithium")]
     assert li["possible"] == pytest.approx(0.6, rel=1e-6) and li["required"] == 0.8
     assert (
-        "period 2031: Li material recovery (2031): at most 60.0 % achievable, 80 % required"
-        in (li["message"])
+        "period 2031: Li material recovery, lithium-based (2031): at most 60.0 % achievable, "
+        "80 % required" in (li["message"])
     )
-    assert ("target", "2027", "C-RM-Li-2027") not in alone.index  # 60 % >= 50 %: holds
+    assert ("target", "2027", "C-RM-Li-2027:lithium") not in alone.index  # 60 % >= 50 %: holds
     # the contracted feed, the capacity of X in 2031, the budget (global: no period)
     assert alone.loc[("feed_minimum", "2031", "F"), "possible"] == pytest.approx(0.0, abs=1e-6)
     assert alone.loc[("capacity", "2031", "X"), "possible"] == pytest.approx(2.0, rel=1e-6)
@@ -371,7 +371,7 @@ def test_infeasible_multi_period_is_diagnosed_by_period() -> None:
     assert budget["possible"] == pytest.approx(80_000.0, rel=1e-9)
     assert "it needs 80 k EUR of capex" in budget["message"]
     iis = d.loc[d["analysis"] == "iis", "key"].tolist()
-    assert any(k.startswith("period[2031].target_ratio[C-RM-Li-2031]") for k in iis)
+    assert any(k.startswith("period[2031].target_ratio[C-RM-Li-2031:lithium]") for k in iis)
     assert any(k.startswith("period[2031].flow on route F") for k in iis), iis
     assert "solve the periods one at a time" not in res.message
 
@@ -386,9 +386,11 @@ def test_cli_infeasible_multi_period_words_on_the_terminal_conflicts_in_the_file
     code, out, err = run_main(monkeypatch, capsys, "solve", folder, "--out", tmp_path / "res")
     assert code == 3, err
     assert "Why the instance is infeasible" in out
-    assert "period 2031: Li material recovery (2031): at most 60.0 % achievable" in out
+    assert (
+        "period 2031: Li material recovery, lithium-based (2031): at most 60.0 % achievable" in out
+    )
     assert "period[2031]." not in out  # the conflict set is counted, not printed
     assert "constraints conflict" in out and "diagnosis.txt" in out
     text = (tmp_path / "res" / "diagnosis.txt").read_text()
     assert "period 2031: feed F: contracted minimum 100.0 t/yr" in text
-    assert "period[2031].target_ratio[C-RM-Li-2031] (lower bound)" in text
+    assert "period[2031].target_ratio[C-RM-Li-2031:lithium] (lower bound)" in text

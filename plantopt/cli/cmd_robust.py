@@ -8,88 +8,105 @@ from typing import Annotated, Any
 
 import typer
 
+Path_ = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
+    ),
+]
+Scenarios = Annotated[
+    int, typer.Option(min=1, help="Training scenarios (samples 0..N-1 of evaluate).")
+]
+Seed = Annotated[int, typer.Option(help="Seed of the scenarios (evaluate's sampler).")]
+Alpha = Annotated[
+    float | None,
+    typer.Option(
+        help="Chance constraint: P(all enforced targets met) >= ALPHA over the "
+        "scenarios (default: targets hard in every scenario)."
+    ),
+]
+PerTarget = Annotated[
+    bool, typer.Option(help="ALPHA per target instead of for all targets jointly.")
+]
+Objective = Annotated[str, typer.Option(help="Expected npv or profit.")]
+Stage = Annotated[
+    str,
+    typer.Option(
+        help="First stage: builds (intake and routing per scenario), contracts "
+        "(builds and intake) or static (one plan for all scenarios)."
+    ),
+]
+Spread = Annotated[
+    float, typer.Option(min=0, help="Relative spread of compositions, yields, tonnage.")
+]
+PriceSigma = Annotated[float, typer.Option(min=0, help="Sigma of the log price.")]
+Correlated = Annotated[bool, typer.Option(help="Correlated log prices (docs/uncertainty.md).")]
+OosSamples = Annotated[
+    int, typer.Option(min=0, help="Out-of-sample Monte Carlo samples (fresh seed).")
+]
+Evpi = Annotated[bool, typer.Option(help="Solve the wait-and-see problem (EVPI).")]
+TimeLimit = Annotated[float | None, typer.Option(min=0, help="Seconds per extensive-form solve.")]
+Out = Annotated[Path | None, typer.Option(help="Write robust.json into this folder.")]
+
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def robust(
-        path: Annotated[
-            Path | None,
-            typer.Argument(
-                help="Instance folder (default: the packaged nl-2027 instance).", show_default=False
-            ),
-        ] = None,
-        scenarios: Annotated[
-            int, typer.Option(min=1, help="Training scenarios (samples 0..N-1 of evaluate).")
-        ] = 20,
-        seed: Annotated[int, typer.Option(help="Seed of the scenarios (evaluate's sampler).")] = 0,
-        alpha: Annotated[
-            float | None,
-            typer.Option(
-                help="Chance constraint: P(all enforced targets met) >= ALPHA over the "
-                "scenarios (default: targets hard in every scenario)."
-            ),
-        ] = None,
-        per_target: Annotated[
-            bool, typer.Option(help="ALPHA per target instead of for all targets jointly.")
-        ] = False,
-        objective: Annotated[str, typer.Option(help="Expected npv or profit.")] = "npv",
-        stage: Annotated[
-            str,
-            typer.Option(
-                help="First stage: builds (intake and routing per scenario), contracts "
-                "(builds and intake) or static (one plan for all scenarios)."
-            ),
-        ] = "builds",
-        spread: Annotated[
-            float, typer.Option(min=0, help="Relative spread of compositions, yields, tonnage.")
-        ] = 0.0,
-        price_sigma: Annotated[float, typer.Option(min=0, help="Sigma of the log price.")] = 0.0,
-        correlated: Annotated[
-            bool, typer.Option(help="Correlated log prices (docs/uncertainty.md).")
-        ] = False,
-        oos_samples: Annotated[
-            int, typer.Option(min=0, help="Out-of-sample Monte Carlo samples (fresh seed).")
-        ] = 2000,
-        evpi: Annotated[bool, typer.Option(help="Solve the wait-and-see problem (EVPI).")] = True,
-        time_limit: Annotated[
-            float | None, typer.Option(min=0, help="Seconds per extensive-form solve.")
-        ] = None,
-        out: Annotated[
-            Path | None, typer.Option(help="Write robust.json into this folder.")
-        ] = None,
-    ) -> None:
-        """Choose the builds that maximise the expected NPV (or profit) over N scenarios drawn
-        by evaluate's sampler, optionally with a chance constraint on the EU targets; report
-        the robust plan beside the nominal one, VSS, EVPI and an out-of-sample Monte Carlo of
-        both plans on a fresh seed (docs/uncertainty.md)."""
-        from rich.console import Console
+    app.command()(robust)
 
-        from plantopt.uncertainty.correlation import default_price_correlation
-        from plantopt.uncertainty.robust import robust as run_robust
-        from plantopt.uncertainty.robust_ef import STAGES
 
-        err = Console(stderr=True)
-        if objective not in ("npv", "profit") or stage not in STAGES:
-            err.print(
-                f"error: --objective must be npv or profit and --stage one of "
-                f"{', '.join(STAGES)} (got {objective!r}, {stage!r})"
-            )
-            raise typer.Exit(2)
-        res = run_robust(
-            path, scenarios, seed, alpha, objective, stage, per_target, spread,
-            price_sigma, time_limit, oos_samples=oos_samples, evpi=evpi,
-            price_correlation=default_price_correlation() if correlated else None,
-        )  # fmt: skip
-        print_summary(Console(highlight=False), res.summary)
-        if out is not None:
-            from plantopt.atomic import write_bytes_atomic
+def robust(
+    path: Path_ = None,
+    scenarios: Scenarios = 20,
+    seed: Seed = 0,
+    alpha: Alpha = None,
+    per_target: PerTarget = False,
+    objective: Objective = "npv",
+    stage: Stage = "builds",
+    spread: Spread = 0.0,
+    price_sigma: PriceSigma = 0.0,
+    correlated: Correlated = False,
+    oos_samples: OosSamples = 2000,
+    evpi: Evpi = True,
+    time_limit: TimeLimit = None,
+    out: Out = None,
+) -> None:
+    """Choose the builds that maximise the expected NPV (or profit) over N scenarios drawn
+    by evaluate's sampler, optionally with a chance constraint on the EU targets; report
+    the robust plan beside the nominal one, VSS, EVPI and an out-of-sample Monte Carlo of
+    both plans on a fresh seed (docs/uncertainty.md)."""
+    from rich.console import Console
 
-            out.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(res.summary, indent=1, default=str)
-            write_bytes_atomic(out / "robust.json", text.encode())
-            Console(highlight=False).print(f"written to {out}/robust.json")
-        if not res.solved.ok:
-            raise typer.Exit(1)
+    from plantopt.uncertainty.correlation import default_price_correlation
+    from plantopt.uncertainty.robust import robust as run_robust
+    from plantopt.uncertainty.robust_ef import STAGES
+
+    if objective not in ("npv", "profit") or stage not in STAGES:
+        Console(stderr=True).print(
+            f"error: --objective must be npv or profit and --stage one of "
+            f"{', '.join(STAGES)} (got {objective!r}, {stage!r})"
+        )
+        raise typer.Exit(2)
+    res = run_robust(
+        path, scenarios, seed, alpha, objective, stage, per_target, spread,
+        price_sigma, time_limit, oos_samples=oos_samples, evpi=evpi,
+        price_correlation=default_price_correlation() if correlated else None,
+    )  # fmt: skip
+    print_summary(Console(highlight=False), res.summary)
+    if out is not None:
+        _write_summary(out, res.summary)
+    if not res.solved.ok:
+        raise typer.Exit(1)
+
+
+def _write_summary(out: Path, summary: dict[str, Any]) -> None:
+    """``out/robust.json``, written atomically (the folder made if missing)."""
+    from rich.console import Console
+
+    from plantopt.atomic import write_bytes_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(summary, indent=1, default=str)
+    write_bytes_atomic(out / "robust.json", text.encode())
+    Console(highlight=False).print(f"written to {out}/robust.json")
 
 
 def _m(x: Any) -> str:

@@ -237,7 +237,7 @@ def counting_weights(instance: Instance, products: list[str], materials: list[st
 def excluded_materials(instance: Instance, materials: list[str], year: int | None) -> np.ndarray:
     """x_k: 1 for partb_excludable materials when the manifest leaves them out (year <= 2029)."""
     x = np.zeros(len(materials))
-    if not bool(instance.manifest.get("partb_exclude_substances")) or year is None:
+    if not instance.manifest.partb_exclude_substances or year is None:
         return x
     if year > PARTB_EXCLUSION_LAST_YEAR:
         return x
@@ -366,7 +366,7 @@ FLAGS = ("counts_recycled", "counts_recovered")
 def take_back_feeds(instance: Instance) -> tuple[str, ...]:
     """Feeds that must be accepted in full (manifest ``treat_all_collected``): every feed
     with a reg_class (a waste battery or WEEE the plant has been handed)."""
-    if not bool(instance.manifest.get("treat_all_collected")):
+    if not instance.manifest.treat_all_collected:
         return ()
     feeds = instance["feeds"]
     return tuple(f for f, rc in zip(feeds["feed_id"], feeds["reg_class"].fillna("")) if rc)
@@ -416,7 +416,7 @@ def build_regulation_data(
         steps=collection_steps(instance),
         reuse=reuse_terms(instance, data.tree),
         collection=tuple(collection_targets(instance, coll)),
-        enforce_collection=bool(instance.manifest.get("enforce_collection_targets")),
+        enforce_collection=instance.manifest.enforce_collection_targets,
     )
 
 

@@ -198,10 +198,18 @@ def _sample_inputs_numpy(
     a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sampled comp (S, F, M), tc (S, K, M) and price factors (S, M)."""
+    return (
+        _sample_comp_numpy(a, key, samples, qmc),
+        _sample_tc_numpy(a, key, samples, qmc),
+        _sample_prices_numpy(a, key, samples, qmc),
+    )
+
+
+def _sample_comp_numpy(a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | None) -> np.ndarray:
+    """Compositions (S, F, M): drawn per entry, then each drawn feed back to its total mass
+    (``other`` absorbs the change where it can, else the drawn materials are rescaled)."""
     n_s = samples.shape[0]
     f_n, m_n = a.comp_nom.shape
-    k_n = a.tc_nom.shape[0]
-    tc0, pr0, _ = a.entry_offsets()
     comp = draw_numpy(
         key,
         samples,
@@ -235,6 +243,16 @@ def _sample_inputs_numpy(
     scale = np.where(rescale, a.feed_total / np.where(rest > 0, rest, 1.0), 1.0)
     comp[:, :, nonother] *= scale[:, :, None]
 
+    return comp
+
+
+def _sample_tc_numpy(a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | None) -> np.ndarray:
+    """Transfer coefficients (S, K, M): drawn per entry, each drawn split group renormalised
+    to sum to one per material."""
+    n_s = samples.shape[0]
+    m_n = a.comp_nom.shape[1]
+    k_n = a.tc_nom.shape[0]
+    tc0, _, _ = a.entry_offsets()
     pair_of_row = np.repeat(np.arange(len(a.pair_ptr) - 1), np.diff(a.pair_ptr))
     renorm = (a.pair_spread > 0)[pair_of_row]  # (K, M): groups that are drawn
     tc = draw_numpy(
@@ -254,6 +272,13 @@ def _sample_inputs_numpy(
         den = sums[:, pair_of_row, :]
         tc = np.where(renorm & (den > 0), tc / np.where(den > 0, den, 1.0), a.tc_nom)
 
+    return tc
+
+
+def _sample_prices_numpy(a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | None) -> np.ndarray:
+    """Price factors (S, M): lognormal exp(sigma z) per material, or a drawn price scenario."""
+    m_n = a.comp_nom.shape[1]
+    _, pr0, _ = a.entry_offsets()
     if a.price_mode == 0:
         cols = (pr0 + np.arange(m_n)) * SUB
         if a.lhs_n > 0 or qmc is not None:  # one uniform per normal: inverse CDF
@@ -270,7 +295,7 @@ def _sample_inputs_numpy(
         u = strat_uniforms_numpy(key, samples, pick, a.lhs_n, qmc)[:, 0]
         idx = np.minimum(np.searchsorted(a.scen_cum, u, side="right"), len(a.scen_cum) - 1)
         g = a.scen_factor[idx]
-    return comp, tc, g
+    return g
 
 
 def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOutput:
