@@ -29,7 +29,7 @@ def period_tables(
     per, sol = fams.periods[t], solution.periods[t]
     d = per.context.data
     inst_t = instance if not fams.multi else period_instance(instance, fams.data.periods[t])
-    tables = extract_tables(inst_t, d, sol.accept, sol.flow, sol.in_service, sol.run)
+    tables = extract_tables(inst_t, d, sol.accept, sol.flow, sol.in_service, sol.run, sol.segment)
     tables["economics"] = economics_table(
         per.ledger, sol.x_local, float(tables["built_units"]["capex_eur"].sum())
     )

@@ -75,8 +75,10 @@ def _payback(cumulative: np.ndarray) -> int | None:
 
 
 def plan_builds(built: pd.DataFrame) -> list[Build]:
-    """The builds of a single-period plan (built_units rows, with their count)."""
-    return [Build(r.unit_id, r.option_id, 0, float(r.count)) for r in built.itertuples(index=False)]
+    """The builds of a single-period plan (built_units rows, with their gross capex)."""
+    return [
+        Build(r.unit_id, r.option_id, 0, float(r.capex_eur)) for r in built.itertuples(index=False)
+    ]
 
 
 def revenue_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 per-build outlay flows as the model's ``npv`` (:mod:`plantopt.model.finance`).
 
 Years y = 0..E (end of year; E = C + H with a construction period of C years). With
-G_b the gross capex of build b (count times the option's capex, base-year money), s_b its
+G_b the gross capex of build b (count times the option's capex, or a continuous option's
+capex at its size; base-year money), s_b its
 subsidy share, and the per-EUR flows capex_b, salvage_b, dep_b of
 :func:`plantopt.model.finance.outlay_flows`:
 
@@ -60,12 +61,14 @@ SCHEDULE_COLUMNS = [
 
 @dataclass(frozen=True)
 class Build:
-    """``count`` builds of option (unit_id, option_id) decided in period ``tau``."""
+    """Builds of option (unit_id, option_id) decided in period ``tau`` costing ``capex_eur``
+    in all (gross, base-year money: count x the option's capex, or a continuous option's
+    capex at its size)."""
 
     unit_id: str
     option_id: str
     tau: int
-    count: float
+    capex_eur: float
 
 
 def operating_items(economics: pd.DataFrame) -> dict[str, float]:
@@ -87,7 +90,7 @@ def capex_schedule(data: ModelData, builds: list[Build]) -> pd.DataFrame:
     rows = []
     for b in builds:
         o = data.options[(b.unit_id, b.option_id)]
-        gross = b.count * o.capex_eur
+        gross = b.capex_eur
         for year, kind, amount in timing.flows[(b.unit_id, b.option_id, b.tau)].rows:
             is_salvage = kind == "salvage"
             g = 0.0 if is_salvage else gross * amount
@@ -115,11 +118,11 @@ def _capital(data: ModelData, builds: list[Build], n: int) -> dict[str, np.ndarr
     for b in builds:
         o = data.options[(b.unit_id, b.option_id)]
         f = timing.flows[(b.unit_id, b.option_id, b.tau)]
-        gross = b.count * o.capex_eur
+        gross, net = b.capex_eur, b.capex_eur * (1.0 - o.subsidy_frac)
         out["capex"] -= gross * f.capex
         out["subsidy"] += gross * o.subsidy_frac * f.capex
-        out["salvage"] += o.capex_net_eur * b.count * f.salvage
-        out["dep"] += o.capex_net_eur * b.count * f.dep
+        out["salvage"] += net * f.salvage
+        out["dep"] += net * f.dep
     return out
 
 

@@ -43,12 +43,12 @@ def in_service(
 
 def _built_options(
     data: ModelData, decisions: list[dict[tuple[str, str], float]]
-) -> Iterator[tuple[int, str, str, CapacityOption]]:
-    """(period index, unit, option, option data) of every build decision taken."""
+) -> Iterator[tuple[int, str, str, CapacityOption, float]]:
+    """(period index, unit, option, option data, count) of every build decision taken."""
     for tau, dec in enumerate(decisions):
         for (u, j), v in dec.items():
             if v > 0.5:
-                yield tau, u, j, data.options[(u, j)]
+                yield tau, u, j, data.options[(u, j)], float(round(v))
 
 
 def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]]) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]])
     assert timing is not None
     P = timing.periods
     rows = []
-    for tau, u, j, o in _built_options(data, decisions):
+    for tau, u, j, o, n in _built_options(data, decisions):
         win = timing.service[(u, j, tau)]
         rows.append(
             {
@@ -67,11 +67,12 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]])
                 "year_built": P[tau].start_year,
                 "first_period": None if win is None else P[win[0]].period_id,
                 "last_period": None if win is None else P[win[1]].period_id,
-                "capacity_t_per_yr": o.capacity_t_per_yr,
-                "capex_eur": o.capex_eur,
-                "subsidy_eur": o.capex_eur * o.subsidy_frac,
-                "net_capex_eur": o.capex_net_eur,
-                "capex_pv_eur": o.capex_net_eur * timing.capex_pv_factor[(u, j, tau)],
+                "count": n,
+                "capacity_t_per_yr": n * o.capacity_t_per_yr,
+                "capex_eur": n * o.capex_eur,
+                "subsidy_eur": n * o.capex_eur * o.subsidy_frac,
+                "net_capex_eur": n * o.capex_net_eur,
+                "capex_pv_eur": n * o.capex_net_eur * timing.capex_pv_factor[(u, j, tau)],
             }
         )
     return pd.DataFrame(
@@ -83,6 +84,7 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]])
             "year_built",
             "first_period",
             "last_period",
+            "count",
             "capacity_t_per_yr",
             "capex_eur",
             "subsidy_eur",
@@ -92,19 +94,16 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]])
     )
 
 
-def plan_builds(decisions: list[dict[tuple[str, str], float]]) -> list[Build]:
-    """Every build decision taken, with its count."""
+def plan_builds(data: ModelData, decisions: list[dict[tuple[str, str], float]]) -> list[Build]:
+    """Every build decision taken, with its gross capex (count x the option's)."""
     return [
-        Build(u, j, tau, float(round(v)))
-        for tau, dec in enumerate(decisions)
-        for (u, j), v in dec.items()
-        if v > 0.5
+        Build(u, j, tau, n * o.capex_eur) for tau, u, j, o, n in _built_options(data, decisions)
     ]
 
 
 def capex_schedule(data: ModelData, decisions: list[dict[tuple[str, str], float]]) -> pd.DataFrame:
     """Every outlay (investment, replacement) and salvage of the built options, by year."""
-    return _schedule(data, plan_builds(decisions))
+    return _schedule(data, plan_builds(data, decisions))
 
 
 def cash_flows(
@@ -113,7 +112,7 @@ def cash_flows(
     items_by_period: list[dict[str, float]],
 ) -> pd.DataFrame:
     """Cash flows for years 0..E (:func:`plantopt.business.cashflow.cash_flow_table`)."""
-    return cash_flow_table(data, plan_builds(decisions), items_by_period)
+    return cash_flow_table(data, plan_builds(data, decisions), items_by_period)
 
 
 def period_row(p: Period, tab: dict[str, pd.DataFrame]) -> dict[str, Any]:
@@ -152,7 +151,7 @@ def multiperiod_case(
     timing = data.timing
     assert timing is not None
     periods = pd.DataFrame([period_row(p, tab) for p, tab in zip(timing.periods, period_tables)])
-    builds = plan_builds(decisions)
+    builds = plan_builds(data, decisions)
     schedule = _schedule(data, builds)
     flows = cash_flow_table(data, builds, [operating_items(t["economics"]) for t in period_tables])
     built = builds_table(data, decisions)

@@ -453,6 +453,9 @@ def collect_problems(instance: Instance) -> ProblemList:
     from plantopt.instance.checks_levers import check_levers
 
     check_levers(instance, problems)
+    from plantopt.instance.checks_capacity import check_capacity_choices
+
+    check_capacity_choices(instance, problems)
     from plantopt.instance.checks_finance import check_finance
 
     check_finance(instance, problems)

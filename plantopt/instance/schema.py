@@ -14,6 +14,7 @@ column names carry their unit (``capacity_t_per_yr``, ``tc_frac``).
 from __future__ import annotations
 
 from plantopt.instance.manifest import LEVER_FIELDS, MANIFEST_COLUMNS
+from plantopt.instance.schema_capacity import CAPACITY_CHOICE_COLUMNS, CAPEX_CURVES
 from plantopt.instance.schema_optional import OPTIONAL_TABLES
 from plantopt.instance.schema_types import FRACTION, Column, Table, _source
 
@@ -305,6 +306,7 @@ TABLES: dict[str, Table] = {
                 ),
                 Column("staff_fte", "float", "Staff needed.", unit="FTE", default=0.0, lo=0.0),
                 Column("land_m2", "float", "Land needed.", unit="m2", default=0.0, lo=0.0),
+                *CAPACITY_CHOICE_COLUMNS,
                 _source(),
             ),
             key=("unit_id", "option_id"),
@@ -567,6 +569,7 @@ TABLES: dict[str, Table] = {
         ),
     )
     + OPTIONAL_TABLES
+    + (CAPEX_CURVES,)
 }
 
 MANIFEST_FILES = ("instance.yaml", "instance.yml", "instance.toml")

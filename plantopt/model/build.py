@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from plantopt.instance.requirements import build_requirements
 from plantopt.model.data import ModelData
 from plantopt.model.families import (
+    capacity,
     collection,
     flows,
     levers,
@@ -58,6 +59,8 @@ PERIOD_ROWS: tuple[Callable[[PeriodContext], Family], ...] = (
     units.run_upper,
     units.min_load,
     units.run_if_built,
+    capacity.segment_order,
+    capacity.crew_need,
     products.offtake,
     levers.co2_cap,
     levers.resource_limit,
@@ -150,6 +153,9 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
         contracts,
         n_periods=T,
         steps=tuple(s.label for s in regulation_data.steps) if regulation_data is not None else (),
+        segments=segment_columns(data),
+        segment_binaries=segment_binary_columns(data),
+        crew=("operators",) if data.manifest.shift_crews else (),
     )
     local = glob.local()
     regs = regulation_data.per_period if regulation_data is not None else (None,) * T
@@ -189,9 +195,11 @@ def column_bounds(
         lower[b : b + glob.n_feeds] = [d.feed_lb[f] for f in d.feeds]
         upper[b : b + glob.n_feeds] = [d.feed_ub[f] + extra[f] for f in d.feeds]
         upper[b + glob.build0 : b + glob.take0] = 1.0
+        upper[b + glob.build0 : b + glob.run0] = [data.options[k].max_modules for k in glob.options]
         lower[b + glob.take0 : b + glob.collect0] = [c.min_t_per_yr for c in contracts]
         upper[b + glob.take0 : b + glob.collect0] = [c.max_t_per_yr for c in contracts]
-        upper[b + glob.collect0 : b + glob.block] = [s.t_per_yr for s in steps]
+        upper[b + glob.collect0 : b + glob.segment0] = [s.t_per_yr for s in steps]
+        upper[b + glob.segment0 : b + glob.crew0] = 1.0
         # forbidden units and the other options of a required u=j: build[u, j, t] <= 0
         for k in build_requirements(data.manifest, data.unit_options).forbidden:
             upper[b + glob.build0 + glob.o_index[k]] = 0.0
@@ -221,8 +229,46 @@ def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
         out["recovery"] += fams.period_vector(t, w * rec)
         out["profit"] += fams.period_vector(t, w * prof)
         out["npv"] += fams.period_vector(t, npv)
-    out["npv"][_build_columns(glob)] -= _capex_pv(data, glob)
+    out["npv"] -= capex_pv_vector(fams)
     return out
+
+
+def capex_pv_vector(fams: Families) -> np.ndarray:
+    """capex_net PV of every global column (build columns and continuous-option segments;
+    0 elsewhere): what the npv subtracts."""
+    data, glob = fams.data, fams.layout
+    out = np.zeros(glob.n_cols)
+    out[_build_columns(glob)] = _capex_pv(data, glob)
+    seg_cols, seg_capex = segment_capex(data, glob)
+    timing = data.timing
+    assert timing is not None
+    pv = np.array([timing.capex_pv_factor[(u, j, 0)] for u, j, _ in glob.segments], dtype=float)
+    out[seg_cols] = seg_capex * pv
+    return out
+
+
+def segment_columns(data: ModelData) -> tuple[tuple[str, str, int], ...]:
+    """(u, j, k), k = 1..K, of every continuous option's curve."""
+    return tuple((u, j, k) for (u, j), c in data.curves.items() for k in range(1, c.n_segments + 1))
+
+
+def segment_binary_columns(data: ModelData) -> tuple[tuple[str, str, int], ...]:
+    """(u, j, k), k = 1..K-1: segment k+1 of (u, j) may be used only when k is full."""
+    return tuple((u, j, k) for (u, j), c in data.curves.items() for k in range(1, c.n_segments))
+
+
+def segment_capex(data: ModelData, glob: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(column, net capex increment) of every segment column (single-period layouts)."""
+    cols = glob.segment0 + np.arange(len(glob.segments))
+    inc = np.array(
+        [
+            (data.curves[(u, j)].capex_eur[k] - data.curves[(u, j)].capex_eur[k - 1])
+            * (1.0 - data.options[(u, j)].subsidy_frac)
+            for u, j, k in glob.segments
+        ],
+        dtype=float,
+    )
+    return cols, inc
 
 
 def _build_columns(glob: Layout) -> np.ndarray:
@@ -258,8 +304,9 @@ def _capex_pv(data: ModelData, glob: Layout) -> np.ndarray:
 def global_expressions(fams: Families, objectives: dict[str, np.ndarray]) -> dict[str, Family]:
     """capex_total and npv; with several periods also profit and weighted_recovery."""
     glob = fams.layout
-    cols = _build_columns(glob)
-    capex = _capex_net(fams.data, glob)
+    seg_cols, seg_capex = segment_capex(fams.data, glob)
+    cols = np.concatenate([_build_columns(glob), seg_cols])
+    capex = np.concatenate([_capex_net(fams.data, glob), seg_capex])
     nz = np.flatnonzero(capex)
     out = {
         "capex_total": family(
@@ -316,8 +363,13 @@ def require_build(data: ModelData, glob: Layout) -> Family:
     )
 
 
+def _modular(data: ModelData, unit: str) -> bool:
+    return any(data.options[(unit, j)].max_modules > 1 for j in data.unit_options[unit])
+
+
 def one_option(data: ModelData, glob: Layout) -> Family:
-    """sum_j build[t, u, j] <= 1 for every unit with capacity options and every period t."""
+    """sum_j build[t, u, j] <= 1 for every unit with capacity options and every period t
+    (not for a modular option, max_modules > 1: it is its unit's only option)."""
     timing = data.timing
     assert timing is not None
     o = glob.o_index
@@ -325,7 +377,7 @@ def one_option(data: ModelData, glob: Layout) -> Family:
     rows: list[int] = []
     cols: list[int] = []
     for t in range(glob.n_periods):
-        for u in (u for u in data.units if data.unit_options[u]):
+        for u in (u for u in data.units if data.unit_options[u] and not _modular(data, u)):
             for j in data.unit_options[u]:
                 rows.append(len(idx))
                 cols.append(t * glob.block + glob.build0 + o[(u, j)])
@@ -425,5 +477,6 @@ __all__ = [
     "PERIOD_ROWS",
     "Period",
     "build_families",
+    "capex_pv_vector",
     "substitution",
 ]

@@ -14,6 +14,7 @@ import numpy as np
 
 from plantopt.instance.instance import Instance
 from plantopt.instance.manifest import Manifest
+from plantopt.model.capacity import Curve, capex_curves
 from plantopt.model.finance import annuity_factor, capex_pv_factor, capital_recovery_factor  # noqa: F401
 from plantopt.model.periods import Period, Timing, build_timing, max_capacity, period_instance
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
@@ -35,6 +36,17 @@ class CapacityOption:
     staff_fte: float = 0.0
     land_m2: float = 0.0
     npv_capex_eur: float = 0.0  # net capex x K(blended rate, lifetime, horizon)
+    max_modules: int = 1  # > 1: build[u, j] is an integer count of identical modules
+    max_size_t_per_yr: float | None = None  # continuous: the curve's largest size
+    operators_per_shift: float = 0.0
+
+    @property
+    def max_capacity_t_per_yr(self) -> float:
+        """Largest capacity one build decision adds: capacity x max_modules (continuous:
+        the largest size)."""
+        if self.max_size_t_per_yr is not None:
+            return self.max_size_t_per_yr
+        return self.capacity_t_per_yr * self.max_modules
 
     @property
     def capex_net_eur(self) -> float:
@@ -122,6 +134,7 @@ class ModelData:
     timing: Timing | None = None
     period_data: tuple[ModelData, ...] = ()
     unit_node_terms: NodeTerms | None = None  # unit nodes grouped by unit (tree order), mass
+    curves: dict[tuple[str, str], Curve] = field(default_factory=dict)  # continuous options
 
     @property
     def annuity_factor(self) -> float:
@@ -229,28 +242,42 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
 
 
 def _capacity_options(
-    instance: Instance, units: list[str], rate: float, horizon: int
+    instance: Instance,
+    units: list[str],
+    rate: float,
+    horizon: int,
+    curves: dict[tuple[str, str], Curve],
 ) -> tuple[dict[tuple[str, str], CapacityOption], dict[str, list[str]]]:
-    """Every capacity option with its net, annualised and present-value capex."""
+    """Every capacity option with its net, annualised and present-value capex (a continuous
+    option: at the first point of its curve; the segments add the rest)."""
     subsidy = unit_subsidy(instance)
     options: dict[tuple[str, str], CapacityOption] = {}
     unit_options: dict[str, list[str]] = {u: [] for u in units}
     for r in instance["capacity_options"].itertuples(index=False):
         s = subsidy.get(r.unit_id, 0.0)
-        net = float(r.capex_eur) * (1.0 - s)
+        c = curves.get((r.unit_id, r.option_id))
+        size, capex, fixed = (
+            (float(r.capacity_t_per_yr), float(r.capex_eur), float(r.fixed_opex_eur_per_yr))
+            if c is None
+            else (c.size_t_per_yr[0], c.capex_eur[0], c.fixed_opex_eur_per_yr[0])
+        )
+        net = capex * (1.0 - s)
         life = float(r.lifetime_yr)
         options[(r.unit_id, r.option_id)] = CapacityOption(
             r.unit_id,
             r.option_id,
-            float(r.capacity_t_per_yr),
-            float(r.capex_eur),
-            float(r.fixed_opex_eur_per_yr),
+            float(size),
+            float(capex),
+            float(fixed),
             life,
             net * capital_recovery_factor(rate, life),
             subsidy_frac=s,
             staff_fte=float(r.staff_fte),
             land_m2=float(r.land_m2),
             npv_capex_eur=net * capex_pv_factor(rate, life, horizon),
+            max_modules=int(getattr(r, "max_modules", 1) or 1),
+            max_size_t_per_yr=None if c is None else float(c.size_t_per_yr[-1]),
+            operators_per_shift=float(getattr(r, "operators_per_shift", 0.0) or 0.0),
         )
         unit_options[r.unit_id].append(r.option_id)
     return options, unit_options
@@ -269,13 +296,13 @@ def _unit_max_capacity(
     unit_max_capacity = {
         u: max_capacity(
             unit_existing[u],
-            {j: options[(u, j)].capacity_t_per_yr for j in unit_options[u]},
+            {j: options[(u, j)].max_capacity_t_per_yr for j in unit_options[u]},
             timing,
             u,
             t,
         )
         or unit_existing[u]
-        + max((options[(u, j)].capacity_t_per_yr for j in unit_options[u]), default=0.0)
+        + max((options[(u, j)].max_capacity_t_per_yr for j in unit_options[u]), default=0.0)
         for u in unit_options
     }
     return unit_existing, unit_max_capacity
@@ -307,7 +334,8 @@ def _period_data(
     units, products = list(tree.units), list(tree.products)
     node_revenue, recovered_terms = _product_terms(instance, tree)
     route_cost = tree.node_route_cost * tree.node_mass()
-    options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr)
+    curves = capex_curves(instance)
+    options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr, curves)
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
     offtake, weights = _offtake_and_weights(instance)
     unit_terms = _grouped_nodes(tree, KIND_UNIT, len(tree.units))
@@ -347,6 +375,7 @@ def _period_data(
         horizon_yr=timing.horizon_yr,
         discount_rate=rate,
         timing=timing,
+        curves=curves,
     )
 
 

@@ -19,7 +19,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
-from plantopt.model.build import Families, capex_pv
+from plantopt.model.build import Families, capex_pv_vector
 from plantopt.model.family import Family
 from plantopt.model.layout import COLUMN_DOCS
 from plantopt.model.ledger import ITEMS, SIGN
@@ -32,6 +32,9 @@ _SETS = {
     "run": "MIN_LOAD_UNITS",
     "take": "CONTRACTS",
     "collect": "COLLECTION_STEPS",
+    "segment": "SEGMENTS",
+    "segment_on": "SEGMENT_BINARIES",
+    "crew": "CREW",
 }
 _ROW_SETS = {
     "output_balance": "GROUPS",
@@ -53,7 +56,7 @@ def _key(label: Any) -> Any:
     return label
 
 
-_DIMEN = {"OPTIONS": 2, "CONTRACT_PAIRS": 2}
+_DIMEN = {"OPTIONS": 2, "CONTRACT_PAIRS": 2, "SEGMENTS": 3, "SEGMENT_BINARIES": 3}
 
 
 def _set(block: Any, name: str, labels: list) -> Any:
@@ -93,14 +96,22 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
             if name == "build":
                 for i, k in enumerate(labels):
                     cols[base + start + i] = model.build[timing.key(k, t)]
-                    if fams.col_upper[base + start + i] < 1:  # forbidden (require/forbid)
+                    ub = fams.col_upper[base + start + i]
+                    if ub < 1:  # forbidden (require/forbid)
                         model.build[timing.key(k, t)].setub(0)
+                    elif ub > 1:  # modules: an integer count
+                        model.build[timing.key(k, t)].domain = pyo.NonNegativeIntegers
+                        model.build[timing.key(k, t)].setub(float(ub))
                 continue
             index = _set(blk, _SETS[name], labels)
             lo = fams.col_lower[base + start : base + start + len(labels)]
             hi = fams.col_upper[base + start : base + start + len(labels)]
             var = pyo.Var(
-                index, domain=pyo.Binary if integer else pyo.NonNegativeReals, doc=COLUMN_DOCS[name]
+                index,
+                domain=(pyo.NonNegativeIntegers if name == "crew" else pyo.Binary)
+                if integer
+                else pyo.NonNegativeReals,
+                doc=COLUMN_DOCS[name],
             )
             setattr(blk, name, var)
             uniform = integer or (not lo.any() and np.isinf(hi).all())  # flow: [0, inf)
@@ -204,8 +215,7 @@ def _add_global_expressions(model: pyo.ConcreteModel, fams: Families, cols: list
     assert timing is not None
     _add_expression(model, fams.global_expressions["capex_total"], fams, cols, None)
     blocks = [model.period[p.period_id] for p in timing.periods] if fams.multi else [model]
-    pv = capex_pv(fams)
-    build = [c for c, is_build in zip(cols, _is_build(fams)) if is_build]
+    pv = capex_pv_vector(fams)
     model.npv = pyo.Expression(
         expr=sum(
             f * getattr(b, item)
@@ -215,7 +225,7 @@ def _add_global_expressions(model: pyo.ConcreteModel, fams: Families, cols: list
         - LinearExpression(
             constant=0.0,
             linear_coefs=pv[pv != 0].tolist(),
-            linear_vars=[v for v, c in zip(build, pv) if c != 0],
+            linear_vars=[v for v, c in zip(cols, pv) if c != 0],
         ),
         doc=fams.global_expressions["npv"].doc,
     )
@@ -229,15 +239,6 @@ def _add_global_expressions(model: pyo.ConcreteModel, fams: Families, cols: list
                     doc=fams.global_expressions[name].doc,
                 ),
             )
-
-
-def _is_build(fams: Families) -> list[bool]:
-    lay = fams.layout
-    out = [False] * lay.n_cols
-    for t in range(lay.n_periods):
-        for i in range(len(lay.options)):
-            out[t * lay.block + lay.build0 + i] = True
-    return out
 
 
 def emit_pyomo(fams: Families, objective: str, name: str = "plantopt") -> pyo.ConcreteModel:

@@ -8,6 +8,9 @@ Local layout (one period; every row family is written in it):
     run[u]     (R)  unit u runs (units with a minimum load) {0, 1}
     take[c]    (C)  contained t/yr delivered on contract c [min_c, max_c]
     collect[s] (S)  t/yr collected on collection step s     [0, size_s]
+    segment[u,j,k]    (K)  share of segment k of continuous option (u, j)'s curve [0, 1]
+    segment_on[u,j,k] (K') segment k+1 may be used (incremental formulation)  {0, 1}
+    crew[c]           (0/1) operators per shift of the plant (manifest shift_crews) {0, 1, ..}
 
 Global layout: T blocks of the local layout, one per period; block t's ``build`` segment holds
 the decisions *made* in period t (build[k, t]). Period t's rows reach them through the 0/1
@@ -29,6 +32,9 @@ COLUMN_DOCS = {
     "run": "unit runs",
     "take": "contained material delivered under the contract, t/yr",
     "collect": "tonnes collected on the collection step (supply curve), t/yr",
+    "segment": "share of a segment of a continuous option's capex curve used",
+    "segment_on": "the next segment of a continuous option's capex curve may be used",
+    "crew": "operators per shift of the plant (an integer)",
 }
 
 
@@ -44,6 +50,9 @@ class Layout:
     n_periods: int = 1
     steps: tuple[str, ...] = ()  # collection steps "feed:step"
     o_index: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
+    segments: tuple[tuple[str, str, int], ...] = ()
+    segment_binaries: tuple[tuple[str, str, int], ...] = ()
+    crew: tuple[str, ...] = ()  # ("operators",) when the instance has staffing
 
     def __post_init__(self) -> None:
         if not self.o_index:
@@ -74,9 +83,22 @@ class Layout:
         return self.take0 + len(self.contracts)
 
     @property
-    def block(self) -> int:
-        """Columns of one period: accept, flow, build, run, take, collect."""
+    def segment0(self) -> int:
         return self.collect0 + len(self.steps)
+
+    @property
+    def segment_on0(self) -> int:
+        return self.segment0 + len(self.segments)
+
+    @property
+    def crew0(self) -> int:
+        return self.segment_on0 + len(self.segment_binaries)
+
+    @property
+    def block(self) -> int:
+        """Columns of one period: accept, flow, build, run, take, collect, segment,
+        segment_on, crew."""
+        return self.crew0 + len(self.crew)
 
     @property
     def n_cols(self) -> int:
@@ -85,7 +107,15 @@ class Layout:
     def local(self) -> Layout:
         """The one-period layout the row families are written in."""
         return Layout(
-            self.feeds, self.n_nodes, self.options, self.run_units, self.contracts, steps=self.steps
+            self.feeds,
+            self.n_nodes,
+            self.options,
+            self.run_units,
+            self.contracts,
+            steps=self.steps,
+            segments=self.segments,
+            segment_binaries=self.segment_binaries,
+            crew=self.crew,
         )
 
     def families(self) -> list[tuple[str, int, list, bool]]:
@@ -97,6 +127,9 @@ class Layout:
             ("run", self.run0, list(self.run_units), True),
             ("take", self.take0, list(self.contracts), False),
             ("collect", self.collect0, list(self.steps), False),
+            ("segment", self.segment0, list(self.segments), False),
+            ("segment_on", self.segment_on0, list(self.segment_binaries), True),
+            ("crew", self.crew0, list(self.crew), True),
         ]
 
     def split(self, x: np.ndarray, t: int = 0) -> dict[str, np.ndarray]:
@@ -108,13 +141,17 @@ class Layout:
             "build": x[self.build0 : self.run0],
             "run": x[self.run0 : self.take0],
             "take": x[self.take0 : self.collect0],
-            "collect": x[self.collect0 : self.block],
+            "collect": x[self.collect0 : self.segment0],
+            "segment": x[self.segment0 : self.segment_on0],
+            "segment_on": x[self.segment_on0 : self.crew0],
+            "crew": x[self.crew0 : self.block],
         }
 
     def integrality(self) -> np.ndarray:
         out = np.zeros(self.n_cols, dtype=np.int32)
         for t in range(self.n_periods):
             out[t * self.block + self.build0 : t * self.block + self.take0] = 1
+            out[t * self.block + self.segment_on0 : (t + 1) * self.block] = 1
         return out
 
 

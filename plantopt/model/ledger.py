@@ -9,28 +9,35 @@ Carlo all price these same items:
                       eco-modulation adjustment of f's class)
     offtake_premium = sum_c premium_c take[c]
     variable_opex   = sum_{unit nodes n} opex_{u(n)} mass_n flow[n]
-    fixed_opex      = sum_{u,j} fixed_{u,j} build[u,j]
+    fixed_opex      = sum_{u,j} fixed_{u,j} build[u,j] + sum_{u,j,k} dF_{u,j,k} segment[u,j,k]
     annual_capex    = sum_{u,j} capex_{u,j} (1 - s_u) CRF(r_b, L_{u,j}) build[u,j]
+                      + sum_{u,j,k} dc_{u,j,k} (1 - s_u) CRF(r_b, L_{u,j}) segment[u,j,k]
+                      (dc, dF: the capex and fixed-opex increments of a continuous option's
+                      curve segment, families/capacity.py)
     route_costs     = sum_n cost_n mass_n flow[n]     (disposal fees, transport)
     co2_cost        = co2_price sum_{unit nodes n} co2_{u(n)} mass_n flow[n]
     collection_cost = sum_s c_s collect[s]   (marginal cost of the collection steps climbed)
     reuse_revenue   = sum_{product nodes n} v_p mass_n flow[n]  (re-use and second-life value)
     repurposing_cost = sum_{product nodes n} r_p mass_n flow[n]
+    staff_cost      = shift_crews operator_cost crew      (families/capacity.crew_need)
     profit          = sum_items sign_item item
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from plantopt.model.families.capacity import segment_increments
 from plantopt.model.families.collection import collection_cost
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.families.levers import co2_per_flow
 from plantopt.model.families.reuse import reuse_money
 from plantopt.model.family import Family, family
-from plantopt.model.finance import Finance
+from plantopt.model.finance import Finance, capital_recovery_factor
 from plantopt.model.periods import Period
 
 # (item, sign in profit, what it is); the order of the economics table
@@ -46,6 +53,7 @@ ITEMS: tuple[tuple[str, int, str], ...] = (
     ("collection_cost", -1, "EUR/yr, marginal cost of the collection steps climbed"),
     ("reuse_revenue", +1, "EUR/yr, items sold for re-use and second-life packs"),
     ("repurposing_cost", -1, "EUR/yr, grading, refurbishing and repurposing"),
+    ("staff_cost", -1, "EUR/yr, shift crews x operator cost x operators per shift"),
 )
 SIGN = {name: sign for name, sign, _ in ITEMS}
 # names of the items in the economics table
@@ -100,6 +108,12 @@ def _item(name: str, col: np.ndarray, val: np.ndarray) -> Family:
     return family(name, [None], np.zeros(int(keep.sum())), col[keep], val[keep], doc=doc)
 
 
+def _crew_cost(manifest: Mapping[str, Any]) -> float:
+    """EUR/yr per operator per shift: shift_crews x operator_cost_eur_per_yr."""
+    crews = manifest.get("shift_crews") or 0
+    return float(crews) * float(manifest.get("operator_cost_eur_per_yr") or 0.0)
+
+
 def ledger(ctx: PeriodContext) -> Ledger:
     d, lay, mass, tree = ctx.data, ctx.layout, ctx.mass, ctx.data.tree
     nodes, rev = d.node_revenue.node, d.node_revenue.coef
@@ -114,6 +128,16 @@ def ledger(ctx: PeriodContext) -> Ledger:
     r_nodes, r_cost = d.node_route_cost.node, d.node_route_cost.coef
     c_nodes, per = co2_per_flow(ctx)
     reuse = reuse_money(ctx)
+    seg, seg_fixed = segment_increments(ctx, "fixed_opex_eur_per_yr")
+    _, seg_capex = segment_increments(ctx, "capex_eur")
+    seg_ann = seg_capex * np.array(
+        [
+            (1.0 - d.options[(u, j)].subsidy_frac)
+            * capital_recovery_factor(d.discount_rate, d.options[(u, j)].lifetime_yr)
+            for u, j, _ in lay.segments
+        ],
+        dtype=float,
+    )
     return Ledger(
         {
             "revenue": _item("revenue", lay.flow0 + nodes, rev),
@@ -123,18 +147,29 @@ def ledger(ctx: PeriodContext) -> Ledger:
             ),
             "variable_opex": _item("variable_opex", lay.flow0 + unit_nodes, var_opex),
             "fixed_opex": _item(
-                "fixed_opex", build, np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float)
+                "fixed_opex",
+                np.concatenate([build, seg]),
+                np.concatenate(
+                    [np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float), seg_fixed]
+                ),
             ),
             "annual_capex": _item(
                 "annual_capex",
-                build,
-                np.array([o.annualised_capex_eur_per_yr for o in opts], dtype=float),
+                np.concatenate([build, seg]),
+                np.concatenate(
+                    [np.array([o.annualised_capex_eur_per_yr for o in opts], dtype=float), seg_ann]
+                ),
             ),
             "route_costs": _item("route_costs", lay.flow0 + r_nodes, r_cost),
             "co2_cost": _item("co2_cost", lay.flow0 + c_nodes, d.co2_price_eur_per_t * per),
             "collection_cost": _item("collection_cost", *collection_cost(ctx)),
             "reuse_revenue": _item("reuse_revenue", *reuse["reuse_revenue"]),
             "repurposing_cost": _item("repurposing_cost", *reuse["repurposing_cost"]),
+            "staff_cost": _item(
+                "staff_cost",
+                lay.crew0 + np.arange(len(lay.crew)),
+                np.full(len(lay.crew), _crew_cost(d.manifest)),
+            ),
         },
         has_contracts=len(contracts) > 0,
     )

@@ -24,6 +24,7 @@ class PeriodSolution:
     take: dict[str, float]
     x_local: np.ndarray  # S_t x: the period's columns in the local layout
     collect: dict[str, float] = field(default_factory=dict)  # t/yr by collection step
+    segment: dict[tuple[str, str, int], float] = field(default_factory=dict)  # continuous
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def read_solution(fams: Families, x: np.ndarray) -> Solution:
                 take=dict(zip(lay.contracts, parts["take"].tolist())),
                 x_local=x_local,
                 collect=dict(zip(lay.steps, parts["collect"].tolist())),
+                segment=dict(zip(lay.segments, parts["segment"].tolist())),
             )
         )
     return Solution(x, tuple(out))

@@ -19,6 +19,7 @@ import pandas as pd
 from plantopt.atomic import atomic_folder
 from plantopt.instance.instance import Instance
 from plantopt.model.data import ModelData
+from plantopt.model.finance import capital_recovery_factor
 from plantopt.model.ledger import ITEMS, TABLE_LABEL, Ledger
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_NAMES, KIND_PRODUCT, KIND_UNIT
 from plantopt.solver.types import SolveStatus
@@ -172,8 +173,10 @@ def extract_tables(
     flow: np.ndarray,
     build: dict[tuple[str, str], float],
     run: dict[str, float],
+    segment: dict[tuple[str, str, int], float] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """All result tables from the solution vectors (feeds in tree order, nodes in order).
+    """All result tables from the solution vectors (feeds in tree order, nodes in order;
+    ``segment``: the segment columns of continuous options, :func:`built_sizes`).
 
     Flows and acceptances below FLOW_EPS are read as 0; ``mat_flow[n, m] = coef[n, m] *
     flow[n]`` (real t/yr of material m at node n) and its row sums are the basis of every
@@ -187,11 +190,12 @@ def extract_tables(
     used = np.flatnonzero(flow > 0)
     sums = {k: mat_flow[tree.node_kind == k].sum(axis=0) for k in _SINK_KINDS}
     input_m = accept @ tree.comp
+    sized = built_sizes(data, build, segment or {})
     return {
         "feed_intake": feed_intake_table(instance, data, accept),
         "flows": flows_table(tree, used, flow, mass_flow),
-        "unit_throughput": unit_throughput_table(instance, data, mass_flow, build, run),
-        "built_units": built_units_table(data, build),
+        "unit_throughput": unit_throughput_table(instance, data, mass_flow, sized, run),
+        "built_units": built_units_table(data, sized),
         "products": products_table(instance, tree, mat_flow),
         "losses": losses_table(tree, mat_flow),
         "recovery": recovery_table(instance, data, flow, input_m),
@@ -270,7 +274,7 @@ def unit_throughput_table(
     instance: Instance,
     data: ModelData,
     mass_flow: np.ndarray,
-    build: dict[tuple[str, str], float],
+    sized: dict[tuple[str, str], BuiltSize],
     run: dict[str, float],
 ) -> pd.DataFrame:
     """Per unit: throughput = sum of real t/yr entering it, capacity in service, use, energy.
@@ -286,12 +290,9 @@ def unit_throughput_table(
     )
     cap, label = [], []
     for u in tree.units:
-        count = {j: int(round(build.get((u, j), 0.0))) for j in data.unit_options[u]}
+        count = {j: sized[(u, j)].count for j in data.unit_options[u]}
         chosen = [j for j in data.unit_options[u] if count[j] > 0]
-        cap.append(
-            data.unit_existing[u]
-            + sum(count[j] * data.options[(u, j)].capacity_t_per_yr for j in chosen)
-        )
+        cap.append(data.unit_existing[u] + sum(sized[(u, j)].capacity_t_per_yr for j in chosen))
         label.append("+".join(j if count[j] == 1 else f"{j} x{count[j]}" for j in chosen))
     cap_a = np.array(cap, dtype=float)
     running = [run.get(u, 1.0 if t > 0 else 0.0) > 0.5 for u, t in zip(tree.units, thr)]
@@ -323,25 +324,60 @@ BUILT_COLUMNS = [
 ]
 
 
-def built_units_table(data: ModelData, build: dict[tuple[str, str], float]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class BuiltSize:
+    """What a built option adds: count (modules, or builds in service), capacity, costs."""
+
+    count: int
+    capacity_t_per_yr: float
+    capex_eur: float
+    annualised_capex_eur_per_yr: float
+    fixed_opex_eur_per_yr: float
+
+
+def built_sizes(
+    data: ModelData,
+    build: dict[tuple[str, str], float],
+    segment: dict[tuple[str, str, int], float],
+) -> dict[tuple[str, str], BuiltSize]:
+    """Per option: count x the option's figures; a continuous option adds its segments:
+    size = s_0 + sum_k (s_k - s_{k-1}) segment_k, capex and fixed opex alike."""
+    out = {}
+    for k, o in data.options.items():
+        n = int(round(build.get(k, 0.0)))
+        cap, capex, fixed = n * o.capacity_t_per_yr, n * o.capex_eur, n * o.fixed_opex_eur_per_yr
+        ann = n * o.annualised_capex_eur_per_yr
+        c = data.curves.get(k)
+        if c is not None and n > 0:
+            d = np.array([segment.get((*k, i), 0.0) for i in range(1, c.n_segments + 1)])
+            cap += float(np.diff(c.size_t_per_yr) @ d)
+            extra = float(np.diff(c.capex_eur) @ d)
+            fixed += float(np.diff(c.fixed_opex_eur_per_yr) @ d)
+            crf = capital_recovery_factor(data.discount_rate, o.lifetime_yr)
+            ann += extra * (1.0 - o.subsidy_frac) * crf
+            capex += extra
+        out[k] = BuiltSize(n, cap, capex, ann, fixed)
+    return out
+
+
+def built_units_table(data: ModelData, sized: dict[tuple[str, str], BuiltSize]) -> pd.DataFrame:
     """One row per option in service; ``count`` > 1 when a multi-period plan built the same
-    option in several periods (capacity and costs are then totals over the count)."""
-    rows = []
-    for (u, j), o in data.options.items():
-        n = int(round(build.get((u, j), 0.0)))
-        if n > 0:
-            rows.append(
-                (
-                    u,
-                    j,
-                    n,
-                    n * o.capacity_t_per_yr,
-                    n * o.capex_eur,
-                    n * o.annualised_capex_eur_per_yr,
-                    n * o.fixed_opex_eur_per_yr,
-                    o.lifetime_yr,
-                )
-            )
+    option in several periods or modules (capacity and costs are then totals over the
+    count); a continuous option at its size."""
+    rows = [
+        (
+            u,
+            j,
+            b.count,
+            b.capacity_t_per_yr,
+            b.capex_eur,
+            b.annualised_capex_eur_per_yr,
+            b.fixed_opex_eur_per_yr,
+            data.options[(u, j)].lifetime_yr,
+        )
+        for (u, j), b in sized.items()
+        if b.count > 0
+    ]
     return pd.DataFrame(rows, columns=BUILT_COLUMNS)
 
 
@@ -510,7 +546,7 @@ def economics_table(
             and not ledger.has_contracts
         ):
             continue
-        if name == "co2_cost" and values[name] == 0:
+        if name in ("co2_cost", "staff_cost") and values[name] == 0:
             continue
         if name in OPTIONAL_ITEMS and ledger.items[name].val.size == 0:
             continue  # no collection steps, re-use or second-life products in the instance

@@ -43,7 +43,7 @@ class Plan:
     flow_feed_equiv_t_per_yr: np.ndarray  # (N,)
     split_frac: np.ndarray  # (N,) child / parent flow, NaN where the parent carries nothing
     capacity_t_per_yr: np.ndarray  # (U,) installed capacity of the plan
-    fixed_cost_eur_per_yr: float  # fixed opex + annualised capex of the built units
+    fixed_cost_eur_per_yr: float  # fixed opex + annualised capex of the built units + staff
     gate_fees_eur_per_yr: float
     conservation_error: float  # max relative |sum children - parent| over groups
     source: str = ""
@@ -143,6 +143,7 @@ def plan_from_tables(
         econ = tables["economics"]
         held = ("offtake_premiums", "reuse_revenue", "repurposing_cost", "collection_cost")
         premium = float(econ.loc[econ["item"].isin(held), "eur_per_yr"].sum())
+        fixed -= float(econ.loc[econ["item"] == "staff_cost", "eur_per_yr"].sum())  # crew
     split, err = _split_fractions(tree, accept, flow)
     reference: dict[str, pd.DataFrame] = {
         k: tables[k]

@@ -2,6 +2,9 @@
 
     throughput[u] = sum_{n at u} mass_n flow[n]                           (real t/yr)
     capacity[u]   = existing_u + sum_j cap_{u,j} build[u, j]              (t/yr)
+                    + sum_{j continuous, k} (s_k - s_{k-1}) segment[u, j, k]
+                    (cap_{u,j} = s_0 for a continuous option; families/capacity.py; every
+                    "sum_j cap build" below includes the segments)
     capacity_limit[u]:  throughput[u] - sum_j cap_{u,j} build[u, j] <= existing_u
 and, for units with min_load_u > 0 (Cmax_u = the largest capacity u can have):
     run_upper[u]:  throughput[u] - Cmax_u run[u] <= 0
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plantopt.model.families.capacity import segment_capacity_terms
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.family import INF, Family, Relax, family, stack
 
@@ -37,11 +41,16 @@ def _throughput_terms(
 def _capacity_terms(
     ctx: PeriodContext, units: list[str], scale: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, capacity added per unit of the column) of every option of each unit
+    (cap_{u,j} on build) and every segment of its continuous options (s_k - s_{k-1} on
+    segment[u, j, k]), times ``scale`` of the row."""
     r, c = ctx.options_of(units)
     opts = ctx.layout.options
     caps = np.array(
         [ctx.data.options[opts[i - ctx.layout.build0]].capacity_t_per_yr for i in c], dtype=float
     )
+    sr, sc, sv = segment_capacity_terms(ctx, units)
+    r, c, caps = np.concatenate([r, sr]), np.concatenate([c, sc]), np.concatenate([caps, sv])
     return r, c, caps * scale[r] if len(r) else caps
 
 

@@ -1,0 +1,118 @@
+"""Checks of the capacity choices (issue 16: modules, continuous sizes, capex_curves.csv),
+run by :func:`plantopt.instance.checks.collect_problems`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from plantopt.instance.errors import ProblemList
+from plantopt.instance.instance import Instance
+
+FILE = "capacity_options.csv"
+
+
+def _set(x: Any) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def _curve_rows(instance: Instance, problems: ProblemList) -> dict[tuple[str, str], int]:
+    """Points per (unit, option) of capex_curves.csv; rows naming no option are errors."""
+    pts = instance.tables.get("capex_curves")
+    counts: dict[tuple[str, str], int] = {}
+    if pts is None or not len(pts):
+        return counts
+    co = instance["capacity_options"]
+    known = set(zip(co["unit_id"], co["option_id"]))
+    for i, key in enumerate(zip(pts["unit_id"], pts["option_id"])):
+        if key not in known:
+            problems.error(
+                "capex_curves.csv",
+                "unknown capacity option",
+                row=i + 2,
+                column="option_id",
+                found=f"{key[0]}/{key[1]}",
+                expected="a (unit_id, option_id) of capacity_options.csv",
+            )
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _check_row(
+    problems: ProblemList, r: Any, line: int, points: int, n_options: int, multi: bool
+) -> None:
+    continuous = points > 0 or _set(r.size_max_t_per_yr)
+    if r.max_modules > 1 and (continuous or n_options > 1):
+        problems.error(
+            FILE,
+            "a modular option must be its unit's only option and not continuous",
+            row=line,
+            column="max_modules",
+            found=r.max_modules,
+            expected="1, or no other option of this unit and no size_max_t_per_yr",
+        )
+    if not continuous:
+        return
+    if multi:
+        problems.error(
+            FILE,
+            "continuous sizes are not supported with planning periods (periods.csv)",
+            row=line,
+            column="size_max_t_per_yr",
+            expected="discrete or modular options in a multi-period instance",
+        )
+    if points:
+        if points < 2:
+            problems.error(
+                "capex_curves.csv",
+                f"the curve of {r.unit_id}/{r.option_id} has one point",
+                expected="at least 2 (size, capex) points",
+            )
+        for col in ("size_min_t_per_yr", "size_max_t_per_yr", "scale_exponent"):
+            if _set(getattr(r, col)):
+                problems.error(
+                    FILE,
+                    "the option has capex_curves.csv points, which give its sizes and capex",
+                    row=line,
+                    column=col,
+                    found=getattr(r, col),
+                    expected="empty",
+                )
+        return
+    lo = r.size_min_t_per_yr if _set(r.size_min_t_per_yr) else r.capacity_t_per_yr
+    if not lo < r.size_max_t_per_yr:
+        problems.error(
+            FILE,
+            "the largest size is not above the smallest",
+            row=line,
+            column="size_max_t_per_yr",
+            found=r.size_max_t_per_yr,
+            expected=f"> {lo:g} (size_min_t_per_yr, else capacity_t_per_yr)",
+        )
+    if not _set(r.scale_exponent):
+        problems.error(
+            FILE,
+            "a continuous option without capex_curves.csv points needs a scale exponent",
+            row=line,
+            column="scale_exponent",
+            expected="a number in (0, 1.5], e.g. 0.6 (the six-tenths rule)",
+        )
+
+
+def check_capacity_choices(instance: Instance, problems: ProblemList) -> None:
+    """Modules, continuous sizes and capex curves are consistent (module docstring of
+    :mod:`plantopt.instance.schema_capacity`)."""
+    points = _curve_rows(instance, problems)
+    co = instance["capacity_options"]
+    n_options = co["unit_id"].value_counts().to_dict()
+    periods = instance.tables.get("periods")
+    multi = periods is not None and len(periods) > 1
+    for i, r in enumerate(co.itertuples(index=False)):
+        _check_row(
+            problems,
+            r,
+            i + 2,
+            points.get((r.unit_id, r.option_id), 0),
+            int(n_options[r.unit_id]),
+            multi,
+        )
