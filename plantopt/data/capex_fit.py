@@ -70,15 +70,16 @@ def _plants() -> pd.DataFrame:
     return df
 
 
-def fit_route(route: str) -> CapexFit:
-    """The fitted line of ``route``; needs at least three ``fit`` plants."""
+def fit_route(route: str, min_plants: int = 3) -> CapexFit:
+    """The fitted line of ``route``; needs at least ``min_plants`` ``fit`` plants (two give
+    the line through both, used only for the capex curves of capex_curves.py)."""
     df = _plants()
     df = df[df["unit_id"] == route]
     fit = df[df["role"] == "fit"]
-    if len(fit) < 3:
+    if len(fit) < min_plants:
         raise ValueError(
             f"capex_plants.csv: route {route!r} has {len(fit)} plants with role "
-            "'fit', expected at least 3"
+            f"'fit', expected at least {min_plants}"
         )
     x = [math.log(c) for c in fit["capacity_t_per_yr"]]
     y = [math.log(k) for k in fit["capex_eur"]]
