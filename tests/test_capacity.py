@@ -237,3 +237,33 @@ def test_integer_staffing_rounds_up_and_does_not_split(build: str) -> None:
     # the business case carries the staff cost as an operating cost
     flows = res["cash_flows"].set_index("year")
     assert flows.at[1, "operating_cost_eur"] == pytest.approx(-(90 * 50 + 1000), rel=1e-9)
+
+
+def test_fixed_opex_as_a_share_of_capex_for_a_discrete_option() -> None:
+    """Modules at 9000 EUR with fixed opex 10 % of capex = 900 EUR/yr each: module n then
+    costs 1800 EUR/yr, more than the 1500 of margin of a full module: nothing is built."""
+    res = solve(cplant([{**MODULES, "fixed_opex_frac_of_capex": 0.1}]))
+    assert len(res["built_units"]) == 0
+    res = solve(cplant([{**MODULES, "fixed_opex_frac_of_capex": 0.02}]))  # 180 EUR/yr
+    b = res["built_units"].set_index("option_id")
+    assert b.at["mod", "count"] == 3 and b.at["mod", "fixed_opex_eur_per_yr"] == pytest.approx(540)
+    assert res.objective == pytest.approx(1800 - 540, rel=1e-9)
+
+
+@pytest.mark.parametrize("build", ["matrix", "pyomo"])
+def test_modules_in_a_multi_period_plan(build: str) -> None:
+    """test_multiperiod.li_plant with X's option as up to 3 modules of 10 t/yr: X treats
+    4 t/yr of residue from 2031, so one module is built then; npv = the table's NPV."""
+    from dataclasses import replace
+
+    from tests.test_multiperiod import li_plant, npv_from_cash_flows, periods
+
+    base = li_plant(periods((2027, 4), (2031, 4)))
+    co = base.tables["capacity_options"].assign(max_modules=3)
+    inst = replace(base, tables={**base.tables, "capacity_options": co})
+    res = plantopt.solve(inst, objective="npv", build=build)
+    assert res.status == plantopt.SolveStatus.OPTIMAL
+    b = res["builds"]
+    assert list(zip(b["period_built"], b["count"])) == [("2031", 1.0)]
+    assert res.objective == pytest.approx(24_000.0, rel=1e-9)
+    assert npv_from_cash_flows(res) == pytest.approx(24_000.0, rel=1e-9)

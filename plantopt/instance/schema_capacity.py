@@ -78,8 +78,9 @@ CAPACITY_CHOICE_COLUMNS: tuple[Column, ...] = (
     Column(
         "fixed_opex_frac_of_capex",
         "float",
-        "Fixed opex per year as a share of capex (continuous options); empty: the curve's "
-        "fixed opex, else fixed_opex_eur_per_yr / capex_eur of this row.",
+        "Fixed opex per year as a share of capex (replaces fixed_opex_eur_per_yr when set; "
+        "continuous options: along the curve); empty: fixed_opex_eur_per_yr (continuous: the "
+        "curve's fixed opex, else fixed_opex_eur_per_yr / capex_eur of this row).",
         unit="1/yr",
         lo=0.0,
         hi=1.0,

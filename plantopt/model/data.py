@@ -261,6 +261,9 @@ def _capacity_options(
             if c is None
             else (c.size_t_per_yr[0], c.capex_eur[0], c.fixed_opex_eur_per_yr[0])
         )
+        frac = getattr(r, "fixed_opex_frac_of_capex", None)
+        if c is None and frac is not None and not math.isnan(float(frac)):
+            fixed = float(frac) * capex  # fixed opex as a share of capex
         net = capex * (1.0 - s)
         life = float(r.lifetime_yr)
         options[(r.unit_id, r.option_id)] = CapacityOption(
