@@ -52,6 +52,14 @@ def _kpi(name: str, label: str, value: Any, text: str) -> str:
     )
 
 
+def _npv_label(case: dict[str, Any]) -> str:
+    """'NPV at 8.0 % real': the discount rate and its basis (real or nominal)."""
+    rate = case.get("discount_rate")
+    if rate is None:
+        return "NPV"
+    return f"NPV at {100 * float(rate):.1f} % {case.get('discount_rate_basis', 'real')}"
+
+
 def compliance_counts(comp: pd.DataFrame | None) -> tuple[int, int, int]:
     """(targets with something to measure, of which met or binding, trivially met)."""
     if comp is None or not len(comp):
@@ -68,7 +76,12 @@ def _money_kpis(summary: dict[str, Any], currency: str) -> list[str]:
     crit = summary.get("critical_recovered_t_per_yr")
     return [
         _kpi("status", "status", summary.get("status"), str(summary.get("status"))),
-        _kpi("npv_eur", "NPV", case.get("npv_eur"), fmt_money(case.get("npv_eur"), currency)),
+        _kpi(
+            "npv_eur",
+            _npv_label(case),
+            case.get("npv_eur"),
+            fmt_money(case.get("npv_eur"), currency),
+        ),
         _kpi("irr", "IRR", case.get("irr"), fmt_rate(case.get("irr"))),
         _kpi(
             "payback_year", "payback", case.get("payback_year"), fmt_years(case.get("payback_year"))
