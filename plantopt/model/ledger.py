@@ -25,12 +25,11 @@ Carlo all price these same items:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from plantopt.instance.manifest import Manifest
 from plantopt.model.families.capacity import segment_increments
 from plantopt.model.families.collection import collection_cost
 from plantopt.model.families.context import PeriodContext
@@ -108,10 +107,10 @@ def _item(name: str, col: np.ndarray, val: np.ndarray) -> Family:
     return family(name, [None], np.zeros(int(keep.sum())), col[keep], val[keep], doc=doc)
 
 
-def _crew_cost(manifest: Mapping[str, Any]) -> float:
+def _crew_cost(manifest: Manifest) -> float:
     """EUR/yr per operator per shift: shift_crews x operator_cost_eur_per_yr."""
-    crews = manifest.get("shift_crews") or 0
-    return float(crews) * float(manifest.get("operator_cost_eur_per_yr") or 0.0)
+    crews = manifest.shift_crews or 0
+    return float(crews) * float(manifest.operator_cost_eur_per_yr or 0.0)
 
 
 def ledger(ctx: PeriodContext) -> Ledger:
