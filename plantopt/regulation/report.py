@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from plantopt.instance.instance import Instance
+from plantopt.instance.targets import NOT_APPLICABLE
 from plantopt.model.regulation_terms import RegulationData
 from plantopt.regulation.compliance import (
     compliance_summary,
@@ -42,9 +43,39 @@ SHORT_WORDS = (
     (re.compile(r"WEEE cat\. (\d+) \([^)]*\)"), r"WEEE \1"),
     (re.compile(r" prepared for re-use and recycled"), " re-use+recycled"),
     (re.compile(r"recycling efficiency"), "recycling eff."),
+    (re.compile(r"material recovery"), "recovery"),
+    (re.compile(r"lithium-based"), "Li-based"),
+    (re.compile(r"nickel-cadmium"), "NiCd"),
+    (re.compile(r"other-battery"), "other batt."),
 )
-#: Short status words, explained under the table.
-SHORT_STATUS = {"no covered feed accepted": "refused"}
+#: Short status words (the files keep the full words), explained under the table.
+SHORT_STATUS = (
+    (re.compile(re.escape(NOT_APPLICABLE)), "n/a"),
+    (re.compile(r"^accepted covered feeds contain no (\S+)$"), r"no \1 taken"),
+    (re.compile(r"^covered feeds contain no (\S+)$"), r"no \1"),
+    (re.compile(r"^placed on the market not given$"), "POM not given"),
+)
+#: What each short status means, printed under the table when it occurs.
+STATUS_NOTES = (
+    (
+        "n/a",
+        f"n/a: {NOT_APPLICABLE} (the plan refuses every feed the target covers; "
+        "not shown to be met)",
+    ),
+    (
+        "no ",
+        "no X: none of the covered feeds contains X; no X taken: none of the accepted ones does",
+    ),
+    ("POM not given", "POM: the amount placed on the market (needed by collection targets)"),
+)
+
+
+def short_status(status: str) -> str:
+    """The terminal's word for a compliance status (``n/a``, ``no Co``, ...)."""
+    for pattern, repl in SHORT_STATUS:
+        if pattern.search(status):
+            return pattern.sub(repl, status)
+    return status
 
 
 def short_target(title: str) -> str:
@@ -61,7 +92,7 @@ def _compliance_rows(tab: Table, comp: pd.DataFrame) -> None:
         margin = "-" if not np.isfinite(r.margin_frac) else f"{100 * r.margin_frac:+.1f} pt"
         margin = "0.0 pt" if margin in ("+0.0 pt", "-0.0 pt") else margin
         style = {"violated": "red", "binding": "yellow"}.get(r.status, "")
-        word = SHORT_STATUS.get(r.status, r.status)
+        word = short_status(r.status)
         status = f"[{style}]{word}[/]" if style else word
         tab.add_row(
             short_target(r.target), _pct(r.required_frac), _pct(r.achieved_frac), margin, status
@@ -71,12 +102,10 @@ def _compliance_rows(tab: Table, comp: pd.DataFrame) -> None:
 def _notes(console: Console, comp: pd.DataFrame, absent: pd.Series) -> None:
     """What the short words of the table mean, and the targets left out."""
     shown = comp[~absent]
-    if (shown["status"] == "no covered feed accepted").any():
-        console.print(
-            "refused: met only because the plan accepts none of the feeds the target "
-            "covers (status 'no covered feed accepted')",
-            soft_wrap=True,
-        )
+    words = {short_status(x) for x in shown["status"]}
+    for prefix, note in STATUS_NOTES:
+        if any(w.startswith(prefix) for w in words):
+            console.print(note, soft_wrap=True)
     if shown["target"].str.contains("WEEE cat.", regex=False).any():
         console.print(
             "WEEE categories (Directive 2012/19/EU Annex III): 1 temperature exchange, "

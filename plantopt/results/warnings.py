@@ -64,9 +64,10 @@ def plan_warnings(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> l
             f" and {len(refused) - 6} more" if len(refused) > 6 else ""
         )
         out.append(
-            f"{len(refused)} target(s) are met only because the plan refuses every "
+            f"{len(refused)} target(s) are not applicable because the plan refuses every "
             f"feed they cover ({_refused_tonnes(tables):,.0f} t/yr on offer): {shown}. "
-            "The plan does not show that these targets can be met."
+            "The plan does not show that these targets can be met (the manifest's "
+            "treat_all_collected makes the plan accept the covered feeds)."
         )
     status = summary.get("status")
     gap, asked = summary.get("gap"), (summary.get("options") or {}).get("mip_rel_gap")
