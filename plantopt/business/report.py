@@ -70,15 +70,16 @@ def print_business_case(
     console.print(tab)
 
 
-def print_periods(console: Console, tables: dict[str, Any]) -> None:
-    """Multi-period solve: per-period summary, build decisions and targets per period."""
+def print_periods(console: Console, tables: dict[str, Any], currency: str = "EUR") -> None:
+    """Multi-period solve: per-period summary, build decisions and targets per period
+    (money in ``currency``, the instance manifest's)."""
     per = tables["periods"]
     tab = Table(title="Periods", title_justify="left", show_edge=False, pad_edge=False)
     for col in (
         "period",
         "yrs",
         "accepted t/yr",
-        "profit EUR/yr",
+        f"profit {currency}/yr",
         "recovery t/yr",
         "in service t/yr",
     ):
@@ -100,8 +101,9 @@ def print_periods(console: Console, tables: dict[str, Any]) -> None:
     )
     b = tables["builds"]
     tab = Table(title="Builds", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("unit", "option", "built", "in service", "net capex EUR"):
-        tab.add_column(col, justify="right" if col == "net capex EUR" else "left")
+    capex_col = f"net capex {currency}"
+    for col in ("unit", "option", "built", "in service", capex_col):
+        tab.add_column(col, justify="right" if col == capex_col else "left")
     for r in b.itertuples(index=False):
         window = "never" if r.first_period is None else f"{r.first_period}-{r.last_period}"
         tab.add_row(r.unit_id, r.option_id, str(r.period_built), window, f"{r.net_capex_eur:,.0f}")

@@ -276,7 +276,7 @@ def _print_result(inst: Any, res: Any, quiet: bool, target: Path) -> None:
         return
     print_plan(console, res)
     if res.has_solution and "periods" in res.tables:  # multi-period plan
-        print_periods(console, res.tables)
+        print_periods(console, res.tables, inst.manifest.currency)
         print_business_case(console, res.summary, inst.manifest.currency)
     elif res.has_solution:
         print_compliance(console, res.tables, res.summary)

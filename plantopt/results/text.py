@@ -169,10 +169,28 @@ def print_plan(console: Console, res: Result) -> None:
         else 0.0
     )
     console.print(
-        f"mass balance: max error {worst:.1e} t/yr, relative "
-        f"{s['mass_balance_max_relative_error']:.1e} (of the material's input, "
-        "at least 1e-6 of the total intake) over all materials"
+        f"mass balance: largest error {_small_mass(worst)} "
+        f"({_parts(s['mass_balance_max_relative_error'])} of the material's input, or of a "
+        "millionth of the total intake when that is larger) over all materials"
     )
+
+
+def _small_mass(t_per_yr: float) -> str:
+    """A mass error for people: ``1.4 g/yr``, ``3.2 kg/yr`` or ``1.250 t/yr``."""
+    if t_per_yr < 1e-3:
+        return f"{t_per_yr * 1e6:.1f} g/yr"
+    if t_per_yr < 1.0:
+        return f"{t_per_yr * 1e3:.1f} kg/yr"
+    return f"{t_per_yr:,.3f} t/yr"
+
+
+def _parts(frac: float) -> str:
+    """A small share for people: ``3.8 ppb``, ``2.1 ppm`` or ``0.15 %``."""
+    if frac < 1e-6:
+        return f"{frac * 1e9:.1f} ppb"
+    if frac < 1e-4:
+        return f"{frac * 1e6:.1f} ppm"
+    return f"{frac * 100:.2f} %"
 
 
 def print_warnings(console: Console, summary: dict) -> None:
