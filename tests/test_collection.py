@@ -134,3 +134,18 @@ def test_unknown_collection_class_and_feed(tmp_path) -> None:
     errors = folder.errors()
     find(errors, "feeds.csv", 2, "collection_class", "unknown collection class")
     find(errors, "collection_steps.csv", 2, "feed_id", "unknown feed_id")
+
+
+def test_unreachable_collection_target_is_diagnosed() -> None:
+    """2030 portable target 73 % of 1,000 t/yr = 730 t/yr; today's 400 t/yr plus one step of
+    100 t/yr reach at most 500 t/yr: infeasible, and the diagnosis names the collection
+    target with 730 required and 500 possible."""
+    inst = portable(steps=[("s1", 100, 50)], target_year=2030)
+    res = plantopt.solve(inst, tie_break=False)
+    assert res.status == plantopt.SolveStatus.INFEASIBLE
+    d = res["diagnosis"]
+    row = d[(d["family"] == "collection") & (d["analysis"].str.startswith("only "))]
+    assert row["key"].tolist() == ["K-CR-portable-2030"]
+    assert float(row["required"].iloc[0]) == pytest.approx(730.0)
+    assert float(row["possible"].iloc[0]) == pytest.approx(500.0)
+    assert any("at most 500.0 t/yr can be collected" in m for m in res.summary["diagnosis"])

@@ -4,6 +4,7 @@ user can move, for the infeasibility diagnosis (:mod:`plantopt.regulation.diagno
 Groups of relaxable rows (slack s >= 0, one per key; rows sharing a key share it):
 
     target            target_ratio[t] + s >= 0
+    collection        collection_target[t] + s >= R_t POM_t   (Battery Regulation collection)
     capacity          capacity_limit[u] - s <= existing_u,  run_upper[u] - s <= 0
     budget            capex_total - s <= budget
     offtake           product mass at p - s <= max_offtake_p
@@ -34,7 +35,16 @@ from plantopt.model.build import Families
 from plantopt.model.emit_matrix import constraint_families, emit_matrix
 from plantopt.model.matrix_form import MatrixModel
 
-GROUPS = ("target", "feed_minimum", "contract_minimum", "capacity", "budget", "offtake", "floor")
+GROUPS = (
+    "target",
+    "collection",
+    "feed_minimum",
+    "contract_minimum",
+    "capacity",
+    "budget",
+    "offtake",
+    "floor",
+)
 
 
 @dataclass(frozen=True)

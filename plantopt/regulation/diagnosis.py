@@ -353,6 +353,18 @@ def _budget(info: Slack, slack: float, plan: _Plan) -> _Parts:
     )
 
 
+def _collection(info: Slack, slack: float, plan: _Plan) -> _Parts:
+    rhs = info.rhs
+    return (
+        rhs,
+        rhs - slack,
+        "t/yr",
+        f"collection target {info.key}: {rhs:,.1f} t/yr must be collected (the rate times "
+        f"what is placed on the market), at most {rhs - slack:,.1f} t/yr can be collected "
+        "and treated (today's collection plus every collection step)",
+    )
+
+
 def _offtake(info: Slack, slack: float, plan: _Plan) -> _Parts:
     rhs = info.rhs
     return (
@@ -383,6 +395,7 @@ _MESSAGES = {
     "budget": _budget,
     "offtake": _offtake,
     "floor": _floor,
+    "collection": _collection,
 }
 
 
@@ -465,7 +478,7 @@ def diagnose(instance: Instance, tree: RouteTree, options: SolveOptions | None =
     diag = Diagnosis(explained=False)
     if x is None:
         diag.messages.append(
-            "the instance stays infeasible even with every target, "
+            "the instance stays infeasible even with every target, collection target, "
             "contracted minimum, capacity, budget, offtake limit and floor "
             f"relaxed ({raw.message}); check the data"
         )

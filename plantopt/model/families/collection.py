@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from plantopt.model.families.context import PeriodContext
-from plantopt.model.family import INF, Family, family
+from plantopt.model.family import INF, Family, Relax, family
 
 
 def _steps(ctx: PeriodContext) -> tuple:
@@ -78,6 +78,9 @@ def collection_target(ctx: PeriodContext) -> Family:
         need,
         INF,
         doc="tonnes collected at least the collection rate times what is placed on the market",
+        relax=Relax(
+            "collection", tuple(t.target_id for t in targets), need, np.maximum(need, 1.0), "t/yr"
+        ),
     )
 
 
