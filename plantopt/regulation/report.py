@@ -47,6 +47,7 @@ SHORT_WORDS = (
     (re.compile(r"lithium-based"), "Li-based"),
     (re.compile(r"nickel-cadmium"), "NiCd"),
     (re.compile(r"other-battery"), "other batt."),
+    (re.compile(r" battery collection rate"), " collection"),
 )
 #: Short status words (the files keep the full words), explained under the table.
 SHORT_STATUS = (
