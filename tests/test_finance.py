@@ -142,3 +142,17 @@ def test_multiperiod_npv_equals_the_cash_flow_table_with_finance(build: str) -> 
     # the 2031 build (offset 2 + 4 = 6) is paid over years 4 and 5, escalated
     assert list(inv["year"]) == [4.0, 5.0]
     np.testing.assert_allclose(inv["capex_eur"], [0.4 * 80_000 * 1.03**4, 0.6 * 80_000 * 1.03**5])
+
+
+def test_every_income_ledger_item_is_revenue_class() -> None:
+    """Items that bring money in (sign +1 in the ledger) escalate at the revenue rate and
+    carry the revenue days of working capital; items that cost, at the opex rate."""
+    from plantopt.model.finance import Finance
+    from plantopt.model.ledger import ITEMS
+
+    f = Finance(0.08, opex_escalation=0.01, revenue_escalation=0.03, wc_days_revenue=73.0)
+    for name, sign, _ in ITEMS:
+        if name == "annual_capex":
+            continue  # capex has its own outlay flows
+        assert f.growth(name) == (0.03 if sign > 0 else 0.01), name
+        assert f.wc_share(name) == (0.2 if sign > 0 else 0.0), name

@@ -9,8 +9,9 @@ construction period of C years shifts every period by C years: the operating yea
 period with offset o and duration d are y = C + o + 1 .. C + o + d.
 
 Operating items (ledger items, EUR/yr in base-year money) escalate from year 0:
-revenue-class items (revenue, gate fees, offtake premiums) at g_r, cost-class items (variable
-and fixed opex, route costs, CO2 cost, staffing) at g_o. Tax at rate tau on
+revenue-class items (revenue, gate fees, offtake premiums, re-use and second-life revenue) at
+g_r, cost-class items (variable and fixed opex, route costs, CO2 cost, collection,
+repurposing, staffing) at g_o. Tax at rate tau on
 taxable_y = OCF_y - dep_y + salvage_y (a negative tax is a credit against the owner's other
 income — an assumption that keeps the NPV linear). Working capital
 WC_y = a_r REV_y + a_c COST_y (a = days / 365) in operating years, 0 before; the cash flow is
@@ -44,7 +45,7 @@ import numpy as np
 
 from plantopt.instance.manifest import Manifest
 
-REVENUE_ITEMS = ("revenue", "gate_fees", "offtake_premium")
+REVENUE_ITEMS = ("revenue", "gate_fees", "offtake_premium", "reuse_revenue")
 
 
 def capital_recovery_factor(rate: float, lifetime_yr: float) -> float:
