@@ -42,7 +42,7 @@ def test_target_year_option_applies_and_prints_compliance(tmp_path, monkeypatch,
     )
     assert code == 0
     assert "EU targets in force in 2027 (enforced)" in text
-    assert "Li material recovery, lithium-based (2027)" in text and "binding" in text
+    assert "Li recovery, Li-based (2027)" in text and "binding" in text
     tables = _load_result(tmp_path / "b")
     comp = tables["compliance"].set_index("target_id")
     assert comp.at["C-RM-Li-2027:lithium", "status"] == "binding"
