@@ -1,13 +1,14 @@
 # plantopt: two commands on a fresh machine with Python 3.11 and make.
 #   make run    set up .venv and solve the packaged default instance
 #   make test   set up .venv (with test tools) and run the test suite (without slow tests;
-#               make test-slow runs those, make test-all everything)
+#               make test-slow runs those, make test-all everything, make test-parallel
+#               the default suite on 2 cores)
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test test-slow test-all lint typecheck bench docs examples clean fuzz
+.PHONY: setup run test test-slow test-all test-parallel lint typecheck bench docs examples clean fuzz
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -30,6 +31,10 @@ test-slow: setup
 
 test-all: setup
 	$(BIN)/python -m pytest -q
+
+# the default suite on both cores (pytest-xdist); `make test` stays serial
+test-parallel: setup
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 examples: setup
 	$(BIN)/python examples/run_notebooks.py
