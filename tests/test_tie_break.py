@@ -187,3 +187,55 @@ def test_flows_table_has_exact_zeros_not_tolerance_dust() -> None:
     flows = res["flows"]["flow_feed_equiv_t_per_yr"].abs()
     assert not ((flows > 0) & (flows <= FLOW_CLEAN_TOL)).any()
     assert isinstance(res["flows"], pd.DataFrame)
+
+
+# ------------------------------------------------------------------------------ budget
+
+
+def test_default_tie_break_is_proven_and_reported() -> None:
+    res = plantopt.solve(None)  # nl-2027: the stage costs far less than its 0.25 s floor
+    tb = res.summary["tie_break"]
+    assert tb["status"] == "optimal" and tb["secondary"] == "profit"
+    assert tb["secondary_gap"] == 0.0
+    assert tb["budget_cpu_s"] == pytest.approx(max(0.3 * tb["primary_cpu_s"], 0.25))
+    assert tb["stage_cpu_s"] < tb["budget_cpu_s"]
+    assert res.summary["secondary_objective"] <= tb["secondary_bound"] + 1e-6 * abs(
+        tb["secondary_bound"]
+    )
+
+
+def test_stage_stopped_by_its_budget_keeps_a_primary_optimal_clean_plan() -> None:
+    # a budget of 0 CPU seconds stops the stage at HiGHS's first interrupt check: the plan is
+    # the primary one with its continuous part re-optimised for profit, still optimal for
+    # recovery, and the summary says the secondary objective is not proven
+    primary = plantopt.solve(None, tie_break=False)
+    res = plantopt.solve(None, tie_break_budget=0.0, tie_break_min_s=0.0)
+    assert res.status == SolveStatus.OPTIMAL
+    assert res.objective == pytest.approx(primary.objective, rel=1e-7)
+    tb = res.summary["tie_break"]
+    assert tb["status"] == "not proven optimal: budget reached"
+    assert tb["secondary_gap"] is None or tb["secondary_gap"] > 0.0
+    assert res.summary["secondary_objective"] >= primary.summary["profit_eur_per_yr"] - 1e-3
+    assert res.summary["profit_eur_per_yr"] == pytest.approx(
+        res.summary["secondary_objective"], rel=1e-9
+    )
+    assert "not proven optimal" in res.message
+    assert_no_leaks(res)
+    full = plantopt.solve(None, tie_break_budget=None)
+    assert full.summary["tie_break"]["status"] == "optimal"
+    assert full.summary["secondary_objective"] >= res.summary["secondary_objective"] - 1e-3
+
+
+def test_tie_break_budget_flag(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, stdout, _ = run_main(
+        monkeypatch, capsys, "solve", "--tie-break-budget", "inf", "--out", tmp_path / "r"
+    )
+    assert code == 0, stdout
+    assert "tie-break: best profit among recovery-optimal plans (proven)" in stdout
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["options"]["tie_break_budget"] is None
+    assert summary["tie_break"]["status"] == "optimal"
+    code, _, stderr = run_main(monkeypatch, capsys, "solve", TINY, "--tie-break-budget", "-1")
+    assert code == 2 and "Traceback" not in stderr

@@ -73,6 +73,7 @@ def summary_of(
         "bound": raw.bound,
         "gap": raw.gap,
         "secondary_objective": raw.secondary_objective,
+        "tie_break": raw.tie_break,
         "mip_nodes": raw.node_count,
         "mass_balance_max_relative_error": None
         if mb is None

@@ -14,6 +14,7 @@ Exit codes (scripts can trust them):
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import replace
@@ -170,6 +171,17 @@ TieBreak = Annotated[
         "(profit after recovery, recovery after profit).",
     ),
 ]
+TieBreakBudget = Annotated[
+    float,
+    typer.Option(
+        "--tie-break-budget",
+        metavar="FACTOR",
+        min=0.0,
+        help="CPU budget of the tie-break stage as a multiple of the primary solve's CPU "
+        "time (at least 0.25 s); 'inf' runs it to the end. A stage stopped by its budget "
+        "keeps a primary-optimal plan and reports the secondary gap.",
+    ),
+]
 WriteModel = Annotated[
     Path | None,
     typer.Option(
@@ -189,6 +201,7 @@ def solve(
     force: Force = False,
     quiet: Quiet = False,
     tie_break: TieBreak = True,
+    tie_break_budget: TieBreakBudget = 0.3,
     write_model: WriteModel = None,
     **shared: Any,
 ) -> None:
@@ -254,11 +267,12 @@ def _load_and_solve(args: dict[str, Any], deadline: Deadline, where: dict[str, P
     )
     check_output_folder(where["target"], args["force"])
     deadline.check("route tree")
-    write_model = args["write_model"]
+    write_model, budget = args["write_model"], float(args["tie_break_budget"])
     opts = replace(
         O.solve_options(args),
         deadline=deadline,
         tie_break=args["tie_break"],
+        tie_break_budget=None if math.isinf(budget) else budget,
         write_model=None if write_model is None else str(write_model),
     )
     with _solving(console, inst.name, not args["quiet"]):

@@ -160,6 +160,7 @@ def print_plan(console: Console, res: Result) -> None:
     if not res.has_solution:
         console.print(f"no solution: {res.message}")
         return
+    _print_tie_break(console, s)
     for part in (_print_feeds, _print_units, _print_products, _print_materials, _print_economics):
         part(console, res)
     mb = res.tables["mass_balance"]
@@ -172,6 +173,25 @@ def print_plan(console: Console, res: Result) -> None:
         f"mass balance: largest error {_small_mass(worst)} "
         f"({_parts(s['mass_balance_max_relative_error'])} of the material's input, or of a "
         "millionth of the total intake when that is larger) over all materials"
+    )
+
+
+def _print_tie_break(console: Console, s: dict) -> None:
+    """One line on the tie-break stage: proven, or stopped with the secondary gap."""
+    tb = s.get("tie_break")
+    if not tb or s.get("secondary_objective") is None:
+        return
+    other = tb.get("secondary") or "the secondary objective"
+    if tb.get("status") == "optimal":
+        console.print(f"tie-break: best {other} among {s['objective_name']}-optimal plans (proven)")
+        return
+    gap = tb.get("secondary_gap")
+    gap_text = f"gap {100 * gap:,.1f} %" if gap is not None else "no bound yet"
+    why = str(tb.get("status", "")).removeprefix("not proven optimal: ")
+    console.print(
+        f"tie-break: {other} not proven optimal among {s['objective_name']}-optimal plans "
+        f"({why}; {gap_text}); --tie-break-budget inf runs it to the end",
+        soft_wrap=True,
     )
 
 

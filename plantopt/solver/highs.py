@@ -9,10 +9,13 @@ Ties are broken lexicographically: after the primary objective z1 is solved, the
 ``c1 x >= z1 - tol`` is added to the same HiGHS model and the secondary objective (profit
 after recovery, recovery after profit) is maximised, warm-started from the first incumbent,
 bounded by the time left and without the sub-MIP heuristics (the incumbent is already
-primary-optimal). Every MIP solution is then polished: integers fixed, flows below
-``FLOW_CLEAN_TOL`` fixed at zero, LP re-solved. HiGHS's own lexicographic multi-objective
-(``addLinearObjective`` with priorities) was measured against these stages and is 2-4x
-slower here (``benchmarks/bench_tiebreak.py``), so it is not used.
+primary-optimal). The stage has a CPU budget (``tie_break_budget`` x the primary's CPU time,
+at least ``tie_break_min_s``): a stage stopped by it keeps a primary-optimal plan, whose
+continuous part is re-optimised for the secondary objective, and says that the secondary
+objective is not proven optimal, with its gap. Every MIP solution is then polished: integers
+fixed, flows below ``FLOW_CLEAN_TOL`` fixed at zero, LP re-solved. HiGHS's own
+lexicographic multi-objective (``addLinearObjective`` with priorities) was measured against
+these stages and is 2-4x slower here (``benchmarks/bench_tiebreak.py``), so it is not used.
 """
 
 from __future__ import annotations
@@ -224,9 +227,13 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
 
     Lexicographic tie-break (``options.tie_break`` and a second cost row): with z1 the
     primary optimum, maximise c2 x subject to c1 x >= z1 - tol, tol = tie_break_rel_tol *
-    max(1, |z1|), warm-started from the primary solution and bounded by the time left. The
-    result is then polished (:func:`_polish`): integers fixed, tiny flows set to zero, LP
-    re-solved.
+    max(1, |z1|), warm-started from the primary solution, bounded by the time left and by
+    the tie-break budget: ``tie_break_budget`` x the primary stage's CPU time, at least
+    ``tie_break_min_s`` CPU seconds. Every plan the stage can return satisfies
+    c1 x >= z1 - tol, so stopping it early keeps a primary-optimal plan;
+    ``RawSolution.tie_break`` says whether the secondary objective was proven optimal, with
+    its bound and gap. The result is then polished (:func:`_polish`): integers fixed, tiny
+    flows set to zero, LP re-solved (for the secondary objective after the tie-break).
     """
     started = time.perf_counter()
     is_mip = bool(mm.integrality.any())
@@ -237,35 +244,77 @@ def solve_matrix(mm: MatrixModel, options: SolveOptions) -> RawSolution:
         h.setOptionValue("time_limit", float(limit))
     if options.write_model:
         write_passed_model(h, options.write_model)
+    cpu_started = time.process_time()
     h.run()
+    primary_cpu_s = time.process_time() - cpu_started
     first = _read(h, is_mip, started)
     if not (options.tie_break and first.status.has_solution and len(mm.costs) > 1):
         return _polish(h, mm, first, options, started)
     remaining = _time_left(options, started)
     if remaining is not None and remaining <= 0.01:  # the time limit is a hard limit
         first.message += "; tie-break stage skipped: time limit reached"
+        first.tie_break = {"status": "skipped: time limit reached"}
         return _polish(h, mm, first, options, started)
-    second = _secondary_stage(h, mm, first, options, remaining, started)
-    if not second.status.has_solution or second.x is None:
-        first.message += "; tie-break stage found no solution, primary solution kept"
-        _restore_primary(h, mm)
-        return _polish(h, mm, first, options, started)
-    x = second.x
-    assert second.objective is not None  # x comes with its objective value (_read)
-    primary = float(mm.costs[0] @ x + mm.offsets[0])
-    # bound and gap refer to the primary objective of the first stage
+    budget = (
+        None
+        if options.tie_break_budget is None or not is_mip
+        else max(options.tie_break_budget * primary_cpu_s, options.tie_break_min_s)
+    )
+    return _tie_break(h, mm, first, options, started, (primary_cpu_s, remaining, budget))
+
+
+def _tie_break(
+    h: highspy.Highs,
+    mm: MatrixModel,
+    first: RawSolution,
+    options: SolveOptions,
+    started: float,
+    limits: tuple[float, float | None, float | None],
+) -> RawSolution:
+    """Run the tie-break stage and polish its plan (or, when the stage stopped before HiGHS
+    reported one, the primary plan) for the secondary objective."""
+    primary_cpu_s, remaining, budget = limits
+    cpu_started = time.process_time()
+    second, by_budget = _secondary_stage(h, mm, first, remaining, budget, options)
+    proven = second.status == SolveStatus.OPTIMAL
+    x = second.x if second.status.has_solution and second.x is not None else first.x
+    assert x is not None  # first has a solution (checked by the caller)
+    stopped = "budget reached" if by_budget else "time limit reached"
+    report: dict[str, object] = {
+        "status": "optimal" if proven else f"not proven optimal: {stopped}",
+        "secondary": mm.objective_names[1] if len(mm.objective_names) > 1 else None,
+        "secondary_bound": second.bound
+        if second.bound is not None and math.isfinite(second.bound)
+        else None,
+        "primary_cpu_s": primary_cpu_s,
+        "budget_cpu_s": budget,
+        "stage_cpu_s": time.process_time() - cpu_started,
+    }
     combined = RawSolution(
-        first.status if second.status == SolveStatus.OPTIMAL else SolveStatus.FEASIBLE,
+        first.status,  # every plan of the stage is primary-optimal (the added row)
         x,
-        primary,
+        float(mm.costs[0] @ x + mm.offsets[0]),
         first.bound,
         first.gap,
         time.perf_counter() - started,
-        first.message,
-        secondary_objective=float(second.objective),
+        first.message if proven else f"{first.message}; tie-break {stopped}, not proven optimal",
+        secondary_objective=float(mm.costs[1] @ x + mm.offsets[1]),
         node_count=first.node_count + second.node_count,
+        tie_break=report,
     )
-    return _polish(h, mm, combined, options, started, secondary=True)
+    out = _polish(h, mm, combined, options, started, secondary=True, force=not proven)
+    out.tie_break = {**report, **_secondary_gap(out.secondary_objective, second.bound, proven)}
+    return out
+
+
+def _secondary_gap(value: float | None, bound: float | None, proven: bool) -> dict[str, object]:
+    """The secondary objective's relative gap |bound - value| / |value| (HiGHS's definition);
+    0 when proven optimal, None without a bound."""
+    if proven:
+        return {"secondary_gap": 0.0}
+    if value is None or bound is None or not math.isfinite(bound) or value == 0.0:
+        return {"secondary_gap": None}
+    return {"secondary_gap": max(0.0, bound - value) / abs(value)}
 
 
 #: sub-MIP heuristics switched off in the tie-break stage. The stage starts from the primary
@@ -283,11 +332,14 @@ def _secondary_stage(
     h: highspy.Highs,
     mm: MatrixModel,
     first: RawSolution,
-    options: SolveOptions,
     remaining: float | None,
-    started: float,
-) -> RawSolution:
-    """Add c1 x >= z1 - tol, switch to objective row 1, warm-start and solve."""
+    budget_cpu_s: float | None,
+    options: SolveOptions,
+) -> tuple[RawSolution, bool]:
+    """Add c1 x >= z1 - tol, switch to objective row 1, warm-start and solve within the
+    time left and the CPU budget (checked by HiGHS's MIP interrupt callback); the stage's
+    solution and whether the budget stopped it."""
+    started = time.perf_counter()
     is_mip = bool(mm.integrality.any())
     assert first.objective is not None  # a solution comes with its objective value
     z1 = float(first.objective) - float(mm.offsets[0])  # without the constant
@@ -305,19 +357,21 @@ def _secondary_stage(
         h.setSolution(sol)
     for name in STAGE2_OFF:
         h.setOptionValue(name, False)
-    if remaining is not None:
-        h.setOptionValue("time_limit", remaining)
-    h.run()
-    return _read(h, is_mip, started)
+    h.setOptionValue("time_limit", INF if remaining is None else max(0.01, remaining))
+    stopped = [False]
+    cpu_started = time.process_time()
 
+    def over_budget(event: object) -> None:
+        if budget_cpu_s is not None and time.process_time() - cpu_started > budget_cpu_s:
+            stopped[0] = True
+            event.interrupt()  # type: ignore[attr-defined]
 
-def _restore_primary(h: highspy.Highs, mm: MatrixModel) -> None:
-    """Undo the tie-break row and objective, so polishing optimises the primary again."""
-    n_rows = mm.a_csc.shape[0]
-    h.deleteRows(1, np.array([n_rows], dtype=np.int32))
-    n = mm.a_csc.shape[1]
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), mm.costs[0].astype(np.float64))
-    h.changeObjectiveOffset(float(mm.offsets[0]))
+    h.cbMipInterrupt.subscribe(over_budget)
+    try:
+        h.run()
+    finally:
+        h.cbMipInterrupt.unsubscribe(over_budget)
+    return _read(h, is_mip, started), stopped[0]
 
 
 def _min_limit(*limits: float | None) -> float | None:
@@ -365,6 +419,7 @@ def _polish(
     options: SolveOptions,
     started: float,
     secondary: bool = False,
+    force: bool = False,
 ) -> RawSolution:
     """Re-solve the LP with integers fixed at their rounded values and leaks fixed at 0.
 
@@ -374,8 +429,9 @@ def _polish(
     node. Fixing every integer at its rounded value and every continuous column with
     ``0 < |x| <= FLOW_CLEAN_TOL`` at 0, then re-solving the remaining LP (same objective and
     rows), gives a plan whose flows are exactly zero where the decisions say so, so mass
-    conservation holds along every path. Nothing is done when there is nothing to fix; if
-    the LP fails, the unpolished solution is kept and the message says so.
+    conservation holds along every path. Nothing is done when there is nothing to fix (unless
+    ``force``: after a stopped tie-break stage); if the LP fails, the unpolished solution
+    is kept and the message says so.
     """
     if raw.x is None:
         return raw
@@ -383,7 +439,7 @@ def _polish(
     values = np.round(raw.x[ints])
     fractional = bool(len(ints)) and float(np.max(np.abs(raw.x[ints] - values))) > INTEGRALITY_SLACK
     leaks = leak_columns(mm, raw.x)
-    if not fractional and not len(leaks):
+    if not fractional and not len(leaks) and not force:
         return raw
     idx = np.concatenate([ints, leaks]).astype(np.int32)
     fixed = np.concatenate([values, np.zeros(len(leaks))])
@@ -414,6 +470,7 @@ def _polish(
         raw.message + f"; polished (integers fixed, {len(leaks)} tiny flows set to zero)",
         secondary_objective=float(polished.objective) if secondary else None,
         node_count=raw.node_count,
+        tie_break=raw.tie_break,
     )
 
 

@@ -44,6 +44,14 @@ class SolveOptions:
     random_seed: int = 0
     tie_break: bool = True
     tie_break_rel_tol: float = 1e-7
+    #: CPU budget of the tie-break stage (MIP): this multiple of the primary stage's solve CPU
+    #: time, at least ``tie_break_min_s`` CPU seconds; None: only the time limit bounds it.
+    #: CPU time of this process, so the plan does not depend on how busy the machine is.
+    #: The stage starts from the primary solution, so stopping it early keeps a
+    #: primary-optimal plan; the summary says whether the secondary objective was proven
+    #: optimal, with its gap.
+    tie_break_budget: float | None = 0.3
+    tie_break_min_s: float = 0.25
     log_to_console: bool = False
     #: the command's deadline (load to extraction); the solver gets what is left of it
     deadline: Deadline | None = None
@@ -61,3 +69,5 @@ class RawSolution:
     message: str = ""
     secondary_objective: float | None = None
     node_count: int = 0
+    #: the tie-break stage: ``tie_break_summary`` (status, secondary bound and gap, budget)
+    tie_break: dict[str, object] | None = None
