@@ -114,6 +114,9 @@ def run_case(name: str, pairs: int) -> dict:
             r["a"]["summary"]["timings_s"]["solve"] / r["c"]["summary"]["timings_s"]["solve"]
             for r in rounds
         ),
+        "tie_break_proven": sum(
+            (s.get("tie_break") or {}).get("status") == "optimal" for s in a_sum
+        ),
         **{f"t_{p}": med(s["timings_s"][p] for s in a_sum) for p in PHASES},
         "outside_api_s": med(
             r["a"]["wall_s"] - r["a"]["summary"]["timings_s"]["total"] for r in rounds
@@ -132,6 +135,7 @@ COLUMNS = [
     ("cpu_plantopt_s", "{:.2f}"),
     ("cpu_highs_alone_s", "{:.2f}"),
     ("tie_break_solve_ratio", "{:.2f}"),
+    ("tie_break_proven", "{}"),
     ("t_load", "{:.3f}"),
     ("t_route_tree", "{:.3f}"),
     ("t_build", "{:.3f}"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict
 from importlib import metadata
 from typing import Any
@@ -14,13 +15,19 @@ from plantopt.solver.types import RawSolution, SolveOptions
 
 
 def versions() -> dict[str, str]:
+    """Versions of plantopt and the libraries a result depends on (read once a process)."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {}
     for pkg in ("plantopt", "pyomo", "highspy", "numpy", "pandas", "numba"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = "unknown"
-    return out
+    return tuple(out.items())
 
 
 def headline(

@@ -6,9 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the command line names these types without NumPy
+    import numpy as np
     import scipy.sparse as sp
 
 INF = math.inf  # HiGHS reads +-inf as kHighsInf

@@ -119,59 +119,88 @@ class _Weights:
         return w, x
 
 
-def _ratio_terms(
-    instance: Instance, t: TargetTerms, tables: dict[str, pd.DataFrame], weights: _Weights
-) -> tuple[float, float]:
+class _Edges:
+    """The ``material_flows`` columns every target reads, as arrays computed once per table.
+
+    Each target then selects its covered feeds' rows with one boolean mask; the selected
+    elements and their order are those of filtering the table per target, so the sums are
+    the same numbers.
+    """
+
+    def __init__(
+        self, instance: Instance, tables: dict[str, pd.DataFrame], weights: _Weights
+    ) -> None:
+        self.intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
+        mf = tables["material_flows"]
+        self.mf = mf
+        self.feed = mf["feed_id"].to_numpy(object)
+        self.mass = mf["mass_t_per_yr"].to_numpy(float)
+        self.entry = (mf["source_kind"] == "feed").to_numpy()
+        self.w, self.x = weights.of_edges(mf)
+        into = (mf["target_kind"] == "product").to_numpy()
+        self.out = into & mf["target_id"].isin(weights.out_of_waste).to_numpy()
+        self.recycled = mf["target_id"].isin(weights.recycled).to_numpy()
+        self.material = mf["material"].to_numpy(object)
+        self.instance = instance
+        self._counting: dict[str, np.ndarray] = {}
+        self._with_k: dict[str, set[str]] = {}
+
+    def of_feeds(self, feeds: tuple[str, ...] | list[str]) -> np.ndarray:
+        return np.isin(self.feed, list(feeds))
+
+    def feeds_with(self, material: str) -> set[str]:
+        """Feeds of the instance whose composition has ``material`` (mass fraction > 0)."""
+        if material not in self._with_k:
+            comp = self.instance["composition"]
+            has = comp[(comp["material"] == material) & (comp["mass_frac"] > 0)]["feed_id"]
+            self._with_k[material] = set(has)
+        return self._with_k[material]
+
+    def counting(self, kind: str) -> np.ndarray:
+        if kind not in self._counting:
+            self._counting[kind] = _counting_edges(self.instance, self.mf, kind).to_numpy()
+        return self._counting[kind]
+
+
+def _ratio_terms(t: TargetTerms, e: _Edges) -> tuple[float, float]:
     """(numerator, denominator) of target t in t/yr, from the result tables."""
-    intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
-    mf = tables["material_flows"]
-    mf = mf[mf["feed_id"].isin(list(t.feeds))]
-    mass = mf["mass_t_per_yr"].to_numpy(float)
-    entry = (mf["source_kind"] == "feed").to_numpy()
-    w, x = weights.of_edges(mf)
-    out = (mf["target_kind"] == "product").to_numpy() & mf["target_id"].isin(
-        weights.out_of_waste
-    ).to_numpy()
+    sel = e.of_feeds(t.feeds)
+    mass = e.mass[sel]
+    entry, out = e.entry[sel], e.out[sel]
+    w, x = e.w[sel], e.x[sel]
     if t.kind == "material_recovery":
-        is_k = (mf["material"] == t.material).to_numpy()
+        is_k = e.material[sel] == t.material
         num = float((mass * w)[is_k].sum())
         return num, float(mass[is_k & entry].sum()) - float(mass[is_k & out].sum())
-    accepted_t = float(intake.reindex(list(t.feeds)).fillna(0.0).sum())
+    accepted_t = float(e.intake.reindex(list(t.feeds)).fillna(0.0).sum())
     if t.kind == "recycling_efficiency":
-        recycled = mf["target_id"].isin(weights.recycled).to_numpy()
+        recycled = e.recycled[sel]
         num = float((mass * w * (1.0 - x))[recycled].sum())
         leaves = float((mass * (1.0 - x))[out].sum())
         return num, accepted_t - float((mass * x)[entry].sum()) - leaves
-    counted = _counting_edges(instance, mf, t.kind).to_numpy()
+    counted = e.counting(t.kind)[sel]
     return float(mass[counted].sum()), accepted_t
 
 
-def _status(
-    instance: Instance, t: TargetTerms, den: float, achieved: float, accepted: list[str]
-) -> str:
+def _status(t: TargetTerms, den: float, achieved: float, accepted: list[str], e: _Edges) -> str:
     if not t.feeds:
         return "no covered feed in instance"
     if den <= ACCEPTED_TOL_T:
-        return _nothing_to_measure(instance, t.material, list(t.feeds), accepted)
+        with_k = e.feeds_with(t.material) if t.material else None
+        return _nothing_to_measure(e.instance, t.material, list(t.feeds), accepted, with_k)
     margin = achieved - t.required_frac
     if margin < -VIOLATION_TOL:
         return "violated"
     return "binding" if margin <= BINDING_TOL else "met"
 
 
-def _row(
-    instance: Instance,
-    reg: RegulationData,
-    t: TargetTerms,
-    tables: dict[str, pd.DataFrame],
-    weights: _Weights,
-) -> dict:
-    intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
+def _row(instance: Instance, reg: RegulationData, t: TargetTerms, edges: _Edges) -> dict:
+    intake = edges.intake
     # a feed accepted at solver noise (|x| < ACCEPTED_TOL_T) is not accepted
     accepted = [f for f in t.feeds if intake.get(f, 0.0) > ACCEPTED_TOL_T]
-    num, den = _ratio_terms(instance, t, tables, weights)
+    num, den = _ratio_terms(t, edges)
     achieved = num / den if t.feeds and den > ACCEPTED_TOL_T else np.nan
-    status = _status(instance, t, den, achieved, accepted)
+    status = _status(t, den, achieved, accepted, edges)
     return {
         "target_id": t.target_id,
         "target": t.title,
@@ -198,8 +227,8 @@ def compliance_table(
     instance: Instance, reg: RegulationData, tables: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
     """One row per target in force: achieved vs required, margin, binding, covered feeds."""
-    weights = _Weights(instance, reg.target_year)
-    rows = [_row(instance, reg, t, tables, weights) for t in reg.targets]
+    edges = _Edges(instance, tables, _Weights(instance, reg.target_year))
+    rows = [_row(instance, reg, t, edges) for t in reg.targets]
     rows += [_collection_row(reg, c, tables) for c in reg.collection]
     return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
 
@@ -270,19 +299,26 @@ def collection_table(reg: RegulationData, collect: dict[str, float]) -> pd.DataF
 
 
 def _nothing_to_measure(
-    instance: Instance, material: str | None, feeds: list[str], accepted: list[str]
+    instance: Instance,
+    material: str | None,
+    feeds: list[str],
+    accepted: list[str],
+    feeds_with_k: set[str] | None = None,
 ) -> str:
     """Status of a target whose denominator is zero, saying why.
 
     ``covered feeds contain no <k>``: no covered feed of the instance has k in its
     composition (accepted or not); ``not applicable — no covered feed accepted``: some do,
     but the plan accepts none of the covered feeds; ``accepted covered feeds contain no
-    <k>``: the plan accepts covered feeds, only not those with k.
+    <k>``: the plan accepts covered feeds, only not those with k (``feeds_with_k``: the
+    instance's feeds with k in their composition, when already known).
     """
     if material:
-        comp = instance["composition"]
-        has = comp[(comp["material"] == material) & (comp["mass_frac"] > 0)]["feed_id"]
-        with_k = set(has) & set(feeds)
+        if feeds_with_k is None:
+            comp = instance["composition"]
+            has = comp[(comp["material"] == material) & (comp["mass_frac"] > 0)]["feed_id"]
+            feeds_with_k = set(has)
+        with_k = feeds_with_k & set(feeds)
         if not with_k:
             return f"covered feeds contain no {material}"
         if accepted:

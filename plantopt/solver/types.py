@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from plantopt.model.matrix_form import INF, MatrixModel  # noqa: F401  (re-exported)
 from plantopt.solver.deadline import Deadline
+
+if TYPE_CHECKING:  # annotations only: ``plantopt --help`` imports this module, not NumPy
+    import numpy as np
 
 #: file suffixes ``--write-model`` accepts (HiGHS picks the format from the suffix)
 MODEL_FILE_SUFFIXES = (".mps", ".lp")
