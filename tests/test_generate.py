@@ -43,3 +43,21 @@ def test_hard_variant_has_min_loads_and_budget() -> None:
     res = plantopt.solve(inst, objective="profit")
     assert res.has_solution
     assert_mass_balance(inst, res)
+
+
+def test_reuse_routes_stay_out_of_generated_instances() -> None:
+    """The grading units of the packaged nl-2027 (routed to products with a reuse_kind) and
+    those products are left out, so the route tree keeps its size: M has 13,530 nodes, as
+    before nl-2027 had grading units (measured on main at b9e0dd2; with them it grew
+    to over 2.6 million nodes at XL --hard). Collection steps and calculation points stay."""
+    base = plantopt.load_instance()
+    reuse = set(base["products"].query("reuse_kind != 'none'")["product_id"])
+    grading = set(base["routing"].query("to_kind == 'product' and to_id in @reuse")["unit_id"])
+    assert reuse and grading  # the base has them
+    inst = generate("M", seed=0, base=base)
+    assert not set(inst["products"]["product_id"]) & reuse
+    assert not {u.split("_alt")[0] for u in inst["units"]["unit_id"]} & grading
+    assert not set(inst["routing"]["to_id"]) & (reuse | grading)
+    assert plantopt.build_route_tree(inst).n_nodes == 13_530
+    assert len(inst["collection_steps"]) == len(base["collection_steps"]) > 0
+    assert (inst["products"]["calc_point"] == "intermediate").any()

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from plantopt.data.capex_fit import fit_route
+from plantopt.data.nl_circularity import add_circularity
 from plantopt.data.nl_tonnages import feed_tonnages, target_scenario
 from plantopt.instance.schema import TABLES
 
@@ -453,10 +454,19 @@ NL_UNITS = [
     "pv_delam",
     "dismantle_weee",
     "weee_shred",
+    "grade_pack",
+    "grade_eee",
 ]
 #: existing capacity (t/yr) -- assumption: the park may use part of an existing Dutch WEEE
 #: shredder line.
-NL_EXISTING = {"weee_shred": 40000.0}
+NL_EXISTING = {"weee_shred": 40000.0, "grade_pack": 40000.0, "grade_eee": 40000.0}
+NL_EXISTING_NOTE = {
+    "weee_shred": "assumption, part of an existing Dutch WEEE shredder",
+    "grade_pack": "assumption, test benches in an existing hall, 40,000 t/yr (above every pack "
+    "and small-IT feed; no capex modelled)",
+    "grade_eee": "assumption, test benches in an existing hall, 40,000 t/yr (above every pack "
+    "and small-IT feed; no capex modelled)",
+}
 #: budget and discount rate -- assumptions, documented in docs/data-sources.md
 NL_BUDGET_EUR = 400e6
 NL_DISCOUNT_RATE = 0.08
@@ -538,12 +548,7 @@ def _nl_units() -> pd.DataFrame:
             "energy_mwh_per_t": pu["energy_mwh_per_t"].astype(float),
             "co2_t_per_t": pu["co2_t_per_t"].astype(float),
             "source": [
-                s
-                + (
-                    " | existing capacity: assumption, part of an existing Dutch WEEE shredder"
-                    if u in NL_EXISTING
-                    else ""
-                )
+                s + (f" | existing capacity: {NL_EXISTING_NOTE[u]}" if u in NL_EXISTING else "")
                 for u, s in zip(pu["unit_id"], pu["source"])
             ],
         }
@@ -638,6 +643,7 @@ def build_instance(name: str, year: int) -> Path:
         "products": products,
         "product_prices": prices,
     }
+    add_circularity(tables)  # calculation points, reuse/second life, collection steps
     for tname, df in tables.items():
         _write(_conform(df, tname).reset_index(drop=True), out_dir / TABLES[tname].file)
     manifest = _nl_manifest(name, year, tonnes, len(feeds), len(units))

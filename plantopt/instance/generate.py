@@ -16,6 +16,14 @@ instance of size S/M/L/XL multiplies it, deterministically by seed:
 - routing: every base route between units is offered between every pair of alternatives, so
   the route tree grows like unit_alternatives ** depth.
 
+The re-use and second-life routes of the base (grading units: units routed to a product
+with a ``reuse_kind``, those products and every row naming them) are left out of the
+generated instances: a grading unit in front of a dismantling line multiplies that line's
+subtree of the route tree by its outputs x ``unit_alternatives`` (with the grading units of
+nl-2027, XL --hard grew from 482,760 to over 2.6 million nodes, past the 2 million guard),
+and the generator's purpose is scale, not the re-use options. The base's collection steps,
+calculation points and Part B exclusions are kept (they add no route-tree nodes).
+
 The ``hard`` variant adds minimum loads (0.5-0.7) and a budget of 40 % of the most expensive
 plant, which forces branching. Every generated row's ``source`` says it was generated, from
 which base and seed.
@@ -196,6 +204,35 @@ def _unit_tables(
     return (pd.concat(new_units, ignore_index=True), pd.concat(new_tc, ignore_index=True), opts_df)
 
 
+def _without_reuse(base: Instance) -> dict[str, pd.DataFrame]:
+    """The base's tables without its re-use products and the grading units routed to them.
+
+    Reuse products: ``products.reuse_kind`` other than ``none``; grading units: units with a
+    routing row to one of them. Rows of every table naming a grading unit (``unit_id``, or a
+    routing row's ``to_id``) or a reuse product (``product_id``) are dropped.
+    """
+    tables = dict(base.tables)
+    products, routing = tables["products"], tables["routing"]
+    reuse = set(products.loc[products["reuse_kind"] != "none", "product_id"])
+    to_reuse = (routing["to_kind"] == "product") & routing["to_id"].isin(reuse)
+    grading = set(routing.loc[to_reuse, "unit_id"])
+    if not reuse and not grading:
+        return tables
+    for name, df in tables.items():
+        keep = pd.Series(True, index=df.index)
+        if "unit_id" in df.columns:
+            keep &= ~df["unit_id"].isin(grading)
+        if "product_id" in df.columns:
+            keep &= ~df["product_id"].isin(reuse)
+        if name == "routing":
+            keep &= ~(df["to_id"].isin(grading) & (df["to_kind"] == "unit"))
+            keep &= ~((df["to_kind"] == "product") & df["to_id"].isin(reuse))
+        if "applies_to" in df.columns:  # lead times, subsidies, staff pools
+            keep &= ~df["applies_to"].isin(grading)
+        tables[name] = df[keep].reset_index(drop=True)
+    return tables
+
+
 def _routing(base: Instance, n_alt: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for r in base["routing"].to_dict("records"):
@@ -226,7 +263,8 @@ def generate(
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; expected one of {sorted(SIZES)}")
     spec = SIZES[size]
-    base_inst = base if isinstance(base, Instance) else load_instance(base)
+    loaded = base if isinstance(base, Instance) else load_instance(base)
+    base_inst = Instance(name=loaded.name, manifest=loaded.manifest, tables=_without_reuse(loaded))
     rng = np.random.default_rng([seed, list(SIZES).index(size), int(hard)])
     tag = f"base {base_inst.name}, size {size}, seed {seed}{', hard' if hard else ''}"
     feeds, comp = _feed_tables(base_inst, rng, spec.feed_variants, tag)
