@@ -149,3 +149,31 @@ def test_unreachable_collection_target_is_diagnosed() -> None:
     assert float(row["required"].iloc[0]) == pytest.approx(730.0)
     assert float(row["possible"].iloc[0]) == pytest.approx(500.0)
     assert any("at most 500.0 t/yr can be collected" in m for m in res.summary["diagnosis"])
+
+
+def test_recovery_objective_climbing_costed_steps_is_a_plan_warning() -> None:
+    """Recovery does not weigh money: with Co of prod counted as recovered every step is
+    climbed (400 + 3 x 200 = 1,000 t/yr accepted), at 200 x 50 + 200 x 150 + 200 x 300 =
+    100,000 EUR/yr, and the plan says so; the profit plan (which weighs the cost) climbs
+    only s1 and has no such warning."""
+    import pandas as pd
+
+    from plantopt.instance.loader import instance_from_tables
+
+    base = portable(objective="recovery", enforce_collection_targets=False)
+    prices = pd.DataFrame(
+        [{"product_id": "prod", "material": "Co", "price_eur_per_t": 0.0, "recovered": True}]
+    )
+    inst = instance_from_tables(base.manifest, {**base.tables, "product_prices": prices})
+    res = plantopt.solve(inst, diagnose=False)
+    assert_mass_balance(inst, res)
+    assert res["feed_intake"]["accepted_t_per_yr"].sum() == pytest.approx(1000.0, rel=1e-6)
+    assert res["collection"]["collected_t_per_yr"].tolist() == pytest.approx([200.0] * 3)
+    (warning,) = [w for w in res.summary["plan_warnings"] if "collection cost" in w]
+    assert "collects 600 t/yr more on 3 collection step(s) (3 in full)" in warning
+    assert "at 100,000 EUR/yr, up to 300 EUR/t" in warning and "--profit-floor" in warning
+    profit = plantopt.solve(inst.with_manifest(objective="profit"), diagnose=False)
+    assert profit["collection"]["collected_t_per_yr"].tolist() == pytest.approx(
+        [200, 0, 0], abs=1e-3
+    )
+    assert not [w for w in profit.summary["plan_warnings"] if "collection cost" in w]

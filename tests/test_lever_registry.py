@@ -41,6 +41,8 @@ VALUES = {
     "procurement": [("P", "Co", 5.0, 200.0)],
     "price": {"P": 1.5},
     "horizon": 12,
+    "treat_all_collected": True,
+    "enforce_collection_targets": True,
 }
 
 
@@ -75,6 +77,8 @@ def test_every_cli_lever_is_an_option_with_its_flag_and_help(command: str) -> No
         if lever.shape == "number":
             lo, hi = lever.bounds
             assert (option.min, option.max) == (lo, hi)
+        if lever.shape == "flag":
+            assert option.is_flag and option.secondary_opts == ["--no-" + lever.flag[2:]]
     assert not {lv.name for lv in LEVERS.values() if not lv.cli} & set(params)
 
 
@@ -210,3 +214,60 @@ def test_every_lever_s_bad_value_is_bad_input_naming_it(name: str) -> None:
     named = {lever.flag, lever.name, lever.column, lever.field} - {""}
     assert p.column in named, (p, named)
     assert p.expected
+
+
+def test_flag_levers_set_and_clear_a_manifest_bool_from_cli_api_and_batch() -> None:
+    """treat_all_collected and enforce_collection_targets: true/false, not numbers; every
+    door (LeverOverrides, solve() keywords, scenario fields, the CLI) sets the same field."""
+    from plantopt.business.setup import with_setup
+    from plantopt.cli._options import prepare_instance
+
+    inst = _plant()
+    for name in ("treat_all_collected", "enforce_collection_targets"):
+        lever = LEVERS[name]
+        assert lever.shape == "flag" and lever.expected() == "true or false"
+        assert lever.flags == f"--{name.replace('_', '-')}/--no-{name.replace('_', '-')}"
+        on = apply_levers(inst, LeverOverrides(**{name: True}))
+        assert on.manifest[name] is True and inst.manifest[name] is False
+        off = apply_levers(on, LeverOverrides(**{name: False}))
+        assert off.manifest[name] is False  # False is a value, not "unset"
+        assert with_setup(inst, **{name: True}).manifest[name] is True
+        assert prepare_instance(inst, {name: True}).manifest[name] is True
+        assert prepare_instance(on, {name: None}).manifest[name] is True  # neither option
+        for text, want in (("true", True), ("no", False)):
+            new, _ = apply_overrides(on, (Override(name, "set", text),))
+            assert new.manifest[name] is want
+        for bad in (1, "maybe"):
+            with pytest.raises(ScenarioError, match="true or false"):
+                check_override(Override(name, "set", bad))
+        with pytest.raises(ScenarioError, match="cannot be scaled"):
+            check_override(Override(name, "scale", 2.0))
+        with pytest.raises(InstanceError) as err:
+            apply_levers(inst, LeverOverrides(**{name: 1}))
+        assert err.value.errors[0].expected == "true or false"
+
+
+def test_flag_lever_options_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A covered feed that costs 1,000 EUR/t to take: the profit plan refuses it, unless
+    --treat-all-collected makes it take all 100 t/yr; --no-treat-all-collected clears a
+    manifest's true."""
+    import pandas as pd
+
+    from plantopt.instance.writer import write_instance
+
+    inst = plant(
+        {"treat_all_collected": True, "objective": "profit"},
+        feed={"reg_class": "battery:lithium", "gate_fee_eur_per_t": -1000},
+    )
+    folder = write_instance(inst, tmp_path / "inst")
+    accepted = {}
+    for flag in ("--no-treat-all-collected", "--treat-all-collected"):
+        out = tmp_path / flag
+        args = ("solve", folder, flag, "--no-targets", "--out", out)
+        code, _, err = run_main(monkeypatch, capsys, *args)
+        assert code == 0, err
+        intake = pd.read_parquet(out / "feed_intake.parquet")
+        accepted[flag] = float(intake["accepted_t_per_yr"].sum())
+    assert accepted == {"--no-treat-all-collected": 0.0, "--treat-all-collected": 100.0}

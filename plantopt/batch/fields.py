@@ -207,7 +207,8 @@ def _check_option(name: str, value: Any) -> None:
 
 
 def _check_lever(ov: Override) -> None:
-    """A lever's value reads as its shape (number, NAME=VALUE pairs, contracts)."""
+    """A lever's value reads as its shape (number, true/false, NAME=VALUE pairs,
+    contracts)."""
     from plantopt.business.levers import lever_value
 
     lever = LEVERS[ov.field.strip()]
@@ -218,7 +219,9 @@ def _check_lever(ov: Override) -> None:
     ):
         raise ScenarioError(f"lever {lever.name!r} takes {lever.expected()}, not {ov.value!r}")
     try:
-        lever_value(lever, ov.value)
+        value = lever_value(lever, ov.value)
+        if lever.shape == "flag" and not isinstance(value, bool):
+            raise PlantoptError(f"not true or false: {ov.value!r}")
     except PlantoptError as exc:
         raise ScenarioError(f"lever {lever.name!r}: {exc}; expected {lever.expected()}") from None
 

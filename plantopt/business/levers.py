@@ -48,7 +48,7 @@ class LeverOverrides:
         if name.startswith("_") or name not in LEVERS:
             raise AttributeError(name)
         shape = LEVERS[name].shape
-        empty: Any = None if shape == "number" else ({} if shape == "pairs" else [])
+        empty: Any = None if shape in ("number", "flag") else ({} if shape == "pairs" else [])
         return self._values.get(name, empty)
 
     def __eq__(self, other: object) -> bool:
@@ -116,6 +116,16 @@ def check_values(levers: LeverOverrides, source: str = "levers") -> None:
     problems = ProblemList()
     for name, value in levers.items():
         lever = LEVERS[name]
+        if lever.shape == "flag":
+            if not isinstance(value, bool):
+                problems.error(
+                    source,
+                    f"lever value is not true or false (sets {lever.sets.replace('`', '')})",
+                    column=lever.flag if lever.cli else lever.name,
+                    found=value,
+                    expected=lever.expected(),
+                )
+            continue
         lo, hi = lever.bounds
         numbers = [value] if lever.shape == "number" else []
         if lever.shape == "pairs":
@@ -255,11 +265,14 @@ APPLY: dict[str, Callable[[Tables, Lever, Any], pd.DataFrame]] = {
 
 
 def lever_value(lever: Lever, raw: Any) -> Any:
-    """A lever's value from the command line or a scenario file: a number; NAME=NUMBER
-    strings, one comma-separated string or a mapping (pairs); PRODUCT:MATERIAL=MAX[@PREMIUM]
-    strings or 4-tuples (contracts). Malformed text raises :class:`PlantoptError`."""
+    """A lever's value from the command line or a scenario file: a number; true or false
+    (flags; also the text true/false/yes/no); NAME=NUMBER strings, one comma-separated
+    string or a mapping (pairs); PRODUCT:MATERIAL=MAX[@PREMIUM] strings or 4-tuples
+    (contracts). Malformed text raises :class:`PlantoptError`."""
     if raw is None or lever.shape == "number":
         return raw
+    if lever.shape == "flag":
+        return _flag(lever, raw)
     if lever.shape == "pairs" and isinstance(raw, dict):
         return {str(k): v for k, v in raw.items()}
     items = _split(raw) if isinstance(raw, str) else list(raw)
@@ -268,6 +281,20 @@ def lever_value(lever: Lever, raw: Any) -> Any:
     if all(isinstance(i, str) for i in items):
         return parse_procurement(items)
     return [tuple(i) for i in items]
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _flag(lever: Lever, raw: Any) -> Any:
+    """True or False from a bool or its text; any other value is returned for
+    :func:`check_values` to reject (a number is not taken as a flag)."""
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise PlantoptError(f"{lever.flag} {raw!r}: expected {lever.expected()}")
+    return raw
 
 
 def _split(text: str) -> list[str]:

@@ -74,6 +74,10 @@ def lever_params() -> Params:
     out = []
     for lv in CLI_LEVERS:
         lo, hi = lv.bounds
+        if lv.shape == "flag":  # --name / --no-name; neither: the instance's own value
+            option = typer.Option(lv.flags, help=f"Lever: {lv.help}")
+            out.append(_param(lv.name, Annotated[bool | None, option], None))
+            continue
         if lv.shape == "number":
             kind: Any = int if lv.dtype == "int" else float
             lo, hi = (None if x is None else kind(x) for x in (lo, hi))

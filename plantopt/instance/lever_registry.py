@@ -3,7 +3,8 @@
 A :class:`Lever` names the instance field it sets and how (``how``):
 
     manifest   set manifest field ``field`` (bounds, unit, type from its declaration in
-               :class:`plantopt.instance.manifest.Manifest`)
+               :class:`plantopt.instance.manifest.Manifest`); a ``bool`` field makes a
+               flag lever: true or false, ``--name/--no-name`` on the command line
     upsert     NAME=VALUE pairs: one row of ``table`` per NAME (key ``key``) with ``column``
     set_rows   NAME=VALUE pairs: set ``column`` on every existing row whose ``key`` is NAME
     shift      one number added to ``column`` of every row of ``table``
@@ -35,8 +36,9 @@ from plantopt.instance.schema import TABLES
 from plantopt.instance.schema_types import Column, Dtype
 
 How = Literal["manifest", "upsert", "set_rows", "shift", "scale", "contracts"]
-#: shape of a lever's value: one number, NAME=NUMBER pairs, or procurement items
-Shape = Literal["number", "pairs", "contracts"]
+#: shape of a lever's value: one number, true/false (a manifest bool), NAME=NUMBER pairs, or
+#: procurement items
+Shape = Literal["number", "flag", "pairs", "contracts"]
 _SHAPE: dict[str, Shape] = {
     "manifest": "number",
     "shift": "number",
@@ -75,7 +77,16 @@ class Lever:
         return "--" + self.name.replace("_", "-")
 
     @property
+    def flags(self) -> str:
+        """The command-line option: ``--name`` or, for a flag lever, ``--name/--no-name``."""
+        if self.shape == "flag":
+            return f"{self.flag}/--no-{self.flag.removeprefix('--')}"
+        return self.flag
+
+    @property
     def shape(self) -> Shape:
+        if self.how == "manifest" and self.target.dtype == "bool":
+            return "flag"
         return _SHAPE[self.how]
 
     @property
@@ -96,7 +107,7 @@ class Lever:
     @property
     def bounds(self) -> tuple[float | None, float | None]:
         """(lo, hi) of one value; a shift or a scale factor has none but its result's."""
-        if self.how in ("shift", "scale", "contracts"):
+        if self.how in ("shift", "scale", "contracts") or self.shape == "flag":
             return (0.0, None) if self.how == "scale" else (None, None)
         return self.target.lo, self.target.hi
 
@@ -110,6 +121,8 @@ class Lever:
 
     def expected(self) -> str:
         """What a valid value looks like (for messages and docs)."""
+        if self.shape == "flag":
+            return "true or false"
         lo, hi = self.bounds
         rng = "a number" if self.dtype == "float" else "a whole number"
         if lo is not None and hi is not None:
@@ -227,6 +240,18 @@ LEVERS: dict[str, Lever] = {
             "manifest",
             field="horizon_yr",
         ),
+        Lever(
+            "treat_all_collected",
+            "Take-back obligation: every feed with a reg_class is accepted in full.",
+            "manifest",
+            field="treat_all_collected",
+        ),
+        Lever(
+            "enforce_collection_targets",
+            "Enforce the Battery Regulation collection targets in force as constraints.",
+            "manifest",
+            field="enforce_collection_targets",
+        ),
     )
 }
 
@@ -250,12 +275,14 @@ def format_levers_markdown() -> str:
         "Each lever is declared once in `plantopt/instance/lever_registry.py`. It is an "
         "option of `plantopt solve`, `breakeven` and `pareto` (unless marked *API only*), a "
         "keyword of `plantopt.solve()` and of `LeverOverrides`, and a field of a batch "
-        "scenario file (`<name>: value`, e.g. `co2_price: 90`, "
+        "scenario file (`<name>: value`, e.g. `co2_price: 90`, `treat_all_collected: true`, "
         '`capex_subsidy_for: "hydromet=0.4, shredder=0.2"` or '
         '`procurement: "P:Co=5@200"`). A lever sets an instance field on a validated '
         "copy of the instance; the input is never changed. Bounds are checked before "
         "anything is solved: a bad value is bad input (exit 2) naming the option or "
-        "scenario field and what was expected.",
+        "scenario field and what was expected. A true-or-false lever is a pair of options "
+        "(`--treat-all-collected` sets it, `--no-treat-all-collected` clears it; neither "
+        "keeps the instance's value) and `true` or `false` in a scenario file.",
         "",
         'To add a lever, see "How to add a lever or manifest field" in `docs/architecture.md`.',
         "",
@@ -263,7 +290,7 @@ def format_levers_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for lv in LEVERS.values():
-        option = f"`{lv.flag}`" if lv.cli else "*API only*"
+        option = f"`{lv.flags}`" if lv.cli else "*API only*"
         out.append(
             f"| `{lv.name}` | {option} | {lv.expected()} | {lv.unit} | {lv.sets} | {lv.help} |"
         )

@@ -105,12 +105,14 @@ class Manifest(Mapping[str, Any]):
         "must be accepted at its available tonnage, so no target can be met by refusing "
         "covered feeds.",
         default=False,
+        lever=True,
     )
     enforce_collection_targets: bool = spec(
         "Enforce the Battery Regulation collection targets in force (portable, LMT) as "
         "constraints; false: report them only, so the actual collection rate stays the base "
         "and the target is a scenario.",
         default=False,
+        lever=True,
     )
     partb_exclude_substances: bool = spec(
         "Leave the materials with partb_excludable out of the Part B recycling efficiency "

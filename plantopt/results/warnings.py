@@ -3,6 +3,10 @@
 * **targets met by refusing their feeds**: a target whose covered feeds are all refused
   reads 0 >= 0 (nothing to measure, status ``not applicable — no covered feed accepted``);
   a plan that refuses every battery feed must not read as "complies with 2031";
+* **collection climbed at a cost the objective does not weigh**
+  (:func:`unweighed_collection`): with the recovery objective every collection step that
+  adds recovery is climbed, whatever its marginal cost (the cost enters profit and npv, not
+  recovery); the warning gives the tonnes and the cost, and how to bound them;
 * **the solve hit a limit**: status ``feasible`` (time limit, no proof of optimality) or a
   final relative gap above the one asked for;
 * **the Monte Carlo median is far from the plan** (:func:`monte_carlo_warnings`): the
@@ -55,6 +59,34 @@ def _refused_tonnes(tables: dict[str, pd.DataFrame]) -> float:
     return float(sel["available_t_per_yr"].sum())
 
 
+#: objectives that do not weigh money (the collection steps' cost is not in them)
+UNPRICED_OBJECTIVES = ("recovery",)
+
+
+def unweighed_collection(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
+    """A warning when an objective without money (recovery) collects on costed steps.
+
+    collected = sum of ``collection.collected_t_per_yr``, cost = sum of
+    ``collection.cost_eur_per_yr`` (over the periods of a multi-period plan: per year of
+    each period, added); no warning when nothing is collected or it costs nothing.
+    """
+    coll = tables.get("collection")
+    if summary.get("objective_name") not in UNPRICED_OBJECTIVES or coll is None or not len(coll):
+        return []
+    used = coll[coll["collected_t_per_yr"] > 1e-6]
+    cost = float(used["cost_eur_per_yr"].sum())
+    if not len(used) or cost <= 0:
+        return []
+    full = int((used["collected_t_per_yr"] >= used["size_t_per_yr"] * (1 - 1e-6)).sum())
+    return [
+        f"the {summary['objective_name']} objective does not weigh the collection cost: the "
+        f"plan collects {float(used['collected_t_per_yr'].sum()):,.0f} t/yr more on "
+        f"{len(used)} collection step(s) ({full} in full) at {cost:,.0f} EUR/yr, up to "
+        f"{float(used['cost_eur_per_t'].max()):,.0f} EUR/t; the profit includes that cost. "
+        "Bound it with --profit-floor, or solve for profit or npv"
+    ]
+
+
 def plan_warnings(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
     """Plain-words warnings of a solved (or unsolved) plan; empty when there is none."""
     out: list[str] = []
@@ -69,6 +101,7 @@ def plan_warnings(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> l
             "The plan does not show that these targets can be met (the manifest's "
             "treat_all_collected makes the plan accept the covered feeds)."
         )
+    out.extend(unweighed_collection(summary, tables))
     status = summary.get("status")
     gap, asked = summary.get("gap"), (summary.get("options") or {}).get("mip_rel_gap")
     if status == "feasible":
@@ -107,4 +140,10 @@ def monte_carlo_warnings(
     ]
 
 
-__all__ = ["MC_FAR_REL", "monte_carlo_warnings", "plan_warnings", "refused_feed_targets"]
+__all__ = [
+    "MC_FAR_REL",
+    "monte_carlo_warnings",
+    "plan_warnings",
+    "refused_feed_targets",
+    "unweighed_collection",
+]
