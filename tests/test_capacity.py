@@ -208,7 +208,8 @@ def test_segment_rows_and_money_coefficients_by_hand() -> None:
         led.vector("annual_capex", lay.n_cols)[[b, d1, d2]], [1000, 800, 600]
     )
     np.testing.assert_allclose(led.vector("fixed_opex", lay.n_cols)[[b, d1, d2]], [500, 400, 300])
-    rows = next(f for f in per.rows if f.name == "segment_order")
+    assert not any(f.name == "segment_order" for f in per.rows)  # per build decision: global
+    rows = next(f for f in fams.global_rows if f.name == "segment_order")
     assert rows.index == [("R", "pw", 1, "built"), ("R", "pw", 1, "next"), ("R", "pw", 1, "full")]
     a = rows.matrix(lay.n_cols).toarray()
     np.testing.assert_allclose(a[:, [b, d1, d2, w1]], [[-1, 1, 0, 0], [0, 0, 1, -1], [0, -1, 0, 1]])
@@ -267,3 +268,113 @@ def test_modules_in_a_multi_period_plan(build: str) -> None:
     assert list(zip(b["period_built"], b["count"])) == [("2031", 1.0)]
     assert res.objective == pytest.approx(24_000.0, rel=1e-9)
     assert npv_from_cash_flows(res) == pytest.approx(24_000.0, rel=1e-9)
+
+
+def mp_plant(**manifest: Any) -> plantopt.Instance:
+    """The concave curve (20, 10 000), (60, 18 000), (120, 24 000), lifetime 8 yr, in two
+    periods 2027 and 2031 of 4 years, r = 0; feed F 100 t/yr, 200 t/yr from 2031."""
+    from dataclasses import replace
+
+    from tests.test_multiperiod import periods
+
+    pts = [
+        {"unit_id": "R", "option_id": "pw", "capacity_t_per_yr": s, "capex_eur": c}
+        for s, c in CONCAVE
+    ]
+    opt = {"option_id": "pw", "capacity_t_per_yr": 20, "capex_eur": 10_000, "lifetime_yr": 8}
+    inst = cplant(
+        [opt],
+        capex_curves=pts,
+        periods=periods((2027, 4), (2031, 4)),
+        feed_periods=[{"feed_id": "F", "period_id": "2031", "available_t_per_yr": 200}],
+    )
+    return replace(inst, manifest=inst.manifest.replace(discount_rate=0.0, **manifest))
+
+
+@pytest.mark.parametrize("build", ["matrix", "pyomo"])
+def test_continuous_sizes_in_a_multi_period_plan(build: str) -> None:
+    """mp_plant by hand (margin 50 EUR/t, npv at r = 0). A build in 2027 of size s1 serves
+    both periods (8 yr = its life: no salvage); a build in 2031 of size s2 serves 4 of its
+    8 years: capex c(s2) at year 4, salvage c(s2) / 2 at year 8 (net c(s2) / 2). With
+    s1 + s2 = 200 (the 2031 feed): NPV = 200 min(s1, 100) + 200 x 200 - c(s1) - c(s2) / 2;
+    on s1 in [80, 100] (s2 in [100, 120]) dNPV/ds1 = 200 - 100 + 100 / 2 > 0, on [100, 120]
+    0 - 100 + 50 < 0: s1 = s2 = 100, both between breakpoints (capex 22 000 each):
+    NPV = 20 000 + 40 000 - 22 000 - 11 000 = 27 000 (one build of 120 only: 20 000; a
+    2031 build of 120 beside s1 = 80: 24 000). The expansion is a second build of the same
+    option with its own size on the curve, as for a discrete option."""
+    from tests.test_multiperiod import check_periods_balance, npv_from_cash_flows
+
+    inst = mp_plant()
+    res = plantopt.solve(inst, objective="npv", build=build)
+    assert res.status == plantopt.SolveStatus.OPTIMAL, res.message
+    check_periods_balance(inst, res)
+    assert res.objective == pytest.approx(27_000, rel=1e-6)
+    assert npv_from_cash_flows(res) == pytest.approx(res.objective, rel=1e-9)
+    b = res["builds"]
+    assert list(b["period_built"]) == ["2027", "2031"]
+    np.testing.assert_allclose(b["capacity_t_per_yr"], [100, 100], atol=1e-3)
+    np.testing.assert_allclose(b["capex_eur"], [22_000, 22_000], atol=0.5)
+    np.testing.assert_allclose(b["capex_pv_eur"], [22_000, 11_000], atol=0.5)
+    bu = res["built_units"].set_index("period")
+    assert bu.at["2031", "count"] == 2  # two builds of the option in service
+    assert bu.at["2031", "capacity_t_per_yr"] == pytest.approx(200, rel=1e-9)
+    assert bu.at["2031", "capex_eur"] == pytest.approx(44_000, rel=1e-9)
+    thr = res["unit_throughput"].set_index("period")
+    assert thr.at["2027", "throughput_t_per_yr"] == pytest.approx(100, abs=1e-6)
+    assert thr.at["2031", "throughput_t_per_yr"] == pytest.approx(200, abs=1e-6)
+    flows = res["cash_flows"].set_index("year")
+    assert flows.at[4, "capex_eur"] == pytest.approx(-22_000, abs=0.5)
+    assert flows.at[8, "salvage_eur"] == pytest.approx(11_000, abs=0.5)
+    sched = res["capex_schedule"]
+    assert sched["capex_eur"].sum() == pytest.approx(44_000, rel=1e-9)
+
+
+def test_continuous_multi_period_rows_by_hand() -> None:
+    """Two periods, one curve of 2 segments: the segment columns of block tau are build
+    tau's; period 2031's capacity row sums both builds (S_t), segment_order holds per
+    decision (labels with the period), capex_total and the npv price each block's segments
+    at its own PV (1 for 2027, 1/2 for 2031 at r = 0: salvage of half the life)."""
+    from plantopt.model.pipeline import families_of
+
+    fams = families_of(mp_plant())
+    lay = fams.layout
+    B = lay.block
+    b = [tau * B + lay.build0 for tau in (0, 1)]
+    d1 = [tau * B + lay.segment0 for tau in (0, 1)]
+    d2 = [tau * B + lay.segment0 + 1 for tau in (0, 1)]
+    cap = [
+        fams.periods[t].expressions["capacity"].matrix(lay.local().n_cols) @ fams.periods[t].subst
+        for t in (0, 1)
+    ]
+    c0, c1 = (m.toarray()[0] for m in cap)
+    np.testing.assert_allclose(c0[[b[0], d1[0], d2[0], b[1], d1[1], d2[1]]], [20, 40, 60, 0, 0, 0])
+    np.testing.assert_allclose(c1[[b[0], d1[0], d2[0], b[1], d1[1], d2[1]]], [20, 40, 60] * 2)
+    rows = next(f for f in fams.global_rows if f.name == "segment_order")
+    assert rows.index[0] == ("R", "pw", 1, "built", "2027")
+    assert rows.index[3] == ("R", "pw", 1, "built", "2031")
+    a = rows.matrix(lay.n_cols).toarray()
+    assert a[3, b[1]] == -1 and a[3, d1[1]] == 1 and not a[3, [b[0], d1[0]]].any()
+    capex = fams.global_expressions["capex_total"].matrix(lay.n_cols).toarray()[0]
+    np.testing.assert_allclose(
+        capex[[b[0], d1[0], d2[0], b[1], d1[1], d2[1]]], [10_000, 8000, 6000] * 2
+    )
+    from plantopt.model.build import capex_pv_vector
+
+    pv = capex_pv_vector(fams)
+    np.testing.assert_allclose(
+        pv[[b[0], d1[0], d2[0], b[1], d1[1], d2[1]]], [10_000, 8000, 6000, 5000, 4000, 3000]
+    )
+
+
+def test_what_stays_refused_with_periods() -> None:
+    """Continuous sizes validate with periods.csv now; a modular continuous option stays
+    refused there as in one period (named by file, row and column)."""
+    inst = mp_plant()
+    assert ("R", "pw") in capex_curves(inst)
+    from tests.test_multiperiod import periods
+
+    with pytest.raises(InstanceError) as err:
+        cplant([{**LINEAR, "max_modules": 3}], periods=periods((2027, 4), (2031, 4)))
+    assert "capacity_options.csv, row 2" in str(err.value)
+    assert "column 'max_modules'" in str(err.value)
+    assert "planning periods" not in str(err.value)

@@ -52,8 +52,9 @@ def result_tables(
         return parts[0]
     data = fams.data
     decisions = [s.decided for s in solution.periods]
+    segments = [s.segment_decided for s in solution.periods]
     per_tables = [p[0] for p in parts]
-    case_tables, case_summary = multiperiod_case(data, decisions, per_tables)
+    case_tables, case_summary = multiperiod_case(data, decisions, per_tables, segments)
     keep = [n for n in per_tables[0] if n not in ("cash_flows", "capex_schedule", "business_case")]
     ids = [p.period_id for p in data.periods]
     tables = {name: stack_periods(ids, [tab[name] for tab in per_tables]) for name in keep}

@@ -7,7 +7,8 @@ in that period, and stacked with a leading ``period`` column. The business case 
 plan (years y = 0..H from the first period's start; end-of-year cash flows, as in
 :mod:`plantopt.business.case`):
 
-    capex_y    = - capex_{u,j} at o_tau for every build (u, j, tau) (spread over the
+    capex_y    = - capex_{u,j} at o_tau for every build (u, j, tau) (a continuous option:
+                 the capex of that build's size on its curve) (spread over the
                  construction years before o_tau by the spend profile, escalated), and again
                  at S + m L (m >= 1, S = o_tau + lead) while < E (replacements inside the
                  service window, see periods.py)
@@ -31,6 +32,7 @@ from plantopt.business.cashflow import Build, cash_flow_table, operating_items
 from plantopt.business.cashflow import capex_schedule as _schedule
 from plantopt.model.data import CapacityOption, ModelData
 from plantopt.model.periods import Period, Timing
+from plantopt.results.tables import BuiltSize, built_sizes
 
 
 def in_service(
@@ -41,24 +43,38 @@ def in_service(
     return {k: float(sum(decisions[tau][k] for tau in timing.active[(*k, t)])) for k in keys}
 
 
+Segments = list[dict[tuple[str, str, int], float]]
+
+
 def _built_options(
-    data: ModelData, decisions: list[dict[tuple[str, str], float]]
-) -> Iterator[tuple[int, str, str, CapacityOption, float]]:
-    """(period index, unit, option, option data, count) of every build decision taken."""
+    data: ModelData,
+    decisions: list[dict[tuple[str, str], float]],
+    segments: Segments | None = None,
+) -> Iterator[tuple[int, str, str, CapacityOption, BuiltSize]]:
+    """(period index, unit, option, option data, what the build adds) of every build decision
+    taken; ``segments[tau]``: the segment columns decided in tau (a continuous option's size
+    on its curve, :func:`plantopt.results.tables.built_sizes`)."""
     for tau, dec in enumerate(decisions):
+        sized = built_sizes(data, dec, segments[tau] if segments else {})
         for (u, j), v in dec.items():
             if v > 0.5:
-                yield tau, u, j, data.options[(u, j)], float(round(v))
+                yield tau, u, j, data.options[(u, j)], sized[(u, j)]
 
 
-def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]]) -> pd.DataFrame:
-    """One row per build decision: unit, option, period built, service window, capex."""
+def builds_table(
+    data: ModelData,
+    decisions: list[dict[tuple[str, str], float]],
+    segments: Segments | None = None,
+) -> pd.DataFrame:
+    """One row per build decision: unit, option, period built, service window, count (modules),
+    capacity and capex (a continuous option at the size of that build)."""
     timing = data.timing
     assert timing is not None
     P = timing.periods
     rows = []
-    for tau, u, j, o, n in _built_options(data, decisions):
+    for tau, u, j, o, b in _built_options(data, decisions, segments):
         win = timing.service[(u, j, tau)]
+        net = b.capex_eur * (1.0 - o.subsidy_frac)
         rows.append(
             {
                 "unit_id": u,
@@ -67,12 +83,12 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]])
                 "year_built": P[tau].start_year,
                 "first_period": None if win is None else P[win[0]].period_id,
                 "last_period": None if win is None else P[win[1]].period_id,
-                "count": n,
-                "capacity_t_per_yr": n * o.capacity_t_per_yr,
-                "capex_eur": n * o.capex_eur,
-                "subsidy_eur": n * o.capex_eur * o.subsidy_frac,
-                "net_capex_eur": n * o.capex_net_eur,
-                "capex_pv_eur": n * o.capex_net_eur * timing.capex_pv_factor[(u, j, tau)],
+                "count": float(b.count),
+                "capacity_t_per_yr": b.capacity_t_per_yr,
+                "capex_eur": b.capex_eur,
+                "subsidy_eur": b.capex_eur * o.subsidy_frac,
+                "net_capex_eur": net,
+                "capex_pv_eur": net * timing.capex_pv_factor[(u, j, tau)],
             }
         )
     return pd.DataFrame(
@@ -94,25 +110,36 @@ def builds_table(data: ModelData, decisions: list[dict[tuple[str, str], float]])
     )
 
 
-def plan_builds(data: ModelData, decisions: list[dict[tuple[str, str], float]]) -> list[Build]:
-    """Every build decision taken, with its gross capex (count x the option's)."""
+def plan_builds(
+    data: ModelData,
+    decisions: list[dict[tuple[str, str], float]],
+    segments: Segments | None = None,
+) -> list[Build]:
+    """Every build decision taken, with its gross capex (count x the option's; a continuous
+    option's at the size of that build)."""
     return [
-        Build(u, j, tau, n * o.capex_eur) for tau, u, j, o, n in _built_options(data, decisions)
+        Build(u, j, tau, b.capex_eur)
+        for tau, u, j, _, b in _built_options(data, decisions, segments)
     ]
 
 
-def capex_schedule(data: ModelData, decisions: list[dict[tuple[str, str], float]]) -> pd.DataFrame:
+def capex_schedule(
+    data: ModelData,
+    decisions: list[dict[tuple[str, str], float]],
+    segments: Segments | None = None,
+) -> pd.DataFrame:
     """Every outlay (investment, replacement) and salvage of the built options, by year."""
-    return _schedule(data, plan_builds(data, decisions))
+    return _schedule(data, plan_builds(data, decisions, segments))
 
 
 def cash_flows(
     data: ModelData,
     decisions: list[dict[tuple[str, str], float]],
     items_by_period: list[dict[str, float]],
+    segments: Segments | None = None,
 ) -> pd.DataFrame:
     """Cash flows for years 0..E (:func:`plantopt.business.cashflow.cash_flow_table`)."""
-    return cash_flow_table(data, plan_builds(data, decisions), items_by_period)
+    return cash_flow_table(data, plan_builds(data, decisions, segments), items_by_period)
 
 
 def period_row(p: Period, tab: dict[str, pd.DataFrame]) -> dict[str, Any]:
@@ -145,16 +172,18 @@ def multiperiod_case(
     data: ModelData,
     decisions: list[dict[tuple[str, str], float]],
     period_tables: list[dict[str, pd.DataFrame]],
+    segments: Segments | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Tables ``builds``, ``capex_schedule``, ``cash_flows``, ``periods``, ``business_case``
-    and the summary metrics from the per-period tables (economics with CO2 and premiums)."""
+    and the summary metrics from the per-period tables (economics with CO2 and premiums);
+    ``segments[tau]``: the continuous options' segment columns decided in period tau."""
     timing = data.timing
     assert timing is not None
     periods = pd.DataFrame([period_row(p, tab) for p, tab in zip(timing.periods, period_tables)])
-    builds = plan_builds(data, decisions)
+    builds = plan_builds(data, decisions, segments)
     schedule = _schedule(data, builds)
     flows = cash_flow_table(data, builds, [operating_items(t["economics"]) for t in period_tables])
-    built = builds_table(data, decisions)
+    built = builds_table(data, decisions, segments)
     w = periods["weight"].to_numpy()
     metrics = flow_metrics(data, flows, schedule)
     basis = str(metrics.pop("discount_rate_basis"))

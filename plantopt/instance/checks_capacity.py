@@ -38,9 +38,7 @@ def _curve_rows(instance: Instance, problems: ProblemList) -> dict[tuple[str, st
     return counts
 
 
-def _check_row(
-    problems: ProblemList, r: Any, line: int, points: int, n_options: int, multi: bool
-) -> None:
+def _check_row(problems: ProblemList, r: Any, line: int, points: int, n_options: int) -> None:
     continuous = points > 0 or _set(r.size_max_t_per_yr)
     if r.max_modules > 1 and (continuous or n_options > 1):
         problems.error(
@@ -53,14 +51,6 @@ def _check_row(
         )
     if not continuous:
         return
-    if multi:
-        problems.error(
-            FILE,
-            "continuous sizes are not supported with planning periods (periods.csv)",
-            row=line,
-            column="size_max_t_per_yr",
-            expected="discrete or modular options in a multi-period instance",
-        )
     if points:
         if points < 2:
             problems.error(
@@ -105,8 +95,6 @@ def check_capacity_choices(instance: Instance, problems: ProblemList) -> None:
     points = _curve_rows(instance, problems)
     co = instance["capacity_options"]
     n_options = co["unit_id"].value_counts().to_dict()
-    periods = instance.tables.get("periods")
-    multi = periods is not None and len(periods) > 1
     for i, r in enumerate(co.itertuples(index=False)):
         _check_row(
             problems,
@@ -114,5 +102,4 @@ def check_capacity_choices(instance: Instance, problems: ProblemList) -> None:
             i + 2,
             points.get((r.unit_id, r.option_id), 0),
             int(n_options[r.unit_id]),
-            multi,
         )

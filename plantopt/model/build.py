@@ -9,8 +9,8 @@
         expressions: throughput, capacity, co2_emissions, target_num, target_den,
         recovered, weighted_recovery and the ledger items (profit = their signed sum)
     global (global layout, on the model):
-        one_option (per period), require_build, budget, profit_floor, recovery_floor,
-        second_life_return
+        one_option (per period), segment_order (per build decision), require_build, budget,
+        profit_floor, recovery_floor, second_life_return
         (and upper bound 0 on the build columns of forbidden units / options)
         expressions: capex_total, npv; with several periods profit and weighted_recovery
         (horizon means, weights w_t = d_t / H)
@@ -59,7 +59,6 @@ PERIOD_ROWS: tuple[Callable[[PeriodContext], Family], ...] = (
     units.run_upper,
     units.min_load,
     units.run_if_built,
-    capacity.segment_order,
     capacity.crew_need,
     products.offtake,
     levers.co2_cap,
@@ -117,19 +116,26 @@ class Families:
 
 
 def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr_array:
-    """S_t: period t's block, and local build[k] -> sum_{tau in A(k, t)} build[k, tau]."""
+    """S_t: period t's block, and local build[k] -> sum_{tau in A(k, t)} build[k, tau]; the
+    segments of a continuous option alike: segment[k, s] -> sum_{tau in A(k, t)}
+    segment[k, s, tau] (each build's size on the curve)."""
     timing = data.timing
     assert timing is not None
     n = local.n_cols
     cols = np.arange(n) + t * glob.block
     keep = np.ones(n, dtype=bool)
     keep[local.build0 : local.run0] = False
+    keep[local.segment0 : local.segment_on0] = False
     rows_ = [np.flatnonzero(keep)]
     cols_ = [cols[keep]]
     for i, (u, j) in enumerate(local.options):
         taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
         rows_.append(np.full(len(taus), local.build0 + i))
         cols_.append(taus * glob.block + glob.build0 + i)
+    for i, (u, j, _) in enumerate(local.segments):
+        taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
+        rows_.append(np.full(len(taus), local.segment0 + i))
+        cols_.append(taus * glob.block + glob.segment0 + i)
     r, c = np.concatenate(rows_), np.concatenate(cols_)
     return sp.csr_array((np.ones(len(r)), (r, c)), shape=(n, glob.n_cols))
 
@@ -234,15 +240,23 @@ def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
 
 
 def capex_pv_vector(fams: Families) -> np.ndarray:
-    """capex_net PV of every global column (build columns and continuous-option segments;
-    0 elsewhere): what the npv subtracts."""
+    """capex_net PV of every global column (build columns and continuous-option segments
+    of every period: PV_{u,j,tau} of the build they belong to; 0 elsewhere): what the npv
+    subtracts."""
     data, glob = fams.data, fams.layout
     out = np.zeros(glob.n_cols)
     out[_build_columns(glob)] = _capex_pv(data, glob)
     seg_cols, seg_capex = segment_capex(data, glob)
     timing = data.timing
     assert timing is not None
-    pv = np.array([timing.capex_pv_factor[(u, j, 0)] for u, j, _ in glob.segments], dtype=float)
+    pv = np.array(
+        [
+            timing.capex_pv_factor[(u, j, tau)]
+            for tau in range(glob.n_periods)
+            for u, j, _ in glob.segments
+        ],
+        dtype=float,
+    )
     out[seg_cols] = seg_capex * pv
     return out
 
@@ -258,8 +272,7 @@ def segment_binary_columns(data: ModelData) -> tuple[tuple[str, str, int], ...]:
 
 
 def segment_capex(data: ModelData, glob: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """(column, net capex increment) of every segment column (single-period layouts)."""
-    cols = glob.segment0 + np.arange(len(glob.segments))
+    """(column, net capex increment) of every segment column of every period (period-major)."""
     inc = np.array(
         [
             (data.curves[(u, j)].capex_eur[k] - data.curves[(u, j)].capex_eur[k - 1])
@@ -268,7 +281,13 @@ def segment_capex(data: ModelData, glob: Layout) -> tuple[np.ndarray, np.ndarray
         ],
         dtype=float,
     )
-    return cols, inc
+    cols = np.concatenate(
+        [
+            t * glob.block + glob.segment0 + np.arange(len(glob.segments))
+            for t in range(glob.n_periods)
+        ]
+    )
+    return cols.astype(np.int64), np.tile(inc, glob.n_periods)
 
 
 def _build_columns(glob: Layout) -> np.ndarray:
@@ -458,11 +477,15 @@ def floor_row(data: ModelData, objectives: dict[str, np.ndarray], which: str) ->
 
 
 def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
-    """one_option (per period), require_build, budget, profit_floor, recovery_floor,
-    second_life_return (multi-period, with second-life packs returning as a feed)."""
+    """one_option (per period), segment_order (per build decision), require_build, budget,
+    profit_floor, recovery_floor, second_life_return (multi-period, with second-life packs
+    returning as a feed)."""
     data, glob = fams.data, fams.layout
+    timing = data.timing
+    assert timing is not None
     return [
         one_option(data, glob),
+        capacity.segment_order(fams.periods[0].context, glob, timing.key),
         require_build(data, glob),
         budget_row(data, fams),
         floor_row(data, objectives, "profit_floor"),

@@ -289,7 +289,7 @@ def _emit(fams: Families, objective: str, name: str) -> pyo.ConcreteModel:
                 expr = getattr(model, _FLOORS[f.name])
                 assert f.lower is not None
                 setattr(model, f.name, pyo.Constraint(expr=expr >= float(f.lower[0]), doc=f.doc))
-        elif f.n or f.name == "one_option":
+        elif f.n or f.name in ("one_option", "segment_order"):  # declared even when empty
             _add_constraint(model, f, fams, cols, None)
     model.obj_recovery = pyo.Objective(expr=model.weighted_recovery, sense=pyo.maximize)
     model.obj_profit = pyo.Objective(expr=model.profit, sense=pyo.maximize)

@@ -14,7 +14,8 @@ ZERO_TOL = 1e-9  # |x| below this (t/yr, or a fraction of a binary) is read as 0
 @dataclass(frozen=True)
 class PeriodSolution:
     """Period t: accept (F), flow (N), build decided in t and in service (by option),
-    run (by unit) and take (by contract), as the model's index sets order them."""
+    run (by unit), take (by contract) and the segments of continuous options (in service,
+    decided), as the model's index sets order them."""
 
     accept: np.ndarray
     flow: np.ndarray
@@ -24,7 +25,10 @@ class PeriodSolution:
     take: dict[str, float]
     x_local: np.ndarray  # S_t x: the period's columns in the local layout
     collect: dict[str, float] = field(default_factory=dict)  # t/yr by collection step
-    segment: dict[tuple[str, str, int], float] = field(default_factory=dict)  # continuous
+    # continuous options' segments: of the builds in service in t (sum over them, as
+    # in_service) and of the build decided in t
+    segment: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    segment_decided: dict[tuple[str, str, int], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ def read_solution(fams: Families, x: np.ndarray) -> Solution:
                 take=dict(zip(lay.contracts, parts["take"].tolist())),
                 x_local=x_local,
                 collect=dict(zip(lay.steps, parts["collect"].tolist())),
-                segment=dict(zip(lay.segments, parts["segment"].tolist())),
+                segment=dict(zip(lay.segments, x_local[lay.segment0 : lay.segment_on0].tolist())),
+                segment_decided=dict(zip(lay.segments, parts["segment"].tolist())),
             )
         )
     return Solution(x, tuple(out))

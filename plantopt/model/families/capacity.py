@@ -10,6 +10,13 @@ incremental (delta) formulation:
     0 <= segment <= 1,  segment_on in {0, 1}
 
 so segment k+1 is used only when segment k is full: any point of the curve, and only those.
+
+Multi-period (periods.csv): the segment columns of block tau belong to the build decided in
+period tau, as build[u, j, tau] does; segment_order holds per decision (over block tau's
+columns), and period t's rows see the sum over the builds in service, as for build:
+segment[u, j, k] -> sum_{tau in A(u, j, t)} segment[u, j, k, tau] (the substitution S_t of
+model/build.py). A later build of the option (an expansion, as for a discrete option) has
+its own size on the curve and pays its own smallest-point capex.
 Staffing (``crew_need``, below) is here too: a plant-wide integer crew per shift.
 
 Why incremental rather than SOS2 (lambda weights on the breakpoints): HiGHS has no SOS
@@ -23,10 +30,13 @@ slopes): an LP would otherwise fill the cheap large-size segments first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.family import INF, Family, family
+from plantopt.model.layout import Layout
 
 
 def segment_capacity_terms(
@@ -61,28 +71,36 @@ def segment_increments(ctx: PeriodContext, what: str) -> tuple[np.ndarray, np.nd
     return lay.segment0 + np.arange(len(lay.segments)), vals
 
 
-def segment_order(ctx: PeriodContext) -> Family:
-    """The rows of the module docstring (none without continuous options)."""
+def segment_order(
+    ctx: PeriodContext, glob: Layout, key: Callable[[tuple, int], object] | None = None
+) -> Family:
+    """The rows of the module docstring, once per build decision: for every period tau,
+    over block tau's columns of the global layout ``glob`` (build[u, j, tau],
+    segment[u, j, k, tau], segment_on[u, j, k, tau]), so each build of a multi-period plan
+    has its own size on the curve. ``key(label, tau)`` is the row label (the label itself
+    with one period). None without continuous options."""
     lay = ctx.layout
     seg = {k: lay.segment0 + i for i, k in enumerate(lay.segments)}
     on = {k: lay.segment_on0 + i for i, k in enumerate(lay.segment_binaries)}
-    index: list[tuple[str, str, int, str]] = []
+    index: list[object] = []
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
 
-    def row(label: tuple[str, str, int, str], plus: int, minus: int) -> None:
+    def row(label: tuple[str, str, int, str], tau: int, plus: int, minus: int) -> None:
         rows.extend((len(index), len(index)))
-        cols.extend((plus, minus))
+        cols.extend((tau * glob.block + plus, tau * glob.block + minus))
         vals.extend((1.0, -1.0))
-        index.append(label)
+        index.append(label if key is None else key(label, tau))
 
-    for u, j, k in lay.segments:
-        if k == 1:
-            row((u, j, 1, "built"), seg[(u, j, 1)], lay.build0 + lay.o_index[(u, j)])
-        if (u, j, k) in on:
-            row((u, j, k, "next"), seg[(u, j, k + 1)], on[(u, j, k)])
-            row((u, j, k, "full"), on[(u, j, k)], seg[(u, j, k)])
+    for tau in range(glob.n_periods):
+        for u, j, k in lay.segments:
+            if k == 1:
+                b = lay.build0 + lay.o_index[(u, j)]
+                row((u, j, 1, "built"), tau, seg[(u, j, 1)], b)
+            if (u, j, k) in on:
+                row((u, j, k, "next"), tau, seg[(u, j, k + 1)], on[(u, j, k)])
+                row((u, j, k, "full"), tau, on[(u, j, k)], seg[(u, j, k)])
     return family(
         "segment_order",
         index,
@@ -91,7 +109,10 @@ def segment_order(ctx: PeriodContext) -> Family:
         vals,
         -INF,
         0.0,
-        doc="segments of a continuous option's capex curve fill in order, once built",
+        scope="global",
+        block="model",
+        doc="segments of a continuous option's capex curve fill in order, once built "
+        "(per build decision)",
     )
 
 
