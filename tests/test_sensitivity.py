@@ -219,3 +219,94 @@ def test_python_entry_on_a_multi_period_instance(tmp_path: Path) -> None:
     assert res.figure().axes[0].get_xlabel().startswith("annual profit (EUR/yr)")
     with pytest.raises(ValueError, match="kinds some of"):
         plantopt.sensitivity(case(), tmp_path / "bad", kinds=["colour"])
+
+
+# ------------------------------------------------- capex curves of continuous options (issue 16)
+def _curve_case(**option: object) -> plantopt.Instance:
+    """tests/test_capacity.cplant (feed F 100 t/yr, margin 50 EUR per t treated, r = 0,
+    lifetime 10 yr: annualised capex = capex / 10) with one continuous option of unit R."""
+    from tests.test_capacity import CONCAVE, cplant
+
+    if option:
+        return cplant([{"option_id": "g", **option}])
+    pts = [
+        {
+            "unit_id": "R",
+            "option_id": "pw",
+            "capacity_t_per_yr": s,
+            "capex_eur": c,
+            "capex_eur_low": 0.5 * c,
+            "capex_eur_high": 1.5 * c,
+        }
+        for s, c in CONCAVE
+    ]
+    return cplant(
+        [{"option_id": "pw", "capacity_t_per_yr": 20, "capex_eur": 10_000}], capex_curves=pts
+    )
+
+
+def test_tornado_moves_a_capex_curve_by_hand(tmp_path: Path) -> None:
+    """The concave curve (20, 10 000), (60, 18 000), (120, 24 000) with every point's
+    range x0.5 .. x1.5 (capex_curves.csv capex_eur_low/high). Profit at size s in [60, 100]
+    is 50 s - capex(s) / 10; by hand, each optimum at s = 100 (between breakpoints):
+      nominal: slopes 20, 10 EUR/yr per t/yr: 5000 - 22 000 / 10 = 2800
+      low (x0.5):  capex(100) = 9000 + 40 x 50 = 11 000:   5000 - 1100 = 3900
+      high (x1.5): capex(100) = 27 000 + 40 x 150 = 33 000: 5000 - 3300 = 1700
+    so the capex group of R swings 2200, and the plan (R built) does not change."""
+    groups = {g.group_id: g for g in input_groups(_curve_case().tables, ("capex",))}
+    assert set(groups) == {"capex:R"}
+    moved = {o.field for o in groups["capex:R"].low}
+    assert "capex_curves[unit_id=R,option_id=pw,capacity_t_per_yr=60.0].capex_eur" in moved
+    assert groups["capex:R"].low_label == "x0.50 capex"  # the option row does not move
+    folder = write_instance(_curve_case(), tmp_path / "curve")
+    res = run_sensitivity(folder, tmp_path / "out", "profit", ("capex",), workers=1, progress=False)
+    row = res.table.set_index("group_id").loc["capex:R"]
+    assert res.base_objective == pytest.approx(2800, rel=1e-6)
+    assert row["objective_low"] == pytest.approx(3900, rel=1e-6)
+    assert row["objective_high"] == pytest.approx(1700, rel=1e-6)
+    assert row["swing"] == pytest.approx(2200, abs=0.05)
+    assert not row["plan_changes"]
+
+
+def test_tornado_scales_a_generated_curve_with_its_reference_point() -> None:
+    """A six-tenths-style curve generated from the option row (here exponent 1: 300 EUR per
+    t/yr from 30 to 150 t/yr) moves with the row's capex_eur_low/high: x0.5 -> 15 EUR/yr
+    per t/yr of size, profit 100 x (50 - 15) = 3500; x1.5 -> 45, profit 500 (nominal 2000)."""
+    from plantopt.batch.fields import apply_overrides
+
+    inst = _curve_case(
+        capacity_t_per_yr=30,
+        capex_eur=9000,
+        capex_eur_low=4500,
+        capex_eur_high=13_500,
+        size_max_t_per_yr=150,
+        scale_exponent=1.0,
+        curve_points=2,
+    )
+    (g,) = input_groups(inst.tables, ("capex",))
+    for side, want in ((g.low, 3500.0), (g.high, 500.0)):
+        moved, _ = apply_overrides(inst, side)
+        res = plantopt.solve(moved, objective="profit")
+        assert res.objective == pytest.approx(want, rel=1e-6)
+        assert res["built_units"]["capacity_t_per_yr"].sum() == pytest.approx(100, rel=1e-6)
+
+
+def test_a_curve_point_range_must_contain_its_capex() -> None:
+    from plantopt.instance.errors import InstanceError
+    from tests.test_capacity import cplant
+
+    pts = [
+        {"unit_id": "R", "option_id": "pw", "capacity_t_per_yr": 20, "capex_eur": 10_000},
+        {
+            "unit_id": "R",
+            "option_id": "pw",
+            "capacity_t_per_yr": 60,
+            "capex_eur": 18_000,
+            "capex_eur_low": 19_000,
+        },
+    ]
+    with pytest.raises(InstanceError) as err:
+        cplant(
+            [{"option_id": "pw", "capacity_t_per_yr": 20, "capex_eur": 10_000}], capex_curves=pts
+        )
+    assert "capex_curves.csv, row 3, column 'capex_eur_low'" in str(err.value)

@@ -135,7 +135,8 @@ def _print_outcome(console: Any, name: str, lever: str, hurdle: float, b: Any) -
 
     s = b.summary
     where = f" on {', '.join(s['subsidy_on'])}" if s.get("subsidy_on") else ""
-    goal = f"NPV >= {fmt_money(hurdle, s.get('currency', 'EUR'))}"
+    at = f" at {s['npv_rate_basis']}" if s.get("npv_rate_basis") else ""
+    goal = f"NPV{at} >= {fmt_money(hurdle, s.get('currency', 'EUR'))}"
     if b.status == "found":
         console.print(
             f"[bold]{name}[/]: {goal} from {lever}{where} = [bold]{b.value:.4g}[/] "

@@ -71,7 +71,8 @@ def pareto(
     except ValueError as exc:
         Console(stderr=True).print(f"error: {exc}")
         raise typer.Exit(3) from None
-    console.print(_front_table(inst, front.points, economic))
+    basis = str(front.summary.get("npv_rate_basis") or "") if economic == "npv" else ""
+    console.print(_front_table(inst, front.points, economic, basis))
     write_result_dir(
         target,
         {"pareto": front.points, "plans": front.plans},
@@ -83,7 +84,7 @@ def pareto(
     console.print(f"results written to {target}/")
 
 
-def _front_table(inst: Any, p: Any, economic: str) -> Any:
+def _front_table(inst: Any, p: Any, economic: str, basis: str = "") -> Any:
     """The front as a terminal table: point, recovery, economic value, capex, plan changes."""
     from rich.table import Table
 
@@ -91,7 +92,8 @@ def _front_table(inst: Any, p: Any, economic: str) -> Any:
 
     col = "npv_eur" if economic == "npv" else "profit_eur_per_yr"
     tab = Table(
-        title=f"{inst.name}: Pareto front ({economic} vs weighted recovery)",
+        title=f"{inst.name}: Pareto front ({economic}{f' at {basis}' if basis else ''} "
+        "vs weighted recovery)",
         title_justify="left",
         show_edge=False,
         pad_edge=False,

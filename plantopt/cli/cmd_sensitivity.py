@@ -87,7 +87,9 @@ def _print(console: Console, res: Tornado, name: str, top: int) -> None:
         return f"{x:,.0f}" if abs(x) < 1e6 else fmt_amount(x)
 
     tab = Table(
-        title=f"{name}: tornado of {res.objective_name} (base {num(res.base_objective)})",
+        title=f"{name}: tornado of {res.objective_name}"
+        + (f" at {res.npv_rate_basis}" if res.npv_rate_basis else "")
+        + f" (base {num(res.base_objective)})",
         title_justify="left",
         show_edge=False,
         pad_edge=False,

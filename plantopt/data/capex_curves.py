@@ -10,7 +10,9 @@ low / high columns for a sensitivity case) for its unit and option.
 
     python -m plantopt.data.capex_curves      # writes reference/route_capex_curves.csv
 
-Routes with two plants (pyro_smelt) get the line through both; say so when you use it.
+Routes with two plants (pyro_smelt) get the line through both and the low / high range of
+the route named in ``RANGE_PROXY`` (the spread of two plants on their own line is zero);
+the source column says so.
 Each capex is in money of its quote year (no inflation adjustment), as in capex_fit.py.
 """
 
@@ -24,10 +26,14 @@ import pandas as pd
 from plantopt.data.capex_fit import REF, _plants, fit_route
 
 POINTS = 5
+#: route with only two public plants -> route whose plants' spread gives its range
+#: (assumption: the closest technology with three or more plants; the shipped instances'
+#: pyro_smelt unit uses the pm_smelter line too, data/build_instances.FITTED_UNITS)
+RANGE_PROXY = {"pyro_smelt": "pm_smelter"}
 TWO_PLANTS = (
-    "; two plants only: the line passes both, so the range (x1.00) is not an estimate of "
-    "the uncertainty (assumption: treat this route's capex as uncertain by at least the "
-    "other routes' spread)"
+    "; two plants only: the line passes both, so their spread says nothing of the "
+    "uncertainty; range x{lo:.2f} - x{hi:.2f} from the {proxy} route's plants (assumption: "
+    "the closest smelting route with three or more public plants)"
 )
 OUT = REF / "route_capex_curves.csv"
 COLUMNS = [
@@ -47,6 +53,11 @@ COLUMNS = [
 def curve_rows(route: str) -> list[dict[str, object]]:
     """The POINTS rows of one route's curve."""
     f = fit_route(route, min_plants=2)
+    lo_f, hi_f, note = f.low_factor, f.high_factor, ""
+    if f.n_plants == 2:
+        proxy = fit_route(RANGE_PROXY[route])
+        lo_f, hi_f = proxy.low_factor, proxy.high_factor
+        note = TWO_PLANTS.format(lo=lo_f, hi=hi_f, proxy=RANGE_PROXY[route])
     plants = _plants()
     fit = plants[(plants["unit_id"] == route) & (plants["role"] == "fit")]
     lo, hi = float(fit["capacity_t_per_yr"].min()), float(fit["capacity_t_per_yr"].max())
@@ -61,13 +72,12 @@ def curve_rows(route: str) -> list[dict[str, object]]:
                 "capacity_t_per_yr": size,
                 "capacity_basis": str(fit["capacity_basis"].iloc[0]),
                 "capex_eur": round(capex, -3),
-                "capex_eur_low": round(capex * f.low_factor, -3),
-                "capex_eur_high": round(capex * f.high_factor, -3),
+                "capex_eur_low": round(capex * lo_f, -3),
+                "capex_eur_high": round(capex * hi_f, -3),
                 "fitted_exponent": round(f.fitted_exponent, 3),
                 "exponent": round(f.exponent, 3),
                 "n_plants": f.n_plants,
-                "source": f"capex_plants.csv, quotes {years}: {f.describe()}"
-                + (TWO_PLANTS if f.n_plants == 2 else ""),
+                "source": f"capex_plants.csv, quotes {years}: {f.describe()}" + note,
             }
         )
     return out

@@ -35,7 +35,27 @@ def _curve_rows(instance: Instance, problems: ProblemList) -> dict[tuple[str, st
                 expected="a (unit_id, option_id) of capacity_options.csv",
             )
         counts[key] = counts.get(key, 0) + 1
+    _curve_ranges(pts, problems)
     return counts
+
+
+def _curve_ranges(pts: Any, problems: ProblemList) -> None:
+    """capex_eur_low <= capex_eur <= capex_eur_high on every point (empty: equal)."""
+    nom = pts["capex_eur"].astype(float)
+    for side in ("capex_eur_low", "capex_eur_high"):
+        if side not in pts:
+            continue
+        end = pts[side].astype(float).fillna(nom)
+        bad = (end > nom) if side == "capex_eur_low" else (end < nom)
+        for i in [int(j) for j, b in enumerate(bad.to_numpy()) if b]:
+            problems.error(
+                "capex_curves.csv",
+                "range does not contain the nominal value",
+                row=i + 2,
+                column=side,
+                found=f"{end.iloc[i]:g} around {nom.iloc[i]:g}",
+                expected="capex_eur_low <= capex_eur <= capex_eur_high",
+            )
 
 
 def _check_row(problems: ProblemList, r: Any, line: int, points: int, n_options: int) -> None:

@@ -107,6 +107,22 @@ CAPEX_CURVES = Table(
         ),
         Column("capex_eur", "float", "Capex at this size.", unit="EUR", required=True, lo=0.0),
         Column(
+            "capex_eur_low",
+            "float",
+            "Low end of the plausible capex at this size (sensitivity analysis: the unit's "
+            "capex group moves every point of its curves at once); empty means equal to "
+            "capex_eur.",
+            unit="EUR",
+            lo=0.0,
+        ),
+        Column(
+            "capex_eur_high",
+            "float",
+            "High end of the plausible capex at this size; empty means equal to capex_eur.",
+            unit="EUR",
+            lo=0.0,
+        ),
+        Column(
             "fixed_opex_eur_per_yr",
             "float",
             "Fixed opex at this size; empty: from the option row.",

@@ -73,6 +73,9 @@ def _fmt(value: Any, max_chars: int = 60) -> str:
     if isinstance(value, (float, np.floating)):
         value = float(value) + 0.0  # no "-0"
         return fmt_amount(value) if abs(value) < 1e4 else f"{value:,.0f}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        n = int(value)
+        return str(n) if abs(n) < 10_000 else f"{n:,}"  # years stay 2031
     text = str(value)
     if len(text) > max_chars:  # long text (sources, legal references): full text on hover
         return f"<span title='{html.escape(text)}'>{html.escape(text[: max_chars - 1])}…</span>"
@@ -84,7 +87,7 @@ def _cell(value: Any) -> str:
     return f"<td class='n'>{_fmt(value)}</td>" if numeric else f"<td>{_fmt(value)}</td>"
 
 
-def _row_class(row: pd.Series, flag_cols: list[str]) -> str:
+def _row_class(row: dict[str, Any], flag_cols: list[str]) -> str:
     """``good``/``bad`` from boolean met/compliant columns or a status column."""
     if flag_cols:
         return "good" if all(bool(row[c]) for c in flag_cols) else "bad"
@@ -109,7 +112,7 @@ def table_html(df: pd.DataFrame, max_rows: int = 200) -> str:
     ]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     rows = []
-    for _, r in df.iterrows():
+    for r in df.to_dict("records"):  # each column keeps its type: integer years, not 2.03 k
         cls = _row_class(r, flag_cols)
         rows.append(f"<tr class='{cls}'>" if cls else "<tr>")
         rows.append("" + "".join(_cell(r[c]) for c in df.columns) + "</tr>")

@@ -52,6 +52,18 @@ def fmt_share(frac: float | None, digits: int = 1) -> str:
     return f"{100 * frac:.{digits}f} %"
 
 
+def rate_basis(rate: float | None, basis: str | None = "real") -> str:
+    """``8.0 % real``: a discount rate and its basis (real or nominal money)."""
+    return "-" if rate is None else f"{100 * float(rate):.1f} % {basis or 'real'}"
+
+
+def case_rate_basis(case: dict | None) -> str:
+    """:func:`rate_basis` of a ``summary["business_case"]`` dict ("" without one)."""
+    if not case or case.get("discount_rate") is None:
+        return ""
+    return rate_basis(case["discount_rate"], case.get("discount_rate_basis"))
+
+
 def fmt_rate(rate: float | None) -> str:
     """A yearly rate (IRR, discount rate) as ``4.3 %/yr``."""
     return "-" if rate is None else f"{fmt_share(rate)}/yr"

@@ -150,11 +150,15 @@ def _print_economics(console: Console, res: Result) -> None:
 def print_plan(console: Console, res: Result) -> None:
     """The plan on the terminal: status, feeds, units, products, critical materials,
     economics and the mass balance; every table fits 80 columns."""
+    from plantopt.results.numfmt import case_rate_basis
+
     s = res.summary
     gap = f", gap {100 * res.gap:.2f} %" if res.gap is not None else ""
+    basis = case_rate_basis(s.get("business_case")) if res.objective_name == "npv" else ""
     console.print(
         f"[bold]{s['instance']['name']}[/]  objective [bold]{res.objective_name}[/]"
-        f"  status [bold]{res.status.value}[/]{gap}  "
+        + (f" at {basis}" if basis else "")
+        + f"  status [bold]{res.status.value}[/]{gap}  "
         f"({res.timings_s.get('total', 0.0):.2f} s)"
     )
     if not res.has_solution:

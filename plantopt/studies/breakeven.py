@@ -29,6 +29,7 @@ import pandas as pd
 from plantopt.business.levers import LeverOverrides, apply_levers
 from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
+from plantopt.results.numfmt import case_rate_basis
 from plantopt.solver.types import SolveOptions
 
 #: lever -> (lower end, first upper bracket, largest upper bracket, default tolerance, unit)
@@ -183,6 +184,7 @@ def breakeven(
         "value": found,
         "below": None if found is None or status != "found" else below,
         "objective": objective,
+        "npv_rate_basis": case_rate_basis(results[at].summary.get("business_case")),
         "subsidy_on": list(subsidy_on),
         "npv_at_value_eur": rows[-1]["npv_eur"]
         if found is None

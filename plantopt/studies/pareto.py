@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from plantopt.instance.instance import Instance
+from plantopt.results.numfmt import case_rate_basis
 from plantopt.solver.types import SolveOptions
 
 if TYPE_CHECKING:  # matplotlib is imported where used
@@ -95,6 +96,11 @@ def _point_row(res: Any, eps: float, plan: tuple, prev: tuple | None) -> dict[st
     }
 
 
+def _rate_basis(results: list[Any]) -> str:
+    """'8.0 % real': the discount rate and basis of the front's NPVs ("" without a point)."""
+    return case_rate_basis(results[0].summary.get("business_case")) if results else ""
+
+
 def _check_args(economic: str, n_points: int) -> None:
     if economic not in ECONOMIC:
         raise ValueError(f"economic objective must be one of {ECONOMIC}, not {economic!r}")
@@ -163,6 +169,7 @@ def pareto_front(
         "points": len(points),
         "recovery_range_t_per_yr": [w_lo, w_max],
         "currency": instance.manifest.currency or "EUR",
+        "npv_rate_basis": _rate_basis(results),
         "seconds": time.perf_counter() - t0,
     }
     plans_df = pd.DataFrame(plans, columns=["point", "kind", "id", "value"])
@@ -211,7 +218,8 @@ def front_figure(front: ParetoFront) -> Figure:
     people_ticks(ax.xaxis)
     people_ticks(ax.yaxis)
     ax.set_xlabel("weighted critical-material recovery (t/yr)")
-    label = "NPV" if front.economic == "npv" else "annual profit"
+    basis = front.summary.get("npv_rate_basis")
+    label = (f"NPV at {basis}" if basis else "NPV") if front.economic == "npv" else "annual profit"
     ax.set_ylabel(f"{label} ({currency}{'' if front.economic == 'npv' else '/yr'})")
     ax.set_title(f"{front.summary['instance']}: {label} vs recovery (epsilon-constraint)")
     ax.grid(alpha=0.3)

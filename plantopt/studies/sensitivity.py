@@ -49,6 +49,7 @@ class Tornado:
     wall_s: float
     runs: Path
     currency: str = "EUR"
+    npv_rate_basis: str = ""  # "8.0 % real": the discount rate and basis of the NPVs
 
     @property
     def out(self) -> Path:
@@ -58,7 +59,9 @@ class Tornado:
         """The tornado as a matplotlib figure (the one in ``tornado.png``)."""
         from plantopt.studies.tornado_plot import tornado_figure
 
-        return tornado_figure(self.table, self.objective_name, self.base_objective, self.currency)
+        return tornado_figure(
+            self.table, self.objective_name, self.base_objective, self.currency, self.npv_rate_basis
+        )
 
 
 def _jobs(path: str, groups: list[InputGroup], objective: str) -> list[Job]:
@@ -196,8 +199,21 @@ def run_sensitivity(
                 shutil.copy2(f, out / f.name)
     base_obj = table["objective_base"].iloc[0] if len(table) else None
     currency = inst.manifest.currency or "EUR"
-    write_outputs(out, table, objective, base_obj, currency)
-    return Tornado(table, objective, base_obj, len(jobs), time.perf_counter() - t0, runs, currency)
+    basis = _rate_basis(out / "summary.json") if objective == "npv" else ""
+    write_outputs(out, table, objective, base_obj, currency, basis)
+    return Tornado(
+        table, objective, base_obj, len(jobs), time.perf_counter() - t0, runs, currency, basis
+    )
+
+
+def _rate_basis(summary_json: Path) -> str:
+    """'8.0 % real' from the base solve's business case ("" without one)."""
+    from plantopt.results.numfmt import case_rate_basis
+
+    try:
+        return case_rate_basis(json.loads(summary_json.read_text()).get("business_case"))
+    except (OSError, ValueError):
+        return ""
 
 
 def sensitivity(
@@ -248,9 +264,10 @@ def write_outputs(
     objective: str,
     base_objective: float | None,
     currency: str = "EUR",
+    npv_rate_basis: str = "",
 ) -> None:
     """``sensitivity.parquet``, ``sensitivity.json`` (settings) and ``tornado.png`` (money in
-    ``currency``, the manifest's)."""
+    ``currency``, the manifest's; an NPV at ``npv_rate_basis``, e.g. '8.0 % real')."""
     from plantopt.batch.store import atomic_write_table
     from plantopt.studies.tornado_plot import plot_tornado
 
@@ -263,8 +280,11 @@ def write_outputs(
                 "objective_base": base_objective,
                 "n_groups": int(len(table)),
                 "currency": currency,
+                "npv_rate_basis": npv_rate_basis,
             },
             indent=2,
         )
     )
-    (out / "tornado.png").write_bytes(plot_tornado(table, objective, base_objective, currency))
+    (out / "tornado.png").write_bytes(
+        plot_tornado(table, objective, base_objective, currency, npv_rate_basis)
+    )

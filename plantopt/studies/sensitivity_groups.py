@@ -6,7 +6,10 @@ Kinds and what moves (every row of the group at once):
 * ``tonnage``   one feed:    ``available_t_per_yr`` to ``available_t_per_yr_low/high``;
 * ``gate_fee``  one feed:    ``gate_fee_eur_per_t`` to ``gate_fee_eur_per_t_low/high``;
 * ``price``     one product: ``price_eur_per_t`` of each of its materials to the low/high;
-* ``capex``     one unit:    ``capex_eur`` of each capacity option to ``capex_eur_low/high``;
+* ``capex``     one unit:    ``capex_eur`` of each capacity option to ``capex_eur_low/high``,
+  and every ``capex_curves.csv`` point of the unit's continuous options to its
+  ``capex_eur_low/high`` (the curve moves with the group; a curve generated from the
+  option row by the six-tenths rule scales with the row's capex_eur, its reference point);
 * ``tc``        one unit:    for every (feed class, material) of the unit the *main* output
   (largest nominal tc_frac) goes to its tc_frac_low (low) or tc_frac_high (high), and the other
   outputs share the difference in proportion to their nominal values, so that the fractions
@@ -107,6 +110,51 @@ def _rows_group(
     return out
 
 
+def _capex_groups(tables: dict[str, pd.DataFrame]) -> list[InputGroup]:
+    """One group per unit: its capacity options' capex_eur (not of an option whose curve has
+    capex_curves.csv points: they give its capex) and its curve points' capex_eur to their
+    low / high ends, all at once; the label is the ratio of the sums over the moved cells."""
+    cells: dict[str, list[tuple[str, float, float, float]]] = {}
+    pts = tables.get("capex_curves")
+    with_points = (
+        set(zip(pts["unit_id"].astype(str), pts["option_id"].astype(str)))
+        if pts is not None and len(pts)
+        else set()
+    )
+    parts = [
+        ("capacity_options", ("unit_id", "option_id")),
+        ("capex_curves", ("unit_id", "option_id", "capacity_t_per_yr")),
+    ]
+    for table, keys in parts:
+        df = tables.get(table)
+        if df is None or not len(df):
+            continue
+        lo, nom, hi = _ends(df, "capex_eur")
+        for i, unit in enumerate(df["unit_id"].astype(str)):
+            if table == "capacity_options" and (unit, str(df["option_id"].iloc[i])) in with_points:
+                continue  # the curve's points give its capex, not the option row
+            field = _cell(table, {k: str(df[k].iloc[i]) for k in keys}, "capex_eur")
+            cells.setdefault(unit, []).append((field, lo[i], nom[i], hi[i]))
+    out = []
+    for unit, rows in cells.items():
+        if all(abs(lo - n) < TOL and abs(hi - n) < TOL for _, lo, n, hi in rows):
+            continue
+        total = sum(n for _, _, n, _ in rows)
+        ratio_lo = sum(lo for _, lo, _, _ in rows) / total if total else 0.0
+        ratio_hi = sum(hi for _, _, _, hi in rows) / total if total else 0.0
+        out.append(
+            InputGroup(
+                "capex",
+                unit,
+                tuple(Override(f, "set", float(lo)) for f, lo, _, _ in rows),
+                tuple(Override(f, "set", float(hi)) for f, _, _, hi in rows),
+                f"x{ratio_lo:.2f} capex",
+                f"x{ratio_hi:.2f} capex",
+            )
+        )
+    return out
+
+
 def _tc_side(block: pd.DataFrame, side: str) -> dict[int, float] | None:
     """New tc_frac per row index of one (unit, feed class, material) block, or None."""
     nom = block["tc_frac"].astype(float)
@@ -170,15 +218,7 @@ def input_groups(
             "price",
             "price",
         ),
-        "capex": lambda: _rows_group(
-            tables["capacity_options"],
-            "capacity_options",
-            "unit_id",
-            ("unit_id", "option_id"),
-            "capex_eur",
-            "capex",
-            "capex",
-        ),
+        "capex": lambda: _capex_groups(tables),
         "tc": lambda: _tc_groups(tables["transfer_coefficients"]),
     }
     return [g for k in KINDS if k in kinds for g in make[k]()]

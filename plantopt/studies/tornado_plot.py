@@ -25,9 +25,14 @@ def objective_unit(objective: str, currency: str = "EUR") -> str:
 
 
 def tornado_figure(
-    table: pd.DataFrame, objective: str, base: float | None, currency: str = "EUR"
+    table: pd.DataFrame,
+    objective: str,
+    base: float | None,
+    currency: str = "EUR",
+    npv_rate_basis: str = "",
 ) -> Figure:
-    """The tornado as a matplotlib figure (x: the objective in its unit, people's ticks)."""
+    """The tornado as a matplotlib figure (x: the objective in its unit, people's ticks; an
+    NPV says its discount rate and basis, ``npv_rate_basis``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -47,6 +52,8 @@ def tornado_figure(
     ax.axvline(b, color="black", lw=0.8)
     people_ticks(ax.xaxis)
     word, unit = OBJECTIVE_WORDS.get(objective, objective), objective_unit(objective, currency)
+    if objective == "npv" and npv_rate_basis:
+        word = f"NPV at {npv_rate_basis}"
     ax.set_xlabel(
         f"{word} ({unit}); red: input at its low end, green: at its high end; "
         "hatched: the plan changes",
@@ -58,12 +65,16 @@ def tornado_figure(
 
 
 def plot_tornado(
-    table: pd.DataFrame, objective: str, base: float | None, currency: str = "EUR"
+    table: pd.DataFrame,
+    objective: str,
+    base: float | None,
+    currency: str = "EUR",
+    npv_rate_basis: str = "",
 ) -> bytes:
     """:func:`tornado_figure` as PNG bytes."""
     import matplotlib.pyplot as plt
 
-    fig = tornado_figure(table, objective, base, currency)
+    fig = tornado_figure(table, objective, base, currency, npv_rate_basis)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
