@@ -29,6 +29,36 @@ PerTarget = Annotated[
     bool, typer.Option(help="ALPHA per target instead of for all targets jointly.")
 ]
 Objective = Annotated[str, typer.Option(help="Expected npv or profit.")]
+Chance = Annotated[
+    str,
+    typer.Option(
+        help="exact: scenario indicators with big-M; cvar: the conservative, binary-free "
+        "CVaR approximation of the chance constraint."
+    ),
+]
+CvarBeta = Annotated[
+    float | None,
+    typer.Option(
+        min=0,
+        max=0.999,
+        help="Add CVaR at this level of the scenario objective (the mean of its worst "
+        "1 - BETA share) to the objective.",
+    ),
+]
+CvarWeight = Annotated[
+    float,
+    typer.Option(
+        min=0, max=1, help="Weight of the CVaR term: (1 - W) E + W CVaR (1: maximise CVaR)."
+    ),
+]
+RecourseSamples = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Out-of-sample draws in which the second stage is re-optimised with the first "
+        "stage fixed (builds, contracts).",
+    ),
+]
 Stage = Annotated[
     str,
     typer.Option(
@@ -49,6 +79,9 @@ TimeLimit = Annotated[float | None, typer.Option(min=0, help="Seconds per extens
 Out = Annotated[Path | None, typer.Option(help="Write robust.json into this folder.")]
 
 
+CHANCES = ("exact", "cvar")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(robust)
 
@@ -61,10 +94,14 @@ def robust(
     per_target: PerTarget = False,
     objective: Objective = "npv",
     stage: Stage = "builds",
+    chance: Chance = "exact",
+    cvar_beta: CvarBeta = None,
+    cvar_weight: CvarWeight = 1.0,
     spread: Spread = 0.0,
     price_sigma: PriceSigma = 0.0,
     correlated: Correlated = False,
     oos_samples: OosSamples = 2000,
+    recourse_samples: RecourseSamples = 0,
     evpi: Evpi = True,
     time_limit: TimeLimit = None,
     out: Out = None,
@@ -77,17 +114,18 @@ def robust(
 
     from plantopt.uncertainty.correlation import default_price_correlation
     from plantopt.uncertainty.robust import robust as run_robust
-    from plantopt.uncertainty.robust_ef import STAGES
+    from plantopt.uncertainty.robust_ef import STAGES, Risk
 
-    if objective not in ("npv", "profit") or stage not in STAGES:
+    if objective not in ("npv", "profit") or stage not in STAGES or chance not in CHANCES:
         Console(stderr=True).print(
-            f"error: --objective must be npv or profit and --stage one of "
-            f"{', '.join(STAGES)} (got {objective!r}, {stage!r})"
+            f"error: --objective must be npv or profit, --stage one of {', '.join(STAGES)} "
+            f"and --chance exact or cvar (got {objective!r}, {stage!r}, {chance!r})"
         )
         raise typer.Exit(2)
     res = run_robust(
         path, scenarios, seed, alpha, objective, stage, per_target, spread,
         price_sigma, time_limit, oos_samples=oos_samples, evpi=evpi,
+        risk=Risk(chance, cvar_beta, cvar_weight), recourse_samples=recourse_samples,
         price_correlation=default_price_correlation() if correlated else None,
     )  # fmt: skip
     print_summary(Console(highlight=False), res.summary)
@@ -121,6 +159,8 @@ def print_summary(console: Any, s: dict[str, Any]) -> None:
     if "builds" in rob:
         console.print(f"  builds: {', '.join(rob['builds']) or 'none'}")
         console.print(f"  expected {obj}: {_m(rob['expected_' + obj])}")
+        for k in [k for k in rob if k.startswith("cvar_")]:
+            console.print(f"  {k.replace('_', ' ', 2)}: {_m(rob[k])}")
         console.print(f"  training P(all targets met): {rob['in_sample_all_targets_met']:.3f}")
     if "builds" in nom:
         console.print(f"nominal builds: {', '.join(nom['builds']) or 'none'}")
@@ -135,4 +175,15 @@ def print_summary(console: Any, s: dict[str, Any]) -> None:
                 f"out of sample, {name}: P(all targets met) {r['all_targets_met']:.3f}, "
                 f"P(profit > 0) {r['profit_positive']:.3f}, NPV P5/P50/P95 "
                 f"{_m(r['npv_p5_eur'])} / {_m(r['npv_p50_eur'])} / {_m(r['npv_p95_eur'])}"
+            )
+    rec = s.get("recourse", {})
+    for name in ("robust", "nominal"):
+        r = rec.get(name)
+        if r and "all_targets_met" in r:
+            console.print(
+                f"with recourse ({rec['samples']} draws), {name}: P(all targets met) "
+                f"{r['all_targets_met']:.3f} (of them met with no covered intake "
+                f"{r['vacuous_share_of_met']:.3f}), mean {obj} {_m(r[obj + '_mean_eur'])} "
+                f"(targets cost {_m(r['compliance_cost_eur'])}), P5/P50/P95 "
+                f"{_m(r[obj + '_p5_eur'])} / {_m(r[obj + '_p50_eur'])} / {_m(r[obj + '_p95_eur'])}"
             )

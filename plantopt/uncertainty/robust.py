@@ -31,7 +31,7 @@ from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
 from plantopt.model.pipeline import families_of
 from plantopt.solver.types import SolveOptions
-from plantopt.uncertainty.robust_ef import extensive_form
+from plantopt.uncertainty.robust_ef import Risk, extensive_form
 from plantopt.uncertainty.robust_scenarios import draw_scenarios
 from plantopt.uncertainty.robust_solve import RobustResult, nominal_plan, solve_ef
 from plantopt.uncertainty.spec import SamplingOptions
@@ -41,11 +41,22 @@ class RobustError(PlantoptError):
     """Bad robust options (alpha outside (0, 1], no scenarios)."""
 
 
-def _check(scenarios: int, alpha: float | None) -> None:
+def _check(scenarios: int, alpha: float | None, risk: Risk | None) -> None:
     if scenarios < 1:
         raise RobustError(f"--scenarios must be >= 1, not {scenarios}")
     if alpha is not None and not (0.0 < alpha <= 1.0):
         raise RobustError(f"--alpha must be in (0, 1], not {alpha}")
+    if alpha is not None and alpha >= 1.0 and risk is not None and risk.chance == "cvar":
+        raise RobustError("--chance cvar needs --alpha below 1 (alpha 1: targets hard)")
+
+
+def _risk_settings(risk: Risk) -> dict[str, Any]:
+    beta = risk.cvar_beta
+    return {
+        "chance": risk.chance,
+        "cvar_beta": beta,
+        "cvar_weight": risk.cvar_weight if beta is not None else None,
+    }
 
 
 def robust(
@@ -63,6 +74,8 @@ def robust(
     oos_samples: int = 2000,
     oos_seed: int | None = None,
     evpi: bool = True,
+    risk: Risk | None = None,
+    recourse_samples: int = 0,
     **sampling: Any,
 ) -> RobustResult:
     """Solve the SAA on ``scenarios`` samples of ``seed``; see the module docstring.
@@ -70,14 +83,18 @@ def robust(
     ``alpha``: chance constraint P(all enforced targets met) >= alpha on the training
     scenarios (None: targets hard in every scenario). ``stage``: builds | contracts | static
     (:mod:`.robust_ef`). ``spread``, ``price_sigma`` and ``sampling`` as for ``evaluate``.
+    ``risk``: the chance rows exact or by their CVaR approximation, and a CVaR term in the
+    objective (:class:`.robust_ef.Risk`).
     The out-of-sample check evaluates both plans with ``evaluate``'s Monte Carlo on
-    ``oos_samples`` samples of ``oos_seed`` (default seed + 1) (:mod:`.robust_report`).
+    ``oos_samples`` samples of ``oos_seed`` (default seed + 1) (:mod:`.robust_report`);
+    ``recourse_samples`` of them again with the second stage re-optimised per draw and the
+    first stage fixed (:mod:`.robust_recourse`).
     """
     from plantopt.instance.loader import load_instance
     from plantopt.routetree.tree import build_route_tree
     from plantopt.uncertainty.robust_report import fill_summary
 
-    _check(scenarios, alpha)
+    _check(scenarios, alpha, risk)
     inst = instance if isinstance(instance, Instance) else load_instance(instance)
     opts = SamplingOptions(
         **{"comp_spread": spread, "tc_spread": spread, "price_sigma": price_sigma, **sampling}
@@ -88,22 +105,17 @@ def robust(
     fams = [families_of(s.instance, s.tree) for s in scen]
     nominal_fams = families_of(inst, tree)
     nominal = nominal_plan(nominal_fams, objective, stage, options)
-    rp = solve_ef(extensive_form(fams, objective, stage, alpha, per_target), options)
+    risk = risk or Risk()
+    rp = solve_ef(extensive_form(fams, objective, stage, alpha, per_target, risk=risk), options)
     out = RobustResult(
         rp, nominal.x(0) if nominal.ok else np.zeros(0), scen, fams, nominal_fams, inst
     )
-    settings = {
-        "scenarios": scenarios,
-        "seed": seed,
-        "alpha": alpha,
-        "objective": objective,
-        "stage": stage,
-        "per_target": per_target,
-        "spread": spread,
-        "price_sigma": price_sigma,
-        "oos_samples": oos_samples,
-        "oos_seed": seed + 1 if oos_seed is None else oos_seed,
-    }
+    settings = dict(
+        scenarios=scenarios, seed=seed, alpha=alpha, objective=objective, stage=stage,
+        per_target=per_target, **_risk_settings(risk), spread=spread, price_sigma=price_sigma,
+        oos_samples=oos_samples, oos_seed=seed + 1 if oos_seed is None else oos_seed,
+        recourse_samples=recourse_samples,
+    )  # fmt: skip
     fill_summary(out, nominal, opts, options, settings, evpi)
     return out
 

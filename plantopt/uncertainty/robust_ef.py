@@ -20,14 +20,22 @@ first stage (the wait-and-see problem of the EVPI).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from plantopt.model.build import Families
 from plantopt.model.emit_matrix import row_blocks
-from plantopt.model.families.scenarios import big_m, chance_count, chance_target
+from plantopt.model.families.scenarios import (
+    big_m,
+    chance_count,
+    chance_target,
+    cvar_budget,
+    cvar_objective,
+    cvar_target,
+)
 from plantopt.model.family import Family
 from plantopt.model.layout import Layout
 from plantopt.model.matrix_form import MatrixModel
@@ -47,6 +55,7 @@ class Extensive:
     weights: np.ndarray  # (S,)
     families: list[Families]
     rows: list[tuple[int, Family]]  # (scenario or -1, family over the extensive columns)
+    risk_cols: dict[str, np.ndarray] = field(default_factory=dict)  # z | u, tau | v, eta
 
     def scenario_x(self, x: np.ndarray, s: int) -> np.ndarray:
         return x[self.colmap[s]]
@@ -94,17 +103,21 @@ def _check_layouts(fams: list[Families]) -> None:
 
 
 def _bounds(
-    fams: list[Families], maps: list[np.ndarray], n: int, n_z: int
+    fams: list[Families], maps: list[np.ndarray], n: int, cols: _Cols
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lower = np.full(n + n_z, -np.inf)
-    upper = np.full(n + n_z, np.inf)
-    integ = np.zeros(n + n_z, dtype=np.int32)
+    lower = np.full(n, -np.inf)
+    upper = np.full(n, np.inf)
+    integ = np.zeros(n, dtype=np.int32)
     for f, c in zip(fams, maps):
         np.maximum.at(lower, c, f.col_lower)
         np.minimum.at(upper, c, f.col_upper)
         integ[c] = f.layout.integrality()
-    lower[n:], upper[n:], integ[n:] = 0.0, 1.0, 1
-    return lower, np.maximum(upper, lower), integ
+    upper = np.maximum(upper, lower)
+    return (
+        np.concatenate([lower, *cols.lower]),
+        np.concatenate([upper, *cols.upper]),
+        np.concatenate([integ, *cols.integ]),
+    )
 
 
 def _mapped(f: Family, m: sp.csr_array, c: np.ndarray, n_total: int) -> sp.csr_array:
@@ -112,13 +125,69 @@ def _mapped(f: Family, m: sp.csr_array, c: np.ndarray, n_total: int) -> sp.csr_a
     return sp.csr_array((coo.data, (coo.row, c[coo.col])), shape=(m.shape[0], n_total))
 
 
+@dataclass(frozen=True)
+class Risk:
+    """How the extensive form treats risk (``models/formulation.md`` §14).
+
+    ``chance``: "exact" (indicators z_s with big-M) or "cvar" (the conservative, binary-free
+    CVaR approximation of the chance constraint). ``cvar_beta``: with a level in [0, 1), the
+    objective is (1 - ``cvar_weight``) E[V] + ``cvar_weight`` CVaR_beta(V) of the scenario
+    objectives V_s (Rockafellar-Uryasev)."""
+
+    chance: str = "exact"
+    cvar_beta: float | None = None
+    cvar_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.chance not in ("exact", "cvar"):
+            raise ValueError(f"chance must be exact or cvar, not {self.chance!r}")
+        if self.cvar_beta is not None and not 0.0 <= self.cvar_beta < 1.0:
+            raise ValueError(f"cvar_beta must be in [0, 1), not {self.cvar_beta}")
+        if not 0.0 <= self.cvar_weight <= 1.0:
+            raise ValueError(f"cvar_weight must be in [0, 1], not {self.cvar_weight}")
+
+
+@dataclass
+class _Cols:
+    """Risk columns after the y, w block: their (lower, upper, integrality) and positions."""
+
+    n: int
+    lower: list[np.ndarray] = field(default_factory=list)
+    upper: list[np.ndarray] = field(default_factory=list)
+    integ: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, shape: tuple[int, ...], lo: float, hi: float, integer: bool) -> np.ndarray:
+        size = int(np.prod(shape))
+        idx = self.n + np.arange(size).reshape(shape)
+        self.n += size
+        self.lower.append(np.full(size, lo))
+        self.upper.append(np.full(size, hi))
+        self.integ.append(np.full(size, int(integer), dtype=np.int32))
+        return idx
+
+
+def _target_rows(
+    f: Family, a: sp.csr_array, s: int, risk: dict[str, np.ndarray], used: int, box: Any
+) -> Family:
+    """The chance (exact) or CVaR rows that replace scenario s's target_ratio rows."""
+    assert f.lower is not None
+    mvec = big_m(a, f.lower, *box)
+
+    def pick(cols: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(cols, (f.n,)) if cols.size == 1 else cols[used : used + f.n]
+
+    if "z" in risk:
+        return chance_target(f, a, np.asarray(pick(risk["z"][s])), mvec, s)
+    return cvar_target(f, a, mvec, np.asarray(pick(risk["u"][s])), pick(risk["tau"]), s)
+
+
 def _scenario_rows(
     s: int,
     fams: Families,
     c: np.ndarray,
     n_total: int,
-    z_of: np.ndarray | None,
-    bounds: tuple[np.ndarray, np.ndarray],
+    risk: dict[str, np.ndarray] | None,
+    box: tuple[np.ndarray, np.ndarray],
     skip_first_only: bool,
 ) -> list[Family]:
     """Scenario s's row families over the extensive columns (chance rows for targets)."""
@@ -128,12 +197,9 @@ def _scenario_rows(
         if skip_first_only and f.scope == "global" and f.name in FIRST_ONLY:
             continue
         a = _mapped(f, m, c, n_total)
-        if z_of is not None and f.name == "target_ratio":
-            assert f.lower is not None
-            mvec = big_m(a, f.lower, *bounds)
-            z_col = np.broadcast_to(z_of, (f.n,)) if z_of.size == 1 else z_of[used : used + f.n]
+        if risk is not None and f.name == "target_ratio":
+            out.append(_target_rows(f, a, s, risk, used, box))
             used += f.n
-            out.append(chance_target(f, a, np.asarray(z_col), mvec, s))
             continue
         coo = a.tocoo()
         assert f.lower is not None and f.upper is not None
@@ -154,6 +220,70 @@ def _scenario_rows(
     return out
 
 
+def _risk_columns(
+    cols: _Cols, n_s: int, n_targets: int, alpha: float | None, per_target: bool, risk: Risk
+) -> dict[str, np.ndarray]:
+    """Indicators z (exact chance), u and tau (CVaR chance), v and eta (CVaR objective)."""
+    out: dict[str, np.ndarray] = {}
+    if alpha is not None and n_targets > 0:
+        k = n_targets if per_target else 1
+        if risk.chance == "exact":
+            out["z"] = cols.add((n_s, k), 0.0, 1.0, True)
+        else:
+            out["u"] = cols.add((n_s, k), 0.0, np.inf, False)
+            out["tau"] = cols.add((k,), -np.inf, np.inf, False)
+    if risk.cvar_beta is not None:
+        out["v"] = cols.add((n_s,), 0.0, np.inf, False)
+        out["eta"] = cols.add((1,), -np.inf, np.inf, False)
+    return out
+
+
+def _coupling_rows(
+    rc: dict[str, np.ndarray],
+    p: np.ndarray,
+    alpha: float | None,
+    values: list[sp.csr_array],
+) -> list[tuple[int, Family]]:
+    """The rows across scenarios: chance count or CVaR budget, and the objective's CVaR."""
+    rows: list[tuple[int, Family]] = []
+    if "z" in rc:
+        zc = rc["z"][:, 0] if rc["z"].shape[1] == 1 else rc["z"]
+        rows.append((-1, chance_count(zc, p, np.asarray(alpha, float))))
+    if "u" in rc:
+        assert alpha is not None
+        rows.append((-1, cvar_budget(rc["u"], rc["tau"], p, float(alpha))))
+    if "v" in rc:
+        vals = sp.vstack(values, format="csr")
+        rows.append((-1, cvar_objective(vals, rc["v"], int(rc["eta"][0]), list(range(len(p))))))
+    return rows
+
+
+def _objective(
+    fams: list[Families],
+    maps: list[np.ndarray],
+    p: np.ndarray,
+    objective: str,
+    n_total: int,
+    rc: dict[str, np.ndarray],
+    risk: Risk,
+) -> tuple[np.ndarray, list[sp.csr_array]]:
+    """(1 - lambda) sum_s p_s c^s C_s x + lambda (eta - sum_s p_s v_s / (1 - beta)), and the
+    scenario objective rows V_s over the extensive columns (for the CVaR rows)."""
+    lam = risk.cvar_weight if "v" in rc else 0.0
+    cost = np.zeros(n_total)
+    values = []
+    for ps, f, c in zip(p, fams, maps):
+        vec = f.objectives[objective]
+        np.add.at(cost, c, (1.0 - lam) * ps * vec)
+        nz = np.flatnonzero(vec)
+        values.append(sp.csr_array((vec[nz], (np.zeros(nz.size, int), c[nz])), shape=(1, n_total)))
+    if "v" in rc:
+        assert risk.cvar_beta is not None
+        cost[rc["eta"]] += lam
+        cost[rc["v"]] -= lam * p / (1.0 - risk.cvar_beta)
+    return cost, values
+
+
 def extensive_form(
     fams: list[Families],
     objective: str = "npv",
@@ -163,41 +293,37 @@ def extensive_form(
     anticipative: bool = False,
     weights: np.ndarray | None = None,
     fixed_first: np.ndarray | None = None,
+    risk: Risk | None = None,
 ) -> Extensive:
     """The extensive form of ``fams`` (one Families per scenario); see the module doc.
 
     ``fixed_first`` fixes the first-stage columns (values over ``first``, clipped to the
     scenarios' common bounds), as for the expected result of the mean-value solution (VSS).
+    ``risk``: exact or CVaR chance rows, CVaR of the objective (:class:`Risk`).
     """
     _check_layouts(fams)
+    risk = risk or Risk()
     n_s = len(fams)
     p = np.full(n_s, 1.0 / n_s) if weights is None else np.asarray(weights, float)
-    glob = fams[0].layout
-    first = first_stage_columns(glob, stage)
-    maps, n = column_maps(n_s, glob.n_cols, first, anticipative)
+    first = first_stage_columns(fams[0].layout, stage)
+    maps, n = column_maps(n_s, fams[0].layout.n_cols, first, anticipative)
     n_targets = sum(r.n for per in fams[0].periods for r in per.rows if r.name == "target_ratio")
-    chance = alpha is not None and n_targets > 0
-    z_per = n_targets if (chance and per_target) else (1 if chance else 0)
-    z = n + np.arange(n_s * z_per).reshape(n_s, z_per) if z_per else np.zeros((n_s, 0), int)
-    lower, upper, integ = _bounds(fams, maps, n, n_s * z_per)
+    cols = _Cols(n)
+    rc = _risk_columns(cols, n_s, n_targets, alpha, per_target, risk)
+    lower, upper, integ = _bounds(fams, maps, n, cols)
     if fixed_first is not None:  # clipped to the shared box (intake <= min_s available)
         fixed = np.clip(fixed_first, lower[: first.size], upper[: first.size])
         lower[: first.size] = upper[: first.size] = fixed
     rows: list[tuple[int, Family]] = []
+    chance = rc if ("z" in rc or "u" in rc) else None
     for s, (f, c) in enumerate(zip(fams, maps)):
-        z_of = z[s] if chance else None
-        for fam in _scenario_rows(
-            s, f, c, n + z.size, z_of, (lower, upper), s > 0 and not anticipative
-        ):
-            rows.append((s, fam))
-    if chance:
-        zc = z[:, 0] if not per_target else z
-        rows.append((-1, chance_count(zc, p, np.asarray(alpha, float))))
-    cost = np.zeros(n + z.size)
-    for ps, f, c in zip(p, fams, maps):
-        np.add.at(cost, c, ps * f.objectives[objective])
+        skip = s > 0 and not anticipative
+        rows += [(s, fam) for fam in _scenario_rows(s, f, c, cols.n, chance, (lower, upper), skip)]
+    cost, values = _objective(fams, maps, p, objective, cols.n, rc, risk)
+    rows += _coupling_rows(rc, p, alpha, values)
     mm = _matrix(rows, cost, lower, upper, integ, objective)
-    return Extensive(mm, maps, first, z[:, 0] if z_per == 1 else z, p, fams, rows)
+    z = rc.get("z", np.zeros((n_s, 0), int))
+    return Extensive(mm, maps, first, z[:, 0] if z.shape[1] == 1 else z, p, fams, rows, rc)
 
 
 def _matrix(
@@ -225,4 +351,4 @@ def _matrix(
     )
 
 
-__all__ = ["Extensive", "STAGES", "column_maps", "extensive_form", "first_stage_columns"]
+__all__ = ["Extensive", "Risk", "STAGES", "column_maps", "extensive_form", "first_stage_columns"]

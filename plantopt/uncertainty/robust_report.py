@@ -19,7 +19,7 @@ import numpy as np
 
 from plantopt.model.build import Families
 from plantopt.solver.types import SolveOptions
-from plantopt.uncertainty.robust_ef import extensive_form
+from plantopt.uncertainty.robust_ef import Risk, extensive_form
 from plantopt.uncertainty.robust_solve import (
     RobustResult,
     Solved,
@@ -42,14 +42,17 @@ def built_options(fams: Families, x: np.ndarray) -> list[str]:
     return out
 
 
-def _ef_summary(sol: Solved, objective: str) -> dict[str, Any]:
+def _ef_summary(sol: Solved, objective: str, beta: float | None = None) -> dict[str, Any]:
     if not sol.ok:
         return {"status": sol.raw.status.value, "message": sol.raw.message}
     table = scenario_table(sol, objective)
     vals = np.array([r[objective] for r in table])
+    extra = {} if beta is None else {f"cvar_{beta:g}_" + objective: cvar_lower(vals, beta)}
     return {
+        **extra,
         "status": sol.raw.status.value,
-        "expected_" + objective: sol.objective,
+        "expected_" + objective: float(vals @ sol.ef.weights),
+        "ef_objective": sol.objective,
         "gap": sol.raw.gap,
         "solve_s": sol.raw.solve_s,
         "builds": built_options(sol.ef.families[0], sol.x(0)),
@@ -60,6 +63,22 @@ def _ef_summary(sol: Solved, objective: str) -> dict[str, Any]:
     }
 
 
+def risk_of(settings: dict[str, Any]) -> Risk:
+    """The :class:`Risk` of a run's settings."""
+    w = settings.get("cvar_weight")
+    return Risk(settings.get("chance", "exact"), settings.get("cvar_beta"), 1.0 if w is None else w)
+
+
+def cvar_lower(values: np.ndarray, beta: float, weights: np.ndarray | None = None) -> float:
+    """CVaR_beta of a gain: max_eta eta - sum_s p_s max(0, eta - V_s) / (1 - beta) (the mean
+    of the worst 1 - beta of the distribution); concave piecewise linear in eta with its
+    breakpoints at the V_s, so the maximum is at one of them."""
+    v = np.asarray(values, float)
+    p = np.full(v.size, 1.0 / v.size) if weights is None else np.asarray(weights, float)
+    excess = np.maximum(v[:, None] - v[None, :], 0.0)  # [eta candidate, s]: max(0, eta - V_s)
+    return float(np.max(v - excess @ p / (1.0 - beta)))
+
+
 def wait_and_see(
     fams: list[Families],
     obj: str,
@@ -67,16 +86,53 @@ def wait_and_see(
     alpha: float | None,
     per_target: bool,
     options: SolveOptions,
+    risk: Risk | None = None,
 ) -> tuple[float, float]:
-    """(WS, worst relative gap): without a chance row the problem decomposes, so each
-    scenario is solved alone (sum_s p_s max c_s x_s); with one, one anticipative form."""
-    if alpha is None:
+    """(WS, worst relative gap): without a chance row or a CVaR term the problem decomposes,
+    so each scenario is solved alone (sum_s p_s max c_s x_s); else one anticipative form."""
+    risk = risk or Risk()
+    if alpha is None and risk.cvar_beta is None:
         sols = [solve_ef(extensive_form([f], obj, stage), options) for f in fams]
         vals = np.array([x.objective for x in sols])
         gaps = [x.raw.gap or 0.0 for x in sols if x.ok]
         return float(vals.mean()), float(max(gaps, default=0.0))
-    ws = solve_ef(extensive_form(fams, obj, stage, alpha, per_target, anticipative=True), options)
+    ef = extensive_form(fams, obj, stage, alpha, per_target, anticipative=True, risk=risk)
+    ws = solve_ef(ef, options)
     return ws.objective, float(ws.raw.gap or 0.0)
+
+
+def _beside_nominal(
+    out: RobustResult, nominal: Solved, options: SolveOptions, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """nominal (its builds, and its first stage in the scenarios: EEV) and VSS = RP - EEV."""
+    obj, stage = settings["objective"], settings["stage"]
+    risk = risk_of(settings)
+    s: dict[str, Any] = {"nominal": {"status": nominal.raw.status.value}}
+    if not nominal.ok:
+        return s
+    s["nominal"]["builds"] = built_options(out.nominal_families, nominal.x(0))
+    s["nominal"][obj + "_nominal_data"] = nominal.objective
+    eev = solve_ef(
+        extensive_form(
+            out.families, obj, stage, settings["alpha"], settings["per_target"],
+            fixed_first=nominal.first(), risk=risk,
+        ),
+        options,
+    )  # fmt: skip
+    s["nominal"]["in_scenarios"] = _ef_summary(eev, obj, risk.cvar_beta)
+    s["eev"] = eev.objective
+    if eev.ok and eev.objective > out.solved.objective:
+        # a time-limited RP solve ended below the nominal first stage, which is feasible
+        # for RP: keep the better plan (the RP bound and gap stay as the solver gave them)
+        rp = {"rp_status": out.solved.raw.status.value, "rp_gap": out.solved.raw.gap}
+        out.solved = eev
+        s["robust"] = {
+            **_ef_summary(eev, obj, risk.cvar_beta),
+            **rp,
+            "incumbent": "nominal first stage",
+        }
+    s["vss"] = out.solved.objective - eev.objective if out.solved.ok else None
+    return s
 
 
 def fill_summary(
@@ -87,32 +143,19 @@ def fill_summary(
     settings: dict[str, Any],
     evpi: bool,
 ) -> None:
-    """summary: settings, robust, nominal (as EEV), VSS, EVPI, highest alpha, out of sample."""
+    """summary: settings, robust, nominal (as EEV), VSS, EVPI, highest alpha, out of sample
+    (Monte Carlo of the fixed operating plan, and with recourse)."""
     obj, stage = settings["objective"], settings["stage"]
     alpha, per_target = settings["alpha"], settings["per_target"]
-    s: dict[str, Any] = {"settings": settings, "robust": _ef_summary(out.solved, obj)}
-    s["nominal"] = {"status": nominal.raw.status.value}
-    if nominal.ok:
-        s["nominal"]["builds"] = built_options(out.nominal_families, nominal.x(0))
-        s["nominal"][obj + "_nominal_data"] = nominal.objective
-        eev = solve_ef(
-            extensive_form(
-                out.families, obj, stage, alpha, per_target, fixed_first=nominal.first()
-            ),
-            options,
-        )
-        s["nominal"]["in_scenarios"] = _ef_summary(eev, obj)
-        s["eev"] = eev.objective
-        if eev.ok and eev.objective > out.solved.objective:
-            # a time-limited RP solve ended below the nominal first stage, which is feasible
-            # for RP: keep the better plan (the RP bound and gap stay as the solver gave them)
-            rp = {"rp_status": out.solved.raw.status.value, "rp_gap": out.solved.raw.gap}
-            out.solved = eev
-            s["robust"] = {**_ef_summary(eev, obj), **rp, "incumbent": "nominal first stage"}
-        s["vss"] = out.solved.objective - eev.objective if out.solved.ok else None
+    risk = risk_of(settings)
+    s: dict[str, Any] = {
+        "settings": settings,
+        "robust": _ef_summary(out.solved, obj, risk.cvar_beta),
+    }
+    s.update(_beside_nominal(out, nominal, options, settings))
     if evpi:
         t0 = time.perf_counter()
-        ws, ws_gap = wait_and_see(out.families, obj, stage, alpha, per_target, options)
+        ws, ws_gap = wait_and_see(out.families, obj, stage, alpha, per_target, options, risk)
         s["ws"], s["ws_gap"] = ws, ws_gap
         s["evpi"] = ws - out.solved.objective if out.solved.ok and np.isfinite(ws) else None
         s["ws_solve_s"] = time.perf_counter() - t0
@@ -120,6 +163,10 @@ def fill_summary(
         s["highest_alpha"] = highest_alpha(out.families, obj, stage, per_target, options)
     if settings["oos_samples"] > 0:
         s["out_of_sample"] = out_of_sample(out, nominal, opts, options, settings)
+    if settings.get("recourse_samples", 0) > 0:
+        from plantopt.uncertainty.robust_recourse import recourse
+
+        s["recourse"] = recourse(out, nominal, opts, options, settings)
     out.summary.update(s)
 
 
