@@ -206,3 +206,33 @@ def test_formulation_section_names_the_cvar_families(two: list) -> None:
     } == {"cvar_objective"}
     for name in ("cvar_target", "cvar_budget", "cvar_objective"):
         assert name.replace("_", "\\_") in section
+
+
+def test_the_cvar_solution_is_a_feasible_start_of_the_exact_form() -> None:
+    """The CVaR plan of two nl-2027 scenarios (both met) as a start of the exact form of the
+    same two scenarios, the second unable to meet its first target (raised by 1e12): z = 1
+    there, every row of the exact form holds, and the exact solve from it ends no worse."""
+    from dataclasses import replace
+
+    from plantopt.instance.loader import load_instance
+    from plantopt.uncertainty.robust_solve import cvar_start, solve_ef_from
+
+    inst = load_instance("instances/nl-2027")
+    same = [families_of(inst), families_of(inst)]
+    fams = [families_of(inst), families_of(inst)]
+    rows = fams[1].periods[0].rows
+    i = [f.name for f in rows].index("target_ratio")
+    assert rows[i].lower is not None
+    rows[i] = replace(rows[i], lower=rows[i].lower + np.r_[1e12, np.zeros(rows[i].n - 1)])
+    cvar = solve_ef(extensive_form(same, "npv", "builds", alpha=0.5, risk=Risk("cvar")), OPTS)
+    exact = extensive_form(fams, "npv", "builds", alpha=0.5)
+    start = cvar_start(exact, cvar)
+    assert start is not None
+    assert start[exact.risk_cols["z"].ravel()].tolist() == [0.0, 1.0]
+    mm = exact.mm
+    ax = mm.a_csc @ start
+    tol = 1e-6 * np.maximum(1.0, np.abs(ax))
+    assert (ax >= mm.row_lower - tol).all() and (ax <= mm.row_upper + tol).all()
+    assert (start >= mm.col_lower - 1e-9).all() and (start <= mm.col_upper + 1e-9).all()
+    sol = solve_ef_from(exact, OPTS, start)
+    assert sol.ok and sol.objective >= float(mm.costs[0] @ start) - 1e-6 * abs(sol.objective)

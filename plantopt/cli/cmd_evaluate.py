@@ -127,8 +127,9 @@ PriceSigma = Annotated[
 Correlated = Annotated[
     bool,
     typer.Option(
-        help="Correlated log prices (Au-Ag, Ni-Co, ...: the sourced table of "
-        "docs/uncertainty.md) instead of independent ones."
+        help="Correlated log prices (Au-Ag, Ni-Co, ...) and correlated compositions within "
+        "a feed (cathode, precious and magnet metals), the tables of docs/uncertainty.md, "
+        "instead of independent draws."
     ),
 ]
 PriceScenarios = Annotated[
@@ -242,7 +243,10 @@ def _sampling_options(args: dict[str, Any]) -> Any:
     import pandas as pd
 
     from plantopt.uncertainty import SamplingOptions
-    from plantopt.uncertainty.correlation import default_price_correlation
+    from plantopt.uncertainty.correlation import (
+        default_composition_correlation,
+        default_price_correlation,
+    )
 
     scen = None
     path = args["price_scenarios"]
@@ -260,6 +264,7 @@ def _sampling_options(args: dict[str, Any]) -> Any:
         distribution=args["distribution"],
         sampling=args["sampling"],
         price_correlation=default_price_correlation() if args["correlated"] else None,
+        composition_correlation=default_composition_correlation() if args["correlated"] else None,
     )
 
 

@@ -70,7 +70,10 @@ Spread = Annotated[
     float, typer.Option(min=0, help="Relative spread of compositions, yields, tonnage.")
 ]
 PriceSigma = Annotated[float, typer.Option(min=0, help="Sigma of the log price.")]
-Correlated = Annotated[bool, typer.Option(help="Correlated log prices (docs/uncertainty.md).")]
+Correlated = Annotated[
+    bool,
+    typer.Option(help="Correlated log prices and compositions (docs/uncertainty.md)."),
+]
 OosSamples = Annotated[
     int, typer.Option(min=0, help="Out-of-sample Monte Carlo samples (fresh seed).")
 ]
@@ -112,7 +115,10 @@ def robust(
     both plans on a fresh seed (docs/uncertainty.md)."""
     from rich.console import Console
 
-    from plantopt.uncertainty.correlation import default_price_correlation
+    from plantopt.uncertainty.correlation import (
+        default_composition_correlation,
+        default_price_correlation,
+    )
     from plantopt.uncertainty.robust import robust as run_robust
     from plantopt.uncertainty.robust_ef import STAGES, Risk
 
@@ -127,6 +133,7 @@ def robust(
         price_sigma, time_limit, oos_samples=oos_samples, evpi=evpi,
         risk=Risk(chance, cvar_beta, cvar_weight), recourse_samples=recourse_samples,
         price_correlation=default_price_correlation() if correlated else None,
+        composition_correlation=default_composition_correlation() if correlated else None,
     )  # fmt: skip
     print_summary(Console(highlight=False), res.summary)
     if out is not None:

@@ -137,3 +137,100 @@ __all__ = [
     "default_price_correlation",
     "price_factor_table",
 ]
+
+
+# ----------------------------------------------------------------------- compositions
+#
+# A feed's fractions are drawn with a one-factor Gaussian copula per (feed, group): the
+# uniform of entry (f, m) becomes u = Phi(l z_fg + sqrt(1 - l^2) Phi^-1(u_fm)), z_fg the
+# normal score of the factor of feed f and the group g of material m, so two materials of
+# one group in one feed have normal-score correlation l_m l_m' and each marginal stays the
+# PERT or triangular of its range (u is uniform). Compositions stay valid as without
+# correlation: each draw lies in [low, high], then 'other' absorbs the change or the drawn
+# fractions are rescaled to the feed's nominal total (docs/uncertainty.md).
+
+#: material groups that share a factor within a feed (the kernel's COMP_GROUPS)
+COMPOSITION_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("cathode", ("Li", "Ni", "Co", "Mn")),
+    ("precious", ("Au", "Ag", "Pd")),
+    ("magnet", ("Nd", "Pr", "Dy")),
+)
+
+DEFAULT_COMPOSITION_CORRELATION: tuple[tuple[str, str, float, str], ...] = (
+    (
+        "ev_pack_nmc",
+        "cathode",
+        0.9,
+        "assumption: Li, Ni, Co and Mn sit in one cathode compound of fixed stoichiometry "
+        "(e.g. LiNi0.8Mn0.1Co0.1O2 for NMC811), so a pack's contents of all four scale with "
+        "its cathode share (cell-to-pack ratio, state of the pack); loading 0.9, normal-score "
+        "correlation 0.81, leaving room for cells of mixed grades",
+    ),
+    ("li_cell", "cathode", 0.9, "assumption: as ev_pack_nmc (one cathode compound)"),
+    (
+        "li_portable",
+        "cathode",
+        0.7,
+        "assumption: portable cells mix LCO and NMC chemistries, so the cathode metals move "
+        "together less than in a single-chemistry EV pack; loading 0.7 (correlation 0.49)",
+    ),
+    (
+        "pcb",
+        "precious",
+        0.7,
+        "assumption: Au, Ag and Pd rise together with board grade (connectors, plated "
+        "contacts and MLCCs of high-grade boards such as phones); no dated coefficient "
+        "found; loading 0.7 (correlation 0.49)",
+    ),
+    ("weee_small_it", "precious", 0.7, "assumption: as pcb (boards carry the precious metals)"),
+    ("hdd", "precious", 0.7, "assumption: as pcb (the drive's board)"),
+    (
+        "hdd",
+        "magnet",
+        0.9,
+        "assumption: Nd, Pr and Dy come with the NdFeB magnet mass of the drive (one alloy), "
+        "so they scale together; loading 0.9 (correlation 0.81)",
+    ),
+)
+
+
+def default_composition_correlation() -> pd.DataFrame:
+    """The default loadings: columns feed_class, group, loading, source."""
+    return pd.DataFrame(
+        DEFAULT_COMPOSITION_CORRELATION, columns=["feed_class", "group", "loading", "source"]
+    )
+
+
+def composition_loadings(
+    table: pd.DataFrame, feed_classes: tuple[str, ...], materials: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(loading (F, M), group of each material (M,), -1 for none) from the table's rows
+    (feed classes and materials not in the instance are skipped)."""
+    need = {"feed_class", "group", "loading"}
+    if not need <= set(table.columns):
+        raise PlantoptError(
+            "composition correlation table needs columns feed_class, group, loading"
+        )
+    names = [g for g, _ in COMPOSITION_GROUPS]
+    group = np.full(len(materials), -1, dtype=np.int64)
+    for g, (_, mats) in enumerate(COMPOSITION_GROUPS):
+        group[[i for i, m in enumerate(materials) if m in mats]] = g
+    load = np.zeros((len(feed_classes), len(materials)))
+    for row, (cls, g, lam) in enumerate(
+        zip(table["feed_class"], table["group"], table["loading"]), start=2
+    ):
+        x = float(lam)
+        if g not in names:
+            raise PlantoptError(
+                f"composition correlation, row {row}, column 'group': {g!r} "
+                f"(expected one of {', '.join(names)})"
+            )
+        if not 0.0 <= x < 1.0:
+            raise PlantoptError(
+                f"composition correlation, row {row}, column 'loading': {lam!r} (expected 0..<1)"
+            )
+        cols = group == names.index(g)
+        for f, c in enumerate(feed_classes):
+            if c == cls:
+                load[f, cols] = x
+    return load, group

@@ -57,6 +57,7 @@ from plantopt.uncertainty.kernels_mc_twin import (  # noqa: F401  (re-exported)
     uniforms_numpy,
 )
 from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
+    COMP_GROUPS,
     DIST_PERT,
     DIST_PERT_EXACT,
     DIST_TRIANGULAR,
@@ -76,6 +77,8 @@ from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
 )
 from plantopt.uncertainty.normal import ndtri
 from plantopt.uncertainty.qmc import qmc_tables
+
+INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 try:
     import numba
@@ -192,6 +195,21 @@ def _draw(key, s, e, lo, mode, hi, dist, table, lhs_n, qu, qcol, row):  # pragma
     return lo + width * (g0 / (g0 + g1))
 
 
+def _draw_corr(
+    key, s, e, ef, load, lo, mode, hi, dist, table, lhs_n, qu, qcol, row
+):  # pragma: no cover
+    """Correlated draw of entry e: u = Phi(load z_f + sqrt(1 - load^2) z_e) of the normal
+    scores of its own uniform and of factor entry ef, then the inverse CDF of ``dist``
+    (triangular or tabulated PERT; see correlation.py)."""
+    ue = max(_strat(key, s, e * SUB, lhs_n, qu, qcol, row), 1e-300)
+    uf = max(_strat(key, s, ef * SUB, lhs_n, qu, qcol, row), 1e-300)
+    z = load * _ndtri(uf) + math.sqrt(1.0 - load * load) * _ndtri(ue)
+    u = 0.5 * math.erfc(-z * INV_SQRT2)
+    if dist == 0:
+        return _triangular(u, lo, mode, hi)
+    return _pert_lookup(table, u, lo, mode, hi)
+
+
 def _one_sample(
     s,
     key,
@@ -230,6 +248,8 @@ def _one_sample(
     node_tptr,
     node_tidx,
     node_tw,
+    comp_load,
+    comp_group,
     qu,
     qcol,
     comp,
@@ -249,6 +269,8 @@ def _one_sample(
     k_n = tc_nom.shape[0]
     tc0 = f_n * m_n
     pr0 = tc0 + k_n * m_n
+    fac0 = pr0 + m_n + 1 + f_n  # composition factors (after prices and feed tonnages)
+    corr = comp_load.shape[0] > 0
     # compositions (scratch rows of feeds without spread already hold the nominal values)
     for f in range(f_n):
         if feed_spread[f] == 0:
@@ -258,7 +280,24 @@ def _one_sample(
         for m in range(m_n):
             if m == other:
                 continue
-            if comp_hi[f, m] > comp_lo[f, m]:
+            if comp_hi[f, m] > comp_lo[f, m] and corr and comp_load[f, m] != 0.0:
+                x = _draw_corr_jit(
+                    key,
+                    s,
+                    f * m_n + m,
+                    fac0 + f * COMP_GROUPS + comp_group[m],
+                    comp_load[f, m],
+                    comp_lo[f, m],
+                    comp_nom[f, m],
+                    comp_hi[f, m],
+                    dist,
+                    table,
+                    lhs_n,
+                    qu,
+                    qcol,
+                    row,
+                )
+            elif comp_hi[f, m] > comp_lo[f, m]:
                 x = _draw_jit(
                     key,
                     s,
@@ -459,6 +498,8 @@ def _evaluate_chunks(
     node_tptr,
     node_tidx,
     node_tw,
+    comp_load,
+    comp_group,
     qu,
     qcol,
     s_init,
@@ -521,6 +562,8 @@ def _evaluate_chunks(
                 node_tptr,
                 node_tidx,
                 node_tw,
+                comp_load,
+                comp_group,
                 qu,
                 qcol,
                 s_comp[tid],
@@ -549,6 +592,7 @@ if HAVE_NUMBA:
     _ndtri = njit(cache=True)(ndtri)
     _gamma = njit(inline="always", cache=True)(_gamma)
     _draw_jit = njit(cache=True, nogil=True)(_draw)  # own function: no fastmath in draws
+    _draw_corr_jit = njit(cache=True, nogil=True)(_draw_corr)
     _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
         _one_sample
     )

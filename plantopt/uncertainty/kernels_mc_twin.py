@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from plantopt.uncertainty.mc_arrays import (
+    COMP_GROUPS,
     DIST_PERT,
     DIST_TRIANGULAR,
     GAMMA_TRIES,
@@ -205,6 +206,29 @@ def _sample_inputs_numpy(
     )
 
 
+def _correlated_comp_numpy(a: MCArrays, key: int, samples: np.ndarray, comp: np.ndarray) -> None:
+    """Redraw the correlated entries in place: u = Phi(l z_f + sqrt(1 - l^2) z_e) with z the
+    normal scores of the entry's and its factor's uniforms (the kernel's _draw_corr)."""
+    from scipy.special import erfc
+
+    f_n, m_n = a.comp_nom.shape
+    ff, mm = np.nonzero((a.comp_load != 0.0) & (a.comp_hi > a.comp_lo))
+    if ff.size == 0:
+        return
+    load = a.comp_load[ff, mm]
+    e = ff * m_n + mm
+    ef = a.factor_entry0() + ff * COMP_GROUPS + a.comp_group[mm]
+    ue = np.maximum(strat_uniforms_numpy(key, samples, e * SUB, a.lhs_n), 1e-300)
+    uf = np.maximum(strat_uniforms_numpy(key, samples, ef * SUB, a.lhs_n), 1e-300)
+    z = load * ndtri_numpy(uf) + np.sqrt(1.0 - load * load) * ndtri_numpy(ue)
+    u = 0.5 * erfc(-z / np.sqrt(2.0))
+    lo, mode, hi = a.comp_lo[ff, mm], a.comp_nom[ff, mm], a.comp_hi[ff, mm]
+    if a.dist == DIST_TRIANGULAR:
+        comp[:, ff, mm] = triangular_numpy(u, lo, mode, hi)
+    else:
+        comp[:, ff, mm] = pert_table_numpy(a.pert_table, u, lo, mode, hi)
+
+
 def _sample_comp_numpy(a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | None) -> np.ndarray:
     """Compositions (S, F, M): drawn per entry, then each drawn feed back to its total mass
     (``other`` absorbs the change where it can, else the drawn materials are rescaled)."""
@@ -222,6 +246,8 @@ def _sample_comp_numpy(a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | No
         a.lhs_n,
         qmc,
     ).reshape(n_s, f_n, m_n)
+    if a.comp_load.shape[0] > 0:
+        _correlated_comp_numpy(a, key, samples, comp)
     spread = a.feed_spread[None, :] > 0
     nonother = np.ones(m_n, dtype=bool)
     if a.other >= 0:

@@ -6,7 +6,7 @@ flat input/output arrays (:class:`MCArrays`, :class:`MCOutput`) read by both the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -16,6 +16,7 @@ MIX2 = 0x94D049BB133111EB
 INV_2_53 = 1.0 / 9007199254740992.0
 TWO_PI = 2.0 * math.pi
 SUB = 64  # uniforms reserved per random entry: counter = entry * SUB + sub
+COMP_GROUPS = 3  # correlated composition groups (correlation.COMPOSITION_GROUPS)
 MAX_ENTRIES = 2**32 // SUB
 GAMMA_TRIES = 8  # Marsaglia-Tsang attempts per gamma variate (each rejects < 5 %)
 DIST_TRIANGULAR, DIST_PERT = 0, 1  # PERT by the inverse-CDF table (pert_table.py)
@@ -80,6 +81,10 @@ class MCArrays:
     # quasi-Monte Carlo: 0 none, 1 scrambled Sobol' (plantopt.uncertainty.qmc); not a kernel
     # argument (the kernel gets the batch's uniforms instead)
     qmc: int = 0
+    # correlated compositions (plantopt.uncertainty.correlation): entry (f, m) loads
+    # comp_load[f, m] on the factor of (f, comp_group[m]); empty (0, 0): independent
+    comp_load: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    comp_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_materials(self) -> int:
@@ -88,6 +93,11 @@ class MCArrays:
     @property
     def n_targets(self) -> int:
         return int(self.t_mat.shape[0])
+
+    def factor_entry0(self) -> int:
+        """First random entry of the composition factors: (f, g) is factor_entry0 + f G + g
+        (after the prices and the F feed tonnages of the robust scenarios)."""
+        return self.entry_offsets()[2] + self.comp_nom.shape[0]
 
     def entry_offsets(self) -> tuple[int, int, int]:
         """First random-entry index of tc, of prices, and one past the last entry."""

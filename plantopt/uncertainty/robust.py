@@ -22,6 +22,7 @@ reachable alpha and the targets that the remaining scenarios miss.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,19 @@ import numpy as np
 
 from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
+from plantopt.model.build import Families
 from plantopt.model.pipeline import families_of
 from plantopt.solver.types import SolveOptions
 from plantopt.uncertainty.robust_ef import Risk, extensive_form
 from plantopt.uncertainty.robust_scenarios import draw_scenarios
-from plantopt.uncertainty.robust_solve import RobustResult, nominal_plan, solve_ef
+from plantopt.uncertainty.robust_solve import (
+    RobustResult,
+    Solved,
+    cvar_start,
+    nominal_plan,
+    solve_ef,
+    solve_ef_from,
+)
 from plantopt.uncertainty.spec import SamplingOptions
 
 
@@ -48,6 +57,28 @@ def _check(scenarios: int, alpha: float | None, risk: Risk | None) -> None:
         raise RobustError(f"--alpha must be in (0, 1], not {alpha}")
     if alpha is not None and alpha >= 1.0 and risk is not None and risk.chance == "cvar":
         raise RobustError("--chance cvar needs --alpha below 1 (alpha 1: targets hard)")
+
+
+def solve_rp(
+    fams: list[Families],
+    objective: str,
+    stage: str,
+    alpha: float | None,
+    per_target: bool,
+    risk: Risk,
+    options: SolveOptions,
+) -> Solved:
+    """The recourse problem. The exact chance form with a second stage (builds, contracts)
+    starts from its CVaR approximation (binary-free, fast): the CVaR plan, with z_s = 1 where
+    it misses, is a feasible first incumbent, so a time-limited solve ends no worse."""
+    ef = extensive_form(fams, objective, stage, alpha, per_target, risk=risk)
+    if "z" not in ef.risk_cols or stage == "static" or alpha is None or alpha >= 1.0:
+        return solve_ef(ef, options)
+    cvar = extensive_form(
+        fams, objective, stage, alpha, per_target, risk=replace(risk, chance="cvar")
+    )
+    start = cvar_start(ef, solve_ef(cvar, options))
+    return solve_ef(ef, options) if start is None else solve_ef_from(ef, options, start)
 
 
 def _risk_settings(risk: Risk) -> dict[str, Any]:
@@ -106,7 +137,7 @@ def robust(
     nominal_fams = families_of(inst, tree)
     nominal = nominal_plan(nominal_fams, objective, stage, options)
     risk = risk or Risk()
-    rp = solve_ef(extensive_form(fams, objective, stage, alpha, per_target, risk=risk), options)
+    rp = solve_rp(fams, objective, stage, alpha, per_target, risk, options)
     out = RobustResult(
         rp, nominal.x(0) if nominal.ok else np.zeros(0), scen, fams, nominal_fams, inst
     )

@@ -66,6 +66,42 @@ def solve_ef(ef: Extensive, options: SolveOptions) -> Solved:
     return Solved(ef, raw)
 
 
+def solve_ef_from(ef: Extensive, options: SolveOptions, start: np.ndarray) -> Solved:
+    """HiGHS on the extensive form from a feasible start (the first MIP incumbent)."""
+    import time
+
+    import highspy
+
+    from plantopt.solver.highs import _new_highs, _pass, _read
+
+    started = time.perf_counter()
+    h = _new_highs(options)
+    _pass(h, ef.mm, ef.mm.costs[0], float(ef.mm.offsets[0]))
+    sol = highspy.HighsSolution()
+    sol.col_value = list(np.asarray(start, dtype=np.float64))
+    sol.value_valid = True
+    h.setSolution(sol)
+    h.run()
+    return Solved(ef, _read(h, True, started))
+
+
+def cvar_start(exact: Extensive, cvar: Solved) -> np.ndarray | None:
+    """A start for the exact chance form from a solution of its CVaR approximation: the same
+    first and second stage, z[s] (z[s, t]) = 1 where the scenario misses (that target).
+    Feasible: the CVaR rows imply the chance constraint in sample, and z = 1 frees a row."""
+    if not cvar.ok:
+        return None
+    start = np.zeros(exact.mm.a_csc.shape[1])
+    n = min(exact.risk_cols["z"].min(), cvar.ef.risk_cols["u"].min())
+    assert cvar.raw.x is not None
+    start[:n] = cvar.raw.x[:n]
+    z = exact.risk_cols["z"]
+    for s, f in enumerate(exact.families):
+        missed = ~targets_met(f, cvar.x(s))
+        start[z[s]] = missed.any() if z.shape[1] == 1 else missed
+    return start
+
+
 def _without_presolve(mm: MatrixModel, options: SolveOptions) -> RawSolution:
     import time
 
@@ -154,6 +190,8 @@ __all__ = [
     "highest_alpha",
     "nominal_plan",
     "scenario_table",
+    "cvar_start",
     "solve_ef",
+    "solve_ef_from",
     "targets_met",
 ]

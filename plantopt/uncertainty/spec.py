@@ -56,6 +56,9 @@ class SamplingOptions:
     # joint log-price normals with these correlations (columns material_a, material_b, rho;
     # correlation.default_price_correlation() is the sourced default); None: independent
     price_correlation: pd.DataFrame | None = None
+    # correlated compositions within a feed (columns feed_class, group, loading;
+    # correlation.default_composition_correlation() is the stated default); None: independent
+    composition_correlation: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in ("comp_spread", "tc_spread", "price_sigma"):
@@ -70,6 +73,13 @@ class SamplingOptions:
             raise SpecError(f"sampling must be random, lhs or sobol, not {self.sampling!r}")
         if self.price_correlation is not None and self.price_scenarios is not None:
             raise SpecError("price correlations apply to log-normal prices, not to price scenarios")
+        if self.composition_correlation is not None and (
+            self.sampling == "sobol" or self.distribution == "pert-exact"
+        ):
+            raise SpecError(
+                "correlated compositions need one uniform per draw and their own factor "
+                "draws: use distribution pert or triangular with random or lhs sampling"
+            )
         if self.sampling != "random" and self.distribution == "pert-exact":
             raise SpecError(
                 f"sampling {self.sampling} needs one uniform per draw: use distribution pert "
@@ -324,6 +334,18 @@ def _node_arrays(plan: Plan, active: np.ndarray, pos: np.ndarray) -> dict[str, n
     }
 
 
+def _comp_correlation(arrays: MCArrays, plan: Plan, opts: SamplingOptions) -> MCArrays:
+    """The loadings of correlated compositions (correlation.composition_loadings), if any."""
+    if opts.composition_correlation is None:
+        return arrays
+    from plantopt.uncertainty.correlation import composition_loadings
+
+    feeds = plan.instance["feeds"].set_index("feed_id")
+    classes = tuple(str(feeds.at[f, "feed_class"]) for f in plan.tree.feeds)
+    load, group = composition_loadings(opts.composition_correlation, classes, plan.tree.materials)
+    return replace(arrays, comp_load=f64(load), comp_group=i64(group))
+
+
 def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None = None) -> Spec:
     """Pack a plan, its uncertainty and its targets into the kernel's arrays."""
     tree = plan.tree
@@ -383,4 +405,4 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         node_tw=f64(w_t),
         **_node_arrays(plan, active, pos),
     )
-    return Spec(arrays=arrays, targets=targets, warnings=warnings, tree_tc_rows=ext)
+    return Spec(_comp_correlation(arrays, plan, opts), targets, warnings, ext)
