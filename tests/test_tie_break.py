@@ -193,10 +193,13 @@ def test_flows_table_has_exact_zeros_not_tolerance_dust() -> None:
 
 
 def test_default_tie_break_is_proven_and_reported() -> None:
-    res = plantopt.solve(None)  # nl-2027: the stage costs far less than its 0.25 s floor
+    res = plantopt.solve(None)  # the default runs the stage to the end
     tb = res.summary["tie_break"]
     assert tb["status"] == "optimal" and tb["secondary"] == "profit"
     assert tb["secondary_gap"] == 0.0
+    budgeted = plantopt.solve(None, tie_break_budget=0.3)  # nl-2027: far below the 0.25 s floor
+    tb = budgeted.summary["tie_break"]
+    assert tb["status"] == "optimal"
     assert tb["budget_cpu_s"] == pytest.approx(max(0.3 * tb["primary_cpu_s"], 0.25))
     assert tb["stage_cpu_s"] < tb["budget_cpu_s"]
     assert res.summary["secondary_objective"] <= tb["secondary_bound"] + 1e-6 * abs(
@@ -230,8 +233,12 @@ def test_tie_break_budget_flag(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, stdout, _ = run_main(
-        monkeypatch, capsys, "solve", "--tie-break-budget", "inf", "--out", tmp_path / "r"
+        monkeypatch, capsys, "solve", "--tie-break-budget", "0.3", "--out", tmp_path / "b"
     )
+    assert code == 0, stdout
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert summary["options"]["tie_break_budget"] == 0.3
+    code, stdout, _ = run_main(monkeypatch, capsys, "solve", "--out", tmp_path / "r")
     assert code == 0, stdout
     assert "tie-break: best profit among recovery-optimal plans (proven)" in stdout
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())

@@ -178,8 +178,8 @@ TieBreakBudget = Annotated[
         metavar="FACTOR",
         min=0.0,
         help="CPU budget of the tie-break stage as a multiple of the primary solve's CPU "
-        "time (at least 0.25 s); 'inf' runs it to the end. A stage stopped by its budget "
-        "keeps a primary-optimal plan and reports the secondary gap.",
+        "time (at least 0.25 s); default inf: run it to the end (exact). A stage stopped by "
+        "its budget keeps a primary-optimal plan and reports the secondary gap.",
     ),
 ]
 WriteModel = Annotated[
@@ -201,7 +201,7 @@ def solve(
     force: Force = False,
     quiet: Quiet = False,
     tie_break: TieBreak = True,
-    tie_break_budget: TieBreakBudget = 0.3,
+    tie_break_budget: TieBreakBudget = math.inf,
     write_model: WriteModel = None,
     **shared: Any,
 ) -> None:

@@ -194,7 +194,7 @@ def _print_tie_break(console: Console, s: dict) -> None:
     why = str(tb.get("status", "")).removeprefix("not proven optimal: ")
     console.print(
         f"tie-break: {other} not proven optimal among {s['objective_name']}-optimal plans "
-        f"({why}; {gap_text}); --tie-break-budget inf runs it to the end",
+        f"({why}; {gap_text}); a larger --tie-break-budget or inf runs it further",
         soft_wrap=True,
     )
 

@@ -51,8 +51,9 @@ class SolveOptions:
     #: CPU time of this process, so the plan does not depend on how busy the machine is.
     #: The stage starts from the primary solution, so stopping it early keeps a
     #: primary-optimal plan; the summary says whether the secondary objective was proven
-    #: optimal, with its gap.
-    tie_break_budget: float | None = 0.3
+    #: optimal, with its gap. Default None (exact: the stage runs to the end): measured on
+    #: generated M, a 0.3 budget kept 2.10 of the 38.47 M EUR/yr the exact stage finds.
+    tie_break_budget: float | None = None
     tie_break_min_s: float = 0.25
     log_to_console: bool = False
     #: the command's deadline (load to extraction); the solver gets what is left of it
