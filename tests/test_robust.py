@@ -224,3 +224,24 @@ def test_per_target_levels_and_the_highest_reachable_alpha() -> None:
     assert len(count) == 1 and count[0].n == target.n
     sol = solve_ef(ef, OPTS)
     assert sol.ok and targets_met(fams[0], sol.x(0))[0]  # target 0 may miss in s = 1 only
+
+
+def test_a_continuous_size_is_first_stage() -> None:
+    """Continuous size s in [30, 150] t/yr at 30 EUR/yr per t/yr (tests/test_capacity.py,
+    LINEAR), margin 50 EUR/t, F = 60 or 100 t/yr with probability 1/2 each. One size for both:
+    E = 20 s for s <= 60 and 1500 - 5 s above, best s = 60, E = 1200. Sizes chosen per
+    scenario would give (50 - 30) 60 and (50 - 30) 100: 1600."""
+    from tests.test_capacity import LINEAR, cplant
+
+    def scenario(available: float) -> object:
+        inst = cplant([LINEAR])
+        feeds = inst["feeds"].assign(available_t_per_yr=available)
+        return families_of(replace(inst, tables={**inst.tables, "feeds": feeds}))
+
+    fams = [scenario(60), scenario(100)]
+    sol = solve_ef(extensive_form(fams, "profit", "builds"), OPTS)  # type: ignore[arg-type]
+    assert sol.objective == pytest.approx(1200, rel=1e-9)
+    for s, f in enumerate(fams):
+        lay = f.layout  # type: ignore[attr-defined]
+        # size = 30 build + (150 - 30) segment: segment = (60 - 30) / 120 in both scenarios
+        assert sol.x(s)[lay.segment0 : lay.segment_on0].sum() == pytest.approx(0.25, rel=1e-9)

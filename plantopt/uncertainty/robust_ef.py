@@ -62,7 +62,9 @@ class Extensive:
 
 
 def first_stage_columns(glob: Layout, stage: str) -> np.ndarray:
-    """Global columns of the first stage: builds; builds and accept; or all."""
+    """Global columns of the first stage: builds; builds and accept; or all. A build
+    carries its size: a continuous option's segment and segment_on columns are first
+    stage with its build column (the size is built, not chosen per scenario)."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
     if stage == "static":
@@ -71,6 +73,7 @@ def first_stage_columns(glob: Layout, stage: str) -> np.ndarray:
     for t in range(glob.n_periods):
         b = t * glob.block
         cols.append(b + glob.build0 + np.arange(len(glob.options)))
+        cols.append(b + np.arange(glob.segment0, glob.crew0))
         if stage == "contracts":
             cols.append(b + np.arange(glob.n_feeds))
     return np.sort(np.concatenate(cols))
