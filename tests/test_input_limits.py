@@ -117,9 +117,11 @@ def _bomb(levels: int) -> str:
 def test_hostile_manifest_is_rejected_within_a_second(tmp_path: Path, text: str) -> None:
     folder = InstanceFolder(tmp_path)
     folder.write_text("instance.yaml", "name: tiny\n" + text)
-    started = time.perf_counter()
+    # CPU time of this process: a hostile manifest must not make reading blow up, and the
+    # wall clock of a shared machine under load (2-3x at a load of 10) says nothing about that
+    started = time.process_time()
     problems = validate(folder.path)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     errors = [p for p in problems if p.severity == "error"]
     assert errors and all(p.file == "instance.yaml" for p in errors), errors
 
