@@ -81,7 +81,7 @@ def synthetic_plan(size: str, seed: int = 0) -> Plan:
             flow[pick[0]], flow[pick[1]] = total * share, total * (1 - share)
         else:
             flow[rng.choice(kids)] = total
-    mass = tree.coef.sum(axis=1) * flow
+    mass = tree.node_mass() * flow
     thr = np.zeros(len(tree.units))
     np.add.at(thr, tree.node_target[tree.node_kind == 0], mass[tree.node_kind == 0])
     return Plan(

@@ -107,7 +107,7 @@ class ModelData:
     feed_ub: dict[str, float]
     gate_fee: dict[str, float]
     units: list[str]
-    unit_nodes: dict[str, list[int]]
+    unit_nodes: dict[str, np.ndarray]  # int64 node ids per unit, ascending
     unit_opex: dict[str, float]
     unit_min_load: dict[str, float]
     unit_existing: dict[str, float]
@@ -115,7 +115,7 @@ class ModelData:
     options: dict[tuple[str, str], CapacityOption]
     unit_options: dict[str, list[str]]
     products: list[str]
-    product_nodes: dict[str, list[int]]
+    product_nodes: dict[str, np.ndarray]  # int64 node ids per product, ascending
     product_offtake: dict[str, float]
     node_revenue: NodeTerms  # EUR per feed-equivalent t (product nodes with a value)
     node_route_cost: NodeTerms  # EUR per feed-equivalent t (branches with a cost)
@@ -177,10 +177,10 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     return replace(out[0], period_data=tuple(out))
 
 
-def _nodes_by_target(grouped: NodeTerms, names: tuple[str, ...]) -> dict[str, list[int]]:
+def _nodes_by_target(grouped: NodeTerms, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Route-tree nodes of one kind grouped by their target (unit or product), from the
-    grouped-node array of that kind."""
-    return {x: grouped.of(i)[0].tolist() for i, x in enumerate(names)}
+    grouped-node array of that kind (views into it, ascending node ids)."""
+    return {x: grouped.of(i)[0] for i, x in enumerate(names)}
 
 
 def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:
@@ -213,31 +213,19 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
         recov[p_index[p], m_index[m]] = bool(rec)
     prod_nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
     prod_of = tree.node_target[prod_nodes]
-    # one material column at a time: no (product nodes x materials) temporaries
-    revenue = np.zeros(len(prod_nodes))
-    rec_nodes: list[np.ndarray] = []
-    rec_coefs: list[np.ndarray] = []
-    counts = np.zeros(len(mats), dtype=np.int64)
-    for m in range(len(mats)):
-        if not (value[:, m].any() or recov[:, m].any()):
-            continue
-        col = tree.coef[prod_nodes, m]
-        if value[:, m].any():
-            revenue += col * value[prod_of, m]
-        hit = np.flatnonzero(recov[prod_of, m] & (col > 0))
-        rec_nodes.append(prod_nodes[hit])
-        rec_coefs.append(col[hit])
-        counts[m] = len(hit)
+    # the non-zero coefficients of the product nodes, node-major, materials ascending: the
+    # revenue sums in material order, as a loop over the material columns would
+    pos, mat, val = tree.node_coef.entries(prod_nodes)
+    p_of = prod_of[pos]
+    revenue = np.bincount(pos, weights=val * value[p_of, mat], minlength=len(prod_nodes))
+    hit = np.flatnonzero(recov[p_of, mat] & (val > 0))
+    hit = hit[np.argsort(mat[hit], kind="stable")]  # by material, nodes ascending
     ptr = np.zeros(len(mats) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(counts)
+    ptr[1:] = np.cumsum(np.bincount(mat[hit], minlength=len(mats)))
     keep = revenue != 0.0
     return (
         NodeTerms(prod_nodes[keep].astype(np.int64), revenue[keep]),
-        NodeTerms(
-            np.concatenate(rec_nodes or [np.zeros(0)]).astype(np.int64),
-            np.concatenate(rec_coefs or [np.zeros(0)]).astype(float),
-            ptr,
-        ),
+        NodeTerms(prod_nodes[pos[hit]].astype(np.int64), val[hit].astype(float), ptr),
     )
 
 

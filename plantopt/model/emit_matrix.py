@@ -52,26 +52,30 @@ def _through(subst: sp.csr_array, row: np.ndarray, col: np.ndarray, val: np.ndar
 
 def global_triplets(fams: Families) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Family]]:
     """(row, col, val) of every constraint row over the global columns, rows numbered in
-    :func:`row_blocks` order, and the families with rows in that order."""
-    parts: list[_Triplets] = []
-    used: list[Family] = []
+    :func:`row_blocks` order, and the families with rows in that order.
+
+    Row and column indices are int32 (what HiGHS takes); each family's triplets are written
+    into place in arrays of the final size (no list of copies, no concatenation)."""
+    blocks: list[tuple[Family, sp.csr_array | None, int]] = []
     r0 = 0
     for per in fams.periods:
         for f in per.rows:
             if f.n:
-                r, c, v = f.row + r0, f.col, f.val
-                parts.append(_through(per.subst, r, c, v) if fams.multi else (r, c, v))
-                used.append(f)
+                blocks.append((f, per.subst if fams.multi else None, r0))
                 r0 += f.n
     for f in fams.global_rows:
         if f.n:
-            parts.append((f.row + r0, f.col, f.val))
-            used.append(f)
+            blocks.append((f, None, r0))
             r0 += f.n
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), used
-    row, col, val = (np.concatenate(x) for x in zip(*parts))
-    return row, col, val, used
+    sizes = [len(f.val) if s is None else int(np.diff(s.indptr)[f.col].sum()) for f, s, _ in blocks]
+    total = int(sum(sizes))
+    row, col, val = np.empty(total, np.int32), np.empty(total, np.int32), np.empty(total)
+    at = 0
+    for (f, s, r0), k in zip(blocks, sizes):
+        part = (f.row + r0, f.col, f.val) if s is None else _through(s, f.row + r0, f.col, f.val)
+        row[at : at + k], col[at : at + k], val[at : at + k] = part
+        at += k
+    return row, col, val, [f for f, _, _ in blocks]
 
 
 def csc_from_triplets(
@@ -80,7 +84,9 @@ def csc_from_triplets(
     """A = the sum of the triplets, as CSC with int32 indices (what HiGHS takes): one
     counting sort by column (scipy's COO -> CSC), row indices sorted within each column,
     duplicates summed, entries that sum to exactly zero dropped."""
-    a = sp.coo_array((val, (row.astype(np.int32), col.astype(np.int32))), shape=shape).tocsc()
+    a = sp.coo_array(
+        (val, (row.astype(np.int32, copy=False), col.astype(np.int32, copy=False))), shape=shape
+    ).tocsc()
     a.eliminate_zeros()
     return a
 

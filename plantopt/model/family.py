@@ -105,11 +105,13 @@ def family(
     )
 
 
-def csr_rows(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Row ids and flattened members of a list of index lists."""
+def csr_rows(lists: Sequence[Sequence[int] | np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Row ids and flattened members of a list of index lists (or index arrays)."""
     lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
     rows = np.repeat(np.arange(len(lists)), lengths)
-    flat = np.fromiter((i for x in lists for i in x), dtype=np.int64, count=int(lengths.sum()))
+    if not lists:
+        return rows, np.zeros(0, np.int64)
+    flat = np.concatenate([np.asarray(x, dtype=np.int64) for x in lists])
     return rows, flat
 
 

@@ -57,7 +57,7 @@ from plantopt.instance.targets import (
 )
 from plantopt.model.data import ModelData
 from plantopt.model.reuse_terms import ReuseTerms, reuse_terms
-from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT, RouteTree
 
 
 @dataclass(frozen=True)
@@ -277,15 +277,15 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
         if r.material not in m_index:
             return *none, [], *none
         k = m_index[r.material]
-        a = tree.coef[prod, k] * cnt.weight[p_of, k]
+        a = tree.node_coef.column(k, prod) * cnt.weight[p_of, k]
         den = [(f, float(tree.comp[f_index[f], k])) for f in covered]
-        sub = tree.coef[out, k]
+        sub = tree.node_coef.column(k, out)
     elif r.kind == "recycling_efficiency":
         keep = cnt.recycled_p[p_of]
         prod, p_of = prod[keep], p_of[keep]
-        a = (tree.coef[prod] * cnt.weight[p_of] * (1.0 - cnt.excluded)).sum(axis=1)
+        a = _row_sums(tree, prod, 1.0 - cnt.excluded, cnt.weight, p_of)
         den = [(f, float(1.0 - tree.comp[f_index[f]] @ cnt.excluded)) for f in covered]
-        sub = (tree.coef[out] * (1.0 - cnt.excluded)).sum(axis=1)
+        sub = _row_sums(tree, out, 1.0 - cnt.excluded)
     else:
         mass = tree.node_mass()
         nodes = cnt.nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
@@ -301,6 +301,24 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
         out[keep_sub].astype(np.int64),
         np.asarray(sub[keep_sub], float),
     )
+
+
+def _row_sums(
+    tree: RouteTree,
+    nodes: np.ndarray,
+    keep: np.ndarray,
+    weight: np.ndarray | None = None,
+    p_of: np.ndarray | None = None,
+) -> np.ndarray:
+    """sum_m coef[n, m] weight[p_of[i], m] keep[m] for the nodes n = nodes[i] (no weight when
+    None), on dense blocks of rows: the dense array's products, in that order, and its
+    pairwise row sum, bit for bit, without an (nodes x materials) temporary."""
+    out = np.empty(len(nodes))
+    for sl, rows in tree.node_coef.row_blocks(nodes):
+        if weight is not None and p_of is not None:
+            rows = rows * weight[p_of[sl]]
+        out[sl] = (rows * keep).sum(axis=1)
+    return out
 
 
 def _target_terms(
@@ -498,10 +516,10 @@ def contract_terms(instance: Instance, data: ModelData) -> list[ContractTerms]:
     out = []
     for r in instance["offtake_contracts"].itertuples(index=False):
         k = m_index.get(r.material)
-        nodes = data.product_nodes.get(r.product_id, [])
-        supply = tuple(
-            (n, float(tree.coef[n, k])) for n in nodes if k is not None and tree.coef[n, k] > 0
-        )
+        nodes = data.product_nodes.get(r.product_id, np.zeros(0, np.int64))
+        col = tree.node_coef.column(k, nodes) if k is not None else np.zeros(0)
+        hit = np.flatnonzero(col > 0)
+        supply = tuple(zip(nodes[hit].tolist(), col[hit].tolist()))
         out.append(
             ContractTerms(
                 r.contract_id,

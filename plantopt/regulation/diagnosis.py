@@ -211,7 +211,7 @@ def _full_units(plan: _Plan, terms: TargetTerms, t: int = 0) -> list[str]:
     feeds = {tree.feeds.index(f) for f in terms.feeds}
     out = []
     for u in ctx.used_units:
-        if not any(int(tree.node_feed[n]) in feeds for n in data.unit_nodes[u]):
+        if not np.isin(tree.node_feed[data.unit_nodes[u]], list(feeds)).any():
             continue
         through = plan.expr("throughput", u, t)
         cap = data.unit_max_capacity[u]

@@ -161,7 +161,7 @@ def _edges_from_instance(data: ResultData) -> pd.DataFrame | None:
     flow = np.zeros(tree.n_nodes)
     flow[flows["node"].to_numpy()] = flows["flow_feed_equiv_t_per_yr"].to_numpy()
     used = flows["node"].to_numpy()
-    return material_flow_table(tree, used, tree.coef * flow[:, None])
+    return material_flow_table(tree, used, tree.node_coef.rows(used) * flow[used, None])
 
 
 def material_edges(data: ResultData) -> pd.DataFrame:

@@ -180,15 +180,20 @@ def extract_tables(
 
     Flows and acceptances below FLOW_EPS are read as 0; ``mat_flow[n, m] = coef[n, m] *
     flow[n]`` (real t/yr of material m at node n) and its row sums are the basis of every
-    table. All per-node work is array indexing (no Python loop over nodes).
+    table. ``mat_flow`` is made for the nodes with a non-zero flow only (the rows of the
+    others are zero and add nothing to any sum), from the route tree's sparse coefficients.
+    All per-node work is array indexing (no Python loop over nodes).
     """
     tree = data.tree
     flow = np.where(np.abs(flow) < FLOW_EPS, 0.0, flow)
     accept = np.where(np.abs(accept) < FLOW_EPS, 0.0, accept)  # no -7e-14 t accepted
-    mat_flow = tree.coef * flow[:, None]  # real t/yr of each material at each node
-    mass_flow = mat_flow.sum(axis=1)
+    live = np.flatnonzero(flow != 0.0)
+    mat_flow = NodeFlows(live, tree.node_coef.rows(live) * flow[live, None])
+    mass_flow = np.zeros(tree.n_nodes)
+    mass_flow[live] = mat_flow.t_per_yr.sum(axis=1)
     used = np.flatnonzero(flow > 0)
-    sums = {k: mat_flow[tree.node_kind == k].sum(axis=0) for k in _SINK_KINDS}
+    kind_live = tree.node_kind[live]
+    sums = {k: mat_flow.t_per_yr[kind_live == k].sum(axis=0) for k in _SINK_KINDS}
     input_m = accept @ tree.comp
     sized = built_sizes(data, build, segment or {})
     return {
@@ -206,8 +211,21 @@ def extract_tables(
             sums[KIND_DISPOSAL],
             sums[KIND_LOSS],
         ),
-        "material_flows": material_flow_table(tree, used, mat_flow),
+        "material_flows": material_flow_table(tree, used, mat_flow.of(used)),
     }
+
+
+@dataclass(frozen=True)
+class NodeFlows:
+    """Real t/yr of each material at some nodes: ``t_per_yr[i, m]`` at node ``nodes[i]``
+    (ascending), coef[n, m] flow[n]."""
+
+    nodes: np.ndarray
+    t_per_yr: np.ndarray
+
+    def of(self, nodes: np.ndarray) -> np.ndarray:
+        """The rows of ``nodes`` (each one of :attr:`nodes`)."""
+        return self.t_per_yr[np.searchsorted(self.nodes, nodes)]
 
 
 _SINK_KINDS = (KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS)
@@ -381,15 +399,15 @@ def built_units_table(data: ModelData, sized: dict[tuple[str, str], BuiltSize]) 
     return pd.DataFrame(rows, columns=BUILT_COLUMNS)
 
 
-def _by_target(tree: Any, mat_flow: np.ndarray, kind: int, n_targets: int) -> np.ndarray:
+def _by_target(tree: Any, mat_flow: NodeFlows, kind: int, n_targets: int) -> np.ndarray:
     """(targets, materials) real t/yr into each target of ``kind``."""
-    sel = tree.node_kind == kind
-    out = np.zeros((n_targets, mat_flow.shape[1]))
-    np.add.at(out, tree.node_target[sel], mat_flow[sel])
+    sel = tree.node_kind[mat_flow.nodes] == kind
+    out = np.zeros((n_targets, len(tree.materials)))
+    np.add.at(out, tree.node_target[mat_flow.nodes[sel]], mat_flow.t_per_yr[sel])
     return out
 
 
-def products_table(instance: Instance, tree: Any, mat_flow: np.ndarray) -> pd.DataFrame:
+def products_table(instance: Instance, tree: Any, mat_flow: NodeFlows) -> pd.DataFrame:
     """Per (product, material) with mass > 0: mass, price, payable share, revenue."""
     p_mass = _by_target(tree, mat_flow, KIND_PRODUCT, len(tree.products))
     pi, mi = np.nonzero(p_mass > 0)
@@ -412,7 +430,7 @@ def products_table(instance: Instance, tree: Any, mat_flow: np.ndarray) -> pd.Da
     )
 
 
-def losses_table(tree: Any, mat_flow: np.ndarray) -> pd.DataFrame:
+def losses_table(tree: Any, mat_flow: NodeFlows) -> pd.DataFrame:
     """Disposal and losses per (kind, sink, material) with mass > 0."""
     cols: dict[str, list[np.ndarray]] = {"kind": [], "sink_id": [], "material": [], "mass": []}
     for k_code in (KIND_DISPOSAL, KIND_LOSS):
@@ -485,14 +503,15 @@ def mass_balance_table(
     return df
 
 
-def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd.DataFrame:
+def material_flow_table(tree: Any, used: np.ndarray, used_flow: np.ndarray) -> pd.DataFrame:
     """Real t/yr of each material on each edge (feed or unit -> unit, product or sink).
 
-    Long format, summed over route-tree nodes with the same feed, source, output, target and
-    material; only positive entries. Entry nodes have source ``feed:<feed_id>``. This is what
-    a Sankey diagram per material (or by total mass) is drawn from.
+    ``used_flow[i, m]`` = coef[n, m] flow[n] at the node n = used[i]. Long format, summed
+    over route-tree nodes with the same feed, source, output, target and material; only
+    positive entries. Entry nodes have source ``feed:<feed_id>``. This is what a Sankey
+    diagram per material (or by total mass) is drawn from.
     """
-    rows_n, rows_m = np.nonzero(mat_flow[used] > 0)
+    rows_n, rows_m = np.nonzero(used_flow > 0)
     nodes = used[rows_n]
     par = tree.node_parent[nodes]
     feed_id = _names(tree.feeds)[tree.node_feed[nodes]]
@@ -508,7 +527,7 @@ def material_flow_table(tree: Any, used: np.ndarray, mat_flow: np.ndarray) -> pd
             "target_kind": _names(KIND_NAMES)[tree.node_kind[nodes]],
             "target_id": target_names(tree, nodes),
             "material": _names(tree.materials)[rows_m],
-            "mass_t_per_yr": mat_flow[nodes, rows_m],
+            "mass_t_per_yr": used_flow[rows_n, rows_m],
         }
     )
     keys = [

@@ -1,4 +1,5 @@
-"""Hot kernels: route-tree node coefficients (numba), with a plain NumPy twin as oracle.
+"""Dense route-tree node coefficients (numba), with a plain NumPy twin: the oracle of the
+sparse coefficients the route tree keeps (``coef.node_coefficients_sparse``, the same numbers).
 
 The composition of node n per tonne of its feed is
 

@@ -19,19 +19,24 @@ feed-equivalent tonnage that entered it, each with its own composition.
 Branches that carry no material (the output's transfer coefficients are zero for every
 material present on the path) are pruned while enumerating, using a bitmask of the materials
 present. The tree size is guarded by ``max_route_nodes``.
+
+``coef`` is kept sparse, CSR by node (:class:`plantopt.routetree.coef.NodeCoef`,
+``RouteTree.node_coef``): 18.6 % of the (node, material) pairs are non-zero on the generated
+XL tree. ``RouteTree.coef`` makes the dense array on demand, for tests and small trees.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from plantopt.instance.errors import RouteTreeTooLarge
 from plantopt.instance.instance import Instance
 from plantopt.instance.schema import WILDCARD
+from plantopt.routetree.coef import NodeCoef, csr_take, node_coefficients_sparse
 
 KIND_UNIT, KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS = 0, 1, 2, 3
 KIND_NAMES = ("unit", "product", "disposal", "loss")
@@ -68,7 +73,7 @@ class RouteTree:
     group_feed: np.ndarray  # (G,) feed of the group
     group_ptr: np.ndarray  # (G+1,) CSR pointer into group_children
     group_children: np.ndarray  # child nodes of each group
-    coef: np.ndarray  # (N, M) t of material at node per feed-equivalent t
+    node_coef: NodeCoef  # coef[n, m] t of material at node per feed-equivalent t, CSR by node
 
     @property
     def n_nodes(self) -> int:
@@ -78,15 +83,35 @@ class RouteTree:
     def n_groups(self) -> int:
         return int(self.group_parent.shape[0])
 
+    @property
+    def coef(self) -> np.ndarray:
+        """The dense (N, M) coefficient array, made on first use and kept (read-only).
+
+        For tests and small trees: the model, the result tables and the reports read the
+        sparse :attr:`node_coef` (the dense array is 122 MiB on the generated XL tree).
+        """
+        dense = self.__dict__.get("_coef_dense")
+        if dense is None:
+            dense = self.node_coef.dense()
+            dense.setflags(write=False)
+            self.__dict__["_coef_dense"] = dense
+        return dense
+
     def node_mass(self) -> np.ndarray:
         """Real tonnes per feed-equivalent tonne at each node: sum over materials of coef
-        (computed once per tree; read-only)."""
+        (computed once per tree, bit for bit the dense row sums; read-only)."""
         mass = self.__dict__.get("_node_mass")
         if mass is None:
-            mass = self.coef.sum(axis=1)
+            mass = self.node_coef.row_sums()
             mass.setflags(write=False)
             self.__dict__["_node_mass"] = mass
         return mass
+
+    def with_inputs(self, comp: np.ndarray, tc: np.ndarray) -> RouteTree:
+        """The same tree (nodes, groups, routes) with other feed compositions and transfer
+        coefficients (a sampled scenario): the node coefficients recomputed from them."""
+        coef = node_coefficients_sparse(comp, tc, self.node_feed, self.node_parent, self.node_tcrow)
+        return replace(self, comp=comp, tc=tc, node_coef=coef)
 
     def _label(self, n: int) -> str:
         kind = int(self.node_kind[n])
@@ -160,14 +185,6 @@ def _resolve_tc(
                         vec[m_index[m]] = r.get(out, 0.0)
                 vectors[(u, cls, out)] = vec
     return outputs_of, vectors
-
-
-def _csr_take(ptr: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each key, the CSR range ptr[key]..ptr[key+1]: (position of the key, flat index)."""
-    counts = ptr[keys + 1] - ptr[keys]
-    pos = np.repeat(np.arange(len(keys)), counts)
-    starts = np.repeat(ptr[keys] - np.cumsum(counts) + counts, counts)
-    return pos, starts + np.arange(int(counts.sum()))
 
 
 @dataclass(frozen=True)
@@ -293,7 +310,7 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
     limit = int(max_nodes or instance.manifest.max_route_nodes or 200_000)
     ix = _index(instance)
     edges = _edges(instance, ix)
-    node, groups, n0 = _expand(instance, ix, edges, limit)
+    node, groups, n0, nnz = _expand(instance, ix, edges, limit)
     sizes = np.concatenate(groups["size"])
     ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(sizes)
@@ -303,9 +320,9 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
     children = np.concatenate(
         [np.argsort(node["feed"][:n0], kind="stable"), np.arange(n0, n_total, dtype=np.int64)]
     )
-    from plantopt.routetree.kernels import node_coefficients  # numba: only on large trees
-
-    coef = node_coefficients(ix.comp, edges.tc, node["feed"], node["parent"], node["tcrow"])
+    coef = node_coefficients_sparse(
+        ix.comp, edges.tc, node["feed"], node["parent"], node["tcrow"], nnz_hint=nnz
+    )
     return RouteTree(
         materials=tuple(ix.materials),
         feeds=tuple(ix.feeds),
@@ -327,7 +344,7 @@ def build_route_tree(instance: Instance, max_nodes: int | None = None) -> RouteT
         group_feed=np.concatenate(groups["feed"]),
         group_ptr=ptr,
         group_children=children,
-        coef=coef,
+        node_coef=coef,
     )
 
 
@@ -367,12 +384,14 @@ def _expand_level(
     groups: dict[str, list[np.ndarray]],
     n_total: int,
     limit: int,
-) -> _Level:
+) -> tuple[_Level, int]:
     """Append the children of every node of ``lvl`` (edges whose transfer row keeps a material
-    the node carries) to ``cols`` / ``groups``; return the next level (children at units)."""
-    pos, e = _csr_take(edges.ptr, lvl.unit * len(ix.classes) + ix.feed_cls[lvl.feed])
-    keep = (lvl.support[pos] & tc_mask[edges.k[e]]).any(axis=1)
-    pos, e = pos[keep], e[keep]
+    the node carries) to ``cols`` / ``groups``; return the next level (children at units) and
+    the number of (child, material) pairs the children carry."""
+    pos, e = csr_take(edges.ptr, lvl.unit * len(ix.classes) + ix.feed_cls[lvl.feed])
+    support = lvl.support[pos] & tc_mask[edges.k[e]]
+    keep = support.any(axis=1)
+    pos, e, support = pos[keep], e[keep], support[keep]
     n_new = len(e)
     if n_total + n_new > limit:
         raise RouteTreeTooLarge(_too_large(limit, n_total + n_new))
@@ -390,18 +409,20 @@ def _expand_level(
         groups["feed"].append(feed[starts])
         groups["size"].append(np.diff(np.r_[starts, n_new]))
     units_next = edges.kind[e] == KIND_UNIT
-    return _Level(
+    nxt = _Level(
         (n_total + np.arange(n_new, dtype=np.int64))[units_next],
         feed[units_next],
         edges.target[e][units_next],
-        (lvl.support[pos] & tc_mask[edges.k[e]])[units_next],
+        support[units_next],
     )
+    return nxt, int(np.count_nonzero(support))
 
 
 def _expand(
     instance: Instance, ix: _Index, edges: _Edges, limit: int
-) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]], int]:
-    """Breadth-first expansion: node columns, conservation groups, number of entry nodes."""
+) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]], int, int]:
+    """Breadth-first expansion: node columns, conservation groups, number of entry nodes and
+    number of (node, material) pairs with a material present (the coefficients' size)."""
     F = len(ix.feeds)
     e_feed, e_unit = _entry_nodes(instance, ix)
     n0 = len(e_feed)
@@ -416,11 +437,12 @@ def _expand(
     }
     tc_mask = edges.tc > 0
     lvl = _Level(np.arange(n0, dtype=np.int64), e_feed, e_unit, ix.comp[e_feed] > 0)
-    n_total = n0
+    n_total, nnz = n0, int(np.count_nonzero(lvl.support))
     while len(lvl.ids):
-        lvl = _expand_level(lvl, ix, edges, tc_mask, cols, groups, n_total, limit)
+        lvl, pairs = _expand_level(lvl, ix, edges, tc_mask, cols, groups, n_total, limit)
         n_total += len(cols["feed"][-1])  # the nodes just added
-    return {name: np.concatenate(arrs) for name, arrs in cols.items()}, groups, n0
+        nnz += pairs
+    return {name: np.concatenate(arrs) for name, arrs in cols.items()}, groups, n0, nnz
 
 
 def _too_large(limit: int, count: int) -> str:

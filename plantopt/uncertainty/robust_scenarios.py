@@ -98,8 +98,6 @@ def draw_scenarios(
     first: int = 0,
 ) -> list[Scenario]:
     """Scenarios ``first .. first + n - 1`` of ``seed`` (sample indices of ``evaluate``)."""
-    from plantopt.routetree.kernels import node_coefficients
-
     tree = tree or build_route_tree(instance)
     spec = build_spec(full_plan(instance, tree), opts)
     a = spec.arrays
@@ -116,10 +114,7 @@ def draw_scenarios(
         tc = np.array(tree.tc, dtype=float)
         rows = np.flatnonzero(ext >= 0)
         tc[rows] = tc_ext[i][ext[rows]]
-        coef = node_coefficients(
-            np.ascontiguousarray(comp[i]), tc, tree.node_feed, tree.node_parent, tree.node_tcrow
-        )
-        tree_s = replace(tree, comp=comp[i], tc=tc, coef=coef)
+        tree_s = tree.with_inputs(np.ascontiguousarray(comp[i]), tc)
         tables = _scenario_tables(instance, tree, g[i], avail[i])
         inst_s = replace(instance, tables=tables)
         out.append(Scenario(int(s), inst_s, tree_s, g[i].copy(), avail[i].copy()))

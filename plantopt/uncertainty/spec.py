@@ -287,7 +287,7 @@ def _pair_spread(
     reaches = np.zeros((n_pairs, n_m), dtype=bool)
     child = np.flatnonzero(tree.node_parent[active] >= 0)
     if child.size:
-        parent_coef = tree.coef[tree.node_parent[active[child]]] > 0
+        parent_coef = tree.node_coef.rows(tree.node_parent[active[child]]) > 0
         np.logical_or.at(reaches, pair_of_row[node_row[child]], parent_coef)
     for q in range(n_pairs):
         sl = slice(pair_ptr[q], pair_ptr[q + 1])
@@ -321,7 +321,7 @@ def _node_arrays(plan: Plan, active: np.ndarray, pos: np.ndarray) -> dict[str, n
     """Per active node: parent position, feed, kind, target, flow, route cost, support."""
     tree = plan.tree
     parent = tree.node_parent[active]
-    support = tree.coef[active] > 0  # structural: sampling keeps nominal zeros at zero
+    support = tree.node_coef.rows(active) > 0  # structural: sampling keeps nominal zeros at zero
     return {
         "node_parent": i64(np.where(parent >= 0, pos[np.maximum(parent, 0)], -1)),
         "node_feed": i64(tree.node_feed[active]),

@@ -104,9 +104,9 @@ def regulation_targets(plan: Plan, target_year: int | None = None) -> list[Targe
         # a_n over the nominal x[n] it multiplies: the calculation-point weight w[p, k]
         # (Delegated Regulation (EU) 2025/606) of the regulation terms, held under sampling
         mat_i = tree.materials.index(t.material) if t.kind == "material_recovery" else None
-        mass = tree.node_mass() if mat_i is None else None
+        mass = tree.node_mass() if mat_i is None else tree.node_coef.column(mat_i)
         for n, a in t.num:
-            base = tree.coef[n, mat_i] if mat_i is not None else mass[n]  # type: ignore[index]
+            base = mass[n]
             node_weight[n] += a / base if base > 0 else 0.0
         feed_weight = np.zeros(len(tree.feeds))
         for f, b in t.den:  # b < 1 only for a Part B input fraction without excluded substances

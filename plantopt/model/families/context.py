@@ -40,6 +40,6 @@ class PeriodContext:
 
 
 def used_and_run_units(data: ModelData) -> tuple[list[str], list[str]]:
-    used = [u for u in data.units if data.unit_nodes[u]]
+    used = [u for u in data.units if len(data.unit_nodes[u])]
     run = [u for u in used if data.unit_min_load[u] > 0 and data.unit_max_capacity[u] > 0]
     return used, run

@@ -13,7 +13,7 @@ from plantopt.model.family import INF, Family, Relax, csr_rows, family
 
 def offtake(ctx: PeriodContext) -> Family:
     d = ctx.data
-    limited = [p for p in d.products if p in d.product_offtake and d.product_nodes[p]]
+    limited = [p for p in d.products if p in d.product_offtake and len(d.product_nodes[p])]
     r, n = csr_rows([d.product_nodes[p] for p in limited])
     cap = np.array([d.product_offtake[p] for p in limited], dtype=float)
     return family(
