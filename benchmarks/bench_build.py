@@ -9,9 +9,12 @@ For each generated case (default L and XL), in a fresh child process per measure
 * peak RSS of the build child above the interpreter with the imports done.
 
 Paired: for each round the measurements run back to back (A B A B ...), the ratio is taken
-per round, and the median of the ratios is reported with the machine load.
+per round, and the median of the ratios is reported with the machine load. ``--compare SRC``
+measures another plantopt source tree (e.g. ``git archive main | tar -x -C SRC``) as A in
+the same rounds.
 
     python benchmarks/bench_build.py --cases L XL --rounds 3
+    python benchmarks/bench_build.py --cases L XL --rounds 5 --compare /tmp/main --no-pyomo
 """
 
 from __future__ import annotations
@@ -59,10 +62,10 @@ def _child(instance_dir: str, what: str) -> dict:
     fams = build_families(data, build_regulation_data(inst, data))
     mm = emit_matrix(fams, ["recovery"])
     a = mm.a_csc
-    arrays = (
-        a.indptr.astype(np.int32),
-        a.indices.astype(np.int32),
-        a.data.astype(np.float64),
+    arrays = (  # as the hand-off (solver/highs.py) passes them: no copies
+        np.asarray(a.indptr, dtype=np.int32),
+        np.asarray(a.indices, dtype=np.int32),
+        np.asarray(a.data, dtype=np.float64),
         np.ascontiguousarray(mm.costs[0]),
     )
 
@@ -100,15 +103,52 @@ def _child(instance_dir: str, what: str) -> dict:
     return out
 
 
-def _run_child(instance_dir: Path, what: str) -> dict:
+def _run_child(instance_dir: Path, what: str, source: str | None = None) -> dict:
+    """One measurement in a fresh process; ``source``: a plantopt source tree to measure
+    instead of this one (put first on PYTHONPATH: the A of a paired A/B comparison)."""
+    env = dict(os.environ)
+    if source:
+        env["PYTHONPATH"] = source + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run(
         [sys.executable, __file__, "--child", str(instance_dir), what],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
+        env=env,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _median(xs: list[float]) -> str:
+    return f"{statistics.median(xs):.4g} ({', '.join(f'{x:.4g}' for x in xs)})"
+
+
+def _case(folder: Path, size: str, rounds: int, pyomo: bool, compare: str | None) -> None:
+    """Rounds of (A build, B build[, B Pyomo]) back to back; medians of the per-round
+    figures."""
+    runs: dict[str, list[dict]] = {"A": [], "B": []}
+    pyomo_s: list[float] = []
+    for r in range(rounds):
+        load = os.getloadavg()[0]
+        if compare:
+            runs["A"].append(_run_child(folder, "build", compare))
+        runs["B"].append(_run_child(folder, "build"))
+        if pyomo:
+            pyomo_s.append(_run_child(folder, "pyomo")["pyomo_s"])
+        print(f"  {size} round {r + 1}: load average {load:.1f} before")
+    for name, rs in runs.items():
+        if not rs:
+            continue
+        ratio = [x["build_plus_handoff_s"] / x["floor_s"] for x in rs]
+        build = _median([x["build_plus_handoff_s"] for x in rs])
+        print(
+            f"{size} {name}: nnz {rs[0]['nnz']:,}; build+handoff s {build}; "
+            f"floor s {_median([x['floor_s'] for x in rs])}; ratio {_median(ratio)}; "
+            f"peak RSS MiB {_median([x['peak_rss_mib'] for x in rs])}"
+        )
+    if pyomo_s:
+        print(f"{size} B Pyomo emitter s {_median(pyomo_s)}")
 
 
 def main() -> None:
@@ -116,6 +156,8 @@ def main() -> None:
     ap.add_argument("--cases", nargs="+", default=["L", "XL"])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--child", nargs=2, metavar=("DIR", "WHAT"))
+    ap.add_argument("--compare", metavar="SRC", help="plantopt source tree measured as A")
+    ap.add_argument("--no-pyomo", action="store_true", help="skip the Pyomo emitter runs")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(_child(*args.child)))
@@ -127,23 +169,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.cases:
             folder = write_instance(generate(size, 0), Path(tmp) / size)
-            ratios, pyomo, rss, nnz = [], [], [], 0
-            for _ in range(args.rounds):
-                b = _run_child(folder, "build")
-                p = _run_child(folder, "pyomo")
-                ratios.append(b["build_plus_handoff_s"] / b["floor_s"])
-                pyomo.append(p["pyomo_s"])
-                rss.append(b["peak_rss_mib"])
-                nnz = b["nnz"]
-                build_s = b["build_plus_handoff_s"]
-                floor_s = b["floor_s"]
-            print(
-                f"{size}: nnz {nnz:,}; build+handoff {build_s:.3f} s, floor "
-                f"{floor_s:.3f} s; median ratio {statistics.median(ratios):.2f} "
-                f"(rounds {', '.join(f'{r:.2f}' for r in ratios)}); Pyomo emitter "
-                f"median {statistics.median(pyomo):.2f} s; peak RSS median "
-                f"{statistics.median(rss):.0f} MiB"
-            )
+            _case(folder, size, args.rounds, not args.no_pyomo, args.compare)
     print(f"load average at end: {os.getloadavg()}")
 
 

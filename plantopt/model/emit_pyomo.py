@@ -12,6 +12,7 @@ is the options in service.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -59,14 +60,14 @@ def _key(label: Any) -> Any:
 _DIMEN = {"OPTIONS": 2, "CONTRACT_PAIRS": 2, "SEGMENTS": 3, "SEGMENT_BINARIES": 3}
 
 
-def _set(block: Any, name: str, labels: list) -> Any:
+def _set(block: Any, name: str, labels: Sequence[Any]) -> Any:
     if hasattr(block, name):
         return getattr(block, name)
     dimen = _DIMEN.get(name, 1)
     if name == "NODES":
         s = pyo.RangeSet(0, len(labels) - 1)
     else:
-        s = pyo.Set(initialize=labels, dimen=dimen, ordered=True)
+        s = pyo.Set(initialize=list(labels), dimen=dimen, ordered=True)
     setattr(block, name, s)
     return s
 

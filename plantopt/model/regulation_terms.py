@@ -209,6 +209,7 @@ class Counting:
     recycled_p: np.ndarray  # (P,) bool: counts_recycled
     nodes_of: dict[str, np.ndarray]
     out_of_waste_p: np.ndarray  # (P,) bool: prepared for re-use or second life
+    products: ProductNodes | None = None  # the product nodes' columns, shared by the targets
 
 
 def counting_weights(instance: Instance, products: list[str], materials: list[str]) -> np.ndarray:
@@ -218,8 +219,9 @@ def counting_weights(instance: Instance, products: list[str], materials: list[st
     p_index = {p: i for i, p in enumerate(products)}
     m_index = {m: i for i, m in enumerate(materials)}
     w = np.zeros((len(products), len(materials)))
-    prods = instance["products"].set_index("product_id")
-    inter = {p for p in products if str(prods.at[p, "calc_point"]) == "intermediate"}
+    prods = _product_rows(instance, products)
+    calc_point = prods["calc_point"].astype(str).to_numpy()
+    inter = {p for p, c in zip(products, calc_point) if c == "intermediate"}
     pp = instance["product_prices"]
     for p, k, rec in zip(pp["product_id"], pp["material"], pp["recovered"]):
         if p in p_index and k in m_index and p not in inter and bool(rec):
@@ -228,10 +230,14 @@ def counting_weights(instance: Instance, products: list[str], materials: list[st
     for p, k, r in zip(dr["product_id"], dr["material"], dr["recovery_frac"]):
         if p in inter and k in m_index:
             w[p_index[p], m_index[k]] = float(r)
-    for p in products:  # re-used or repurposed items are not recycled material
-        if str(prods.at[p, "reuse_kind"]) != "none":
-            w[p_index[p]] = 0.0
+    # re-used or repurposed items are not recycled material
+    w[prods["reuse_kind"].astype(str).to_numpy() != "none"] = 0.0
     return w
+
+
+def _product_rows(instance: Instance, products: list[str]) -> pd.DataFrame:
+    """The products table's rows in the order ``products`` (one lookup, not one per cell)."""
+    return instance["products"].set_index("product_id").loc[list(products)]
 
 
 def excluded_materials(instance: Instance, materials: list[str], year: int | None) -> np.ndarray:
@@ -268,24 +274,25 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
     f_index = {f: i for i, f in enumerate(tree.feeds)}
     mask = np.zeros(len(tree.feeds), dtype=bool)
     mask[[f_index[f] for f in covered]] = True
-    prod = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
-    prod = prod[mask[tree.node_feed[prod]]]
-    p_of = tree.node_target[prod]
-    out = prod[cnt.out_of_waste_p[p_of]]
+    pv = cnt.products or ProductNodes(tree)
+    sel = mask[pv.feed]  # product nodes of the covered feeds
+    prod, p_of = pv.nodes[sel], pv.p_of[sel]
+    is_out = sel & cnt.out_of_waste_p[pv.p_of]
+    out = pv.nodes[is_out]
     none = np.zeros(0, np.int64), np.zeros(0)
     if r.kind == "material_recovery":
         if r.material not in m_index:
             return *none, [], *none
         k = m_index[r.material]
-        a = tree.node_coef.column(k, prod) * cnt.weight[p_of, k]
+        a = pv.column(k)[sel] * cnt.weight[p_of, k]
         den = [(f, float(tree.comp[f_index[f], k])) for f in covered]
-        sub = tree.node_coef.column(k, out)
+        sub = pv.column(k)[is_out]
     elif r.kind == "recycling_efficiency":
         keep = cnt.recycled_p[p_of]
-        prod, p_of = prod[keep], p_of[keep]
-        a = _row_sums(tree, prod, 1.0 - cnt.excluded, cnt.weight, p_of)
+        prod = prod[keep]
+        a = pv.row_sums("partb", 1.0 - cnt.excluded, cnt.weight)[sel][keep]
         den = [(f, float(1.0 - tree.comp[f_index[f]] @ cnt.excluded)) for f in covered]
-        sub = _row_sums(tree, out, 1.0 - cnt.excluded)
+        sub = pv.row_sums("partb_out", 1.0 - cnt.excluded)[is_out]
     else:
         mass = tree.node_mass()
         nodes = cnt.nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
@@ -301,6 +308,33 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
         out[keep_sub].astype(np.int64),
         np.asarray(sub[keep_sub], float),
     )
+
+
+class ProductNodes:
+    """The product nodes of a tree (ascending), their feeds and products, and what the
+    targets read over them — one material column, one weighted row sum — made once for all
+    the targets of an instance (each target takes the rows of its covered feeds)."""
+
+    def __init__(self, tree: RouteTree) -> None:
+        self.tree = tree
+        self.nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
+        self.feed = tree.node_feed[self.nodes]
+        self.p_of = tree.node_target[self.nodes]
+        self._columns: dict[int, np.ndarray] = {}
+        self._sums: dict[str, np.ndarray] = {}
+
+    def column(self, k: int) -> np.ndarray:
+        """coef[n, k] of every product node n."""
+        if k not in self._columns:
+            self._columns[k] = self.tree.node_coef.column(k, self.nodes)
+        return self._columns[k]
+
+    def row_sums(self, key: str, keep: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+        """sum_m coef[n, m] weight[p(n), m] keep[m] of every product node n (cached by
+        ``key``: the same ``keep`` and ``weight`` for one instance and year)."""
+        if key not in self._sums:
+            self._sums[key] = _row_sums(self.tree, self.nodes, keep, weight, self.p_of)
+        return self._sums[key]
 
 
 def _row_sums(
@@ -356,9 +390,9 @@ def _target_terms(
 def _counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
     tree = data.tree
     kind, target = tree.node_kind, tree.node_target
-    prods = instance["products"].set_index("product_id")
-    flag = {c: np.array([bool(prods.at[p, c]) for p in tree.products], bool) for c in FLAGS}
-    reuse = np.array([str(prods.at[p, "reuse_kind"]) != "none" for p in tree.products], bool)
+    prods = _product_rows(instance, list(tree.products))
+    flag = {c: prods[c].astype(bool).to_numpy() for c in FLAGS}
+    reuse = prods["reuse_kind"].astype(str).to_numpy() != "none"
     # WEEE Annex V: "prepared for re-use and recycled" (re-use counts with recycling)
     recycled_p = flag["counts_recycled"] | reuse
     recovered_p = recycled_p | flag["counts_recovered"]
@@ -375,6 +409,7 @@ def _counting(instance: Instance, data: ModelData, year: int | None) -> Counting
         recycled_p=flag["counts_recycled"] & ~reuse,
         nodes_of=nodes_of,
         out_of_waste_p=reuse,
+        products=ProductNodes(tree),
     )
 
 

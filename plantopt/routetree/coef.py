@@ -37,8 +37,9 @@ def csr_take(ptr: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 @dataclass(frozen=True)
 class NodeCoef:
-    """coef[n, m] as CSR by node: ``ptr`` (N+1,) int64, ``mat`` (nnz,) int32 material
-    index, ``val`` (nnz,) float64 (non-zero), materials ascending within a node."""
+    """coef[n, m] as CSR by node: ``ptr`` (N+1,) int64, ``mat`` (nnz,) material index (int8
+    up to 127 materials, :func:`material_dtype`), ``val`` (nnz,) float64 (non-zero),
+    materials ascending within a node."""
 
     ptr: np.ndarray
     mat: np.ndarray
@@ -71,9 +72,18 @@ class NodeCoef:
         """Dense coef[nodes, :] (len(nodes) x M, zeros filled in): for small node sets and
         blocks; large sets go through :meth:`row_blocks`."""
         pos, mat, val = self.entries(nodes)
-        out = np.zeros((len(nodes), self.n_materials))
-        out[pos, mat] = val
+        return self._scatter(len(nodes), pos, mat, val)
+
+    def _scatter(self, n: int, pos: np.ndarray, mat: np.ndarray, val: np.ndarray) -> np.ndarray:
+        out = np.zeros((n, self.n_materials))
+        out.reshape(-1)[pos * self.n_materials + mat] = val  # one flat fancy assignment
         return out
+
+    def _range_rows(self, a: int, b: int) -> np.ndarray:
+        """Dense coef[a:b, :] (the entries of a node range are contiguous)."""
+        lo, hi = int(self.ptr[a]), int(self.ptr[b])
+        pos = np.repeat(np.arange(b - a), np.diff(self.ptr[a : b + 1]))
+        return self._scatter(b - a, pos, self.mat[lo:hi], self.val[lo:hi])
 
     def row_blocks(self, nodes: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
         """(slice of ``nodes``, dense rows of those nodes) in blocks of :data:`BLOCK` nodes
@@ -81,16 +91,19 @@ class NodeCoef:
         n = self.n_nodes if nodes is None else len(nodes)
         for a in range(0, n, BLOCK):
             sl = slice(a, min(a + BLOCK, n))
-            idx = np.arange(sl.start, sl.stop) if nodes is None else np.asarray(nodes)[sl]
-            yield sl, self.rows(idx)
+            if nodes is None:
+                yield sl, self._range_rows(sl.start, sl.stop)
+            else:
+                yield sl, self.rows(np.asarray(nodes)[sl])
 
     def column(self, m: int, nodes: np.ndarray | None = None) -> np.ndarray:
-        """coef[nodes, m] (every node when None) as a dense vector, zeros filled in."""
-        if nodes is None:
+        """coef[nodes, m] (every node when None) as a dense vector, zeros filled in (many
+        nodes: from the whole column, one pass over the material indices)."""
+        if nodes is None or len(nodes) > self.n_nodes // 16:
             e = np.flatnonzero(self.mat == m)
             out = np.zeros(self.n_nodes)
             out[np.searchsorted(self.ptr, e, side="right") - 1] = self.val[e]
-            return out
+            return out if nodes is None else out[nodes]
         pos, mat, val = self.entries(nodes)
         hit = mat == m
         out = np.zeros(len(nodes))
@@ -137,7 +150,8 @@ def node_coefficients_sparse(
 
     n_nodes = len(node_parent)
     depth = node_depths(node_parent)
-    out = _Buffer(max(int(nnz_hint if nnz_hint is not None else 4 * n_nodes), 1))
+    cap = max(int(nnz_hint if nnz_hint is not None else 4 * n_nodes), 1)
+    out = _Buffer(cap, material_dtype(comp.shape[1]))
     counts = np.zeros(n_nodes, dtype=np.int64)
     level = np.flatnonzero(depth == 0)
     rows = comp[node_feed[level]]
@@ -167,19 +181,28 @@ def node_coefficients_sparse(
     return _node_major(out, counts, np.concatenate(order), comp.shape[1])
 
 
+def material_dtype(n_materials: int) -> type:
+    """The smallest signed integer type that holds the material indices (int8 up to 127
+    materials: 1 byte per entry instead of 4)."""
+    for dt in (np.int8, np.int16):
+        if n_materials <= np.iinfo(dt).max:
+            return dt
+    return np.int32
+
+
 class _Buffer:
     """Entries (material, value) appended in blocks into preallocated arrays."""
 
-    def __init__(self, capacity: int) -> None:
-        self.mat = np.empty(capacity, dtype=np.int32)
-        self.val = np.empty(capacity)
+    def __init__(self, capacity: int, mat_dtype: type = np.int32) -> None:
+        self.mat: np.ndarray = np.empty(capacity, dtype=mat_dtype)
+        self.val: np.ndarray = np.empty(capacity)
         self.n = 0
 
     def append(self, mat: np.ndarray, val: np.ndarray) -> None:
         end = self.n + len(val)
         if end > len(self.val):  # short hint: grow by half (a copy)
             cap = max(end, len(self.val) * 3 // 2)
-            self.mat = np.concatenate([self.mat[: self.n], np.empty(cap - self.n, np.int32)])
+            self.mat = np.concatenate([self.mat[: self.n], np.empty(cap - self.n, self.mat.dtype)])
             self.val = np.concatenate([self.val[: self.n], np.empty(cap - self.n)])
         self.mat[self.n : end] = mat
         self.val[self.n : end] = val

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from plantopt.model.families.context import PeriodContext
-from plantopt.model.family import Family, family, stack
+from plantopt.model.family import Family, IntLabels, family, stack
 
 
 def _group_of_child(ctx: PeriodContext) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +58,7 @@ def output_balance(ctx: PeriodContext) -> Family:
     )
     return family(
         "output_balance",
-        groups.tolist(),
+        IntLabels(groups),
         row,
         col,
         val,
