@@ -100,6 +100,7 @@ def describe(
     from plantopt.model.data import build_model_data
     from plantopt.model.emit_matrix import emit_matrix
     from plantopt.model.regulation_terms import build_regulation_data
+    from plantopt.results.network import network_sizes
     from plantopt.results.text import _t
     from plantopt.routetree.tree import KIND_NAMES, build_route_tree
 
@@ -109,10 +110,8 @@ def describe(
     t_tree = time.perf_counter() - t0
     t0 = time.perf_counter()
     data = build_model_data(inst, tree)
-    mm = emit_matrix(
-        build_families(data, build_regulation_data(inst, data)),
-        [objective or inst.manifest.objective or "recovery"],
-    )
+    fams = build_families(data, build_regulation_data(inst, data))
+    mm = emit_matrix(fams, [objective or inst.manifest.objective or "recovery"])
     t_build = time.perf_counter() - t0
     rows, cols, nnz = mm.shape
     size = {
@@ -136,6 +135,8 @@ def describe(
     for k, kind in enumerate(KIND_NAMES):
         tab.add_row(f"  {kind} nodes", f"{int((tree.node_kind == k).sum()):,}")
     tab.add_row("conservation groups", f"{tree.n_groups:,}")
+    for name, count in network_sizes(fams.layout, data).items():  # sites.csv (issue 15)
+        tab.add_row(name, f"{count:,}")
     for key in ("rows", "columns", "nonzeros", "integer_columns"):
         tab.add_row(f"model {key.replace('_', ' ')}", f"{size[key]:,}")
     tab.add_row("route tree time", f"{t_tree:.3f} s")

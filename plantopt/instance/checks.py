@@ -392,6 +392,9 @@ def _check_feed_limits(instance: Instance, problems: ProblemList) -> None:
 def _check_capacity(instance: Instance, problems: ProblemList) -> None:
     units = instance["units"]
     with_options = set(instance["capacity_options"]["unit_id"])
+    site_units = instance.tables.get("site_units")  # network instances: existing per site
+    if site_units is not None and len(site_units):
+        with_options |= set(site_units["unit_id"][site_units["existing_capacity_t_per_yr"] > 0])
     for i, r in zip(units.index, units.to_dict("records")):
         if r["existing_capacity_t_per_yr"] <= 0 and r["unit_id"] not in with_options:
             problems.warning(
@@ -462,6 +465,9 @@ def collect_problems(instance: Instance) -> ProblemList:
     from plantopt.instance.checks_periods import check_periods
 
     check_periods(instance, problems)
+    from plantopt.instance.checks_network import check_network
+
+    check_network(instance, problems)
     from plantopt.instance.requirements import check_requirements
 
     check_requirements(instance, problems)

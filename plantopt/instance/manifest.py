@@ -164,6 +164,47 @@ class Manifest(Mapping[str, Any]):
         lo=0,
         lever=True,
     )
+    # network of plants (issue 15; docs/network.md); read only when sites.csv is given,
+    # except grid_co2_t_per_mwh and net_co2_cap_t_per_yr
+    detour_factor: float = spec(
+        "Road distance over great-circle distance for lanes without a distances.csv row "
+        "(a mode's own detour_factor wins).",
+        default=1.3,
+        lo=1,
+        hi=5,
+    )
+    max_transport_km: float | None = spec(
+        "Lanes longer than this are not offered; empty: every lane.", unit="km", lo=0
+    )
+    lead_time_cost_eur_per_t_day: float = spec(
+        "Cost of one day of lead time per tonne shipped across a border (capital and "
+        "storage tied up while the notification is pending).",
+        default=0.0,
+        unit="EUR/(t d)",
+        lo=0,
+    )
+    max_lead_time_days: float | None = spec(
+        "Border lanes whose lead time exceeds this are not offered; empty: no limit.",
+        unit="d",
+        lo=0,
+    )
+    grid_co2_t_per_mwh: float | None = spec(
+        "Grid electricity emission factor of a one-site instance (sites.csv gives one per "
+        "site); empty: 0.",
+        unit="t/MWh",
+        lo=0,
+    )
+    net_co2_cap_t_per_yr: float | None = spec(
+        "Most net CO2 per year: direct + transport + grid electricity - avoided primary "
+        "production (the epsilon of the CO2 axis of pareto); empty: no cap.",
+        unit="t/yr",
+    )
+    max_network_columns: int = spec(
+        "Size guard of the network model: most site_flow, ship, haul and site_build columns "
+        "(models/formulation.md section 15).",
+        default=2_000_000,
+        lo=1,
+    )
     horizon_yr: int = spec(
         "Years of operation in the business case and the npv objective (capex in year 0, "
         "cash flows in years 1..horizon).",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from plantopt.instance.manifest import LEVER_FIELDS, MANIFEST_COLUMNS
 from plantopt.instance.schema_capacity import CAPACITY_CHOICE_COLUMNS, CAPEX_CURVES
+from plantopt.instance.schema_network import NETWORK_TABLES
 from plantopt.instance.schema_optional import OPTIONAL_TABLES
 from plantopt.instance.schema_types import FRACTION, Column, Table, _source
 
@@ -570,6 +571,7 @@ TABLES: dict[str, Table] = {
     )
     + OPTIONAL_TABLES
     + (CAPEX_CURVES,)
+    + NETWORK_TABLES
 }
 
 MANIFEST_FILES = ("instance.yaml", "instance.yml", "instance.toml")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,6 +45,14 @@ from plantopt.model.families import (
     units,
 )
 from plantopt.model.families.context import PeriodContext, used_and_run_units
+from plantopt.model.families.emissions import emission_rows, network_expressions
+from plantopt.model.families.network import network_rows
+from plantopt.model.families.network_terms import (
+    network_bounds,
+    network_columns,
+    site_capex_pv,
+    site_capex_terms,
+)
 from plantopt.model.family import INF, Family, Relax, family
 from plantopt.model.layout import Layout
 from plantopt.model.ledger import Ledger, ledger
@@ -146,6 +154,9 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
     assert timing is not None
     T = len(timing.periods)
     used, run = used_and_run_units(data)
+    net_cols: dict[str, Any] = {}
+    if data.network is not None:  # units run per site (site_run), not as a whole
+        net_cols, run = network_columns(data, run), []
     contracts = (
         tuple(c.contract_id for c in regulation_data.contracts)
         if regulation_data is not None
@@ -162,6 +173,7 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
         segments=segment_columns(data),
         segment_binaries=segment_binary_columns(data),
         crew=("operators",) if data.manifest.shift_crews else (),
+        **net_cols,
     )
     local = glob.local()
     regs = regulation_data.per_period if regulation_data is not None else (None,) * T
@@ -171,8 +183,11 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
         ctx = PeriodContext(d, local, reg, mass, used, run)
         periods.append(
             Period(
-                [f(ctx) for f in PERIOD_ROWS],
-                {e.name: e for e in (f(ctx) for f in PERIOD_EXPRESSIONS)},
+                [f(ctx) for f in PERIOD_ROWS] + network_rows(ctx) + emission_rows(ctx),
+                {
+                    e.name: e
+                    for e in [f(ctx) for f in PERIOD_EXPRESSIONS] + network_expressions(ctx)
+                },
                 ledger(ctx),
                 int32_csr(substitution(local, glob, data, t)),
                 ctx,
@@ -214,6 +229,8 @@ def column_bounds(
         upper[b + glob.take0 : b + glob.collect0] = [c.max_t_per_yr for c in contracts]
         upper[b + glob.collect0 : b + glob.segment0] = [s.t_per_yr for s in steps]
         upper[b + glob.segment0 : b + glob.crew0] = 1.0
+        if data.network is not None:  # build[u, j] counts the sites it is built at
+            network_bounds(glob, data, lower, upper, b)
         # forbidden units and the other options of a required u=j: build[u, j, t] <= 0
         for k in build_requirements(data.manifest, data.unit_options).forbidden:
             upper[b + glob.build0 + glob.o_index[k]] = 0.0
@@ -266,6 +283,8 @@ def capex_pv_vector(fams: Families) -> np.ndarray:
         dtype=float,
     )
     out[seg_cols] = seg_capex * pv
+    site_cols, site_pv = site_capex_pv(data, glob)
+    out[site_cols] += site_pv
     return out
 
 
@@ -332,8 +351,9 @@ def global_expressions(fams: Families, objectives: dict[str, np.ndarray]) -> dic
     """capex_total and npv; with several periods also profit and weighted_recovery."""
     glob = fams.layout
     seg_cols, seg_capex = segment_capex(fams.data, glob)
-    cols = np.concatenate([_build_columns(glob), seg_cols])
-    capex = np.concatenate([_capex_net(fams.data, glob), seg_capex])
+    site_cols, site_capex = site_capex_terms(fams.data, glob)
+    cols = np.concatenate([_build_columns(glob), seg_cols, site_cols])
+    capex = np.concatenate([_capex_net(fams.data, glob), seg_capex, site_capex])
     nz = np.flatnonzero(capex)
     out = {
         "capex_total": family(
@@ -404,7 +424,9 @@ def one_option(data: ModelData, glob: Layout) -> Family:
     rows: list[int] = []
     cols: list[int] = []
     for t in range(glob.n_periods):
-        for u in (u for u in data.units if data.unit_options[u] and not _modular(data, u)):
+        # network instances: one option per unit and site (families/network.py) instead
+        units = [] if data.network is not None else data.units
+        for u in (u for u in units if data.unit_options[u] and not _modular(data, u)):
             for j in data.unit_options[u]:
                 rows.append(len(idx))
                 cols.append(t * glob.block + glob.build0 + o[(u, j)])

@@ -16,6 +16,13 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.manifest import Manifest
 from plantopt.model.capacity import Curve, capex_curves
 from plantopt.model.finance import annuity_factor, capex_pv_factor, capital_recovery_factor  # noqa: F401
+from plantopt.model.network import (
+    Footprint,
+    NetworkData,
+    aggregate_capacity,
+    build_footprint,
+    build_network,
+)
 from plantopt.model.periods import Period, Timing, build_timing, max_capacity, period_instance
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
 
@@ -135,6 +142,8 @@ class ModelData:
     period_data: tuple[ModelData, ...] = ()
     unit_node_terms: NodeTerms | None = None  # unit nodes grouped by unit (tree order), mass
     curves: dict[tuple[str, str], Curve] = field(default_factory=dict)  # continuous options
+    network: NetworkData | None = None  # sites.csv given (model/network.py); else None
+    footprint: Footprint | None = None  # emission expressions wanted (model/network.py)
 
     @property
     def annuity_factor(self) -> float:
@@ -328,6 +337,9 @@ def _period_data(
     curves = capex_curves(instance)
     options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr, curves)
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
+    network = build_network(instance, tree)
+    if network is not None:  # existing capacity per site (checks_network)
+        unit_existing, unit_max_capacity = aggregate_capacity(network, units, options, unit_options)
     offtake, weights = _offtake_and_weights(instance)
     unit_terms = _grouped_nodes(tree, KIND_UNIT, len(tree.units))
     budget = instance.manifest.budget_eur
@@ -367,6 +379,8 @@ def _period_data(
         discount_rate=rate,
         timing=timing,
         curves=curves,
+        network=network,
+        footprint=build_footprint(instance),
     )
 
 

@@ -36,6 +36,11 @@ _SETS = {
     "segment": "SEGMENTS",
     "segment_on": "SEGMENT_BINARIES",
     "crew": "CREW",
+    "site_flow": "SITE_NODES",
+    "ship": "SHIPS",
+    "haul": "HAULS",
+    "site_build": "SITE_OPTIONS",
+    "site_run": "SITE_RUN_UNITS",
 }
 _ROW_SETS = {
     "output_balance": "GROUPS",
@@ -57,7 +62,17 @@ def _key(label: Any) -> Any:
     return label
 
 
-_DIMEN = {"OPTIONS": 2, "CONTRACT_PAIRS": 2, "SEGMENTS": 3, "SEGMENT_BINARIES": 3}
+_DIMEN = {
+    "OPTIONS": 2,
+    "CONTRACT_PAIRS": 2,
+    "SEGMENTS": 3,
+    "SEGMENT_BINARIES": 3,
+    "SITE_NODES": 2,
+    "SHIPS": 4,
+    "HAULS": 4,
+    "SITE_OPTIONS": 3,
+    "SITE_RUN_UNITS": 2,
+}
 
 
 def _set(block: Any, name: str, labels: Sequence[Any]) -> Any:

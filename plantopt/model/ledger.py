@@ -20,6 +20,8 @@ Carlo all price these same items:
     reuse_revenue   = sum_{product nodes n} v_p mass_n flow[n]  (re-use and second-life value)
     repurposing_cost = sum_{product nodes n} r_p mass_n flow[n]
     staff_cost      = shift_crews operator_cost crew      (families/capacity.crew_need)
+    network instances add transport to route_costs and the site cost factors to the opex
+    and capex items (families/network_terms.py)
     profit          = sum_items sign_item item
 """
 
@@ -34,6 +36,7 @@ from plantopt.model.families.capacity import segment_increments
 from plantopt.model.families.collection import collection_cost
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.families.levers import co2_per_flow
+from plantopt.model.families.network_terms import network_money
 from plantopt.model.families.reuse import reuse_money
 from plantopt.model.family import Family, family
 from plantopt.model.finance import Finance, capital_recovery_factor
@@ -137,41 +140,40 @@ def ledger(ctx: PeriodContext) -> Ledger:
         ],
         dtype=float,
     )
-    return Ledger(
-        {
-            "revenue": _item("revenue", lay.flow0 + nodes, rev),
-            "gate_fees": _item("gate_fees", np.arange(len(gate)), gate),
-            "offtake_premium": _item(
-                "offtake_premium", lay.take0 + np.arange(len(premium)), premium
+    items = {
+        "revenue": _item("revenue", lay.flow0 + nodes, rev),
+        "gate_fees": _item("gate_fees", np.arange(len(gate)), gate),
+        "offtake_premium": _item("offtake_premium", lay.take0 + np.arange(len(premium)), premium),
+        "variable_opex": _item("variable_opex", lay.flow0 + unit_nodes, var_opex),
+        "fixed_opex": _item(
+            "fixed_opex",
+            np.concatenate([build, seg]),
+            np.concatenate(
+                [np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float), seg_fixed]
             ),
-            "variable_opex": _item("variable_opex", lay.flow0 + unit_nodes, var_opex),
-            "fixed_opex": _item(
-                "fixed_opex",
-                np.concatenate([build, seg]),
-                np.concatenate(
-                    [np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float), seg_fixed]
-                ),
+        ),
+        "annual_capex": _item(
+            "annual_capex",
+            np.concatenate([build, seg]),
+            np.concatenate(
+                [np.array([o.annualised_capex_eur_per_yr for o in opts], dtype=float), seg_ann]
             ),
-            "annual_capex": _item(
-                "annual_capex",
-                np.concatenate([build, seg]),
-                np.concatenate(
-                    [np.array([o.annualised_capex_eur_per_yr for o in opts], dtype=float), seg_ann]
-                ),
-            ),
-            "route_costs": _item("route_costs", lay.flow0 + r_nodes, r_cost),
-            "co2_cost": _item("co2_cost", lay.flow0 + c_nodes, d.co2_price_eur_per_t * per),
-            "collection_cost": _item("collection_cost", *collection_cost(ctx)),
-            "reuse_revenue": _item("reuse_revenue", *reuse["reuse_revenue"]),
-            "repurposing_cost": _item("repurposing_cost", *reuse["repurposing_cost"]),
-            "staff_cost": _item(
-                "staff_cost",
-                lay.crew0 + np.arange(len(lay.crew)),
-                np.full(len(lay.crew), _crew_cost(d.manifest)),
-            ),
-        },
-        has_contracts=len(contracts) > 0,
-    )
+        ),
+        "route_costs": _item("route_costs", lay.flow0 + r_nodes, r_cost),
+        "co2_cost": _item("co2_cost", lay.flow0 + c_nodes, d.co2_price_eur_per_t * per),
+        "collection_cost": _item("collection_cost", *collection_cost(ctx)),
+        "reuse_revenue": _item("reuse_revenue", *reuse["reuse_revenue"]),
+        "repurposing_cost": _item("repurposing_cost", *reuse["repurposing_cost"]),
+        "staff_cost": _item(
+            "staff_cost",
+            lay.crew0 + np.arange(len(lay.crew)),
+            np.full(len(lay.crew), _crew_cost(d.manifest)),
+        ),
+    }
+    for name, (col, val) in network_money(ctx).items():  # sites.csv (network_terms.py)
+        f = items[name]
+        items[name] = _item(name, np.concatenate([f.col, col]), np.concatenate([f.val, val]))
+    return Ledger(items, has_contracts=len(contracts) > 0)
 
 
 __all__ = ["ITEMS", "Ledger", "SIGN", "TABLE_LABEL", "ledger"]

@@ -1,0 +1,241 @@
+"""Network columns, their size guard and their money terms (issue 15).
+
+Columns (labels of :class:`plantopt.model.layout.Layout`):
+
+    ship[g, a, b, mode]   groups g with a parent and at least one unit child, site lanes
+                          offered to g's feed (lead time within max_lead_time_days)
+    haul[f, r, s, mode]   (feed, region) with supply > 0, lanes from r to every site
+    site_build[s, u, j]   every option of every unit the site allows (site_units allow_build)
+    site_run[s, u]        units with a minimum load, at sites where they can have capacity
+
+    size = N S + |ship| + |haul| + |site_build|  <=  manifest max_network_columns
+    |ship| <= G_u L, |haul| <= sum_f R_f S M, |site_build| <= O S
+    (N nodes, S sites, G_u groups feeding a unit, L site lanes, R_f regions of feed f,
+    M modes, O options)
+
+Money, added to the ledger items (EUR/yr; factors f = the site's capex or opex factor):
+
+    route_costs   += sum_{ship} mu_g c_l(adr_g, f(g)) ship + sum_{haul} c_h haul
+    variable_opex += sum_{unit nodes n, s} (f^opex_s - 1) opex_u mu_n sf[n, s]
+    fixed_opex    += sum_{s,u,j} (f^opex_s - 1) fixed_uj sb[s, u, j]
+    annual_capex  += sum_{s,u,j} (f^capex_s - 1) capex_net_uj CRF sb[s, u, j]
+    capex_total and the npv likewise (model/build.py): (f^capex_s - 1) capex_net (x PV) sb
+
+With site_build_link (build[u, j] = sum_s sb[s, u, j]) the aggregate terms plus these make
+exactly sum_s f_s (coefficient) sb[s, u, j].
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from plantopt.model.network import NetworkData, NetworkTooLarge
+from plantopt.routetree.tree import KIND_UNIT
+
+if TYPE_CHECKING:
+    from plantopt.model.data import ModelData
+    from plantopt.model.families.context import PeriodContext
+    from plantopt.model.layout import Layout
+
+
+def group_streams(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
+    """(groups that may be shipped, mu_g of each): a parent and at least one unit child."""
+    tree = data.tree
+    lengths = np.diff(tree.group_ptr)
+    first = tree.group_children[np.minimum(tree.group_ptr[:-1], len(tree.group_children) - 1)]
+    group = np.repeat(np.arange(tree.n_groups), lengths)
+    unit_child = np.zeros(tree.n_groups, dtype=bool)
+    np.logical_or.at(unit_child, group, tree.node_kind[tree.group_children] == KIND_UNIT)
+    ok = (tree.group_parent >= 0) & (lengths > 0) & unit_child
+    groups = np.flatnonzero(ok)
+    return groups, tree.node_mass()[first[groups]]
+
+
+def network_columns(data: ModelData, run: list[str]) -> dict[str, Any]:
+    """Keyword arguments of :class:`Layout` for the network columns; raises
+    :class:`NetworkTooLarge` above the manifest's max_network_columns."""
+    net = data.network
+    assert net is not None
+    tree = data.tree
+    groups, _ = group_streams(data)
+    ships = []
+    for g in groups.tolist():
+        feed = tree.feeds[int(tree.group_feed[g])]
+        adr = bool(net.adr[int(tree.group_parent[g])])
+        ships += [
+            (g, ln.origin, ln.to, ln.mode)
+            for ln in net.site_lanes
+            if net.lane_cost(ln, adr, feed) is not None
+        ]
+    hauls = [
+        (f, r, ln.to, ln.mode)
+        for (f, r), t in net.region_supply.items()
+        if t > 0
+        for ln in net.region_lanes.get(r, ())
+        if net.lane_cost(ln, net.feed_adr.get(f, False), f) is not None
+    ]
+    builds = [
+        (s, u, j) for s in net.sites for (u, j) in data.options if net.allow_build.get((s, u), True)
+    ]
+    runs = [(s, u) for u in run for s in net.sites if _cmax(data, net, s, u) > 0]
+    _guard(net, tree.n_nodes * len(net.sites), len(ships), len(hauls), len(builds))
+    return {
+        "sites": net.sites,
+        "ships": tuple(ships),
+        "hauls": tuple(hauls),
+        "site_builds": tuple(builds),
+        "site_runs": tuple(runs),
+    }
+
+
+def _cmax(data: ModelData, net: NetworkData, s: str, u: str) -> float:
+    k = max((data.options[(u, j)].capacity_t_per_yr for j in data.unit_options[u]), default=0.0)
+    return net.existing.get((s, u), 0.0) + (k if net.allow_build.get((s, u), True) else 0.0)
+
+
+def _guard(net: NetworkData, flows: int, ships: int, hauls: int, builds: int) -> None:
+    total = flows + ships + hauls + builds
+    if total > net.max_columns:
+        raise NetworkTooLarge(
+            f"the network model would have {total:,} columns (site_flow {flows:,}, ship "
+            f"{ships:,}, haul {hauls:,}, site_build {builds:,}), more than max_network_columns "
+            f"= {net.max_columns:,}; use fewer sites or lanes (max_transport_km), or raise the "
+            "limit in instance.yaml"
+        )
+
+
+def _lane_lookup(net: NetworkData) -> dict[tuple[str, str, str], object]:
+    out: dict[tuple[str, str, str], object] = {}
+    for ln in net.site_lanes:
+        out[(ln.origin, ln.to, ln.mode)] = ln
+    for lanes in net.region_lanes.values():
+        for ln in lanes:
+            out[(ln.origin, ln.to, ln.mode)] = ln
+    return out
+
+
+def ship_coefficients(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(EUR, t CO2) per feed-equivalent tonne of every ship column."""
+    net = data.network
+    assert net is not None
+    tree, mass = data.tree, data.tree.node_mass()
+    lanes = _lane_lookup(net)
+    first = tree.group_children[tree.group_ptr[:-1].clip(max=len(tree.group_children) - 1)]
+    cost, co2 = np.zeros(len(lay.ships)), np.zeros(len(lay.ships))
+    for i, (g, a, b, mode) in enumerate(lay.ships):
+        ln = lanes[(a, b, mode)]
+        mu = float(mass[first[g]])
+        feed = tree.feeds[int(tree.group_feed[g])]
+        c = net.lane_cost(ln, bool(net.adr[int(tree.group_parent[g])]), feed)  # type: ignore[arg-type]
+        cost[i] = mu * float(c or 0.0)
+        co2[i] = mu * net.lane_co2(ln)  # type: ignore[arg-type]
+    return cost, co2
+
+
+def haul_coefficients(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(EUR, t CO2) per tonne of every haul column."""
+    net = data.network
+    assert net is not None
+    lanes = _lane_lookup(net)
+    cost, co2 = np.zeros(len(lay.hauls)), np.zeros(len(lay.hauls))
+    for i, (f, r, s, mode) in enumerate(lay.hauls):
+        ln = lanes[(r, s, mode)]
+        cost[i] = float(net.lane_cost(ln, net.feed_adr.get(f, False), f) or 0.0)  # type: ignore[arg-type]
+        co2[i] = net.lane_co2(ln)  # type: ignore[arg-type]
+    return cost, co2
+
+
+def network_money(ctx: PeriodContext) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(local columns, EUR/yr per unit) added to ledger items of a network instance."""
+    d, lay = ctx.data, ctx.layout
+    net = d.network
+    if net is None:
+        return {}
+    ship_cost, _ = ship_coefficients(d, lay)
+    haul_cost, _ = haul_coefficients(d, lay)
+    ship_cols = lay.ship0 + np.arange(len(lay.ships))
+    route = (
+        np.concatenate([ship_cols, lay.haul0 + np.arange(len(lay.hauls))]),
+        np.concatenate([ship_cost, haul_cost]),
+    )
+    tree = d.tree
+    unit_nodes = np.flatnonzero(tree.node_kind == KIND_UNIT)
+    opex = np.array([d.unit_opex[u] for u in tree.units], dtype=float)
+    per = opex[tree.node_target[unit_nodes]] * ctx.mass[unit_nodes] if len(opex) else np.zeros(0)
+    vc, vv = [], []
+    for si, s in enumerate(lay.sites):
+        extra = net.opex_factor[s] - 1.0
+        if extra != 0.0:
+            vc.append(lay.site_flow_col(unit_nodes, np.full(len(unit_nodes), si)))
+            vv.append(extra * per)
+    sb = lay.site_build0 + np.arange(len(lay.site_builds))
+    opts = [d.options[(u, j)] for _, u, j in lay.site_builds]
+    fo = np.array([net.opex_factor[s] - 1.0 for s, _, _ in lay.site_builds], dtype=float)
+    fc = np.array([net.capex_factor[s] - 1.0 for s, _, _ in lay.site_builds], dtype=float)
+    return {
+        "route_costs": route,
+        "variable_opex": (
+            np.concatenate(vc) if vc else np.zeros(0, np.int64),
+            np.concatenate(vv) if vv else np.zeros(0),
+        ),
+        "fixed_opex": (sb, fo * np.array([o.fixed_opex_eur_per_yr for o in opts], dtype=float)),
+        "annual_capex": (
+            sb,
+            fc * np.array([o.annualised_capex_eur_per_yr for o in opts], dtype=float),
+        ),
+    }
+
+
+def site_capex_terms(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(global columns, (f^capex_s - 1) capex_net) of every site_build column (single period):
+    what capex_total adds; the npv subtracts the same times the option's PV factor."""
+    net = data.network
+    if net is None:
+        return np.zeros(0, np.int64), np.zeros(0)
+    cols = lay.site_build0 + np.arange(len(lay.site_builds))
+    val = np.array(
+        [
+            (net.capex_factor[s] - 1.0) * data.options[(u, j)].capex_net_eur
+            for s, u, j in lay.site_builds
+        ],
+        dtype=float,
+    )
+    keep = val != 0
+    return cols[keep], val[keep]
+
+
+def site_capex_pv(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(global columns, (f^capex_s - 1) capex_net PV) of the site_build columns (npv)."""
+    cols, val = site_capex_terms(data, lay)
+    timing = data.timing
+    if not len(cols) or timing is None:
+        return cols, val
+    keys = [lay.site_builds[c - lay.site_build0] for c in cols]
+    pv = np.array([timing.capex_pv_factor[(u, j, 0)] for _, u, j in keys], dtype=float)
+    return cols, val * pv
+
+
+__all__ = [
+    "group_streams",
+    "haul_coefficients",
+    "network_columns",
+    "network_money",
+    "ship_coefficients",
+    "site_capex_pv",
+    "site_capex_terms",
+]
+
+
+def network_bounds(
+    glob: Layout, data: ModelData, lower: np.ndarray, upper: np.ndarray, b: int
+) -> None:
+    """Column bounds of a network period block starting at ``b``: build[u, j] <= the sites
+    that allow u; site_build and site_run binary."""
+    del lower
+    count: dict[tuple[str, str], int] = {}
+    for _, u, j in glob.site_builds:
+        count[(u, j)] = count.get((u, j), 0) + 1
+    upper[b + glob.build0 : b + glob.run0] = [count.get(k, 0) for k in glob.options]
+    upper[b + glob.site_build0 : b + glob.block] = 1.0

@@ -1,0 +1,342 @@
+"""Network data (issue 15): sites, lanes and the per-stream transport coefficients.
+
+Built once from an instance with ``sites.csv`` and its route tree (``None`` without sites).
+Every number the network row families read is here, as arrays:
+
+    lane l = (from site a, to site b, mode), haul h = (feed f, region r, site s, mode)
+    km_l      = distances.csv row (a->b, else b->a), else (road) great circle x detour
+    cost per real tonne of a stream on lane l:
+        c_l = km_l rate_mode (1 + adr_mode [stream is ADR]) + handling_mode
+              + [border applies to the feed] (notification_eur_per_t + lead_days x lead_cost)
+    co2 per real tonne: km_l co2_kg_per_tkm / 1000
+    a stream is ADR when its feed's reg_class starts with "battery:" and no unit of stage
+    preprocessing or refining lies on its path (whole packs, modules, cells).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from plantopt.instance.errors import PlantoptError
+from plantopt.instance.instance import Instance
+from plantopt.routetree.tree import KIND_UNIT, RouteTree
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+
+
+class NetworkTooLarge(PlantoptError):
+    """The network model would exceed the manifest's max_network_columns."""
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One way of moving a tonne from ``origin`` (site or region) to site ``to``."""
+
+    origin: str
+    to: str
+    mode: str
+    km: float
+    border: bool  # the two ends lie in different countries
+    from_country: str
+    to_country: str
+
+
+@dataclass(frozen=True)
+class Mode:
+    cost_eur_per_tkm: float
+    co2_kg_per_tkm: float
+    handling_eur_per_t: float
+    adr_frac: float
+
+
+@dataclass(frozen=True)
+class Border:
+    notification_eur_per_t: float
+    lead_time_days: float
+    reg_classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NetworkData:
+    sites: tuple[str, ...]
+    site_country: dict[str, str]
+    capex_factor: dict[str, float]
+    opex_factor: dict[str, float]
+    grid_co2: dict[str, float]
+    land: dict[str, float | None]
+    staff: dict[str, float | None]
+    existing: dict[tuple[str, str], float]  # (site, unit) -> t/yr
+    allow_build: dict[tuple[str, str], bool]
+    region_supply: dict[tuple[str, str], float]  # (feed, region) -> t/yr
+    site_lanes: tuple[Lane, ...]  # site -> site
+    region_lanes: dict[str, tuple[Lane, ...]]  # region -> every site
+    modes: dict[str, Mode]
+    borders: dict[tuple[str, str], Border]
+    feed_reg_class: dict[str, str]
+    lead_cost_eur_per_t_day: float
+    max_lead_days: float | None
+    max_columns: int
+    adr: np.ndarray  # (N,) bool: the stream leaving node n is ADR dangerous goods
+    feed_adr: dict[str, bool]  # the feed as collected (battery feeds)
+
+    def lane_cost(self, lane: Lane, adr: bool, feed: str) -> float | None:
+        """EUR per real tonne of one stream on a lane; None when the lane is not offered to
+        the feed (lead time above the manifest's limit)."""
+        m = self.modes[lane.mode]
+        rate = m.cost_eur_per_tkm * (1.0 + (m.adr_frac if adr else 0.0))
+        cost = lane.km * rate + m.handling_eur_per_t
+        b = self.borders.get((lane.from_country, lane.to_country)) if lane.border else None
+        if b is not None and _applies(b.reg_classes, self.feed_reg_class.get(feed, "")):
+            if self.max_lead_days is not None and b.lead_time_days > self.max_lead_days:
+                return None
+            cost += b.notification_eur_per_t + b.lead_time_days * self.lead_cost_eur_per_t_day
+        return cost
+
+    def lane_co2(self, lane: Lane) -> float:
+        """t CO2 per real tonne on the lane."""
+        return lane.km * self.modes[lane.mode].co2_kg_per_tkm / 1000.0
+
+
+def _applies(classes: tuple[str, ...], reg_class: str) -> bool:
+    for c in classes:
+        if c == "*" or c == reg_class or (c.endswith("*") and reg_class.startswith(c[:-1])):
+            return True
+    return False
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance on a sphere of radius :data:`EARTH_RADIUS_KM`."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def stream_adr(instance: Instance, tree: RouteTree) -> np.ndarray:
+    """(N,) bool: the stream leaving node n (unit nodes) is ADR dangerous goods."""
+    udf = instance["units"]
+    stage = dict(zip(udf["unit_id"], udf["stage"]))
+    reg = dict(zip(instance["feeds"]["feed_id"], instance["feeds"]["reg_class"]))
+    battery = np.array([str(reg.get(f, "")).startswith("battery:") for f in tree.feeds])
+    whole = np.array([stage[u] == "dismantling" for u in tree.units], dtype=bool)
+    out = np.zeros(tree.n_nodes, dtype=bool)
+    for n in range(tree.n_nodes):  # parents before children
+        if tree.node_kind[n] != KIND_UNIT:
+            continue
+        p = int(tree.node_parent[n])
+        up = battery[tree.node_feed[n]] if p < 0 else out[p]
+        out[n] = bool(up and whole[tree.node_target[n]])
+    return out
+
+
+def _rows(instance: Instance, name: str) -> pd.DataFrame:
+    df = instance.tables.get(name)
+    return df if df is not None else pd.DataFrame()
+
+
+def _modes(instance: Instance) -> dict[str, Mode]:
+    df = _rows(instance, "transport_modes")
+    if not len(df):
+        return {"road": Mode(0.0, 0.0, 0.0, 0.0)}
+    return {
+        r.mode: Mode(
+            float(r.cost_eur_per_tkm),
+            float(r.co2_kg_per_tkm),
+            float(r.handling_eur_per_t),
+            float(r.adr_surcharge_frac),
+        )
+        for r in df.itertuples()
+    }
+
+
+def _detours(instance: Instance) -> dict[str, float]:
+    df = _rows(instance, "transport_modes")
+    default = float(instance.manifest.detour_factor)
+    out = {"road": default}
+    for r in df.itertuples() if len(df) else ():
+        out[r.mode] = default if pd.isna(r.detour_factor) else float(r.detour_factor)
+    return out
+
+
+def _lanes(
+    instance: Instance,
+    ends: dict[str, tuple[str, float, float]],
+    pairs: list[tuple[str, str]],
+    modes: dict[str, Mode],
+    symmetric: bool,
+) -> list[Lane]:
+    dist = _rows(instance, "distances")
+    table: dict[tuple[str, str, str], float] = {}
+    for r in dist.itertuples() if len(dist) else ():
+        table[(r.from_id, r.to_id, r.mode)] = float(r.distance_km)
+    detour = _detours(instance)
+    limit = instance.manifest.max_transport_km
+    out = []
+    for a, b in pairs:
+        (ca, la, oa), (cb, lb, ob) = ends[a], ends[b]
+        for mode in modes:
+            km = table.get((a, b, mode))
+            if km is None and symmetric:
+                km = table.get((b, a, mode))
+            if km is None and mode == "road":
+                km = great_circle_km(la, oa, lb, ob) * detour["road"]
+            if km is None or (limit is not None and km > float(limit)):
+                continue
+            out.append(Lane(a, b, mode, float(km), ca != cb, ca, cb))
+    return out
+
+
+def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
+    """The network data of an instance with sites (None without)."""
+    sdf = _rows(instance, "sites")
+    if not len(sdf):
+        return None
+    sites = tuple(sdf["site_id"])
+    ends = {r.site_id: (r.country, float(r.lat_deg), float(r.lon_deg)) for r in sdf.itertuples()}
+    rdf = _rows(instance, "regions")
+    regions = {
+        r.region_id: (r.country, float(r.lat_deg), float(r.lon_deg))
+        for r in (rdf.itertuples() if len(rdf) else ())
+    }
+    modes = _modes(instance)
+    site_pairs = [(a, b) for a in sites for b in sites if a != b]
+    both = {**ends, **regions}
+    rs = _rows(instance, "region_supply")
+    supply = (
+        {(r.feed_id, r.region_id): float(r.available_t_per_yr) for r in rs.itertuples()}
+        if len(rs)
+        else {}
+    )
+    used_regions = sorted({r for (_, r), t in supply.items() if t > 0})
+    region_lanes = {
+        r: tuple(_lanes(instance, both, [(r, s) for s in sites], modes, False))
+        for r in used_regions
+    }
+    return NetworkData(
+        sites=sites,
+        site_country={s: ends[s][0] for s in sites},
+        capex_factor=dict(zip(sites, sdf["capex_factor"].astype(float))),
+        opex_factor=dict(zip(sites, sdf["opex_factor"].astype(float))),
+        grid_co2=dict(zip(sites, sdf["grid_co2_t_per_mwh"].astype(float))),
+        land=_optional(sites, sdf["land_available_m2"]),
+        staff=_optional(sites, sdf["staff_available_fte"]),
+        **_site_units(instance),
+        region_supply=supply,
+        site_lanes=tuple(_lanes(instance, ends, site_pairs, modes, True)),
+        region_lanes=region_lanes,
+        modes=modes,
+        borders=_borders(instance),
+        feed_reg_class=dict(zip(instance["feeds"]["feed_id"], instance["feeds"]["reg_class"])),
+        lead_cost_eur_per_t_day=float(instance.manifest.lead_time_cost_eur_per_t_day),
+        max_lead_days=instance.manifest.max_lead_time_days,
+        max_columns=int(instance.manifest.max_network_columns),
+        adr=stream_adr(instance, tree),
+        feed_adr={
+            f: str(c).startswith("battery:")
+            for f, c in zip(instance["feeds"]["feed_id"], instance["feeds"]["reg_class"])
+        },
+    )
+
+
+def _optional(sites: tuple[str, ...], values: pd.Series) -> dict[str, float | None]:
+    return {s: (None if pd.isna(v) else float(v)) for s, v in zip(sites, values)}
+
+
+def aggregate_capacity(
+    net: NetworkData, units: list[str], options: dict, unit_options: dict[str, list[str]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Existing and largest capacity of each unit summed over the sites (X_u = sum_s X_su,
+    Cmax_u = sum_s X_su + [u may be built at s] max_j K_uj): the aggregate capacity_limit
+    row stays valid (it is the sum of the site rows)."""
+    existing, largest = {}, {}
+    for u in units:
+        k = max((options[(u, j)].capacity_t_per_yr for j in unit_options[u]), default=0.0)
+        xs = [net.existing.get((s, u), 0.0) for s in net.sites]
+        existing[u] = float(sum(xs))
+        largest[u] = float(
+            sum(
+                x + (k if net.allow_build.get((s, u), True) else 0.0) for s, x in zip(net.sites, xs)
+            )
+        )
+    return existing, largest
+
+
+def _site_units(instance: Instance) -> dict[str, dict]:
+    su = _rows(instance, "site_units")
+    existing: dict[tuple[str, str], float] = {}
+    allow: dict[tuple[str, str], bool] = {}
+    for r in su.itertuples() if len(su) else ():
+        existing[(r.site_id, r.unit_id)] = float(r.existing_capacity_t_per_yr)
+        allow[(r.site_id, r.unit_id)] = bool(r.allow_build)
+    return {"existing": existing, "allow_build": allow}
+
+
+def _borders(instance: Instance) -> dict[tuple[str, str], Border]:
+    df = _rows(instance, "border_crossings")
+    out = {}
+    for r in df.itertuples() if len(df) else ():
+        classes = tuple(c.strip() for c in str(r.reg_classes).split(";") if c.strip())
+        out[(r.from_country, r.to_country)] = Border(
+            float(r.notification_eur_per_t), float(r.lead_time_days), classes
+        )
+    return out
+
+
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "Lane",
+    "NetworkData",
+    "NetworkTooLarge",
+    "aggregate_capacity",
+    "build_network",
+    "great_circle_km",
+    "stream_adr",
+]
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Emission and water coefficients (material_credits.csv, unit_footprint.csv, manifest)."""
+
+    electricity_mwh_per_t: dict[str, float]  # per unit
+    water_m3_per_t: dict[str, float]  # per unit
+    avoided_co2_t_per_t: dict[str, float]  # per material recovered
+    grid_co2_t_per_mwh: float  # one-site instances (sites carry their own)
+    net_co2_cap_t_per_yr: float | None
+
+
+def build_footprint(instance: Instance) -> Footprint | None:
+    """The footprint of an instance with sites, footprint tables, a grid factor or a net CO2
+    cap; None otherwise (then no emission expression is made)."""
+    m = instance.manifest
+    credits, foot = _rows(instance, "material_credits"), _rows(instance, "unit_footprint")
+    if not (
+        len(_rows(instance, "sites"))
+        or len(credits)
+        or len(foot)
+        or m.grid_co2_t_per_mwh is not None
+        or m.net_co2_cap_t_per_yr is not None
+    ):
+        return None
+    udf = instance["units"]
+    elec = dict(zip(udf["unit_id"], udf["energy_mwh_per_t"].astype(float)))
+    water = {u: 0.0 for u in udf["unit_id"]}
+    for r in foot.itertuples() if len(foot) else ():
+        if not pd.isna(r.electricity_mwh_per_t):
+            elec[r.unit_id] = float(r.electricity_mwh_per_t)
+        water[r.unit_id] = float(r.water_m3_per_t)
+    return Footprint(
+        electricity_mwh_per_t=elec,
+        water_m3_per_t=water,
+        avoided_co2_t_per_t=(
+            dict(zip(credits["material"], credits["avoided_co2_t_per_t"].astype(float)))
+            if len(credits)
+            else {}
+        ),
+        grid_co2_t_per_mwh=float(m.grid_co2_t_per_mwh or 0.0),
+        net_co2_cap_t_per_yr=m.net_co2_cap_t_per_yr,
+    )
