@@ -222,3 +222,45 @@ def test_generated_network_instance_is_valid_and_balanced(tmp_path) -> None:  # 
     assert hauled == pytest.approx(r["feed_intake"]["accepted_t_per_yr"].sum())
     bad = run_subprocess("generate", "--network", "3by2", "--out", tmp_path / "x")
     assert bad.returncode == 2 and "--network" in bad.stderr
+
+
+def test_pareto_with_co2_as_third_axis() -> None:
+    """Under net CO2 <= 0.3 t/yr only 60 t of feed fit (0.005 t CO2 per t): profit drops to
+    0.6 x (revenue - transport) - capex; without the cap the full plan."""
+    from plantopt.studies.pareto import pareto_front
+
+    front = pareto_front(network_instance(), 2, "profit", SolveOptions(), co2_caps=[10.0, 0.3])
+    p = front.points
+    assert set(p["co2_cap_t_per_yr"]) == {10.0, 0.3}
+    assert (p["net_co2_t_per_yr"] <= p["co2_cap_t_per_yr"] + 1e-6).all()
+    best = p.groupby("co2_cap_t_per_yr")["profit_eur_per_yr"].max()
+    assert best[10.0] == pytest.approx(REVENUE - 500.0 - CAPEX_YR)
+    assert best[0.3] == pytest.approx(0.6 * (REVENUE - 500.0) - CAPEX_YR)
+    assert front.summary["co2_caps_t_per_yr"] == [10.0, 0.3]
+
+
+def test_report_draws_the_network_map(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from plantopt.report.network import network_parts
+
+    r = solve(network_instance())
+    parts = network_parts(r.tables)
+    page = "".join(parts)
+    assert "<h2>Network</h2>" in page and page.count("<circle") == 3  # three sites
+    assert page.count("<line") == len(r["lanes"]) == 2  # haul R->A, ship A->X
+    assert "Hauled 100 t/yr, shipped 40 t/yr" in page
+    assert network_parts({}) == []
+
+
+@pytest.mark.slow
+def test_benchmark_12_regions_8_sites_12_units_within_60_s() -> None:
+    """nl-2027 (12 units) over 12 regions x 8 sites: optimal within 60 s of solving."""
+    import time
+
+    from plantopt.instance.generate_network import with_network
+
+    inst = with_network(plantopt.load_instance(), 12, 8, 0).with_manifest(objective="profit")
+    t0 = time.perf_counter()
+    r = solve(inst)
+    assert time.perf_counter() - t0 <= 60.0
+    assert r["site_mass_balance"]["imbalance_t_per_yr"].abs().max() < 1e-5
+    assert_mass_balance(inst, r, rel_tol=1e-5)

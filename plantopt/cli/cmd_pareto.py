@@ -40,6 +40,13 @@ def pareto(
     progress: Progress = True,
     out: Out = None,
     force: Force = False,
+    co2_caps: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated caps on net CO2 (t/yr): the front is repeated under each, "
+            "CO2 as a third axis (docs/network.md)."
+        ),
+    ] = None,
     **shared: Any,
 ) -> None:
     """Pareto front of NPV (or profit) vs weighted critical-material recovery.
@@ -61,13 +68,15 @@ def pareto(
     if economic not in ECONOMIC:
         Console(stderr=True).print(f"error: --economic must be npv or profit, not {economic!r}")
         raise typer.Exit(2)
+    caps = _caps(co2_caps)
     opts = O.solve_options(args)
     inst = O.prepare_instance(load_instance(path), args)
     target = out or default_output_dir(inst.name, "pareto")
     check_output_folder(target, force)
     try:
-        with solve_progress(console, "Pareto front", total=points + 1, enabled=progress) as tick:
-            front = pareto_front(inst, points, economic, opts, progress=tick)
+        total = (points + 1) * max(1, len(caps or []))
+        with solve_progress(console, "Pareto front", total=total, enabled=progress) as tick:
+            front = pareto_front(inst, points, economic, opts, progress=tick, co2_caps=caps)
     except ValueError as exc:
         Console(stderr=True).print(f"error: {exc}")
         raise typer.Exit(3) from None
@@ -82,6 +91,21 @@ def pareto(
         children=front.point_folders(),
     )
     console.print(f"results written to {target}/")
+
+
+def _caps(text: str | None) -> list[float] | None:
+    """The --co2-caps numbers (exit 2 naming the option when one is not a number)."""
+    if not text:
+        return None
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"error: --co2-caps must be numbers separated by commas, not {text!r}"
+        )
+        raise typer.Exit(2) from None
 
 
 def _front_table(inst: Any, p: Any, economic: str, basis: str = "") -> Any:
@@ -99,14 +123,19 @@ def _front_table(inst: Any, p: Any, economic: str, basis: str = "") -> Any:
         pad_edge=False,
     )
     cur = inst.manifest.currency or "EUR"
-    for c in ("point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}", "plan changes"):
+    co2 = "net_co2_t_per_yr" in p.columns
+    heads = ["point", "recovery t/yr", f"{economic} {cur}", f"capex {cur}"]
+    for c in heads + (["net CO2 t/yr"] if co2 else []) + ["plan changes"]:
         tab.add_column(c, justify="left" if c == "plan changes" else "right")
     for r in p.itertuples():
-        tab.add_row(
+        cells = [
             str(r.point),
             f"{r.weighted_recovery_t_per_yr:,.1f}",
             fmt_amount(getattr(r, col)),
             fmt_amount(r.capex_eur),
-            r.changes or "-",
-        )
+        ]
+        if co2:
+            v = r.net_co2_t_per_yr
+            cells.append("-" if v is None or v != v else f"{v:,.1f}")
+        tab.add_row(*cells, r.changes or "-")
     return tab

@@ -80,6 +80,7 @@ class NetworkData:
     lead_cost_eur_per_t_day: float
     max_lead_days: float | None
     max_columns: int
+    coords: dict[str, tuple[float, float]]  # site and region id -> (lat, lon)
     adr: np.ndarray  # (N,) bool: the stream leaving node n is ADR dangerous goods
     feed_adr: dict[str, bool]  # the feed as collected (battery feeds)
 
@@ -234,6 +235,7 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
         lead_cost_eur_per_t_day=float(instance.manifest.lead_time_cost_eur_per_t_day),
         max_lead_days=instance.manifest.max_lead_time_days,
         max_columns=int(instance.manifest.max_network_columns),
+        coords={k: (v[1], v[2]) for k, v in both.items()},
         adr=stream_adr(instance, tree),
         feed_adr={
             f: str(c).startswith("battery:")

@@ -359,11 +359,13 @@ def _tail_parts(data: ResultData, figures: list[str]) -> list[str]:
 def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[str]) -> str:
     """The whole page as one string: summary card, Sankey, tables and figures."""
     from plantopt.report.data import currency_of
+    from plantopt.report.network import network_parts
 
     name = str((data.summary.get("instance") or {}).get("name") or data.folder.name)
     cur = currency_of(data)
     parts = _head_parts(data, views, name, cur) + _economics_parts(data, cur)
     parts += _tables_parts(data, cur)
+    parts += network_parts({**data.extra, **data.tables})  # sites.csv (issue 15)
     parts += _pareto_parts(data, cur)
     parts += sensitivity_section(data, _figure_div, table_html)
     parts += _monte_carlo_parts(data, cur)

@@ -71,9 +71,12 @@ def lanes_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.DataFrame:
     out = []
     for (kind, feed, a, b, mode), (t, cost, co2) in rows.items():
         ln = lanes[(a, b, mode)]
-        out.append((kind, feed, a, b, mode, ln.km, ln.border, t, t * ln.km, cost, co2))
+        (la, oa), (lb, ob) = net.coords[a], net.coords[b]
+        out.append((kind, feed, a, b, mode, ln.km, ln.border, t, t * ln.km, cost, co2,
+                    la, oa, lb, ob))  # fmt: skip
     cols = ["kind", "feed_id", "from_id", "to_id", "mode", "distance_km", "crosses_border",
-            "t_per_yr", "tkm_per_yr", "cost_eur_per_yr", "co2_t_per_yr"]  # fmt: skip
+            "t_per_yr", "tkm_per_yr", "cost_eur_per_yr", "co2_t_per_yr",
+            "from_lat_deg", "from_lon_deg", "to_lat_deg", "to_lon_deg"]  # fmt: skip
     return pd.DataFrame(out, columns=cols)
 
 
@@ -120,12 +123,13 @@ def sites_table(data: ModelData, lay: Layout, x: np.ndarray, units: pd.DataFrame
         mwh = sum(fp.electricity_mwh_per_t.get(u, 0.0) * t for u, t in thr.items())
         water = sum(fp.water_m3_per_t.get(u, 0.0) * t for u, t in thr.items())
         rows.append((
-            s, net.site_country[s], float(sum(thr.values())),
+            s, net.site_country[s], *net.coords[s], float(sum(thr.values())),
             net.capex_factor[s] * sum(o.capex_eur for o in opts),
             sum(o.land_m2 for o in opts), net.land[s], sum(o.staff_fte for o in opts), net.staff[s],
             mwh, mwh * net.grid_co2[s], water,
         ))  # fmt: skip
-    cols = ["site_id", "country", "throughput_t_per_yr", "capex_eur", "land_used_m2",
+    cols = ["site_id", "country", "lat_deg", "lon_deg", "throughput_t_per_yr", "capex_eur",
+            "land_used_m2",
             "land_available_m2", "staff_used_fte", "staff_available_fte",
             "electricity_mwh_per_yr", "grid_co2_t_per_yr", "water_m3_per_yr"]  # fmt: skip
     return pd.DataFrame(rows, columns=cols)

@@ -9,6 +9,15 @@ eps_k = W_lo + k (W_max - W_lo) / (N - 1):
 with E = ``npv`` (default) or ``profit``, each solved with the lexicographic tie-break
 (secondary: recovery), so every point is non-dominated up to the tie-break tolerance. E is
 non-increasing and recovery non-decreasing along the sweep; plans that repeat are kept once.
+
+CO2 as a third axis (issue 15): with ``co2_caps`` c_1 > c_2 > ... the whole sweep is repeated
+under each cap, the manifest's ``net_co2_cap_t_per_yr`` set to c_j (the row
+net_co2 = direct + transport + grid - avoided <= c_j, models/formulation.md section 15):
+
+    max E   s.t.  weighted_recovery >= eps_k,  net_co2 <= c_j
+
+a grid of epsilon-constraints over both axes; every point reports its net CO2. A cap under
+which no plan exists adds no point.
 """
 
 from __future__ import annotations
@@ -79,10 +88,21 @@ def _same(plan: tuple, prev: tuple, row: dict, last: dict, economic: str) -> boo
     return plan[0] == prev[0] and set(plan[1]) == set(prev[1]) and close
 
 
+def net_co2(res: Any) -> float | None:
+    """Net CO2 (t/yr) of a result with emission expressions (``emissions`` table), else None."""
+    em = res.tables.get("emissions")
+    if em is None:
+        return None
+    values = dict(zip(em["item"], em["value"]))
+    return float(values["net_co2"]) if "net_co2" in values else None
+
+
 def _point_row(res: Any, eps: float, plan: tuple, prev: tuple | None) -> dict[str, Any]:
     """One point of the front: epsilon, its values, its plan and the change to the last."""
     case = res.summary["business_case"]
     return {
+        "co2_cap_t_per_yr": res.instance.manifest.net_co2_cap_t_per_yr if res.instance else None,
+        "net_co2_t_per_yr": net_co2(res),
         "epsilon_t_per_yr": eps,
         "weighted_recovery_t_per_yr": res.summary["weighted_recovery_t_per_yr"],
         "npv_eur": case["npv_eur"],
@@ -121,15 +141,63 @@ def pareto_front(
     economic: str = "npv",
     options: SolveOptions | None = None,
     progress: Callable[[str], None] | None = None,
+    co2_caps: list[float] | None = None,
 ) -> ParetoFront:
-    """Sweep ``n_points`` (>= 2) recovery floors between the two anchors;
-    ``progress(text)`` is called after every solve (n_points + 1 solves)."""
-    from plantopt.api import solve
-
-    tick = progress or (lambda text: None)
+    """Sweep ``n_points`` (>= 2) recovery floors between the two anchors (under each net-CO2
+    cap of ``co2_caps``, when given); ``progress(text)`` is called after every solve
+    (n_points + 1 solves per cap)."""
     _check_args(economic, n_points)
     options = options or SolveOptions()
     t0 = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    plans: list[dict[str, Any]] = []
+    results: list[Any] = []
+    ranges = []
+    for cap in co2_caps if co2_caps else [None]:
+        inst = instance if cap is None else instance.with_manifest(net_co2_cap_t_per_yr=cap)
+        try:
+            w_range = _sweep(inst, n_points, economic, options, progress, (rows, plans, results))
+        except ValueError:
+            if cap is None:
+                raise
+            continue  # no plan under this cap
+        ranges.append(w_range)
+    if not rows:
+        raise ValueError("the instance has no feasible plan under any of the CO2 caps")
+    points = pd.DataFrame(rows)
+    points.insert(0, "point", range(len(points)))
+    if not co2_caps and points["net_co2_t_per_yr"].isna().all():  # no emissions: two axes
+        points = points.drop(columns=["co2_cap_t_per_yr", "net_co2_t_per_yr"])
+    summary = {
+        "instance": instance.name,
+        "economic_objective": economic,
+        "points_requested": n_points * max(1, len(co2_caps or [])),
+        "points": len(points),
+        "recovery_range_t_per_yr": [min(r[0] for r in ranges), max(r[1] for r in ranges)],
+        "co2_caps_t_per_yr": list(co2_caps or []),
+        "currency": instance.manifest.currency or "EUR",
+        "npv_rate_basis": _rate_basis(results),
+        "seconds": time.perf_counter() - t0,
+    }
+    plans_df = pd.DataFrame(plans, columns=["point", "kind", "id", "value"])
+    return ParetoFront(points, plans_df, economic, summary, results)
+
+
+def _sweep(
+    instance: Instance,
+    n_points: int,
+    economic: str,
+    options: SolveOptions,
+    progress: Callable[[str], None] | None,
+    out: tuple[list, list, list],
+) -> tuple[float, float]:
+    """One recovery sweep (anchors, then n_points floors); appends the distinct points to
+    ``out`` = (rows, plans, results) and returns the recovery range."""
+    from plantopt.api import solve
+
+    tick = progress or (lambda text: None)
+    rows, plans, results = out
+    first = len(rows)
     own_floor = float(instance.manifest.recovery_floor_t_per_yr or 0.0)
     hi = solve(instance, objective="recovery", options=options, diagnose=False)
     if not hi.has_solution:
@@ -139,9 +207,7 @@ def pareto_front(
     lo = solve(instance, objective=economic, options=options, diagnose=False)
     tick(f"{economic} anchor")
     w_lo = max(own_floor, lo.summary["weighted_recovery_t_per_yr"])
-    rows: list[dict[str, Any]] = []
-    plans: list[dict[str, Any]] = []
-    prev, results = None, []
+    prev = None
     for k in range(n_points):
         eps = w_lo + k * (w_max - w_lo) / (n_points - 1)
         if k == n_points - 1:  # the anchor itself, less the tie-break tolerance
@@ -154,26 +220,13 @@ def pareto_front(
             continue
         plan = _plan(res)
         row = _point_row(res, eps, plan, prev)
-        if prev is not None and _same(plan, prev, row, rows[-1], economic):
+        if len(rows) > first and _same(plan, prev, row, rows[-1], economic):  # type: ignore[arg-type]
             continue  # the same point again
         rows.append(row)
         results.append(res)
         plans += _plan_rows(len(rows) - 1, plan)
         prev = plan
-    points = pd.DataFrame(rows)
-    points.insert(0, "point", range(len(points)))
-    summary = {
-        "instance": instance.name,
-        "economic_objective": economic,
-        "points_requested": n_points,
-        "points": len(points),
-        "recovery_range_t_per_yr": [w_lo, w_max],
-        "currency": instance.manifest.currency or "EUR",
-        "npv_rate_basis": _rate_basis(results),
-        "seconds": time.perf_counter() - t0,
-    }
-    plans_df = pd.DataFrame(plans, columns=["point", "kind", "id", "value"])
-    return ParetoFront(points, plans_df, economic, summary, results)
+    return w_lo, w_max
 
 
 def non_dominated(points: pd.DataFrame, economic: str, rel_tol: float = 1e-6) -> bool:
@@ -205,7 +258,13 @@ def front_figure(front: ParetoFront) -> Figure:
     col = "npv_eur" if front.economic == "npv" else "profit_eur_per_yr"
     currency = str(front.summary.get("currency") or "EUR")
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    ax.plot(p["weighted_recovery_t_per_yr"], p[col], "o-", color="#1f6f8b", drawstyle="steps-pre")
+    caps = p["co2_cap_t_per_yr"] if "co2_cap_t_per_yr" in p else pd.Series([None] * len(p))
+    for cap, part in p.groupby(caps.fillna(float("inf")).to_numpy(), sort=False):
+        label = None if cap == float("inf") else f"net CO2 <= {cap:,.0f} t/yr"
+        ax.plot(part["weighted_recovery_t_per_yr"], part[col], "o-", drawstyle="steps-pre",
+                label=label)  # fmt: skip
+    if "co2_cap_t_per_yr" in p and p["co2_cap_t_per_yr"].notna().any():
+        ax.legend(fontsize=8)
     for r in p.itertuples():
         ax.annotate(
             str(r.point),
