@@ -264,3 +264,25 @@ def test_benchmark_12_regions_8_sites_12_units_within_60_s() -> None:
     assert time.perf_counter() - t0 <= 60.0
     assert r["site_mass_balance"]["imbalance_t_per_yr"].abs().max() < 1e-5
     assert_mass_balance(inst, r, rel_tol=1e-5)
+
+
+def test_feed_without_regions_enters_any_site_free() -> None:
+    """No region_supply rows: no haul; the spoke is decided by the shipment alone (B->X 40 km
+    = 40 t x 40 km x 0.1 = 160 EUR against A->X 400 EUR)."""
+    site_lanes = [d for d in distances() if d["from_id"] != "R"]
+    r = solve(network_instance(region_supply=[], regions=[], distance_rows=site_lanes))
+    assert spoke(r) == "B" and route_cost(r) == pytest.approx(160.0)
+    assert (r["lanes"]["kind"] == "ship").all()
+
+
+def test_minimum_load_holds_per_site() -> None:
+    """H needs half its capacity when it runs: with 200 t/yr at X the 40 t of black mass
+    cannot run it (nothing is processed), with 60 t/yr it runs at 40 t."""
+    units = [{"unit_id": "D", "stage": "dismantling"},
+             {"unit_id": "H", "stage": "refining", "min_load_frac": 0.5}]  # fmt: skip
+    r = solve(network_instance(units=units))
+    assert r.objective == pytest.approx(0.0, abs=1e-6)
+    small = [{"site_id": "X", "unit_id": "H", "existing_capacity_t_per_yr": 60},
+             {"site_id": "X", "unit_id": "D", "allow_build": False}]  # fmt: skip
+    r = solve(network_instance(units=units, site_units=small))
+    assert r.objective == pytest.approx(REVENUE - 500.0 - CAPEX_YR)
