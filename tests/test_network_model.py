@@ -115,6 +115,8 @@ def test_site_cost_factor_and_land_decide_the_site() -> None:
     assert r.objective == pytest.approx(REVENUE - 660.0 - CAPEX_YR)
     r = solve(network_instance(site_rows=sites(A={"capex_factor": 5.0})))  # 50 EUR/yr < 160
     assert spoke(r) == "A" and economics(r)["capex_total"] == pytest.approx(750.0)
+    assert r["built_units"]["capex_eur"].sum() == pytest.approx(750.0)  # the business case's
+    assert r.summary["business_case"]["capex_gross_eur"] == pytest.approx(750.0)
     options = [{"unit_id": "D", "option_id": "s", "capacity_t_per_yr": 200, "capex_eur": 150,
                 "land_m2": 20}]  # fmt: skip
     r = solve(network_instance(site_rows=sites(A={"land_available_m2": 10}),

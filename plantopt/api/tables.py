@@ -18,7 +18,7 @@ from plantopt.model.build import Families
 from plantopt.model.periods import period_instance
 from plantopt.regulation.compliance import collection_table
 from plantopt.regulation.report import regulation_results
-from plantopt.results.network import period_network_tables
+from plantopt.results.network import period_network_tables, site_factored_built_units
 from plantopt.results.solution import Solution
 from plantopt.results.tables import economics_table, extract_tables
 
@@ -33,10 +33,9 @@ def period_tables(
     tables = extract_tables(inst_t, d, sol.accept, sol.flow, sol.in_service, sol.run, sol.segment)
     network = period_network_tables(per, sol.x_local)  # sites.csv / footprint (issue 15)
     tables.update(network)
-    capex = (
-        network["sites"]["capex_eur"] if "sites" in network else tables["built_units"]["capex_eur"]
-    )
-    tables["economics"] = economics_table(per.ledger, sol.x_local, float(capex.sum()))
+    built = site_factored_built_units(tables["built_units"], d, per.context.layout, sol.x_local)
+    tables["built_units"] = built
+    tables["economics"] = economics_table(per.ledger, sol.x_local, float(built["capex_eur"].sum()))
     assert per.context.regulation is not None
     reg_tables, reg_summary = regulation_results(inst_t, per.context.regulation, tables, sol.take)
     tables.update(reg_tables)

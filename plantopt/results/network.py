@@ -197,6 +197,33 @@ def period_network_tables(period: Period, x_local: np.ndarray) -> dict[str, pd.D
     return out
 
 
+def site_factored_built_units(
+    built: pd.DataFrame, data: ModelData, lay: Layout, x: np.ndarray
+) -> pd.DataFrame:
+    """built_units with each option's capex, annualised capex and fixed opex summed over the
+    sites it is built at, times the site's capex or opex factor (what the model charges),
+    so the business case prices the same plan as the objective."""
+    net = data.network
+    if net is None or not len(built):
+        return built
+    sb = x[lay.site_build0 : lay.site_run0]
+    at: dict[tuple[str, str], list[str]] = {}
+    for (s, u, j), v in zip(lay.site_builds, sb):
+        if v > 0.5:
+            at.setdefault((u, j), []).append(s)
+    out = built.copy()
+    for i, (u, j) in enumerate(zip(built["unit_id"], built["option_id"])):
+        o, sites = data.options[(u, j)], at.get((u, j), [])
+        out.loc[out.index[i], "capex_eur"] = sum(net.capex_factor[s] for s in sites) * o.capex_eur
+        out.loc[out.index[i], "annualised_capex_eur_per_yr"] = (
+            sum(net.capex_factor[s] for s in sites) * o.annualised_capex_eur_per_yr
+        )
+        out.loc[out.index[i], "fixed_opex_eur_per_yr"] = (
+            sum(net.opex_factor[s] for s in sites) * o.fixed_opex_eur_per_yr
+        )
+    return out
+
+
 def network_sizes(lay: Layout, data: ModelData) -> dict[str, int]:
     """What ``plantopt describe`` prints of a network model (empty without sites)."""
     net = data.network
@@ -217,4 +244,4 @@ def network_sizes(lay: Layout, data: ModelData) -> dict[str, int]:
     }  # fmt: skip
 
 
-__all__ = ["network_sizes", "period_network_tables"]
+__all__ = ["network_sizes", "period_network_tables", "site_factored_built_units"]
