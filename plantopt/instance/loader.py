@@ -94,6 +94,8 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
     rows = [int(r) + 2 for r in raw.index]
     file = table.file
     _check_columns(raw, table, problems)
+    if not len(raw):  # an absent or empty table: its typed empty frame (many optional ones)
+        return _empty_typed(table).set_axis(raw.index, axis=0)
     out: dict[str, list[Any]] = {}
     for col in table.columns:
         values: list[Any] = []
@@ -135,6 +137,21 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
                 expected="each key once",
             )
     return df
+
+
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
+def _empty_typed(table: Table) -> pd.DataFrame:
+    """The typed frame of a table without rows, exactly what the general path of
+    :func:`coerce_table` makes of no rows, made once per table (a copy each time)."""
+    if table.name not in _EMPTY:
+        df = pd.DataFrame({c.name: [] for c in table.columns}, columns=table.column_names)
+        for col in table.columns:
+            if col.dtype == "float":
+                df[col.name] = pd.to_numeric(df[col.name], errors="coerce").astype(float)
+        _EMPTY[table.name] = df
+    return _EMPTY[table.name].copy()
 
 
 def _check_columns(raw: pd.DataFrame, table: Table, problems: ProblemList) -> None:
