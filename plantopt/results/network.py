@@ -37,7 +37,7 @@ def _stream_coef(data: ModelData) -> np.ndarray:
     """(G, M) composition of each group's stream (that of its first child)."""
     tree = data.tree
     first = tree.group_children[tree.group_ptr[:-1].clip(max=len(tree.group_children) - 1)]
-    return tree.coef[first]
+    return tree.node_coef.rows(first)
 
 
 def lanes_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.DataFrame:
@@ -150,11 +150,11 @@ def site_mass_balance_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.D
         if v != 0:
             ship_out[sidx[a]] += coef_g[g] * v
             ship_in[sidx[b]] += coef_g[g] * v
-    feed_in = sf[entry].T @ tree.coef[entry]
+    feed_in = sf[entry].T @ tree.node_coef.rows(entry)
     leaves = {
         k: np.flatnonzero(tree.node_kind == k) for k in (KIND_PRODUCT, KIND_DISPOSAL, KIND_LOSS)
     }
-    prod, disp, loss = (sf[n].T @ tree.coef[n] for n in leaves.values())
+    prod, disp, loss = (sf[n].T @ tree.node_coef.rows(n) for n in leaves.values())
     frames = []
     for si, s in enumerate(lay.sites):
         frames.append(pd.DataFrame({
