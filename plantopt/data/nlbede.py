@@ -44,6 +44,7 @@ COPIED = (
     "feed_entry.csv",
     "products.csv",
     "product_prices.csv",
+    "downstream_recovery.csv",
 )
 #: the units of the network: the 12 units of nl-2027 of issue 12 (the re-use grading units of
 #: issue 14 are left out: they are test benches in an existing Dutch hall, not plants to site)
@@ -92,7 +93,7 @@ def _base_tables() -> dict[str, pd.DataFrame]:
     r = r[r["unit_id"].isin(units) & ((r["to_kind"] != "unit") | r["to_id"].isin(units))]
     out["routing.csv"] = r
     used = set(r.loc[r["to_kind"] == "product", "to_id"])
-    for name in ("products.csv", "product_prices.csv"):
+    for name in ("products.csv", "product_prices.csv", "downstream_recovery.csv"):
         out[name] = out[name][out[name]["product_id"].isin(used)]
     return out
 
