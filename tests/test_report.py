@@ -79,6 +79,7 @@ def test_report_html_and_static_figures(result_dir: Path, tmp_path: Path) -> Non
             "npv_eur": [3e5, 2e5, 0.0],
         }
     ).to_parquet(tmp_path / "tiny-pareto" / "pareto.parquet")
+    (tmp_path / "tiny-pareto" / "summary.json").write_text('{"npv_rate_basis": "8.0 % real"}')
     mc = tmp_path / "tiny-recovery-evaluate"
     mc.mkdir()
     pd.DataFrame(
@@ -94,6 +95,7 @@ def test_report_html_and_static_figures(result_dir: Path, tmp_path: Path) -> Non
     out, figures = make_report(folder, tmp_path / "r" / "report.html")
     text = out.read_text()
     assert "monte_carlo_probabilities" in text and "profit &gt; 0" in text
+    assert "plan change that buys the extra recovery; NPV at 8.0 % real" in text
     assert "<script src=" not in text and len(text) > 1_000_000  # plotly.js inline: offline
     assert text.count('"type":"sankey"') == 3  # total mass, Li, Co
     for section in (

@@ -193,6 +193,13 @@ def test_robust_command(
     assert s["settings"]["scenarios"] == 2 and s["robust"]["status"] == "optimal"
     assert {"vss", "evpi", "out_of_sample"} <= set(s)
     assert "out of sample, robust" in text
+    from plantopt.instance.loader import load_instance
+
+    m = load_instance("instances/tiny").manifest
+    basis = f"{100 * m.discount_rate:.1f} % {m.discount_rate_basis}"
+    words = " ".join(text.split())  # the terminal wraps at its width
+    assert s["npv_rate_basis"] == basis and f"every NPV at {basis}" in words
+    assert f"NPV ({basis}) P5/P50/P95" in words
     code, _, err = run_main(monkeypatch, capsys, "robust", "instances/tiny", "--alpha", "1.5")
     assert code == 2 and "--alpha must be in (0, 1]" in err
 

@@ -163,6 +163,8 @@ def print_summary(console: Any, s: dict[str, Any]) -> None:
     obj = s["settings"]["objective"]
     rob, nom = s["robust"], s.get("nominal", {})
     console.print(f"robust ({s['settings']['scenarios']} scenarios): {rob['status']}")
+    if s.get("npv_rate_basis"):
+        console.print(f"  every NPV at {s['npv_rate_basis']}")
     if "builds" in rob:
         console.print(f"  builds: {', '.join(rob['builds']) or 'none'}")
         console.print(f"  expected {obj}: {_m(rob['expected_' + obj])}")
@@ -180,7 +182,8 @@ def print_summary(console: Any, s: dict[str, Any]) -> None:
         if r and "all_targets_met" in r:
             console.print(
                 f"out of sample, {name}: P(all targets met) {r['all_targets_met']:.3f}, "
-                f"P(profit > 0) {r['profit_positive']:.3f}, NPV P5/P50/P95 "
+                f"P(profit > 0) {r['profit_positive']:.3f}, NPV ({s.get('npv_rate_basis') or '-'}) "
+                "P5/P50/P95 "
                 f"{_m(r['npv_p5_eur'])} / {_m(r['npv_p50_eur'])} / {_m(r['npv_p95_eur'])}"
             )
     rec = s.get("recourse", {})

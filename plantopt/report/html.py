@@ -131,6 +131,20 @@ def _figure_div(fig: Any, div_id: str, first: bool) -> str:
     )
 
 
+def _pareto_basis(folder: str | None) -> str:
+    """The front's NPV rate and basis from its ``summary.json`` ("" when absent)."""
+    import json
+    from pathlib import Path
+
+    side = Path(folder) / "summary.json" if folder else None
+    if side is None or not side.is_file():
+        return ""
+    try:
+        return str(json.loads(side.read_text()).get("npv_rate_basis") or "")
+    except (OSError, ValueError):
+        return ""
+
+
 def _pareto_parts(data: ResultData, currency: str) -> list[str]:
     from plantopt.report.sections import pareto_figure
 
@@ -138,10 +152,12 @@ def _pareto_parts(data: ResultData, currency: str) -> list[str]:
     if not pt:
         return []
     name, df = pt
+    basis = _pareto_basis(data.sources.get(name)) if "npv_eur" in df else ""
     parts = [
         f"<h2>Pareto front</h2><p class='muted'>from "
         f"{html.escape(data.sources.get(name, str(data.folder)))}; each step names the "
-        "plan change that buys the extra recovery</p>"
+        "plan change that buys the extra recovery"
+        f"{f'; NPV at {html.escape(basis)}' if basis else ''}</p>"
     ]
     fig = pareto_figure(df, currency)
     if fig is None and (pair := numeric_pair(df)):  # a table of another layout

@@ -148,8 +148,13 @@ def fill_summary(
     obj, stage = settings["objective"], settings["stage"]
     alpha, per_target = settings["alpha"], settings["per_target"]
     risk = risk_of(settings)
+    from plantopt.results.numfmt import rate_basis
+
+    m = out.instance.manifest
     s: dict[str, Any] = {
         "settings": settings,
+        # every NPV of this summary is discounted at this rate, in real or nominal money
+        "npv_rate_basis": rate_basis(m.discount_rate, m.discount_rate_basis),
         "robust": _ef_summary(out.solved, obj, risk.cvar_beta),
     }
     s.update(_beside_nominal(out, nominal, options, settings))
