@@ -33,10 +33,11 @@ NETWORK_TABLES = ("sites", "site_units", "regions", "region_supply", "transport_
 def make_instances(root: Path, regions: int, sites: int, seed: int) -> tuple[Path, Path]:
     """(network folder, one-site folder) of nl-2027 over regions x sites."""
     import plantopt
+    from plantopt.instance.generate import without_reuse
     from plantopt.instance.generate_network import with_network
     from plantopt.instance.writer import write_instance
 
-    base = plantopt.load_instance()
+    base = without_reuse(plantopt.load_instance())  # the 12 plant units, no grading benches
     net = with_network(base, regions, sites, seed)
     one = write_instance(base, root / "one-site")
     return write_instance(net, root / "network"), one

@@ -258,9 +258,12 @@ def test_benchmark_12_regions_8_sites_12_units_within_60_s() -> None:
     """nl-2027 (12 units) over 12 regions x 8 sites: optimal within 60 s of solving."""
     import time
 
+    from plantopt.instance.generate import without_reuse
     from plantopt.instance.generate_network import with_network
 
-    inst = with_network(plantopt.load_instance(), 12, 8, 0).with_manifest(objective="profit")
+    base = without_reuse(plantopt.load_instance())  # the 12 plant units of issue 12
+    assert len(base["units"]) == 12
+    inst = with_network(base, 12, 8, 0).with_manifest(objective="profit")
     t0 = time.perf_counter()
     r = solve(inst)
     assert time.perf_counter() - t0 <= 60.0

@@ -204,6 +204,12 @@ def _unit_tables(
     return (pd.concat(new_units, ignore_index=True), pd.concat(new_tc, ignore_index=True), opts_df)
 
 
+def without_reuse(base: Instance) -> Instance:
+    """``base`` without its re-use products and grading units (see :func:`_without_reuse`):
+    the 12 plant units of nl-2027 that the generated and network benchmarks are sized on."""
+    return Instance(name=base.name, manifest=base.manifest, tables=_without_reuse(base))
+
+
 def _without_reuse(base: Instance) -> dict[str, pd.DataFrame]:
     """The base's tables without its re-use products and the grading units routed to them.
 
