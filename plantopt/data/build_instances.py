@@ -441,7 +441,8 @@ NL_FEEDS = {
     "weee_large": "weee_large",
     "weee_small": "weee_small_nopcb",
 }
-NL_UNITS = [
+#: the plant units of the nl instances (issue 12); the re-use grading benches of issue 14 follow
+NL_PLANT_UNITS = [
     "dismantle_pack",
     "shred_bm",
     "thermal_pre",
@@ -454,9 +455,8 @@ NL_UNITS = [
     "pv_delam",
     "dismantle_weee",
     "weee_shred",
-    "grade_pack",
-    "grade_eee",
 ]
+NL_UNITS = [*NL_PLANT_UNITS, "grade_pack", "grade_eee"]
 #: existing capacity (t/yr) -- assumption: the park may use part of an existing Dutch WEEE
 #: shredder line.
 NL_EXISTING = {"weee_shred": 40000.0, "grade_pack": 40000.0, "grade_eee": 40000.0}

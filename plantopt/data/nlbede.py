@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from plantopt.data import nlbede_network as net
+from plantopt.data.build_instances import NL_PLANT_UNITS
 from plantopt.data.nl_tonnages import feed_tonnages
 from plantopt.data.nlbede_supply import country_totals, region_rows
 
@@ -48,20 +49,7 @@ COPIED = (
 )
 #: the units of the network: the 12 units of nl-2027 of issue 12 (the re-use grading units of
 #: issue 14 are left out: they are test benches in an existing Dutch hall, not plants to site)
-NETWORK_UNITS = (
-    "dismantle_pack",
-    "shred_bm",
-    "thermal_pre",
-    "hydromet",
-    "pyro_smelt",
-    "direct_recycl",
-    "lead_smelter",
-    "pm_smelter",
-    "ndfeb_recycl",
-    "pv_delam",
-    "dismantle_weee",
-    "weee_shred",
-)
+NETWORK_UNITS = tuple(NL_PLANT_UNITS)
 #: files of nl-2027 the builder reads (their content hash is written into the description)
 BASE_FILES = (*COPIED, "feeds.csv", "units.csv")
 #: assumptions of the manifest (same budget and discount rate as the nl instances)
