@@ -75,11 +75,11 @@ def test_unsupported_combinations_are_errors() -> None:
                 "option_id": "s",
                 "capacity_t_per_yr": 50,
                 "capex_eur": 0,
-                "max_modules": 3,
+                "size_max_t_per_yr": 100,
             }
         ]
     )
-    find(errs, "capacity_options.csv", 2, "max_modules", "not supported together with sites")
+    find(errs, "capacity_options.csv", 2, "size_max_t_per_yr", "not supported together with sites")
 
 
 def test_site_and_region_ids_are_distinct() -> None:

@@ -3,7 +3,7 @@
 
 References name known sites, regions, units, feeds, materials and modes; region supply of a
 feed sums to its availability; existing capacity lives per site; what the network model does
-not support yet (planning periods, collection steps, modular and continuous options) is an
+not support yet (planning periods, collection steps and continuous options) is an
 error naming the table, not a silent wrong answer.
 """
 
@@ -17,7 +17,14 @@ import pandas as pd
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
 
-_DEPENDENT = ("site_units", "regions", "region_supply", "transport_modes", "distances")
+_DEPENDENT = (
+    "site_units",
+    "regions",
+    "region_supply",
+    "transport_modes",
+    "distances",
+    "deliveries",
+)
 
 
 def _rows(instance: Instance, name: str) -> pd.DataFrame:
@@ -53,6 +60,9 @@ _WHERE = {
     "material": "materials.csv",
     "mode": "transport_modes.csv",
     "region_id or site_id": "regions.csv or sites.csv",
+    "site_id or delivery location": "sites.csv or deliveries.csv location_id",
+    "product_id": "products.csv",
+    "disposal label": "routing.csv to_id of a disposal row",
 }
 
 
@@ -75,7 +85,8 @@ def check_network(instance: Instance, problems: ProblemList) -> None:
     _check_ids(instance, problems, sites, regions)
     _check_site_units(instance, problems, sites)
     _check_supply(instance, problems, regions)
-    _check_lanes(instance, problems, sites, regions)
+    _check_lanes(instance, problems, sites | delivery_locations(instance), regions)
+    _check_deliveries(instance, problems, sites)
     _check_unsupported(instance, problems)
 
 
@@ -161,7 +172,7 @@ def _check_lanes(
     if not len(dist):
         return
     _refs(problems, dist, "distances.csv", "from_id", sites | regions, "region_id or site_id")
-    _refs(problems, dist, "distances.csv", "to_id", sites, "site_id")
+    _refs(problems, dist, "distances.csv", "to_id", sites, "site_id or delivery location")
     if modes:
         _refs(problems, dist, "distances.csv", "mode", modes, "mode")
     same = dist["from_id"].to_numpy() == dist["to_id"].to_numpy()
@@ -176,6 +187,46 @@ def _check_lanes(
         )
 
 
+def delivery_locations(instance: Instance) -> set[str]:
+    """Location ids of deliveries.csv (sites or places of their own)."""
+    df = _rows(instance, "deliveries")
+    return set(df["location_id"]) if len(df) else set()
+
+
+def _check_deliveries(instance: Instance, problems: ProblemList, sites: set[str]) -> None:
+    """to_id names a product or disposal label; a location that is not a site has a country
+    and coordinates; one location keeps one place."""
+    df = _rows(instance, "deliveries")
+    if not len(df):
+        return
+    routing = instance["routing"]
+    valid = {
+        "product": set(instance["products"]["product_id"]),
+        "disposal": set(routing.loc[routing["to_kind"] == "disposal", "to_id"]),
+    }
+    what = {"product": "product_id", "disposal": "disposal label"}
+    places: dict[str, tuple[object, ...]] = {}
+    for i, r in df.iterrows():
+        row = int(i) + 2
+        if r["to_id"] not in valid[r["to_kind"]]:
+            w = what[r["to_kind"]]
+            problems.error("deliveries.csv", f"unknown {w}", row=row, column="to_id",
+                           found=r["to_id"], expected=f"a {w} of {_WHERE[w]}")  # fmt: skip
+        if r["location_id"] in sites:
+            continue
+        for col in ("country", "lat_deg", "lon_deg"):
+            v = r[col]
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+                problems.error("deliveries.csv", "a location that is not a site needs a place",
+                               row=row, column=col, found="empty",
+                               expected="country, lat_deg and lon_deg (or a site_id)")  # fmt: skip
+        place = (r["country"], r["lat_deg"], r["lon_deg"])
+        if places.setdefault(r["location_id"], place) != place:
+            problems.error("deliveries.csv", "one location at two places", row=row,
+                           column="location_id", found=r["location_id"],
+                           expected="one country, lat_deg and lon_deg on all its rows")  # fmt: skip
+
+
 def _nonempty(instance: Instance, name: str) -> bool:
     return len(_rows(instance, name)) > 0
 
@@ -188,18 +239,17 @@ def _check_unsupported(instance: Instance, problems: ProblemList) -> None:
     co = instance["capacity_options"]
     for i, r in co.iterrows():
         size_max = r.get("size_max_t_per_yr")
-        modular = int(r.get("max_modules", 1) or 1) > 1
         continuous = size_max is not None and not (
             isinstance(size_max, float) and math.isnan(size_max)
         )
-        if modular or continuous:
+        if continuous:
             problems.error(
                 "capacity_options.csv",
-                "modular and continuous options are " + why,
+                "continuous options are " + why,
                 row=int(i) + 2,
-                column="max_modules" if modular else "size_max_t_per_yr",
-                found=r["max_modules"] if modular else size_max,
-                expected="max_modules 1 and size_max_t_per_yr empty",
+                column="size_max_t_per_yr",
+                found=size_max,
+                expected="size_max_t_per_yr empty (a discrete or modular option)",
             )
 
 

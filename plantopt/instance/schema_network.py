@@ -227,7 +227,7 @@ DISTANCES = Table(
     "names them.",
     (
         Column("from_id", "str", "Region or site id.", required=True),
-        Column("to_id", "str", "Site id.", required=True),
+        Column("to_id", "str", "Site id, or a location_id of deliveries.csv.", required=True),
         Column("mode", "str", "Mode (transport_modes.csv).", required=True, choices=MODES),
         Column(
             "distance_km",
@@ -328,6 +328,57 @@ UNIT_FOOTPRINT = Table(
     required=False,
 )
 
+DELIVERIES = Table(
+    "deliveries",
+    "deliveries.csv",
+    "Optional buyer and disposal locations of a network instance: a product (or disposal "
+    "stream) with rows here is delivered from the site where it arises to the cheapest of "
+    "its locations, transport paid (a location that is that site costs nothing); without "
+    "rows it leaves from that site free, as in a one-site instance.",
+    (
+        Column(
+            "to_kind",
+            "str",
+            "Kind of stream delivered (routing.csv to_kind).",
+            required=True,
+            choices=("product", "disposal"),
+        ),
+        Column(
+            "to_id",
+            "str",
+            "Product id (products.csv) or disposal label (routing.csv to_id).",
+            required=True,
+        ),
+        Column(
+            "location_id",
+            "str",
+            "Where the buyer or disposal facility is: a site_id, or an id of its own placed by "
+            "country, lat_deg and lon_deg (distances.csv may name it as to_id).",
+            required=True,
+        ),
+        Column(
+            "country",
+            "str",
+            "ISO 3166-1 alpha-2 country of a location that is not a site (empty for a site).",
+        ),
+        Column("lat_deg", "float", "WGS84 latitude of a location that is not a site.",
+               unit="deg", lo=-90.0, hi=90.0),
+        Column("lon_deg", "float", "WGS84 longitude of a location that is not a site.",
+               unit="deg", lo=-180.0, hi=180.0),
+        Column(
+            "waste_shipment",
+            "bool",
+            "true: the stream travels as waste (e.g. black mass), so border_crossings.csv "
+            "applies to it (by its feed's reg_class); false: a product that is no longer "
+            "waste crosses borders free.",
+            default=False,
+        ),
+        _source(),
+    ),
+    key=("to_kind", "to_id", "location_id"),
+    required=False,
+)  # fmt: skip
+
 NETWORK_TABLES: tuple[Table, ...] = (
     SITES,
     SITE_UNITS,
@@ -338,6 +389,7 @@ NETWORK_TABLES: tuple[Table, ...] = (
     BORDER_CROSSINGS,
     MATERIAL_CREDITS,
     UNIT_FOOTPRINT,
+    DELIVERIES,
 )
 
 __all__ = ["MODES", "NETWORK_TABLES"]

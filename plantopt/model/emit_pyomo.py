@@ -122,15 +122,16 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
             index = _set(blk, _SETS[name], labels)
             lo = fams.col_lower[base + start : base + start + len(labels)]
             hi = fams.col_upper[base + start : base + start + len(labels)]
-            var = pyo.Var(
+            counts = integer and name != "crew" and bool(len(hi)) and float(hi.max()) > 1
+            var = pyo.Var(  # counts: site_build of a modular option (module counts)
                 index,
-                domain=(pyo.NonNegativeIntegers if name == "crew" else pyo.Binary)
+                domain=(pyo.NonNegativeIntegers if name == "crew" or counts else pyo.Binary)
                 if integer
                 else pyo.NonNegativeReals,
                 doc=COLUMN_DOCS[name],
             )
             setattr(blk, name, var)
-            uniform = integer or (not lo.any() and np.isinf(hi).all())  # flow: [0, inf)
+            uniform = (integer and not counts) or (not lo.any() and np.isinf(hi).all())
             for i, k in enumerate(labels):
                 v = var[k]
                 cols[base + start + i] = v

@@ -16,14 +16,14 @@ Every number the network row families read is here, as arrays:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
-from plantopt.routetree.tree import KIND_UNIT, RouteTree
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT, KIND_UNIT, RouteTree
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
@@ -61,6 +61,16 @@ class Border:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """Where one product or disposal stream is delivered (deliveries.csv): lanes from every
+    site to each of its locations that is not that site, and the sites that are locations."""
+
+    lanes: tuple[Lane, ...]
+    waste: tuple[bool, ...]  # per lane: border_crossings applies (waste_shipment)
+    at_sites: frozenset[str]
+
+
+@dataclass(frozen=True)
 class NetworkData:
     sites: tuple[str, ...]
     site_country: dict[str, str]
@@ -83,14 +93,22 @@ class NetworkData:
     coords: dict[str, tuple[float, float]]  # site and region id -> (lat, lon)
     adr: np.ndarray  # (N,) bool: the stream leaving node n is ADR dangerous goods
     feed_adr: dict[str, bool]  # the feed as collected (battery feeds)
+    deliveries: dict[tuple[int, str], Delivery] = field(default_factory=dict)
+    # (kind code, product id or disposal label) -> where it is delivered (deliveries.csv)
+    site_cmax: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (site, unit) -> largest capacity in service in this period (model/data.py)
 
-    def lane_cost(self, lane: Lane, adr: bool, feed: str) -> float | None:
+    def lane_cost(self, lane: Lane, adr: bool, feed: str, waste: bool = True) -> float | None:
         """EUR per real tonne of one stream on a lane; None when the lane is not offered to
-        the feed (lead time above the manifest's limit)."""
+        the feed (lead time above the manifest's limit). ``waste`` false: no border rule."""
         m = self.modes[lane.mode]
         rate = m.cost_eur_per_tkm * (1.0 + (m.adr_frac if adr else 0.0))
         cost = lane.km * rate + m.handling_eur_per_t
-        b = self.borders.get((lane.from_country, lane.to_country)) if lane.border else None
+        b = (
+            self.borders.get((lane.from_country, lane.to_country))
+            if lane.border and waste
+            else None
+        )
         if b is not None and _applies(b.reg_classes, self.feed_reg_class.get(feed, "")):
             if self.max_lead_days is not None and b.lead_time_days > self.max_lead_days:
                 return None
@@ -100,6 +118,24 @@ class NetworkData:
     def lane_co2(self, lane: Lane) -> float:
         """t CO2 per real tonne on the lane."""
         return lane.km * self.modes[lane.mode].co2_kg_per_tkm / 1000.0
+
+    def delivery(
+        self, key: tuple[int, str], site: str, adr: bool, feed: str
+    ) -> tuple[float, float, Lane | None] | None:
+        """(EUR, t CO2 per real tonne, lane) of delivering stream ``key`` arising at ``site``:
+        the cheapest lane to one of its locations (ties: less CO2), 0 at a location that is
+        the site or for a stream without deliveries rows; None when no lane is offered."""
+        d = self.deliveries.get(key)
+        if d is None or site in d.at_sites:
+            return 0.0, 0.0, None
+        best: tuple[float, float, Lane | None] | None = None
+        for ln, waste in zip(d.lanes, d.waste):
+            if ln.origin != site:
+                continue
+            c = self.lane_cost(ln, adr, feed, waste)
+            if c is not None and (best is None or (c, self.lane_co2(ln)) < best[:2]):
+                best = (c, self.lane_co2(ln), ln)
+        return best
 
 
 def _applies(classes: tuple[str, ...], reg_class: str) -> bool:
@@ -212,6 +248,7 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
         if len(rs)
         else {}
     )
+    places = _delivery_places(instance, ends)
     used_regions = sorted({r for (_, r), t in supply.items() if t > 0})
     region_lanes = {
         r: tuple(_lanes(instance, both, [(r, s) for s in sites], modes, False))
@@ -235,13 +272,53 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
         lead_cost_eur_per_t_day=float(instance.manifest.lead_time_cost_eur_per_t_day),
         max_lead_days=instance.manifest.max_lead_time_days,
         max_columns=int(instance.manifest.max_network_columns),
-        coords={k: (v[1], v[2]) for k, v in both.items()},
+        coords={k: (v[1], v[2]) for k, v in {**both, **places}.items()},
         adr=stream_adr(instance, tree),
         feed_adr={
             f: str(c).startswith("battery:")
             for f, c in zip(instance["feeds"]["feed_id"], instance["feeds"]["reg_class"])
         },
+        deliveries=_deliveries(instance, ends, places, modes),
     )
+
+
+def _delivery_places(
+    instance: Instance, ends: dict[str, tuple[str, float, float]]
+) -> dict[str, tuple[str, float, float]]:
+    """(country, lat, lon) of every deliveries.csv location that is not a site."""
+    df = _rows(instance, "deliveries")
+    out: dict[str, tuple[str, float, float]] = {}
+    for r in df.itertuples() if len(df) else ():
+        if r.location_id not in ends:
+            out[r.location_id] = (str(r.country), float(r.lat_deg), float(r.lon_deg))
+    return out
+
+
+def _deliveries(
+    instance: Instance,
+    ends: dict[str, tuple[str, float, float]],
+    places: dict[str, tuple[str, float, float]],
+    modes: dict[str, Mode],
+) -> dict[tuple[int, str], Delivery]:
+    """deliveries.csv by (kind code, id): lanes from every site to each location (sites'
+    coordinates for a location that is a site; site-site distances rows hold both ways)."""
+    df = _rows(instance, "deliveries")
+    out: dict[tuple[int, str], Delivery] = {}
+    if not len(df):
+        return out
+    kind = {"product": KIND_PRODUCT, "disposal": KIND_DISPOSAL}
+    places = {**ends, **places}
+    for (k, i), rows in df.groupby(["to_kind", "to_id"], sort=False):
+        lanes: list[Lane] = []
+        waste: list[bool] = []
+        for r in rows.itertuples():
+            pairs = [(s, r.location_id) for s in ends if s != r.location_id]
+            new = _lanes(instance, places, pairs, modes, True)
+            lanes += new
+            waste += [bool(r.waste_shipment)] * len(new)
+        at = frozenset(x for x in rows["location_id"] if x in ends)
+        out[(kind[str(k)], str(i))] = Delivery(tuple(lanes), tuple(waste), at)
+    return out
 
 
 def _optional(sites: tuple[str, ...], values: pd.Series) -> dict[str, float | None]:
@@ -252,11 +329,12 @@ def aggregate_capacity(
     net: NetworkData, units: list[str], options: dict, unit_options: dict[str, list[str]]
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Existing and largest capacity of each unit summed over the sites (X_u = sum_s X_su,
-    Cmax_u = sum_s X_su + [u may be built at s] max_j K_uj): the aggregate capacity_limit
+    Cmax_u = sum_s X_su + [u may be built at s] max_j K_uj max_modules_uj): the aggregate
+    capacity_limit
     row stays valid (it is the sum of the site rows)."""
     existing, largest = {}, {}
     for u in units:
-        k = max((options[(u, j)].capacity_t_per_yr for j in unit_options[u]), default=0.0)
+        k = max((options[(u, j)].max_capacity_t_per_yr for j in unit_options[u]), default=0.0)
         xs = [net.existing.get((s, u), 0.0) for s in net.sites]
         existing[u] = float(sum(xs))
         largest[u] = float(
@@ -290,6 +368,7 @@ def _borders(instance: Instance) -> dict[tuple[str, str], Border]:
 
 __all__ = [
     "EARTH_RADIUS_KM",
+    "Delivery",
     "Lane",
     "NetworkData",
     "NetworkTooLarge",

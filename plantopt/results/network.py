@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from plantopt.model.families.network_terms import haul_coefficients, ship_coefficients
+from plantopt.model.families.network_terms import (
+    delivery_terms,
+    haul_coefficients,
+    ship_coefficients,
+)
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT
 
 if TYPE_CHECKING:
@@ -41,7 +45,8 @@ def _stream_coef(data: ModelData) -> np.ndarray:
 
 
 def lanes_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.DataFrame:
-    """One row per used haul and per used ship lane: real t/yr, t.km, EUR/yr, t CO2/yr."""
+    """One row per used haul, ship lane and delivery lane (products and disposal to their
+    deliveries.csv locations, kind "deliver"): real t/yr, t.km, EUR/yr, t CO2/yr."""
     net = data.network
     assert net is not None
     lanes = {(ln.origin, ln.to, ln.mode): ln for ln in net.site_lanes}
@@ -68,6 +73,12 @@ def lanes_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.DataFrame:
             acc[0] += float(v)
             acc[1] += float(c * v)
             acc[2] += float(e * v)
+    for col, mu, c, e, ln in delivery_terms(data, lay)[0]:
+        v = float(x[col]) * mu  # real t/yr of a product or disposal stream delivered
+        if ln is not None and v > EPS:
+            lanes[(ln.origin, ln.to, ln.mode)] = ln
+            acc = rows.setdefault(("deliver", "", ln.origin, ln.to, ln.mode), [0.0, 0.0, 0.0])
+            acc[0], acc[1], acc[2] = acc[0] + v, acc[1] + c * v, acc[2] + e * v
     out = []
     for (kind, feed, a, b, mode), (t, cost, co2) in rows.items():
         ln = lanes[(a, b, mode)]
@@ -90,9 +101,12 @@ def site_units_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.DataFram
     built: dict[tuple[str, str], list[str]] = {}
     cap_added: dict[tuple[str, str], float] = {}
     for (s, u, j), v in zip(lay.site_builds, x[lay.site_build0 : lay.site_run0]):
-        if v > 0.5:
-            built.setdefault((s, u), []).append(j)
-            cap_added[(s, u)] = cap_added.get((s, u), 0.0) + data.options[(u, j)].capacity_t_per_yr
+        if v > 0.5:  # a modular option: v modules
+            n = round(float(v))
+            built.setdefault((s, u), []).append(j if n == 1 else f"{j}x{n}")
+            cap_added[(s, u)] = (
+                cap_added.get((s, u), 0.0) + n * data.options[(u, j)].capacity_t_per_yr
+            )
     rows = []
     for si, s in enumerate(lay.sites):
         for u in data.units:
@@ -116,8 +130,9 @@ def sites_table(data: ModelData, lay: Layout, x: np.ndarray, units: pd.DataFrame
     rows = []
     sb = x[lay.site_build0 : lay.site_run0]
     for s in lay.sites:
-        picks = [(u, j) for (s2, u, j), v in zip(lay.site_builds, sb) if s2 == s and v > 0.5]
-        opts = [data.options[k] for k in picks]
+        picks = [((u, j), round(float(v))) for (s2, u, j), v in zip(lay.site_builds, sb)
+                 if s2 == s and v > 0.5]  # fmt: skip
+        opts = [data.options[k] for k, n in picks for _ in range(n)]  # n modules
         mine = units[units["site_id"] == s]
         thr = dict(zip(mine["unit_id"], mine["throughput_t_per_yr"]))
         mwh = sum(fp.electricity_mwh_per_t.get(u, 0.0) * t for u, t in thr.items())
@@ -209,8 +224,8 @@ def site_factored_built_units(
     sb = x[lay.site_build0 : lay.site_run0]
     at: dict[tuple[str, str], list[str]] = {}
     for (s, u, j), v in zip(lay.site_builds, sb):
-        if v > 0.5:
-            at.setdefault((u, j), []).append(s)
+        if v > 0.5:  # once per module of a modular option
+            at.setdefault((u, j), []).extend([s] * round(float(v)))
     out = built.copy()
     for i, (u, j) in enumerate(zip(built["unit_id"], built["option_id"])):
         o, sites = data.options[(u, j)], at.get((u, j), [])

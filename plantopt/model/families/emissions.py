@@ -5,6 +5,7 @@ Made only when the instance has sites, footprint tables, a grid factor or a net 
 (:func:`plantopt.model.network.build_footprint`); t/yr unless stated.
 
     transport_co2 = sum_{ship} mu_g e_l ship + sum_{haul} e_h haul    (e = km co2_kg_tkm/1000)
+                    + sum_{delivered nodes n, s} mu_n e_{n,s} sf[n, s] (the cheapest lane's e)
     grid_co2      = sum_{unit nodes n} E_u mu_n g flow[n]            (one site, g manifest)
                   = sum_{unit nodes n, s} E_u mu_n g_s sf[n, s]      (sites, g_s per site)
     avoided_co2   = sum_m k_m recovered[m]                           (k_m material_credits)
@@ -20,7 +21,11 @@ import numpy as np
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.families.levers import co2_per_flow
 from plantopt.model.families.network import site_throughput
-from plantopt.model.families.network_terms import haul_coefficients, ship_coefficients
+from plantopt.model.families.network_terms import (
+    delivery_coefficients,
+    haul_coefficients,
+    ship_coefficients,
+)
 from plantopt.model.family import INF, Family, Relax, family
 from plantopt.routetree.tree import KIND_UNIT
 
@@ -41,8 +46,11 @@ def transport_terms(ctx: PeriodContext) -> Triplets:
         return np.zeros(0, np.int64), np.zeros(0)
     _, ship = ship_coefficients(d, lay)
     _, haul = haul_coefficients(d, lay)
-    cols = np.concatenate([lay.ship0 + np.arange(len(ship)), lay.haul0 + np.arange(len(haul))])
-    return cols, np.concatenate([ship, haul])
+    dcols, _, dco2, _ = delivery_coefficients(d, lay)
+    cols = np.concatenate(
+        [lay.ship0 + np.arange(len(ship)), lay.haul0 + np.arange(len(haul)), dcols]
+    )
+    return cols, np.concatenate([ship, haul, dco2])
 
 
 def grid_terms(ctx: PeriodContext) -> Triplets:

@@ -11,7 +11,8 @@ of group g's stream (its children share one composition). Columns exist only wit
                               (feeds with region_supply rows)
     region_supply[f, r]:      sum_{h = (f, r, ., .)} haul[h] <= supply_{f, r}
     site_build_link[u, j]:    build[u, j] - sum_s sb[s, u, j] = 0
-    site_one_option[s, u]:    sum_j sb[s, u, j] <= 1
+    site_one_option[s, u]:    sum_j sb[s, u, j] <= 1          (not for a modular unit: sb is
+                              its one option's module count in [0, max_modules])
     site_capacity_limit[s,u]: sum_{n at u} mu_n sf[n, s] - sum_j K_uj sb[s, u, j] <= X_su
     site_run_upper[s, u]:     sum_{n at u} mu_n sf[n, s] - Cmax_su z[s, u] <= 0
     site_min_load[s, u]:      sum mu_n sf[n, s] - ml_u sum_j K_uj sb[s,u,j] - Cmax_su z[s,u]
@@ -170,7 +171,13 @@ def site_build_link(ctx: PeriodContext) -> Family:
 
 
 def site_one_option(ctx: PeriodContext) -> Family:
-    idx = [(k, c) for k, c in _site_build_index(ctx.layout).items() if len(c) > 1]
+    d = ctx.data
+    idx = [
+        (k, c)
+        for k, c in _site_build_index(ctx.layout).items()
+        if len(c) > 1
+        and not any(d.options[(k[1], j)].max_modules > 1 for j in d.unit_options[k[1]])
+    ]
     rows = np.repeat(np.arange(len(idx)), [len(c) for _, c in idx])
     cols = np.array([x for _, c in idx for x in c], dtype=np.int64)
     return family(
@@ -216,9 +223,9 @@ def site_capacity_keys(ctx: PeriodContext) -> list[tuple[str, str]]:
 
 
 def site_max_capacity(ctx: PeriodContext, s: str, u: str) -> float:
-    """Cmax_su = X_su + [u may be built at s] max_j K_uj."""
+    """Cmax_su = X_su + [u may be built at s] max_j K_uj max_modules_uj."""
     net, d = _net(ctx), ctx.data
-    k = max((d.options[(u, j)].capacity_t_per_yr for j in d.unit_options[u]), default=0.0)
+    k = max((d.options[(u, j)].max_capacity_t_per_yr for j in d.unit_options[u]), default=0.0)
     return net.existing.get((s, u), 0.0) + (k if net.allow_build.get((s, u), True) else 0.0)
 
 

@@ -16,6 +16,9 @@ Columns (labels of :class:`plantopt.model.layout.Layout`):
 Money, added to the ledger items (EUR/yr; factors f = the site's capex or opex factor):
 
     route_costs   += sum_{ship} mu_g c_l(adr_g, f(g)) ship + sum_{haul} c_h haul
+                     + sum_{product/disposal nodes n with deliveries rows, s} mu_n d_{n,s} sf[n, s]
+                     (d_{n,s} = min over the stream's locations and modes of the lane cost
+                     from s; 0 at a location that is s; no lane: sf[n, s] <= 0)
     variable_opex += sum_{unit nodes n, s} (f^opex_s - 1) opex_u mu_n sf[n, s]
     fixed_opex    += sum_{s,u,j} (f^opex_s - 1) fixed_uj sb[s, u, j]
     annual_capex  += sum_{s,u,j} (f^capex_s - 1) capex_net_uj CRF sb[s, u, j]
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from plantopt.model.network import NetworkData, NetworkTooLarge
-from plantopt.routetree.tree import KIND_UNIT
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT, KIND_UNIT
 
 if TYPE_CHECKING:
     from plantopt.model.data import ModelData
@@ -91,7 +94,7 @@ def network_columns(data: ModelData, run: list[str]) -> dict[str, Any]:
 
 
 def _cmax(data: ModelData, net: NetworkData, s: str, u: str) -> float:
-    k = max((data.options[(u, j)].capacity_t_per_yr for j in data.unit_options[u]), default=0.0)
+    k = max((data.options[(u, j)].max_capacity_t_per_yr for j in data.unit_options[u]), default=0.0)
     return net.existing.get((s, u), 0.0) + (k if net.allow_build.get((s, u), True) else 0.0)
 
 
@@ -147,6 +150,52 @@ def haul_coefficients(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndar
     return cost, co2
 
 
+def delivery_terms(data: ModelData, lay: Layout) -> tuple[list[tuple], list[int]]:
+    """([(local site_flow column, mu_n, EUR per real t, t CO2 per real t, lane)], columns
+    with no lane offered) of the product and disposal nodes whose stream has deliveries.csv
+    rows, at every site: the cheapest lane from the site to one of the stream's locations
+    (lane None and 0 cost at a location that is the site)."""
+    net = data.network
+    assert net is not None
+    tree = data.tree
+    terms: list[tuple] = []
+    forbidden: list[int] = []
+    if not net.deliveries:
+        return terms, forbidden
+    mass = tree.node_mass()
+    for n in np.flatnonzero(np.isin(tree.node_kind, (KIND_PRODUCT, KIND_DISPOSAL))).tolist():
+        kind, target = int(tree.node_kind[n]), int(tree.node_target[n])
+        key = (kind, (tree.products if kind == KIND_PRODUCT else tree.sinks)[target])
+        if key not in net.deliveries:
+            continue
+        parent = int(tree.node_parent[n])
+        feed = tree.feeds[int(tree.node_feed[n])]
+        adr = bool(net.adr[parent]) if parent >= 0 else net.feed_adr.get(feed, False)
+        for si, s in enumerate(lay.sites):
+            col = lay.site_flow0 + n * len(lay.sites) + si
+            d = net.delivery(key, s, adr, feed)
+            if d is None:
+                forbidden.append(col)
+            else:
+                terms.append((col, float(mass[n]), d[0], d[1], d[2]))
+    return terms, forbidden
+
+
+def delivery_coefficients(
+    data: ModelData, lay: Layout
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(local site_flow columns, EUR and t CO2 per feed-equivalent tonne, columns with no lane
+    offered) of the delivered product and disposal nodes: mu_n x the cheapest lane's cost."""
+    terms, forbidden = delivery_terms(data, lay)
+    terms = [t for t in terms if t[2] or t[3]]
+    return (
+        np.array([t[0] for t in terms], np.int64),
+        np.array([t[1] * t[2] for t in terms], float),
+        np.array([t[1] * t[3] for t in terms], float),
+        np.array(forbidden, np.int64),
+    )
+
+
 def network_money(ctx: PeriodContext) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(local columns, EUR/yr per unit) added to ledger items of a network instance."""
     d, lay = ctx.data, ctx.layout
@@ -156,9 +205,10 @@ def network_money(ctx: PeriodContext) -> dict[str, tuple[np.ndarray, np.ndarray]
     ship_cost, _ = ship_coefficients(d, lay)
     haul_cost, _ = haul_coefficients(d, lay)
     ship_cols = lay.ship0 + np.arange(len(lay.ships))
+    dcols, dcost, _, _ = delivery_coefficients(d, lay)
     route = (
-        np.concatenate([ship_cols, lay.haul0 + np.arange(len(lay.hauls))]),
-        np.concatenate([ship_cost, haul_cost]),
+        np.concatenate([ship_cols, lay.haul0 + np.arange(len(lay.hauls)), dcols]),
+        np.concatenate([ship_cost, haul_cost, dcost]),
     )
     tree = d.tree
     unit_nodes = np.flatnonzero(tree.node_kind == KIND_UNIT)
@@ -218,6 +268,8 @@ def site_capex_pv(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]
 
 
 __all__ = [
+    "delivery_coefficients",
+    "delivery_terms",
     "group_streams",
     "haul_coefficients",
     "network_columns",
@@ -231,11 +283,17 @@ __all__ = [
 def network_bounds(
     glob: Layout, data: ModelData, lower: np.ndarray, upper: np.ndarray, b: int
 ) -> None:
-    """Column bounds of a network period block starting at ``b``: build[u, j] <= the sites
-    that allow u; site_build and site_run binary."""
+    """Column bounds of a network period block starting at ``b``: build[u, j] <= max_modules
+    x the sites that allow u; site_build[s, u, j] <= max_modules (1 unless modular);
+    site_run binary."""
     del lower
     count: dict[tuple[str, str], int] = {}
     for _, u, j in glob.site_builds:
-        count[(u, j)] = count.get((u, j), 0) + 1
+        count[(u, j)] = count.get((u, j), 0) + data.options[(u, j)].max_modules
     upper[b + glob.build0 : b + glob.run0] = [count.get(k, 0) for k in glob.options]
-    upper[b + glob.site_build0 : b + glob.block] = 1.0
+    upper[b + glob.site_build0 : b + glob.site_run0] = [
+        data.options[(u, j)].max_modules for _, u, j in glob.site_builds
+    ]
+    upper[b + glob.site_run0 : b + glob.block] = 1.0
+    forbidden = delivery_coefficients(data, glob.local())[3]
+    upper[b + forbidden] = 0.0  # a product or disposal stream with no lane from the site
