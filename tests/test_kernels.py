@@ -6,6 +6,8 @@ prices, ranges and targets (``random_arrays``); hypothesis drives the seeds.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numba
 import numpy as np
 import pytest
@@ -32,9 +34,12 @@ def random_arrays(
     scenarios: bool = False,
     dist: int = kernels_mc.DIST_PERT,
     other_zero: bool = False,
+    money: bool = True,
 ) -> MCArrays:
     """A random but well-formed kernel input: tc rows grouped in (unit, class) pairs whose
-    nominal rows sum to 1 per material, compositions summing to 1 with 'other' last."""
+    nominal rows sum to 1 per material, compositions summing to 1 with 'other' last; with
+    ``money`` every product has a re-use value and repurposing cost (EUR/t), about half of
+    them with a range (drawn from their own generator: the other arrays do not change)."""
     rng = np.random.default_rng(seed)
     n_f, n_m, n_u, n_p = int(rng.integers(1, 4)), int(rng.integers(2, 7)), 3, 3
     comp = rng.dirichlet(np.ones(n_m), size=n_f)
@@ -95,7 +100,7 @@ def random_arrays(
     for i in range(n_a):
         coef[i] = comp[feed[i]] if parent[i] < 0 else coef[parent[i]] * tc[row[i]]
     support = coef > 0
-    return MCArrays(
+    arrays = MCArrays(
         comp_nom=comp,
         comp_lo=lo,
         comp_hi=hi,
@@ -133,6 +138,15 @@ def random_arrays(
         node_tidx=np.array(tidx, dtype=np.int64),
         node_tw=np.array(tw, dtype=float),
     )
+    if not money:
+        return arrays
+    mrng = np.random.default_rng(seed + 1_000_003)
+    nom = mrng.uniform(0, 5000, (n_p, 2))
+    ranged = mrng.random((n_p, 2)) < 0.5
+    ranged[0, 0] = True  # at least one drawn entry
+    lo = np.where(ranged, nom * mrng.uniform(0.3, 1.0, nom.shape), nom)
+    hi = np.where(ranged, nom * mrng.uniform(1.0, 2.0, nom.shape), nom)
+    return replace(arrays, money_nom=nom, money_lo=lo, money_hi=hi)
 
 
 def assert_outputs_close(
@@ -210,8 +224,11 @@ def test_zero_spread_gives_nominal_every_sample() -> None:
             "feed_spread": np.zeros_like(a.feed_spread),
             "pair_spread": np.zeros_like(a.pair_spread),
             "price_sigma": np.zeros_like(a.price_sigma),
+            "money_lo": a.money_nom,
+            "money_hi": a.money_nom,
         }
     )
+    assert (a.money_hi > a.money_lo).any()  # the unflattened arrays draw re-use money
     out = evaluate(flat, seed_key(1), 0, 64)
     for arr in out.as_tuple():
         assert (arr == arr[:1]).all()

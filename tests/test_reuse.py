@@ -23,7 +23,7 @@ from plantopt.instance.errors import InstanceError
 from plantopt.model.families.reuse import overlap_share
 from plantopt.model.pipeline import families_of
 from tests.builders import find, make_instance, materials, route, tc_rows
-from tests.conftest import assert_mass_balance
+from tests.conftest import INSTANCES, assert_mass_balance
 from tests.test_multiperiod import check_periods_balance
 
 
@@ -178,3 +178,49 @@ def test_reuse_columns_are_checked() -> None:
     find(errors, "products.csv", 3, "returns_as_feed", "unknown feed")
     find(errors, "products.csv", 3, "second_life_yr", "needed")
     find(errors, "products.csv", 4, "item_mass_t", "value_eur_per_item needs item_mass_t")
+
+
+def test_shipped_nl_2027_2040_returns_second_life_packs_after_ten_years() -> None:
+    """nl-2027-2040: second_life_pack returns as ev_second_life_return after 10 years
+    (NREL 2015, build_nl_periods.py), so packs repurposed in 2027-2030 are on offer in
+    2035-2040 at a = |[2037, 2041) & [2035, 2041)| / 6 = 4/6 t/yr per t/yr; nothing else
+    is on offer of that feed, and it enters dismantle_pack only (not graded again)."""
+    from plantopt.data.build_nl_periods import RETURN_FEED
+
+    inst = plantopt.load_instance(INSTANCES / "nl-2027-2040")
+    prods = inst["products"].set_index("product_id")
+    assert prods.at["second_life_pack", "returns_as_feed"] == RETURN_FEED
+    assert float(prods.at["second_life_pack", "second_life_yr"]) == 10.0
+    assert "NREL" in prods.at["second_life_pack", "source"]
+    cls = inst["feeds"].set_index("feed_id").at[RETURN_FEED, "feed_class"]
+    entry = inst["feed_entry"]
+    assert entry.loc[entry["feed_class"] == cls, "unit_id"].tolist() == ["dismantle_pack"]
+    fams = families_of(inst)
+    (ret,) = [f for f in fams.global_rows if f.name == "second_life_return"]
+    assert ret.index == [(RETURN_FEED, p) for p in ("2027", "2031", "2035")]
+    assert ret.upper.tolist() == [0.0, 0.0, 0.0]
+    m = ret.matrix(fams.layout.n_cols).toarray()
+    block, mass = fams.layout.block, fams.data.tree.node_mass()
+    f0 = list(fams.layout.feeds).index(RETURN_FEED)
+    nodes = fams.data.product_nodes["second_life_pack"]
+    assert m[2, 2 * block + f0] == 1.0  # accept[return, 2035]
+    np.testing.assert_allclose(m[2, fams.layout.flow0 + np.asarray(nodes)], -4 / 6 * mass[nodes])
+    assert np.count_nonzero(m[2]) == 1 + len(nodes)  # 2031's packs return after 2040
+    assert np.count_nonzero(m[:2]) == 2  # 2027 and 2031: nothing returns yet
+
+
+@pytest.mark.slow
+def test_shipped_nl_2027_2040_profit_plan_has_a_return_feed() -> None:
+    """Without targets the profit plan repurposes EV packs in 2027-2030 and takes them back
+    for recycling in 2035-2040 at 4/6 of that rate (measured: 276.8 -> 184.5 t/yr)."""
+    from plantopt.data.build_nl_periods import RETURN_FEED
+
+    inst = plantopt.load_instance(INSTANCES / "nl-2027-2040").with_manifest(apply_targets=False)
+    res = plantopt.solve(inst, objective="profit", diagnose=False)
+    assert res.has_solution
+    sl = res["products"].query("product_id == 'second_life_pack'")
+    out = sl.groupby("period")["mass_t_per_yr"].sum()
+    fi = res["feed_intake"].set_index(["feed_id", "period"])["accepted_t_per_yr"]
+    assert out.get("2027", 0.0) > 0
+    assert fi[(RETURN_FEED, "2035")] == pytest.approx(4 / 6 * out["2027"], rel=1e-6)
+    assert fi[(RETURN_FEED, "2027")] == 0.0 and fi[(RETURN_FEED, "2031")] == 0.0

@@ -5,7 +5,9 @@ Periods 2027-2030, 2031-2034, 2035-2040. Feed tonnages, contracted minima and ga
 each feed's four-year growth factor g = t_2031 / t_2027 once more, capped at 2 (assumption:
 no 2035 tonnage table; the cap keeps the EV-pack feeds, which grow 1.3-3.6x from 2027 to
 2031, within twice their 2031 value). Product prices: 2027 and 2031 from the two instances,
-2035 = 2031 (assumption: no price forecast). Every other table is nl-2027's.
+2035 = 2031 (assumption: no price forecast). Second-life packs return after 10 years as
+the feed ev_second_life_return (NREL 2015; :func:`_second_life_return`). Every other table
+is nl-2027's.
 
     python -m plantopt.data.build_nl_periods
 """
@@ -37,6 +39,7 @@ def _periods(a: Path, b: Path, out: Path) -> None:
     _price_periods(a, b, out)
     _periods_table(out)
     _manifest(a, out)
+    _second_life_return(out)
 
 
 def _feed_periods(a: Path, b: Path, out: Path) -> None:
@@ -137,6 +140,79 @@ def _periods_table(out: Path) -> None:
             },
         ]
     ).to_csv(out / "periods.csv", index=False)
+
+
+#: years an EV pack serves as stationary storage before it comes back for recycling
+SECOND_LIFE_YR = 10.0
+SECOND_LIFE_SRC = (
+    "second life: NREL, Battery Second Use for Plug-In Electric Vehicles Analysis "
+    "(Neubauer et al., NREL/TP-5400-63332, 2015; nrel.gov/transportation/"
+    "battery-second-use-analysis.html): packs retired at about 70 % of their capacity "
+    "'potentially operate for an additional 10 years in their second use' (degradation "
+    "model, one 50 % depth-of-discharge cycle a day); second_life_yr = 10 is that upper "
+    "estimate; assumption: a harder duty shortens it (no dated lower figure found); with the "
+    "periods 2027-2030, 2031-2034, 2035-2040 any lag of 8 to 10 years returns the packs "
+    "repurposed in 2027-2030 in 2035-2040 (a = 4/6 of that period's years)"
+)
+RETURN_FEED = "ev_second_life_return"
+RETURN_CLASS = "ev_pack_return"
+RETURN_LIKE = "ev_nmc111"  # composition and gate fee of the returning packs
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    """A generated table as text (rewritten without reformatting its numbers)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _second_life_return(out: Path) -> None:
+    """Second-life packs come back (``products.returns_as_feed``) as feed RETURN_FEED after
+    SECOND_LIFE_YR years: a feed of its own class that enters dismantle_pack only (a pack at
+    the end of its second life is not graded again), with nothing on offer besides the
+    returns. Its composition and gate fee are RETURN_LIKE's (assumption: the second-life
+    packs' kWh/t rests on 2013-2020 NMC packs, see products.csv), and its transfer
+    coefficients are those of the NMC pack class."""
+    feeds = _csv(out / "feeds.csv")
+    like = feeds[feeds["feed_id"] == RETURN_LIKE].iloc[0].copy()
+    like["feed_id"], like["feed_class"] = RETURN_FEED, RETURN_CLASS
+    like["description"] = "EV packs back from their second life (stationary storage)"
+    for col in ("available_t_per_yr", "contracted_min_t_per_yr"):
+        like[col] = "0"
+    for col in ("available_t_per_yr_low", "available_t_per_yr_high"):
+        like[col] = ""
+    like["source"] = (
+        f"tonnage: only the returning second-life packs (second_life_return row); "
+        f"composition and gate fee as {RETURN_LIKE} (assumption); {SECOND_LIFE_SRC}"
+    )
+    pd.concat([feeds, like.to_frame().T]).to_csv(out / "feeds.csv", index=False)
+    comp = _csv(out / "composition.csv")
+    ret = comp[comp["feed_id"] == RETURN_LIKE].assign(
+        feed_id=RETURN_FEED, source=f"assumption: as {RETURN_LIKE}"
+    )
+    pd.concat([comp, ret]).to_csv(out / "composition.csv", index=False)
+    tc = _csv(out / "transfer_coefficients.csv")
+    nmc = tc[tc["feed_class"] == "ev_pack_nmc"].assign(feed_class=RETURN_CLASS)
+    pd.concat([tc, nmc]).to_csv(out / "transfer_coefficients.csv", index=False)
+    entry = _csv(out / "feed_entry.csv")
+    row = {
+        "feed_class": RETURN_CLASS,
+        "unit_id": "dismantle_pack",
+        "source": "superstructure: returned packs are dismantled for recycling, not graded",
+    }
+    pd.concat([entry, pd.DataFrame([row])]).to_csv(out / "feed_entry.csv", index=False)
+    fp = _csv(out / "feed_periods.csv")
+    back = fp[fp["feed_id"] == RETURN_LIKE].assign(
+        feed_id=RETURN_FEED,
+        available_t_per_yr="0",
+        contracted_min_t_per_yr="0",
+        source=f"only the returning second-life packs; gate fee as {RETURN_LIKE}",
+    )
+    pd.concat([fp, back]).to_csv(out / "feed_periods.csv", index=False)
+    prods = _csv(out / "products.csv")
+    sl = prods["product_id"] == "second_life_pack"
+    prods.loc[sl, "returns_as_feed"] = RETURN_FEED
+    prods.loc[sl, "second_life_yr"] = f"{SECOND_LIFE_YR:g}"
+    prods.loc[sl, "source"] = prods.loc[sl, "source"] + "; " + SECOND_LIFE_SRC
+    prods.to_csv(out / "products.csv", index=False)
 
 
 def _manifest(a: Path, out: Path) -> None:

@@ -8,6 +8,7 @@
 * downstream_recovery (calculation points, Delegated Regulation (EU) 2025/606): rows only
   for intermediate products and known materials, with a source (warning otherwise); an
   intermediate product without rows counts nothing (warning);
+* products: re-use value and repurposing cost ranges contain their nominal value;
 * feeds.collection_class and collection_steps.csv: known class and feed, marginal costs
   non-decreasing along a feed's steps (a supply curve), placed on the market at least the
   available tonnage (warning).
@@ -52,6 +53,7 @@ def _check_reuse(instance: Instance, problems: ProblemList) -> None:
                 problems.error(
                     file, f"{a} needs {b}", row=row, column=b, found="", expected="a number"
                 )
+        _check_money_ranges(problems, file, row, r)
         ret = str(r["returns_as_feed"] or "")
         if not ret:
             continue
@@ -81,6 +83,45 @@ def _check_reuse(instance: Instance, problems: ProblemList) -> None:
                 column="second_life_yr",
                 found="",
                 expected="years of second life (>= 0)",
+            )
+
+
+MONEY_RANGES = (
+    "value_eur_per_t",
+    "value_eur_per_item",
+    "value_eur_per_kwh",
+    "repurposing_cost_eur_per_t",
+)
+
+
+def _check_money_ranges(problems: ProblemList, file: str, row: int, r: pd.Series) -> None:
+    """``{col}_low <= {col} <= {col}_high`` for the re-use money columns (an empty bound
+    means equal; a bound needs its nominal value)."""
+    for col in MONEY_RANGES:
+        lo, hi = r.get(f"{col}_low"), r.get(f"{col}_high")
+        if (lo is None or pd.isna(lo)) and (hi is None or pd.isna(hi)):
+            continue
+        nom = r.get(col)
+        if nom is None or pd.isna(nom):
+            problems.error(
+                file,
+                f"a range of {col} needs its nominal value",
+                row=row,
+                column=col,
+                found="",
+                expected="a number",
+            )
+            continue
+        a = float(nom) if lo is None or pd.isna(lo) else float(lo)
+        b = float(nom) if hi is None or pd.isna(hi) else float(hi)
+        if not a <= float(nom) <= b:
+            problems.error(
+                file,
+                "range does not contain the nominal value",
+                row=row,
+                column=f"{col}_low",
+                found=f"{a:g} .. {b:g} around {float(nom):g}",
+                expected=f"{col}_low <= {col} <= {col}_high",
             )
 
 

@@ -456,9 +456,41 @@ TABLES: dict[str, Table] = {
                     lo=0.0,
                 ),
                 Column(
+                    "value_eur_per_t_low",
+                    "float",
+                    "Low end of the plausible value per tonne (Monte Carlo); empty means equal to "
+                    "value_eur_per_t.",
+                    unit="EUR/t",
+                    lo=0.0,
+                ),
+                Column(
+                    "value_eur_per_t_high",
+                    "float",
+                    "High end of the plausible value per tonne; empty means equal to "
+                    "value_eur_per_t.",
+                    unit="EUR/t",
+                    lo=0.0,
+                ),
+                Column(
                     "value_eur_per_item",
                     "float",
                     "Value per item sold for re-use (with item_mass_t); empty: none.",
+                    unit="EUR",
+                    lo=0.0,
+                ),
+                Column(
+                    "value_eur_per_item_low",
+                    "float",
+                    "Low end of the plausible value per item (Monte Carlo); empty means equal to "
+                    "value_eur_per_item.",
+                    unit="EUR",
+                    lo=0.0,
+                ),
+                Column(
+                    "value_eur_per_item_high",
+                    "float",
+                    "High end of the plausible value per item; empty means equal to "
+                    "value_eur_per_item.",
                     unit="EUR",
                     lo=0.0,
                 ),
@@ -485,11 +517,43 @@ TABLES: dict[str, Table] = {
                     lo=0.0,
                 ),
                 Column(
+                    "value_eur_per_kwh_low",
+                    "float",
+                    "Low end of the plausible value per kWh (Monte Carlo); empty means equal to "
+                    "value_eur_per_kwh.",
+                    unit="EUR/kWh",
+                    lo=0.0,
+                ),
+                Column(
+                    "value_eur_per_kwh_high",
+                    "float",
+                    "High end of the plausible value per kWh; empty means equal to "
+                    "value_eur_per_kwh.",
+                    unit="EUR/kWh",
+                    lo=0.0,
+                ),
+                Column(
                     "repurposing_cost_eur_per_t",
                     "float",
                     "Cost of repurposing or refurbishing per tonne of product.",
                     unit="EUR/t",
                     default=0.0,
+                    lo=0.0,
+                ),
+                Column(
+                    "repurposing_cost_eur_per_t_low",
+                    "float",
+                    "Low end of the plausible repurposing cost (Monte Carlo); empty means equal to "
+                    "repurposing_cost_eur_per_t.",
+                    unit="EUR/t",
+                    lo=0.0,
+                ),
+                Column(
+                    "repurposing_cost_eur_per_t_high",
+                    "float",
+                    "High end of the plausible repurposing cost; empty means equal to "
+                    "repurposing_cost_eur_per_t.",
+                    unit="EUR/t",
                     lo=0.0,
                 ),
                 Column(

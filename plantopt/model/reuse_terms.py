@@ -24,6 +24,7 @@ with r_p = ``repurposing_cost_eur_per_t``; both are ledger items.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,43 @@ def product_value_eur_per_t(row: object) -> float:
     )
 
 
+def _at(row: object, col: str, side: str) -> float:
+    """``{col}_{side}`` of a products row; the nominal ``col`` where that cell is empty."""
+    end = getattr(row, f"{col}_{side}", None)
+    try:
+        v = float(end)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    return v if math.isfinite(v) else _num(getattr(row, col, 0.0))
+
+
+def product_money_ranges(row: object) -> tuple[tuple[float, float, float], tuple[float, ...]]:
+    """((low, nominal, high) of v_p, (low, nominal, high) of r_p) of one products row.
+
+    Each term of v_p takes its own ``_low`` / ``_high`` column (an empty cell: its nominal
+    value), so v_p^low = value_eur_per_t_low + value_eur_per_item_low / item_mass_t +
+    kwh_per_t * value_eur_per_kwh_low, and likewise high; r_p from
+    ``repurposing_cost_eur_per_t_low`` / ``_high``. The mean mass and kWh per t are fixed."""
+    mass = _num(getattr(row, "item_mass_t", 0.0))
+    kwh = _num(getattr(row, "kwh_per_t", 0.0))
+
+    def v(side: str) -> float:
+        per_item = _at(row, "value_eur_per_item", side)
+        return (
+            _at(row, "value_eur_per_t", side)
+            + (per_item / mass if mass > 0 else 0.0)
+            + kwh * _at(row, "value_eur_per_kwh", side)
+        )
+
+    nominal_r = _num(getattr(row, "repurposing_cost_eur_per_t", 0.0))
+    r = (
+        _at(row, "repurposing_cost_eur_per_t", "low"),
+        nominal_r,
+        _at(row, "repurposing_cost_eur_per_t", "high"),
+    )
+    return (v("low"), product_value_eur_per_t(row), v("high")), r
+
+
 def reuse_terms(instance: Instance, tree: RouteTree) -> ReuseTerms:
     """Value and cost terms of every product node, and the second-life returns."""
     prods = instance["products"].set_index("product_id")
@@ -115,6 +153,7 @@ __all__ = [
     "SECOND_LIFE",
     "ReuseTerms",
     "SecondLifeReturn",
+    "product_money_ranges",
     "product_value_eur_per_t",
     "reuse_terms",
 ]

@@ -22,6 +22,10 @@ zero under sampling)
     throughput[s, u] = sum_{unit nodes a at u} flow[a] sum_m coef[a, m]
     revenue[s]       = sum_{product nodes a} flow[a] sum_m coef[a, m] value[p(a), m] g_s[m]
     route[s]         = sum_a route_cost[a] flow[a] sum_m coef[a, m]
+    reuse[s]         = sum_{product nodes a} flow[a] sum_m coef[a, m] v_s[p(a)]
+    repurposing[s]   = sum_{product nodes a} flow[a] sum_m coef[a, m] r_s[p(a)]
+                       (v_s, r_s: re-use value and repurposing cost per t of product mass,
+                       drawn per product on their (low, nominal, high) like a composition)
     mb_error[s]      = max_m |input[s, m] - sum_{sink nodes a} flow[a] coef[a, m]|
                        / max(input[s, m], 1e-300)        (0 where nothing enters)
     tnum[s, t]       = sum_a w[t, a] flow[a] x[a]   (x = coef[a, k_t], or the node's mass
@@ -250,6 +254,9 @@ def _one_sample(
     node_tw,
     comp_load,
     comp_group,
+    money_nom,
+    money_lo,
+    money_hi,
     qu,
     qcol,
     comp,
@@ -257,6 +264,7 @@ def _one_sample(
     g,
     coef,
     sink,
+    pm,
     out_in,
     out_rec,
     out_thr,
@@ -270,6 +278,7 @@ def _one_sample(
     tc0 = f_n * m_n
     pr0 = tc0 + k_n * m_n
     fac0 = pr0 + m_n + 1 + f_n  # composition factors (after prices and feed tonnages)
+    mon0 = fac0 + f_n * COMP_GROUPS  # re-use money per product (after the factors)
     corr = comp_load.shape[0] > 0
     # compositions (scratch rows of feeds without spread already hold the nominal values)
     for f in range(f_n):
@@ -381,6 +390,27 @@ def _one_sample(
             c += 1
         for m in range(m_n):
             g[m] = scen_factor[c, m]
+    # re-use money per product: value and repurposing cost, EUR per t of product mass
+    pm_n = money_nom.shape[0]
+    for pi in range(pm_n):
+        for j in range(2):
+            if money_hi[pi, j] > money_lo[pi, j]:
+                pm[pi, j] = _draw_jit(
+                    key,
+                    s,
+                    mon0 + 2 * pi + j,
+                    money_lo[pi, j],
+                    money_nom[pi, j],
+                    money_hi[pi, j],
+                    dist,
+                    table,
+                    lhs_n,
+                    qu,
+                    qcol,
+                    row,
+                )
+            else:
+                pm[pi, j] = money_nom[pi, j]
     # metrics
     n_t = t_mat.shape[0]
     for m in range(m_n):
@@ -408,6 +438,8 @@ def _one_sample(
         out_tden[row, t] = d
     revenue = 0.0
     route = 0.0
+    reuse = 0.0
+    repurp = 0.0
     for a in range(node_parent.shape[0]):
         p = node_parent[a]
         fl = node_flow[a]
@@ -443,6 +475,9 @@ def _one_sample(
                     q = coef[a, m] * fl
                     out_rec[row, m] += q * rec[pi, m]
                     revenue += q * value[pi, m] * g[m]
+                if pm_n > 0:
+                    reuse += mass * fl * pm[pi, 0]
+                    repurp += mass * fl * pm[pi, 1]
             for j in range(j0, j1):
                 m = node_smat[j]
                 sink[m] += coef[a, m] * fl
@@ -456,6 +491,8 @@ def _one_sample(
     out_scal[row, 0] = revenue
     out_scal[row, 1] = route
     out_scal[row, 2] = err
+    out_scal[row, 3] = reuse
+    out_scal[row, 4] = repurp
 
 
 def _evaluate_chunks(
@@ -500,6 +537,9 @@ def _evaluate_chunks(
     node_tw,
     comp_load,
     comp_group,
+    money_nom,
+    money_lo,
+    money_hi,
     qu,
     qcol,
     s_init,
@@ -508,6 +548,7 @@ def _evaluate_chunks(
     s_g,
     s_coef,
     s_sink,
+    s_pm,
     out_in,
     out_rec,
     out_thr,
@@ -564,6 +605,9 @@ def _evaluate_chunks(
                 node_tw,
                 comp_load,
                 comp_group,
+                money_nom,
+                money_lo,
+                money_hi,
                 qu,
                 qcol,
                 s_comp[tid],
@@ -571,6 +615,7 @@ def _evaluate_chunks(
                 s_g[tid],
                 s_coef[tid],
                 s_sink[tid],
+                s_pm[tid],
                 out_in,
                 out_rec,
                 out_thr,
@@ -603,6 +648,21 @@ else:  # pragma: no cover
 DEFAULT_CHUNK = 64
 
 
+def _check_call(a: MCArrays, sample0: int, n_samples: int) -> None:
+    """The sample range, the counter layout and the sampling mode fit the kernel."""
+    if not (0 <= sample0 and sample0 + n_samples <= MAX_SAMPLES):
+        raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
+    if a.n_entries() >= MAX_ENTRIES:
+        raise ValueError("too many random entries per sample for the counter layout")
+    if a.qmc and (a.lhs_n != 0 or a.dist == DIST_PERT_EXACT):
+        raise ValueError("Sobol' sampling needs one uniform per draw and no Latin hypercube")
+    if a.lhs_n < 0 or (a.lhs_n > 0 and sample0 + n_samples > a.lhs_n):
+        raise ValueError(
+            "a Latin-hypercube run covers samples 0..lhs_n-1: set lhs_n to the "
+            "run's sample count (montecarlo.run_raw does)"
+        )
+
+
 def evaluate(
     a: MCArrays,
     key: int,
@@ -615,23 +675,13 @@ def evaluate(
 
     Results depend only on (key, sample index), never on ``chunk`` or the thread count.
     """
-    if not (0 <= sample0 and sample0 + n_samples <= MAX_SAMPLES):
-        raise ValueError(f"sample indices must lie in [0, {MAX_SAMPLES})")
-    if a.entry_offsets()[2] >= MAX_ENTRIES:
-        raise ValueError("too many random entries per sample for the counter layout")
-    if a.qmc and (a.lhs_n != 0 or a.dist == DIST_PERT_EXACT):
-        raise ValueError("Sobol' sampling needs one uniform per draw and no Latin hypercube")
-    if a.lhs_n < 0 or (a.lhs_n > 0 and sample0 + n_samples > a.lhs_n):
-        raise ValueError(
-            "a Latin-hypercube run covers samples 0..lhs_n-1: set lhs_n to the "
-            "run's sample count (montecarlo.run_raw does)"
-        )
+    _check_call(a, sample0, n_samples)
     if use_numba is None:
         use_numba = True
     if not use_numba or _evaluate_jit is None:  # numba when available, else the twin
         return evaluate_numpy(a, key, sample0, n_samples)
     out = MCOutput.empty(n_samples, a)
-    scal = np.empty((n_samples, 3))
+    scal = np.empty((n_samples, 5))
     # numba.config sets its options through globals() at import, out of mypy's sight
     n_thr: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     f_n, m_n = a.comp_nom.shape
@@ -643,6 +693,7 @@ def evaluate(
         np.empty((n_thr, m_n)),
         np.zeros((n_thr, a.node_parent.shape[0], m_n)),
         np.empty((n_thr, m_n)),
+        np.empty((n_thr, a.money_nom.shape[0], 2)),
     )
     _evaluate_jit(
         np.uint64(key),
@@ -662,6 +713,8 @@ def evaluate(
     out.revenue_eur[:] = scal[:, 0]
     out.route_eur[:] = scal[:, 1]
     out.mb_error[:] = scal[:, 2]
+    out.reuse_eur[:] = scal[:, 3]
+    out.repurposing_eur[:] = scal[:, 4]
     return out
 
 

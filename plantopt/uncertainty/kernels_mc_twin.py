@@ -324,6 +324,44 @@ def _sample_prices_numpy(a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | 
     return g
 
 
+def _sample_money_numpy(a: MCArrays, key: int, samples: np.ndarray, qmc: QMC | None) -> np.ndarray:
+    """Re-use value and repurposing cost per product (S, P, 2), EUR per t of product mass:
+    entry (p, j) = money_entry0 + 2 p + j drawn on (lo, nom, hi) where hi > lo."""
+    p_n = a.money_nom.shape[0]
+    return draw_numpy(
+        key,
+        samples,
+        a.money_entry0() + np.arange(2 * p_n),
+        a.money_lo.ravel(),
+        a.money_nom.ravel(),
+        a.money_hi.ravel(),
+        a.dist,
+        a.pert_table,
+        a.lhs_n,
+        qmc,
+    ).reshape(samples.shape[0], p_n, 2)
+
+
+def _money_numpy(
+    a: MCArrays,
+    key: int,
+    samples: np.ndarray,
+    qmc: QMC | None,
+    prod_mass: np.ndarray,
+    p_of: np.ndarray,
+    out: MCOutput,
+) -> None:
+    """reuse and repurposing per sample: product node mass (S, A_p) times the sampled v_p,
+    r_p of each node's product."""
+    pm = _sample_money_numpy(a, key, samples, qmc)  # (S, P, 2)
+    if pm.shape[1] == 0:
+        out.reuse_eur[:] = 0.0
+        out.repurposing_eur[:] = 0.0
+        return
+    out.reuse_eur[:] = (prod_mass * pm[:, p_of, 0]).sum(axis=1)
+    out.repurposing_eur[:] = (prod_mass * pm[:, p_of, 1]).sum(axis=1)
+
+
 def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOutput:
     """NumPy twin of :func:`evaluate`: vectorised over samples, level by level over nodes.
 
@@ -366,6 +404,7 @@ def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOut
     np.add.at(thr.T, a.node_target[units], node_mass[:, units].T)
     out.throughput_t[:] = thr
     out.route_eur[:] = node_mass @ a.node_route_cost
+    _money_numpy(a, key, samples, qmc, node_mass[:, prod], p_of, out)
     for t in range(a.n_targets):
         w = np.zeros(n_a)
         for i in range(n_a):

@@ -85,6 +85,12 @@ class MCArrays:
     # comp_load[f, m] on the factor of (f, comp_group[m]); empty (0, 0): independent
     comp_load: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     comp_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # re-use money per product (P, 2): column 0 the value v_p, column 1 the repurposing cost
+    # r_p, EUR per t of product mass (model/reuse_terms.py); entry (p, j) is drawn on (lo,
+    # nom, hi) when hi > lo; empty (0, 2): no re-use money in the plan
+    money_nom: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    money_lo: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    money_hi: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
     @property
     def n_materials(self) -> int:
@@ -98,6 +104,15 @@ class MCArrays:
         """First random entry of the composition factors: (f, g) is factor_entry0 + f G + g
         (after the prices and the F feed tonnages of the robust scenarios)."""
         return self.entry_offsets()[2] + self.comp_nom.shape[0]
+
+    def money_entry0(self) -> int:
+        """First random entry of the re-use money: (p, j) is money_entry0 + 2 p + j (after
+        the composition factors)."""
+        return self.factor_entry0() + self.comp_nom.shape[0] * COMP_GROUPS
+
+    def n_entries(self) -> int:
+        """One past the last random entry of a sample."""
+        return self.money_entry0() + 2 * self.money_nom.shape[0]
 
     def entry_offsets(self) -> tuple[int, int, int]:
         """First random-entry index of tc, of prices, and one past the last entry."""
@@ -125,6 +140,8 @@ class MCOutput:
     mb_error: np.ndarray  # (S,)
     tnum: np.ndarray  # (S, T)
     tden: np.ndarray  # (S, T)
+    reuse_eur: np.ndarray  # (S,) re-use and second-life value, EUR/yr
+    repurposing_eur: np.ndarray  # (S,) repurposing cost, EUR/yr
 
     @classmethod
     def empty(cls, n: int, arrays: MCArrays) -> MCOutput:
@@ -138,6 +155,8 @@ class MCOutput:
             np.empty(n),
             np.empty((n, t)),
             np.empty((n, t)),
+            np.empty(n),
+            np.empty(n),
         )
 
     def as_tuple(self) -> tuple:
@@ -150,4 +169,6 @@ class MCOutput:
             self.mb_error,
             self.tnum,
             self.tden,
+            self.reuse_eur,
+            self.repurposing_eur,
         )

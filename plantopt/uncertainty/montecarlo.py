@@ -8,7 +8,8 @@ Per sample (all annual):
     variable_opex      = sum_u opex_u throughput_t[u]
     co2_cost           = co2_price sum_u co2_u throughput_t[u]
     profit             = revenue + gate_fees - variable_opex - fixed_costs - route_costs
-                         - co2_cost + offtake premiums, re-use value less repurposing and
+                         - co2_cost + reuse - repurposing (the kernel's, per sample:
+                         sampled tonnes at sampled EUR per t) + offtake premiums less
                          collection costs (as solved, constant)
                          (fixed_costs = fixed opex + annualised capex of the built units:
                           the items of the money ledger, plantopt.model.ledger, that the
@@ -103,6 +104,8 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
         - raw.route_eur
         - co2_cost
         + plan.offtake_premium_eur_per_yr
+        + raw.reuse_eur
+        - raw.repurposing_eur
     )
     cols: dict[str, np.ndarray] = {
         "sample": np.arange(raw.revenue_eur.shape[0]),
@@ -112,6 +115,9 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
         "route_costs_eur_per_yr": raw.route_eur,
         "co2_cost_eur_per_yr": co2_cost,
     }
+    if spec.arrays.money_nom.shape[0]:
+        cols["reuse_revenue_eur_per_yr"] = raw.reuse_eur
+        cols["repurposing_cost_eur_per_yr"] = raw.repurposing_eur
     entering = np.flatnonzero(raw.input_t.max(axis=0) > 0)
     for m in entering:
         name = tree.materials[m]
@@ -223,6 +229,7 @@ def _summary(
         "uncertain_entries": {
             "composition": int((a.comp_hi > a.comp_lo).sum()),
             "transfer_coefficients": int((a.tc_hi > a.tc_lo).sum()),
+            "reuse_money": int((a.money_hi > a.money_lo).sum()),
             "prices": int((a.price_sigma > 0).sum())
             if a.price_mode == 0 or options.price_correlation is not None
             else int(a.scen_factor.shape[0]),

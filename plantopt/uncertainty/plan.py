@@ -49,8 +49,8 @@ class Plan:
     source: str = ""
     reference: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
-    # contract premiums, re-use / second-life value, repurposing and collection costs as
-    # solved (kept constant under sampling)
+    # contract premiums and collection costs as solved (kept constant under sampling; the
+    # re-use value and repurposing cost are the kernel's, per sample)
     offtake_premium_eur_per_yr: float = 0.0
 
     @property
@@ -141,7 +141,8 @@ def plan_from_tables(
     premium = 0.0
     if "economics" in tables:
         econ = tables["economics"]
-        held = ("offtake_premiums", "reuse_revenue", "repurposing_cost", "collection_cost")
+        # re-use value and repurposing cost are re-priced per sample by the kernel
+        held = ("offtake_premiums", "collection_cost")
         premium = float(econ.loc[econ["item"].isin(held), "eur_per_yr"].sum())
         fixed -= float(econ.loc[econ["item"] == "staff_cost", "eur_per_yr"].sum())  # crew
     split, err = _split_fractions(tree, accept, flow)

@@ -1,9 +1,12 @@
 """What is uncertain and how: ranges, distributions and targets packed into kernel arrays.
 
 Ranges come from the instance (``mass_frac_low/high`` in composition.csv, ``tc_frac_low/high``
-in transfer_coefficients.csv, resolved with the same wildcard precedence as the nominal
-values). An entry without a range gets ``nominal * (1 -/+ spread)`` (clipped to [0, 1]) when a
-default relative spread is given, else no spread. A nominal zero is structural (the route
+in transfer_coefficients.csv, the re-use value and repurposing cost ranges of products.csv
+(``value_eur_per_t_low/high``, ``value_eur_per_item_low/high``, ``value_eur_per_kwh_low/high``,
+``repurposing_cost_eur_per_t_low/high``: data ranges only, no default spread), resolved
+with the same wildcard precedence as the nominal values). An entry without a range gets
+``nominal * (1 -/+ spread)`` (clipped to [0, 1]) when a default relative spread is given,
+else no spread. A nominal zero is structural (the route
 tree was pruned on it) and stays zero. Each uncertain entry is drawn from a Beta-PERT
 (default) or triangular distribution on (low, nominal, high); see docs/uncertainty.md for the
 distributions and the renormalisation rules.
@@ -334,6 +337,26 @@ def _node_arrays(plan: Plan, active: np.ndarray, pos: np.ndarray) -> dict[str, n
     }
 
 
+def _reuse_money(arrays: MCArrays, plan: Plan, opts: SamplingOptions) -> MCArrays:
+    """Re-use value v_p and repurposing cost r_p per product, EUR per t of product mass
+    (model/reuse_terms.py), with their data ranges (``value_eur_per_t_low`` ...
+    ``repurposing_cost_eur_per_t_high`` of products.csv; no default spread). Left empty when
+    no product of the tree carries re-use money."""
+    from plantopt.model.reuse_terms import product_money_ranges
+
+    prods = plan.instance["products"].set_index("product_id")
+    ranges = [product_money_ranges(prods.loc[p]) for p in plan.tree.products]
+    lo = np.array([[v[0], r[0]] for v, r in ranges]).reshape(-1, 2)
+    nom = np.array([[v[1], r[1]] for v, r in ranges]).reshape(-1, 2)
+    hi = np.array([[v[2], r[2]] for v, r in ranges]).reshape(-1, 2)
+    if not (lo.any() or nom.any() or hi.any()):
+        return arrays
+    if not opts.use_ranges:
+        lo, hi = nom, nom
+    lo, hi = np.minimum(lo, nom), np.maximum(hi, nom)
+    return replace(arrays, money_nom=f64(nom), money_lo=f64(lo), money_hi=f64(hi))
+
+
 def _comp_correlation(arrays: MCArrays, plan: Plan, opts: SamplingOptions) -> MCArrays:
     """The loadings of correlated compositions (correlation.composition_loadings), if any."""
     if opts.composition_correlation is None:
@@ -344,6 +367,11 @@ def _comp_correlation(arrays: MCArrays, plan: Plan, opts: SamplingOptions) -> MC
     classes = tuple(str(feeds.at[f, "feed_class"]) for f in plan.tree.feeds)
     load, group = composition_loadings(opts.composition_correlation, classes, plan.tree.materials)
     return replace(arrays, comp_load=f64(load), comp_group=i64(group))
+
+
+def _optional_arrays(arrays: MCArrays, plan: Plan, opts: SamplingOptions) -> MCArrays:
+    """The correlated-composition loadings and the re-use money, where the plan has them."""
+    return _reuse_money(_comp_correlation(arrays, plan, opts), plan, opts)
 
 
 def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None = None) -> Spec:
@@ -405,4 +433,4 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         node_tw=f64(w_t),
         **_node_arrays(plan, active, pos),
     )
-    return Spec(_comp_correlation(arrays, plan, opts), targets, warnings, ext)
+    return Spec(_optional_arrays(arrays, plan, opts), targets, warnings, ext)
