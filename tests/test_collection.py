@@ -177,3 +177,66 @@ def test_recovery_objective_climbing_costed_steps_is_a_plan_warning() -> None:
         [200, 0, 0], abs=1e-3
     )
     assert not [w for w in profit.summary["plan_warnings"] if "collection cost" in w]
+
+
+@pytest.mark.parametrize(
+    ("accept", "solved", "canonical"),
+    [
+        (0.0, [200.0, 200.0, 0.0], [0.0, 0.0, 0.0]),  # collected with nothing accepted
+        (400.0, [0.0, 0.0, 150.0], [0.0, 0.0, 0.0]),  # the base covers the intake
+        (500.0, [200.0, 200.0, 200.0], [100.0, 0.0, 0.0]),
+        (750.0, [0.0, 150.0, 200.0], [200.0, 150.0, 0.0]),
+        (1000.0, [200.0, 200.0, 200.0], [200.0, 200.0, 200.0]),
+    ],
+)
+def test_collect_columns_read_back_as_the_cheapest_fill_of_the_excess(
+    accept, solved, canonical
+) -> None:
+    """By hand: 400 t/yr on offer, steps of 200 t/yr; collected = max(0, accept - 400)
+    filled s1, s2, s3 in turn, whatever the solve put in the collect columns."""
+    from plantopt.results.solution import read_solution
+
+    fams = families_of(portable(target_year=None))
+    lay = fams.layout
+    x = np.zeros(lay.n_cols)
+    x[0] = accept
+    x[lay.collect0 : lay.collect0 + 3] = solved
+    sol = read_solution(fams, x)
+    assert list(sol.periods[0].collect.values()) == canonical
+    assert sol.x[0] == accept  # nothing else moves
+
+
+def test_recovery_without_tie_break_collects_only_what_it_accepts() -> None:
+    """Recovery without the tie-break gives collect no weight: with Co recovered the plan
+    accepts 1,000 t/yr (every step, 600 t/yr collected); with nothing counted as recovered
+    the recovery is 0 whatever is accepted, and the collection table and its cost follow
+    the intake (never tonnes collected with nothing accepted)."""
+    import pandas as pd
+
+    from plantopt.instance.loader import instance_from_tables
+
+    base = portable(objective="recovery", enforce_collection_targets=False)
+    for recovered, total in ((True, 1000.0), (False, None)):
+        prices = pd.DataFrame(
+            [
+                {
+                    "product_id": "prod",
+                    "material": "Co",
+                    "price_eur_per_t": 0.0,
+                    "recovered": recovered,
+                }
+            ]
+        )
+        inst = instance_from_tables(base.manifest, {**base.tables, "product_prices": prices})
+        res = plantopt.solve(inst, tie_break=False, diagnose=False)
+        assert res.has_solution
+        accepted = float(res["feed_intake"]["accepted_t_per_yr"].sum())
+        if total is not None:
+            assert accepted == pytest.approx(total, rel=1e-9)
+        coll = res["collection"].set_index("step_id")["collected_t_per_yr"]
+        excess = max(0.0, accepted - 400.0)
+        expect = [min(200.0, max(0.0, excess - 200.0 * k)) for k in range(3)]
+        assert coll.tolist() == pytest.approx(expect, abs=1e-6)
+        econ = res["economics"].set_index("item")["eur_per_yr"]
+        cost = 50 * expect[0] + 150 * expect[1] + 300 * expect[2]
+        assert -econ.get("collection_cost", 0.0) == pytest.approx(cost, abs=1e-6)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from plantopt.model.build import Families
+from plantopt.model.families.collection import canonical_collect
 
 ZERO_TOL = 1e-9  # |x| below this (t/yr, or a fraction of a binary) is read as 0
 
@@ -39,8 +40,11 @@ class Solution:
 
 def read_solution(fams: Families, x: np.ndarray) -> Solution:
     """Split x (global layout) into per-period family arrays; values within
-    :data:`ZERO_TOL` of zero become exactly zero (solver noise is not a flow)."""
+    :data:`ZERO_TOL` of zero become exactly zero (solver noise is not a flow), and the
+    collect columns are the cheapest-first fill of each feed's excess intake
+    (:func:`~plantopt.model.families.collection.canonical_collect`)."""
     x = np.where(np.abs(x) < ZERO_TOL, 0.0, np.asarray(x, dtype=float))
+    x = canonical_collect(fams, x)  # collected = the excess over what is on offer
     lay = fams.layout
     out = []
     for t, per in enumerate(fams.periods):

@@ -17,9 +17,29 @@ tonnes placed on the market (feeds.placed_on_market_t_per_yr), when enforced:
     collection_target[t]:  sum_{f in F_t} accept[f] >= R_t POM_t                  (t/yr)
 
 The plant is taken as the scheme's collector and treater: what it collects it accepts.
+
+The collect columns are not free: given accept, the tonnes collected are the excess over
+what is on offer anyway, e_f = max(0, accept[f] - available_f), filled cheapest step first
+
+    collect[s] = min(size_s, max(0, e_f - sum_{s' before s} size_s'))        (canonical)
+
+An objective that prices collection (profit, npv, the tie-break's profit stage) chooses
+exactly this at its optimum (marginal costs do not fall along a feed's steps). One that does
+not (recovery without the tie-break) leaves the columns degenerate: any collect with
+collection_supply met is optimal, so the solve may report tonnes collected, and paid for,
+beyond e_f, even with nothing accepted. A linear programme cannot pin the fill without the
+objective's pressure (that needs binaries, one per step, and would turn LP instances into
+MIPs). So the solution is read back through :func:`canonical_collect`, which replaces the
+solve's collect by the fill above: for the solved accept it satisfies every row
+(collection_supply holds as accept - sum collect = min(accept, available) <= available;
+no other row reads collect except the profit floor, and the fill has the least collection
+cost of any feasible collect, so the profit can only rise), and it leaves the objective of
+recovery unchanged (it does not read collect) and that of profit or npv at their optimum.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -89,3 +109,29 @@ def collection_cost(ctx: PeriodContext) -> tuple[np.ndarray, np.ndarray]:
     steps = _steps(ctx)
     cost = np.array([s.cost_eur_per_t for s in steps], dtype=float)
     return ctx.layout.collect0 + np.arange(len(steps)), cost
+
+
+def canonical_collect(fams: Any, x: np.ndarray) -> np.ndarray:
+    """x with every period's collect columns replaced by the cheapest-first fill of the
+    excess accept[f] - available_f over the feed's steps (module docstring). ``fams`` is
+    the :class:`plantopt.model.build.Families` of x (not imported: build imports this
+    module)."""
+    out = np.array(x, dtype=float)
+    for t, per in enumerate(fams.periods):
+        fam = next((r for r in per.rows if r.name == "collection_supply"), None)
+        if fam is None or fam.n == 0:
+            continue
+        off = t * fams.layout.block if fams.multi else 0
+        order = np.lexsort((fam.col, fam.row))
+        rows, cols, vals = fam.row[order], fam.col[order] + off, fam.val[order]
+        assert fam.upper is not None
+        for i in range(fam.n):
+            mine = rows == i
+            acc = cols[mine & (vals > 0)]
+            steps = cols[mine & (vals < 0)]
+            excess = max(0.0, float(out[acc].sum()) - float(fam.upper[i]))
+            for c in steps:  # file order = cheapest first
+                q = min(float(fams.col_upper[c]), excess)
+                out[c] = q
+                excess -= q
+    return out
