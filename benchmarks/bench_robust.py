@@ -12,6 +12,13 @@ P5/P50/P95 NPV of both plans (fresh seed), and with ``--recourse-samples`` the c
 the second stage re-optimised per draw. ``--chance exact|cvar``: the chance rows exact (with
 a CVaR start for builds/contracts) or their CVaR approximation. Prints one JSON object per
 stage and alpha.
+
+    python benchmarks/bench_robust.py --ceiling --min-intake small_it=500
+
+``--ceiling``: only the per-scenario bound on the reachable alpha and what blocks it
+(:func:`plantopt.uncertainty.robust_ceiling.alpha_ceiling`) on the N training scenarios.
+``--min-intake FEED=T,...``: the feeds' ``contracted_min_t_per_yr`` set to T first (a plan
+that must treat that much of the feed), for the ceiling and for every run.
 """
 
 from __future__ import annotations
@@ -19,16 +26,57 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from plantopt.uncertainty.robust import robust
 from plantopt.uncertainty.robust_ef import Risk
 
 
+def instance(a: argparse.Namespace) -> Any:
+    """nl-2027, with ``--min-intake`` written into feeds.csv of a temporary copy."""
+    from plantopt.instance.loader import load_instance
+    from plantopt.instance.writer import write_instance
+
+    inst = load_instance("instances/nl-2027")
+    if not a.min_intake:
+        return inst
+    feeds = inst["feeds"].copy()
+    for item in a.min_intake.split(","):
+        feed, tonnes = item.split("=")
+        if feed not in set(feeds["feed_id"]):
+            raise SystemExit(f"--min-intake: no feed {feed!r} in nl-2027")
+        feeds.loc[feeds["feed_id"] == feed, "contracted_min_t_per_yr"] = float(tonnes)
+    folder = Path(tempfile.mkdtemp()) / "nl-2027-min-intake"
+    write_instance(replace(inst, tables={**inst.tables, "feeds": feeds}), folder)
+    return load_instance(folder)
+
+
+def ceiling(a: argparse.Namespace) -> dict:
+    from plantopt.model.pipeline import families_of
+    from plantopt.solver.types import SolveOptions
+    from plantopt.uncertainty.robust_ceiling import alpha_ceiling
+    from plantopt.uncertainty.robust_scenarios import draw_scenarios
+    from plantopt.uncertainty.spec import SamplingOptions
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    opts = SamplingOptions(comp_spread=a.spread, tc_spread=a.spread, price_sigma=a.price_sigma)
+    scen = draw_scenarios(instance(a), a.scenarios, a.seed, opts)
+    fams = [families_of(s.instance, s.tree) for s in scen]
+    options = SolveOptions(time_limit_s=a.time_limit, tie_break=False)
+    out = alpha_ceiling(fams, "builds", options, explain=a.scenarios)
+    return {"min_intake": a.min_intake, "scenarios": a.scenarios, "seed": a.seed,
+            "load_before": os.getloadavg()[0], "wall_s": time.perf_counter() - t0,
+            "cpu_s": time.process_time() - c0, **out}  # fmt: skip
+
+
 def run(stage: str, alpha: float | None, a: argparse.Namespace) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     rb = robust(
-        "instances/nl-2027", scenarios=a.scenarios, seed=a.seed, alpha=alpha, stage=stage,
+        instance(a), scenarios=a.scenarios, seed=a.seed, alpha=alpha, stage=stage,
         spread=a.spread, price_sigma=a.price_sigma, oos_samples=a.oos_samples, evpi=a.evpi,
         time_limit_s=a.time_limit, risk=Risk(a.chance), recourse_samples=a.recourse_samples,
     )  # fmt: skip
@@ -70,7 +118,12 @@ def main() -> None:
     p.add_argument("--evpi", action="store_true")
     p.add_argument("--chance", default="exact", choices=("exact", "cvar"))
     p.add_argument("--recourse-samples", type=int, default=0)
+    p.add_argument("--ceiling", action="store_true")
+    p.add_argument("--min-intake", default="", help="FEED=T,...: contracted_min_t_per_yr")
     a = p.parse_args()
+    if a.ceiling:
+        print(json.dumps(ceiling(a), default=str), flush=True)
+        return
     for stage in a.stages.split(","):
         for x in a.alphas.split(","):
             alpha = None if x == "none" else float(x)

@@ -175,7 +175,7 @@ def print_summary(console: Any, s: dict[str, Any]) -> None:
         console.print(f"nominal builds: {', '.join(nom['builds']) or 'none'}")
     console.print(f"EEV {_m(s.get('eev'))}  VSS {_m(s.get('vss'))}  EVPI {_m(s.get('evpi'))}")
     if "highest_alpha" in s:
-        console.print(f"alpha not reachable: {s['highest_alpha']}")
+        print_ceiling(console, s["settings"]["alpha"], s["highest_alpha"])
     oos = s.get("out_of_sample", {})
     for name in ("robust", "nominal"):
         r = oos.get(name)
@@ -197,3 +197,28 @@ def print_summary(console: Any, s: dict[str, Any]) -> None:
                 f"(targets cost {_m(r['compliance_cost_eur'])}), P5/P50/P95 "
                 f"{_m(r[obj + '_p5_eur'])} / {_m(r[obj + '_p50_eur'])} / {_m(r[obj + '_p95_eur'])}"
             )
+
+
+def print_ceiling(console: Any, alpha: float, best: dict[str, Any]) -> None:
+    """'alpha not reachable': the highest reachable alpha (all scenarios' extensive form),
+    the per-scenario bound and the targets that block, with their shortfalls."""
+    top = best.get("alpha_max")
+    per = best.get("per_scenario", {})
+    reach = "unknown" if top is None else f"{top:.3f}"
+    ub = per.get("alpha_upper_bound")
+    console.print(
+        f"alpha {alpha} not reachable: the highest reachable alpha is {reach} (no scenario "
+        f"alone reaches more than {'-' if ub is None else f'{ub:.3f}'}: "
+        f"{len(per.get('scenarios_blocked', []))} of the training scenarios have no plan "
+        "that meets their targets)"
+    )
+    for lab, share in per.get("blocking_share", {}).items():
+        console.print(f"  blocked by {lab} in {share:.1%} of the scenarios")
+    alone = per.get("alone_shortfall_t_per_yr", {})
+    for sc, why in per.get("shortfall_t_per_yr", {}).items():
+        text = why if isinstance(why, str) else ", ".join(
+            f"{k} short by {v:,.2f} t/yr"
+            + (" (even alone)" if alone.get(sc, {}).get(k, 0.0) > 1e-6 else " (with the others)")
+            for k, v in why.items()
+        )  # fmt: skip
+        console.print(f"  scenario {sc}: {text}")

@@ -165,7 +165,10 @@ def fill_summary(
         s["evpi"] = ws - out.solved.objective if out.solved.ok and np.isfinite(ws) else None
         s["ws_solve_s"] = time.perf_counter() - t0
     if not out.solved.ok and alpha is not None:
+        from plantopt.uncertainty.robust_ceiling import alpha_ceiling
+
         s["highest_alpha"] = highest_alpha(out.families, obj, stage, per_target, options)
+        s["highest_alpha"]["per_scenario"] = alpha_ceiling(out.families, stage, options)
     if settings["oos_samples"] > 0:
         s["out_of_sample"] = out_of_sample(out, nominal, opts, options, settings)
     if settings.get("recourse_samples", 0) > 0:
