@@ -196,6 +196,10 @@ def test_network_component_index_matches_the_model() -> None:
     inst = network_instance(
         manifest={"net_co2_cap_t_per_yr": 1e6},
         material_credits=[{"material": "Co", "avoided_co2_t_per_t": 8.0}],
+        capacity_options=[  # two options: site_one_option has rows (empty families are not made)
+            {"unit_id": "D", "option_id": "s", "capacity_t_per_yr": 200, "capex_eur": 150},
+            {"unit_id": "D", "option_id": "l", "capacity_t_per_yr": 400, "capex_eur": 250},
+        ],
     )
     comps = model_components(plantopt.build_model(inst))
     net = component_index("network-index")

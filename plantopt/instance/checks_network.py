@@ -3,7 +3,7 @@
 
 References name known sites, regions, units, feeds, materials and modes; region supply of a
 feed sums to its availability; existing capacity lives per site; what the network model does
-not support yet (planning periods, collection steps and continuous options) is an
+not support yet (continuous options and their capex curves) is an
 error naming the table, not a silent wrong answer.
 """
 
@@ -233,7 +233,7 @@ def _nonempty(instance: Instance, name: str) -> bool:
 
 def _check_unsupported(instance: Instance, problems: ProblemList) -> None:
     why = "not supported together with sites.csv (network instances) yet"
-    for name in ("periods", "collection_steps", "capex_curves"):
+    for name in ("capex_curves",):
         if _nonempty(instance, name):
             problems.error(f"{name}.csv", why, expected="no rows in a network instance")
     co = instance["capacity_options"]

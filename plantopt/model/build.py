@@ -46,7 +46,7 @@ from plantopt.model.families import (
 )
 from plantopt.model.families.context import PeriodContext, used_and_run_units
 from plantopt.model.families.emissions import emission_rows, network_expressions
-from plantopt.model.families.network import network_rows
+from plantopt.model.families.network import network_global_rows, network_rows
 from plantopt.model.families.network_terms import (
     network_bounds,
     network_columns,
@@ -126,7 +126,8 @@ class Families:
 def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr_array:
     """S_t: period t's block, and local build[k] -> sum_{tau in A(k, t)} build[k, tau]; the
     segments of a continuous option alike: segment[k, s] -> sum_{tau in A(k, t)}
-    segment[k, s, tau] (each build's size on the curve)."""
+    segment[k, s, tau] (each build's size on the curve); and site_build[s, k] ->
+    sum_{tau in A(k, t)} site_build[s, k, tau] (network instances)."""
     timing = data.timing
     assert timing is not None
     n = local.n_cols
@@ -134,6 +135,7 @@ def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr
     keep = np.ones(n, dtype=bool)
     keep[local.build0 : local.run0] = False
     keep[local.segment0 : local.segment_on0] = False
+    keep[local.site_build0 : local.site_run0] = False
     rows_ = [np.flatnonzero(keep)]
     cols_ = [cols[keep]]
     for i, (u, j) in enumerate(local.options):
@@ -144,6 +146,10 @@ def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr
         taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
         rows_.append(np.full(len(taus), local.segment0 + i))
         cols_.append(taus * glob.block + glob.segment0 + i)
+    for i, (_, u, j) in enumerate(local.site_builds):  # site builds alike (issue 15)
+        taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
+        rows_.append(np.full(len(taus), local.site_build0 + i))
+        cols_.append(taus * glob.block + glob.site_build0 + i)
     r, c = np.concatenate(rows_), np.concatenate(cols_)
     return sp.csr_array((np.ones(len(r)), (r, c)), shape=(n, glob.n_cols))
 
@@ -509,7 +515,7 @@ def floor_row(data: ModelData, objectives: dict[str, np.ndarray], which: str) ->
 def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Family]:
     """one_option (per period), segment_order (per build decision), require_build, budget,
     profit_floor, recovery_floor, second_life_return (multi-period, with second-life packs
-    returning as a feed)."""
+    returning as a feed); with sites site_build_link and site_one_option (per decision)."""
     data, glob = fams.data, fams.layout
     timing = data.timing
     assert timing is not None
@@ -521,7 +527,7 @@ def global_rows(fams: Families, objectives: dict[str, np.ndarray]) -> list[Famil
         floor_row(data, objectives, "profit_floor"),
         floor_row(data, objectives, "recovery_floor"),
         reuse.second_life_return(fams),
-    ]
+    ] + network_global_rows(fams.periods[0].context, glob, timing.key)
 
 
 __all__ = [

@@ -19,9 +19,9 @@ from plantopt.model.finance import annuity_factor, capex_pv_factor, capital_reco
 from plantopt.model.network import (
     Footprint,
     NetworkData,
-    aggregate_capacity,
     build_footprint,
     build_network,
+    site_capacity,
 )
 from plantopt.model.periods import Period, Timing, build_timing, max_capacity, period_instance
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
@@ -338,8 +338,10 @@ def _period_data(
     options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr, curves)
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
     network = build_network(instance, tree)
-    if network is not None:  # existing capacity per site (checks_network)
-        unit_existing, unit_max_capacity = aggregate_capacity(network, units, options, unit_options)
+    if network is not None:  # existing capacity per site (checks_network), Cmax per period
+        unit_existing, unit_max_capacity, network = site_capacity(
+            network, units, options, unit_options, lambda u, caps: _added(timing, t, u, caps)
+        )
     offtake, weights = _offtake_and_weights(instance)
     unit_terms = _grouped_nodes(tree, KIND_UNIT, len(tree.units))
     budget = instance.manifest.budget_eur
@@ -382,6 +384,12 @@ def _period_data(
         network=network,
         footprint=build_footprint(instance),
     )
+
+
+def _added(timing: Timing, t: int, u: str, caps: dict[str, float]) -> float:
+    """Largest capacity the builds of u in service in period t can add (the largest option
+    when none is in service, as the single-period Cmax)."""
+    return max_capacity(0.0, caps, timing, u, t) or max(caps.values(), default=0.0)
 
 
 def _opt_float(x: SupportsFloat | str | None) -> float | None:

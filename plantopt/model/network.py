@@ -16,7 +16,8 @@ Every number the network row families read is here, as arrays:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -242,12 +243,7 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
     modes = _modes(instance)
     site_pairs = [(a, b) for a in sites for b in sites if a != b]
     both = {**ends, **regions}
-    rs = _rows(instance, "region_supply")
-    supply = (
-        {(r.feed_id, r.region_id): float(r.available_t_per_yr) for r in rs.itertuples()}
-        if len(rs)
-        else {}
-    )
+    supply = _region_supply(instance)
     places = _delivery_places(instance, ends)
     used_regions = sorted({r for (_, r), t in supply.items() if t > 0})
     region_lanes = {
@@ -321,28 +317,51 @@ def _deliveries(
     return out
 
 
+def _region_supply(instance: Instance) -> dict[tuple[str, str], float]:
+    """(feed, region) -> t/yr; scaled by available_f / sum_r q_fr when a period's
+    availability (feed_periods.csv) differs from the regions' sum (each region keeps its
+    share of the feed)."""
+    rs = _rows(instance, "region_supply")
+    if not len(rs):
+        return {}
+    supply = {(r.feed_id, r.region_id): float(r.available_t_per_yr) for r in rs.itertuples()}
+    total: dict[str, float] = {}
+    for (f, _), q in supply.items():
+        total[f] = total.get(f, 0.0) + q
+    avail = dict(zip(instance["feeds"]["feed_id"], instance["feeds"]["available_t_per_yr"]))
+    for (f, r), q in supply.items():
+        a, t = float(avail.get(f, total[f])), total[f]
+        if t > 0 and not math.isclose(a, t, rel_tol=1e-6, abs_tol=1e-6):
+            supply[(f, r)] = q * a / t
+    return supply
+
+
 def _optional(sites: tuple[str, ...], values: pd.Series) -> dict[str, float | None]:
     return {s: (None if pd.isna(v) else float(v)) for s, v in zip(sites, values)}
 
 
-def aggregate_capacity(
-    net: NetworkData, units: list[str], options: dict, unit_options: dict[str, list[str]]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Existing and largest capacity of each unit summed over the sites (X_u = sum_s X_su,
-    Cmax_u = sum_s X_su + [u may be built at s] max_j K_uj max_modules_uj): the aggregate
-    capacity_limit
-    row stays valid (it is the sum of the site rows)."""
+def site_capacity(
+    net: NetworkData,
+    units: list[str],
+    options: dict,
+    unit_options: dict[str, list[str]],
+    in_service: Callable[[str, dict[str, float]], float],
+) -> tuple[dict[str, float], dict[str, float], NetworkData]:
+    """(X_u, Cmax_u, the network with site_cmax) of one period: Cmax_su = X_su + [u may be
+    built at s] in_service(u, {j: K_uj max_modules_uj}) (the largest capacity the builds in
+    service in the period add, periods.max_capacity; the largest option with one period),
+    X_u = sum_s X_su, Cmax_u = sum_s Cmax_su: the aggregate capacity_limit row stays valid
+    (it is the sum of the site rows)."""
+    cmax: dict[tuple[str, str], float] = {}
     existing, largest = {}, {}
     for u in units:
-        k = max((options[(u, j)].max_capacity_t_per_yr for j in unit_options[u]), default=0.0)
-        xs = [net.existing.get((s, u), 0.0) for s in net.sites]
-        existing[u] = float(sum(xs))
-        largest[u] = float(
-            sum(
-                x + (k if net.allow_build.get((s, u), True) else 0.0) for s, x in zip(net.sites, xs)
-            )
-        )
-    return existing, largest
+        k = in_service(u, {j: options[(u, j)].max_capacity_t_per_yr for j in unit_options[u]})
+        for s in net.sites:
+            x = net.existing.get((s, u), 0.0)
+            cmax[(s, u)] = x + (k if net.allow_build.get((s, u), True) else 0.0)
+        existing[u] = float(sum(net.existing.get((s, u), 0.0) for s in net.sites))
+        largest[u] = float(sum(cmax[(s, u)] for s in net.sites))
+    return existing, largest, replace(net, site_cmax=cmax)
 
 
 def _site_units(instance: Instance) -> dict[str, dict]:
@@ -372,7 +391,7 @@ __all__ = [
     "Lane",
     "NetworkData",
     "NetworkTooLarge",
-    "aggregate_capacity",
+    "site_capacity",
     "build_network",
     "great_circle_km",
     "stream_adr",

@@ -9,10 +9,11 @@ of group g's stream (its children share one composition). Columns exist only wit
                               + sum_{l from s} ship[g, l] - sum_{l to s} ship[g, l] = 0
     site_entry[f, s]:         sum_{n in E(f)} sf[n, s] - sum_{h = (f, ., s, .)} haul[h] = 0
                               (feeds with region_supply rows)
-    region_supply[f, r]:      sum_{h = (f, r, ., .)} haul[h] <= supply_{f, r}
-    site_build_link[u, j]:    build[u, j] - sum_s sb[s, u, j] = 0
-    site_one_option[s, u]:    sum_j sb[s, u, j] <= 1          (not for a modular unit: sb is
-                              its one option's module count in [0, max_modules])
+    region_supply[f, r]:      sum_{h = (f, r, ., .)} haul[h] - share_{f,r} sum_{k of f}
+                              collect[k] <= supply_{f, r}   (share = supply_fr / sum_r)
+    site_build_link[u, j]:    build[u, j] - sum_s sb[s, u, j] = 0          (per build decision)
+    site_one_option[s, u]:    sum_j sb[s, u, j] <= 1  (per build decision; not for a modular
+                              unit: sb is its one option's module count in [0, max_modules])
     site_capacity_limit[s,u]: sum_{n at u} mu_n sf[n, s] - sum_j K_uj sb[s, u, j] <= X_su
     site_run_upper[s, u]:     sum_{n at u} mu_n sf[n, s] - Cmax_su z[s, u] <= 0
     site_min_load[s, u]:      sum mu_n sf[n, s] - ml_u sum_j K_uj sb[s,u,j] - Cmax_su z[s,u]
@@ -29,12 +30,16 @@ and the aggregate one_option and run rows are not made (model/build.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from plantopt.model.families.context import PeriodContext
 from plantopt.model.family import INF, Family, Relax, family, stack
 from plantopt.model.layout import Layout
 from plantopt.model.network import NetworkData
+
+Key = Callable[[object, int], object]  # Timing.key: the row label of a decision in period t
 
 
 def _net(ctx: PeriodContext) -> NetworkData:
@@ -137,14 +142,27 @@ def site_entry(ctx: PeriodContext) -> Family:
 
 
 def region_supply(ctx: PeriodContext) -> Family:
+    """sum_h haul[f, r, ., .] - share_fr sum_{steps k of f} collect[k] <= q_fr (share_fr =
+    q_fr / sum_r q_fr: what a collection step adds comes from the regions pro rata)."""
     lay, net = ctx.layout, _net(ctx)
-    keys = [k for k, t in net.region_supply.items() if t > 0]
+    pairs = [k for k, t in net.region_supply.items() if t > 0] + [(h[0], h[1]) for h in lay.hauls]
+    keys = list(dict.fromkeys(pairs))
     rank = {k: i for i, k in enumerate(keys)}
     row = np.array([rank[(h[0], h[1])] for h in lay.hauls], dtype=np.int64)
-    cap = np.array([net.region_supply[k] for k in keys], dtype=float)
+    cap = np.array([net.region_supply.get(k, 0.0) for k in keys], dtype=float)
+    parts = [(row, lay.haul0 + np.arange(len(lay.hauls)), np.ones(len(row)))]
+    steps = ctx.regulation.steps if ctx.regulation is not None else ()
+    total: dict[str, float] = {}
+    for (f, _), q in net.region_supply.items():
+        total[f] = total.get(f, 0.0) + q
+    for i, st in enumerate(steps):
+        mine = [r for r, (f, _) in enumerate(keys) if f == st.feed_id and total.get(f, 0) > 0]
+        share = np.array([cap[r] / total[st.feed_id] for r in mine], dtype=float)
+        parts.append((np.array(mine, np.int64), np.full(len(mine), lay.collect0 + i), -share))
     return family(
-        "region_supply", keys, row, lay.haul0 + np.arange(len(lay.hauls)), np.ones(len(row)),
-        -INF, cap, doc="tonnes hauled from a region within what it collects",
+        "region_supply", keys, *stack(*parts), -INF, cap,
+        doc="tonnes hauled from a region within what it collects (and its share of the "
+        "collection steps)",
     )  # fmt: skip
 
 
@@ -156,34 +174,58 @@ def _site_build_index(lay: Layout) -> dict[tuple[str, str], list[int]]:
     return out
 
 
-def site_build_link(ctx: PeriodContext) -> Family:
+def site_build_link(ctx: PeriodContext, glob: Layout, key: Key) -> Family:
+    """Per build decision tau (global columns of block tau): build[u, j, tau] - sum_s
+    sb[s, u, j, tau] = 0."""
     lay = ctx.layout
-    n_opt = len(lay.options)
+    n_opt, n_sb = len(lay.options), len(lay.site_builds)
     sb_row = np.array([lay.o_index[(u, j)] for _, u, j in lay.site_builds], dtype=np.int64)
-    row, col, val = stack(
-        (np.arange(n_opt), lay.build0 + np.arange(n_opt), np.ones(n_opt)),
-        (sb_row, lay.site_build0 + np.arange(len(sb_row)), -np.ones(len(sb_row))),
-    )
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    index: list[object] = []
+    for tau in range(glob.n_periods):
+        b = tau * glob.block
+        parts.append((tau * n_opt + np.arange(n_opt), b + lay.build0 + np.arange(n_opt),
+                      np.ones(n_opt)))  # fmt: skip
+        parts.append((tau * n_opt + sb_row, b + lay.site_build0 + np.arange(n_sb), -np.ones(n_sb)))
+        index += [key(k, tau) for k in lay.options]
     return family(
-        "site_build_link", list(lay.options), row, col, val, 0.0, 0.0,
-        doc="an option is built as often as it is built at the sites",
+        "site_build_link", index, *stack(*parts), 0.0, 0.0, scope="global", block="model",
+        doc="an option is built as often as it is built at the sites (per build decision)",
     )  # fmt: skip
 
 
-def site_one_option(ctx: PeriodContext) -> Family:
+def _modular_unit(ctx: PeriodContext, u: str) -> bool:
     d = ctx.data
+    return any(d.options[(u, j)].max_modules > 1 for j in d.unit_options[u])
+
+
+def site_one_option(ctx: PeriodContext, glob: Layout, key: Key) -> Family:
+    """Per build decision tau: sum_j sb[s, u, j, tau] <= 1 (not for a modular unit)."""
     idx = [
         (k, c)
         for k, c in _site_build_index(ctx.layout).items()
-        if len(c) > 1
-        and not any(d.options[(k[1], j)].max_modules > 1 for j in d.unit_options[k[1]])
+        if len(c) > 1 and not _modular_unit(ctx, k[1])
     ]
-    rows = np.repeat(np.arange(len(idx)), [len(c) for _, c in idx])
-    cols = np.array([x for _, c in idx for x in c], dtype=np.int64)
+    rows: list[int] = []
+    cols: list[int] = []
+    index: list[object] = []
+    for tau in range(glob.n_periods):
+        for k, c in idx:
+            rows += [len(index)] * len(c)
+            cols += [tau * glob.block + x for x in c]
+            index.append(key(k, tau))
     return family(
-        "site_one_option", [k for k, _ in idx], rows, cols, np.ones(len(cols)), -INF, 1.0,
-        doc="at most one capacity option per unit and site",
+        "site_one_option", index, np.array(rows, np.int64), np.array(cols, np.int64),
+        np.ones(len(cols)), -INF, 1.0, scope="global", block="model",
+        doc="at most one capacity option per unit and site (per build decision)",
     )  # fmt: skip
+
+
+def network_global_rows(ctx: PeriodContext, glob: Layout, key: Key) -> list[Family]:
+    """site_build_link and site_one_option over the global layout (none without sites)."""
+    if ctx.data.network is None:
+        return []
+    return [site_build_link(ctx, glob, key), site_one_option(ctx, glob, key)]
 
 
 def _site_throughput_terms(
@@ -223,10 +265,9 @@ def site_capacity_keys(ctx: PeriodContext) -> list[tuple[str, str]]:
 
 
 def site_max_capacity(ctx: PeriodContext, s: str, u: str) -> float:
-    """Cmax_su = X_su + [u may be built at s] max_j K_uj max_modules_uj."""
-    net, d = _net(ctx), ctx.data
-    k = max((d.options[(u, j)].max_capacity_t_per_yr for j in d.unit_options[u]), default=0.0)
-    return net.existing.get((s, u), 0.0) + (k if net.allow_build.get((s, u), True) else 0.0)
+    """Cmax_sut = X_su + [u may be built at s] (largest capacity the builds in service in
+    the period can add: max_j K_uj max_modules_uj per build period; model/data.py)."""
+    return _net(ctx).site_cmax[(s, u)]
 
 
 def site_capacity_limit(ctx: PeriodContext) -> Family:
@@ -334,8 +375,6 @@ NETWORK_ROWS = (
     site_output_balance,
     site_entry,
     region_supply,
-    site_build_link,
-    site_one_option,
     site_capacity_limit,
     site_run_upper,
     site_min_load,
@@ -351,4 +390,10 @@ def network_rows(ctx: PeriodContext) -> list[Family]:
     return [f(ctx) for f in NETWORK_ROWS]
 
 
-__all__ = ["NETWORK_ROWS", "network_rows", "site_max_capacity", "site_throughput"]
+__all__ = [
+    "NETWORK_ROWS",
+    "network_global_rows",
+    "network_rows",
+    "site_max_capacity",
+    "site_throughput",
+]

@@ -94,8 +94,9 @@ def network_columns(data: ModelData, run: list[str]) -> dict[str, Any]:
 
 
 def _cmax(data: ModelData, net: NetworkData, s: str, u: str) -> float:
-    k = max((data.options[(u, j)].max_capacity_t_per_yr for j in data.unit_options[u]), default=0.0)
-    return net.existing.get((s, u), 0.0) + (k if net.allow_build.get((s, u), True) else 0.0)
+    """The largest capacity of u at s in any period."""
+    del net
+    return max(p.network.site_cmax[(s, u)] for p in data.per_period if p.network is not None)
 
 
 def _guard(net: NetworkData, flows: int, ships: int, hauls: int, builds: int) -> None:
@@ -238,13 +239,12 @@ def network_money(ctx: PeriodContext) -> dict[str, tuple[np.ndarray, np.ndarray]
     }
 
 
-def site_capex_terms(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """(global columns, (f^capex_s - 1) capex_net) of every site_build column (single period):
-    what capex_total adds; the npv subtracts the same times the option's PV factor."""
+def _site_capex(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(global columns, period, (f^capex_s - 1) capex_net) of every site_build decision column
+    of every period whose site factor is not 1."""
     net = data.network
     if net is None:
-        return np.zeros(0, np.int64), np.zeros(0)
-    cols = lay.site_build0 + np.arange(len(lay.site_builds))
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     val = np.array(
         [
             (net.capex_factor[s] - 1.0) * data.options[(u, j)].capex_net_eur
@@ -252,18 +252,30 @@ def site_capex_terms(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarr
         ],
         dtype=float,
     )
-    keep = val != 0
-    return cols[keep], val[keep]
+    keep = np.flatnonzero(val != 0)
+    T = lay.n_periods
+    cols = np.concatenate([t * lay.block + lay.site_build0 + keep for t in range(T)])
+    return cols.astype(np.int64), np.repeat(np.arange(T), len(keep)), np.tile(val[keep], T)
+
+
+def site_capex_terms(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(global columns, (f^capex_s - 1) capex_net) of every site_build decision column:
+    what capex_total adds; the npv subtracts the same times the build's PV factor."""
+    cols, _, val = _site_capex(data, lay)
+    return cols, val
 
 
 def site_capex_pv(data: ModelData, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """(global columns, (f^capex_s - 1) capex_net PV) of the site_build columns (npv)."""
-    cols, val = site_capex_terms(data, lay)
+    """(global columns, (f^capex_s - 1) capex_net PV_{u,j,tau}) of the site_build decision
+    columns (npv)."""
+    cols, tau, val = _site_capex(data, lay)
     timing = data.timing
     if not len(cols) or timing is None:
         return cols, val
-    keys = [lay.site_builds[c - lay.site_build0] for c in cols]
-    pv = np.array([timing.capex_pv_factor[(u, j, 0)] for _, u, j in keys], dtype=float)
+    keys = [lay.site_builds[(c % lay.block) - lay.site_build0] for c in cols]
+    pv = np.array(
+        [timing.capex_pv_factor[(u, j, int(t))] for (_, u, j), t in zip(keys, tau)], dtype=float
+    )
     return cols, val * pv
 
 
