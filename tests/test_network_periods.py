@@ -139,3 +139,29 @@ def test_collection_steps_come_from_the_regions_pro_rata() -> None:
     assert r.objective == pytest.approx(150_000 - 810 - 25_000 - 10)
     assert_mass_balance(inst, r)
     assert r["site_mass_balance"]["imbalance_t_per_yr"].abs().max() < 1e-6
+
+
+def test_npv_with_site_capex_factors_equals_the_cash_flows() -> None:
+    """npv objective at rate 5 %, A's capex x 2 and opex x 1.5 over two periods: the model's
+    npv equals the cash-flow table's (capex, replacements and salvage at the site factor of
+    each build decision, fixed opex in the period's ledger)."""
+    inst = network_instance(
+        manifest={"objective": "npv", "discount_rate": 0.05},
+        capacity_options=[dict(MODULE, fixed_opex_eur_per_yr=5)],
+        site_rows=sites(A={"land_available_m2": 20, "capex_factor": 2.0, "opex_factor": 1.5}),
+        periods=PERIODS,
+        feed_periods=[
+            {"feed_id": "F", "period_id": "p1", "available_t_per_yr": 50},
+            {"feed_id": "F", "period_id": "p2", "available_t_per_yr": 100},
+        ],
+    )
+    r = solve(inst)
+    su = r["site_units"][r["site_units"]["unit_id"] == "D"]
+    cap = {(p, s): c for p, s, c in zip(su["period"], su["site_id"], su["capacity_t_per_yr"])}
+    # p1: a module at A and one at B (A costs twice as much); p2: a second module at A
+    assert cap == {("p1", "A"): 40.0, ("p1", "B"): 40.0, ("p2", "A"): 80.0, ("p2", "B"): 40.0}
+    assert r.summary["business_case"]["npv_eur"] == pytest.approx(r.objective, rel=1e-9)
+    b = r["builds"].set_index("period_built")
+    assert b.loc["p1", "capex_eur"] == pytest.approx(2 * 150.0 + 150.0)  # A x 2, B x 1
+    assert b.loc["p2", "capex_eur"] == pytest.approx(2 * 150.0)
+    period_balance(inst, r)

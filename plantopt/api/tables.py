@@ -18,7 +18,11 @@ from plantopt.model.build import Families
 from plantopt.model.periods import period_instance
 from plantopt.regulation.compliance import collection_table
 from plantopt.regulation.report import regulation_results
-from plantopt.results.network import period_network_tables, site_factored_built_units
+from plantopt.results.network import (
+    decision_capex_factors,
+    period_network_tables,
+    site_factored_built_units,
+)
 from plantopt.results.solution import Solution
 from plantopt.results.tables import economics_table, extract_tables
 
@@ -57,7 +61,8 @@ def result_tables(
     decisions = [s.decided for s in solution.periods]
     segments = [s.segment_decided for s in solution.periods]
     per_tables = [p[0] for p in parts]
-    case_tables, case_summary = multiperiod_case(data, decisions, per_tables, segments)
+    factors = decision_capex_factors(data, fams.layout, solution.x)  # sites: capex factors
+    case_tables, case_summary = multiperiod_case(data, decisions, per_tables, segments, factors)
     keep = [n for n in per_tables[0] if n not in ("cash_flows", "capex_schedule", "business_case")]
     ids = [p.period_id for p in data.periods]
     tables = {name: stack_periods(ids, [tab[name] for tab in per_tables]) for name in keep}

@@ -23,6 +23,7 @@ plan (years y = 0..H from the first period's start; end-of-year cash flows, as i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -44,27 +45,33 @@ def in_service(
 
 
 Segments = list[dict[tuple[str, str, int], float]]
+Factors = list[dict[tuple[str, str], float]]  # per build period: (u, j) -> site capex factor
 
 
 def _built_options(
     data: ModelData,
     decisions: list[dict[tuple[str, str], float]],
     segments: Segments | None = None,
+    factors: Factors | None = None,
 ) -> Iterator[tuple[int, str, str, CapacityOption, BuiltSize]]:
     """(period index, unit, option, option data, what the build adds) of every build decision
     taken; ``segments[tau]``: the segment columns decided in tau (a continuous option's size
-    on its curve, :func:`plantopt.results.tables.built_sizes`)."""
+    on its curve, :func:`plantopt.results.tables.built_sizes`); ``factors[tau]``: the mean
+    site capex factor of each option's builds decided in tau (network instances), applied
+    to its capex."""
     for tau, dec in enumerate(decisions):
         sized = built_sizes(data, dec, segments[tau] if segments else {})
         for (u, j), v in dec.items():
             if v > 0.5:
-                yield tau, u, j, data.options[(u, j)], sized[(u, j)]
+                b, f = sized[(u, j)], factors[tau].get((u, j), 1.0) if factors else 1.0
+                yield tau, u, j, data.options[(u, j)], replace(b, capex_eur=b.capex_eur * f)
 
 
 def builds_table(
     data: ModelData,
     decisions: list[dict[tuple[str, str], float]],
     segments: Segments | None = None,
+    factors: Factors | None = None,
 ) -> pd.DataFrame:
     """One row per build decision: unit, option, period built, service window, count (modules),
     capacity and capex (a continuous option at the size of that build)."""
@@ -72,7 +79,7 @@ def builds_table(
     assert timing is not None
     P = timing.periods
     rows = []
-    for tau, u, j, o, b in _built_options(data, decisions, segments):
+    for tau, u, j, o, b in _built_options(data, decisions, segments, factors):
         win = timing.service[(u, j, tau)]
         net = b.capex_eur * (1.0 - o.subsidy_frac)
         rows.append(
@@ -114,12 +121,13 @@ def plan_builds(
     data: ModelData,
     decisions: list[dict[tuple[str, str], float]],
     segments: Segments | None = None,
+    factors: Factors | None = None,
 ) -> list[Build]:
     """Every build decision taken, with its gross capex (count x the option's; a continuous
     option's at the size of that build)."""
     return [
         Build(u, j, tau, b.capex_eur)
-        for tau, u, j, _, b in _built_options(data, decisions, segments)
+        for tau, u, j, _, b in _built_options(data, decisions, segments, factors)
     ]
 
 
@@ -173,17 +181,19 @@ def multiperiod_case(
     decisions: list[dict[tuple[str, str], float]],
     period_tables: list[dict[str, pd.DataFrame]],
     segments: Segments | None = None,
+    factors: Factors | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Tables ``builds``, ``capex_schedule``, ``cash_flows``, ``periods``, ``business_case``
     and the summary metrics from the per-period tables (economics with CO2 and premiums);
-    ``segments[tau]``: the continuous options' segment columns decided in period tau."""
+    ``segments[tau]``: the continuous options' segment columns decided in period tau;
+    ``factors[tau]``: the site capex factors of the decisions (network instances)."""
     timing = data.timing
     assert timing is not None
     periods = pd.DataFrame([period_row(p, tab) for p, tab in zip(timing.periods, period_tables)])
-    builds = plan_builds(data, decisions, segments)
+    builds = plan_builds(data, decisions, segments, factors)
     schedule = _schedule(data, builds)
     flows = cash_flow_table(data, builds, [operating_items(t["economics"]) for t in period_tables])
-    built = builds_table(data, decisions, segments)
+    built = builds_table(data, decisions, segments, factors)
     w = periods["weight"].to_numpy()
     metrics = flow_metrics(data, flows, schedule)
     basis = str(metrics.pop("discount_rate_basis"))

@@ -239,6 +239,28 @@ def site_factored_built_units(
     return out
 
 
+def decision_capex_factors(
+    data: ModelData, glob: Layout, x: np.ndarray
+) -> list[dict[tuple[str, str], float]] | None:
+    """Per build period tau: the mean site capex factor of each option's builds decided in
+    tau, sum_s f_s sb[s, u, j, tau] / sum_s sb[s, u, j, tau] (the business case prices each
+    decision as the npv does); None without sites."""
+    net = data.network
+    if net is None:
+        return None
+    out = []
+    for t in range(glob.n_periods):
+        sb = x[t * glob.block + glob.site_build0 : t * glob.block + glob.site_run0]
+        num: dict[tuple[str, str], float] = {}
+        den: dict[tuple[str, str], float] = {}
+        for (s, u, j), v in zip(glob.site_builds, sb):
+            if v > 0.5:
+                num[(u, j)] = num.get((u, j), 0.0) + net.capex_factor[s] * round(float(v))
+                den[(u, j)] = den.get((u, j), 0.0) + round(float(v))
+        out.append({k: num[k] / den[k] for k in num})
+    return out
+
+
 def network_sizes(lay: Layout, data: ModelData) -> dict[str, int]:
     """What ``plantopt describe`` prints of a network model (empty without sites)."""
     net = data.network
@@ -259,4 +281,9 @@ def network_sizes(lay: Layout, data: ModelData) -> dict[str, int]:
     }  # fmt: skip
 
 
-__all__ = ["network_sizes", "period_network_tables", "site_factored_built_units"]
+__all__ = [
+    "decision_capex_factors",
+    "network_sizes",
+    "period_network_tables",
+    "site_factored_built_units",
+]
