@@ -50,14 +50,20 @@ import pandas as pd
 from plantopt.instance.instance import Instance
 from plantopt.instance.targets import (
     BATTERY_CATEGORIES,
-    PARTB_EXCLUSION_LAST_YEAR,
     covers,
     load_targets,
     targets_in_force,
 )
+from plantopt.model.counting import (
+    Counting,
+    ProductNodes,
+    counting,
+    counting_weights,
+    energy_recovery_nodes,
+    excluded_materials,
+)
 from plantopt.model.data import ModelData
 from plantopt.model.reuse_terms import ReuseTerms, reuse_terms
-from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT, RouteTree
 
 
 @dataclass(frozen=True)
@@ -195,64 +201,6 @@ def target_year_of(instance: Instance) -> int | None:
     return None if year is None else int(year)
 
 
-@dataclass(frozen=True)
-class Counting:
-    """What counts, per product and material, for the targets of one instance and year.
-
-    ``weight[p, k]`` is w[p, k] of the module docstring (products and materials in tree
-    order); ``excluded[k]`` is x_k; ``nodes_of`` the product (and energy-recovery) nodes
-    whose whole mass counts for the WEEE ratios.
-    """
-
-    weight: np.ndarray  # (P, M)
-    excluded: np.ndarray  # (M,) 0/1
-    recycled_p: np.ndarray  # (P,) bool: counts_recycled
-    nodes_of: dict[str, np.ndarray]
-    out_of_waste_p: np.ndarray  # (P,) bool: prepared for re-use or second life
-    products: ProductNodes | None = None  # the product nodes' columns, shared by the targets
-
-
-def counting_weights(instance: Instance, products: list[str], materials: list[str]) -> np.ndarray:
-    """w[p, k]: 1 for final products where k counts as recovered, the downstream recovery
-    share for intermediate products (0 without a downstream_recovery row), 0 for products
-    prepared for re-use or second life."""
-    p_index = {p: i for i, p in enumerate(products)}
-    m_index = {m: i for i, m in enumerate(materials)}
-    w = np.zeros((len(products), len(materials)))
-    prods = _product_rows(instance, products)
-    calc_point = prods["calc_point"].astype(str).to_numpy()
-    inter = {p for p, c in zip(products, calc_point) if c == "intermediate"}
-    pp = instance["product_prices"]
-    for p, k, rec in zip(pp["product_id"], pp["material"], pp["recovered"]):
-        if p in p_index and k in m_index and p not in inter and bool(rec):
-            w[p_index[p], m_index[k]] = 1.0
-    dr = instance["downstream_recovery"]
-    for p, k, r in zip(dr["product_id"], dr["material"], dr["recovery_frac"]):
-        if p in inter and k in m_index:
-            w[p_index[p], m_index[k]] = float(r)
-    # re-used or repurposed items are not recycled material
-    w[prods["reuse_kind"].astype(str).to_numpy() != "none"] = 0.0
-    return w
-
-
-def _product_rows(instance: Instance, products: list[str]) -> pd.DataFrame:
-    """The products table's rows in the order ``products`` (one lookup, not one per cell)."""
-    return instance["products"].set_index("product_id").loc[list(products)]
-
-
-def excluded_materials(instance: Instance, materials: list[str], year: int | None) -> np.ndarray:
-    """x_k: 1 for partb_excludable materials when the manifest leaves them out (year <= 2029)."""
-    x = np.zeros(len(materials))
-    if not instance.manifest.partb_exclude_substances or year is None:
-        return x
-    if year > PARTB_EXCLUSION_LAST_YEAR:
-        return x
-    mats = instance["materials"]
-    excl = set(mats.loc[mats["partb_excludable"].astype(bool), "material"])
-    x[[i for i, m in enumerate(materials) if m in excl]] = 1.0
-    return x
-
-
 def _split_by_category(r: Any, covered: tuple[str, ...], reg_class: dict[str, str]) -> list:
     """(target id, label, feeds) of each battery category of a ``battery:*`` material target
     (one entry, unchanged, for every other target or when no feed is covered)."""
@@ -272,12 +220,9 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
     tree = data.tree
     m_index = {m: i for i, m in enumerate(tree.materials)}
     f_index = {f: i for i, f in enumerate(tree.feeds)}
-    mask = np.zeros(len(tree.feeds), dtype=bool)
-    mask[[f_index[f] for f in covered]] = True
     pv = cnt.products or ProductNodes(tree)
-    sel = mask[pv.feed]  # product nodes of the covered feeds
+    sel, is_out = pv.select(covered, cnt.out_of_waste_p)  # positions among product nodes
     prod, p_of = pv.nodes[sel], pv.p_of[sel]
-    is_out = sel & cnt.out_of_waste_p[pv.p_of]
     out = pv.nodes[is_out]
     none = np.zeros(0, np.int64), np.zeros(0)
     if r.kind == "material_recovery":
@@ -296,6 +241,8 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
     else:
         mass = tree.node_mass()
         nodes = cnt.nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
+        mask = np.zeros(len(tree.feeds), dtype=bool)
+        mask[[f_index[f] for f in covered]] = True
         prod = nodes[mask[tree.node_feed[nodes]]]
         a = mass[prod]
         den = [(f, 1.0) for f in covered]
@@ -308,51 +255,6 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
         out[keep_sub].astype(np.int64),
         np.asarray(sub[keep_sub], float),
     )
-
-
-class ProductNodes:
-    """The product nodes of a tree (ascending), their feeds and products, and what the
-    targets read over them — one material column, one weighted row sum — made once for all
-    the targets of an instance (each target takes the rows of its covered feeds)."""
-
-    def __init__(self, tree: RouteTree) -> None:
-        self.tree = tree
-        self.nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
-        self.feed = tree.node_feed[self.nodes]
-        self.p_of = tree.node_target[self.nodes]
-        self._columns: dict[int, np.ndarray] = {}
-        self._sums: dict[str, np.ndarray] = {}
-
-    def column(self, k: int) -> np.ndarray:
-        """coef[n, k] of every product node n."""
-        if k not in self._columns:
-            self._columns[k] = self.tree.node_coef.column(k, self.nodes)
-        return self._columns[k]
-
-    def row_sums(self, key: str, keep: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
-        """sum_m coef[n, m] weight[p(n), m] keep[m] of every product node n (cached by
-        ``key``: the same ``keep`` and ``weight`` for one instance and year)."""
-        if key not in self._sums:
-            self._sums[key] = _row_sums(self.tree, self.nodes, keep, weight, self.p_of)
-        return self._sums[key]
-
-
-def _row_sums(
-    tree: RouteTree,
-    nodes: np.ndarray,
-    keep: np.ndarray,
-    weight: np.ndarray | None = None,
-    p_of: np.ndarray | None = None,
-) -> np.ndarray:
-    """sum_m coef[n, m] weight[p_of[i], m] keep[m] for the nodes n = nodes[i] (no weight when
-    None), on dense blocks of rows: the dense array's products, in that order, and its
-    pairwise row sum, bit for bit, without an (nodes x materials) temporary."""
-    out = np.empty(len(nodes))
-    for sl, rows in tree.node_coef.row_blocks(nodes):
-        if weight is not None and p_of is not None:
-            rows = rows * weight[p_of[sl]]
-        out[sl] = (rows * keep).sum(axis=1)
-    return out
 
 
 def _target_terms(
@@ -385,35 +287,6 @@ def _target_terms(
             )
         )
     return out
-
-
-def _counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
-    tree = data.tree
-    kind, target = tree.node_kind, tree.node_target
-    prods = _product_rows(instance, list(tree.products))
-    flag = {c: prods[c].astype(bool).to_numpy() for c in FLAGS}
-    reuse = prods["reuse_kind"].astype(str).to_numpy() != "none"
-    # WEEE Annex V: "prepared for re-use and recycled" (re-use counts with recycling)
-    recycled_p = flag["counts_recycled"] | reuse
-    recovered_p = recycled_p | flag["counts_recovered"]
-    prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
-    nodes_of = {
-        "recycled": prod_nodes[recycled_p[target[prod_nodes]]].astype(np.int64),
-        "recovered": np.concatenate(
-            [prod_nodes[recovered_p[target[prod_nodes]]], energy_recovery_nodes(instance, data)]
-        ).astype(np.int64),
-    }
-    return Counting(
-        weight=counting_weights(instance, list(tree.products), list(tree.materials)),
-        excluded=excluded_materials(instance, list(tree.materials), year),
-        recycled_p=flag["counts_recycled"] & ~reuse,
-        nodes_of=nodes_of,
-        out_of_waste_p=reuse,
-        products=ProductNodes(tree),
-    )
-
-
-FLAGS = ("counts_recycled", "counts_recovered")
 
 
 def take_back_feeds(instance: Instance) -> tuple[str, ...]:
@@ -450,7 +323,7 @@ def build_regulation_data(
     in_force = targets_in_force(table, year)
     feeds = instance["feeds"]
     reg_class = dict(zip(feeds["feed_id"], feeds["reg_class"].fillna("")))
-    cnt = _counting(instance, data, year)
+    cnt = counting(instance, data, year)
     out = [
         t
         for r in in_force.itertuples(index=False)
@@ -506,42 +379,6 @@ def collection_targets(instance: Instance, rows: pd.DataFrame) -> list[Collectio
             )
         )
     return out
-
-
-def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
-    """Disposal nodes reached through a routing row with ``counts_recovered``."""
-    routing = instance["routing"]
-    flagged = {
-        (u, o, t)
-        for u, o, k, t, c in zip(
-            routing["unit_id"],
-            routing["output_id"],
-            routing["to_kind"],
-            routing["to_id"],
-            routing["counts_recovered"],
-        )
-        if k == "disposal" and bool(c)
-    }
-    tree = data.tree
-    if not flagged:
-        return np.zeros(0, dtype=np.int64)
-    u_index = {u: i for i, u in enumerate(tree.units)}
-    o_index = {o: i for i, o in enumerate(tree.outputs)}
-    s_index = {x: i for i, x in enumerate(tree.sinks)}
-    # code each (unit, output, sink) as one integer and look the disposal nodes up
-    n_o, n_s = len(tree.outputs), len(tree.sinks)
-    codes = np.array(
-        [
-            (u_index[u] * n_o + o_index[o]) * n_s + s_index[t]
-            for u, o, t in flagged
-            if u in u_index and o in o_index and t in s_index
-        ],
-        dtype=np.int64,
-    )
-    nodes = np.flatnonzero(tree.node_kind == KIND_DISPOSAL)
-    parent_unit = tree.node_target[tree.node_parent[nodes]]
-    node_codes = (parent_unit * n_o + tree.node_output[nodes]) * n_s + tree.node_target[nodes]
-    return nodes[np.isin(node_codes, codes)].astype(np.int64)
 
 
 def contract_terms(instance: Instance, data: ModelData) -> list[ContractTerms]:

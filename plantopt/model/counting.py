@@ -1,0 +1,231 @@
+"""What counts for the regulatory ratios, per product, material and product node.
+
+Calculation points (Delegated Regulation (EU) 2025/606): material k of product p counts with
+the weight
+
+    w[p, k] = 1 if p is final and product_prices marks k recovered in p, else 0;
+    w[p, k] = r[p, k] if p is intermediate (downstream_recovery.csv; 0 without a row);
+    w[p, k] = 0 for products prepared for re-use or second life (not recycled material).
+
+x_k = 1 for the substances a recycler may leave out of Part B (``partb_excludable``) when the
+manifest's ``partb_exclude_substances`` is set and the year is at most 2029, else 0.
+
+Over the product nodes n (feed f(n), product p(n)) the targets read one material column
+``coef[n, k]`` and weighted row sums ``sum_k coef[n, k] w[p(n), k] (1 - x_k)``; both are
+computed once per instance and year from the route tree's non-zero coefficients
+(:class:`ProductNodes`), never from a dense (nodes x materials) array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from plantopt.instance.instance import Instance
+from plantopt.instance.targets import PARTB_EXCLUSION_LAST_YEAR
+from plantopt.model.data import ModelData
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT, RouteTree
+
+
+@dataclass(frozen=True)
+class Counting:
+    """What counts, per product and material, for the targets of one instance and year.
+
+    ``weight[p, k]`` is w[p, k] of the module docstring (products and materials in tree
+    order); ``excluded[k]`` is x_k; ``nodes_of`` the product (and energy-recovery) nodes
+    whose whole mass counts for the WEEE ratios.
+    """
+
+    weight: np.ndarray  # (P, M)
+    excluded: np.ndarray  # (M,) 0/1
+    recycled_p: np.ndarray  # (P,) bool: counts_recycled
+    nodes_of: dict[str, np.ndarray]
+    out_of_waste_p: np.ndarray  # (P,) bool: prepared for re-use or second life
+    products: ProductNodes | None = None  # the product nodes' columns, shared by the targets
+
+
+def counting_weights(instance: Instance, products: list[str], materials: list[str]) -> np.ndarray:
+    """w[p, k]: 1 for final products where k counts as recovered, the downstream recovery
+    share for intermediate products (0 without a downstream_recovery row), 0 for products
+    prepared for re-use or second life."""
+    p_index = {p: i for i, p in enumerate(products)}
+    m_index = {m: i for i, m in enumerate(materials)}
+    w = np.zeros((len(products), len(materials)))
+    prods = _product_rows(instance, products)
+    calc_point = prods["calc_point"].astype(str).to_numpy()
+    inter = {p for p, c in zip(products, calc_point) if c == "intermediate"}
+    pp = instance["product_prices"]
+    for p, k, rec in zip(pp["product_id"], pp["material"], pp["recovered"]):
+        if p in p_index and k in m_index and p not in inter and bool(rec):
+            w[p_index[p], m_index[k]] = 1.0
+    dr = instance["downstream_recovery"]
+    for p, k, r in zip(dr["product_id"], dr["material"], dr["recovery_frac"]):
+        if p in inter and k in m_index:
+            w[p_index[p], m_index[k]] = float(r)
+    # re-used or repurposed items are not recycled material
+    w[prods["reuse_kind"].astype(str).to_numpy() != "none"] = 0.0
+    return w
+
+
+def _product_rows(instance: Instance, products: list[str]) -> pd.DataFrame:
+    """The products table's rows in the order ``products`` (one lookup, not one per cell)."""
+    return instance["products"].set_index("product_id").loc[list(products)]
+
+
+def excluded_materials(instance: Instance, materials: list[str], year: int | None) -> np.ndarray:
+    """x_k: 1 for partb_excludable materials when the manifest leaves them out (year <= 2029)."""
+    x = np.zeros(len(materials))
+    if not instance.manifest.partb_exclude_substances or year is None:
+        return x
+    if year > PARTB_EXCLUSION_LAST_YEAR:
+        return x
+    mats = instance["materials"]
+    excl = set(mats.loc[mats["partb_excludable"].astype(bool), "material"])
+    x[[i for i, m in enumerate(materials) if m in excl]] = 1.0
+    return x
+
+
+class ProductNodes:
+    """The product nodes of a tree (ascending), their feeds and products, and what the
+    targets read over them, made once for all the targets of an instance (each target takes
+    the rows of its covered feeds).
+
+    Both readers work on the non-zero entries (i, k, c) of the product nodes' coefficients,
+    c = coef[nodes[i], k], taken once from the route tree's CSR:
+
+        column(k)[i]             = coef[nodes[i], k]
+        row_sums(keep, w)[i]     = sum_{entries (i, k, c)} c w[p(i), k] keep[k]
+
+    (one pass over the entries, O(nnz); no (nodes x materials) array).
+    """
+
+    def __init__(self, tree: RouteTree) -> None:
+        self.tree = tree
+        self.nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
+        self.feed = tree.node_feed[self.nodes]
+        self.p_of = tree.node_target[self.nodes]
+        self._entries: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._columns: dict[int, np.ndarray] = {}
+        self._sums: dict[str, np.ndarray] = {}
+        self._selected: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    def select(
+        self, feeds: tuple[str, ...], out_of_waste_p: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in ``nodes`` of the product nodes of ``feeds``, ascending; those of
+        them whose product leaves the waste stage), made once per set of feeds (the targets
+        of one class share it)."""
+        if feeds not in self._selected:
+            f_index = {f: i for i, f in enumerate(self.tree.feeds)}
+            mask = np.zeros(len(self.tree.feeds), dtype=bool)
+            mask[[f_index[f] for f in feeds]] = True
+            sel = np.flatnonzero(mask[self.feed])
+            self._selected[feeds] = sel, sel[out_of_waste_p[self.p_of[sel]]]
+        return self._selected[feeds]
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(position i in ``nodes``, material k, coef) of every non-zero entry, node-major."""
+        if self._entries is None:
+            self._entries = self.tree.node_coef.entries(self.nodes)
+        return self._entries
+
+    def column(self, k: int) -> np.ndarray:
+        """coef[n, k] of every product node n."""
+        if k not in self._columns:
+            pos, mat, val = self.entries()
+            hit = mat == k
+            out = np.zeros(len(self.nodes))
+            out[pos[hit]] = val[hit]
+            self._columns[k] = out
+        return self._columns[k]
+
+    def row_sums(self, key: str, keep: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+        """sum_m coef[n, m] weight[p(n), m] keep[m] of every product node n (no weight when
+        None; cached by ``key``: the same ``keep`` and ``weight`` for one instance and
+        year)."""
+        if key not in self._sums:
+            pos, mat, val = self.entries()
+            terms = val * keep[mat]
+            if weight is not None:
+                terms *= weight[self.p_of[pos], mat]
+            self._sums[key] = np.bincount(pos, weights=terms, minlength=len(self.nodes))
+        return self._sums[key]
+
+
+def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
+    """What counts for the targets of ``instance`` in ``year`` (see the module docstring)."""
+    tree = data.tree
+    kind, target = tree.node_kind, tree.node_target
+    prods = _product_rows(instance, list(tree.products))
+    flag = {c: prods[c].astype(bool).to_numpy() for c in FLAGS}
+    reuse = prods["reuse_kind"].astype(str).to_numpy() != "none"
+    # WEEE Annex V: "prepared for re-use and recycled" (re-use counts with recycling)
+    recycled_p = flag["counts_recycled"] | reuse
+    recovered_p = recycled_p | flag["counts_recovered"]
+    prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
+    nodes_of = {
+        "recycled": prod_nodes[recycled_p[target[prod_nodes]]].astype(np.int64),
+        "recovered": np.concatenate(
+            [prod_nodes[recovered_p[target[prod_nodes]]], energy_recovery_nodes(instance, data)]
+        ).astype(np.int64),
+    }
+    return Counting(
+        weight=counting_weights(instance, list(tree.products), list(tree.materials)),
+        excluded=excluded_materials(instance, list(tree.materials), year),
+        recycled_p=flag["counts_recycled"] & ~reuse,
+        nodes_of=nodes_of,
+        out_of_waste_p=reuse,
+        products=ProductNodes(tree),
+    )
+
+
+FLAGS = ("counts_recycled", "counts_recovered")
+
+
+def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
+    """Disposal nodes reached through a routing row with ``counts_recovered``."""
+    routing = instance["routing"]
+    flagged = {
+        (u, o, t)
+        for u, o, k, t, c in zip(
+            routing["unit_id"],
+            routing["output_id"],
+            routing["to_kind"],
+            routing["to_id"],
+            routing["counts_recovered"],
+        )
+        if k == "disposal" and bool(c)
+    }
+    tree = data.tree
+    if not flagged:
+        return np.zeros(0, dtype=np.int64)
+    u_index = {u: i for i, u in enumerate(tree.units)}
+    o_index = {o: i for i, o in enumerate(tree.outputs)}
+    s_index = {x: i for i, x in enumerate(tree.sinks)}
+    # code each (unit, output, sink) as one integer and look the disposal nodes up
+    n_o, n_s = len(tree.outputs), len(tree.sinks)
+    codes = np.array(
+        [
+            (u_index[u] * n_o + o_index[o]) * n_s + s_index[t]
+            for u, o, t in flagged
+            if u in u_index and o in o_index and t in s_index
+        ],
+        dtype=np.int64,
+    )
+    nodes = np.flatnonzero(tree.node_kind == KIND_DISPOSAL)
+    parent_unit = tree.node_target[tree.node_parent[nodes]]
+    node_codes = (parent_unit * n_o + tree.node_output[nodes]) * n_s + tree.node_target[nodes]
+    return nodes[np.isin(node_codes, codes)].astype(np.int64)
+
+
+__all__ = [
+    "FLAGS",
+    "Counting",
+    "ProductNodes",
+    "counting",
+    "counting_weights",
+    "energy_recovery_nodes",
+    "excluded_materials",
+]
