@@ -382,6 +382,9 @@ def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
     }
 
 
+#: the ratio machinery, for the per-site figures of a network (regulation/site_compliance.py)
+Weights, Edges, target_row = _Weights, _Edges, _row
+
 __all__ = [
     "BINDING_TOL",
     "COLLECTION_COLUMNS",

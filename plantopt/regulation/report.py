@@ -29,6 +29,10 @@ def regulation_results(
     comp = compliance_table(instance, reg, tables)
     contracts = contract_table(reg, take, tables)
     out = {"compliance": comp, "offtake_contracts": contracts}
+    if "site_material_flows" in tables:  # a network (issue 15): the figures per site
+        from plantopt.regulation.site_compliance import site_compliance_table
+
+        out["compliance_by_site"] = site_compliance_table(instance, reg, tables, comp)
     summary = compliance_summary(comp, reg)
     summary["offtake_premiums_eur_per_yr"] = float(contracts["premium_eur_per_yr"].sum())
     return out, summary

@@ -334,7 +334,7 @@ def _other_parts(data: ResultData, cur: str) -> list[str]:
     """Extra tables not shown elsewhere, then units, products and feed intake."""
     parts: list[str] = []
     shown = set(monte_carlo_tables(data)) | ({pt[0]} if (pt := pareto_table(data)) else set())
-    shown.add("sensitivity")
+    shown |= {"sensitivity", "compliance_by_site", "site_material_flows"}  # shown / too long
     for key, df in data.extra.items():
         if key not in shown and not key.startswith("pareto_"):
             parts += [
@@ -381,7 +381,7 @@ def build_html(data: ResultData, views: dict[str, pd.DataFrame], figures: list[s
     cur = currency_of(data)
     parts = _head_parts(data, views, name, cur) + _economics_parts(data, cur)
     parts += _tables_parts(data, cur)
-    parts += network_parts({**data.extra, **data.tables})  # sites.csv (issue 15)
+    parts += network_parts({**data.extra, **data.tables}, lambda df: table_html(readable(df, cur)))
     parts += _pareto_parts(data, cur)
     parts += sensitivity_section(data, _figure_div, table_html)
     parts += _monte_carlo_parts(data, cur)

@@ -1,10 +1,16 @@
-"""The network view of the HTML report (issue 15): a map drawn from the coordinates.
+"""The network view of the HTML report (issue 15): a map drawn from the coordinates, a
+Sankey by site next to it, and the compliance per site.
 
 An inline SVG (no library, no tiles): longitude and latitude projected equirectangularly
 (x = lon cos(mean lat), y = -lat) into the drawing box; lanes as lines whose width grows with
 the square root of the real tonnes moved (hauls from regions grey, shipments between sites
 blue, border crossings dashed), sites as circles whose area grows with their throughput,
 regions as small squares. Shown when the result folder has ``sites`` and ``lanes`` tables.
+
+The Sankey by site (plotly) has one node per collection region, per site and per kind of
+sink (products, disposal, losses): links are the hauls region -> site and the shipments
+site -> site (real t/yr, summed over feeds and modes, from ``lanes``) and what each site
+finishes (products, disposal and losses of ``site_mass_balance``, summed over materials).
 """
 
 from __future__ import annotations
@@ -66,12 +72,88 @@ def network_svg(sites: pd.DataFrame, lanes: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def network_parts(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """The report's network section (none without ``sites`` and ``lanes``)."""
+SINKS = (("products_t_per_yr", "products"), ("disposal_t_per_yr", "disposal"),
+         ("losses_t_per_yr", "losses"))  # fmt: skip
+COLOURS = {"region": "#666666", "site": "#e07b39", "sink": "#55a868"}
+
+
+def sankey_links(lanes: pd.DataFrame, balance: pd.DataFrame | None) -> pd.DataFrame:
+    """Links (source, target, kind of source, t/yr) of the Sankey by site: hauls, shipments
+    and each site's products, disposal and losses; node names ``region: R``, ``site: A``."""
+    moved = lanes.assign(
+        source=[
+            ("region: " if k == "haul" else "site: ") + str(a)
+            for k, a in zip(lanes["kind"], lanes["from_id"])
+        ],  # fmt: skip
+        target=["site: " + str(b) for b in lanes["to_id"]],
+        source_kind=["region" if k == "haul" else "site" for k in lanes["kind"]],
+    )
+    parts = [moved.groupby(["source", "target", "source_kind"], as_index=False)["t_per_yr"].sum()]
+    if balance is not None and len(balance):
+        done = balance.groupby("site_id")[[c for c, _ in SINKS]].sum()
+        for col, name in SINKS:
+            parts.append(pd.DataFrame({"source": ["site: " + str(s) for s in done.index],
+                                       "target": name, "source_kind": "site",
+                                       "t_per_yr": done[col].to_numpy()}))  # fmt: skip
+    links = pd.concat(parts, ignore_index=True)
+    return links[links["t_per_yr"] > 1e-6].reset_index(drop=True)
+
+
+def network_sankey(lanes: pd.DataFrame, balance: pd.DataFrame | None) -> object:
+    """The plotly figure of the Sankey by site (node labels give t/yr through the node)."""
+    import plotly.graph_objects as go
+
+    links = sankey_links(lanes, balance)
+    names = list(dict.fromkeys([*links["source"], *links["target"]]))
+    index = {n: i for i, n in enumerate(names)}
+    out_t = links.groupby("source")["t_per_yr"].sum()
+    in_t = links.groupby("target")["t_per_yr"].sum()
+    through = {n: max(float(out_t.get(n, 0.0)), float(in_t.get(n, 0.0))) for n in names}
+    kind = [n.split(":")[0] if ":" in n else "sink" for n in names]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap", valueformat=",.1f", valuesuffix=" t/yr",
+        node={"label": [f"{n} ({through[n]:,.0f} t/yr)" for n in names], "pad": 14,
+              "thickness": 16, "color": [COLOURS[k] for k in kind]},
+        link={"source": [index[n] for n in links["source"]],
+              "target": [index[n] for n in links["target"]],
+              "value": links["t_per_yr"].tolist(),
+              "color": ["rgba(31,111,139,0.35)" if k == "site" else "rgba(150,150,150,0.35)"
+                        for k in links["source_kind"]]},
+    ))  # fmt: skip
+    fig.update_layout(title={"text": "Flows by site (real t/yr)"}, height=520,
+                      margin={"l": 20, "r": 20, "t": 50, "b": 20}, font={"size": 12})  # fmt: skip
+    return fig
+
+
+def _sankey_div(lanes: pd.DataFrame, balance: pd.DataFrame | None) -> str:
+    fig = network_sankey(lanes, balance)
+    return fig.to_html(  # type: ignore[attr-defined]
+        full_html=False, include_plotlyjs=False, div_id="network-sankey",
+        config={"displaylogo": False, "responsive": True},
+    )  # fmt: skip
+
+
+def compliance_by_site_rows(comp: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The rows of ``compliance_by_site`` the report shows (scope, site, target, figures)."""
+    if comp is None or not len(comp):
+        return None
+    keep = ["scope", "site_id", "target", "required_frac", "achieved_frac", "status",
+            "operator_achieved_frac", "numerator_t_per_yr", "denominator_t_per_yr"]  # fmt: skip
+    return comp[[c for c in keep if c in comp.columns]]
+
+
+def network_parts(
+    tables: dict[str, pd.DataFrame], table_html: Callable[[pd.DataFrame], str] | None = None
+) -> list[str]:
+    """The report's network section (none without ``sites`` and ``lanes``): the map and the
+    Sankey by site side by side, then (with ``table_html``) the compliance per site."""
     sites, lanes = tables.get("sites"), tables.get("lanes")
     if sites is None or lanes is None or not len(sites):
         return []
     moved = lanes.groupby("kind")["t_per_yr"].sum().to_dict()
+    balance = tables.get("site_mass_balance")
+    view = [f"<div class='grid'><div>{network_svg(sites, lanes)}</div>",
+            f"<div>{_sankey_div(lanes, balance)}</div></div>"]  # fmt: skip
     return [
         "<h2>Network</h2>",
         "<p class='muted'>Sites (circles, area by throughput), collection regions (squares), "
@@ -79,8 +161,25 @@ def network_parts(tables: dict[str, pd.DataFrame]) -> list[str]:
         "tonnes; dashed lines cross a border. "
         f"Hauled {moved.get('haul', 0.0):,.0f} t/yr, shipped {moved.get('ship', 0.0):,.0f} "
         "t/yr.</p>",
-        network_svg(sites, lanes),
+        *view,
+        *_compliance_parts(tables.get("compliance_by_site"), table_html),
     ]
 
 
-__all__ = ["network_parts", "network_svg"]
+def _compliance_parts(
+    comp: pd.DataFrame | None, table_html: Callable[[pd.DataFrame], str] | None
+) -> list[str]:
+    shown = compliance_by_site_rows(comp)
+    if shown is None or table_html is None:
+        return []
+    return [
+        "<h3>Compliance per site</h3>",
+        "<p class='muted'>What each site finishes of the covered feeds (feeds and streams in "
+        "less streams shipped on); a chain adds up the sites a feed's streams are shipped "
+        "between. Informative: the targets are enforced once for the operator's network "
+        "(the compliance table above), as the law asks per recycling process.</p>",
+        table_html(shown),
+    ]
+
+
+__all__ = ["network_parts", "network_sankey", "network_svg", "sankey_links"]

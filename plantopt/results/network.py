@@ -183,6 +183,46 @@ def site_mass_balance_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.D
     return pd.concat(frames, ignore_index=True)
 
 
+def site_material_flows_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.DataFrame:
+    """``material_flows`` per site: real t/yr of each material on each edge at each site
+    (the same rows as ``material_flows``, from ``site_flow[n, s]`` instead of ``flow[n]``,
+    with a ``site_id`` column), plus one row per shipment of a stream between two sites
+    (``source_kind`` and ``target_kind`` ``site``: ``source_id`` the origin, ``target_id``
+    the destination, ``output_id`` the output the stream left its unit by; ``site_id`` the
+    origin). Summed over sites the edge rows are ``material_flows``.
+
+    What a site s finishes of a feed f (its net input) is then, per material m,
+    entry edges at s + shipments into s - shipments out of s
+    = products + disposal + losses at s (the site's mass balance).
+    """
+    from plantopt.results.tables import FLOW_EPS, material_flow_table, output_names
+
+    tree = data.tree
+    sf = _site_flow(lay, x)
+    frames = []
+    for si, s in enumerate(lay.sites):
+        y = np.where(sf[:, si] < FLOW_EPS, 0.0, sf[:, si])
+        used = np.flatnonzero(y > 0)
+        mf = material_flow_table(tree, used, tree.node_coef.rows(used) * y[used, None])
+        mf.insert(0, "site_id", s)
+        frames.append(mf)
+    first = tree.group_children[tree.group_ptr[:-1].clip(max=len(tree.group_children) - 1)]
+    coef_g = _stream_coef(data)
+    feeds, outs = np.asarray(tree.feeds, dtype=object), output_names(tree, first)
+    rows = []
+    for (g, a, b, _), v in zip(lay.ships, x[lay.ship0 : lay.haul0]):
+        if v < FLOW_EPS:
+            continue
+        for m in np.flatnonzero(coef_g[g] * v > 0):
+            rows.append((a, feeds[tree.node_feed[first[g]]], "site", a, outs[g], "site", b,
+                         tree.materials[m], float(coef_g[g, m] * v)))  # fmt: skip
+    cols = ["site_id", *frames[0].columns[1:]] if frames else ["site_id"]
+    ships = pd.DataFrame(rows, columns=cols)
+    keys = [c for c in cols if c != "mass_t_per_yr"]
+    ships = ships.groupby(keys, as_index=False, sort=False)["mass_t_per_yr"].sum()
+    return pd.concat([*frames, ships], ignore_index=True)
+
+
 def emissions_table(period: Period, x: np.ndarray) -> pd.DataFrame:
     """Direct, transport, grid, avoided and net CO2 (t/yr) and water (m3/yr)."""
     ex = period.expressions
@@ -195,7 +235,8 @@ def emissions_table(period: Period, x: np.ndarray) -> pd.DataFrame:
 
 
 def period_network_tables(period: Period, x_local: np.ndarray) -> dict[str, pd.DataFrame]:
-    """sites, site_units, lanes, site_mass_balance (sites) and emissions (footprint)."""
+    """sites, site_units, lanes, site_mass_balance, site_material_flows (sites) and
+    emissions (footprint)."""
     data, lay = period.context.data, period.context.layout
     out: dict[str, pd.DataFrame] = {}
     if data.footprint is not None:
@@ -208,6 +249,7 @@ def period_network_tables(period: Period, x_local: np.ndarray) -> dict[str, pd.D
         "site_units": units,
         "lanes": lanes_table(data, lay, x_local),
         "site_mass_balance": site_mass_balance_table(data, lay, x_local),
+        "site_material_flows": site_material_flows_table(data, lay, x_local),
     })  # fmt: skip
     return out
 
