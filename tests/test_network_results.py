@@ -193,3 +193,23 @@ def test_report_renders_the_sankey_by_site_next_to_the_map(tmp_path: Path) -> No
     assert '<pre id="js-errors"></pre>' in dom.stdout  # no script errors
     net = dom.stdout.split('id="network-sankey"')[1]
     assert net.count('class="sankey-node"') == 5, net[:3000]
+
+
+def test_a_site_may_lower_a_units_minimum_load() -> None:
+    """H needs half its capacity when it runs (tests/network_case.py: 200 t/yr at X, 40 t
+    of black mass: nothing runs); as a toll share at X without a minimum load of its own
+    (site_units.min_load_frac 0) it runs at 40 t: revenue 100,000 - transport 500 - capex
+    10. Raising the minimum at a site is refused (file, row, column)."""
+    units = [{"unit_id": "D", "stage": "dismantling"},
+             {"unit_id": "H", "stage": "refining", "min_load_frac": 0.5}]  # fmt: skip
+    toll = [{"site_id": "X", "unit_id": "H", "existing_capacity_t_per_yr": 200,
+             "min_load_frac": 0.0},
+            {"site_id": "X", "unit_id": "D", "allow_build": False}]  # fmt: skip
+    assert solve(network_instance(units=units)).objective == pytest.approx(0.0, abs=1e-6)
+    r = solve(network_instance(units=units, site_units=toll))
+    assert r.objective == pytest.approx(100_000.0 - 500.0 - 10.0)
+    higher = [dict(toll[0], min_load_frac=0.7), toll[1]]
+    with pytest.raises(plantopt.InstanceError) as info:
+        network_instance(units=units, site_units=higher)
+    text = str(info.value)
+    assert "site_units.csv" in text and "min_load_frac" in text and "at most 0.5" in text

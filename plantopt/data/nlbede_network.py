@@ -80,7 +80,8 @@ def sites_table() -> pd.DataFrame:
 
 
 def site_units_table(unit_ids: list[str]) -> pd.DataFrame:
-    """site_units.csv: the existing units of network_site_units.csv, and at a site without land
+    """site_units.csv: the existing units of network_site_units.csv (with their minimum load
+    where it differs from the unit's: none for a toll share), and at a site without land
     (Umicore Hoboken) every other unit marked allow_build = false."""
     rows = []
     existing = _read("network_site_units.csv")
@@ -92,6 +93,7 @@ def site_units_table(unit_ids: list[str]) -> pd.DataFrame:
                 "unit_id": e.unit_id,
                 "existing_capacity_t_per_yr": cap,
                 "allow_build": str(e.allow_build).lower(),
+                "min_load_frac": e.min_load_frac,
                 "source": f"{e.plant}: {e.nameplate_t_per_yr} t/yr x {e.available_frac} "
                 f"available (network_site_units.csv: {e.source})",
             }
@@ -108,6 +110,7 @@ def site_units_table(unit_ids: list[str]) -> pd.DataFrame:
                         "unit_id": u,
                         "existing_capacity_t_per_yr": 0.0,
                         "allow_build": "false",
+                        "min_load_frac": "",
                         "source": f"network_sites.csv: no land for a new unit at {s.name}",
                     }
                 )

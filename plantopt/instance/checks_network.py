@@ -133,6 +133,23 @@ def _check_site_units(instance: Instance, problems: ProblemList, sites: set[str]
     if len(su):
         _refs(problems, su, "site_units.csv", "site_id", sites, "site_id")
         _refs(problems, su, "site_units.csv", "unit_id", set(units["unit_id"]), "unit_id")
+        _check_site_min_load(su, units, problems)
+
+
+def _check_site_min_load(su: pd.DataFrame, units: pd.DataFrame, problems: ProblemList) -> None:
+    """A site may lower a unit's minimum load (a toll share of another firm's plant), not
+    raise it: the run switches exist only for units with a minimum load."""
+    unit_ml = dict(zip(units["unit_id"], units["min_load_frac"].astype(float)))
+    for i, u, ml in zip(su.index, su["unit_id"], su["min_load_frac"]):
+        if pd.notna(ml) and u in unit_ml and float(ml) > unit_ml[u] + 1e-12:
+            problems.error(
+                "site_units.csv",
+                "a site may only lower the unit's minimum load",
+                row=int(i) + 2,
+                column="min_load_frac",
+                found=f"{float(ml):g}",
+                expected=f"at most {unit_ml[u]:g} (units.csv min_load_frac of {u})",
+            )
 
 
 def _check_supply(instance: Instance, problems: ProblemList, regions: set[str]) -> None:

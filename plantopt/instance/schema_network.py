@@ -124,6 +124,15 @@ SITE_UNITS = Table(
             "false: no capacity option of the unit may be built at the site.",
             default=True,
         ),
+        Column(
+            "min_load_frac",
+            "float",
+            "Minimum load of the unit at this site, at most the unit's min_load_frac of "
+            "units.csv (e.g. 0 for a toll share of a plant another firm runs); empty means "
+            "the unit's.",
+            lo=0.0,
+            hi=1.0,
+        ),
         _source(),
     ),
     key=("site_id", "unit_id"),

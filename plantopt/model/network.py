@@ -82,6 +82,7 @@ class NetworkData:
     staff: dict[str, float | None]
     existing: dict[tuple[str, str], float]  # (site, unit) -> t/yr
     allow_build: dict[tuple[str, str], bool]
+    min_load: dict[tuple[str, str], float]  # (site, unit) -> fraction where site_units sets it
     region_supply: dict[tuple[str, str], float]  # (feed, region) -> t/yr
     site_lanes: tuple[Lane, ...]  # site -> site
     region_lanes: dict[str, tuple[Lane, ...]]  # region -> every site
@@ -368,10 +369,13 @@ def _site_units(instance: Instance) -> dict[str, dict]:
     su = _rows(instance, "site_units")
     existing: dict[tuple[str, str], float] = {}
     allow: dict[tuple[str, str], bool] = {}
+    min_load: dict[tuple[str, str], float] = {}
     for r in su.itertuples() if len(su) else ():
         existing[(r.site_id, r.unit_id)] = float(r.existing_capacity_t_per_yr)
         allow[(r.site_id, r.unit_id)] = bool(r.allow_build)
-    return {"existing": existing, "allow_build": allow}
+        if pd.notna(r.min_load_frac):
+            min_load[(r.site_id, r.unit_id)] = float(r.min_load_frac)
+    return {"existing": existing, "allow_build": allow, "min_load": min_load}
 
 
 def _borders(instance: Instance) -> dict[tuple[str, str], Border]:

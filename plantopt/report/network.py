@@ -79,7 +79,9 @@ COLOURS = {"region": "#666666", "site": "#e07b39", "sink": "#55a868"}
 
 def sankey_links(lanes: pd.DataFrame, balance: pd.DataFrame | None) -> pd.DataFrame:
     """Links (source, target, kind of source, t/yr) of the Sankey by site: hauls, shipments
-    and each site's products, disposal and losses; node names ``region: R``, ``site: A``."""
+    and each site's products, disposal and losses; node names ``region: R``, ``site: A``
+    (deliveries of products to their buyers are in the map and ``lanes``, not repeated)."""
+    lanes = lanes[lanes["kind"].isin(("haul", "ship"))]
     moved = lanes.assign(
         source=[
             ("region: " if k == "haul" else "site: ") + str(a)

@@ -223,6 +223,43 @@ def site_material_flows_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd
     return pd.concat([*frames, ships], ignore_index=True)
 
 
+def node_transport_table(data: ModelData, lay: Layout, x: np.ndarray) -> pd.DataFrame:
+    """Transport paid per real tonne entering a route-tree node (what a plan evaluation
+    re-prices per sample): hauls on the entry nodes of their feed, shipments on the children
+    of the shipped stream, deliveries (deliveries.csv) on the product or disposal node.
+
+        haul:  rate[n] = sum_h c_h w_h / sum_{n' in E_f} mu_n' y_n'       (n in E_f)
+        ship:  rate[c] = sum_l c_{g,l} v_{g,l} / (mu_g sum_{c' in C_g} y_c')   (c in C_g)
+
+    so sum_n rate[n] mu_n y_n is the plan's transport cost (EUR/yr)."""
+    tree = data.tree
+    y = x[lay.site_flow0 : lay.ship0].reshape(lay.n_nodes, len(lay.sites)).sum(axis=1)
+    real = tree.node_mass() * np.where(y > EPS, y, 0.0)  # real t/yr into each node
+    cost = np.zeros(tree.n_nodes)
+    s_cost, _ = ship_coefficients(data, lay)
+    for (g, _, _, _), v, c in zip(lay.ships, x[lay.ship0 : lay.haul0], s_cost):
+        if v > EPS:
+            kids = tree.group_children[tree.group_ptr[g] : tree.group_ptr[g + 1]]
+            share = real[kids] / max(float(real[kids].sum()), EPS)
+            cost[kids] += float(c * v) * share
+    h_cost, _ = haul_coefficients(data, lay)
+    f_index = {f: i for i, f in enumerate(tree.feeds)}
+    entry = tree.node_parent < 0
+    for k, v, c in zip(lay.hauls, x[lay.haul0 : lay.site_build0], h_cost):
+        if v > EPS:
+            nodes = np.flatnonzero(entry & (tree.node_feed == f_index[k[0]]))
+            share = real[nodes] / max(float(real[nodes].sum()), EPS)
+            cost[nodes] += float(c * v) * share
+    for col, mu, c, _, _ in delivery_terms(data, lay)[0]:
+        if c > 0 and x[col] > EPS:
+            cost[(col - lay.site_flow0) // len(lay.sites)] += c * mu * float(x[col])
+    used = np.flatnonzero(cost > 0)
+    return pd.DataFrame({
+        "node": used, "path": tree.paths(used),
+        "transport_eur_per_t": cost[used] / real[used], "transport_eur_per_yr": cost[used],
+    })  # fmt: skip
+
+
 def emissions_table(period: Period, x: np.ndarray) -> pd.DataFrame:
     """Direct, transport, grid, avoided and net CO2 (t/yr) and water (m3/yr)."""
     ex = period.expressions
@@ -235,8 +272,8 @@ def emissions_table(period: Period, x: np.ndarray) -> pd.DataFrame:
 
 
 def period_network_tables(period: Period, x_local: np.ndarray) -> dict[str, pd.DataFrame]:
-    """sites, site_units, lanes, site_mass_balance, site_material_flows (sites) and
-    emissions (footprint)."""
+    """sites, site_units, lanes, site_mass_balance, site_material_flows, node_transport
+    (sites) and emissions (footprint)."""
     data, lay = period.context.data, period.context.layout
     out: dict[str, pd.DataFrame] = {}
     if data.footprint is not None:
@@ -250,6 +287,7 @@ def period_network_tables(period: Period, x_local: np.ndarray) -> dict[str, pd.D
         "lanes": lanes_table(data, lay, x_local),
         "site_mass_balance": site_mass_balance_table(data, lay, x_local),
         "site_material_flows": site_material_flows_table(data, lay, x_local),
+        "node_transport": node_transport_table(data, lay, x_local),
     })  # fmt: skip
     return out
 

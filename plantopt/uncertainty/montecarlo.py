@@ -91,7 +91,7 @@ def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
     """Per-sample metrics table (one row per sample) from the kernel's raw sums."""
     tree = plan.tree
     opex = plan.instance["units"].set_index("unit_id")["opex_eur_per_t"].astype(float)
-    opex_u = np.array([opex[u] for u in tree.units])
+    opex_u = np.array([opex[u] for u in tree.units]) * plan.opex_factor  # sites' factors
     var_opex = raw.throughput_t @ opex_u
     co2 = plan.instance["units"].set_index("unit_id")["co2_t_per_t"].astype(float)
     price = float(plan.instance.manifest.co2_price_eur_per_t or 0.0)

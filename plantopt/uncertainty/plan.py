@@ -52,6 +52,16 @@ class Plan:
     # contract premiums and collection costs as solved (kept constant under sampling; the
     # re-use value and repurposing cost are the kernel's, per sample)
     offtake_premium_eur_per_yr: float = 0.0
+    # a network plan (sites.csv): transport per real t entering each node (N,) and each
+    # unit's opex factor (U,), the sites' factors weighted by the plan's throughput there
+    transport_eur_per_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    opex_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        if self.transport_eur_per_t.size == 0:  # no network: nothing to add
+            object.__setattr__(self, "transport_eur_per_t", np.zeros(self.tree.n_nodes))
+        if self.opex_factor.size == 0:
+            object.__setattr__(self, "opex_factor", np.ones(len(self.tree.units)))
 
     @property
     def active_nodes(self) -> np.ndarray:
@@ -152,6 +162,7 @@ def plan_from_tables(
         if k in tables
     }
     return Plan(
+        **_network_terms(instance, tables, tree),
         instance=instance,
         tree=tree,
         accept_t_per_yr=accept,
@@ -166,6 +177,28 @@ def plan_from_tables(
         summary=dict(summary),
         offtake_premium_eur_per_yr=premium,
     )
+
+
+def _network_terms(
+    instance: Instance, tables: dict[str, pd.DataFrame], tree: RouteTree
+) -> dict[str, np.ndarray]:
+    """Transport EUR per real t into each node and opex factor per unit of a network plan:
+    ``node_transport`` as solved, and per unit sum_s f_s thr[s, u] / sum_s thr[s, u] from
+    ``site_units`` and the sites' ``opex_factor`` (1 without sites)."""
+    transport = np.zeros(tree.n_nodes)
+    if "node_transport" in tables:
+        nt = tables["node_transport"]
+        transport[nt["node"].to_numpy(dtype=np.int64)] = nt["transport_eur_per_t"].to_numpy()
+    factor = np.ones(len(tree.units))
+    su, sites = tables.get("site_units"), instance.tables.get("sites")
+    if su is not None and sites is not None and len(su):
+        f = su["site_id"].map(sites.set_index("site_id")["opex_factor"]).astype(float)
+        thr = su["throughput_t_per_yr"].astype(float)
+        by_u = (f * thr).groupby(su["unit_id"]).sum() / thr.groupby(su["unit_id"]).sum()
+        for i, u in enumerate(tree.units):
+            if u in by_u.index and np.isfinite(by_u[u]):
+                factor[i] = float(by_u[u])
+    return {"transport_eur_per_t": transport, "opex_factor": factor}
 
 
 def _check_hash(instance: Instance, summary: dict[str, Any], source: str) -> None:

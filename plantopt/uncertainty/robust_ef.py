@@ -64,7 +64,8 @@ class Extensive:
 def first_stage_columns(glob: Layout, stage: str) -> np.ndarray:
     """Global columns of the first stage: builds; builds and accept; or all. A build
     carries its size: a continuous option's segment and segment_on columns are first
-    stage with its build column (the size is built, not chosen per scenario)."""
+    stage with its build column (the size is built, not chosen per scenario), and its
+    place: a network's site_build columns (which site builds it)."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
     if stage == "static":
@@ -74,6 +75,7 @@ def first_stage_columns(glob: Layout, stage: str) -> np.ndarray:
         b = t * glob.block
         cols.append(b + glob.build0 + np.arange(len(glob.options)))
         cols.append(b + np.arange(glob.segment0, glob.crew0))
+        cols.append(b + np.arange(glob.site_build0, glob.site_run0))  # where (a network)
         if stage == "contracts":
             cols.append(b + np.arange(glob.n_feeds))
     return np.sort(np.concatenate(cols))

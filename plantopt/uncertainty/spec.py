@@ -331,7 +331,8 @@ def _node_arrays(plan: Plan, active: np.ndarray, pos: np.ndarray) -> dict[str, n
         "node_kind": i64(tree.node_kind[active]),
         "node_target": i64(tree.node_target[active]),
         "node_flow": f64(plan.flow_feed_equiv_t_per_yr[active]),
-        "node_route_cost": f64(tree.node_route_cost[active]),
+        # routing costs, plus the transport of a network plan (per real t, re-priced)
+        "node_route_cost": f64(tree.node_route_cost[active] + plan.transport_eur_per_t[active]),
         "node_sptr": i64(np.concatenate([[0], np.cumsum(support.sum(axis=1))])),
         "node_smat": i64(np.nonzero(support)[1]),
     }

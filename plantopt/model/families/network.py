@@ -16,8 +16,9 @@ of group g's stream (its children share one composition). Columns exist only wit
                               unit: sb is its one option's module count in [0, max_modules])
     site_capacity_limit[s,u]: sum_{n at u} mu_n sf[n, s] - sum_j K_uj sb[s, u, j] <= X_su
     site_run_upper[s, u]:     sum_{n at u} mu_n sf[n, s] - Cmax_su z[s, u] <= 0
-    site_min_load[s, u]:      sum mu_n sf[n, s] - ml_u sum_j K_uj sb[s,u,j] - Cmax_su z[s,u]
-                              >= ml_u X_su - Cmax_su
+    site_min_load[s, u]:      sum mu_n sf[n, s] - ml_su sum_j K_uj sb[s,u,j] - Cmax_su z[s,u]
+                              >= ml_su X_su - Cmax_su
+                              (ml_su: site_units.min_load_frac, else the unit's ml_u)
     site_run_if_built[s, u]:  z[s, u] - sum_j sb[s, u, j] <= 0        (X_su = 0)
     site_resource[s, r]:      sum_{u, j} a^r_uj sb[s, u, j] <= A^r_s  (r = land, staff)
     site_throughput[s, u] =   sum_{n at u} mu_n sf[n, s]              (expression, t/yr)
@@ -303,7 +304,7 @@ def site_run_upper(ctx: PeriodContext) -> Family:
 def site_min_load(ctx: PeriodContext) -> Family:
     net, d = _net(ctx), ctx.data
     keys, cmax, runs = _run_parts(ctx)
-    ml = np.array([d.unit_min_load[u] for _, u in keys], dtype=float)
+    ml = np.array([net.min_load.get((s, u), d.unit_min_load[u]) for s, u in keys], dtype=float)
     existing = np.array([net.existing.get(k, 0.0) for k in keys], dtype=float)
     tr, tc, tv = _site_throughput_terms(ctx, keys)
     cr, cc, cv = _site_capacity_terms(ctx, keys, ml)
