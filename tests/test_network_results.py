@@ -213,3 +213,20 @@ def test_a_site_may_lower_a_units_minimum_load() -> None:
         network_instance(units=units, site_units=higher)
     text = str(info.value)
     assert "site_units.csv" in text and "min_load_frac" in text and "at most 0.5" in text
+
+
+def test_diagnosis_names_the_capacity_of_a_unit_at_a_site() -> None:
+    """Take-back of all 100 t/yr, but H has 30 t/yr at X and the black mass is 0.4 t/t: at
+    most 30 / 0.4 = 75 t/yr can be accepted; H at X needs 40 t/yr (the diagnosis of an
+    infeasible network instance used to stop with a traceback on the key 'H@X')."""
+    su = [{"site_id": "X", "unit_id": "H", "existing_capacity_t_per_yr": 30},
+          {"site_id": "X", "unit_id": "D", "allow_build": False}]  # fmt: skip
+    res = plantopt.solve(network_instance(manifest={"treat_all_collected": True}, site_units=su))
+    assert res.status == plantopt.SolveStatus.INFEASIBLE
+    d = res["diagnosis"]
+    only = d[d["analysis"] == "only capacity"].set_index("key")
+    assert only.loc["H@X", "required"] == pytest.approx(30.0)  # installed at the site
+    assert only.loc["H@X", "possible"] == pytest.approx(40.0)  # what the plan needs there
+    assert "unit H at site X" in only.loc["H@X", "message"]
+    feed = d[d["analysis"] == "only feed_minimum"].iloc[0]
+    assert feed["possible"] == pytest.approx(75.0)

@@ -326,10 +326,29 @@ def _contract_minimum(info: Slack, slack: float, plan: _Plan) -> _Parts:
     )
 
 
+def _site_capacity(u: str, s: str, plan: _Plan, t: int) -> tuple[float, float]:
+    """(installed, needed) t/yr of unit u at site s of a network: existing there plus the
+    options built there, and the site's throughput of u."""
+    ctx = plan.fams.periods[t].context
+    d, lay, x = ctx.data, ctx.layout, plan.local(t)
+    assert d.network is not None
+    built = sum(
+        d.options[(u, j)].capacity_t_per_yr * float(x[lay.site_build0 + i])
+        for i, (s2, u2, j) in enumerate(lay.site_builds)
+        if (s2, u2) == (s, u)
+    )
+    return d.network.existing.get((s, u), 0.0) + built, plan.expr("site_throughput", (s, u), t)
+
+
 def _capacity(info: Slack, slack: float, plan: _Plan) -> _Parts:
     k, t = info.key, info.period or 0
-    installed = max(0.0, plan.expr("capacity", k, t))
-    need = plan.expr("throughput", k, t)
+    if "@" in str(k):  # a unit at a site of a network (site_capacity_limit)
+        unit, site = str(k).split("@", 1)
+        installed, need = _site_capacity(unit, site, plan, t)
+        k = f"{unit} at site {site}"
+    else:
+        installed = max(0.0, plan.expr("capacity", k, t))
+        need = plan.expr("throughput", k, t)
     return (
         installed,
         need,
