@@ -21,7 +21,7 @@ scales (0.5 .. 1.5 in ``--jobs`` steps): every worker reads the base once and ap
 job's override (the researcher's case of many scenarios on one base).
 
     python benchmarks/bench_batch.py [--jobs 24] [--repeat 1] [--dataset TABLES] [--two-only]
-                                     [--scenarios]
+                                     [--scenarios] [--instances DIR]
 """
 
 from __future__ import annotations
@@ -37,12 +37,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def make_instances(root: Path, n: int) -> list[str]:
+    """Folders gen-S-000 ... of ``root``; the ones missing are generated (kept for reruns)."""
     from plantopt.instance.generate import generate
     from plantopt.instance.writer import write_instance
 
-    return [
-        str(write_instance(generate("S", seed), root / f"gen-S-{seed:03d}")) for seed in range(n)
-    ]
+    out = []
+    for seed in range(n):
+        folder = root / f"gen-S-{seed:03d}"
+        if not (folder / "instance.yaml").is_file():
+            write_instance(generate("S", seed), folder)
+        out.append(str(folder))
+    return out
 
 
 def make_scenarios(root: Path, n: int) -> list[str]:
@@ -81,17 +86,24 @@ def main() -> None:
     ap.add_argument("--dataset", default=None, metavar="TABLES")
     ap.add_argument("--two-only", action="store_true")
     ap.add_argument("--scenarios", action="store_true")
+    ap.add_argument(
+        "--instances",
+        default=None,
+        metavar="DIR",
+        help="keep the generated instances in DIR (generated once; 1,000 take ~8 CPU-minutes)",
+    )
     args = ap.parse_args()
     ds = None if args.dataset is None else tuple(t for t in args.dataset.split(",") if t)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"cores: {os.cpu_count()}, load average before: {load:.2f}")
     with tempfile.TemporaryDirectory(prefix="plantopt-bench-batch-") as tmp:
         root = Path(tmp)
+        inst_root = Path(args.instances) if args.instances else root / "inst"
         if args.scenarios:
-            inputs = make_scenarios(root / "inst", args.jobs)
-            timed_batch(make_instances(root / "warm", 2), root / "warmup", 2, ds)
+            inputs = make_scenarios(root / "scen", args.jobs)
+            timed_batch(make_instances(inst_root, 2), root / "warmup", 2, ds)
         else:
-            inputs = make_instances(root / "inst", args.jobs)
+            inputs = make_instances(inst_root, args.jobs)
             timed_batch(inputs[:2], root / "warmup", 2, ds)
         n_jobs = args.jobs
         kind = "one generated S instance x price scales" if args.scenarios else "generated S"

@@ -403,3 +403,24 @@ def test_dataset_store_keeps_summary_rows_and_chosen_tables(tmp_path: Path) -> N
     again = run_batch(inputs, store_dir, progress=False, dataset_tables=("recovery", "economics"))
     assert again.n_run == 1
     assert len(store.read_dataset("recovery")["scenario_id"].unique()) == 3
+
+
+def test_overrides_recheck_changed_tables_and_every_cross_table_check(
+    tiny: plantopt.Instance,
+) -> None:
+    """Only the tables an override changes are typed and checked again (the others are the
+    base's own frames), the result equals a full rebuild, and the cross-table checks still
+    run: transfer coefficients scaled by 0.5 no longer sum to 1 (bad input)."""
+    from plantopt.instance.loader import instance_from_tables
+
+    ovs = (Override("units[unit_id=hydromet].existing_capacity_t_per_yr", "scale", 2.0),)
+    inst, _ = apply_overrides(tiny, ovs)
+    assert inst["feeds"] is tiny["feeds"] and inst["units"] is not tiny["units"]
+    tables = dict(tiny.tables)
+    tables["units"] = inst["units"]
+    full = instance_from_tables(tiny.manifest, tables)
+    for name in tiny.tables:
+        pd.testing.assert_frame_equal(inst[name], full[name], check_exact=True)
+    assert inst.warnings == full.warnings
+    with pytest.raises(plantopt.InstanceError, match="sum to 0.5"):
+        apply_overrides(tiny, (Override("transfer_coefficients.tc_frac", "scale", 0.5),))

@@ -180,3 +180,72 @@ def test_table_files_are_not_modified_by_loading(folder: InstanceFolder) -> None
     plantopt.solve(inst)
     assert {p.name: p.read_bytes() for p in folder.path.iterdir()} == before
     assert isinstance(inst["feeds"], pd.DataFrame)
+
+
+_ODD_CELLS = (
+    "material,name,eu_critical,source\n"
+    '  Li, lith ium ,true,"a, quoted ""source"""\n'
+    'Co,"two\nlines",false,ab"c\n'
+    'Ni,"x" y , TRUE ,""\n'
+)
+
+
+def _pandas_cells(path: Path) -> dict[str, list[str]]:
+    from plantopt.instance import loader
+    from plantopt.instance.errors import ProblemList
+
+    fast, loader.read_csv_cells = loader.read_csv_cells, lambda p: None
+    try:
+        raw = loader._read_csv(path, TABLES["materials"], ProblemList())
+    finally:
+        loader.read_csv_cells = fast
+    assert isinstance(raw, pd.DataFrame)
+    return {str(c): raw[c].tolist() for c in raw.columns}
+
+
+def test_fast_csv_reading_gives_the_cells_pandas_gives(tmp_path: Path) -> None:
+    """The csv-module path reads quotes, doubled quotes, embedded commas and newlines and
+    spaces after a delimiter exactly as the pandas call did; anything else goes to pandas."""
+    from plantopt.instance.csv_cells import read_csv_cells
+
+    path = tmp_path / "materials.csv"
+    path.write_text(_ODD_CELLS)
+    fast = read_csv_cells(path)
+    assert fast is not None and list(fast.index) == [0, 1, 2]
+    assert fast.cells == _pandas_cells(path)
+    assert fast.cells["source"] == ['a, quoted "source"', 'ab"c', ""]
+    for odd in (
+        _ODD_CELLS + "\n",  # a blank line
+        _ODD_CELLS + "Mn,manganese\n",  # a short row
+        _ODD_CELLS.replace("\n", "\r\n"),
+        "\ufeff" + _ODD_CELLS,
+        "material,material,x\nLi,Li,1\n",  # a repeated header name
+    ):
+        path.write_text(odd)
+        assert read_csv_cells(path) is None, repr(odd[-30:])
+
+
+def test_fast_and_pandas_reading_type_every_shipped_table_alike() -> None:
+    """Every CSV of the shipped instances typed from the fast path equals the pandas path."""
+    from plantopt.instance import loader
+    from plantopt.instance.errors import ProblemList
+
+    by_file = {t.file: t for t in TABLES.values()}
+    checked = 0
+    for path in sorted(INSTANCES.glob("*/*.csv")):
+        table = by_file.get(path.name)
+        fast = loader.read_csv_cells(path)
+        if table is None or fast is None:
+            continue
+        p1, p2 = ProblemList(), ProblemList()
+        typed = loader.coerce_table(fast, table, p1)
+        orig, loader.read_csv_cells = loader.read_csv_cells, lambda p: None
+        try:
+            slow = loader._read_csv(path, table, p2)
+        finally:
+            loader.read_csv_cells = orig
+        assert slow is not None
+        pd.testing.assert_frame_equal(typed, loader.coerce_table(slow, table, p2), check_exact=True)
+        assert [str(p) for p in p1] == [str(p) for p in p2], path
+        checked += 1
+    assert checked > 50

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from plantopt.instance.errors import InstanceError, PlantoptError, Problem
@@ -235,6 +236,7 @@ class _Edit:
     levers: dict[str, Any]
     solve_kwargs: dict[str, Any]
     touched: bool = False
+    changed_tables: set[str] = dataclass_field(default_factory=set)
 
 
 def _apply_option(edit: _Edit, ref: FieldRef, ov: Override) -> None:
@@ -289,6 +291,7 @@ def _apply_cell(edit: _Edit, ref: FieldRef, ov: Override) -> None:
         df[ref.name] = df[ref.name].astype(object)
         df.loc[mask, ref.name] = ov.value
     edit.tables[ref.table] = df
+    edit.changed_tables.add(ref.table)
     edit.touched = True
 
 
@@ -305,10 +308,12 @@ def apply_overrides(
 ) -> tuple[Instance, dict[str, Any]]:
     """The instance with the overrides applied, and keyword arguments for ``solve``.
 
-    Manifest fields and cells are set first and the instance rebuilt (and checked) once;
-    lever values are then applied by :func:`plantopt.business.levers.apply_levers`. Raises
-    :class:`InstanceError` (reported as ``bad_input``) when a row filter selects nothing or
-    an overridden value breaks the schema, a lever's bounds or a cross-table check.
+    Manifest fields and cells are set first and the instance rebuilt (and checked) once: the
+    tables an override changed are checked cell by cell again, the others are taken as
+    typed, and every cross-table check runs on the result; lever values are then applied
+    by :func:`plantopt.business.levers.apply_levers`. Raises :class:`InstanceError`
+    (reported as ``bad_input``) when a row filter selects nothing or an overridden value
+    breaks the schema, a lever's bounds or a cross-table check.
     """
     from plantopt.business.levers import LeverOverrides, apply_levers, check_values
     from plantopt.instance.loader import instance_from_tables
@@ -318,8 +323,12 @@ def apply_overrides(
         ref = parse_field(ov.field)
         _APPLY[ref.kind](edit, ref, ov)
     new = instance
-    if edit.touched:
-        new = replace(instance_from_tables(edit.manifest, edit.tables), path=instance.path)
+    if edit.touched:  # the tables no override changed are typed and checked already
+        unchanged = {n: t for n, t in instance.tables.items() if n not in edit.changed_tables}
+        new = replace(
+            instance_from_tables(edit.manifest, edit.tables, checked=unchanged),
+            path=instance.path,
+        )
     if edit.levers:
         levers = LeverOverrides(**edit.levers)
         check_values(levers, "scenario")

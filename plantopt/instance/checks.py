@@ -10,7 +10,7 @@ minimums above availability, and (as warnings) units that can never receive anyt
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import SupportsInt
+from typing import Any, SupportsInt
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,22 @@ from plantopt.instance.schema import TABLES, WILDCARD
 def _row(df: pd.DataFrame, i: SupportsInt) -> int:
     """1-based spreadsheet row of DataFrame index ``i`` (header is row 1)."""
     return int(i) + 2
+
+
+def group_sums(
+    df: pd.DataFrame, keys: tuple[str, ...], col: str
+) -> list[tuple[tuple[Any, ...], Any, float]]:
+    """(key, index of its first row, sum of ``col``) per group of rows with equal ``keys``, in
+    order of first appearance: what ``df.groupby(list(keys), sort=False)`` gives with
+    ``float(group[col].sum())`` (rows with a missing key left out; the same float sum of the
+    group's values in row order, NaN counted as 0), without a pandas group per key."""
+    members: dict[tuple[Any, ...], list[int]] = {}
+    for pos, key in enumerate(zip(*(df[k].tolist() for k in keys))):
+        if any(v is None or v != v for v in key):
+            continue
+        members.setdefault(key, []).append(pos)
+    values = df[col].to_numpy(dtype=float)
+    return [(key, df.index[pos[0]], float(np.nansum(values[pos]))) for key, pos in members.items()]
 
 
 def _check_refs(
@@ -81,9 +97,7 @@ def _check_composition(instance: Instance, problems: ProblemList, tol: float) ->
     feeds = instance["feeds"]
     has_other = "other" in set(instance["materials"]["material"])
     file = TABLES["composition"].file
-    for feed_id, group in comp.groupby("feed_id", sort=False):
-        total = float(group["mass_frac"].sum())
-        first = group.index[0]
+    for (feed_id,), first, total in group_sums(comp, ("feed_id",), "mass_frac"):
         if total > 1.0 + tol:
             problems.error(
                 file,
@@ -119,14 +133,15 @@ def _check_composition(instance: Instance, problems: ProblemList, tol: float) ->
 def _check_transfer_coefficients(instance: Instance, problems: ProblemList, tol: float) -> None:
     tc = instance["transfer_coefficients"]
     file = TABLES["transfer_coefficients"].file
-    for (unit, cls, mat), group in tc.groupby(["unit_id", "feed_class", "material"], sort=False):
-        total = float(group["tc_frac"].sum())
+    for (unit, cls, mat), first, total in group_sums(
+        tc, ("unit_id", "feed_class", "material"), "tc_frac"
+    ):
         if abs(total - 1.0) > tol:
             problems.error(
                 file,
                 f"transfer coefficients of unit '{unit}', feed class "
                 f"'{cls}', material '{mat}' sum to {total:.6g} over the outputs",
-                row=_row(tc, group.index[0]),
+                row=_row(tc, first),
                 column="tc_frac",
                 found=f"{total:.6g}",
                 expected=f"a sum of 1 (tolerance {tol:g}); book losses to an output",
@@ -377,7 +392,7 @@ def _check_reached_coefficients(
 def _check_feed_limits(instance: Instance, problems: ProblemList) -> None:
     """Contracted minimum <= available, per feed (needs no references: always checked)."""
     feeds = instance["feeds"]
-    for i, r in feeds.iterrows():
+    for i, r in zip(feeds.index, feeds.to_dict("records")):
         if r["contracted_min_t_per_yr"] > r["available_t_per_yr"]:
             problems.error(
                 TABLES["feeds"].file,

@@ -133,7 +133,7 @@ def _check_collection(instance: Instance, problems: ProblemList) -> None:
     collection steps name a feed and their marginal costs do not fall along a feed."""
     feeds = instance["feeds"]
     ffile = TABLES["feeds"].file
-    for i, r in feeds.iterrows():
+    for i, r in zip(feeds.index, feeds.to_dict("records")):
         cls = str(r["collection_class"] or "")
         if cls and cls not in COLLECTION_CLASSES:
             problems.error(
@@ -158,7 +158,7 @@ def _check_collection(instance: Instance, problems: ProblemList) -> None:
     sfile = TABLES["collection_steps"].file
     known = set(feeds["feed_id"])
     last: dict[str, float] = {}
-    for i, r in steps.iterrows():
+    for i, r in zip(steps.index, steps.to_dict("records")):
         f, cost = r["feed_id"], float(r["cost_eur_per_t"])
         if f not in known:
             problems.error(
@@ -197,7 +197,7 @@ def _check_reg_classes(instance: Instance, problems: ProblemList) -> None:
 
 def _check_energy_recovery_flags(instance: Instance, problems: ProblemList) -> None:
     routing = instance["routing"]
-    for i, r in routing.iterrows():
+    for i, r in zip(routing.index, routing.to_dict("records")):
         if bool(r["counts_recovered"]) and r["to_kind"] != "disposal":
             problems.warning(
                 TABLES["routing"].file,
@@ -217,7 +217,7 @@ def _check_calc_points(instance: Instance, problems: ProblemList) -> None:
     inter = set(prods.index[prods["calc_point"] == "intermediate"])
     materials = set(instance["materials"]["material"])
     dr = instance["downstream_recovery"]
-    for i, r in dr.iterrows():
+    for i, r in zip(dr.index, dr.to_dict("records")):
         row = int(i) + 2
         if r["product_id"] not in inter:
             known = r["product_id"] in prods.index

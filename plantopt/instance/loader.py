@@ -19,10 +19,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from plantopt.instance.checks import check, collect_problems
+from plantopt.instance.csv_cells import RawCells, read_csv_cells
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
 from plantopt.instance.manifest import Manifest
@@ -83,7 +85,13 @@ def _convert(value: str, col: Column) -> tuple[Any, str | None]:
     return out, None
 
 
-def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.DataFrame:
+def _cells_of(raw: pd.DataFrame | RawCells, name: str) -> list[Any]:
+    if isinstance(raw, RawCells):
+        return raw.cells[name]
+    return raw[name].tolist()
+
+
+def coerce_table(raw: pd.DataFrame | RawCells, table: Table, problems: ProblemList) -> pd.DataFrame:
     """Check a table of text cells against its schema; return it typed, defaults filled.
 
     Problems (missing or unknown columns, empty required cells, wrong types, out-of-range
@@ -91,52 +99,83 @@ def coerce_table(raw: pd.DataFrame, table: Table, problems: ProblemList) -> pd.D
     index value + 2 (the index of ``raw`` is the data line number, blank lines included).
     The typed table keeps the index of ``raw``.
     """
-    rows = [int(r) + 2 for r in raw.index]
     file = table.file
     _check_columns(raw, table, problems)
     if not len(raw):  # an absent or empty table: its typed empty frame (many optional ones)
         return _empty_typed(table).set_axis(raw.index, axis=0)
-    out: dict[str, list[Any]] = {}
+    rows = [int(r) + 2 for r in raw.index]
+    out: dict[str, Any] = {}
     for col in table.columns:
-        values: list[Any] = []
-        cells = raw[col.name].tolist() if col.name in raw.columns else [""] * len(raw)
-        for i, cell in enumerate(cells):
-            text = "" if cell is None else str(cell)
-            if text.strip() == "":
-                if col.required and col.name in raw.columns:
-                    problems.error(
-                        file,
-                        "required value is empty",
-                        row=rows[i],
-                        column=col.name,
-                        expected=col.expected(),
-                    )
-                values.append(col.default)
-                continue
-            value, reason = _convert(text, col)
-            if reason is not None:
-                problems.error(
-                    file, reason, row=rows[i], column=col.name, found=text, expected=col.expected()
-                )
-            values.append(value)
-        out[col.name] = values
+        present = col.name in raw.columns
+        cells = _cells_of(raw, col.name) if present else [""] * len(raw)
+        values = _coerce_cells(cells, col, present, rows, file, problems)
+        out[col.name] = _float_array(values) if col.dtype == "float" else values
     df = pd.DataFrame(out, columns=table.column_names, index=raw.index)
-    for col in table.columns:
-        if col.dtype == "float":
+    for col in table.columns:  # a float column _float_array could not type
+        if col.dtype == "float" and df[col.name].dtype != float:
             df[col.name] = pd.to_numeric(df[col.name], errors="coerce").astype(float)
+    _check_duplicate_keys(df, raw, table, problems)
+    return df
+
+
+def _coerce_cells(
+    cells: list[Any],
+    col: Column,
+    present: bool,
+    rows: list[int],
+    file: str,
+    problems: ProblemList,
+) -> list[Any]:
+    """One column's cells typed (its default where empty); a problem per bad cell."""
+    values: list[Any] = []
+    for i, cell in enumerate(cells):
+        text = "" if cell is None else str(cell)
+        if text.strip() == "":
+            if col.required and present:
+                problems.error(
+                    file,
+                    "required value is empty",
+                    row=rows[i],
+                    column=col.name,
+                    expected=col.expected(),
+                )
+            values.append(col.default)
+            continue
+        value, reason = _convert(text, col)
+        if reason is not None:
+            problems.error(
+                file, reason, row=rows[i], column=col.name, found=text, expected=col.expected()
+            )
+        values.append(value)
+    return values
+
+
+def _float_array(values: list[Any]) -> Any:
+    """A float column as a float64 array (None -> NaN), or the list when a value is not a
+    number (then :func:`coerce_table` converts it as ``pd.to_numeric(errors="coerce")``)."""
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        return values
+
+
+def _check_duplicate_keys(
+    df: pd.DataFrame, raw: pd.DataFrame | RawCells, table: Table, problems: ProblemList
+) -> None:
     key = list(table.key)
     if len(df) and all(k in raw.columns for k in key):
         dup = df.duplicated(subset=key, keep="first")
+        if not dup.any():
+            return
         for i in df.index[dup]:
             problems.error(
-                file,
+                table.file,
                 "duplicate key " + ", ".join(key),
                 row=int(i) + 2,
                 column=key[-1],
                 found=" / ".join(str(df.at[i, k]) for k in key),
                 expected="each key once",
             )
-    return df
 
 
 _EMPTY: dict[str, pd.DataFrame] = {}
@@ -154,7 +193,7 @@ def _empty_typed(table: Table) -> pd.DataFrame:
     return _EMPTY[table.name].copy()
 
 
-def _check_columns(raw: pd.DataFrame, table: Table, problems: ProblemList) -> None:
+def _check_columns(raw: pd.DataFrame | RawCells, table: Table, problems: ProblemList) -> None:
     """Unknown columns and missing required columns of ``raw``."""
     known = set(table.column_names)
     for name in raw.columns:
@@ -285,11 +324,14 @@ def _read_manifest(folder: Path, problems: ProblemList) -> tuple[dict[str, Any],
     return {}, MANIFEST_FILES[0]
 
 
-def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame | None:
+def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame | RawCells | None:
     if not path.is_file():
         if table.required:
             problems.error(table.file, "table file is missing", expected=table.description)
         return None
+    fast = read_csv_cells(path)
+    if fast is not None:
+        return fast
     try:
         # index_col=False: a row with more cells than the header is an error, never an index
         with warnings.catch_warnings():  # short rows: their missing cells are reported
@@ -377,17 +419,25 @@ def read_and_check(folder: str | Path) -> tuple[Instance | None, list]:
 
 
 def instance_from_tables(
-    manifest: Mapping[str, Any], tables: dict[str, pd.DataFrame], validate: bool = True
+    manifest: Mapping[str, Any],
+    tables: dict[str, pd.DataFrame],
+    validate: bool = True,
+    checked: Mapping[str, pd.DataFrame] | None = None,
 ) -> Instance:
     """Build an instance from in-memory tables (any cell types), with the same checks as files.
 
-    Used by the generator and by tests; cells are converted to text and checked exactly as if
-    read from CSV, so the same errors are reported.
+    Used by the generator, batch scenarios and tests; cells are converted to text and checked
+    exactly as if read from CSV, so the same errors are reported. ``checked``: tables that are
+    already typed and checked cell by cell (the tables of a loaded instance that a scenario
+    leaves unchanged), taken as they are; the cross-table checks still see every table.
     """
     problems = ProblemList()
     typed_manifest = coerce_manifest(manifest, "instance.yaml", problems)
     typed: dict[str, pd.DataFrame] = {}
     for table in TABLES.values():
+        if checked is not None and table.name in checked:
+            typed[table.name] = checked[table.name]
+            continue
         df = tables.get(table.name)
         if df is None:
             if table.required:
