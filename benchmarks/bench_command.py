@@ -45,10 +45,17 @@ def plantopt_exe() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "plantopt.cli"]
 
 
+#: children run as a user's shell runs them, byte code cached in ``__pycache__`` (with
+#: PYTHONDONTWRITEBYTECODE=1 and no cache yet, every plantopt module is compiled on every run)
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_child(args: list[str], cwd: Path) -> dict:
     """Run one child process; its wall time, CPU time (user + system) and exit code."""
     t = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=CHILD_ENV
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     out = proc.stdout.read().decode() if proc.stdout else ""

@@ -388,6 +388,14 @@ def test_dataset_store_keeps_summary_rows_and_chosen_tables(tmp_path: Path) -> N
     assert not (store_dir / "jobs").exists() or not any((store_dir / "jobs").iterdir())
     summary = store.read_dataset("summary")
     assert summary["scenario_id"].tolist() == ["tiny_a100", "tiny_a140", "tiny_a60"]
+    from plantopt.batch.store import _tidy_row
+
+    for rec in store.read_records().values():  # the row written with pyarrow alone
+        row = summary.set_index("scenario_id").loc[rec["scenario_id"]]
+        expected = pd.DataFrame([_tidy_row(rec)]).set_index("scenario_id").iloc[0]
+        pd.testing.assert_series_equal(
+            row, expected.reindex(row.index), check_dtype=False, check_names=False
+        )
     recovery = store.read_dataset("recovery").set_index(["scenario_id", "material"])
     for a in (60, 100, 140):
         li, co = hand_recovery(float(a), 10.0)

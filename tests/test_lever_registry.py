@@ -62,6 +62,13 @@ def _params(command: str) -> dict[str, Any]:
     return {p.name: p for p in cmd.params}
 
 
+def _bounds(option: Any) -> tuple[Any, Any]:
+    """An option's (min, max): on the option (typer >= 0.26) or on its Click range type."""
+    if hasattr(option, "min"):
+        return option.min, option.max
+    return option.type.min, option.type.max
+
+
 def test_every_lever_is_tested_here() -> None:
     assert set(VALUES) == set(LEVERS)
 
@@ -76,7 +83,7 @@ def test_every_cli_lever_is_an_option_with_its_flag_and_help(command: str) -> No
         assert lever.help in (option.help or "")
         if lever.shape == "number":
             lo, hi = lever.bounds
-            assert (option.min, option.max) == (lo, hi)
+            assert _bounds(option) == (lo, hi)
         if lever.shape == "flag":
             assert option.is_flag and option.secondary_opts == ["--no-" + lever.flag[2:]]
     assert not {lv.name for lv in LEVERS.values() if not lv.cli} & set(params)

@@ -249,3 +249,21 @@ def test_fast_and_pandas_reading_type_every_shipped_table_alike() -> None:
         assert [str(p) for p in p1] == [str(p) for p in p2], path
         checked += 1
     assert checked > 50
+
+
+def test_empty_tables_are_written_as_the_header_pandas_writes(
+    tiny: plantopt.Instance, tmp_path: Path
+) -> None:
+    """write_instance writes an empty table as its header line alone, byte for byte what
+    ``DataFrame.to_csv(index=False)`` wrote; the copy loads with the same content hash."""
+    from plantopt.instance.writer import header_line, write_instance
+
+    for names in (["a", "b"], ["a,b", 'c"d', "e f"]):
+        assert header_line(names) == pd.DataFrame(columns=names).to_csv(index=False)
+    out = write_instance(tiny, tmp_path / "copy", float_format=None)
+    empty = [t for n, t in TABLES.items() if not len(tiny[n])]
+    assert empty
+    for table in empty:
+        expected = tiny[table.name][table.column_names].to_csv(index=False)
+        assert (out / table.file).read_text() == expected
+    assert plantopt.load_instance(out).content_hash() == tiny.content_hash()

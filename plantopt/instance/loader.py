@@ -186,8 +186,8 @@ def _empty_typed(table: Table) -> pd.DataFrame:
     :func:`coerce_table` makes of no rows, made once per table (a copy each time)."""
     if table.name not in _EMPTY:
         df = pd.DataFrame({c.name: [] for c in table.columns}, columns=table.column_names)
-        for col in table.columns:
-            if col.dtype == "float":
+        for col in table.columns:  # pandas 3 makes empty columns float64 already
+            if col.dtype == "float" and df[col.name].dtype != float:
                 df[col.name] = pd.to_numeric(df[col.name], errors="coerce").astype(float)
         _EMPTY[table.name] = df
     return _EMPTY[table.name].copy()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -147,14 +148,12 @@ def targets_in_force(table: pd.DataFrame, year: int | None) -> pd.DataFrame:
     if year is None or table.empty:
         return table.iloc[0:0].copy()
     eligible = table[table["year"].astype(int) <= int(year)]
-    keys = eligible.apply(target_key, axis=1)
-    latest = (
-        eligible.assign(_key=keys)
-        .sort_values("year", kind="stable")
-        .groupby("_key", sort=False)
-        .tail(1)
-    )
-    return table.loc[sorted(latest.index)].reset_index(drop=True)
+    keys = zip(*(map(str, eligible[c]) for c in ("kind", "reg_class", "material")))
+    rows = list(zip(eligible["year"].tolist(), keys, eligible.index))
+    latest: dict[tuple[str, str, str], Any] = {}
+    for _, key, i in sorted(rows, key=lambda r: r[0]):  # stable: the last row of a year wins
+        latest[key] = i
+    return table.loc[sorted(latest.values())].reset_index(drop=True)
 
 
 def covers(selector: str, reg_class: str) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 from pathlib import Path
 
 import yaml
@@ -26,5 +29,18 @@ def write_instance(
         (tmp / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
         for name, table in TABLES.items():
             df = instance.tables[name]
-            df[table.column_names].to_csv(tmp / table.file, index=False, float_format=float_format)
+            if len(df):
+                df[table.column_names].to_csv(
+                    tmp / table.file, index=False, float_format=float_format
+                )
+            else:  # the header line pandas writes, without its per-call cost (~1 ms a table)
+                (tmp / table.file).write_text(header_line(table.column_names), newline="")
     return Path(out_dir)
+
+
+def header_line(names: list[str]) -> str:
+    """The header line ``DataFrame.to_csv(index=False)`` writes for these column names (the
+    same ``csv`` writer, quoting and line end)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=os.linesep).writerow(names)
+    return buf.getvalue()

@@ -131,9 +131,12 @@ class _Edges:
         self, instance: Instance, tables: dict[str, pd.DataFrame], weights: _Weights
     ) -> None:
         self.intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
+        self.intake_t = dict(zip(self.intake.index, self.intake.to_numpy(float)))
         mf = tables["material_flows"]
         self.mf = mf
         self.feed = mf["feed_id"].to_numpy(object)
+        self.feed_code = {f: i for i, f in enumerate(dict.fromkeys(self.feed))}
+        self.feed_idx = np.array([self.feed_code[f] for f in self.feed], dtype=np.int64)
         self.mass = mf["mass_t_per_yr"].to_numpy(float)
         self.entry = (mf["source_kind"] == "feed").to_numpy()
         self.w, self.x = weights.of_edges(mf)
@@ -143,18 +146,28 @@ class _Edges:
         self.material = mf["material"].to_numpy(object)
         self.instance = instance
         self._counting: dict[str, np.ndarray] = {}
-        self._with_k: dict[str, set[str]] = {}
+        self._with_k: dict[str, set[str]] | None = None
 
     def of_feeds(self, feeds: tuple[str, ...] | list[str]) -> np.ndarray:
-        return np.isin(self.feed, list(feeds))
+        """Rows of these feeds (``np.isin`` on the rows' feed ids, compared as integer codes)."""
+        codes = [self.feed_code[f] for f in feeds if f in self.feed_code]
+        return np.isin(self.feed_idx, codes)
+
+    def accepted_t(self, feeds: tuple[str, ...] | list[str]) -> float:
+        """Tonnes accepted of these feeds: the sum ``intake.reindex(feeds).fillna(0).sum()``
+        gives (the same values in the same order, NaN as 0)."""
+        values = np.array([self.intake_t.get(f, np.nan) for f in feeds], dtype=float)
+        return float(np.where(np.isnan(values), 0.0, values).sum())
 
     def feeds_with(self, material: str) -> set[str]:
         """Feeds of the instance whose composition has ``material`` (mass fraction > 0)."""
-        if material not in self._with_k:
+        if self._with_k is None:  # every material's feeds, in one pass over the composition
             comp = self.instance["composition"]
-            has = comp[(comp["material"] == material) & (comp["mass_frac"] > 0)]["feed_id"]
-            self._with_k[material] = set(has)
-        return self._with_k[material]
+            self._with_k = {}
+            for f, m, frac in zip(comp["feed_id"], comp["material"], comp["mass_frac"]):
+                if frac > 0:
+                    self._with_k.setdefault(m, set()).add(f)
+        return self._with_k.get(material, set())
 
     def counting(self, kind: str) -> np.ndarray:
         if kind not in self._counting:
@@ -172,7 +185,7 @@ def _ratio_terms(t: TargetTerms, e: _Edges) -> tuple[float, float]:
         is_k = e.material[sel] == t.material
         num = float((mass * w)[is_k].sum())
         return num, float(mass[is_k & entry].sum()) - float(mass[is_k & out].sum())
-    accepted_t = float(e.intake.reindex(list(t.feeds)).fillna(0.0).sum())
+    accepted_t = e.accepted_t(t.feeds)
     if t.kind == "recycling_efficiency":
         recycled = e.recycled[sel]
         num = float((mass * w * (1.0 - x))[recycled].sum())
@@ -195,7 +208,7 @@ def _status(t: TargetTerms, den: float, achieved: float, accepted: list[str], e:
 
 
 def _row(instance: Instance, reg: RegulationData, t: TargetTerms, edges: _Edges) -> dict:
-    intake = edges.intake
+    intake = edges.intake_t
     # a feed accepted at solver noise (|x| < ACCEPTED_TOL_T) is not accepted
     accepted = [f for f in t.feeds if intake.get(f, 0.0) > ACCEPTED_TOL_T]
     num, den = _ratio_terms(t, edges)
