@@ -42,7 +42,7 @@ from plantopt.solver.types import SolveOptions
 from plantopt.uncertainty.robust_ef import extensive_form
 from plantopt.uncertainty.robust_report import built_options
 from plantopt.uncertainty.robust_scenarios import draw_scenarios
-from plantopt.uncertainty.robust_solve import solve_ef, targets_met
+from plantopt.uncertainty.robust_solve import solve_ef, target_labels, targets_met
 from plantopt.uncertainty.spec import SamplingOptions
 from tests.builders import make_instance, route, tc_rows
 from tests.test_robust import plant
@@ -201,3 +201,80 @@ def test_ph_with_the_chance_constraint_matches_the_extensive_form(tmp_path: Path
     assert res["upper_bound"] >= ef.objective - 1e-6
     # the multiplier search ran PH at mu = 0 (targets free: nothing built, infeasible)
     assert res["runs"][0]["mu"] == 0.0 and not res["runs"][0]["feasible"]
+
+
+def test_valued_start_by_hand() -> None:
+    """Each first stage valued exactly at alpha 0.75 (one of 4 may miss): big 343.86 (none
+    has to miss), medium 593.86 (s0 must), small infeasible (s0 and s2 must); the best is a
+    feasible start of the exact form, and the robust solve from it ends at the optimum."""
+    from plantopt.uncertainty.robust import solve_rp
+    from plantopt.uncertainty.robust_ef import Risk
+    from plantopt.uncertainty.robust_start import value_first_stage, valued_start
+
+    fams = chance_scenarios(chance_plant())
+    opts = SolveOptions(tie_break=False)
+    plans = {
+        a: solve_ef(extensive_form(fams, "profit", alpha=a), opts).first()
+        for a in (None, 0.75, 0.5)
+    }
+    mean = float(np.mean(TONNAGES))
+    big, _ = value_first_stage(fams, "profit", "builds", 0.75, plans[None], opts)
+    medium, _ = value_first_stage(fams, "profit", "builds", 0.75, plans[0.75], opts)
+    assert big is not None and big["value"] == pytest.approx(10 * mean - 400, rel=1e-9)
+    assert big["allowed_to_miss"] == [] and big["must_miss"] == []
+    assert medium is not None and medium["value"] == pytest.approx(10 * mean - 150, rel=1e-9)
+    assert medium["must_miss"] == [0]
+    assert value_first_stage(fams, "profit", "builds", 0.75, plans[0.5], opts)[0] is None
+    exact = extensive_form(fams, "profit", alpha=0.75)
+    got = valued_start(
+        exact, "profit", "builds", 0.75, [plans[None], plans[0.5], plans[0.75]], opts
+    )
+    assert got is not None and got[1]["value"] == pytest.approx(medium["value"])
+    start, mm = got[0], exact.mm
+    ax = mm.a_csc @ start
+    assert (ax >= mm.row_lower - 1e-7).all() and (ax <= mm.row_upper + 1e-7).all()
+    assert (start >= mm.col_lower - 1e-9).all() and (start <= mm.col_upper + 1e-9).all()
+    assert float(mm.costs[0] @ start) == pytest.approx(medium["value"], rel=1e-9)
+    rp = solve_rp(fams, "profit", "builds", 0.75, False, Risk(), opts)
+    assert built_options(fams[0], rp.x(0)) == ["R=medium"]
+    assert rp.objective == pytest.approx(10 * mean - 150, rel=1e-9)
+
+
+def test_tight_big_m_is_valid_and_below_the_box() -> None:
+    """The LP bound of each shortfall: in the hand case all of F may be landfilled, so the
+    Co row's largest shortfall is 0.9 * 0.8 T (= the box M) and Part B's 0.65 T, and the
+    exact form gives the same optima with it. On nl-2027 it is far below the box M (WEEE
+    cat. 6 recovery: intake is bounded by what the plant can process, not by the supply),
+    and the targets-free optimum's shortfalls stay below it."""
+    from plantopt.uncertainty.robust_start import tight_big_m
+
+    fams = chance_scenarios(chance_plant())
+    opts = SolveOptions(tie_break=False)
+    for f, t in zip(fams, TONNAGES):
+        m = dict(zip(target_labels(f), tight_big_m(f, "builds", opts)))
+        assert m["C-RM-Co-2027:lithium"] == pytest.approx(0.9 * 0.8 * t, rel=1e-5)
+        assert m["B-RE-lithium-2025"] == pytest.approx(0.65 * t, rel=1e-5)
+    ms = [tight_big_m(f, "builds", opts) for f in fams]
+    for alpha in (0.75, 0.5):
+        box = solve_ef(extensive_form(fams, "profit", alpha=alpha), opts)
+        tight = solve_ef(extensive_form(fams, "profit", alpha=alpha, big_ms=ms), opts)
+        assert tight.objective == pytest.approx(box.objective, rel=1e-9)
+    from plantopt.instance.loader import load_instance as load
+    from plantopt.model.emit_matrix import row_blocks
+    from plantopt.model.families.scenarios import big_m
+
+    nl = families_of(load("instances/nl-2027"))
+    tight = dict(zip(target_labels(nl), tight_big_m(nl, "builds", opts)))
+    free = extensive_form([nl], "npv", alpha=0.0)
+    free.mm.col_lower[free.z.ravel()] = 1.0
+    x = solve_ef(free, opts).x(0)
+    box = {}
+    for f, m in row_blocks(nl):
+        if f.name == "target_ratio":
+            assert f.lower is not None
+            lab = [str(i) for i in f.index]
+            box.update(zip(lab, big_m(m, f.lower, nl.col_lower, nl.col_upper)))
+            for t, short in zip(lab, f.lower - m @ x):  # shortfall of the free optimum
+                assert short <= tight[t] + 1e-6, t
+    assert all(tight[t] <= box[t] * (1 + 1e-6) + 1e-6 for t in tight)
+    assert tight["W-RC-6-2018"] < 0.2 * box["W-RC-6-2018"]

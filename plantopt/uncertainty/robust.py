@@ -33,7 +33,7 @@ from plantopt.instance.instance import Instance
 from plantopt.model.build import Families
 from plantopt.model.pipeline import families_of
 from plantopt.solver.types import SolveOptions
-from plantopt.uncertainty.robust_ef import Risk, extensive_form
+from plantopt.uncertainty.robust_ef import Extensive, Risk, extensive_form
 from plantopt.uncertainty.robust_scenarios import draw_scenarios
 from plantopt.uncertainty.robust_solve import (
     RobustResult,
@@ -43,6 +43,7 @@ from plantopt.uncertainty.robust_solve import (
     solve_ef,
     solve_ef_from,
 )
+from plantopt.uncertainty.robust_start import tight_big_m, valued_start
 from plantopt.uncertainty.spec import SamplingOptions
 
 
@@ -69,16 +70,38 @@ def solve_rp(
     options: SolveOptions,
 ) -> Solved:
     """The recourse problem. The exact chance form with a second stage (builds, contracts)
-    starts from its CVaR approximation (binary-free, fast): the CVaR plan, with z_s = 1 where
-    it misses, is a feasible first incumbent, so a time-limited solve ends no worse."""
+    starts from the best of two first stages valued exactly (:mod:`.robust_start`): the
+    plan of its CVaR approximation (binary-free) and the plan with the targets free in
+    every scenario; each is a feasible incumbent with its best choice of the scenarios that
+    miss, so a time-limited solve ends no worse than either (else the CVaR start). Its
+    big-M is the scenario's LP bound on each shortfall (:func:`.robust_start.tight_big_m`),
+    not the box one."""
     ef = extensive_form(fams, objective, stage, alpha, per_target, risk=risk)
     if "z" not in ef.risk_cols or stage == "static" or alpha is None or alpha >= 1.0:
         return solve_ef(ef, options)
-    cvar = extensive_form(
-        fams, objective, stage, alpha, per_target, risk=replace(risk, chance="cvar")
+    ms = [tight_big_m(f, stage, options) for f in fams]
+    ef = extensive_form(fams, objective, stage, alpha, per_target, risk=risk, big_ms=ms)
+    cvar = solve_ef(
+        extensive_form(
+            fams, objective, stage, alpha, per_target, risk=replace(risk, chance="cvar")
+        ),
+        options,
     )
-    start = cvar_start(ef, solve_ef(cvar, options))
+    start = exact_start(ef, cvar, objective, stage, alpha, options) if not per_target else None
+    start = cvar_start(ef, cvar) if start is None else start
     return solve_ef(ef, options) if start is None else solve_ef_from(ef, options, start)
+
+
+def exact_start(
+    ef: Extensive, cvar: Solved, objective: str, stage: str, alpha: float, options: SolveOptions
+) -> np.ndarray | None:
+    """The better of the CVaR plan and the targets-free plan, valued exactly (joint alpha)."""
+    free = extensive_form(ef.families, objective, stage, alpha=0.0)
+    free.mm.col_lower[free.z.ravel()] = 1.0  # every scenario may miss: targets free
+    plans = [s.first() for s in (cvar, solve_ef(free, options)) if s.ok]
+    exact = replace(options, mip_rel_gap=1e-6, time_limit_s=None)
+    best = valued_start(ef, objective, stage, alpha, plans, exact)
+    return None if best is None else best[0]
 
 
 def _risk_settings(risk: Risk) -> dict[str, Any]:

@@ -172,11 +172,20 @@ class _Cols:
 
 
 def _target_rows(
-    f: Family, a: sp.csr_array, s: int, risk: dict[str, np.ndarray], used: int, box: Any
+    f: Family,
+    a: sp.csr_array,
+    s: int,
+    risk: dict[str, np.ndarray],
+    used: int,
+    box: Any,
+    tight: np.ndarray | None = None,
 ) -> Family:
-    """The chance (exact) or CVaR rows that replace scenario s's target_ratio rows."""
+    """The chance (exact) or CVaR rows that replace scenario s's target_ratio rows
+    (``tight``: a smaller valid big-M of the exact rows, over all the scenario's targets)."""
     assert f.lower is not None
     mvec = big_m(a, f.lower, *box)
+    if tight is not None and "z" in risk:
+        mvec = np.minimum(mvec, tight[used : used + f.n])
 
     def pick(cols: np.ndarray) -> np.ndarray:
         return np.broadcast_to(cols, (f.n,)) if cols.size == 1 else cols[used : used + f.n]
@@ -194,6 +203,7 @@ def _scenario_rows(
     risk: dict[str, np.ndarray] | None,
     box: tuple[np.ndarray, np.ndarray],
     skip_first_only: bool,
+    tight: np.ndarray | None = None,
 ) -> list[Family]:
     """Scenario s's row families over the extensive columns (chance rows for targets)."""
     out = []
@@ -203,7 +213,7 @@ def _scenario_rows(
             continue
         a = _mapped(f, m, c, n_total)
         if risk is not None and f.name == "target_ratio":
-            out.append(_target_rows(f, a, s, risk, used, box))
+            out.append(_target_rows(f, a, s, risk, used, box, tight))
             used += f.n
             continue
         coo = a.tocoo()
@@ -299,8 +309,13 @@ def extensive_form(
     weights: np.ndarray | None = None,
     fixed_first: np.ndarray | None = None,
     risk: Risk | None = None,
+    big_ms: list[np.ndarray] | None = None,
 ) -> Extensive:
     """The extensive form of ``fams`` (one Families per scenario); see the module doc.
+
+    ``big_ms``: per scenario, a valid big-M for each of its target rows (all periods, in
+    row order) below the box one, for the exact chance rows
+    (:func:`plantopt.uncertainty.robust_start.tight_big_m`).
 
     ``fixed_first`` fixes the first-stage columns (values over ``first``, clipped to the
     scenarios' common bounds), as for the expected result of the mean-value solution (VSS).
@@ -323,7 +338,10 @@ def extensive_form(
     chance = rc if ("z" in rc or "u" in rc) else None
     for s, (f, c) in enumerate(zip(fams, maps)):
         skip = s > 0 and not anticipative
-        rows += [(s, fam) for fam in _scenario_rows(s, f, c, cols.n, chance, (lower, upper), skip)]
+        tight = None if big_ms is None else big_ms[s]
+        rows += [
+            (s, fam) for fam in _scenario_rows(s, f, c, cols.n, chance, (lower, upper), skip, tight)
+        ]
     cost, values = _objective(fams, maps, p, objective, cols.n, rc, risk)
     rows += _coupling_rows(rc, p, alpha, values)
     mm = _matrix(rows, cost, lower, upper, integ, objective)

@@ -16,9 +16,9 @@ which decomposes by scenario like the problem with hard targets: PH (``robust_ph
 the EF decomposes too, apart from the count: with V_hard_s(y) (targets hard, -inf when no
 second stage meets them) and V_free_s(y) (targets free), the best choice of the scenarios
 allowed to miss is the ones with V_hard = -inf plus the largest gains V_free - V_hard, at
-most k = floor((1 - alpha) N) in all (equal weights 1/N). :func:`discards` does this, so
-every PH plan is valued exactly on the training scenarios and honours alpha there (a plan
-needing more than k scenarios to miss is infeasible and is not kept).
+most k = floor((1 - alpha) N) in all (equal weights 1/N). :func:`.robust_start.discards`
+does this, so every PH plan is valued exactly on the training scenarios and honours alpha
+there (a plan needing more than k scenarios to miss is infeasible and is not kept).
 
 mu is searched: PH at mu = 0 (targets free), then doubled from the objective's scale until
 the plan is feasible, then bisected ``mu_steps`` times between the last infeasible and the
@@ -32,34 +32,13 @@ checkable.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from plantopt.instance.instance import Instance
+from plantopt.uncertainty.robust_start import discards
 from plantopt.uncertainty.spec import SamplingOptions
-
-
-def discards(hard: np.ndarray, free: np.ndarray, alpha: float) -> dict[str, Any] | None:
-    """The scenarios allowed to miss for a fixed first stage and the exact SAA value; None
-    if the plan cannot honour alpha (more than k scenarios cannot meet their targets, or a
-    scenario has no second stage at all)."""
-    n = hard.size
-    k = math.floor((1.0 - alpha) * n + 1e-9)
-    forced = ~np.isfinite(hard)
-    if forced.sum() > k or not np.isfinite(free).all():
-        return None
-    gain = np.where(forced, np.inf, free - hard)
-    order = np.argsort(-gain, kind="stable")[:k]
-    drop = np.zeros(n, dtype=bool)
-    drop[order[gain[order] > 1e-9]] = True
-    return {
-        "value": float(np.where(drop, free, hard).mean()),
-        "allowed_to_miss": [int(s) for s in np.flatnonzero(drop)],
-        "must_miss": [int(s) for s in np.flatnonzero(forced)],
-        "p_met_at_least": float(1.0 - drop.mean()),
-    }
 
 
 def scenario_values(
