@@ -46,14 +46,20 @@ class Counting:
     products: ProductNodes | None = None  # the product nodes' columns, shared by the targets
 
 
-def counting_weights(instance: Instance, products: list[str], materials: list[str]) -> np.ndarray:
+def counting_weights(
+    instance: Instance,
+    products: list[str],
+    materials: list[str],
+    prods: pd.DataFrame | None = None,
+) -> np.ndarray:
     """w[p, k]: 1 for final products where k counts as recovered, the downstream recovery
     share for intermediate products (0 without a downstream_recovery row), 0 for products
-    prepared for re-use or second life."""
+    prepared for re-use or second life. ``prods``: the products table's rows in the order
+    ``products``, when the caller has them already."""
     p_index = {p: i for i, p in enumerate(products)}
     m_index = {m: i for i, m in enumerate(materials)}
     w = np.zeros((len(products), len(materials)))
-    prods = _product_rows(instance, products)
+    prods = _product_rows(instance, products) if prods is None else prods
     calc_point = prods["calc_point"].astype(str).to_numpy()
     inter = {p for p, c in zip(products, calc_point) if c == "intermediate"}
     pp = instance["product_prices"]
@@ -172,7 +178,7 @@ def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
         ).astype(np.int64),
     }
     return Counting(
-        weight=counting_weights(instance, list(tree.products), list(tree.materials)),
+        weight=counting_weights(instance, list(tree.products), list(tree.materials), prods),
         excluded=excluded_materials(instance, list(tree.materials), year),
         recycled_p=flag["counts_recycled"] & ~reuse,
         nodes_of=nodes_of,
