@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
+from plantopt.results.plain_table import PlainTable
 from tests.conftest import INSTANCES
 from tests.test_cli import run_main
 
@@ -19,14 +20,14 @@ WIDTH = 80
 _PRINT = Console.print  # the real one: the fixture below spies on Console.print
 
 
-def render(table: Table, width: int) -> list[str]:
+def render(table: Table | PlainTable, width: int) -> list[str]:
     console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
     _PRINT(console, table)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     return out.rstrip("\n").split("\n")
 
 
-def wrapped(tables: list[Table]) -> list[str]:
+def wrapped(tables: list[Table | PlainTable]) -> list[str]:
     """The tables that wrap or overflow at 80 columns, drawn wide, for the message."""
     bad = []
     for t in tables:
@@ -37,13 +38,13 @@ def wrapped(tables: list[Table]) -> list[str]:
 
 
 @pytest.fixture
-def printed(monkeypatch: pytest.MonkeyPatch) -> list[Table]:
-    """Every rich Table printed while the test runs."""
-    seen: list[Table] = []
+def printed(monkeypatch: pytest.MonkeyPatch) -> list[Table | PlainTable]:
+    """Every table (rich's or plantopt's plain one) printed while the test runs."""
+    seen: list[Table | PlainTable] = []
     original = Console.print
 
     def spy(self: Console, *objects: Any, **kwargs: Any) -> None:
-        seen.extend(o for o in objects if isinstance(o, Table))
+        seen.extend(o for o in objects if isinstance(o, (Table, PlainTable)))
         original(self, *objects, **kwargs)
 
     monkeypatch.setattr(Console, "print", spy)
@@ -58,7 +59,7 @@ def _run(mp: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: obje
 
 
 def test_solve_tables_fit_80_columns(
-    printed: list[Table],
+    printed: list[Table | PlainTable],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -76,7 +77,7 @@ def test_solve_tables_fit_80_columns(
 
 
 def test_multi_period_solve_tables_fit_80_columns(
-    printed: list[Table],
+    printed: list[Table | PlainTable],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -103,7 +104,7 @@ def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_study_tables_fit_80_columns(
-    printed: list[Table],
+    printed: list[Table | PlainTable],
     tiny_results: tuple[Path, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -125,7 +126,7 @@ def test_study_tables_fit_80_columns(
 
 
 def test_batch_and_sensitivity_tables_fit_80_columns(
-    printed: list[Table],
+    printed: list[Table | PlainTable],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+
+from plantopt.results.plain_table import PlainTable
 
 
 def _fmt(value: Any, unit: str, currency: str = "EUR") -> str:
@@ -36,7 +37,7 @@ def print_business_case(
     if not case:
         return
     cur = currency or summary.get("currency") or "EUR"
-    tab = Table(
+    tab = PlainTable(
         title=(
             f"Business case ({case['horizon_yr']} yr at {100 * case['discount_rate']:.1f} % "
             f"{case.get('discount_rate_basis', 'real')})"
@@ -74,7 +75,7 @@ def print_periods(console: Console, tables: dict[str, Any], currency: str = "EUR
     """Multi-period solve: per-period summary, build decisions and targets per period
     (money in ``currency``, the instance manifest's)."""
     per = tables["periods"]
-    tab = Table(title="Periods", title_justify="left", show_edge=False, pad_edge=False)
+    tab = PlainTable(title="Periods", title_justify="left", show_edge=False, pad_edge=False)
     for col in (
         "period",
         "yrs",
@@ -100,7 +101,7 @@ def print_periods(console: Console, tables: dict[str, Any], currency: str = "EUR
         soft_wrap=True,
     )
     b = tables["builds"]
-    tab = Table(title="Builds", title_justify="left", show_edge=False, pad_edge=False)
+    tab = PlainTable(title="Builds", title_justify="left", show_edge=False, pad_edge=False)
     capex_col = f"net capex {currency}"
     for col in ("unit", "option", "built", "in service", capex_col):
         tab.add_column(col, justify="right" if col == capex_col else "left")

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
 from plantopt.instance.instance import Instance
 from plantopt.instance.targets import NOT_APPLICABLE
@@ -18,6 +17,7 @@ from plantopt.regulation.compliance import (
     compliance_table,
     contract_table,
 )
+from plantopt.results.plain_table import PlainTable
 
 
 def regulation_results(
@@ -92,7 +92,7 @@ def short_target(title: str) -> str:
     return title
 
 
-def _compliance_rows(tab: Table, comp: pd.DataFrame) -> None:
+def _compliance_rows(tab: PlainTable, comp: pd.DataFrame) -> None:
     for r in comp.itertuples():
         margin = "-" if not np.isfinite(r.margin_frac) else f"{100 * r.margin_frac:+.1f} pt"
         margin = "0.0 pt" if margin in ("+0.0 pt", "-0.0 pt") else margin
@@ -141,7 +141,7 @@ def print_compliance(
         )
         return
     enforced = "enforced" if info.get("targets_enforced") else "NOT enforced (--no-targets)"
-    tab = Table(
+    tab = PlainTable(
         title=f"EU targets in force in {year} ({enforced})",
         title_justify="left",
         show_edge=False,
@@ -159,7 +159,7 @@ def print_compliance(
 
 
 def _print_contracts(console: Console, contracts: pd.DataFrame, currency: str) -> None:
-    tab = Table(
+    tab = PlainTable(
         title=f"Offtake contracts (t/yr; premium {currency}/yr)",
         title_justify="left",
         show_edge=False,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 
 from plantopt.instance.errors import Problem
+from plantopt.results.plain_table import PlainTable
 
 if TYPE_CHECKING:
     from plantopt.results.tables import Result
 
 
-def _t(title: str, *cols: str) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+def _t(title: str, *cols: str) -> PlainTable:
+    table = PlainTable(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for i, c in enumerate(cols):
         table.add_column(c, justify="left" if i == 0 else "right")
     return table
@@ -49,10 +49,10 @@ class _Tab:
     def __init__(self, multi: bool) -> None:
         self.multi = multi
 
-    def table(self, title: str, *cols: str) -> Table:
+    def table(self, title: str, *cols: str) -> PlainTable:
         return _t(title, *((("period",) if self.multi else ()) + cols))
 
-    def row(self, tab: Table, r: Any, *cells: str) -> None:  # r: an itertuples() row
+    def row(self, tab: PlainTable, r: Any, *cells: str) -> None:  # r: an itertuples() row
         tab.add_row(*(((str(r.period),) if self.multi else ()) + cells))
 
 
