@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +68,13 @@ def assert_capacity_respected(result: plantopt.Result) -> None:
 @pytest.fixture
 def tiny() -> plantopt.Instance:
     return plantopt.load_instance(INSTANCES / "tiny")
+
+
+@pytest.fixture(autouse=True)
+def _default_string_storage() -> Iterator[None]:
+    """The command line sets pandas' string storage for its process
+    (plantopt/instance/string_storage.py); a test that runs a command in this process
+    leaves the option as it found it for the tests after it."""
+    before = pd.get_option("mode.string_storage")
+    yield
+    pd.set_option("mode.string_storage", before)

@@ -241,7 +241,9 @@ def execute_job(
     from plantopt.api import solve
     from plantopt.batch.fields import apply_overrides
     from plantopt.instance.errors import InstanceError, PlantoptError
+    from plantopt.instance.string_storage import use_python_strings
 
+    use_python_strings()  # a worker is plantopt's own process
     record = base_record(job)
     _reset_peak_rss()
     t0 = time.time()

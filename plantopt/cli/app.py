@@ -66,7 +66,9 @@ PathArg = Annotated[
 
 def _load(path: Path | None):
     from plantopt.instance.loader import load_instance
+    from plantopt.instance.string_storage import use_python_strings
 
+    use_python_strings()
     return load_instance(path)
 
 
@@ -75,8 +77,10 @@ def validate(path: PathArg = None) -> None:
     """Check an instance and list every problem (file, row, column, expected)."""
     from plantopt.instance.loader import packaged_instance_path
     from plantopt.instance.loader import validate as run_validate
+    from plantopt.instance.string_storage import use_python_strings
     from plantopt.results.text import print_problems
 
+    use_python_strings()
     folder = path or packaged_instance_path()
     problems = run_validate(folder)
     print_problems(console, problems, str(folder))
