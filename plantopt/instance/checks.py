@@ -17,6 +17,7 @@ import pandas as pd
 
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
+from plantopt.instance.rows import records
 from plantopt.instance.schema import TABLES, WILDCARD
 
 
@@ -51,7 +52,7 @@ def _check_refs(
     allow_wildcard: bool = False,
 ) -> None:
     file = TABLES[table].file
-    for i, value in df[column].items():
+    for i, value in zip(df.index, df[column].tolist()):
         if value is None or (allow_wildcard and value == WILDCARD):
             continue
         if value not in valid:
@@ -118,7 +119,7 @@ def _check_composition(instance: Instance, problems: ProblemList, tol: float) ->
             )
     _check_ranges(problems, comp, file, "mass_frac")
     with_comp = set(comp["feed_id"])
-    for i, feed_id in feeds["feed_id"].items():
+    for i, feed_id in zip(feeds.index, feeds["feed_id"].tolist()):
         if feed_id not in with_comp:
             problems.error(
                 TABLES["feeds"].file,
@@ -191,7 +192,7 @@ def _check_routing_rows(instance: Instance, problems: ProblemList) -> None:
     tc = instance["transfer_coefficients"]
     file = TABLES["routing"].file
     outputs = set(zip(tc["unit_id"], tc["output_id"]))
-    for i, r in zip(routing.index, routing.to_dict("records")):
+    for i, r in zip(routing.index, records(routing)):
         if r["unit_id"] in units and (r["unit_id"], r["output_id"]) not in outputs:
             problems.error(
                 file,
@@ -238,7 +239,7 @@ def _check_unrouted_outputs(instance: Instance, problems: ProblemList) -> None:
     routed = set(zip(routing["unit_id"], routing["output_id"]))
     tc_file = TABLES["transfer_coefficients"].file
     seen: set[tuple[str, str]] = set()
-    for i, r in zip(tc.index, tc[["unit_id", "output_id"]].to_dict("records")):
+    for i, r in zip(tc.index, records(tc[["unit_id", "output_id"]])):
         key = (r["unit_id"], r["output_id"])
         if key not in routed and key not in seen and r["unit_id"] in units:
             seen.add(key)
@@ -318,7 +319,7 @@ def _check_feeds_and_units_reached(
 ) -> None:
     """Every feed reaches a unit (error); every unit is reached by some feed (warning)."""
     feeds = instance["feeds"]
-    for i, r in zip(feeds.index, feeds.to_dict("records")):
+    for i, r in zip(feeds.index, records(feeds)):
         if not reach.get(r["feed_class"]):
             problems.error(
                 TABLES["feeds"].file,
@@ -330,7 +331,7 @@ def _check_feeds_and_units_reached(
             )
     reached = set().union(*reach.values()) if reach else set()
     units = instance["units"]
-    for i, u in units["unit_id"].items():
+    for i, u in zip(units.index, units["unit_id"].tolist()):
         if u not in reached:
             problems.warning(
                 TABLES["units"].file,
@@ -392,7 +393,7 @@ def _check_reached_coefficients(
 def _check_feed_limits(instance: Instance, problems: ProblemList) -> None:
     """Contracted minimum <= available, per feed (needs no references: always checked)."""
     feeds = instance["feeds"]
-    for i, r in zip(feeds.index, feeds.to_dict("records")):
+    for i, r in zip(feeds.index, records(feeds)):
         if r["contracted_min_t_per_yr"] > r["available_t_per_yr"]:
             problems.error(
                 TABLES["feeds"].file,
@@ -410,7 +411,7 @@ def _check_capacity(instance: Instance, problems: ProblemList) -> None:
     site_units = instance.tables.get("site_units")  # network instances: existing per site
     if site_units is not None and len(site_units):
         with_options |= set(site_units["unit_id"][site_units["existing_capacity_t_per_yr"] > 0])
-    for i, r in zip(units.index, units.to_dict("records")):
+    for i, r in zip(units.index, records(units)):
         if r["existing_capacity_t_per_yr"] <= 0 and r["unit_id"] not in with_options:
             problems.warning(
                 TABLES["units"].file,

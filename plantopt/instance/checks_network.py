@@ -40,7 +40,7 @@ def has_sites(instance: Instance) -> bool:
 def _refs(
     problems: ProblemList, df: pd.DataFrame, file: str, column: str, valid: set[str], what: str
 ) -> None:
-    for i, value in df[column].items():
+    for i, value in zip(df.index, df[column].tolist()):
         if value not in valid:
             problems.error(
                 file,
@@ -105,7 +105,7 @@ def _check_ids(
     instance: Instance, problems: ProblemList, sites: set[str], regions: set[str]
 ) -> None:
     df = _rows(instance, "sites")
-    for i, s in df["site_id"].items():
+    for i, s in zip(df.index, df["site_id"].tolist()):
         if s in regions:
             problems.error(
                 "sites.csv",
@@ -119,7 +119,7 @@ def _check_ids(
 
 def _check_site_units(instance: Instance, problems: ProblemList, sites: set[str]) -> None:
     units = instance["units"]
-    for i, cap in units["existing_capacity_t_per_yr"].items():
+    for i, cap in zip(units.index, units["existing_capacity_t_per_yr"].tolist()):
         if float(cap) > 0:
             problems.error(
                 "units.csv",

@@ -4,9 +4,11 @@ price_periods.csv), run by :func:`plantopt.instance.checks.collect_problems`."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
+from plantopt.instance.rows import records
 
 
 def _missing(x: object) -> bool:
@@ -72,7 +74,7 @@ def _check_feed_periods(instance: Instance, problems: ProblemList) -> None:
     if fp is None or not len(fp):
         return
     feeds = instance["feeds"].set_index("feed_id")
-    for i, r in enumerate(fp.to_dict("records")):
+    for i, r in enumerate(records(fp)):
         if r["feed_id"] not in feeds.index:
             problems.error(
                 "feed_periods.csv",
@@ -83,9 +85,9 @@ def _check_feed_periods(instance: Instance, problems: ProblemList) -> None:
                 expected="a feed_id of feeds.csv",
             )
             continue
-        avail = r.get("available_t_per_yr")
+        avail: Any = r.get("available_t_per_yr")
         avail = feeds.at[r["feed_id"], "available_t_per_yr"] if _missing(avail) else avail
-        low = r.get("contracted_min_t_per_yr")
+        low: Any = r.get("contracted_min_t_per_yr")
         low = feeds.at[r["feed_id"], "contracted_min_t_per_yr"] if _missing(low) else low
         if float(low) > float(avail):
             problems.error(

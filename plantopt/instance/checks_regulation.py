@@ -16,10 +16,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
+from plantopt.instance.rows import records
 from plantopt.instance.schema import TABLES
 
 REG_CLASSES = (
@@ -45,7 +49,7 @@ def _check_reuse(instance: Instance, problems: ProblemList) -> None:
     """Re-use and second-life columns of products.csv fit together."""
     file = TABLES["products"].file
     feeds = set(instance["feeds"]["feed_id"])
-    for i, r in instance["products"].iterrows():
+    for i, r in zip(instance["products"].index, records(instance["products"])):
         row = int(i) + 2
         pairs = (("value_eur_per_item", "item_mass_t"), ("kwh_per_t", "value_eur_per_kwh"))
         for a, b in pairs:
@@ -94,7 +98,7 @@ MONEY_RANGES = (
 )
 
 
-def _check_money_ranges(problems: ProblemList, file: str, row: int, r: pd.Series) -> None:
+def _check_money_ranges(problems: ProblemList, file: str, row: int, r: Mapping[str, Any]) -> None:
     """``{col}_low <= {col} <= {col}_high`` for the re-use money columns (an empty bound
     means equal; a bound needs its nominal value)."""
     for col in MONEY_RANGES:
@@ -133,7 +137,7 @@ def _check_collection(instance: Instance, problems: ProblemList) -> None:
     collection steps name a feed and their marginal costs do not fall along a feed."""
     feeds = instance["feeds"]
     ffile = TABLES["feeds"].file
-    for i, r in zip(feeds.index, feeds.to_dict("records")):
+    for i, r in zip(feeds.index, records(feeds)):
         cls = str(r["collection_class"] or "")
         if cls and cls not in COLLECTION_CLASSES:
             problems.error(
@@ -158,7 +162,7 @@ def _check_collection(instance: Instance, problems: ProblemList) -> None:
     sfile = TABLES["collection_steps"].file
     known = set(feeds["feed_id"])
     last: dict[str, float] = {}
-    for i, r in zip(steps.index, steps.to_dict("records")):
+    for i, r in zip(steps.index, records(steps)):
         f, cost = r["feed_id"], float(r["cost_eur_per_t"])
         if f not in known:
             problems.error(
@@ -197,7 +201,7 @@ def _check_reg_classes(instance: Instance, problems: ProblemList) -> None:
 
 def _check_energy_recovery_flags(instance: Instance, problems: ProblemList) -> None:
     routing = instance["routing"]
-    for i, r in zip(routing.index, routing.to_dict("records")):
+    for i, r in zip(routing.index, records(routing)):
         if bool(r["counts_recovered"]) and r["to_kind"] != "disposal":
             problems.warning(
                 TABLES["routing"].file,
@@ -217,7 +221,7 @@ def _check_calc_points(instance: Instance, problems: ProblemList) -> None:
     inter = set(prods.index[prods["calc_point"] == "intermediate"])
     materials = set(instance["materials"]["material"])
     dr = instance["downstream_recovery"]
-    for i, r in zip(dr.index, dr.to_dict("records")):
+    for i, r in zip(dr.index, records(dr)):
         row = int(i) + 2
         if r["product_id"] not in inter:
             known = r["product_id"] in prods.index
@@ -273,12 +277,12 @@ def _check_contracts(instance: Instance, problems: ProblemList) -> None:
         )
     )
     materials = set(instance["materials"]["material"])
-    for i, r in contracts.iterrows():
+    for i, r in zip(contracts.index, records(contracts)):
         _check_contract(r, int(i) + 2, file, products, recovered, materials, problems)
 
 
 def _check_contract(
-    r: pd.Series,
+    r: Mapping[str, Any],
     row: int,
     file: str,
     products: pd.DataFrame,

@@ -127,6 +127,9 @@ def _coerce_cells(
     problems: ProblemList,
 ) -> list[Any]:
     """One column's cells typed (its default where empty); a problem per bad cell."""
+    fast = _fast_cells(cells, col) if present else None
+    if fast is not None:
+        return fast
     values: list[Any] = []
     for i, cell in enumerate(cells):
         text = "" if cell is None else str(cell)
@@ -150,6 +153,44 @@ def _coerce_cells(
     return values
 
 
+def _fast_cells(cells: list[Any], col: Column) -> Any:
+    """A column whose every cell is a valid, non-empty value, typed in one pass; ``None``
+    when any cell is empty or not valid (then :func:`_coerce_cells` goes cell by cell and
+    reports each problem).
+
+    Exactly what the cell-by-cell path gives for such a column: text cells stripped, numbers
+    by Python's ``float`` (which ignores surrounding blanks), finite, ``|x| <= MAX_ABS_VALUE``
+    and within the column's bounds, whole for ``int`` columns. Bool columns and columns with
+    allowed numeric values take the cell-by-cell path."""
+    try:
+        if col.dtype == "str":
+            text = [c.strip() for c in cells]
+            ok = all(text) and (col.choices is None or all(t in col.choices for t in text))
+            return text if ok else None
+        if col.dtype not in ("float", "int") or col.choices is not None:
+            return None
+        numbers = np.array(list(map(float, cells)), dtype=float)
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        return None  # a cell that is not text, empty or not a number
+    if not _numbers_valid(numbers, col):
+        return None
+    if col.dtype == "int":
+        return [int(x) for x in numbers.tolist()]
+    return numbers  # a float column: coerce_table keeps it as the float64 array
+
+
+def _numbers_valid(x: np.ndarray, col: Column) -> bool:
+    """Every number finite, of a usable size, within the bounds, whole for int columns."""
+    ok = bool(np.isfinite(x).all()) and not bool((np.abs(x) > MAX_ABS_VALUE).any())
+    if ok and col.lo is not None:
+        ok = not bool((x < col.lo).any() or (col.lo_open and (x == col.lo).any()))
+    if ok and col.hi is not None:
+        ok = not bool((x > col.hi).any())
+    if ok and col.dtype == "int":
+        ok = bool((x == np.trunc(x)).all())
+    return ok
+
+
 def _float_array(values: list[Any]) -> Any:
     """A float column as a float64 array (None -> NaN), or the list when a value is not a
     number (then :func:`coerce_table` converts it as ``pd.to_numeric(errors="coerce")``)."""
@@ -164,6 +205,8 @@ def _check_duplicate_keys(
 ) -> None:
     key = list(table.key)
     if len(df) and all(k in raw.columns for k in key):
+        if _keys_distinct(df, key):
+            return
         dup = df.duplicated(subset=key, keep="first")
         if not dup.any():
             return
@@ -176,6 +219,15 @@ def _check_duplicate_keys(
                 found=" / ".join(str(df.at[i, k]) for k in key),
                 expected="each key once",
             )
+
+
+def _keys_distinct(df: pd.DataFrame, key: list[str]) -> bool:
+    """True when no two rows share the key (a set of Python tuples; a key with a NaN, which
+    pandas counts as equal to another NaN, is left to ``DataFrame.duplicated``)."""
+    keys = list(zip(*(df[k].tolist() for k in key), strict=True))
+    if any(v != v for row in keys for v in row):  # NaN
+        return False
+    return len(set(keys)) == len(keys)
 
 
 _EMPTY: dict[str, pd.DataFrame] = {}
