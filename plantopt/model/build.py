@@ -150,8 +150,21 @@ def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr
         taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
         rows_.append(np.full(len(taus), local.site_build0 + i))
         cols_.append(taus * glob.block + glob.site_build0 + i)
-    r, c = np.concatenate(rows_), np.concatenate(cols_)
-    return sp.csr_array((np.ones(len(r)), (r, c)), shape=(n, glob.n_cols))
+    return csr_of_ones(np.concatenate(rows_), np.concatenate(cols_), (n, glob.n_cols))
+
+
+def csr_of_ones(r: np.ndarray, c: np.ndarray, shape: tuple[int, int]) -> sp.csr_array:
+    """The 0/1 matrix with ones at (r[e], c[e]) as CSR with int32 indices: entries ordered
+    by row (stably, as scipy's COO -> CSR orders them: a merge of the few sorted runs ``r``
+    is made of), then made canonical (columns ascending within a row, duplicates summed)
+    only when they are not."""
+    indptr = np.zeros(shape[0] + 1, dtype=np.int32)
+    np.cumsum(np.bincount(r, minlength=shape[0]), out=indptr[1:])
+    indices = c[np.argsort(r, kind="stable")].astype(np.int32)
+    m = sp.csr_array((np.ones(len(r)), indices, indptr), shape=shape)
+    if not m.has_canonical_format:
+        m.sum_duplicates()
+    return m
 
 
 def build_families(data: ModelData, regulation_data: RegulationData | None) -> Families:
@@ -195,7 +208,7 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
                     for e in [f(ctx) for f in PERIOD_EXPRESSIONS] + network_expressions(ctx)
                 },
                 ledger(ctx),
-                int32_csr(substitution(local, glob, data, t)),
+                substitution(local, glob, data, t),
                 ctx,
             )
         )
@@ -207,14 +220,6 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
     fams.global_expressions.update(gexpr)
     fams.global_rows.extend(global_rows(fams, objectives))
     return fams
-
-
-def int32_csr(m: sp.csr_array) -> sp.csr_array:
-    """The same matrix with int32 index arrays (scipy keeps the int64 of its input: 5.5 MiB
-    more for the single-period identity S of the generated XL model)."""
-    return sp.csr_array(
-        (m.data, m.indices.astype(np.int32), m.indptr.astype(np.int32)), shape=m.shape
-    )
 
 
 def column_bounds(

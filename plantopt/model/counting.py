@@ -109,10 +109,11 @@ class ProductNodes:
 
     def __init__(self, tree: RouteTree) -> None:
         self.tree = tree
-        self.nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
+        self.pe = tree.product_entries()  # shared with the revenue terms (model data)
+        self.nodes = self.pe.nodes
         self.feed = tree.node_feed[self.nodes]
-        self.p_of = tree.node_target[self.nodes]
-        self._entries: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.p_of = self.pe.product
+        self._by_material: tuple[np.ndarray, np.ndarray] | None = None
         self._columns: dict[int, np.ndarray] = {}
         self._sums: dict[str, np.ndarray] = {}
         self._selected: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
@@ -133,17 +134,21 @@ class ProductNodes:
 
     def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position i in ``nodes``, material k, coef) of every non-zero entry, node-major."""
-        if self._entries is None:
-            self._entries = self.tree.node_coef.entries(self.nodes)
-        return self._entries
+        return self.pe.pos, self.pe.mat, self.pe.val
 
     def column(self, k: int) -> np.ndarray:
-        """coef[n, k] of every product node n."""
+        """coef[n, k] of every product node n (the entries of material k, found through one
+        stable sort of the entries by material shared by every k)."""
         if k not in self._columns:
-            pos, mat, val = self.entries()
-            hit = mat == k
+            if self._by_material is None:
+                order = np.argsort(self.pe.mat, kind="stable")
+                ptr = np.zeros(self.tree.node_coef.n_materials + 1, dtype=np.int64)
+                ptr[1:] = np.cumsum(np.bincount(self.pe.mat, minlength=len(ptr) - 1))
+                self._by_material = order, ptr
+            order, ptr = self._by_material
+            e = order[ptr[k] : ptr[k + 1]]
             out = np.zeros(len(self.nodes))
-            out[pos[hit]] = val[hit]
+            out[self.pe.pos[e]] = self.pe.val[e]
             self._columns[k] = out
         return self._columns[k]
 
@@ -155,7 +160,7 @@ class ProductNodes:
             pos, mat, val = self.entries()
             terms = val * keep[mat]
             if weight is not None:
-                terms *= weight[self.p_of[pos], mat]
+                terms *= self.pe.gather(weight)
             self._sums[key] = np.bincount(pos, weights=terms, minlength=len(self.nodes))
         return self._sums[key]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, SupportsFloat
 
 import numpy as np
+import pandas as pd
 
 from plantopt.instance.instance import Instance
 from plantopt.instance.manifest import Manifest
@@ -192,15 +193,30 @@ def _nodes_by_target(grouped: NodeTerms, names: tuple[str, ...]) -> dict[str, np
     return {x: grouped.of(i)[0] for i, x in enumerate(names)}
 
 
+def small_ints(a: np.ndarray, n: int) -> np.ndarray:
+    """Integers in [0, n) as int16 when they fit (NumPy's stable sort of 16-bit integers is
+    a radix sort: the same order as on the int64 array, several times faster)."""
+    return a.astype(np.int16) if n <= np.iinfo(np.int16).max else a
+
+
 def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:
     """Nodes of one kind grouped by target (ascending node ids within a group), with their
     real mass per feed-equivalent tonne as the coefficient."""
     nodes = np.flatnonzero(tree.node_kind == kind)
-    order = np.argsort(tree.node_target[nodes], kind="stable")
+    order = np.argsort(small_ints(tree.node_target[nodes], n_targets), kind="stable")
     nodes = nodes[order].astype(np.int64)
     ptr = np.zeros(n_targets + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(np.bincount(tree.node_target[nodes], minlength=n_targets))
     return NodeTerms(nodes, np.asarray(tree.node_mass()[nodes], dtype=float), ptr)
+
+
+def _positions(names: tuple[str, ...], column: pd.Series) -> np.ndarray:
+    """Position in ``names`` of every cell of ``column`` (every cell is one of them: the
+    instance's cross-table checks)."""
+    at = pd.Index(names).get_indexer(column)
+    if (at < 0).any():
+        raise KeyError(str(column[at < 0].iloc[0]))
+    return at
 
 
 def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
@@ -210,24 +226,18 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     R_m = {(n, coef[n, m]) : n a product node whose product counts m as recovered}
     """
     products, mats = tree.products, tree.materials
-    m_index = {m: i for i, m in enumerate(mats)}
-    p_index = {p: i for i, p in enumerate(products)}
     value = np.zeros((len(products), len(mats)))  # EUR per t contained
     recov = np.zeros((len(products), len(mats)), dtype=bool)
     pp = instance["product_prices"]
-    for p, m, price, pay, rec in zip(
-        pp["product_id"], pp["material"], pp["price_eur_per_t"], pp["payable_frac"], pp["recovered"]
-    ):
-        value[p_index[p], m_index[m]] = float(price) * float(pay)
-        recov[p_index[p], m_index[m]] = bool(rec)
-    prod_nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
-    prod_of = tree.node_target[prod_nodes]
+    at = (_positions(products, pp["product_id"]), _positions(mats, pp["material"]))
+    value[at] = pp["price_eur_per_t"].to_numpy(float) * pp["payable_frac"].to_numpy(float)
+    recov[at] = pp["recovered"].to_numpy(bool)
     # the non-zero coefficients of the product nodes, node-major, materials ascending: the
     # revenue sums in material order, as a loop over the material columns would
-    pos, mat, val = tree.node_coef.entries(prod_nodes)
-    p_of = prod_of[pos]
-    revenue = np.bincount(pos, weights=val * value[p_of, mat], minlength=len(prod_nodes))
-    hit = np.flatnonzero(recov[p_of, mat] & (val > 0))
+    pe = tree.product_entries()
+    prod_nodes, pos, mat, val = pe.nodes, pe.pos, pe.mat, pe.val
+    revenue = np.bincount(pos, weights=val * pe.gather(value), minlength=len(prod_nodes))
+    hit = np.flatnonzero(pe.gather(recov) & (val > 0))
     hit = hit[np.argsort(mat[hit], kind="stable")]  # by material, nodes ascending
     ptr = np.zeros(len(mats) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(np.bincount(mat[hit], minlength=len(mats)))

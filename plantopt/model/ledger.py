@@ -74,14 +74,32 @@ class Ledger:
     has_contracts: bool = False
 
     def vector(self, name: str, n_cols: int) -> np.ndarray:
+        """The item's coefficient of every local column (its triplets summed in order)."""
         f = self.items[name]
+        return np.bincount(f.col, weights=f.val, minlength=n_cols)
+
+    def sparse(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, coefficients) of the item's non-zero-pattern columns, ascending: the
+        entries of :meth:`vector` where the item has triplets (its triplets of one column
+        summed in order), without an array over every column."""
+        f = self.items[name]
+        if len(f.col) < 2 or bool((f.col[1:] > f.col[:-1]).all()):
+            return f.col, f.val
+        cols, inv = np.unique(f.col, return_inverse=True)
+        return cols, np.bincount(inv, weights=f.val, minlength=len(cols))
+
+    def weighted_sum(self, factor: dict[str, float], n_cols: int) -> np.ndarray:
+        """sum_items factor[item] item over the local columns, item by item in ``factor``'s
+        order: the numbers of the dense sum (every other column adds an exact zero)."""
         out = np.zeros(n_cols)
-        np.add.at(out, f.col, f.val)
+        for k, w in factor.items():
+            cols, vals = self.sparse(k)
+            out[cols] += w * vals
         return out
 
     def profit(self, n_cols: int) -> np.ndarray:
         """Profit per unit of each local column: sum_items sign item."""
-        return sum((SIGN[k] * self.vector(k, n_cols) for k in self.items), np.zeros(n_cols))
+        return self.weighted_sum({k: SIGN[k] for k in self.items}, n_cols)
 
     def npv_factors(self, fin: Finance, period: Period, end_yr: int) -> dict[str, float]:
         """phi_{item,t} of every operating item (:mod:`plantopt.model.finance`): what one
@@ -96,8 +114,7 @@ class Ledger:
 
     def npv(self, n_cols: int, fin: Finance, period: Period, end_yr: int) -> np.ndarray:
         """Period t's operating part of the npv per local column: sum_items phi_item item."""
-        factors = self.npv_factors(fin, period, end_yr)
-        return sum((f * self.vector(k, n_cols) for k, f in factors.items()), np.zeros(n_cols))
+        return self.weighted_sum(self.npv_factors(fin, period, end_yr), n_cols)
 
     def values(self, x_local: np.ndarray) -> dict[str, float]:
         """EUR/yr of every item at the local solution ``x_local``."""

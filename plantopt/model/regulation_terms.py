@@ -330,6 +330,7 @@ def build_regulation_data(
         if r.kind != "collection_rate"
         for t in _target_terms(r, data, reg_class, cnt)
     ]
+    data.tree.drop_product_entries()  # read by the model data and the counting only
     coll = in_force[in_force["kind"] == "collection_rate"]
     version = ",".join(sorted(set(table["version"]))) if len(table) else ""
     return RegulationData(

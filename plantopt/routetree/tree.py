@@ -44,6 +44,42 @@ _KIND_CODE = {name: i for i, name in enumerate(KIND_NAMES)}
 
 
 @dataclass(frozen=True)
+class ProductEntries:
+    """The non-zero entries (i, m, c) of the product nodes' coefficients, c = coef[nodes[i],
+    m], node-major with materials ascending within a node (as ``NodeCoef.entries``):
+
+        pos[e] = i,  mat[e] = m,  val[e] = c,  code[e] = product[i] * M + m
+
+    so a (products x materials) table T is read per entry as ``T.ravel()[code]`` (the value
+    T[p(n), m] of the entry's product and material, one flat gather)."""
+
+    nodes: np.ndarray  # (P_n,) int64 product nodes, ascending
+    product: np.ndarray  # (P_n,) product index of each node
+    pos: np.ndarray  # (E,) int32 position in ``nodes``
+    mat: np.ndarray  # (E,) material index (NodeCoef's small integer type)
+    val: np.ndarray  # (E,) float64, non-zero
+    code: np.ndarray  # (E,) int32 (int64 beyond int32) product * M + material
+
+    @staticmethod
+    def of(tree: RouteTree) -> ProductEntries:
+        nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT).astype(np.int64)
+        product = tree.node_target[nodes]
+        pos, mat, val = tree.node_coef.entries(nodes)
+        n_mat = tree.node_coef.n_materials
+        big = len(tree.products) * n_mat > np.iinfo(np.int32).max or len(nodes) > 2**31 - 1
+        dt = np.int64 if big else np.int32
+        pos = pos.astype(dt)
+        code = product.astype(dt)[pos]
+        code *= n_mat
+        code += mat
+        return ProductEntries(nodes, product, pos, mat, val, code)
+
+    def gather(self, table: np.ndarray) -> np.ndarray:
+        """table[p(n), m] of every entry of a (products x materials) table."""
+        return np.ascontiguousarray(table).reshape(-1)[self.code]
+
+
+@dataclass(frozen=True)
 class RouteTree:
     """Flat arrays describing the route tree of an instance.
 
@@ -106,6 +142,22 @@ class RouteTree:
             mass.setflags(write=False)
             self.__dict__["_node_mass"] = mass
         return mass
+
+    def product_entries(self) -> ProductEntries:
+        """The non-zero coefficients of the product nodes, made once and kept until
+        :meth:`drop_product_entries` (the revenue and recovered terms of the model data and
+        the regulatory counting read the same entries)."""
+        pe = self.__dict__.get("_product_entries")
+        if pe is None:
+            pe = ProductEntries.of(self)
+            self.__dict__["_product_entries"] = pe
+        return pe
+
+    def drop_product_entries(self) -> None:
+        """Forget the kept product entries (20 MiB on the generated XL tree: the regulation
+        terms drop them once they are made, so they do not add to the peak of the rest of
+        the build)."""
+        self.__dict__.pop("_product_entries", None)
 
     def with_inputs(self, comp: np.ndarray, tc: np.ndarray) -> RouteTree:
         """The same tree (nodes, groups, routes) with other feed compositions and transfer
