@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from plantopt.instance.instance import Instance
+from plantopt.instance.instance import HASH_SCHEME, Instance
 from plantopt.model.build import Families
 from plantopt.solver.types import RawSolution, SolveOptions
 
@@ -90,7 +90,8 @@ def summary_of(
         "instance": {
             "name": instance.name,
             "path": str(instance.path or ""),
-            "hash": instance.content_hash(),
+            "hash": instance.content_hash(HASH_SCHEME),
+            "hash_scheme": HASH_SCHEME,
         },
         "options": asdict(options),
         "versions": versions(),

@@ -68,27 +68,28 @@ COMPLIANCE_COLUMNS = [
 ]
 
 
-def _counting_edges(instance: Instance, mf: pd.DataFrame, kind: str) -> pd.Series:
+def _in(values: np.ndarray, members: set[str]) -> np.ndarray:
+    """``Series.isin(members)`` of an object array of ids (a set lookup per element)."""
+    return np.fromiter((v in members for v in values), dtype=bool, count=len(values))
+
+
+def _counting_edges(instance: Instance, e: _Edges, kind: str) -> np.ndarray:
     """Boolean mask over ``material_flows`` rows whose whole mass counts for a WEEE kind."""
-    prods = instance["products"].set_index("product_id")
-    recycled = set(prods.index[prods["counts_recycled"].astype(bool)])
-    recycled |= set(prods.index[prods["reuse_kind"] != "none"])  # prepared for re-use
-    into_product = mf["target_kind"] == "product"
-    mask = into_product & mf["target_id"].isin(recycled)
-    if kind == "weee_recovery":
-        recovered = recycled | set(prods.index[prods["counts_recovered"].astype(bool)])
-        mask = into_product & mf["target_id"].isin(recovered)
-        routing = instance["routing"]
-        flagged = routing[
-            (routing["to_kind"] == "disposal") & routing["counts_recovered"].astype(bool)
-        ]
-        keys = set(zip(flagged["unit_id"], flagged["output_id"], flagged["to_id"]))
-        if keys:
-            edge = list(zip(mf["source_id"], mf["output_id"], mf["target_id"]))
-            energy = (mf["target_kind"] == "disposal") & pd.Series(
-                [e in keys for e in edge], index=mf.index
-            )
-            mask = mask | energy
+    prods = instance["products"]
+    pid = prods["product_id"].to_numpy(object)
+    recycled = set(pid[prods["counts_recycled"].astype(bool).to_numpy()])
+    recycled |= set(pid[(prods["reuse_kind"] != "none").to_numpy()])  # prepared for re-use
+    if kind != "weee_recovery":
+        return e.into & _in(e.target, recycled)
+    recovered = recycled | set(pid[prods["counts_recovered"].astype(bool).to_numpy()])
+    mask = e.into & _in(e.target, recovered)
+    routing = instance["routing"]
+    flagged = routing[(routing["to_kind"] == "disposal") & routing["counts_recovered"].astype(bool)]
+    keys = set(zip(flagged["unit_id"], flagged["output_id"], flagged["to_id"]))
+    if keys:
+        edge = zip(e.source, e.output, e.target)
+        energy = np.fromiter((k in keys for k in edge), dtype=bool, count=len(e.target))
+        mask = mask | ((e.target_kind == "disposal") & energy)
     return mask
 
 
@@ -103,17 +104,20 @@ class _Weights:
         self.p_index = {p: i for i, p in enumerate(self.products)}
         self.m_index = {m: i for i, m in enumerate(self.materials)}
         prods = instance["products"]
-        self.recycled = set(prods.loc[prods["counts_recycled"].astype(bool), "product_id"])
+        pid = prods["product_id"].to_numpy(object)
+        self.recycled = set(pid[prods["counts_recycled"].astype(bool).to_numpy()])
         # prepared for re-use or second life: out of the waste stage
-        self.out_of_waste = set(prods.loc[prods["reuse_kind"] != "none", "product_id"])
+        self.out_of_waste = set(pid[(prods["reuse_kind"] != "none").to_numpy()])
 
-    def of_edges(self, mf: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(w[p, k], x_k) of every row (w = 0 on edges not into a product)."""
-        into = (mf["target_kind"] == "product").to_numpy()
-        p = mf["target_id"].map(self.p_index).fillna(-1).to_numpy(int)
-        k = mf["material"].map(self.m_index).fillna(-1).to_numpy(int)
+    def of_edges(
+        self, into: np.ndarray, target: np.ndarray, material: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(w[p, k], x_k) of every row (w = 0 on edges not into a product): ``into`` marks
+        the rows into a product, ``target`` and ``material`` are their ids."""
+        p = np.fromiter((self.p_index.get(t, -1) for t in target), np.int64, len(target))
+        k = np.fromiter((self.m_index.get(m, -1) for m in material), np.int64, len(material))
         ok = into & (p >= 0) & (k >= 0)
-        w = np.zeros(len(mf))
+        w = np.zeros(len(target))
         w[ok] = self.w[p[ok], k[ok]]
         x = np.where(k >= 0, self.x[np.maximum(k, 0)], 0.0)
         return w, x
@@ -130,20 +134,24 @@ class _Edges:
     def __init__(
         self, instance: Instance, tables: dict[str, pd.DataFrame], weights: _Weights
     ) -> None:
-        self.intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
-        self.intake_t = dict(zip(self.intake.index, self.intake.to_numpy(float)))
+        fi = tables["feed_intake"]
+        accepted = fi["accepted_t_per_yr"].to_numpy(float)
+        self.intake_t = dict(zip(fi["feed_id"].to_numpy(object).tolist(), accepted.tolist()))
         mf = tables["material_flows"]
-        self.mf = mf
         self.feed = mf["feed_id"].to_numpy(object)
         self.feed_code = {f: i for i, f in enumerate(dict.fromkeys(self.feed))}
-        self.feed_idx = np.array([self.feed_code[f] for f in self.feed], dtype=np.int64)
+        self.feed_idx = np.fromiter(map(self.feed_code.__getitem__, self.feed), np.int64)
         self.mass = mf["mass_t_per_yr"].to_numpy(float)
-        self.entry = (mf["source_kind"] == "feed").to_numpy()
-        self.w, self.x = weights.of_edges(mf)
-        into = (mf["target_kind"] == "product").to_numpy()
-        self.out = into & mf["target_id"].isin(weights.out_of_waste).to_numpy()
-        self.recycled = mf["target_id"].isin(weights.recycled).to_numpy()
+        self.entry = mf["source_kind"].to_numpy(object) == "feed"
+        self.target_kind = mf["target_kind"].to_numpy(object)
+        self.target = mf["target_id"].to_numpy(object)
+        self.source = mf["source_id"].to_numpy(object)
+        self.output = mf["output_id"].to_numpy(object)
         self.material = mf["material"].to_numpy(object)
+        self.into = self.target_kind == "product"
+        self.w, self.x = weights.of_edges(self.into, self.target, self.material)
+        self.out = self.into & _in(self.target, weights.out_of_waste)
+        self.recycled = _in(self.target, weights.recycled)
         self.instance = instance
         self._counting: dict[str, np.ndarray] = {}
         self._with_k: dict[str, set[str]] | None = None
@@ -171,7 +179,7 @@ class _Edges:
 
     def counting(self, kind: str) -> np.ndarray:
         if kind not in self._counting:
-            self._counting[kind] = _counting_edges(self.instance, self.mf, kind).to_numpy()
+            self._counting[kind] = _counting_edges(self.instance, self, kind)
         return self._counting[kind]
 
 
@@ -242,14 +250,14 @@ def compliance_table(
     """One row per target in force: achieved vs required, margin, binding, covered feeds."""
     edges = _Edges(instance, tables, _Weights(instance, reg.target_year))
     rows = [_row(instance, reg, t, edges) for t in reg.targets]
-    rows += [_collection_row(reg, c, tables) for c in reg.collection]
+    rows += [_collection_row(reg, c, edges) for c in reg.collection]
     return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
 
 
-def _collection_row(reg: RegulationData, c: CollectionTarget, tables: dict) -> dict:
+def _collection_row(reg: RegulationData, c: CollectionTarget, edges: _Edges) -> dict:
     """Collection rate = tonnes accepted of the covered feeds / tonnes placed on the market."""
-    intake = tables["feed_intake"].set_index("feed_id")["accepted_t_per_yr"].astype(float)
-    num = float(intake.reindex(list(c.feeds)).fillna(0.0).sum())
+    intake = edges.intake_t
+    num = edges.accepted_t(list(c.feeds))
     den = c.placed_on_market_t_per_yr
     achieved = num / den if den > 0 else np.nan
     if not c.feeds:
@@ -376,6 +384,9 @@ def contract_table(
     return pd.DataFrame(rows, columns=CONTRACT_COLUMNS)
 
 
+_SUMMARY_KEYS = ("target_id", "target", "required_frac", "achieved_frac", "status")
+
+
 def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
     """Compact summary for ``summary.json``."""
     return {
@@ -386,9 +397,9 @@ def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
             {
                 k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                 for k, v in r.items()
-                if k in ("target_id", "target", "required_frac", "achieved_frac", "status")
+                if k in _SUMMARY_KEYS
             }
-            for r in comp.to_dict("records")
+            for r in comp[list(_SUMMARY_KEYS)].to_dict("records")
         ],
         "binding": [r for r in comp.loc[comp["binding"], "target_id"]],
         "violated": [r for r in comp.loc[comp["status"] == "violated", "target_id"]],

@@ -138,13 +138,22 @@ def solved_instance(
             f"{(summary.get('instance') or {}).get('path')!r} is not found (from the working "
             "directory or the result's parent); pass --instance"
         )
-    expected = (summary.get("instance") or {}).get("hash")
-    if check_hash and expected and inst.content_hash() != expected:
-        raise ResultFolderError(
-            f"{folder}: the instance at {where} has changed since the result was solved "
-            f"(content hash {inst.content_hash()[:12]}..., result has {expected[:12]}...); "
-            "re-solve, or pass --instance with the instance used"
-        )
+    recorded = summary.get("instance") or {}
+    expected, scheme = recorded.get("hash"), recorded.get("hash_scheme")
+    if check_hash and expected:
+        try:
+            same = inst.hash_matches(expected, scheme)
+        except (TypeError, ValueError) as exc:
+            raise ResultFolderError(
+                f"{folder}: summary.json: instance.hash_scheme: {exc}"
+            ) from None
+        if not same:
+            now = inst.content_hash(1 if scheme is None else int(scheme))
+            raise ResultFolderError(
+                f"{folder}: the instance at {where} has changed since the result was solved "
+                f"(content hash {now[:12]}..., result has {expected[:12]}...); "
+                "re-solve, or pass --instance with the instance used"
+            )
     return inst
 
 

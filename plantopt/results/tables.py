@@ -9,6 +9,7 @@ on every solution and reported in the summary.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,13 @@ def _names(seq: Any) -> np.ndarray:
     return out
 
 
+def rows_of(df: pd.DataFrame, id_col: str, ids: Any) -> np.ndarray:
+    """Positions in ``df`` of the rows whose ``id_col`` is each of ``ids`` (unique ids, as
+    the instance checks guarantee): ``df.set_index(id_col).loc[ids]`` without the index."""
+    at = {v: i for i, v in enumerate(df[id_col].to_numpy(object).tolist())}
+    return np.fromiter(map(at.__getitem__, ids), dtype=np.int64, count=len(ids))
+
+
 def target_names(tree: Any, nodes: np.ndarray) -> np.ndarray:
     """Id of the unit, product or sink each node enters (object array)."""
     out = np.empty(len(nodes), dtype=object)
@@ -256,13 +264,14 @@ def output_names(tree: Any, nodes: np.ndarray) -> np.ndarray:
 def feed_intake_table(instance: Instance, data: ModelData, accept: np.ndarray) -> pd.DataFrame:
     """Accepted t/yr per feed and its gate fees (with eco-modulation, model.data)."""
     tree = data.tree
-    feeds = instance["feeds"].set_index("feed_id").loc[list(tree.feeds)]
+    feeds = instance["feeds"]
+    at = rows_of(feeds, "feed_id", tree.feeds)
     return pd.DataFrame(
         {
             "feed_id": list(tree.feeds),
-            "feed_class": feeds["feed_class"].to_numpy(),
-            "available_t_per_yr": feeds["available_t_per_yr"].to_numpy(),
-            "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy(),
+            "feed_class": feeds["feed_class"].to_numpy()[at],
+            "available_t_per_yr": feeds["available_t_per_yr"].to_numpy()[at],
+            "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy()[at],
             "accepted_t_per_yr": accept,
             "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
         }
@@ -301,7 +310,8 @@ def unit_throughput_table(
     once per build (``build[u, j]`` is then the number in service).
     """
     tree = data.tree
-    udf = instance["units"].set_index("unit_id").loc[list(tree.units)]
+    units = instance["units"]
+    at = rows_of(units, "unit_id", tree.units)
     is_unit = tree.node_kind == KIND_UNIT
     thr = np.bincount(
         tree.node_target[is_unit], weights=mass_flow[is_unit], minlength=len(tree.units)
@@ -317,15 +327,15 @@ def unit_throughput_table(
     return pd.DataFrame(
         {
             "unit_id": list(tree.units),
-            "stage": udf["stage"].to_numpy(),
+            "stage": units["stage"].to_numpy()[at],
             "throughput_t_per_yr": thr,
             "capacity_t_per_yr": cap_a,
             "utilisation_frac": np.divide(thr, cap_a, out=np.zeros_like(thr), where=cap_a > 0),
             "existing_capacity_t_per_yr": [data.unit_existing[u] for u in tree.units],
             "built_option": label,
             "running": np.array(running, dtype=bool),
-            "energy_mwh_per_yr": thr * udf["energy_mwh_per_t"].to_numpy(dtype=float),
-            "co2_t_per_yr": thr * udf["co2_t_per_t"].to_numpy(dtype=float),
+            "energy_mwh_per_yr": thr * units["energy_mwh_per_t"].to_numpy(dtype=float)[at],
+            "co2_t_per_yr": thr * units["co2_t_per_t"].to_numpy(dtype=float)[at],
         }
     )
 
@@ -411,23 +421,38 @@ def products_table(instance: Instance, tree: Any, mat_flow: NodeFlows) -> pd.Dat
     """Per (product, material) with mass > 0: mass, price, payable share, revenue."""
     p_mass = _by_target(tree, mat_flow, KIND_PRODUCT, len(tree.products))
     pi, mi = np.nonzero(p_mass > 0)
-    keys = pd.MultiIndex.from_arrays([_names(tree.products)[pi], _names(tree.materials)[mi]])
-    pp = instance["product_prices"].set_index(["product_id", "material"])
-    pp = pp[~pp.index.duplicated()].reindex(keys)
-    price = pp["price_eur_per_t"].fillna(0.0).to_numpy(dtype=float)
-    pay = pp["payable_frac"].fillna(0.0).to_numpy(dtype=float)
+    product, material = _names(tree.products)[pi], _names(tree.materials)[mi]
+    pp = instance["product_prices"]
+    first: dict[tuple[str, str], int] = {}  # the first price row of each (product, material)
+    for i, key in enumerate(zip(pp["product_id"].tolist(), pp["material"].tolist())):
+        first.setdefault(key, i)
+    at = np.fromiter(
+        (first.get(k, -1) for k in zip(product.tolist(), material.tolist())), np.int64, len(pi)
+    )
+    price, pay = (
+        _taken(pp[c].to_numpy(dtype=float), at) for c in ("price_eur_per_t", "payable_frac")
+    )
+    rec = np.array([x is True or x == 1 for x in pp["recovered"].tolist()], dtype=bool)
+    recovered = (at >= 0) & rec[np.maximum(at, 0)] if len(rec) else np.zeros(len(at), bool)
     mass = p_mass[pi, mi]
     return pd.DataFrame(
         {
-            "product_id": keys.get_level_values(0).to_numpy(dtype=object),
-            "material": keys.get_level_values(1).to_numpy(dtype=object),
+            "product_id": product,
+            "material": material,
             "mass_t_per_yr": mass,
             "price_eur_per_t": price,
             "payable_frac": pay,
-            "recovered": np.array([x is True or x == 1 for x in pp["recovered"]], dtype=bool),
+            "recovered": recovered,
             "revenue_eur_per_yr": mass * price * pay,
         }
     )
+
+
+def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``values[at]`` with 0 where ``at`` is -1 (no row) or the value is NaN (the
+    ``reindex(...).fillna(0.0)`` of a price column)."""
+    out = values[np.maximum(at, 0)] if len(values) else np.zeros(len(at))
+    return np.where((at < 0) | np.isnan(out), 0.0, out)
 
 
 def losses_table(tree: Any, mat_flow: NodeFlows) -> pd.DataFrame:
@@ -450,7 +475,8 @@ def recovery_table(
 ) -> pd.DataFrame:
     """Per material: input, recovered t/yr (model.data.recovered_terms) and their ratio."""
     mats = list(data.tree.materials)
-    mdf = instance["materials"].set_index("material").loc[mats]
+    mdf = instance["materials"]
+    at = rows_of(mdf, "material", mats)
     recovered = np.zeros(len(mats))
     for mi in range(len(mats)):
         nodes, coefs = data.recovered_terms.of(mi)
@@ -458,9 +484,9 @@ def recovery_table(
     return pd.DataFrame(
         {
             "material": mats,
-            "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool),
-            "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool),
-            "recovery_weight": mdf["recovery_weight"].to_numpy(dtype=float),
+            "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool)[at],
+            "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool)[at],
+            "recovery_weight": mdf["recovery_weight"].to_numpy(dtype=float)[at],
             "input_t_per_yr": input_m,
             "recovered_t_per_yr": recovered,
             "recovery_frac": np.divide(
@@ -514,11 +540,14 @@ def material_flow_table(tree: Any, used: np.ndarray, used_flow: np.ndarray) -> p
     rows_n, rows_m = np.nonzero(used_flow > 0)
     nodes = used[rows_n]
     par = tree.node_parent[nodes]
+    group, first = _edge_groups(tree, nodes, par, rows_m)
+    mass = _group_sums(group, used_flow[rows_n, rows_m], len(first))
+    nodes, par, rows_m = nodes[first], par[first], rows_m[first]
     feed_id = _names(tree.feeds)[tree.node_feed[nodes]]
     src_id = feed_id.copy()
     inner = par >= 0
     src_id[inner] = _names(tree.units)[tree.node_target[par[inner]]]
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {
             "feed_id": feed_id,
             "source_kind": np.where(par < 0, "feed", "unit").astype(object),
@@ -527,19 +556,62 @@ def material_flow_table(tree: Any, used: np.ndarray, used_flow: np.ndarray) -> p
             "target_kind": _names(KIND_NAMES)[tree.node_kind[nodes]],
             "target_id": target_names(tree, nodes),
             "material": _names(tree.materials)[rows_m],
-            "mass_t_per_yr": used_flow[rows_n, rows_m],
+            "mass_t_per_yr": mass,
         }
     )
-    keys = [
-        "feed_id",
-        "source_kind",
-        "source_id",
-        "output_id",
-        "target_kind",
-        "target_id",
-        "material",
-    ]
-    return df.groupby(keys, as_index=False, sort=False)["mass_t_per_yr"].sum()
+
+
+def _edge_groups(
+    tree: Any, nodes: np.ndarray, par: np.ndarray, material: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(group of each row, first row of each group): rows with the same feed, source,
+    output id, target kind, target and material form a group, numbered in the order of
+    their first row (``groupby(..., sort=False)`` on those columns: the ids are unique
+    names per kind, output ids are compared by name)."""
+    out_code: dict[str, int] = {}
+    out_of = np.array([out_code.setdefault(o, len(out_code)) for o in (*tree.outputs, "")])
+    parts = (
+        tree.node_feed[nodes],
+        np.where(par >= 0, tree.node_target[np.maximum(par, 0)], -1) + 1,
+        out_of[tree.node_output[nodes]],
+        tree.node_kind[nodes],
+        tree.node_target[nodes],
+        material,
+    )
+    cols = [np.asarray(values, dtype=np.int64) for values in parts]
+    radix = [int(c.max(initial=0)) + 1 for c in cols]
+    if math.prod(radix) < 2**62:  # one integer per row
+        key = np.zeros(len(nodes), dtype=np.int64)
+        for c, r in zip(cols, radix):
+            key = key * r + c
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    else:
+        stacked = np.stack(cols, axis=1)
+        _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[order] = np.arange(len(first))
+    return rank[inverse.ravel()], first[order]
+
+
+def _group_sums(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the sum of its values in row order with pandas' group sum: Kahan's
+    compensated summation (equal to the plain sum for groups of one or two values)."""
+    sums = np.zeros(n_groups)
+    np.add.at(sums, group, values)
+    count = np.bincount(group, minlength=n_groups)
+    if (count > 2).any():
+        big = count[group] > 2
+        comp: dict[int, float] = {}
+        total: dict[int, float] = {}
+        for g, v in zip(group[big].tolist(), values[big].tolist()):
+            y = v - comp.get(g, 0.0)
+            s = total.get(g, 0.0)
+            t = s + y
+            comp[g], total[g] = (t - s) - y, t
+        for g, t in total.items():
+            sums[g] = t
+    return sums
 
 
 #: ledger items shown only when the instance has terms for them

@@ -202,11 +202,19 @@ def _network_terms(
 
 
 def _check_hash(instance: Instance, summary: dict[str, Any], source: str) -> None:
-    expected = (summary.get("instance") or {}).get("hash")
-    if expected and instance.content_hash() != expected:
+    recorded = summary.get("instance") or {}
+    expected, scheme = recorded.get("hash"), recorded.get("hash_scheme")
+    if not expected:
+        return
+    try:
+        same = instance.hash_matches(expected, scheme)
+    except (TypeError, ValueError) as exc:
+        raise PlanError(f"{source}: summary instance.hash_scheme: {exc}") from None
+    if not same:
+        now = instance.content_hash(1 if scheme is None else int(scheme))
         raise PlanError(
             f"{source}: the instance at {instance.path} has changed since the result was "
-            f"solved (content hash {instance.content_hash()[:12]}..., result has "
+            f"solved (content hash {now[:12]}..., result has "
             f"{expected[:12]}...); re-solve, or pass --instance with the instance used"
         )
 
