@@ -38,20 +38,23 @@ uniform for entry ``e`` of sample ``s`` is ``mix64(key + (s * 2**32 + e) * GOLDE
 over chunks and threads gives bit-identical numbers, and the NumPy twin
 (:func:`evaluate_numpy`) computes the same draws vectorised over samples. The numba kernel runs
 ``prange`` over fixed chunks of samples with per-thread scratch allocated once per call (no
-allocation per sample). The per-sample function is compiled with fastmath reassociation and
-contraction (sums vectorise): results are bit-identical for any thread count, chunk size and
-batch split on one machine; on a CPU with another vector width the last bits of sums may
-differ. Kernel and twin agree to 1e-12 relative.
+allocation per sample). A chunk is cut into blocks of ``BLOCK`` samples: the draw pass
+(:mod:`plantopt.uncertainty.kernels_mc_draws`) fills every random input of the block's
+samples item by item, then one call walks the block's samples (a call per sample passed some
+fifty arrays and cost more than the walk itself). The walk is compiled with fastmath
+reassociation and contraction (sums vectorise), the draws without: results are bit-identical
+for any thread count, chunk size and batch split on one machine; on a CPU with another vector
+width the last bits of sums may differ. Kernel and twin agree to 1e-12 relative.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 
 import numpy as np
 
+from plantopt.uncertainty.kernels_mc_draws import BLOCK, draw_block, draw_items
 from plantopt.uncertainty.kernels_mc_twin import (  # noqa: F401  (re-exported)
     _sample_inputs_numpy,
     draw_numpy,
@@ -79,10 +82,7 @@ from plantopt.uncertainty.mc_arrays import (  # noqa: F401  (re-exported)
     MCOutput,
     seed_key,
 )
-from plantopt.uncertainty.normal import ndtri
 from plantopt.uncertainty.qmc import qmc_tables
-
-INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 try:
     import numba
@@ -95,149 +95,28 @@ except ImportError:  # pragma: no cover
 # ----------------------------------------------------------------------------- numba kernel
 
 
-def _uniform(key, s, e):  # pragma: no cover - compiled
-    pos = (np.uint64(s) << np.uint64(32)) | np.uint64(e)
-    z = key + pos * np.uint64(GOLDEN)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * INV_2_53
-
-
-def _mix64(z):  # pragma: no cover - compiled
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
-    return z ^ (z >> np.uint64(31))
-
-
-def _lhs_stratum(key, c, s, n):  # pragma: no cover - compiled
-    """Stratum of sample s < n in column c: a keyed permutation of [0, n) (lhs_numpy)."""
-    bits = 1
-    while (1 << bits) < n:
-        bits += 1
-    mask = np.uint64((1 << bits) - 1)
-    shift = np.uint64((bits + 1) // 2)
-    x = np.uint64(s)
-    while True:
-        for r in range(LHS_ROUNDS):
-            k = _mix64(np.uint64(key) ^ (np.uint64(c) * np.uint64(GOLDEN) + np.uint64(r)))
-            x = (x + k) & mask
-            x = (x * (k | np.uint64(1))) & mask
-            x = x ^ (x >> shift)
-        if x < np.uint64(n):
-            return x
-
-
-def _strat(key, s, c, lhs_n, qu, qcol, row):  # pragma: no cover - compiled
-    """Uniform of counter c: Sobol' (qu[row] of entry c // SUB), plain, or Latin hypercube."""
-    if qu.shape[0] > 0:
-        return qu[row, qcol[c // SUB]]
-    u = _uniform(key, s, c)
-    if lhs_n <= 0:
-        return u
-    return (float(_lhs_stratum(key, c, s, lhs_n)) + u) / lhs_n
-
-
-def _triangular(u, lo, mode, hi):  # pragma: no cover - compiled
-    width = hi - lo
-    left = mode - lo
-    a = lo + math.sqrt(u * width * left)  # both branches, then a select: no misprediction
-    b = hi - math.sqrt((1.0 - u) * width * (hi - mode))
-    return a if u * width < left else b
-
-
-def _gamma(key, s, e, which, alpha):  # pragma: no cover - compiled
-    d = alpha - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
-    for j in range(GAMMA_TRIES):
-        base = e * SUB + (which * GAMMA_TRIES + j) * 3
-        u1 = _uniform(key, s, base)
-        u2 = _uniform(key, s, base + 1)
-        u3 = _uniform(key, s, base + 2)
-        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
-        t = 1.0 + c * z
-        v = t * t * t
-        if v > 0:
-            w = 1.0 - u3
-            z2 = z * z
-            # squeeze (no logarithm) first; it accepts a subset of the exact region
-            if w < 1.0 - 0.0331 * z2 * z2 or math.log(w) < 0.5 * z2 + d - d * v + d * math.log(v):
-                return d * v
-    return d
-
-
-def _pert_lookup(table, u, lo, mode, hi):  # pragma: no cover - compiled
-    """Tabulated PERT draw; the formula and operation order of pert_table_numpy."""
-    n_r = table.shape[0]
-    n_u = table.shape[1]
-    width = hi - lo
-    r = (mode - lo) / width
-    fr = r * (n_r - 1)
-    i = min(int(fr), n_r - 2)
-    tr = fr - i
-    fu = u * (n_u - 1)
-    j = min(int(fu), n_u - 2)
-    tu = fu - j
-    a = table[i, j]
-    b = table[i, j + 1]
-    c = table[i + 1, j]
-    d = table[i + 1, j + 1]
-    q0 = a + tu * (b - a)
-    q1 = c + tu * (d - c)
-    return lo + width * (q0 + tr * (q1 - q0))
-
-
-def _draw(key, s, e, lo, mode, hi, dist, table, lhs_n, qu, qcol, row):  # pragma: no cover
-    """One draw of entry e (callers only ask when hi > lo); see :func:`draw_numpy`."""
-    if dist == 0:
-        return _triangular(_strat(key, s, e * SUB, lhs_n, qu, qcol, row), lo, mode, hi)
-    if dist == 1:
-        return _pert_lookup(table, _strat(key, s, e * SUB, lhs_n, qu, qcol, row), lo, mode, hi)
-    width = hi - lo
-    g0 = _gamma(key, s, e, 0, 1.0 + 4.0 * (mode - lo) / width)
-    g1 = _gamma(key, s, e, 1, 1.0 + 4.0 * (hi - mode) / width)
-    return lo + width * (g0 / (g0 + g1))
-
-
-def _draw_corr(
-    key, s, e, ef, load, lo, mode, hi, dist, table, lhs_n, qu, qcol, row
-):  # pragma: no cover
-    """Correlated draw of entry e: u = Phi(load z_f + sqrt(1 - load^2) z_e) of the normal
-    scores of its own uniform and of factor entry ef, then the inverse CDF of ``dist``
-    (triangular or tabulated PERT; see correlation.py)."""
-    ue = max(_strat(key, s, e * SUB, lhs_n, qu, qcol, row), 1e-300)
-    uf = max(_strat(key, s, ef * SUB, lhs_n, qu, qcol, row), 1e-300)
-    z = load * _ndtri(uf) + math.sqrt(1.0 - load * load) * _ndtri(ue)
-    u = 0.5 * math.erfc(-z * INV_SQRT2)
-    if dist == 0:
-        return _triangular(u, lo, mode, hi)
-    return _pert_lookup(table, u, lo, mode, hi)
-
-
-def _one_sample(
-    s,
-    key,
+def _walk_block(
+    nb,
+    row0,
+    buf,
+    comp_slot,
+    tc_slot,
+    money_slot,
+    price_slot,
     comp_nom,
-    comp_lo,
-    comp_hi,
     feed_total,
     feed_spread,
     other,
     tc_nom,
-    tc_lo,
-    tc_hi,
     pair_ptr,
     pair_spread,
-    dist,
-    table,
-    lhs_n,
     value,
     rec,
-    price_sigma,
     price_mode,
     scen_factor,
     scen_cum,
     accept,
+    acc_f,
     node_parent,
     node_feed,
     node_row,
@@ -252,13 +131,7 @@ def _one_sample(
     node_tptr,
     node_tidx,
     node_tw,
-    comp_load,
-    comp_group,
     money_nom,
-    money_lo,
-    money_hi,
-    qu,
-    qcol,
     comp,
     tc,
     g,
@@ -271,375 +144,241 @@ def _one_sample(
     out_scal,
     out_tnum,
     out_tden,
-    row,
 ):  # pragma: no cover - compiled
+    """The samples in lanes 0..nb-1 of the block (output rows row0 ..): each one's inputs
+    from buf[:, b], then the tree walk and the metrics (the module docstring's sums)."""
     f_n, m_n = comp_nom.shape
-    k_n = tc_nom.shape[0]
-    tc0 = f_n * m_n
-    pr0 = tc0 + k_n * m_n
-    fac0 = pr0 + m_n + 1 + f_n  # composition factors (after prices and feed tonnages)
-    mon0 = fac0 + f_n * COMP_GROUPS  # re-use money per product (after the factors)
-    corr = comp_load.shape[0] > 0
-    # compositions (scratch rows of feeds without spread already hold the nominal values)
-    for f in range(f_n):
-        if feed_spread[f] == 0:
-            continue
-        delta = 0.0
-        rest = 0.0
-        for m in range(m_n):
-            if m == other:
+    for b in range(nb):
+        row = row0 + b
+        # compositions (scratch rows of feeds without spread already hold the nominal values)
+        for f in range(f_n):
+            if feed_spread[f] == 0:
                 continue
-            if comp_hi[f, m] > comp_lo[f, m] and corr and comp_load[f, m] != 0.0:
-                x = _draw_corr_jit(
-                    key,
-                    s,
-                    f * m_n + m,
-                    fac0 + f * COMP_GROUPS + comp_group[m],
-                    comp_load[f, m],
-                    comp_lo[f, m],
-                    comp_nom[f, m],
-                    comp_hi[f, m],
-                    dist,
-                    table,
-                    lhs_n,
-                    qu,
-                    qcol,
-                    row,
-                )
-            elif comp_hi[f, m] > comp_lo[f, m]:
-                x = _draw_jit(
-                    key,
-                    s,
-                    f * m_n + m,
-                    comp_lo[f, m],
-                    comp_nom[f, m],
-                    comp_hi[f, m],
-                    dist,
-                    table,
-                    lhs_n,
-                    qu,
-                    qcol,
-                    row,
-                )
-            else:
-                x = comp_nom[f, m]
-            comp[f, m] = x
-            delta += x - comp_nom[f, m]
-            rest += x
-        rescale = True  # no (or a structurally zero) 'other': renormalise to the total
-        if other >= 0 and comp_nom[f, other] > 0:  # 'other' absorbs the change
-            oth = comp_nom[f, other] - delta
-            rescale = oth < 0
-            comp[f, other] = 0.0 if rescale else oth
-        if rescale and rest > 0:
-            scale = feed_total[f] / rest
+            delta = 0.0
+            rest = 0.0
             for m in range(m_n):
-                if m != other:
-                    comp[f, m] *= scale
-    # transfer coefficients, renormalised per (unit, class, material)
-    for q in range(pair_ptr.shape[0] - 1):
-        r0 = pair_ptr[q]
-        r1 = pair_ptr[q + 1]
-        for m in range(m_n):
-            if pair_spread[q, m] == 0:  # scratch already holds the nominal values
-                continue
-            total = 0.0
-            for k in range(r0, r1):
-                if tc_hi[k, m] > tc_lo[k, m]:
-                    x = _draw_jit(
-                        key,
-                        s,
-                        tc0 + k * m_n + m,
-                        tc_lo[k, m],
-                        tc_nom[k, m],
-                        tc_hi[k, m],
-                        dist,
-                        table,
-                        lhs_n,
-                        qu,
-                        qcol,
-                        row,
-                    )
-                else:
-                    x = tc_nom[k, m]
-                tc[k, m] = x
-                total += x
-            if total > 0:
+                if m == other:
+                    continue
+                sl = comp_slot[f, m]
+                x = buf[sl, b] if sl >= 0 else comp_nom[f, m]
+                comp[f, m] = x
+                delta += x - comp_nom[f, m]
+                rest += x
+            rescale = True  # no (or a structurally zero) 'other': renormalise to the total
+            if other >= 0 and comp_nom[f, other] > 0:  # 'other' absorbs the change
+                oth = comp_nom[f, other] - delta
+                rescale = oth < 0
+                comp[f, other] = 0.0 if rescale else oth
+            if rescale and rest > 0:
+                scale = feed_total[f] / rest
+                for m in range(m_n):
+                    if m != other:
+                        comp[f, m] *= scale
+        # transfer coefficients, renormalised per (unit, class, material)
+        for q in range(pair_ptr.shape[0] - 1):
+            r0 = pair_ptr[q]
+            r1 = pair_ptr[q + 1]
+            for m in range(m_n):
+                if pair_spread[q, m] == 0:  # scratch already holds the nominal values
+                    continue
+                total = 0.0
                 for k in range(r0, r1):
-                    tc[k, m] = tc[k, m] / total
-            else:
-                for k in range(r0, r1):
-                    tc[k, m] = tc_nom[k, m]
-    # price factors
-    if price_mode == 0:
-        for m in range(m_n):
-            if price_sigma[m] > 0:
-                if lhs_n > 0 or qu.shape[0] > 0:  # one uniform per normal: inverse CDF
-                    z = _ndtri(max(_strat(key, s, (pr0 + m) * SUB, lhs_n, qu, qcol, row), 1e-300))
-                else:  # Box-Muller
-                    u1 = _uniform(key, s, (pr0 + m) * SUB)
-                    u2 = _uniform(key, s, (pr0 + m) * SUB + 1)
-                    z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
-                g[m] = math.exp(price_sigma[m] * z)
-            else:
-                g[m] = 1.0
-    else:
-        u = _strat(key, s, (pr0 + m_n) * SUB, lhs_n, qu, qcol, row)
-        c = 0
-        while c < scen_cum.shape[0] - 1 and u >= scen_cum[c]:
-            c += 1
-        for m in range(m_n):
-            g[m] = scen_factor[c, m]
-    # re-use money per product: value and repurposing cost, EUR per t of product mass
-    pm_n = money_nom.shape[0]
-    for pi in range(pm_n):
-        for j in range(2):
-            if money_hi[pi, j] > money_lo[pi, j]:
-                pm[pi, j] = _draw_jit(
-                    key,
-                    s,
-                    mon0 + 2 * pi + j,
-                    money_lo[pi, j],
-                    money_nom[pi, j],
-                    money_hi[pi, j],
-                    dist,
-                    table,
-                    lhs_n,
-                    qu,
-                    qcol,
-                    row,
-                )
-            else:
-                pm[pi, j] = money_nom[pi, j]
-    # metrics
-    n_t = t_mat.shape[0]
-    for m in range(m_n):
-        x = 0.0
-        for f in range(f_n):
-            x += accept[f] * comp[f, m]
-        out_in[row, m] = x
-        out_rec[row, m] = 0.0
-        sink[m] = 0.0
-    for u_ in range(out_thr.shape[1]):
-        out_thr[row, u_] = 0.0
-    for t in range(n_t):
-        out_tnum[row, t] = 0.0
-        d = 0.0
-        k = t_mat[t]
-        for f in range(f_n):
-            if t_cover[t, f] != 0.0:
-                if k >= 0:
-                    y = comp[f, k]
+                    sl = tc_slot[k, m]
+                    x = buf[sl, b] if sl >= 0 else tc_nom[k, m]
+                    tc[k, m] = x
+                    total += x
+                if total > 0:
+                    for k in range(r0, r1):
+                        tc[k, m] = tc[k, m] / total
                 else:
-                    y = 0.0
-                    for m in range(m_n):
-                        y += comp[f, m]
-                d += t_cover[t, f] * accept[f] * y
-        out_tden[row, t] = d
-    revenue = 0.0
-    route = 0.0
-    reuse = 0.0
-    repurp = 0.0
-    for a in range(node_parent.shape[0]):
-        p = node_parent[a]
-        fl = node_flow[a]
-        mass = 0.0
-        j0 = node_sptr[a]
-        j1 = node_sptr[a + 1]
-        if p < 0:
-            f = node_feed[a]
-            for j in range(j0, j1):
-                m = node_smat[j]
-                coef[a, m] = comp[f, m]
-                mass += coef[a, m]
+                    for k in range(r0, r1):
+                        tc[k, m] = tc_nom[k, m]
+        # price factors
+        if price_mode == 0:
+            for m in range(m_n):
+                sl = price_slot[m]
+                g[m] = buf[sl, b] if sl >= 0 else 1.0
         else:
-            k = node_row[a]
-            for j in range(j0, j1):  # the child's support lies in the parent's
-                m = node_smat[j]
-                coef[a, m] = coef[p, m] * tc[k, m]
-                mass += coef[a, m]
-        route += node_route_cost[a] * (mass * fl)
-        for j in range(node_tptr[a], node_tptr[a + 1]):
-            t = node_tidx[j]
+            u = buf[price_slot[m_n], b]
+            c = 0
+            while c < scen_cum.shape[0] - 1 and u >= scen_cum[c]:
+                c += 1
+            for m in range(m_n):
+                g[m] = scen_factor[c, m]
+        # re-use money per product: value and repurposing cost, EUR per t of product mass
+        pm_n = money_nom.shape[0]
+        for pi in range(pm_n):
+            for j in range(2):
+                sl = money_slot[pi, j]
+                pm[pi, j] = buf[sl, b] if sl >= 0 else money_nom[pi, j]
+        # metrics (feeds not accepted add nothing: only the accepted ones are summed)
+        n_t = t_mat.shape[0]
+        for m in range(m_n):
+            x = 0.0
+            for jf in range(acc_f.shape[0]):
+                f = acc_f[jf]
+                x += accept[f] * comp[f, m]
+            out_in[row, m] = x
+            out_rec[row, m] = 0.0
+            sink[m] = 0.0
+        for u_ in range(out_thr.shape[1]):
+            out_thr[row, u_] = 0.0
+        for t in range(n_t):
+            out_tnum[row, t] = 0.0
+            d = 0.0
             k = t_mat[t]
-            y = mass if k < 0 else coef[a, k]
-            out_tnum[row, t] += node_tw[j] * fl * y
-        kind = node_kind[a]
-        if kind == 0:
-            out_thr[row, node_target[a]] += mass * fl
-        else:
-            if kind == 1:
-                pi = node_target[a]
+            for jf in range(acc_f.shape[0]):
+                f = acc_f[jf]
+                if t_cover[t, f] != 0.0:
+                    if k >= 0:
+                        y = comp[f, k]
+                    else:
+                        y = 0.0
+                        for m in range(m_n):
+                            y += comp[f, m]
+                    d += t_cover[t, f] * accept[f] * y
+            out_tden[row, t] = d
+        revenue = 0.0
+        route = 0.0
+        reuse = 0.0
+        repurp = 0.0
+        for a in range(node_parent.shape[0]):
+            p = node_parent[a]
+            fl = node_flow[a]
+            mass = 0.0
+            j0 = node_sptr[a]
+            j1 = node_sptr[a + 1]
+            if p < 0:
+                f = node_feed[a]
                 for j in range(j0, j1):
                     m = node_smat[j]
-                    q = coef[a, m] * fl
-                    out_rec[row, m] += q * rec[pi, m]
-                    revenue += q * value[pi, m] * g[m]
-                if pm_n > 0:
-                    reuse += mass * fl * pm[pi, 0]
-                    repurp += mass * fl * pm[pi, 1]
-            for j in range(j0, j1):
-                m = node_smat[j]
-                sink[m] += coef[a, m] * fl
-    err = 0.0
-    for m in range(m_n):
-        x = out_in[row, m]
-        if x > 0:
-            r = abs(x - sink[m]) / x
-            if r > err:
-                err = r
-    out_scal[row, 0] = revenue
-    out_scal[row, 1] = route
-    out_scal[row, 2] = err
-    out_scal[row, 3] = reuse
-    out_scal[row, 4] = repurp
+                    coef[a, m] = comp[f, m]
+                    mass += coef[a, m]
+            else:
+                k = node_row[a]
+                for j in range(j0, j1):  # the child's support lies in the parent's
+                    m = node_smat[j]
+                    coef[a, m] = coef[p, m] * tc[k, m]
+                    mass += coef[a, m]
+            route += node_route_cost[a] * (mass * fl)
+            for j in range(node_tptr[a], node_tptr[a + 1]):
+                t = node_tidx[j]
+                k = t_mat[t]
+                y = mass if k < 0 else coef[a, k]
+                out_tnum[row, t] += node_tw[j] * fl * y
+            kind = node_kind[a]
+            if kind == 0:
+                out_thr[row, node_target[a]] += mass * fl
+            else:
+                if kind == 1:
+                    pi = node_target[a]
+                    for j in range(j0, j1):
+                        m = node_smat[j]
+                        q = coef[a, m] * fl
+                        out_rec[row, m] += q * rec[pi, m]
+                        revenue += q * value[pi, m] * g[m]
+                    if pm_n > 0:
+                        reuse += mass * fl * pm[pi, 0]
+                        repurp += mass * fl * pm[pi, 1]
+                for j in range(j0, j1):
+                    m = node_smat[j]
+                    sink[m] += coef[a, m] * fl
+        err = 0.0
+        for m in range(m_n):
+            x = out_in[row, m]
+            if x > 0:
+                r = abs(x - sink[m]) / x
+                if r > err:
+                    err = r
+        out_scal[row, 0] = revenue
+        out_scal[row, 1] = route
+        out_scal[row, 2] = err
+        out_scal[row, 3] = reuse
+        out_scal[row, 4] = repurp
 
 
 def _evaluate_chunks(
-    key,
-    sample0,
-    n_samples,
-    chunk,
-    comp_nom,
-    comp_lo,
-    comp_hi,
-    feed_total,
-    feed_spread,
-    other,
-    tc_nom,
-    tc_lo,
-    tc_hi,
-    pair_ptr,
-    pair_spread,
-    dist,
-    table,
-    lhs_n,
-    value,
-    rec,
-    price_sigma,
-    price_mode,
-    scen_factor,
-    scen_cum,
-    accept,
-    node_parent,
-    node_feed,
-    node_row,
-    node_kind,
-    node_target,
-    node_flow,
-    node_route_cost,
-    node_sptr,
-    node_smat,
-    t_mat,
-    t_cover,
-    node_tptr,
-    node_tidx,
-    node_tw,
-    comp_load,
-    comp_group,
-    money_nom,
-    money_lo,
-    money_hi,
-    qu,
-    qcol,
-    s_init,
-    s_comp,
-    s_tc,
-    s_g,
-    s_coef,
-    s_sink,
-    s_pm,
-    out_in,
-    out_rec,
-    out_thr,
-    out_scal,
-    out_tnum,
-    out_tden,
+    key, sample0, n_samples, chunk, a, items, qu, qcol, acc_f, s_init, scratch, s_buf, outs
 ):  # pragma: no cover - compiled
+    """prange over chunks of samples; per block of BLOCK samples the draw pass fills the
+    thread's buf, then the walk reads it (per-thread scratch, nothing allocated per sample)."""
     n_chunks = (n_samples + chunk - 1) // chunk
+    dist, table, lhs_n = a[11], a[12], a[13]
     for c in prange(n_chunks):
         tid = numba.get_thread_id()
         if s_init[tid] == 0:  # nominal values once per thread; samples overwrite the rest
-            s_comp[tid][:, :] = comp_nom
-            s_tc[tid][:, :] = tc_nom
+            scratch[0][tid][:, :] = a[0]
+            scratch[1][tid][:, :] = a[6]
             s_init[tid] = 1
+        th = (
+            scratch[0][tid],
+            scratch[1][tid],
+            scratch[2][tid],
+            scratch[3][tid],
+            scratch[4][tid],
+            scratch[5][tid],
+        )
         i1 = min((c + 1) * chunk, n_samples)
-        for i in range(c * chunk, i1):
-            _one_sample_jit(
-                sample0 + i,
-                key,
-                comp_nom,
-                comp_lo,
-                comp_hi,
-                feed_total,
-                feed_spread,
-                other,
-                tc_nom,
-                tc_lo,
-                tc_hi,
-                pair_ptr,
-                pair_spread,
-                dist,
-                table,
-                lhs_n,
-                value,
-                rec,
-                price_sigma,
-                price_mode,
-                scen_factor,
-                scen_cum,
-                accept,
-                node_parent,
-                node_feed,
-                node_row,
-                node_kind,
-                node_target,
-                node_flow,
-                node_route_cost,
-                node_sptr,
-                node_smat,
-                t_mat,
-                t_cover,
-                node_tptr,
-                node_tidx,
-                node_tw,
-                comp_load,
-                comp_group,
-                money_nom,
-                money_lo,
-                money_hi,
-                qu,
-                qcol,
-                s_comp[tid],
-                s_tc[tid],
-                s_g[tid],
-                s_coef[tid],
-                s_sink[tid],
-                s_pm[tid],
-                out_in,
-                out_rec,
-                out_thr,
-                out_scal,
-                out_tnum,
-                out_tden,
-                i,
+        for b0 in range(c * chunk, i1, BLOCK):
+            nb = min(BLOCK, i1 - b0)
+            draw_block(key, sample0 + b0, b0, nb, items, dist, table, lhs_n, qu, qcol, s_buf[tid])
+            _walk_block_jit(
+                nb,
+                b0,
+                s_buf[tid],
+                items[10],
+                items[11],
+                items[12],
+                items[13],
+                a[0],
+                a[3],
+                a[4],
+                a[5],
+                a[6],
+                a[9],
+                a[10],
+                a[14],
+                a[15],
+                a[17],
+                a[18],
+                a[19],
+                a[20],
+                acc_f,
+                a[21],
+                a[22],
+                a[23],
+                a[24],
+                a[25],
+                a[26],
+                a[27],
+                a[28],
+                a[29],
+                a[30],
+                a[31],
+                a[32],
+                a[33],
+                a[34],
+                a[37],
+                th[0],
+                th[1],
+                th[2],
+                th[3],
+                th[4],
+                th[5],
+                outs[0],
+                outs[1],
+                outs[2],
+                outs[3],
+                outs[4],
+                outs[5],
             )
 
 
 _evaluate_jit: Callable[..., None] | None
 if HAVE_NUMBA:
-    _uniform = njit(inline="always", cache=True)(_uniform)
-    _triangular = njit(inline="always", cache=True)(_triangular)
-    _pert_lookup = njit(inline="always", cache=True)(_pert_lookup)
-    _mix64 = njit(inline="always", cache=True)(_mix64)
-    _lhs_stratum = njit(cache=True)(_lhs_stratum)
-    _strat = njit(inline="always", cache=True)(_strat)
-    _ndtri = njit(cache=True)(ndtri)
-    _gamma = njit(inline="always", cache=True)(_gamma)
-    _draw_jit = njit(cache=True, nogil=True)(_draw)  # own function: no fastmath in draws
-    _draw_corr_jit = njit(cache=True, nogil=True)(_draw_corr)
-    _one_sample_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
-        _one_sample
+    # fastmath reassociation and contraction in the walk (sums vectorise); not in the draws
+    _walk_block_jit = njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})(
+        _walk_block
     )
     _evaluate_jit = njit(parallel=True, cache=True, nogil=True)(_evaluate_chunks)
 else:  # pragma: no cover
@@ -685,11 +424,10 @@ def evaluate(
     # numba.config sets its options through globals() at import, out of mypy's sight
     n_thr: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     f_n, m_n = a.comp_nom.shape
-    k_n = a.tc_nom.shape[0]
+    items = draw_items(a)
     scratch = (
-        np.zeros(n_thr, dtype=np.int64),
         np.empty((n_thr, f_n, m_n)),
-        np.empty((n_thr, k_n, m_n)),
+        np.empty((n_thr, a.tc_nom.shape[0], m_n)),
         np.empty((n_thr, m_n)),
         np.zeros((n_thr, a.node_parent.shape[0], m_n)),
         np.empty((n_thr, m_n)),
@@ -700,15 +438,14 @@ def evaluate(
         sample0,
         n_samples,
         int(chunk),
-        *a.as_tuple(),
+        a.as_tuple(),
+        items.as_tuple(),
         *qmc_tables(a, key, sample0, n_samples),
-        *scratch,
-        out.input_t,
-        out.recovered_t,
-        out.throughput_t,
-        scal,
-        out.tnum,
-        out.tden,
+        np.flatnonzero(a.accept != 0).astype(np.int64),
+        np.zeros(n_thr, dtype=np.int64),
+        scratch,
+        np.empty((n_thr, items.kind.shape[0], BLOCK)),
+        (out.input_t, out.recovered_t, out.throughput_t, scal, out.tnum, out.tden),
     )
     out.revenue_eur[:] = scal[:, 0]
     out.route_eur[:] = scal[:, 1]
