@@ -14,6 +14,7 @@ load average is recorded before and after each):
 
     python benchmarks/bench_issue17.py --out FILE.md [--command-cases nl-2027,gen-M,gen-L]
         [--pairs 3] [--tiebreak-rounds 3] [--batch-jobs 1000] [--qmc-repeats 20]
+        [--batch-instances DIR]
 """
 
 from __future__ import annotations
@@ -58,7 +59,14 @@ def main() -> int:
     ap.add_argument("--tiebreak-rounds", type=int, default=3)
     ap.add_argument("--batch-jobs", type=int, default=1000)
     ap.add_argument("--qmc-repeats", type=int, default=20)
+    ap.add_argument(
+        "--batch-instances",
+        default=None,
+        metavar="DIR",
+        help="generated S instances kept in DIR (bench_batch.py --instances)",
+    )
     a = ap.parse_args()
+    keep = ["--instances", a.batch_instances] if a.batch_instances else []
     b = str(HERE)
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -88,7 +96,11 @@ def main() -> int:
         ),
         _section(
             "Batch throughput, generated S instances",
-            [f"{b}/bench_batch.py", "--jobs", str(a.batch_jobs), "--two-only", "--dataset", ""],
+            [
+                f"{b}/bench_batch.py",
+                *("--jobs", str(a.batch_jobs), "--two-only", "--dataset", ""),
+                *keep,
+            ],
         ),
         _section(
             "Batch throughput, one S instance under a scenario grid",
@@ -100,6 +112,7 @@ def main() -> int:
                 "--dataset",
                 "",
                 "--scenarios",
+                *keep,
             ],
         ),
     ]

@@ -99,7 +99,10 @@ def plan_warnings(summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> l
             f"{len(refused)} target(s) are not applicable because the plan refuses every "
             f"feed they cover ({_refused_tonnes(tables):,.0f} t/yr on offer): {shown}. "
             "The plan does not show that these targets can be met (the manifest's "
-            "treat_all_collected makes the plan accept the covered feeds)."
+            "treat_all_collected or --treat-all-collected makes the plan accept the covered "
+            "feeds; a target out of reach then makes the solve infeasible and its diagnosis "
+            "says how far the routes get: docs/regulation.md, 'Refusing covered feeds is not "
+            "compliance')."
         )
     out.extend(unweighed_collection(summary, tables))
     status = summary.get("status")
