@@ -246,3 +246,142 @@ def test_tie_break_budget_flag(
     assert summary["tie_break"]["status"] == "optimal"
     code, _, stderr = run_main(monkeypatch, capsys, "solve", TINY, "--tie-break-budget", "-1")
     assert code == 2 and "Traceback" not in stderr
+
+
+# ------------------------------------------------------------------- lexicographic meaning
+
+
+def two_route_model(fixed_a: float, fixed_b: float, integer: bool = True) -> MatrixModel:
+    """10 t/yr of feed through unit A, B or C; columns t_A, t_B, t_C (t/yr), b_A, b_B, b_C.
+
+    Rows: t_A + t_B + t_C <= 10 (the feed), t_k - 10 b_k <= 0 (capacity of a built unit).
+    Recovery (cost row 0) = 0.5 t_A + 0.5 t_B + 0.3 t_C; profit (row 1) = 20 t_A - fixed_a b_A
+    + 20 t_B - fixed_b b_B + 100 t_C - 10 b_C. Solved by hand: recovery is 5 t/yr at best,
+    reached only by sending all 10 t through A or B (or splitting them over both), so there
+    are two primary-optimal single-unit plans with profit 200 - fixed_a and 200 - fixed_b
+    (splitting pays both fixed costs); C alone is the profit optimum (990 EUR/yr) but
+    recovers only 3 t/yr. The lexicographic optimum is the cheaper of A and B.
+    """
+    rows = np.array(
+        [
+            [1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0, -10.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0, -10.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0, 0.0, -10.0],
+        ]
+    )
+    return MatrixModel(
+        a_csc=sp.csc_array(rows),
+        row_lower=np.full(4, -highspy.kHighsInf),
+        row_upper=np.array([10.0, 0.0, 0.0, 0.0]),
+        col_lower=np.zeros(6),
+        col_upper=np.array([highspy.kHighsInf] * 3 + [1.0] * 3),
+        costs=np.array(
+            [[0.5, 0.5, 0.3, 0.0, 0.0, 0.0], [20.0, 20.0, 100.0, -fixed_a, -fixed_b, -10.0]]
+        ),
+        offsets=np.zeros(2),
+        maximize=True,
+        integrality=np.array([0, 0, 0, 1, 1, 1] if integer else [0] * 6, dtype=np.int32),
+        objective_names=["recovery", "profit"],
+    )
+
+
+@pytest.mark.parametrize("fixed_a,fixed_b", [(100.0, 60.0), (60.0, 100.0)])
+def test_tie_break_picks_the_more_profitable_of_two_recovery_optimal_plans(
+    fixed_a: float, fixed_b: float
+) -> None:
+    mm = two_route_model(fixed_a, fixed_b)
+    raw = solve_matrix(mm, SolveOptions())
+    assert raw.x is not None and raw.objective is not None
+    tau = SolveOptions().tie_break_rel_tol * 5.0
+    assert raw.objective >= 5.0 - tau  # primary-optimal within the stated tolerance
+    assert raw.secondary_objective == pytest.approx(200.0 - min(fixed_a, fixed_b), abs=1e-6)
+    cheaper = 0 if fixed_a < fixed_b else 1
+    assert raw.x[3 + cheaper] == 1.0 and raw.x[3 + 1 - cheaper] == 0.0 and raw.x[5] == 0.0
+    assert raw.x[cheaper] == pytest.approx(10.0, abs=1e-9)
+    assert raw.x[1 - cheaper] == 0.0 and raw.x[2] == 0.0  # no dust through the unbuilt units
+    assert raw.tie_break is not None and raw.tie_break["status"] == "optimal"
+    alone = solve_matrix(mm, SolveOptions(tie_break=False))
+    assert alone.objective == pytest.approx(5.0, abs=1e-9)
+    assert alone.secondary_objective is None
+
+
+def test_lp_tie_break_picks_the_more_profitable_route() -> None:
+    # the same flows without build decisions (fixed costs never paid, both routes earn 20
+    # EUR/t): make B earn more per tonne and A must carry nothing
+    mm = two_route_model(0.0, 0.0, integer=False)
+    mm.costs[1, 1] = 25.0
+    raw = solve_matrix(mm, SolveOptions())
+    assert raw.x is not None
+    assert raw.objective == pytest.approx(5.0, abs=1e-6)
+    assert raw.secondary_objective == pytest.approx(250.0, abs=1e-6)
+    assert raw.x[0] == pytest.approx(0.0, abs=1e-9) and raw.x[2] == pytest.approx(0.0, abs=1e-9)
+
+
+def _lp_value(mm: MatrixModel, cost: np.ndarray, fixed: np.ndarray, floor: float | None) -> float:
+    """max cost x over the LP with the binaries fixed at ``fixed`` (and c1 x >= floor)."""
+    h = _new_highs(SolveOptions())
+    ints = np.flatnonzero(mm.integrality)
+    lower, upper = mm.col_lower.copy(), mm.col_upper.copy()
+    lower[ints] = upper[ints] = fixed
+    lp = MatrixModel(
+        mm.a_csc,
+        mm.row_lower,
+        mm.row_upper,
+        lower,
+        upper,
+        mm.costs,
+        mm.offsets,
+        True,
+        np.zeros_like(mm.integrality),
+    )
+    _pass(h, lp, cost, 0.0)
+    if floor is not None:
+        idx = np.flatnonzero(mm.costs[0]).astype(np.int32)
+        h.addRow(floor, highspy.kHighsInf, len(idx), idx, mm.costs[0][idx])
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return -np.inf
+    return float(h.getInfo().objective_function_value)
+
+
+def random_tie_model(seed: int) -> MatrixModel:
+    """Four units sharing 10 t/yr of feed, recovery rates drawn from {0.3, 0.5} so that ties
+    are common, random margins and fixed costs; at most 6 t/yr per unit."""
+    rng = np.random.default_rng(seed)
+    k = 4
+    rate = rng.choice([0.3, 0.5], size=k)
+    margin, fixed = rng.uniform(5.0, 40.0, size=k), rng.uniform(0.0, 120.0, size=k)
+    a = np.zeros((1 + k, 2 * k))
+    a[0, :k] = 1.0
+    for j in range(k):
+        a[1 + j, j], a[1 + j, k + j] = 1.0, -6.0
+    return MatrixModel(
+        a_csc=sp.csc_array(a),
+        row_lower=np.full(1 + k, -highspy.kHighsInf),
+        row_upper=np.array([10.0] + [0.0] * k),
+        col_lower=np.zeros(2 * k),
+        col_upper=np.array([highspy.kHighsInf] * k + [1.0] * k),
+        costs=np.vstack([np.r_[rate, np.zeros(k)], np.r_[margin, -fixed]]),
+        offsets=np.zeros(2),
+        maximize=True,
+        integrality=np.r_[np.zeros(k), np.ones(k)].astype(np.int32),
+        objective_names=["recovery", "profit"],
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tie_break_matches_brute_force_lexicographic_optimum(seed: int) -> None:
+    """Enumerate the 16 build decisions, solve each LP: z1 = max recovery, then the best
+    profit with recovery >= z1 - tau; the solver's plan must reach both within tolerance."""
+    mm = random_tie_model(seed)
+    builds = [np.array([(m >> j) & 1 for j in range(4)], dtype=float) for m in range(16)]
+    z1 = max(_lp_value(mm, mm.costs[0], b, None) for b in builds)
+    tau = SolveOptions().tie_break_rel_tol * max(1.0, abs(z1))
+    z2 = max(_lp_value(mm, mm.costs[1], b, z1 - tau) for b in builds)
+    raw = solve_matrix(mm, SolveOptions())
+    assert raw.x is not None and raw.objective is not None
+    assert raw.secondary_objective is not None
+    assert raw.objective >= z1 - tau - 1e-9
+    assert raw.secondary_objective == pytest.approx(z2, rel=1e-6, abs=1e-6)
+    assert float(mm.costs[1] @ raw.x) == pytest.approx(z2, rel=1e-6, abs=1e-6)
