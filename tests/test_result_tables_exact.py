@@ -95,3 +95,35 @@ def test_rows_of_is_set_index_loc() -> None:
     assert df["x"].to_numpy()[at].tolist() == df.set_index("id").loc[["c", "a"], "x"].tolist()
     with pytest.raises(KeyError):
         rows_of(df, "id", ("z",))
+
+
+def _stack_by_concat(ids: list[str], frames: list[pd.DataFrame]) -> pd.DataFrame:
+    stacked = pd.concat(frames, ignore_index=True)
+    period = pd.Series(ids).repeat([len(f) for f in frames]).reset_index(drop=True)
+    stacked.insert(0, "period", period)
+    return stacked
+
+
+def test_periods_stacked_column_by_column_as_concat_stacks_them() -> None:
+    from plantopt.api.tables import _stacked_columns, stack_periods
+
+    a = pd.DataFrame(
+        {
+            "id": pd.array(["a", None], dtype="str"),
+            "t": [1.5, np.nan],
+            "on": [True, False],
+            "n": np.array([1, 2], dtype=np.int64),
+        }
+    )
+    same = [a, a.iloc[:0], a.iloc[::-1]]
+    assert _stacked_columns(same) is not None
+    ids = ["2027", "2031", "2035"]
+    pd.testing.assert_frame_equal(
+        stack_periods(ids, same), _stack_by_concat(ids, same), check_exact=True
+    )
+    # another type in one period (an empty table typed float): concat decides
+    other = [a, pd.DataFrame({c: pd.Series([], dtype=float) for c in a.columns}), a]
+    assert _stacked_columns(other) is None
+    pd.testing.assert_frame_equal(
+        stack_periods(ids, other), _stack_by_concat(ids, other), check_exact=True
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from plantopt.business.case import business_results
@@ -72,11 +73,45 @@ def result_tables(
 
 
 def stack_periods(period_ids: list[Any], frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The per-period frames stacked in order, with a first column ``period``."""
-    stacked = pd.concat(frames, ignore_index=True)
+    """The per-period frames stacked in order, with a first column ``period``.
+
+    Frames with the same columns of the same types (the usual case: one table's periods)
+    are stacked column by column (:func:`_stacked_columns`); any other set goes through
+    ``pd.concat``, which decides the types. Both give the same frame."""
     period = pd.Series(period_ids).repeat([len(f) for f in frames]).reset_index(drop=True)
-    stacked.insert(0, "period", period)
-    return stacked
+    columns = _stacked_columns(frames)
+    if columns is None:
+        stacked = pd.concat(frames, ignore_index=True)
+        stacked.insert(0, "period", period)
+        return stacked
+    return pd.DataFrame({"period": period, **columns})
+
+
+def _stacked_columns(frames: list[pd.DataFrame]) -> dict[str, Any] | None:
+    """Each column's arrays of every frame concatenated (numpy or one extension type), or
+    None when the frames differ in columns or types, hold a generic ``object`` column, or
+    this pandas has no block manager to read columns without a Series each."""
+    first = frames[0]
+    names = list(first.columns)
+    dtypes = list(first.dtypes)
+    if len(set(names)) != len(names) or any(
+        isinstance(d, np.dtype) and d.kind == "O" for d in dtypes
+    ):
+        return None
+    for f in frames[1:]:
+        if list(f.columns) != names or list(f.dtypes) != dtypes:
+            return None
+    try:
+        per_column = [[f._mgr.iget_values(i) for f in frames] for i in range(len(names))]
+    except AttributeError:
+        return None
+    out: dict[str, Any] = {}
+    for name, arrays in zip(names, per_column):
+        if isinstance(arrays[0], np.ndarray):
+            out[name] = np.concatenate(arrays)
+        else:
+            out[name] = type(arrays[0])._concat_same_type(arrays)
+    return out
 
 
 __all__ = ["period_tables", "result_tables", "stack_periods"]

@@ -364,6 +364,8 @@ def contract_table(
     reg: RegulationData, take: dict[str, float], tables: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
     """Per offtake contract: quantity taken, what the product contains, premium earned."""
+    if not reg.contracts:
+        return pd.DataFrame([], columns=CONTRACT_COLUMNS)
     prod = tables["products"].groupby(["product_id", "material"])["mass_t_per_yr"].sum()
     rows = []
     for c in reg.contracts:
@@ -389,6 +391,7 @@ _SUMMARY_KEYS = ("target_id", "target", "required_frac", "achieved_frac", "statu
 
 def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
     """Compact summary for ``summary.json``."""
+    ids = comp["target_id"].to_numpy(dtype=object)
     return {
         "target_year": reg.target_year,
         "targets_enforced": reg.enforce,
@@ -396,14 +399,19 @@ def compliance_summary(comp: pd.DataFrame, reg: RegulationData) -> dict:
         "targets": [
             {
                 k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                for k, v in r.items()
-                if k in _SUMMARY_KEYS
+                for k, v in zip(_SUMMARY_KEYS, r)
             }
-            for r in comp[list(_SUMMARY_KEYS)].to_dict("records")
+            for r in zip(*(_native(comp[k]) for k in _SUMMARY_KEYS))
         ],
-        "binding": [r for r in comp.loc[comp["binding"], "target_id"]],
-        "violated": [r for r in comp.loc[comp["status"] == "violated", "target_id"]],
+        "binding": ids[comp["binding"].to_numpy(dtype=bool)].tolist(),
+        "violated": ids[(comp["status"] == "violated").to_numpy(dtype=bool)].tolist(),
     }
+
+
+def _native(col: pd.Series) -> list:
+    """The column's cells as the Python values ``to_dict("records")`` gives (floats,
+    strings; a numpy scalar in an object column as its Python value)."""
+    return [v.item() if isinstance(v, np.generic) else v for v in col.tolist()]
 
 
 #: the ratio machinery, for the per-site figures of a network (regulation/site_compliance.py)
