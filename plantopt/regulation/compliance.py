@@ -172,7 +172,8 @@ class _Edges:
         if self._with_k is None:  # every material's feeds, in one pass over the composition
             comp = self.instance["composition"]
             self._with_k = {}
-            for f, m, frac in zip(comp["feed_id"], comp["material"], comp["mass_frac"]):
+            cols = (comp["feed_id"].tolist(), comp["material"].tolist(), comp["mass_frac"].tolist())
+            for f, m, frac in zip(*cols):
                 if frac > 0:
                     self._with_k.setdefault(m, set()).add(f)
         return self._with_k.get(material, set())
