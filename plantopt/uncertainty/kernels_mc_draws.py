@@ -5,12 +5,13 @@ The kernel (:mod:`plantopt.uncertainty.kernels_mc`) splits a chunk of samples in
 random *item* of the plan (an uncertain composition, transfer coefficient or re-use money
 entry, a log-normal price factor, the price-scenario pick) for the block's samples, item by
 item (the item's constants stay in registers and the samples' draws are independent, so the
-loads of the inverse-CDF table overlap), and then walks the route tree sample by sample,
-reading the draws from ``buf``. The draws are the ones of :func:`draw_numpy` and the NumPy
-twin, bit for bit: each depends only on (key, sample, entry). For the tabulated PERT the
-shape's table row and weight (``i``, ``tr`` in :mod:`plantopt.uncertainty.pert_table`) depend
-only on the entry and are computed once per call here, with the same floating-point
-operations as ``pert_table_numpy``; a draw is then the interpolation in ``u`` alone:
+loads of the inverse-CDF table overlap), and then walks the route tree for all the block's
+samples at once (:mod:`plantopt.uncertainty.kernels_mc_walk`), reading the draws from ``buf``.
+The draws are the ones of :func:`draw_numpy` and the NumPy twin, bit for bit: each depends
+only on (key, sample, entry). For the tabulated PERT the shape's table row and weight (``i``,
+``tr`` in :mod:`plantopt.uncertainty.pert_table`) depend only on the entry and are computed
+once per call here, with the same floating-point operations as ``pert_table_numpy``; a draw
+is then the interpolation in ``u`` alone:
 
     fu = u (N_U - 1),  j = min(floor(fu), N_U - 2),  tu = fu - j
     q0 = Q[i, j] + tu (Q[i, j+1] - Q[i, j]),  q1 = Q[i+1, j] + tu (Q[i+1, j+1] - Q[i+1, j])
@@ -299,13 +300,14 @@ def _draw_block(
         out = buf[it]
         if kind == 0 and dist == 1:  # tabulated PERT: the shape's row and weight given
             i, tr = trows[it], tws[it]
-            if plain:
+            if plain:  # the uniforms first: an integer loop that vectorises
                 for b in range(nb):
-                    out[b] = _pert_row(table, i, tr, _uniform(key, s0 + b, c), lo, width)
+                    out[b] = _uniform(key, s0 + b, c)
             else:
                 for b in range(nb):
-                    u = _strat(key, s0 + b, c, lhs_n, qu, qcol, row0 + b)
-                    out[b] = _pert_row(table, i, tr, u, lo, width)
+                    out[b] = _strat(key, s0 + b, c, lhs_n, qu, qcol, row0 + b)
+            for b in range(nb):
+                out[b] = _pert_row(table, i, tr, out[b], lo, width)
         elif kind == 0 and dist == 0:
             for b in range(nb):
                 u = _strat(key, s0 + b, c, lhs_n, qu, qcol, row0 + b)
