@@ -120,15 +120,15 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     raw.columns = [str(c).strip() for c in raw.columns]
     df = coerce_table(raw, TARGETS_TABLE, problems)
-    for i, r in df.iterrows():
-        needs = r["kind"] == "material_recovery"
-        if needs != bool(r["material"]):
+    for i, kind, material in zip(df.index, df["kind"], df["material"]):
+        needs = kind == "material_recovery"
+        if needs != bool(material):
             problems.error(
                 path.name,
                 "material must be set for material_recovery rows and only for them",
                 row=int(i) + 2,
                 column="material",
-                found=r["material"],
+                found=material,
                 expected="an element symbol" if needs else "an empty cell",
             )
     problems.raise_if_errors(str(path))

@@ -138,18 +138,16 @@ def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr
     keep[local.site_build0 : local.site_run0] = False
     rows_ = [np.flatnonzero(keep)]
     cols_ = [cols[keep]]
-    for i, (u, j) in enumerate(local.options):
-        taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
-        rows_.append(np.full(len(taus), local.build0 + i))
-        cols_.append(taus * glob.block + glob.build0 + i)
-    for i, (u, j, _) in enumerate(local.segments):
-        taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
-        rows_.append(np.full(len(taus), local.segment0 + i))
-        cols_.append(taus * glob.block + glob.segment0 + i)
-    for i, (_, u, j) in enumerate(local.site_builds):  # site builds alike (issue 15)
-        taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
-        rows_.append(np.full(len(taus), local.site_build0 + i))
-        cols_.append(taus * glob.block + glob.site_build0 + i)
+    block = glob.block
+    for keys, row0, col0 in (
+        (local.options, local.build0, glob.build0),
+        ([(u, j) for u, j, _ in local.segments], local.segment0, glob.segment0),
+        ([(u, j) for _, u, j in local.site_builds], local.site_build0, glob.site_build0),
+    ):  # build[k] (segments and site builds alike) -> its decisions in service in t
+        for i, (u, j) in enumerate(keys):
+            taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
+            rows_.append(np.full(len(taus), row0 + i))
+            cols_.append(taus * block + col0 + i)
     return csr_of_ones(np.concatenate(rows_), np.concatenate(cols_), (n, glob.n_cols))
 
 
@@ -159,7 +157,7 @@ def csr_of_ones(r: np.ndarray, c: np.ndarray, shape: tuple[int, int]) -> sp.csr_
     is made of), then made canonical (columns ascending within a row, duplicates summed)
     only when they are not."""
     indptr = np.zeros(shape[0] + 1, dtype=np.int32)
-    np.cumsum(np.bincount(r, minlength=shape[0]), out=indptr[1:])
+    indptr[1:] = np.cumsum(np.bincount(r, minlength=shape[0]))
     indices = c[np.argsort(r, kind="stable")].astype(np.int32)
     m = sp.csr_array((np.ones(len(r)), indices, indptr), shape=shape)
     if not m.has_canonical_format:
@@ -249,9 +247,8 @@ def column_bounds(
 
 
 def _vec(f: Family, n: int) -> np.ndarray:
-    out = np.zeros(n)
-    np.add.at(out, f.col, f.val)
-    return out
+    """sum of the family's triplets per column (in triplet order, as ``np.add.at``)."""
+    return np.bincount(f.col, weights=f.val, minlength=n)
 
 
 def objective_vectors(fams: Families) -> dict[str, np.ndarray]:

@@ -113,7 +113,6 @@ class ProductNodes:
         self.nodes = self.pe.nodes
         self.feed = tree.node_feed[self.nodes]
         self.p_of = self.pe.product
-        self._by_material: tuple[np.ndarray, np.ndarray] | None = None
         self._columns: dict[int, np.ndarray] = {}
         self._sums: dict[str, np.ndarray] = {}
         self._selected: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
@@ -137,16 +136,9 @@ class ProductNodes:
         return self.pe.pos, self.pe.mat, self.pe.val
 
     def column(self, k: int) -> np.ndarray:
-        """coef[n, k] of every product node n (the entries of material k, found through one
-        stable sort of the entries by material shared by every k)."""
+        """coef[n, k] of every product node n."""
         if k not in self._columns:
-            if self._by_material is None:
-                order = np.argsort(self.pe.mat, kind="stable")
-                ptr = np.zeros(self.tree.node_coef.n_materials + 1, dtype=np.int64)
-                ptr[1:] = np.cumsum(np.bincount(self.pe.mat, minlength=len(ptr) - 1))
-                self._by_material = order, ptr
-            order, ptr = self._by_material
-            e = order[ptr[k] : ptr[k + 1]]
+            e = np.flatnonzero(self.pe.mat == k)
             out = np.zeros(len(self.nodes))
             out[self.pe.pos[e]] = self.pe.val[e]
             self._columns[k] = out

@@ -167,12 +167,21 @@ def csr_rows(lists: Sequence[Sequence[int] | np.ndarray]) -> tuple[np.ndarray, n
     return rows, flat
 
 
+def _int32_concat(parts: list[Any]) -> np.ndarray:
+    """Index parts concatenated straight into one int32 array (what :func:`index32` makes
+    of them: no int64 copy in between), refusing indices that do not fit."""
+    arrays = [np.asarray(a) for a in parts]
+    for a in arrays:
+        if a.size and a.dtype != np.int32 and (a.max() > np.iinfo(np.int32).max or a.min() < 0):
+            raise ValueError("a row or column index does not fit in int32")
+    return np.concatenate(arrays, dtype=np.int32, casting="unsafe")
+
+
 def stack(*parts: tuple[Any, Any, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Concatenate (row, col, val) triplet parts."""
-    rows, cols, vals = (
-        np.concatenate([np.asarray(p[i], dt) for p in parts])
-        for i, dt in enumerate((np.int64, np.int64, float))
-    )
+    """Concatenate (row, col, val) triplet parts (indices as int32, values as float64)."""
+    rows = _int32_concat([p[0] for p in parts])
+    cols = _int32_concat([p[1] for p in parts])
+    vals = np.concatenate([np.asarray(p[2], float) for p in parts])
     return rows, cols, vals
 
 

@@ -249,12 +249,22 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
         out, sub = none  # WEEE Annex V: re-use counts in the numerator, input unchanged
     keep, keep_sub = a > 0, sub > 0
     return (
-        prod[keep].astype(np.int64),
+        prod[keep].astype(np.int64, copy=False),
         np.asarray(a[keep], float),
         den,
-        out[keep_sub].astype(np.int64),
+        out[keep_sub].astype(np.int64, copy=False),
         np.asarray(sub[keep_sub], float),
     )
+
+
+def covered_feeds(
+    feeds: tuple[str, ...], selector: str, reg_class: dict[str, str]
+) -> tuple[str, ...]:
+    """The feeds (in tree order) whose reg_class the target's ``selector`` covers (one
+    :func:`covers` per distinct class, not per feed)."""
+    classes = [reg_class.get(f, "") for f in feeds]
+    hit = {c: covers(selector, c) for c in set(classes)}
+    return tuple(f for f, c in zip(feeds, classes) if hit[c])
 
 
 def _target_terms(
@@ -262,8 +272,7 @@ def _target_terms(
 ) -> list[TargetTerms]:
     """N_t and D_t of one target row ``r`` of the targets in force (several for a
     ``battery:*`` material target: one per battery category)."""
-    tree = data.tree
-    covered = tuple(f for f in tree.feeds if covers(r.reg_class, reg_class.get(f, "")))
+    covered = covered_feeds(data.tree.feeds, r.reg_class, reg_class)
     out = []
     for target_id, label, feeds in _split_by_category(r, covered, reg_class):
         num_node, num_coef, den, den_node, den_node_coef = _num_den(r, data, cnt, feeds)

@@ -122,10 +122,10 @@ def product_money_ranges(row: object) -> tuple[tuple[float, float, float], tuple
 def reuse_terms(instance: Instance, tree: RouteTree) -> ReuseTerms:
     """Value and cost terms of every product node, and the second-life returns."""
     prods = instance["products"].set_index("product_id")
-    rows = [prods.loc[p] for p in tree.products]
-    kind = np.array([str(r["reuse_kind"]) for r in rows], dtype=object)
+    rows = list(prods.loc[list(tree.products)].itertuples())  # one lookup, tree order
+    kind = np.array([str(r.reuse_kind) for r in rows], dtype=object)
     value = np.array([product_value_eur_per_t(r) for r in rows], dtype=float)
-    cost = np.array([_num(r["repurposing_cost_eur_per_t"]) for r in rows], dtype=float)
+    cost = np.array([_num(r.repurposing_cost_eur_per_t) for r in rows], dtype=float)
     nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
     mass = tree.node_mass()[nodes]
     p_of = tree.node_target[nodes]
