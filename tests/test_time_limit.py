@@ -68,6 +68,26 @@ def test_time_limit_reached_before_the_solver_exits_4_with_a_summary(
     assert "time limit" in summary["message"]
 
 
+def test_the_solver_is_not_started_without_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Left 0.8 s of 3 s after 2.2 s, the reserve (0.5 + 0.25 x 2.2 = 1.05 s) leaves HiGHS
+    nothing: the solve stops before HiGHS (whose presolve no signal can interrupt) starts."""
+    import plantopt
+    import plantopt.solver.highs as highs
+    from tests.conftest import INSTANCES
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("HiGHS started without time for it")
+
+    monkeypatch.setattr(highs, "solve_matrix", never)
+    d = Deadline(3.0, started=time.monotonic() - 2.2)
+    with pytest.raises(TimeLimitReached, match="during solve"):
+        plantopt.solve(INSTANCES / "tiny", options=SolveOptions(deadline=d))
+    with pytest.raises(TimeLimitReached, match="during solve"):
+        d.check_solver_time()
+    Deadline(3.0, started=time.monotonic()).check_solver_time()  # time left: no error
+    Deadline(None).check_solver_time()
+
+
 @pytest.mark.slow
 def test_whole_command_within_limit_plus_2s_on_xl_hard(tmp_path: Path) -> None:
     """Wall time of ``plantopt solve`` (a fresh process: imports, load, route tree, build,

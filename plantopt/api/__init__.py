@@ -61,6 +61,8 @@ def solve(
     problem = prepare(target, objective, options, clock)
     with clock.phase("handoff"):
         mm = problem.handoff(problem.objectives(options.tie_break), options)
+    if options.deadline is not None:
+        options.deadline.check_solver_time("solve")
     raw = _run(problem, mm, options)
     clock.timings["solve"] = raw.solve_s
     tables, parts = _tables(problem, mm, raw, clock)

@@ -133,6 +133,16 @@ class Deadline:
         reserve = MIN_RESERVE_S + RESERVE_SHARE * self.elapsed()
         return max(0.0, left - reserve)
 
+    def check_solver_time(self, phase: str = "solve") -> None:
+        """Raise :class:`TimeLimitReached` when the solver would get no time at all
+        (:meth:`solver_limit` is 0): HiGHS would still run its presolve, past the limit and
+        out of the watchdog's reach (native code), to return no solution."""
+        limit = self.solver_limit()
+        if limit is not None and limit <= 0.0:
+            assert self.limit_s is not None  # solver_limit() is None without a limit
+            raise TimeLimitReached(phase, float(self.limit_s), self.elapsed())
+        self.phase = phase
+
     @contextlib.contextmanager
     def watchdog(self, grace_s: float = WATCHDOG_GRACE_S) -> Iterator[None]:
         """Raise :class:`TimeLimitReached` from wherever the main thread is at limit + grace.
