@@ -253,22 +253,11 @@ def _gamma(key, s, e, which, alpha):  # pragma: no cover - compiled
 def _pert_lookup(table, u, lo, mode, hi):  # pragma: no cover - compiled
     """Tabulated PERT draw; the formula and operation order of pert_table_numpy."""
     n_r = table.shape[0]
-    n_u = table.shape[1]
     width = hi - lo
     r = (mode - lo) / width
     fr = r * (n_r - 1)
     i = min(int(fr), n_r - 2)
-    tr = fr - i
-    fu = u * (n_u - 1)
-    j = min(int(fu), n_u - 2)
-    tu = fu - j
-    a = table[i, j]
-    b = table[i, j + 1]
-    c = table[i + 1, j]
-    d = table[i + 1, j + 1]
-    q0 = a + tu * (b - a)
-    q1 = c + tu * (d - c)
-    return lo + width * (q0 + tr * (q1 - q0))
+    return _pert_row(table, i, fr - i, u, lo, width)
 
 
 def _pert_row(table, i, tr, u, lo, width):  # pragma: no cover - compiled
