@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 # OpenBLAS starts one thread per core when NumPy is imported: ~0.1 s CPU on every command
 # (measured on a 2-core machine), for linear algebra that is small here (HiGHS and the numba
@@ -12,9 +13,16 @@ BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS",)
 
 
 def main() -> None:
-    """Entry point of the ``plantopt`` script."""
+    """Entry point of the ``plantopt`` script (and of ``python -m plantopt.cli``).
+
+    ``plantopt validate [PATH]`` runs without typer (:mod:`plantopt.cli._validate`); every
+    other command line goes through :mod:`plantopt.cli.app`."""
     for name in BLAS_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
+    from plantopt.cli._validate import is_quick_validate, quick_validate
+
+    if is_quick_validate(sys.argv[1:]):
+        quick_validate(sys.argv[1:])
     from plantopt.cli.app import main as run
 
     run()

@@ -1,3 +1,3 @@
-from plantopt.cli.app import main
+from plantopt.cli import main
 
 main()

@@ -26,11 +26,15 @@ from rich.console import Console
 
 from plantopt.atomic import FORCE_HELP
 from plantopt.cli import _options as O
-from plantopt.instance.errors import InstanceError, PlantoptError
+from plantopt.cli._validate import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    run_reporting_errors,
+    validate_folder,
+)
 from plantopt.solver.deadline import Deadline, TimeLimitReached
 from plantopt.solver.types import SolveStatus
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_UNBOUNDED, EXIT_SOLVER_ERROR = 3, 4, 5, 6
 STATUS_EXIT = {
     SolveStatus.OPTIMAL: EXIT_OK,
@@ -75,21 +79,9 @@ def _load(path: Path | None):
 @app.command()
 def validate(path: PathArg = None) -> None:
     """Check an instance and list every problem (file, row, column, expected)."""
-    from plantopt.instance.loader import packaged_instance_path
-    from plantopt.instance.loader import validate as run_validate
-    from plantopt.instance.string_storage import use_python_strings
-    from plantopt.results.text import print_problems
-
-    use_python_strings()
-    folder = path or packaged_instance_path()
-    problems = run_validate(folder)
-    print_problems(console, problems, str(folder))
-    if any(p.severity == "error" for p in problems):
-        raise typer.Exit(EXIT_BAD_INPUT)
-    console.print(
-        f"[green]ok[/]: {folder} is valid "
-        f"({sum(p.severity == 'warning' for p in problems)} warning(s))"
-    )
+    code = validate_folder(console, path)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
 
 
 def _with_max_nodes(inst, max_route_nodes: int | None):
@@ -411,30 +403,11 @@ def main() -> None:
     Usage errors are reported by typer itself (exit 2); bad input raises plantopt's own
     errors, printed here without a traceback.
     """
-    import os
-
     from plantopt.solver.deadline import process_started
 
     _COMMAND_STARTED[0] = process_started()
     try:
-        app()
-    except InstanceError as exc:
-        from plantopt.results.text import print_problems
-
-        print_problems(err_console, exc.problems, exc.source)
-        sys.exit(EXIT_BAD_INPUT)
-    except (PlantoptError, FileNotFoundError) as exc:
-        err_console.print(f"error: {exc}")
-        sys.exit(EXIT_BAD_INPUT)
-    except Exception as exc:  # a genuine bug
-        if os.environ.get("PLANTOPT_DEBUG"):
-            raise
-        err_console.print(
-            f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in plantopt; please report it with the command "
-            "you ran. Set PLANTOPT_DEBUG=1 to see the traceback."
-        )
-        sys.exit(EXIT_INTERNAL)
+        run_reporting_errors(app, err_console)
     finally:
         _COMMAND_STARTED[0] = None
 
