@@ -108,8 +108,9 @@ def run_job_in_process(payload: tuple, time_limit_s: float | None) -> tuple[str,
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> int:
     """Child loop: read a job frame, run it, write the outcome frame, until stdin closes."""
-    from plantopt.batch.worker import execute_job
+    from plantopt.batch.worker import execute_job, warm_up
 
+    warm_up()  # imports and freezes once (the first job paid these imports lazily before)
     while True:
         try:
             job, solver_limit_s, hooks = read_frame(stdin)

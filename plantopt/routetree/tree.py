@@ -30,8 +30,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from plantopt.instance.errors import RouteTreeTooLarge
 from plantopt.instance.instance import Instance
@@ -189,6 +191,15 @@ class RouteTree:
         return [label(int(n)) for n in order]
 
 
+_SINK_KINDS = frozenset({"disposal", "loss"})
+
+
+def _col(table: pd.DataFrame, name: str) -> list[Any]:
+    """A column's values as a list of Python objects (``str``, ``float``, NaN for a missing
+    text), as iterating the column gives them, without boxing one element at a time."""
+    return table[name].to_numpy(dtype=object).tolist()
+
+
 def _resolve_tc(
     instance: Instance, materials: list[str]
 ) -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str, str], np.ndarray]]:
@@ -196,44 +207,93 @@ def _resolve_tc(
 
     For each material the most specific rows win, in this order: (class, material),
     (class, '*'), ('*', material), ('*', '*'). Returns the outputs of each (unit, class) and
-    the coefficient vector over materials of each (unit, class, output).
+    the coefficient vector over materials of each (unit, class, output) (the rows of
+    :func:`_resolve_tc_arrays`' array).
+    """
+    outputs_of, tc_key, tc_arr = _resolve_tc_arrays(instance, materials)
+    return outputs_of, dict(zip(tc_key, tc_arr))
+
+
+def _resolve_tc_arrays(
+    instance: Instance, materials: list[str]
+) -> tuple[dict[tuple[str, str], list[str]], list[tuple[str, str, str]], np.ndarray]:
+    """(outputs of each (unit, class), keys (unit, class, output) of the resolved rows, their
+    (K, M) coefficients): units and each unit's outputs in order of first appearance in the
+    table, classes sorted, so row k of the array is the k-th key.
+
+    The given rows are read once into a dict keyed by codes (u, c', m', q) (the last of
+    duplicate rows wins), with '*' coded as class C and material M; which (u, c', m') are
+    given decides each (u, c, m)'s level (:func:`_tc_levels`) and the rows' values are
+    looked up at that level (:func:`_tc_values`): 0 where the level's row does not name the
+    output, or no level is given.
     """
     tc = instance["transfer_coefficients"]
-    m_index = {m: i for i, m in enumerate(materials)}
-    rows: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
-    unit_outputs: dict[str, list[str]] = defaultdict(list)
+    classes = sorted(set(_col(instance["feeds"], "feed_class")))
+    m_code = {m: i for i, m in enumerate(materials)}
+    c_code = {c: i for i, c in enumerate(classes)}
+    m_code[WILDCARD], c_code[WILDCARD] = len(materials), len(classes)
+    unit_outputs: dict[str, list[str]] = {}
+    u_code: dict[str, int] = {}
+    out_pos: dict[tuple[str, str], int] = {}
+    given: dict[tuple[int, int, int, int], float] = {}
     for u, cls, mat, out, frac in zip(
-        tc["unit_id"], tc["feed_class"], tc["material"], tc["output_id"], tc["tc_frac"]
+        *(_col(tc, c) for c in ("unit_id", "feed_class", "material", "output_id", "tc_frac"))
     ):
-        rows[(u, cls, mat)][out] = float(frac)
-        if out not in unit_outputs[u]:
+        if u not in u_code:
+            u_code[u], unit_outputs[u] = len(u_code), []
+        q = out_pos.get((u, out))
+        if q is None:
+            q = out_pos[(u, out)] = len(unit_outputs[u])
             unit_outputs[u].append(out)
-    classes = sorted(set(instance["feeds"]["feed_class"]))
-    outputs_of: dict[tuple[str, str], list[str]] = {}
-    vectors: dict[tuple[str, str, str], np.ndarray] = {}
-    for u, outs in unit_outputs.items():
-        for cls in classes:
-            mat_rows: list[dict[str, float] | None] = []
-            for m in materials:
-                for key in (
-                    (u, cls, m),
-                    (u, cls, WILDCARD),
-                    (u, WILDCARD, m),
-                    (u, WILDCARD, WILDCARD),
-                ):
-                    if key in rows:
-                        mat_rows.append(rows[key])
-                        break
-                else:
-                    mat_rows.append(None)
-            outputs_of[(u, cls)] = outs
-            for out in outs:
-                vec = np.zeros(len(materials))
-                for m, r in zip(materials, mat_rows):
-                    if r is not None:
-                        vec[m_index[m]] = r.get(out, 0.0)
-                vectors[(u, cls, out)] = vec
-    return outputs_of, vectors
+        c, m = c_code.get(cls), m_code.get(mat)
+        if c is not None and m is not None:
+            given[(u_code[u], c, m, q)] = float(frac)
+    tc_key = [(u, cls, out) for u, outs in unit_outputs.items() for cls in classes for out in outs]
+    outputs_of = {(u, cls): outs for u, outs in unit_outputs.items() for cls in classes}
+    n_out = np.array([len(outs) for outs in unit_outputs.values()], dtype=np.int64)
+    return outputs_of, tc_key, _tc_values(given, n_out, len(classes), len(materials))
+
+
+def _tc_levels(exists: np.ndarray, n_c: int, n_m: int) -> tuple[np.ndarray, np.ndarray]:
+    """(class code, material code) of the row that holds each (u, c, m), shape (U, C, M),
+    from ``exists[u, c', m']`` (U, C+1, M+1): the first given of (c, m), (c, M), (C, m),
+    (C, M) (C and M code '*'); (C, M) also when none is given."""
+    exact = exists[:, :n_c, :n_m]
+    cls_any = exists[:, :n_c, n_m][:, :, None]
+    any_mat = exists[:, n_c, :n_m][:, None, :]
+    c_idx = np.arange(n_c, dtype=np.int64)[None, :, None]
+    m_idx = np.arange(n_m, dtype=np.int64)[None, None, :]
+    sel_c = np.where(exact | cls_any, c_idx, n_c)
+    sel_m = np.where(exact, m_idx, np.where(cls_any, n_m, np.where(any_mat, m_idx, n_m)))
+    return sel_c, sel_m
+
+
+def _tc_values(
+    given: dict[tuple[int, int, int, int], float], n_out: np.ndarray, n_c: int, n_m: int
+) -> np.ndarray:
+    """The (K, M) resolved coefficients, rows (u, c, q) u-major then c then q < n_out[u]:
+    row (u, c, q) at material m is given[(u, level(u, c, m), q)], else 0."""
+    n_u, n_q = len(n_out), int(n_out.max(initial=0))
+    if not given:
+        return np.zeros((int(n_out.sum()) * n_c, n_m))
+    codes = np.array(list(given), dtype=np.int64).reshape(-1, 4)
+    exists = np.zeros((n_u, n_c + 1, n_m + 1), dtype=bool)
+    exists[codes[:, 0], codes[:, 1], codes[:, 2]] = True
+    sel_c, sel_m = _tc_levels(exists, n_c, n_m)
+
+    def key(u: np.ndarray, c: np.ndarray, m: np.ndarray, q: np.ndarray) -> np.ndarray:
+        return ((u * (n_c + 1) + c) * (n_m + 1) + m) * n_q + q
+
+    table = key(codes[:, 0], codes[:, 1], codes[:, 2], codes[:, 3])
+    order = np.argsort(table, kind="stable")
+    table, values = table[order], np.fromiter(given.values(), float, len(given))[order]
+    ku = np.repeat(np.arange(n_u, dtype=np.int64), n_out * n_c)
+    start = np.concatenate([[0], np.cumsum(n_out * n_c)[:-1]]).astype(np.int64)
+    r = np.arange(len(ku), dtype=np.int64) - start[ku]
+    kc, kq = r // n_out[ku], r % n_out[ku]
+    query = key(ku[:, None], sel_c[ku, kc], sel_m[ku, kc], kq[:, None])
+    pos = np.minimum(np.searchsorted(table, query), len(table) - 1)
+    return np.where(table[pos] == query, values[pos], 0.0)
 
 
 @dataclass(frozen=True)
@@ -251,18 +311,21 @@ class _Index:
 
 
 def _index(instance: Instance) -> _Index:
-    materials = list(instance["materials"]["material"])
+    materials = _col(instance["materials"], "material")
     m_index = {m: i for i, m in enumerate(materials)}
     feeds_df = instance["feeds"]
-    feeds = list(feeds_df["feed_id"])
-    classes = sorted(set(feeds_df["feed_class"]))
+    feeds = _col(feeds_df, "feed_id")
+    feed_classes = _col(feeds_df, "feed_class")
+    classes = sorted(set(feed_classes))
     c_index = {c: i for i, c in enumerate(classes)}
     routing = instance["routing"]
-    sinks = sorted(set(routing.loc[routing["to_kind"].isin(["disposal", "loss"]), "to_id"]))
+    sinks = sorted(
+        {t for k, t in zip(_col(routing, "to_kind"), _col(routing, "to_id")) if k in _SINK_KINDS}
+    )
     comp = np.zeros((len(feeds), len(materials)))
     cdf = instance["composition"]
     f_index = {f: i for i, f in enumerate(feeds)}
-    for f, m, x in zip(cdf["feed_id"], cdf["material"], cdf["mass_frac"]):
+    for f, m, x in zip(*(_col(cdf, c) for c in ("feed_id", "material", "mass_frac"))):
         comp[f_index[f], m_index[m]] += float(x)
     if "other" in m_index:  # book the remainder of each feed to 'other'
         comp[:, m_index["other"]] += np.clip(1.0 - comp.sum(axis=1), 0.0, None)
@@ -270,9 +333,9 @@ def _index(instance: Instance) -> _Index:
         materials,
         feeds,
         classes,
-        np.array([c_index[c] for c in feeds_df["feed_class"]], dtype=np.int64),
-        list(instance["units"]["unit_id"]),
-        list(instance["products"]["product_id"]),
+        np.array([c_index[c] for c in feed_classes], dtype=np.int64),
+        _col(instance["units"], "unit_id"),
+        _col(instance["products"], "product_id"),
         sinks,
         comp,
     )
@@ -293,53 +356,70 @@ class _Edges:
     outputs: list[str]
 
 
-def _edges(instance: Instance, ix: _Index) -> _Edges:
-    u_index = {u: i for i, u in enumerate(ix.units)}
-    c_index = {c: i for i, c in enumerate(ix.classes)}
+def _destinations(
+    instance: Instance, ix: _Index
+) -> tuple[dict[tuple[str, str], int], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The routing rows grouped by (unit, output) in order of first appearance, as CSR:
+    (pair index of each (unit, output), ptr, kind code, target index, cost EUR/t), each
+    pair's destinations in the table's order; pair len(index) is empty (unrouted)."""
     names = (
-        u_index,
+        {u: i for i, u in enumerate(ix.units)},
         {p: i for i, p in enumerate(ix.products)},
         {s: i for i, s in enumerate(ix.sinks)},
         {s: i for i, s in enumerate(ix.sinks)},
     )
     routing = instance["routing"]
-    dests: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
-    for u, o, kind, to, cost in zip(
-        routing["unit_id"],
-        routing["output_id"],
-        routing["to_kind"],
-        routing["to_id"],
-        routing["cost_eur_per_t"],
+    pair_of: dict[tuple[str, str], int] = {}
+    pair, code, target, cost = [], [], [], []
+    for u, o, kind, to, c in zip(
+        *(_col(routing, c) for c in ("unit_id", "output_id", "to_kind", "to_id", "cost_eur_per_t"))
     ):
-        code = _KIND_CODE[kind]
-        dests[(u, o)].append((code, names[code][to], float(cost)))
-    outputs_of, vectors = _resolve_tc(instance, ix.materials)
-    tc_key = list(vectors)
-    tc_arr = np.array([vectors[k] for k in tc_key]) if tc_key else np.zeros((0, len(ix.materials)))
-    k_index = {k: i for i, k in enumerate(tc_key)}
+        kc = _KIND_CODE[kind]
+        pair.append(pair_of.setdefault((u, o), len(pair_of)))
+        code.append(kc)
+        target.append(names[kc][to])
+        cost.append(float(c))
+    order = np.argsort(np.array(pair, dtype=np.int64), kind="stable")
+    ptr = np.zeros(len(pair_of) + 2, dtype=np.int64)
+    ptr[1 : len(pair_of) + 1] = np.cumsum(np.bincount(pair, minlength=len(pair_of)))
+    ptr[-1] = ptr[-2]
+    return (
+        pair_of,
+        ptr,
+        np.array(code, dtype=np.int64)[order],
+        np.array(target, dtype=np.int64)[order],
+        np.array(cost, dtype=float)[order],
+    )
+
+
+def _edges(instance: Instance, ix: _Index) -> _Edges:
+    """The edges of every (unit, class): for each resolved tc row (u, class, output), in
+    key order u * n_classes + class and the unit's output order within a key (a stable sort
+    of the rows, which are grouped by (u, class)), the destinations of (u, output)."""
+    pair_of, d_ptr, d_kind, d_target, d_cost = _destinations(instance, ix)
+    _, tc_key, tc_arr = _resolve_tc_arrays(instance, ix.materials)
+    u_index = {u: i for i, u in enumerate(ix.units)}
+    c_index = {c: i for i, c in enumerate(ix.classes)}
     output_names = sorted({o for (_, _, o) in tc_key})
     o_index = {o: i for i, o in enumerate(output_names)}
-    edge_lists: list[list[tuple[int, int, int, int, float]]] = [
-        [] for _ in range(len(ix.units) * len(ix.classes))
-    ]
-    for (u, cls), outs in outputs_of.items():
-        key = u_index[u] * len(ix.classes) + c_index[cls]
-        for out in outs:
-            for code, target, cost in dests.get((u, out), []):
-                edge_lists[key].append((k_index[(u, cls, out)], o_index[out], code, target, cost))
-    ptr = np.zeros(len(edge_lists) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(e) for e in edge_lists])
-    flat = [e for es in edge_lists for e in es]
-    edge_k, edge_o, edge_kind, edge_target = (
-        np.array([e[i] for e in flat], dtype=np.int64) for i in range(4)
+    n_keys, unrouted = len(ix.units) * len(ix.classes), len(pair_of)
+    row_key = np.array(
+        [u_index[u] * len(ix.classes) + c_index[cls] for u, cls, _ in tc_key], dtype=np.int64
     )
+    row_pair = np.array([pair_of.get((u, o), unrouted) for u, _, o in tc_key], dtype=np.int64)
+    row_o = np.array([o_index[o] for _, _, o in tc_key], dtype=np.int64)
+    rows = np.argsort(row_key, kind="stable")
+    pos, e = csr_take(d_ptr, row_pair[rows])
+    edge_k = rows[pos]
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(row_key[edge_k], minlength=n_keys))
     return _Edges(
         ptr,
         edge_k,
-        edge_o,
-        edge_kind,
-        edge_target,
-        np.array([e[4] for e in flat], dtype=float),
+        row_o[edge_k],
+        d_kind[e],
+        d_target[e],
+        d_cost[e],
         tc_arr,
         tc_key,
         output_names,
@@ -406,7 +486,8 @@ def _entry_nodes(instance: Instance, ix: _Index) -> tuple[np.ndarray, np.ndarray
     u_index = {u: i for i, u in enumerate(ix.units)}
     c_index = {c: i for i, c in enumerate(ix.classes)}
     entry: dict[int, list[int]] = defaultdict(list)
-    for cls, u in zip(instance["feed_entry"]["feed_class"], instance["feed_entry"]["unit_id"]):
+    fe = instance["feed_entry"]
+    for cls, u in zip(_col(fe, "feed_class"), _col(fe, "unit_id")):
         entry[c_index[cls]].append(u_index[u])
     F = len(ix.feeds)
     e_feed = np.array([f for f in range(F) for _ in entry[ix.feed_cls[f]]], np.int64)
