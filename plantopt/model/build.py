@@ -25,11 +25,11 @@ Objectives (all maximised): recovery = weighted_recovery, profit, npv, where
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from plantopt.instance.requirements import build_requirements
 from plantopt.model.data import ModelData
@@ -56,6 +56,7 @@ from plantopt.model.families.network_terms import (
 from plantopt.model.family import INF, Family, Relax, family
 from plantopt.model.layout import Layout
 from plantopt.model.ledger import Ledger, ledger
+from plantopt.model.sparse import OnesCsr
 
 if TYPE_CHECKING:
     from plantopt.model.regulation_terms import RegulationData
@@ -90,13 +91,19 @@ PERIOD_EXPRESSIONS: tuple[Callable[[PeriodContext], Family], ...] = (
 
 @dataclass(frozen=True)
 class Period:
-    """One period's families and its substitution S_t (local columns x global columns)."""
+    """One period's families and its substitution S_t (local columns x global columns),
+    made on first use (a one-period matrix build never needs it)."""
 
     rows: list[Family]
     expressions: dict[str, Family]
     ledger: Ledger
-    subst: sp.csr_array
+    make_subst: Callable[[], OnesCsr] = field(repr=False, compare=False)
     context: PeriodContext
+
+    @cached_property
+    def subst(self) -> OnesCsr:
+        """S_t (:func:`substitution`)."""
+        return self.make_subst()
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ class Families:
         return np.asarray(local @ self.periods[t].subst).ravel()
 
 
-def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr_array:
+def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> OnesCsr:
     """S_t: period t's block, and local build[k] -> sum_{tau in A(k, t)} build[k, tau]; the
     segments of a continuous option alike: segment[k, s] -> sum_{tau in A(k, t)}
     segment[k, s, tau] (each build's size on the curve); and site_build[s, k] ->
@@ -148,21 +155,7 @@ def substitution(local: Layout, glob: Layout, data: ModelData, t: int) -> sp.csr
             taus = np.asarray(timing.active[(u, j, t)], dtype=np.int64)
             rows_.append(np.full(len(taus), row0 + i))
             cols_.append(taus * block + col0 + i)
-    return csr_of_ones(np.concatenate(rows_), np.concatenate(cols_), (n, glob.n_cols))
-
-
-def csr_of_ones(r: np.ndarray, c: np.ndarray, shape: tuple[int, int]) -> sp.csr_array:
-    """The 0/1 matrix with ones at (r[e], c[e]) as CSR with int32 indices: entries ordered
-    by row (stably, as scipy's COO -> CSR orders them: a merge of the few sorted runs ``r``
-    is made of), then made canonical (columns ascending within a row, duplicates summed)
-    only when they are not."""
-    indptr = np.zeros(shape[0] + 1, dtype=np.int32)
-    indptr[1:] = np.cumsum(np.bincount(r, minlength=shape[0]))
-    indices = c[np.argsort(r, kind="stable")].astype(np.int32)
-    m = sp.csr_array((np.ones(len(r)), indices, indptr), shape=shape)
-    if not m.has_canonical_format:
-        m.sum_duplicates()
-    return m
+    return OnesCsr.of_ones(np.concatenate(rows_), np.concatenate(cols_), (n, glob.n_cols))
 
 
 def build_families(data: ModelData, regulation_data: RegulationData | None) -> Families:
@@ -206,7 +199,7 @@ def build_families(data: ModelData, regulation_data: RegulationData | None) -> F
                     for e in [f(ctx) for f in PERIOD_EXPRESSIONS] + network_expressions(ctx)
                 },
                 ledger(ctx),
-                substitution(local, glob, data, t),
+                partial(substitution, local, glob, data, t),
                 ctx,
             )
         )

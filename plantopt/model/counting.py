@@ -18,6 +18,7 @@ computed once per instance and year from the route tree's non-zero coefficients
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,7 +105,8 @@ class ProductNodes:
         column(k)[i]             = coef[nodes[i], k]
         row_sums(keep, w)[i]     = sum_{entries (i, k, c)} c w[p(i), k] keep[k]
 
-    (one pass over the entries, O(nnz); no (nodes x materials) array).
+    (one pass over the entries, O(nnz); no (nodes x materials) array), and
+    ``positive(key, ...)`` the nodes where such a reading is > 0, once for all targets.
     """
 
     def __init__(self, tree: RouteTree) -> None:
@@ -113,23 +115,10 @@ class ProductNodes:
         self.nodes = self.pe.nodes
         self.feed = tree.node_feed[self.nodes]
         self.p_of = self.pe.product
+        self.every = np.arange(len(self.nodes))  # every position in ``nodes``
         self._columns: dict[int, np.ndarray] = {}
         self._sums: dict[str, np.ndarray] = {}
-        self._selected: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
-
-    def select(
-        self, feeds: tuple[str, ...], out_of_waste_p: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(positions in ``nodes`` of the product nodes of ``feeds``, ascending; those of
-        them whose product leaves the waste stage), made once per set of feeds (the targets
-        of one class share it)."""
-        if feeds not in self._selected:
-            f_index = {f: i for i, f in enumerate(self.tree.feeds)}
-            mask = np.zeros(len(self.tree.feeds), dtype=bool)
-            mask[[f_index[f] for f in feeds]] = True
-            sel = np.flatnonzero(mask[self.feed])
-            self._selected[feeds] = sel, sel[out_of_waste_p[self.p_of[sel]]]
-        return self._selected[feeds]
+        self._positive: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position i in ``nodes``, material k, coef) of every non-zero entry, node-major."""
@@ -147,14 +136,38 @@ class ProductNodes:
     def row_sums(self, key: str, keep: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
         """sum_m coef[n, m] weight[p(n), m] keep[m] of every product node n (no weight when
         None; cached by ``key``: the same ``keep`` and ``weight`` for one instance and
-        year)."""
+        year).
+
+        The entries are taken in blocks of about SUM_BLOCK that never split a node's
+        entries (small buffers that stay in cache, no entry-sized temporaries); each
+        block's per-node sums are written to the nodes it covers. A node's terms are added
+        one by one in entry order, so the sums are those of one bincount over all entries
+        bit for bit."""
         if key not in self._sums:
             pos, mat, val = self.entries()
-            terms = val * keep[mat]
-            if weight is not None:
-                terms *= self.pe.gather(weight)
-            self._sums[key] = np.bincount(pos, weights=terms, minlength=len(self.nodes))
+            table = None if weight is None else np.ascontiguousarray(weight).reshape(-1)
+            out = np.zeros(len(self.nodes))
+            cuts = np.searchsorted(pos, pos[SUM_BLOCK::SUM_BLOCK])  # first entry of a node
+            bounds = np.unique(np.r_[0, cuts, len(pos)]).tolist()
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                terms = val[a:b] * keep[mat[a:b]]
+                if table is not None:
+                    terms *= table[self.pe.code[a:b]]
+                lo, hi = int(pos[a]), int(pos[b - 1]) + 1
+                out[lo:hi] = np.bincount(pos[a:b] - lo, weights=terms, minlength=hi - lo)
+            self._sums[key] = out
         return self._sums[key]
+
+    def positive(
+        self, key: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, values) of ``make()`` where the value is > 0, in the given order; cached
+        by ``key`` (a target reads the entries of its feeds from them)."""
+        if key not in self._positive:
+            ids, values = make()
+            keep = values > 0
+            self._positive[key] = ids[keep], values[keep]
+        return self._positive[key]
 
 
 def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
@@ -185,6 +198,7 @@ def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
 
 
 FLAGS = ("counts_recycled", "counts_recovered")
+SUM_BLOCK = 8192  # entries per block of ProductNodes.row_sums (64 KiB buffers)
 
 
 def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:

@@ -178,7 +178,7 @@ def emit_elastic(
     slack_block = sp.csc_array(
         (s_vals, (s_rows, np.asarray(s_cols, np.int64) - n)), shape=(r0, len(slacks))
     )
-    a = sp.hstack([base.a_csc, slack_block]) if slacks else base.a_csc
+    a = sp.hstack([base.a_csc.tocsc(), slack_block]) if slacks else base.a_csc.tocsc()
     if mins:
         a = sp.vstack([a, sp.csr_array((extra_v, (extra_r, extra_c)), shape=(len(mins), n_all))])
         lo = np.concatenate([lo, [m[3] for m in mins]])

@@ -7,12 +7,14 @@ objectives become cost rows.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-import scipy.sparse as sp
 
 from plantopt.model.build import Families
 from plantopt.model.family import Family
 from plantopt.model.matrix_form import MatrixModel
+from plantopt.model.sparse import OnesCsr, csc_from_triplets
 
 
 def constraint_families(fams: Families) -> list[Family]:
@@ -22,15 +24,16 @@ def constraint_families(fams: Families) -> list[Family]:
     return out + [f for f in fams.global_rows if f.n]
 
 
-def row_blocks(fams: Families) -> list[tuple[Family, sp.csr_array]]:
-    """(family, its rows over the global columns) of every constraint family with rows."""
+def row_blocks(fams: Families) -> list[tuple[Family, Any]]:
+    """(family, its rows over the global columns as a scipy ``csr_array``) of every
+    constraint family with rows."""
     n_local = fams.layout.local().n_cols
     out = []
     for per in fams.periods:
         for f in per.rows:
             if f.n:  # with one period S is the identity
                 m = f.matrix(n_local)
-                out.append((f, m @ per.subst if fams.multi else m))
+                out.append((f, m @ per.subst.tocsr() if fams.multi else m))
     for f in fams.global_rows:
         if f.n:
             out.append((f, f.matrix(fams.layout.n_cols)))
@@ -40,7 +43,7 @@ def row_blocks(fams: Families) -> list[tuple[Family, sp.csr_array]]:
 _Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _through(subst: sp.csr_array, row: np.ndarray, col: np.ndarray, val: np.ndarray) -> _Triplets:
+def _through(subst: OnesCsr, row: np.ndarray, col: np.ndarray, val: np.ndarray) -> _Triplets:
     """Triplets over local columns mapped to global ones: (r, c, v) -> (r, c', v s_cc') for
     every entry (c, c', s_cc') of S_t."""
     ptr = subst.indptr
@@ -54,9 +57,11 @@ def global_triplets(fams: Families) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     """(row, col, val) of every constraint row over the global columns, rows numbered in
     :func:`row_blocks` order, and the families with rows in that order.
 
-    Row and column indices are int32 (what HiGHS takes); each family's triplets are written
-    into place in arrays of the final size (no list of copies, no concatenation)."""
-    blocks: list[tuple[Family, sp.csr_array | None, int]] = []
+    Row indices are int32 (what HiGHS takes), column indices int64 (the work array of the
+    CSC's sort, :func:`~plantopt.model.sparse.csc_from_triplets`); each family's triplets
+    are written into place in arrays of the final size (no list of copies, no
+    concatenation)."""
+    blocks: list[tuple[Family, OnesCsr | None, int]] = []
     r0 = 0
     for per in fams.periods:
         for f in per.rows:
@@ -69,26 +74,13 @@ def global_triplets(fams: Families) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             r0 += f.n
     sizes = [len(f.val) if s is None else int(np.diff(s.indptr)[f.col].sum()) for f, s, _ in blocks]
     total = int(sum(sizes))
-    row, col, val = np.empty(total, np.int32), np.empty(total, np.int32), np.empty(total)
+    row, col, val = np.empty(total, np.int32), np.empty(total, np.int64), np.empty(total)
     at = 0
     for (f, s, r0), k in zip(blocks, sizes):
         part = (f.row + r0, f.col, f.val) if s is None else _through(s, f.row + r0, f.col, f.val)
         row[at : at + k], col[at : at + k], val[at : at + k] = part
         at += k
     return row, col, val, [f for f, _, _ in blocks]
-
-
-def csc_from_triplets(
-    row: np.ndarray, col: np.ndarray, val: np.ndarray, shape: tuple[int, int]
-) -> sp.csc_array:
-    """A = the sum of the triplets, as CSC with int32 indices (what HiGHS takes): one
-    counting sort by column (scipy's COO -> CSC), row indices sorted within each column,
-    duplicates summed, entries that sum to exactly zero dropped."""
-    a = sp.coo_array(
-        (val, (row.astype(np.int32, copy=False), col.astype(np.int32, copy=False))), shape=shape
-    ).tocsc()
-    a.eliminate_zeros()
-    return a
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -103,7 +95,7 @@ def emit_matrix(fams: Families, objectives: list[str]) -> MatrixModel:
     n = fams.layout.n_cols
     lower = np.concatenate([f.lower for f in used]) if used else np.zeros(0)
     upper = np.concatenate([f.upper for f in used]) if used else np.zeros(0)
-    a = csc_from_triplets(row, col, val, (len(lower), n))
+    a = csc_from_triplets(row, col, val, (len(lower), n), overwrite_col=True)
     del row, col, val
     return MatrixModel(
         a_csc=a,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 import numpy as np
-import scipy.sparse as sp
 
 INF = float("inf")
 
@@ -95,8 +94,11 @@ class Family:
     def is_constraint(self) -> bool:
         return self.lower is not None
 
-    def matrix(self, n_cols: int) -> sp.csr_array:
-        """A as a sparse (rows x n_cols) matrix; duplicate triplets are summed."""
+    def matrix(self, n_cols: int) -> Any:
+        """A as a scipy (rows x n_cols) ``csr_array``; duplicate triplets are summed (scipy
+        is imported here: the solve path does not use it)."""
+        import scipy.sparse as sp
+
         return sp.csr_array((self.val, (self.row, self.col)), shape=(self.n, n_cols))
 
     def const(self) -> np.ndarray:

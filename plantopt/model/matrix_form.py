@@ -10,6 +10,8 @@ if TYPE_CHECKING:  # annotations only: the command line names these types withou
     import numpy as np
     import scipy.sparse as sp
 
+    from plantopt.model.sparse import CscMatrix
+
 INF = math.inf  # HiGHS reads +-inf as kHighsInf
 OBJECTIVES = ("recovery", "profit", "npv")
 
@@ -18,7 +20,7 @@ OBJECTIVES = ("recovery", "profit", "npv")
 class MatrixModel:
     """A MILP in matrix form: max/min c x + offset, row_lower <= A x <= row_upper."""
 
-    a_csc: sp.csc_array  # (rows x cols)
+    a_csc: CscMatrix | sp.csc_array  # (rows x cols); the emitter's is a CscMatrix
     row_lower: np.ndarray
     row_upper: np.ndarray
     col_lower: np.ndarray

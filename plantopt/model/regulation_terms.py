@@ -40,6 +40,7 @@ A contract c on (product p, material k) can take at most the k contained in p:
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,45 +217,50 @@ def _split_by_category(r: Any, covered: tuple[str, ...], reg_class: dict[str, st
 
 def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -> tuple:
     """(N_t nodes, their coefficients, D_t, out-of-waste nodes, their coefficients) of one
-    target over the feeds ``covered``."""
+    target over the feeds ``covered``: the nodes of the covered feeds with a coefficient
+    > 0, ascending. The nodes with a coefficient > 0 are found once per material and kind
+    (:meth:`ProductNodes.positive`, shared by the targets), each target keeps those of its
+    feeds."""
     tree = data.tree
     m_index = {m: i for i, m in enumerate(tree.materials)}
     f_index = {f: i for i, f in enumerate(tree.feeds)}
     pv = cnt.products or ProductNodes(tree)
-    sel, is_out = pv.select(covered, cnt.out_of_waste_p)  # positions among product nodes
-    prod, p_of = pv.nodes[sel], pv.p_of[sel]
-    out = pv.nodes[is_out]
+    mask = np.zeros(len(tree.feeds), dtype=bool)
+    mask[[f_index[f] for f in covered]] = True
     none = np.zeros(0, np.int64), np.zeros(0)
+
+    def pick(key: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple:
+        pos, val = pv.positive(key, make)  # positions among the product nodes
+        keep = mask[pv.feed[pos]]
+        return pv.nodes[pos[keep]], np.asarray(val[keep], float)
+
+    def where(flag_p: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        on = flag_p[pv.p_of]  # product nodes whose product has the flag
+        return np.flatnonzero(on), values[on]
+
+    out_p = cnt.out_of_waste_p
     if r.kind == "material_recovery":
         if r.material not in m_index:
             return *none, [], *none
         k = m_index[r.material]
-        a = pv.column(k)[sel] * cnt.weight[p_of, k]
+        num = pick(f"num:{k}", lambda: (pv.every, pv.column(k) * cnt.weight[:, k][pv.p_of]))
         den = [(f, float(tree.comp[f_index[f], k])) for f in covered]
-        sub = pv.column(k)[is_out]
+        sub = pick(f"out:{k}", lambda: where(out_p, pv.column(k)))
     elif r.kind == "recycling_efficiency":
-        keep = cnt.recycled_p[p_of]
-        prod = prod[keep]
-        a = pv.row_sums("partb", 1.0 - cnt.excluded, cnt.weight)[sel][keep]
+        keep = 1.0 - cnt.excluded
+        num = pick("partb", lambda: where(cnt.recycled_p, pv.row_sums("partb", keep, cnt.weight)))
         den = [(f, float(1.0 - tree.comp[f_index[f]] @ cnt.excluded)) for f in covered]
-        sub = pv.row_sums("partb_out", 1.0 - cnt.excluded)[is_out]
+        sub = pick("partb_out", lambda: where(out_p, pv.row_sums("partb_out", keep)))
     else:
-        mass = tree.node_mass()
-        nodes = cnt.nodes_of["recovered" if r.kind == "weee_recovery" else "recycled"]
-        mask = np.zeros(len(tree.feeds), dtype=bool)
-        mask[[f_index[f] for f in covered]] = True
-        prod = nodes[mask[tree.node_feed[nodes]]]
-        a = mass[prod]
+        which = "recovered" if r.kind == "weee_recovery" else "recycled"
+        nodes, mass = pv.positive(
+            which, lambda: (cnt.nodes_of[which], tree.node_mass()[cnt.nodes_of[which]])
+        )
+        keep_n = mask[tree.node_feed[nodes]]
+        num = nodes[keep_n], np.asarray(mass[keep_n], float)
         den = [(f, 1.0) for f in covered]
-        out, sub = none  # WEEE Annex V: re-use counts in the numerator, input unchanged
-    keep, keep_sub = a > 0, sub > 0
-    return (
-        prod[keep].astype(np.int64, copy=False),
-        np.asarray(a[keep], float),
-        den,
-        out[keep_sub].astype(np.int64, copy=False),
-        np.asarray(sub[keep_sub], float),
-    )
+        sub = none  # WEEE Annex V: re-use counts in the numerator, input unchanged
+    return (num[0].astype(np.int64, copy=False), num[1], den, sub[0].astype(np.int64), sub[1])
 
 
 def covered_feeds(
