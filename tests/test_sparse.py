@@ -103,3 +103,12 @@ def test_the_matrix_build_does_not_import_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_empty_matrices_give_float_zeros() -> None:
+    """No entries: the products are float64 zeros, as scipy's (bincount alone gives int64)."""
+    a = csc_from_triplets(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), (2, 3))
+    s = OnesCsr.of_ones(np.zeros(0, np.int64), np.zeros(0, np.int64), (3, 4))
+    for y in (a @ np.ones(3), s @ np.ones(4), np.ones(3) @ s):
+        assert y.dtype == np.float64 and not y.any()
+    np.testing.assert_array_equal(a.indptr, [0, 0, 0, 0])

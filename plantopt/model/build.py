@@ -241,7 +241,7 @@ def column_bounds(
 
 def _vec(f: Family, n: int) -> np.ndarray:
     """sum of the family's triplets per column (in triplet order, as ``np.add.at``)."""
-    return np.bincount(f.col, weights=f.val, minlength=n)
+    return np.bincount(f.col, weights=f.val, minlength=n).astype(float, copy=False)
 
 
 def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
@@ -250,17 +250,23 @@ def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
     timing = data.timing
     assert timing is not None
     n_local = glob.local().n_cols
-    out = {o: np.zeros(glob.n_cols) for o in ("recovery", "profit", "npv")}
+    out: dict[str, np.ndarray] = {}
     single = not fams.multi
     for t, per in enumerate(fams.periods):
         p = timing.periods[t]
         w = 1.0 if single else p.weight
         rec = _vec(per.expressions["weighted_recovery"], n_local)
+        rec *= w
         prof = per.ledger.profit(n_local)
+        prof *= w
         npv = per.ledger.npv(n_local, timing.finance, p, timing.end_yr)
-        out["recovery"] += fams.period_vector(t, w * rec)
-        out["profit"] += fams.period_vector(t, w * prof)
-        out["npv"] += fams.period_vector(t, npv)
+        for name, v in (("recovery", rec), ("profit", prof), ("npv", npv)):
+            v = fams.period_vector(t, v)  # a fresh array: added to in place
+            if name in out:
+                out[name] += v
+            else:  # 0 + v, as the sum starting from zero (-0.0 becomes 0.0)
+                v += 0.0
+                out[name] = v
     out["npv"] -= capex_pv_vector(fams)
     return out
 

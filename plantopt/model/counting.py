@@ -27,6 +27,7 @@ import pandas as pd
 from plantopt.instance.instance import Instance
 from plantopt.instance.targets import PARTB_EXCLUSION_LAST_YEAR
 from plantopt.model.data import ModelData
+from plantopt.model.entry_blocks import node_sums
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT, RouteTree
 
 
@@ -136,26 +137,20 @@ class ProductNodes:
     def row_sums(self, key: str, keep: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
         """sum_m coef[n, m] weight[p(n), m] keep[m] of every product node n (no weight when
         None; cached by ``key``: the same ``keep`` and ``weight`` for one instance and
-        year).
-
-        The entries are taken in blocks of about SUM_BLOCK that never split a node's
-        entries (small buffers that stay in cache, no entry-sized temporaries); each
-        block's per-node sums are written to the nodes it covers. A node's terms are added
-        one by one in entry order, so the sums are those of one bincount over all entries
-        bit for bit."""
+        year), in cache-sized blocks of entries (:func:`node_sums`: one bincount over all
+        entries bit for bit)."""
         if key not in self._sums:
             pos, mat, val = self.entries()
             table = None if weight is None else np.ascontiguousarray(weight).reshape(-1)
-            out = np.zeros(len(self.nodes))
-            cuts = np.searchsorted(pos, pos[SUM_BLOCK::SUM_BLOCK])  # first entry of a node
-            bounds = np.unique(np.r_[0, cuts, len(pos)]).tolist()
-            for a, b in zip(bounds[:-1], bounds[1:]):
-                terms = val[a:b] * keep[mat[a:b]]
+            code = self.pe.code
+
+            def terms(a: int, b: int) -> np.ndarray:
+                t = val[a:b] * keep[mat[a:b]]
                 if table is not None:
-                    terms *= table[self.pe.code[a:b]]
-                lo, hi = int(pos[a]), int(pos[b - 1]) + 1
-                out[lo:hi] = np.bincount(pos[a:b] - lo, weights=terms, minlength=hi - lo)
-            self._sums[key] = out
+                    t *= table[code[a:b]]
+                return t
+
+            self._sums[key] = node_sums(pos, len(self.nodes), terms)
         return self._sums[key]
 
     def positive(
@@ -198,7 +193,6 @@ def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
 
 
 FLAGS = ("counts_recycled", "counts_recovered")
-SUM_BLOCK = 8192  # entries per block of ProductNodes.row_sums (64 KiB buffers)
 
 
 def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:

@@ -16,6 +16,7 @@ import pandas as pd
 from plantopt.instance.instance import Instance
 from plantopt.instance.manifest import Manifest
 from plantopt.model.capacity import Curve, capex_curves
+from plantopt.model.entry_blocks import node_sums
 from plantopt.model.finance import annuity_factor, capex_pv_factor, capital_recovery_factor  # noqa: F401
 from plantopt.model.network import (
     Footprint,
@@ -236,8 +237,16 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     # revenue sums in material order, as a loop over the material columns would
     pe = tree.product_entries()
     prod_nodes, pos, mat, val = pe.nodes, pe.pos, pe.mat, pe.val
-    revenue = np.bincount(pos, weights=val * pe.gather(value), minlength=len(prod_nodes))
-    hit = np.flatnonzero(pe.gather(recov) & (val > 0))
+    value_of, recov_of = value.reshape(-1), recov.reshape(-1)  # (p, m) -> table value
+    hits: list[np.ndarray] = []
+
+    def terms(a: int, b: int) -> np.ndarray:  # revenue terms; the recovered entries aside
+        code, v = pe.code[a:b], val[a:b]
+        hits.append(np.flatnonzero(recov_of[code] & (v > 0)) + a)
+        return v * value_of[code]
+
+    revenue = node_sums(pos, len(prod_nodes), terms)  # blocks: one bincount bit for bit
+    hit = np.concatenate(hits) if hits else np.zeros(0, np.int64)
     hit = hit[np.argsort(mat[hit], kind="stable")]  # by material, nodes ascending
     ptr = np.zeros(len(mats) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(np.bincount(mat[hit], minlength=len(mats)))

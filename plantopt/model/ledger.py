@@ -94,7 +94,10 @@ class Ledger:
         out = np.zeros(n_cols)
         for k, w in factor.items():
             cols, vals = self.sparse(k)
-            out[cols] += w * vals
+            if len(cols) and int(cols[-1]) - int(cols[0]) + 1 == len(cols):
+                out[int(cols[0]) : int(cols[-1]) + 1] += w * vals  # a run of columns
+            else:
+                out[cols] += w * vals
         return out
 
     def profit(self, n_cols: int) -> np.ndarray:

@@ -23,6 +23,11 @@ import numpy as np
 SORT_BLOCK = 1 << 16  # positions added to the sort keys per step
 
 
+def _floats(a: np.ndarray) -> np.ndarray:
+    """float64 (bincount of no entries gives int64 zeros even with weights)."""
+    return a.astype(np.float64, copy=False)
+
+
 def _indptr(ids: np.ndarray, n: int) -> np.ndarray:
     """ptr[k] = #{e : ids[e] < k}, k = 0..n, as int32 (the slices of a sorted id array)."""
     counts = np.bincount(ids, minlength=n)
@@ -81,7 +86,7 @@ class CscMatrix:
         if not (isinstance(x, np.ndarray) and x.ndim == 1 and len(x) == self.shape[1]):
             return self.tocsc() @ x
         w = self.data * x[self.col_ids()]
-        return np.bincount(self.indices, weights=w, minlength=self.shape[0])
+        return _floats(np.bincount(self.indices, weights=w, minlength=self.shape[0]))
 
     def tocsc(self) -> Any:
         """The same matrix as a scipy ``csc_array`` (sharing the arrays)."""
@@ -187,14 +192,14 @@ class OnesCsr:
         if not (isinstance(x, np.ndarray) and x.ndim == 1 and len(x) == self.shape[1]):
             return self.tocsr() @ x
         w = self.data * x[self.indices]
-        return np.bincount(self.row_ids(), weights=w, minlength=self.shape[0])
+        return _floats(np.bincount(self.row_ids(), weights=w, minlength=self.shape[0]))
 
     def __rmatmul__(self, v: Any) -> np.ndarray:
         """(v S)_k = sum_i v_i s_ik, rows in order (scipy's product with S transposed)."""
         if not (isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == self.shape[0]):
             return v @ self.tocsr()
         w = self.data * v[self.row_ids()]
-        return np.bincount(self.indices, weights=w, minlength=self.shape[1])
+        return _floats(np.bincount(self.indices, weights=w, minlength=self.shape[1]))
 
     def tocsr(self) -> Any:
         """The same matrix as a scipy ``csr_array`` (sharing the arrays)."""
