@@ -13,10 +13,17 @@ For each case, in one run:
    between rounds cancels). Per-phase times are medians of A's ``summary.json``
    ``timings_s``; ``outside_api_s`` = A's wall time minus its ``timings_s.total`` (process
    start, imports, printing, writing the result folder). The load average
-   (``os.getloadavg``) is recorded before and after each case.
+   (``os.getloadavg``) is recorded before and after each case;
+4. then one more default ``plantopt solve`` through ``solve_phases.py``: the CPU time of each
+   phase of the whole process (interpreter start, imports, reading and checking, the API's
+   phases, terminal output, writing the result folder, the process's end), next to the
+   HiGHS-alone process's own split (start and import, reading the file, the solve).
 
-    python benchmarks/bench_command.py [--cases nl-2027,gen-M,gen-L] [--pairs 5]
+    python benchmarks/bench_command.py [--cases nl-2027,gen-M,gen-L,gen-XL] [--pairs 5]
                                        [--out FILE.md] [--json FILE.json]
+
+gen-XL takes minutes per solve (about 100 s CPU for HiGHS alone, 2026-12-02); use
+``--pairs 1`` there.
 """
 
 from __future__ import annotations
@@ -81,6 +88,31 @@ def solve_round(folder: Path, work: Path, i: int, model: Path) -> dict:
     return {"a": a, "b": b, "c": c}
 
 
+def phase_run(folder: Path, work: Path) -> dict[str, float]:
+    """CPU seconds per phase of one default ``plantopt solve`` (``solve_phases.py``); the
+    API's own phases (wall) from its ``summary.json``, ``teardown`` measured here."""
+    out, phases = work / "phases-out", work / "phases.json"
+    run = run_child(
+        [
+            sys.executable,
+            str(HERE / "solve_phases.py"),
+            str(phases),
+            "solve",
+            str(folder),
+        ]
+        + ["--out", str(out)],
+        cwd=work,
+    )
+    got = json.loads(phases.read_text())
+    timings = json.loads((out / "summary.json").read_text())["timings_s"]
+    cpu = {f"p_{k}": v for k, v in got["cpu_s"].items()}
+    cpu["p_teardown"] = run["cpu_s"] - got["cpu_at_end_s"]
+    cpu["p_total"] = run["cpu_s"]
+    for phase in ("route_tree", "build", "handoff", "solve", "extract"):
+        cpu[f"api_{phase}_wall"] = timings.get(phase, 0.0)
+    return cpu
+
+
 def run_case(name: str, pairs: int) -> dict:
     case = CASES[name]
     load_before = os.getloadavg()
@@ -103,6 +135,7 @@ def run_case(name: str, pairs: int) -> dict:
             cwd=work,
         )
         rounds = [solve_round(folder, work, i, model) for i in range(pairs)]
+        phases = phase_run(folder, work)
     load_after = os.getloadavg()
     med = statistics.median
     a_sum = [r["a"]["summary"] for r in rounds]
@@ -128,6 +161,11 @@ def run_case(name: str, pairs: int) -> dict:
         "outside_api_s": med(
             r["a"]["wall_s"] - r["a"]["summary"]["timings_s"]["total"] for r in rounds
         ),
+        **phases,
+        "highs_alone_start_cpu_s": med(
+            r["b"]["cpu_s"] - r["b"]["result"]["cpu_at_end_s"] for r in rounds
+        ),
+        "highs_alone_read_s": med(r["b"]["result"]["read_s"] for r in rounds),
         "load_before": list(load_before),
         "load_after": list(load_after),
     }
@@ -154,15 +192,48 @@ COLUMNS = [
 ]
 
 
-def to_markdown(results: list[dict]) -> str:
-    lines = [
-        "| " + " | ".join(c for c, _ in COLUMNS) + " | load before / after |",
-        "|" + "---|" * (len(COLUMNS) + 1),
-    ]
+#: the phase table: one whole default solve, CPU s per phase (``p_*``; the API's phases are
+#: wall s from summary.json), and the HiGHS-alone process's split
+PHASE_COLUMNS = [
+    ("case", "{}"),
+    ("p_total", "{:.2f}"),
+    ("p_interpreter", "{:.3f}"),
+    ("p_imports", "{:.3f}"),
+    ("p_load_and_checks", "{:.3f}"),
+    ("p_api_solve", "{:.3f}"),
+    ("api_route_tree_wall", "{:.3f}"),
+    ("api_build_wall", "{:.3f}"),
+    ("api_handoff_wall", "{:.3f}"),
+    ("api_solve_wall", "{:.3f}"),
+    ("api_extract_wall", "{:.3f}"),
+    ("p_print", "{:.3f}"),
+    ("p_write", "{:.3f}"),
+    ("p_other", "{:.3f}"),
+    ("p_teardown", "{:.3f}"),
+    ("cpu_highs_alone_s", "{:.2f}"),
+    ("highs_alone_read_s", "{:.3f}"),
+    ("highs_alone_run_s", "{:.3f}"),
+]
+
+
+def _table(results: list[dict], columns: list[tuple[str, str]], load: bool) -> list[str]:
+    head = " | ".join(c for c, _ in columns) + (" | load before / after" if load else "")
+    lines = ["| " + head + " |", "|" + "---|" * (len(columns) + int(load))]
     for r in results:
-        load = f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f}"
-        lines.append("| " + " | ".join(f.format(r[c]) for c, f in COLUMNS) + f" | {load} |")
-    return "\n".join(lines) + "\n"
+        cells = [f.format(r.get(c, float("nan"))) for c, f in columns]
+        if load:
+            cells.append(f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def to_markdown(results: list[dict]) -> str:
+    phases = _table(results, PHASE_COLUMNS, load=False)
+    title = (
+        "Phases of one whole default solve (CPU s; api_* are wall s from summary.json; "
+        "HiGHS alone: median CPU s, read and run wall s):"
+    )
+    return "\n".join([*_table(results, COLUMNS, load=True), "", title, "", *phases]) + "\n"
 
 
 def main() -> int:

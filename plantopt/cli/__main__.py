@@ -1,3 +1,3 @@
-from plantopt.cli import main
+from plantopt.cli import console_main
 
-main()
+console_main()
