@@ -411,6 +411,36 @@ def test_dataset_store_keeps_summary_rows_and_chosen_tables(tmp_path: Path) -> N
     again = run_batch(inputs, store_dir, progress=False, dataset_tables=("recovery", "economics"))
     assert again.n_run == 1
     assert len(store.read_dataset("recovery")["scenario_id"].unique()) == 3
+    _check_summary_rows_of_the_records(store_dir)
+
+
+def _check_summary_rows_of_the_records(store_dir: Path) -> None:
+    """The dataset's summary rows: one file rebuilt from the records at the end of a run
+    (what ``read_dataset`` returns); per-job summary files of an earlier layout count as
+    parts no more and are folded into it by ``collect``."""
+    from plantopt.batch import collect
+    from plantopt.batch.store import _tidy_row
+
+    store = Store(store_dir)
+    folder = store_dir / "dataset" / "table=summary"
+    assert [p.name for p in folder.iterdir()] == ["summary.parquet"]
+    on_disk = pd.read_parquet(folder).sort_values("scenario_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(on_disk, store.read_dataset("summary"), check_dtype=False)
+    assert on_disk["scenario_id"].tolist() == ["tiny_a100", "tiny_a140", "tiny_a60"]
+    rec = store.read_records()["tiny_a60"]  # as an earlier version wrote it
+    pd.DataFrame([_tidy_row(rec)]).to_parquet(folder / "tiny_a60.parquet")
+    rec["dataset_parts"] = ["dataset/table=summary/tiny_a60.parquet", *rec["dataset_parts"]]
+    store.write_record(rec)
+    (folder / "tiny_a60.parquet").unlink()  # a lost summary part: not a reason to rerun
+    assert "tiny_a60" in store.finished_ids()
+    pd.DataFrame([_tidy_row(rec)]).to_parquet(folder / "tiny_a100.parquet")
+    collect(store_dir)
+    assert [p.name for p in folder.iterdir()] == ["summary.parquet"]
+    assert len(pd.read_parquet(folder)) == 3
+    # a record on disk before the run's end is in the summary rows at once
+    rec = dict(rec, scenario_id="tiny_new", dataset_parts=[])
+    store.write_record(rec)
+    assert "tiny_new" in set(store.read_dataset("summary")["scenario_id"])
 
 
 def test_overrides_recheck_changed_tables_and_every_cross_table_check(

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from importlib import metadata
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from plantopt.instance.instance import HASH_SCHEME, Instance
@@ -45,16 +46,19 @@ def headline(
             "weighted_recovery_t_per_yr": float(w @ per["weighted_recovery_t_per_yr"].to_numpy()),
             "periods": per.to_dict("records"),
         }
-    econ = tables["economics"].set_index("item")["eur_per_yr"]
+    econ = tables["economics"]
+    items = dict(zip(econ["item"].tolist(), econ["eur_per_yr"].tolist()))
     rec = tables["recovery"]
+    recovered = rec["recovered_t_per_yr"].to_numpy(float)
+    # np.nansum: the sums Series.sum gives (NaN skipped, numpy's sum of the rest in order)
     return {
-        "profit_eur_per_yr": float(econ["profit"]),
-        "capex_eur": float(econ["capex_total"]),
+        "profit_eur_per_yr": float(items["profit"]),
+        "capex_eur": float(items["capex_total"]),
         "critical_recovered_t_per_yr": float(
-            rec.loc[rec["eu_critical"], "recovered_t_per_yr"].sum()
+            np.nansum(recovered[rec["eu_critical"].to_numpy(bool)])
         ),
         "weighted_recovery_t_per_yr": float(
-            (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum()
+            np.nansum(recovered * rec["recovery_weight"].to_numpy(float))
         ),
     }
 

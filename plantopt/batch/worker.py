@@ -188,10 +188,9 @@ def summary_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
     out.update(case_metrics(tables, summary))
     rec = tables.get("recovery")
     if rec is not None and len(rec):
-        out["recovery_frac"] = dict(zip(rec["material"], map(float, rec["recovery_frac"])))
-        out["recovered_t_per_yr"] = dict(
-            zip(rec["material"], map(float, rec["recovered_t_per_yr"]))
-        )
+        mats = rec["material"].tolist()
+        out["recovery_frac"] = dict(zip(mats, map(float, rec["recovery_frac"].tolist())))
+        out["recovered_t_per_yr"] = dict(zip(mats, map(float, rec["recovered_t_per_yr"].tolist())))
     return out
 
 
@@ -208,23 +207,19 @@ def case_metrics(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> di
     }
     built = tables.get("built_units")
     if built is not None:
+        periods = built["period"].tolist() if "period" in built.columns else None
         keys = [
-            f"{u}:{j}" + (f"@{p}" if "period" in built.columns else "")
-            for u, j, p in zip(
-                built["unit_id"],
-                built["option_id"],
-                built["period"] if "period" in built.columns else [None] * len(built),
-            )
+            f"{u}:{j}" + ("" if periods is None else f"@{periods[i]}")
+            for i, (u, j) in enumerate(zip(built["unit_id"].tolist(), built["option_id"].tolist()))
         ]
         out["units_built"] = "; ".join(keys)
     comp = tables.get("compliance")
     if comp is not None and len(comp):
-        in_force = comp[comp["status"] != "no covered feed in instance"]
-        refused = int((in_force["status"] == NOT_APPLICABLE).sum())
-        violated = int((in_force["status"] == "violated").sum())
+        status = [s for s in comp["status"].tolist() if s != "no covered feed in instance"]
+        refused, violated = status.count(NOT_APPLICABLE), status.count("violated")
         out["targets_violated"] = violated
         out["targets_met_by_refusing_feeds"] = refused
-        out["all_targets_met"] = bool(violated == 0 and refused == 0) if len(in_force) else None
+        out["all_targets_met"] = bool(violated == 0 and refused == 0) if status else None
     return out
 
 

@@ -42,10 +42,12 @@ from plantopt.business.cashflow import (
 from plantopt.model.data import ModelData
 
 
-def npv_of(cash_flows: np.ndarray, rate: float) -> float:
-    """sum_t cf_t (1 + rate)^-t over t = 0, 1, ..."""
+def npv_of(cash_flows: np.ndarray, rate: float, minus_t: np.ndarray | None = None) -> float:
+    """sum_t cf_t (1 + rate)^-t over t = 0, 1, ... (``minus_t``: -t, when the caller has it)."""
     cf = np.asarray(cash_flows, dtype=float)
-    return float(np.sum(cf * (1.0 + rate) ** (-np.arange(len(cf), dtype=float))))
+    if minus_t is None:
+        minus_t = -np.arange(len(cf), dtype=float)
+    return float(np.sum(cf * (1.0 + rate) ** minus_t))
 
 
 def irr(cash_flows: np.ndarray) -> float | None:
@@ -54,13 +56,14 @@ def irr(cash_flows: np.ndarray) -> float | None:
     With one sign change (investment, then returns) the root is unique.
     """
     cf = np.asarray(cash_flows, dtype=float)
+    minus_t = -np.arange(len(cf), dtype=float)
     lo, hi = -0.99, 10.0
-    f_lo, f_hi = npv_of(cf, lo), npv_of(cf, hi)
+    f_lo, f_hi = npv_of(cf, lo, minus_t), npv_of(cf, hi, minus_t)
     if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0 or not cf.any():
         return None
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        f_mid = npv_of(cf, mid)
+        f_mid = npv_of(cf, mid, minus_t)
         if f_mid == 0 or hi - lo < 1e-12:
             return mid
         if f_lo * f_mid < 0:
@@ -76,9 +79,13 @@ def _payback(cumulative: np.ndarray) -> int | None:
 
 def plan_builds(built: pd.DataFrame) -> list[Build]:
     """The builds of a single-period plan (built_units rows, with their gross capex)."""
-    return [
-        Build(r.unit_id, r.option_id, 0, float(r.capex_eur)) for r in built.itertuples(index=False)
-    ]
+    cols = (built[c].tolist() for c in ("unit_id", "option_id", "capex_eur"))
+    return [Build(u, j, 0, float(c)) for u, j, c in zip(*cols)]
+
+
+def _items(econ: pd.DataFrame) -> dict[str, float]:
+    """EUR/yr (EUR for capex_total) of each item of an economics table, by item."""
+    return dict(zip(econ["item"].tolist(), econ["eur_per_yr"].tolist()))
 
 
 def revenue_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -102,10 +109,9 @@ def revenue_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def cost_table(econ: pd.DataFrame) -> pd.DataFrame:
     """The annual cost items of the economics table as positive EUR/yr."""
-    costs = econ[(econ["eur_per_yr"] < 0) & (econ["unit"] == "EUR/yr") & (econ["item"] != "profit")]
-    return pd.DataFrame(
-        {"category": costs["item"].to_numpy(), "eur_per_yr": -costs["eur_per_yr"].to_numpy()}
-    )
+    item, eur = econ["item"].to_numpy(), econ["eur_per_yr"].to_numpy()
+    costs = (eur < 0) & (econ["unit"].to_numpy() == "EUR/yr") & (item != "profit")
+    return pd.DataFrame({"category": item[costs], "eur_per_yr": -eur[costs]})
 
 
 METRIC_UNITS = {
@@ -141,8 +147,10 @@ def flow_metrics(data: ModelData, flows: pd.DataFrame, schedule: pd.DataFrame) -
     timing = data.timing
     assert timing is not None
     fin = timing.finance
-    invest = schedule[schedule["kind"] == "investment"]
-    gross, subsidy = float(invest["capex_eur"].sum()), float(invest["subsidy_eur"].sum())
+    invest = schedule["kind"].to_numpy() == "investment"
+    # np.nansum: the sum Series.sum gives (NaN skipped, numpy's sum of the rest in order)
+    gross = float(np.nansum(schedule["capex_eur"].to_numpy(float)[invest]))
+    subsidy = float(np.nansum(schedule["subsidy_eur"].to_numpy(float)[invest]))
     return {
         "npv_eur": float(flows["discounted_eur"].sum()),
         "irr": irr(flows["net_cash_flow_eur"].to_numpy()),
@@ -166,7 +174,7 @@ def business_results(
     ``cost_by_category``, ``business_case`` and a summary dict, from the result tables (the
     economics table is the money ledger priced at the solution; it is read, not changed)."""
     econ = tables["economics"]
-    items = econ.set_index("item")["eur_per_yr"]
+    items = _items(econ)
     profit = float(items["profit"])
     builds = plan_builds(tables["built_units"])
     schedule = capex_schedule(data, builds)

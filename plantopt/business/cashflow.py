@@ -74,11 +74,11 @@ class Build:
 def operating_items(economics: pd.DataFrame) -> dict[str, float]:
     """EUR/yr of every operating ledger item (positive amounts, by ledger name) from an
     economics table (signed, costs negative); the annualised capex is not operating."""
-    by_label = economics.set_index("item")["eur_per_yr"]
+    by_label = dict(zip(economics["item"].tolist(), economics["eur_per_yr"].tolist()))
     out = {}
     for name, sign, _ in ITEMS:
         label = TABLE_LABEL.get(name, name)
-        if name != "annual_capex" and label in by_label.index:
+        if name != "annual_capex" and label in by_label:
             out[name] = sign * float(by_label[label])
     return out
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from plantopt.instance.targets import NOT_APPLICABLE
@@ -36,10 +37,12 @@ def refused_feed_targets(tables: dict[str, pd.DataFrame]) -> list[str]:
     comp = tables.get("compliance")
     if comp is None or not len(comp):
         return []
-    sel = comp[comp["status"] == REFUSED]
-    if "period" in sel.columns:
-        return [f"{r.target} ({r.period})" for r in sel.itertuples()]
-    return list(sel["target"])
+    refused = [i for i, s in enumerate(comp["status"].tolist()) if s == REFUSED]
+    target = comp["target"].tolist()
+    if "period" in comp.columns:
+        period = comp["period"].tolist()
+        return [f"{target[i]} ({period[i]})" for i in refused]
+    return [target[i] for i in refused]
 
 
 def _refused_tonnes(tables: dict[str, pd.DataFrame]) -> float:
@@ -49,14 +52,17 @@ def _refused_tonnes(tables: dict[str, pd.DataFrame]) -> float:
         return 0.0
     feeds = {
         f
-        for text in comp.loc[comp["status"] == REFUSED, "covered_feeds"]
+        for status, text in zip(comp["status"].tolist(), comp["covered_feeds"].tolist())
+        if status == REFUSED
         for f in str(text).split(",")
         if f
     }
-    sel = intake[intake["feed_id"].isin(feeds)]
-    if "period" in sel.columns:  # the largest period's offer
+    if "period" in intake.columns:  # the largest period's offer
+        sel = intake[intake["feed_id"].isin(feeds)]
         return float(sel.groupby("period")["available_t_per_yr"].sum().max()) if len(sel) else 0.0
-    return float(sel["available_t_per_yr"].sum())
+    on_offer = np.fromiter((f in feeds for f in intake["feed_id"].tolist()), bool, len(intake))
+    # the sum Series.sum gives: NaN skipped, the rest in row order (numpy's pairwise sum)
+    return float(np.nansum(intake["available_t_per_yr"].to_numpy(float)[on_offer]))
 
 
 #: objectives that do not weigh money (the collection steps' cost is not in them)
@@ -73,7 +79,10 @@ def unweighed_collection(summary: dict[str, Any], tables: dict[str, pd.DataFrame
     coll = tables.get("collection")
     if summary.get("objective_name") not in UNPRICED_OBJECTIVES or coll is None or not len(coll):
         return []
-    used = coll[coll["collected_t_per_yr"] > 1e-6]
+    collected = coll["collected_t_per_yr"].to_numpy(float) > 1e-6
+    if not collected.any() or np.nansum(coll["cost_eur_per_yr"].to_numpy(float)[collected]) <= 0:
+        return []  # as below, without a frame per solve (the usual case)
+    used = coll[collected]
     cost = float(used["cost_eur_per_yr"].sum())
     if not len(used) or cost <= 0:
         return []
