@@ -181,16 +181,19 @@ def evaluate(
     n_samples: int,
     chunk: int = DEFAULT_CHUNK,
     use_numba: bool | None = None,
+    uniforms: np.ndarray | None = None,
 ) -> MCOutput:
     """Evaluate samples ``sample0 .. sample0 + n_samples - 1`` (numba, else the NumPy twin).
 
     Results depend only on (key, sample index), never on ``chunk`` or the thread count.
+    ``uniforms`` (n_samples, D), only with QMC sampling: the points to use instead of the
+    run's Sobol' points (one column per Sobol' dimension, ``qmc.qmc_columns``).
     """
     _check_call(a, sample0, n_samples)
     if use_numba is None:
         use_numba = True
     if not use_numba or _evaluate_jit is None:  # numba when available, else the twin
-        return evaluate_numpy(a, key, sample0, n_samples)
+        return evaluate_numpy(a, key, sample0, n_samples, uniforms)
     out = MCOutput.empty(n_samples, a)
     scal = np.empty((n_samples, 5))
     # numba.config sets its options through globals() at import, out of mypy's sight
@@ -204,7 +207,7 @@ def evaluate(
         int(chunk),
         a.as_tuple(),
         items.as_tuple(),
-        *qmc_tables(a, key, sample0, n_samples),
+        *qmc_tables(a, key, sample0, n_samples, uniforms),
         w.as_tuple(),
         _scratch(a, w, n_thr),
         np.empty((n_thr, items.kind.shape[0], BLOCK)),

@@ -362,7 +362,9 @@ def _money_numpy(
     out.repurposing_eur[:] = (prod_mass * pm[:, p_of, 1]).sum(axis=1)
 
 
-def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOutput:
+def evaluate_numpy(
+    a: MCArrays, key: int, sample0: int, n_samples: int, uniforms: np.ndarray | None = None
+) -> MCOutput:
     """NumPy twin of :func:`evaluate`: vectorised over samples, level by level over nodes.
 
     Memory is O(samples x active nodes x materials): call it on modest batches.
@@ -370,7 +372,7 @@ def evaluate_numpy(a: MCArrays, key: int, sample0: int, n_samples: int) -> MCOut
     samples = np.arange(sample0, sample0 + n_samples, dtype=np.int64)
     qmc = None
     if a.qmc:
-        qu, qcol = qmc_tables(a, key, sample0, n_samples)
+        qu, qcol = qmc_tables(a, key, sample0, n_samples, uniforms)
         qmc = (qu, qcol, sample0)
     comp, tc, g = _sample_inputs_numpy(a, key, samples, qmc)
     n_a = a.node_parent.shape[0]

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from plantopt.uncertainty.targets import Target
 
 GOLDEN = 0x9E3779B97F4A7C15
 MIX1 = 0xBF58476D1CE4E5B9
@@ -91,6 +95,11 @@ class MCArrays:
     money_nom: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     money_lo: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     money_hi: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    # Sobol' with a linear transformation (plantopt.uncertainty.qmc_lt): Householder vectors
+    # (k, D) and their factors (k,) of the orthogonal map applied to the points' normal
+    # scores; empty: none. Not kernel arguments (qmc.qmc_tables applies them).
+    qmc_v: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    qmc_tau: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_materials(self) -> int:
@@ -122,10 +131,9 @@ class MCArrays:
         return tc0, pr0, pr0 + m + 1
 
     def as_tuple(self) -> tuple:
-        """Kernel arguments in declaration order (without ``n_units`` and ``qmc``)."""
-        return tuple(
-            getattr(self, f.name) for f in fields(self) if f.name not in ("n_units", "qmc")
-        )
+        """Kernel arguments in declaration order (without ``n_units`` and the QMC fields)."""
+        skip = ("n_units", "qmc", "qmc_v", "qmc_tau")
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name not in skip)
 
 
 @dataclass
@@ -172,3 +180,13 @@ class MCOutput:
             self.reuse_eur,
             self.repurposing_eur,
         )
+
+
+@dataclass
+class Spec:
+    """A plan's kernel inputs with its targets (built by ``spec.build_spec``)."""
+
+    arrays: MCArrays
+    targets: list[Target]
+    warnings: list[str] = field(default_factory=list)
+    tree_tc_rows: dict[int, int] = field(default_factory=dict)  # tree tc row -> tc_nom row

@@ -2,7 +2,7 @@
 
 Per sample (all annual):
 
-    recovery_frac[m]   = recovered_t[m] / input_t[m]            (0 where nothing enters)
+    recovery_frac[m]   = recovered_t[m] / input_t[m]            (NaN where nothing enters)
     utilisation[u]     = throughput_t[u] / capacity_t[u]        (plan's installed capacity)
     overloaded[u]      = throughput_t[u] > capacity_t[u] (1 + 1e-9) + 1e-9
     variable_opex      = sum_u opex_u throughput_t[u]
@@ -26,16 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from plantopt.uncertainty import kernels_mc
 from plantopt.uncertainty.kernels_mc import MCOutput, seed_key
+from plantopt.uncertainty.mc_metrics import (  # noqa: F401  (re-exported)
+    QUANTILES,
+    derive_metrics,
+    summarise,
+)
 from plantopt.uncertainty.plan import Plan
 from plantopt.uncertainty.spec import SamplingOptions, Spec, build_spec
 from plantopt.uncertainty.targets import Target
 
-QUANTILES = (0.05, 0.5, 0.95)
 TWIN_BYTES = 256 * 2**20  # NumPy twin batch memory budget (samples x nodes x materials)
 
 
@@ -85,104 +88,6 @@ def run_raw(
         if progress is not None:
             progress(done, n_samples)
     return total
-
-
-def derive_metrics(plan: Plan, spec: Spec, raw: MCOutput) -> pd.DataFrame:
-    """Per-sample metrics table (one row per sample) from the kernel's raw sums."""
-    tree = plan.tree
-    opex = plan.instance["units"].set_index("unit_id")["opex_eur_per_t"].astype(float)
-    opex_u = np.array([opex[u] for u in tree.units]) * plan.opex_factor  # sites' factors
-    var_opex = raw.throughput_t @ opex_u
-    co2 = plan.instance["units"].set_index("unit_id")["co2_t_per_t"].astype(float)
-    price = float(plan.instance.manifest.co2_price_eur_per_t or 0.0)
-    co2_cost = price * (raw.throughput_t @ np.array([co2[u] for u in tree.units]))
-    profit = (
-        raw.revenue_eur
-        + plan.gate_fees_eur_per_yr
-        - var_opex
-        - plan.fixed_cost_eur_per_yr
-        - raw.route_eur
-        - co2_cost
-        + plan.offtake_premium_eur_per_yr
-        + raw.reuse_eur
-        - raw.repurposing_eur
-    )
-    cols: dict[str, np.ndarray] = {
-        "sample": np.arange(raw.revenue_eur.shape[0]),
-        "profit_eur_per_yr": profit,
-        "revenue_eur_per_yr": raw.revenue_eur,
-        "variable_opex_eur_per_yr": var_opex,
-        "route_costs_eur_per_yr": raw.route_eur,
-        "co2_cost_eur_per_yr": co2_cost,
-    }
-    if spec.arrays.money_nom.shape[0]:
-        cols["reuse_revenue_eur_per_yr"] = raw.reuse_eur
-        cols["repurposing_cost_eur_per_yr"] = raw.repurposing_eur
-    entering = np.flatnonzero(raw.input_t.max(axis=0) > 0)
-    for m in entering:
-        name = tree.materials[m]
-        cols[f"input_t_per_yr:{name}"] = raw.input_t[:, m]
-        cols[f"recovered_t_per_yr:{name}"] = raw.recovered_t[:, m]
-        cols[f"recovery_frac:{name}"] = raw.recovered_t[:, m] / raw.input_t[:, m]
-    used = np.flatnonzero((raw.throughput_t.max(axis=0) > 0) | (plan.capacity_t_per_yr > 0))
-    for u in used:
-        cap = plan.capacity_t_per_yr[u]
-        thr = raw.throughput_t[:, u]
-        name = tree.units[u]
-        if not raw.throughput_t[:, u].any():
-            continue
-        cols[f"throughput_t_per_yr:{name}"] = thr
-        cols[f"utilisation_frac:{name}"] = thr / cap if cap > 0 else np.full_like(thr, np.inf)
-        cols[f"overloaded:{name}"] = thr > cap * (1 + 1e-9) + 1e-9
-    for t, target in enumerate(spec.targets):
-        den = raw.tden[:, t]
-        ratio = np.divide(raw.tnum[:, t], den, out=np.full_like(den, np.nan), where=den > 0)
-        cols[f"target_ratio:{target.label}"] = ratio
-        # nothing covered entering: trivially met (as the compliance report says)
-        cols[f"target_met:{target.label}"] = ~(ratio < target.required_frac - 1e-9)
-    cols["mass_balance_rel_error"] = raw.mb_error
-    return pd.DataFrame(cols)
-
-
-def summarise(
-    samples: pd.DataFrame, targets: list[Target]
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Quantiles of every numeric metric and the probabilities of the boolean ones."""
-    rows = []
-    for name in samples.columns:  # column by column: no copy of the whole table
-        col = samples[name]
-        if name == "sample" or col.dtype == bool or not np.issubdtype(col.dtype, np.number):
-            continue
-        x = col.to_numpy(dtype=float)
-        ok = x[~np.isnan(x)]
-        q = np.quantile(ok, QUANTILES) if ok.size else np.full(len(QUANTILES), np.nan)
-        rows.append(
-            {
-                "metric": name,
-                "mean": ok.mean() if ok.size else np.nan,
-                "std": ok.std(ddof=1) if ok.size > 1 else 0.0,
-                "p5": q[0],
-                "p50": q[1],
-                "p95": q[2],
-                "min": ok.min() if ok.size else np.nan,
-                "max": ok.max() if ok.size else np.nan,
-            }
-        )
-    quantiles = pd.DataFrame(
-        rows, columns=["metric", "mean", "std", "p5", "p50", "p95", "min", "max"]
-    )
-    prob: dict[str, float] = {"profit_positive": float((samples["profit_eur_per_yr"] > 0).mean())}
-    met = [c for c in samples.columns if c.startswith("target_met:")]
-    for c in met:
-        prob[c] = float(samples[c].mean())
-    if met:
-        prob["all_targets_met"] = float(samples[met].all(axis=1).mean())
-    over = [c for c in samples.columns if c.startswith("overloaded:")]
-    for c in over:
-        prob[c] = float(samples[c].mean())
-    if over:
-        prob["any_overload"] = float(samples[over].any(axis=1).mean())
-    return quantiles, prob
 
 
 def nominal_metrics(plan: Plan, targets: list[Target] | None = None) -> dict[str, float]:

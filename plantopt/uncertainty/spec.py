@@ -15,7 +15,7 @@ distributions and the renormalisation rules.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,13 @@ from plantopt.uncertainty.kernels_mc import (
     DIST_TRIANGULAR,
     MCArrays,
 )
+from plantopt.uncertainty.mc_arrays import Spec
 from plantopt.uncertainty.pert_table import pert_quantile_table
 from plantopt.uncertainty.plan import Plan
 from plantopt.uncertainty.targets import Target
 
 DISTRIBUTIONS = {"pert": DIST_PERT, "pert-exact": DIST_PERT_EXACT, "triangular": DIST_TRIANGULAR}
+SAMPLINGS = ("random", "lhs", "sobol", "sobol-lt")
 
 
 class SpecError(PlantoptError):
@@ -54,7 +56,9 @@ class SamplingOptions:
     distribution: str = "pert"
     # "random" (independent draws) or "lhs" (Latin hypercube over the run's samples: each
     # entry's uniforms cover the n strata [i/n, (i+1)/n) once each) or "sobol" (scrambled
-    # Sobol' points, one dimension per drawn entry: plantopt.uncertainty.qmc)
+    # Sobol' points, one dimension per drawn entry: plantopt.uncertainty.qmc) or "sobol-lt"
+    # (the same points in normal scores, rotated so that the first coordinates follow the
+    # headline metrics' gradients: plantopt.uncertainty.qmc_lt; the recommended QMC option)
     sampling: str = "random"
     # joint log-price normals with these correlations (columns material_a, material_b, rho;
     # correlation.default_price_correlation() is the sourced default); None: independent
@@ -72,12 +76,14 @@ class SamplingOptions:
             raise SpecError(
                 f"distribution must be one of {', '.join(DISTRIBUTIONS)}, not {self.distribution!r}"
             )
-        if self.sampling not in ("random", "lhs", "sobol"):
-            raise SpecError(f"sampling must be random, lhs or sobol, not {self.sampling!r}")
+        if self.sampling not in SAMPLINGS:
+            raise SpecError(
+                f"sampling must be one of {', '.join(SAMPLINGS)}, not {self.sampling!r}"
+            )
         if self.price_correlation is not None and self.price_scenarios is not None:
             raise SpecError("price correlations apply to log-normal prices, not to price scenarios")
         if self.composition_correlation is not None and (
-            self.sampling == "sobol" or self.distribution == "pert-exact"
+            self.sampling.startswith("sobol") or self.distribution == "pert-exact"
         ):
             raise SpecError(
                 "correlated compositions need one uniform per draw and their own factor "
@@ -88,14 +94,6 @@ class SamplingOptions:
                 f"sampling {self.sampling} needs one uniform per draw: use distribution pert "
                 "or triangular, not pert-exact"
             )
-
-
-@dataclass
-class Spec:
-    arrays: MCArrays
-    targets: list[Target]
-    warnings: list[str] = field(default_factory=list)
-    tree_tc_rows: dict[int, int] = field(default_factory=dict)  # tree tc row -> tc_nom row
 
 
 def _price_matrices(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -381,13 +379,11 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
     targets = list(targets or [])
     active = plan.active_nodes
     pos = np.full(tree.n_nodes, -1, dtype=np.int64)
-    pos[active] = np.arange(active.size)
+    pos[active] = np.arange(active.size)  # active index of each tree node, -1 inactive
     _check_conservative(plan, active, pos)
     rows_used = sorted(set(int(k) for k in tree.node_tcrow[active] if k >= 0))
     tc_nom, tc_lo, tc_hi, pair_ptr, ext = _tc_tables(plan, opts, rows_used)
-    node_row = np.array(
-        [ext[int(k)] if k >= 0 else -1 for k in tree.node_tcrow[active]], dtype=np.int64
-    )
+    node_row = i64([ext[int(k)] if k >= 0 else -1 for k in tree.node_tcrow[active]])
     comp_lo, comp_hi, warnings = _composition_bounds(plan, opts)
     mats = tree.materials
     other = mats.index("other") if "other" in mats else -1
@@ -415,7 +411,7 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         dist=DISTRIBUTIONS[opts.distribution],
         pert_table=pert_quantile_table(),
         lhs_n=-1 if opts.sampling == "lhs" else 0,
-        qmc=1 if opts.sampling == "sobol" else 0,
+        qmc=1 if opts.sampling.startswith("sobol") else 0,
         value=f64(value),
         rec=f64(rec),
         price_sigma=f64(sigma),
@@ -434,4 +430,16 @@ def build_spec(plan: Plan, opts: SamplingOptions, targets: list[Target] | None =
         node_tw=f64(w_t),
         **_node_arrays(plan, active, pos),
     )
-    return Spec(_optional_arrays(arrays, plan, opts), targets, warnings, ext)
+    arrays = _rotated(_optional_arrays(arrays, plan, opts), plan, opts, targets)
+    return Spec(arrays, targets, warnings, ext)
+
+
+def _rotated(
+    arrays: MCArrays, plan: Plan, opts: SamplingOptions, targets: list[Target]
+) -> MCArrays:
+    """With ``sampling="sobol-lt"`` the arrays with their linear transformation (qmc_lt)."""
+    if opts.sampling != "sobol-lt":
+        return arrays
+    from plantopt.uncertainty.qmc_lt import with_rotation
+
+    return with_rotation(plan, arrays, targets)
