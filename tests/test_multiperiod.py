@@ -394,3 +394,28 @@ def test_cli_infeasible_multi_period_words_on_the_terminal_conflicts_in_the_file
     text = (tmp_path / "res" / "diagnosis.txt").read_text()
     assert "period 2031: feed F: contracted minimum 100.0 t/yr" in text
     assert "period[2031].target_ratio[C-RM-Li-2031:lithium] (lower bound)" in text
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_lead_time_with_one_period_is_not_used(build: str) -> None:
+    # one period is a steady state: the lead time would make the option never serve (its
+    # service starts after the only period), so it is not used, the same in both emitters,
+    # and the checks say so. Without it: big (100 t/yr, capex 60 000 over 10 yr = 6 000/yr)
+    # takes all 10 t/yr Co at 1000 EUR/t - 50 EUR/t x 100 t opex: 10 000 - 5 000 - 6 000 < 0,
+    # so at r = 0 the profit optimum builds nothing; objective recovery builds big.
+    lead = [{"applies_to": "refining", "lead_time_yr": 5.0}]
+    inst, base = plant(lead_times=lead), plant()
+    warnings = [p for p in plantopt.validate(inst) if p.severity == "warning"]
+    assert [(p.file, p.column) for p in warnings if "lead times" in p.message] == [
+        ("lead_times.csv", "lead_time_yr")
+    ]
+    timing = build_model_data(inst, build_route_tree(inst)).timing
+    assert timing.active[("R", "big", 0)] == (0,)
+    res, ref = (plantopt.solve(i, objective="recovery", build=build) for i in (inst, base))
+    assert res.objective == pytest.approx(ref.objective, rel=1e-9)
+    assert res.objective == pytest.approx(10.0, rel=1e-9)
+    assert_mass_balance(inst, res)
+    units = res["unit_throughput"].set_index("unit_id")
+    assert units.at["R", "built_option"] == "big"
+    assert units.at["R", "capacity_t_per_yr"] == pytest.approx(100.0)
+    assert units.at["R", "throughput_t_per_yr"] == pytest.approx(100.0)

@@ -16,10 +16,12 @@ def _missing(x: object) -> bool:
 
 
 def check_periods(instance: Instance, problems: ProblemList) -> None:
-    """Periods are contiguous in start order; feed_periods and price_periods name known
+    """Periods are contiguous in start order; lead times come with two periods or more;
+    feed_periods and price_periods name known
     periods, feeds and (product, material) price rows; a per-period contracted minimum is at
     most the period's availability."""
     ids = _check_contiguous(instance, problems)
+    _check_lead_times_need_periods(instance, problems, ids)
     _check_period_ids(instance, problems, ids)
     _check_feed_periods(instance, problems)
     _check_price_periods(instance, problems)
@@ -44,6 +46,24 @@ def _check_contiguous(instance: Instance, problems: ProblemList) -> set[str]:
                 expected=f"{end} (the previous period's start + duration)",
             )
     return set(periods["period_id"].astype(str))
+
+
+def _check_lead_times_need_periods(
+    instance: Instance, problems: ProblemList, ids: set[str]
+) -> None:
+    """lead_times.csv delays service by whole periods: with one period (no periods.csv, or
+    one row) every built unit serves the whole horizon and the lead times are not used."""
+    leads = instance.tables.get("lead_times")
+    if leads is None or not len(leads) or len(ids) > 1:
+        return
+    problems.warning(
+        "lead_times.csv",
+        "lead times are not used with one planning period (a one-period plan is a steady "
+        "state in which every built unit serves)",
+        row=2,
+        column="lead_time_yr",
+        expected="periods.csv with two periods or more, or no lead_times.csv",
+    )
 
 
 def _check_period_ids(instance: Instance, problems: ProblemList, ids: set[str]) -> None:

@@ -194,7 +194,9 @@ OPTIONAL_TABLES: tuple[Table, ...] = (
         "lead_times.csv",
         "Optional lead times per unit or stage (a unit row wins over a stage row): years "
         "from the investment (capex paid at the start of the period it is built in) to "
-        "the start of service; used with planning periods (periods.csv). Default 0.",
+        "the start of service; used with two planning "
+        "periods or more (periods.csv); with one period every built unit serves the whole "
+        "horizon and the lead times are not used (a warning). Default 0.",
         (
             Column("applies_to", "str", "A unit_id or a stage.", required=True),
             Column(

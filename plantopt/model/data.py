@@ -25,7 +25,14 @@ from plantopt.model.network import (
     build_network,
     site_capacity,
 )
-from plantopt.model.periods import Period, Timing, build_timing, max_capacity, period_instance
+from plantopt.model.periods import (
+    Period,
+    Timing,
+    build_timing,
+    max_capacity,
+    period_instance,
+    period_table,
+)
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
 
 if TYPE_CHECKING:
@@ -170,7 +177,10 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     """
     rate = blended_rate(instance.manifest)
     co = instance["capacity_options"]
-    lead = unit_lead_time(instance)
+    # lead times delay service by whole periods (periods.py); one period is a steady state
+    # in which every built unit serves, so they apply only with two periods or more (the
+    # checks warn when lead_times.csv is given without them)
+    lead = unit_lead_time(instance) if len(period_table(instance)) > 1 else {}
     timing = build_timing(
         instance,
         rate,
