@@ -5,33 +5,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 
 from tests.builders import InstanceFolder
 from tests.conftest import INSTANCES
+from tests.test_cli_validate_quick import run_cli_code as _run
 
 SCRIPT = "from plantopt.cli import console_main\nconsole_main()\n"
 MAIN = "from plantopt.cli import main\nmain()\n"
-
-
-def _run(code: str, args: list[str], cwd: Path, before: str = "") -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PLANTOPT_DEBUG", "COLUMNS")}
-    script = f"import sys\nsys.argv = ['plantopt', *{args!r}]\n{before}{code}"
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env=env,
-    )
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def _plain(text: str, out: Path) -> str:

@@ -23,7 +23,9 @@ QUICK = "from plantopt.cli import main\nmain()\n"
 TYPER = "from plantopt.cli.app import main\nmain()\n"
 
 
-def _run(code: str, args: list[str], cwd: Path, extra: str = "") -> tuple[int, str, str]:
+def run_cli_code(code: str, args: list[str], cwd: Path, extra: str = "") -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of a fresh interpreter running ``code`` with
+    ``sys.argv = ["plantopt", *args]`` (``extra`` runs first), in ``cwd``."""
     env = {k: v for k, v in os.environ.items() if k not in ("PLANTOPT_DEBUG", "COLUMNS")}
     script = f"import sys\nsys.argv = ['plantopt', *{args!r}]\n{extra}{code}"
     proc = subprocess.run(
@@ -57,8 +59,8 @@ def test_quick_validate_prints_what_typer_prints(case: str, tmp_path: Path) -> N
         "warning-only": lambda: tmp_path / "w" / "tiny",
     }[case]()
     args = ["validate"] if folder is None else ["validate", str(folder)]
-    quick = _run(QUICK, args, tmp_path)
-    assert quick == _run(TYPER, args, tmp_path)
+    quick = run_cli_code(QUICK, args, tmp_path)
+    assert quick == run_cli_code(TYPER, args, tmp_path)
     assert "Traceback" not in quick[1] + quick[2]
     expected_code = {"broken": 2, "missing": 2}.get(case, 0)
     assert quick[0] == expected_code, quick
@@ -78,7 +80,7 @@ def test_quick_validate_imports_no_typer_click_or_pyarrow(tmp_path: Path) -> Non
         "atexit.register(lambda: print(sorted(m for m in ('typer', 'click', 'pyarrow') "
         "if sys.modules.get(m) is not None), file=sys.stderr))\n"
     )
-    code, out, err = _run(QUICK, ["validate", str(INSTANCES / "tiny")], tmp_path, probe)
+    code, out, err = run_cli_code(QUICK, ["validate", str(INSTANCES / "tiny")], tmp_path, probe)
     assert code == 0 and "is valid" in out, err
     assert err.strip().splitlines()[-1] == "[]", err
 
@@ -94,9 +96,9 @@ def test_other_command_lines_go_through_typer(tmp_path: Path) -> None:
         ["--help"],
     ):
         assert not is_quick_validate(args), args
-    code, out, _ = _run(QUICK, ["validate", "--help"], tmp_path)
+    code, out, _ = run_cli_code(QUICK, ["validate", "--help"], tmp_path)
     assert code == 0 and "Usage" in out
-    code, _, err = _run(QUICK, ["validate", "a", "b"], tmp_path)
+    code, _, err = run_cli_code(QUICK, ["validate", "a", "b"], tmp_path)
     assert code == 2 and "unexpected extra argument" in err.lower()
 
 

@@ -159,6 +159,27 @@ def assert_outputs_close(
         assert ((err <= rtol) | (np.abs(a - b) <= 1e-12)).all(), float(err.max())
 
 
+def assert_twin_and_any_split(
+    a: kernels_mc.MCArrays, key: np.ndarray, n: int
+) -> kernels_mc.MCOutput:
+    """Samples 0..n-1 (n = 96): the kernel equals its NumPy twin, and gives the same bits
+    with one thread and another chunk size, and in three batches of 32; returns them."""
+    whole = evaluate(a, key, 0, n, chunk=16)
+    assert_outputs_close(whole, evaluate_numpy(a, key, 0, n))
+    threads = numba.config.NUMBA_NUM_THREADS
+    try:
+        numba.set_num_threads(1)
+        one = evaluate(a, key, 0, n, chunk=7)
+    finally:
+        numba.set_num_threads(threads)
+    parts = [evaluate(a, key, s0, 32, chunk=5) for s0 in (0, 32, 64)]
+    for x, y in zip(whole.as_tuple(), one.as_tuple()):
+        assert np.array_equal(x, y)
+    for i, x in enumerate(whole.as_tuple()):
+        assert np.array_equal(x, np.concatenate([p.as_tuple()[i] for p in parts]))
+    return whole
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 
-import numba
 import numpy as np
 import pytest
 
 from plantopt.uncertainty import kernels_mc
-from plantopt.uncertainty.kernels_mc import evaluate, evaluate_numpy, seed_key
+from plantopt.uncertainty.kernels_mc import evaluate, seed_key
 from plantopt.uncertainty.kernels_mc_twin import lhs_strata_numpy, strat_uniforms_numpy
 from plantopt.uncertainty.spec import SamplingOptions, SpecError
-from tests.test_kernels import assert_outputs_close, random_arrays
+from tests.test_kernels import assert_twin_and_any_split, random_arrays
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 64, 1000])
@@ -44,19 +43,7 @@ def test_lhs_kernel_equals_twin_and_any_chunking_and_threads(dist: int) -> None:
     n = 96
     a = dataclasses.replace(random_arrays(5, dist=dist), lhs_n=n)
     key = seed_key(9)
-    whole = evaluate(a, key, 0, n, chunk=16)
-    assert_outputs_close(whole, evaluate_numpy(a, key, 0, n))
-    threads = numba.config.NUMBA_NUM_THREADS
-    try:
-        numba.set_num_threads(1)
-        one = evaluate(a, key, 0, n, chunk=7)
-    finally:
-        numba.set_num_threads(threads)
-    parts = [evaluate(a, key, s0, 32, chunk=5) for s0 in (0, 32, 64)]
-    for x, y in zip(whole.as_tuple(), one.as_tuple()):
-        assert np.array_equal(x, y)
-    for i, x in enumerate(whole.as_tuple()):
-        assert np.array_equal(x, np.concatenate([p.as_tuple()[i] for p in parts]))
+    assert_twin_and_any_split(a, key, n)
 
 
 def test_lhs_samples_must_lie_in_the_run() -> None:

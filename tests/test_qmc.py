@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 
-import numba
 import numpy as np
 import pytest
 
 from plantopt.uncertainty import kernels_mc
-from plantopt.uncertainty.kernels_mc import evaluate, evaluate_numpy, seed_key
+from plantopt.uncertainty.kernels_mc import evaluate, seed_key
 from plantopt.uncertainty.qmc import QMC_SOBOL, qmc_columns, sobol_uniforms
 from plantopt.uncertainty.spec import SamplingOptions, SpecError
-from tests.test_kernels import assert_outputs_close, random_arrays
+from tests.test_kernels import assert_twin_and_any_split, random_arrays
 
 
 def _sobol(seed: int, **kw: object) -> kernels_mc.MCArrays:
@@ -52,19 +51,7 @@ def test_sobol_kernel_equals_twin_and_any_split(dist: int, scenarios: bool) -> N
     n = 96
     a = _sobol(5, dist=dist, scenarios=scenarios)
     key = seed_key(9)
-    whole = evaluate(a, key, 0, n, chunk=16)
-    assert_outputs_close(whole, evaluate_numpy(a, key, 0, n))
-    threads = numba.config.NUMBA_NUM_THREADS
-    try:
-        numba.set_num_threads(1)
-        one = evaluate(a, key, 0, n, chunk=7)
-    finally:
-        numba.set_num_threads(threads)
-    parts = [evaluate(a, key, s0, 32, chunk=5) for s0 in (0, 32, 64)]
-    for x, y in zip(whole.as_tuple(), one.as_tuple()):
-        assert np.array_equal(x, y)
-    for i, x in enumerate(whole.as_tuple()):
-        assert np.array_equal(x, np.concatenate([p.as_tuple()[i] for p in parts]))
+    whole = assert_twin_and_any_split(a, key, n)
     plain = evaluate(random_arrays(5, dist=dist, scenarios=scenarios), key, 0, n)
     assert not np.array_equal(whole.revenue_eur, plain.revenue_eur)
 

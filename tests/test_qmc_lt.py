@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numba
 import numpy as np
 import pytest
 from scipy import stats
@@ -21,7 +20,7 @@ from scipy.special import ndtri
 import plantopt
 from plantopt.uncertainty import SamplingOptions, build_spec, plan_from_result, run_raw
 from plantopt.uncertainty.correlation import default_composition_correlation
-from plantopt.uncertainty.kernels_mc import evaluate, evaluate_numpy, seed_key
+from plantopt.uncertainty.kernels_mc import evaluate, seed_key
 from plantopt.uncertainty.kernels_mc_twin import _sample_prices_numpy
 from plantopt.uncertainty.montecarlo import derive_metrics
 from plantopt.uncertainty.qmc import (
@@ -34,7 +33,7 @@ from plantopt.uncertainty.qmc import (
     sobol_uniforms,
 )
 from plantopt.uncertainty.spec import SpecError
-from tests.test_kernels import assert_outputs_close, random_arrays
+from tests.test_kernels import assert_twin_and_any_split, random_arrays
 from tests.test_montecarlo import priced_tiny
 
 
@@ -129,19 +128,7 @@ def test_lt_kernel_equals_twin_and_any_split(scenarios: bool) -> None:
     n = 96
     a = _lt(5, scenarios=scenarios)
     key = seed_key(9)
-    whole = evaluate(a, key, 0, n, chunk=16)
-    assert_outputs_close(whole, evaluate_numpy(a, key, 0, n))
-    threads = numba.config.NUMBA_NUM_THREADS
-    try:
-        numba.set_num_threads(1)
-        one = evaluate(a, key, 0, n, chunk=7)
-    finally:
-        numba.set_num_threads(threads)
-    parts = [evaluate(a, key, s0, 32, chunk=5) for s0 in (0, 32, 64)]
-    for x, y in zip(whole.as_tuple(), one.as_tuple()):
-        assert np.array_equal(x, y)
-    for i, x in enumerate(whole.as_tuple()):
-        assert np.array_equal(x, np.concatenate([p.as_tuple()[i] for p in parts]))
+    whole = assert_twin_and_any_split(a, key, n)
     sob = evaluate(dataclasses.replace(a, qmc_v=np.zeros((0, 0)), qmc_tau=np.zeros(0)), key, 0, n)
     assert not np.array_equal(whole.revenue_eur, sob.revenue_eur)
 
