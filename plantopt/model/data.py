@@ -31,7 +31,6 @@ from plantopt.model.periods import (
     build_timing,
     max_capacity,
     period_instance,
-    period_table,
 )
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
 
@@ -177,10 +176,7 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     """
     rate = blended_rate(instance.manifest)
     co = instance["capacity_options"]
-    # lead times delay service by whole periods (periods.py); one period is a steady state
-    # in which every built unit serves, so they apply only with two periods or more (the
-    # checks warn when lead_times.csv is given without them)
-    lead = unit_lead_time(instance) if len(period_table(instance)) > 1 else {}
+    lead = unit_lead_time(instance)
     timing = build_timing(
         instance,
         rate,

@@ -116,9 +116,15 @@ def period_table(instance: Instance) -> list[tuple[str, int | None, int]]:
 def build_timing(
     instance: Instance, rate: float, options: dict[tuple[str, str], tuple[float, float]]
 ) -> Timing:
-    """Timing of every option; ``options`` maps (u, j) to (lifetime_yr, lead_time_yr)."""
+    """Timing of every option; ``options`` maps (u, j) to (lifetime_yr, lead_time_yr).
+
+    Lead times delay service by whole periods, so they apply with two periods or more: one
+    period is a steady state in which every built unit serves (lead 0; the checks warn when
+    lead_times.csv is given without periods)."""
 
     rows = period_table(instance)
+    if len(rows) < 2:
+        options = {k: (life, 0.0) for k, (life, _) in options.items()}
     fin = finance_of(instance.manifest, rate)
     periods, offset = [], fin.construction_yr
     horizon = sum(d for _, _, d in rows)
