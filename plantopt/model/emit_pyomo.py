@@ -19,6 +19,11 @@ import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.relational_expr import (
+    EqualityExpression,
+    InequalityExpression,
+    RangedExpression,
+)
 
 from plantopt.model.build import Families, capex_pv_vector
 from plantopt.model.family import Family
@@ -131,14 +136,19 @@ def _declare_columns(model: pyo.ConcreteModel, fams: Families) -> list[Any]:
                 doc=COLUMN_DOCS[name],
             )
             setattr(blk, name, var)
-            uniform = (integer and not counts) or (not lo.any() and np.isinf(hi).all())
-            for i, k in enumerate(labels):
-                v = var[k]
-                cols[base + start + i] = v
-                if not uniform:
-                    v.setlb(float(lo[i]))
-                    v.setub(None if np.isinf(hi[i]) else float(hi[i]))
+            data = list(var.values())  # in the index set's order, which is ``labels``
+            assert len(data) == len(labels)
+            cols[base + start : base + start + len(labels)] = data
+            if not ((integer and not counts) or (not lo.any() and np.isinf(hi).all())):
+                _set_bounds(data, lo, hi)
     return cols
+
+
+def _set_bounds(data: list[Any], lo: np.ndarray, hi: np.ndarray) -> None:
+    """Column bounds lo <= x <= hi on the VarData (an infinite upper bound as None)."""
+    for v, a, b in zip(data, lo.tolist(), hi.tolist()):
+        v.setlb(a)
+        v.setub(None if math.isinf(b) else b)
 
 
 def _linear(
@@ -160,8 +170,14 @@ def _linear(
 
 
 def _global(f: Family, fams: Families, t: int | None) -> sp.csr_array:
-    if f.scope == "global":
-        return f.matrix(fams.layout.n_cols)
+    """The family's rows over the global columns: A S_t for a period family, where S_t maps
+    the global columns to period t's local ones. With one period the local and global
+    columns are the same and S_t is the identity, so A itself is used (its zeros dropped, as
+    the product A S_t drops them)."""
+    if f.scope == "global" or not fams.multi:
+        m = f.matrix(fams.layout.n_cols)
+        m.eliminate_zeros()
+        return m
     assert t is not None
     return f.matrix(fams.layout.local().n_cols) @ fams.periods[t].subst
 
@@ -181,24 +197,28 @@ def _add_expression(block: Any, f: Family, fams: Families, cols: list, t: int | 
     if index is None:
         setattr(block, f.name, pyo.Expression(expr=exprs[0], doc=f.doc))
         return
-    pos = {k: i for i, k in enumerate(f.index)}
-    setattr(
-        block,
-        f.name,
-        pyo.Expression(index, rule=lambda b, *k: exprs[pos[k[0] if len(k) == 1 else k]], doc=f.doc),
-    )
+    component = pyo.Expression(index, doc=f.doc)
+    setattr(block, f.name, component)  # constructed empty: no rule
+    _fill(component, f.index, exprs)
 
 
 def _relations(exprs: list[LinearExpression], f: Family) -> list[Any]:
-    """``expr == lower`` where lower == upper, else ``(lower, expr, upper)`` with infinite
-    bounds as None."""
+    """``expr == lower`` where lower == upper, else ``lower <= expr``, ``expr <= upper`` or
+    ``lower <= expr <= upper`` for the finite bounds: the relational expressions Pyomo's
+    operators and ``inequality`` make, constructed directly."""
     assert f.lower is not None and f.upper is not None
     out: list[Any] = []
     for e, lo, hi in zip(exprs, f.lower.tolist(), f.upper.tolist()):
         if lo == hi:
-            out.append(e == lo)
+            out.append(EqualityExpression((e, lo)))
+        elif math.isinf(lo) and math.isinf(hi):  # a free row, as Pyomo takes it
+            out.append((None, e, None))
+        elif math.isinf(lo):
+            out.append(InequalityExpression((e, hi), False))
+        elif math.isinf(hi):
+            out.append(InequalityExpression((lo, e), False))
         else:
-            out.append((None if math.isinf(lo) else lo, e, None if math.isinf(hi) else hi))
+            out.append(RangedExpression((lo, e, hi), (False, False)))
     return out
 
 
@@ -208,12 +228,22 @@ def _add_constraint(block: Any, f: Family, fams: Families, cols: list, t: int | 
     if index is None:
         setattr(block, f.name, pyo.Constraint(expr=rels[0], doc=f.doc))
         return
-    pos = {k: i for i, k in enumerate(f.index)}
-    setattr(
-        block,
-        f.name,
-        pyo.Constraint(index, rule=lambda b, *k: rels[pos[k[0] if len(k) == 1 else k]], doc=f.doc),
-    )
+    con = pyo.Constraint(index, doc=f.doc)
+    setattr(block, f.name, con)  # constructed empty: no rule
+    _fill(con, f.index, rels)
+
+
+def _fill(component: Any, labels: Sequence[Any], values: list[Any]) -> None:
+    """component[k] = values[i] for the i-th label k, in the order of the component's index
+    set (the order a rule would fill it in). The members are made as a rule's are (Pyomo's
+    ``_setitem_when_not_present``) without a call of a rule per member."""
+    keys = list(component.index_set())
+    if keys != list(labels):
+        pos = {k: i for i, k in enumerate(labels)}
+        values = [values[pos[k]] for k in keys]
+    add = component._setitem_when_not_present
+    for k, v in zip(keys, values):
+        add(k, v)
 
 
 _FLOORS = {"profit_floor": "profit", "recovery_floor": "weighted_recovery"}
