@@ -1,8 +1,13 @@
-"""Result tables of a solution: each period's tables by the same code, then the business case.
+"""Result tables of a solution: the flow tables of all periods at once, then each period's
+network, economics, compliance and business tables, then the business case of the plan.
 
 A single-period instance is the one-period case: its tables are period 0's, without a
-``period`` column. With several periods the per-period tables are stacked with a ``period``
-column and the builds, capex schedule, cash flows and periods tables are added.
+``period`` column. With several periods the solution arrays of all periods form one
+(periods x columns) array and the flow tables (feed intake, flows, throughput, products,
+losses, recovery, mass balance, material flows) are made once for all periods with a
+``period`` column (:func:`plantopt.results.stacked.stacked_tables`); each period's other
+tables read its rows of them, and are stacked with a ``period`` column; the builds, capex
+schedule, cash flows and periods tables are added.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plantopt.business.case import business_results
+from plantopt.business.case import business_results, period_business_tables
 from plantopt.business.multiperiod import multiperiod_case
 from plantopt.instance.instance import Instance
 from plantopt.model.build import Families
 from plantopt.model.periods import period_instance
-from plantopt.regulation.compliance import collection_table
+from plantopt.regulation.compliance import Edges, collection_table, period_edges
 from plantopt.regulation.report import regulation_results
 from plantopt.results.network import (
     decision_capex_factors,
@@ -25,37 +30,75 @@ from plantopt.results.network import (
     site_factored_built_units,
 )
 from plantopt.results.solution import Solution
-from plantopt.results.tables import economics_table, extract_tables
+from plantopt.results.stacked import (
+    PeriodInput,
+    StackedTables,
+    _stacked_columns,
+    stack_periods,
+    stacked_tables,
+)
+from plantopt.results.tables import economics_table
+
+Parts = tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]
+
+
+def flow_tables(instance: Instance, fams: Families, solution: Solution) -> StackedTables:
+    """The flow tables of every period, from the (periods x columns) accept and flow arrays,
+    each period read on its view of the instance (:func:`period_instance`)."""
+    inputs = []
+    for t, (per, sol) in enumerate(zip(fams.periods, solution.periods)):
+        inst_t = instance if not fams.multi else period_instance(instance, fams.data.periods[t])
+        inputs.append(PeriodInput(inst_t, per.context.data, sol.in_service, sol.run, sol.segment))
+    accept = np.stack([s.accept for s in solution.periods])
+    flow = np.stack([s.flow for s in solution.periods])
+    ids = [p.period_id for p in fams.data.periods] if fams.multi else None
+    return stacked_tables(ids, inputs, accept, flow)
 
 
 def period_tables(
-    instance: Instance, fams: Families, solution: Solution, t: int
-) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
-    """Tables of period t, its compliance summary and its business-case metrics."""
+    instance: Instance,
+    fams: Families,
+    solution: Solution,
+    t: int,
+    flows: dict[str, pd.DataFrame],
+    edges: Edges | None = None,
+) -> Parts:
+    """Tables of period t (``flows``: its flow tables; ``edges``: its material-flow edges
+    for the compliance figures, when made already), its compliance summary and its
+    business-case metrics (those of a single period; with several periods only the
+    revenue and cost tables, the plan's case is :func:`multiperiod_case`)."""
     per, sol = fams.periods[t], solution.periods[t]
     d = per.context.data
     inst_t = instance if not fams.multi else period_instance(instance, fams.data.periods[t])
-    tables = extract_tables(inst_t, d, sol.accept, sol.flow, sol.in_service, sol.run, sol.segment)
+    tables = dict(flows)
     network = period_network_tables(per, sol.x_local)  # sites.csv / footprint (issue 15)
     tables.update(network)
     built = site_factored_built_units(tables["built_units"], d, per.context.layout, sol.x_local)
     tables["built_units"] = built
     tables["economics"] = economics_table(per.ledger, sol.x_local, float(built["capex_eur"].sum()))
     assert per.context.regulation is not None
-    reg_tables, reg_summary = regulation_results(inst_t, per.context.regulation, tables, sol.take)
+    reg = per.context.regulation
+    reg_tables, reg_summary = regulation_results(inst_t, reg, tables, sol.take, edges)
     tables.update(reg_tables)
     if per.context.regulation.steps:
         tables["collection"] = collection_table(per.context.regulation, sol.collect)
+    if fams.multi:
+        tables.update(period_business_tables(tables))
+        return tables, reg_summary, {}
     case_tables, case_summary = business_results(d, tables)
     tables.update(case_tables)
     return tables, reg_summary, case_summary
 
 
-def result_tables(
-    instance: Instance, fams: Families, solution: Solution
-) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
+def result_tables(instance: Instance, fams: Families, solution: Solution) -> Parts:
     """(tables, compliance summary, business-case summary) of the whole solution."""
-    parts = [period_tables(instance, fams, solution, t) for t in range(len(fams.periods))]
+    flows = flow_tables(instance, fams, solution)
+    views = [flows.period(t) for t in range(len(fams.periods))]
+    edges = _edges(instance, fams, flows, views)
+    parts = [
+        period_tables(instance, fams, solution, t, v, e)
+        for t, (v, e) in enumerate(zip(views, edges))
+    ]
     if not fams.multi:
         return parts[0]
     data = fams.data
@@ -64,54 +107,36 @@ def result_tables(
     per_tables = [p[0] for p in parts]
     factors = decision_capex_factors(data, fams.layout, solution.x)  # sites: capex factors
     case_tables, case_summary = multiperiod_case(data, decisions, per_tables, segments, factors)
-    keep = [n for n in per_tables[0] if n not in ("cash_flows", "capex_schedule", "business_case")]
     ids = [p.period_id for p in data.periods]
-    tables = {name: stack_periods(ids, [tab[name] for tab in per_tables]) for name in keep}
+    tables = {}
+    for name in per_tables[0]:
+        frames = [tab[name] for tab in per_tables]
+        if name in flows.tables and all(f is v[name] for f, v in zip(frames, views)):
+            tables[name] = flows.tables[name]  # made once for all periods
+        else:
+            tables[name] = stack_periods(ids, frames)
     tables.update(case_tables)
     summary = {"periods": [{"period": p.period_id, **s[1]} for p, s in zip(data.periods, parts)]}
     return tables, summary, case_summary
 
 
-def stack_periods(period_ids: list[Any], frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The per-period frames stacked in order, with a first column ``period``.
-
-    Frames with the same columns of the same types (the usual case: one table's periods)
-    are stacked column by column (:func:`_stacked_columns`); any other set goes through
-    ``pd.concat``, which decides the types. Both give the same frame."""
-    period = pd.Series(period_ids).repeat([len(f) for f in frames]).reset_index(drop=True)
-    columns = _stacked_columns(frames)
-    if columns is None:
-        stacked = pd.concat(frames, ignore_index=True)
-        stacked.insert(0, "period", period)
-        return stacked
-    return pd.DataFrame({"period": period, **columns})
-
-
-def _stacked_columns(frames: list[pd.DataFrame]) -> dict[str, Any] | None:
-    """Each column's arrays of every frame concatenated (numpy or one extension type), or
-    None when the frames differ in columns or types, hold a generic ``object`` column, or
-    this pandas has no block manager to read columns without a Series each."""
-    first = frames[0]
-    names = list(first.columns)
-    dtypes = list(first.dtypes)
-    if len(set(names)) != len(names) or any(
-        isinstance(d, np.dtype) and d.kind == "O" for d in dtypes
-    ):
-        return None
-    for f in frames[1:]:
-        if list(f.columns) != names or list(f.dtypes) != dtypes:
-            return None
-    try:
-        per_column = [[f._mgr.iget_values(i) for f in frames] for i in range(len(names))]
-    except AttributeError:
-        return None
-    out: dict[str, Any] = {}
-    for name, arrays in zip(names, per_column):
-        if isinstance(arrays[0], np.ndarray):
-            out[name] = np.concatenate(arrays)
-        else:
-            out[name] = type(arrays[0])._concat_same_type(arrays)
-    return out
+def _edges(
+    instance: Instance, fams: Families, flows: StackedTables, views: list[dict[str, pd.DataFrame]]
+) -> list[Edges | None]:
+    """Each period's compliance edges, made once from the stacked material flows (None:
+    each period makes its own: one period, or views that do not share the tables)."""
+    if not fams.multi:
+        return [None]
+    insts = [period_instance(instance, p) for p in fams.data.periods]
+    years = [p.context.regulation.target_year for p in fams.periods if p.context.regulation]
+    if len(years) != len(insts):
+        return [None] * len(insts)
+    fi = [v["feed_intake"] for v in views]
+    mf = flows.tables["material_flows"]
+    out = period_edges(insts, years, mf, flows.bounds["material_flows"], fi)
+    if out is None:
+        return [None] * len(insts)
+    return list[Edges | None](out)
 
 
-__all__ = ["period_tables", "result_tables", "stack_periods"]
+__all__ = ["flow_tables", "period_tables", "result_tables", "stack_periods", "_stacked_columns"]

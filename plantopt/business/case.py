@@ -180,7 +180,8 @@ def business_results(
     schedule = capex_schedule(data, builds)
     flows = cash_flow_table(data, builds, [operating_items(econ)])
     accepted = float(tables["feed_intake"]["accepted_t_per_yr"].sum())
-    costs = cost_table(econ)
+    period = period_business_tables(tables)
+    costs = period["cost_by_category"]
     co2_t = float(tables["unit_throughput"]["co2_t_per_yr"].sum())
     metrics = {
         **flow_metrics(data, flows, schedule),
@@ -196,11 +197,20 @@ def business_results(
     out = {
         "cash_flows": flows,
         "capex_schedule": schedule,
-        "revenue_by_product": revenue_table(tables),
-        "cost_by_category": costs,
+        **period,
         "business_case": case_table(metrics, basis),
     }
     return out, {**metrics, "discount_rate_basis": basis}
+
+
+def period_business_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Tables ``revenue_by_product`` and ``cost_by_category`` of one period's result tables
+    (what a period of a multi-period plan adds; the plan's cash flows and case are made
+    once for the plan, :mod:`plantopt.business.multiperiod`)."""
+    return {
+        "revenue_by_product": revenue_table(tables),
+        "cost_by_category": cost_table(tables["economics"]),
+    }
 
 
 __all__ = [
@@ -209,6 +219,7 @@ __all__ = [
     "case_table",
     "flow_metrics",
     "business_results",
+    "period_business_tables",
     "capex_schedule",
     "cash_flow_table",
     "irr",

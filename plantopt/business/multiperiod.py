@@ -1,9 +1,11 @@
 """Results of a multi-period solve: per-period tables, build timing and cash flows.
 
-Every period's tables are computed by the single-period code (``extract_tables``,
-``economics_table``, ``regulation_results``, ``business_results``) on the period's view of
-the instance (:func:`plantopt.model.periods.period_instance`) with the options in service
-in that period, and stacked with a leading ``period`` column. The business case of the
+Every period's tables are computed by the single-period code on the period's view of the
+instance (:func:`plantopt.model.periods.period_instance`) with the options in service in
+that period: the flow tables for all periods at once
+(:func:`plantopt.results.stacked.stacked_tables`), then ``economics_table``,
+``regulation_results`` and the revenue and cost tables per period; all stacked with a
+leading ``period`` column. The business case of the
 plan (years y = 0..H from the first period's start; end-of-year cash flows, as in
 :mod:`plantopt.business.case`):
 

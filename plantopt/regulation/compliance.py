@@ -115,12 +115,21 @@ class _Weights:
         """(w[p, k], x_k) of every row (w = 0 on edges not into a product): ``into`` marks
         the rows into a product, ``target`` and ``material`` are their ids."""
         p = np.fromiter((self.p_index.get(t, -1) for t in target), np.int64, len(target))
-        k = np.fromiter((self.m_index.get(m, -1) for m in material), np.int64, len(material))
+        k = self.material_index(material)
         ok = into & (p >= 0) & (k >= 0)
         w = np.zeros(len(target))
         w[ok] = self.w[p[ok], k[ok]]
-        x = np.where(k >= 0, self.x[np.maximum(k, 0)], 0.0)
-        return w, x
+        return w, self.x_of(k)
+
+    def material_index(self, material: np.ndarray) -> np.ndarray:
+        """Index of each row's material (-1: not a material of the instance)."""
+        return np.fromiter((self.m_index.get(m, -1) for m in material), np.int64, len(material))
+
+    def x_of(self, k: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+        """x_k of each row (0 where the material is not the instance's; ``x``: x_k of
+        another target year than this one's)."""
+        x = self.x if x is None else x
+        return np.where(k >= 0, x[np.maximum(k, 0)], 0.0)
 
 
 class _Edges:
@@ -155,6 +164,26 @@ class _Edges:
         self.instance = instance
         self._counting: dict[str, np.ndarray] = {}
         self._with_k: dict[str, set[str]] | None = None
+        self._whole: tuple[_Edges, int, int] | None = None  # rows a:b of these edges
+
+    #: the per-row arrays (what a period's rows are cut from)
+    ROWS = ("feed", "feed_idx", "mass", "entry", "target_kind", "target", "source", "output",
+            "material", "into", "w", "x", "out", "recycled")  # fmt: skip
+
+    def rows(
+        self, a: int, b: int, instance: Instance, intake_t: dict[str, float], x: np.ndarray
+    ) -> _Edges:
+        """The edges of rows a:b (one period of a stacked ``material_flows``), with that
+        period's view of the instance, its feed intake and x_k of its rows: the same arrays
+        :class:`_Edges` makes of that period's tables alone (every value is per row; the
+        WEEE counting masks depend on the row and the period-invariant tables only)."""
+        out = object.__new__(_Edges)
+        for name in self.ROWS:
+            setattr(out, name, getattr(self, name)[a:b])
+        out.x = x
+        out.feed_code, out.intake_t, out.instance = self.feed_code, intake_t, instance
+        out._counting, out._with_k, out._whole = {}, None, (self, a, b)
+        return out
 
     def of_feeds(self, feeds: tuple[str, ...] | list[str]) -> np.ndarray:
         """Rows of these feeds (``np.isin`` on the rows' feed ids, compared as integer codes)."""
@@ -169,6 +198,8 @@ class _Edges:
 
     def feeds_with(self, material: str) -> set[str]:
         """Feeds of the instance whose composition has ``material`` (mass fraction > 0)."""
+        if self._whole is not None:  # the composition is the whole's
+            return self._whole[0].feeds_with(material)
         if self._with_k is None:  # every material's feeds, in one pass over the composition
             comp = self.instance["composition"]
             self._with_k = {}
@@ -179,8 +210,13 @@ class _Edges:
         return self._with_k.get(material, set())
 
     def counting(self, kind: str) -> np.ndarray:
+        """Rows whose whole mass counts for a WEEE kind (made once over the whole rows)."""
         if kind not in self._counting:
-            self._counting[kind] = _counting_edges(self.instance, self, kind)
+            if self._whole is not None:
+                whole, a, b = self._whole
+                self._counting[kind] = whole.counting(kind)[a:b]
+            else:
+                self._counting[kind] = _counting_edges(self.instance, self, kind)
         return self._counting[kind]
 
 
@@ -246,10 +282,15 @@ def _row(instance: Instance, reg: RegulationData, t: TargetTerms, edges: _Edges)
 
 
 def compliance_table(
-    instance: Instance, reg: RegulationData, tables: dict[str, pd.DataFrame]
+    instance: Instance,
+    reg: RegulationData,
+    tables: dict[str, pd.DataFrame],
+    edges: _Edges | None = None,
 ) -> pd.DataFrame:
-    """One row per target in force: achieved vs required, margin, binding, covered feeds."""
-    edges = _Edges(instance, tables, _Weights(instance, reg.target_year))
+    """One row per target in force: achieved vs required, margin, binding, covered feeds
+    (``edges``: those of ``tables``, when made already, :func:`period_edges`)."""
+    if edges is None:
+        edges = _Edges(instance, tables, _Weights(instance, reg.target_year))
     rows = [_row(instance, reg, t, edges) for t in reg.targets]
     rows += [_collection_row(reg, c, edges) for c in reg.collection]
     return pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS)
@@ -415,8 +456,48 @@ def _native(col: pd.Series) -> list:
     return [v.item() if isinstance(v, np.generic) else v for v in col.tolist()]
 
 
+#: tables the compliance figures read that a period's view of the instance shares with the
+#: instance (:func:`plantopt.model.periods.period_instance` replaces feeds and prices only)
+_SHARED = ("products", "materials", "composition", "routing", "downstream_recovery")
+
+
+def period_edges(
+    instances: list[Instance],
+    years: list[int | None],
+    material_flows: pd.DataFrame,
+    bounds: np.ndarray,
+    feed_intake: list[pd.DataFrame],
+) -> list[_Edges] | None:
+    """The edges of every period from one stacked ``material_flows`` (period t's rows
+    ``bounds[t]:bounds[t+1]``): the row arrays, weights and WEEE masks made once, x_k per
+    period (its target year). None when the periods' views do not share the tables the
+    weights read (then each period makes its own, :func:`compliance_table`)."""
+    first = instances[0]
+    pp0 = first["product_prices"][["product_id", "material", "recovered"]]
+    for inst in instances[1:]:
+        if any(inst.tables.get(n) is not first.tables.get(n) for n in _SHARED):
+            return None
+        if not inst["product_prices"][["product_id", "material", "recovered"]].equals(pp0):
+            return None
+    weights = _Weights(first, years[0])
+    whole = _Edges(
+        first, {"feed_intake": feed_intake[0], "material_flows": material_flows}, weights
+    )
+    k = weights.material_index(whole.material)
+    out = []
+    for t, (inst, year, fi) in enumerate(zip(instances, years, feed_intake)):
+        a, b = int(bounds[t]), int(bounds[t + 1])
+        x = excluded_materials(inst, weights.materials, year)
+        accepted = fi["accepted_t_per_yr"].to_numpy(float)
+        intake = dict(zip(fi["feed_id"].to_numpy(object).tolist(), accepted.tolist()))
+        out.append(whole.rows(a, b, inst, intake, weights.x_of(k[a:b], x)))
+    return out
+
+
 #: the ratio machinery, for the per-site figures of a network (regulation/site_compliance.py)
-Weights, Edges, target_row = _Weights, _Edges, _row
+Weights = _Weights
+Edges = _Edges
+target_row = _row
 
 __all__ = [
     "BINDING_TOL",
@@ -426,4 +507,5 @@ __all__ = [
     "compliance_summary",
     "compliance_table",
     "contract_table",
+    "period_edges",
 ]

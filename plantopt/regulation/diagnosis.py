@@ -157,7 +157,7 @@ def _period_tables(instance: Instance, plan: _Plan, t: int) -> dict[str, pd.Data
     """Flow tables of period t of the plan (on the period's view of the instance)."""
     from plantopt.model.periods import period_instance
     from plantopt.results.solution import read_solution
-    from plantopt.results.tables import extract_tables
+    from plantopt.results.stacked import extract_tables
 
     fams = plan.fams
     sol = read_solution(fams, plan.x).periods[t]

@@ -13,6 +13,7 @@ from plantopt.instance.instance import Instance
 from plantopt.instance.targets import NOT_APPLICABLE
 from plantopt.model.regulation_terms import RegulationData
 from plantopt.regulation.compliance import (
+    Edges,
     compliance_summary,
     compliance_table,
     contract_table,
@@ -21,12 +22,18 @@ from plantopt.results.plain_table import PlainTable
 
 
 def regulation_results(
-    instance: Instance, reg: RegulationData, tables: dict[str, pd.DataFrame], take: dict[str, float]
+    instance: Instance,
+    reg: RegulationData,
+    tables: dict[str, pd.DataFrame],
+    take: dict[str, float],
+    edges: Edges | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Tables ``compliance`` and ``offtake_contracts`` and the summary entry ``compliance``,
     from the result tables of a solve and the contract quantities ``take`` (t/yr per
-    contract id). The premiums are a ledger item of the economics table already."""
-    comp = compliance_table(instance, reg, tables)
+    contract id; ``edges``: the material-flow edges of ``tables`` when made already,
+    :func:`~plantopt.regulation.compliance.period_edges`). The premiums are a ledger item
+    of the economics table already."""
+    comp = compliance_table(instance, reg, tables, edges)
     contracts = contract_table(reg, take, tables)
     out = {"compliance": comp, "offtake_contracts": contracts}
     if "site_material_flows" in tables:  # a network (issue 15): the figures per site

@@ -30,6 +30,7 @@ FLOW_EPS = 1e-9  # t/yr below which a flow is reported as zero
 #: total intake (all materials), so solver noise on a material barely present (8e-14 t of
 #: input) never reads as a large percentage
 MB_FLOOR_FRAC = 1e-6
+Columns = dict[str, Any]  # a table's columns, by name, before its frame is made
 
 
 @dataclass
@@ -167,55 +168,6 @@ def _jsonable(obj: object) -> object:
     return str(obj)
 
 
-def extract_tables(
-    instance: Instance,
-    data: ModelData,
-    accept: np.ndarray,
-    flow: np.ndarray,
-    build: dict[tuple[str, str], float],
-    run: dict[str, float],
-    segment: dict[tuple[str, str, int], float] | None = None,
-) -> dict[str, pd.DataFrame]:
-    """All result tables from the solution vectors (feeds in tree order, nodes in order;
-    ``segment``: the segment columns of continuous options, :func:`built_sizes`).
-
-    Flows and acceptances below FLOW_EPS are read as 0; ``mat_flow[n, m] = coef[n, m] *
-    flow[n]`` (real t/yr of material m at node n) and its row sums are the basis of every
-    table. ``mat_flow`` is made for the nodes with a non-zero flow only (the rows of the
-    others are zero and add nothing to any sum), from the route tree's sparse coefficients.
-    All per-node work is array indexing (no Python loop over nodes).
-    """
-    tree = data.tree
-    flow = np.where(np.abs(flow) < FLOW_EPS, 0.0, flow)
-    accept = np.where(np.abs(accept) < FLOW_EPS, 0.0, accept)  # no -7e-14 t accepted
-    live = np.flatnonzero(flow != 0.0)
-    mat_flow = NodeFlows(live, tree.node_coef.rows(live) * flow[live, None])
-    mass_flow = np.zeros(tree.n_nodes)
-    mass_flow[live] = mat_flow.t_per_yr.sum(axis=1)
-    used = np.flatnonzero(flow > 0)
-    kind_live = tree.node_kind[live]
-    sums = {k: mat_flow.t_per_yr[kind_live == k].sum(axis=0) for k in _SINK_KINDS}
-    input_m = accept @ tree.comp
-    sized = built_sizes(data, build, segment or {})
-    return {
-        "feed_intake": feed_intake_table(instance, data, accept),
-        "flows": flows_table(tree, used, flow, mass_flow),
-        "unit_throughput": unit_throughput_table(instance, data, mass_flow, sized, run),
-        "built_units": built_units_table(data, sized),
-        "products": products_table(instance, tree, mat_flow),
-        "losses": losses_table(tree, mat_flow),
-        "recovery": recovery_table(instance, data, flow, input_m),
-        "mass_balance": mass_balance_table(
-            list(tree.materials),
-            input_m,
-            sums[KIND_PRODUCT],
-            sums[KIND_DISPOSAL],
-            sums[KIND_LOSS],
-        ),
-        "material_flows": material_flow_table(tree, used, mat_flow.of(used)),
-    }
-
-
 @dataclass(frozen=True)
 class NodeFlows:
     """Real t/yr of each material at some nodes: ``t_per_yr[i, m]`` at node ``nodes[i]``
@@ -263,38 +215,46 @@ def output_names(tree: Any, nodes: np.ndarray) -> np.ndarray:
 
 def feed_intake_table(instance: Instance, data: ModelData, accept: np.ndarray) -> pd.DataFrame:
     """Accepted t/yr per feed and its gate fees (with eco-modulation, model.data)."""
+    return pd.DataFrame(feed_intake_columns(instance, data, accept))
+
+
+def feed_intake_columns(instance: Instance, data: ModelData, accept: np.ndarray) -> Columns:
+    """The columns of :func:`feed_intake_table`."""
     tree = data.tree
     feeds = instance["feeds"]
     at = rows_of(feeds, "feed_id", tree.feeds)
-    return pd.DataFrame(
-        {
-            "feed_id": list(tree.feeds),
-            "feed_class": feeds["feed_class"].to_numpy()[at],
-            "available_t_per_yr": feeds["available_t_per_yr"].to_numpy()[at],
-            "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy()[at],
-            "accepted_t_per_yr": accept,
-            "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
-        }
-    )
+    return {
+        "feed_id": list(tree.feeds),
+        "feed_class": feeds["feed_class"].to_numpy()[at],
+        "available_t_per_yr": feeds["available_t_per_yr"].to_numpy()[at],
+        "contracted_min_t_per_yr": feeds["contracted_min_t_per_yr"].to_numpy()[at],
+        "accepted_t_per_yr": accept,
+        "gate_fee_eur_per_yr": accept * np.array([data.gate_fee[f] for f in tree.feeds]),
+    }
 
 
 def flows_table(
     tree: Any, used: np.ndarray, flow: np.ndarray, mass_flow: np.ndarray
 ) -> pd.DataFrame:
     """One row per route-tree node with a positive flow (feed-equivalent and real t/yr)."""
-    return pd.DataFrame(
-        {
-            "node": used,
-            "feed_id": _names(tree.feeds)[tree.node_feed[used]],
-            "kind": _names(KIND_NAMES)[tree.node_kind[used]],
-            "target_id": target_names(tree, used),
-            "parent_node": tree.node_parent[used],
-            "output_id": output_names(tree, used),
-            "path": tree.paths(used),
-            "flow_feed_equiv_t_per_yr": flow[used],
-            "mass_t_per_yr": mass_flow[used],
-        }
-    )
+    return pd.DataFrame(flows_columns(tree, used, flow[used], mass_flow[used]))
+
+
+def flows_columns(
+    tree: Any, used: np.ndarray, flow_used: np.ndarray, mass_used: np.ndarray
+) -> Columns:
+    """The columns of :func:`flows_table` (``flow_used``, ``mass_used``: the nodes' values)."""
+    return {
+        "node": used,
+        "feed_id": _names(tree.feeds)[tree.node_feed[used]],
+        "kind": _names(KIND_NAMES)[tree.node_kind[used]],
+        "target_id": target_names(tree, used),
+        "parent_node": tree.node_parent[used],
+        "output_id": output_names(tree, used),
+        "path": tree.paths(used),
+        "flow_feed_equiv_t_per_yr": flow_used,
+        "mass_t_per_yr": mass_used,
+    }
 
 
 def unit_throughput_table(
@@ -310,12 +270,24 @@ def unit_throughput_table(
     once per build (``build[u, j]`` is then the number in service).
     """
     tree = data.tree
-    units = instance["units"]
-    at = rows_of(units, "unit_id", tree.units)
     is_unit = tree.node_kind == KIND_UNIT
     thr = np.bincount(
         tree.node_target[is_unit], weights=mass_flow[is_unit], minlength=len(tree.units)
     )
+    return pd.DataFrame(unit_throughput_columns(instance, data, thr, sized, run))
+
+
+def unit_throughput_columns(
+    instance: Instance,
+    data: ModelData,
+    thr: np.ndarray,
+    sized: dict[tuple[str, str], BuiltSize],
+    run: dict[str, float],
+) -> Columns:
+    """The columns of :func:`unit_throughput_table` (``thr``: t/yr into each unit)."""
+    tree = data.tree
+    units = instance["units"]
+    at = rows_of(units, "unit_id", tree.units)
     cap, label = [], []
     for u in tree.units:
         count = {j: sized[(u, j)].count for j in data.unit_options[u]}
@@ -324,20 +296,18 @@ def unit_throughput_table(
         label.append("+".join(j if count[j] == 1 else f"{j} x{count[j]}" for j in chosen))
     cap_a = np.array(cap, dtype=float)
     running = [run.get(u, 1.0 if t > 0 else 0.0) > 0.5 for u, t in zip(tree.units, thr)]
-    return pd.DataFrame(
-        {
-            "unit_id": list(tree.units),
-            "stage": units["stage"].to_numpy()[at],
-            "throughput_t_per_yr": thr,
-            "capacity_t_per_yr": cap_a,
-            "utilisation_frac": np.divide(thr, cap_a, out=np.zeros_like(thr), where=cap_a > 0),
-            "existing_capacity_t_per_yr": [data.unit_existing[u] for u in tree.units],
-            "built_option": label,
-            "running": np.array(running, dtype=bool),
-            "energy_mwh_per_yr": thr * units["energy_mwh_per_t"].to_numpy(dtype=float)[at],
-            "co2_t_per_yr": thr * units["co2_t_per_t"].to_numpy(dtype=float)[at],
-        }
-    )
+    return {
+        "unit_id": list(tree.units),
+        "stage": units["stage"].to_numpy()[at],
+        "throughput_t_per_yr": thr,
+        "capacity_t_per_yr": cap_a,
+        "utilisation_frac": np.divide(thr, cap_a, out=np.zeros_like(thr), where=cap_a > 0),
+        "existing_capacity_t_per_yr": [data.unit_existing[u] for u in tree.units],
+        "built_option": label,
+        "running": np.array(running, dtype=bool),
+        "energy_mwh_per_yr": thr * units["energy_mwh_per_t"].to_numpy(dtype=float)[at],
+        "co2_t_per_yr": thr * units["co2_t_per_t"].to_numpy(dtype=float)[at],
+    }
 
 
 BUILT_COLUMNS = [
@@ -419,6 +389,11 @@ def _by_target(tree: Any, mat_flow: NodeFlows, kind: int, n_targets: int) -> np.
 
 def products_table(instance: Instance, tree: Any, mat_flow: NodeFlows) -> pd.DataFrame:
     """Per (product, material) with mass > 0: mass, price, payable share, revenue."""
+    return pd.DataFrame(products_columns(instance, tree, mat_flow))
+
+
+def products_columns(instance: Instance, tree: Any, mat_flow: NodeFlows) -> Columns:
+    """The columns of :func:`products_table`."""
     p_mass = _by_target(tree, mat_flow, KIND_PRODUCT, len(tree.products))
     pi, mi = np.nonzero(p_mass > 0)
     product, material = _names(tree.products)[pi], _names(tree.materials)[mi]
@@ -435,17 +410,15 @@ def products_table(instance: Instance, tree: Any, mat_flow: NodeFlows) -> pd.Dat
     rec = np.array([x is True or x == 1 for x in pp["recovered"].tolist()], dtype=bool)
     recovered = (at >= 0) & rec[np.maximum(at, 0)] if len(rec) else np.zeros(len(at), bool)
     mass = p_mass[pi, mi]
-    return pd.DataFrame(
-        {
-            "product_id": product,
-            "material": material,
-            "mass_t_per_yr": mass,
-            "price_eur_per_t": price,
-            "payable_frac": pay,
-            "recovered": recovered,
-            "revenue_eur_per_yr": mass * price * pay,
-        }
-    )
+    return {
+        "product_id": product,
+        "material": material,
+        "mass_t_per_yr": mass,
+        "price_eur_per_t": price,
+        "payable_frac": pay,
+        "recovered": recovered,
+        "revenue_eur_per_yr": mass * price * pay,
+    }
 
 
 def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -457,6 +430,11 @@ def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 def losses_table(tree: Any, mat_flow: NodeFlows) -> pd.DataFrame:
     """Disposal and losses per (kind, sink, material) with mass > 0."""
+    return pd.DataFrame(losses_columns(tree, mat_flow))
+
+
+def losses_columns(tree: Any, mat_flow: NodeFlows) -> Columns:
+    """The columns of :func:`losses_table`."""
     cols: dict[str, list[np.ndarray]] = {"kind": [], "sink_id": [], "material": [], "mass": []}
     for k_code in (KIND_DISPOSAL, KIND_LOSS):
         s_mass = _by_target(tree, mat_flow, k_code, len(tree.sinks))
@@ -467,13 +445,20 @@ def losses_table(tree: Any, mat_flow: NodeFlows) -> pd.DataFrame:
         cols["mass"].append(s_mass[si, mi])
     out = {k: np.concatenate(v) for k, v in cols.items()}
     out["mass_t_per_yr"] = out.pop("mass")
-    return pd.DataFrame(out)
+    return out
 
 
 def recovery_table(
     instance: Instance, data: ModelData, flow: np.ndarray, input_m: np.ndarray
 ) -> pd.DataFrame:
     """Per material: input, recovered t/yr (model.data.recovered_terms) and their ratio."""
+    return pd.DataFrame(recovery_columns(instance, data, flow, input_m))
+
+
+def recovery_columns(
+    instance: Instance, data: ModelData, flow: np.ndarray, input_m: np.ndarray
+) -> Columns:
+    """The columns of :func:`recovery_table`."""
     mats = list(data.tree.materials)
     mdf = instance["materials"]
     at = rows_of(mdf, "material", mats)
@@ -481,19 +466,17 @@ def recovery_table(
     for mi in range(len(mats)):
         nodes, coefs = data.recovered_terms.of(mi)
         recovered[mi] = float(coefs @ flow[nodes])
-    return pd.DataFrame(
-        {
-            "material": mats,
-            "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool)[at],
-            "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool)[at],
-            "recovery_weight": mdf["recovery_weight"].to_numpy(dtype=float)[at],
-            "input_t_per_yr": input_m,
-            "recovered_t_per_yr": recovered,
-            "recovery_frac": np.divide(
-                recovered, input_m, out=np.zeros_like(recovered), where=input_m > 0
-            ),
-        }
-    )
+    return {
+        "material": mats,
+        "eu_critical": mdf["eu_critical"].to_numpy(dtype=bool)[at],
+        "eu_strategic": mdf["eu_strategic"].to_numpy(dtype=bool)[at],
+        "recovery_weight": mdf["recovery_weight"].to_numpy(dtype=float)[at],
+        "input_t_per_yr": input_m,
+        "recovered_t_per_yr": recovered,
+        "recovery_frac": np.divide(
+            recovered, input_m, out=np.zeros_like(recovered), where=input_m > 0
+        ),
+    }
 
 
 def mass_balance_table(
@@ -510,6 +493,17 @@ def mass_balance_table(
     total intake is the sum of the input over all materials. Every t/yr value within the
     tolerance max(FLOW_EPS, 1e-12 * total intake) of zero is written as 0.
     """
+    return pd.DataFrame(mass_balance_columns(materials, input_t, products_t, disposal_t, losses_t))
+
+
+def mass_balance_columns(
+    materials: list[str],
+    input_t: np.ndarray,
+    products_t: np.ndarray,
+    disposal_t: np.ndarray,
+    losses_t: np.ndarray,
+) -> Columns:
+    """The columns of :func:`mass_balance_table`."""
     total = float(np.abs(input_t).sum())
     tol = max(FLOW_EPS, 1e-12 * total)
     resid = input_t - (products_t + disposal_t + losses_t)
@@ -520,13 +514,14 @@ def mass_balance_table(
         "losses_t_per_yr": losses_t,
         "residual_t_per_yr": resid,
     }
-    df = pd.DataFrame(
-        {"material": materials, **{k: np.where(np.abs(v) <= tol, 0.0, v) for k, v in cols.items()}}
-    )
-    err = np.abs(df["residual_t_per_yr"].to_numpy())
-    df["absolute_error_t_per_yr"] = err
-    df["relative_error"] = err / np.maximum(np.abs(input_t), max(MB_FLOOR_FRAC * total, FLOW_EPS))
-    return df
+    out: Columns = {
+        "material": materials,
+        **{k: np.where(np.abs(v) <= tol, 0.0, v) for k, v in cols.items()},
+    }
+    err = np.abs(out["residual_t_per_yr"])
+    out["absolute_error_t_per_yr"] = err
+    out["relative_error"] = err / np.maximum(np.abs(input_t), max(MB_FLOOR_FRAC * total, FLOW_EPS))
+    return out
 
 
 def material_flow_table(tree: Any, used: np.ndarray, used_flow: np.ndarray) -> pd.DataFrame:
@@ -537,40 +532,50 @@ def material_flow_table(tree: Any, used: np.ndarray, used_flow: np.ndarray) -> p
     positive entries. Entry nodes have source ``feed:<feed_id>``. This is what a Sankey
     diagram per material (or by total mass) is drawn from.
     """
+    return pd.DataFrame(material_flow_columns(tree, used, used_flow)[0])
+
+
+def material_flow_columns(
+    tree: Any, used: np.ndarray, used_flow: np.ndarray, period: np.ndarray | None = None
+) -> tuple[Columns, np.ndarray]:
+    """The columns of :func:`material_flow_table` and each row's period, of the rows of
+    several periods at once: ``period[i]`` is the period of ``used[i]`` (ascending; None:
+    one period), and the period is one more key of the edge groups."""
     rows_n, rows_m = np.nonzero(used_flow > 0)
     nodes = used[rows_n]
     par = tree.node_parent[nodes]
-    group, first = _edge_groups(tree, nodes, par, rows_m)
+    row_period = np.zeros(len(nodes), np.int64) if period is None else period[rows_n]
+    group, first = _edge_groups(tree, nodes, par, rows_m, row_period)
     mass = _group_sums(group, used_flow[rows_n, rows_m], len(first))
     nodes, par, rows_m = nodes[first], par[first], rows_m[first]
     feed_id = _names(tree.feeds)[tree.node_feed[nodes]]
     src_id = feed_id.copy()
     inner = par >= 0
     src_id[inner] = _names(tree.units)[tree.node_target[par[inner]]]
-    return pd.DataFrame(
-        {
-            "feed_id": feed_id,
-            "source_kind": np.where(par < 0, "feed", "unit").astype(object),
-            "source_id": src_id,
-            "output_id": output_names(tree, nodes),
-            "target_kind": _names(KIND_NAMES)[tree.node_kind[nodes]],
-            "target_id": target_names(tree, nodes),
-            "material": _names(tree.materials)[rows_m],
-            "mass_t_per_yr": mass,
-        }
-    )
+    columns = {
+        "feed_id": feed_id,
+        "source_kind": np.where(par < 0, "feed", "unit").astype(object),
+        "source_id": src_id,
+        "output_id": output_names(tree, nodes),
+        "target_kind": _names(KIND_NAMES)[tree.node_kind[nodes]],
+        "target_id": target_names(tree, nodes),
+        "material": _names(tree.materials)[rows_m],
+        "mass_t_per_yr": mass,
+    }
+    return columns, row_period[first]
 
 
 def _edge_groups(
-    tree: Any, nodes: np.ndarray, par: np.ndarray, material: np.ndarray
+    tree: Any, nodes: np.ndarray, par: np.ndarray, material: np.ndarray, period: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(group of each row, first row of each group): rows with the same feed, source,
-    output id, target kind, target and material form a group, numbered in the order of
-    their first row (``groupby(..., sort=False)`` on those columns: the ids are unique
-    names per kind, output ids are compared by name)."""
+    """(group of each row, first row of each group): rows with the same period, feed,
+    source, output id, target kind, target and material form a group, numbered in the
+    order of their first row (``groupby(..., sort=False)`` on those columns of each
+    period: the ids are unique names per kind, output ids are compared by name)."""
     out_code: dict[str, int] = {}
     out_of = np.array([out_code.setdefault(o, len(out_code)) for o in (*tree.outputs, "")])
     parts = (
+        period,
         tree.node_feed[nodes],
         np.where(par >= 0, tree.node_target[np.maximum(par, 0)], -1) + 1,
         out_of[tree.node_output[nodes]],
