@@ -94,3 +94,36 @@ def test_one_period_rows_equal_the_family_triplets() -> None:
             np.testing.assert_array_equal(row, dense[i])
             assert (c.lb if c.lb is not None else -math.inf) == f.lower[i]
             assert (c.ub if c.ub is not None else math.inf) == f.upper[i]
+
+
+def test_distinct_pairs_rebuild_every_pair() -> None:
+    """Pair k is (coef[codes[k]], col[codes[k]]) of distinct pairs in first-seen order, with
+    coefficients told apart by value down to the last bit."""
+    from plantopt.model.emit_pyomo import _distinct_pairs
+
+    rng = np.random.default_rng(7)
+    base = rng.random(40)
+    coef = np.concatenate([base, base[:10], np.nextafter(base[:5], 2.0), [1.0, 1.0]])
+    col = np.concatenate([rng.integers(0, 9, 40), rng.integers(0, 9, 10), [3] * 5, [8, 8]])
+    codes, distinct_coef, distinct_col = _distinct_pairs(coef, col.astype(np.int64), 9)
+    np.testing.assert_array_equal(distinct_coef[codes], coef)
+    np.testing.assert_array_equal(distinct_col[codes], col)
+    want = list(dict.fromkeys(zip(coef.tolist(), col.tolist())))
+    assert list(zip(distinct_coef.tolist(), distinct_col.tolist())) == want
+
+
+def test_a_repeated_term_is_one_object() -> None:
+    """On nl-2027 a coefficient on a column that several rows or expressions carry is one
+    monomial object in all of them, and every row still has its own coefficients."""
+    model = build_model(plantopt.load_instance(INSTANCES / "nl-2027"), "recovery")
+    seen: dict[tuple[float, int], int] = {}
+    shared = 0
+    for c in model.component_data_objects(pyo.Constraint):
+        for arg in c.body.args:
+            if isinstance(arg, MonomialTermExpression):
+                key = (arg.args[0], id(arg.args[1]))
+                if key in seen:
+                    assert seen[key] == id(arg)
+                    shared += 1
+                seen[key] = id(arg)
+    assert shared > 0

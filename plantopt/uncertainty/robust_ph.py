@@ -84,7 +84,7 @@ def attach_chance(model: Any, fams: Any, objective: str, stage: str, mu: float) 
     over the model's columns and a binary ``ph_z``) and activate max V_s - mu z_s."""
     import pyomo.environ as pyo
 
-    from plantopt.model.emit_pyomo import _linear, _relations
+    from plantopt.model.emit_pyomo import _relations, _Terms
     from plantopt.uncertainty.robust_ef import extensive_form
 
     one = extensive_form([fams], objective, stage, alpha=0.0, anticipative=True)
@@ -92,7 +92,8 @@ def attach_chance(model: Any, fams: Any, objective: str, stage: str, mu: float) 
     model.ph_z = pyo.Var(domain=pyo.Binary, doc="1: the scenario may miss its targets")
     cols = [*model.plantopt_columns, model.ph_z]
     assert int(one.risk_cols["z"].ravel()[0]) == len(cols) - 1
-    rels = [r for f in rows for r in _relations(_linear(f.matrix(len(cols)), cols, None), f)]
+    terms = _Terms({id(f): f.matrix(len(cols)) for f in rows}, cols)
+    rels = [r for f in rows for r in _relations(terms.linear(f, None), f)]
     model.ph_chance_target = pyo.Constraint(range(len(rels)), rule=lambda b, i: rels[i])
     blocks = [model.period[k] for k in model.period] if fams.multi else [model]
     for blk in blocks:
