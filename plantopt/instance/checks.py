@@ -15,6 +15,7 @@ from typing import Any, SupportsInt
 import numpy as np
 import pandas as pd
 
+from plantopt.instance.check_memo import run_check
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
 from plantopt.instance.rows import records
@@ -455,38 +456,39 @@ def _check_all_refs(instance: Instance, problems: ProblemList) -> None:
 
 
 def collect_problems(instance: Instance) -> ProblemList:
-    """Run every cross-table check and return all problems (errors and warnings)."""
-    problems = ProblemList()
-    _check_all_refs(instance, problems)
-    tol = float(instance.manifest.tc_sum_tolerance or 1e-6)
-    _check_composition(instance, problems, tol)
-    _check_transfer_coefficients(instance, problems, tol)
-    _check_routing(instance, problems)
-    if not problems.has_errors:  # reachability needs consistent references
-        _check_reach(instance, problems)
-    _check_feed_limits(instance, problems)
-    _check_capacity(instance, problems)
-    from plantopt.instance.checks_regulation import check_regulation
+    """Run every cross-table check and return all problems (errors and warnings).
 
-    check_regulation(instance, problems)
-    from plantopt.instance.checks_levers import check_levers
-
-    check_levers(instance, problems)
+    With the per-process table cache on (batch workers), a check whose inputs are the same
+    as in an earlier run reuses that run's problems (:mod:`plantopt.instance.check_memo`).
+    """
     from plantopt.instance.checks_capacity import check_capacity_choices
-
-    check_capacity_choices(instance, problems)
     from plantopt.instance.checks_finance import check_finance
-
-    check_finance(instance, problems)
-    from plantopt.instance.checks_periods import check_periods
-
-    check_periods(instance, problems)
+    from plantopt.instance.checks_levers import check_levers
     from plantopt.instance.checks_network import check_network
-
-    check_network(instance, problems)
+    from plantopt.instance.checks_periods import check_periods
+    from plantopt.instance.checks_regulation import check_regulation
     from plantopt.instance.requirements import check_requirements
 
-    check_requirements(instance, problems)
+    problems = ProblemList()
+    run_check(_check_all_refs, instance, problems)
+    tol = float(instance.manifest.tc_sum_tolerance or 1e-6)
+    run_check(_check_composition, instance, problems, tol)
+    run_check(_check_transfer_coefficients, instance, problems, tol)
+    run_check(_check_routing, instance, problems)
+    if not problems.has_errors:  # reachability needs consistent references
+        run_check(_check_reach, instance, problems)
+    for later in (
+        _check_feed_limits,
+        _check_capacity,
+        check_regulation,
+        check_levers,
+        check_capacity_choices,
+        check_finance,
+        check_periods,
+        check_network,
+        check_requirements,
+    ):
+        run_check(later, instance, problems)
     return problems
 
 

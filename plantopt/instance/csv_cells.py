@@ -31,7 +31,7 @@ class RawCells:
         return len(self.index)
 
 
-def read_csv_cells(path: Path) -> RawCells | None:
+def read_csv_cells(path: Path, data: bytes | None = None) -> RawCells | None:
     """The text cells of a well-formed CSV file with Python's ``csv`` module, exactly as the
     loader's pandas reading (``plantopt.instance.loader._read_csv``) gives them; None when
     the file is anything else (not UTF-8, a byte-order mark, NUL bytes, CR line ends, one
@@ -40,10 +40,10 @@ def read_csv_cells(path: Path) -> RawCells | None:
 
     Same rules as the pandas call: every cell text, empty cells "", spaces after a
     delimiter skipped, double quotes around a cell (``""`` inside one is a quote), header
-    names stripped.
+    names stripped. ``data``: the file's bytes, when the caller has read them already.
     """
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = (path.read_bytes() if data is None else data).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     if not text or text[0] == "\ufeff" or "\x00" in text or "\r" in text:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from plantopt.instance import table_cache
 from plantopt.instance.checks import check, collect_problems
 from plantopt.instance.csv_cells import RawCells, read_csv_cells
 from plantopt.instance.errors import ProblemList
@@ -376,12 +377,15 @@ def _read_manifest(folder: Path, problems: ProblemList) -> tuple[dict[str, Any],
     return {}, MANIFEST_FILES[0]
 
 
-def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame | RawCells | None:
-    if not path.is_file():
+def _read_csv(
+    path: Path, table: Table, problems: ProblemList, data: bytes | None = None
+) -> pd.DataFrame | RawCells | None:
+    """The text cells of one table file (``data``: its bytes, when already read)."""
+    if data is None and not path.is_file():
         if table.required:
             problems.error(table.file, "table file is missing", expected=table.description)
         return None
-    fast = read_csv_cells(path)
+    fast = read_csv_cells(path) if data is None else read_csv_cells(path, data)
     if fast is not None:
         return fast
     try:
@@ -415,6 +419,30 @@ def _read_csv(path: Path, table: Table, problems: ProblemList) -> pd.DataFrame |
     return raw[~blank] if len(raw.columns) and blank.any() else raw
 
 
+def _read_table(
+    path: Path, table: Table, problems: ProblemList, cache: table_cache.TableCache | None
+) -> tuple[pd.DataFrame, bool]:
+    """One table read and typed (its problems appended); whether its file was read.
+
+    With the per-process table cache on, a file whose bytes were read, typed and found
+    clean before is taken from it; any other file is read exactly as without it."""
+    data = None if cache is None else cache.read(path)
+    if cache is not None and data is not None:
+        hit = cache.get(table.name, data)
+        if hit is not None:
+            return hit, True
+    before = len(problems)
+    raw = _read_csv(path, table, problems, data)
+    if raw is None:
+        empty = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
+        return coerce_table(empty, table, problems), False
+    typed = coerce_table(raw, table, problems)
+    if cache is not None and data is not None and isinstance(raw, RawCells):
+        if len(problems) == before:
+            typed = cache.put(table.name, data, typed)
+    return typed, True
+
+
 def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
     """Read and type a folder; return (instance, cell problems, all files present)."""
     problems = ProblemList()
@@ -430,13 +458,12 @@ def _read(folder: Path) -> tuple[Instance | None, ProblemList, bool]:
     # an unreadable manifest is one problem, not also "required field is missing"
     manifest = coerce_manifest(raw_manifest, manifest_file, problems if files_ok else ProblemList())
     tables: dict[str, pd.DataFrame] = {}
+    cache = table_cache.active()
     for table in TABLES.values():
         before = len(problems)
-        raw = _read_csv(folder / table.file, table, problems)
-        if raw is None:
-            files_ok = files_ok and len(problems) == before
-            raw = pd.DataFrame({c: pd.Series(dtype=str) for c in table.column_names})
-        tables[table.name] = coerce_table(raw, table, problems)
+        typed, found = _read_table(folder / table.file, table, problems, cache)
+        files_ok = files_ok and (found or len(problems) == before)
+        tables[table.name] = typed
     name = manifest.name or folder.name
     return Instance(name=name, manifest=manifest, tables=tables, path=folder), problems, files_ok
 
