@@ -33,6 +33,18 @@ def test_table_error_within_the_stated_bound() -> None:
     assert q.min() >= 0.0 and q.max() <= 1.0
 
 
+def test_shipped_table_is_the_computed_one() -> None:
+    """The copy shipped in plantopt/data/tables is what the code computes (bit for bit with
+    the scipy it was written with; within 1e-15 on another scipy), and it is what the
+    Monte Carlo reads."""
+    from plantopt.uncertainty.pert_table import _shipped_table, compute_pert_quantile_table
+
+    shipped = _shipped_table()
+    assert shipped is not None, "plantopt/data/tables/pert_quantiles.npy is missing"
+    np.testing.assert_allclose(shipped, compute_pert_quantile_table(), rtol=0.0, atol=1e-15)
+    assert np.array_equal(pert_quantile_table(), shipped)
+
+
 def test_table_rows_are_exact_quantiles_and_monotone() -> None:
     t = pert_quantile_table()
     assert (np.diff(t, axis=1) >= 0).all()

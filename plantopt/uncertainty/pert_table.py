@@ -31,18 +31,57 @@ N_U = 2049  # probabilities
 KOLMOGOROV_BOUND = 1.0 / (N_U - 1)
 
 
+#: the table as shipped with plantopt (written by :func:`write_pert_quantile_table`)
+TABLE_FILE = "pert_quantiles.npy"
+
+
 @lru_cache(maxsize=1)
 def pert_quantile_table() -> np.ndarray:
-    """(N_R, N_U) exact Beta-PERT quantiles, first column 0 and last 1 (read-only)."""
+    """(N_R, N_U) exact Beta-PERT quantiles, first column 0 and last 1 (read-only).
+
+    Read from the copy shipped in ``plantopt/data/tables`` (1 MiB; computing it costs
+    0.5-1.3 s CPU with scipy's import, most of a default ``plantopt evaluate``), so every
+    install draws with the same bits whatever its scipy; computed when the file is missing
+    or is not an (N_R, N_U) float64 table. ``tests/test_pert_table.py`` checks the shipped
+    copy against scipy."""
+    table = _shipped_table()
+    if table is None:
+        table = compute_pert_quantile_table()
+    table.setflags(write=False)
+    return table
+
+
+def _shipped_table() -> np.ndarray | None:
+    from importlib import resources
+
+    path = resources.files("plantopt") / "data" / "tables" / TABLE_FILE
+    try:
+        with path.open("rb") as fh:
+            table = np.load(fh, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if table.shape != (N_R, N_U) or table.dtype != np.float64:
+        return None
+    return np.ascontiguousarray(table)
+
+
+def compute_pert_quantile_table() -> np.ndarray:
+    """Q(r_i, u_j) = I^-1_{1 + 4 r_i, 5 - 4 r_i}(u_j) by ``scipy.special.betaincinv``, the
+    first column set to 0 and the last to 1, clipped to [0, 1]."""
     from scipy.special import betaincinv
 
     r = np.linspace(0.0, 1.0, N_R)[:, None]
     u = np.linspace(0.0, 1.0, N_U)[None, :]
     q = betaincinv(1.0 + 4.0 * r, 5.0 - 4.0 * r, u)
     q[:, 0], q[:, -1] = 0.0, 1.0
-    q = np.ascontiguousarray(np.clip(q, 0.0, 1.0))
-    q.setflags(write=False)
-    return q
+    return np.ascontiguousarray(np.clip(q, 0.0, 1.0))
+
+
+def write_pert_quantile_table(path: str) -> None:
+    """Write :func:`compute_pert_quantile_table` to ``path`` (.npy), to refresh the shipped
+    copy: ``python -c "from plantopt.uncertainty.pert_table import *;
+    write_pert_quantile_table('plantopt/data/tables/pert_quantiles.npy')"``."""
+    np.save(path, compute_pert_quantile_table(), allow_pickle=False)
 
 
 def pert_table_numpy(
