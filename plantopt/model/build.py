@@ -256,9 +256,10 @@ def objective_vectors(fams: Families) -> dict[str, np.ndarray]:
         p = timing.periods[t]
         w = 1.0 if single else p.weight
         rec = _vec(per.expressions["weighted_recovery"], n_local)
-        rec *= w
         prof = per.ledger.profit(n_local)
-        prof *= w
+        if not single:  # x 1.0 is x: one period skips two passes
+            rec *= w
+            prof *= w
         npv = per.ledger.npv(n_local, timing.finance, p, timing.end_yr)
         for name, v in (("recovery", rec), ("profit", prof), ("npv", npv)):
             v = fams.period_vector(t, v)  # a fresh array: added to in place
@@ -366,7 +367,7 @@ def global_expressions(fams: Families, objectives: dict[str, np.ndarray]) -> dic
         "capex_total": family(
             "capex_total",
             [None],
-            np.zeros(len(nz)),
+            np.zeros(len(nz), np.int32),
             cols[nz],
             capex[nz],
             doc="EUR, net of capex subsidies",
@@ -385,7 +386,7 @@ def global_expressions(fams: Families, objectives: dict[str, np.ndarray]) -> dic
         v = objectives[obj]
         nz = np.flatnonzero(v)
         out[name] = family(
-            name, [None], np.zeros(len(nz)), nz, v[nz], doc=docs[name], scope="global"
+            name, [None], np.zeros(len(nz), np.int32), nz, v[nz], doc=docs[name], scope="global"
         )
     return out
 

@@ -103,36 +103,34 @@ class ProductNodes:
     Both readers work on the non-zero entries (i, k, c) of the product nodes' coefficients,
     c = coef[nodes[i], k], taken once from the route tree's CSR:
 
-        column(k)[i]             = coef[nodes[i], k]
+        material(k)              = (i, coef[nodes[i], k]) over the entries of material k
         row_sums(keep, w)[i]     = sum_{entries (i, k, c)} c w[p(i), k] keep[k]
 
     (one pass over the entries, O(nnz); no (nodes x materials) array), and
-    ``positive(key, ...)`` the nodes where such a reading is > 0, once for all targets.
+    ``covered(key, ...)`` the nodes where such a reading is > 0, found once for all targets
+    and kept with their feeds, so a target selects its covered feeds' nodes with one mask.
     """
 
     def __init__(self, tree: RouteTree) -> None:
         self.tree = tree
         self.pe = tree.product_entries()  # shared with the revenue terms (model data)
         self.nodes = self.pe.nodes
-        self.feed = tree.node_feed[self.nodes]
         self.p_of = self.pe.product
-        self.every = np.arange(len(self.nodes))  # every position in ``nodes``
-        self._columns: dict[int, np.ndarray] = {}
+        self._materials: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._sums: dict[str, np.ndarray] = {}
-        self._positive: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._positive: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position i in ``nodes``, material k, coef) of every non-zero entry, node-major."""
         return self.pe.pos, self.pe.mat, self.pe.val
 
-    def column(self, k: int) -> np.ndarray:
-        """coef[n, k] of every product node n."""
-        if k not in self._columns:
+    def material(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(positions i, coef[nodes[i], k]) of the product nodes with a non-zero coefficient
+        of material k, ascending (the non-zero entries of the dense column k)."""
+        if k not in self._materials:
             e = np.flatnonzero(self.pe.mat == k)
-            out = np.zeros(len(self.nodes))
-            out[self.pe.pos[e]] = self.pe.val[e]
-            self._columns[k] = out
-        return self._columns[k]
+            self._materials[k] = self.pe.pos[e], self.pe.val[e]
+        return self._materials[k]
 
     def row_sums(self, key: str, keep: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
         """sum_m coef[n, m] weight[p(n), m] keep[m] of every product node n (no weight when
@@ -153,16 +151,35 @@ class ProductNodes:
             self._sums[key] = node_sums(pos, len(self.nodes), terms)
         return self._sums[key]
 
-    def positive(
-        self, key: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]
+    def covered(
+        self,
+        key: str,
+        make: Callable[[], tuple[np.ndarray, np.ndarray]],
+        feeds: np.ndarray,
+        positions: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, values) of ``make()`` where the value is > 0, in the given order; cached
-        by ``key`` (a target reads the entries of its feeds from them)."""
+        """(route-tree nodes, values) of ``make()`` where the value is > 0 and the node's
+        feed is marked in the boolean ``feeds``, in the given order. ``make()`` gives
+        (positions among ``nodes``, values), or (route-tree nodes, values) when
+        ``positions`` is False; what is > 0 is found once per ``key`` and kept with each
+        node's feed (a target then reads its covered feeds' nodes with one mask; the kept arrays
+        themselves when it covers them all). The arrays are read-only."""
         if key not in self._positive:
             ids, values = make()
             keep = values > 0
-            self._positive[key] = ids[keep], values[keep]
-        return self._positive[key]
+            nodes = ids[keep]
+            nodes = self.nodes[nodes] if positions else nodes
+            feed = self.tree.node_feed[nodes].astype(np.int32)
+            nodes, values = nodes.astype(np.int64, copy=False), np.asarray(values[keep], float)
+            nodes.flags.writeable = values.flags.writeable = False  # shared by the targets
+            self._positive[key] = nodes, values, feed
+        nodes, values, feed = self._positive[key]
+        on = feeds[feed]
+        if on.all():
+            return nodes, values
+        nodes, values = nodes[on], values[on]
+        nodes.flags.writeable = values.flags.writeable = False
+        return nodes, values
 
 
 def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
@@ -177,10 +194,10 @@ def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
     recovered_p = recycled_p | flag["counts_recovered"]
     prod_nodes = np.flatnonzero(kind == KIND_PRODUCT)
     nodes_of = {
-        "recycled": prod_nodes[recycled_p[target[prod_nodes]]].astype(np.int64),
+        "recycled": prod_nodes[recycled_p[target[prod_nodes]]].astype(np.int64, copy=False),
         "recovered": np.concatenate(
             [prod_nodes[recovered_p[target[prod_nodes]]], energy_recovery_nodes(instance, data)]
-        ).astype(np.int64),
+        ).astype(np.int64, copy=False),
     }
     return Counting(
         weight=counting_weights(instance, list(tree.products), list(tree.materials), prods),
@@ -228,7 +245,7 @@ def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
     nodes = np.flatnonzero(tree.node_kind == KIND_DISPOSAL)
     parent_unit = tree.node_target[tree.node_parent[nodes]]
     node_codes = (parent_unit * n_o + tree.node_output[nodes]) * n_s + tree.node_target[nodes]
-    return nodes[np.isin(node_codes, codes)].astype(np.int64)
+    return nodes[np.isin(node_codes, codes)].astype(np.int64, copy=False)
 
 
 __all__ = [

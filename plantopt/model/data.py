@@ -211,7 +211,7 @@ def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:
     real mass per feed-equivalent tonne as the coefficient."""
     nodes = np.flatnonzero(tree.node_kind == kind)
     order = np.argsort(small_ints(tree.node_target[nodes], n_targets), kind="stable")
-    nodes = nodes[order].astype(np.int64)
+    nodes = nodes[order].astype(np.int64, copy=False)
     ptr = np.zeros(n_targets + 1, dtype=np.int64)
     ptr[1:] = np.cumsum(np.bincount(tree.node_target[nodes], minlength=n_targets))
     return NodeTerms(nodes, np.asarray(tree.node_mass()[nodes], dtype=float), ptr)
@@ -258,8 +258,12 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     ptr[1:] = np.cumsum(np.bincount(mat[hit], minlength=len(mats)))
     keep = revenue != 0.0
     return (
-        NodeTerms(prod_nodes[keep].astype(np.int64), revenue[keep]),
-        NodeTerms(prod_nodes[pos[hit]].astype(np.int64), val[hit].astype(float), ptr),
+        NodeTerms(prod_nodes[keep].astype(np.int64, copy=False), revenue[keep]),
+        NodeTerms(
+            prod_nodes[pos[hit]].astype(np.int64, copy=False),
+            val[hit].astype(float, copy=False),
+            ptr,
+        ),
     )
 
 
@@ -393,7 +397,7 @@ def _period_data(
         product_offtake=offtake,
         node_revenue=node_revenue,
         node_route_cost=NodeTerms(
-            np.flatnonzero(route_cost).astype(np.int64), route_cost[route_cost != 0]
+            np.flatnonzero(route_cost).astype(np.int64, copy=False), route_cost[route_cost != 0]
         ),
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
         recovered_terms=recovered_terms,

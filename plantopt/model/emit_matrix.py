@@ -77,8 +77,13 @@ def global_triplets(fams: Families) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     row, col, val = np.empty(total, np.int32), np.empty(total, np.int64), np.empty(total)
     at = 0
     for (f, s, r0), k in zip(blocks, sizes):
-        part = (f.row + r0, f.col, f.val) if s is None else _through(s, f.row + r0, f.col, f.val)
-        row[at : at + k], col[at : at + k], val[at : at + k] = part
+        if s is None:  # written into place (no row + r0 temporary)
+            np.add(f.row, r0, out=row[at : at + k], casting="unsafe")
+            col[at : at + k], val[at : at + k] = f.col, f.val
+        else:
+            row[at : at + k], col[at : at + k], val[at : at + k] = _through(
+                s, f.row + r0, f.col, f.val
+            )
         at += k
     return row, col, val, [f for f, _, _ in blocks]
 

@@ -94,10 +94,15 @@ class Ledger:
         out = np.zeros(n_cols)
         for k, w in factor.items():
             cols, vals = self.sparse(k)
+            at: slice | np.ndarray = cols
             if len(cols) and int(cols[-1]) - int(cols[0]) + 1 == len(cols):
-                out[int(cols[0]) : int(cols[-1]) + 1] += w * vals  # a run of columns
+                at = slice(int(cols[0]), int(cols[-1]) + 1)  # a run of columns
+            if w == 1.0:  # 1 v is v, and a + (-1) v is a - v: no product array
+                out[at] += vals
+            elif w == -1.0:
+                out[at] -= vals
             else:
-                out[cols] += w * vals
+                out[at] += w * vals
         return out
 
     def profit(self, n_cols: int) -> np.ndarray:
@@ -127,7 +132,7 @@ class Ledger:
 def _item(name: str, col: np.ndarray, val: np.ndarray) -> Family:
     doc = {n: d for n, _, d in ITEMS}[name]
     keep = val != 0
-    return family(name, [None], np.zeros(int(keep.sum())), col[keep], val[keep], doc=doc)
+    return family(name, [None], np.zeros(int(keep.sum()), np.int32), col[keep], val[keep], doc=doc)
 
 
 def _crew_cost(manifest: Manifest) -> float:

@@ -40,7 +40,6 @@ A contract c on (product p, material k) can take at most the k contained in p:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,8 +218,8 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
     """(N_t nodes, their coefficients, D_t, out-of-waste nodes, their coefficients) of one
     target over the feeds ``covered``: the nodes of the covered feeds with a coefficient
     > 0, ascending. The nodes with a coefficient > 0 are found once per material and kind
-    (:meth:`ProductNodes.positive`, shared by the targets), each target keeps those of its
-    feeds."""
+    over the non-zero entries (:meth:`ProductNodes.covered`, shared by the targets), each
+    target keeps those of its feeds."""
     tree = data.tree
     m_index = {m: i for i, m in enumerate(tree.materials)}
     f_index = {f: i for i, f in enumerate(tree.feeds)}
@@ -229,35 +228,45 @@ def _num_den(r: Any, data: ModelData, cnt: Counting, covered: tuple[str, ...]) -
     mask[[f_index[f] for f in covered]] = True
     none = np.zeros(0, np.int64), np.zeros(0)
 
-    def pick(key: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple:
-        pos, val = pv.positive(key, make)  # positions among the product nodes
-        keep = mask[pv.feed[pos]]
-        return pv.nodes[pos[keep]], np.asarray(val[keep], float)
-
-    def where(flag_p: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        on = flag_p[pv.p_of]  # product nodes whose product has the flag
-        return np.flatnonzero(on), values[on]
+    def where(flag_p: np.ndarray, ids: np.ndarray | None, values: np.ndarray) -> tuple:
+        """(ids, values) of the product nodes whose product has the flag (ids None: the
+        values of every product node, by position)."""
+        if ids is None:
+            on = flag_p[pv.p_of]
+            return np.flatnonzero(on), values[on]
+        on = flag_p[pv.p_of[ids]]
+        return ids[on], values[on]
 
     out_p = cnt.out_of_waste_p
+    out = bool(out_p.any())
     if r.kind == "material_recovery":
         if r.material not in m_index:
             return *none, [], *none
         k = m_index[r.material]
-        num = pick(f"num:{k}", lambda: (pv.every, pv.column(k) * cnt.weight[:, k][pv.p_of]))
+        w_k = cnt.weight[:, k]
+        pos_k, coef_k = pv.material(k)  # 0 elsewhere: no node there is > 0
+        num = pv.covered(f"num:{k}", lambda: (pos_k, coef_k * w_k[pv.p_of[pos_k]]), mask)
         den = [(f, float(tree.comp[f_index[f], k])) for f in covered]
-        sub = pick(f"out:{k}", lambda: where(out_p, pv.column(k)))
+        sub = pv.covered(f"out:{k}", lambda: where(out_p, pos_k, coef_k), mask) if out else none
     elif r.kind == "recycling_efficiency":
         keep = 1.0 - cnt.excluded
-        num = pick("partb", lambda: where(cnt.recycled_p, pv.row_sums("partb", keep, cnt.weight)))
+        num = pv.covered(
+            "partb",
+            lambda: where(cnt.recycled_p, None, pv.row_sums("partb", keep, cnt.weight)),
+            mask,
+        )
         den = [(f, float(1.0 - tree.comp[f_index[f]] @ cnt.excluded)) for f in covered]
-        sub = pick("partb_out", lambda: where(out_p, pv.row_sums("partb_out", keep)))
+        sub = (
+            pv.covered(
+                "partb_out", lambda: where(out_p, None, pv.row_sums("partb_out", keep)), mask
+            )
+            if out
+            else none  # no out-of-waste product: nothing to subtract
+        )
     else:
         which = "recovered" if r.kind == "weee_recovery" else "recycled"
-        nodes, mass = pv.positive(
-            which, lambda: (cnt.nodes_of[which], tree.node_mass()[cnt.nodes_of[which]])
-        )
-        keep_n = mask[tree.node_feed[nodes]]
-        num = nodes[keep_n], np.asarray(mass[keep_n], float)
+        nodes = cnt.nodes_of[which]
+        num = pv.covered(which, lambda: (nodes, tree.node_mass()[nodes]), mask, positions=False)
         den = [(f, 1.0) for f in covered]
         sub = none  # WEEE Annex V: re-use counts in the numerator, input unchanged
     return (num[0].astype(np.int64, copy=False), num[1], den, sub[0].astype(np.int64), sub[1])
@@ -374,6 +383,8 @@ def collection_steps(instance: Instance) -> tuple[CollectionStep, ...]:
 def collection_targets(instance: Instance, rows: pd.DataFrame) -> list[CollectionTarget]:
     """Collection-rate targets in force: selector ``collection:<class>`` covers the feeds
     whose ``collection_class`` is <class>; placed on the market = sum of theirs."""
+    if not len(rows):
+        return []
     feeds = instance["feeds"]
     cls = feeds["collection_class"].fillna("")
     pom = feeds["placed_on_market_t_per_yr"].fillna(0.0).astype(float)

@@ -119,6 +119,16 @@ def product_money_ranges(row: object) -> tuple[tuple[float, float, float], tuple
     return (v("low"), product_value_eur_per_t(row), v("high")), r
 
 
+def _node_terms(tree: RouteTree, per_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(product nodes n, per_t[p(n)] mass_n) where that product is not 0, nodes ascending:
+    only the nodes of products with a non-zero per_t are read (none on most instances)."""
+    nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT) if per_t.any() else np.zeros(0, int)
+    nodes = nodes[per_t[tree.node_target[nodes]] != 0]
+    coef = per_t[tree.node_target[nodes]] * tree.node_mass()[nodes]
+    keep = coef != 0
+    return nodes[keep].astype(np.int64, copy=False), coef[keep]
+
+
 def reuse_terms(instance: Instance, tree: RouteTree) -> ReuseTerms:
     """Value and cost terms of every product node, and the second-life returns."""
     prods = instance["products"].set_index("product_id")
@@ -126,24 +136,20 @@ def reuse_terms(instance: Instance, tree: RouteTree) -> ReuseTerms:
     kind = np.array([str(r.reuse_kind) for r in rows], dtype=object)
     value = np.array([product_value_eur_per_t(r) for r in rows], dtype=float)
     cost = np.array([_num(r.repurposing_cost_eur_per_t) for r in rows], dtype=float)
-    nodes = np.flatnonzero(tree.node_kind == KIND_PRODUCT)
-    mass = tree.node_mass()[nodes]
-    p_of = tree.node_target[nodes]
-    v, c = value[p_of] * mass if len(nodes) else np.zeros(0), cost[p_of] * mass
+    value_node, value_coef = _node_terms(tree, value)
+    cost_node, cost_coef = _node_terms(tree, cost)
     returns = tuple(
-        SecondLifeReturn(
-            p, str(prods.at[p, "returns_as_feed"]), _num(prods.at[p, "second_life_yr"])
-        )
-        for p in tree.products
-        if str(prods.at[p, "returns_as_feed"] or "")
+        SecondLifeReturn(p, str(r.returns_as_feed), _num(r.second_life_yr))
+        for p, r in zip(tree.products, rows)  # the rows are in tree order
+        if str(r.returns_as_feed or "")
     )
     return ReuseTerms(
         reuse_p=kind == REUSE,
         second_p=kind == SECOND_LIFE,
-        value_node=nodes[v != 0].astype(np.int64),
-        value_coef=v[v != 0],
-        cost_node=nodes[c != 0].astype(np.int64),
-        cost_coef=c[c != 0],
+        value_node=value_node,
+        value_coef=value_coef,
+        cost_node=cost_node,
+        cost_coef=cost_coef,
         returns=returns,
     )
 

@@ -145,9 +145,8 @@ def csc_from_triplets(
         cols = np.repeat(np.arange(n_cols, dtype=np.int32), np.diff(indptr))
         cols, indices, data = _sum_duplicates(cols, indices, np.asarray(data, float), n_rows)
         indptr = _indptr(cols, n_cols)
-    zero = data == 0
-    if zero.any():
-        keep = ~zero
+    if not data.all():  # some entry is 0 (a reduction: no entry-sized mask unless so)
+        keep = data != 0
         cols = np.repeat(np.arange(n_cols, dtype=np.int32), np.diff(indptr))[keep]
         indices, data, indptr = indices[keep], data[keep], _indptr(cols, n_cols)
     return CscMatrix(data, indices.astype(np.int32, copy=False), indptr, (n_rows, n_cols))

@@ -3,8 +3,9 @@ terms, the local column layout and the real mass per feed-equivalent tonne of ea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +24,13 @@ class PeriodContext:
     mass: np.ndarray  # (N,) real t per feed-equivalent t
     used_units: list[str]  # units some route-tree node reaches
     run_units: list[str]  # used units with a minimum load (and some capacity)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()``, made once per period for the families that read the same terms."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     def options_of(self, units: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, local build column) of every option of each unit in ``units``."""

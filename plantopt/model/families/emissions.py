@@ -95,7 +95,7 @@ def net_terms(ctx: PeriodContext) -> Triplets:
 def _one_row(name: str, terms: Triplets, doc: str) -> Family:
     col, val = terms
     keep = val != 0
-    return family(name, [None], np.zeros(int(keep.sum())), col[keep], val[keep], doc=doc)
+    return family(name, [None], np.zeros(int(keep.sum()), np.int32), col[keep], val[keep], doc=doc)
 
 
 def emission_expressions(ctx: PeriodContext) -> list[Family]:

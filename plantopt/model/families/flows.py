@@ -45,17 +45,22 @@ def feed_balance(ctx: PeriodContext) -> Family:
 
 def output_balance(ctx: PeriodContext) -> Family:
     lay, tree = ctx.layout, ctx.data.tree
-    group, child = _group_of_child(ctx)
-    has_children = np.diff(tree.group_ptr) > 0
-    groups = np.flatnonzero((tree.group_parent >= 0) & has_children)
-    rank = np.full(tree.n_groups, -1, dtype=np.int64)
-    rank[groups] = np.arange(len(groups))
-    keep = rank[group] >= 0
+    lengths = np.diff(tree.group_ptr)
+    groups = np.flatnonzero((tree.group_parent >= 0) & (lengths > 0))
     G = len(groups)
-    row, col, val = stack(
-        (rank[group[keep]], lay.flow0 + child[keep], np.ones(int(keep.sum()))),
-        (np.arange(G), lay.flow0 + tree.group_parent[groups], -np.ones(G)),
-    )
+    # the children of those groups (a group's children are a run of group_children), then
+    # each group's parent; written straight into the family's int32 / float arrays
+    child = tree.group_children[np.repeat(tree.group_parent >= 0, lengths)]
+    n = len(child) + G
+    if lay.flow0 + tree.n_nodes > np.iinfo(np.int32).max:
+        raise ValueError("a row or column index does not fit in int32")
+    row, col, val = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n)
+    row[: len(child)] = np.repeat(np.arange(G, dtype=np.int32), lengths[groups])
+    np.add(child, lay.flow0, out=col[: len(child)], casting="unsafe")
+    val[: len(child)] = 1.0
+    row[len(child) :] = np.arange(G, dtype=np.int32)
+    np.add(tree.group_parent[groups], lay.flow0, out=col[len(child) :], casting="unsafe")
+    val[len(child) :] = -1.0
     return family(
         "output_balance",
         IntLabels(groups),

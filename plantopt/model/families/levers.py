@@ -19,13 +19,22 @@ from plantopt.model.family import INF, Family, family
 
 
 def co2_per_flow(ctx: PeriodContext) -> tuple[np.ndarray, np.ndarray]:
-    """Unit nodes with direct CO2 and their t CO2 per feed-equivalent t: co2_u mass_n."""
+    """Unit nodes with direct CO2 and their t CO2 per feed-equivalent t: co2_u mass_n
+    (made once per period: the CO2 expression, its cap, the CO2 cost and the network's
+    emissions read the same read-only arrays)."""
+    out: tuple[np.ndarray, np.ndarray] = ctx.memo("co2_per_flow", lambda: _co2_per_flow(ctx))
+    return out
+
+
+def _co2_per_flow(ctx: PeriodContext) -> tuple[np.ndarray, np.ndarray]:
     tree = ctx.data.tree
     nodes = np.flatnonzero(tree.node_kind == 0)
     co2 = np.array([ctx.data.unit_co2.get(u, 0.0) for u in tree.units], dtype=float)
     per = co2[tree.node_target[nodes]] * ctx.mass[nodes] if len(co2) else np.zeros(0)
     keep = per != 0
-    return nodes[keep], per[keep]
+    nodes, per = nodes[keep], per[keep]
+    nodes.flags.writeable = per.flags.writeable = False
+    return nodes, per
 
 
 def co2_emissions(ctx: PeriodContext) -> Family:
@@ -33,7 +42,7 @@ def co2_emissions(ctx: PeriodContext) -> Family:
     return family(
         "co2_emissions",
         [None],
-        np.zeros(len(n)),
+        np.zeros(len(n), np.int32),
         ctx.layout.flow0 + n,
         per,
         doc="direct process CO2, t/yr",
@@ -48,7 +57,7 @@ def co2_cap(ctx: PeriodContext) -> Family:
     return family(
         "co2_cap",
         index,
-        np.zeros(len(n) if keep else 0),
+        np.zeros(len(n) if keep else 0, np.int32),
         (ctx.layout.flow0 + n) if keep else [],
         per if keep else [],
         -INF,

@@ -34,7 +34,7 @@ def weighted_recovery(ctx: PeriodContext) -> Family:
     return family(
         "weighted_recovery",
         [None],
-        np.zeros(int(keep.sum())),
+        np.zeros(int(keep.sum()), np.int32),
         c[keep],
         (w[r] * a)[keep],
         doc="weighted critical-material recovery, t/yr",
