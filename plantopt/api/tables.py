@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plantopt.business.case import business_results, period_business_tables
+from plantopt.business.case import business_results, cost_table, revenue_by_period
 from plantopt.business.multiperiod import multiperiod_case
 from plantopt.instance.instance import Instance
 from plantopt.model.build import Families
@@ -82,8 +82,8 @@ def period_tables(
     tables.update(reg_tables)
     if per.context.regulation.steps:
         tables["collection"] = collection_table(per.context.regulation, sol.collect)
-    if fams.multi:
-        tables.update(period_business_tables(tables))
+    if fams.multi:  # revenue_by_product: made for all periods at once, revenue_by_period
+        tables["cost_by_category"] = cost_table(tables["economics"])
         return tables, reg_summary, {}
     case_tables, case_summary = business_results(d, tables)
     tables.update(case_tables)
@@ -109,7 +109,12 @@ def result_tables(instance: Instance, fams: Families, solution: Solution) -> Par
     case_tables, case_summary = multiperiod_case(data, decisions, per_tables, segments, factors)
     ids = [p.period_id for p in data.periods]
     tables = {}
-    for name in per_tables[0]:
+    names = list(per_tables[0])
+    names.insert(names.index("cost_by_category"), "revenue_by_product")
+    for name in names:
+        if name == "revenue_by_product":
+            tables[name] = revenue_by_period(ids, per_tables, flows.tables["products"])
+            continue
         frames = [tab[name] for tab in per_tables]
         if name in flows.tables and all(f is v[name] for f, v in zip(frames, views)):
             tables[name] = flows.tables[name]  # made once for all periods

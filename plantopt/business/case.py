@@ -107,6 +107,27 @@ def revenue_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([revenue, premiums], ignore_index=True)
 
 
+def revenue_by_period(
+    period_ids: list[Any], period_tables: list[dict[str, pd.DataFrame]], products: pd.DataFrame
+) -> pd.DataFrame:
+    """:func:`revenue_table` of every period, stacked with a ``period`` column
+    (:func:`~plantopt.results.stacked.stack_periods`). ``products``: the stacked products
+    table. When every period has products and no offtake contract, one group sum over
+    (period, product) of the stacked table: the same groups, each summed over the same
+    values in the same order, in the same order (period, then first appearance)."""
+    from plantopt.results.stacked import stack_periods
+
+    def plain(tab: dict[str, pd.DataFrame]) -> bool:
+        oc = tab.get("offtake_contracts")
+        return len(tab["products"]) > 0 and (oc is None or not len(oc))
+
+    if all(plain(tab) for tab in period_tables):
+        return products.groupby(["period", "product_id"], as_index=False, sort=False)[
+            "revenue_eur_per_yr"
+        ].sum()
+    return stack_periods(period_ids, [revenue_table(tab) for tab in period_tables])
+
+
 def cost_table(econ: pd.DataFrame) -> pd.DataFrame:
     """The annual cost items of the economics table as positive EUR/yr."""
     item, eur = econ["item"].to_numpy(), econ["eur_per_yr"].to_numpy()
@@ -220,6 +241,7 @@ __all__ = [
     "flow_metrics",
     "business_results",
     "period_business_tables",
+    "revenue_by_period",
     "capex_schedule",
     "cash_flow_table",
     "irr",

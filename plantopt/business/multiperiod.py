@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from plantopt.business.case import case_table, flow_metrics
@@ -153,10 +154,15 @@ def cash_flows(
 
 
 def period_row(p: Period, tab: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """One row of the ``periods`` table from a period's tables."""
-    items = tab["economics"].set_index("item")["eur_per_yr"]
+    """One row of the ``periods`` table from a period's tables (sums as ``Series.sum``:
+    NaN skipped, numpy's sum of the rest)."""
+    econ = tab["economics"]
+    items = dict(zip(econ["item"].tolist(), econ["eur_per_yr"].tolist()))
     profit = float(items["profit"])
     rec = tab["recovery"]
+    recovered = rec["recovered_t_per_yr"].to_numpy(float)
+    weight = rec["recovery_weight"].to_numpy(float)
+    critical = rec["eu_critical"].to_numpy(bool)
     comp = tab.get("compliance")
     return {
         "period": p.period_id,
@@ -164,15 +170,11 @@ def period_row(p: Period, tab: dict[str, pd.DataFrame]) -> dict[str, Any]:
         "duration_yr": p.duration_yr,
         "weight": p.weight,
         "operating_pv_factor": p.operating_pv,
-        "accepted_t_per_yr": float(tab["feed_intake"]["accepted_t_per_yr"].sum()),
+        "accepted_t_per_yr": float(np.nansum(tab["feed_intake"]["accepted_t_per_yr"].to_numpy())),
         "profit_eur_per_yr": profit,
         "operating_cash_flow_eur_per_yr": profit - float(items["annualised_capex"]),
-        "weighted_recovery_t_per_yr": float(
-            (rec["recovered_t_per_yr"] * rec["recovery_weight"]).sum()
-        ),
-        "critical_recovered_t_per_yr": float(
-            rec.loc[rec["eu_critical"], "recovered_t_per_yr"].sum()
-        ),
+        "weighted_recovery_t_per_yr": float(np.nansum(recovered * weight)),
+        "critical_recovered_t_per_yr": float(np.nansum(recovered[critical])),
         "capacity_in_service_t_per_yr": float(tab["built_units"]["capacity_t_per_yr"].sum()),
         "targets_in_force": 0 if comp is None else int(len(comp)),
     }

@@ -29,6 +29,8 @@ sits at its required value. ``applicable`` is true only when something was measu
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -69,8 +71,16 @@ COMPLIANCE_COLUMNS = [
 
 
 def _in(values: np.ndarray, members: set[str]) -> np.ndarray:
-    """``Series.isin(members)`` of an object array of ids (a set lookup per element)."""
-    return np.fromiter((v in members for v in values), dtype=bool, count=len(values))
+    """``Series.isin(members)`` of an object array of ids (a set lookup per distinct id)."""
+    return _lookup(values, lambda v: v in members, bool)
+
+
+def _lookup(values: np.ndarray, of: Any, dtype: Any) -> np.ndarray:
+    """``of(v)`` of every element of an object array of ids, evaluated once per distinct
+    id (``pd.factorize``: each distinct value its own code, a missing value included)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    per = np.fromiter(map(of, uniques.tolist()), dtype=dtype, count=len(uniques))
+    return per[codes] if len(values) else np.zeros(0, dtype=dtype)
 
 
 def _counting_edges(instance: Instance, e: _Edges, kind: str) -> np.ndarray:
@@ -114,7 +124,7 @@ class _Weights:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(w[p, k], x_k) of every row (w = 0 on edges not into a product): ``into`` marks
         the rows into a product, ``target`` and ``material`` are their ids."""
-        p = np.fromiter((self.p_index.get(t, -1) for t in target), np.int64, len(target))
+        p = _lookup(target, lambda t: self.p_index.get(t, -1), np.int64)
         k = self.material_index(material)
         ok = into & (p >= 0) & (k >= 0)
         w = np.zeros(len(target))
@@ -123,7 +133,7 @@ class _Weights:
 
     def material_index(self, material: np.ndarray) -> np.ndarray:
         """Index of each row's material (-1: not a material of the instance)."""
-        return np.fromiter((self.m_index.get(m, -1) for m in material), np.int64, len(material))
+        return _lookup(material, lambda m: self.m_index.get(m, -1), np.int64)
 
     def x_of(self, k: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
         """x_k of each row (0 where the material is not the instance's; ``x``: x_k of
@@ -148,8 +158,9 @@ class _Edges:
         self.intake_t = dict(zip(fi["feed_id"].to_numpy(object).tolist(), accepted.tolist()))
         mf = tables["material_flows"]
         self.feed = mf["feed_id"].to_numpy(object)
-        self.feed_code = {f: i for i, f in enumerate(dict.fromkeys(self.feed))}
-        self.feed_idx = np.fromiter(map(self.feed_code.__getitem__, self.feed), np.int64)
+        codes, first_seen = pd.factorize(self.feed, use_na_sentinel=False)
+        self.feed_code = {f: i for i, f in enumerate(first_seen.tolist())}
+        self.feed_idx = codes.astype(np.int64)  # the feed's rank by first appearance
         self.mass = mf["mass_t_per_yr"].to_numpy(float)
         self.entry = mf["source_kind"].to_numpy(object) == "feed"
         self.target_kind = mf["target_kind"].to_numpy(object)
@@ -165,6 +176,7 @@ class _Edges:
         self._counting: dict[str, np.ndarray] = {}
         self._with_k: dict[str, set[str]] | None = None
         self._whole: tuple[_Edges, int, int] | None = None  # rows a:b of these edges
+        self._feed_masks: dict[tuple[str, ...], np.ndarray] = {}  # of the periods' targets
 
     #: the per-row arrays (what a period's rows are cut from)
     ROWS = ("feed", "feed_idx", "mass", "entry", "target_kind", "target", "source", "output",
@@ -186,7 +198,15 @@ class _Edges:
         return out
 
     def of_feeds(self, feeds: tuple[str, ...] | list[str]) -> np.ndarray:
-        """Rows of these feeds (``np.isin`` on the rows' feed ids, compared as integer codes)."""
+        """Rows of these feeds (``np.isin`` on the rows' feed ids, compared as integer codes;
+        a period's rows: its rows of the whole mask, made once per set of feeds)."""
+        if self._whole is not None:
+            whole, a, b = self._whole
+            key = tuple(feeds)
+            mask = whole._feed_masks.get(key)
+            if mask is None:
+                mask = whole._feed_masks[key] = whole.of_feeds(key)
+            return mask[a:b]
         codes = [self.feed_code[f] for f in feeds if f in self.feed_code]
         return np.isin(self.feed_idx, codes)
 
@@ -402,12 +422,24 @@ CONTRACT_COLUMNS = [
 ]
 
 
+_NO_CONTRACTS: dict[Any, pd.DataFrame] = {}
+
+
+def _no_contracts() -> pd.DataFrame:
+    """``pd.DataFrame([], columns=CONTRACT_COLUMNS)``: a copy of one made once per string
+    storage of the process (the type of its column labels)."""
+    key = pd.get_option("mode.string_storage")
+    if key not in _NO_CONTRACTS:
+        _NO_CONTRACTS[key] = pd.DataFrame([], columns=CONTRACT_COLUMNS)
+    return _NO_CONTRACTS[key].copy()
+
+
 def contract_table(
     reg: RegulationData, take: dict[str, float], tables: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
     """Per offtake contract: quantity taken, what the product contains, premium earned."""
     if not reg.contracts:
-        return pd.DataFrame([], columns=CONTRACT_COLUMNS)
+        return _no_contracts()
     prod = tables["products"].groupby(["product_id", "material"])["mass_t_per_yr"].sum()
     rows = []
     for c in reg.contracts:

@@ -55,20 +55,25 @@ class StackedTables:
 
     tables: dict[str, pd.DataFrame]
     bounds: dict[str, np.ndarray]
-    per_period: dict[str, list[pd.DataFrame]]  # the tables made per period (see module)
+    #: per table, the frame a period's rows are cut from (its rows bounds[t]:bounds[t+1]):
+    #: the stacked table, or the periods with rows stacked without a period column
+    sources: dict[str, pd.DataFrame]
+    #: per table, the periods whose frame is made alone (see module), by period index
+    per_period: dict[str, dict[int, pd.DataFrame]]
 
     def period(self, t: int) -> dict[str, pd.DataFrame]:
-        """Period t's tables (its rows of the stacked ones; the whole tables with one
-        period, where there is no ``period`` column)."""
+        """Period t's tables: its rows of the stacked ones, each column of the type that
+        period's frame alone has (the whole tables with one period: no ``period`` column)."""
         out = {}
         for name, df in self.tables.items():
-            if name in self.per_period:
-                out[name] = self.per_period[name][t]
+            alone = self.per_period.get(name, {})
+            if t in alone:
+                out[name] = alone[t]
             elif "period" not in df.columns:
                 out[name] = df
             else:
                 b = self.bounds[name]
-                out[name] = df.iloc[int(b[t]) : int(b[t + 1])]
+                out[name] = self.sources[name].iloc[int(b[t]) : int(b[t + 1])]
         return out
 
 
@@ -176,7 +181,8 @@ class _Builder:
         self.ids, self.T = period_ids, n_periods
         self.tables: dict[str, pd.DataFrame] = {}
         self.bounds: dict[str, np.ndarray] = {}
-        self.per_period: dict[str, list[pd.DataFrame]] = {}
+        self.sources: dict[str, pd.DataFrame] = {}
+        self.per_period: dict[str, dict[int, pd.DataFrame]] = {}
 
     def _counts_bounds(self, name: str, counts: list[int]) -> None:
         self.bounds[name] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -187,7 +193,7 @@ class _Builder:
         if self.ids is None:
             self.tables[name] = frames[0]
             return
-        self.per_period[name] = frames
+        self.per_period[name] = dict(enumerate(frames))
         self.tables[name] = stack_periods(self.ids, frames)
 
     def add_per_period(self, name: str, columns_of: Callable[[int], Columns]) -> None:
@@ -198,10 +204,14 @@ class _Builder:
             self._counts_bounds(name, counts)
             self.tables[name] = pd.DataFrame(parts[0])
             return
-        if min(counts) == 0 or not _same_types(parts):
+        full = [p for p, n in zip(parts, counts) if n]
+        if not full or not _same_types(full):
             self.add_frames(name, [pd.DataFrame(p) for p in parts])
             return
-        columns = {k: _concat([p[k] for p in parts]) for k in parts[0]}
+        columns = {k: _concat([p[k] for p in full]) for k in full[0]}
+        if len(full) < self.T:
+            self._with_empty(name, columns, counts, {t: parts[t] for t in range(self.T)})
+            return
         self._frame(name, columns, counts)
 
     def add_stacked(self, name: str, columns: Columns, period: np.ndarray) -> None:
@@ -213,13 +223,8 @@ class _Builder:
             self.tables[name] = pd.DataFrame(columns)
             return
         if min(counts) == 0:
-            b = np.concatenate([[0], np.cumsum(counts)])
-            self.add_frames(
-                name,
-                [
-                    pd.DataFrame({k: _rows(v, b[t], b[t + 1]) for k, v in columns.items()})
-                    for t in range(self.T)
-                ],
+            self._with_empty(
+                name, columns, counts, {t: _rows(columns, 0, 0) for t in range(self.T)}
             )
             return
         self._frame(name, columns, counts)
@@ -228,10 +233,24 @@ class _Builder:
         self._counts_bounds(name, counts)
         assert self.ids is not None
         period = pd.Series(self.ids).repeat(counts).reset_index(drop=True)
-        self.tables[name] = pd.DataFrame({"period": period, **columns})
+        self.tables[name] = self.sources[name] = pd.DataFrame({"period": period, **columns})
+
+    def _with_empty(
+        self, name: str, columns: Columns, counts: list[int], parts: dict[int, Columns]
+    ) -> None:
+        """A table some period has no row of: the periods with rows as one frame (each
+        column typed as each of those periods' frames alone), the empty periods' frames
+        alone (``parts[t]``), stacked as :func:`stack_periods` stacks the periods' frames
+        (the empty frames add no row, so they may go first)."""
+        assert self.ids is not None
+        self._counts_bounds(name, counts)
+        full = pd.DataFrame(columns)
+        empty = {t: pd.DataFrame(parts[t]) for t, n in enumerate(counts) if n == 0}
+        self.sources[name], self.per_period[name] = full, empty
+        self.tables[name] = _stacked(self.ids, counts, [*empty.values(), full])
 
     def done(self) -> StackedTables:
-        return StackedTables(self.tables, self.bounds, self.per_period)
+        return StackedTables(self.tables, self.bounds, self.sources, self.per_period)
 
 
 def _n_rows(columns: Columns) -> int:
@@ -263,8 +282,9 @@ def _concat(values: list[Any]) -> Any:
     return out
 
 
-def _rows(v: Any, a: int, b: int) -> Any:
-    return v[a:b]
+def _rows(columns: Columns, a: int, b: int) -> Columns:
+    """Rows a:b of every column."""
+    return {k: v[a:b] for k, v in columns.items()}
 
 
 def stack_periods(period_ids: list[Any], frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -273,7 +293,13 @@ def stack_periods(period_ids: list[Any], frames: list[pd.DataFrame]) -> pd.DataF
     Frames with the same columns of the same types (the usual case: one table's periods)
     are stacked column by column (:func:`_stacked_columns`); any other set goes through
     ``pd.concat``, which decides the types. Both give the same frame."""
-    period = pd.Series(period_ids).repeat([len(f) for f in frames]).reset_index(drop=True)
+    return _stacked(period_ids, [len(f) for f in frames], frames)
+
+
+def _stacked(period_ids: list[Any], counts: list[int], frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`stack_periods` of frames that hold the periods' rows in order (``counts``:
+    the rows of each period)."""
+    period = pd.Series(period_ids).repeat(counts).reset_index(drop=True)
     columns = _stacked_columns(frames)
     if columns is None:
         stacked = pd.concat(frames, ignore_index=True)
