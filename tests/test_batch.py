@@ -273,6 +273,24 @@ def test_killed_worker_and_interrupted_batch_lose_nothing(
     assert all(final[f"{sid}.json"] == after[f"{sid}.json"] for sid in finished)
 
 
+def test_a_worker_killed_after_saving_keeps_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that saved its job and died before it could report it (here: killed right
+    after the save) keeps the record it saved: the parent does not write "crashed" over a
+    finished job, and a rerun skips it."""
+    jobs = [Job(f"job{i}", str(INSTANCES / "tiny")) for i in range(4)]
+    monkeypatch.setenv("PLANTOPT_TEST_DIE_AFTER_SAVE", "job1")
+    run_batch(jobs, tmp_path / "s", workers=2, progress=False)
+    records = Store(tmp_path / "s").read_records()
+    assert {sid: rec["status"] for sid, rec in records.items()} == {
+        f"job{i}": "optimal" for i in range(4)
+    }
+    assert Store(tmp_path / "s").finished_ids() == set(records)
+    monkeypatch.delenv("PLANTOPT_TEST_DIE_AFTER_SAVE")
+    assert run_batch(jobs, tmp_path / "s", workers=2, progress=False).n_skipped == 4
+
+
 def test_job_time_limit_kills_a_hung_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = [Job(f"job{i}", str(INSTANCES / "tiny")) for i in range(3)]
     jobs.append(Job("hang-me", str(INSTANCES / "tiny")))

@@ -7,7 +7,9 @@ enforces the wall-clock limit per job at process level: when a job runs longer t
 ``job_time_limit_s`` its worker is killed (SIGKILL) and replaced, and the job is recorded as
 ``job_timeout`` (HiGHS presolve does not always honour its own time limit). A worker that
 dies (killed from outside, or crashing in native code) costs only the job it was running,
-recorded as ``crashed``; every finished job is already on disk.
+recorded as ``crashed``; every finished job is already on disk. A worker that saved its job
+and died (or was killed at its limit) before it could report it keeps the record it saved:
+the parent reads it back instead of writing ``crashed`` or ``job_timeout`` over it.
 
 Dask: the same jobs are submitted to ``Client(scheduler)``; the client writes the outcomes
 to the store (workers need not share its file system). With a job time limit each task runs
@@ -41,6 +43,7 @@ from plantopt.batch.worker import (
     JOB_TIMEOUT,
     Outcome,
     base_record,
+    dies_after_save,
     execute_job,
     hooks_from_env,
     warm_up,
@@ -84,6 +87,8 @@ def _worker_main(conn: Any, store: Store, solver_limit_s: float | None) -> None:
             job, hooks = msg
             outcome = execute_job(job, solver_limit_s, hooks)
             record = store.save(outcome)  # on disk before the parent hears of it
+            if dies_after_save(job.job_id, hooks):
+                os.kill(os.getpid(), signal.SIGKILL)
             conn.send(("done", record))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the parent is gone; everything finished is already saved
@@ -209,8 +214,7 @@ def _poll_worker(
                 f"worker process died ({why})",
                 time.time() - (time.monotonic() - w.started),
             )
-            store.write_record(rec)
-            on_record(rec)
+            on_record(_saved_or_written(w, store, rec))
         w.job = None
         w.stop(kill=True)
         return _Worker(ctx, root, solver_limit)
@@ -228,10 +232,25 @@ def _poll_worker(
             rss,
         )
         w.stop(kill=True)
-        store.write_record(rec)
-        on_record(rec)
+        on_record(_saved_or_written(w, store, rec))
         return _Worker(ctx, root, solver_limit)
     return w
+
+
+def _saved_or_written(w: _Worker, store: Store, failed: Record) -> Record:
+    """The record this worker saved for its job if it saved one before it died or was
+    killed (it does so before it reports), else ``failed``, written to the store."""
+    assert w.job is not None
+    saved = store.read_record(w.job.job_id)
+    since = failed["started_at"] - 1.0  # this assignment's start, wall clock, with slack
+    if (
+        saved is not None
+        and saved.get("pid") == w.proc.pid
+        and float(saved.get("started_at") or 0.0) >= since
+    ):
+        return saved
+    store.write_record(failed)
+    return failed
 
 
 def dask_job(

@@ -160,6 +160,13 @@ class Store:
             pd.read_parquet(folder).sort_values("scenario_id", kind="stable").reset_index(drop=True)
         )
 
+    def read_record(self, scenario_id: str) -> dict[str, Any] | None:
+        """The job's record, or None when it has none (or it cannot be read)."""
+        try:
+            return dict(json.loads((self.records_dir / f"{scenario_id}.json").read_text()))
+        except (OSError, json.JSONDecodeError):
+            return None
+
     def read_records(self) -> dict[str, dict[str, Any]]:
         """Every readable record by scenario id (a torn file cannot exist: writes are atomic)."""
         out: dict[str, dict[str, Any]] = {}

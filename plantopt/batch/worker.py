@@ -12,7 +12,8 @@ so far (an upper bound).
 
 Test-only hooks (environment): ``PLANTOPT_TEST_JOB_SLEEP_S`` sleeps that long in every job;
 ``PLANTOPT_TEST_HANG_JOB`` (an fnmatch pattern of job ids) makes matching jobs sleep for an
-hour, to exercise the hard per-job wall-clock limit.
+hour, to exercise the hard per-job wall-clock limit; ``PLANTOPT_TEST_DIE_AFTER_SAVE`` (a
+pattern) kills a local worker right after it saved a matching job, before it reports it.
 """
 
 from __future__ import annotations
@@ -134,7 +135,11 @@ def peak_rss_mib() -> float:
     return kib / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
 
 
-TEST_HOOK_VARS = ("PLANTOPT_TEST_HANG_JOB", "PLANTOPT_TEST_JOB_SLEEP_S")
+TEST_HOOK_VARS = (
+    "PLANTOPT_TEST_HANG_JOB",
+    "PLANTOPT_TEST_JOB_SLEEP_S",
+    "PLANTOPT_TEST_DIE_AFTER_SAVE",
+)
 
 
 def hooks_from_env() -> dict[str, str]:
@@ -159,6 +164,12 @@ def _test_hooks(job_id: str, hooks: dict[str, str]) -> None:
     delay = float(hooks.get("PLANTOPT_TEST_JOB_SLEEP_S", "0") or 0)
     if delay > 0:
         time.sleep(delay)
+
+
+def dies_after_save(job_id: str, hooks: dict[str, str]) -> bool:
+    """Test hook: whether a local worker is to die right after saving this job."""
+    pattern = hooks.get("PLANTOPT_TEST_DIE_AFTER_SAVE")
+    return bool(pattern) and fnmatch.fnmatch(job_id, pattern or "")
 
 
 def base_record(job: Job) -> dict[str, Any]:
