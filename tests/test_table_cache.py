@@ -159,6 +159,7 @@ def test_warnings_are_reused_exactly(cache: table_cache.TableCache, folder: Inst
 def test_a_table_changed_in_place_is_checked_again(cache: table_cache.TableCache) -> None:
     inst = plantopt.load_instance(INSTANCES / "tiny")
     assert not [p for p in plantopt.validate(inst) if p.severity == "error"]
+    hashed = inst.content_hash()
     feeds = inst["feeds"]
     feeds.loc[feeds.index[0], "feed_class"] = "unknown_class"  # against the contract
     assert table_cache.token(feeds) is None
@@ -169,6 +170,15 @@ def test_a_table_changed_in_place_is_checked_again(cache: table_cache.TableCache
     finally:
         table_cache._ACTIVE = active
     assert errors == expected and errors
+    assert inst.content_hash() != hashed  # not the stored bytes of the file's content
+    table_cache._ACTIVE, active = None, table_cache._ACTIVE
+    try:
+        assert (
+            inst.content_hash()
+            == plantopt.Instance(inst.name, inst.manifest, dict(inst.tables)).content_hash()
+        )
+    finally:
+        table_cache._ACTIVE = active
     assert plantopt.load_instance(INSTANCES / "tiny")["feeds"].equals(
         _uncached(INSTANCES / "tiny")["feeds"]
     )
@@ -184,6 +194,10 @@ def test_the_cache_is_bounded_least_recently_used_first() -> None:
     assert len(c) == 2 and c.get("t", b"67890") is None
     assert c.get("t", b"12345") is not None and c.get("t", b"abcde") is not None
     assert c.put("t", b"x" * 11, df) is df and len(c) == 2  # too large: not kept
+    few = table_cache.TableCache(max_entries=2)
+    for data in (b"1", b"2", b"3"):
+        few.put("t", data, df)
+    assert len(few) == 2 and few.get("t", b"1") is None and few.get("t", b"3") is not None
 
 
 def test_off_by_default_and_in_batch_workers_on() -> None:
@@ -266,3 +280,17 @@ def test_fuzzed_folders_give_the_same_problems_with_the_cache(tmp_path: Path) ->
             shutil.rmtree(path, ignore_errors=True)
 
     one()
+
+
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+def test_capacity_rows_are_the_rows_itertuples_gives(storage: str) -> None:
+    from plantopt.instance.checks_capacity import _rows
+
+    pd.set_option("mode.string_storage", storage)
+    for name in ("nl-2027", "nlbede-2030"):
+        df = plantopt.load_instance(INSTANCES / name)["capacity_options"]
+        df = pd.concat([df, df.iloc[:2].assign(unit_id=[None, "x"])], ignore_index=True)
+        ref, got = list(df.itertuples(index=False)), list(_rows(df))
+        assert repr(ref) == repr(got)
+        assert [[type(v) for v in r] for r in ref] == [[type(v) for v in r] for r in got]
+        assert ref[0]._fields == got[0]._fields

@@ -189,8 +189,8 @@ class _Entry:
         )
 
 
-#: check name -> its stored runs, the most recently used last.
-_MEMO: dict[str, list[_Entry]] = {}
+#: (check name, its extra arguments) -> its stored runs, the most recently used last.
+_MEMO: dict[tuple[str, tuple[Any, ...]], list[_Entry]] = {}
 
 
 def run_check(
@@ -200,7 +200,7 @@ def run_check(
     if table_cache.active() is None:
         check(instance, problems, *args)
         return
-    memo = _MEMO.setdefault(f"{check.__module__}.{check.__qualname__}", [])
+    memo = _MEMO.setdefault((f"{check.__module__}.{check.__qualname__}", args), [])
     for i, entry in enumerate(memo):
         if entry.matches(instance, args):
             memo.append(memo.pop(i))

@@ -440,19 +440,30 @@ _REFERENCES = (
 )
 
 
+#: the table and column defining each kind of id
+_DEFINED = {
+    "material": ("materials", "material"),
+    "feed_id": ("feeds", "feed_id"),
+    "unit_id": ("units", "unit_id"),
+    "product_id": ("products", "product_id"),
+    "feed_class": ("feeds", "feed_class"),
+}
+
+
+def _check_reference(
+    instance: Instance, problems: ProblemList, table: str, column: str, what: str, wildcard: bool
+) -> None:
+    """Every id in ``table.column`` is defined in its defining table (one of ``_REFERENCES``)."""
+    source, id_column = _DEFINED[what]
+    valid = set(instance[source][id_column])
+    _check_refs(problems, instance[table], table, column, valid, what, allow_wildcard=wildcard)
+
+
 def _check_all_refs(instance: Instance, problems: ProblemList) -> None:
-    """Every id column of ``_REFERENCES`` names an id defined in its defining table."""
-    valid = {
-        "material": set(instance["materials"]["material"]),
-        "feed_id": set(instance["feeds"]["feed_id"]),
-        "unit_id": set(instance["units"]["unit_id"]),
-        "product_id": set(instance["products"]["product_id"]),
-        "feed_class": set(instance["feeds"]["feed_class"]),
-    }
-    for table, column, what, wildcard in _REFERENCES:
-        _check_refs(
-            problems, instance[table], table, column, valid[what], what, allow_wildcard=wildcard
-        )
+    """Every id column of ``_REFERENCES`` names an id defined in its defining table (each
+    reference a check of its own, so that the memo reruns only those whose tables changed)."""
+    for ref in _REFERENCES:
+        run_check(_check_reference, instance, problems, *ref)
 
 
 def collect_problems(instance: Instance) -> ProblemList:
@@ -470,7 +481,7 @@ def collect_problems(instance: Instance) -> ProblemList:
     from plantopt.instance.requirements import check_requirements
 
     problems = ProblemList()
-    run_check(_check_all_refs, instance, problems)
+    _check_all_refs(instance, problems)
     tol = float(instance.manifest.tc_sum_tolerance or 1e-6)
     run_check(_check_composition, instance, problems, tol)
     run_check(_check_transfer_coefficients, instance, problems, tol)

@@ -3,8 +3,12 @@ run by :func:`plantopt.instance.checks.collect_problems`."""
 
 from __future__ import annotations
 
+import functools
 import math
+from collections import Counter, namedtuple
 from typing import Any
+
+import pandas as pd
 
 from plantopt.instance.errors import ProblemList
 from plantopt.instance.instance import Instance
@@ -109,13 +113,27 @@ def _check_row(problems: ProblemList, r: Any, line: int, points: int, n_options:
         )
 
 
+@functools.lru_cache(maxsize=8)
+def _row_type(columns: tuple[Any, ...]) -> Any:
+    """The row type ``DataFrame.itertuples(index=False)`` makes for these columns, made once
+    (itertuples makes a namedtuple class on every call)."""
+    return namedtuple("Pandas", map(str, columns), rename=True)
+
+
+def _rows(df: Any) -> Any:
+    """``df.itertuples(index=False)``: the same rows of the same Python values."""
+    row = _row_type(tuple(df.columns))
+    return map(row._make, zip(*(df.iloc[:, k].tolist() for k in range(df.shape[1]))))
+
+
 def check_capacity_choices(instance: Instance, problems: ProblemList) -> None:
     """Modules, continuous sizes and capex curves are consistent (module docstring of
     :mod:`plantopt.instance.schema_capacity`)."""
     points = _curve_rows(instance, problems)
     co = instance["capacity_options"]
-    n_options = co["unit_id"].value_counts().to_dict()
-    for i, r in enumerate(co.itertuples(index=False)):
+    ids = co["unit_id"].tolist()
+    n_options = dict(Counter(u for u in ids if not pd.isna(u)))  # as value_counts()
+    for i, r in enumerate(_rows(co)):
         _check_row(
             problems,
             r,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from plantopt.instance.errors import Problem
 from plantopt.instance.manifest import Manifest
+from plantopt.instance.table_cache import derived
 
 #: The content-hash scheme new summaries record (``instance.hash_scheme``).
 HASH_SCHEME = 2
@@ -68,13 +69,30 @@ class Instance:
             if scheme == 1:
                 h.update(df.to_csv(index=False).encode())
             else:
-                _hash_table(h, df)
+                h.update(derived(df, "hash2", _table_bytes))
         return h.hexdigest()
 
     def hash_matches(self, recorded: str, scheme: Any = None) -> bool:
         """Whether ``recorded`` (a summary's ``instance.hash``, made with ``scheme``: its
         ``instance.hash_scheme``, 1 when absent) is this instance's content hash."""
         return self.content_hash(1 if scheme is None else int(scheme)) == recorded
+
+
+class _Bytes:
+    """Collects what :func:`_hash_table` feeds a hash (the same bytes, in order)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def update(self, data: bytes) -> None:
+        self.parts.append(data)
+
+
+def _table_bytes(df: pd.DataFrame) -> bytes:
+    """What :func:`_hash_table` feeds the hash for ``df``, as one string of bytes."""
+    out = _Bytes()
+    _hash_table(out, df)
+    return b"".join(out.parts)
 
 
 def _hash_table(h: Any, df: pd.DataFrame) -> None:

@@ -13,7 +13,8 @@ read, typed and found clean before in this process is taken from the cache:
   file with any error or warning is read and reported exactly as without the cache;
 * a hit is a shallow copy of the stored frame: pandas 3 copies on write, so changing the
   copy (or a frame derived from it) never changes the stored one;
-* the cache holds at most ``max_bytes`` of file bytes, least recently used first out.
+* the cache holds at most ``max_bytes`` of file bytes and ``max_entries`` tables, least
+  recently used first out.
 
 Each frame the cache hands out carries a *token* (:func:`token`): the key of its content,
 as long as the frame still holds the arrays it was handed out with.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,10 @@ import pandas as pd
 
 #: Default bound of the file bytes held (the typed frames take a few times more).
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+#: Default bound of the tables held: a small table's typed frame takes ~5x its file (600
+#: distinct gen-S capacity_options.csv, 8 MB of files, held ~42 MiB), so a batch whose
+#: folders differ in one table keeps the last few hundred of it, not 16 MiB of it.
+DEFAULT_MAX_ENTRIES = 256
 
 Key = tuple[str, str, bytes]
 
@@ -41,9 +47,13 @@ Key = tuple[str, str, bytes]
 class TableCache:
     """Typed tables by (table name, string storage, file bytes); LRU within ``max_bytes``."""
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, max_bytes: int = DEFAULT_MAX_BYTES, max_entries: int = DEFAULT_MAX_ENTRIES
+    ) -> None:
         self.max_bytes = max_bytes
+        self.max_entries = max_entries
         self._entries: OrderedDict[Key, pd.DataFrame] = OrderedDict()
+        self._derived: dict[Key, dict[str, Any]] = {}
         self._bytes = 0
         self.hits = 0
         self.misses = 0
@@ -83,12 +93,23 @@ class TableCache:
         if key not in self._entries:
             self._entries[key] = df
             self._bytes += len(data)
-            while self._bytes > self.max_bytes:
+            while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
                 old, _ = self._entries.popitem(last=False)
+                self._derived.pop(old, None)
                 self._bytes -= len(old[2])
         return _handed_out(df, key)
 
+    def derived(self, key: Key, name: str, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per stored content (dropped with its entry)."""
+        if key not in self._entries:
+            return make()
+        values = self._derived.setdefault(key, {})
+        if name not in values:
+            values[name] = make()
+        return values[name]
+
     def clear(self) -> None:
+        self._derived.clear()
         self._entries.clear()
         self._bytes = 0
 
@@ -141,6 +162,16 @@ def token(df: object) -> Key | None:
 
 
 _ACTIVE: TableCache | None = None
+
+
+def derived(df: pd.DataFrame, name: str, make: Callable[[pd.DataFrame], Any]) -> Any:
+    """``make(df)``, a value computed from ``df`` alone (e.g. its content-hash bytes): once
+    per content for a frame the enabled cache handed out and that is unchanged since,
+    every time for any other frame."""
+    key = None if _ACTIVE is None else token(df)
+    if key is None or _ACTIVE is None:
+        return make(df)
+    return _ACTIVE.derived(key, name, lambda: make(df))
 
 
 def enable(max_bytes: int = DEFAULT_MAX_BYTES) -> TableCache:
