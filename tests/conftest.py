@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,19 @@ import plantopt
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCES = ROOT / "plantopt" / "data" / "instances"
+
+
+def composition_matrix(instance: Any) -> pd.DataFrame:
+    """feed x material mass fractions of the instance, the remainder of each feed booked to
+    'other' (when the instance has that material)."""
+    comp = instance["composition"].pivot_table(
+        index="feed_id", columns="material", values="mass_frac", aggfunc="sum"
+    )
+    comp = comp.reindex(columns=list(instance["materials"]["material"]), fill_value=0.0)
+    comp = comp.fillna(0.0)
+    if "other" in comp.columns:
+        comp["other"] += (1.0 - comp.sum(axis=1)).clip(lower=0.0)
+    return comp
 
 
 def assert_mass_balance(
@@ -25,13 +39,7 @@ def assert_mass_balance(
     tables. Also: nothing is recovered that did not enter.
     """
     assert result.has_solution, result.message
-    comp = instance["composition"].pivot_table(
-        index="feed_id", columns="material", values="mass_frac", aggfunc="sum"
-    )
-    comp = comp.reindex(columns=list(instance["materials"]["material"]), fill_value=0.0)
-    comp = comp.fillna(0.0)
-    if "other" in comp.columns:
-        comp["other"] += (1.0 - comp.sum(axis=1)).clip(lower=0.0)
+    comp = composition_matrix(instance)
     intake = result["feed_intake"].set_index("feed_id")["accepted_t_per_yr"]
     inflow = (comp.loc[intake.index].mul(intake, axis=0)).sum(axis=0)
     out = pd.concat(

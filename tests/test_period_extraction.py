@@ -33,6 +33,7 @@ from plantopt.results.solution import Solution, read_solution
 from plantopt.results.stacked import extract_tables
 from plantopt.results.tables import economics_table
 from plantopt.solver.types import SolveOptions
+from tests.conftest import composition_matrix
 
 
 def _reference_period(instance: Any, fams: Any, solution: Solution, t: int) -> tuple:
@@ -114,13 +115,7 @@ def assert_same(got: tuple, want: tuple) -> None:
 
 def assert_period_mass_balance(instance: Any, tables: dict[str, pd.DataFrame]) -> None:
     """Per period and material: accepted x composition = products + disposal + losses."""
-    comp = instance["composition"].pivot_table(
-        index="feed_id", columns="material", values="mass_frac", aggfunc="sum"
-    )
-    comp = comp.reindex(columns=list(instance["materials"]["material"]), fill_value=0.0)
-    comp = comp.fillna(0.0)
-    if "other" in comp.columns:
-        comp["other"] += (1.0 - comp.sum(axis=1)).clip(lower=0.0)
+    comp = composition_matrix(instance)
     out = pd.concat([tables["products"], tables["losses"]])
     periods = list(dict.fromkeys(tables["feed_intake"]["period"]))
     assert len(periods) > 1
