@@ -105,7 +105,7 @@ def _stack_by_concat(ids: list[str], frames: list[pd.DataFrame]) -> pd.DataFrame
 
 
 def test_periods_stacked_column_by_column_as_concat_stacks_them() -> None:
-    from plantopt.api.tables import _stacked_columns, stack_periods
+    from plantopt.results.stacked import _stacked_columns, stack_periods
 
     a = pd.DataFrame(
         {

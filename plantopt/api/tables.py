@@ -33,7 +33,6 @@ from plantopt.results.solution import Solution
 from plantopt.results.stacked import (
     PeriodInput,
     StackedTables,
-    _stacked_columns,
     stack_periods,
     stacked_tables,
 )
@@ -42,12 +41,17 @@ from plantopt.results.tables import economics_table
 Parts = tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]
 
 
+def _instance_of(instance: Instance, fams: Families, t: int) -> Instance:
+    """The instance as period t sees it: itself with one period, else its period view."""
+    return instance if not fams.multi else period_instance(instance, fams.data.periods[t])
+
+
 def flow_tables(instance: Instance, fams: Families, solution: Solution) -> StackedTables:
     """The flow tables of every period, from the (periods x columns) accept and flow arrays,
     each period read on its view of the instance (:func:`period_instance`)."""
     inputs = []
     for t, (per, sol) in enumerate(zip(fams.periods, solution.periods)):
-        inst_t = instance if not fams.multi else period_instance(instance, fams.data.periods[t])
+        inst_t = _instance_of(instance, fams, t)
         inputs.append(PeriodInput(inst_t, per.context.data, sol.in_service, sol.run, sol.segment))
     accept = np.stack([s.accept for s in solution.periods])
     flow = np.stack([s.flow for s in solution.periods])
@@ -69,7 +73,7 @@ def period_tables(
     revenue and cost tables, the plan's case is :func:`multiperiod_case`)."""
     per, sol = fams.periods[t], solution.periods[t]
     d = per.context.data
-    inst_t = instance if not fams.multi else period_instance(instance, fams.data.periods[t])
+    inst_t = _instance_of(instance, fams, t)
     tables = dict(flows)
     network = period_network_tables(per, sol.x_local)  # sites.csv / footprint (issue 15)
     tables.update(network)
@@ -144,4 +148,4 @@ def _edges(
     return list[Edges | None](out)
 
 
-__all__ = ["flow_tables", "period_tables", "result_tables", "stack_periods", "_stacked_columns"]
+__all__ = ["flow_tables", "period_tables", "result_tables", "stack_periods"]
