@@ -47,4 +47,7 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        print(__doc__, file=sys.stderr)
+        raise SystemExit(2)
     raise SystemExit(main(sys.argv[1]))

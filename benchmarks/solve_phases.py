@@ -90,4 +90,7 @@ def main(out: str, argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1].startswith("-"):  # never a file named "--help"
+        print(__doc__, file=sys.stderr)
+        raise SystemExit(2)
     main(sys.argv[1], sys.argv[2:])
