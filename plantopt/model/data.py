@@ -219,11 +219,24 @@ def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:
 
 def _positions(names: tuple[str, ...], column: pd.Series) -> np.ndarray:
     """Position in ``names`` of every cell of ``column`` (every cell is one of them: the
-    instance's cross-table checks)."""
-    at = pd.Index(names).get_indexer(column)
+    instance's cross-table checks); a dict of the few names, not a pandas index."""
+    index = {x: i for i, x in enumerate(names)}
+    cells = column.tolist()
+    at = np.array([index.get(x, -1) for x in cells], dtype=np.intp)
     if (at < 0).any():
-        raise KeyError(str(column[at < 0].iloc[0]))
+        raise KeyError(str(cells[int(np.argmax(at < 0))]))
     return at
+
+
+def _floats(df: pd.DataFrame, name: str) -> list[float]:
+    """A column as Python floats: ``df[name].astype(float)`` iterated, without the Series."""
+    return df[name].to_numpy(float).tolist()
+
+
+def _column(df: pd.DataFrame, name: str, default: object) -> list:
+    """A column's cells as Python values (as ``itertuples`` gives them); ``default`` for
+    every row when the table has no such column."""
+    return df[name].tolist() if name in df.columns else [default] * len(df)
 
 
 def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
@@ -267,6 +280,19 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     )
 
 
+#: the capacity_options.csv columns every option row has (the loader's typed table)
+_OPTION_COLUMNS = (
+    "unit_id",
+    "option_id",
+    "capacity_t_per_yr",
+    "capex_eur",
+    "fixed_opex_eur_per_yr",
+    "lifetime_yr",
+    "staff_fte",
+    "land_m2",
+)
+
+
 def _capacity_options(
     instance: Instance,
     units: list[str],
@@ -279,36 +305,49 @@ def _capacity_options(
     subsidy = unit_subsidy(instance)
     options: dict[tuple[str, str], CapacityOption] = {}
     unit_options: dict[str, list[str]] = {u: [] for u in units}
-    for r in instance["capacity_options"].itertuples(index=False):
-        s = subsidy.get(r.unit_id, 0.0)
-        c = curves.get((r.unit_id, r.option_id))
+    co = instance["capacity_options"]
+    factors: dict[float, tuple[float, float]] = {}
+    rows = zip(
+        *(co[name].tolist() for name in _OPTION_COLUMNS),
+        _column(co, "fixed_opex_frac_of_capex", None),
+        _column(co, "max_modules", 1),
+        _column(co, "operators_per_shift", 0.0),
+    )  # the cells itertuples would give, column by column
+    for u, j, size_t, capex_eur, fixed_eur, life_yr, staff, land, frac, mods, ops in rows:
+        s = subsidy.get(u, 0.0)
+        c = curves.get((u, j))
         size, capex, fixed = (
-            (float(r.capacity_t_per_yr), float(r.capex_eur), float(r.fixed_opex_eur_per_yr))
+            (float(size_t), float(capex_eur), float(fixed_eur))
             if c is None
             else (c.size_t_per_yr[0], c.capex_eur[0], c.fixed_opex_eur_per_yr[0])
         )
-        frac = getattr(r, "fixed_opex_frac_of_capex", None)
         if c is None and frac is not None and not math.isnan(float(frac)):
             fixed = float(frac) * capex  # fixed opex as a share of capex
         net = capex * (1.0 - s)
-        life = float(r.lifetime_yr)
-        options[(r.unit_id, r.option_id)] = CapacityOption(
-            r.unit_id,
-            r.option_id,
+        life = float(life_yr)
+        if life not in factors:  # (CRF, K) per lifetime: most options share a few
+            factors[life] = (
+                capital_recovery_factor(rate, life),
+                capex_pv_factor(rate, life, horizon),
+            )
+        crf, k_pv = factors[life]
+        options[(u, j)] = CapacityOption(
+            u,
+            j,
             float(size),
             float(capex),
             float(fixed),
             life,
-            net * capital_recovery_factor(rate, life),
+            net * crf,
             subsidy_frac=s,
-            staff_fte=float(r.staff_fte),
-            land_m2=float(r.land_m2),
-            npv_capex_eur=net * capex_pv_factor(rate, life, horizon),
-            max_modules=int(getattr(r, "max_modules", 1) or 1),
+            staff_fte=float(staff),
+            land_m2=float(land),
+            npv_capex_eur=net * k_pv,
+            max_modules=int(mods or 1),
             max_size_t_per_yr=None if c is None else float(c.size_t_per_yr[-1]),
-            operators_per_shift=float(getattr(r, "operators_per_shift", 0.0) or 0.0),
+            operators_per_shift=float(ops or 0.0),
         )
-        unit_options[r.unit_id].append(r.option_id)
+        unit_options[u].append(j)
     return options, unit_options
 
 
@@ -321,7 +360,7 @@ def _unit_max_capacity(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(existing capacity, Cmax_{u,t}) per unit; Cmax falls back to the single-period value
     existing + largest option when no capacity is in service in period t."""
-    unit_existing = dict(zip(udf["unit_id"], udf["existing_capacity_t_per_yr"].astype(float)))
+    unit_existing = dict(zip(udf["unit_id"].tolist(), _floats(udf, "existing_capacity_t_per_yr")))
     unit_max_capacity = {
         u: max_capacity(
             unit_existing[u],
@@ -339,19 +378,13 @@ def _unit_max_capacity(
 
 def _offtake_and_weights(instance: Instance) -> tuple[dict[str, float], dict[str, float]]:
     """(max offtake t/yr per product that sets one, recovery weight per material)."""
+    products, materials = instance["products"], instance["materials"]
     offtake = {
         p: float(x)
-        for p, x in zip(
-            instance["products"]["product_id"], instance["products"]["max_offtake_t_per_yr"]
-        )
+        for p, x in zip(products["product_id"].tolist(), products["max_offtake_t_per_yr"].tolist())
         if x is not None and not math.isnan(float(x))
     }
-    weights = dict(
-        zip(
-            instance["materials"]["material"],
-            instance["materials"]["recovery_weight"].astype(float),
-        )
-    )
+    weights = dict(zip(materials["material"].tolist(), _floats(materials, "recovery_weight")))
     return offtake, weights
 
 
@@ -360,6 +393,7 @@ def _period_data(
 ) -> ModelData:
     """The coefficients of period t (``instance`` as seen in that period)."""
     feeds_df, udf = instance["feeds"], instance["units"]
+    feed_ids, unit_ids = feeds_df["feed_id"].tolist(), udf["unit_id"].tolist()
     units, products = list(tree.units), list(tree.products)
     node_revenue, recovered_terms = _product_terms(instance, tree)
     route_cost = tree.node_route_cost * tree.node_mass()
@@ -378,14 +412,14 @@ def _period_data(
         tree=tree,
         manifest=instance.manifest,
         feeds=list(tree.feeds),
-        feed_lb=dict(zip(feeds_df["feed_id"], feeds_df["contracted_min_t_per_yr"].astype(float))),
-        feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
+        feed_lb=dict(zip(feed_ids, _floats(feeds_df, "contracted_min_t_per_yr"))),
+        feed_ub=dict(zip(feed_ids, _floats(feeds_df, "available_t_per_yr"))),
         gate_fee=effective_gate_fees(instance),
         units=units,
         unit_nodes=_nodes_by_target(unit_terms, tree.units),
         unit_node_terms=unit_terms,
-        unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
-        unit_min_load=dict(zip(udf["unit_id"], udf["min_load_frac"].astype(float))),
+        unit_opex=dict(zip(unit_ids, _floats(udf, "opex_eur_per_t"))),
+        unit_min_load=dict(zip(unit_ids, _floats(udf, "min_load_frac"))),
         unit_existing=unit_existing,
         unit_max_capacity=unit_max_capacity,
         options=options,
@@ -402,7 +436,7 @@ def _period_data(
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
         recovered_terms=recovered_terms,
         budget_eur=None if budget is None else float(budget),
-        unit_co2=dict(zip(udf["unit_id"], udf["co2_t_per_t"].astype(float))),
+        unit_co2=dict(zip(unit_ids, _floats(udf, "co2_t_per_t"))),
         co2_price_eur_per_t=float(instance.manifest.co2_price_eur_per_t or 0.0),
         co2_cap_t_per_yr=_opt_float(instance.manifest.co2_cap_t_per_yr),
         resource_limits=resource_limits(instance, options),
@@ -428,22 +462,22 @@ def _opt_float(x: SupportsFloat | str | None) -> float | None:
 def units_of(instance: Instance, applies_to: str) -> list[str]:
     """Units named by ``applies_to``: the unit of that id, or every unit of that stage."""
     udf = instance["units"]
-    if applies_to in set(udf["unit_id"]):
+    ids = udf["unit_id"].tolist()
+    if applies_to in ids:
         return [applies_to]
-    return [u for u, st in zip(udf["unit_id"], udf["stage"]) if st == applies_to]
+    return [u for u, st in zip(ids, udf["stage"].tolist()) if st == applies_to]
 
 
 def unit_subsidy(instance: Instance) -> dict[str, float]:
     """Capex subsidy share per unit: its unit row of capex_subsidies, else its stage row,
     else the manifest's capex_subsidy_frac, else 0."""
     default = float(instance.manifest.capex_subsidy_frac or 0.0)
-    udf = instance["units"]
-    out = {u: default for u in udf["unit_id"]}
+    ids = instance["units"]["unit_id"].tolist()
+    out = {u: default for u in ids}
     rows = instance.tables.get("capex_subsidies")
     if rows is not None and len(rows):
-        ids = set(udf["unit_id"])
         ordered = sorted(
-            zip(rows["applies_to"], rows["capex_subsidy_frac"].astype(float)),
+            zip(rows["applies_to"].tolist(), _floats(rows, "capex_subsidy_frac")),
             key=lambda r: r[0] in ids,
         )  # stage rows first, unit rows win
         for target, share in ordered:
@@ -457,9 +491,10 @@ def unit_lead_time(instance: Instance) -> dict[str, float]:
     rows = instance.tables.get("lead_times")
     out: dict[str, float] = {}
     if rows is not None and len(rows):
-        ids = set(instance["units"]["unit_id"])
+        ids = set(instance["units"]["unit_id"].tolist())
         for target, lead in sorted(
-            zip(rows["applies_to"], rows["lead_time_yr"].astype(float)), key=lambda r: r[0] in ids
+            zip(rows["applies_to"].tolist(), _floats(rows, "lead_time_yr")),
+            key=lambda r: r[0] in ids,
         ):
             for u in units_of(instance, target):
                 out[u] = lead
@@ -472,10 +507,10 @@ def effective_gate_fees(instance: Instance) -> dict[str, float]:
     adj: dict[str, float] = {}
     eco = instance.tables.get("eco_modulation")
     if eco is not None and len(eco):
-        adj = dict(zip(eco["feed_id"], eco["gate_fee_adjustment_eur_per_t"].astype(float)))
+        adj = dict(zip(eco["feed_id"].tolist(), _floats(eco, "gate_fee_adjustment_eur_per_t")))
     return {
         f: float(fee) + adj.get(f, 0.0)
-        for f, fee in zip(feeds["feed_id"], feeds["gate_fee_eur_per_t"].astype(float))
+        for f, fee in zip(feeds["feed_id"].tolist(), _floats(feeds, "gate_fee_eur_per_t"))
     }
 
 
@@ -507,7 +542,9 @@ def resource_limits(
         members: dict[str, set[str]] = {}
         avail: dict[str, float] = {}
         for level, target, fte in zip(
-            pools["skill_level"], pools["applies_to"], pools["available_fte"].astype(float)
+            pools["skill_level"].tolist(),
+            pools["applies_to"].tolist(),
+            _floats(pools, "available_fte"),
         ):
             members.setdefault(level, set()).update(units_of(instance, target))
             avail[level] = min(fte, avail.get(level, fte))  # equal by validation

@@ -137,6 +137,7 @@ def build_timing(
     pv: dict[tuple[str, str, int], float] = {}
     service: dict[tuple[str, str, int], tuple[int, int] | None] = {}
     flows: dict[tuple[str, str, int], OutlayFlows] = {}
+    made: dict[tuple[int, float, int | None, float], tuple[OutlayFlows, float]] = {}
     for (u, j), (life, lead) in options.items():
         for t in range(T):
             active.setdefault((u, j, t), [])
@@ -151,9 +152,13 @@ def build_timing(
                 active[(u, j, t)].append(tau)
             service[(u, j, tau)] = (on[0], on[-1]) if on else None
             end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr if on else None
-            f = outlay_flows(fin, p.offset_yr, start, end, life, end_yr)
-            flows[(u, j, tau)] = f
-            pv[(u, j, tau)] = f.pv(fin)
+            # options of the same lifetime (and lead) share their flows: made once
+            key = (p.offset_yr, start, end, life)
+            hit = made.get(key)
+            if hit is None:
+                f = outlay_flows(fin, p.offset_yr, start, end, life, end_yr)
+                hit = made[key] = (f, f.pv(fin))
+            flows[(u, j, tau)], pv[(u, j, tau)] = hit
     return Timing(
         tuple(periods),
         {k: tuple(v) for k, v in active.items()},
