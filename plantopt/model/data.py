@@ -32,7 +32,7 @@ from plantopt.model.periods import (
     max_capacity,
     period_instance,
 )
-from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_UNIT, ProductEntries, RouteTree
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,10 +194,13 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
     return replace(out[0], period_data=tuple(out))
 
 
-def _nodes_by_target(grouped: NodeTerms, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+def _nodes_by_target(
+    nodes: np.ndarray, ptr: np.ndarray, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """Route-tree nodes of one kind grouped by their target (unit or product), from the
-    grouped-node array of that kind (views into it, ascending node ids)."""
-    return {x: grouped.of(i)[0] for i, x in enumerate(names)}
+    grouped-node array of that kind and its group pointer (views into it, ascending ids)."""
+    at = ptr.tolist()
+    return {x: nodes[at[i] : at[i + 1]] for i, x in enumerate(names)}
 
 
 def small_ints(a: np.ndarray, n: int) -> np.ndarray:
@@ -206,15 +209,31 @@ def small_ints(a: np.ndarray, n: int) -> np.ndarray:
     return a.astype(np.int16) if n <= np.iinfo(np.int16).max else a
 
 
-def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:
-    """Nodes of one kind grouped by target (ascending node ids within a group), with their
-    real mass per feed-equivalent tonne as the coefficient."""
-    nodes = np.flatnonzero(tree.node_kind == kind)
-    order = np.argsort(small_ints(tree.node_target[nodes], n_targets), kind="stable")
-    nodes = nodes[order].astype(np.int64, copy=False)
+def _grouped(
+    nodes: np.ndarray, target: np.ndarray, n_targets: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(``nodes`` grouped by ``target``, in their order within a group; the group pointer
+    ptr[g] = #{i : target[i] < g}) — a stable sort by target."""
+    order = np.argsort(small_ints(target, n_targets), kind="stable")
     ptr = np.zeros(n_targets + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(tree.node_target[nodes], minlength=n_targets))
-    return NodeTerms(nodes, np.asarray(tree.node_mass()[nodes], dtype=float), ptr)
+    ptr[1:] = np.cumsum(np.bincount(target, minlength=n_targets))  # counts: order-free
+    return nodes[order].astype(np.int64, copy=False), ptr
+
+
+def _unit_nodes(tree: RouteTree) -> tuple[NodeTerms, dict[str, np.ndarray]]:
+    """Unit nodes grouped by unit (ascending node ids within a group) with their real mass
+    per feed-equivalent tonne as the coefficient, and the nodes of each unit (views)."""
+    found = np.flatnonzero(tree.node_kind == KIND_UNIT)
+    nodes, ptr = _grouped(found, tree.node_target[found], len(tree.units))
+    terms = NodeTerms(nodes, np.asarray(tree.node_mass()[nodes], dtype=float), ptr)
+    return terms, _nodes_by_target(nodes, ptr, tree.units)
+
+
+def _product_nodes(tree: RouteTree) -> dict[str, np.ndarray]:
+    """The product nodes of each product (ascending ids), from the product entries' nodes
+    and products (the product nodes in id order, as ``node_kind == KIND_PRODUCT`` gives)."""
+    pe = tree.product_entries()
+    return _nodes_by_target(*_grouped(pe.nodes, pe.product, len(tree.products)), tree.products)
 
 
 def _positions(names: tuple[str, ...], column: pd.Series) -> np.ndarray:
@@ -239,12 +258,9 @@ def _column(df: pd.DataFrame, name: str, default: object) -> list:
     return df[name].tolist() if name in df.columns else [default] * len(df)
 
 
-def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
-    """Revenue per feed-equivalent t of each product node, and the recovered terms:
-
-    revenue_n = sum_m coef[n, m] price[p(n), m] payable[p(n), m]
-    R_m = {(n, coef[n, m]) : n a product node whose product counts m as recovered}
-    """
+def _price_tables(instance: Instance, tree: RouteTree) -> tuple[np.ndarray, np.ndarray]:
+    """(price x payable, recovered) per (product, material), flat: index p M + m (the
+    product entries' ``code``); 0 and false where product_prices.csv has no row."""
     products, mats = tree.products, tree.materials
     value = np.zeros((len(products), len(mats)))  # EUR per t contained
     recov = np.zeros((len(products), len(mats)), dtype=bool)
@@ -252,11 +268,20 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     at = (_positions(products, pp["product_id"]), _positions(mats, pp["material"]))
     value[at] = pp["price_eur_per_t"].to_numpy(float) * pp["payable_frac"].to_numpy(float)
     recov[at] = pp["recovered"].to_numpy(bool)
+    return value.reshape(-1), recov.reshape(-1)
+
+
+def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
+    """Revenue per feed-equivalent t of each product node, and the recovered terms:
+
+    revenue_n = sum_m coef[n, m] price[p(n), m] payable[p(n), m]
+    R_m = {(n, coef[n, m]) : n a product node whose product counts m as recovered}
+    """
+    value_of, recov_of = _price_tables(instance, tree)
     # the non-zero coefficients of the product nodes, node-major, materials ascending: the
     # revenue sums in material order, as a loop over the material columns would
     pe = tree.product_entries()
-    prod_nodes, pos, mat, val = pe.nodes, pe.pos, pe.mat, pe.val
-    value_of, recov_of = value.reshape(-1), recov.reshape(-1)  # (p, m) -> table value
+    prod_nodes, pos, val = pe.nodes, pe.pos, pe.val
     hits: list[np.ndarray] = []
 
     def terms(a: int, b: int) -> np.ndarray:  # revenue terms; the recovered entries aside
@@ -265,19 +290,25 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
         return v * value_of[code]
 
     revenue = node_sums(pos, len(prod_nodes), terms)  # blocks: one bincount bit for bit
-    hit = np.concatenate(hits) if hits else np.zeros(0, np.int64)
-    hit = hit[np.argsort(mat[hit], kind="stable")]  # by material, nodes ascending
-    ptr = np.zeros(len(mats) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(mat[hit], minlength=len(mats)))
+    recovered = _by_material(hits, pe, len(tree.materials))
     keep = revenue != 0.0
-    return (
-        NodeTerms(prod_nodes[keep].astype(np.int64, copy=False), revenue[keep]),
-        NodeTerms(
-            prod_nodes[pos[hit]].astype(np.int64, copy=False),
-            val[hit].astype(float, copy=False),
-            ptr,
-        ),
-    )
+    return NodeTerms(prod_nodes[keep].astype(np.int64, copy=False), revenue[keep]), recovered
+
+
+def _by_material(hits: list[np.ndarray], pe: ProductEntries, n_mats: int) -> NodeTerms:
+    """The product entries ``hits`` (pieces of ascending entry ids; emptied) as (node, coef)
+    grouped by material: a stable sort (nodes ascending within a material). One sorted
+    copy of the entry ids lives at a time (fewer fresh pages)."""
+    hit = np.concatenate(hits) if hits else np.zeros(0, np.int64)
+    hits.clear()
+    m = pe.mat[hit]
+    order = np.argsort(m, kind="stable")
+    hit = hit[order]
+    ptr = np.empty(n_mats + 1, dtype=np.int64)  # ptr[m] = #{entries of a material < m}
+    ptr[:-1] = np.searchsorted(m[order], np.arange(n_mats, dtype=m.dtype))
+    ptr[-1] = len(m)
+    del m, order
+    return NodeTerms(pe.nodes[pe.pos[hit]].astype(np.int64, copy=False), pe.val[hit], ptr)
 
 
 #: the capacity_options.csv columns every option row has (the loader's typed table)
@@ -291,6 +322,16 @@ _OPTION_COLUMNS = (
     "staff_fte",
     "land_m2",
 )
+
+
+def _route_cost(tree: RouteTree) -> NodeTerms:
+    """EUR per feed-equivalent t of every node with a route cost: c_n = cost_n mass_n, the
+    non-zero ones (only nodes with cost_n != 0 can have one: mass is finite)."""
+    cost = tree.node_route_cost
+    nodes = np.flatnonzero(cost)
+    c = cost[nodes] * tree.node_mass()[nodes]
+    keep = c != 0
+    return NodeTerms(nodes[keep].astype(np.int64, copy=False), c[keep])
 
 
 def _capacity_options(
@@ -396,7 +437,7 @@ def _period_data(
     feed_ids, unit_ids = feeds_df["feed_id"].tolist(), udf["unit_id"].tolist()
     units, products = list(tree.units), list(tree.products)
     node_revenue, recovered_terms = _product_terms(instance, tree)
-    route_cost = tree.node_route_cost * tree.node_mass()
+    route_cost = _route_cost(tree)
     curves = capex_curves(instance)
     options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr, curves)
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
@@ -406,7 +447,7 @@ def _period_data(
             network, units, options, unit_options, lambda u, caps: _added(timing, t, u, caps)
         )
     offtake, weights = _offtake_and_weights(instance)
-    unit_terms = _grouped_nodes(tree, KIND_UNIT, len(tree.units))
+    unit_terms, unit_nodes = _unit_nodes(tree)
     budget = instance.manifest.budget_eur
     return ModelData(
         tree=tree,
@@ -416,7 +457,7 @@ def _period_data(
         feed_ub=dict(zip(feed_ids, _floats(feeds_df, "available_t_per_yr"))),
         gate_fee=effective_gate_fees(instance),
         units=units,
-        unit_nodes=_nodes_by_target(unit_terms, tree.units),
+        unit_nodes=unit_nodes,
         unit_node_terms=unit_terms,
         unit_opex=dict(zip(unit_ids, _floats(udf, "opex_eur_per_t"))),
         unit_min_load=dict(zip(unit_ids, _floats(udf, "min_load_frac"))),
@@ -425,14 +466,10 @@ def _period_data(
         options=options,
         unit_options=unit_options,
         products=products,
-        product_nodes=_nodes_by_target(
-            _grouped_nodes(tree, KIND_PRODUCT, len(tree.products)), tree.products
-        ),
+        product_nodes=_product_nodes(tree),
         product_offtake=offtake,
         node_revenue=node_revenue,
-        node_route_cost=NodeTerms(
-            np.flatnonzero(route_cost).astype(np.int64, copy=False), route_cost[route_cost != 0]
-        ),
+        node_route_cost=route_cost,
         recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
         recovered_terms=recovered_terms,
         budget_eur=None if budget is None else float(budget),
