@@ -182,7 +182,9 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
         rate,
         {
             (u, j): (float(life), lead.get(u, 0.0))
-            for u, j, life in zip(co["unit_id"], co["option_id"], co["lifetime_yr"])
+            for u, j, life in zip(
+                co["unit_id"].tolist(), co["option_id"].tolist(), co["lifetime_yr"].tolist()
+            )
         },
     )
     if not timing.multi:
@@ -303,12 +305,12 @@ def _by_material(hits: list[np.ndarray], pe: ProductEntries, n_mats: int) -> Nod
     hits.clear()
     m = pe.mat[hit]
     order = np.argsort(m, kind="stable")
-    hit = hit[order]
     ptr = np.empty(n_mats + 1, dtype=np.int64)  # ptr[m] = #{entries of a material < m}
     ptr[:-1] = np.searchsorted(m[order], np.arange(n_mats, dtype=m.dtype))
     ptr[-1] = len(m)
-    del m, order
-    return NodeTerms(pe.nodes[pe.pos[hit]].astype(np.int64, copy=False), pe.val[hit], ptr)
+    node, coef = pe.nodes[pe.pos[hit]], pe.val[hit]  # gathered in entry order (sequential)
+    del hit, m
+    return NodeTerms(node[order].astype(np.int64, copy=False), coef[order], ptr)
 
 
 #: the capacity_options.csv columns every option row has (the loader's typed table)
