@@ -188,12 +188,54 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
         },
     )
     if not timing.multi:
-        return _period_data(instance, tree, rate, timing, 0)
-    out = [
-        _period_data(period_instance(instance, p), tree, rate, timing, t)
-        for t, p in enumerate(timing.periods)
-    ]
+        return _period_data(instance, tree, rate, timing, 0, _shared(instance, tree, rate, timing))
+    views = [period_instance(instance, p) for p in timing.periods]
+    same = _shared(views[0], tree, rate, timing)
+    out = [_period_data(views[0], tree, rate, timing, 0, same)]
+    same = replace(same, recovered=out[0].recovered_terms)  # the recovered flags: alike
+    out += [_period_data(v, tree, rate, timing, t, same) for t, v in enumerate(views) if t]
     return replace(out[0], period_data=tuple(out))
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """The coefficients every period has alike (the route tree, the option, unit, product
+    and material tables and the manifest's limits: a period view changes feeds, prices and
+    the target year only), made once and shared by the periods' :class:`ModelData`."""
+
+    route_cost: NodeTerms
+    curves: dict[tuple[str, str], Curve]
+    options: dict[tuple[str, str], CapacityOption]
+    unit_options: dict[str, list[str]]
+    unit_terms: NodeTerms
+    unit_nodes: dict[str, np.ndarray]
+    product_nodes: dict[str, np.ndarray]
+    offtake: dict[str, float]
+    weights: dict[str, float]
+    limits: tuple[ResourceLimit, ...]
+    footprint: Footprint | None
+    recovered: NodeTerms | None = None  # None: made with the first period's revenue
+
+
+def _shared(instance: Instance, tree: RouteTree, rate: float, timing: Timing) -> _Shared:
+    """:class:`_Shared` of an instance (or of any of its period views)."""
+    curves = capex_curves(instance)
+    options, unit_options = _capacity_options(
+        instance, list(tree.units), rate, timing.horizon_yr, curves
+    )
+    offtake, weights = _offtake_and_weights(instance)
+    return _Shared(
+        _route_cost(tree),
+        curves,
+        options,
+        unit_options,
+        *_unit_nodes(tree),
+        _product_nodes(tree),
+        offtake,
+        {m: float(weights.get(m, 0.0)) for m in tree.materials},
+        resource_limits(instance, options),
+        build_footprint(instance),
+    )
 
 
 def _nodes_by_target(
@@ -273,11 +315,14 @@ def _price_tables(instance: Instance, tree: RouteTree) -> tuple[np.ndarray, np.n
     return value.reshape(-1), recov.reshape(-1)
 
 
-def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
+def _product_terms(
+    instance: Instance, tree: RouteTree, recovered: NodeTerms | None = None
+) -> tuple[NodeTerms, NodeTerms]:
     """Revenue per feed-equivalent t of each product node, and the recovered terms:
 
     revenue_n = sum_m coef[n, m] price[p(n), m] payable[p(n), m]
     R_m = {(n, coef[n, m]) : n a product node whose product counts m as recovered}
+    (``recovered`` given: R, as another period made it; only the revenue is made)
     """
     value_of, recov_of = _price_tables(instance, tree)
     # the non-zero coefficients of the product nodes, node-major, materials ascending: the
@@ -285,14 +330,17 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     pe = tree.product_entries()
     prod_nodes, pos, val = pe.nodes, pe.pos, pe.val
     hits: list[np.ndarray] = []
+    want = recovered is None
 
     def terms(a: int, b: int) -> np.ndarray:  # revenue terms; the recovered entries aside
         code, v = pe.code[a:b], val[a:b]
-        hits.append(np.flatnonzero(recov_of[code] & (v > 0)) + a)
+        if want:
+            hits.append(np.flatnonzero(recov_of[code] & (v > 0)) + a)
         return v * value_of[code]
 
     revenue = node_sums(pos, len(prod_nodes), terms)  # blocks: one bincount bit for bit
-    recovered = _by_material(hits, pe, len(tree.materials))
+    if recovered is None:
+        recovered = _by_material(hits, pe, len(tree.materials))
     keep = revenue != 0.0
     return NodeTerms(prod_nodes[keep].astype(np.int64, copy=False), revenue[keep]), recovered
 
@@ -432,24 +480,20 @@ def _offtake_and_weights(instance: Instance) -> tuple[dict[str, float], dict[str
 
 
 def _period_data(
-    instance: Instance, tree: RouteTree, rate: float, timing: Timing, t: int
+    instance: Instance, tree: RouteTree, rate: float, timing: Timing, t: int, same: _Shared
 ) -> ModelData:
     """The coefficients of period t (``instance`` as seen in that period)."""
     feeds_df, udf = instance["feeds"], instance["units"]
     feed_ids, unit_ids = feeds_df["feed_id"].tolist(), udf["unit_id"].tolist()
     units, products = list(tree.units), list(tree.products)
-    node_revenue, recovered_terms = _product_terms(instance, tree)
-    route_cost = _route_cost(tree)
-    curves = capex_curves(instance)
-    options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr, curves)
+    node_revenue, recovered_terms = _product_terms(instance, tree, same.recovered)
+    options, unit_options = same.options, same.unit_options
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
     network = build_network(instance, tree)
     if network is not None:  # existing capacity per site (checks_network), Cmax per period
         unit_existing, unit_max_capacity, network = site_capacity(
             network, units, options, unit_options, lambda u, caps: _added(timing, t, u, caps)
         )
-    offtake, weights = _offtake_and_weights(instance)
-    unit_terms, unit_nodes = _unit_nodes(tree)
     budget = instance.manifest.budget_eur
     return ModelData(
         tree=tree,
@@ -459,8 +503,8 @@ def _period_data(
         feed_ub=dict(zip(feed_ids, _floats(feeds_df, "available_t_per_yr"))),
         gate_fee=effective_gate_fees(instance),
         units=units,
-        unit_nodes=unit_nodes,
-        unit_node_terms=unit_terms,
+        unit_nodes=same.unit_nodes,
+        unit_node_terms=same.unit_terms,
         unit_opex=dict(zip(unit_ids, _floats(udf, "opex_eur_per_t"))),
         unit_min_load=dict(zip(unit_ids, _floats(udf, "min_load_frac"))),
         unit_existing=unit_existing,
@@ -468,23 +512,23 @@ def _period_data(
         options=options,
         unit_options=unit_options,
         products=products,
-        product_nodes=_product_nodes(tree),
-        product_offtake=offtake,
+        product_nodes=same.product_nodes,
+        product_offtake=same.offtake,
         node_revenue=node_revenue,
-        node_route_cost=route_cost,
-        recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
+        node_route_cost=same.route_cost,
+        recovery_weight=same.weights,
         recovered_terms=recovered_terms,
         budget_eur=None if budget is None else float(budget),
         unit_co2=dict(zip(unit_ids, _floats(udf, "co2_t_per_t"))),
         co2_price_eur_per_t=float(instance.manifest.co2_price_eur_per_t or 0.0),
         co2_cap_t_per_yr=_opt_float(instance.manifest.co2_cap_t_per_yr),
-        resource_limits=resource_limits(instance, options),
+        resource_limits=same.limits,
         horizon_yr=timing.horizon_yr,
         discount_rate=rate,
         timing=timing,
-        curves=curves,
+        curves=same.curves,
         network=network,
-        footprint=build_footprint(instance),
+        footprint=same.footprint,
     )
 
 
