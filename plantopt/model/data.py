@@ -347,8 +347,9 @@ def _product_terms(
 
 def _by_material(hits: list[np.ndarray], pe: ProductEntries, n_mats: int) -> NodeTerms:
     """The product entries ``hits`` (pieces of ascending entry ids; emptied) as (node, coef)
-    grouped by material: a stable sort (nodes ascending within a material). One sorted
-    copy of the entry ids lives at a time (fewer fresh pages)."""
+    grouped by material: a stable sort (nodes ascending within a material). Node and
+    coefficient are gathered in entry order (sequential reads), then put in material
+    order one at a time (fewer entry-sized arrays alive at once: fewer fresh pages)."""
     hit = np.concatenate(hits) if hits else np.zeros(0, np.int64)
     hits.clear()
     m = pe.mat[hit]
@@ -356,9 +357,11 @@ def _by_material(hits: list[np.ndarray], pe: ProductEntries, n_mats: int) -> Nod
     ptr = np.empty(n_mats + 1, dtype=np.int64)  # ptr[m] = #{entries of a material < m}
     ptr[:-1] = np.searchsorted(m[order], np.arange(n_mats, dtype=m.dtype))
     ptr[-1] = len(m)
-    node, coef = pe.nodes[pe.pos[hit]], pe.val[hit]  # gathered in entry order (sequential)
-    del hit, m
-    return NodeTerms(node[order].astype(np.int64, copy=False), coef[order], ptr)
+    del m
+    node = pe.nodes[pe.pos[hit]][order].astype(np.int64, copy=False)
+    coef = pe.val[hit]
+    del hit
+    return NodeTerms(node, coef[order], ptr)
 
 
 #: the capacity_options.csv columns every option row has (the loader's typed table)
