@@ -138,28 +138,18 @@ def build_timing(
     pv: dict[tuple[str, str, int], float] = {}
     service: dict[tuple[str, str, int], tuple[int, int] | None] = {}
     flows: dict[tuple[str, str, int], OutlayFlows] = {}
-    made: dict[tuple[int, float, int | None, float], tuple[OutlayFlows, float]] = {}
+    made: dict[tuple[float, float], list[_BuildTiming]] = {}  # options alike: made once
     for (u, j), (life, lead) in options.items():
         for t in range(T):
             active.setdefault((u, j, t), [])
-        for tau, p in enumerate(periods):
-            start = p.offset_yr + lead
-            on = [
-                t
-                for t, q in enumerate(periods)
-                if start - 1e-9 <= q.offset_yr < start + life - 1e-9
-            ]
+        per_tau = made.get((life, lead))
+        if per_tau is None:
+            per_tau = made[(life, lead)] = _build_timings(fin, periods, life, lead, end_yr)
+        for tau, (on, served, f, k_pv) in enumerate(per_tau):
             for t in on:
                 active[(u, j, t)].append(tau)
-            service[(u, j, tau)] = (on[0], on[-1]) if on else None
-            end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr if on else None
-            # options of the same lifetime (and lead) share their flows: made once
-            key = (p.offset_yr, start, end, life)
-            hit = made.get(key)
-            if hit is None:
-                f = outlay_flows(fin, p.offset_yr, start, end, life, end_yr)
-                hit = made[key] = (f, f.pv(fin))
-            flows[(u, j, tau)], pv[(u, j, tau)] = hit
+            service[(u, j, tau)] = served
+            flows[(u, j, tau)], pv[(u, j, tau)] = f, k_pv
     return Timing(
         tuple(periods),
         {k: tuple(v) for k, v in active.items()},
@@ -169,6 +159,25 @@ def build_timing(
         fin,
         flows,
     )
+
+
+#: per build period tau: (periods in service, (first, last) or None, flows, PV per EUR)
+_BuildTiming = tuple[list[int], tuple[int, int] | None, OutlayFlows, float]
+
+
+def _build_timings(
+    fin: Finance, periods: list[Period], life: float, lead: float, end_yr: int
+) -> list[_BuildTiming]:
+    """The timing of a build of lifetime ``life`` and lead time ``lead`` in each period
+    (the same for every option of that lifetime and lead: made once per pair)."""
+    out: list[_BuildTiming] = []
+    for p in periods:
+        start = p.offset_yr + lead
+        on = [t for t, q in enumerate(periods) if start - 1e-9 <= q.offset_yr < start + life - 1e-9]
+        end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr if on else None
+        f = outlay_flows(fin, p.offset_yr, start, end, life, end_yr)
+        out.append((on, (on[0], on[-1]) if on else None, f, f.pv(fin)))
+    return out
 
 
 #: the last period views made: (id of the instance, period) -> (a weak reference to the
