@@ -16,12 +16,15 @@ row's fixed opex when its capex is 0).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from plantopt.instance.instance import Instance
 
 
@@ -79,6 +82,21 @@ def generated_curve(row: Any) -> Curve:
     return Curve(sizes, capex, _fixed(row, capex, None))
 
 
+def _continuous_rows(co: pd.DataFrame, curve_keys: set[tuple[str, str]]) -> Iterator[Any]:
+    """The option rows (as ``itertuples`` gives them) that :func:`is_continuous` picks, in
+    table order; only those rows are made (most options are discrete)."""
+    n = len(co)
+    size_max = co["size_max_t_per_yr"].tolist() if "size_max_t_per_yr" in co.columns else [None] * n
+    picked = [
+        i
+        for i, (u, j, hi) in enumerate(
+            zip(co["unit_id"].tolist(), co["option_id"].tolist(), size_max)
+        )
+        if (u, j) in curve_keys or not _missing(hi)
+    ]
+    return co.iloc[picked].itertuples(index=False) if picked else iter(())
+
+
 def capex_curves(instance: Instance) -> dict[tuple[str, str], Curve]:
     """The curve of every continuous option of a (validated) instance."""
     pts = instance.tables.get("capex_curves")
@@ -93,10 +111,8 @@ def capex_curves(instance: Instance) -> dict[tuple[str, str], Curve]:
         ):
             by_key.setdefault((u, j), []).append((s, c, f))
     out: dict[tuple[str, str], Curve] = {}
-    for row in instance["capacity_options"].itertuples(index=False):
+    for row in _continuous_rows(instance["capacity_options"], set(by_key)):
         key = (row.unit_id, row.option_id)
-        if not is_continuous(row, set(by_key)):
-            continue
         if key not in by_key:
             out[key] = generated_curve(row)
             continue

@@ -32,7 +32,7 @@ from plantopt.model.periods import (
     max_capacity,
     period_instance,
 )
-from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_PRODUCT, KIND_UNIT, RouteTree
+from plantopt.routetree.tree import KIND_DISPOSAL, KIND_LOSS, KIND_UNIT, ProductEntries, RouteTree
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,22 +182,69 @@ def build_model_data(instance: Instance, tree: RouteTree) -> ModelData:
         rate,
         {
             (u, j): (float(life), lead.get(u, 0.0))
-            for u, j, life in zip(co["unit_id"], co["option_id"], co["lifetime_yr"])
+            for u, j, life in zip(
+                co["unit_id"].tolist(), co["option_id"].tolist(), co["lifetime_yr"].tolist()
+            )
         },
     )
     if not timing.multi:
-        return _period_data(instance, tree, rate, timing, 0)
-    out = [
-        _period_data(period_instance(instance, p), tree, rate, timing, t)
-        for t, p in enumerate(timing.periods)
-    ]
+        return _period_data(instance, tree, rate, timing, 0, _shared(instance, tree, rate, timing))
+    views = [period_instance(instance, p) for p in timing.periods]
+    same = _shared(views[0], tree, rate, timing)
+    out = [_period_data(views[0], tree, rate, timing, 0, same)]
+    same = replace(same, recovered=out[0].recovered_terms)  # the recovered flags: alike
+    out += [_period_data(v, tree, rate, timing, t, same) for t, v in enumerate(views) if t]
     return replace(out[0], period_data=tuple(out))
 
 
-def _nodes_by_target(grouped: NodeTerms, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class _Shared:
+    """The coefficients every period has alike (the route tree, the option, unit, product
+    and material tables and the manifest's limits: a period view changes feeds, prices and
+    the target year only), made once and shared by the periods' :class:`ModelData`."""
+
+    route_cost: NodeTerms
+    curves: dict[tuple[str, str], Curve]
+    options: dict[tuple[str, str], CapacityOption]
+    unit_options: dict[str, list[str]]
+    unit_terms: NodeTerms
+    unit_nodes: dict[str, np.ndarray]
+    product_nodes: dict[str, np.ndarray]
+    offtake: dict[str, float]
+    weights: dict[str, float]
+    limits: tuple[ResourceLimit, ...]
+    footprint: Footprint | None
+    recovered: NodeTerms | None = None  # None: made with the first period's revenue
+
+
+def _shared(instance: Instance, tree: RouteTree, rate: float, timing: Timing) -> _Shared:
+    """:class:`_Shared` of an instance (or of any of its period views)."""
+    curves = capex_curves(instance)
+    options, unit_options = _capacity_options(
+        instance, list(tree.units), rate, timing.horizon_yr, curves
+    )
+    offtake, weights = _offtake_and_weights(instance)
+    return _Shared(
+        _route_cost(tree),
+        curves,
+        options,
+        unit_options,
+        *_unit_nodes(tree),
+        _product_nodes(tree),
+        offtake,
+        {m: float(weights.get(m, 0.0)) for m in tree.materials},
+        resource_limits(instance, options),
+        build_footprint(instance),
+    )
+
+
+def _nodes_by_target(
+    nodes: np.ndarray, ptr: np.ndarray, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """Route-tree nodes of one kind grouped by their target (unit or product), from the
-    grouped-node array of that kind (views into it, ascending node ids)."""
-    return {x: grouped.of(i)[0] for i, x in enumerate(names)}
+    grouped-node array of that kind and its group pointer (views into it, ascending ids)."""
+    at = ptr.tolist()
+    return {x: nodes[at[i] : at[i + 1]] for i, x in enumerate(names)}
 
 
 def small_ints(a: np.ndarray, n: int) -> np.ndarray:
@@ -206,32 +253,58 @@ def small_ints(a: np.ndarray, n: int) -> np.ndarray:
     return a.astype(np.int16) if n <= np.iinfo(np.int16).max else a
 
 
-def _grouped_nodes(tree: RouteTree, kind: int, n_targets: int) -> NodeTerms:
-    """Nodes of one kind grouped by target (ascending node ids within a group), with their
-    real mass per feed-equivalent tonne as the coefficient."""
-    nodes = np.flatnonzero(tree.node_kind == kind)
-    order = np.argsort(small_ints(tree.node_target[nodes], n_targets), kind="stable")
-    nodes = nodes[order].astype(np.int64, copy=False)
+def _grouped(
+    nodes: np.ndarray, target: np.ndarray, n_targets: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(``nodes`` grouped by ``target``, in their order within a group; the group pointer
+    ptr[g] = #{i : target[i] < g}) — a stable sort by target."""
+    order = np.argsort(small_ints(target, n_targets), kind="stable")
     ptr = np.zeros(n_targets + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(tree.node_target[nodes], minlength=n_targets))
-    return NodeTerms(nodes, np.asarray(tree.node_mass()[nodes], dtype=float), ptr)
+    ptr[1:] = np.cumsum(np.bincount(target, minlength=n_targets))  # counts: order-free
+    return nodes[order].astype(np.int64, copy=False), ptr
+
+
+def _unit_nodes(tree: RouteTree) -> tuple[NodeTerms, dict[str, np.ndarray]]:
+    """Unit nodes grouped by unit (ascending node ids within a group) with their real mass
+    per feed-equivalent tonne as the coefficient, and the nodes of each unit (views)."""
+    found = np.flatnonzero(tree.node_kind == KIND_UNIT)
+    nodes, ptr = _grouped(found, tree.node_target[found], len(tree.units))
+    terms = NodeTerms(nodes, np.asarray(tree.node_mass()[nodes], dtype=float), ptr)
+    return terms, _nodes_by_target(nodes, ptr, tree.units)
+
+
+def _product_nodes(tree: RouteTree) -> dict[str, np.ndarray]:
+    """The product nodes of each product (ascending ids), from the product entries' nodes
+    and products (the product nodes in id order, as ``node_kind == KIND_PRODUCT`` gives)."""
+    pe = tree.product_entries()
+    return _nodes_by_target(*_grouped(pe.nodes, pe.product, len(tree.products)), tree.products)
 
 
 def _positions(names: tuple[str, ...], column: pd.Series) -> np.ndarray:
     """Position in ``names`` of every cell of ``column`` (every cell is one of them: the
-    instance's cross-table checks)."""
-    at = pd.Index(names).get_indexer(column)
+    instance's cross-table checks); a dict of the few names, not a pandas index."""
+    index = {x: i for i, x in enumerate(names)}
+    cells = column.tolist()
+    at = np.array([index.get(x, -1) for x in cells], dtype=np.intp)
     if (at < 0).any():
-        raise KeyError(str(column[at < 0].iloc[0]))
+        raise KeyError(str(cells[int(np.argmax(at < 0))]))
     return at
 
 
-def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, NodeTerms]:
-    """Revenue per feed-equivalent t of each product node, and the recovered terms:
+def _floats(df: pd.DataFrame, name: str) -> list[float]:
+    """A column as Python floats: ``df[name].astype(float)`` iterated, without the Series."""
+    return df[name].to_numpy(float).tolist()
 
-    revenue_n = sum_m coef[n, m] price[p(n), m] payable[p(n), m]
-    R_m = {(n, coef[n, m]) : n a product node whose product counts m as recovered}
-    """
+
+def _column(df: pd.DataFrame, name: str, default: object) -> list:
+    """A column's cells as Python values (as ``itertuples`` gives them); ``default`` for
+    every row when the table has no such column."""
+    return df[name].tolist() if name in df.columns else [default] * len(df)
+
+
+def _price_tables(instance: Instance, tree: RouteTree) -> tuple[np.ndarray, np.ndarray]:
+    """(price x payable, recovered) per (product, material), flat: index p M + m (the
+    product entries' ``code``); 0 and false where product_prices.csv has no row."""
     products, mats = tree.products, tree.materials
     value = np.zeros((len(products), len(mats)))  # EUR per t contained
     recov = np.zeros((len(products), len(mats)), dtype=bool)
@@ -239,32 +312,79 @@ def _product_terms(instance: Instance, tree: RouteTree) -> tuple[NodeTerms, Node
     at = (_positions(products, pp["product_id"]), _positions(mats, pp["material"]))
     value[at] = pp["price_eur_per_t"].to_numpy(float) * pp["payable_frac"].to_numpy(float)
     recov[at] = pp["recovered"].to_numpy(bool)
+    return value.reshape(-1), recov.reshape(-1)
+
+
+def _product_terms(
+    instance: Instance, tree: RouteTree, recovered: NodeTerms | None = None
+) -> tuple[NodeTerms, NodeTerms]:
+    """Revenue per feed-equivalent t of each product node, and the recovered terms:
+
+    revenue_n = sum_m coef[n, m] price[p(n), m] payable[p(n), m]
+    R_m = {(n, coef[n, m]) : n a product node whose product counts m as recovered}
+    (``recovered`` given: R, as another period made it; only the revenue is made)
+    """
+    value_of, recov_of = _price_tables(instance, tree)
     # the non-zero coefficients of the product nodes, node-major, materials ascending: the
     # revenue sums in material order, as a loop over the material columns would
     pe = tree.product_entries()
-    prod_nodes, pos, mat, val = pe.nodes, pe.pos, pe.mat, pe.val
-    value_of, recov_of = value.reshape(-1), recov.reshape(-1)  # (p, m) -> table value
+    prod_nodes, pos, val = pe.nodes, pe.pos, pe.val
     hits: list[np.ndarray] = []
+    want = recovered is None
 
     def terms(a: int, b: int) -> np.ndarray:  # revenue terms; the recovered entries aside
         code, v = pe.code[a:b], val[a:b]
-        hits.append(np.flatnonzero(recov_of[code] & (v > 0)) + a)
+        if want:
+            hits.append(np.flatnonzero(recov_of[code] & (v > 0)) + a)
         return v * value_of[code]
 
     revenue = node_sums(pos, len(prod_nodes), terms)  # blocks: one bincount bit for bit
-    hit = np.concatenate(hits) if hits else np.zeros(0, np.int64)
-    hit = hit[np.argsort(mat[hit], kind="stable")]  # by material, nodes ascending
-    ptr = np.zeros(len(mats) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(mat[hit], minlength=len(mats)))
+    if recovered is None:
+        recovered = _by_material(hits, pe, len(tree.materials))
     keep = revenue != 0.0
-    return (
-        NodeTerms(prod_nodes[keep].astype(np.int64, copy=False), revenue[keep]),
-        NodeTerms(
-            prod_nodes[pos[hit]].astype(np.int64, copy=False),
-            val[hit].astype(float, copy=False),
-            ptr,
-        ),
-    )
+    return NodeTerms(prod_nodes[keep].astype(np.int64, copy=False), revenue[keep]), recovered
+
+
+def _by_material(hits: list[np.ndarray], pe: ProductEntries, n_mats: int) -> NodeTerms:
+    """The product entries ``hits`` (pieces of ascending entry ids; emptied) as (node, coef)
+    grouped by material: a stable sort (nodes ascending within a material). Node and
+    coefficient are gathered in entry order (sequential reads), then put in material
+    order one at a time (fewer entry-sized arrays alive at once: fewer fresh pages)."""
+    hit = np.concatenate(hits) if hits else np.zeros(0, np.int64)
+    hits.clear()
+    m = pe.mat[hit]
+    order = np.argsort(m, kind="stable")
+    ptr = np.empty(n_mats + 1, dtype=np.int64)  # ptr[m] = #{entries of a material < m}
+    ptr[:-1] = np.searchsorted(m[order], np.arange(n_mats, dtype=m.dtype))
+    ptr[-1] = len(m)
+    del m
+    node = pe.nodes[pe.pos[hit]][order].astype(np.int64, copy=False)
+    coef = pe.val[hit]
+    del hit
+    return NodeTerms(node, coef[order], ptr)
+
+
+#: the capacity_options.csv columns every option row has (the loader's typed table)
+_OPTION_COLUMNS = (
+    "unit_id",
+    "option_id",
+    "capacity_t_per_yr",
+    "capex_eur",
+    "fixed_opex_eur_per_yr",
+    "lifetime_yr",
+    "staff_fte",
+    "land_m2",
+)
+
+
+def _route_cost(tree: RouteTree) -> NodeTerms:
+    """EUR per feed-equivalent t of every node with a route cost: c_n = cost_n mass_n, the
+    non-zero ones (only nodes with cost_n != 0 can have one: mass is finite)."""
+    cost = tree.node_route_cost
+    nodes = np.flatnonzero(cost)
+    c = cost[nodes] * tree.node_mass()[nodes]
+    keep = c != 0
+    return NodeTerms(nodes[keep].astype(np.int64, copy=False), c[keep])
 
 
 def _capacity_options(
@@ -279,36 +399,49 @@ def _capacity_options(
     subsidy = unit_subsidy(instance)
     options: dict[tuple[str, str], CapacityOption] = {}
     unit_options: dict[str, list[str]] = {u: [] for u in units}
-    for r in instance["capacity_options"].itertuples(index=False):
-        s = subsidy.get(r.unit_id, 0.0)
-        c = curves.get((r.unit_id, r.option_id))
+    co = instance["capacity_options"]
+    factors: dict[float, tuple[float, float]] = {}
+    rows = zip(
+        *(co[name].tolist() for name in _OPTION_COLUMNS),
+        _column(co, "fixed_opex_frac_of_capex", None),
+        _column(co, "max_modules", 1),
+        _column(co, "operators_per_shift", 0.0),
+    )  # the cells itertuples would give, column by column
+    for u, j, size_t, capex_eur, fixed_eur, life_yr, staff, land, frac, mods, ops in rows:
+        s = subsidy.get(u, 0.0)
+        c = curves.get((u, j))
         size, capex, fixed = (
-            (float(r.capacity_t_per_yr), float(r.capex_eur), float(r.fixed_opex_eur_per_yr))
+            (float(size_t), float(capex_eur), float(fixed_eur))
             if c is None
             else (c.size_t_per_yr[0], c.capex_eur[0], c.fixed_opex_eur_per_yr[0])
         )
-        frac = getattr(r, "fixed_opex_frac_of_capex", None)
         if c is None and frac is not None and not math.isnan(float(frac)):
             fixed = float(frac) * capex  # fixed opex as a share of capex
         net = capex * (1.0 - s)
-        life = float(r.lifetime_yr)
-        options[(r.unit_id, r.option_id)] = CapacityOption(
-            r.unit_id,
-            r.option_id,
+        life = float(life_yr)
+        if life not in factors:  # (CRF, K) per lifetime: most options share a few
+            factors[life] = (
+                capital_recovery_factor(rate, life),
+                capex_pv_factor(rate, life, horizon),
+            )
+        crf, k_pv = factors[life]
+        options[(u, j)] = CapacityOption(
+            u,
+            j,
             float(size),
             float(capex),
             float(fixed),
             life,
-            net * capital_recovery_factor(rate, life),
+            net * crf,
             subsidy_frac=s,
-            staff_fte=float(r.staff_fte),
-            land_m2=float(r.land_m2),
-            npv_capex_eur=net * capex_pv_factor(rate, life, horizon),
-            max_modules=int(getattr(r, "max_modules", 1) or 1),
+            staff_fte=float(staff),
+            land_m2=float(land),
+            npv_capex_eur=net * k_pv,
+            max_modules=int(mods or 1),
             max_size_t_per_yr=None if c is None else float(c.size_t_per_yr[-1]),
-            operators_per_shift=float(getattr(r, "operators_per_shift", 0.0) or 0.0),
+            operators_per_shift=float(ops or 0.0),
         )
-        unit_options[r.unit_id].append(r.option_id)
+        unit_options[u].append(j)
     return options, unit_options
 
 
@@ -321,7 +454,7 @@ def _unit_max_capacity(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(existing capacity, Cmax_{u,t}) per unit; Cmax falls back to the single-period value
     existing + largest option when no capacity is in service in period t."""
-    unit_existing = dict(zip(udf["unit_id"], udf["existing_capacity_t_per_yr"].astype(float)))
+    unit_existing = dict(zip(udf["unit_id"].tolist(), _floats(udf, "existing_capacity_t_per_yr")))
     unit_max_capacity = {
         u: max_capacity(
             unit_existing[u],
@@ -339,79 +472,66 @@ def _unit_max_capacity(
 
 def _offtake_and_weights(instance: Instance) -> tuple[dict[str, float], dict[str, float]]:
     """(max offtake t/yr per product that sets one, recovery weight per material)."""
+    products, materials = instance["products"], instance["materials"]
     offtake = {
         p: float(x)
-        for p, x in zip(
-            instance["products"]["product_id"], instance["products"]["max_offtake_t_per_yr"]
-        )
+        for p, x in zip(products["product_id"].tolist(), products["max_offtake_t_per_yr"].tolist())
         if x is not None and not math.isnan(float(x))
     }
-    weights = dict(
-        zip(
-            instance["materials"]["material"],
-            instance["materials"]["recovery_weight"].astype(float),
-        )
-    )
+    weights = dict(zip(materials["material"].tolist(), _floats(materials, "recovery_weight")))
     return offtake, weights
 
 
 def _period_data(
-    instance: Instance, tree: RouteTree, rate: float, timing: Timing, t: int
+    instance: Instance, tree: RouteTree, rate: float, timing: Timing, t: int, same: _Shared
 ) -> ModelData:
     """The coefficients of period t (``instance`` as seen in that period)."""
     feeds_df, udf = instance["feeds"], instance["units"]
+    feed_ids, unit_ids = feeds_df["feed_id"].tolist(), udf["unit_id"].tolist()
     units, products = list(tree.units), list(tree.products)
-    node_revenue, recovered_terms = _product_terms(instance, tree)
-    route_cost = tree.node_route_cost * tree.node_mass()
-    curves = capex_curves(instance)
-    options, unit_options = _capacity_options(instance, units, rate, timing.horizon_yr, curves)
+    node_revenue, recovered_terms = _product_terms(instance, tree, same.recovered)
+    options, unit_options = same.options, same.unit_options
     unit_existing, unit_max_capacity = _unit_max_capacity(udf, options, unit_options, timing, t)
     network = build_network(instance, tree)
     if network is not None:  # existing capacity per site (checks_network), Cmax per period
         unit_existing, unit_max_capacity, network = site_capacity(
             network, units, options, unit_options, lambda u, caps: _added(timing, t, u, caps)
         )
-    offtake, weights = _offtake_and_weights(instance)
-    unit_terms = _grouped_nodes(tree, KIND_UNIT, len(tree.units))
     budget = instance.manifest.budget_eur
     return ModelData(
         tree=tree,
         manifest=instance.manifest,
         feeds=list(tree.feeds),
-        feed_lb=dict(zip(feeds_df["feed_id"], feeds_df["contracted_min_t_per_yr"].astype(float))),
-        feed_ub=dict(zip(feeds_df["feed_id"], feeds_df["available_t_per_yr"].astype(float))),
+        feed_lb=dict(zip(feed_ids, _floats(feeds_df, "contracted_min_t_per_yr"))),
+        feed_ub=dict(zip(feed_ids, _floats(feeds_df, "available_t_per_yr"))),
         gate_fee=effective_gate_fees(instance),
         units=units,
-        unit_nodes=_nodes_by_target(unit_terms, tree.units),
-        unit_node_terms=unit_terms,
-        unit_opex=dict(zip(udf["unit_id"], udf["opex_eur_per_t"].astype(float))),
-        unit_min_load=dict(zip(udf["unit_id"], udf["min_load_frac"].astype(float))),
+        unit_nodes=same.unit_nodes,
+        unit_node_terms=same.unit_terms,
+        unit_opex=dict(zip(unit_ids, _floats(udf, "opex_eur_per_t"))),
+        unit_min_load=dict(zip(unit_ids, _floats(udf, "min_load_frac"))),
         unit_existing=unit_existing,
         unit_max_capacity=unit_max_capacity,
         options=options,
         unit_options=unit_options,
         products=products,
-        product_nodes=_nodes_by_target(
-            _grouped_nodes(tree, KIND_PRODUCT, len(tree.products)), tree.products
-        ),
-        product_offtake=offtake,
+        product_nodes=same.product_nodes,
+        product_offtake=same.offtake,
         node_revenue=node_revenue,
-        node_route_cost=NodeTerms(
-            np.flatnonzero(route_cost).astype(np.int64, copy=False), route_cost[route_cost != 0]
-        ),
-        recovery_weight={m: float(weights.get(m, 0.0)) for m in tree.materials},
+        node_route_cost=same.route_cost,
+        recovery_weight=same.weights,
         recovered_terms=recovered_terms,
         budget_eur=None if budget is None else float(budget),
-        unit_co2=dict(zip(udf["unit_id"], udf["co2_t_per_t"].astype(float))),
+        unit_co2=dict(zip(unit_ids, _floats(udf, "co2_t_per_t"))),
         co2_price_eur_per_t=float(instance.manifest.co2_price_eur_per_t or 0.0),
         co2_cap_t_per_yr=_opt_float(instance.manifest.co2_cap_t_per_yr),
-        resource_limits=resource_limits(instance, options),
+        resource_limits=same.limits,
         horizon_yr=timing.horizon_yr,
         discount_rate=rate,
         timing=timing,
-        curves=curves,
+        curves=same.curves,
         network=network,
-        footprint=build_footprint(instance),
+        footprint=same.footprint,
     )
 
 
@@ -428,22 +548,22 @@ def _opt_float(x: SupportsFloat | str | None) -> float | None:
 def units_of(instance: Instance, applies_to: str) -> list[str]:
     """Units named by ``applies_to``: the unit of that id, or every unit of that stage."""
     udf = instance["units"]
-    if applies_to in set(udf["unit_id"]):
+    ids = udf["unit_id"].tolist()
+    if applies_to in ids:
         return [applies_to]
-    return [u for u, st in zip(udf["unit_id"], udf["stage"]) if st == applies_to]
+    return [u for u, st in zip(ids, udf["stage"].tolist()) if st == applies_to]
 
 
 def unit_subsidy(instance: Instance) -> dict[str, float]:
     """Capex subsidy share per unit: its unit row of capex_subsidies, else its stage row,
     else the manifest's capex_subsidy_frac, else 0."""
     default = float(instance.manifest.capex_subsidy_frac or 0.0)
-    udf = instance["units"]
-    out = {u: default for u in udf["unit_id"]}
+    ids = instance["units"]["unit_id"].tolist()
+    out = {u: default for u in ids}
     rows = instance.tables.get("capex_subsidies")
     if rows is not None and len(rows):
-        ids = set(udf["unit_id"])
         ordered = sorted(
-            zip(rows["applies_to"], rows["capex_subsidy_frac"].astype(float)),
+            zip(rows["applies_to"].tolist(), _floats(rows, "capex_subsidy_frac")),
             key=lambda r: r[0] in ids,
         )  # stage rows first, unit rows win
         for target, share in ordered:
@@ -457,9 +577,10 @@ def unit_lead_time(instance: Instance) -> dict[str, float]:
     rows = instance.tables.get("lead_times")
     out: dict[str, float] = {}
     if rows is not None and len(rows):
-        ids = set(instance["units"]["unit_id"])
+        ids = set(instance["units"]["unit_id"].tolist())
         for target, lead in sorted(
-            zip(rows["applies_to"], rows["lead_time_yr"].astype(float)), key=lambda r: r[0] in ids
+            zip(rows["applies_to"].tolist(), _floats(rows, "lead_time_yr")),
+            key=lambda r: r[0] in ids,
         ):
             for u in units_of(instance, target):
                 out[u] = lead
@@ -472,10 +593,10 @@ def effective_gate_fees(instance: Instance) -> dict[str, float]:
     adj: dict[str, float] = {}
     eco = instance.tables.get("eco_modulation")
     if eco is not None and len(eco):
-        adj = dict(zip(eco["feed_id"], eco["gate_fee_adjustment_eur_per_t"].astype(float)))
+        adj = dict(zip(eco["feed_id"].tolist(), _floats(eco, "gate_fee_adjustment_eur_per_t")))
     return {
         f: float(fee) + adj.get(f, 0.0)
-        for f, fee in zip(feeds["feed_id"], feeds["gate_fee_eur_per_t"].astype(float))
+        for f, fee in zip(feeds["feed_id"].tolist(), _floats(feeds, "gate_fee_eur_per_t"))
     }
 
 
@@ -507,7 +628,9 @@ def resource_limits(
         members: dict[str, set[str]] = {}
         avail: dict[str, float] = {}
         for level, target, fte in zip(
-            pools["skill_level"], pools["applies_to"], pools["available_fte"].astype(float)
+            pools["skill_level"].tolist(),
+            pools["applies_to"].tolist(),
+            _floats(pools, "available_fte"),
         ):
             members.setdefault(level, set()).update(units_of(instance, target))
             avail[level] = min(fte, avail.get(level, fte))  # equal by validation

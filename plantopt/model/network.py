@@ -16,8 +16,9 @@ Every number the network row families read is here, as arrays:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,19 +158,23 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 def stream_adr(instance: Instance, tree: RouteTree) -> np.ndarray:
     """(N,) bool: the stream leaving node n (unit nodes) is ADR dangerous goods."""
-    udf = instance["units"]
-    stage = dict(zip(udf["unit_id"], udf["stage"]))
-    reg = dict(zip(instance["feeds"]["feed_id"], instance["feeds"]["reg_class"]))
-    battery = np.array([str(reg.get(f, "")).startswith("battery:") for f in tree.feeds])
-    whole = np.array([stage[u] == "dismantling" for u in tree.units], dtype=bool)
-    out = np.zeros(tree.n_nodes, dtype=bool)
-    for n in range(tree.n_nodes):  # parents before children
-        if tree.node_kind[n] != KIND_UNIT:
-            continue
-        p = int(tree.node_parent[n])
-        up = battery[tree.node_feed[n]] if p < 0 else out[p]
-        out[n] = bool(up and whole[tree.node_target[n]])
-    return out
+    udf, feeds = instance["units"], instance["feeds"]
+    stage = dict(_cells(udf, "unit_id", "stage"))
+    reg = dict(_cells(feeds, "feed_id", "reg_class"))
+    battery = [str(reg.get(f, "")).startswith("battery:") for f in tree.feeds]
+    whole = [stage[u] == "dismantling" for u in tree.units]
+    out = [False] * tree.n_nodes  # plain lists: one Python step per node, no NumPy scalars
+    parent, feed, target = (
+        a.tolist() for a in (tree.node_parent, tree.node_feed, tree.node_target)
+    )
+    for n in np.flatnonzero(tree.node_kind == KIND_UNIT).tolist():  # parents before children
+        p = parent[n]
+        up = battery[feed[n]] if p < 0 else out[p]
+        out[n] = bool(up and whole[target[n]])
+    return np.array(out, dtype=bool)
+
+
+_PLACE = ("country", "lat_deg", "lon_deg")  # the columns of a site, region or location
 
 
 def _rows(instance: Instance, name: str) -> pd.DataFrame:
@@ -177,18 +182,22 @@ def _rows(instance: Instance, name: str) -> pd.DataFrame:
     return df if df is not None else pd.DataFrame()
 
 
+def _cells(df: pd.DataFrame, *names: str) -> Iterator[tuple[Any, ...]]:
+    """The cells of columns ``names`` row by row, as Python values (as ``itertuples`` gives
+    them; the columns taken once as lists); nothing for an empty table."""
+    if not len(df):
+        return iter(())
+    return zip(*(df[n].tolist() for n in names))
+
+
 def _modes(instance: Instance) -> dict[str, Mode]:
     df = _rows(instance, "transport_modes")
     if not len(df):
         return {"road": Mode(0.0, 0.0, 0.0, 0.0)}
+    cols = ("mode", "cost_eur_per_tkm", "co2_kg_per_tkm", "handling_eur_per_t")
     return {
-        r.mode: Mode(
-            float(r.cost_eur_per_tkm),
-            float(r.co2_kg_per_tkm),
-            float(r.handling_eur_per_t),
-            float(r.adr_surcharge_frac),
-        )
-        for r in df.itertuples()
+        mode: Mode(float(cost), float(co2), float(handling), float(adr))
+        for mode, cost, co2, handling, adr in _cells(df, *cols, "adr_surcharge_frac")
     }
 
 
@@ -196,24 +205,35 @@ def _detours(instance: Instance) -> dict[str, float]:
     df = _rows(instance, "transport_modes")
     default = float(instance.manifest.detour_factor)
     out = {"road": default}
-    for r in df.itertuples() if len(df) else ():
-        out[r.mode] = default if pd.isna(r.detour_factor) else float(r.detour_factor)
+    for mode, factor in _cells(df, "mode", "detour_factor"):
+        out[mode] = default if pd.isna(factor) else float(factor)
     return out
 
 
+@dataclass(frozen=True)
+class _Distances:
+    """What every lane of one instance reads: distances.csv by (from, to, mode), the detour
+    factor per mode and the manifest's max_transport_km (read once per network)."""
+
+    km: dict[tuple[str, str, str], float]
+    detour: dict[str, float]
+    limit: float | None
+
+    @staticmethod
+    def of(instance: Instance) -> _Distances:
+        cols = ("from_id", "to_id", "mode", "distance_km")
+        km = {(a, b, m): float(d) for a, b, m, d in _cells(_rows(instance, "distances"), *cols)}
+        return _Distances(km, _detours(instance), instance.manifest.max_transport_km)
+
+
 def _lanes(
-    instance: Instance,
+    dist: _Distances,
     ends: dict[str, tuple[str, float, float]],
     pairs: list[tuple[str, str]],
     modes: dict[str, Mode],
     symmetric: bool,
 ) -> list[Lane]:
-    dist = _rows(instance, "distances")
-    table: dict[tuple[str, str, str], float] = {}
-    for r in dist.itertuples() if len(dist) else ():
-        table[(r.from_id, r.to_id, r.mode)] = float(r.distance_km)
-    detour = _detours(instance)
-    limit = instance.manifest.max_transport_km
+    table, detour, limit = dist.km, dist.detour, dist.limit
     out = []
     for a, b in pairs:
         (ca, la, oa), (cb, lb, ob) = ends[a], ends[b]
@@ -234,48 +254,43 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
     sdf = _rows(instance, "sites")
     if not len(sdf):
         return None
-    sites = tuple(sdf["site_id"])
-    ends = {r.site_id: (r.country, float(r.lat_deg), float(r.lon_deg)) for r in sdf.itertuples()}
+    sites = tuple(sdf["site_id"].tolist())
+    ends = {s: (c, float(la), float(lo)) for s, c, la, lo in _cells(sdf, "site_id", *_PLACE)}
     rdf = _rows(instance, "regions")
-    regions = {
-        r.region_id: (r.country, float(r.lat_deg), float(r.lon_deg))
-        for r in (rdf.itertuples() if len(rdf) else ())
-    }
-    modes = _modes(instance)
+    regions = {r: (c, float(la), float(lo)) for r, c, la, lo in _cells(rdf, "region_id", *_PLACE)}
+    modes, dist, feeds = _modes(instance), _Distances.of(instance), instance["feeds"]
     site_pairs = [(a, b) for a in sites for b in sites if a != b]
     both = {**ends, **regions}
     supply = _region_supply(instance)
     places = _delivery_places(instance, ends)
     used_regions = sorted({r for (_, r), t in supply.items() if t > 0})
     region_lanes = {
-        r: tuple(_lanes(instance, both, [(r, s) for s in sites], modes, False))
-        for r in used_regions
+        r: tuple(_lanes(dist, both, [(r, s) for s in sites], modes, False)) for r in used_regions
     }
     return NetworkData(
         sites=sites,
         site_country={s: ends[s][0] for s in sites},
-        capex_factor=dict(zip(sites, sdf["capex_factor"].astype(float))),
-        opex_factor=dict(zip(sites, sdf["opex_factor"].astype(float))),
-        grid_co2=dict(zip(sites, sdf["grid_co2_t_per_mwh"].astype(float))),
+        capex_factor=dict(zip(sites, sdf["capex_factor"].to_numpy(float).tolist())),
+        opex_factor=dict(zip(sites, sdf["opex_factor"].to_numpy(float).tolist())),
+        grid_co2=dict(zip(sites, sdf["grid_co2_t_per_mwh"].to_numpy(float).tolist())),
         land=_optional(sites, sdf["land_available_m2"]),
         staff=_optional(sites, sdf["staff_available_fte"]),
         **_site_units(instance),
         region_supply=supply,
-        site_lanes=tuple(_lanes(instance, ends, site_pairs, modes, True)),
+        site_lanes=tuple(_lanes(dist, ends, site_pairs, modes, True)),
         region_lanes=region_lanes,
         modes=modes,
         borders=_borders(instance),
-        feed_reg_class=dict(zip(instance["feeds"]["feed_id"], instance["feeds"]["reg_class"])),
+        feed_reg_class=dict(_cells(feeds, "feed_id", "reg_class")),
         lead_cost_eur_per_t_day=float(instance.manifest.lead_time_cost_eur_per_t_day),
         max_lead_days=instance.manifest.max_lead_time_days,
         max_columns=int(instance.manifest.max_network_columns),
         coords={k: (v[1], v[2]) for k, v in {**both, **places}.items()},
         adr=stream_adr(instance, tree),
         feed_adr={
-            f: str(c).startswith("battery:")
-            for f, c in zip(instance["feeds"]["feed_id"], instance["feeds"]["reg_class"])
+            f: str(c).startswith("battery:") for f, c in _cells(feeds, "feed_id", "reg_class")
         },
-        deliveries=_deliveries(instance, ends, places, modes),
+        deliveries=_deliveries(instance, dist, ends, places, modes),
     )
 
 
@@ -285,14 +300,15 @@ def _delivery_places(
     """(country, lat, lon) of every deliveries.csv location that is not a site."""
     df = _rows(instance, "deliveries")
     out: dict[str, tuple[str, float, float]] = {}
-    for r in df.itertuples() if len(df) else ():
-        if r.location_id not in ends:
-            out[r.location_id] = (str(r.country), float(r.lat_deg), float(r.lon_deg))
+    for loc, country, lat, lon in _cells(df, "location_id", *_PLACE):
+        if loc not in ends:
+            out[loc] = (str(country), float(lat), float(lon))
     return out
 
 
 def _deliveries(
     instance: Instance,
+    dist: _Distances,
     ends: dict[str, tuple[str, float, float]],
     places: dict[str, tuple[str, float, float]],
     modes: dict[str, Mode],
@@ -308,11 +324,11 @@ def _deliveries(
     for (k, i), rows in df.groupby(["to_kind", "to_id"], sort=False):
         lanes: list[Lane] = []
         waste: list[bool] = []
-        for r in rows.itertuples():
-            pairs = [(s, r.location_id) for s in ends if s != r.location_id]
-            new = _lanes(instance, places, pairs, modes, True)
+        for loc, shipment in _cells(rows, "location_id", "waste_shipment"):
+            pairs = [(s, loc) for s in ends if s != loc]
+            new = _lanes(dist, places, pairs, modes, True)
             lanes += new
-            waste += [bool(r.waste_shipment)] * len(new)
+            waste += [bool(shipment)] * len(new)
         at = frozenset(x for x in rows["location_id"] if x in ends)
         out[(kind[str(k)], str(i))] = Delivery(tuple(lanes), tuple(waste), at)
     return out
@@ -325,11 +341,12 @@ def _region_supply(instance: Instance) -> dict[tuple[str, str], float]:
     rs = _rows(instance, "region_supply")
     if not len(rs):
         return {}
-    supply = {(r.feed_id, r.region_id): float(r.available_t_per_yr) for r in rs.itertuples()}
+    cols = ("feed_id", "region_id", "available_t_per_yr")
+    supply = {(f, r): float(q) for f, r, q in _cells(rs, *cols)}
     total: dict[str, float] = {}
     for (f, _), q in supply.items():
         total[f] = total.get(f, 0.0) + q
-    avail = dict(zip(instance["feeds"]["feed_id"], instance["feeds"]["available_t_per_yr"]))
+    avail = dict(_cells(instance["feeds"], "feed_id", "available_t_per_yr"))
     for (f, r), q in supply.items():
         a, t = float(avail.get(f, total[f])), total[f]
         if t > 0 and not math.isclose(a, t, rel_tol=1e-6, abs_tol=1e-6):
@@ -370,22 +387,22 @@ def _site_units(instance: Instance) -> dict[str, dict]:
     existing: dict[tuple[str, str], float] = {}
     allow: dict[tuple[str, str], bool] = {}
     min_load: dict[tuple[str, str], float] = {}
-    for r in su.itertuples() if len(su) else ():
-        existing[(r.site_id, r.unit_id)] = float(r.existing_capacity_t_per_yr)
-        allow[(r.site_id, r.unit_id)] = bool(r.allow_build)
-        if pd.notna(r.min_load_frac):
-            min_load[(r.site_id, r.unit_id)] = float(r.min_load_frac)
+    cols = ("site_id", "unit_id", "existing_capacity_t_per_yr", "allow_build", "min_load_frac")
+    for s, u, x, build, load in _cells(su, *cols):
+        existing[(s, u)] = float(x)
+        allow[(s, u)] = bool(build)
+        if pd.notna(load):
+            min_load[(s, u)] = float(load)
     return {"existing": existing, "allow_build": allow, "min_load": min_load}
 
 
 def _borders(instance: Instance) -> dict[tuple[str, str], Border]:
     df = _rows(instance, "border_crossings")
     out = {}
-    for r in df.itertuples() if len(df) else ():
-        classes = tuple(c.strip() for c in str(r.reg_classes).split(";") if c.strip())
-        out[(r.from_country, r.to_country)] = Border(
-            float(r.notification_eur_per_t), float(r.lead_time_days), classes
-        )
+    cols = ("from_country", "to_country", "notification_eur_per_t", "lead_time_days")
+    for a, b, fee, days, reg in _cells(df, *cols, "reg_classes"):
+        classes = tuple(c.strip() for c in str(reg).split(";") if c.strip())
+        out[(a, b)] = Border(float(fee), float(days), classes)
     return out
 
 
@@ -427,17 +444,23 @@ def build_footprint(instance: Instance) -> Footprint | None:
     ):
         return None
     udf = instance["units"]
-    elec = dict(zip(udf["unit_id"], udf["energy_mwh_per_t"].astype(float)))
-    water = {u: 0.0 for u in udf["unit_id"]}
-    for r in foot.itertuples() if len(foot) else ():
-        if not pd.isna(r.electricity_mwh_per_t):
-            elec[r.unit_id] = float(r.electricity_mwh_per_t)
-        water[r.unit_id] = float(r.water_m3_per_t)
+    ids = udf["unit_id"].tolist()
+    elec = dict(zip(ids, udf["energy_mwh_per_t"].to_numpy(float).tolist()))
+    water = {u: 0.0 for u in ids}
+    for u, e, w in _cells(foot, "unit_id", "electricity_mwh_per_t", "water_m3_per_t"):
+        if not pd.isna(e):
+            elec[u] = float(e)
+        water[u] = float(w)
     return Footprint(
         electricity_mwh_per_t=elec,
         water_m3_per_t=water,
         avoided_co2_t_per_t=(
-            dict(zip(credits["material"], credits["avoided_co2_t_per_t"].astype(float)))
+            dict(
+                zip(
+                    credits["material"].tolist(),
+                    credits["avoided_co2_t_per_t"].to_numpy(float).tolist(),
+                )
+            )
             if len(credits)
             else {}
         ),

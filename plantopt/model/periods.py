@@ -36,6 +36,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from plantopt.model.finance import Finance, OutlayFlows, annuity_factor, finance_of, outlay_flows
@@ -137,23 +138,18 @@ def build_timing(
     pv: dict[tuple[str, str, int], float] = {}
     service: dict[tuple[str, str, int], tuple[int, int] | None] = {}
     flows: dict[tuple[str, str, int], OutlayFlows] = {}
+    made: dict[tuple[float, float], list[_BuildTiming]] = {}  # options alike: made once
     for (u, j), (life, lead) in options.items():
         for t in range(T):
             active.setdefault((u, j, t), [])
-        for tau, p in enumerate(periods):
-            start = p.offset_yr + lead
-            on = [
-                t
-                for t, q in enumerate(periods)
-                if start - 1e-9 <= q.offset_yr < start + life - 1e-9
-            ]
+        per_tau = made.get((life, lead))
+        if per_tau is None:
+            per_tau = made[(life, lead)] = _build_timings(fin, periods, life, lead, end_yr)
+        for tau, (on, served, f, k_pv) in enumerate(per_tau):
             for t in on:
                 active[(u, j, t)].append(tau)
-            service[(u, j, tau)] = (on[0], on[-1]) if on else None
-            end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr if on else None
-            f = outlay_flows(fin, p.offset_yr, start, end, life, end_yr)
-            flows[(u, j, tau)] = f
-            pv[(u, j, tau)] = f.pv(fin)
+            service[(u, j, tau)] = served
+            flows[(u, j, tau)], pv[(u, j, tau)] = f, k_pv
     return Timing(
         tuple(periods),
         {k: tuple(v) for k, v in active.items()},
@@ -163,6 +159,25 @@ def build_timing(
         fin,
         flows,
     )
+
+
+#: per build period tau: (periods in service, (first, last) or None, flows, PV per EUR)
+_BuildTiming = tuple[list[int], tuple[int, int] | None, OutlayFlows, float]
+
+
+def _build_timings(
+    fin: Finance, periods: list[Period], life: float, lead: float, end_yr: int
+) -> list[_BuildTiming]:
+    """The timing of a build of lifetime ``life`` and lead time ``lead`` in each period
+    (the same for every option of that lifetime and lead: made once per pair)."""
+    out: list[_BuildTiming] = []
+    for p in periods:
+        start = p.offset_yr + lead
+        on = [t for t, q in enumerate(periods) if start - 1e-9 <= q.offset_yr < start + life - 1e-9]
+        end = periods[on[-1]].offset_yr + periods[on[-1]].duration_yr if on else None
+        f = outlay_flows(fin, p.offset_yr, start, end, life, end_yr)
+        out.append((on, (on[0], on[-1]) if on else None, f, f.pv(fin)))
+    return out
 
 
 #: the last period views made: (id of the instance, period) -> (a weak reference to the
@@ -192,32 +207,31 @@ def period_instance(instance: Instance, period: Period) -> Instance:
 
 def _period_view(instance: Instance, period: Period) -> Instance:
     """:func:`period_instance`, made."""
-    from plantopt.instance.instance import Instance as _I  # noqa: F401  (type only)
+    from dataclasses import replace
 
     tables = dict(instance.tables)
     fp = instance.tables.get("feed_periods")
     if fp is not None and len(fp):
-        rows = fp[fp["period_id"].astype(str) == period.period_id].set_index("feed_id")
-        if len(rows):
-            feeds = instance["feeds"].copy()
-            for col in ("available_t_per_yr", "contracted_min_t_per_yr", "gate_fee_eur_per_t"):
-                new = feeds["feed_id"].map(rows[col]) if col in rows else None
-                if new is not None:
-                    feeds[col] = new.where(new.notna(), feeds[col]).astype(float)
+        feeds = _with_period_values(
+            instance["feeds"],
+            ["feed_id"],
+            fp,
+            period.period_id,
+            ("available_t_per_yr", "contracted_min_t_per_yr", "gate_fee_eur_per_t"),
+        )
+        if feeds is not None:
             tables["feeds"] = feeds
     pp = instance.tables.get("price_periods")
     if pp is not None and len(pp):
-        rows = pp[pp["period_id"].astype(str) == period.period_id]
-        if len(rows):
-            prices = instance["product_prices"].copy()
-            new = pd.MultiIndex.from_frame(prices[["product_id", "material"]]).map(
-                rows.set_index(["product_id", "material"])["price_eur_per_t"].to_dict().get
-            )
-            new = pd.Series(list(new), index=prices.index, dtype=float)
-            prices["price_eur_per_t"] = new.where(new.notna(), prices["price_eur_per_t"])
+        prices = _with_period_values(
+            instance["product_prices"],
+            ["product_id", "material"],
+            pp,
+            period.period_id,
+            ("price_eur_per_t",),
+        )
+        if prices is not None:
             tables["product_prices"] = prices
-    from dataclasses import replace
-
     manifest = instance.manifest
     if (
         period.start_year is not None
@@ -226,6 +240,31 @@ def _period_view(instance: Instance, period: Period) -> Instance:
     ):
         manifest = manifest.replace(target_year=period.start_year)
     return replace(instance, manifest=manifest, tables=tables)
+
+
+def _with_period_values(
+    base: pd.DataFrame,
+    keys: list[str],
+    rows: pd.DataFrame,
+    period_id: str,
+    columns: tuple[str, ...],
+) -> pd.DataFrame | None:
+    """``base`` with the cells of ``columns`` that the rows of ``rows`` for ``period_id``
+    set (matched on ``keys``; an empty cell keeps the base value), as floats; None when no
+    row is for that period. Plain lists and arrays: the tables are small."""
+    pids = rows["period_id"].astype(str).tolist()
+    sel = [i for i, p in enumerate(pids) if p == period_id]
+    if not sel:
+        return None
+    row_of = {k: i for i, k in enumerate(zip(*(rows[k].take(sel).tolist() for k in keys)))}
+    at = np.array([row_of.get(k, -1) for k in zip(*(base[k].tolist() for k in keys))], np.intp)
+    out = base.copy()
+    for col in columns:
+        if col not in rows.columns:
+            continue
+        given = np.append(rows[col].to_numpy(float)[sel], np.nan)[at]  # -1: no row, NaN
+        out[col] = np.where(np.isnan(given), base[col].to_numpy(float), given)
+    return out
 
 
 def max_capacity(
