@@ -25,12 +25,12 @@ Kinds and their ratios (all linear in the model's flows, see :mod:`plantopt.regu
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
+from plantopt.instance.csv_cells import read_csv_cells
 from plantopt.instance.errors import InstanceError, ProblemList
 from plantopt.instance.loader import coerce_table
 from plantopt.instance.schema import Column, Table
@@ -101,9 +101,29 @@ TARGETS_TABLE = Table(
 )
 
 
+class TargetRow(NamedTuple):
+    """One row of a targets table as plain Python values, fields in the column order."""
+
+    target_id: str
+    version: str
+    kind: str
+    reg_class: str
+    material: str
+    year: int
+    deadline: str
+    required_frac: float
+    label: str
+    legal_reference: str
+
+
+assert TargetRow._fields == tuple(TARGETS_TABLE.column_names)
+
+
 def default_targets_path() -> Path:
-    """The targets table shipped with plantopt."""
-    return Path(str(resources.files("plantopt") / "data" / "targets" / "eu_targets.csv"))
+    """The targets table shipped with plantopt (``plantopt/data/targets``, next to this
+    package: what ``importlib.resources.files("plantopt")`` gives for the installed
+    package, without loading its machinery)."""
+    return Path(__file__).parent.parent / "data" / "targets" / "eu_targets.csv"
 
 
 def load_targets(path: str | Path | None = None) -> pd.DataFrame:
@@ -117,8 +137,10 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     if not path.is_file():
         problems.error(str(path), "targets table is missing", expected=TARGETS_TABLE.description)
         raise InstanceError(list(problems), str(path))
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw: Any = read_csv_cells(path)  # a well-formed file: the same cells without pandas
+    if raw is None:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw.columns = [str(c).strip() for c in raw.columns]
     df = coerce_table(raw, TARGETS_TABLE, problems)
     for i, kind, material in zip(df.index, df["kind"], df["material"]):
         needs = kind == "material_recovery"
@@ -147,13 +169,36 @@ def targets_in_force(table: pd.DataFrame, year: int | None) -> pd.DataFrame:
     """
     if year is None or table.empty:
         return table.iloc[0:0].copy()
-    eligible = table[table["year"].astype(int) <= int(year)]
-    keys = zip(*(map(str, eligible[c]) for c in ("kind", "reg_class", "material")))
-    rows = list(zip(eligible["year"].tolist(), keys, eligible.index))
-    latest: dict[tuple[str, str, str], Any] = {}
-    for _, key, i in sorted(rows, key=lambda r: r[0]):  # stable: the last row of a year wins
+    return table.iloc[_in_force_positions(target_rows(table), int(year))].reset_index(drop=True)
+
+
+def target_rows(table: pd.DataFrame) -> tuple[TargetRow, ...]:
+    """The rows of a targets table as :data:`TargetRow` tuples of Python values (what
+    ``itertuples(index=False)`` gives, without a pandas access per row)."""
+    columns = [table[c].tolist() for c in TARGETS_TABLE.column_names]
+    return tuple(TargetRow._make(r) for r in zip(*columns))
+
+
+def _in_force_positions(rows: tuple[TargetRow, ...], year: int) -> list[int]:
+    """Positions of the rows in force in ``year``, ascending: per target key the latest row
+    with ``year <= target year`` (the last such row in table order among equal years)."""
+    eligible = [
+        (int(r.year), (str(r.kind), str(r.reg_class), str(r.material)), i)
+        for i, r in enumerate(rows)
+        if int(r.year) <= year
+    ]
+    latest: dict[tuple[str, str, str], int] = {}
+    for _, key, i in sorted(eligible, key=lambda r: r[0]):  # stable: the last row of a year wins
         latest[key] = i
-    return table.loc[sorted(latest.values())].reset_index(drop=True)
+    return sorted(latest.values())
+
+
+def rows_in_force(rows: tuple[TargetRow, ...], year: int | None) -> tuple[TargetRow, ...]:
+    """:func:`targets_in_force` over the rows of :func:`target_rows`: the same rows, in
+    the same order, as tuples."""
+    if year is None:
+        return ()
+    return tuple(rows[i] for i in _in_force_positions(rows, int(year)))
 
 
 def covers(selector: str, reg_class: str) -> bool:
@@ -177,6 +222,9 @@ __all__ = [
     "covers",
     "default_targets_path",
     "load_targets",
+    "rows_in_force",
+    "TargetRow",
     "target_key",
+    "target_rows",
     "targets_in_force",
 ]

@@ -18,11 +18,10 @@ computed once per instance and year from the route tree's non-zero coefficients
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from plantopt.instance.instance import Instance
 from plantopt.instance.targets import PARTB_EXCLUSION_LAST_YEAR
@@ -52,34 +51,44 @@ def counting_weights(
     instance: Instance,
     products: list[str],
     materials: list[str],
-    prods: pd.DataFrame | None = None,
+    prods: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """w[p, k]: 1 for final products where k counts as recovered, the downstream recovery
     share for intermediate products (0 without a downstream_recovery row), 0 for products
-    prepared for re-use or second life. ``prods``: the products table's rows in the order
-    ``products``, when the caller has them already."""
+    prepared for re-use or second life. ``prods``: the products table's columns
+    (:func:`product_columns`) in the order ``products``, when the caller has them."""
     p_index = {p: i for i, p in enumerate(products)}
     m_index = {m: i for i, m in enumerate(materials)}
     w = np.zeros((len(products), len(materials)))
-    prods = _product_rows(instance, products) if prods is None else prods
-    calc_point = prods["calc_point"].astype(str).to_numpy()
+    prods = product_columns(instance, products, PRODUCT_COLUMNS) if prods is None else prods
+    calc_point = prods["calc_point"].astype(str)
     inter = {p for p, c in zip(products, calc_point) if c == "intermediate"}
     pp = instance["product_prices"]
-    for p, k, rec in zip(pp["product_id"], pp["material"], pp["recovered"]):
+    for p, k, rec in zip(pp["product_id"].tolist(), pp["material"].tolist(), pp["recovered"]):
         if p in p_index and k in m_index and p not in inter and bool(rec):
             w[p_index[p], m_index[k]] = 1.0
     dr = instance["downstream_recovery"]
-    for p, k, r in zip(dr["product_id"], dr["material"], dr["recovery_frac"]):
+    for p, k, r in zip(dr["product_id"].tolist(), dr["material"].tolist(), dr["recovery_frac"]):
         if p in inter and k in m_index:
             w[p_index[p], m_index[k]] = float(r)
     # re-used or repurposed items are not recycled material
-    w[prods["reuse_kind"].astype(str).to_numpy() != "none"] = 0.0
+    w[prods["reuse_kind"].astype(str) != "none"] = 0.0
     return w
 
 
-def _product_rows(instance: Instance, products: list[str]) -> pd.DataFrame:
-    """The products table's rows in the order ``products`` (one lookup, not one per cell)."""
-    return instance["products"].set_index("product_id").loc[list(products)]
+#: The products columns the counting reads.
+PRODUCT_COLUMNS = ("calc_point", "reuse_kind", "counts_recycled", "counts_recovered")
+
+
+def product_columns(
+    instance: Instance, products: list[str] | tuple[str, ...], columns: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """The products table's ``columns`` as arrays, rows in the order ``products`` (one
+    position lookup shared by the columns; a product missing from the table: KeyError)."""
+    table = instance["products"]
+    at = {p: i for i, p in enumerate(table["product_id"].tolist())}
+    rows = np.array([at[p] for p in products], dtype=np.int64)
+    return {c: table[c].to_numpy()[rows] for c in columns}
 
 
 def excluded_materials(instance: Instance, materials: list[str], year: int | None) -> np.ndarray:
@@ -186,9 +195,9 @@ def counting(instance: Instance, data: ModelData, year: int | None) -> Counting:
     """What counts for the targets of ``instance`` in ``year`` (see the module docstring)."""
     tree = data.tree
     kind, target = tree.node_kind, tree.node_target
-    prods = _product_rows(instance, list(tree.products))
-    flag = {c: prods[c].astype(bool).to_numpy() for c in FLAGS}
-    reuse = prods["reuse_kind"].astype(str).to_numpy() != "none"
+    prods = product_columns(instance, tree.products, PRODUCT_COLUMNS)
+    flag = {c: prods[c].astype(bool) for c in FLAGS}
+    reuse = prods["reuse_kind"].astype(str) != "none"
     # WEEE Annex V: "prepared for re-use and recycled" (re-use counts with recycling)
     recycled_p = flag["counts_recycled"] | reuse
     recovered_p = recycled_p | flag["counts_recovered"]
@@ -218,11 +227,11 @@ def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
     flagged = {
         (u, o, t)
         for u, o, k, t, c in zip(
-            routing["unit_id"],
-            routing["output_id"],
-            routing["to_kind"],
-            routing["to_id"],
-            routing["counts_recovered"],
+            routing["unit_id"].tolist(),
+            routing["output_id"].tolist(),
+            routing["to_kind"].tolist(),
+            routing["to_id"].tolist(),
+            routing["counts_recovered"].tolist(),
         )
         if k == "disposal" and bool(c)
     }
@@ -251,8 +260,10 @@ def energy_recovery_nodes(instance: Instance, data: ModelData) -> np.ndarray:
 __all__ = [
     "FLAGS",
     "Counting",
+    "PRODUCT_COLUMNS",
     "ProductNodes",
     "counting",
+    "product_columns",
     "counting_weights",
     "energy_recovery_nodes",
     "excluded_materials",

@@ -40,19 +40,21 @@ A contract c on (product p, material k) can take at most the k contained in p:
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from plantopt.instance.instance import Instance
 from plantopt.instance.targets import (
     BATTERY_CATEGORIES,
+    TargetRow,
     covers,
     load_targets,
-    targets_in_force,
+    rows_in_force,
+    target_rows,
 )
 from plantopt.model.counting import (
     Counting,
@@ -192,8 +194,11 @@ class RegulationData:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_targets(path: str | None) -> pd.DataFrame:
-    return load_targets(path)
+def _cached_targets(path: str | None) -> tuple[tuple[TargetRow, ...], str]:
+    """The rows of a targets table (:func:`target_rows`) and its version string (the
+    sorted distinct versions, comma-separated), read once per path and process."""
+    rows = target_rows(load_targets(path))
+    return rows, ",".join(sorted({str(r.version) for r in rows}))
 
 
 def target_year_of(instance: Instance) -> int | None:
@@ -343,20 +348,19 @@ def build_regulation_data(
     year = target_year_of(instance)
     enforce = instance.manifest.apply_targets
     enforce = True if enforce is None else bool(enforce)
-    table = _cached_targets(None if targets_path is None else str(targets_path))
-    in_force = targets_in_force(table, year)
+    rows, version = _cached_targets(None if targets_path is None else str(targets_path))
+    in_force = rows_in_force(rows, year)
     feeds = instance["feeds"]
-    reg_class = dict(zip(feeds["feed_id"], feeds["reg_class"].fillna("")))
+    reg_class = dict(zip(feeds["feed_id"].tolist(), feeds["reg_class"].fillna("").tolist()))
     cnt = counting(instance, data, year)
     out = [
         t
-        for r in in_force.itertuples(index=False)
+        for r in in_force
         if r.kind != "collection_rate"
         for t in _target_terms(r, data, reg_class, cnt)
     ]
     data.tree.drop_product_entries()  # read by the model data and the counting only
-    coll = in_force[in_force["kind"] == "collection_rate"]
-    version = ",".join(sorted(set(table["version"]))) if len(table) else ""
+    coll = [r for r in in_force if r.kind == "collection_rate"]
     return RegulationData(
         target_year=year,
         enforce=enforce,
@@ -380,18 +384,20 @@ def collection_steps(instance: Instance) -> tuple[CollectionStep, ...]:
     )
 
 
-def collection_targets(instance: Instance, rows: pd.DataFrame) -> list[CollectionTarget]:
-    """Collection-rate targets in force: selector ``collection:<class>`` covers the feeds
-    whose ``collection_class`` is <class>; placed on the market = sum of theirs."""
+def collection_targets(instance: Instance, rows: Sequence[Any]) -> list[CollectionTarget]:
+    """Collection-rate targets in force (``rows``: targets-table rows, e.g.
+    :data:`TargetRow`): selector ``collection:<class>`` covers the feeds whose
+    ``collection_class`` is <class>; placed on the market = sum of theirs."""
     if not len(rows):
         return []
     feeds = instance["feeds"]
-    cls = feeds["collection_class"].fillna("")
-    pom = feeds["placed_on_market_t_per_yr"].fillna(0.0).astype(float)
+    cls = np.array(feeds["collection_class"].fillna("").tolist(), dtype=object)
+    pom = feeds["placed_on_market_t_per_yr"].fillna(0.0).to_numpy(float)
+    feed_ids = np.array(feeds["feed_id"].tolist(), dtype=object)
     out = []
-    for r in rows.itertuples(index=False):
+    for r in rows:
         want = str(r.reg_class).split(":", 1)[-1]
-        mask = (cls == want).to_numpy()
+        mask = cls == want
         out.append(
             CollectionTarget(
                 target_id=r.target_id,
@@ -401,7 +407,7 @@ def collection_targets(instance: Instance, rows: pd.DataFrame) -> list[Collectio
                 required_frac=float(r.required_frac),
                 label=r.label,
                 legal_reference=r.legal_reference,
-                feeds=tuple(feeds["feed_id"][mask]),
+                feeds=tuple(feed_ids[mask].tolist()),
                 placed_on_market_t_per_yr=float(pom[mask].sum()),
             )
         )

@@ -25,7 +25,9 @@ with r_p = ``repurposing_cost_eur_per_t``; both are ledger items.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -129,10 +131,23 @@ def _node_terms(tree: RouteTree, per_t: np.ndarray) -> tuple[np.ndarray, np.ndar
     return nodes[keep].astype(np.int64, copy=False), coef[keep]
 
 
+def _product_rows(instance: Instance, tree: RouteTree) -> list[Any]:
+    """The products table's rows in tree order as named tuples of Python values (those of
+    ``set_index("product_id").loc[tree.products].itertuples()``: ``Index`` = product_id,
+    then the columns), one position lookup and one ``tolist`` per column."""
+    table = instance["products"]
+    names = [c for c in table.columns if c != "product_id"]
+    at = {p: i for i, p in enumerate(table["product_id"].tolist())}
+    pick = [at[p] for p in tree.products]
+    columns = [table[c].tolist() for c in names]
+    fields: list[str] = ["Index", *names]
+    row: Any = namedtuple("Pandas", fields, rename=True)  # type: ignore[misc]
+    return [row._make((p, *(c[i] for c in columns))) for p, i in zip(tree.products, pick)]
+
+
 def reuse_terms(instance: Instance, tree: RouteTree) -> ReuseTerms:
     """Value and cost terms of every product node, and the second-life returns."""
-    prods = instance["products"].set_index("product_id")
-    rows = list(prods.loc[list(tree.products)].itertuples())  # one lookup, tree order
+    rows = _product_rows(instance, tree)
     kind = np.array([str(r.reuse_kind) for r in rows], dtype=object)
     value = np.array([product_value_eur_per_t(r) for r in rows], dtype=float)
     cost = np.array([_num(r.repurposing_cost_eur_per_t) for r in rows], dtype=float)
