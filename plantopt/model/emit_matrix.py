@@ -14,7 +14,7 @@ import numpy as np
 from plantopt.model.build import Families
 from plantopt.model.family import Family
 from plantopt.model.matrix_form import MatrixModel
-from plantopt.model.sparse import OnesCsr, csc_from_triplets
+from plantopt.model.sparse import OnesCsr, TripletBlock, csc_from_blocks, csc_from_triplets
 
 
 def constraint_families(fams: Families) -> list[Family]:
@@ -53,39 +53,30 @@ def _through(subst: OnesCsr, row: np.ndarray, col: np.ndarray, val: np.ndarray) 
     return row[rep], subst.indices[pos], val[rep] * subst.data[pos]
 
 
-def global_triplets(fams: Families) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Family]]:
-    """(row, col, val) of every constraint row over the global columns, rows numbered in
-    :func:`row_blocks` order, and the families with rows in that order.
-
-    Row indices are int32 (what HiGHS takes), column indices int64 (the work array of the
-    CSC's sort, :func:`~plantopt.model.sparse.csc_from_triplets`); each family's triplets
-    are written into place in arrays of the final size (no list of copies, no
-    concatenation)."""
-    blocks: list[tuple[Family, OnesCsr | None, int]] = []
+def triplet_blocks(fams: Families) -> tuple[list[TripletBlock], list[Family]]:
+    """(row, row offset, col, val) of every constraint family with rows over the global
+    columns, rows numbered in :func:`row_blocks` order (a family's rows are row + offset),
+    and the families with rows in that order; a single period's families are passed as
+    they are (no copies)."""
+    blocks: list[TripletBlock] = []
+    used: list[Family] = []
     r0 = 0
     for per in fams.periods:
         for f in per.rows:
             if f.n:
-                blocks.append((f, per.subst if fams.multi else None, r0))
+                if fams.multi:
+                    row, col, val = _through(per.subst, f.row + r0, f.col, f.val)
+                    blocks.append((row, 0, col, val))
+                else:
+                    blocks.append((f.row, r0, f.col, f.val))
+                used.append(f)
                 r0 += f.n
     for f in fams.global_rows:
         if f.n:
-            blocks.append((f, None, r0))
+            blocks.append((f.row, r0, f.col, f.val))
+            used.append(f)
             r0 += f.n
-    sizes = [len(f.val) if s is None else int(np.diff(s.indptr)[f.col].sum()) for f, s, _ in blocks]
-    total = int(sum(sizes))
-    row, col, val = np.empty(total, np.int32), np.empty(total, np.int64), np.empty(total)
-    at = 0
-    for (f, s, r0), k in zip(blocks, sizes):
-        if s is None:  # written into place (no row + r0 temporary)
-            np.add(f.row, r0, out=row[at : at + k], casting="unsafe")
-            col[at : at + k], val[at : at + k] = f.col, f.val
-        else:
-            row[at : at + k], col[at : at + k], val[at : at + k] = _through(
-                s, f.row + r0, f.col, f.val
-            )
-        at += k
-    return row, col, val, [f for f, _, _ in blocks]
+    return blocks, used
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -96,12 +87,12 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 def emit_matrix(fams: Families, objectives: list[str]) -> MatrixModel:
     """The model in matrix form with the named objectives (all maximised) as cost rows."""
-    row, col, val, used = global_triplets(fams)
+    blocks, used = triplet_blocks(fams)
     n = fams.layout.n_cols
     lower = np.concatenate([f.lower for f in used]) if used else np.zeros(0)
     upper = np.concatenate([f.upper for f in used]) if used else np.zeros(0)
-    a = csc_from_triplets(row, col, val, (len(lower), n), overwrite_col=True)
-    del row, col, val
+    a = csc_from_blocks(blocks, (len(lower), n))
+    del blocks
     return MatrixModel(
         a_csc=a,
         row_lower=lower,
@@ -122,6 +113,6 @@ __all__ = [
     "constraint_families",
     "csc_from_triplets",
     "emit_matrix",
-    "global_triplets",
     "row_blocks",
+    "triplet_blocks",
 ]

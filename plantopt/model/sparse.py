@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 SORT_BLOCK = 1 << 16  # positions added to the sort keys per step
+PLACE_BLOCK = 1 << 14  # entries placed per step of the counting sort (cache-sized)
+PLACE_MIN_NNZ = 1 << 20  # fewer entries: concatenated and sorted (see csc_from_blocks)
 
 
 def _floats(a: np.ndarray) -> np.ndarray:
@@ -141,6 +143,88 @@ def csc_from_triplets(
     order = _stable_order_in_place(key)
     indices, data = row[order], val[order]
     del order, key
+    return _canonical(indptr, indices, data, shape)
+
+
+TripletBlock = tuple[np.ndarray, int, np.ndarray, np.ndarray]  # (row, row offset, col, val)
+_ZERO = np.zeros(1, dtype=np.intp)
+RUNS_PER_ENTRY = 1 / 64  # a block with more nondecreasing runs is sorted on its own first
+
+
+def _run_starts(col: np.ndarray) -> np.ndarray:
+    """0, the starts of col's maximal nondecreasing runs, len(col)."""
+    return np.r_[0, np.flatnonzero(col[1:] < col[:-1]) + 1, len(col)]
+
+
+def _placed(col: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+    """Where the entries of a nondecreasing run go in a stable counting sort by column: the
+    entries of column c to nxt[c], nxt[c] + 1, ... in their order (dest[e] = nxt[c] + e -
+    first[c]); nxt[c] advanced by their number."""
+    first = np.flatnonzero(col[1:] != col[:-1])
+    first += 1
+    first = np.concatenate((_ZERO, first))
+    length = np.diff(first, append=len(col))
+    c = col[first]
+    dest = np.repeat(nxt[c] - first, length)
+    dest += np.arange(len(col), dtype=dest.dtype)
+    nxt[c] += length
+    return dest
+
+
+def _concatenated(
+    blocks: list[TripletBlock], total: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row + r0, col, val) of the blocks one after another: int32 rows, int64 columns (the
+    sort's work array), float64 values, each block written into place."""
+    row, col, val = np.empty(total, np.int32), np.empty(total, np.int64), np.empty(total)
+    at = 0
+    for r, r0, c, v in blocks:
+        k = len(v)
+        np.add(r, r0, out=row[at : at + k], casting="unsafe")
+        col[at : at + k], val[at : at + k] = c, v
+        at += k
+    return row, col, val
+
+
+def csc_from_blocks(blocks: list[TripletBlock], shape: tuple[int, int]) -> CscMatrix:
+    """:func:`csc_from_triplets` of the blocks' triplets one after another (rows row + r0),
+    without concatenating them: a stable counting sort by column writes each entry straight
+    into place (the same order as the stable sort), run by nondecreasing run of a block's
+    columns; a block of many runs is stably sorted by column on its own first. Below
+    :data:`PLACE_MIN_NNZ` entries the blocks are concatenated and sorted instead (fewer
+    passes; the fresh pages of the copies cost little there): the same matrix."""
+    total = sum(len(val) for _, _, _, val in blocks)
+    if total < PLACE_MIN_NNZ:
+        return csc_from_triplets(*_concatenated(blocks, total), shape, overwrite_col=True)
+    n_rows, n_cols = shape
+    counts = np.zeros(n_cols, dtype=np.int64)
+    for _, _, col, _ in blocks:
+        counts += np.bincount(col, minlength=n_cols)
+    indptr = np.zeros(n_cols + 1, dtype=np.int32)
+    indptr[1:] = np.cumsum(counts, out=counts)
+    nxt = indptr[:-1].copy()
+    indices, data = np.empty(int(indptr[-1]), np.int32), np.empty(int(indptr[-1]))
+    for row, r0, col, val in blocks:
+        starts = _run_starts(col)
+        if len(starts) > 2 + RUNS_PER_ENTRY * len(col):
+            order = np.argsort(col, kind="stable")
+            row, col, val, starts = row[order], col[order], val[order], starts[[0, -1]]
+        for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
+            for c in range(a, b, PLACE_BLOCK):  # a run's pieces in order: cache-sized work
+                e = min(c + PLACE_BLOCK, b)
+                dest = _placed(col[c:e], nxt)
+                indices[dest] = row[c:e] + r0 if r0 else row[c:e]
+                data[dest] = val[c:e]
+    return _canonical(indptr, indices, data, shape)
+
+
+def _canonical(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: tuple[int, int]
+) -> CscMatrix:
+    """The CSC of entries ordered by column stably made canonical: rows sorted and
+    duplicates summed only when some column's rows are not strictly ascending, zeros
+    dropped."""
+    n_rows, n_cols = shape
     if not _ascending(indptr, indices):
         cols = np.repeat(np.arange(n_cols, dtype=np.int32), np.diff(indptr))
         cols, indices, data = _sum_duplicates(cols, indices, np.asarray(data, float), n_rows)
@@ -210,4 +294,4 @@ class OnesCsr:
         return np.asarray(self.tocsr().toarray())
 
 
-__all__ = ["CscMatrix", "OnesCsr", "csc_from_triplets"]
+__all__ = ["CscMatrix", "OnesCsr", "csc_from_blocks", "csc_from_triplets"]
