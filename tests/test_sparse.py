@@ -112,3 +112,40 @@ def test_empty_matrices_give_float_zeros() -> None:
     for y in (a @ np.ones(3), s @ np.ones(4), np.ones(3) @ s):
         assert y.dtype == np.float64 and not y.any()
     np.testing.assert_array_equal(a.indptr, [0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_blocks_placed_by_counting_sort_equal_the_sorted_triplets(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """csc_from_blocks's counting-sort path (used from 2^20 entries; forced here, with tiny
+    steps) gives the arrays of csc_from_triplets on the concatenated triplets, bit for bit:
+    blocks with row offsets, column runs already sorted (as most families give them) and
+    unsorted, duplicates within and across blocks, zeros."""
+    from plantopt.model import sparse
+
+    rng = np.random.default_rng(seed)
+    n_cols = int(rng.integers(1, 40))
+    blocks: list[sparse.TripletBlock] = []
+    r0 = 0
+    for b in range(int(rng.integers(1, 6))):
+        n_rows_b = int(rng.integers(1, 12))
+        row, col, val = _triplets(seed + b, n_rows_b, n_cols, int(rng.integers(0, 200)))
+        col = col.astype(np.int64)
+        if b % 2 == 0:  # a family in column order (runs), else as given
+            order = np.argsort(col, kind="stable")
+            row, col, val = row[order], col[order], val[order]
+        blocks.append((row, r0, col, val))
+        r0 += n_rows_b
+    shape = (max(r0, 1), n_cols)
+    row = np.concatenate([r + off for r, off, _, _ in blocks]).astype(np.int32)
+    col = np.concatenate([c for _, _, c, _ in blocks])
+    val = np.concatenate([v for _, _, _, v in blocks])
+    want = csc_from_triplets(row, col, val, shape)
+    monkeypatch.setattr(sparse, "PLACE_MIN_NNZ", 0)
+    monkeypatch.setattr(sparse, "PLACE_BLOCK", int(rng.integers(1, 8)))
+    got = sparse.csc_from_blocks(blocks, shape)
+    for name in ("indptr", "indices", "data"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    assert got.shape == want.shape
