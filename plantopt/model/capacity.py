@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from plantopt.instance.rows import column
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -85,8 +87,7 @@ def generated_curve(row: Any) -> Curve:
 def _continuous_rows(co: pd.DataFrame, curve_keys: set[tuple[str, str]]) -> Iterator[Any]:
     """The option rows (as ``itertuples`` gives them) that :func:`is_continuous` picks, in
     table order; only those rows are made (most options are discrete)."""
-    n = len(co)
-    size_max = co["size_max_t_per_yr"].tolist() if "size_max_t_per_yr" in co.columns else [None] * n
+    size_max = column(co, "size_max_t_per_yr", None)
     picked = [
         i
         for i, (u, j, hi) in enumerate(

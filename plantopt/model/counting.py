@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from plantopt.instance.instance import Instance
+from plantopt.instance.rows import positions
 from plantopt.instance.targets import PARTB_EXCLUSION_LAST_YEAR
 from plantopt.model.data import ModelData
 from plantopt.model.entry_blocks import node_sums
@@ -86,8 +87,7 @@ def product_columns(
     """The products table's ``columns`` as arrays, rows in the order ``products`` (one
     position lookup shared by the columns; a product missing from the table: KeyError)."""
     table = instance["products"]
-    at = {p: i for i, p in enumerate(table["product_id"].tolist())}
-    rows = np.array([at[p] for p in products], dtype=np.int64)
+    rows = np.array(positions(table, "product_id", products), dtype=np.int64)
     return {c: table[c].to_numpy()[rows] for c in columns}
 
 

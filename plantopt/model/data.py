@@ -15,6 +15,7 @@ import pandas as pd
 
 from plantopt.instance.instance import Instance
 from plantopt.instance.manifest import Manifest
+from plantopt.instance.rows import column, floats
 from plantopt.model.capacity import Curve, capex_curves
 from plantopt.model.entry_blocks import node_sums
 from plantopt.model.finance import annuity_factor, capex_pv_factor, capital_recovery_factor  # noqa: F401
@@ -291,17 +292,6 @@ def _positions(names: tuple[str, ...], column: pd.Series) -> np.ndarray:
     return at
 
 
-def _floats(df: pd.DataFrame, name: str) -> list[float]:
-    """A column as Python floats: ``df[name].astype(float)`` iterated, without the Series."""
-    return df[name].to_numpy(float).tolist()
-
-
-def _column(df: pd.DataFrame, name: str, default: object) -> list:
-    """A column's cells as Python values (as ``itertuples`` gives them); ``default`` for
-    every row when the table has no such column."""
-    return df[name].tolist() if name in df.columns else [default] * len(df)
-
-
 def _price_tables(instance: Instance, tree: RouteTree) -> tuple[np.ndarray, np.ndarray]:
     """(price x payable, recovered) per (product, material), flat: index p M + m (the
     product entries' ``code``); 0 and false where product_prices.csv has no row."""
@@ -403,9 +393,9 @@ def _capacity_options(
     factors: dict[float, tuple[float, float]] = {}
     rows = zip(
         *(co[name].tolist() for name in _OPTION_COLUMNS),
-        _column(co, "fixed_opex_frac_of_capex", None),
-        _column(co, "max_modules", 1),
-        _column(co, "operators_per_shift", 0.0),
+        column(co, "fixed_opex_frac_of_capex", None),
+        column(co, "max_modules", 1),
+        column(co, "operators_per_shift", 0.0),
     )  # the cells itertuples would give, column by column
     for u, j, size_t, capex_eur, fixed_eur, life_yr, staff, land, frac, mods, ops in rows:
         s = subsidy.get(u, 0.0)
@@ -454,7 +444,7 @@ def _unit_max_capacity(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(existing capacity, Cmax_{u,t}) per unit; Cmax falls back to the single-period value
     existing + largest option when no capacity is in service in period t."""
-    unit_existing = dict(zip(udf["unit_id"].tolist(), _floats(udf, "existing_capacity_t_per_yr")))
+    unit_existing = dict(zip(udf["unit_id"].tolist(), floats(udf, "existing_capacity_t_per_yr")))
     unit_max_capacity = {
         u: max_capacity(
             unit_existing[u],
@@ -478,7 +468,7 @@ def _offtake_and_weights(instance: Instance) -> tuple[dict[str, float], dict[str
         for p, x in zip(products["product_id"].tolist(), products["max_offtake_t_per_yr"].tolist())
         if x is not None and not math.isnan(float(x))
     }
-    weights = dict(zip(materials["material"].tolist(), _floats(materials, "recovery_weight")))
+    weights = dict(zip(materials["material"].tolist(), floats(materials, "recovery_weight")))
     return offtake, weights
 
 
@@ -502,14 +492,14 @@ def _period_data(
         tree=tree,
         manifest=instance.manifest,
         feeds=list(tree.feeds),
-        feed_lb=dict(zip(feed_ids, _floats(feeds_df, "contracted_min_t_per_yr"))),
-        feed_ub=dict(zip(feed_ids, _floats(feeds_df, "available_t_per_yr"))),
+        feed_lb=dict(zip(feed_ids, floats(feeds_df, "contracted_min_t_per_yr"))),
+        feed_ub=dict(zip(feed_ids, floats(feeds_df, "available_t_per_yr"))),
         gate_fee=effective_gate_fees(instance),
         units=units,
         unit_nodes=same.unit_nodes,
         unit_node_terms=same.unit_terms,
-        unit_opex=dict(zip(unit_ids, _floats(udf, "opex_eur_per_t"))),
-        unit_min_load=dict(zip(unit_ids, _floats(udf, "min_load_frac"))),
+        unit_opex=dict(zip(unit_ids, floats(udf, "opex_eur_per_t"))),
+        unit_min_load=dict(zip(unit_ids, floats(udf, "min_load_frac"))),
         unit_existing=unit_existing,
         unit_max_capacity=unit_max_capacity,
         options=options,
@@ -522,7 +512,7 @@ def _period_data(
         recovery_weight=same.weights,
         recovered_terms=recovered_terms,
         budget_eur=None if budget is None else float(budget),
-        unit_co2=dict(zip(unit_ids, _floats(udf, "co2_t_per_t"))),
+        unit_co2=dict(zip(unit_ids, floats(udf, "co2_t_per_t"))),
         co2_price_eur_per_t=float(instance.manifest.co2_price_eur_per_t or 0.0),
         co2_cap_t_per_yr=_opt_float(instance.manifest.co2_cap_t_per_yr),
         resource_limits=same.limits,
@@ -563,7 +553,7 @@ def unit_subsidy(instance: Instance) -> dict[str, float]:
     rows = instance.tables.get("capex_subsidies")
     if rows is not None and len(rows):
         ordered = sorted(
-            zip(rows["applies_to"].tolist(), _floats(rows, "capex_subsidy_frac")),
+            zip(rows["applies_to"].tolist(), floats(rows, "capex_subsidy_frac")),
             key=lambda r: r[0] in ids,
         )  # stage rows first, unit rows win
         for target, share in ordered:
@@ -579,7 +569,7 @@ def unit_lead_time(instance: Instance) -> dict[str, float]:
     if rows is not None and len(rows):
         ids = set(instance["units"]["unit_id"].tolist())
         for target, lead in sorted(
-            zip(rows["applies_to"].tolist(), _floats(rows, "lead_time_yr")),
+            zip(rows["applies_to"].tolist(), floats(rows, "lead_time_yr")),
             key=lambda r: r[0] in ids,
         ):
             for u in units_of(instance, target):
@@ -593,10 +583,10 @@ def effective_gate_fees(instance: Instance) -> dict[str, float]:
     adj: dict[str, float] = {}
     eco = instance.tables.get("eco_modulation")
     if eco is not None and len(eco):
-        adj = dict(zip(eco["feed_id"].tolist(), _floats(eco, "gate_fee_adjustment_eur_per_t")))
+        adj = dict(zip(eco["feed_id"].tolist(), floats(eco, "gate_fee_adjustment_eur_per_t")))
     return {
         f: float(fee) + adj.get(f, 0.0)
-        for f, fee in zip(feeds["feed_id"].tolist(), _floats(feeds, "gate_fee_eur_per_t"))
+        for f, fee in zip(feeds["feed_id"].tolist(), floats(feeds, "gate_fee_eur_per_t"))
     }
 
 
@@ -630,7 +620,7 @@ def resource_limits(
         for level, target, fte in zip(
             pools["skill_level"].tolist(),
             pools["applies_to"].tolist(),
-            _floats(pools, "available_fte"),
+            floats(pools, "available_fte"),
         ):
             members.setdefault(level, set()).update(units_of(instance, target))
             avail[level] = min(fte, avail.get(level, fte))  # equal by validation

@@ -16,15 +16,15 @@ Every number the network row families read is here, as arrays:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from plantopt.instance.errors import PlantoptError
 from plantopt.instance.instance import Instance
+from plantopt.instance.rows import cells, floats
 from plantopt.routetree.tree import KIND_DISPOSAL, KIND_PRODUCT, KIND_UNIT, RouteTree
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
@@ -159,8 +159,8 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 def stream_adr(instance: Instance, tree: RouteTree) -> np.ndarray:
     """(N,) bool: the stream leaving node n (unit nodes) is ADR dangerous goods."""
     udf, feeds = instance["units"], instance["feeds"]
-    stage = dict(_cells(udf, "unit_id", "stage"))
-    reg = dict(_cells(feeds, "feed_id", "reg_class"))
+    stage = dict(cells(udf, "unit_id", "stage"))
+    reg = dict(cells(feeds, "feed_id", "reg_class"))
     battery = [str(reg.get(f, "")).startswith("battery:") for f in tree.feeds]
     whole = [stage[u] == "dismantling" for u in tree.units]
     out = [False] * tree.n_nodes  # plain lists: one Python step per node, no NumPy scalars
@@ -182,14 +182,6 @@ def _rows(instance: Instance, name: str) -> pd.DataFrame:
     return df if df is not None else pd.DataFrame()
 
 
-def _cells(df: pd.DataFrame, *names: str) -> Iterator[tuple[Any, ...]]:
-    """The cells of columns ``names`` row by row, as Python values (as ``itertuples`` gives
-    them; the columns taken once as lists); nothing for an empty table."""
-    if not len(df):
-        return iter(())
-    return zip(*(df[n].tolist() for n in names))
-
-
 def _modes(instance: Instance) -> dict[str, Mode]:
     df = _rows(instance, "transport_modes")
     if not len(df):
@@ -197,7 +189,7 @@ def _modes(instance: Instance) -> dict[str, Mode]:
     cols = ("mode", "cost_eur_per_tkm", "co2_kg_per_tkm", "handling_eur_per_t")
     return {
         mode: Mode(float(cost), float(co2), float(handling), float(adr))
-        for mode, cost, co2, handling, adr in _cells(df, *cols, "adr_surcharge_frac")
+        for mode, cost, co2, handling, adr in cells(df, *cols, "adr_surcharge_frac")
     }
 
 
@@ -205,7 +197,7 @@ def _detours(instance: Instance) -> dict[str, float]:
     df = _rows(instance, "transport_modes")
     default = float(instance.manifest.detour_factor)
     out = {"road": default}
-    for mode, factor in _cells(df, "mode", "detour_factor"):
+    for mode, factor in cells(df, "mode", "detour_factor"):
         out[mode] = default if pd.isna(factor) else float(factor)
     return out
 
@@ -222,7 +214,7 @@ class _Distances:
     @staticmethod
     def of(instance: Instance) -> _Distances:
         cols = ("from_id", "to_id", "mode", "distance_km")
-        km = {(a, b, m): float(d) for a, b, m, d in _cells(_rows(instance, "distances"), *cols)}
+        km = {(a, b, m): float(d) for a, b, m, d in cells(_rows(instance, "distances"), *cols)}
         return _Distances(km, _detours(instance), instance.manifest.max_transport_km)
 
 
@@ -255,9 +247,9 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
     if not len(sdf):
         return None
     sites = tuple(sdf["site_id"].tolist())
-    ends = {s: (c, float(la), float(lo)) for s, c, la, lo in _cells(sdf, "site_id", *_PLACE)}
+    ends = {s: (c, float(la), float(lo)) for s, c, la, lo in cells(sdf, "site_id", *_PLACE)}
     rdf = _rows(instance, "regions")
-    regions = {r: (c, float(la), float(lo)) for r, c, la, lo in _cells(rdf, "region_id", *_PLACE)}
+    regions = {r: (c, float(la), float(lo)) for r, c, la, lo in cells(rdf, "region_id", *_PLACE)}
     modes, dist, feeds = _modes(instance), _Distances.of(instance), instance["feeds"]
     site_pairs = [(a, b) for a in sites for b in sites if a != b]
     both = {**ends, **regions}
@@ -270,9 +262,9 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
     return NetworkData(
         sites=sites,
         site_country={s: ends[s][0] for s in sites},
-        capex_factor=dict(zip(sites, sdf["capex_factor"].to_numpy(float).tolist())),
-        opex_factor=dict(zip(sites, sdf["opex_factor"].to_numpy(float).tolist())),
-        grid_co2=dict(zip(sites, sdf["grid_co2_t_per_mwh"].to_numpy(float).tolist())),
+        capex_factor=dict(zip(sites, floats(sdf, "capex_factor"))),
+        opex_factor=dict(zip(sites, floats(sdf, "opex_factor"))),
+        grid_co2=dict(zip(sites, floats(sdf, "grid_co2_t_per_mwh"))),
         land=_optional(sites, sdf["land_available_m2"]),
         staff=_optional(sites, sdf["staff_available_fte"]),
         **_site_units(instance),
@@ -281,14 +273,14 @@ def build_network(instance: Instance, tree: RouteTree) -> NetworkData | None:
         region_lanes=region_lanes,
         modes=modes,
         borders=_borders(instance),
-        feed_reg_class=dict(_cells(feeds, "feed_id", "reg_class")),
+        feed_reg_class=dict(cells(feeds, "feed_id", "reg_class")),
         lead_cost_eur_per_t_day=float(instance.manifest.lead_time_cost_eur_per_t_day),
         max_lead_days=instance.manifest.max_lead_time_days,
         max_columns=int(instance.manifest.max_network_columns),
         coords={k: (v[1], v[2]) for k, v in {**both, **places}.items()},
         adr=stream_adr(instance, tree),
         feed_adr={
-            f: str(c).startswith("battery:") for f, c in _cells(feeds, "feed_id", "reg_class")
+            f: str(c).startswith("battery:") for f, c in cells(feeds, "feed_id", "reg_class")
         },
         deliveries=_deliveries(instance, dist, ends, places, modes),
     )
@@ -300,7 +292,7 @@ def _delivery_places(
     """(country, lat, lon) of every deliveries.csv location that is not a site."""
     df = _rows(instance, "deliveries")
     out: dict[str, tuple[str, float, float]] = {}
-    for loc, country, lat, lon in _cells(df, "location_id", *_PLACE):
+    for loc, country, lat, lon in cells(df, "location_id", *_PLACE):
         if loc not in ends:
             out[loc] = (str(country), float(lat), float(lon))
     return out
@@ -324,7 +316,7 @@ def _deliveries(
     for (k, i), rows in df.groupby(["to_kind", "to_id"], sort=False):
         lanes: list[Lane] = []
         waste: list[bool] = []
-        for loc, shipment in _cells(rows, "location_id", "waste_shipment"):
+        for loc, shipment in cells(rows, "location_id", "waste_shipment"):
             pairs = [(s, loc) for s in ends if s != loc]
             new = _lanes(dist, places, pairs, modes, True)
             lanes += new
@@ -342,11 +334,11 @@ def _region_supply(instance: Instance) -> dict[tuple[str, str], float]:
     if not len(rs):
         return {}
     cols = ("feed_id", "region_id", "available_t_per_yr")
-    supply = {(f, r): float(q) for f, r, q in _cells(rs, *cols)}
+    supply = {(f, r): float(q) for f, r, q in cells(rs, *cols)}
     total: dict[str, float] = {}
     for (f, _), q in supply.items():
         total[f] = total.get(f, 0.0) + q
-    avail = dict(_cells(instance["feeds"], "feed_id", "available_t_per_yr"))
+    avail = dict(cells(instance["feeds"], "feed_id", "available_t_per_yr"))
     for (f, r), q in supply.items():
         a, t = float(avail.get(f, total[f])), total[f]
         if t > 0 and not math.isclose(a, t, rel_tol=1e-6, abs_tol=1e-6):
@@ -388,7 +380,7 @@ def _site_units(instance: Instance) -> dict[str, dict]:
     allow: dict[tuple[str, str], bool] = {}
     min_load: dict[tuple[str, str], float] = {}
     cols = ("site_id", "unit_id", "existing_capacity_t_per_yr", "allow_build", "min_load_frac")
-    for s, u, x, build, load in _cells(su, *cols):
+    for s, u, x, build, load in cells(su, *cols):
         existing[(s, u)] = float(x)
         allow[(s, u)] = bool(build)
         if pd.notna(load):
@@ -400,7 +392,7 @@ def _borders(instance: Instance) -> dict[tuple[str, str], Border]:
     df = _rows(instance, "border_crossings")
     out = {}
     cols = ("from_country", "to_country", "notification_eur_per_t", "lead_time_days")
-    for a, b, fee, days, reg in _cells(df, *cols, "reg_classes"):
+    for a, b, fee, days, reg in cells(df, *cols, "reg_classes"):
         classes = tuple(c.strip() for c in str(reg).split(";") if c.strip())
         out[(a, b)] = Border(float(fee), float(days), classes)
     return out
@@ -445,9 +437,9 @@ def build_footprint(instance: Instance) -> Footprint | None:
         return None
     udf = instance["units"]
     ids = udf["unit_id"].tolist()
-    elec = dict(zip(ids, udf["energy_mwh_per_t"].to_numpy(float).tolist()))
+    elec = dict(zip(ids, floats(udf, "energy_mwh_per_t")))
     water = {u: 0.0 for u in ids}
-    for u, e, w in _cells(foot, "unit_id", "electricity_mwh_per_t", "water_m3_per_t"):
+    for u, e, w in cells(foot, "unit_id", "electricity_mwh_per_t", "water_m3_per_t"):
         if not pd.isna(e):
             elec[u] = float(e)
         water[u] = float(w)
@@ -458,7 +450,7 @@ def build_footprint(instance: Instance) -> Footprint | None:
             dict(
                 zip(
                     credits["material"].tolist(),
-                    credits["avoided_co2_t_per_t"].to_numpy(float).tolist(),
+                    floats(credits, "avoided_co2_t_per_t"),
                 )
             )
             if len(credits)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -207,8 +207,6 @@ def period_instance(instance: Instance, period: Period) -> Instance:
 
 def _period_view(instance: Instance, period: Period) -> Instance:
     """:func:`period_instance`, made."""
-    from dataclasses import replace
-
     tables = dict(instance.tables)
     fp = instance.tables.get("feed_periods")
     if fp is not None and len(fp):

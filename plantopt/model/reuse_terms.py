@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from plantopt.instance.instance import Instance
+from plantopt.instance.rows import positions
 from plantopt.routetree.tree import KIND_PRODUCT, RouteTree
 
 REUSE = "prepared_for_reuse"
@@ -132,17 +133,14 @@ def _node_terms(tree: RouteTree, per_t: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _product_rows(instance: Instance, tree: RouteTree) -> list[Any]:
-    """The products table's rows in tree order as named tuples of Python values (those of
-    ``set_index("product_id").loc[tree.products].itertuples()``: ``Index`` = product_id,
-    then the columns), one position lookup and one ``tolist`` per column."""
+    """The products table's rows in tree order as named tuples of Python values, fields
+    the columns (as ``itertuples(index=False)`` gives them), one ``tolist`` per column."""
     table = instance["products"]
-    names = [c for c in table.columns if c != "product_id"]
-    at = {p: i for i, p in enumerate(table["product_id"].tolist())}
-    pick = [at[p] for p in tree.products]
-    columns = [table[c].tolist() for c in names]
-    fields: list[str] = ["Index", *names]
-    row: Any = namedtuple("Pandas", fields, rename=True)  # type: ignore[misc]
-    return [row._make((p, *(c[i] for c in columns))) for p, i in zip(tree.products, pick)]
+    columns = [table[c].tolist() for c in table.columns]
+    row: Any = namedtuple("Pandas", [str(c) for c in table.columns], rename=True)  # type: ignore[misc]
+    return [
+        row._make([c[i] for c in columns]) for i in positions(table, "product_id", tree.products)
+    ]
 
 
 def reuse_terms(instance: Instance, tree: RouteTree) -> ReuseTerms:
